@@ -1,0 +1,6 @@
+//! One module per subcommand; each has an `Args` (its flags, as help text) and a `run`.
+
+pub mod run;
+pub mod gen;
+pub mod show;
+pub mod stats;

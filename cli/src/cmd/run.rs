@@ -1,0 +1,308 @@
+//! `withstand run`: a differential campaign. Generate, predict, execute, diff; report and save
+//! every finding the moment it is found.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use generators::{case_seed, from_seed, GenConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use oracle::compare::{compare, Messages};
+use oracle::model::predict;
+use oracle::profile::Profile;
+use oracle::render;
+use oracle::runner::{RunResult, Worker, WorkerConfig};
+
+use crate::findings::{self, Finding, FindingKind};
+
+/// Run a differential campaign against an interpreter.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 no divergence, 1 divergences or interpreter failures found, 2 usage or infrastructure error."
+)]
+pub struct Args {
+    /// The interpreter: any executable, a wrapper script included.
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
+    /// How many programs to run [default: 10000 unless --time is given].
+    #[arg(long, conflicts_with = "time")]
+    cases: Option<u64>,
+    /// Run for this long instead, e.g. 30s, 10m, 2h.
+    #[arg(long, value_parser = parse_duration)]
+    time: Option<Duration>,
+    /// Campaign seed (decimal or 0x-hex) [default: from the clock; printed in the summary].
+    #[arg(long, value_parser = parse_seed_arg)]
+    seed: Option<u64>,
+    /// Parallel workers, one interpreter each [default: number of CPUs].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Compare exception messages exactly, or types only.
+    #[arg(long, value_enum, default_value = "exact")]
+    messages: MessagesArg,
+    /// Where findings are written, one directory each.
+    #[arg(long, default_value = "findings")]
+    out: PathBuf,
+    /// Judge the interpreter as this profile instead of the one it reports, e.g. cpython-3.11.
+    #[arg(long)]
+    target: Option<Profile>,
+    /// Per-program time limit before the interpreter is declared hung.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    timeout: Duration,
+    /// Don't draw a progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// `--messages`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum MessagesArg {
+    /// Exception messages must match exactly.
+    Exact,
+    /// Compare exception types, identities and chains only.
+    Types,
+}
+
+/// What a worker thread tells the main thread.
+enum Report {
+    Done(u64),
+    Found(Box<Finding>),
+    Failed(anyhow::Error),
+}
+
+const BATCH: u64 = 64;
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let seed = args.seed.unwrap_or_else(clock_seed);
+    let total = match (args.cases, args.time) {
+        (Some(n), _) => n,
+        (None, Some(_)) => u64::MAX,
+        (None, None) => 10_000,
+    };
+    let jobs =
+        args.jobs.unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let messages = match args.messages {
+        MessagesArg::Exact => Messages::Exact,
+        MessagesArg::Types => Messages::Types,
+    };
+    let worker_config = WorkerConfig {
+        python: args.python.clone(),
+        prelude: render::PRELUDE.to_string(),
+        timeout: args.timeout,
+    };
+
+    // The first worker tells us what we are testing; failing here is an infrastructure error.
+    let first = Worker::spawn(&worker_config).with_context(|| "cannot start a worker")?;
+    let info = first.info().clone();
+    let profile = match args.target {
+        Some(p) => p,
+        None => Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1))
+            .map_err(|e| anyhow::format_err!("{e}"))?,
+    };
+    let interpreter = format!(
+        "{} {}.{}.{} ({})",
+        info.implementation,
+        info.version.0,
+        info.version.1,
+        info.version.2,
+        args.python.display()
+    );
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+
+    let started = Instant::now();
+    let deadline = args.time.map(|t| started + t);
+    let next = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel::<Report>();
+    let mut first = Some(first);
+    let mut handles = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let worker = first.take();
+        let ctx = Ctx {
+            next: Arc::clone(&next),
+            stop: Arc::clone(&stop),
+            tx: tx.clone(),
+            worker_config: worker_config.clone(),
+            seed,
+            total,
+            deadline,
+            profile,
+            messages,
+            interpreter: interpreter.clone(),
+        };
+        handles.push(thread::spawn(move || ctx.work(worker)));
+    }
+    drop(tx);
+
+    let bar = if args.quiet || total == u64::MAX && deadline.is_none() {
+        ProgressBar::hidden()
+    } else if let Some(t) = args.time {
+        let b = ProgressBar::new(t.as_secs().max(1));
+        b.set_style(
+            ProgressStyle::with_template("{bar:40} {elapsed}/{duration} {msg}")
+                .expect("valid template"),
+        );
+        b
+    } else {
+        let b = ProgressBar::new(total);
+        b.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} cases {per_sec} eta {eta} {msg}")
+                .expect("valid template"),
+        );
+        b
+    };
+
+    let mut done = 0u64;
+    let mut summary = findings::Summary::default();
+    let mut failure = None;
+    for report in rx {
+        match report {
+            Report::Done(n) => {
+                done += n;
+                match args.time {
+                    Some(_) => bar.set_position(started.elapsed().as_secs()),
+                    None => bar.set_position(done),
+                }
+            }
+            Report::Found(finding) => {
+                let dir = findings::save(&args.out, &finding)
+                    .with_context(|| format!("cannot write a finding to {}", args.out.display()))?;
+                let fresh = summary.add(&finding);
+                bar.suspend(|| findings::print(&finding, &dir, fresh));
+                bar.set_message(summary.short());
+            }
+            Report::Failed(err) => {
+                stop.store(true, Ordering::Relaxed);
+                failure.get_or_insert(err);
+            }
+        }
+    }
+    for h in handles {
+        h.join().expect("worker threads do not panic");
+    }
+    bar.finish_and_clear();
+    if let Some(err) = failure {
+        return Err(err);
+    }
+
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {profile}, seed {seed:#x}",
+        done as f64 / secs.max(1e-9),
+    );
+    summary.print();
+    Ok(if summary.any() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+struct Ctx {
+    next: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    tx: mpsc::Sender<Report>,
+    worker_config: WorkerConfig,
+    seed: u64,
+    total: u64,
+    deadline: Option<Instant>,
+    profile: Profile,
+    messages: Messages,
+    interpreter: String,
+}
+
+impl Ctx {
+    fn work(self, worker: Option<Worker>) {
+        if let Err(err) = self.work_inner(worker) {
+            let _ = self.tx.send(Report::Failed(err));
+        }
+    }
+
+    fn work_inner(&self, worker: Option<Worker>) -> anyhow::Result<()> {
+        let mut worker = match worker {
+            Some(w) => w,
+            None => Worker::spawn(&self.worker_config).context("cannot start a worker")?,
+        };
+        let config = GenConfig::full();
+        loop {
+            if self.stop.load(Ordering::Relaxed)
+                || self.deadline.is_some_and(|d| Instant::now() >= d)
+            {
+                return Ok(());
+            }
+            let start = self.next.fetch_add(BATCH, Ordering::Relaxed);
+            if start >= self.total {
+                return Ok(());
+            }
+            let end = (start + BATCH).min(self.total);
+            let seeds: Vec<u64> = (start..end).map(|i| case_seed(self.seed, i)).collect();
+            let programs: Vec<_> = seeds.iter().map(|s| from_seed(*s, &config)).collect();
+            let sources: Vec<String> = programs.iter().map(render::body).collect();
+            let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+            let results =
+                worker.run_many(&refs).context("the interpreter could not be restarted")?;
+            for ((program, seed), result) in programs.into_iter().zip(seeds).zip(results) {
+                let kind = match result {
+                    RunResult::Completed(observed) => {
+                        let expected = predict(&program, self.profile).trace;
+                        match compare(&expected, &observed, self.messages) {
+                            None => continue,
+                            Some(d) => FindingKind::Divergence(d),
+                        }
+                    }
+                    RunResult::Timeout { stderr_tail } => FindingKind::Hang { stderr_tail },
+                    RunResult::Crashed { status, stderr_tail } => {
+                        FindingKind::Crash { status, stderr_tail }
+                    }
+                    RunResult::Garbage { line, stderr_tail } => {
+                        FindingKind::Garbage { line, stderr_tail }
+                    }
+                };
+                let finding = Finding {
+                    seed,
+                    program,
+                    kind,
+                    profile: self.profile,
+                    interpreter: self.interpreter.clone(),
+                    python: self.worker_config.python.clone(),
+                };
+                if self.tx.send(Report::Found(Box::new(finding))).is_err() {
+                    return Ok(());
+                }
+            }
+            if self.tx.send(Report::Done(end - start)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn clock_seed() -> u64 {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    now.as_nanos() as u64 ^ u64::from(std::process::id())
+}
+
+fn parse_seed_arg(s: &str) -> Result<u64, String> {
+    crate::cmd::show::parse_seed(s).map_err(|e| format!("{s:?} is not a seed: {e}"))
+}
+
+/// `30s`, `10m`, `2h`, `500ms`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let bad = || format!("{s:?} is not a duration (e.g. 30s, 10m, 2h, 500ms)");
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}

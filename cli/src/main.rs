@@ -1,0 +1,55 @@
+//! `withstand`: generate programs full of context managers, predict what a correct Python must
+//! do with them, run them on a real interpreter, and report every difference.
+
+mod cmd;
+mod findings;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Differential tester for Python's `with` statement.
+#[derive(Parser)]
+#[command(name = "withstand", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Run(cmd::run::Args),
+    Gen(cmd::gen::Args),
+    Show(cmd::show::Args),
+    Stats(cmd::stats::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.command {
+        Command::Run(args) => cmd::run::run(args),
+        Command::Gen(args) => cmd::gen::run(args),
+        Command::Show(args) => cmd::show::run(args),
+        Command::Stats(args) => cmd::stats::run(args),
+    };
+    match res {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            anstream::eprintln!("withstand: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests;

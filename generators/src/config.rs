@@ -1,0 +1,78 @@
+//! The one configuration both generation paths (fuzzer bytes and proptest) read, so that they
+//! cannot drift apart: sizes, depth, and the weight of every construct.
+
+/// Sizes and weights of generation. A weight of 0 turns a construct off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenConfig {
+    /// Most manager classes in a program.
+    pub max_managers: usize,
+    /// Most statements in a block.
+    pub max_block: usize,
+    /// Most nesting of compound statements.
+    pub max_depth: usize,
+    /// Most items in one `with`.
+    pub max_items: usize,
+    /// Statement weights.
+    pub weights: Weights,
+}
+
+/// Relative weights of the constructs generation chooses between.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Weights {
+    /// `log('L1')`.
+    pub log: u32,
+    /// `with ...:`.
+    pub with: u32,
+    /// `raise E1('r1')`.
+    pub raise: u32,
+    /// `raise ... from ...` (a share of `raise`).
+    pub raise_from: u32,
+    /// bare `raise`.
+    pub bare_raise: u32,
+    /// `return ret(...)`.
+    pub return_: u32,
+    /// `for _ in range(n):`.
+    pub loop_: u32,
+    /// `break` / `continue` inside loops.
+    pub jump: u32,
+    /// `try:`.
+    pub try_: u32,
+    /// `show('x', x)` of a bound name.
+    pub show: u32,
+    /// A `with` item that is a literal rather than a manager.
+    pub literal_item: u32,
+    /// Methods missing, instance-only, None or of the wrong arity.
+    pub broken_method: u32,
+    /// `__init__` raising.
+    pub init_raises: u32,
+    /// Tuple targets that may fail to unpack.
+    pub tuple_target: u32,
+}
+
+impl GenConfig {
+    /// Every construct on, sized for fast campaigns: programs of about 10 to 40 lines.
+    pub fn full() -> GenConfig {
+        GenConfig {
+            max_managers: 4,
+            max_block: 4,
+            max_depth: 4,
+            max_items: 3,
+            weights: Weights {
+                log: 3,
+                with: 5,
+                raise: 3,
+                raise_from: 1,
+                bare_raise: 1,
+                return_: 1,
+                loop_: 1,
+                jump: 2,
+                try_: 2,
+                show: 2,
+                literal_item: 1,
+                broken_method: 2,
+                init_raises: 1,
+                tuple_target: 2,
+            },
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Programs from unstructured bytes (libFuzzer's input, or a seeded random buffer), valid by
+//! construction: every choice is drawn from what is legal at that point, never filtered after.
+
+use arbitrary::{Result, Unstructured};
+use oracle::ir::{
+    Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
+    RaiseNew, Stmt, Target, Try, Value, WithItem,
+};
+
+use crate::config::GenConfig;
+
+/// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
+/// option, so the program just gets smaller.
+pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program> {
+    let mut g = Gen { u, config, labels: Labels::default() };
+    let n_managers = g.u.int_in_range(1..=config.max_managers.max(1))?;
+    let mut managers = Vec::with_capacity(n_managers);
+    for _ in 0..n_managers {
+        managers.push(g.manager()?);
+    }
+    let scope = Scope { in_loop: false, vars: Vec::new(), caught: Vec::new(), n_managers };
+    let main = g.block(&scope, 0)?;
+    Ok(Program { managers, main })
+}
+
+/// A program from a 64-bit seed: the same seed always gives the same program.
+pub fn from_seed(seed: u64, config: &GenConfig) -> Program {
+    let mut bytes = vec![0u8; 2048];
+    let mut state = seed;
+    for chunk in bytes.chunks_mut(8) {
+        let x = splitmix64(&mut state).to_le_bytes();
+        chunk.copy_from_slice(&x[..chunk.len()]);
+    }
+    generate(&mut Unstructured::new(&bytes), config)
+        .expect("generation never fails on exhausted input")
+}
+
+/// The seed of case `index` of a campaign started with `seed`.
+pub fn case_seed(seed: u64, index: u64) -> u64 {
+    let mut state = seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    splitmix64(&mut state)
+}
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[derive(Default)]
+struct Labels {
+    n: usize,
+}
+
+impl Labels {
+    fn next(&mut self, prefix: char) -> String {
+        self.n += 1;
+        format!("{prefix}{}", self.n)
+    }
+}
+
+#[derive(Clone)]
+struct Scope {
+    in_loop: bool,
+    /// Names bound by enclosing `with` targets.
+    vars: Vec<String>,
+    /// Labels of enclosing handlers that bind `e_<label>`.
+    caught: Vec<String>,
+    n_managers: usize,
+}
+
+struct Gen<'a, 'b> {
+    u: &'a mut Unstructured<'b>,
+    config: &'a GenConfig,
+    labels: Labels,
+}
+
+/// Classes that programs raise: weighted toward the user hierarchy.
+const RAISED: &[ExcClass] = &[
+    ExcClass::E1,
+    ExcClass::E1,
+    ExcClass::E2,
+    ExcClass::E2,
+    ExcClass::E3,
+    ExcClass::ValueError,
+    ExcClass::KeyError,
+    ExcClass::TypeError,
+    ExcClass::RuntimeError,
+    ExcClass::StopIteration,
+    ExcClass::B1,
+    ExcClass::KeyboardInterrupt,
+    ExcClass::SystemExit,
+    ExcClass::GeneratorExit,
+];
+
+/// Classes that handlers and `suppress_if` test against: bases included.
+const CAUGHT: &[ExcClass] = &[
+    ExcClass::E1,
+    ExcClass::E2,
+    ExcClass::E3,
+    ExcClass::Exception,
+    ExcClass::Exception,
+    ExcClass::BaseException,
+    ExcClass::LookupError,
+    ExcClass::KeyError,
+    ExcClass::ValueError,
+    ExcClass::TypeError,
+    ExcClass::RuntimeError,
+    ExcClass::AttributeError,
+    ExcClass::StopIteration,
+    ExcClass::B1,
+    ExcClass::KeyboardInterrupt,
+    ExcClass::GeneratorExit,
+];
+
+const NAMES: &[&str] = &["x", "y", "z", "a", "b", "c"];
+
+impl Gen<'_, '_> {
+    fn pick<T: Copy>(&mut self, options: &[T]) -> Result<T> {
+        Ok(*self.u.choose(options)?)
+    }
+
+    /// Index of a weighted choice; zero weights are never chosen unless all are zero.
+    fn weighted(&mut self, weights: &[u32]) -> Result<usize> {
+        let total: u32 = weights.iter().sum();
+        if total == 0 {
+            return Ok(0);
+        }
+        let mut x = self.u.int_in_range(0..=total - 1)?;
+        for (i, w) in weights.iter().enumerate() {
+            if x < *w {
+                return Ok(i);
+            }
+            x -= w;
+        }
+        unreachable!("x < total")
+    }
+
+    fn chance(&mut self, weight: u32, out_of: u32) -> Result<bool> {
+        Ok(weight > 0 && self.u.int_in_range(0..=out_of - 1)? < weight)
+    }
+
+    fn new_exc(&mut self, prefix: char) -> Result<NewExc> {
+        let class = self.pick(RAISED)?;
+        Ok(NewExc { class, label: self.labels.next(prefix) })
+    }
+
+    fn raise_new(&mut self) -> Result<RaiseNew> {
+        let exc = self.new_exc('r')?;
+        let cause = if self.chance(self.config.weights.raise_from, 6)? {
+            if self.u.ratio(1, 3)? {
+                Some(Cause::None)
+            } else {
+                Some(Cause::New(self.new_exc('c')?))
+            }
+        } else {
+            None
+        };
+        Ok(RaiseNew { exc, cause })
+    }
+
+    fn manager(&mut self) -> Result<Manager> {
+        let init_raises = if self.chance(self.config.weights.init_raises, 12)? {
+            Some(self.new_exc('r')?)
+        } else {
+            None
+        };
+        let enter = self.method(false)?;
+        let exit = self.method(true)?;
+        Ok(Manager { init_raises, enter, exit })
+    }
+
+    fn method(&mut self, is_exit: bool) -> Result<Method> {
+        let broken = self.config.weights.broken_method;
+        match self.weighted(&[24, broken, broken, broken, broken])? {
+            0 => Ok(Method::Defined(self.action(is_exit)?)),
+            1 => Ok(Method::Missing),
+            2 => Ok(Method::InstanceOnly),
+            3 => Ok(Method::NoneAttr),
+            _ => Ok(Method::WrongArity),
+        }
+    }
+
+    fn action(&mut self, is_exit: bool) -> Result<Action> {
+        if !is_exit {
+            return Ok(match self.weighted(&[6, 5, 2, 1])? {
+                0 => Action::ReturnSelf,
+                1 => Action::Return(self.enter_value()?),
+                2 => Action::Raise(self.raise_new()?),
+                _ => Action::BareRaise,
+            });
+        }
+        Ok(match self.weighted(&[8, 3, 2, 2, 1, 3])? {
+            0 => Action::Return(self.exit_value()?),
+            1 => Action::Raise(self.raise_new()?),
+            2 => Action::RaiseArg,
+            3 => Action::BareRaise,
+            4 => Action::ReturnSelf,
+            _ => {
+                let n = self.u.int_in_range(1..=2)?;
+                let mut classes = Vec::with_capacity(n);
+                for _ in 0..n {
+                    classes.push(self.pick(CAUGHT)?);
+                }
+                Action::SuppressIf(classes)
+            }
+        })
+    }
+
+    /// What `__enter__` returns: things worth binding and unpacking.
+    fn enter_value(&mut self) -> Result<Value> {
+        Ok(match self.weighted(&[3, 3, 2, 2, 1, 1])? {
+            0 => Value::Int(self.u.int_in_range(0..=9)?),
+            1 => Value::Tuple(vec![Value::Int(1), Value::Int(2)]),
+            2 => {
+                let n = self.u.int_in_range(0..=3)?;
+                Value::Tuple((0..n).map(|i| Value::Int(i as i64)).collect())
+            }
+            3 => Value::None,
+            4 => Value::Str(self.pick(&["ab", "a", "abc", ""])?.to_string()),
+            _ => Value::Bool(self.u.ratio(1, 2)?),
+        })
+    }
+
+    /// What `__exit__` returns: truthy, falsy, and objects whose truth test does things.
+    fn exit_value(&mut self) -> Result<Value> {
+        Ok(match self.weighted(&[3, 3, 3, 2, 1, 1, 1, 3, 2])? {
+            0 => Value::None,
+            1 => Value::Bool(true),
+            2 => Value::Bool(false),
+            3 => Value::Int(self.pick(&[0, 1, 2])?),
+            4 => Value::Str(self.pick(&["", "x"])?.to_string()),
+            5 => Value::Tuple(if self.u.ratio(1, 2)? { vec![] } else { vec![Value::Int(0)] }),
+            6 => Value::LenObj { label: self.labels.next('n'), len: self.pick(&[0, 2, -1])? },
+            7 => {
+                let result = match self.weighted(&[4, 1, 1])? {
+                    0 => BoolResult::Bool(self.u.ratio(1, 2)?),
+                    1 => BoolResult::NonBool(self.pick(&[0, 1])?),
+                    _ => BoolResult::Raise(self.pick(RAISED)?),
+                };
+                Value::BoolObj { label: self.labels.next('b'), result }
+            }
+            _ => Value::Int(1),
+        })
+    }
+
+    fn block(&mut self, scope: &Scope, depth: usize) -> Result<Vec<Stmt>> {
+        let n = self.u.int_in_range(1..=self.config.max_block.max(1))?;
+        let mut res = Vec::with_capacity(n);
+        for _ in 0..n {
+            let s = self.stmt(scope, depth)?;
+            let ends = matches!(
+                s,
+                Stmt::Raise(_) | Stmt::BareRaise | Stmt::RaiseCaught(_) | Stmt::Return { .. }
+            ) || matches!(s, Stmt::Break | Stmt::Continue);
+            res.push(s);
+            if ends {
+                // Code after an unconditional jump never runs; stop the block there.
+                break;
+            }
+        }
+        Ok(res)
+    }
+
+    fn stmt(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
+        let w = &self.config.weights;
+        let nested = depth < self.config.max_depth;
+        let weights = [
+            w.log,
+            if nested { w.with } else { 0 },
+            w.raise,
+            w.bare_raise,
+            w.return_,
+            if nested && depth < 3 { w.loop_ } else { 0 },
+            if scope.in_loop { w.jump } else { 0 },
+            if nested { w.try_ } else { 0 },
+            if scope.vars.is_empty() { 0 } else { w.show },
+            if scope.caught.is_empty() { 0 } else { w.raise },
+        ];
+        Ok(match self.weighted(&weights)? {
+            0 => Stmt::Log(self.labels.next('L')),
+            1 => self.with(scope, depth)?,
+            2 => Stmt::Raise(self.raise_new()?),
+            3 => Stmt::BareRaise,
+            4 => {
+                let value = self.enter_value()?;
+                Stmt::Return { label: self.labels.next('v'), value }
+            }
+            5 => {
+                let times = self.u.int_in_range(1..=3)?;
+                let inner = Scope { in_loop: true, ..scope.clone() };
+                Stmt::Loop { times, body: self.block(&inner, depth + 1)? }
+            }
+            6 => {
+                if self.u.ratio(1, 2)? {
+                    Stmt::Break
+                } else {
+                    Stmt::Continue
+                }
+            }
+            7 => self.try_(scope, depth)?,
+            8 => {
+                let var = self.u.choose(&scope.vars)?.clone();
+                Stmt::Show(var)
+            }
+            _ => Stmt::RaiseCaught(self.u.choose(&scope.caught)?.clone()),
+        })
+    }
+
+    fn with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
+        let n = self.u.int_in_range(1..=self.config.max_items.max(1))?;
+        let mut items = Vec::with_capacity(n);
+        let mut inner = scope.clone();
+        for _ in 0..n {
+            let expr = if self.chance(self.config.weights.literal_item, 20)? {
+                ItemExpr::Literal(
+                    self.u
+                        .choose(&[Value::Int(1), Value::None, Value::Str("s".to_string())])?
+                        .clone(),
+                )
+            } else {
+                ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?)
+            };
+            let target = match self.weighted(&[4, 4, self.config.weights.tuple_target])? {
+                0 => Target::None,
+                1 => Target::Name(self.pick(NAMES)?.to_string()),
+                _ => {
+                    let k = self.u.int_in_range(1..=3)?;
+                    let start = self.u.int_in_range(0..=NAMES.len() - k)?;
+                    Target::Tuple(NAMES[start..start + k].iter().map(|s| s.to_string()).collect())
+                }
+            };
+            match &target {
+                Target::None => {}
+                Target::Name(n) => inner.vars.push(n.clone()),
+                Target::Tuple(ns) => inner.vars.extend(ns.iter().cloned()),
+            }
+            items.push(WithItem { expr, target });
+        }
+        let mut body = Vec::new();
+        // Show what the first target bound most of the time: that is what `as` is about.
+        if let Some(v) = inner.vars.last().cloned() {
+            if inner.vars.len() > scope.vars.len() && self.u.ratio(2, 3)? {
+                body.push(Stmt::Show(v));
+            }
+        }
+        body.extend(self.block(&inner, depth + 1)?);
+        Ok(Stmt::With { items, body })
+    }
+
+    fn try_(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
+        let body = self.block(scope, depth + 1)?;
+        let n_handlers = self.u.int_in_range(0..=2)?;
+        let mut handlers = Vec::with_capacity(n_handlers);
+        for i in 0..n_handlers {
+            let label = self.labels.next('h');
+            let last = i + 1 == n_handlers;
+            let class = if last && self.u.ratio(1, 5)? { None } else { Some(self.pick(CAUGHT)?) };
+            let bind = class.is_some() && self.u.ratio(1, 2)?;
+            let mut inner = scope.clone();
+            if bind {
+                inner.caught.push(label.clone());
+            }
+            let body =
+                if self.u.ratio(1, 3)? { Vec::new() } else { self.block(&inner, depth + 1)? };
+            handlers.push(Handler { label, class, bind, body });
+        }
+        let orelse = if !handlers.is_empty() && self.u.ratio(1, 4)? {
+            self.block(scope, depth + 1)?
+        } else {
+            Vec::new()
+        };
+        let finally = if handlers.is_empty() || self.u.ratio(1, 3)? {
+            let label = self.labels.next('f');
+            let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(scope, depth + 1)? };
+            Some((label, body))
+        } else {
+            None
+        };
+        Ok(Stmt::Try(Box::new(Try { body, handlers, orelse, finally })))
+    }
+}

@@ -1,0 +1,19 @@
+//! The withstand oracle: everything that decides what a correct Python must do with a program,
+//! and everything that asks a real Python what it did.
+//!
+//! - [`ir`]: the program representation every stage shares, and its validation.
+//! - [`trace`]: events and outcome, the contract between the model and the runner.
+//! - [`profile`]: which implementation and version the model speaks for.
+//! - [`model`]: the reference semantics, an interpreter over the IR.
+//! - [`render`]: IR to readable, runnable Python.
+//! - [`runner`]: persistent interpreter workers (the only module that starts processes).
+//! - [`compare`]: trace against trace, and the diff a person reads.
+#![deny(missing_docs)]
+
+pub mod ir;
+pub mod trace;
+pub mod profile;
+pub mod model;
+pub mod render;
+pub mod runner;
+pub mod compare;

@@ -1,0 +1,177 @@
+//! Exception objects, the class hierarchy, the "currently handled" stack, and CPython's
+//! implicit-chaining rule.
+
+use crate::ir::ExcClass;
+use crate::trace::{ExcDetail, ExcRef};
+
+/// Index of an exception object in the arena; objects are never freed during a run.
+pub(crate) type ExcId = usize;
+
+/// An exception object as the model tracks it.
+#[derive(Clone, Debug)]
+pub(crate) struct ExcObj {
+    pub(crate) class: ExcClass,
+    pub(crate) msg: String,
+    pub(crate) context: Option<ExcId>,
+    pub(crate) cause: Option<ExcId>,
+    pub(crate) suppress_context: bool,
+}
+
+/// The direct base of each class; `None` for `BaseException`.
+pub(crate) fn base(c: ExcClass) -> Option<ExcClass> {
+    use ExcClass::*;
+    Some(match c {
+        BaseException => return None,
+        Exception | B1 | KeyboardInterrupt | SystemExit | GeneratorExit => BaseException,
+        E1 | E3 | ValueError | LookupError | TypeError | RuntimeError | AttributeError
+        | StopIteration => Exception,
+        E2 => E1,
+        KeyError => LookupError,
+    })
+}
+
+/// `issubclass(c, of)`.
+pub(crate) fn is_subclass(c: ExcClass, of: ExcClass) -> bool {
+    let mut it = Some(c);
+    while let Some(x) = it {
+        if x == of {
+            return true;
+        }
+        it = base(x);
+    }
+    false
+}
+
+/// The `str()` of an exception raised as `class(label)` by a program.
+pub(crate) fn message_of(class: ExcClass, label: &str) -> String {
+    match class {
+        // KeyError.__str__ is the repr of its single argument; labels need no escaping.
+        ExcClass::KeyError => format!("'{label}'"),
+        _ => label.to_string(),
+    }
+}
+
+/// All exception objects of a run, the handled-exception stack, and the observation numbering.
+#[derive(Default)]
+pub(crate) struct Excs {
+    objs: Vec<ExcObj>,
+    /// `sys.exc_info()` is the top of this stack: pushed on entering an `except` block, a
+    /// `finally` on the exceptional path, and the exceptional exit of a `with`.
+    handled: Vec<ExcId>,
+    /// Exception objects in the order the program first observed them.
+    seen: Vec<ExcId>,
+}
+
+impl Excs {
+    pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
+        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false });
+        self.objs.len() - 1
+    }
+
+    pub(crate) fn get(&self, id: ExcId) -> &ExcObj {
+        &self.objs[id]
+    }
+
+    pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>) {
+        self.objs[id].cause = cause;
+        self.objs[id].suppress_context = true;
+    }
+
+    pub(crate) fn handled(&self) -> Option<ExcId> {
+        self.handled.last().copied()
+    }
+
+    pub(crate) fn push_handled(&mut self, id: ExcId) {
+        self.handled.push(id);
+    }
+
+    pub(crate) fn pop_handled(&mut self) {
+        self.handled.pop().expect("pop_handled matches a push_handled");
+    }
+
+    /// What `raise value` (not a bare re-raise) does to `value.__context__`: it becomes the
+    /// exception being handled, unless that is `value` itself; a link back to `value` in the
+    /// handled exception's chain is cut first so that no cycle forms. Returns whether a link was cut.
+    pub(crate) fn chain_on_raise(&mut self, value: ExcId) -> ChainEffect {
+        let Some(top) = self.handled() else { return ChainEffect::None };
+        if top == value {
+            return ChainEffect::None;
+        }
+        let mut cut = false;
+        let mut o = top;
+        let mut visited = vec![o];
+        while let Some(c) = self.objs[o].context {
+            if c == value {
+                self.objs[o].context = None;
+                cut = true;
+                break;
+            }
+            if visited.contains(&c) {
+                break;
+            }
+            visited.push(c);
+            o = c;
+        }
+        self.objs[value].context = Some(top);
+        if cut {
+            ChainEffect::CycleCut
+        } else {
+            ChainEffect::Chained
+        }
+    }
+
+    pub(crate) fn observe(&mut self, id: Option<ExcId>) -> Option<ExcRef> {
+        let id = id?;
+        let n = match self.seen.iter().position(|x| *x == id) {
+            Some(i) => i + 1,
+            None => {
+                self.seen.push(id);
+                self.seen.len()
+            }
+        };
+        let o = &self.objs[id];
+        Some(ExcRef { ty: o.class.name().to_string(), msg: Some(o.msg.clone()), id: n as u32 })
+    }
+
+    pub(crate) fn detail(&mut self, id: ExcId) -> ExcDetail {
+        let exc = self.observe(Some(id)).expect("observing an exception yields a ref");
+        let (context, cause, suppress_context) = {
+            let o = &self.objs[id];
+            (o.context, o.cause, o.suppress_context)
+        };
+        let context = self.observe(context);
+        let cause = self.observe(cause);
+        ExcDetail { exc, context, cause, suppress_context }
+    }
+
+    /// The exception and everything reachable through context and cause, depth first.
+    pub(crate) fn chain(&mut self, id: ExcId) -> Vec<ExcDetail> {
+        let mut out = Vec::new();
+        let mut visited = Vec::new();
+        self.visit(Some(id), &mut visited, &mut out);
+        out
+    }
+
+    fn visit(&mut self, id: Option<ExcId>, visited: &mut Vec<ExcId>, out: &mut Vec<ExcDetail>) {
+        let Some(id) = id else { return };
+        if visited.contains(&id) {
+            return;
+        }
+        visited.push(id);
+        out.push(self.detail(id));
+        let (context, cause) = (self.objs[id].context, self.objs[id].cause);
+        self.visit(context, visited, out);
+        self.visit(cause, visited, out);
+    }
+}
+
+/// What implicit chaining did on a raise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChainEffect {
+    /// Nothing was being handled, or the raised object is the one being handled.
+    None,
+    /// The context was set.
+    Chained,
+    /// The context was set after cutting a link that would have made a cycle.
+    CycleCut,
+}

@@ -1,0 +1,109 @@
+//! The exact texts of the exceptions the interpreter itself raises (SEMANTICS.md Appendix A),
+//! per profile. Every version-dependent string lives here.
+
+use crate::ir::ExcClass;
+use crate::profile::Profile;
+
+/// A protocol lookup that failed: which method was missing, and what the other lookup found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Missing {
+    /// `__enter__` (or `__aenter__`) is missing.
+    Enter,
+    /// `__exit__` (or `__aexit__`) is missing.
+    Exit,
+}
+
+/// The error for a failed lookup of the sync protocol on an object of type `ty`.
+/// `first_missing` is the first lookup (in the profile's order) that failed.
+pub(crate) fn protocol_error(
+    profile: Profile,
+    ty: &str,
+    first_missing: Missing,
+) -> (ExcClass, String) {
+    let dunder = match first_missing {
+        Missing::Enter => "__enter__",
+        Missing::Exit => "__exit__",
+    };
+    if !profile.at_least(11) {
+        return (ExcClass::AttributeError, dunder.to_string());
+    }
+    let base = format!("'{ty}' object does not support the context manager protocol");
+    let text = match (first_missing, profile.at_least(14)) {
+        (Missing::Exit, _) => format!("{base} (missed __exit__ method)"),
+        (Missing::Enter, true) => format!("{base} (missed __enter__ method)"),
+        (Missing::Enter, false) => base,
+    };
+    (ExcClass::TypeError, text)
+}
+
+/// Calling a method attribute that is `None`.
+pub(crate) fn none_not_callable() -> String {
+    "'NoneType' object is not callable".to_string()
+}
+
+/// `def __exit__(self)` called with the three exception arguments.
+pub(crate) fn exit_takes_one(profile: Profile, class: &str) -> String {
+    format!(
+        "{} takes 1 positional argument but 4 were given",
+        func_name(profile, class, "__exit__")
+    )
+}
+
+/// `def __enter__(self, x)` called with no argument.
+pub(crate) fn enter_missing_arg(profile: Profile, class: &str) -> String {
+    format!(
+        "{} missing 1 required positional argument: 'x'",
+        func_name(profile, class, "__enter__")
+    )
+}
+
+fn func_name(profile: Profile, class: &str, method: &str) -> String {
+    // bpo-40679: 3.10 started naming functions by their qualname in call errors.
+    if profile.at_least(10) {
+        format!("{class}.{method}()")
+    } else {
+        format!("{method}()")
+    }
+}
+
+/// A bare `raise` with nothing being handled.
+pub(crate) fn no_active_exception() -> String {
+    "No active exception to reraise".to_string()
+}
+
+/// `raise None`.
+pub(crate) fn must_derive() -> String {
+    "exceptions must derive from BaseException".to_string()
+}
+
+/// `__bool__` returned something that is not a bool.
+pub(crate) fn bool_returned(ty: &str) -> String {
+    format!("__bool__ should return bool, returned {ty}")
+}
+
+/// `__len__` returned a negative number.
+pub(crate) fn len_negative() -> String {
+    "__len__() should return >= 0".to_string()
+}
+
+/// Unpacking `got` values (from a tuple or a str when `exact_seq`) into `expected` targets.
+pub(crate) fn unpack_count(
+    profile: Profile,
+    expected: usize,
+    got: usize,
+    exact_seq: bool,
+) -> String {
+    if got < expected {
+        return format!("not enough values to unpack (expected {expected}, got {got})");
+    }
+    // gh-122239: 3.14 also names the count for exact list, tuple and dict sources.
+    if profile.at_least(14) && exact_seq {
+        return format!("too many values to unpack (expected {expected}, got {got})");
+    }
+    format!("too many values to unpack (expected {expected})")
+}
+
+/// Unpacking an object that is not iterable.
+pub(crate) fn unpack_non_iterable(ty: &str) -> String {
+    format!("cannot unpack non-iterable {ty} object")
+}

@@ -1,0 +1,332 @@
+//! The reference model: an independent interpreter over the IR that predicts the trace a correct
+//! Python of a given profile must produce. It never asks Python anything.
+//!
+//! Guest behaviour is data: a Python exception is a [`Flow::Raise`], never a Rust error. The model
+//! is total on every program that passes `ir::validate`: loops are bounded by the IR and there is
+//! no recursion in the guest, so every run ends.
+
+mod exc;
+mod message;
+mod rules;
+mod with_stmt;
+
+use std::collections::HashMap;
+
+use crate::ir::{Cause, ExcClass, NewExc, Program, RaiseNew, Stmt, Try, Value};
+use crate::profile::Profile;
+use crate::trace::{Event, Outcome, Trace};
+
+pub use rules::{Coverage, Rule};
+
+use exc::{ChainEffect, ExcId, Excs};
+
+/// What the model predicts for one program.
+#[derive(Clone, Debug)]
+pub struct Prediction {
+    /// The trace a correct implementation produces.
+    pub trace: Trace,
+    /// Which rules the program exercised, and how often.
+    pub coverage: Coverage,
+}
+
+/// Predicts the trace of `program` under `profile`.
+///
+/// Panics if the program does not pass `ir::validate` (a bug in whoever built it).
+pub fn predict(program: &Program, profile: Profile) -> Prediction {
+    let mut m = Machine {
+        program,
+        profile,
+        excs: Excs::default(),
+        events: Vec::new(),
+        vars: HashMap::new(),
+        coverage: Coverage::default(),
+    };
+    let flow = m.block(&program.main);
+    let outcome = match flow {
+        Flow::Normal => Outcome::Returned("None".to_string()),
+        Flow::Return(v) => Outcome::Returned(m.show(&v)),
+        Flow::Raise(e) => Outcome::Raised(m.excs.chain(e)),
+        Flow::Break | Flow::Continue => panic!("validate rejects break/continue outside a loop"),
+    };
+    Prediction { trace: Trace { events: m.events, outcome }, coverage: m.coverage }
+}
+
+/// A runtime value of the guest.
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    None,
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Tuple(Vec<Val>),
+    /// An instance of manager class `M<n>`.
+    Mgr(usize),
+    /// A `Bool(label, r)` result object.
+    BoolObj(Value),
+    /// A `Len(label, n)` result object.
+    LenObj(Value),
+    /// An exception object.
+    Exc(ExcId),
+}
+
+/// How a statement or block ended.
+#[derive(Clone, Debug)]
+pub(crate) enum Flow {
+    Normal,
+    Return(Val),
+    Break,
+    Continue,
+    Raise(ExcId),
+}
+
+pub(crate) struct Machine<'p> {
+    pub(crate) program: &'p Program,
+    pub(crate) profile: Profile,
+    pub(crate) excs: Excs,
+    pub(crate) events: Vec<Event>,
+    pub(crate) vars: HashMap<String, Val>,
+    pub(crate) coverage: Coverage,
+}
+
+impl Machine<'_> {
+    pub(crate) fn hit(&mut self, rule: Rule) {
+        self.coverage.hit(rule);
+    }
+
+    pub(crate) fn block(&mut self, body: &[Stmt]) -> Flow {
+        for s in body {
+            let flow = self.stmt(s);
+            if !matches!(flow, Flow::Normal) {
+                return flow;
+            }
+        }
+        Flow::Normal
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> Flow {
+        match s {
+            Stmt::Log(label) => {
+                let info = self.excs.observe(self.excs.handled());
+                self.events.push(Event::Log { label: label.clone(), info });
+                Flow::Normal
+            }
+            Stmt::Show(name) => {
+                let v = self
+                    .vars
+                    .get(name)
+                    .cloned()
+                    .expect("validate checks that shown names are bound");
+                let value = self.show(&v);
+                self.events.push(Event::Var { name: name.clone(), value });
+                Flow::Normal
+            }
+            Stmt::With { items, body } => self.with(items, body),
+            Stmt::Raise(r) => self.raise_new(r),
+            Stmt::RaiseCaught(label) => {
+                let Some(Val::Exc(id)) = self.vars.get(&format!("e_{label}")).cloned() else {
+                    panic!("validate checks that `raise e_{label}` is inside its handler")
+                };
+                self.raise_obj(id)
+            }
+            Stmt::BareRaise => self.bare_raise(),
+            Stmt::Return { label, value } => {
+                self.events.push(Event::Ret { label: label.clone() });
+                Flow::Return(self.eval(value))
+            }
+            Stmt::Loop { times, body } => {
+                for _ in 0..*times {
+                    match self.block(body) {
+                        Flow::Normal | Flow::Continue => {}
+                        Flow::Break => break,
+                        flow @ (Flow::Return(_) | Flow::Raise(_)) => return flow,
+                    }
+                }
+                Flow::Normal
+            }
+            Stmt::Break => Flow::Break,
+            Stmt::Continue => Flow::Continue,
+            Stmt::Try(t) => self.try_(t),
+        }
+    }
+
+    fn try_(&mut self, t: &Try) -> Flow {
+        let mut flow = self.block(&t.body);
+        match flow {
+            Flow::Raise(x) => {
+                let class = self.excs.get(x).class;
+                let found =
+                    t.handlers.iter().find(|h| h.class.is_none_or(|c| exc::is_subclass(class, c)));
+                if let Some(h) = found {
+                    self.excs.push_handled(x);
+                    let detail = self.excs.detail(x);
+                    self.events.push(Event::Handler { label: h.label.clone(), exc: detail });
+                    let var = format!("e_{}", h.label);
+                    if h.bind {
+                        self.vars.insert(var.clone(), Val::Exc(x));
+                    }
+                    flow = self.block(&h.body);
+                    if h.bind {
+                        self.vars.remove(&var);
+                    }
+                    self.excs.pop_handled();
+                }
+            }
+            Flow::Normal => flow = self.block(&t.orelse),
+            Flow::Return(_) | Flow::Break | Flow::Continue => {}
+        }
+        let Some((label, body)) = &t.finally else { return flow };
+        let pending = match flow {
+            Flow::Raise(x) => Some(x),
+            _ => None,
+        };
+        if let Some(x) = pending {
+            self.excs.push_handled(x);
+        }
+        let info = self.excs.observe(self.excs.handled());
+        self.events.push(Event::Finally { label: label.clone(), info });
+        let fin = self.block(body);
+        if pending.is_some() {
+            self.excs.pop_handled();
+        }
+        match fin {
+            Flow::Normal => flow,
+            other => {
+                if pending.is_some() && matches!(other, Flow::Return(_)) {
+                    self.hit(Rule::FinallyReturnSwallows);
+                }
+                other
+            }
+        }
+    }
+
+    /// A new exception instance `class(label)`, not yet raised.
+    pub(crate) fn instantiate(&mut self, e: &NewExc) -> ExcId {
+        self.excs.new_exc(e.class, exc::message_of(e.class, &e.label))
+    }
+
+    /// `raise E1('r1') [from ...]`.
+    pub(crate) fn raise_new(&mut self, r: &RaiseNew) -> Flow {
+        let id = self.instantiate(&r.exc);
+        match &r.cause {
+            None => {}
+            Some(Cause::None) => {
+                self.hit(Rule::RaiseFromNone);
+                self.excs.set_cause(id, None);
+            }
+            Some(Cause::New(c)) => {
+                self.hit(Rule::RaiseFrom);
+                let cid = self.instantiate(c);
+                self.excs.set_cause(id, Some(cid));
+            }
+        }
+        self.raise_obj(id)
+    }
+
+    /// An exception the interpreter itself raises (a TypeError from the protocol, say).
+    pub(crate) fn raise_builtin(&mut self, class: ExcClass, msg: String) -> Flow {
+        let id = self.excs.new_exc(class, msg);
+        self.raise_obj(id)
+    }
+
+    /// `raise obj`: implicit chaining applies, unlike a bare re-raise.
+    pub(crate) fn raise_obj(&mut self, id: ExcId) -> Flow {
+        match self.excs.chain_on_raise(id) {
+            ChainEffect::None => {}
+            ChainEffect::Chained => self.hit(Rule::ImplicitChaining),
+            ChainEffect::CycleCut => {
+                self.hit(Rule::ImplicitChaining);
+                self.hit(Rule::ContextCycleBroken);
+            }
+        }
+        Flow::Raise(id)
+    }
+
+    /// A bare `raise`: the handled exception again, unchanged, or a RuntimeError.
+    pub(crate) fn bare_raise(&mut self) -> Flow {
+        match self.excs.handled() {
+            Some(id) => Flow::Raise(id),
+            None => {
+                self.hit(Rule::BareRaiseNothingHandled);
+                self.raise_builtin(ExcClass::RuntimeError, message::no_active_exception())
+            }
+        }
+    }
+
+    pub(crate) fn eval(&mut self, v: &Value) -> Val {
+        match v {
+            Value::None => Val::None,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Int(n) => Val::Int(*n),
+            Value::Str(s) => Val::Str(s.clone()),
+            Value::Tuple(items) => Val::Tuple(items.iter().map(|it| self.eval(it)).collect()),
+            Value::BoolObj { .. } => Val::BoolObj(v.clone()),
+            Value::LenObj { .. } => Val::LenObj(v.clone()),
+        }
+    }
+
+    /// The canonical text of a value, as the prelude's `_show` prints it.
+    pub(crate) fn show(&self, v: &Val) -> String {
+        match v {
+            Val::None => "None".to_string(),
+            Val::Bool(true) => "True".to_string(),
+            Val::Bool(false) => "False".to_string(),
+            Val::Int(n) => n.to_string(),
+            Val::Str(s) => py_repr_str(s),
+            Val::Tuple(items) => {
+                let inner: Vec<String> = items.iter().map(|it| self.show(it)).collect();
+                let comma = if items.len() == 1 { "," } else { "" };
+                format!("({}{comma})", inner.join(", "))
+            }
+            Val::Mgr(m) => format!("<M{m}>"),
+            Val::BoolObj(Value::BoolObj { label, .. }) => format!("<Bool {label}>"),
+            Val::LenObj(Value::LenObj { label, .. }) => format!("<Len {label}>"),
+            Val::BoolObj(_) | Val::LenObj(_) => {
+                unreachable!("result objects hold their own IR value")
+            }
+            Val::Exc(id) => format!("<{}>", self.excs.get(*id).class.name()),
+        }
+    }
+
+    /// `type(v).__name__`.
+    pub(crate) fn type_name(&self, v: &Val) -> String {
+        match v {
+            Val::None => "NoneType".to_string(),
+            Val::Bool(_) => "bool".to_string(),
+            Val::Int(_) => "int".to_string(),
+            Val::Str(_) => "str".to_string(),
+            Val::Tuple(_) => "tuple".to_string(),
+            Val::Mgr(m) => format!("M{m}"),
+            Val::BoolObj(_) => "Bool".to_string(),
+            Val::LenObj(_) => "Len".to_string(),
+            Val::Exc(id) => self.excs.get(*id).class.name().to_string(),
+        }
+    }
+}
+
+/// Python's `repr()` of a printable-ASCII string (what `validate` allows).
+pub fn py_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut res = String::with_capacity(s.len() + 2);
+    res.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => res.push_str("\\\\"),
+            '\n' => res.push_str("\\n"),
+            '\r' => res.push_str("\\r"),
+            '\t' => res.push_str("\\t"),
+            c if c == quote => {
+                res.push('\\');
+                res.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                res.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => res.push(c),
+        }
+    }
+    res.push(quote);
+    res
+}
+
+#[cfg(test)]
+mod tests;

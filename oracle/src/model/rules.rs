@@ -1,0 +1,234 @@
+//! The rules of SEMANTICS.md the model implements, named after their sections, so that
+//! `withstand stats` can show which ones generated programs reach.
+
+/// One rule of the protocol. The model records a rule each time a program exercises it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// §1.2.1: the context expression raises; no lookup, enter or exit for that item.
+    ExprRaises,
+    /// §1.2.3: `__enter__` raises; `__exit__` is not called.
+    EnterRaises,
+    /// §1.2.4: binding the target fails inside the protected region; `__exit__` gets the error.
+    TargetUnpackFails,
+    /// §1.2.4: `as (a, b)` unpacks the value of `__enter__`.
+    TargetUnpacks,
+    /// §1.2/§1.4: `as x` binds the value `__enter__` returned, not the manager.
+    TargetBindsEnterValue,
+    /// §1.3: methods set only on the instance are ignored by the lookup.
+    InstanceAttrIgnored,
+    /// §1.3: `__enter__ = None` fails with "'NoneType' object is not callable" at entry.
+    EnterIsNone,
+    /// §1.3: `__exit__ = None` fails at exit time, after the body ran.
+    ExitIsNone,
+    /// §1.3: a method with the wrong arity fails as an ordinary call (qualname in 3.10+).
+    WrongArity,
+    /// §1.4: the body falls off the end; `__exit__(None, None, None)`, result ignored.
+    ExitAfterNormalBody,
+    /// §1.4: `return` evaluates its value, then calls `__exit__(None, None, None)`.
+    ExitAfterReturn,
+    /// §1.4: `break` / `continue` call `__exit__(None, None, None)`, then jump.
+    ExitAfterBreakContinue,
+    /// §1.4: an exception reaches `__exit__` as the very object, with `sys.exc_info()` set to it.
+    ExitGetsException,
+    /// §1.4: on a normal-path exit `sys.exc_info()` is the exception handled around the `with`.
+    ExitSeesOuterHandled,
+    /// §1.4: a `return` in a `finally` inside the body swallows the exception.
+    FinallyReturnSwallows,
+    /// §1.5: a truthy `__exit__` result suppresses the exception.
+    ExitSuppresses,
+    /// §1.5: a falsy `__exit__` result re-raises the same object.
+    ExitFalsyReraises,
+    /// §1.5: the result's `__bool__` runs exactly once, on the exceptional path only.
+    ExitResultBool,
+    /// §1.5: `__len__` decides the truth of a result that has no `__bool__`.
+    ExitResultLen,
+    /// §1.5: `__bool__` raising replaces the exception, with the original as context.
+    BoolRaises,
+    /// §1.5: `__bool__` returning a non-bool gives a TypeError.
+    BoolReturnsNonBool,
+    /// §1.5: a negative `__len__` gives a ValueError.
+    LenNegative,
+    /// §1.6: `__exit__` raising on the exceptional path: context is the original.
+    ExitRaisesOnException,
+    /// §1.6: `__exit__` raising on a normal path replaces the return / break / continue.
+    ExitRaisesOnNormalPath,
+    /// §1.6: `raise v` or bare `raise` in `__exit__` re-raises the same object, chain unchanged.
+    ExitReraisesSame,
+    /// §1.6: a bare `raise` with nothing being handled: "No active exception to reraise".
+    BareRaiseNothingHandled,
+    /// §1.6: `raise None` (`raise v` on a normal path): "exceptions must derive from BaseException".
+    RaiseNone,
+    /// §1.6: `raise X from Y` sets `__cause__` and `__suppress_context__`.
+    RaiseFrom,
+    /// §1.6: `raise X from None`.
+    RaiseFromNone,
+    /// §1.6: implicit chaining: an exception raised while another is handled gets it as context.
+    ImplicitChaining,
+    /// §1.6: setting a context breaks the cycle it would create.
+    ContextCycleBroken,
+    /// §1.7: items are entered left to right, each fully before the next expression runs.
+    MultiItemOrder,
+    /// §1.7: a later item failing exits the earlier items with that exception.
+    LaterItemFails,
+    /// §1.7: an inner exit suppressing means the outer exit sees `(None, None, None)`.
+    InnerSuppressesOuterSeesNone,
+    /// §1.7: an inner exit raising passes its exception to the outer exit.
+    InnerExitRaisesOuterSees,
+    /// §2.1: an object with neither `__enter__` nor `__exit__`.
+    LacksBoth,
+    /// §2.1: an object with `__exit__` but no `__enter__`.
+    LacksEnter,
+    /// §2.1: an object with `__enter__` but no `__exit__`.
+    LacksExit,
+    /// §2.1: a value that is no manager at all (`with 1:`, `with None:`).
+    NotAManager,
+    /// §2.4: unpacking into the target: too many, not enough, or a non-iterable.
+    UnpackMessage,
+}
+
+impl Rule {
+    /// Every rule, in SEMANTICS.md order.
+    pub const ALL: &'static [Rule] = &[
+        Rule::ExprRaises,
+        Rule::EnterRaises,
+        Rule::TargetUnpackFails,
+        Rule::TargetUnpacks,
+        Rule::TargetBindsEnterValue,
+        Rule::InstanceAttrIgnored,
+        Rule::EnterIsNone,
+        Rule::ExitIsNone,
+        Rule::WrongArity,
+        Rule::ExitAfterNormalBody,
+        Rule::ExitAfterReturn,
+        Rule::ExitAfterBreakContinue,
+        Rule::ExitGetsException,
+        Rule::ExitSeesOuterHandled,
+        Rule::FinallyReturnSwallows,
+        Rule::ExitSuppresses,
+        Rule::ExitFalsyReraises,
+        Rule::ExitResultBool,
+        Rule::ExitResultLen,
+        Rule::BoolRaises,
+        Rule::BoolReturnsNonBool,
+        Rule::LenNegative,
+        Rule::ExitRaisesOnException,
+        Rule::ExitRaisesOnNormalPath,
+        Rule::ExitReraisesSame,
+        Rule::BareRaiseNothingHandled,
+        Rule::RaiseNone,
+        Rule::RaiseFrom,
+        Rule::RaiseFromNone,
+        Rule::ImplicitChaining,
+        Rule::ContextCycleBroken,
+        Rule::MultiItemOrder,
+        Rule::LaterItemFails,
+        Rule::InnerSuppressesOuterSeesNone,
+        Rule::InnerExitRaisesOuterSees,
+        Rule::LacksBoth,
+        Rule::LacksEnter,
+        Rule::LacksExit,
+        Rule::NotAManager,
+        Rule::UnpackMessage,
+    ];
+
+    /// The SEMANTICS.md section the rule comes from.
+    pub fn section(self) -> &'static str {
+        match self {
+            Rule::ExprRaises => "1.2.1",
+            Rule::EnterRaises => "1.2.3",
+            Rule::TargetUnpackFails | Rule::TargetUnpacks => "1.2.4",
+            Rule::TargetBindsEnterValue => "1.2.4",
+            Rule::InstanceAttrIgnored | Rule::EnterIsNone | Rule::ExitIsNone | Rule::WrongArity => {
+                "1.3"
+            }
+            Rule::ExitAfterNormalBody
+            | Rule::ExitAfterReturn
+            | Rule::ExitAfterBreakContinue
+            | Rule::ExitGetsException
+            | Rule::ExitSeesOuterHandled
+            | Rule::FinallyReturnSwallows => "1.4",
+            Rule::ExitSuppresses
+            | Rule::ExitFalsyReraises
+            | Rule::ExitResultBool
+            | Rule::ExitResultLen
+            | Rule::BoolRaises
+            | Rule::BoolReturnsNonBool
+            | Rule::LenNegative => "1.5",
+            Rule::ExitRaisesOnException
+            | Rule::ExitRaisesOnNormalPath
+            | Rule::ExitReraisesSame
+            | Rule::BareRaiseNothingHandled
+            | Rule::RaiseNone
+            | Rule::RaiseFrom
+            | Rule::RaiseFromNone
+            | Rule::ImplicitChaining
+            | Rule::ContextCycleBroken => "1.6",
+            Rule::MultiItemOrder
+            | Rule::LaterItemFails
+            | Rule::InnerSuppressesOuterSeesNone
+            | Rule::InnerExitRaisesOuterSees => "1.7",
+            Rule::LacksBoth | Rule::LacksEnter | Rule::LacksExit | Rule::NotAManager => "2.1",
+            Rule::UnpackMessage => "2.4",
+        }
+    }
+
+    /// A short kebab-case name, stable for reports and corpus file names.
+    pub fn name(self) -> String {
+        let dbg = format!("{self:?}");
+        let mut res = String::new();
+        for (i, c) in dbg.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    res.push('-');
+                }
+                res.push(c.to_ascii_lowercase());
+            } else {
+                res.push(c);
+            }
+        }
+        res
+    }
+
+    fn index(self) -> usize {
+        Rule::ALL.iter().position(|r| *r == self).expect("every rule is in Rule::ALL")
+    }
+}
+
+/// How often each rule fired.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    counts: Vec<u64>,
+}
+
+impl Coverage {
+    /// Records one firing.
+    pub fn hit(&mut self, rule: Rule) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; Rule::ALL.len()];
+        }
+        self.counts[rule.index()] += 1;
+    }
+
+    /// How often `rule` fired.
+    pub fn count(&self, rule: Rule) -> u64 {
+        self.counts.get(rule.index()).copied().unwrap_or(0)
+    }
+
+    /// Adds another coverage to this one.
+    pub fn merge(&mut self, other: &Coverage) {
+        for r in Rule::ALL {
+            let n = other.count(*r);
+            if n > 0 {
+                if self.counts.is_empty() {
+                    self.counts = vec![0; Rule::ALL.len()];
+                }
+                self.counts[r.index()] += n;
+            }
+        }
+    }
+
+    /// Whether the rule fired at least once.
+    pub fn fired(&self, rule: Rule) -> bool {
+        self.count(rule) > 0
+    }
+}

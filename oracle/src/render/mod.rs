@@ -1,0 +1,219 @@
+//! IR to Python source a person can read and paste into a bug report.
+//!
+//! A program is two parts: the fixed [`PRELUDE`] (instrumentation: `log`, `on_exit`, the exception
+//! classes, ...) and the body rendered from the IR. The worker loads the prelude once and runs
+//! only bodies, so that compile time is spent on the program, not on the instrumentation;
+//! [`standalone`] glues both into one file that runs as it is under any `python3`.
+
+use std::fmt::Write;
+
+use crate::ir::{
+    Action, BoolResult, Cause, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Value,
+};
+use crate::model::py_repr_str;
+
+/// The instrumentation every program uses; defines what the trace events look like.
+pub const PRELUDE: &str = include_str!("prelude.py");
+
+/// The program without the prelude: manager classes and `def main():`.
+pub fn body(program: &Program) -> String {
+    let mut r = Renderer { out: String::with_capacity(1024) };
+    for (i, m) in program.managers.iter().enumerate() {
+        r.manager(i, m);
+        r.out.push('\n');
+    }
+    r.out.push_str("def main():\n");
+    r.block(&program.main, 1);
+    r.out
+}
+
+/// One self-contained file: the prelude, the program, and a `__main__` block that prints the
+/// trace, so that it can be run under any interpreter and its output compared by eye.
+pub fn standalone(program: &Program) -> String {
+    format!("{PRELUDE}\n\n# ---- the program ----\n\n{}\n\nif __name__ == \"__main__\":\n    _report(main)\n", body(program))
+}
+
+struct Renderer {
+    out: String,
+}
+
+impl Renderer {
+    fn line(&mut self, depth: usize, text: &str) {
+        for _ in 0..depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn manager(&mut self, i: usize, m: &Manager) {
+        let name = format!("M{i}");
+        self.line(0, &format!("class {name}:"));
+        self.line(1, "def __init__(self):");
+        self.line(2, &format!("on_init('{name}')"));
+        for (method, dunder) in [(&m.enter, "__enter__"), (&m.exit, "__exit__")] {
+            if matches!(method, Method::InstanceOnly) {
+                self.line(2, &format!("self.{dunder} = inst('{name}', '{dunder}')"));
+            }
+        }
+        if let Some(e) = &m.init_raises {
+            self.line(2, &format!("raise {}", new_exc(e)));
+        }
+        self.method(&name, &m.enter, false);
+        self.method(&name, &m.exit, true);
+    }
+
+    fn method(&mut self, name: &str, m: &Method, is_exit: bool) {
+        let dunder = if is_exit { "__exit__" } else { "__enter__" };
+        let log = if is_exit {
+            format!("on_exit('{name}', t, v, tb)")
+        } else {
+            format!("on_enter('{name}')")
+        };
+        match m {
+            Method::Missing | Method::InstanceOnly => {}
+            Method::NoneAttr => self.line(1, &format!("{dunder} = None")),
+            Method::WrongArity => {
+                // The body is never reached: the call fails on its arguments.
+                let params = if is_exit { "self" } else { "self, x" };
+                self.line(1, &format!("def {dunder}({params}):"));
+                self.line(2, &format!("log('unreachable {name}.{dunder}')"));
+            }
+            Method::Defined(action) => {
+                let params = if is_exit { "self, t, v, tb" } else { "self" };
+                self.line(1, &format!("def {dunder}({params}):"));
+                self.line(2, &log);
+                let stmt = match action {
+                    Action::ReturnSelf => "return self".to_string(),
+                    Action::Return(v) => format!("return {}", value(v)),
+                    Action::Raise(r) => raise(r),
+                    Action::RaiseArg => "raise v".to_string(),
+                    Action::BareRaise => "raise".to_string(),
+                    Action::SuppressIf(classes) => {
+                        let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+                        let comma = if names.len() == 1 { "," } else { "" };
+                        format!("return suppress_if(t, ({}{comma}))", names.join(", "))
+                    }
+                };
+                self.line(2, &stmt);
+            }
+        }
+    }
+
+    fn block(&mut self, body: &[Stmt], depth: usize) {
+        if body.is_empty() {
+            self.line(depth, "pass");
+        }
+        for s in body {
+            self.stmt(s, depth);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, depth: usize) {
+        match s {
+            Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
+            Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
+            Stmt::With { items, body } => {
+                let mut text = String::from("with ");
+                for (i, it) in items.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(", ");
+                    }
+                    match &it.expr {
+                        ItemExpr::New(m) => write!(text, "M{m}()").expect("writing to a String"),
+                        ItemExpr::Literal(v) => text.push_str(&value(v)),
+                    }
+                    match &it.target {
+                        Target::None => {}
+                        Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
+                        Target::Tuple(ns) => {
+                            let comma = if ns.len() == 1 { "," } else { "" };
+                            write!(text, " as ({}{comma})", ns.join(", "))
+                                .expect("writing to a String")
+                        }
+                    }
+                }
+                text.push(':');
+                self.line(depth, &text);
+                self.block(body, depth + 1);
+            }
+            Stmt::Raise(r) => self.line(depth, &raise(r)),
+            Stmt::RaiseCaught(label) => self.line(depth, &format!("raise e_{label}")),
+            Stmt::BareRaise => self.line(depth, "raise"),
+            Stmt::Return { label, value: v } => {
+                self.line(depth, &format!("return ret('{label}', {})", value(v)))
+            }
+            Stmt::Loop { times, body } => {
+                self.line(depth, &format!("for _ in range({times}):"));
+                self.block(body, depth + 1);
+            }
+            Stmt::Break => self.line(depth, "break"),
+            Stmt::Continue => self.line(depth, "continue"),
+            Stmt::Try(t) => {
+                self.line(depth, "try:");
+                self.block(&t.body, depth + 1);
+                for h in &t.handlers {
+                    let head = match (h.class, h.bind) {
+                        (None, _) => "except:".to_string(),
+                        (Some(c), false) => format!("except {}:", c.name()),
+                        (Some(c), true) => format!("except {} as e_{}:", c.name(), h.label),
+                    };
+                    self.line(depth, &head);
+                    self.line(depth + 1, &format!("handler('{}')", h.label));
+                    for s in &h.body {
+                        self.stmt(s, depth + 1);
+                    }
+                }
+                if !t.orelse.is_empty() {
+                    self.line(depth, "else:");
+                    self.block(&t.orelse, depth + 1);
+                }
+                if let Some((label, body)) = &t.finally {
+                    self.line(depth, "finally:");
+                    self.line(depth + 1, &format!("fin('{label}')"));
+                    for s in body {
+                        self.stmt(s, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn new_exc(e: &NewExc) -> String {
+    format!("{}('{}')", e.class.name(), e.label)
+}
+
+fn raise(r: &RaiseNew) -> String {
+    match &r.cause {
+        None => format!("raise {}", new_exc(&r.exc)),
+        Some(Cause::None) => format!("raise {} from None", new_exc(&r.exc)),
+        Some(Cause::New(c)) => format!("raise {} from {}", new_exc(&r.exc), new_exc(c)),
+    }
+}
+
+fn value(v: &Value) -> String {
+    match v {
+        Value::None => "None".to_string(),
+        Value::Bool(true) => "True".to_string(),
+        Value::Bool(false) => "False".to_string(),
+        Value::Int(n) => n.to_string(),
+        Value::Str(s) => py_repr_str(s),
+        Value::Tuple(items) => {
+            let inner: Vec<String> = items.iter().map(value).collect();
+            let comma = if items.len() == 1 { "," } else { "" };
+            format!("({}{comma})", inner.join(", "))
+        }
+        Value::BoolObj { label, result } => {
+            let r = match result {
+                BoolResult::Bool(true) => "True".to_string(),
+                BoolResult::Bool(false) => "False".to_string(),
+                BoolResult::NonBool(n) => n.to_string(),
+                BoolResult::Raise(c) => c.name().to_string(),
+            };
+            format!("Bool('{label}', {r})")
+        }
+        Value::LenObj { label, len } => format!("Len('{label}', {len})"),
+    }
+}

@@ -1,0 +1,170 @@
+# withstand prelude: the instrumentation every generated program uses.
+# Events are plain lists so that the worker can send them as JSON and a person can read them.
+import sys
+
+_T = []  # the events, in order
+_S = []  # exception objects in the order they were first observed (never id() or addresses)
+
+
+def _reset():
+    del _T[:]
+    del _S[:]
+
+
+def _ref(e):
+    if e is None:
+        return None
+    for i, x in enumerate(_S):
+        if x is e:
+            return [type(e).__name__, _str(e), i + 1]
+    _S.append(e)
+    return [type(e).__name__, _str(e), len(_S)]
+
+
+def _str(e):
+    try:
+        return str(e)
+    except BaseException:
+        return "<str() failed>"
+
+
+def _detail(e):
+    return [_ref(e), _ref(e.__context__), _ref(e.__cause__), bool(e.__suppress_context__)]
+
+
+def _info():
+    return _ref(sys.exc_info()[1])
+
+
+def _show(v):
+    if isinstance(v, tuple):
+        inner = ", ".join(_show(x) for x in v)
+        return "(" + inner + ("," if len(v) == 1 else "") + ")"
+    if v is None or isinstance(v, (bool, int, str)):
+        return repr(v)
+    label = getattr(v, "_label", None)
+    if isinstance(label, str):
+        return "<" + type(v).__name__ + " " + label + ">"
+    return "<" + type(v).__name__ + ">"
+
+
+class E1(Exception):
+    pass
+
+
+class E2(E1):
+    pass
+
+
+class E3(Exception):
+    pass
+
+
+class B1(BaseException):
+    pass
+
+
+class Bool:
+    """A result object whose truth test logs; `r` is what __bool__ returns, or a class it raises."""
+
+    def __init__(self, label, r):
+        self._label = label
+        self.r = r
+
+    def __bool__(self):
+        _T.append(["bool", self._label])
+        if isinstance(self.r, type):
+            raise self.r(self._label)
+        return self.r
+
+
+class Len:
+    """A result object without __bool__ whose __len__ logs and returns `n`."""
+
+    def __init__(self, label, n):
+        self._label = label
+        self.n = n
+
+    def __len__(self):
+        _T.append(["len", self._label])
+        return self.n
+
+
+def on_init(mgr):
+    _T.append(["init", mgr])
+
+
+def on_enter(mgr):
+    _T.append(["enter", mgr, _info()])
+
+
+def on_exit(mgr, t, v, tb):
+    if v is None:
+        ok = t is None and tb is None
+    else:
+        ok = t is type(v) and tb is v.__traceback__
+    _T.append(["exit", mgr, _ref(v), ok, _info()])
+
+
+def inst(mgr, method):
+    def called(*args):
+        _T.append(["inst", mgr, method])
+        return True
+
+    return called
+
+
+def log(label):
+    _T.append(["log", label, _info()])
+
+
+def show(name, v):
+    _T.append(["var", name, _show(v)])
+
+
+def ret(label, v):
+    _T.append(["ret", label])
+    return v
+
+
+def handler(label):
+    _T.append(["handler", label, _detail(sys.exc_info()[1])])
+
+
+def fin(label):
+    _T.append(["finally", label, _info()])
+
+
+def suppress_if(t, classes):
+    return t is not None and issubclass(t, classes)
+
+
+def _chain(e):
+    out = []
+    seen = []
+
+    def visit(x):
+        if x is None or any(y is x for y in seen):
+            return
+        seen.append(x)
+        out.append(_detail(x))
+        visit(x.__context__)
+        visit(x.__cause__)
+
+    visit(e)
+    return out
+
+
+def _outcome(main):
+    try:
+        v = main()
+    except BaseException as e:
+        return ["raise", _chain(e)]
+    return ["return", _show(v)]
+
+
+def _report(main):
+    out = _outcome(main)
+    for ev in _T:
+        print(*ev)
+    print(*out)

@@ -1,0 +1,239 @@
+//! The worker wire protocol, version [`PROTO_VERSION`]: request framing, the handshake, and the
+//! strict decoding of an answer into a [`Trace`].
+//!
+//! These types mirror what `worker.py` and the prelude send, not the model's internals: the
+//! protocol can change (and bump its version) without touching `crate::trace`, and the reverse.
+//! Anything that does not match the shapes below exactly is a protocol violation.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
+
+/// The protocol version this runner speaks; the handshake must announce the same.
+pub(crate) const PROTO_VERSION: u64 = 1;
+
+/// Frames one request: the decimal byte length, a newline, then the UTF-8 bytes.
+pub(crate) fn frame(source: &str) -> Vec<u8> {
+    let mut res = Vec::with_capacity(source.len() + 8);
+    res.extend_from_slice(source.len().to_string().as_bytes());
+    res.push(b'\n');
+    res.extend_from_slice(source.as_bytes());
+    res
+}
+
+/// The first line a worker sends: `{"proto": 1, "implementation": "cpython", ...}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Handshake {
+    /// Protocol version, checked against [`PROTO_VERSION`] before the rest is read.
+    #[allow(dead_code)]
+    pub(crate) proto: u64,
+    /// `sys.implementation.name`.
+    pub(crate) implementation: String,
+    /// `sys.version_info[:3]`.
+    pub(crate) version: (u32, u32, u32),
+    /// `sys.version`.
+    pub(crate) version_string: String,
+}
+
+/// Why a handshake line was refused.
+#[derive(Debug)]
+pub(crate) enum HandshakeError {
+    /// The line is not a withstand handshake at all (a different program answered).
+    NotAWorker,
+    /// A withstand worker, but of another protocol version.
+    Version(Value),
+    /// The right version with the wrong fields.
+    Malformed(String),
+}
+
+/// Decodes the handshake line.
+pub(crate) fn parse_handshake(line: &str) -> Result<Handshake, HandshakeError> {
+    let value: Value = serde_json::from_str(line).map_err(|_| HandshakeError::NotAWorker)?;
+    let Some(proto) = value.get("proto") else {
+        return Err(HandshakeError::NotAWorker);
+    };
+    if proto.as_u64() != Some(PROTO_VERSION) {
+        return Err(HandshakeError::Version(proto.clone()));
+    }
+    serde_json::from_value(value).map_err(|e| HandshakeError::Malformed(e.to_string()))
+}
+
+/// The answer to the prelude: `{"ok": true}` or `{"error": "<traceback>"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub(crate) enum PreludeReply {
+    /// The prelude loaded.
+    Ok(bool),
+    /// The prelude raised; the traceback text.
+    Error(String),
+}
+
+/// Decodes the prelude answer; `Err` holds why the line is not one.
+pub(crate) fn parse_prelude_reply(line: &str) -> Result<PreludeReply, String> {
+    match serde_json::from_str(line) {
+        Ok(PreludeReply::Ok(false)) => Err("`ok` is false".to_owned()),
+        Ok(it) => Ok(it),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Why an answer line is not a valid trace.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Violation(pub(crate) String);
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type Res<T> = Result<T, Violation>;
+
+fn bad<T>(what: &str, v: &Value) -> Res<T> {
+    let mut shown = v.to_string();
+    truncate(&mut shown, 120);
+    Err(Violation(format!("expected {what}, found {shown}")))
+}
+
+/// Cuts `s` to at most `max` bytes (on a character boundary), marking the cut with `...`.
+pub(crate) fn truncate(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push_str("...");
+}
+
+/// Decodes one answer to a program: `{"events": [...], "outcome": [...]}`.
+pub(crate) fn parse_run_reply(line: &str) -> Res<Trace> {
+    let value: Value = match serde_json::from_str(line) {
+        Ok(it) => it,
+        Err(e) => return Err(Violation(format!("not JSON: {e}"))),
+    };
+    let Value::Object(mut obj) = value else {
+        return bad("an object", &value);
+    };
+    if let Some(err) = obj.get("error") {
+        return Err(Violation(format!("the worker failed: {}", err.as_str().unwrap_or("?"))));
+    }
+    if obj.len() != 2 {
+        let keys: Vec<&String> = obj.keys().collect();
+        return Err(Violation(format!("expected keys events and outcome, found {keys:?}")));
+    }
+    let (Some(events), Some(outcome)) = (obj.remove("events"), obj.remove("outcome")) else {
+        return Err(Violation("expected keys events and outcome".to_owned()));
+    };
+    let Value::Array(events) = events else {
+        return bad("an event list", &events);
+    };
+    let events = events.iter().map(event).collect::<Res<Vec<_>>>()?;
+    let outcome = self::outcome(&outcome)?;
+    Ok(Trace { events, outcome })
+}
+
+fn tuple<'a>(v: &'a Value, what: &str) -> Res<&'a [Value]> {
+    match v {
+        Value::Array(items) => Ok(items),
+        _ => bad(what, v),
+    }
+}
+
+fn string(v: &Value) -> Res<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        _ => bad("a string", v),
+    }
+}
+
+fn boolean(v: &Value) -> Res<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        _ => bad("a boolean", v),
+    }
+}
+
+/// `null` or `[type_name, message, id]`.
+fn exc_ref(v: &Value) -> Res<Option<ExcRef>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let [ty, msg, id] = tuple(v, "an exception reference")? else {
+        return bad("an exception reference [type, message, id]", v);
+    };
+    let Some(id) = id.as_u64().and_then(|id| u32::try_from(id).ok()).filter(|&id| 0 < id) else {
+        return bad("a positive exception number", id);
+    };
+    Ok(Some(ExcRef { ty: string(ty)?, msg: Some(string(msg)?), id }))
+}
+
+/// `[ref, context_ref, cause_ref, suppress_context]`, where `ref` is not null.
+fn detail(v: &Value) -> Res<ExcDetail> {
+    let [exc, context, cause, suppress] = tuple(v, "an exception detail")? else {
+        return bad("an exception detail [exc, context, cause, suppress_context]", v);
+    };
+    let Some(exc) = exc_ref(exc)? else {
+        return bad("an exception", exc);
+    };
+    Ok(ExcDetail {
+        exc,
+        context: exc_ref(context)?,
+        cause: exc_ref(cause)?,
+        suppress_context: boolean(suppress)?,
+    })
+}
+
+fn event(v: &Value) -> Res<Event> {
+    let items = tuple(v, "an event")?;
+    let Some((Value::String(kind), args)) = items.split_first() else {
+        return bad("an event [kind, ...]", v);
+    };
+    let res = match (kind.as_str(), args) {
+        ("init", [mgr]) => Event::Init { mgr: string(mgr)? },
+        ("enter", [mgr, info]) => Event::Enter { mgr: string(mgr)?, info: exc_ref(info)? },
+        ("exit", [mgr, exc, consistent, info]) => Event::Exit {
+            mgr: string(mgr)?,
+            exc: exc_ref(exc)?,
+            consistent: boolean(consistent)?,
+            info: exc_ref(info)?,
+        },
+        ("inst", [mgr, method]) => {
+            Event::InstanceMethod { mgr: string(mgr)?, method: string(method)? }
+        }
+        ("bool", [label]) => Event::Bool { label: string(label)? },
+        ("len", [label]) => Event::Len { label: string(label)? },
+        ("log", [label, info]) => Event::Log { label: string(label)?, info: exc_ref(info)? },
+        ("var", [name, value]) => Event::Var { name: string(name)?, value: string(value)? },
+        ("ret", [label]) => Event::Ret { label: string(label)? },
+        ("handler", [label, exc]) => Event::Handler { label: string(label)?, exc: detail(exc)? },
+        ("finally", [label, info]) => {
+            Event::Finally { label: string(label)?, info: exc_ref(info)? }
+        }
+        _ => return bad("a known event", v),
+    };
+    Ok(res)
+}
+
+fn outcome(v: &Value) -> Res<Outcome> {
+    let items = tuple(v, "an outcome")?;
+    let res = match items {
+        [Value::String(kind), Value::String(value)] if kind == "return" => {
+            Outcome::Returned(value.clone())
+        }
+        [Value::String(kind), Value::String(msg)] if kind == "compile" => {
+            Outcome::CompileError(msg.clone())
+        }
+        [Value::String(kind), Value::Array(chain)] if kind == "raise" && !chain.is_empty() => {
+            Outcome::Raised(chain.iter().map(detail).collect::<Res<Vec<_>>>()?)
+        }
+        _ => return bad("an outcome", v),
+    };
+    Ok(res)
+}

@@ -1,0 +1,536 @@
+//! Tests for the worker: real `python3` runs, fake interpreters, and the wire decoding.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::runner::{proto, seconds, Error, RunResult, Worker, WorkerConfig};
+use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
+
+const PRELUDE: &str = include_str!("../render/prelude.py");
+
+/// `python3` on PATH, or `None` after printing one line saying the test was skipped.
+fn python3(test: &str) -> Option<PathBuf> {
+    let ok = Command::new("python3").args(["-c", "pass"]).status().is_ok_and(|s| s.success());
+    if !ok {
+        println!("runner::{test}: skipped, no python3 on PATH");
+        return None;
+    }
+    Some(PathBuf::from("python3"))
+}
+
+fn config(python: impl Into<PathBuf>, timeout: Duration) -> WorkerConfig {
+    WorkerConfig { python: python.into(), prelude: PRELUDE.to_owned(), timeout }
+}
+
+/// Spawns, retrying while the kernel says a just-written script is busy: another test thread may
+/// have forked while the script's write handle was open (ETXTBSY).
+fn spawn(config: &WorkerConfig) -> Result<Worker, Error> {
+    let mut tries = 0;
+    loop {
+        match Worker::spawn(config) {
+            Err(Error::Spawn { error, .. }) if error.raw_os_error() == Some(26) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            res => return res,
+        }
+    }
+}
+
+fn worker(python: PathBuf, timeout: Duration) -> Worker {
+    spawn(&config(python, timeout)).expect("python3 starts as a worker")
+}
+
+fn completed(res: RunResult) -> Trace {
+    match res {
+        RunResult::Completed(trace) => trace,
+        other => panic!("expected a completed run, got {other:?}"),
+    }
+}
+
+/// Writes an executable shell script into `dir`.
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn exc(ty: &str, msg: &str, id: u32) -> ExcRef {
+    ExcRef { ty: ty.to_owned(), msg: Some(msg.to_owned()), id }
+}
+
+fn plain(exc: ExcRef) -> ExcDetail {
+    ExcDetail { exc, context: None, cause: None, suppress_context: false }
+}
+
+fn returns(i: usize) -> String {
+    format!("def main():\n    return ret('v', {i})\n")
+}
+
+#[test]
+fn program_runs_and_reports_its_trace() {
+    let Some(python) = python3("program_runs_and_reports_its_trace") else { return };
+    let mut w = worker(python, Duration::from_secs(10));
+    assert_eq!(w.info().implementation, "cpython");
+    assert_eq!(w.info().version.0, 3);
+    assert!(w.info().version_string.starts_with(&format!(
+        "{}.{}",
+        w.info().version.0,
+        w.info().version.1
+    )));
+
+    let src = "\
+def main():
+    log('L1')
+    raise E1('r1')
+";
+    let trace = completed(w.run(src).unwrap());
+    assert_eq!(
+        trace,
+        Trace {
+            events: vec![Event::Log { label: "L1".to_owned(), info: None }],
+            outcome: Outcome::Raised(vec![plain(exc("E1", "r1", 1))]),
+        }
+    );
+
+    let src = "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return Bool('b1', True)
+
+def main():
+    with M0() as x:
+        show('x', x)
+        raise E2('boom')
+    return ret('v1', 3)
+";
+    let trace = completed(w.run(src).unwrap());
+    let boom = exc("E2", "boom", 1);
+    assert_eq!(
+        trace,
+        Trace {
+            events: vec![
+                Event::Init { mgr: "M0".to_owned() },
+                Event::Enter { mgr: "M0".to_owned(), info: None },
+                Event::Var { name: "x".to_owned(), value: "<M0>".to_owned() },
+                Event::Exit {
+                    mgr: "M0".to_owned(),
+                    exc: Some(boom.clone()),
+                    consistent: true,
+                    info: Some(boom),
+                },
+                Event::Bool { label: "b1".to_owned() },
+                Event::Ret { label: "v1".to_owned() },
+            ],
+            outcome: Outcome::Returned("3".to_owned()),
+        }
+    );
+    assert_eq!(w.restarts(), 0);
+}
+
+#[test]
+fn every_run_gets_a_fresh_namespace() {
+    let Some(python) = python3("every_run_gets_a_fresh_namespace") else { return };
+    let mut w = worker(python, Duration::from_secs(10));
+    // The first program defines a global and shadows a prelude name; neither may leak.
+    let first = "\
+leaked = 1
+def log(label):
+    pass
+def main():
+    log('L1')
+    return ret('v', 1)
+";
+    let second = "\
+def main():
+    log('L2')
+    return ret('v', 'leaked' in globals())
+";
+    let res = w.run_many(&[first, second]).unwrap();
+    let traces: Vec<Trace> = res.into_iter().map(completed).collect();
+    assert_eq!(traces[0].events, vec![Event::Ret { label: "v".to_owned() }]);
+    assert_eq!(
+        traces[1],
+        Trace {
+            events: vec![
+                Event::Log { label: "L2".to_owned(), info: None },
+                Event::Ret { label: "v".to_owned() },
+            ],
+            outcome: Outcome::Returned("False".to_owned()),
+        }
+    );
+}
+
+#[test]
+fn program_output_cannot_reach_the_channel() {
+    let Some(python) = python3("program_output_cannot_reach_the_channel") else { return };
+    let mut w = worker(python, Duration::from_secs(10));
+    let src = r#"
+import os
+import sys
+fake = '{"events": [], "outcome": ["return", "42"]}'
+print(fake)
+sys.stdout.write(fake + '\n')
+sys.stdout.flush()
+sys.__stdout__.write(fake + '\n')
+os.write(1, (fake + '\n').encode())
+def main():
+    print(fake)
+    print('7\nnot a frame', flush=True)
+    os.write(1, b'garbage\n')
+    show('stdin', sys.stdin.read())
+    return ret('v', 1)
+"#;
+    let trace = completed(w.run(src).unwrap());
+    assert_eq!(
+        trace,
+        Trace {
+            events: vec![
+                Event::Var { name: "stdin".to_owned(), value: "''".to_owned() },
+                Event::Ret { label: "v".to_owned() },
+            ],
+            outcome: Outcome::Returned("1".to_owned()),
+        }
+    );
+    // Still in step with the worker afterwards.
+    let trace = completed(w.run(&returns(5)).unwrap());
+    assert_eq!(trace.outcome, Outcome::Returned("5".to_owned()));
+    assert_eq!(w.restarts(), 0);
+}
+
+#[test]
+fn syntax_error_is_a_compile_outcome() {
+    let Some(python) = python3("syntax_error_is_a_compile_outcome") else { return };
+    let mut w = worker(python, Duration::from_secs(10));
+    let trace = completed(w.run("def main(:\n    pass\n").unwrap());
+    assert_eq!(trace.events, vec![]);
+    match &trace.outcome {
+        Outcome::CompileError(msg) => assert!(msg.starts_with("SyntaxError: "), "{msg}"),
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+    // A module-level raise is an outcome too, not a worker failure.
+    let trace = completed(w.run("raise E3('top')\n").unwrap());
+    assert_eq!(trace.outcome, Outcome::Raised(vec![plain(exc("E3", "top", 1))]));
+    assert_eq!(w.restarts(), 0);
+}
+
+#[test]
+fn hung_program_times_out_and_the_worker_recovers() {
+    let Some(python) = python3("hung_program_times_out_and_the_worker_recovers") else { return };
+    let mut w = worker(python, Duration::from_millis(300));
+    let hang = "def main():\n    while True:\n        pass\n";
+    match w.run(hang).unwrap() {
+        RunResult::Timeout { .. } => {}
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert_eq!(w.restarts(), 1);
+    let trace = completed(w.run(&returns(1)).unwrap());
+    assert_eq!(trace.outcome, Outcome::Returned("1".to_owned()));
+    assert_eq!(w.restarts(), 1);
+
+    // In a batch, the programs in flight behind the hung one are sent again and complete.
+    let (a, c, d) = (returns(10), returns(12), returns(13));
+    let res = w.run_many(&[&a, hang, &c, &d]).unwrap();
+    assert_eq!(res.len(), 4);
+    assert!(matches!(res[1], RunResult::Timeout { .. }), "{:?}", res[1]);
+    for (idx, want) in [(0, "10"), (2, "12"), (3, "13")] {
+        assert_eq!(completed(res[idx].clone()).outcome, Outcome::Returned(want.to_owned()));
+    }
+    assert_eq!(w.restarts(), 2);
+}
+
+#[test]
+fn crashing_program_is_reported_and_the_worker_recovers() {
+    let Some(python) = python3("crashing_program_is_reported_and_the_worker_recovers") else {
+        return;
+    };
+    let mut w = worker(python, Duration::from_secs(10));
+    let exit3 = "import os\ndef main():\n    os._exit(3)\n";
+    let sigkill = "import os, signal\ndef main():\n    os.kill(os.getpid(), signal.SIGKILL)\n";
+    let ok = returns(2);
+    let res = w.run_many(&[exit3, &ok, sigkill, &ok]).unwrap();
+    assert_eq!(res.len(), 4);
+    match &res[0] {
+        RunResult::Crashed { status, .. } => assert_eq!(status, "exit status 3"),
+        other => panic!("expected a crash, got {other:?}"),
+    }
+    match &res[2] {
+        RunResult::Crashed { status, .. } => assert_eq!(status, "killed by signal 9"),
+        other => panic!("expected a crash, got {other:?}"),
+    }
+    for idx in [1, 3] {
+        assert_eq!(completed(res[idx].clone()).outcome, Outcome::Returned("2".to_owned()));
+    }
+    assert_eq!(w.restarts(), 2);
+}
+
+#[test]
+fn crash_report_keeps_the_stderr_tail() {
+    let Some(python) = python3("crash_report_keeps_the_stderr_tail") else { return };
+    let mut w = worker(python, Duration::from_secs(10));
+    let src = "\
+import os
+import sys
+def main():
+    print('printed before dying')
+    sys.stderr.write('x' * 10000 + '\\n')
+    sys.stderr.write('last words\\n')
+    sys.stderr.flush()
+    os._exit(7)
+";
+    match w.run(src).unwrap() {
+        RunResult::Crashed { status, stderr_tail } => {
+            assert_eq!(status, "exit status 7");
+            assert!(stderr_tail.ends_with("last words\n"), "{stderr_tail:?}");
+            assert!(stderr_tail.len() <= 4096, "the tail is bounded: {}", stderr_tail.len());
+        }
+        other => panic!("expected a crash, got {other:?}"),
+    }
+    let src = "\
+import os
+def main():
+    print('printed before dying')
+    os._exit(1)
+";
+    match w.run(src).unwrap() {
+        RunResult::Crashed { stderr_tail, .. } => {
+            assert!(stderr_tail.contains("printed before dying"), "{stderr_tail:?}")
+        }
+        other => panic!("expected a crash, got {other:?}"),
+    }
+}
+
+#[test]
+fn malformed_answers_are_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    // A fake interpreter: a valid handshake, accepts the prelude, then answers nonsense.
+    let fake = script(
+        dir.path(),
+        "fake-python",
+        r#"echo '{"proto": 1, "implementation": "fake", "version": [3, 99, 0], "version_string": "fake 3.99"}'
+read n
+head -c "$n" >/dev/null
+echo '{"ok": true}'
+read n
+echo 'not json'
+exec cat >/dev/null
+"#,
+    );
+    let mut w = spawn(&config(&fake, Duration::from_secs(5))).unwrap();
+    assert_eq!(w.info().implementation, "fake");
+    assert_eq!(w.info().version, (3, 99, 0));
+    let res = w.run_many(&["def main(): pass\n", "def main(): pass\n"]).unwrap();
+    assert_eq!(res.len(), 2);
+    for it in res {
+        match it {
+            RunResult::Garbage { line, .. } => assert_eq!(line, "not json"),
+            other => panic!("expected garbage, got {other:?}"),
+        }
+    }
+    assert_eq!(w.restarts(), 2);
+}
+
+#[test]
+fn broken_instrumentation_is_garbage() {
+    let Some(python) = python3("broken_instrumentation_is_garbage") else { return };
+    let mut w = worker(python, Duration::from_secs(10));
+    let no_main = "x = 1\n";
+    let bad_event = "def main():\n    _T.append(['log', 1, None])\n";
+    let unencodable = "def main():\n    _T.append(['log', object(), None])\n";
+    let ok = returns(4);
+    let res = w.run_many(&[no_main, &ok, bad_event, unencodable, &ok]).unwrap();
+    assert_eq!(res.len(), 5);
+    match &res[0] {
+        RunResult::Garbage { line, .. } => assert!(line.contains("KeyError"), "{line}"),
+        other => panic!("expected garbage, got {other:?}"),
+    }
+    match &res[2] {
+        RunResult::Garbage { line, .. } => assert!(line.contains(r#"["log",1,null]"#), "{line}"),
+        other => panic!("expected garbage, got {other:?}"),
+    }
+    match &res[3] {
+        RunResult::Garbage { line, .. } => {
+            assert!(line.contains("not JSON serializable"), "{line}")
+        }
+        other => panic!("expected garbage, got {other:?}"),
+    }
+    for idx in [1, 4] {
+        assert_eq!(completed(res[idx].clone()).outcome, Outcome::Returned("4".to_owned()));
+    }
+    assert_eq!(w.restarts(), 3);
+}
+
+#[test]
+fn many_programs_pipelined_come_back_in_order() {
+    let Some(python) = python3("many_programs_pipelined_come_back_in_order") else { return };
+    let mut w = worker(python, Duration::from_secs(10));
+    let sources: Vec<String> = (0..200).map(returns).collect();
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let res = w.run_many(&refs).unwrap();
+    assert_eq!(res.len(), 200);
+    for (i, it) in res.into_iter().enumerate() {
+        let trace = completed(it);
+        assert_eq!(trace.events, vec![Event::Ret { label: "v".to_owned() }]);
+        assert_eq!(trace.outcome, Outcome::Returned(i.to_string()));
+    }
+    assert_eq!(w.run_many(&[]).unwrap(), vec![]);
+    assert_eq!(w.restarts(), 0);
+}
+
+#[test]
+fn interpreters_that_cannot_host_the_worker_are_errors() {
+    let missing = "/nonexistent/withstand/python9";
+    let err = spawn(&config(missing, Duration::from_secs(1))).err().expect("a missing interpreter");
+    assert!(matches!(err, Error::Spawn { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("cannot start interpreter {missing:?}: No such file or directory")
+    );
+
+    let err = spawn(&config("/bin/true", Duration::from_secs(1))).err().expect("/bin/true");
+    assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        r#""/bin/true" is not a usable Python: it exited before the handshake (exit status 0)"#
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let hello = script(dir.path(), "hello", "echo hello\n");
+    let err = spawn(&config(&hello, Duration::from_secs(1))).err().expect("a chatty script");
+    assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("not a withstand worker"), "{msg}");
+    assert!(msg.contains(r#""hello""#), "{msg}");
+
+    let loud = script(dir.path(), "loud", "echo 'no such module' >&2\nexit 1\n");
+    let err = spawn(&config(&loud, Duration::from_secs(1))).err().expect("a failing script");
+    let msg = err.to_string();
+    assert!(msg.ends_with(r#"(exit status 1); stderr: "no such module""#), "{msg}");
+
+    let future = script(
+        dir.path(),
+        "future",
+        r#"echo '{"proto": 2, "implementation": "cpython"}'
+exec cat >/dev/null
+"#,
+    );
+    let err = spawn(&config(&future, Duration::from_secs(1))).err().expect("another protocol");
+    assert!(matches!(err, Error::ProtocolVersion { .. }), "{err:?}");
+    assert!(err.to_string().contains("speaks worker protocol 2"), "{err}");
+}
+
+#[test]
+fn silent_interpreter_times_out_in_the_handshake() {
+    let dir = tempfile::tempdir().unwrap();
+    let silent = script(dir.path(), "silent", "exec sleep 60\n");
+    let config = config(&silent, Duration::from_millis(100));
+    // The handshake gets its own floor (10 s in production), whatever the per-program timeout.
+    let start = std::time::Instant::now();
+    let err = Worker::spawn_with(&config, Duration::from_millis(400)).err().expect("a silent one");
+    assert!(start.elapsed() >= Duration::from_millis(400), "{:?}", start.elapsed());
+    assert!(matches!(err, Error::HandshakeTimeout { .. }), "{err:?}");
+    assert_eq!(err.to_string(), format!("handshake with {silent:?} timed out after 400ms"));
+}
+
+#[test]
+fn durations_read_naturally() {
+    assert_eq!(seconds(Duration::from_secs(10)), "10s");
+    assert_eq!(seconds(Duration::from_millis(10_500)), "10.5s");
+    assert_eq!(seconds(Duration::from_millis(300)), "300ms");
+}
+
+#[test]
+fn failing_prelude_is_an_error() {
+    let Some(python) = python3("failing_prelude_is_an_error") else { return };
+    let mut config = config(python, Duration::from_secs(10));
+    config.prelude = "import sys\nraise ImportError('no instrumentation here')\n".to_owned();
+    let err = spawn(&config).err().expect("a failing prelude");
+    match &err {
+        Error::Prelude { detail, .. } => assert!(detail.contains("Traceback"), "{detail}"),
+        other => panic!("expected a prelude error, got {other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        r#"the prelude failed to load in "python3": ImportError: no instrumentation here"#
+    );
+}
+
+#[test]
+fn worker_can_move_to_another_thread() {
+    fn is_send<T: Send>() {}
+    is_send::<Worker>();
+    is_send::<Error>();
+}
+
+#[test]
+fn answers_decode_strictly() {
+    let ok = r#"{"events":[["init","M0"],["enter","M0",null],["exit","M0",["E1","m",1],false,null],["inst","M0","__exit__"],["bool","b"],["len","n"],["log","L",["E1","m",1]],["var","x","1"],["ret","r"],["handler","h",[["E2","",2],["E1","m",1],null,true]],["finally","f",null]],"outcome":["raise",[[["E2","",2],["E1","m",1],null,true],[["E1","m",1],null,null,false]]]}"#;
+    let trace = proto::parse_run_reply(ok).unwrap();
+    assert_eq!(trace.events.len(), 11);
+    assert_eq!(
+        trace.events[9],
+        Event::Handler {
+            label: "h".to_owned(),
+            exc: ExcDetail {
+                exc: exc("E2", "", 2),
+                context: Some(exc("E1", "m", 1)),
+                cause: None,
+                suppress_context: true,
+            },
+        }
+    );
+    assert_eq!(
+        trace.events[2],
+        Event::Exit {
+            mgr: "M0".to_owned(),
+            exc: Some(exc("E1", "m", 1)),
+            consistent: false,
+            info: None
+        }
+    );
+    let Outcome::Raised(chain) = &trace.outcome else { panic!("{:?}", trace.outcome) };
+    assert_eq!(chain.len(), 2);
+    assert_eq!(
+        proto::parse_run_reply(r#"{"events":[],"outcome":["compile","SyntaxError: x"]}"#)
+            .unwrap()
+            .outcome,
+        Outcome::CompileError("SyntaxError: x".to_owned())
+    );
+
+    for bad in [
+        "",
+        "[]",
+        r#"{"events":[]}"#,
+        r#"{"events":[],"outcome":["return","1"],"extra":1}"#,
+        r#"{"events":[["init"]],"outcome":["return","1"]}"#,
+        r#"{"events":[["init","M0","extra"]],"outcome":["return","1"]}"#,
+        r#"{"events":[["nope","M0"]],"outcome":["return","1"]}"#,
+        r#"{"events":[["enter","M0",["E1","m"]]],"outcome":["return","1"]}"#,
+        r#"{"events":[["enter","M0",["E1","m",0]]],"outcome":["return","1"]}"#,
+        r#"{"events":[["enter","M0",["E1",null,1]]],"outcome":["return","1"]}"#,
+        r#"{"events":[["exit","M0",null,1,null]],"outcome":["return","1"]}"#,
+        r#"{"events":[["handler","h",[null,null,null,false]]],"outcome":["return","1"]}"#,
+        r#"{"events":[],"outcome":["return",1]}"#,
+        r#"{"events":[],"outcome":["raise",[]]}"#,
+        r#"{"events":[],"outcome":["exit","1"]}"#,
+        r#"{"error":"Traceback"}"#,
+    ] {
+        assert!(proto::parse_run_reply(bad).is_err(), "accepted {bad}");
+    }
+}
+
+#[test]
+fn requests_are_framed_by_byte_length() {
+    assert_eq!(proto::frame("é\n"), b"3\n\xc3\xa9\n".to_vec());
+    assert_eq!(proto::frame(""), b"0\n".to_vec());
+}

@@ -1,0 +1,113 @@
+# withstand worker, protocol 1: the driver script a persistent interpreter runs.
+# It is passed with `python -u -c`; oracle/src/runner/mod.rs owns the other end.
+#
+# Requests (stdin): ASCII decimal byte length, "\n", then that many bytes of UTF-8 source.
+# Responses (a private copy of the original stdout): one JSON line each, ASCII only.
+# The first request is the prelude, executed once; every later one is a program.
+# This script never decides that a run failed: timeouts and crashes are the runner's business.
+# Keep it plain Python 3 (no f-strings, no walrus): it must start on old and odd implementations.
+import os
+import sys
+
+
+def _serve():
+    import builtins
+    import json
+
+    # The channel is a private duplicate of fd 1; fd 1 and sys.stdout then point at stderr, so
+    # nothing a program prints, at any level, can reach the channel.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    # Requests likewise come from a private duplicate of fd 0; fd 0 becomes /dev/null, so a
+    # program that reads its stdin cannot swallow the next request.
+    inp = os.fdopen(os.dup(0), "rb")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+    encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+    write = out.write
+    flush = out.flush
+    readline = inp.readline
+    read = inp.read
+
+    def send(obj):
+        write((encode(obj) + "\n").encode("ascii"))
+        flush()
+
+    def receive():
+        head = readline()
+        if not head:
+            return None
+        n = int(head)
+        body = read(n)
+        if len(body) != n:
+            return None
+        return body
+
+    def error_text():
+        import traceback
+
+        return traceback.format_exc()
+
+    v = sys.version_info
+    send(
+        {
+            "proto": 1,
+            "implementation": sys.implementation.name,
+            "version": [v[0], v[1], v[2]],
+            "version_string": sys.version,
+        }
+    )
+
+    src = receive()
+    if src is None:
+        return
+    P = {"__name__": "__withstand_prelude__", "__builtins__": builtins}
+    try:
+        exec(compile(src, "<withstand-prelude>", "exec"), P)
+        T = P["_T"]
+        reset = P["_reset"]
+        chain = P["_chain"]
+        outcome_of = P["_outcome"]
+    except BaseException:
+        send({"error": error_text()})
+        return
+    base = {k: v for k, v in P.items() if not k.startswith("__")}
+    base["__name__"] = "__withstand__"
+    base["__builtins__"] = builtins
+    send({"ok": True})
+    # The prelude's objects live as long as the worker: keep the cyclic collector off them.
+    if hasattr(__import__("gc"), "freeze"):
+        __import__("gc").freeze()
+
+    # The hot loop: read a frame, compile, run, answer.
+    while True:
+        src = receive()
+        if src is None:
+            return
+        try:
+            ns = base.copy()
+            reset()
+            try:
+                code = compile(src, "<withstand>", "exec")
+            except BaseException as e:
+                outcome = ["compile", "%s: %s" % (type(e).__name__, e)]
+            else:
+                try:
+                    exec(code, ns)
+                except BaseException as e:
+                    outcome = ["raise", chain(e)]
+                else:
+                    outcome = outcome_of(ns["main"])
+            line = encode({"events": T, "outcome": outcome})
+        except BaseException:
+            # The program broke the instrumentation itself (no `main`, unencodable events...).
+            # The runner reports this as a malformed answer.
+            line = encode({"error": error_text()})
+        write((line + "\n").encode("ascii"))
+        flush()
+
+
+_serve()

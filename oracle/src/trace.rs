@@ -1,0 +1,261 @@
+//! The trace: what a program run can observe, as the model predicts it and as the worker records it.
+//!
+//! A trace is a list of events and an outcome. Exceptions are named by the order in which the
+//! program first observed them (`#1`, `#2`, ...), never by address, so that identity ("the very
+//! object in flight") is part of the trace and stays deterministic.
+
+use std::fmt;
+
+/// A reference to an exception object: its type name, `str()` and observation number.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExcRef {
+    /// `type(e).__name__`, e.g. `TypeError`.
+    pub ty: String,
+    /// `str(e)`; `None` once messages are masked (`--messages types`).
+    pub msg: Option<String>,
+    /// Observation number: 1 for the first exception object the program looked at.
+    pub id: u32,
+}
+
+/// One exception with its chaining attributes, as seen at the moment it was observed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExcDetail {
+    /// The exception itself.
+    pub exc: ExcRef,
+    /// `e.__context__`.
+    pub context: Option<ExcRef>,
+    /// `e.__cause__`.
+    pub cause: Option<ExcRef>,
+    /// `e.__suppress_context__`.
+    pub suppress_context: bool,
+}
+
+/// Something a program observably did, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// `M0()` ran `__init__`.
+    Init {
+        /// The manager class, `M0`.
+        mgr: String,
+    },
+    /// `M0.__enter__` started; `info` is `sys.exc_info()[1]` there.
+    Enter {
+        /// The manager class.
+        mgr: String,
+        /// `sys.exc_info()[1]`.
+        info: Option<ExcRef>,
+    },
+    /// `M0.__exit__(t, v, tb)` started. `consistent` is `t is type(v) and tb is v.__traceback__`
+    /// (or all three `None`); `info` is `sys.exc_info()[1]` inside the call.
+    Exit {
+        /// The manager class.
+        mgr: String,
+        /// The exception argument `v`.
+        exc: Option<ExcRef>,
+        /// Whether `t` and `tb` agree with `v`.
+        consistent: bool,
+        /// `sys.exc_info()[1]`.
+        info: Option<ExcRef>,
+    },
+    /// A method stored only on the instance was called, which the protocol never does.
+    InstanceMethod {
+        /// The manager class.
+        mgr: String,
+        /// The method name.
+        method: String,
+    },
+    /// `__bool__` of a result object ran: `return Bool('b1', True)` in an `__exit__`.
+    Bool {
+        /// The result object's label.
+        label: String,
+    },
+    /// `__len__` of a result object ran: `return Len('n1', 0)` in an `__exit__`.
+    Len {
+        /// The result object's label.
+        label: String,
+    },
+    /// `log('L1')` in a body; `info` is `sys.exc_info()[1]`.
+    Log {
+        /// The label.
+        label: String,
+        /// `sys.exc_info()[1]`.
+        info: Option<ExcRef>,
+    },
+    /// `show('x', x)`: the value bound to a `with` target.
+    Var {
+        /// The variable.
+        name: String,
+        /// Its canonical text.
+        value: String,
+    },
+    /// `return ret('v1', ...)`: the return expression was evaluated.
+    Ret {
+        /// The label of the `return`.
+        label: String,
+    },
+    /// An `except` clause was entered (`handler('h1')`), with the exception it handles.
+    Handler {
+        /// The handler's label.
+        label: String,
+        /// The exception it handles.
+        exc: ExcDetail,
+    },
+    /// A `finally` clause started (`fin('f1')`); `info` is `sys.exc_info()[1]`.
+    Finally {
+        /// The label.
+        label: String,
+        /// `sys.exc_info()[1]`.
+        info: Option<ExcRef>,
+    },
+}
+
+/// How `main()` ended.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// `main()` returned a value, shown canonically (`None`, `3`, `'a'`, `<M0>`, `(1, 2)`).
+    Returned(String),
+    /// `main()` raised; the first entry is the exception, then every exception reachable through
+    /// `__context__` and `__cause__`, depth first, each once.
+    Raised(Vec<ExcDetail>),
+    /// The interpreter refused to compile the program (`SyntaxError` and the like).
+    CompileError(String),
+}
+
+/// The whole observable behaviour of one run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Trace {
+    /// Events, in order.
+    pub events: Vec<Event>,
+    /// How `main()` ended.
+    pub outcome: Outcome,
+}
+
+impl Trace {
+    /// The same trace with every exception message removed, for `--messages types`.
+    pub fn without_messages(&self) -> Trace {
+        fn r(x: &mut ExcRef) {
+            x.msg = None;
+        }
+        fn o(x: &mut Option<ExcRef>) {
+            if let Some(x) = x {
+                r(x)
+            }
+        }
+        fn d(x: &mut ExcDetail) {
+            r(&mut x.exc);
+            o(&mut x.context);
+            o(&mut x.cause);
+        }
+        let mut res = self.clone();
+        for ev in &mut res.events {
+            match ev {
+                Event::Enter { info, .. }
+                | Event::Log { info, .. }
+                | Event::Finally { info, .. } => o(info),
+                Event::Exit { exc, info, .. } => {
+                    o(exc);
+                    o(info);
+                }
+                Event::Handler { exc, .. } => d(exc),
+                Event::Init { .. }
+                | Event::InstanceMethod { .. }
+                | Event::Bool { .. }
+                | Event::Len { .. }
+                | Event::Var { .. }
+                | Event::Ret { .. } => {}
+            }
+        }
+        match &mut res.outcome {
+            Outcome::Raised(chain) => chain.iter_mut().for_each(d),
+            Outcome::Returned(_) | Outcome::CompileError(_) => {}
+        }
+        res
+    }
+
+    /// One canonical line per event and per outcome entry; this is what diffs are made of.
+    pub fn lines(&self) -> Vec<String> {
+        let mut res: Vec<String> = self.events.iter().map(|ev| ev.to_string()).collect();
+        match &self.outcome {
+            Outcome::Returned(v) => res.push(format!("=> return {v}")),
+            Outcome::CompileError(m) => res.push(format!("=> compile error {m:?}")),
+            Outcome::Raised(chain) => {
+                for (i, d) in chain.iter().enumerate() {
+                    let lead = if i == 0 { "=> raise" } else { "   chain" };
+                    res.push(format!("{lead} {d}"));
+                }
+            }
+        }
+        res
+    }
+}
+
+impl fmt::Display for ExcRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.msg {
+            Some(m) => write!(f, "{}({:?})#{}", self.ty, m, self.id),
+            None => write!(f, "{}#{}", self.ty, self.id),
+        }
+    }
+}
+
+struct Opt<'a>(&'a Option<ExcRef>);
+
+impl fmt::Display for Opt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(e) => write!(f, "{e}"),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+impl fmt::Display for ExcDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.exc)?;
+        if let Some(c) = &self.context {
+            write!(f, " context={}", ExcRefShort(c))?;
+        }
+        if let Some(c) = &self.cause {
+            write!(f, " cause={}", ExcRefShort(c))?;
+        }
+        if self.suppress_context {
+            f.write_str(" suppress_context")?;
+        }
+        Ok(())
+    }
+}
+
+/// A chained exception is printed in full on its own line; links name only the number and type.
+struct ExcRefShort<'a>(&'a ExcRef);
+
+impl fmt::Display for ExcRefShort<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.0.ty, self.0.id)
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Init { mgr } => write!(f, "{mgr}.__init__"),
+            Event::Enter { mgr, info } => write!(f, "{mgr}.__enter__ exc_info={}", Opt(info)),
+            Event::Exit { mgr, exc, consistent, info } => {
+                write!(f, "{mgr}.__exit__ exc={}", Opt(exc))?;
+                if !consistent {
+                    f.write_str(" INCONSISTENT-ARGS")?;
+                }
+                write!(f, " exc_info={}", Opt(info))
+            }
+            Event::InstanceMethod { mgr, method } => {
+                write!(f, "{mgr} instance attribute {method} called")
+            }
+            Event::Bool { label } => write!(f, "{label}.__bool__"),
+            Event::Len { label } => write!(f, "{label}.__len__"),
+            Event::Log { label, info } => write!(f, "log {label} exc_info={}", Opt(info)),
+            Event::Var { name, value } => write!(f, "var {name} = {value}"),
+            Event::Ret { label } => write!(f, "evaluate return value {label}"),
+            Event::Handler { label, exc } => write!(f, "except {label} caught {exc}"),
+            Event::Finally { label, info } => write!(f, "finally {label} exc_info={}", Opt(info)),
+        }
+    }
+}
