@@ -12,6 +12,8 @@ pub struct GenConfig {
     pub max_depth: usize,
     /// Most items in one `with`.
     pub max_items: usize,
+    /// Most statements in the whole program, so that swarm weights cannot blow it up.
+    pub max_stmts: usize,
     /// Statement weights.
     pub weights: Weights,
 }
@@ -50,6 +52,40 @@ pub struct Weights {
 }
 
 impl GenConfig {
+    /// A per-program variation of this configuration (swarm testing): each weight is kept,
+    /// turned off, or tripled, so that some programs concentrate on a few constructs and reach
+    /// combinations an even mix rarely builds. `with` is never turned off.
+    pub fn swarm(&self, u: &mut arbitrary::Unstructured<'_>) -> arbitrary::Result<GenConfig> {
+        let mut res = self.clone();
+        let w = &mut res.weights;
+        for (i, weight) in [
+            &mut w.log,
+            &mut w.with,
+            &mut w.raise,
+            &mut w.raise_from,
+            &mut w.bare_raise,
+            &mut w.return_,
+            &mut w.loop_,
+            &mut w.jump,
+            &mut w.try_,
+            &mut w.show,
+            &mut w.literal_item,
+            &mut w.broken_method,
+            &mut w.init_raises,
+            &mut w.tuple_target,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            match u.int_in_range(0..=7u8)? {
+                0 | 1 if i != 1 => *weight = 0,
+                2 | 3 => *weight *= 3,
+                _ => {}
+            }
+        }
+        Ok(res)
+    }
+
     /// Every construct on, sized for fast campaigns: programs of about 10 to 40 lines.
     pub fn full() -> GenConfig {
         GenConfig {
@@ -57,6 +93,7 @@ impl GenConfig {
             max_block: 4,
             max_depth: 4,
             max_items: 3,
+            max_stmts: 40,
             weights: Weights {
                 log: 3,
                 with: 5,

@@ -12,13 +12,15 @@ use crate::config::GenConfig;
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
 pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program> {
-    let mut g = Gen { u, config, labels: Labels::default() };
+    let config = &if u.ratio(1, 2)? { config.swarm(u)? } else { config.clone() };
+    let mut g = Gen { u, config, labels: Labels::default(), budget: config.max_stmts };
     let n_managers = g.u.int_in_range(1..=config.max_managers.max(1))?;
     let mut managers = Vec::with_capacity(n_managers);
     for _ in 0..n_managers {
         managers.push(g.manager()?);
     }
-    let scope = Scope { in_loop: false, vars: Vec::new(), caught: Vec::new(), n_managers };
+    let scope =
+        Scope { in_loop: false, vars: Vec::new(), caught: Vec::new(), handling: false, n_managers };
     let main = g.block(&scope, 0)?;
     Ok(Program { managers, main })
 }
@@ -68,6 +70,8 @@ struct Scope {
     vars: Vec<String>,
     /// Labels of enclosing handlers that bind `e_<label>`.
     caught: Vec<String>,
+    /// Inside an `except` or `finally` block, where a bare `raise` means something.
+    handling: bool,
     n_managers: usize,
 }
 
@@ -75,6 +79,8 @@ struct Gen<'a, 'b> {
     u: &'a mut Unstructured<'b>,
     config: &'a GenConfig,
     labels: Labels,
+    /// Statements still allowed in the program.
+    budget: usize,
 }
 
 /// Classes that programs raise: weighted toward the user hierarchy.
@@ -226,7 +232,7 @@ impl Gen<'_, '_> {
 
     /// What `__exit__` returns: truthy, falsy, and objects whose truth test does things.
     fn exit_value(&mut self) -> Result<Value> {
-        Ok(match self.weighted(&[3, 3, 3, 2, 1, 1, 1, 3, 2])? {
+        Ok(match self.weighted(&[3, 3, 3, 2, 1, 1, 2, 5, 2])? {
             0 => Value::None,
             1 => Value::Bool(true),
             2 => Value::Bool(false),
@@ -235,7 +241,7 @@ impl Gen<'_, '_> {
             5 => Value::Tuple(if self.u.ratio(1, 2)? { vec![] } else { vec![Value::Int(0)] }),
             6 => Value::LenObj { label: self.labels.next('n'), len: self.pick(&[0, 2, -1])? },
             7 => {
-                let result = match self.weighted(&[4, 1, 1])? {
+                let result = match self.weighted(&[4, 2, 2])? {
                     0 => BoolResult::Bool(self.u.ratio(1, 2)?),
                     1 => BoolResult::NonBool(self.pick(&[0, 1])?),
                     _ => BoolResult::Raise(self.pick(RAISED)?),
@@ -249,7 +255,11 @@ impl Gen<'_, '_> {
     fn block(&mut self, scope: &Scope, depth: usize) -> Result<Vec<Stmt>> {
         let n = self.u.int_in_range(1..=self.config.max_block.max(1))?;
         let mut res = Vec::with_capacity(n);
-        for _ in 0..n {
+        for i in 0..n {
+            if i > 0 && self.budget == 0 {
+                break;
+            }
+            self.budget = self.budget.saturating_sub(1);
             let s = self.stmt(scope, depth)?;
             let ends = matches!(
                 s,
@@ -266,18 +276,19 @@ impl Gen<'_, '_> {
 
     fn stmt(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
         let w = &self.config.weights;
-        let nested = depth < self.config.max_depth;
+        let nested = depth < self.config.max_depth && self.budget > 0;
         let weights = [
             w.log,
             if nested { w.with } else { 0 },
             w.raise,
-            w.bare_raise,
+            if scope.handling { w.bare_raise * 2 } else { w.bare_raise.min(1) },
             w.return_,
-            if nested && depth < 3 { w.loop_ } else { 0 },
+            if nested && depth < 2 { w.loop_ } else { 0 },
             if scope.in_loop { w.jump } else { 0 },
-            if nested { w.try_ } else { 0 },
+            // Nested handlers are where chains get interesting (and cycles get cut).
+            if nested { w.try_ * if scope.caught.is_empty() { 1 } else { 3 } } else { 0 },
             if scope.vars.is_empty() { 0 } else { w.show },
-            if scope.caught.is_empty() { 0 } else { w.raise },
+            w.raise * scope.caught.len().min(2) as u32 * 2,
         ];
         Ok(match self.weighted(&weights)? {
             0 => Stmt::Log(self.labels.next('L')),
@@ -305,12 +316,18 @@ impl Gen<'_, '_> {
                 let var = self.u.choose(&scope.vars)?.clone();
                 Stmt::Show(var)
             }
-            _ => Stmt::RaiseCaught(self.u.choose(&scope.caught)?.clone()),
+            // Prefer the outermost caught exception: re-raising it inside an inner handler is
+            // what makes a context cycle that CPython has to cut.
+            _ => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
+                scope.caught[0].clone()
+            } else {
+                self.u.choose(&scope.caught)?.clone()
+            }),
         })
     }
 
     fn with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
-        let n = self.u.int_in_range(1..=self.config.max_items.max(1))?;
+        let n = 1 + self.weighted(&[6, 3, 1][..self.config.max_items.clamp(1, 3)])?;
         let mut items = Vec::with_capacity(n);
         let mut inner = scope.clone();
         for _ in 0..n {
@@ -358,13 +375,36 @@ impl Gen<'_, '_> {
             let label = self.labels.next('h');
             let last = i + 1 == n_handlers;
             let class = if last && self.u.ratio(1, 5)? { None } else { Some(self.pick(CAUGHT)?) };
-            let bind = class.is_some() && self.u.ratio(1, 2)?;
-            let mut inner = scope.clone();
+            let bind = class.is_some() && self.u.ratio(2, 3)?;
+            let mut inner = Scope { handling: true, ..scope.clone() };
             if bind {
                 inner.caught.push(label.clone());
             }
-            let body =
-                if self.u.ratio(1, 3)? { Vec::new() } else { self.block(&inner, depth + 1)? };
+            let body = if bind && self.u.ratio(1, 2)? {
+                // The re-raise idiom: raising the outer exception again while an inner one is
+                // handled, whose context already is the outer one (§1.6, cycles are cut).
+                let inner_label = self.labels.next('h');
+                let raise = Stmt::Raise(self.raise_new()?);
+                let reraise = Stmt::RaiseCaught(label.clone());
+                let (handler_body, finally) = if self.u.ratio(1, 2)? {
+                    (vec![reraise], None)
+                } else {
+                    (Vec::new(), Some((self.labels.next('f'), vec![reraise])))
+                };
+                let inner_handler =
+                    Handler { label: inner_label, class: None, bind: false, body: handler_body };
+                let t = Try {
+                    body: vec![raise],
+                    handlers: vec![inner_handler],
+                    orelse: Vec::new(),
+                    finally,
+                };
+                vec![Stmt::Try(Box::new(t))]
+            } else if self.u.ratio(1, 3)? {
+                Vec::new()
+            } else {
+                self.block(&inner, depth + 1)?
+            };
             handlers.push(Handler { label, class, bind, body });
         }
         let orelse = if !handlers.is_empty() && self.u.ratio(1, 4)? {
@@ -374,7 +414,9 @@ impl Gen<'_, '_> {
         };
         let finally = if handlers.is_empty() || self.u.ratio(1, 3)? {
             let label = self.labels.next('f');
-            let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(scope, depth + 1)? };
+            let inner = Scope { handling: true, ..scope.clone() };
+            let body =
+                if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, depth + 1)? };
             Some((label, body))
         } else {
             None

@@ -18,6 +18,7 @@ mod proto;
 mod tests;
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
@@ -163,6 +164,20 @@ pub struct Worker {
     info: InterpreterInfo,
     process: Process,
     restarts: u64,
+    /// The interpreter is gone (killed after a failed case, or a respawn failed): the next
+    /// program needs a new one.
+    dead: bool,
+}
+
+impl fmt::Debug for Worker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker")
+            .field("python", &self.config.python)
+            .field("info", &self.info)
+            .field("pid", &self.process.child.id())
+            .field("restarts", &self.restarts)
+            .finish()
+    }
 }
 
 impl Worker {
@@ -174,7 +189,14 @@ impl Worker {
     /// [`Worker::spawn`] with another floor for the handshake timeout, so tests need not wait.
     fn spawn_with(config: &WorkerConfig, min_handshake: Duration) -> Result<Worker, Error> {
         let (process, info) = Process::start(config, min_handshake)?;
-        Ok(Worker { config: config.clone(), min_handshake, info, process, restarts: 0 })
+        Ok(Worker {
+            config: config.clone(),
+            min_handshake,
+            info,
+            process,
+            restarts: 0,
+            dead: false,
+        })
     }
 
     /// What the interpreter reported in the handshake.
@@ -188,13 +210,18 @@ impl Worker {
     /// Each program gets `timeout` from the moment the worker could start on it (the answer to
     /// the previous one). A case that hangs, crashes the interpreter or gets a malformed answer
     /// yields the matching [`RunResult`] variant; the interpreter is then killed and respawned
-    /// transparently, and the other in-flight programs are sent again.
-    /// `Err` only if a respawn fails (an infrastructure error).
+    /// transparently (when the next program needs it, so a failure in the last program of a
+    /// batch is still reported), and the other in-flight programs are sent again.
+    /// `Err` only if a respawn fails (an infrastructure error); the next call tries again.
     pub fn run_many(&mut self, sources: &[&str]) -> Result<Vec<RunResult>, Error> {
         let mut res = Vec::with_capacity(sources.len());
         let mut n_sent = 0;
         let mut head_since = Instant::now();
         while res.len() < sources.len() {
+            if self.dead {
+                self.respawn()?;
+                head_since = Instant::now();
+            }
             while n_sent < sources.len() && n_sent - res.len() < WINDOW {
                 self.process.send(sources[n_sent]);
                 n_sent += 1;
@@ -228,10 +255,9 @@ impl Worker {
                 }
             };
             res.push(it);
-            self.respawn()?;
+            self.dead = true;
             // Everything after the failed case was lost with the old interpreter.
             n_sent = res.len();
-            head_since = Instant::now();
         }
         Ok(res)
     }
@@ -250,10 +276,12 @@ impl Worker {
 
     fn respawn(&mut self) -> Result<(), Error> {
         self.process.kill();
+        self.dead = true;
         let (process, info) = Process::start(&self.config, self.min_handshake)?;
         self.process = process;
         self.info = info;
         self.restarts += 1;
+        self.dead = false;
         Ok(())
     }
 }

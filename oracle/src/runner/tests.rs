@@ -233,7 +233,6 @@ fn hung_program_times_out_and_the_worker_recovers() {
         RunResult::Timeout { .. } => {}
         other => panic!("expected a timeout, got {other:?}"),
     }
-    assert_eq!(w.restarts(), 1);
     let trace = completed(w.run(&returns(1)).unwrap());
     assert_eq!(trace.outcome, Outcome::Returned("1".to_owned()));
     assert_eq!(w.restarts(), 1);
@@ -311,6 +310,39 @@ def main():
 }
 
 #[test]
+fn failed_respawn_is_an_error_and_is_retried() {
+    let Some(_) = python3("failed_respawn_is_an_error_and_is_retried") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let fail = dir.path().join("fail");
+    // A wrapper script around the real interpreter, which refuses to start while `fail` exists.
+    let wrapper = script(
+        dir.path(),
+        "python-wrapper",
+        &format!("if [ -e '{}' ]; then exit 5; fi\nexec python3 \"$@\"\n", fail.display()),
+    );
+    let mut w = spawn(&config(&wrapper, Duration::from_secs(10))).unwrap();
+    assert_eq!(completed(w.run(&returns(1)).unwrap()).outcome, Outcome::Returned("1".to_owned()));
+
+    fs::write(&fail, "").unwrap();
+    let crash = "import os\ndef main():\n    os._exit(3)\n";
+    // The crash is still reported; the respawn happens when the next program needs it.
+    match w.run(crash).unwrap() {
+        RunResult::Crashed { status, .. } => assert_eq!(status, "exit status 3"),
+        other => panic!("expected a crash, got {other:?}"),
+    }
+    let err = w.run(&returns(2)).expect_err("the respawn fails");
+    assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
+    assert!(err.to_string().ends_with("it exited before the handshake (exit status 5)"), "{err}");
+    // Still no interpreter: the next call tries to start one first, and fails the same way.
+    assert!(matches!(w.run(&returns(2)), Err(Error::Handshake { .. })));
+    assert_eq!(w.restarts(), 0);
+
+    fs::remove_file(&fail).unwrap();
+    assert_eq!(completed(w.run(&returns(3)).unwrap()).outcome, Outcome::Returned("3".to_owned()));
+    assert_eq!(w.restarts(), 1);
+}
+
+#[test]
 fn malformed_answers_are_garbage() {
     let dir = tempfile::tempdir().unwrap();
     // A fake interpreter: a valid handshake, accepts the prelude, then answers nonsense.
@@ -337,6 +369,9 @@ exec cat >/dev/null
             other => panic!("expected garbage, got {other:?}"),
         }
     }
+    // One respawn, for the second program; the next call would start another.
+    assert_eq!(w.restarts(), 1);
+    assert!(matches!(w.run("def main(): pass\n").unwrap(), RunResult::Garbage { .. }));
     assert_eq!(w.restarts(), 2);
 }
 
@@ -390,14 +425,14 @@ fn many_programs_pipelined_come_back_in_order() {
 #[test]
 fn interpreters_that_cannot_host_the_worker_are_errors() {
     let missing = "/nonexistent/withstand/python9";
-    let err = spawn(&config(missing, Duration::from_secs(1))).err().expect("a missing interpreter");
+    let err = spawn(&config(missing, Duration::from_secs(1))).expect_err("a missing interpreter");
     assert!(matches!(err, Error::Spawn { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
         format!("cannot start interpreter {missing:?}: No such file or directory")
     );
 
-    let err = spawn(&config("/bin/true", Duration::from_secs(1))).err().expect("/bin/true");
+    let err = spawn(&config("/bin/true", Duration::from_secs(1))).expect_err("/bin/true");
     assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
@@ -406,14 +441,14 @@ fn interpreters_that_cannot_host_the_worker_are_errors() {
 
     let dir = tempfile::tempdir().unwrap();
     let hello = script(dir.path(), "hello", "echo hello\n");
-    let err = spawn(&config(&hello, Duration::from_secs(1))).err().expect("a chatty script");
+    let err = spawn(&config(&hello, Duration::from_secs(1))).expect_err("a chatty script");
     assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("not a withstand worker"), "{msg}");
     assert!(msg.contains(r#""hello""#), "{msg}");
 
     let loud = script(dir.path(), "loud", "echo 'no such module' >&2\nexit 1\n");
-    let err = spawn(&config(&loud, Duration::from_secs(1))).err().expect("a failing script");
+    let err = spawn(&config(&loud, Duration::from_secs(1))).expect_err("a failing script");
     let msg = err.to_string();
     assert!(msg.ends_with(r#"(exit status 1); stderr: "no such module""#), "{msg}");
 
@@ -424,7 +459,7 @@ fn interpreters_that_cannot_host_the_worker_are_errors() {
 exec cat >/dev/null
 "#,
     );
-    let err = spawn(&config(&future, Duration::from_secs(1))).err().expect("another protocol");
+    let err = spawn(&config(&future, Duration::from_secs(1))).expect_err("another protocol");
     assert!(matches!(err, Error::ProtocolVersion { .. }), "{err:?}");
     assert!(err.to_string().contains("speaks worker protocol 2"), "{err}");
 }
@@ -436,7 +471,7 @@ fn silent_interpreter_times_out_in_the_handshake() {
     let config = config(&silent, Duration::from_millis(100));
     // The handshake gets its own floor (10 s in production), whatever the per-program timeout.
     let start = std::time::Instant::now();
-    let err = Worker::spawn_with(&config, Duration::from_millis(400)).err().expect("a silent one");
+    let err = Worker::spawn_with(&config, Duration::from_millis(400)).expect_err("a silent one");
     assert!(start.elapsed() >= Duration::from_millis(400), "{:?}", start.elapsed());
     assert!(matches!(err, Error::HandshakeTimeout { .. }), "{err:?}");
     assert_eq!(err.to_string(), format!("handshake with {silent:?} timed out after 400ms"));
@@ -454,7 +489,7 @@ fn failing_prelude_is_an_error() {
     let Some(python) = python3("failing_prelude_is_an_error") else { return };
     let mut config = config(python, Duration::from_secs(10));
     config.prelude = "import sys\nraise ImportError('no instrumentation here')\n".to_owned();
-    let err = spawn(&config).err().expect("a failing prelude");
+    let err = spawn(&config).expect_err("a failing prelude");
     match &err {
         Error::Prelude { detail, .. } => assert!(detail.contains("Traceback"), "{detail}"),
         other => panic!("expected a prelude error, got {other:?}"),
