@@ -15,6 +15,8 @@ use oracle::render;
 
 /// One thing a campaign found.
 pub struct Finding {
+    /// The case's index in its campaign (0-based).
+    pub index: u64,
     /// The case seed (`withstand show SEED` regenerates the program).
     pub seed: u64,
     /// The program.
@@ -164,6 +166,8 @@ fn indent(text: &str) -> String {
 pub struct Summary {
     by_signature: BTreeMap<String, u64>,
     divergences: u64,
+    /// The lowest case index that found something.
+    first_index: Option<u64>,
     crashes: u64,
     hangs: u64,
     garbage: u64,
@@ -178,6 +182,7 @@ impl Summary {
             FindingKind::Crash { .. } => self.crashes += 1,
             FindingKind::Garbage { .. } => self.garbage += 1,
         }
+        self.first_index = Some(self.first_index.map_or(finding.index, |i| i.min(finding.index)));
         let n = self.by_signature.entry(finding.signature()).or_insert(0);
         *n += 1;
         *n == 1
@@ -203,6 +208,9 @@ impl Summary {
             self.hangs,
             self.garbage
         );
+        if let Some(i) = self.first_index {
+            println!("  first finding at case {} (index {i})", i + 1);
+        }
         for (sig, n) in &self.by_signature {
             println!("  {n:>6} x {sig}");
         }

@@ -14,3 +14,6 @@ pub use unstructured::{case_seed, from_seed, generate};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod agreement;

@@ -455,7 +455,13 @@ impl Validator<'_> {
                                 self.err(&at, format!("manager M{m} is not defined"));
                             }
                         }
-                        ItemExpr::Literal(v) => self.value(&at, v),
+                        ItemExpr::Literal(v) => {
+                            // `with (1, 2):` is two items on 3.9+, not a tuple manager.
+                            if matches!(v, Value::Tuple(_)) && it.target == Target::None {
+                                self.err(&at, "a tuple literal with no target cannot be a with item");
+                            }
+                            self.value(&at, v)
+                        }
                     }
                     match &it.target {
                         Target::None => {}
@@ -513,6 +519,9 @@ impl Validator<'_> {
                     self.label(&hat, &h.label);
                     if h.class.is_none() && j + 1 != t.handlers.len() {
                         self.err(&hat, "a bare except must be last");
+                    }
+                    if h.class.is_none() && h.bind {
+                        self.err(&hat, "a bare except cannot bind a name");
                     }
                     let mut inner = scope.clone();
                     if h.bind {

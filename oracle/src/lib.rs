@@ -6,8 +6,10 @@
 //! - [`profile`]: which implementation and version the model speaks for.
 //! - [`model`]: the reference semantics, an interpreter over the IR.
 //! - [`render`]: IR to readable, runnable Python.
+//! - [`parse`]: rendered (or hand-edited) program text back to the IR.
 //! - [`runner`]: persistent interpreter workers (the only module that starts processes).
 //! - [`compare`]: trace against trace, and the diff a person reads.
+//! - [`reduce`]: shrinking a program on the IR to a small reproducer.
 #![deny(missing_docs)]
 
 pub mod ir;
@@ -15,5 +17,7 @@ pub mod trace;
 pub mod profile;
 pub mod model;
 pub mod render;
+pub mod parse;
 pub mod runner;
 pub mod compare;
+pub mod reduce;

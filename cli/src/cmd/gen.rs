@@ -15,6 +15,9 @@ pub struct Args {
     /// How many programs.
     #[arg(long, default_value_t = 1)]
     count: u64,
+    /// One JSON string per line (the program body), for scripts such as scripts/floor.py.
+    #[arg(long)]
+    jsonl: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -23,6 +26,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for i in 0..args.count {
         let seed = case_seed(args.seed, i);
         let program = from_seed(seed, &config);
+        if args.jsonl {
+            writeln!(out, "{}", serde_json::to_string(&render::body(&program))?)?;
+            continue;
+        }
         writeln!(out, "# case {i}, seed {seed:#018x}")?;
         writeln!(out, "{}", render::body(&program))?;
     }

@@ -241,7 +241,9 @@ impl Ctx {
             let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
             let results =
                 worker.run_many(&refs).context("the interpreter could not be restarted")?;
-            for ((program, seed), result) in programs.into_iter().zip(seeds).zip(results) {
+            for (((program, seed), result), index) in
+                programs.into_iter().zip(seeds).zip(results).zip(start..)
+            {
                 let kind = match result {
                     RunResult::Completed(observed) => {
                         let expected = predict(&program, self.profile).trace;
@@ -259,6 +261,7 @@ impl Ctx {
                     }
                 };
                 let finding = Finding {
+                    index,
                     seed,
                     program,
                     kind,

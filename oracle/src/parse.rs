@@ -1,0 +1,1383 @@
+//! Rendered text back to the IR: the inverse of [`render::body`](crate::render::body), so that
+//! corpus cases can be kept, read and edited as the Python they run as.
+//!
+//! This is not a Python parser. It accepts exactly the statement shapes the renderer prints, one
+//! per line, indented by 4 spaces a level, and tolerates what people add when they edit such a
+//! file by hand: blank lines, comment lines (a header of `# key: value` lines included), trailing
+//! comments and trailing whitespace. A [`render::standalone`](crate::render::standalone) file is
+//! read from the line after its `# ---- the program ----` marker, and its trailing
+//! `if __name__ == "__main__":` block is ignored.
+//!
+//! Like [`validate`], parsing never stops at the first problem: every line that does not have an
+//! expected shape gets a [`Diagnostic`] at `line N` saying what was expected there, and parsing
+//! goes on with the next line of the same indentation. A program that parses is then validated.
+
+use crate::ir::{
+    validate, Action, BoolResult, Cause, Diagnostic, ExcClass, Handler, ItemExpr, Manager, Method,
+    NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+};
+
+/// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
+/// program.
+pub const MARKER: &str = "# ---- the program ----";
+
+/// Deepest block nesting accepted (`def main():` is depth 1), so that no input can exhaust the
+/// stack.
+const MAX_DEPTH: usize = 100;
+
+/// Deepest tuple nesting accepted in a value.
+const MAX_VALUE_DEPTH: usize = 32;
+
+/// How a statement of `main` is described when a line is none of them.
+const STMT: &str = "a statement such as log('L1') or with M0():";
+
+/// How a value is described when one is expected.
+const VALUE: &str = "a value such as None, True, 1, 'ab', (1, 2), Bool('b1', True) or Len('n1', 2)";
+
+/// How an exception class is described when one is expected.
+const CLASS: &str = "an exception class such as E1 or KeyError";
+
+/// Reads a program printed by [`render::body`](crate::render::body) or
+/// [`render::standalone`](crate::render::standalone), possibly edited by hand.
+///
+/// For every program `p` that passes [`validate`], `parse(&render::body(&p)) == Ok(p)`. On text
+/// that is not such a program it reports every problem it finds, at `line N`; if the text parses
+/// but the program does not validate, the diagnostics are those of [`validate`]. It never panics.
+pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let lines = lines(text, &mut diags);
+    let mut p = Parser { lines, pos: 0, diags };
+    let program = p.program();
+    if !p.diags.is_empty() {
+        // In line order; a stable sort keeps the order of the diagnostics of one line.
+        p.diags.sort_by_key(|d| {
+            d.at.strip_prefix("line ").map_or(usize::MAX, |n| n.parse().unwrap_or(usize::MAX))
+        });
+        return Err(p.diags);
+    }
+    let diags = validate(&program);
+    if diags.is_empty() {
+        Ok(program)
+    } else {
+        Err(diags)
+    }
+}
+
+/// A line that holds code: its number (from 1), its indentation level and its text without the
+/// indentation and trailing whitespace.
+#[derive(Clone, Copy, Debug)]
+struct Line<'a> {
+    no: usize,
+    depth: usize,
+    text: &'a str,
+}
+
+fn at(no: usize) -> String {
+    format!("line {no}")
+}
+
+/// The lines that hold code, from the marker on if there is one.
+fn lines<'a>(text: &'a str, diags: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: Vec<&str> = text.split('\n').collect();
+    let start = raw.iter().position(|l| l.trim_end() == MARKER).map_or(0, |i| i + 1);
+    let mut res = Vec::new();
+    for (i, line) in raw.iter().enumerate().skip(start) {
+        let no = i + 1;
+        let line = line.trim_end();
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = &line[..line.len() - content.len()];
+        let width = if indent.contains('\t') {
+            diags.push(Diagnostic {
+                at: at(no),
+                message: "a tab in the indentation; indent with 4 spaces per level".to_string(),
+            });
+            indent.chars().fold(0, |w, c| if c == '\t' { (w / 4 + 1) * 4 } else { w + 1 })
+        } else {
+            if indent.len() % 4 != 0 {
+                diags.push(Diagnostic {
+                    at: at(no),
+                    message: format!(
+                        "indented by {} spaces; indent with 4 spaces per level",
+                        indent.len()
+                    ),
+                });
+            }
+            indent.len()
+        };
+        // A width between levels counts as the nearer one, which is the likelier intent.
+        res.push(Line { no, depth: (width + 2) / 4, text: content });
+    }
+    res
+}
+
+struct Parser<'a> {
+    lines: Vec<Line<'a>>,
+    pos: usize,
+    diags: Vec<Diagnostic>,
+}
+
+/// Which protocol method a class member is about.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Dunder {
+    Enter,
+    Exit,
+}
+
+impl Dunder {
+    fn name(self) -> &'static str {
+        match self {
+            Dunder::Enter => "__enter__",
+            Dunder::Exit => "__exit__",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Dunder> {
+        match name {
+            "__enter__" => Some(Dunder::Enter),
+            "__exit__" => Some(Dunder::Exit),
+            _ => None,
+        }
+    }
+}
+
+/// A line of a class body at depth 1.
+enum Member {
+    Init,
+    NoneAttr(Dunder),
+    /// `def __enter__(self):`, or with `false`, the wrong-arity form.
+    Def(Dunder, bool),
+}
+
+/// A line of `main` at the start of a statement.
+enum Head {
+    Simple(Stmt),
+    Pass,
+    With(Vec<WithItem>),
+    Loop(u8),
+    Try,
+    /// `except [class [as e_<label>]]:`.
+    Except(Option<ExcClass>, Option<String>),
+    Else,
+    Finally,
+}
+
+/// Where a `raise` line stands, which decides the forms it may take.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RaiseAt {
+    Main,
+    Method,
+}
+
+impl<'a> Parser<'a> {
+    fn err(&mut self, no: usize, message: impl Into<String>) {
+        self.diags.push(Diagnostic { at: at(no), message: message.into() });
+    }
+
+    fn peek(&self) -> Option<Line<'a>> {
+        self.lines.get(self.pos).copied()
+    }
+
+    /// Skips the lines indented deeper than `depth`: the body of a line that did not parse.
+    fn skip_deeper(&mut self, depth: usize) {
+        while self.peek().is_some_and(|l| l.depth > depth) {
+            self.pos += 1;
+        }
+    }
+
+    /// Whether an indented block at `depth` follows; reports it at `header` if not.
+    fn has_block(&mut self, header: Line<'a>, depth: usize, what: &str) -> bool {
+        if self.peek().is_some_and(|l| l.depth >= depth) {
+            return true;
+        }
+        self.err(header.no, format!("expected {what} after {:?}", clip(header.text)));
+        false
+    }
+
+    fn program(&mut self) -> Program {
+        let mut managers = Vec::new();
+        let mut main: Option<Vec<Stmt>> = None;
+        while let Some(line) = self.peek() {
+            self.pos += 1;
+            if line.depth > 0 {
+                self.err(line.no, "unexpected indentation");
+                self.skip_deeper(0);
+                continue;
+            }
+            if line.text == "if __name__ == \"__main__\":"
+                || line.text == "if __name__ == '__main__':"
+            {
+                self.skip_deeper(0);
+                continue;
+            }
+            match top_head(line.text, managers.len()) {
+                Ok(Top::Class(name, expected)) => {
+                    if main.is_some() {
+                        self.err(line.no, "manager classes come before def main():");
+                    } else if let Err(m) = expected {
+                        self.err(line.no, m);
+                    }
+                    let m = self.manager(line, &name);
+                    managers.push(m);
+                }
+                Ok(Top::Main) => {
+                    if main.is_some() {
+                        self.err(line.no, "a second def main():");
+                        self.skip_deeper(0);
+                    } else {
+                        main = Some(self.block(line, 1));
+                    }
+                }
+                Err(m) => {
+                    self.err(line.no, m);
+                    self.skip_deeper(0);
+                }
+            }
+        }
+        let main = main.unwrap_or_else(|| {
+            let at = "end of input".to_string();
+            let message = "expected def main(): after the manager classes".to_string();
+            self.diags.push(Diagnostic { at, message });
+            Vec::new()
+        });
+        Program { managers, main }
+    }
+
+    // ---- manager classes ----
+
+    fn manager(&mut self, header: Line<'a>, name: &str) -> Manager {
+        let mut res = Manager { init_raises: None, enter: Method::Missing, exit: Method::Missing };
+        if !self.has_block(header, 1, "an indented class body starting with def __init__(self):") {
+            return res;
+        }
+        let mut init = false;
+        // Per dunder: set on the instance in __init__, and what the class body says (with where).
+        let mut inst = [false, false];
+        let mut class: [Option<(Method, usize)>; 2] = [None, None];
+        while let Some(line) = self.peek() {
+            if line.depth == 0 {
+                break;
+            }
+            self.pos += 1;
+            if line.depth > 1 {
+                self.err(line.no, "unexpected indentation");
+                self.skip_deeper(1);
+                continue;
+            }
+            let member = match member(line.text) {
+                Ok(m) => m,
+                Err(m) => {
+                    self.err(line.no, m);
+                    self.skip_deeper(1);
+                    continue;
+                }
+            };
+            let (dunder, method) = match member {
+                Member::Init => {
+                    if init {
+                        self.err(line.no, format!("a second def __init__(self): in class {name}"));
+                    } else if class.iter().any(Option::is_some) {
+                        self.err(line.no, "def __init__(self): comes first in a class");
+                    }
+                    init = true;
+                    let (i, raises) = self.init_body(line, name);
+                    inst = [inst[0] || i[0], inst[1] || i[1]];
+                    res.init_raises = res.init_raises.or(raises);
+                    continue;
+                }
+                Member::NoneAttr(d) => (d, Some(Method::NoneAttr)),
+                Member::Def(d, true) => (d, self.defined_body(line, name, d).map(Method::Defined)),
+                Member::Def(d, false) => (d, self.wrong_arity_body(line, name, d)),
+            };
+            let slot = &mut class[dunder as usize];
+            if slot.is_some() {
+                self.err(line.no, format!("a second {} in class {name}", dunder.name()));
+            } else if let Some(m) = method {
+                *slot = Some((m, line.no));
+            }
+        }
+        if !init {
+            self.err(
+                header.no,
+                format!("class {name} needs def __init__(self): with on_init('{name}')"),
+            );
+        }
+        for d in [Dunder::Enter, Dunder::Exit] {
+            let method = match class[d as usize].take() {
+                Some((m, no)) => {
+                    if inst[d as usize] {
+                        self.err(
+                            no,
+                            format!(
+                                "{name}.{} is set on the instance in __init__, so it cannot be in the class too",
+                                d.name()
+                            ),
+                        );
+                    }
+                    m
+                }
+                None if inst[d as usize] => Method::InstanceOnly,
+                None => Method::Missing,
+            };
+            match d {
+                Dunder::Enter => res.enter = method,
+                Dunder::Exit => res.exit = method,
+            }
+        }
+        res
+    }
+
+    /// The lines of a method body at depth 2, which holds no compound statements.
+    fn flat_block(&mut self, header: Line<'a>, what: &str) -> Vec<Line<'a>> {
+        let mut res = Vec::new();
+        if !self.has_block(header, 2, what) {
+            return res;
+        }
+        while let Some(line) = self.peek() {
+            if line.depth < 2 {
+                break;
+            }
+            self.pos += 1;
+            if line.depth > 2 {
+                self.err(line.no, "unexpected indentation");
+                self.skip_deeper(2);
+                continue;
+            }
+            res.push(line);
+        }
+        res
+    }
+
+    /// The body of `__init__`: which methods it sets on the instance, and what it raises.
+    fn init_body(&mut self, header: Line<'a>, name: &str) -> ([bool; 2], Option<NewExc>) {
+        let mut inst = [false, false];
+        let mut raises: Option<NewExc> = None;
+        let on_init = format!("on_init('{name}')");
+        let lines = self.flat_block(header, &format!("an indented block starting with {on_init}"));
+        let Some((first, rest)) = lines.split_first() else { return (inst, raises) };
+        if !same_call(first.text, "on_init", &[name]) {
+            self.err(first.no, format!("expected {on_init}, found {:?}", clip(first.text)));
+        }
+        for line in rest {
+            if raises.is_some() {
+                self.err(line.no, "nothing follows the raise in __init__");
+                continue;
+            }
+            if let Some(d) = inst_line(line.text, name) {
+                if inst[d as usize] {
+                    self.err(line.no, format!("{name}.{} is set on the instance twice", d.name()));
+                }
+                inst[d as usize] = true;
+                continue;
+            }
+            match Toks::new(line.text).and_then(|mut t| {
+                t.keyword("raise", "")?;
+                let e = new_exc(&mut t)?;
+                t.end()?;
+                Ok(e)
+            }) {
+                Ok(e) => raises = Some(e),
+                Err(_) => self.err(
+                    line.no,
+                    format!(
+                        "expected self.__enter__ = inst('{name}', '__enter__'), \
+                         self.__exit__ = inst('{name}', '__exit__') or raise E1('r1'), found {:?}",
+                        clip(line.text)
+                    ),
+                ),
+            }
+        }
+        (inst, raises)
+    }
+
+    fn defined_body(&mut self, header: Line<'a>, name: &str, d: Dunder) -> Option<Action> {
+        let log = match d {
+            Dunder::Enter => format!("on_enter('{name}')"),
+            Dunder::Exit => format!("on_exit('{name}', t, v, tb)"),
+        };
+        let lines = self.flat_block(header, &format!("an indented block starting with {log}"));
+        let first = *lines.first()?;
+        let ok = match d {
+            Dunder::Enter => same_call(first.text, "on_enter", &[name]),
+            Dunder::Exit => on_exit_line(first.text, name),
+        };
+        if !ok {
+            self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
+            return None;
+        }
+        let Some(second) = lines.get(1) else {
+            self.err(
+                first.no,
+                format!("expected a line such as return self or raise E1('r1') after {log}"),
+            );
+            return None;
+        };
+        if let Some(third) = lines.get(2) {
+            self.err(
+                third.no,
+                format!(
+                    "a method does one thing after {log}, but here is another line: {:?}",
+                    clip(third.text)
+                ),
+            );
+        }
+        match action(second.text) {
+            Ok(a) => Some(a),
+            Err(m) => {
+                self.err(second.no, m);
+                None
+            }
+        }
+    }
+
+    fn wrong_arity_body(&mut self, header: Line<'a>, name: &str, d: Dunder) -> Option<Method> {
+        let label = format!("unreachable {name}.{}", d.name());
+        let log = format!("log('{label}')");
+        let lines = self.flat_block(header, &format!("an indented block with {log}"));
+        let first = *lines.first()?;
+        if !same_call(first.text, "log", &[label.as_str()]) {
+            self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
+            return None;
+        }
+        if let Some(second) = lines.get(1) {
+            self.err(
+                second.no,
+                format!(
+                    "a method of the wrong arity has only {log} in its body, found {:?}",
+                    clip(second.text)
+                ),
+            );
+        }
+        Some(Method::WrongArity)
+    }
+
+    // ---- main ----
+
+    /// The indented block after `header`, at `depth`.
+    fn block(&mut self, header: Line<'a>, depth: usize) -> Vec<Stmt> {
+        if depth > MAX_DEPTH {
+            self.err(header.no, format!("blocks nest at most {MAX_DEPTH} deep"));
+            self.skip_deeper(depth - 1);
+            return Vec::new();
+        }
+        if !self.has_block(header, depth, "an indented block") {
+            return Vec::new();
+        }
+        self.stmts(depth)
+    }
+
+    /// The statements at `depth` from here to the end of the block, maybe none. `pass` stands for
+    /// an empty block.
+    fn stmts(&mut self, depth: usize) -> Vec<Stmt> {
+        let mut res = Vec::new();
+        let mut n_lines = 0;
+        let mut pass = None;
+        while let Some(line) = self.peek() {
+            if line.depth < depth {
+                break;
+            }
+            self.pos += 1;
+            if line.depth > depth {
+                self.err(line.no, "unexpected indentation");
+                self.skip_deeper(depth);
+                continue;
+            }
+            n_lines += 1;
+            match head(line.text) {
+                Err(m) => {
+                    self.err(line.no, m);
+                    self.skip_deeper(depth);
+                }
+                Ok(Head::Simple(s)) => res.push(s),
+                Ok(Head::Pass) => pass = pass.or(Some(line.no)),
+                Ok(Head::With(items)) => {
+                    let body = self.block(line, depth + 1);
+                    res.push(Stmt::With { items, body });
+                }
+                Ok(Head::Loop(times)) => {
+                    let body = self.block(line, depth + 1);
+                    res.push(Stmt::Loop { times, body });
+                }
+                Ok(Head::Try) => res.push(self.try_(line, depth)),
+                Ok(Head::Except(..)) => {
+                    self.err(line.no, "except: without a try: before it");
+                    self.skip_deeper(depth);
+                }
+                Ok(Head::Else) => {
+                    self.err(line.no, "else: without a try: before it");
+                    self.skip_deeper(depth);
+                }
+                Ok(Head::Finally) => {
+                    self.err(line.no, "finally: without a try: before it");
+                    self.skip_deeper(depth);
+                }
+            }
+        }
+        if let Some(no) = pass {
+            if n_lines > 1 {
+                self.err(no, "pass stands for an empty block, so it must be the only statement");
+            }
+        }
+        res
+    }
+
+    fn try_(&mut self, header: Line<'a>, depth: usize) -> Stmt {
+        let body = self.block(header, depth + 1);
+        let mut t = Try { body, handlers: Vec::new(), orelse: Vec::new(), finally: None };
+        let mut seen_else = false;
+        while let Some(line) = self.peek() {
+            if line.depth != depth || !is_clause(line.text) {
+                break;
+            }
+            self.pos += 1;
+            match head(line.text) {
+                Ok(Head::Except(class, bound)) => {
+                    if seen_else || t.finally.is_some() {
+                        self.err(line.no, "except clauses come before else: and finally:");
+                    }
+                    let (label, body) = self.clause(line, depth + 1, "handler", bound.as_deref());
+                    t.handlers.push(Handler { label, class, bind: bound.is_some(), body });
+                }
+                Ok(Head::Else) => {
+                    if seen_else {
+                        self.err(line.no, "a second else: in one try:");
+                    } else if t.finally.is_some() {
+                        self.err(line.no, "else: comes before finally:");
+                    }
+                    seen_else = true;
+                    t.orelse = self.block(line, depth + 1);
+                }
+                Ok(Head::Finally) => {
+                    if t.finally.is_some() {
+                        self.err(line.no, "a second finally: in one try:");
+                    }
+                    let fin = self.clause(line, depth + 1, "fin", None);
+                    t.finally = t.finally.or(Some(fin));
+                }
+                Ok(_) => {
+                    // `is_clause` saw a keyword that `head` read otherwise: leave it to `stmts`.
+                    self.pos -= 1;
+                    break;
+                }
+                Err(m) => {
+                    self.err(line.no, m);
+                    self.skip_deeper(depth);
+                }
+            }
+        }
+        Stmt::Try(Box::new(t))
+    }
+
+    /// The block of an `except` or `finally` clause: `handler('h1')` or `fin('f1')`, then
+    /// statements (maybe none). `bound` is the label of `as e_<label>`, which must agree.
+    fn clause(
+        &mut self,
+        header: Line<'a>,
+        depth: usize,
+        func: &str,
+        bound: Option<&str>,
+    ) -> (String, Vec<Stmt>) {
+        let example =
+            format!("{func}('{}')", bound.unwrap_or(if func == "fin" { "f1" } else { "h1" }));
+        let fallback = bound.unwrap_or_default().to_string();
+        if depth > MAX_DEPTH {
+            self.err(header.no, format!("blocks nest at most {MAX_DEPTH} deep"));
+            self.skip_deeper(depth - 1);
+            return (fallback, Vec::new());
+        }
+        if !self.has_block(header, depth, &format!("an indented block starting with {example}")) {
+            return (fallback, Vec::new());
+        }
+        let first = self.peek().expect("has_block saw a line");
+        let label = if first.depth == depth {
+            self.pos += 1;
+            match label_call(first.text, func) {
+                Ok(label) => {
+                    if let Some(b) = bound {
+                        if b != label {
+                            self.err(
+                                first.no,
+                                format!(
+                                    "the handler is bound as e_{b}, so its label is {b:?}, found {:?}",
+                                    clip(first.text)
+                                ),
+                            );
+                        }
+                    }
+                    label
+                }
+                Err(_) => {
+                    self.err(
+                        first.no,
+                        format!(
+                            "expected {example} first in the block, found {:?}",
+                            clip(first.text)
+                        ),
+                    );
+                    self.skip_deeper(depth);
+                    fallback
+                }
+            }
+        } else {
+            fallback
+        };
+        (label, self.stmts(depth))
+    }
+}
+
+// ---- single lines ----
+
+enum Top {
+    /// `class <name>:`, and whether the name is the one expected next.
+    Class(String, Result<(), String>),
+    Main,
+}
+
+fn top_head(text: &str, n_managers: usize) -> Result<Top, String> {
+    const WHAT: &str = "class M0: or def main():";
+    let mut t = Toks::new(text)?;
+    if t.eat_name("class") {
+        let name = t.name("a class name such as M0")?.to_string();
+        t.punct(':', "':'")?;
+        t.end()?;
+        let expected = format!("M{n_managers}");
+        let ok = if name == expected {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected class {expected}: (manager classes are named M0, M1, ... in order), found {:?}",
+                clip(text)
+            ))
+        };
+        return Ok(Top::Class(name, ok));
+    }
+    if t.eat_name("def") {
+        if t.eat_name("main") {
+            t.punct('(', "'('")?;
+            t.punct(')', "')'")?;
+            t.punct(':', "':'")?;
+            t.end()?;
+            return Ok(Top::Main);
+        }
+        return t.fail("def main():");
+    }
+    Err(format!("expected {WHAT}, found {:?}", clip(text)))
+}
+
+fn member(text: &str) -> Result<Member, String> {
+    const WHAT: &str =
+        "def __init__(self):, def __enter__(self):, def __exit__(self, t, v, tb): or __enter__ = None";
+    let mut t = Toks::new(text)?;
+    if t.eat_name("def") {
+        let name = t.name("a method name such as __enter__")?;
+        t.punct('(', "'('")?;
+        let mut params = Vec::new();
+        if !t.eat(')') {
+            loop {
+                params.push(t.name("a parameter name")?);
+                if t.eat(')') {
+                    break;
+                }
+                t.punct(',', "',' or ')'")?;
+            }
+        }
+        t.punct(':', "':'")?;
+        t.end()?;
+        return match (name, params.as_slice()) {
+            ("__init__", ["self"]) => Ok(Member::Init),
+            ("__enter__", ["self"]) => Ok(Member::Def(Dunder::Enter, true)),
+            ("__enter__", ["self", "x"]) => Ok(Member::Def(Dunder::Enter, false)),
+            ("__exit__", ["self", "t", "v", "tb"]) => Ok(Member::Def(Dunder::Exit, true)),
+            ("__exit__", ["self"]) => Ok(Member::Def(Dunder::Exit, false)),
+            ("__init__", _) => Err(format!("expected def __init__(self):, found {:?}", clip(text))),
+            ("__enter__", _) => Err(format!(
+                "expected def __enter__(self): or, of the wrong arity, def __enter__(self, x):, found {:?}",
+                clip(text)
+            )),
+            ("__exit__", _) => Err(format!(
+                "expected def __exit__(self, t, v, tb): or, of the wrong arity, def __exit__(self):, found {:?}",
+                clip(text)
+            )),
+            _ => Err(format!("expected {WHAT}, found {:?}", clip(text))),
+        };
+    }
+    if let Some(Tok::Name(n)) = t.peek() {
+        if let Some(d) = Dunder::from_name(n) {
+            t.bump();
+            t.punct('=', "'='")?;
+            t.keyword("None", "None")?;
+            t.end()?;
+            return Ok(Member::NoneAttr(d));
+        }
+    }
+    Err(format!("expected {WHAT}, found {:?}", clip(text)))
+}
+
+/// Whether `text` is `func('a', 'b', ...)` with exactly these string arguments.
+fn same_call(text: &str, func: &str, args: &[&str]) -> bool {
+    let res = Toks::new(text).and_then(|mut t| {
+        t.keyword(func, "")?;
+        t.punct('(', "")?;
+        for (i, arg) in args.iter().enumerate() {
+            if i > 0 {
+                t.punct(',', "")?;
+            }
+            if t.string("")? != *arg {
+                return Err(String::new());
+            }
+        }
+        t.punct(')', "")?;
+        t.end()
+    });
+    res.is_ok()
+}
+
+/// Whether `text` is `on_exit('<name>', t, v, tb)`.
+fn on_exit_line(text: &str, name: &str) -> bool {
+    let res = Toks::new(text).and_then(|mut t| {
+        t.keyword("on_exit", "")?;
+        t.punct('(', "")?;
+        if t.string("")? != name {
+            return Err(String::new());
+        }
+        for param in ["t", "v", "tb"] {
+            t.punct(',', "")?;
+            t.keyword(param, "")?;
+        }
+        t.punct(')', "")?;
+        t.end()
+    });
+    res.is_ok()
+}
+
+/// Which method `self.__enter__ = inst('<name>', '__enter__')` sets, if `text` is such a line.
+fn inst_line(text: &str, name: &str) -> Option<Dunder> {
+    let res = Toks::new(text).and_then(|mut t| {
+        t.keyword("self", "")?;
+        t.punct('.', "")?;
+        let d = Dunder::from_name(t.name("")?).ok_or_else(String::new)?;
+        t.punct('=', "")?;
+        t.keyword("inst", "")?;
+        t.punct('(', "")?;
+        let ok = t.string("")? == name;
+        t.punct(',', "")?;
+        let ok = ok && t.string("")? == d.name();
+        t.punct(')', "")?;
+        t.end()?;
+        if ok {
+            Ok(d)
+        } else {
+            Err(String::new())
+        }
+    });
+    res.ok()
+}
+
+/// The label of `func('<label>')`.
+fn label_call(text: &str, func: &str) -> Result<String, String> {
+    let mut t = Toks::new(text)?;
+    t.keyword(func, func)?;
+    t.punct('(', "'('")?;
+    let label = t.string("a label")?;
+    t.punct(')', "')'")?;
+    t.end()?;
+    Ok(label)
+}
+
+/// What a defined method does: the line after `on_enter(...)` or `on_exit(...)`.
+fn action(text: &str) -> Result<Action, String> {
+    const WHAT: &str = "return self, return <value>, return suppress_if(t, (E1,)), raise E1('r1'), raise v or raise";
+    let mut t = Toks::new(text)?;
+    let res = if t.eat_name("return") {
+        if t.eat_name("self") {
+            Action::ReturnSelf
+        } else if t.eat_name("suppress_if") {
+            t.punct('(', "'('")?;
+            t.keyword("t", "t")?;
+            t.punct(',', "','")?;
+            t.punct('(', "a tuple of exception classes such as (E1, KeyError)")?;
+            let mut classes = Vec::new();
+            if !t.eat(')') {
+                loop {
+                    classes.push(exc_class(&mut t)?);
+                    if t.eat(')') {
+                        if classes.len() == 1 {
+                            return t.fail_back("',' (a one-class tuple is written (E1,))");
+                        }
+                        break;
+                    }
+                    t.punct(',', "',' or ')'")?;
+                    if t.eat(')') {
+                        break;
+                    }
+                }
+            }
+            t.punct(')', "')'")?;
+            Action::SuppressIf(classes)
+        } else if t.is_end() {
+            return t.fail("a value, self or suppress_if(t, (E1,)) after return");
+        } else {
+            Action::Return(value(&mut t, 0)?)
+        }
+    } else if t.is_name("raise") {
+        match raise(&mut t, RaiseAt::Method)? {
+            Raised::New(r) => Action::Raise(r),
+            Raised::Bare => Action::BareRaise,
+            Raised::Arg | Raised::Caught(_) => Action::RaiseArg,
+        }
+    } else {
+        return Err(format!("expected {WHAT}, found {:?}", clip(text)));
+    };
+    t.end()?;
+    Ok(res)
+}
+
+/// Whether a line starts with `except`, `else` or `finally`: a clause of a `try`.
+fn is_clause(text: &str) -> bool {
+    ["except", "else", "finally"].iter().any(|kw| {
+        text.strip_prefix(kw)
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+    })
+}
+
+/// The statement a line of `main` starts.
+fn head(text: &str) -> Result<Head, String> {
+    let mut t = Toks::new(text)?;
+    let Some(Tok::Name(kw)) = t.peek() else {
+        return Err(format!("expected {STMT}, found {:?}", clip(text)));
+    };
+    let kw = *kw;
+    let res = match kw {
+        "log" => {
+            t.bump();
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'L1'")?;
+            t.punct(')', "')'")?;
+            Head::Simple(Stmt::Log(label))
+        }
+        "show" => {
+            t.bump();
+            t.punct('(', "'('")?;
+            let shown = t.string("the name of a variable as a string, as in show('x', x)")?;
+            t.punct(',', "','")?;
+            if !t.is_name(&shown) {
+                return t.fail(&format!("the variable {shown} itself, as in show('x', x)"));
+            }
+            t.bump();
+            t.punct(')', "')'")?;
+            Head::Simple(Stmt::Show(shown))
+        }
+        "with" => {
+            t.bump();
+            Head::With(with_items(&mut t)?)
+        }
+        "raise" => Head::Simple(match raise(&mut t, RaiseAt::Main)? {
+            Raised::New(r) => Stmt::Raise(r),
+            Raised::Bare => Stmt::BareRaise,
+            Raised::Caught(label) => Stmt::RaiseCaught(label),
+            Raised::Arg => unreachable!("`raise v` is read only in methods"),
+        }),
+        "return" => {
+            t.bump();
+            t.keyword("ret", "ret('v1', <value>)")?;
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'v1'")?;
+            t.punct(',', "','")?;
+            let value = value(&mut t, 0)?;
+            t.punct(')', "')'")?;
+            Head::Simple(Stmt::Return { label, value })
+        }
+        "for" => {
+            t.bump();
+            t.keyword("_", "_ in range(<n>):")?;
+            t.keyword("in", "in")?;
+            t.keyword("range", "range(<n>)")?;
+            t.punct('(', "'('")?;
+            let n = int(&mut t, "a loop count from 0 to 5")?;
+            let Ok(times) = u8::try_from(n) else {
+                return Err(format!("a loop runs from 0 to 5 times, found range({n})"));
+            };
+            t.punct(')', "')'")?;
+            t.punct(':', "':'")?;
+            Head::Loop(times)
+        }
+        "break" => {
+            t.bump();
+            Head::Simple(Stmt::Break)
+        }
+        "continue" => {
+            t.bump();
+            Head::Simple(Stmt::Continue)
+        }
+        "pass" => {
+            t.bump();
+            Head::Pass
+        }
+        "try" | "else" | "finally" => {
+            t.bump();
+            t.punct(':', "':'")?;
+            match kw {
+                "try" => Head::Try,
+                "else" => Head::Else,
+                _ => Head::Finally,
+            }
+        }
+        "except" => {
+            t.bump();
+            if t.eat(':') {
+                Head::Except(None, None)
+            } else {
+                let class = exc_class(&mut t)?;
+                let bound = if t.eat_name("as") {
+                    let name = t.name("a name such as e_h1")?;
+                    let Some(label) = name.strip_prefix("e_") else {
+                        return t
+                            .fail_back("a name e_<label> such as e_h1, with the handler's label");
+                    };
+                    Some(label.to_string())
+                } else {
+                    None
+                };
+                t.punct(':', "':'")?;
+                Head::Except(Some(class), bound)
+            }
+        }
+        _ => return Err(format!("expected {STMT}, found {:?}", clip(text))),
+    };
+    t.end()?;
+    Ok(res)
+}
+
+/// The items of a `with` after the keyword, through the `:`.
+fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
+    let mut items = Vec::new();
+    loop {
+        let expr = match t.peek() {
+            Some(Tok::Name(n)) if !["None", "True", "False", "Bool", "Len"].contains(n) => {
+                let Some(m) = manager_index(n) else {
+                    return t.fail("a manager such as M0() or a literal such as 1");
+                };
+                t.bump();
+                t.punct('(', "'(' (a manager is created with no arguments, as in M0())")?;
+                t.punct(')', "')' (a manager is created with no arguments, as in M0())")?;
+                ItemExpr::New(m)
+            }
+            None => return t.fail("a manager such as M0() or a literal such as 1"),
+            _ => ItemExpr::Literal(value(t, 0)?),
+        };
+        let target = if t.eat_name("as") {
+            if t.eat('(') {
+                let mut names = Vec::new();
+                if !t.eat(')') {
+                    loop {
+                        names.push(t.name("a variable name")?.to_string());
+                        if t.eat(')') {
+                            if names.len() == 1 {
+                                return t.fail_back("',' (a one-name tuple is written (a,))");
+                            }
+                            break;
+                        }
+                        t.punct(',', "',' or ')'")?;
+                        if t.eat(')') {
+                            break;
+                        }
+                    }
+                }
+                Target::Tuple(names)
+            } else {
+                Target::Name(t.name("a variable name or a tuple such as (a, b)")?.to_string())
+            }
+        } else {
+            Target::None
+        };
+        items.push(WithItem { expr, target });
+        if t.eat(':') {
+            return Ok(items);
+        }
+        t.punct(',', "',', 'as' or ':'")?;
+    }
+}
+
+/// `M<n>` written as the renderer writes it: no leading zeros.
+fn manager_index(name: &str) -> Option<usize> {
+    let digits = name.strip_prefix('M')?;
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The forms of `raise`.
+enum Raised {
+    /// `raise`.
+    Bare,
+    /// `raise E1('r1') [from None | from E2('c1')]`.
+    New(RaiseNew),
+    /// `raise e_h1`, in main.
+    Caught(String),
+    /// `raise v`, in a method.
+    Arg,
+}
+
+/// A `raise` line, the forms allowed `where_` it stands.
+fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
+    t.keyword("raise", "raise")?;
+    if t.is_end() {
+        return Ok(Raised::Bare);
+    }
+    if let Some(n) = t.peek_name() {
+        if where_ == RaiseAt::Main {
+            if let Some(label) = n.strip_prefix("e_") {
+                t.bump();
+                return Ok(Raised::Caught(label.to_string()));
+            }
+        } else if n == "v" {
+            t.bump();
+            return Ok(Raised::Arg);
+        }
+    }
+    if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
+        let what = match where_ {
+            RaiseAt::Main => "E1('r1') or e_h1 (the name a handler binds) after raise",
+            RaiseAt::Method => "E1('r1') or v after raise",
+        };
+        return t.fail(what);
+    }
+    let exc = new_exc(t)?;
+    let cause = if t.eat_name("from") {
+        if t.eat_name("None") {
+            Some(Cause::None)
+        } else {
+            Some(Cause::New(new_exc(t)?))
+        }
+    } else {
+        None
+    };
+    Ok(Raised::New(RaiseNew { exc, cause }))
+}
+
+/// `E1('r1')`.
+fn new_exc(t: &mut Toks<'_>) -> Result<NewExc, String> {
+    let class = exc_class(t)?;
+    t.punct('(', "'(' (an exception is created with a label, as in E1('r1'))")?;
+    let label = t.string("a label such as 'r1'")?;
+    t.punct(')', "')'")?;
+    Ok(NewExc { class, label })
+}
+
+fn exc_class(t: &mut Toks<'_>) -> Result<ExcClass, String> {
+    match t.peek_name().and_then(ExcClass::from_name) {
+        Some(c) => {
+            t.bump();
+            Ok(c)
+        }
+        None => t.fail(CLASS),
+    }
+}
+
+/// An integer literal, maybe negative, as Python writes it: no leading zeros.
+fn int(t: &mut Toks<'_>, what: &str) -> Result<i64, String> {
+    let start = t.i;
+    let neg = t.eat('-');
+    let Some(Tok::Int(digits)) = t.peek() else { return t.fail(what) };
+    let digits = *digits;
+    if digits.len() > 1 && digits.starts_with('0') {
+        return t.fail("an integer without leading zeros");
+    }
+    let text = if neg { format!("-{digits}") } else { digits.to_string() };
+    match text.parse() {
+        Ok(n) => {
+            t.bump();
+            Ok(n)
+        }
+        Err(_) => {
+            t.i = start;
+            t.fail("an integer that fits in 64 bits")
+        }
+    }
+}
+
+fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
+    let res = match t.peek() {
+        Some(Tok::Name("None")) => Value::None,
+        Some(Tok::Name("True")) => Value::Bool(true),
+        Some(Tok::Name("False")) => Value::Bool(false),
+        Some(Tok::Str(s)) => Value::Str(s.clone()),
+        Some(Tok::Int(_) | Tok::Punct('-')) => return Ok(Value::Int(int(t, VALUE)?)),
+        Some(Tok::Name("Bool")) => {
+            t.bump();
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'b1'")?;
+            t.punct(',', "','")?;
+            let result = match t.peek() {
+                Some(Tok::Name("True")) => BoolResult::Bool(true),
+                Some(Tok::Name("False")) => BoolResult::Bool(false),
+                Some(Tok::Int(_) | Tok::Punct('-')) => BoolResult::NonBool(int(t, "an integer")?),
+                _ => match t.peek_name().and_then(ExcClass::from_name) {
+                    Some(c) => BoolResult::Raise(c),
+                    None => {
+                        return t.fail("True, False, an integer or an exception class such as E1")
+                    }
+                },
+            };
+            if !matches!(result, BoolResult::NonBool(_)) {
+                t.bump();
+            }
+            t.punct(')', "')'")?;
+            return Ok(Value::BoolObj { label, result });
+        }
+        Some(Tok::Name("Len")) => {
+            t.bump();
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'n1'")?;
+            t.punct(',', "','")?;
+            let len = int(t, "an integer")?;
+            t.punct(')', "')'")?;
+            return Ok(Value::LenObj { label, len });
+        }
+        Some(Tok::Punct('(')) => {
+            if depth >= MAX_VALUE_DEPTH {
+                return t.fail(&format!("a value; tuples nest at most {MAX_VALUE_DEPTH} deep"));
+            }
+            t.bump();
+            let mut items = Vec::new();
+            if !t.eat(')') {
+                loop {
+                    items.push(value(t, depth + 1)?);
+                    if t.eat(')') {
+                        if items.len() == 1 {
+                            return t.fail_back("',' (a one-item tuple is written (1,))");
+                        }
+                        break;
+                    }
+                    t.punct(',', "',' or ')'")?;
+                    if t.eat(')') {
+                        break;
+                    }
+                }
+            }
+            return Ok(Value::Tuple(items));
+        }
+        _ => return t.fail(VALUE),
+    };
+    t.bump();
+    Ok(res)
+}
+
+// ---- tokens ----
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Tok<'a> {
+    Name(&'a str),
+    /// Digits; a sign is a separate `Punct('-')`.
+    Int(&'a str),
+    /// A string literal's value.
+    Str(String),
+    /// One of `( ) , : . = -`.
+    Punct(char),
+}
+
+/// The tokens of one line, with the byte offset each starts at, and a cursor.
+struct Toks<'a> {
+    text: &'a str,
+    toks: Vec<(usize, Tok<'a>)>,
+    i: usize,
+}
+
+impl<'a> Toks<'a> {
+    fn new(text: &'a str) -> Result<Toks<'a>, String> {
+        let mut toks = Vec::new();
+        let mut it = text.char_indices().peekable();
+        while let Some((start, c)) = it.next() {
+            match c {
+                ' ' | '\t' => {}
+                '#' => break,
+                '(' | ')' | ',' | ':' | '.' | '=' | '-' => toks.push((start, Tok::Punct(c))),
+                c if c.is_ascii_alphabetic() || c == '_' => {
+                    let mut end = start + 1;
+                    while let Some(&(i, c)) = it.peek() {
+                        if !(c.is_ascii_alphanumeric() || c == '_') {
+                            break;
+                        }
+                        end = i + 1;
+                        it.next();
+                    }
+                    toks.push((start, Tok::Name(&text[start..end])));
+                }
+                c if c.is_ascii_digit() => {
+                    let mut end = start + 1;
+                    while let Some(&(i, c)) = it.peek() {
+                        if !c.is_ascii_digit() {
+                            break;
+                        }
+                        end = i + 1;
+                        it.next();
+                    }
+                    toks.push((start, Tok::Int(&text[start..end])));
+                }
+                '\'' | '"' => {
+                    let quote = c;
+                    let mut s = String::new();
+                    let unterminated = || format!("unterminated string in {:?}", clip(text));
+                    loop {
+                        let Some((_, c)) = it.next() else { return Err(unterminated()) };
+                        match c {
+                            c if c == quote => break,
+                            '\\' => {
+                                let Some((_, e)) = it.next() else { return Err(unterminated()) };
+                                match e {
+                                    '\\' | '\'' | '"' => s.push(e),
+                                    'n' => s.push('\n'),
+                                    'r' => s.push('\r'),
+                                    't' => s.push('\t'),
+                                    'x' => {
+                                        let hex: String =
+                                            (0..2).filter_map(|_| it.next().map(|(_, c)| c)).collect();
+                                        match u8::from_str_radix(&hex, 16) {
+                                            Ok(b) if hex.len() == 2 => s.push(char::from(b)),
+                                            _ => {
+                                                return Err(format!(
+                                                    "expected two hex digits after \\x in {:?}",
+                                                    clip(text)
+                                                ))
+                                            }
+                                        }
+                                    }
+                                    e => {
+                                        return Err(format!(
+                                            "unsupported escape \\{e} in {:?}; strings use \\\\ \\' \\\" \\n \\r \\t and \\xNN",
+                                            clip(text)
+                                        ))
+                                    }
+                                }
+                            }
+                            c => s.push(c),
+                        }
+                    }
+                    toks.push((start, Tok::Str(s)));
+                }
+                c => return Err(format!("unexpected character {c:?} in {:?}", clip(text))),
+            }
+        }
+        Ok(Toks { text, toks, i: 0 })
+    }
+
+    fn peek(&self) -> Option<&Tok<'a>> {
+        self.toks.get(self.i).map(|(_, t)| t)
+    }
+
+    fn peek_name(&self) -> Option<&'a str> {
+        match self.peek() {
+            Some(Tok::Name(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn bump(&mut self) {
+        self.i += 1;
+    }
+
+    fn is_end(&self) -> bool {
+        self.i >= self.toks.len()
+    }
+
+    fn is_name(&self, name: &str) -> bool {
+        self.peek_name() == Some(name)
+    }
+
+    fn eat_name(&mut self, name: &str) -> bool {
+        let res = self.is_name(name);
+        if res {
+            self.bump();
+        }
+        res
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        let res = self.peek() == Some(&Tok::Punct(c));
+        if res {
+            self.bump();
+        }
+        res
+    }
+
+    /// An error: `what` was expected at the current token.
+    fn fail<T>(&self, what: &str) -> Result<T, String> {
+        let found = match self.toks.get(self.i) {
+            Some((start, _)) => format!("{:?}", clip(&self.text[*start..])),
+            None => "the end of the line".to_string(),
+        };
+        Err(format!("expected {what}, found {found}"))
+    }
+
+    /// An error: `what` was expected before the token just taken.
+    fn fail_back<T>(&mut self, what: &str) -> Result<T, String> {
+        self.i = self.i.saturating_sub(1);
+        self.fail(what)
+    }
+
+    fn punct(&mut self, c: char, what: &str) -> Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            self.fail(what)
+        }
+    }
+
+    fn keyword(&mut self, name: &str, what: &str) -> Result<(), String> {
+        if self.eat_name(name) {
+            Ok(())
+        } else {
+            self.fail(what)
+        }
+    }
+
+    fn name(&mut self, what: &str) -> Result<&'a str, String> {
+        match self.peek_name() {
+            Some(n) => {
+                self.bump();
+                Ok(n)
+            }
+            None => self.fail(what),
+        }
+    }
+
+    fn string(&mut self, what: &str) -> Result<String, String> {
+        match self.peek() {
+            Some(Tok::Str(s)) => {
+                let s = s.clone();
+                self.bump();
+                Ok(s)
+            }
+            _ => self.fail(what),
+        }
+    }
+
+    fn end(&self) -> Result<(), String> {
+        if self.is_end() {
+            Ok(())
+        } else {
+            self.fail("the end of the line")
+        }
+    }
+}
+
+/// `text` shortened for a message.
+fn clip(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    let mut res: String = text.chars().take(MAX - 3).collect();
+    res.push_str("...");
+    res
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,693 @@
+//! Tests of the parser: every shape the renderer prints, the slack a hand-edited file may take,
+//! and the diagnostics for what it may not.
+
+use expect_test::{expect, Expect};
+
+use super::parse;
+use crate::ir::{
+    Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
+    RaiseNew, Stmt, Target, Try, Value, WithItem,
+};
+use crate::render;
+
+/// `text` is what the renderer prints for the program it parses to.
+fn roundtrip(text: &str) {
+    let program = match parse(text) {
+        Ok(p) => p,
+        Err(diags) => panic!("{}", show(&diags)),
+    };
+    assert_eq!(render::body(&program), text);
+}
+
+fn show(diags: &[crate::ir::Diagnostic]) -> String {
+    diags.iter().map(|d| format!("{d}\n")).collect()
+}
+
+fn check_err(text: &str, expect: Expect) {
+    match parse(text) {
+        Ok(p) => panic!("parsed, but should not have: {p:?}"),
+        Err(diags) => expect.assert_eq(&show(&diags)),
+    }
+}
+
+fn plain_manager() -> Manager {
+    Manager {
+        init_raises: None,
+        enter: Method::Defined(Action::ReturnSelf),
+        exit: Method::Defined(Action::Return(Value::None)),
+    }
+}
+
+fn exc(class: ExcClass, label: &str) -> NewExc {
+    NewExc { class, label: label.to_string() }
+}
+
+#[test]
+fn every_statement_reads_back() {
+    roundtrip(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return (1, 2)
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+def main():
+    log('L1')
+    with M0() as x, 1 as (a, b), None, 's' as (c,), M0():
+        show('x', x)
+        show('c', c)
+    with M0():
+        pass
+    for _ in range(3):
+        break
+        continue
+    for _ in range(0):
+        pass
+    try:
+        raise E1('r1') from None
+    except E1 as e_h2:
+        handler('h2')
+        raise e_h2
+    except KeyError:
+        handler('h3')
+    except:
+        handler('h4')
+        raise
+    else:
+        log('L5')
+    finally:
+        fin('f6')
+        raise ValueError('r7') from E2('c8')
+    try:
+        pass
+    finally:
+        fin('f9')
+    with (1, 2) as y, Bool('b1', True) as z:
+        show('y', y)
+    return ret('v10', (1, 2))
+",
+    );
+}
+
+#[test]
+fn every_manager_shape_reads_back() {
+    roundtrip(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+        self.__enter__ = inst('M0', '__enter__')
+        self.__exit__ = inst('M0', '__exit__')
+        raise KeyboardInterrupt('r1')
+
+class M1:
+    def __init__(self):
+        on_init('M1')
+    __enter__ = None
+    def __exit__(self):
+        log('unreachable M1.__exit__')
+
+class M2:
+    def __init__(self):
+        on_init('M2')
+    def __enter__(self, x):
+        log('unreachable M2.__enter__')
+    __exit__ = None
+
+class M3:
+    def __init__(self):
+        on_init('M3')
+    def __enter__(self):
+        on_enter('M3')
+        raise E1('r2') from None
+    def __exit__(self, t, v, tb):
+        on_exit('M3', t, v, tb)
+        return suppress_if(t, (E1, KeyError))
+
+class M4:
+    def __init__(self):
+        on_init('M4')
+    def __enter__(self):
+        on_enter('M4')
+        raise
+    def __exit__(self, t, v, tb):
+        on_exit('M4', t, v, tb)
+        raise v
+
+class M5:
+    def __init__(self):
+        on_init('M5')
+    def __exit__(self, t, v, tb):
+        on_exit('M5', t, v, tb)
+        return suppress_if(t, (BaseException,))
+
+class M6:
+    def __init__(self):
+        on_init('M6')
+
+class M7:
+    def __init__(self):
+        on_init('M7')
+    def __enter__(self):
+        on_enter('M7')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M7', t, v, tb)
+        raise SystemExit('r3') from GeneratorExit('c4')
+
+def main():
+    pass
+",
+    );
+}
+
+#[test]
+fn manager_methods_read_into_the_ir() {
+    let program = parse(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+        self.__exit__ = inst('M0', '__exit__')
+        raise E3('r1')
+    __enter__ = None
+
+class M1:
+    def __init__(self):
+        on_init('M1')
+    def __enter__(self, x):
+        log('unreachable M1.__enter__')
+    def __exit__(self, t, v, tb):
+        on_exit('M1', t, v, tb)
+        return Bool('b2', TypeError)
+
+def main():
+    pass
+",
+    )
+    .unwrap();
+    assert_eq!(
+        program.managers,
+        vec![
+            Manager {
+                init_raises: Some(exc(ExcClass::E3, "r1")),
+                enter: Method::NoneAttr,
+                exit: Method::InstanceOnly,
+            },
+            Manager {
+                init_raises: None,
+                enter: Method::WrongArity,
+                exit: Method::Defined(Action::Return(Value::BoolObj {
+                    label: "b2".to_string(),
+                    result: BoolResult::Raise(ExcClass::TypeError),
+                })),
+            },
+        ]
+    );
+    assert_eq!(program.main, vec![]);
+}
+
+#[test]
+fn values_read_back() {
+    let values = [
+        "None",
+        "True",
+        "False",
+        "0",
+        "3",
+        "-1",
+        "-9223372036854775808",
+        "9223372036854775807",
+        "''",
+        "'ab'",
+        "\"it's\"",
+        "'say \"hi\"'",
+        "'both \\' and \"'",
+        "'back\\\\slash'",
+        "()",
+        "(1,)",
+        "((),)",
+        "(1, 'a', None, (True, -2))",
+        "Bool('b1', True)",
+        "Bool('b1', False)",
+        "Bool('b1', 2)",
+        "Bool('b1', -1)",
+        "Bool('b1', E1)",
+        "Bool('b1', StopIteration)",
+        "Len('n1', -1)",
+        "Len('n1', 0)",
+        "(Bool('b1', 0), Len('n2', 3))",
+    ];
+    for v in values {
+        roundtrip(&format!("def main():\n    return ret('v1', {v})\n"));
+    }
+}
+
+#[test]
+fn strings_keep_what_the_renderer_escapes() {
+    let strings = ["", "a", "it's", "say \"hi\"", "both ' and \"", "back\\slash", "#not a comment"];
+    for s in strings {
+        let program = Program {
+            managers: vec![],
+            main: vec![Stmt::Return { label: "v1".to_string(), value: Value::Str(s.to_string()) }],
+        };
+        assert_eq!(parse(&render::body(&program)), Ok(program));
+    }
+    // Escapes the renderer writes for characters validation does not allow read back too.
+    let program = parse("def main():\n    log('a\\x41\\n')\n");
+    let diags = program.unwrap_err();
+    assert_eq!(diags[0].message, "label \"aA\\n\" must be 1-16 ASCII letters, digits or '_'");
+}
+
+#[test]
+fn a_program_built_by_hand_reads_back() {
+    let program = Program {
+        managers: vec![plain_manager(), plain_manager()],
+        main: vec![Stmt::With {
+            items: vec![
+                WithItem { expr: ItemExpr::New(1), target: Target::Name("x".to_string()) },
+                WithItem {
+                    expr: ItemExpr::Literal(Value::Tuple(vec![])),
+                    target: Target::Tuple(vec!["a".to_string(), "b".to_string()]),
+                },
+            ],
+            body: vec![Stmt::Try(Box::new(Try {
+                body: vec![Stmt::Loop {
+                    times: 5,
+                    body: vec![Stmt::Raise(RaiseNew {
+                        exc: exc(ExcClass::E2, "r1"),
+                        cause: Some(Cause::New(exc(ExcClass::LookupError, "c2"))),
+                    })],
+                }],
+                handlers: vec![
+                    Handler {
+                        label: "h3".to_string(),
+                        class: Some(ExcClass::E1),
+                        bind: true,
+                        body: vec![Stmt::RaiseCaught("h3".to_string())],
+                    },
+                    Handler { label: "h4".to_string(), class: None, bind: false, body: vec![] },
+                ],
+                orelse: vec![],
+                finally: Some(("f5".to_string(), vec![Stmt::Show("x".to_string())])),
+            }))],
+        }],
+    };
+    assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
+    assert_eq!(parse(&render::standalone(&program)), Ok(program));
+}
+
+#[test]
+fn a_standalone_file_reads_from_its_marker() {
+    let program = Program { managers: vec![plain_manager()], main: vec![Stmt::Log("L1".into())] };
+    let text = render::standalone(&program);
+    assert!(text.contains(super::MARKER));
+    assert_eq!(parse(&text), Ok(program));
+}
+
+#[test]
+fn a_hand_edited_file_may_have_comments_blank_lines_and_trailing_space() {
+    let text = "\u{feff}# format: 1\r
+# origin: seed 0x1d0b14e4db018fed\r
+# target: cpython-3.11\r
+\r
+class M0:   \r
+    # a comment inside a class\r
+    def __init__(self):\r
+        on_init('M0')  # trailing comment\r
+\r
+\r
+    def __exit__(self, t, v, tb):\t\r
+        on_exit('M0', t, v, tb)\r
+  # a comment indented by two\r
+        return suppress_if(t, (E1,))\r
+def main():\r
+    with M0() as x:   # why this case exists\r
+\r
+        return ret('v1', '#1')  # a hash in a string is no comment\r
+";
+    let program = parse(text).unwrap();
+    expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            def __exit__(self, t, v, tb):
+                on_exit('M0', t, v, tb)
+                return suppress_if(t, (E1,))
+
+        def main():
+            with M0() as x:
+                return ret('v1', '#1')
+    "#]]
+    .assert_eq(&render::body(&program));
+}
+
+#[test]
+fn pass_stands_for_an_empty_block_anywhere() {
+    let program = parse(
+        "\
+def main():
+    try:
+        pass
+    except E1:
+        handler('h1')
+        pass
+    else:
+        pass
+    finally:
+        fin('f2')
+        pass
+",
+    )
+    .unwrap();
+    let Stmt::Try(t) = &program.main[0] else { panic!() };
+    assert!(t.body.is_empty() && t.handlers[0].body.is_empty() && t.orelse.is_empty());
+    assert_eq!(t.finally, Some(("f2".to_string(), vec![])));
+}
+
+#[test]
+fn a_line_that_is_no_statement_is_reported_with_what_was_expected() {
+    check_err(
+        "\
+def main():
+    foo()
+    log(L1)
+    log('L2') log('L3')
+    with M0(), foo():
+        log('L4')
+    return 3
+    raise Foo('r1')
+    raise v
+    for _ in range(1000):
+        pass
+    with M0() as (a):
+        pass
+    return ret('v1', (1))
+    return ret('v1', 007)
+    return ret('v1', 99999999999999999999)
+    log('unterminated)
+    log('bad \\q escape')
+    log('L5') @
+",
+        expect![[r#"
+            line 2: expected a statement such as log('L1') or with M0():, found "foo()"
+            line 3: expected a label such as 'L1', found "L1)"
+            line 4: expected the end of the line, found "log('L3')"
+            line 5: expected a manager such as M0() or a literal such as 1, found "foo():"
+            line 7: expected ret('v1', <value>), found "3"
+            line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
+            line 9: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "v"
+            line 10: a loop runs from 0 to 5 times, found range(1000)
+            line 12: expected ',' (a one-name tuple is written (a,)), found "):"
+            line 14: expected ',' (a one-item tuple is written (1,)), found "))"
+            line 15: expected an integer without leading zeros, found "007)"
+            line 16: expected an integer that fits in 64 bits, found "99999999999999999999)"
+            line 17: unterminated string in "log('unterminated)"
+            line 18: unsupported escape \q in "log('bad \\q escape')"; strings use \\ \' \" \n \r \t and \xNN
+            line 19: unexpected character '@' in "log('L5') @"
+        "#]],
+    );
+}
+
+#[test]
+fn indentation_is_four_spaces_a_level() {
+    check_err(
+        "\
+def main():
+\tlog('L1')
+    with M0():
+      log('L2')
+    log('L3')
+        log('L4')
+    with M0():
+    log('L5')
+",
+        expect![[r#"
+            line 2: a tab in the indentation; indent with 4 spaces per level
+            line 4: indented by 6 spaces; indent with 4 spaces per level
+            line 6: unexpected indentation
+            line 7: expected an indented block after "with M0():"
+        "#]],
+    );
+}
+
+#[test]
+fn try_clauses_must_be_in_order_and_labelled() {
+    check_err(
+        "\
+def main():
+    try:
+        log('L1')
+    finally:
+        fin('f1')
+    except E1:
+        handler('h2')
+    try:
+        log('L3')
+    except E1 as e_h4:
+        handler('h5')
+    except E1 as err:
+        handler('h6')
+    except E9:
+        handler('h7')
+    except E2:
+        log('L8')
+    else:
+        log('L9')
+    else:
+        log('L10')
+    except E3:
+    finally:
+        fin('f11')
+        fin('f12')
+    else:
+        pass
+    pass
+",
+        expect![[r#"
+            line 6: except clauses come before else: and finally:
+            line 11: the handler is bound as e_h4, so its label is "h4", found "handler('h5')"
+            line 12: expected a name e_<label> such as e_h1, with the handler's label, found "err:"
+            line 14: expected an exception class such as E1 or KeyError, found "E9:"
+            line 17: expected handler('h1') first in the block, found "log('L8')"
+            line 20: a second else: in one try:
+            line 22: except clauses come before else: and finally:
+            line 22: expected an indented block starting with handler('h1') after "except E3:"
+            line 25: expected a statement such as log('L1') or with M0():, found "fin('f12')"
+            line 26: a second else: in one try:
+            line 28: pass stands for an empty block, so it must be the only statement
+        "#]],
+    );
+}
+
+#[test]
+fn a_clause_without_a_try_is_reported() {
+    check_err(
+        "\
+def main():
+    log('L1')
+    except E1:
+        handler('h1')
+    else:
+        pass
+    finally:
+        fin('f1')
+",
+        expect![[r#"
+            line 3: except: without a try: before it
+            line 5: else: without a try: before it
+            line 7: finally: without a try: before it
+        "#]],
+    );
+}
+
+#[test]
+fn manager_classes_must_have_the_rendered_shapes() {
+    check_err(
+        "\
+class M1:
+    def __init__(self):
+        on_init('M1')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v):
+        on_exit('M1', t, v, tb)
+        return None
+
+class M1:
+    def __enter__(self):
+        on_enter('M1')
+    def __init__(self):
+        on_init('M1')
+        raise E1('r1')
+        self.__enter__ = inst('M1', '__enter__')
+    def __exit__(self, t, v, tb):
+        on_exit('M1', t, v, tb)
+        return self
+        log('L2')
+    __exit__ = None
+    def helper(self):
+        pass
+
+class M2:
+    def __init__(self):
+        on_init('M2')
+        self.__enter__ = inst('M2', '__enter__')
+        self.__exit__ = inst('M2', '__enter__')
+        print('hi')
+    def __enter__(self):
+        on_enter('M2')
+        return 1
+    def __exit__(self):
+        log('unreachable M2.__enter__')
+
+class M3:
+    __enter__ = None
+
+def main():
+    with M0():
+        pass
+",
+        expect![[r#"
+            line 1: expected class M0: (manager classes are named M0, M1, ... in order), found "class M1:"
+            line 5: expected on_enter('M1'), found "on_enter('M0')"
+            line 7: expected def __exit__(self, t, v, tb): or, of the wrong arity, def __exit__(self):, found "def __exit__(self, t, v):"
+            line 13: expected a line such as return self or raise E1('r1') after on_enter('M1')
+            line 17: nothing follows the raise in __init__
+            line 21: a method does one thing after on_exit('M1', t, v, tb), but here is another line: "log('L2')"
+            line 22: a second __exit__ in class M1
+            line 23: expected def __init__(self):, def __enter__(self):, def __exit__(self, t, v, tb): or __enter__ = None, found "def helper(self):"
+            line 30: expected self.__enter__ = inst('M2', '__enter__'), self.__exit__ = inst('M2', '__exit__') or raise E1('r1'), found "self.__exit__ = inst('M2', '__enter__')"
+            line 31: expected self.__enter__ = inst('M2', '__enter__'), self.__exit__ = inst('M2', '__exit__') or raise E1('r1'), found "print('hi')"
+            line 32: M2.__enter__ is set on the instance in __init__, so it cannot be in the class too
+            line 36: expected log('unreachable M2.__exit__'), found "log('unreachable M2.__enter__')"
+            line 38: class M3 needs def __init__(self): with on_init('M3')
+        "#]],
+    );
+}
+
+#[test]
+fn the_top_level_holds_classes_then_main() {
+    check_err(
+        "\
+import sys
+def main():
+    pass
+class M0:
+    def __init__(self):
+        on_init('M0')
+def main():
+    pass
+    log('L1')
+",
+        expect![[r#"
+            line 1: expected class M0: or def main():, found "import sys"
+            line 4: manager classes come before def main():
+            line 7: a second def main():
+        "#]],
+    );
+    check_err(
+        "# only a header\n\n",
+        expect![[r#"
+            end of input: expected def main(): after the manager classes
+        "#]],
+    );
+    check_err(
+        "    log('L1')\ndef main():\n",
+        expect![[r#"
+            line 1: unexpected indentation
+            line 2: expected an indented block after "def main():"
+        "#]],
+    );
+}
+
+#[test]
+fn a_program_that_parses_is_validated() {
+    check_err(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        raise v
+
+def main():
+    show('x', x)
+    break
+    with M3():
+        raise e_h1
+",
+        expect![[r#"
+            M0.__enter__: `raise v` needs the exception argument of __exit__
+            main[0]: `x` is not bound here
+            main[1]: break/continue outside a loop
+            main[2].item[0]: manager M3 is not defined
+            main[2].with[0]: `raise e_h1` outside the handler that binds it
+        "#]],
+    );
+}
+
+#[test]
+fn show_names_the_variable_it_shows() {
+    check_err(
+        "def main():\n    with M0() as x:\n        show('x', y)\n",
+        expect![[r#"
+            line 3: expected the variable x itself, as in show('x', x), found "y)"
+        "#]],
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_not_overflowed() {
+    let mut text = String::from("def main():\n");
+    for depth in 1..=200 {
+        text.push_str(&"    ".repeat(depth));
+        text.push_str("for _ in range(1):\n");
+    }
+    let diags = parse(&text).unwrap_err();
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].to_string(), "line 101: blocks nest at most 100 deep");
+
+    let value = format!("{}1{}", "(".repeat(1000), ",)".repeat(1000));
+    let diags = parse(&format!("def main():\n    return ret('v1', {value})\n")).unwrap_err();
+    assert_eq!(diags.len(), 1);
+    assert!(diags[0].message.starts_with("expected a value; tuples nest at most 32 deep"));
+}
+
+#[test]
+fn odd_input_gives_diagnostics_not_panics() {
+    for text in [
+        "",
+        "\n\n\n",
+        ":",
+        "def",
+        "def main():\n    with",
+        "def main():\n    with M0() as",
+        "def main():\n    with M0() as (",
+        "def main():\n    log('\\x4",
+        "def main():\n    log('é')\n    ✓",
+        "def main():\n    return ret('v1', Bool('b1', -))",
+        "def main():\n    return ret('v1', -)",
+        "def main():\n    try:\n        pass\n    except",
+        "def main():\n    try:\n    else:\n    finally:\n",
+        "class",
+        "class M0:\n    def __init__(self):\n        on_init(",
+        "class M0:\n    def __exit__(self, t, v, tb):\n        on_exit('M0', t, v, tb)\n        return suppress_if(t, (",
+        "class M0:\n    def __exit__(self, t, v, tb):\n        on_exit('M0', t, v, tb)\n        return suppress_if(t, (E1))",
+        "class M0:\n    def __exit__(self, t, v, tb):\n        on_exit('M0', t, v, tb)\n        return",
+        "class M0:\n    def __exit__(self, t, v, tb):\n        on_exit('M0', t, v, tb)\n        raise e_h1",
+        "class M0:\n    def __exit__(self, t, v, tb):\n        on_exit('M0', t, v, tb)\n            raise",
+        "# ---- the program ----",
+        "if __name__ == \"__main__\":\n    _report(main)\n",
+        "def main():\n    with M00():\n        pass\n    with M99999999999999999999999():\n        pass",
+    ] {
+        assert!(parse(text).is_err(), "{text:?}");
+    }
+}

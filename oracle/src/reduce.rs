@@ -1,0 +1,932 @@
+//! Shrinking a program on the IR to a small reproducer: ordered passes run greedily to a fixpoint.
+//!
+//! A pass enumerates candidates, each the current program with one edit: delete a run of
+//! statements, unwrap a compound statement, drop a manager, make a method plain, pick a simpler
+//! exception class or value, and so on. The driver asks for candidate `idx` of a pass; when the
+//! caller's predicate rejects it, it moves on to `idx + 1`; when it accepts it, the candidate
+//! becomes the current program and the same `idx` is asked again, which is now the next site.
+//! Passes run in the order of the cuts they make, biggest first, and all of them are repeated
+//! until a whole round accepts nothing.
+//!
+//! Every candidate is repaired (a `show` of a name no longer bound is dropped, a `try` left
+//! without clauses becomes its body, ...), then must pass `ir::validate` and be strictly smaller
+//! by [`size`] before the predicate sees it: reduction therefore never grows a program, never
+//! hands out an invalid one, and always ends.
+//!
+//! The module is pure: the caller owns the clock and the interpreter, through [`Budget`] and the
+//! predicate.
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::ir::{
+    validate, Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Method, Program, RaiseNew,
+    Stmt, Target, Value, WithItem,
+};
+
+/// How long [`reduce`] may keep trying.
+pub struct Budget<'a> {
+    /// Stop after this many candidate evaluations.
+    pub max_attempts: u64,
+    /// Asked between attempts; when it returns true, stop and return the best so far (the caller
+    /// checks a clock or a Ctrl-C flag).
+    pub should_stop: &'a dyn Fn() -> bool,
+}
+
+/// What [`reduce`] found.
+#[derive(Clone, Debug)]
+pub struct Reduced {
+    /// The smallest interesting program found (the input if nothing smaller was).
+    pub program: Program,
+    /// How many times the predicate was called.
+    pub attempts: u64,
+    /// How many candidates the predicate accepted.
+    pub accepted: u64,
+    /// True when no pass can shrink the program any further; false when the budget ran out first.
+    pub complete: bool,
+}
+
+/// Shrinks `program` while `interesting` keeps returning true for the candidate.
+///
+/// `interesting` returns true when a candidate still shows the same divergence (the caller
+/// compares the divergence signature); it is only ever called on programs that pass
+/// `ir::validate` and are strictly smaller than the best so far. The input itself is assumed
+/// interesting and is not checked. `on_progress` is called with each newly accepted (smaller)
+/// program, so the caller can save it.
+///
+/// Panics if `program` does not pass `ir::validate` (a bug in the caller).
+pub fn reduce(
+    program: &Program,
+    budget: &Budget<'_>,
+    interesting: &mut dyn FnMut(&Program) -> bool,
+    on_progress: &mut dyn FnMut(&Program),
+) -> Reduced {
+    let diags = validate(program);
+    assert!(diags.is_empty(), "reduce needs a valid program: {diags:?}");
+    let mut r = Reducer {
+        best_size: size(program),
+        best: program.clone(),
+        attempts: 0,
+        accepted: 0,
+        seen: HashSet::new(),
+        budget,
+        interesting,
+        on_progress,
+    };
+    // `clean[k] == Some(n)`: pass `k` found nothing when `n` candidates had been accepted, so it
+    // finds nothing again as long as no other pass changes the program.
+    let mut clean: Vec<Option<u64>> = vec![None; PASSES.len()];
+    loop {
+        let mut progress = false;
+        for (k, pass) in PASSES.iter().enumerate() {
+            if clean[k] == Some(r.accepted) {
+                continue;
+            }
+            let before = r.accepted;
+            let mut idx = 0;
+            while let Some(candidate) = nth_candidate(&r.best, *pass, idx) {
+                match r.consider(candidate) {
+                    Verdict::Accepted => {}
+                    Verdict::Rejected => idx += 1,
+                    Verdict::OutOfBudget => return r.finish(false),
+                }
+            }
+            if r.accepted == before {
+                clean[k] = Some(r.accepted);
+            } else {
+                progress = true;
+            }
+        }
+        if !progress {
+            return r.finish(true);
+        }
+    }
+}
+
+/// The measure reduction decreases: a weighted count of IR nodes.
+///
+/// Every node counts at least one; simpler choices weigh less than their alternatives: a plain
+/// method less than a missing or odd one, `E1` less than `Exception` less than other builtins
+/// less than `BaseException`-only classes, `None` less than `0`/`True` less than other values,
+/// a bare `except:` less than a typed one, a shorter loop less than a longer one.
+pub fn size(program: &Program) -> usize {
+    let managers: usize = program
+        .managers
+        .iter()
+        .map(|m| {
+            1 + m.init_raises.as_ref().map_or(0, |e| 1 + rank(e.class))
+                + method_size(&m.enter, false)
+                + method_size(&m.exit, true)
+        })
+        .sum();
+    managers + block_size(&program.main)
+}
+
+fn method_size(m: &Method, is_exit: bool) -> usize {
+    match m {
+        Method::Defined(a) if *a == plain(is_exit) => 1,
+        Method::Defined(a) => 2 + action_size(a),
+        Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => 4,
+    }
+}
+
+fn action_size(a: &Action) -> usize {
+    match a {
+        Action::ReturnSelf => 0,
+        Action::Return(v) => value_size(v),
+        Action::Raise(r) => raise_size(r),
+        Action::RaiseArg | Action::BareRaise => 1,
+        Action::SuppressIf(classes) => classes.iter().map(|c| 1 + rank(*c)).sum(),
+    }
+}
+
+fn raise_size(r: &RaiseNew) -> usize {
+    let cause = match &r.cause {
+        None => 0,
+        Some(Cause::None) => 1,
+        Some(Cause::New(c)) => 2 + rank(c.class),
+    };
+    1 + rank(r.exc.class) + cause
+}
+
+fn value_size(v: &Value) -> usize {
+    match v {
+        Value::None => 0,
+        Value::Bool(_) | Value::Int(0) => 1,
+        Value::Int(_) => 2,
+        Value::Str(s) => 1 + s.len(),
+        Value::Tuple(items) => 1 + items.iter().map(value_size).sum::<usize>(),
+        Value::BoolObj { result, .. } => {
+            3 + match result {
+                BoolResult::Bool(_) => 0,
+                BoolResult::NonBool(_) => 1,
+                BoolResult::Raise(c) => 1 + rank(*c),
+            }
+        }
+        Value::LenObj { .. } => 4,
+    }
+}
+
+fn block_size(body: &[Stmt]) -> usize {
+    body.iter().map(stmt_size).sum()
+}
+
+fn stmt_size(s: &Stmt) -> usize {
+    match s {
+        Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise => 1,
+        Stmt::Break | Stmt::Continue => 1,
+        Stmt::With { items, body } => {
+            let items: usize = items
+                .iter()
+                .map(|it| {
+                    let expr = match &it.expr {
+                        ItemExpr::New(_) => 0,
+                        ItemExpr::Literal(v) => 1 + value_size(v),
+                    };
+                    let target = match &it.target {
+                        Target::None => 0,
+                        Target::Name(_) => 1,
+                        Target::Tuple(ns) => 1 + ns.len(),
+                    };
+                    1 + expr + target
+                })
+                .sum();
+            1 + items + block_size(body)
+        }
+        Stmt::Raise(r) => 1 + raise_size(r),
+        Stmt::Return { value, .. } => 1 + value_size(value),
+        Stmt::Loop { times, body } => 1 + usize::from(*times) + block_size(body),
+        Stmt::Try(t) => {
+            let handlers: usize = t
+                .handlers
+                .iter()
+                .map(|h| {
+                    1 + h.class.map_or(0, |c| 1 + rank(c))
+                        + usize::from(h.bind)
+                        + block_size(&h.body)
+                })
+                .sum();
+            let finally = t.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b));
+            1 + block_size(&t.body) + handlers + block_size(&t.orelse) + finally
+        }
+    }
+}
+
+/// How unusual an exception class is: `E1` is the plainest.
+fn rank(c: ExcClass) -> usize {
+    match c {
+        ExcClass::E1 => 0,
+        ExcClass::Exception => 1,
+        ExcClass::E2
+        | ExcClass::E3
+        | ExcClass::ValueError
+        | ExcClass::LookupError
+        | ExcClass::TypeError
+        | ExcClass::RuntimeError
+        | ExcClass::AttributeError => 2,
+        ExcClass::KeyError | ExcClass::StopIteration => 3,
+        ExcClass::B1 | ExcClass::BaseException => 4,
+        ExcClass::KeyboardInterrupt | ExcClass::SystemExit | ExcClass::GeneratorExit => 5,
+    }
+}
+
+/// The classes a class may be replaced by, plainest first: one of each kind of behaviour (user
+/// class, `Exception` itself, a builtin, not an `Exception`).
+const LADDER: &[ExcClass] =
+    &[ExcClass::E1, ExcClass::Exception, ExcClass::ValueError, ExcClass::B1];
+
+fn simpler_classes(c: ExcClass) -> impl Iterator<Item = ExcClass> {
+    LADDER.iter().copied().filter(move |t| rank(*t) < rank(c))
+}
+
+/// The plainest action of a method: `return self` in `__enter__`, `return None` in `__exit__`.
+fn plain(is_exit: bool) -> Action {
+    if is_exit {
+        Action::Return(Value::None)
+    } else {
+        Action::ReturnSelf
+    }
+}
+
+// ---- the driver ----
+
+enum Verdict {
+    Accepted,
+    Rejected,
+    OutOfBudget,
+}
+
+struct Reducer<'a, 'b> {
+    best: Program,
+    best_size: usize,
+    attempts: u64,
+    accepted: u64,
+    /// Hashes of candidates already given to the predicate.
+    seen: HashSet<u64>,
+    budget: &'a Budget<'b>,
+    interesting: &'a mut dyn FnMut(&Program) -> bool,
+    on_progress: &'a mut dyn FnMut(&Program),
+}
+
+impl Reducer<'_, '_> {
+    fn consider(&mut self, mut candidate: Program) -> Verdict {
+        repair(&mut candidate);
+        let candidate_size = size(&candidate);
+        if candidate_size >= self.best_size || !validate(&candidate).is_empty() {
+            return Verdict::Rejected;
+        }
+        let mut hasher = DefaultHasher::new();
+        candidate.hash(&mut hasher);
+        let hash = hasher.finish();
+        if self.seen.contains(&hash) {
+            return Verdict::Rejected;
+        }
+        if self.budget.max_attempts <= self.attempts || (self.budget.should_stop)() {
+            return Verdict::OutOfBudget;
+        }
+        self.attempts += 1;
+        self.seen.insert(hash);
+        if !(self.interesting)(&candidate) {
+            return Verdict::Rejected;
+        }
+        self.accepted += 1;
+        self.best = candidate;
+        self.best_size = candidate_size;
+        (self.on_progress)(&self.best);
+        Verdict::Accepted
+    }
+
+    fn finish(self, complete: bool) -> Reduced {
+        Reduced { program: self.best, attempts: self.attempts, accepted: self.accepted, complete }
+    }
+}
+
+/// A pass makes the edit the cursor points at, if the program has that many sites.
+type Pass = fn(&mut Program, &mut Cursor);
+
+/// In the order they run: big cuts first.
+const PASSES: &[Pass] = &[
+    delete_stmts,
+    unwrap_compound,
+    drop_managers,
+    simplify_items,
+    simplify_methods,
+    simplify_clauses,
+    simplify_classes,
+    simplify_values,
+];
+
+fn nth_candidate(program: &Program, pass: Pass, idx: usize) -> Option<Program> {
+    let mut candidate = program.clone();
+    let mut cursor = Cursor { skip: idx, hit: false };
+    pass(&mut candidate, &mut cursor);
+    cursor.hit.then_some(candidate)
+}
+
+/// Counts edit sites down to the one a candidate makes.
+struct Cursor {
+    skip: usize,
+    hit: bool,
+}
+
+impl Cursor {
+    /// True exactly once: at the site the candidate edits.
+    fn take(&mut self) -> bool {
+        if self.hit {
+            return false;
+        }
+        if self.skip == 0 {
+            self.hit = true;
+            return true;
+        }
+        self.skip -= 1;
+        false
+    }
+}
+
+// ---- passes ----
+
+/// Pass 1: delete runs of statements, in every block, outer blocks first; in a block the whole
+/// block first, then halves, quarters, ..., single statements (delta debugging).
+fn delete_stmts(program: &mut Program, cur: &mut Cursor) {
+    visit_blocks(&mut program.main, &mut |block| {
+        let len = block.len();
+        let mut chunk = len;
+        while chunk > 0 {
+            for start in (0..len).step_by(chunk) {
+                if cur.take() {
+                    block.drain(start..(start + chunk).min(len));
+                    return true;
+                }
+            }
+            chunk /= 2;
+        }
+        false
+    });
+}
+
+/// Pass 2: replace a compound statement by one of its blocks, outer statements first.
+fn unwrap_compound(program: &mut Program, cur: &mut Cursor) {
+    visit_stmts(&mut program.main, &mut |block, i| {
+        for k in 0..unwrap_count(&block[i]) {
+            if cur.take() {
+                let s = block.remove(i);
+                let replacement = unwrap_into(s, k);
+                block.splice(i..i, replacement);
+                return true;
+            }
+        }
+        false
+    });
+}
+
+fn unwrap_count(s: &Stmt) -> usize {
+    match s {
+        Stmt::With { .. } | Stmt::Loop { .. } => 1,
+        Stmt::Try(t) => {
+            1 + usize::from(!t.orelse.is_empty())
+                + t.handlers.len()
+                + usize::from(t.finally.is_some())
+        }
+        _ => 0,
+    }
+}
+
+/// The `k`-th block `s` can be replaced by: the body, (the body and the else block), each
+/// handler's body, the finally body.
+fn unwrap_into(s: Stmt, k: usize) -> Vec<Stmt> {
+    match s {
+        Stmt::With { body, .. } => body,
+        Stmt::Loop { mut body, .. } => {
+            strip_loop_control(&mut body);
+            body
+        }
+        Stmt::Try(t) => {
+            let t = *t;
+            let mut alternatives = vec![t.body.clone()];
+            if !t.orelse.is_empty() {
+                alternatives.push(t.body.into_iter().chain(t.orelse).collect());
+            }
+            alternatives.extend(t.handlers.into_iter().map(|h| h.body));
+            alternatives.extend(t.finally.map(|(_, body)| body));
+            alternatives.swap_remove(k)
+        }
+        _ => panic!("unwrap_count says {s:?} has no blocks"),
+    }
+}
+
+/// Removes the `break`s and `continue`s that belong to the loop whose body this is.
+fn strip_loop_control(body: &mut Vec<Stmt>) {
+    body.retain(|s| !matches!(s, Stmt::Break | Stmt::Continue));
+    for s in body {
+        if matches!(s, Stmt::Loop { .. }) {
+            continue;
+        }
+        for b in child_blocks_mut(s) {
+            strip_loop_control(b);
+        }
+    }
+}
+
+/// Pass 3: drop unused manager classes; merge a manager into an earlier one (identical ones
+/// first).
+fn drop_managers(program: &mut Program, cur: &mut Cursor) {
+    let n = program.managers.len();
+    let mut used = vec![false; n];
+    for_each_item(&mut program.main, &mut |it| {
+        if let ItemExpr::New(m) = it.expr {
+            used[m] = true;
+        }
+    });
+    let unused: Vec<usize> = (0..n).filter(|m| !used[*m]).collect();
+    if unused.len() > 1 && cur.take() {
+        for m in unused.iter().rev() {
+            remove_manager(program, *m);
+        }
+        return;
+    }
+    for m in unused {
+        if cur.take() {
+            remove_manager(program, m);
+            return;
+        }
+    }
+    for identical in [true, false] {
+        // An unused manager is dropped above, never merged.
+        for j in (0..n).filter(|j| used[*j]) {
+            for i in 0..j {
+                if (program.managers[i] == program.managers[j]) != identical {
+                    continue;
+                }
+                if cur.take() {
+                    for_each_item(&mut program.main, &mut |it| {
+                        if it.expr == ItemExpr::New(j) {
+                            it.expr = ItemExpr::New(i);
+                        }
+                    });
+                    remove_manager(program, j);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Removes manager `m`, which nothing uses, and renumbers the later ones.
+fn remove_manager(program: &mut Program, m: usize) {
+    program.managers.remove(m);
+    for_each_item(&mut program.main, &mut |it| {
+        if let ItemExpr::New(k) = &mut it.expr {
+            assert!(*k != m, "M{m} is still used");
+            if m < *k {
+                *k -= 1;
+            }
+        }
+    });
+}
+
+/// Pass 4: drop an item of a multi-item `with`; drop a target; unpack into one name only.
+fn simplify_items(program: &mut Program, cur: &mut Cursor) {
+    visit_blocks(&mut program.main, &mut |block| {
+        for s in block.iter_mut() {
+            let Stmt::With { items, .. } = s else { continue };
+            if 1 < items.len() {
+                for k in 0..items.len() {
+                    if cur.take() {
+                        items.remove(k);
+                        return true;
+                    }
+                }
+            }
+            for it in items.iter_mut() {
+                if it.target != Target::None && cur.take() {
+                    it.target = Target::None;
+                    return true;
+                }
+                if let Target::Tuple(names) = &it.target {
+                    if cur.take() {
+                        it.target = Target::Name(names[0].clone());
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    });
+}
+
+/// Pass 5: make a method plain; drop `__init__`'s raise; drop a class of `suppress_if`.
+fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
+    for m in &mut program.managers {
+        if m.init_raises.is_some() && cur.take() {
+            m.init_raises = None;
+            return;
+        }
+        for (method, is_exit) in [(&mut m.enter, false), (&mut m.exit, true)] {
+            let plain = Method::Defined(plain(is_exit));
+            if *method != plain && cur.take() {
+                *method = plain;
+                return;
+            }
+        }
+        if let Method::Defined(Action::SuppressIf(classes)) = &mut m.exit {
+            if 1 < classes.len() {
+                for k in 0..classes.len() {
+                    if cur.take() {
+                        classes.remove(k);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Pass 6: shorten a loop; drop an `else` or `finally` block, a handler, a handler's binding.
+fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
+    visit_blocks(&mut program.main, &mut |block| {
+        for s in block.iter_mut() {
+            match s {
+                Stmt::Loop { times, .. } => {
+                    if 1 < *times && cur.take() {
+                        *times = 1;
+                        return true;
+                    }
+                    if 2 < *times && cur.take() {
+                        *times -= 1;
+                        return true;
+                    }
+                }
+                Stmt::Try(t) => {
+                    if !t.orelse.is_empty() && cur.take() {
+                        t.orelse.clear();
+                        return true;
+                    }
+                    if t.finally.is_some() && cur.take() {
+                        t.finally = None;
+                        return true;
+                    }
+                    for k in 0..t.handlers.len() {
+                        if cur.take() {
+                            t.handlers.remove(k);
+                            return true;
+                        }
+                    }
+                    for h in &mut t.handlers {
+                        if h.bind && cur.take() {
+                            h.bind = false;
+                            return true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    });
+}
+
+/// Pass 7: replace a class everywhere by a plainer one, then one occurrence at a time; make a
+/// handler a bare `except:`.
+fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
+    let mut used = Vec::new();
+    visit_nodes(program, &mut |node| {
+        match node {
+            Node::Class(c) => used.push(*c),
+            Node::Handler { handler, .. } => used.extend(handler.class),
+            _ => {}
+        }
+        false
+    });
+    used.sort_by_key(|c| (usize::MAX - rank(*c), *c));
+    used.dedup();
+    for c in used {
+        for t in simpler_classes(c) {
+            if cur.take() {
+                visit_nodes(program, &mut |node| {
+                    match node {
+                        Node::Class(x) if *x == c => *x = t,
+                        Node::Handler { handler, .. } if handler.class == Some(c) => {
+                            handler.class = Some(t)
+                        }
+                        _ => {}
+                    }
+                    false
+                });
+                return;
+            }
+        }
+    }
+    visit_nodes(program, &mut |node| match node {
+        Node::Class(c) => {
+            for t in simpler_classes(*c) {
+                if cur.take() {
+                    *c = t;
+                    return true;
+                }
+            }
+            false
+        }
+        Node::Handler { handler, last } => {
+            let Some(c) = handler.class else { return false };
+            if last && cur.take() {
+                // A bare `except:` binds no name.
+                handler.class = None;
+                handler.bind = false;
+                return true;
+            }
+            for t in simpler_classes(c) {
+                if cur.take() {
+                    handler.class = Some(t);
+                    return true;
+                }
+            }
+            false
+        }
+        Node::Raise(_) | Node::Value(_) => false,
+    });
+}
+
+/// Pass 8: drop a `from` cause; replace a value by a simpler one.
+fn simplify_values(program: &mut Program, cur: &mut Cursor) {
+    visit_nodes(program, &mut |node| match node {
+        Node::Raise(r) => {
+            if r.cause.is_some() && cur.take() {
+                r.cause = None;
+                return true;
+            }
+            if matches!(r.cause, Some(Cause::New(_))) && cur.take() {
+                r.cause = Some(Cause::None);
+                return true;
+            }
+            false
+        }
+        Node::Value(v) => {
+            for alt in simpler_values(v) {
+                if cur.take() {
+                    *v = alt;
+                    return true;
+                }
+            }
+            false
+        }
+        Node::Class(_) | Node::Handler { .. } => false,
+    });
+}
+
+/// Smaller values to try instead of `v`, the likeliest first: one of the same truthiness, then
+/// the plainest, then shorter versions of `v`.
+fn simpler_values(v: &Value) -> Vec<Value> {
+    let mut res = Vec::new();
+    match truthiness(v) {
+        Some(true) => res.push(Value::Bool(true)),
+        Some(false) => res.push(Value::None),
+        None => {}
+    }
+    res.extend([Value::None, Value::Int(0), Value::Bool(false), Value::Bool(true)]);
+    match v {
+        Value::Tuple(items) => {
+            for k in 0..items.len() {
+                let mut shorter = items.clone();
+                shorter.remove(k);
+                res.push(Value::Tuple(shorter));
+            }
+        }
+        Value::Str(s) => {
+            res.push(Value::Str(String::new()));
+            res.push(Value::Str(s[..s.len() / 2].to_string()));
+        }
+        Value::BoolObj { label, result: BoolResult::NonBool(_) | BoolResult::Raise(_) } => {
+            res.push(Value::BoolObj { label: label.clone(), result: BoolResult::Bool(true) });
+        }
+        _ => {}
+    }
+    let limit = value_size(v);
+    let mut out: Vec<Value> = Vec::new();
+    for alt in res {
+        if value_size(&alt) < limit && !out.contains(&alt) {
+            out.push(alt);
+        }
+    }
+    out
+}
+
+/// What `bool(v)` is, when it is known without side effects.
+fn truthiness(v: &Value) -> Option<bool> {
+    match v {
+        Value::None => Some(false),
+        Value::Bool(b) => Some(*b),
+        Value::Int(n) => Some(*n != 0),
+        Value::Str(s) => Some(!s.is_empty()),
+        Value::Tuple(items) => Some(!items.is_empty()),
+        Value::BoolObj { result: BoolResult::Bool(b), .. } => Some(*b),
+        Value::LenObj { len, .. } if 0 <= *len => Some(*len != 0),
+        Value::BoolObj { .. } | Value::LenObj { .. } => None,
+    }
+}
+
+// ---- repair ----
+
+#[derive(Clone, Default)]
+struct Scope {
+    in_loop: bool,
+    vars: Vec<String>,
+}
+
+/// Fixes what an edit commonly breaks, by deleting more: a `show` or `raise e_h1` whose name is
+/// no longer bound, a `break` or `continue` no longer in a loop, a `with` without items, a `try`
+/// without clauses (it becomes its body), an `else` without handlers (it joins the body).
+fn repair(program: &mut Program) {
+    repair_block(&mut program.main, &Scope::default());
+}
+
+fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
+    for s in std::mem::take(block) {
+        match s {
+            Stmt::Show(var) if !scope.vars.contains(&var) => {}
+            Stmt::RaiseCaught(label) if !scope.vars.contains(&format!("e_{label}")) => {}
+            Stmt::Break | Stmt::Continue if !scope.in_loop => {}
+            Stmt::With { items, mut body } => {
+                let mut inner = scope.clone();
+                for it in &items {
+                    match &it.target {
+                        Target::None => {}
+                        Target::Name(n) => inner.vars.push(n.clone()),
+                        Target::Tuple(ns) => inner.vars.extend(ns.iter().cloned()),
+                    }
+                }
+                repair_block(&mut body, &inner);
+                if items.is_empty() {
+                    block.extend(body);
+                } else {
+                    block.push(Stmt::With { items, body });
+                }
+            }
+            Stmt::Loop { times, mut body } => {
+                repair_block(&mut body, &Scope { in_loop: true, ..scope.clone() });
+                block.push(Stmt::Loop { times, body });
+            }
+            Stmt::Try(mut t) => {
+                repair_block(&mut t.body, scope);
+                for h in &mut t.handlers {
+                    let mut inner = scope.clone();
+                    if h.bind {
+                        inner.vars.push(format!("e_{}", h.label));
+                    }
+                    repair_block(&mut h.body, &inner);
+                }
+                repair_block(&mut t.orelse, scope);
+                if let Some((_, body)) = &mut t.finally {
+                    repair_block(body, scope);
+                }
+                if t.handlers.is_empty() {
+                    let orelse = std::mem::take(&mut t.orelse);
+                    t.body.extend(orelse);
+                    if t.finally.is_none() {
+                        block.extend(t.body);
+                        continue;
+                    }
+                }
+                block.push(Stmt::Try(t));
+            }
+            other => block.push(other),
+        }
+    }
+}
+
+// ---- traversal ----
+
+/// The blocks directly inside `s`.
+fn child_blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
+    match s {
+        Stmt::With { body, .. } | Stmt::Loop { body, .. } => vec![body],
+        Stmt::Try(t) => {
+            let mut res = vec![&mut t.body];
+            res.extend(t.handlers.iter_mut().map(|h| &mut h.body));
+            res.push(&mut t.orelse);
+            if let Some((_, body)) = &mut t.finally {
+                res.push(body);
+            }
+            res
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Calls `f` on `block`, then on every block nested in it, in pre-order, until `f` returns true.
+fn visit_blocks(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut Vec<Stmt>) -> bool) -> bool {
+    if f(block) {
+        return true;
+    }
+    for s in block.iter_mut() {
+        for b in child_blocks_mut(s) {
+            if visit_blocks(b, f) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Calls `f(block, i)` on every statement, each before the statements nested in it, until `f`
+/// returns true.
+fn visit_stmts(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -> bool) -> bool {
+    for i in 0..block.len() {
+        if f(block, i) {
+            return true;
+        }
+        for b in child_blocks_mut(&mut block[i]) {
+            if visit_stmts(b, f) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Calls `f` on every item of every `with`.
+fn for_each_item(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut WithItem)) {
+    visit_blocks(block, &mut |b| {
+        for s in b.iter_mut() {
+            if let Stmt::With { items, .. } = s {
+                items.iter_mut().for_each(&mut *f);
+            }
+        }
+        false
+    });
+}
+
+/// A place a class or value pass can edit.
+enum Node<'a> {
+    /// Any exception class but a handler's.
+    Class(&'a mut ExcClass),
+    /// A handler, for its class; `last` if it is the last one (the only place `except:` may be).
+    Handler { handler: &'a mut Handler, last: bool },
+    /// A value, visited before the values inside it.
+    Value(&'a mut Value),
+    /// A raise, visited before its classes.
+    Raise(&'a mut RaiseNew),
+}
+
+/// Calls `f` on every node, `main` first, then the managers, until `f` returns true.
+fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
+    let mut stop = visit_stmts(&mut program.main, &mut |block, i| match &mut block[i] {
+        Stmt::With { items, .. } => items.iter_mut().any(|it| match &mut it.expr {
+            ItemExpr::Literal(v) => visit_value(v, f),
+            ItemExpr::New(_) => false,
+        }),
+        Stmt::Raise(r) => visit_raise(r, f),
+        Stmt::Return { value, .. } => visit_value(value, f),
+        Stmt::Try(t) => {
+            let n = t.handlers.len();
+            t.handlers
+                .iter_mut()
+                .enumerate()
+                .any(|(j, h)| f(Node::Handler { handler: h, last: j + 1 == n }))
+        }
+        _ => false,
+    });
+    for m in &mut program.managers {
+        if stop {
+            break;
+        }
+        if let Some(e) = &mut m.init_raises {
+            stop = f(Node::Class(&mut e.class));
+        }
+        for method in [&mut m.enter, &mut m.exit] {
+            let Method::Defined(action) = method else { continue };
+            stop = stop
+                || match action {
+                    Action::Return(v) => visit_value(v, f),
+                    Action::Raise(r) => visit_raise(r, f),
+                    Action::SuppressIf(classes) => classes.iter_mut().any(|c| f(Node::Class(c))),
+                    Action::ReturnSelf | Action::RaiseArg | Action::BareRaise => false,
+                };
+        }
+    }
+    stop
+}
+
+fn visit_raise(r: &mut RaiseNew, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
+    if f(Node::Raise(r)) || f(Node::Class(&mut r.exc.class)) {
+        return true;
+    }
+    match &mut r.cause {
+        Some(Cause::New(c)) => f(Node::Class(&mut c.class)),
+        _ => false,
+    }
+}
+
+fn visit_value(v: &mut Value, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
+    if f(Node::Value(v)) {
+        return true;
+    }
+    match v {
+        Value::Tuple(items) => items.iter_mut().any(|it| visit_value(it, f)),
+        Value::BoolObj { result: BoolResult::Raise(c), .. } => f(Node::Class(c)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,428 @@
+//! Reduction of hand-built programs under predicates that are pure functions of the program.
+
+use std::cell::Cell;
+
+use expect_test::{expect, Expect};
+
+use crate::ir::{
+    validate, Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
+    Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+};
+use crate::model::predict;
+use crate::profile::Profile;
+use crate::reduce::{reduce, size, Budget, Reduced};
+use crate::render;
+use crate::trace::{Event, Outcome};
+
+// ---- builders ----
+
+fn exc(class: ExcClass, label: &str) -> NewExc {
+    NewExc { class, label: label.to_string() }
+}
+
+fn raise(class: ExcClass, label: &str) -> Stmt {
+    Stmt::Raise(RaiseNew { exc: exc(class, label), cause: None })
+}
+
+fn log(label: &str) -> Stmt {
+    Stmt::Log(label.to_string())
+}
+
+fn show(name: &str) -> Stmt {
+    Stmt::Show(name.to_string())
+}
+
+fn item(m: usize, target: Target) -> WithItem {
+    WithItem { expr: ItemExpr::New(m), target }
+}
+
+fn name(n: &str) -> Target {
+    Target::Name(n.to_string())
+}
+
+fn with(items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
+    Stmt::With { items, body }
+}
+
+fn handler(label: &str, class: Option<ExcClass>, bind: bool, body: Vec<Stmt>) -> Handler {
+    Handler { label: label.to_string(), class, bind, body }
+}
+
+fn try_(
+    body: Vec<Stmt>,
+    handlers: Vec<Handler>,
+    orelse: Vec<Stmt>,
+    finally: Option<(&str, Vec<Stmt>)>,
+) -> Stmt {
+    Stmt::Try(Box::new(Try {
+        body,
+        handlers,
+        orelse,
+        finally: finally.map(|(l, b)| (l.to_string(), b)),
+    }))
+}
+
+fn manager(enter: Method, exit: Method) -> Manager {
+    Manager { init_raises: None, enter, exit }
+}
+
+fn plain_manager() -> Manager {
+    manager(Method::Defined(Action::ReturnSelf), Method::Defined(Action::Return(Value::None)))
+}
+
+/// A program of about sixty lines that uses most of the IR.
+fn big_program() -> Program {
+    let managers = vec![
+        plain_manager(),
+        manager(
+            Method::Defined(Action::Return(Value::Tuple(vec![Value::Int(1), Value::Int(2)]))),
+            Method::Defined(Action::SuppressIf(vec![ExcClass::KeyError, ExcClass::ValueError])),
+        ),
+        manager(Method::Missing, Method::Defined(Action::Return(Value::Bool(true)))),
+        Manager {
+            init_raises: Some(exc(ExcClass::E3, "i1")),
+            enter: Method::Defined(Action::ReturnSelf),
+            exit: Method::WrongArity,
+        },
+        manager(
+            Method::Defined(Action::ReturnSelf),
+            Method::Defined(Action::Raise(RaiseNew {
+                exc: exc(ExcClass::TypeError, "r2"),
+                cause: Some(Cause::New(exc(ExcClass::E2, "c3"))),
+            })),
+        ),
+        plain_manager(),
+        manager(
+            Method::Defined(Action::Return(Value::Str("hello".to_string()))),
+            Method::Defined(Action::Return(Value::BoolObj {
+                label: "b4".to_string(),
+                result: BoolResult::Bool(false),
+            })),
+        ),
+    ];
+    let main = vec![
+        log("L5"),
+        with(
+            vec![item(0, name("a"))],
+            vec![
+                show("a"),
+                Stmt::Loop {
+                    times: 3,
+                    body: vec![
+                        log("L6"),
+                        with(vec![item(5, Target::None)], vec![Stmt::Continue]),
+                        Stmt::Break,
+                    ],
+                },
+            ],
+        ),
+        try_(
+            vec![with(
+                vec![
+                    item(1, Target::Tuple(vec!["x".to_string(), "y".to_string()])),
+                    item(0, Target::None),
+                ],
+                vec![
+                    show("x"),
+                    show("y"),
+                    Stmt::Raise(RaiseNew {
+                        exc: exc(ExcClass::KeyError, "r7"),
+                        cause: Some(Cause::None),
+                    }),
+                ],
+            )],
+            vec![handler(
+                "h8",
+                Some(ExcClass::E1),
+                true,
+                vec![log("L9"), Stmt::RaiseCaught("h8".to_string())],
+            )],
+            vec![log("L10")],
+            Some(("f11", vec![log("L12")])),
+        ),
+        with(
+            vec![item(6, name("s"))],
+            vec![
+                show("s"),
+                with(
+                    vec![item(4, Target::None)],
+                    vec![with(vec![item(2, Target::None)], vec![log("L13")])],
+                ),
+            ],
+        ),
+        try_(
+            vec![with(vec![item(3, Target::None)], vec![log("L14")])],
+            vec![handler("h15", Some(ExcClass::E3), false, vec![log("L16")])],
+            vec![],
+            None,
+        ),
+        Stmt::Loop {
+            times: 2,
+            body: vec![try_(
+                vec![raise(ExcClass::RuntimeError, "r17")],
+                vec![
+                    handler("h18", Some(ExcClass::LookupError), false, vec![]),
+                    handler("h19", None, false, vec![Stmt::Continue]),
+                ],
+                vec![],
+                Some(("f20", vec![log("L21")])),
+            )],
+        },
+        Stmt::Return {
+            label: "v22".to_string(),
+            value: Value::Tuple(vec![
+                Value::Int(1),
+                Value::Str("abc".to_string()),
+                Value::Bool(true),
+            ]),
+        },
+    ];
+    let program = Program { managers, main };
+    assert_eq!(validate(&program), vec![]);
+    program
+}
+
+// ---- the harness ----
+
+struct Run {
+    reduced: Reduced,
+    /// Every program given to `on_progress`.
+    progress: Vec<Program>,
+    /// How many times `interesting` was called.
+    calls: u64,
+}
+
+/// Reduces `program` under `predicate`, checking on the way that the predicate only ever sees
+/// valid programs, smaller than the best so far, and that `on_progress` sees each accepted one.
+fn run(
+    program: &Program,
+    max_attempts: u64,
+    should_stop: &dyn Fn() -> bool,
+    predicate: impl Fn(&Program) -> bool,
+) -> Run {
+    assert!(predicate(program), "the original must be interesting");
+    let best_size = Cell::new(size(program));
+    let calls = Cell::new(0u64);
+    let mut progress = Vec::new();
+    let budget = Budget { max_attempts, should_stop };
+    let reduced = reduce(
+        program,
+        &budget,
+        &mut |p| {
+            calls.set(calls.get() + 1);
+            assert_eq!(validate(p), vec![], "an invalid candidate:\n{}", render::body(p));
+            assert!(size(p) < best_size.get(), "a candidate no smaller than the best");
+            predicate(p)
+        },
+        &mut |p| {
+            assert!(predicate(p), "on_progress got a program the predicate rejected");
+            best_size.set(size(p));
+            progress.push(p.clone());
+        },
+    );
+    assert_eq!(reduced.attempts, calls.get());
+    assert_eq!(reduced.accepted, progress.len() as u64);
+    assert!(size(&reduced.program) <= size(program), "reduce grew the program");
+    match progress.last() {
+        Some(last) => assert_eq!(last, &reduced.program),
+        None => assert_eq!(&reduced.program, program),
+    }
+    for pair in progress.windows(2) {
+        assert!(size(&pair[1]) < size(&pair[0]));
+    }
+    Run { reduced, progress, calls: calls.get() }
+}
+
+fn never() -> bool {
+    false
+}
+
+/// Reduces without limits and checks the rendered result and the attempt count.
+fn check(
+    program: &Program,
+    predicate: impl Fn(&Program) -> bool,
+    expect: Expect,
+    attempts: Expect,
+) {
+    let r = run(program, u64::MAX, &never, &predicate);
+    assert!(r.reduced.complete);
+    expect.assert_eq(&render::body(&r.reduced.program));
+    attempts
+        .assert_eq(&format!("{} attempts, {} accepted", r.reduced.attempts, r.reduced.accepted));
+}
+
+fn exit_sees(program: &Program, ty: &str) -> bool {
+    predict(program, Profile::CPYTHON_3_11).trace.events.iter().any(|e| match e {
+        Event::Exit { exc: Some(x), .. } => x.ty == ty,
+        _ => false,
+    })
+}
+
+fn raises(program: &Program, ty: &str) -> bool {
+    match predict(program, Profile::CPYTHON_3_11).trace.outcome {
+        Outcome::Raised(chain) => chain[0].exc.ty == ty,
+        _ => false,
+    }
+}
+
+// ---- tests ----
+
+#[test]
+fn a_raise_in_the_text_reduces_to_that_raise_alone() {
+    check(
+        &big_program(),
+        |p| render::body(p).contains("raise KeyError"),
+        expect![[r#"
+            def main():
+                raise KeyError('r7')
+        "#]],
+        expect!["26 attempts, 14 accepted"],
+    );
+}
+
+#[test]
+fn an_exit_that_sees_a_type_error_keeps_one_manager() {
+    check(
+        &big_program(),
+        |p| exit_sees(p, "TypeError"),
+        expect![[r#"
+            class M0:
+                def __init__(self):
+                    on_init('M0')
+                def __enter__(self):
+                    on_enter('M0')
+                    return self
+                def __exit__(self, t, v, tb):
+                    on_exit('M0', t, v, tb)
+                    raise TypeError('r2')
+
+            def main():
+                with M0():
+                    with M0():
+                        pass
+        "#]],
+        expect!["21 attempts, 10 accepted"],
+    );
+}
+
+#[test]
+fn a_suppressed_exception_keeps_the_manager_that_suppresses_it() {
+    // `main` returns normally only because M1's `__exit__` suppresses the KeyError; keep a
+    // `with` and a raise.
+    let mut program = big_program();
+    program.main.truncate(3);
+    let predicate = |p: &Program| {
+        let trace = predict(p, Profile::CPYTHON_3_11).trace;
+        let suppressed = trace.events.iter().any(|e| matches!(e, Event::Exit { exc: Some(_), .. }));
+        suppressed && matches!(trace.outcome, Outcome::Returned(_))
+    };
+    check(
+        &program,
+        predicate,
+        expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            def __enter__(self):
+                on_enter('M0')
+                return self
+            def __exit__(self, t, v, tb):
+                on_exit('M0', t, v, tb)
+                return suppress_if(t, (E1,))
+
+        def main():
+            with M0():
+                raise E1('r7')
+    "#]],
+        expect!["32 attempts, 17 accepted"],
+    );
+}
+
+#[test]
+fn the_outcome_of_a_protocol_error_is_kept() {
+    check(
+        &big_program(),
+        |p| raises(p, "TypeError"),
+        expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            def __enter__(self):
+                on_enter('M0')
+                return self
+            def __exit__(self, t, v, tb):
+                on_exit('M0', t, v, tb)
+                raise TypeError('r2')
+
+        def main():
+            with M0():
+                pass
+    "#]],
+        expect!["17 attempts, 9 accepted"],
+    );
+}
+
+#[test]
+fn max_attempts_is_respected() {
+    for max in [0, 1, 5, 20] {
+        let r = run(&big_program(), max, &never, |p| exit_sees(p, "TypeError"));
+        assert_eq!(r.calls, max);
+        assert!(!r.reduced.complete);
+    }
+}
+
+#[test]
+fn should_stop_is_asked_between_attempts() {
+    let asked = Cell::new(0u64);
+    let stop = || {
+        asked.set(asked.get() + 1);
+        asked.get() > 7
+    };
+    let r = run(&big_program(), u64::MAX, &stop, |p| exit_sees(p, "TypeError"));
+    assert_eq!(r.calls, 7);
+    assert!(!r.reduced.complete);
+    assert!(!r.progress.is_empty());
+    assert!(size(&r.reduced.program) < size(&big_program()));
+}
+
+#[test]
+fn an_uninteresting_world_changes_nothing() {
+    let program = big_program();
+    let r = run(&program, u64::MAX, &never, |p| p == &program);
+    assert!(r.reduced.complete);
+    assert_eq!(r.reduced.accepted, 0);
+    assert_eq!(r.reduced.program, program);
+}
+
+#[test]
+fn names_bound_by_with_and_except_are_dropped_with_their_binders() {
+    // Keeping `show('y', y)` requires keeping the `with` that binds `y`; keeping `raise e_h8`
+    // requires the handler that binds `e_h8`.
+    check(
+        &big_program(),
+        |p| {
+            let text = render::body(p);
+            text.contains("show('y', y)") && text.contains("raise e_h8")
+        },
+        expect![[r#"
+            class M0:
+                def __init__(self):
+                    on_init('M0')
+                def __enter__(self):
+                    on_enter('M0')
+                    return self
+                def __exit__(self, t, v, tb):
+                    on_exit('M0', t, v, tb)
+                    return None
+
+            def main():
+                try:
+                    with M0() as (x, y):
+                        show('y', y)
+                except E1 as e_h8:
+                    handler('h8')
+                    raise e_h8
+        "#]],
+        expect!["33 attempts, 14 accepted"],
+    );
+}
