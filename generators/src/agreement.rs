@@ -22,8 +22,7 @@ fn worker() -> Option<&'static Mutex<(Worker, Profile)>> {
     static WORKER: OnceLock<Option<Mutex<(Worker, Profile)>>> = OnceLock::new();
     WORKER
         .get_or_init(|| {
-            let python = std::env::var_os("WITHSTAND_PYTHON")
-                .map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+            let python = std::env::var_os("WITHSTAND_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from);
             let config = WorkerConfig {
                 python: python.clone(),
                 prelude: render::PRELUDE.to_string(),
@@ -32,11 +31,8 @@ fn worker() -> Option<&'static Mutex<(Worker, Profile)>> {
             match Worker::spawn(&config) {
                 Ok(w) => {
                     let info = w.info().clone();
-                    let profile = Profile::for_interpreter(
-                        &info.implementation,
-                        (info.version.0, info.version.1),
-                    )
-                    .expect("the test interpreter has a profile");
+                    let profile = Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1))
+                        .expect("the test interpreter has a profile");
                     Some(Mutex::new((w, profile)))
                 }
                 Err(err) => {

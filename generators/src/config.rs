@@ -49,6 +49,10 @@ pub struct Weights {
     pub init_raises: u32,
     /// Tuple targets that may fail to unpack.
     pub tuple_target: u32,
+    /// `async def main` (out of 6).
+    pub async_main: u32,
+    /// `await` statements in an async main.
+    pub await_: u32,
 }
 
 impl GenConfig {
@@ -73,6 +77,8 @@ impl GenConfig {
             &mut w.broken_method,
             &mut w.init_raises,
             &mut w.tuple_target,
+            &mut w.async_main,
+            &mut w.await_,
         ]
         .into_iter()
         .enumerate()
@@ -109,6 +115,8 @@ impl GenConfig {
                 broken_method: 2,
                 init_raises: 1,
                 tuple_target: 2,
+                async_main: 2,
+                await_: 1,
             },
         }
     }

@@ -13,7 +13,6 @@ use crate::unstructured::generate;
 /// Programs generated under `config`.
 pub fn arb_program(config: GenConfig) -> impl Strategy<Value = Program> {
     vec(any::<u8>(), 16..2048).prop_map(move |bytes| {
-        generate(&mut Unstructured::new(&bytes), &config)
-            .expect("generation never fails on exhausted input")
+        generate(&mut Unstructured::new(&bytes), &config).expect("generation never fails on exhausted input")
     })
 }

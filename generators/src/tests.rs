@@ -137,8 +137,7 @@ const PARSE_PIECES: &[&str] = &[
 ];
 
 fn arb_parse_soup() -> impl Strategy<Value = String> {
-    proptest::collection::vec(proptest::sample::select(PARSE_PIECES), 0..80)
-        .prop_map(|pieces| pieces.concat())
+    proptest::collection::vec(proptest::sample::select(PARSE_PIECES), 0..80).prop_map(|pieces| pieces.concat())
 }
 
 /// One edit of a rendered program: delete a line, or delete, insert or replace a character.
@@ -153,10 +152,7 @@ enum TextEdit {
 fn arb_text_edit() -> impl Strategy<Value = TextEdit> {
     let ch = prop_oneof![
         proptest::sample::select(
-            &[
-                ' ', '\n', '\t', '(', ')', ',', ':', '\'', '"', '\\', '#', '-', '0', '9', 'M', 'e',
-                '_'
-            ][..]
+            &[' ', '\n', '\t', '(', ')', ',', ':', '\'', '"', '\\', '#', '-', '0', '9', 'M', 'e', '_'][..]
         ),
         any::<char>(),
     ];

@@ -3,8 +3,8 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
-    RaiseNew, Stmt, Target, Try, Value, WithItem,
+    Action, AwaitThen, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Try, Value, WithItem,
 };
 
 use crate::config::GenConfig;
@@ -14,15 +14,16 @@ use crate::config::GenConfig;
 pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program> {
     let config = &if u.ratio(1, 2)? { config.swarm(u)? } else { config.clone() };
     let mut g = Gen { u, config, labels: Labels::default(), budget: config.max_stmts };
+    let is_async = g.chance(config.weights.async_main, 6)?;
     let n_managers = g.u.int_in_range(1..=config.max_managers.max(1))?;
     let mut managers = Vec::with_capacity(n_managers);
     for _ in 0..n_managers {
-        managers.push(g.manager()?);
+        managers.push(g.manager(is_async)?);
     }
     let scope =
-        Scope { in_loop: false, vars: Vec::new(), caught: Vec::new(), handling: false, n_managers };
+        Scope { in_loop: false, vars: Vec::new(), caught: Vec::new(), handling: false, is_async, n_managers };
     let main = g.block(&scope, 0)?;
-    Ok(Program { managers, main })
+    Ok(Program { managers, main, is_async })
 }
 
 /// A program from a 64-bit seed: the same seed always gives the same program.
@@ -33,8 +34,7 @@ pub fn from_seed(seed: u64, config: &GenConfig) -> Program {
         let x = splitmix64(&mut state).to_le_bytes();
         chunk.copy_from_slice(&x[..chunk.len()]);
     }
-    generate(&mut Unstructured::new(&bytes), config)
-        .expect("generation never fails on exhausted input")
+    generate(&mut Unstructured::new(&bytes), config).expect("generation never fails on exhausted input")
 }
 
 /// The seed of case `index` of a campaign started with `seed`.
@@ -72,6 +72,8 @@ struct Scope {
     caught: Vec<String>,
     /// Inside an `except` or `finally` block, where a bare `raise` means something.
     handling: bool,
+    /// In `async def main`, where `async with` and `await` are allowed.
+    is_async: bool,
     n_managers: usize,
 }
 
@@ -167,15 +169,58 @@ impl Gen<'_, '_> {
         Ok(RaiseNew { exc, cause })
     }
 
-    fn manager(&mut self) -> Result<Manager> {
-        let init_raises = if self.chance(self.config.weights.init_raises, 12)? {
-            Some(self.new_exc('r')?)
-        } else {
-            None
+    fn manager(&mut self, in_async: bool) -> Result<Manager> {
+        let init_raises =
+            if self.chance(self.config.weights.init_raises, 12)? { Some(self.new_exc('r')?) } else { None };
+        // Which protocols the class has: in an async program mostly the async one, elsewhere
+        // mostly the sync one; the other one sometimes, to reach the wrong-statement errors.
+        let (sync, async_) = match self.weighted(if in_async { &[2, 4, 2] } else { &[12, 1, 1] })? {
+            0 => (true, false),
+            1 => (false, true),
+            _ => (true, true),
         };
-        let enter = self.method(false)?;
-        let exit = self.method(true)?;
-        Ok(Manager { init_raises, enter, exit })
+        let (enter, exit) =
+            if sync { (self.method(false)?, self.method(true)?) } else { (Method::Missing, Method::Missing) };
+        let (aenter, aexit) = if async_ {
+            (self.async_method(false)?, self.async_method(true)?)
+        } else {
+            (Method::Missing, Method::Missing)
+        };
+        Ok(Manager { init_raises, enter, exit, aenter, aexit })
+    }
+
+    /// `__aenter__` / `__aexit__`: mostly `async def`, sometimes a plain `def` returning an
+    /// awaitable, a non-awaitable, or raising synchronously.
+    fn async_method(&mut self, is_exit: bool) -> Result<Method> {
+        let broken = self.config.weights.broken_method;
+        Ok(match self.weighted(&[16, 6, broken, broken, broken, broken])? {
+            0 => {
+                let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
+                Method::AsyncDef { suspend, action: self.action(is_exit)? }
+            }
+            1 => {
+                let action = match self.weighted(&[5, 2, 1, 2])? {
+                    0 => {
+                        let inner = if is_exit { self.exit_value()? } else { self.enter_value()? };
+                        let then = if self.u.ratio(1, 6)? {
+                            AwaitThen::Raise(self.pick(RAISED)?)
+                        } else {
+                            AwaitThen::Return(inner)
+                        };
+                        let suspend = self.u.ratio(1, 2)?;
+                        Action::Return(Value::Awaitable { label: self.labels.next('a'), suspend, then: Box::new(then) })
+                    }
+                    1 => Action::Return(if is_exit { self.exit_value()? } else { self.enter_value()? }),
+                    2 => Action::Return(Value::BadAwaitable),
+                    _ => self.action(is_exit)?,
+                };
+                Method::Defined(action)
+            }
+            2 => Method::Missing,
+            3 => Method::InstanceOnly,
+            4 => Method::NoneAttr,
+            _ => Method::WrongArity,
+        })
     }
 
     fn method(&mut self, is_exit: bool) -> Result<Method> {
@@ -261,10 +306,8 @@ impl Gen<'_, '_> {
             }
             self.budget = self.budget.saturating_sub(1);
             let s = self.stmt(scope, depth)?;
-            let ends = matches!(
-                s,
-                Stmt::Raise(_) | Stmt::BareRaise | Stmt::RaiseCaught(_) | Stmt::Return { .. }
-            ) || matches!(s, Stmt::Break | Stmt::Continue);
+            let ends = matches!(s, Stmt::Raise(_) | Stmt::BareRaise | Stmt::RaiseCaught(_) | Stmt::Return { .. })
+                || matches!(s, Stmt::Break | Stmt::Continue);
             res.push(s);
             if ends {
                 // Code after an unconditional jump never runs; stop the block there.
@@ -289,6 +332,7 @@ impl Gen<'_, '_> {
             if nested { w.try_ * if scope.caught.is_empty() { 1 } else { 3 } } else { 0 },
             if scope.vars.is_empty() { 0 } else { w.show },
             w.raise * scope.caught.len().min(2) as u32 * 2,
+            if scope.is_async { w.await_ } else { 0 },
         ];
         Ok(match self.weighted(&weights)? {
             0 => Stmt::Log(self.labels.next('L')),
@@ -316,6 +360,7 @@ impl Gen<'_, '_> {
                 let var = self.u.choose(&scope.vars)?.clone();
                 Stmt::Show(var)
             }
+            10 => Stmt::Await(self.labels.next('s')),
             // Prefer the outermost caught exception: re-raising it inside an inner handler is
             // what makes a context cycle that CPython has to cut.
             _ => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
@@ -332,11 +377,7 @@ impl Gen<'_, '_> {
         let mut inner = scope.clone();
         for _ in 0..n {
             let expr = if self.chance(self.config.weights.literal_item, 20)? {
-                ItemExpr::Literal(
-                    self.u
-                        .choose(&[Value::Int(1), Value::None, Value::Str("s".to_string())])?
-                        .clone(),
-                )
+                ItemExpr::Literal(self.u.choose(&[Value::Int(1), Value::None, Value::Str("s".to_string())])?.clone())
             } else {
                 ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?)
             };
@@ -364,7 +405,8 @@ impl Gen<'_, '_> {
             }
         }
         body.extend(self.block(&inner, depth + 1)?);
-        Ok(Stmt::With { items, body })
+        let is_async = scope.is_async && self.u.ratio(2, 3)?;
+        Ok(Stmt::With { is_async, items, body })
     }
 
     fn try_(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
@@ -391,14 +433,8 @@ impl Gen<'_, '_> {
                 } else {
                     (Vec::new(), Some((self.labels.next('f'), vec![reraise])))
                 };
-                let inner_handler =
-                    Handler { label: inner_label, class: None, bind: false, body: handler_body };
-                let t = Try {
-                    body: vec![raise],
-                    handlers: vec![inner_handler],
-                    orelse: Vec::new(),
-                    finally,
-                };
+                let inner_handler = Handler { label: inner_label, class: None, bind: false, body: handler_body };
+                let t = Try { body: vec![raise], handlers: vec![inner_handler], orelse: Vec::new(), finally };
                 vec![Stmt::Try(Box::new(t))]
             } else if self.u.ratio(1, 3)? {
                 Vec::new()
@@ -407,16 +443,12 @@ impl Gen<'_, '_> {
             };
             handlers.push(Handler { label, class, bind, body });
         }
-        let orelse = if !handlers.is_empty() && self.u.ratio(1, 4)? {
-            self.block(scope, depth + 1)?
-        } else {
-            Vec::new()
-        };
+        let orelse =
+            if !handlers.is_empty() && self.u.ratio(1, 4)? { self.block(scope, depth + 1)? } else { Vec::new() };
         let finally = if handlers.is_empty() || self.u.ratio(1, 3)? {
             let label = self.labels.next('f');
             let inner = Scope { handling: true, ..scope.clone() };
-            let body =
-                if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, depth + 1)? };
+            let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, depth + 1)? };
             Some((label, body))
         } else {
             None

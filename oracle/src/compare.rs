@@ -164,7 +164,7 @@ mod tests {
         Trace {
             events: vec![
                 Event::Init { mgr: "M0".to_string() },
-                Event::Exit { mgr: "M0".to_string(), exc: exit_sees, consistent: true, info: None },
+                Event::Exit { mgr: "M0".to_string(), is_async: false, exc: exit_sees, consistent: true, info: None },
             ],
             outcome: Outcome::Raised(vec![ExcDetail {
                 exc: exc("TypeError", msg, 1),

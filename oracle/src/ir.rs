@@ -13,6 +13,8 @@ pub struct Program {
     pub managers: Vec<Manager>,
     /// The body of `def main():`.
     pub main: Vec<Stmt>,
+    /// `async def main():`, driven by hand with `send(None)`.
+    pub is_async: bool,
 }
 
 /// A context-manager class. Its Python name is `M<index>`.
@@ -24,6 +26,10 @@ pub struct Manager {
     pub enter: Method,
     /// `__exit__`.
     pub exit: Method,
+    /// `__aenter__`.
+    pub aenter: Method,
+    /// `__aexit__`.
+    pub aexit: Method,
 }
 
 /// How a protocol method is provided.
@@ -37,8 +43,17 @@ pub enum Method {
     NoneAttr,
     /// `def __exit__(self):` — wrong number of parameters; the body is never reached.
     WrongArity,
-    /// A normal method that logs its call, then does `action`.
+    /// A normal `def` that logs its call, then does `action`. For `__aenter__`/`__aexit__`
+    /// what it returns is what `async with` tries to await.
     Defined(Action),
+    /// `async def` (only `__aenter__`/`__aexit__`): logs when awaited, optionally suspends
+    /// once on `await Aw('s1', True, None)`, then does `action`.
+    AsyncDef {
+        /// The label of the awaitable it suspends on, if it does.
+        suspend: Option<String>,
+        /// What it does then.
+        action: Action,
+    },
 }
 
 /// What a defined method does after logging its call.
@@ -78,6 +93,18 @@ pub enum Value {
         /// What `__bool__` does.
         result: BoolResult,
     },
+    /// `Aw('a1', suspend, then)`: a hand-made awaitable whose `__await__` logs, optionally
+    /// suspends once (yielding its label to the driver), then returns or raises.
+    Awaitable {
+        /// Its label: logged by `__await__`, yielded on suspension, message of what it raises.
+        label: String,
+        /// Whether it suspends once before finishing.
+        suspend: bool,
+        /// What awaiting it gives.
+        then: Box<AwaitThen>,
+    },
+    /// `BadAw()`: its `__await__` returns an int, not an iterator.
+    BadAwaitable,
     /// `Len('n1', n)`: an object without `__bool__` whose `__len__` logs and returns `n`.
     LenObj {
         /// Shown in the `__len__` event.
@@ -85,6 +112,15 @@ pub enum Value {
         /// What `__len__` returns; negative is a ValueError.
         len: i64,
     },
+}
+
+/// What awaiting an [`Value::Awaitable`] gives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AwaitThen {
+    /// The await evaluates to this value.
+    Return(Value),
+    /// The await raises `class(label)`.
+    Raise(ExcClass),
 }
 
 /// What `Bool.__bool__` does.
@@ -218,13 +254,17 @@ pub enum Stmt {
     Log(String),
     /// `show('x', x)`: log the value of a variable bound by an enclosing `with` or `except`.
     Show(String),
-    /// `with M0() as x, 1 as (a, b): body`.
+    /// `with M0() as x, 1 as (a, b): body`, or `async with` (only in `async def main`).
     With {
+        /// `async with`.
+        is_async: bool,
         /// The items, entered left to right.
         items: Vec<WithItem>,
         /// The body.
         body: Vec<Stmt>,
     },
+    /// `await Aw('s1', True, None)`: suspend once (only in `async def main`).
+    Await(String),
     /// `raise E1('r1') [from ...]`.
     Raise(RaiseNew),
     /// `raise e_h1`: re-raise, by name, the exception caught by an enclosing handler.
@@ -331,16 +371,19 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         if let Some(e) = &m.init_raises {
             v.new_exc(&format!("{at}.__init__"), e);
         }
-        v.method(&format!("{at}.__enter__"), &m.enter, false);
-        v.method(&format!("{at}.__exit__"), &m.exit, true);
+        v.method(&format!("{at}.__enter__"), &m.enter, false, false);
+        v.method(&format!("{at}.__exit__"), &m.exit, true, false);
+        v.method(&format!("{at}.__aenter__"), &m.aenter, false, true);
+        v.method(&format!("{at}.__aexit__"), &m.aexit, true, true);
     }
-    v.block("main", &program.main, &Scope::default());
+    v.block("main", &program.main, &Scope { is_async: program.is_async, ..Scope::default() });
     v.diags
 }
 
 #[derive(Clone, Default)]
 struct Scope {
     in_loop: bool,
+    is_async: bool,
     vars: Vec<String>,
 }
 
@@ -404,12 +447,31 @@ impl Validator<'_> {
                 }
             }
             Value::BoolObj { label, .. } => self.label(at, label),
+            Value::Awaitable { label, then, .. } => {
+                self.label(at, label);
+                if let AwaitThen::Return(v) = &**then {
+                    self.value(at, v);
+                }
+            }
+            Value::BadAwaitable => {}
             Value::LenObj { label, .. } => self.label(at, label),
         }
     }
 
-    fn method(&mut self, at: &str, m: &Method, is_exit: bool) {
-        let Method::Defined(action) = m else { return };
+    fn method(&mut self, at: &str, m: &Method, is_exit: bool, is_async: bool) {
+        let action = match m {
+            Method::Defined(action) => action,
+            Method::AsyncDef { suspend, action } => {
+                if !is_async {
+                    self.err(at, "only __aenter__ and __aexit__ can be async def");
+                }
+                if let Some(l) = suspend {
+                    self.label(at, l);
+                }
+                action
+            }
+            Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => return,
+        };
         match action {
             Action::ReturnSelf | Action::BareRaise | Action::RaiseArg => {}
             Action::Return(value) => self.value(at, value),
@@ -442,7 +504,16 @@ impl Validator<'_> {
                     self.err(at, format!("`{var}` is not bound here"));
                 }
             }
-            Stmt::With { items, body } => {
+            Stmt::Await(label) => {
+                self.label(at, label);
+                if !scope.is_async {
+                    self.err(at, "await outside async def main");
+                }
+            }
+            Stmt::With { is_async, items, body } => {
+                if *is_async && !scope.is_async {
+                    self.err(at, "async with outside async def main");
+                }
                 if items.is_empty() {
                     self.err(at, "a with statement needs at least one item");
                 }

@@ -243,13 +243,19 @@ impl<'a> Parser<'a> {
             self.diags.push(Diagnostic { at, message });
             Vec::new()
         });
-        Program { managers, main }
+        Program { managers, main, is_async: false }
     }
 
     // ---- manager classes ----
 
     fn manager(&mut self, header: Line<'a>, name: &str) -> Manager {
-        let mut res = Manager { init_raises: None, enter: Method::Missing, exit: Method::Missing };
+        let mut res = Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter: Method::Missing,
+            aexit: Method::Missing,
+        };
         if !self.has_block(header, 1, "an indented class body starting with def __init__(self):") {
             return res;
         }
@@ -495,7 +501,7 @@ impl<'a> Parser<'a> {
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
                 Ok(Head::With(items)) => {
                     let body = self.block(line, depth + 1);
-                    res.push(Stmt::With { items, body });
+                    res.push(Stmt::With { is_async: false, items, body });
                 }
                 Ok(Head::Loop(times)) => {
                     let body = self.block(line, depth + 1);

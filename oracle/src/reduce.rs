@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::ir::{
+use crate::ir::{AwaitThen, 
     validate, Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Method, Program, RaiseNew,
     Stmt, Target, Value, WithItem,
 };
@@ -126,6 +126,7 @@ fn method_size(m: &Method, is_exit: bool) -> usize {
     match m {
         Method::Defined(a) if *a == plain(is_exit) => 1,
         Method::Defined(a) => 2 + action_size(a),
+        Method::AsyncDef { suspend, action } => 3 + usize::from(suspend.is_some()) + action_size(action),
         Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => 4,
     }
 }
@@ -164,6 +165,14 @@ fn value_size(v: &Value) -> usize {
             }
         }
         Value::LenObj { .. } => 4,
+        Value::Awaitable { suspend, then, .. } => {
+            3 + usize::from(*suspend)
+                + match &**then {
+                    AwaitThen::Return(v) => value_size(v),
+                    AwaitThen::Raise(c) => 1 + rank(*c),
+                }
+        }
+        Value::BadAwaitable => 4,
     }
 }
 
@@ -173,9 +182,9 @@ fn block_size(body: &[Stmt]) -> usize {
 
 fn stmt_size(s: &Stmt) -> usize {
     match s {
-        Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise => 1,
+        Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) => 1,
         Stmt::Break | Stmt::Continue => 1,
-        Stmt::With { items, body } => {
+        Stmt::With { items, body, .. } => {
             let items: usize = items
                 .iter()
                 .map(|it| {
@@ -722,6 +731,7 @@ fn truthiness(v: &Value) -> Option<bool> {
         Value::BoolObj { result: BoolResult::Bool(b), .. } => Some(*b),
         Value::LenObj { len, .. } if 0 <= *len => Some(*len != 0),
         Value::BoolObj { .. } | Value::LenObj { .. } => None,
+        Value::Awaitable { .. } | Value::BadAwaitable => Some(true),
     }
 }
 
@@ -746,7 +756,7 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
             Stmt::Show(var) if !scope.vars.contains(&var) => {}
             Stmt::RaiseCaught(label) if !scope.vars.contains(&format!("e_{label}")) => {}
             Stmt::Break | Stmt::Continue if !scope.in_loop => {}
-            Stmt::With { items, mut body } => {
+            Stmt::With { is_async, items, mut body } => {
                 let mut inner = scope.clone();
                 for it in &items {
                     match &it.target {
@@ -759,7 +769,7 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                 if items.is_empty() {
                     block.extend(body);
                 } else {
-                    block.push(Stmt::With { items, body });
+                    block.push(Stmt::With { is_async, items, body });
                 }
             }
             Stmt::Loop { times, mut body } => {

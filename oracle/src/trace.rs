@@ -42,6 +42,8 @@ pub enum Event {
     Enter {
         /// The manager class.
         mgr: String,
+        /// `__aenter__` rather than `__enter__`.
+        is_async: bool,
         /// `sys.exc_info()[1]`.
         info: Option<ExcRef>,
     },
@@ -50,6 +52,8 @@ pub enum Event {
     Exit {
         /// The manager class.
         mgr: String,
+        /// `__aexit__` rather than `__exit__`.
+        is_async: bool,
         /// The exception argument `v`.
         exc: Option<ExcRef>,
         /// Whether `t` and `tb` agree with `v`.
@@ -72,6 +76,16 @@ pub enum Event {
     /// `__len__` of a result object ran: `return Len('n1', 0)` in an `__exit__`.
     Len {
         /// The result object's label.
+        label: String,
+    },
+    /// `Aw('a1', ...).__await__` ran: something started awaiting it.
+    Await {
+        /// The awaitable's label.
+        label: String,
+    },
+    /// The coroutine being driven suspended, yielding this label to the driver.
+    Suspend {
+        /// What it yielded.
         label: String,
     },
     /// `log('L1')` in a body; `info` is `sys.exc_info()[1]`.
@@ -162,6 +176,8 @@ impl Trace {
                 | Event::Bool { .. }
                 | Event::Len { .. }
                 | Event::Var { .. }
+                | Event::Await { .. }
+                | Event::Suspend { .. }
                 | Event::Ret { .. } => {}
             }
         }
@@ -238,9 +254,13 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::Init { mgr } => write!(f, "{mgr}.__init__"),
-            Event::Enter { mgr, info } => write!(f, "{mgr}.__enter__ exc_info={}", Opt(info)),
-            Event::Exit { mgr, exc, consistent, info } => {
-                write!(f, "{mgr}.__exit__ exc={}", Opt(exc))?;
+            Event::Enter { mgr, is_async, info } => {
+                let a = if *is_async { "a" } else { "" };
+                write!(f, "{mgr}.__{a}enter__ exc_info={}", Opt(info))
+            }
+            Event::Exit { mgr, is_async, exc, consistent, info } => {
+                let a = if *is_async { "a" } else { "" };
+                write!(f, "{mgr}.__{a}exit__ exc={}", Opt(exc))?;
                 if !consistent {
                     f.write_str(" INCONSISTENT-ARGS")?;
                 }
@@ -252,6 +272,8 @@ impl fmt::Display for Event {
             Event::Bool { label } => write!(f, "{label}.__bool__"),
             Event::Len { label } => write!(f, "{label}.__len__"),
             Event::Log { label, info } => write!(f, "log {label} exc_info={}", Opt(info)),
+            Event::Await { label } => write!(f, "await {label}"),
+            Event::Suspend { label } => write!(f, "suspend {label}"),
             Event::Var { name, value } => write!(f, "var {name} = {value}"),
             Event::Ret { label } => write!(f, "evaluate return value {label}"),
             Event::Handler { label, exc } => write!(f, "except {label} caught {exc}"),

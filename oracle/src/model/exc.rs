@@ -77,6 +77,10 @@ impl Excs {
         self.objs[id].suppress_context = true;
     }
 
+    pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>) {
+        self.objs[id].context = context;
+    }
+
     pub(crate) fn handled(&self) -> Option<ExcId> {
         self.handled.last().copied()
     }

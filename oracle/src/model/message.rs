@@ -13,27 +13,49 @@ pub(crate) enum Missing {
     Exit,
 }
 
-/// The error for a failed lookup of the sync protocol on an object of type `ty`.
-/// `first_missing` is the first lookup (in the profile's order) that failed.
+/// The error for a failed lookup of the protocol on an object of type `ty`. `first_missing` is
+/// the first lookup (in the profile's order) that failed; `other_protocol` says the object has
+/// the other protocol's two methods (3.14 then suggests the other statement).
 pub(crate) fn protocol_error(
     profile: Profile,
     ty: &str,
     first_missing: Missing,
+    is_async: bool,
+    other_protocol: bool,
 ) -> (ExcClass, String) {
+    let a = if is_async { "a" } else { "" };
     let dunder = match first_missing {
-        Missing::Enter => "__enter__",
-        Missing::Exit => "__exit__",
+        Missing::Enter => format!("__{a}enter__"),
+        Missing::Exit => format!("__{a}exit__"),
     };
     if !profile.at_least(11) {
-        return (ExcClass::AttributeError, dunder.to_string());
+        return (ExcClass::AttributeError, dunder);
     }
-    let base = format!("'{ty}' object does not support the context manager protocol");
-    let text = match (first_missing, profile.at_least(14)) {
-        (Missing::Exit, _) => format!("{base} (missed __exit__ method)"),
-        (Missing::Enter, true) => format!("{base} (missed __enter__ method)"),
+    let kind = if is_async { "asynchronous context manager" } else { "context manager" };
+    let base = format!("'{ty}' object does not support the {kind} protocol");
+    let mut text = match (first_missing, profile.at_least(14)) {
+        (Missing::Exit, _) | (Missing::Enter, true) => format!("{base} (missed {dunder} method)"),
         (Missing::Enter, false) => base,
     };
+    // gh-128398: 3.14 suggests the other statement.
+    if profile.at_least(14) && other_protocol {
+        text.push_str(if is_async {
+            " but it supports the context manager protocol. Did you mean to use 'with'?"
+        } else {
+            " but it supports the asynchronous context manager protocol. Did you mean to use 'async with'?"
+        });
+    }
     (ExcClass::TypeError, text)
+}
+
+/// `__aenter__`/`__aexit__` returned something without `__await__` (§2.3).
+pub(crate) fn not_awaitable(which: &str, ty: &str) -> String {
+    format!("'async with' received an object from {which} that does not implement __await__: {ty}")
+}
+
+/// `__await__` returned something that is not an iterator.
+pub(crate) fn await_non_iterator(ty: &str) -> String {
+    format!("__await__() returned non-iterator of type '{ty}'")
 }
 
 /// Calling a method attribute that is `None`.
@@ -42,18 +64,18 @@ pub(crate) fn none_not_callable() -> String {
 }
 
 /// `def __exit__(self)` called with the three exception arguments.
-pub(crate) fn exit_takes_one(profile: Profile, class: &str) -> String {
+pub(crate) fn exit_takes_one(profile: Profile, class: &str, dunder: &str) -> String {
     format!(
         "{} takes 1 positional argument but 4 were given",
-        func_name(profile, class, "__exit__")
+        func_name(profile, class, dunder)
     )
 }
 
 /// `def __enter__(self, x)` called with no argument.
-pub(crate) fn enter_missing_arg(profile: Profile, class: &str) -> String {
+pub(crate) fn enter_missing_arg(profile: Profile, class: &str, dunder: &str) -> String {
     format!(
         "{} missing 1 required positional argument: 'x'",
-        func_name(profile, class, "__enter__")
+        func_name(profile, class, dunder)
     )
 }
 

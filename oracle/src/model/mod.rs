@@ -12,13 +12,14 @@ mod with_stmt;
 
 use std::collections::HashMap;
 
-use crate::ir::{Cause, ExcClass, NewExc, Program, RaiseNew, Stmt, Try, Value};
+use crate::ir::{Action, Cause, ExcClass, NewExc, Program, RaiseNew, Stmt, Try, Value};
 use crate::profile::Profile;
 use crate::trace::{Event, Outcome, Trace};
 
 pub use rules::{Coverage, Rule};
 
 use exc::{ChainEffect, ExcId, Excs};
+use with_stmt::Proto;
 
 /// What the model predicts for one program.
 #[derive(Clone, Debug)]
@@ -41,7 +42,11 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         vars: HashMap::new(),
         coverage: Coverage::default(),
     };
-    let flow = m.block(&program.main);
+    let mut flow = m.block(&program.main);
+    if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
+        // main is a coroutine: PEP 479 at its frame boundary.
+        flow = Flow::Raise(m.pep479(*x, "coroutine raised StopIteration"));
+    }
     let outcome = match flow {
         Flow::Normal => Outcome::Returned("None".to_string()),
         Flow::Return(v) => Outcome::Returned(m.show(&v)),
@@ -65,6 +70,23 @@ pub(crate) enum Val {
     BoolObj(Value),
     /// A `Len(label, n)` result object.
     LenObj(Value),
+    /// An `Aw(...)` awaitable.
+    Aw(Value),
+    /// A `BadAw()`.
+    BadAw,
+    /// The coroutine an `async def` protocol method returned, not yet awaited.
+    Coro {
+        /// `M<n>`.
+        mgr: String,
+        /// `__aexit__` rather than `__aenter__`.
+        is_exit: bool,
+        /// The label it suspends on.
+        suspend: Option<String>,
+        /// What its body does.
+        action: Action,
+        /// The exception argument of `__aexit__`.
+        exc: Option<ExcId>,
+    },
     /// An exception object.
     Exc(ExcId),
 }
@@ -120,7 +142,14 @@ impl Machine<'_> {
                 self.events.push(Event::Var { name: name.clone(), value });
                 Flow::Normal
             }
-            Stmt::With { items, body } => self.with(items, body),
+            Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
+            Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
+            Stmt::Await(label) => {
+                self.hit(Rule::AsyncSuspends);
+                self.events.push(Event::Await { label: label.clone() });
+                self.events.push(Event::Suspend { label: label.clone() });
+                Flow::Normal
+            }
             Stmt::Raise(r) => self.raise_new(r),
             Stmt::RaiseCaught(label) => {
                 let Some(Val::Exc(id)) = self.vars.get(&format!("e_{label}")).cloned() else {
@@ -241,6 +270,23 @@ impl Machine<'_> {
         Flow::Raise(id)
     }
 
+    /// PEP 479: a StopIteration leaving a generator or coroutine frame becomes a RuntimeError
+    /// whose cause and context are the StopIteration.
+    pub(crate) fn pep479(&mut self, x: ExcId, message: &str) -> ExcId {
+        if !exc::is_subclass(self.excs.get(x).class, ExcClass::StopIteration) {
+            return x;
+        }
+        self.hit(if message.starts_with("coroutine") {
+            Rule::CoroutineStopIteration
+        } else {
+            Rule::GeneratorStopIteration
+        });
+        let id = self.excs.new_exc(ExcClass::RuntimeError, message.to_string());
+        self.excs.set_cause(id, Some(x));
+        self.excs.set_context(id, Some(x));
+        id
+    }
+
     /// A bare `raise`: the handled exception again, unchanged, or a RuntimeError.
     pub(crate) fn bare_raise(&mut self) -> Flow {
         match self.excs.handled() {
@@ -261,6 +307,8 @@ impl Machine<'_> {
             Value::Tuple(items) => Val::Tuple(items.iter().map(|it| self.eval(it)).collect()),
             Value::BoolObj { .. } => Val::BoolObj(v.clone()),
             Value::LenObj { .. } => Val::LenObj(v.clone()),
+            Value::Awaitable { .. } => Val::Aw(v.clone()),
+            Value::BadAwaitable => Val::BadAw,
         }
     }
 
@@ -280,9 +328,10 @@ impl Machine<'_> {
             Val::Mgr(m) => format!("<M{m}>"),
             Val::BoolObj(Value::BoolObj { label, .. }) => format!("<Bool {label}>"),
             Val::LenObj(Value::LenObj { label, .. }) => format!("<Len {label}>"),
-            Val::BoolObj(_) | Val::LenObj(_) => {
-                unreachable!("result objects hold their own IR value")
-            }
+            Val::Aw(Value::Awaitable { label, .. }) => format!("<Aw {label}>"),
+            Val::BoolObj(_) | Val::LenObj(_) | Val::Aw(_) => unreachable!("objects hold their own IR value"),
+            Val::BadAw => "<BadAw>".to_string(),
+            Val::Coro { .. } => "<coroutine>".to_string(),
             Val::Exc(id) => format!("<{}>", self.excs.get(*id).class.name()),
         }
     }
@@ -298,6 +347,9 @@ impl Machine<'_> {
             Val::Mgr(m) => format!("M{m}"),
             Val::BoolObj(_) => "Bool".to_string(),
             Val::LenObj(_) => "Len".to_string(),
+            Val::Aw(_) => "Aw".to_string(),
+            Val::BadAw => "BadAw".to_string(),
+            Val::Coro { .. } => "coroutine".to_string(),
             Val::Exc(id) => self.excs.get(*id).class.name().to_string(),
         }
     }

@@ -84,6 +84,32 @@ pub enum Rule {
     NotAManager,
     /// §2.4: unpacking into the target: too many, not enough, or a non-iterable.
     UnpackMessage,
+    /// §2.2: an object with neither `__aenter__` nor `__aexit__` in `async with`.
+    AsyncLacksBoth,
+    /// §2.2: an object with `__aexit__` but no `__aenter__`.
+    AsyncLacksEnter,
+    /// §2.2: an object with `__aenter__` but no `__aexit__`.
+    AsyncLacksExit,
+    /// §2.1/§2.2: a manager of the other protocol used with `with` / `async with`.
+    WrongStatementForManager,
+    /// §2.3: a plain `def __aenter__`/`__aexit__`: its return value is what gets awaited.
+    AsyncPlainDef,
+    /// §3: an `async def` method's coroutine is awaited; the target gets the awaited result.
+    AsyncDefAwaited,
+    /// §3: a hand-made awaitable returned by the method is awaited.
+    AsyncAwaitableAwaited,
+    /// §3: a suspension inside enter, exit or the body reaches the driver.
+    AsyncSuspends,
+    /// §2.3: `__await__` returning a non-iterator: TypeError.
+    AwaitNonIterator,
+    /// §2.3: `__aenter__` returned a non-awaitable: TypeError, `__aexit__` not called.
+    AsyncEnterNotAwaitable,
+    /// §2.3: `__aexit__` returned a non-awaitable: TypeError on every exit route.
+    AsyncExitNotAwaitable,
+    /// §1.8: StopIteration leaving a coroutine frame becomes RuntimeError (PEP 479).
+    CoroutineStopIteration,
+    /// §1.8: StopIteration leaving a generator frame becomes RuntimeError (PEP 479).
+    GeneratorStopIteration,
 }
 
 impl Rule {
@@ -129,6 +155,19 @@ impl Rule {
         Rule::LacksExit,
         Rule::NotAManager,
         Rule::UnpackMessage,
+        Rule::AsyncLacksBoth,
+        Rule::AsyncLacksEnter,
+        Rule::AsyncLacksExit,
+        Rule::WrongStatementForManager,
+        Rule::AsyncPlainDef,
+        Rule::AsyncDefAwaited,
+        Rule::AsyncAwaitableAwaited,
+        Rule::AsyncSuspends,
+        Rule::AwaitNonIterator,
+        Rule::AsyncEnterNotAwaitable,
+        Rule::AsyncExitNotAwaitable,
+        Rule::CoroutineStopIteration,
+        Rule::GeneratorStopIteration,
     ];
 
     /// The SEMANTICS.md section the rule comes from.
@@ -169,6 +208,20 @@ impl Rule {
             | Rule::InnerExitRaisesOuterSees => "1.7",
             Rule::LacksBoth | Rule::LacksEnter | Rule::LacksExit | Rule::NotAManager => "2.1",
             Rule::UnpackMessage => "2.4",
+            Rule::AsyncLacksBoth => "2.2",
+            Rule::AsyncLacksEnter => "2.2",
+            Rule::AsyncLacksExit => "2.2",
+            Rule::WrongStatementForManager => "2.2",
+            Rule::AsyncPlainDef => "2.3",
+            Rule::AsyncDefAwaited => "3",
+            Rule::AsyncAwaitableAwaited => "3",
+            Rule::AsyncSuspends => "3",
+            Rule::AwaitNonIterator => "2.3",
+            Rule::AsyncEnterNotAwaitable => "2.3",
+            Rule::AsyncExitNotAwaitable => "2.3",
+            Rule::CoroutineStopIteration => "1.8",
+            Rule::GeneratorStopIteration => "1.8",
+
         }
     }
 

@@ -1,34 +1,51 @@
-//! The `with` statement (SEMANTICS.md §1.2–§1.7, §2.1, §2.4): evaluate, look up, enter, bind,
-//! run, exit, in exactly CPython's order.
+//! The `with` and `async with` statements (SEMANTICS.md §1.2–§1.7, §2, §3): evaluate, look up,
+//! enter, bind, run, exit, in exactly CPython's order. The async statement is the same
+//! algorithm with the call results awaited (§1.9).
 
-use crate::ir::{Action, BoolResult, ExcClass, ItemExpr, Method, Stmt, Target, Value, WithItem};
+use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ItemExpr, Method, Stmt, Target, Value, WithItem};
 use crate::trace::Event;
 
 use super::exc::{self, ExcId};
 use super::message::{self, Missing};
 use super::{Flow, Machine, Rule, Val};
 
+/// Which protocol a statement uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Proto {
+    /// `with`: `__enter__` / `__exit__`.
+    Sync,
+    /// `async with`: `__aenter__` / `__aexit__`, results awaited.
+    Async,
+}
+
 /// What a lookup on `type(mgr)` found.
 #[derive(Clone, Copy)]
 enum Found<'p> {
     /// `__enter__ = None`: found, fails when called.
     None,
-    /// A function: `def __exit__(self)` (wrong arity) or a defined behaviour.
+    /// A function: wrong arity, a plain `def` or an `async def`.
     Method(&'p Method),
 }
 
+/// Which call of the protocol an awaitable came from, for the §2.3 messages.
+#[derive(Clone, Copy)]
+enum Site {
+    Enter,
+    Exit,
+}
+
 impl<'p> Machine<'p> {
-    pub(crate) fn with(&mut self, items: &[WithItem], body: &[Stmt]) -> Flow {
-        self.with_items(items, body, false)
+    pub(crate) fn with(&mut self, items: &[WithItem], body: &[Stmt], proto: Proto) -> Flow {
+        self.with_items(items, body, false, proto)
     }
 
     /// `inner` says this item is not the first of its statement (§1.7).
-    fn with_items(&mut self, items: &[WithItem], body: &[Stmt], inner: bool) -> Flow {
+    fn with_items(&mut self, items: &[WithItem], body: &[Stmt], inner: bool, proto: Proto) -> Flow {
         let Some((item, rest)) = items.split_first() else { return self.block(body) };
         if !rest.is_empty() {
             self.hit(Rule::MultiItemOrder);
         }
-        self.with_item(item, rest, body, inner)
+        self.with_item(item, rest, body, inner, proto)
     }
 
     /// An item failed before its body: expression, lookup, enter or binding.
@@ -39,13 +56,7 @@ impl<'p> Machine<'p> {
         flow
     }
 
-    fn with_item(
-        &mut self,
-        item: &WithItem,
-        rest: &[WithItem],
-        body: &[Stmt],
-        inner: bool,
-    ) -> Flow {
+    fn with_item(&mut self, item: &WithItem, rest: &[WithItem], body: &[Stmt], inner: bool, proto: Proto) -> Flow {
         let outer_handled = self.excs.handled();
 
         // §1.2.1: the expression; no lookup, enter or exit when it raises.
@@ -54,9 +65,11 @@ impl<'p> Machine<'p> {
                 let m = *m;
                 self.events.push(Event::Init { mgr: format!("M{m}") });
                 let def = &self.program.managers[m];
-                if matches!(def.enter, Method::InstanceOnly)
-                    || matches!(def.exit, Method::InstanceOnly)
-                {
+                let (e, x) = match proto {
+                    Proto::Sync => (&def.enter, &def.exit),
+                    Proto::Async => (&def.aenter, &def.aexit),
+                };
+                if matches!(e, Method::InstanceOnly) || matches!(x, Method::InstanceOnly) {
                     self.hit(Rule::InstanceAttrIgnored);
                 }
                 if let Some(e) = &def.init_raises {
@@ -70,14 +83,19 @@ impl<'p> Machine<'p> {
             ItemExpr::Literal(v) => (self.eval(v), None),
         };
 
-        // §1.2.2 / §2.1: both lookups before any call.
-        let (enter, exit) = match self.lookup(&mgr, class) {
+        // §1.2.2 / §2: both lookups before any call.
+        let (enter, exit) = match self.lookup(&mgr, class, proto) {
             Ok(found) => found,
             Err(flow) => return self.item_failed(inner, flow),
         };
+        let name = format!("M{}", class.expect("only managers get past the lookup"));
 
         // §1.2.3: enter; when it raises, exit is not called.
-        let value = match self.call_enter(class, enter, &mgr) {
+        let value = match self.call_method(&name, enter, proto, None, false) {
+            Ok(v) => self.awaited(v, proto, Site::Enter),
+            Err(id) => Err(id),
+        };
+        let value = match value {
             Ok(v) => v,
             Err(id) => {
                 self.hit(Rule::EnterRaises);
@@ -94,28 +112,37 @@ impl<'p> Machine<'p> {
                 }
                 Flow::Raise(id)
             }
-            Ok(()) => self.with_items(rest, body, true),
+            Ok(()) => self.with_items(rest, body, true, proto),
         };
 
-        self.exit(class, exit, flow, outer_handled, inner)
+        self.exit(&name, exit, flow, outer_handled, inner, proto)
     }
 
-    fn lookup(&mut self, mgr: &Val, class: Option<usize>) -> Result<(Found<'p>, Found<'p>), Flow> {
-        let (enter, exit) = match class {
+    fn lookup(&mut self, mgr: &Val, class: Option<usize>, proto: Proto) -> Result<(Found<'p>, Found<'p>), Flow> {
+        let program = self.program;
+        let (enter, exit, other_has_both) = match class {
             Some(m) => {
-                let def = &self.program.managers[m];
-                (found(&def.enter), found(&def.exit))
+                let def = &program.managers[m];
+                let (e, x, oe, ox) = match proto {
+                    Proto::Sync => (&def.enter, &def.exit, &def.aenter, &def.aexit),
+                    Proto::Async => (&def.aenter, &def.aexit, &def.enter, &def.exit),
+                };
+                (found(e), found(x), is_function(oe) && is_function(ox))
             }
             None => {
                 self.hit(Rule::NotAManager);
-                (None, None)
+                (None, None, false)
             }
         };
-        let exit_first = self.profile.at_least(14);
+        // §6 rows 3 and 4: which method is looked up first.
+        let exit_first = match proto {
+            Proto::Sync => self.profile.at_least(14),
+            Proto::Async => !self.profile.at_least(9) || self.profile.at_least(14),
+        };
         let first_missing = match (enter.is_some(), exit.is_some()) {
             (true, true) => return Ok((enter.expect("checked"), exit.expect("checked"))),
             (false, false) => {
-                self.hit(Rule::LacksBoth);
+                self.hit(if proto == Proto::Sync { Rule::LacksBoth } else { Rule::AsyncLacksBoth });
                 if exit_first {
                     Missing::Exit
                 } else {
@@ -123,52 +150,153 @@ impl<'p> Machine<'p> {
                 }
             }
             (false, true) => {
-                self.hit(Rule::LacksEnter);
+                self.hit(if proto == Proto::Sync { Rule::LacksEnter } else { Rule::AsyncLacksEnter });
                 Missing::Enter
             }
             (true, false) => {
-                self.hit(Rule::LacksExit);
+                self.hit(if proto == Proto::Sync { Rule::LacksExit } else { Rule::AsyncLacksExit });
                 Missing::Exit
             }
         };
+        if other_has_both {
+            self.hit(Rule::WrongStatementForManager);
+        }
         let ty = self.type_name(mgr);
-        let (cls, msg) = message::protocol_error(self.profile, &ty, first_missing);
+        let (cls, msg) =
+            message::protocol_error(self.profile, &ty, first_missing, proto == Proto::Async, other_has_both);
         Err(self.raise_builtin(cls, msg))
     }
 
-    fn call_enter(
+    /// Calls a protocol method. `exc` is the exception passed to an exit method. For `async def`
+    /// methods the result is the coroutine, run when it is awaited.
+    fn call_method(
         &mut self,
-        class: Option<usize>,
-        enter: Found<'p>,
-        mgr: &Val,
+        name: &str,
+        method: Found<'p>,
+        proto: Proto,
+        exc: Option<ExcId>,
+        is_exit: bool,
     ) -> Result<Val, ExcId> {
-        let name = format!("M{}", class.expect("only managers get past the lookup"));
-        let action = match enter {
+        let action = match method {
             Found::None => {
-                self.hit(Rule::EnterIsNone);
-                return Err(flow_exc(
-                    self.raise_builtin(ExcClass::TypeError, message::none_not_callable()),
-                ));
+                self.hit(if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone });
+                return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, message::none_not_callable())));
             }
             Found::Method(Method::WrongArity) => {
                 self.hit(Rule::WrongArity);
-                let msg = message::enter_missing_arg(self.profile, &name);
+                let dunder = dunder(is_exit, proto);
+                let msg = if is_exit {
+                    message::exit_takes_one(self.profile, name, dunder)
+                } else {
+                    message::enter_missing_arg(self.profile, name, dunder)
+                };
                 return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));
             }
-            Found::Method(Method::Defined(a)) => a.clone(),
-            Found::Method(_) => {
+            Found::Method(Method::AsyncDef { suspend, action }) => {
+                return Ok(Val::Coro { mgr: name.to_string(), is_exit, suspend: suspend.clone(), action: action.clone(), exc });
+            }
+            Found::Method(Method::Defined(a)) => a,
+            Found::Method(Method::Missing | Method::InstanceOnly | Method::NoneAttr) => {
                 unreachable!("lookup only finds None, wrong-arity or defined methods")
             }
         };
-        let info = self.excs.observe(self.excs.handled());
-        self.events.push(Event::Enter { mgr: name, info });
+        if proto == Proto::Async {
+            self.hit(Rule::AsyncPlainDef);
+        }
+        self.method_body(name, is_exit, proto == Proto::Async, action, exc, None)
+    }
+
+    /// The body of a defined method: log the call, then the action.
+    fn method_body(
+        &mut self,
+        name: &str,
+        is_exit: bool,
+        is_async: bool,
+        action: &Action,
+        exc: Option<ExcId>,
+        suspend: Option<&str>,
+    ) -> Result<Val, ExcId> {
+        let info_of = |m: &mut Self| m.excs.observe(m.excs.handled());
+        if is_exit {
+            let exc_ref = self.excs.observe(exc);
+            let info = info_of(self);
+            self.events.push(Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: true, info });
+        } else {
+            let info = info_of(self);
+            self.events.push(Event::Enter { mgr: name.to_string(), is_async, info });
+        }
+        if let Some(label) = suspend {
+            // `await Aw('s1', True, None)` in an `async def` method.
+            self.hit(Rule::AsyncSuspends);
+            self.events.push(Event::Await { label: label.to_string() });
+            self.events.push(Event::Suspend { label: label.to_string() });
+        }
         match action {
-            Action::ReturnSelf => Ok(mgr.clone()),
-            Action::Return(v) => Ok(self.eval(&v)),
-            Action::Raise(r) => Err(flow_exc(self.raise_new(&r))),
+            Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
+            Action::Return(v) => Ok(self.eval(v)),
+            Action::Raise(r) => Err(flow_exc(self.raise_new(r))),
+            Action::RaiseArg => match exc {
+                Some(e) => Err(flow_exc(self.raise_obj(e))),
+                None => {
+                    self.hit(Rule::RaiseNone);
+                    Err(flow_exc(self.raise_builtin(ExcClass::TypeError, message::must_derive())))
+                }
+            },
             Action::BareRaise => Err(flow_exc(self.bare_raise())),
-            Action::RaiseArg | Action::SuppressIf(_) => {
-                unreachable!("validate keeps these out of __enter__")
+            Action::SuppressIf(classes) => {
+                let class = exc.map(|e| self.excs.get(e).class);
+                let yes = class.is_some_and(|c| classes.iter().any(|of| exc::is_subclass(c, *of)));
+                Ok(Val::Bool(yes))
+            }
+        }
+    }
+
+    /// For `async with`, awaits what the method returned (§2.3, §3); for `with`, the value itself.
+    fn awaited(&mut self, v: Val, proto: Proto, site: Site) -> Result<Val, ExcId> {
+        if proto == Proto::Sync {
+            return Ok(v);
+        }
+        match v {
+            Val::Coro { mgr, is_exit, suspend, action, exc } => {
+                self.hit(Rule::AsyncDefAwaited);
+                let res = self.method_body(&mgr, is_exit, true, &action, exc, suspend.as_deref());
+                // PEP 479 at the coroutine's frame boundary.
+                res.map_err(|x| self.pep479(x, "coroutine raised StopIteration"))
+            }
+            Val::Aw(Value::Awaitable { label, suspend, then }) => {
+                self.hit(Rule::AsyncAwaitableAwaited);
+                self.events.push(Event::Await { label: label.clone() });
+                if suspend {
+                    self.hit(Rule::AsyncSuspends);
+                    self.events.push(Event::Suspend { label: label.clone() });
+                }
+                match *then {
+                    AwaitThen::Return(v) => Ok(self.eval(&v)),
+                    AwaitThen::Raise(c) => {
+                        let id = self.excs.new_exc(c, exc::message_of(c, &label));
+                        let id = flow_exc(self.raise_obj(id));
+                        // The awaitable's iterator is a generator: PEP 479 at its boundary.
+                        Err(self.pep479(id, "generator raised StopIteration"))
+                    }
+                }
+            }
+            Val::Aw(_) => unreachable!("awaitables hold their own IR value"),
+            Val::BadAw => {
+                self.hit(Rule::AwaitNonIterator);
+                let msg = message::await_non_iterator("int");
+                Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
+            }
+            other => {
+                self.hit(match site {
+                    Site::Enter => Rule::AsyncEnterNotAwaitable,
+                    Site::Exit => Rule::AsyncExitNotAwaitable,
+                });
+                let which = match site {
+                    Site::Enter => "__aenter__",
+                    Site::Exit => "__aexit__",
+                };
+                let msg = message::not_awaitable(which, &self.type_name(&other));
+                Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
             }
         }
     }
@@ -209,18 +337,21 @@ impl<'p> Machine<'p> {
 
     fn exit(
         &mut self,
-        class: Option<usize>,
+        name: &str,
         exit: Found<'p>,
         flow: Flow,
         outer_handled: Option<ExcId>,
         inner: bool,
+        proto: Proto,
     ) -> Flow {
-        let name = format!("M{}", class.expect("only managers get past the lookup"));
         match flow {
             Flow::Raise(e) => {
                 self.hit(Rule::ExitGetsException);
                 self.excs.push_handled(e);
-                let res = self.call_exit(&name, exit, Some(e));
+                let res = match self.call_method(name, exit, proto, Some(e), true) {
+                    Ok(v) => self.awaited(v, proto, Site::Exit),
+                    Err(x) => Err(x),
+                };
                 let res = match res {
                     Err(x) => {
                         if x == e {
@@ -261,60 +392,17 @@ impl<'p> Machine<'p> {
                 if outer_handled.is_some() {
                     self.hit(Rule::ExitSeesOuterHandled);
                 }
-                match self.call_exit(&name, exit, None) {
+                let res = match self.call_method(name, exit, proto, None, true) {
+                    Ok(v) => self.awaited(v, proto, Site::Exit),
+                    Err(x) => Err(x),
+                };
+                match res {
                     Err(x) => {
                         self.hit(Rule::ExitRaisesOnNormalPath);
                         Flow::Raise(x)
                     }
                     Ok(_) => other,
                 }
-            }
-        }
-    }
-
-    /// Calls `__exit__`; `Ok` is its result, `Err` the exception it raised.
-    fn call_exit(&mut self, name: &str, exit: Found<'p>, exc: Option<ExcId>) -> Result<Val, ExcId> {
-        let action = match exit {
-            Found::None => {
-                self.hit(Rule::ExitIsNone);
-                return Err(flow_exc(
-                    self.raise_builtin(ExcClass::TypeError, message::none_not_callable()),
-                ));
-            }
-            Found::Method(Method::WrongArity) => {
-                self.hit(Rule::WrongArity);
-                let msg = message::exit_takes_one(self.profile, name);
-                return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));
-            }
-            Found::Method(Method::Defined(a)) => a.clone(),
-            Found::Method(_) => {
-                unreachable!("lookup only finds None, wrong-arity or defined methods")
-            }
-        };
-        let exc_ref = self.excs.observe(exc);
-        let info = self.excs.observe(self.excs.handled());
-        self.events.push(Event::Exit {
-            mgr: name.to_string(),
-            exc: exc_ref,
-            consistent: true,
-            info,
-        });
-        let class = exc.map(|e| self.excs.get(e).class);
-        match action {
-            Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
-            Action::Return(v) => Ok(self.eval(&v)),
-            Action::Raise(r) => Err(flow_exc(self.raise_new(&r))),
-            Action::RaiseArg => match exc {
-                Some(e) => Err(flow_exc(self.raise_obj(e))),
-                None => {
-                    self.hit(Rule::RaiseNone);
-                    Err(flow_exc(self.raise_builtin(ExcClass::TypeError, message::must_derive())))
-                }
-            },
-            Action::BareRaise => Err(flow_exc(self.bare_raise())),
-            Action::SuppressIf(classes) => {
-                let yes = class.is_some_and(|c| classes.iter().any(|of| exc::is_subclass(c, *of)));
-                Ok(Val::Bool(yes))
             }
         }
     }
@@ -327,7 +415,7 @@ impl<'p> Machine<'p> {
             Val::Int(n) => *n != 0,
             Val::Str(s) => !s.is_empty(),
             Val::Tuple(items) => !items.is_empty(),
-            Val::Mgr(_) | Val::Exc(_) => true,
+            Val::Mgr(_) | Val::Exc(_) | Val::Aw(_) | Val::BadAw | Val::Coro { .. } => true,
             Val::BoolObj(Value::BoolObj { label, result }) => {
                 self.hit(Rule::ExitResultBool);
                 self.events.push(Event::Bool { label: label.clone() });
@@ -335,9 +423,7 @@ impl<'p> Machine<'p> {
                     BoolResult::Bool(b) => *b,
                     BoolResult::NonBool(_) => {
                         self.hit(Rule::BoolReturnsNonBool);
-                        return Err(flow_exc(
-                            self.raise_builtin(ExcClass::TypeError, message::bool_returned("int")),
-                        ));
+                        return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, message::bool_returned("int"))));
                     }
                     BoolResult::Raise(c) => {
                         self.hit(Rule::BoolRaises);
@@ -351,16 +437,21 @@ impl<'p> Machine<'p> {
                 self.events.push(Event::Len { label: label.clone() });
                 if *len < 0 {
                     self.hit(Rule::LenNegative);
-                    return Err(flow_exc(
-                        self.raise_builtin(ExcClass::ValueError, message::len_negative()),
-                    ));
+                    return Err(flow_exc(self.raise_builtin(ExcClass::ValueError, message::len_negative())));
                 }
                 *len != 0
             }
-            Val::BoolObj(_) | Val::LenObj(_) => {
-                unreachable!("result objects hold their own IR value")
-            }
+            Val::BoolObj(_) | Val::LenObj(_) => unreachable!("result objects hold their own IR value"),
         })
+    }
+}
+
+fn dunder(is_exit: bool, proto: Proto) -> &'static str {
+    match (is_exit, proto) {
+        (false, Proto::Sync) => "__enter__",
+        (true, Proto::Sync) => "__exit__",
+        (false, Proto::Async) => "__aenter__",
+        (true, Proto::Async) => "__aexit__",
     }
 }
 
@@ -368,11 +459,16 @@ fn found(m: &Method) -> Option<Found<'_>> {
     match m {
         Method::Missing | Method::InstanceOnly => None,
         Method::NoneAttr => Some(Found::None),
-        Method::WrongArity | Method::Defined(_) => Some(Found::Method(m)),
+        Method::WrongArity | Method::Defined(_) | Method::AsyncDef { .. } => Some(Found::Method(m)),
     }
 }
 
-fn flow_exc(flow: Flow) -> ExcId {
+/// Found on the type and a descriptor with `__get__` (3.14's suggestion test): functions are.
+fn is_function(m: &Method) -> bool {
+    matches!(m, Method::WrongArity | Method::Defined(_) | Method::AsyncDef { .. })
+}
+
+pub(crate) fn flow_exc(flow: Flow) -> ExcId {
     match flow {
         Flow::Raise(id) => id,
         other => panic!("a raise always gives Flow::Raise, got {other:?}"),

@@ -269,6 +269,7 @@ fn a_program_built_by_hand_reads_back() {
     let program = Program {
         managers: vec![plain_manager(), plain_manager()],
         main: vec![Stmt::With {
+            is_async: false,
             items: vec![
                 WithItem { expr: ItemExpr::New(1), target: Target::Name("x".to_string()) },
                 WithItem {

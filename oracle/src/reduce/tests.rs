@@ -41,7 +41,7 @@ fn name(n: &str) -> Target {
 }
 
 fn with(items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
-    Stmt::With { items, body }
+    Stmt::With { is_async: false, items, body }
 }
 
 fn handler(label: &str, class: Option<ExcClass>, bind: bool, body: Vec<Stmt>) -> Handler {

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use crate::ir::{
-    Action, BoolResult, Cause, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Action, AwaitThen, BoolResult, Cause, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
     Value,
 };
 use crate::model::py_repr_str;
@@ -23,7 +23,7 @@ pub fn body(program: &Program) -> String {
         r.manager(i, m);
         r.out.push('\n');
     }
-    r.out.push_str("def main():\n");
+    r.out.push_str(if program.is_async { "async def main():\n" } else { "def main():\n" });
     r.block(&program.main, 1);
     r.out
 }
@@ -52,7 +52,9 @@ impl Renderer {
         self.line(0, &format!("class {name}:"));
         self.line(1, "def __init__(self):");
         self.line(2, &format!("on_init('{name}')"));
-        for (method, dunder) in [(&m.enter, "__enter__"), (&m.exit, "__exit__")] {
+        for (method, dunder) in
+            [(&m.enter, "__enter__"), (&m.exit, "__exit__"), (&m.aenter, "__aenter__"), (&m.aexit, "__aexit__")]
+        {
             if matches!(method, Method::InstanceOnly) {
                 self.line(2, &format!("self.{dunder} = inst('{name}', '{dunder}')"));
             }
@@ -60,16 +62,19 @@ impl Renderer {
         if let Some(e) = &m.init_raises {
             self.line(2, &format!("raise {}", new_exc(e)));
         }
-        self.method(&name, &m.enter, false);
-        self.method(&name, &m.exit, true);
+        self.method(&name, &m.enter, false, false);
+        self.method(&name, &m.exit, true, false);
+        self.method(&name, &m.aenter, false, true);
+        self.method(&name, &m.aexit, true, true);
     }
 
-    fn method(&mut self, name: &str, m: &Method, is_exit: bool) {
-        let dunder = if is_exit { "__exit__" } else { "__enter__" };
+    fn method(&mut self, name: &str, m: &Method, is_exit: bool, is_async: bool) {
+        let a = if is_async { "a" } else { "" };
+        let dunder = if is_exit { format!("__{a}exit__") } else { format!("__{a}enter__") };
         let log = if is_exit {
-            format!("on_exit('{name}', t, v, tb)")
+            format!("on_{a}exit('{name}', t, v, tb)")
         } else {
-            format!("on_enter('{name}')")
+            format!("on_{a}enter('{name}')")
         };
         match m {
             Method::Missing | Method::InstanceOnly => {}
@@ -80,10 +85,14 @@ impl Renderer {
                 self.line(1, &format!("def {dunder}({params}):"));
                 self.line(2, &format!("log('unreachable {name}.{dunder}')"));
             }
-            Method::Defined(action) => {
+            Method::Defined(action) | Method::AsyncDef { action, .. } => {
                 let params = if is_exit { "self, t, v, tb" } else { "self" };
-                self.line(1, &format!("def {dunder}({params}):"));
+                let kw = if matches!(m, Method::AsyncDef { .. }) { "async def" } else { "def" };
+                self.line(1, &format!("{kw} {dunder}({params}):"));
                 self.line(2, &log);
+                if let Method::AsyncDef { suspend: Some(label), .. } = m {
+                    self.line(2, &format!("await Aw('{label}', True, None)"));
+                }
                 let stmt = match action {
                     Action::ReturnSelf => "return self".to_string(),
                     Action::Return(v) => format!("return {}", value(v)),
@@ -114,8 +123,9 @@ impl Renderer {
         match s {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
-            Stmt::With { items, body } => {
-                let mut text = String::from("with ");
+            Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
+            Stmt::With { is_async, items, body } => {
+                let mut text = String::from(if *is_async { "async with " } else { "with " });
                 for (i, it) in items.iter().enumerate() {
                     if i > 0 {
                         text.push_str(", ");
@@ -215,5 +225,14 @@ fn value(v: &Value) -> String {
             format!("Bool('{label}', {r})")
         }
         Value::LenObj { label, len } => format!("Len('{label}', {len})"),
+        Value::Awaitable { label, suspend, then } => {
+            let s = if *suspend { "True" } else { "False" };
+            let t = match &**then {
+                AwaitThen::Return(v) => value(v),
+                AwaitThen::Raise(c) => c.name().to_string(),
+            };
+            format!("Aw('{label}', {s}, {t})")
+        }
+        Value::BadAwaitable => "BadAw()".to_string(),
     }
 }

@@ -106,6 +106,46 @@ def on_exit(mgr, t, v, tb):
     _T.append(["exit", mgr, _ref(v), ok, _info()])
 
 
+def on_aenter(mgr):
+    _T.append(["aenter", mgr, _info()])
+
+
+def on_aexit(mgr, t, v, tb):
+    if v is None:
+        ok = t is None and tb is None
+    else:
+        ok = t is type(v) and tb is v.__traceback__
+    _T.append(["aexit", mgr, _ref(v), ok, _info()])
+
+
+class Aw:
+    """A hand-made awaitable: logs when awaited, optionally suspends once (yielding its label
+    to the driver), then returns `then`, or raises it when it is an exception class."""
+
+    def __init__(self, label, suspend, then):
+        self._label = label
+        self.suspend = suspend
+        self.then = then
+
+    def __await__(self):
+        _T.append(["await", self._label])
+        return self._run()
+
+    def _run(self):
+        if self.suspend:
+            yield self._label
+        if isinstance(self.then, type):
+            raise self.then(self._label)
+        return self.then
+
+
+class BadAw:
+    """Has __await__, but it returns a non-iterator."""
+
+    def __await__(self):
+        return 1
+
+
 def inst(mgr, method):
     def called(*args):
         _T.append(["inst", mgr, method])
@@ -155,9 +195,21 @@ def _chain(e):
     return out
 
 
+def _drive(coro):
+    # No event loop: the coroutine is driven by hand and every suspension is an event.
+    while True:
+        try:
+            v = coro.send(None)
+        except StopIteration as e:
+            return e.value
+        _T.append(["suspend", v if isinstance(v, str) else repr(v)])
+
+
 def _outcome(main):
     try:
         v = main()
+        if type(v).__name__ == "coroutine":
+            v = _drive(v)
     except BaseException as e:
         return ["raise", _chain(e)]
     return ["return", _show(v)]

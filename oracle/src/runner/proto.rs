@@ -197,13 +197,18 @@ fn event(v: &Value) -> Res<Event> {
     };
     let res = match (kind.as_str(), args) {
         ("init", [mgr]) => Event::Init { mgr: string(mgr)? },
-        ("enter", [mgr, info]) => Event::Enter { mgr: string(mgr)?, info: exc_ref(info)? },
-        ("exit", [mgr, exc, consistent, info]) => Event::Exit {
+        ("enter" | "aenter", [mgr, info]) => {
+            Event::Enter { mgr: string(mgr)?, is_async: kind == "aenter", info: exc_ref(info)? }
+        }
+        ("exit" | "aexit", [mgr, exc, consistent, info]) => Event::Exit {
             mgr: string(mgr)?,
+            is_async: kind == "aexit",
             exc: exc_ref(exc)?,
             consistent: boolean(consistent)?,
             info: exc_ref(info)?,
         },
+        ("await", [label]) => Event::Await { label: string(label)? },
+        ("suspend", [label]) => Event::Suspend { label: string(label)? },
         ("inst", [mgr, method]) => {
             Event::InstanceMethod { mgr: string(mgr)?, method: string(method)? }
         }

@@ -121,9 +121,10 @@ def main():
         Trace {
             events: vec![
                 Event::Init { mgr: "M0".to_owned() },
-                Event::Enter { mgr: "M0".to_owned(), info: None },
+                Event::Enter { mgr: "M0".to_owned(), is_async: false, info: None },
                 Event::Var { name: "x".to_owned(), value: "<M0>".to_owned() },
                 Event::Exit {
+                    is_async: false,
                     mgr: "M0".to_owned(),
                     exc: Some(boom.clone()),
                     consistent: true,
@@ -527,6 +528,7 @@ fn answers_decode_strictly() {
     assert_eq!(
         trace.events[2],
         Event::Exit {
+            is_async: false,
             mgr: "M0".to_owned(),
             exc: Some(exc("E1", "m", 1)),
             consistent: false,
