@@ -57,6 +57,19 @@ MUTATIONS = [
     ("arity-message-no-qualname", "1.3", MSG,
      "if profile.at_least(10) {",
      "if profile.at_least(12) {"),
+    # async with (issue 3)
+    ("async-lookup-exit-first", "2.2", WITH,
+     "Proto::Async => !self.profile.at_least(9) || self.profile.at_least(14),",
+     "Proto::Async => true,"),
+    ("async-coroutine-no-pep479", "1.8", WITH,
+     'res.map_err(|x| self.pep479(x, "coroutine raised StopIteration"))',
+     "res"),
+    ("async-awaitable-suspension-lost", "3", WITH,
+     "                if suspend {\n                    self.hit(Rule::AsyncSuspends);\n                    self.events.push(Event::Suspend { label: label.clone() });\n                }",
+     "                let _ = suspend;"),
+    ("async-not-awaitable-message", "2.3", MSG,
+     "received an object from {which} that",
+     "received an object from __aenter__ that"),
 ]
 
 

@@ -22,6 +22,7 @@ enum Command {
     Gen(cmd::gen::Args),
     Show(cmd::show::Args),
     Stats(cmd::stats::Args),
+    Import(cmd::import::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => cmd::gen::run(args),
         Command::Show(args) => cmd::show::run(args),
         Command::Stats(args) => cmd::stats::run(args),
+        Command::Import(args) => cmd::import::run(args),
     };
     match res {
         Ok(code) => code,

@@ -53,6 +53,10 @@ pub struct Weights {
     pub async_main: u32,
     /// `await` statements in an async main.
     pub await_: u32,
+    /// A generator function driven by `main` (out of 6).
+    pub gen_fn: u32,
+    /// `yield` in generator functions.
+    pub yield_: u32,
 }
 
 impl GenConfig {
@@ -79,6 +83,8 @@ impl GenConfig {
             &mut w.tuple_target,
             &mut w.async_main,
             &mut w.await_,
+            &mut w.gen_fn,
+            &mut w.yield_,
         ]
         .into_iter()
         .enumerate()
@@ -117,6 +123,8 @@ impl GenConfig {
                 tuple_target: 2,
                 async_main: 2,
                 await_: 1,
+                gen_fn: 3,
+                yield_: 6,
             },
         }
     }

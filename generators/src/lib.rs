@@ -8,6 +8,7 @@
 pub mod config;
 pub mod unstructured;
 pub mod strategy;
+pub mod fuzz_input;
 
 pub use config::GenConfig;
 pub use unstructured::{case_seed, from_seed, generate};

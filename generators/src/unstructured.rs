@@ -3,7 +3,7 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Action, AwaitThen, BoolResult, Drive, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
     Try, Value, WithItem,
 };
 
@@ -20,10 +20,37 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     for _ in 0..n_managers {
         managers.push(g.manager(is_async)?);
     }
-    let scope =
-        Scope { in_loop: false, vars: Vec::new(), caught: Vec::new(), handling: false, is_async, n_managers };
+    let scope = Scope {
+        in_loop: false,
+        vars: Vec::new(),
+        caught: Vec::new(),
+        handling: false,
+        is_async,
+        in_gen: false,
+        n_gens: 0,
+        n_managers,
+    };
+    let mut gens = Vec::new();
+    if g.chance(config.weights.gen_fn, 6)? {
+        let in_gen = Scope { in_gen: true, is_async: false, ..scope.clone() };
+        let mut body = g.block(&in_gen, 1)?;
+        if g.u.ratio(1, 2)? {
+            // The shape §1.8 is about: a generator suspended inside a `with`.
+            let first = g.yield_in_with(&in_gen)?;
+            if g.u.ratio(1, 2)? {
+                // Yielding again after a manager that may swallow GeneratorExit.
+                body.insert(0, Stmt::Yield(g.labels.next('y')));
+            }
+            body.insert(0, first);
+        }
+        if !body.iter().any(oracle::ir::has_yield) {
+            body.push(Stmt::Yield(g.labels.next('y')));
+        }
+        gens.push(body);
+    }
+    let scope = Scope { n_gens: gens.len(), ..scope };
     let main = g.block(&scope, 0)?;
-    Ok(Program { managers, main, is_async })
+    Ok(Program { managers, gens, main, is_async })
 }
 
 /// A program from a 64-bit seed: the same seed always gives the same program.
@@ -74,6 +101,10 @@ struct Scope {
     handling: bool,
     /// In `async def main`, where `async with` and `await` are allowed.
     is_async: bool,
+    /// In a generator function, where `yield` is allowed and `drive` is not.
+    in_gen: bool,
+    /// Generator functions `main` can drive.
+    n_gens: usize,
     n_managers: usize,
 }
 
@@ -333,6 +364,8 @@ impl Gen<'_, '_> {
             if scope.vars.is_empty() { 0 } else { w.show },
             w.raise * scope.caught.len().min(2) as u32 * 2,
             if scope.is_async { w.await_ } else { 0 },
+            if scope.in_gen { w.yield_ } else { 0 },
+            if scope.n_gens > 0 && !scope.in_gen { w.with } else { 0 },
         ];
         Ok(match self.weighted(&weights)? {
             0 => Stmt::Log(self.labels.next('L')),
@@ -361,6 +394,19 @@ impl Gen<'_, '_> {
                 Stmt::Show(var)
             }
             10 => Stmt::Await(self.labels.next('s')),
+            11 => Stmt::Yield(self.labels.next('y')),
+            12 => {
+                let gen = self.u.int_in_range(0..=scope.n_gens - 1)?;
+                let how = match self.weighted(&[2, 3, 3])? {
+                    0 => Drive::Exhaust,
+                    1 => Drive::Close(self.u.int_in_range(1..=2)?),
+                    _ => {
+                        let k = self.u.int_in_range(1..=2)?;
+                        Drive::Throw(k, self.new_exc('r')?)
+                    }
+                };
+                Stmt::Drive { label: self.labels.next('d'), gen, how }
+            }
             // Prefer the outermost caught exception: re-raising it inside an inner handler is
             // what makes a context cycle that CPython has to cut.
             _ => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
@@ -407,6 +453,16 @@ impl Gen<'_, '_> {
         body.extend(self.block(&inner, depth + 1)?);
         let is_async = scope.is_async && self.u.ratio(2, 3)?;
         Ok(Stmt::With { is_async, items, body })
+    }
+
+    /// `with M<i>(): yield 'y1'; ...`: the body starts suspended inside the manager.
+    fn yield_in_with(&mut self, scope: &Scope) -> Result<Stmt> {
+        let mgr = self.u.int_in_range(0..=scope.n_managers - 1)?;
+        let mut body = vec![Stmt::Yield(self.labels.next('y'))];
+        if self.u.ratio(1, 2)? {
+            body.push(Stmt::Yield(self.labels.next('y')));
+        }
+        Ok(Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(mgr), target: Target::None }], body })
     }
 
     fn try_(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {

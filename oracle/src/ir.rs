@@ -11,6 +11,8 @@ use std::fmt;
 pub struct Program {
     /// Manager classes, rendered as `class M0: ...`, `class M1: ...` in this order.
     pub managers: Vec<Manager>,
+    /// Generator functions `def g0(): ...`, whose bodies may `yield`; `drive` runs them.
+    pub gens: Vec<Vec<Stmt>>,
     /// The body of `def main():`.
     pub main: Vec<Stmt>,
     /// `async def main():`, driven by hand with `send(None)`.
@@ -265,6 +267,18 @@ pub enum Stmt {
     },
     /// `await Aw('s1', True, None)`: suspend once (only in `async def main`).
     Await(String),
+    /// `yield 'y1'` (only in generator functions).
+    Yield(String),
+    /// `drive('d1', g0(), 'close', 2, None)`: run generator function 0 as `how` says (not in
+    /// generator functions).
+    Drive {
+        /// The label of this drive in the trace.
+        label: String,
+        /// Which generator function.
+        gen: usize,
+        /// How far, and how it ends.
+        how: Drive,
+    },
     /// `raise E1('r1') [from ...]`.
     Raise(RaiseNew),
     /// `raise e_h1`: re-raise, by name, the exception caught by an enclosing handler.
@@ -291,6 +305,17 @@ pub enum Stmt {
     Continue,
     /// `try: ... except ...: ... else: ... finally: ...`.
     Try(Box<Try>),
+}
+
+/// How `drive` runs a generator.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Drive {
+    /// `next()` until it is exhausted.
+    Exhaust,
+    /// `next()` k times (k >= 1), then `close()`.
+    Close(u8),
+    /// `next()` k times (k >= 1), then `throw(exc)`.
+    Throw(u8, NewExc),
 }
 
 /// A `try` statement; `handlers` and `finally` are not both empty.
@@ -376,6 +401,12 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         v.method(&format!("{at}.__aenter__"), &m.aenter, false, true);
         v.method(&format!("{at}.__aexit__"), &m.aexit, true, true);
     }
+    for (i, body) in program.gens.iter().enumerate() {
+        v.block(&format!("g{i}"), body, &Scope { in_gen: true, ..Scope::default() });
+        if !body.iter().any(has_yield) {
+            v.err(&format!("g{i}"), "a generator function needs a yield (without one it is a plain function)");
+        }
+    }
     v.block("main", &program.main, &Scope { is_async: program.is_async, ..Scope::default() });
     v.diags
 }
@@ -383,6 +414,7 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
 #[derive(Clone, Default)]
 struct Scope {
     in_loop: bool,
+    in_gen: bool,
     is_async: bool,
     vars: Vec<String>,
 }
@@ -504,6 +536,32 @@ impl Validator<'_> {
                     self.err(at, format!("`{var}` is not bound here"));
                 }
             }
+            Stmt::Yield(label) => {
+                self.label(at, label);
+                if !scope.in_gen {
+                    self.err(at, "yield outside a generator function");
+                }
+            }
+            Stmt::Drive { label, gen, how } => {
+                self.label(at, label);
+                if scope.in_gen {
+                    self.err(at, "drive inside a generator function");
+                }
+                if *gen >= self.program.gens.len() {
+                    self.err(at, format!("generator function g{gen} is not defined"));
+                }
+                match how {
+                    Drive::Exhaust => {}
+                    Drive::Close(k) | Drive::Throw(k, _) => {
+                        if *k == 0 || *k > 5 {
+                            self.err(at, "close/throw after 1 to 5 items");
+                        }
+                    }
+                }
+                if let Drive::Throw(_, e) = how {
+                    self.new_exc(at, e);
+                }
+            }
             Stmt::Await(label) => {
                 self.label(at, label);
                 if !scope.is_async {
@@ -607,6 +665,22 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+}
+
+/// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a
+/// generator function.
+pub fn has_yield(s: &Stmt) -> bool {
+    match s {
+        Stmt::Yield(_) => true,
+        Stmt::With { body, .. } | Stmt::Loop { body, .. } => body.iter().any(has_yield),
+        Stmt::Try(t) => {
+            t.body.iter().any(has_yield)
+                || t.handlers.iter().any(|h| h.body.iter().any(has_yield))
+                || t.orelse.iter().any(has_yield)
+                || t.finally.as_ref().is_some_and(|(_, b)| b.iter().any(has_yield))
+        }
+        _ => false,
     }
 }
 

@@ -13,8 +13,8 @@
 //! goes on with the next line of the same indentation. A program that parses is then validated.
 
 use crate::ir::{
-    validate, Action, BoolResult, Cause, Diagnostic, ExcClass, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, Diagnostic, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
+    Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 
 /// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
@@ -32,7 +32,11 @@ const MAX_VALUE_DEPTH: usize = 32;
 const STMT: &str = "a statement such as log('L1') or with M0():";
 
 /// How a value is described when one is expected.
-const VALUE: &str = "a value such as None, True, 1, 'ab', (1, 2), Bool('b1', True) or Len('n1', 2)";
+const VALUE: &str =
+    "a value such as None, True, 1, 'ab', (1, 2), Bool('b1', True), Len('n1', 2), Aw('a1', False, None) or BadAw()";
+
+/// The names a value can start with.
+const VALUE_NAMES: &[&str] = &["None", "True", "False", "Bool", "Len", "Aw", "BadAw"];
 
 /// How an exception class is described when one is expected.
 const CLASS: &str = "an exception class such as E1 or KeyError";
@@ -120,26 +124,60 @@ struct Parser<'a> {
     diags: Vec<Diagnostic>,
 }
 
-/// Which protocol method a class member is about.
+/// Which protocol method a class member is about; as an index, the order the renderer prints them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Dunder {
     Enter,
     Exit,
+    AEnter,
+    AExit,
 }
 
 impl Dunder {
+    const ALL: [Dunder; 4] = [Dunder::Enter, Dunder::Exit, Dunder::AEnter, Dunder::AExit];
+
     fn name(self) -> &'static str {
         match self {
             Dunder::Enter => "__enter__",
             Dunder::Exit => "__exit__",
+            Dunder::AEnter => "__aenter__",
+            Dunder::AExit => "__aexit__",
         }
     }
 
     fn from_name(name: &str) -> Option<Dunder> {
-        match name {
-            "__enter__" => Some(Dunder::Enter),
-            "__exit__" => Some(Dunder::Exit),
-            _ => None,
+        Dunder::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    fn is_exit(self) -> bool {
+        matches!(self, Dunder::Exit | Dunder::AExit)
+    }
+
+    /// The parameters of the right arity, then of the wrong one.
+    fn params(self) -> (&'static [&'static str], &'static [&'static str]) {
+        if self.is_exit() {
+            (&["self", "t", "v", "tb"], &["self"])
+        } else {
+            (&["self"], &["self", "x"])
+        }
+    }
+
+    /// The first line of a defined method: `on_enter('M0')`, `on_aexit('M0', t, v, tb)`, ...
+    fn log(self, name: &str) -> String {
+        let func = self.log_func();
+        if self.is_exit() {
+            format!("{func}('{name}', t, v, tb)")
+        } else {
+            format!("{func}('{name}')")
+        }
+    }
+
+    fn log_func(self) -> &'static str {
+        match self {
+            Dunder::Enter => "on_enter",
+            Dunder::Exit => "on_exit",
+            Dunder::AEnter => "on_aenter",
+            Dunder::AExit => "on_aexit",
         }
     }
 }
@@ -148,15 +186,18 @@ impl Dunder {
 enum Member {
     Init,
     NoneAttr(Dunder),
-    /// `def __enter__(self):`, or with `false`, the wrong-arity form.
-    Def(Dunder, bool),
+    /// `def __enter__(self):` or `async def __aenter__(self):`.
+    Def { dunder: Dunder, is_async: bool },
+    /// `def __exit__(self):`: of the wrong arity.
+    WrongArity(Dunder),
 }
 
 /// A line of `main` at the start of a statement.
 enum Head {
     Simple(Stmt),
     Pass,
-    With(Vec<WithItem>),
+    /// `with` or, when true, `async with`.
+    With(bool, Vec<WithItem>),
     Loop(u8),
     Try,
     /// `except [class [as e_<label>]]:`.
@@ -200,6 +241,7 @@ impl<'a> Parser<'a> {
     fn program(&mut self) -> Program {
         let mut managers = Vec::new();
         let mut main: Option<Vec<Stmt>> = None;
+        let mut is_async = false;
         while let Some(line) = self.peek() {
             self.pos += 1;
             if line.depth > 0 {
@@ -223,11 +265,12 @@ impl<'a> Parser<'a> {
                     let m = self.manager(line, &name);
                     managers.push(m);
                 }
-                Ok(Top::Main) => {
+                Ok(Top::Main(a)) => {
                     if main.is_some() {
                         self.err(line.no, "a second def main():");
                         self.skip_deeper(0);
                     } else {
+                        is_async = a;
                         main = Some(self.block(line, 1));
                     }
                 }
@@ -239,11 +282,11 @@ impl<'a> Parser<'a> {
         }
         let main = main.unwrap_or_else(|| {
             let at = "end of input".to_string();
-            let message = "expected def main(): after the manager classes".to_string();
+            let message = "expected def main(): or async def main(): after the manager classes".to_string();
             self.diags.push(Diagnostic { at, message });
             Vec::new()
         });
-        Program { managers, main, is_async: false }
+        Program { managers, gens: Vec::new(), main, is_async }
     }
 
     // ---- manager classes ----
@@ -261,8 +304,8 @@ impl<'a> Parser<'a> {
         }
         let mut init = false;
         // Per dunder: set on the instance in __init__, and what the class body says (with where).
-        let mut inst = [false, false];
-        let mut class: [Option<(Method, usize)>; 2] = [None, None];
+        let mut inst = [false; 4];
+        let mut class: [Option<(Method, usize)>; 4] = [None, None, None, None];
         while let Some(line) = self.peek() {
             if line.depth == 0 {
                 break;
@@ -290,13 +333,15 @@ impl<'a> Parser<'a> {
                     }
                     init = true;
                     let (i, raises) = self.init_body(line, name);
-                    inst = [inst[0] || i[0], inst[1] || i[1]];
+                    for (a, b) in inst.iter_mut().zip(i) {
+                        *a |= b;
+                    }
                     res.init_raises = res.init_raises.or(raises);
                     continue;
                 }
                 Member::NoneAttr(d) => (d, Some(Method::NoneAttr)),
-                Member::Def(d, true) => (d, self.defined_body(line, name, d).map(Method::Defined)),
-                Member::Def(d, false) => (d, self.wrong_arity_body(line, name, d)),
+                Member::Def { dunder, is_async } => (dunder, self.defined_body(line, name, dunder, is_async)),
+                Member::WrongArity(d) => (d, self.wrong_arity_body(line, name, d)),
             };
             let slot = &mut class[dunder as usize];
             if slot.is_some() {
@@ -311,7 +356,7 @@ impl<'a> Parser<'a> {
                 format!("class {name} needs def __init__(self): with on_init('{name}')"),
             );
         }
-        for d in [Dunder::Enter, Dunder::Exit] {
+        for d in Dunder::ALL {
             let method = match class[d as usize].take() {
                 Some((m, no)) => {
                     if inst[d as usize] {
@@ -328,10 +373,12 @@ impl<'a> Parser<'a> {
                 None if inst[d as usize] => Method::InstanceOnly,
                 None => Method::Missing,
             };
-            match d {
-                Dunder::Enter => res.enter = method,
-                Dunder::Exit => res.exit = method,
-            }
+            *match d {
+                Dunder::Enter => &mut res.enter,
+                Dunder::Exit => &mut res.exit,
+                Dunder::AEnter => &mut res.aenter,
+                Dunder::AExit => &mut res.aexit,
+            } = method;
         }
         res
     }
@@ -358,8 +405,8 @@ impl<'a> Parser<'a> {
     }
 
     /// The body of `__init__`: which methods it sets on the instance, and what it raises.
-    fn init_body(&mut self, header: Line<'a>, name: &str) -> ([bool; 2], Option<NewExc>) {
-        let mut inst = [false, false];
+    fn init_body(&mut self, header: Line<'a>, name: &str) -> ([bool; 4], Option<NewExc>) {
+        let mut inst = [false; 4];
         let mut raises: Option<NewExc> = None;
         let on_init = format!("on_init('{name}')");
         let lines = self.flat_block(header, &format!("an indented block starting with {on_init}"));
@@ -389,8 +436,8 @@ impl<'a> Parser<'a> {
                 Err(_) => self.err(
                     line.no,
                     format!(
-                        "expected self.__enter__ = inst('{name}', '__enter__'), \
-                         self.__exit__ = inst('{name}', '__exit__') or raise E1('r1'), found {:?}",
+                        "expected self.__enter__ = inst('{name}', '__enter__') (or __exit__, __aenter__, \
+                         __aexit__ likewise) or raise E1('r1'), found {:?}",
                         clip(line.text)
                     ),
                 ),
@@ -399,44 +446,65 @@ impl<'a> Parser<'a> {
         (inst, raises)
     }
 
-    fn defined_body(&mut self, header: Line<'a>, name: &str, d: Dunder) -> Option<Action> {
-        let log = match d {
-            Dunder::Enter => format!("on_enter('{name}')"),
-            Dunder::Exit => format!("on_exit('{name}', t, v, tb)"),
-        };
+    /// The body of a `def` or `async def` protocol method: its log line, in an `async def` maybe
+    /// `await Aw('s1', True, None)`, then one action.
+    fn defined_body(&mut self, header: Line<'a>, name: &str, d: Dunder, is_async: bool) -> Option<Method> {
+        let log = d.log(name);
         let lines = self.flat_block(header, &format!("an indented block starting with {log}"));
         let first = *lines.first()?;
-        let ok = match d {
-            Dunder::Enter => same_call(first.text, "on_enter", &[name]),
-            Dunder::Exit => on_exit_line(first.text, name),
-        };
-        if !ok {
+        if !log_line(first.text, name, d) {
             self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
             return None;
         }
-        let Some(second) = lines.get(1) else {
-            self.err(
-                first.no,
-                format!("expected a line such as return self or raise E1('r1') after {log}"),
-            );
-            return None;
-        };
-        if let Some(third) = lines.get(2) {
-            self.err(
-                third.no,
-                format!(
-                    "a method does one thing after {log}, but here is another line: {:?}",
-                    clip(third.text)
-                ),
-            );
-        }
-        match action(second.text) {
-            Ok(a) => Some(a),
-            Err(m) => {
-                self.err(second.no, m);
-                None
+        let mut rest = &lines[1..];
+        let mut after = (first.no, log.clone());
+        let mut suspend = None;
+        let mut ok = true;
+        if let Some(line) = rest.first().filter(|l| starts_with_word(l.text, "await")) {
+            rest = &rest[1..];
+            match Toks::new(line.text).and_then(|mut t| {
+                let label = await_(&mut t)?;
+                t.end()?;
+                Ok(label)
+            }) {
+                Ok(label) if is_async => {
+                    after = (line.no, format!("await Aw('{label}', True, None)"));
+                    suspend = Some(label);
+                }
+                Ok(_) => {
+                    self.err(
+                        line.no,
+                        format!("await in a plain def; a method that awaits is written async def {}", d.name()),
+                    );
+                    ok = false;
+                }
+                Err(m) => {
+                    self.err(line.no, m);
+                    ok = false;
+                }
             }
         }
+        let Some(second) = rest.first() else {
+            self.err(after.0, format!("expected a line such as return self or raise E1('r1') after {}", after.1));
+            return None;
+        };
+        if let Some(third) = rest.get(1) {
+            self.err(
+                third.no,
+                format!("a method does one thing after {}, but here is another line: {:?}", after.1, clip(third.text)),
+            );
+        }
+        let action = match action(second.text) {
+            Ok(a) => a,
+            Err(m) => {
+                self.err(second.no, m);
+                return None;
+            }
+        };
+        if !ok {
+            return None;
+        }
+        Some(if is_async { Method::AsyncDef { suspend, action } } else { Method::Defined(action) })
     }
 
     fn wrong_arity_body(&mut self, header: Line<'a>, name: &str, d: Dunder) -> Option<Method> {
@@ -499,9 +567,9 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Head::Simple(s)) => res.push(s),
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
-                Ok(Head::With(items)) => {
+                Ok(Head::With(is_async, items)) => {
                     let body = self.block(line, depth + 1);
-                    res.push(Stmt::With { is_async: false, items, body });
+                    res.push(Stmt::With { is_async, items, body });
                 }
                 Ok(Head::Loop(times)) => {
                     let body = self.block(line, depth + 1);
@@ -639,11 +707,12 @@ impl<'a> Parser<'a> {
 enum Top {
     /// `class <name>:`, and whether the name is the one expected next.
     Class(String, Result<(), String>),
-    Main,
+    /// `def main():`, or with `true`, `async def main():`.
+    Main(bool),
 }
 
 fn top_head(text: &str, n_managers: usize) -> Result<Top, String> {
-    const WHAT: &str = "class M0: or def main():";
+    const WHAT: &str = "class M0:, def main(): or async def main():";
     let mut t = Toks::new(text)?;
     if t.eat_name("class") {
         let name = t.name("a class name such as M0")?.to_string();
@@ -660,24 +729,32 @@ fn top_head(text: &str, n_managers: usize) -> Result<Top, String> {
         };
         return Ok(Top::Class(name, ok));
     }
-    if t.eat_name("def") {
+    let is_async = t.eat_name("async");
+    if is_async {
+        t.keyword("def", "def main(): after async")?;
+    }
+    if is_async || t.eat_name("def") {
         if t.eat_name("main") {
             t.punct('(', "'('")?;
             t.punct(')', "')'")?;
             t.punct(':', "':'")?;
             t.end()?;
-            return Ok(Top::Main);
+            return Ok(Top::Main(is_async));
         }
-        return t.fail("def main():");
+        return t.fail(if is_async { "main(): after async def" } else { "def main():" });
     }
     Err(format!("expected {WHAT}, found {:?}", clip(text)))
 }
 
 fn member(text: &str) -> Result<Member, String> {
-    const WHAT: &str =
-        "def __init__(self):, def __enter__(self):, def __exit__(self, t, v, tb): or __enter__ = None";
+    const WHAT: &str = "def __init__(self):, def __enter__(self):, def __exit__(self, t, v, tb):, \
+                        async def __aenter__(self):, async def __aexit__(self, t, v, tb): or __enter__ = None";
     let mut t = Toks::new(text)?;
-    if t.eat_name("def") {
+    let is_async = t.eat_name("async");
+    if is_async {
+        t.keyword("def", "def after async")?;
+    }
+    if is_async || t.eat_name("def") {
         let name = t.name("a method name such as __enter__")?;
         t.punct('(', "'('")?;
         let mut params = Vec::new();
@@ -692,22 +769,29 @@ fn member(text: &str) -> Result<Member, String> {
         }
         t.punct(':', "':'")?;
         t.end()?;
-        return match (name, params.as_slice()) {
-            ("__init__", ["self"]) => Ok(Member::Init),
-            ("__enter__", ["self"]) => Ok(Member::Def(Dunder::Enter, true)),
-            ("__enter__", ["self", "x"]) => Ok(Member::Def(Dunder::Enter, false)),
-            ("__exit__", ["self", "t", "v", "tb"]) => Ok(Member::Def(Dunder::Exit, true)),
-            ("__exit__", ["self"]) => Ok(Member::Def(Dunder::Exit, false)),
-            ("__init__", _) => Err(format!("expected def __init__(self):, found {:?}", clip(text))),
-            ("__enter__", _) => Err(format!(
-                "expected def __enter__(self): or, of the wrong arity, def __enter__(self, x):, found {:?}",
+        if name == "__init__" {
+            return if params == ["self"] && !is_async {
+                Ok(Member::Init)
+            } else {
+                Err(format!("expected def __init__(self):, found {:?}", clip(text)))
+            };
+        }
+        let Some(d) = Dunder::from_name(name) else {
+            return Err(format!("expected {WHAT}, found {:?}", clip(text)));
+        };
+        let (right, wrong) = d.params();
+        return if params == right {
+            Ok(Member::Def { dunder: d, is_async })
+        } else if params == wrong && !is_async {
+            Ok(Member::WrongArity(d))
+        } else {
+            let kw = if is_async { "async def" } else { "def" };
+            Err(format!(
+                "expected {kw} {name}({}): or, of the wrong arity, def {name}({}):, found {:?}",
+                right.join(", "),
+                wrong.join(", "),
                 clip(text)
-            )),
-            ("__exit__", _) => Err(format!(
-                "expected def __exit__(self, t, v, tb): or, of the wrong arity, def __exit__(self):, found {:?}",
-                clip(text)
-            )),
-            _ => Err(format!("expected {WHAT}, found {:?}", clip(text))),
+            ))
         };
     }
     if let Some(Tok::Name(n)) = t.peek() {
@@ -741,10 +825,14 @@ fn same_call(text: &str, func: &str, args: &[&str]) -> bool {
     res.is_ok()
 }
 
-/// Whether `text` is `on_exit('<name>', t, v, tb)`.
-fn on_exit_line(text: &str, name: &str) -> bool {
+/// Whether `text` is the log line a defined `d` starts with: `on_enter('<name>')`,
+/// `on_aexit('<name>', t, v, tb)`, ...
+fn log_line(text: &str, name: &str, d: Dunder) -> bool {
+    if !d.is_exit() {
+        return same_call(text, d.log_func(), &[name]);
+    }
     let res = Toks::new(text).and_then(|mut t| {
-        t.keyword("on_exit", "")?;
+        t.keyword(d.log_func(), "")?;
         t.punct('(', "")?;
         if t.string("")? != name {
             return Err(String::new());
@@ -757,6 +845,27 @@ fn on_exit_line(text: &str, name: &str) -> bool {
         t.end()
     });
     res.is_ok()
+}
+
+/// Whether `text` starts with the keyword `word`.
+fn starts_with_word(text: &str, word: &str) -> bool {
+    text.strip_prefix(word).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// `await Aw('<label>', True, None)`: the one thing `main` and `async def` methods await, to
+/// suspend once. Gives the label.
+fn await_(t: &mut Toks<'_>) -> Result<String, String> {
+    const ONLY: &str = "(a statement awaits only to suspend once, as in await Aw('s1', True, None))";
+    t.keyword("await", "await")?;
+    t.keyword("Aw", &format!("Aw {ONLY}"))?;
+    t.punct('(', "'('")?;
+    let label = t.string("a label such as 's1'")?;
+    t.punct(',', "','")?;
+    t.keyword("True", &format!("True {ONLY}"))?;
+    t.punct(',', "','")?;
+    t.keyword("None", &format!("None {ONLY}"))?;
+    t.punct(')', "')'")?;
+    Ok(label)
 }
 
 /// Which method `self.__enter__ = inst('<name>', '__enter__')` sets, if `text` is such a line.
@@ -843,10 +952,7 @@ fn action(text: &str) -> Result<Action, String> {
 
 /// Whether a line starts with `except`, `else` or `finally`: a clause of a `try`.
 fn is_clause(text: &str) -> bool {
-    ["except", "else", "finally"].iter().any(|kw| {
-        text.strip_prefix(kw)
-            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
-    })
+    ["except", "else", "finally"].iter().any(|kw| starts_with_word(text, kw))
 }
 
 /// The statement a line of `main` starts.
@@ -878,8 +984,14 @@ fn head(text: &str) -> Result<Head, String> {
         }
         "with" => {
             t.bump();
-            Head::With(with_items(&mut t)?)
+            Head::With(false, with_items(&mut t)?)
         }
+        "async" => {
+            t.bump();
+            t.keyword("with", "with after async (main has async with, not async for)")?;
+            Head::With(true, with_items(&mut t)?)
+        }
+        "await" => Head::Simple(Stmt::Await(await_(&mut t)?)),
         "raise" => Head::Simple(match raise(&mut t, RaiseAt::Main)? {
             Raised::New(r) => Stmt::Raise(r),
             Raised::Bare => Stmt::BareRaise,
@@ -962,7 +1074,7 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
     let mut items = Vec::new();
     loop {
         let expr = match t.peek() {
-            Some(Tok::Name(n)) if !["None", "True", "False", "Bool", "Len"].contains(n) => {
+            Some(Tok::Name(n)) if !VALUE_NAMES.contains(n) => {
                 let Some(m) = manager_index(n) else {
                     return t.fail("a manager such as M0() or a literal such as 1");
                 };
@@ -1146,6 +1258,40 @@ fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
             let len = int(t, "an integer")?;
             t.punct(')', "')'")?;
             return Ok(Value::LenObj { label, len });
+        }
+        Some(Tok::Name("Aw")) => {
+            if depth >= MAX_VALUE_DEPTH {
+                return t.fail(&format!("a value; values nest at most {MAX_VALUE_DEPTH} deep"));
+            }
+            t.bump();
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'a1'")?;
+            t.punct(',', "','")?;
+            let suspend = match t.peek_name() {
+                Some("True") => true,
+                Some("False") => false,
+                _ => return t.fail("True or False (whether it suspends once)"),
+            };
+            t.bump();
+            t.punct(',', "','")?;
+            let then = match t.peek_name() {
+                Some(n) if !VALUE_NAMES.contains(&n) => {
+                    let Some(c) = ExcClass::from_name(n) else {
+                        return t.fail("what awaiting it gives: an exception class such as E1 or a value such as None");
+                    };
+                    t.bump();
+                    AwaitThen::Raise(c)
+                }
+                _ => AwaitThen::Return(value(t, depth + 1)?),
+            };
+            t.punct(')', "')'")?;
+            return Ok(Value::Awaitable { label, suspend, then: Box::new(then) });
+        }
+        Some(Tok::Name("BadAw")) => {
+            t.bump();
+            t.punct('(', "'('")?;
+            t.punct(')', "')' (BadAw() takes no arguments)")?;
+            return Ok(Value::BadAwaitable);
         }
         Some(Tok::Punct('(')) => {
             if depth >= MAX_VALUE_DEPTH {

@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::ir::{AwaitThen, 
+use crate::ir::{AwaitThen, Drive, 
     validate, Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Method, Program, RaiseNew,
     Stmt, Target, Value, WithItem,
 };
@@ -182,7 +182,12 @@ fn block_size(body: &[Stmt]) -> usize {
 
 fn stmt_size(s: &Stmt) -> usize {
     match s {
-        Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) => 1,
+        Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
+        Stmt::Drive { how, .. } => 2 + match how {
+            Drive::Exhaust => 0,
+            Drive::Close(k) => usize::from(*k),
+            Drive::Throw(k, e) => usize::from(*k) + 1 + rank(e.class),
+        },
         Stmt::Break | Stmt::Continue => 1,
         Stmt::With { items, body, .. } => {
             let items: usize = items

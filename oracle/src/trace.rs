@@ -88,6 +88,30 @@ pub enum Event {
         /// What it yielded.
         label: String,
     },
+    /// `drive('d1', ...)` received a yielded value from the generator.
+    GenYield {
+        /// The drive's label.
+        label: String,
+        /// What was yielded.
+        value: String,
+    },
+    /// The generator was exhausted (`next()` raised StopIteration).
+    GenEnd {
+        /// The drive's label.
+        label: String,
+    },
+    /// `close()` returned normally.
+    GenClosed {
+        /// The drive's label.
+        label: String,
+    },
+    /// A cleanup `close()` (closing a generator left suspended) raised, and `drive` logged it.
+    GenCleanup {
+        /// The drive's label.
+        label: String,
+        /// What `close()` raised.
+        exc: ExcRef,
+    },
     /// `log('L1')` in a body; `info` is `sys.exc_info()[1]`.
     Log {
         /// The label.
@@ -171,12 +195,16 @@ impl Trace {
                     o(info);
                 }
                 Event::Handler { exc, .. } => d(exc),
+                Event::GenCleanup { exc, .. } => r(exc),
                 Event::Init { .. }
                 | Event::InstanceMethod { .. }
                 | Event::Bool { .. }
                 | Event::Len { .. }
                 | Event::Var { .. }
                 | Event::Await { .. }
+                | Event::GenYield { .. }
+                | Event::GenEnd { .. }
+                | Event::GenClosed { .. }
                 | Event::Suspend { .. }
                 | Event::Ret { .. } => {}
             }
@@ -273,6 +301,10 @@ impl fmt::Display for Event {
             Event::Len { label } => write!(f, "{label}.__len__"),
             Event::Log { label, info } => write!(f, "log {label} exc_info={}", Opt(info)),
             Event::Await { label } => write!(f, "await {label}"),
+            Event::GenYield { label, value } => write!(f, "{label} got {value}"),
+            Event::GenEnd { label } => write!(f, "{label} exhausted"),
+            Event::GenClosed { label } => write!(f, "{label} closed"),
+            Event::GenCleanup { label, exc } => write!(f, "{label} cleanup close raised {exc}"),
             Event::Suspend { label } => write!(f, "suspend {label}"),
             Event::Var { name, value } => write!(f, "var {name} = {value}"),
             Event::Ret { label } => write!(f, "evaluate return value {label}"),

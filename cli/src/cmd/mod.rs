@@ -4,3 +4,4 @@ pub mod run;
 pub mod gen;
 pub mod show;
 pub mod stats;
+pub mod import;

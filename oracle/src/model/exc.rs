@@ -56,8 +56,11 @@ pub(crate) fn message_of(class: ExcClass, label: &str) -> String {
 pub(crate) struct Excs {
     objs: Vec<ExcObj>,
     /// `sys.exc_info()` is the top of this stack: pushed on entering an `except` block, a
-    /// `finally` on the exceptional path, and the exceptional exit of a `with`.
+    /// `finally` on the exceptional path, and the exceptional exit of a `with`. Generator
+    /// frames keep their own part, from `frames[i]` on; the caller's part is below.
     handled: Vec<ExcId>,
+    /// Where each generator frame's part of `handled` starts.
+    frames: Vec<usize>,
     /// Exception objects in the order the program first observed them.
     seen: Vec<ExcId>,
 }
@@ -87,6 +90,36 @@ impl Excs {
 
     pub(crate) fn push_handled(&mut self, id: ExcId) {
         self.handled.push(id);
+    }
+
+    /// Starts a generator frame; returns its index for `handled_below` and `pop_frame`.
+    pub(crate) fn push_frame(&mut self) -> usize {
+        self.frames.push(self.handled.len());
+        self.frames.len() - 1
+    }
+
+    pub(crate) fn pop_frame(&mut self, frame: usize) {
+        assert_eq!(self.frames.len(), frame + 1, "generator frames end in order");
+        let start = self.frames.pop().expect("a frame was pushed");
+        assert_eq!(self.handled.len(), start, "a generator frame ends with its handlers closed");
+    }
+
+    /// The generator frame's own handled exception (its `gi_exc_state`), if any.
+    pub(crate) fn own_handled(&self, frame: usize) -> Option<ExcId> {
+        self.handled[self.frames[frame]..].last().copied()
+    }
+
+    /// The caller of the generator frame starts handling `id` (the `finally` of `drive`).
+    pub(crate) fn push_handled_below(&mut self, frame: usize, id: ExcId) {
+        self.handled.insert(self.frames[frame], id);
+        for f in &mut self.frames[frame..] {
+            *f += 1;
+        }
+    }
+
+    /// What the generator frame's caller sees as `sys.exc_info()`.
+    pub(crate) fn handled_below(&self, frame: usize) -> Option<ExcId> {
+        self.handled[..self.frames[frame]].last().copied()
     }
 
     pub(crate) fn pop_handled(&mut self) {

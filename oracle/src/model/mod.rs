@@ -6,6 +6,7 @@
 //! no recursion in the guest, so every run ends.
 
 mod exc;
+mod generator;
 mod message;
 mod rules;
 mod with_stmt;
@@ -41,6 +42,7 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         events: Vec::new(),
         vars: HashMap::new(),
         coverage: Coverage::default(),
+        gen: None,
     };
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
@@ -108,6 +110,8 @@ pub(crate) struct Machine<'p> {
     pub(crate) events: Vec<Event>,
     pub(crate) vars: HashMap<String, Val>,
     pub(crate) coverage: Coverage,
+    /// The driver's state while a generator function runs.
+    pub(crate) gen: Option<generator::GenCtx>,
 }
 
 impl Machine<'_> {
@@ -144,6 +148,8 @@ impl Machine<'_> {
             }
             Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
             Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
+            Stmt::Yield(label) => self.on_yield(label),
+            Stmt::Drive { label, gen, how } => self.drive(label, *gen, how),
             Stmt::Await(label) => {
                 self.hit(Rule::AsyncSuspends);
                 self.events.push(Event::Await { label: label.clone() });

@@ -110,6 +110,20 @@ pub enum Rule {
     CoroutineStopIteration,
     /// §1.8: StopIteration leaving a generator frame becomes RuntimeError (PEP 479).
     GeneratorStopIteration,
+    /// §1.8: a generator with `with` inside runs to exhaustion; exits run as it finishes.
+    GenExhausted,
+    /// §1.8: `close()` on a generator suspended in a `with`: `__exit__` gets GeneratorExit.
+    GenClose,
+    /// §1.8: the generator yields after GeneratorExit: "generator ignored GeneratorExit".
+    GenCloseIgnored,
+    /// §1.8: `__exit__` (or the body) raises during `close()`: `close()` raises it.
+    GenCloseRaises,
+    /// §1.8: `throw(E)` on a generator suspended in a `with`: `__exit__` gets E.
+    GenThrow,
+    /// §1.8: the generator returns after `throw()`: StopIteration in the caller.
+    GenThrowReturns,
+    /// §1.8: an exception thrown into a generator suspended while handling one is chained to it.
+    GenThrowChained,
 }
 
 impl Rule {
@@ -168,6 +182,13 @@ impl Rule {
         Rule::AsyncExitNotAwaitable,
         Rule::CoroutineStopIteration,
         Rule::GeneratorStopIteration,
+        Rule::GenExhausted,
+        Rule::GenClose,
+        Rule::GenCloseIgnored,
+        Rule::GenCloseRaises,
+        Rule::GenThrow,
+        Rule::GenThrowReturns,
+        Rule::GenThrowChained,
     ];
 
     /// The SEMANTICS.md section the rule comes from.
@@ -221,6 +242,14 @@ impl Rule {
             Rule::AsyncExitNotAwaitable => "2.3",
             Rule::CoroutineStopIteration => "1.8",
             Rule::GeneratorStopIteration => "1.8",
+            Rule::GenExhausted => "1.8",
+            Rule::GenClose => "1.8",
+            Rule::GenCloseIgnored => "1.8",
+            Rule::GenCloseRaises => "1.8",
+            Rule::GenThrow => "1.8",
+            Rule::GenThrowReturns => "1.8",
+            Rule::GenThrowChained => "1.8",
+
 
         }
     }

@@ -1,1 +1,476 @@
+//! The model, rule by rule, on tiny programs written in the IR's text form.
+//!
+//! Each test pins the predicted trace with `expect!` AND, when `python3` is on PATH, runs the
+//! same program on it and requires the very same trace: an expectation cannot merely echo the
+//! model. `UPDATE_EXPECT=1 cargo test -p oracle model::tests` re-blesses from the model.
 
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use expect_test::{expect, Expect};
+
+use crate::model::predict;
+use crate::parse::parse;
+use crate::profile::Profile;
+use crate::render;
+use crate::runner::{RunResult, Worker, WorkerConfig};
+
+fn cpython() -> Option<&'static Mutex<Worker>> {
+    static WORKER: OnceLock<Option<Mutex<Worker>>> = OnceLock::new();
+    WORKER
+        .get_or_init(|| {
+            let config = WorkerConfig {
+                python: PathBuf::from("python3"),
+                prelude: render::PRELUDE.to_string(),
+                timeout: Duration::from_secs(20),
+            };
+            match Worker::spawn(&config) {
+                Ok(w) if w.info().implementation == "cpython" && w.info().version.1 == 11 => Some(Mutex::new(w)),
+                Ok(w) => {
+                    eprintln!("model tests: python3 is {:?}, not CPython 3.11; not cross-checked", w.info());
+                    None
+                }
+                Err(err) => {
+                    eprintln!("model tests: skipped the CPython cross-check: {err}");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+fn check(text: &str, expected: Expect) {
+    let program = parse(text).unwrap_or_else(|d| panic!("test program does not parse: {d:?}"));
+    let trace = predict(&program, Profile::CPYTHON_3_11).trace;
+    let lines = trace.lines().join("\n") + "\n";
+    expected.assert_eq(&lines);
+    if let Some(worker) = cpython() {
+        let mut worker = worker.lock().unwrap_or_else(|e| e.into_inner());
+        match worker.run(&render::body(&program)).expect("the worker runs") {
+            RunResult::Completed(observed) => {
+                let observed = observed.lines().join("\n") + "\n";
+                assert_eq!(observed, lines, "CPython 3.11 disagrees with the expectation");
+            }
+            other => panic!("CPython failed on the test program: {other:?}"),
+        }
+    }
+}
+
+const PLAIN: &str = "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+";
+
+fn with_plain(main: &str) -> String {
+    format!("{PLAIN}\n{main}")
+}
+
+#[test]
+fn exit_gets_none_after_a_normal_body_and_its_result_is_ignored() {
+    check(
+        &with_plain("def main():\n    with M0() as x:\n        show('x', x)\n"),
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            var x = <M0>
+            M0.__exit__ exc=- exc_info=-
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn exit_gets_the_very_exception_and_exc_info_is_it() {
+    check(
+        &with_plain("def main():\n    with M0():\n        raise E1('r1')\n"),
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            M0.__exit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+            => raise E1("r1")#1
+        "#]],
+    );
+}
+
+#[test]
+fn return_value_is_evaluated_before_exit() {
+    check(
+        &with_plain("def main():\n    with M0():\n        return ret('v1', 3)\n"),
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            evaluate return value v1
+            M0.__exit__ exc=- exc_info=-
+            => return 3
+        "#]],
+    );
+}
+
+#[test]
+fn truthy_result_suppresses_and_bool_runs_once() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return 1
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return Bool('b1', True)
+
+def main():
+    with M0():
+        raise KeyError('r1')
+    log('L2')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            M0.__exit__ exc=KeyError("'r1'")#1 exc_info=KeyError("'r1'")#1
+            b1.__bool__
+            log L2 exc_info=-
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn bool_returning_an_int_is_a_type_error_chained_to_the_original() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return Bool('b1', 1)
+
+def main():
+    with M0():
+        raise E2('r1')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            M0.__exit__ exc=E2("r1")#1 exc_info=E2("r1")#1
+            b1.__bool__
+            => raise TypeError("__bool__ should return bool, returned int")#2 context=E2#1
+               chain E2("r1")#1
+        "#]],
+    );
+}
+
+#[test]
+fn exit_raising_on_the_exceptional_path_chains_the_original() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        raise E3('r2') from None
+
+def main():
+    with M0():
+        raise E1('r1')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            M0.__exit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+            => raise E3("r2")#2 context=E1#1 suppress_context
+               chain E1("r1")#1
+        "#]],
+    );
+}
+
+#[test]
+fn bare_raise_in_a_normal_path_exit_has_nothing_to_reraise() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        raise
+
+def main():
+    with M0():
+        log('L1')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            log L1 exc_info=-
+            M0.__exit__ exc=- exc_info=-
+            => raise RuntimeError("No active exception to reraise")#1
+        "#]],
+    );
+}
+
+#[test]
+fn a_normal_path_exit_inside_a_handler_sees_the_handled_exception() {
+    check(
+        &with_plain(
+            "def main():
+    try:
+        raise E1('r1')
+    except E1:
+        handler('h2')
+        with M0():
+            log('L3')
+",
+        ),
+        expect![[r#"
+            except h2 caught E1("r1")#1
+            M0.__init__
+            M0.__enter__ exc_info=E1("r1")#1
+            log L3 exc_info=E1("r1")#1
+            M0.__exit__ exc=- exc_info=E1("r1")#1
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn enter_raising_skips_exit() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        raise ValueError('r1')
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return True
+
+def main():
+    with M0():
+        log('L2')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            => raise ValueError("r1")#1
+        "#]],
+    );
+}
+
+#[test]
+fn unpacking_the_target_fails_inside_the_protected_region() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return (1, 2, 3)
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return suppress_if(t, (ValueError,))
+
+def main():
+    with M0() as (a, b):
+        log('L1')
+    log('L2')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            M0.__exit__ exc=ValueError("too many values to unpack (expected 2)")#1 exc_info=ValueError("too many values to unpack (expected 2)")#1
+            log L2 exc_info=-
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn protocol_errors_name_the_type_and_the_missing_method() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+        self.__exit__ = inst('M0', '__exit__')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+
+def main():
+    try:
+        with M0():
+            log('L1')
+    except TypeError:
+        handler('h2')
+    with 1:
+        pass
+",
+        expect![[r#"
+            M0.__init__
+            except h2 caught TypeError("'M0' object does not support the context manager protocol (missed __exit__ method)")#1
+            => raise TypeError("'int' object does not support the context manager protocol")#2
+        "#]],
+    );
+}
+
+#[test]
+fn none_methods_fail_when_called_exit_only_after_the_body() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    __exit__ = None
+
+def main():
+    with M0():
+        raise E1('r1')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            => raise TypeError("'NoneType' object is not callable")#1 context=E1#2
+               chain E1("r1")#2
+        "#]],
+    );
+}
+
+#[test]
+fn wrong_arity_is_an_ordinary_call_error_with_the_qualname() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self):
+        log('unreachable M0.__exit__')
+
+def main():
+    with M0():
+        return ret('v1', 1)
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            evaluate return value v1
+            => raise TypeError("M0.__exit__() takes 1 positional argument but 4 were given")#1
+        "#]],
+    );
+}
+
+#[test]
+fn a_later_item_failing_exits_the_earlier_ones_innermost_first() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return False
+
+class M1:
+    def __init__(self):
+        on_init('M1')
+        raise E2('r1')
+    def __enter__(self):
+        on_enter('M1')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M1', t, v, tb)
+        return False
+
+def main():
+    with M0() as x, M1() as y:
+        log('L2')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            M1.__init__
+            M0.__exit__ exc=E2("r1")#1 exc_info=E2("r1")#1
+            => raise E2("r1")#1
+        "#]],
+    );
+}
+
+#[test]
+fn reraising_an_outer_exception_in_an_inner_handler_cuts_the_cycle() {
+    check(
+        "
+def main():
+    try:
+        raise E1('r1')
+    except E1 as e_h2:
+        handler('h2')
+        try:
+            raise E3('r3')
+        except:
+            handler('h4')
+            raise e_h2
+",
+        expect![[r#"
+            except h2 caught E1("r1")#1
+            except h4 caught E3("r3")#2 context=E1#1
+            => raise E1("r1")#1 context=E3#2
+               chain E3("r3")#2
+        "#]],
+    );
+}
+
+#[test]
+fn return_in_finally_swallows_the_exception_and_exit_sees_none() {
+    check(
+        &with_plain(
+            "def main():
+    with M0():
+        try:
+            raise E1('r1')
+        finally:
+            fin('f2')
+            return ret('v3', 2)
+",
+        ),
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            finally f2 exc_info=E1("r1")#1
+            evaluate return value v3
+            M0.__exit__ exc=- exc_info=-
+            => return 2
+        "#]],
+    );
+}

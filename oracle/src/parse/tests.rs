@@ -5,7 +5,7 @@ use expect_test::{expect, Expect};
 
 use super::parse;
 use crate::ir::{
-    Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
+    validate, Action, AwaitThen, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
     RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 use crate::render;
@@ -35,6 +35,8 @@ fn plain_manager() -> Manager {
         init_raises: None,
         enter: Method::Defined(Action::ReturnSelf),
         exit: Method::Defined(Action::Return(Value::None)),
+        aenter: Method::Missing,
+        aexit: Method::Missing,
     }
 }
 
@@ -198,6 +200,8 @@ def main():
                 init_raises: Some(exc(ExcClass::E3, "r1")),
                 enter: Method::NoneAttr,
                 exit: Method::InstanceOnly,
+                aenter: Method::Missing,
+                aexit: Method::Missing,
             },
             Manager {
                 init_raises: None,
@@ -206,6 +210,8 @@ def main():
                     label: "b2".to_string(),
                     result: BoolResult::Raise(ExcClass::TypeError),
                 })),
+                aenter: Method::Missing,
+                aexit: Method::Missing,
             },
         ]
     );
@@ -255,6 +261,8 @@ fn strings_keep_what_the_renderer_escapes() {
         let program = Program {
             managers: vec![],
             main: vec![Stmt::Return { label: "v1".to_string(), value: Value::Str(s.to_string()) }],
+            gens: vec![],
+            is_async: false,
         };
         assert_eq!(parse(&render::body(&program)), Ok(program));
     }
@@ -298,6 +306,8 @@ fn a_program_built_by_hand_reads_back() {
                 finally: Some(("f5".to_string(), vec![Stmt::Show("x".to_string())])),
             }))],
         }],
+        gens: vec![],
+        is_async: false,
     };
     assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
     assert_eq!(parse(&render::standalone(&program)), Ok(program));
@@ -305,7 +315,8 @@ fn a_program_built_by_hand_reads_back() {
 
 #[test]
 fn a_standalone_file_reads_from_its_marker() {
-    let program = Program { managers: vec![plain_manager()], main: vec![Stmt::Log("L1".into())] };
+    let program =
+        Program { managers: vec![plain_manager()], main: vec![Stmt::Log("L1".into())], gens: vec![], is_async: false };
     let text = render::standalone(&program);
     assert!(text.contains(super::MARKER));
     assert_eq!(parse(&text), Ok(program));
@@ -563,9 +574,9 @@ def main():
             line 17: nothing follows the raise in __init__
             line 21: a method does one thing after on_exit('M1', t, v, tb), but here is another line: "log('L2')"
             line 22: a second __exit__ in class M1
-            line 23: expected def __init__(self):, def __enter__(self):, def __exit__(self, t, v, tb): or __enter__ = None, found "def helper(self):"
-            line 30: expected self.__enter__ = inst('M2', '__enter__'), self.__exit__ = inst('M2', '__exit__') or raise E1('r1'), found "self.__exit__ = inst('M2', '__enter__')"
-            line 31: expected self.__enter__ = inst('M2', '__enter__'), self.__exit__ = inst('M2', '__exit__') or raise E1('r1'), found "print('hi')"
+            line 23: expected def __init__(self):, def __enter__(self):, def __exit__(self, t, v, tb):, async def __aenter__(self):, async def __aexit__(self, t, v, tb): or __enter__ = None, found "def helper(self):"
+            line 30: expected self.__enter__ = inst('M2', '__enter__') (or __exit__, __aenter__, __aexit__ likewise) or raise E1('r1'), found "self.__exit__ = inst('M2', '__enter__')"
+            line 31: expected self.__enter__ = inst('M2', '__enter__') (or __exit__, __aenter__, __aexit__ likewise) or raise E1('r1'), found "print('hi')"
             line 32: M2.__enter__ is set on the instance in __init__, so it cannot be in the class too
             line 36: expected log('unreachable M2.__exit__'), found "log('unreachable M2.__enter__')"
             line 38: class M3 needs def __init__(self): with on_init('M3')
@@ -588,7 +599,7 @@ def main():
     log('L1')
 ",
         expect![[r#"
-            line 1: expected class M0: or def main():, found "import sys"
+            line 1: expected class M0:, def main(): or async def main():, found "import sys"
             line 4: manager classes come before def main():
             line 7: a second def main():
         "#]],
@@ -596,7 +607,7 @@ def main():
     check_err(
         "# only a header\n\n",
         expect![[r#"
-            end of input: expected def main(): after the manager classes
+            end of input: expected def main(): or async def main(): after the manager classes
         "#]],
     );
     check_err(
@@ -688,7 +699,368 @@ fn odd_input_gives_diagnostics_not_panics() {
         "# ---- the program ----",
         "if __name__ == \"__main__\":\n    _report(main)\n",
         "def main():\n    with M00():\n        pass\n    with M99999999999999999999999():\n        pass",
+        "async",
+        "async def",
+        "async def main",
+        "async def main():\n    async",
+        "async def main():\n    async with",
+        "async def main():\n    await",
+        "async def main():\n    await Aw(",
+        "async def main():\n    await Aw('s1', True, None",
+        "def main():\n    return ret('v1', Aw('a1', True,",
+        "def main():\n    return ret('v1', Aw('a1', True, E1",
+        "def main():\n    return ret('v1', BadAw(",
+        "class M0:\n    async",
+        "class M0:\n    async def __aenter__(self):\n        on_aenter('M0')\n        await",
+        "class M0:\n    async def __aenter__(self):\n        on_aenter('M0')\n        await Aw('s1', True, None)",
+        "class M0:\n    def __init__(self):\n        on_init('M0')\n        self.__aenter__ = inst('M0', '__aenter__')\n    async def __aenter__(self):\n        on_aenter('M0')\n        return self\ndef main():\n    pass",
     ] {
         assert!(parse(text).is_err(), "{text:?}");
     }
+}
+
+// ---- async ----
+
+fn label(s: &str) -> String {
+    s.to_string()
+}
+
+fn aw(label: &str, suspend: bool, then: AwaitThen) -> Value {
+    Value::Awaitable { label: label.to_string(), suspend, then: Box::new(then) }
+}
+
+#[test]
+fn every_async_shape_reads_back() {
+    roundtrip(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    async def __aenter__(self):
+        on_aenter('M0')
+        return self
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        await Aw('s1', True, None)
+        return suppress_if(t, (E1,))
+
+class M1:
+    def __init__(self):
+        on_init('M1')
+        self.__aenter__ = inst('M1', '__aenter__')
+        self.__aexit__ = inst('M1', '__aexit__')
+    def __enter__(self):
+        on_enter('M1')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M1', t, v, tb)
+        return None
+
+class M2:
+    def __init__(self):
+        on_init('M2')
+    __aenter__ = None
+    def __aexit__(self):
+        log('unreachable M2.__aexit__')
+
+class M3:
+    def __init__(self):
+        on_init('M3')
+    def __aenter__(self, x):
+        log('unreachable M3.__aenter__')
+    __aexit__ = None
+
+class M4:
+    def __init__(self):
+        on_init('M4')
+        self.__exit__ = inst('M4', '__exit__')
+        raise E1('r2')
+    def __enter__(self):
+        on_enter('M4')
+        return BadAw()
+    def __aenter__(self):
+        on_aenter('M4')
+        return Aw('a3', True, (1, Aw('a4', False, E2)))
+    def __aexit__(self, t, v, tb):
+        on_aexit('M4', t, v, tb)
+        raise v
+
+class M5:
+    def __init__(self):
+        on_init('M5')
+    async def __aenter__(self):
+        on_aenter('M5')
+        await Aw('s5', True, None)
+        raise E3('r6') from None
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M5', t, v, tb)
+        return Aw('a7', False, None)
+
+async def main():
+    log('L8')
+    async with M0() as x, M1():
+        show('x', x)
+        await Aw('s9', True, None)
+        with M1() as y:
+            async with M5():
+                pass
+    await Aw('s10', True, None)
+    try:
+        async with Aw('a11', False, 1) as z, BadAw() as w:
+            show('z', z)
+    except TypeError:
+        handler('h12')
+    return ret('v13', Aw('a14', True, KeyboardInterrupt))
+",
+    );
+}
+
+#[test]
+fn an_async_program_built_by_hand_reads_back() {
+    let async_def = |suspend: Option<&str>, action| Method::AsyncDef { suspend: suspend.map(label), action };
+    let program = Program {
+        managers: vec![
+            Manager {
+                init_raises: None,
+                enter: Method::Defined(Action::Return(Value::BadAwaitable)),
+                exit: Method::WrongArity,
+                aenter: async_def(Some("s1"), Action::Return(aw("a2", true, AwaitThen::Return(Value::Int(3))))),
+                aexit: async_def(None, Action::Return(Value::Bool(true))),
+            },
+            Manager {
+                init_raises: None,
+                enter: Method::Missing,
+                exit: Method::InstanceOnly,
+                aenter: Method::InstanceOnly,
+                aexit: Method::Defined(Action::Return(aw("a3", false, AwaitThen::Raise(ExcClass::E1)))),
+            },
+            Manager {
+                init_raises: Some(exc(ExcClass::E2, "r4")),
+                enter: Method::NoneAttr,
+                exit: Method::Defined(Action::BareRaise),
+                aenter: Method::NoneAttr,
+                aexit: Method::WrongArity,
+            },
+            Manager {
+                init_raises: None,
+                enter: Method::Missing,
+                exit: Method::Missing,
+                aenter: Method::WrongArity,
+                aexit: async_def(Some("s5"), Action::SuppressIf(vec![ExcClass::KeyError, ExcClass::E3])),
+            },
+        ],
+        main: vec![
+            Stmt::With {
+                is_async: true,
+                items: vec![
+                    WithItem { expr: ItemExpr::New(0), target: Target::Name("x".to_string()) },
+                    WithItem { expr: ItemExpr::New(1), target: Target::None },
+                ],
+                body: vec![
+                    Stmt::Await("s6".to_string()),
+                    Stmt::With {
+                        is_async: false,
+                        items: vec![WithItem { expr: ItemExpr::New(2), target: Target::None }],
+                        body: vec![Stmt::Show("x".to_string())],
+                    },
+                    Stmt::Loop {
+                        times: 2,
+                        body: vec![Stmt::With {
+                            is_async: true,
+                            items: vec![WithItem {
+                                expr: ItemExpr::Literal(aw("a7", true, AwaitThen::Return(Value::None))),
+                                target: Target::Tuple(vec!["a".to_string()]),
+                            }],
+                            body: vec![Stmt::Await("s8".to_string()), Stmt::Break],
+                        }],
+                    },
+                ],
+            },
+            Stmt::With {
+                is_async: true,
+                items: vec![WithItem { expr: ItemExpr::New(3), target: Target::None }],
+                body: vec![],
+            },
+            Stmt::Return {
+                label: "v9".to_string(),
+                value: Value::Tuple(vec![
+                    aw("a10", false, AwaitThen::Return(Value::Str("E1".to_string()))),
+                    aw("a11", true, AwaitThen::Raise(ExcClass::StopIteration)),
+                    Value::BadAwaitable,
+                ]),
+            },
+        ],
+        gens: vec![],
+        is_async: true,
+    };
+    assert_eq!(validate(&program), vec![]);
+    assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
+    assert_eq!(parse(&render::standalone(&program)), Ok(program));
+}
+
+#[test]
+fn async_values_read_back() {
+    let values = [
+        "BadAw()",
+        "Aw('a1', True, None)",
+        "Aw('a1', False, 3)",
+        "Aw('a1', False, -3)",
+        "Aw('a1', True, E1)",
+        "Aw('a1', False, GeneratorExit)",
+        "Aw('a1', True, 'E1')",
+        "Aw('a1', True, ())",
+        "Aw('a1', False, (BadAw(), Bool('b2', E1)))",
+        "Aw('a1', True, Aw('a2', False, Aw('a3', True, Len('n4', 2))))",
+        "(Aw('a1', True, False),)",
+    ];
+    for v in values {
+        roundtrip(&format!("async def main():\n    return ret('v1', {v})\n"));
+        roundtrip(&format!("def main():\n    return ret('v1', {v})\n"));
+    }
+    let program = parse("def main():\n    return ret('v1', Aw('a1', False, E2))\n").unwrap();
+    assert_eq!(
+        program.main,
+        vec![Stmt::Return { label: "v1".to_string(), value: aw("a1", false, AwaitThen::Raise(ExcClass::E2)) }]
+    );
+}
+
+#[test]
+fn async_shapes_that_are_wrong_are_reported() {
+    check_err(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+        self.__aenter__ = inst('M0', '__aexit__')
+    async def __aenter__(self, x):
+        log('unreachable M0.__aenter__')
+    async def __aexit__(self):
+        log('unreachable M0.__aexit__')
+    async def __init__(self):
+        on_init('M0')
+    async __aexit__ = None
+
+class M1:
+    def __init__(self):
+        on_init('M1')
+    async def __aenter__(self):
+        on_enter('M1')
+        return self
+    def __aexit__(self, t, v, tb):
+        on_aexit('M1', t, v, tb)
+        await Aw('s1', True, None)
+        return None
+
+class M2:
+    def __init__(self):
+        on_init('M2')
+    async def __aenter__(self):
+        on_aenter('M2')
+        await Aw('s2', False, None)
+        return self
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M2', t, v, tb)
+        await Aw('s3', True, None)
+    async def __helper__(self):
+        pass
+
+class M3:
+    def __init__(self):
+        on_init('M3')
+    async def __aenter__(self):
+        on_aenter('M3')
+        await Aw('s4', True, None)
+        return self
+        log('L5')
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M3', t, v, tb)
+        await sleep(0)
+        return None
+    def __aenter__(self):
+        on_aenter('M3')
+        return self
+
+async def main():
+    await Aw('s6', True, 1)
+    await Aw('s7', False, None)
+    await something()
+    await
+    async for _ in range(1):
+        pass
+    async with M0() as x, Aw('a8', maybe, None):
+        pass
+    async with Aw('a9', True, Foo):
+        pass
+    return ret('v10', Aw('a11'))
+    return ret('v12', BadAw(1))
+    with Aw('a13', True, None), 1:
+        pass
+async main():
+    pass
+",
+        expect![[r#"
+            line 4: expected self.__enter__ = inst('M0', '__enter__') (or __exit__, __aenter__, __aexit__ likewise) or raise E1('r1'), found "self.__aenter__ = inst('M0', '__aexit__')"
+            line 5: expected async def __aenter__(self): or, of the wrong arity, def __aenter__(self, x):, found "async def __aenter__(self, x):"
+            line 7: expected async def __aexit__(self, t, v, tb): or, of the wrong arity, def __aexit__(self):, found "async def __aexit__(self):"
+            line 9: expected def __init__(self):, found "async def __init__(self):"
+            line 11: expected def after async, found "__aexit__ = None"
+            line 17: expected on_aenter('M1'), found "on_enter('M1')"
+            line 21: await in a plain def; a method that awaits is written async def __aexit__
+            line 29: expected True (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "False, None)"
+            line 33: expected a line such as return self or raise E1('r1') after await Aw('s3', True, None)
+            line 34: expected def __init__(self):, def __enter__(self):, def __exit__(self, t, v, tb):, async def __aenter__(self):, async def __aexit__(self, t, v, tb): or __enter__ = None, found "async def __helper__(self):"
+            line 44: a method does one thing after await Aw('s4', True, None), but here is another line: "log('L5')"
+            line 47: expected Aw (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "sleep(0)"
+            line 49: a second __aenter__ in class M3
+            line 54: expected None (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "1)"
+            line 55: expected True (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "False, None)"
+            line 56: expected Aw (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "something()"
+            line 57: expected Aw (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found the end of the line
+            line 58: expected with after async (main has async with, not async for), found "for _ in range(1):"
+            line 60: expected True or False (whether it suspends once), found "maybe, None):"
+            line 62: expected what awaiting it gives: an exception class such as E1 or a value such as None, found "Foo):"
+            line 64: expected ',', found "))"
+            line 65: expected ')' (BadAw() takes no arguments), found "1))"
+            line 68: expected def main(): after async, found "main():"
+        "#]],
+    );
+}
+
+#[test]
+fn async_constructs_are_validated_where_they_stand() {
+    check_err(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    async def __enter__(self):
+        on_enter('M0')
+        await Aw('s1', True, None)
+        return self
+    async def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+    async def __aenter__(self):
+        on_aenter('M0')
+        raise v
+
+def main():
+    await Aw('s2', True, None)
+    async with M0():
+        with M1():
+            await Aw('bad label', True, None)
+    return ret('v3', Aw('', True, None))
+",
+        expect![[r#"
+            M0.__enter__: only __aenter__ and __aexit__ can be async def
+            M0.__exit__: only __aenter__ and __aexit__ can be async def
+            M0.__aenter__: `raise v` needs the exception argument of __exit__
+            main[0]: await outside async def main
+            main[1]: async with outside async def main
+            main[1].with[0].item[0]: manager M1 is not defined
+            main[1].with[0].with[0]: label "bad label" must be 1-16 ASCII letters, digits or '_'
+            main[1].with[0].with[0]: await outside async def main
+            main[2]: label "" must be 1-16 ASCII letters, digits or '_'
+        "#]],
+    );
 }

@@ -63,7 +63,7 @@ fn try_(
 }
 
 fn manager(enter: Method, exit: Method) -> Manager {
-    Manager { init_raises: None, enter, exit }
+    Manager { init_raises: None, enter, exit, aenter: Method::Missing, aexit: Method::Missing }
 }
 
 fn plain_manager() -> Manager {
@@ -83,6 +83,8 @@ fn big_program() -> Program {
             init_raises: Some(exc(ExcClass::E3, "i1")),
             enter: Method::Defined(Action::ReturnSelf),
             exit: Method::WrongArity,
+            aenter: Method::Missing,
+            aexit: Method::Missing,
         },
         manager(
             Method::Defined(Action::ReturnSelf),
@@ -177,7 +179,7 @@ fn big_program() -> Program {
             ]),
         },
     ];
-    let program = Program { managers, main };
+    let program = Program { managers, main, gens: vec![], is_async: false };
     assert_eq!(validate(&program), vec![]);
     program
 }

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Action, AwaitThen, BoolResult, Drive, Cause, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
     Value,
 };
 use crate::model::py_repr_str;
@@ -21,6 +21,11 @@ pub fn body(program: &Program) -> String {
     let mut r = Renderer { out: String::with_capacity(1024) };
     for (i, m) in program.managers.iter().enumerate() {
         r.manager(i, m);
+        r.out.push('\n');
+    }
+    for (i, g) in program.gens.iter().enumerate() {
+        r.out.push_str(&format!("def g{i}():\n"));
+        r.block(g, 1);
         r.out.push('\n');
     }
     r.out.push_str(if program.is_async { "async def main():\n" } else { "def main():\n" });
@@ -123,6 +128,15 @@ impl Renderer {
         match s {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
+            Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
+            Stmt::Drive { label, gen, how } => {
+                let (how, k, exc) = match how {
+                    Drive::Exhaust => ("all", 0, "None".to_string()),
+                    Drive::Close(k) => ("close", *k, "None".to_string()),
+                    Drive::Throw(k, e) => ("throw", *k, new_exc(e)),
+                };
+                self.line(depth, &format!("drive('{label}', g{gen}(), '{how}', {k}, {exc})"));
+            }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
             Stmt::With { is_async, items, body } => {
                 let mut text = String::from(if *is_async { "async with " } else { "with " });

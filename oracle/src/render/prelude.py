@@ -195,6 +195,33 @@ def _chain(e):
     return out
 
 
+def drive(label, gen, how, k, exc):
+    """Runs a generator: to exhaustion ('all'), or k items then close() or throw(exc). Then,
+    in the finally, closes it until it is finished, so that nothing is left to the GC."""
+    try:
+        n = 0
+        while how == "all" or n < k:
+            try:
+                v = next(gen)
+            except StopIteration:
+                _T.append(["gen-end", label])
+                return
+            n += 1
+            _T.append(["gen-yield", label, v if isinstance(v, str) else _show(v)])
+        if how == "close":
+            gen.close()
+            _T.append(["gen-closed", label])
+        else:
+            v = gen.throw(exc)
+            _T.append(["gen-yield", label, v if isinstance(v, str) else _show(v)])
+    finally:
+        while gen.gi_frame is not None:
+            try:
+                gen.close()
+            except BaseException as e:
+                _T.append(["gen-cleanup", label, _ref(e)])
+
+
 def _drive(coro):
     # No event loop: the coroutine is driven by hand and every suspension is an event.
     while True:

@@ -208,6 +208,13 @@ fn event(v: &Value) -> Res<Event> {
             info: exc_ref(info)?,
         },
         ("await", [label]) => Event::Await { label: string(label)? },
+        ("gen-yield", [label, value]) => Event::GenYield { label: string(label)?, value: string(value)? },
+        ("gen-end", [label]) => Event::GenEnd { label: string(label)? },
+        ("gen-closed", [label]) => Event::GenClosed { label: string(label)? },
+        ("gen-cleanup", [label, exc]) => {
+            let Some(exc) = exc_ref(exc)? else { return bad("an exception", exc) };
+            Event::GenCleanup { label: string(label)?, exc }
+        }
         ("suspend", [label]) => Event::Suspend { label: string(label)? },
         ("inst", [mgr, method]) => {
             Event::InstanceMethod { mgr: string(mgr)?, method: string(method)? }
