@@ -18,6 +18,7 @@ WITH = "oracle/src/model/with_stmt.rs"
 MOD = "oracle/src/model/mod.rs"
 EXC = "oracle/src/model/exc.rs"
 MSG = "oracle/src/model/message.rs"
+GEN = "oracle/src/model/generator.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -70,6 +71,19 @@ MUTATIONS = [
     ("async-not-awaitable-message", "2.3", MSG,
      "received an object from {which} that",
      "received an object from __aenter__ that"),
+    # generators (issue 3)
+    ("gen-close-swallows-everything", "1.8", GEN,
+     "Flow::Raise(x) if !self.is_generator_exit(x) => {\n                    self.hit(Rule::GenCloseRaises);",
+     "Flow::Raise(x) if false && !self.is_generator_exit(x) => {\n                    self.hit(Rule::GenCloseRaises);"),
+    ("gen-no-pep479", "1.8", GEN,
+     'Flow::Raise(x) => Flow::Raise(self.pep479(x, "generator raised StopIteration")),',
+     "Flow::Raise(x) => Flow::Raise(x),"),
+    ("gen-throw-never-chained", "1.8", GEN,
+     "if self.excs.own_handled(ctx.frame).is_some() {",
+     "if false {"),
+    ("gen-exit-sees-caller-exc-info", "1.8", GEN,
+     "        let frame = self.excs.push_frame();",
+     "        let frame = self.excs.push_frame();\n        let _ = &frame;"),
 ]
 
 

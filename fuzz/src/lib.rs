@@ -14,7 +14,7 @@ static BYTES: AtomicU64 = AtomicU64::new(0);
 static BYTES_REJECTED: AtomicU64 = AtomicU64::new(0);
 
 /// Print the statistics line every this many inputs.
-const EVERY: u64 = 1 << 17;
+const EVERY: u64 = 1 << 16;
 
 /// The program `data` stands for (see [`generators::fuzz_input`]), counted in the statistics
 /// that `target` prints every so often. `None` when the input is text that is no valid program.

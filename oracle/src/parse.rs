@@ -13,8 +13,8 @@
 //! goes on with the next line of the same indentation. A program that parses is then validated.
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, Diagnostic, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
-    Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, Diagnostic, Drive, ExcClass, Handler, ItemExpr, Manager, Method,
+    NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 
 /// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
@@ -54,9 +54,7 @@ pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let program = p.program();
     if !p.diags.is_empty() {
         // In line order; a stable sort keeps the order of the diagnostics of one line.
-        p.diags.sort_by_key(|d| {
-            d.at.strip_prefix("line ").map_or(usize::MAX, |n| n.parse().unwrap_or(usize::MAX))
-        });
+        p.diags.sort_by_key(|d| d.at.strip_prefix("line ").map_or(usize::MAX, |n| n.parse().unwrap_or(usize::MAX)));
         return Err(p.diags);
     }
     let diags = validate(&program);
@@ -104,10 +102,7 @@ fn lines<'a>(text: &'a str, diags: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
             if indent.len() % 4 != 0 {
                 diags.push(Diagnostic {
                     at: at(no),
-                    message: format!(
-                        "indented by {} spaces; indent with 4 spaces per level",
-                        indent.len()
-                    ),
+                    message: format!("indented by {} spaces; indent with 4 spaces per level", indent.len()),
                 });
             }
             indent.len()
@@ -187,7 +182,10 @@ enum Member {
     Init,
     NoneAttr(Dunder),
     /// `def __enter__(self):` or `async def __aenter__(self):`.
-    Def { dunder: Dunder, is_async: bool },
+    Def {
+        dunder: Dunder,
+        is_async: bool,
+    },
     /// `def __exit__(self):`: of the wrong arity.
     WrongArity(Dunder),
 }
@@ -240,6 +238,7 @@ impl<'a> Parser<'a> {
 
     fn program(&mut self) -> Program {
         let mut managers = Vec::new();
+        let mut gens = Vec::new();
         let mut main: Option<Vec<Stmt>> = None;
         let mut is_async = false;
         while let Some(line) = self.peek() {
@@ -249,21 +248,29 @@ impl<'a> Parser<'a> {
                 self.skip_deeper(0);
                 continue;
             }
-            if line.text == "if __name__ == \"__main__\":"
-                || line.text == "if __name__ == '__main__':"
-            {
+            if line.text == "if __name__ == \"__main__\":" || line.text == "if __name__ == '__main__':" {
                 self.skip_deeper(0);
                 continue;
             }
-            match top_head(line.text, managers.len()) {
+            match top_head(line.text, managers.len(), gens.len()) {
                 Ok(Top::Class(name, expected)) => {
                     if main.is_some() {
                         self.err(line.no, "manager classes come before def main():");
+                    } else if !gens.is_empty() {
+                        self.err(line.no, "manager classes come before the generator functions");
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
                     let m = self.manager(line, &name);
                     managers.push(m);
+                }
+                Ok(Top::Gen(expected)) => {
+                    if main.is_some() {
+                        self.err(line.no, "generator functions come before def main():");
+                    } else if let Err(m) = expected {
+                        self.err(line.no, m);
+                    }
+                    gens.push(self.block(line, 1));
                 }
                 Ok(Top::Main(a)) => {
                     if main.is_some() {
@@ -282,11 +289,12 @@ impl<'a> Parser<'a> {
         }
         let main = main.unwrap_or_else(|| {
             let at = "end of input".to_string();
-            let message = "expected def main(): or async def main(): after the manager classes".to_string();
+            let message = "expected def main(): or async def main(): after the manager classes and generator functions"
+                .to_string();
             self.diags.push(Diagnostic { at, message });
             Vec::new()
         });
-        Program { managers, gens: Vec::new(), main, is_async }
+        Program { managers, gens, main, is_async }
     }
 
     // ---- manager classes ----
@@ -351,10 +359,7 @@ impl<'a> Parser<'a> {
             }
         }
         if !init {
-            self.err(
-                header.no,
-                format!("class {name} needs def __init__(self): with on_init('{name}')"),
-            );
+            self.err(header.no, format!("class {name} needs def __init__(self): with on_init('{name}')"));
         }
         for d in Dunder::ALL {
             let method = match class[d as usize].take() {
@@ -519,10 +524,7 @@ impl<'a> Parser<'a> {
         if let Some(second) = lines.get(1) {
             self.err(
                 second.no,
-                format!(
-                    "a method of the wrong arity has only {log} in its body, found {:?}",
-                    clip(second.text)
-                ),
+                format!("a method of the wrong arity has only {log} in its body, found {:?}", clip(second.text)),
             );
         }
         Some(Method::WrongArity)
@@ -647,15 +649,8 @@ impl<'a> Parser<'a> {
 
     /// The block of an `except` or `finally` clause: `handler('h1')` or `fin('f1')`, then
     /// statements (maybe none). `bound` is the label of `as e_<label>`, which must agree.
-    fn clause(
-        &mut self,
-        header: Line<'a>,
-        depth: usize,
-        func: &str,
-        bound: Option<&str>,
-    ) -> (String, Vec<Stmt>) {
-        let example =
-            format!("{func}('{}')", bound.unwrap_or(if func == "fin" { "f1" } else { "h1" }));
+    fn clause(&mut self, header: Line<'a>, depth: usize, func: &str, bound: Option<&str>) -> (String, Vec<Stmt>) {
+        let example = format!("{func}('{}')", bound.unwrap_or(if func == "fin" { "f1" } else { "h1" }));
         let fallback = bound.unwrap_or_default().to_string();
         if depth > MAX_DEPTH {
             self.err(header.no, format!("blocks nest at most {MAX_DEPTH} deep"));
@@ -684,13 +679,7 @@ impl<'a> Parser<'a> {
                     label
                 }
                 Err(_) => {
-                    self.err(
-                        first.no,
-                        format!(
-                            "expected {example} first in the block, found {:?}",
-                            clip(first.text)
-                        ),
-                    );
+                    self.err(first.no, format!("expected {example} first in the block, found {:?}", clip(first.text)));
                     self.skip_deeper(depth);
                     fallback
                 }
@@ -707,12 +696,14 @@ impl<'a> Parser<'a> {
 enum Top {
     /// `class <name>:`, and whether the name is the one expected next.
     Class(String, Result<(), String>),
+    /// `def g<n>():`, and whether it is the one expected next.
+    Gen(Result<(), String>),
     /// `def main():`, or with `true`, `async def main():`.
     Main(bool),
 }
 
-fn top_head(text: &str, n_managers: usize) -> Result<Top, String> {
-    const WHAT: &str = "class M0:, def main(): or async def main():";
+fn top_head(text: &str, n_managers: usize, n_gens: usize) -> Result<Top, String> {
+    const WHAT: &str = "class M0:, def g0():, def main(): or async def main():";
     let mut t = Toks::new(text)?;
     if t.eat_name("class") {
         let name = t.name("a class name such as M0")?.to_string();
@@ -741,7 +732,26 @@ fn top_head(text: &str, n_managers: usize) -> Result<Top, String> {
             t.end()?;
             return Ok(Top::Main(is_async));
         }
-        return t.fail(if is_async { "main(): after async def" } else { "def main():" });
+        if let Some(n) = t.peek_name().and_then(|n| index(n, 'g')) {
+            if is_async {
+                return t.fail("main(): after async def (a generator function is a plain def g0():)");
+            }
+            t.bump();
+            t.punct('(', "'('")?;
+            t.punct(')', "')'")?;
+            t.punct(':', "':'")?;
+            t.end()?;
+            let expected = if n == n_gens {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected def g{n_gens}(): (generator functions are named g0, g1, ... in order), found {:?}",
+                    clip(text)
+                ))
+            };
+            return Ok(Top::Gen(expected));
+        }
+        return t.fail(if is_async { "main(): after async def" } else { "main(): or a generator function g0():" });
     }
     Err(format!("expected {WHAT}, found {:?}", clip(text)))
 }
@@ -992,6 +1002,11 @@ fn head(text: &str) -> Result<Head, String> {
             Head::With(true, with_items(&mut t)?)
         }
         "await" => Head::Simple(Stmt::Await(await_(&mut t)?)),
+        "yield" => {
+            t.bump();
+            Head::Simple(Stmt::Yield(t.string("a label such as 'y1' (a generator yields only labels)")?))
+        }
+        "drive" => Head::Simple(drive(&mut t)?),
         "raise" => Head::Simple(match raise(&mut t, RaiseAt::Main)? {
             Raised::New(r) => Stmt::Raise(r),
             Raised::Bare => Stmt::BareRaise,
@@ -1052,8 +1067,7 @@ fn head(text: &str) -> Result<Head, String> {
                 let bound = if t.eat_name("as") {
                     let name = t.name("a name such as e_h1")?;
                     let Some(label) = name.strip_prefix("e_") else {
-                        return t
-                            .fail_back("a name e_<label> such as e_h1, with the handler's label");
+                        return t.fail_back("a name e_<label> such as e_h1, with the handler's label");
                     };
                     Some(label.to_string())
                 } else {
@@ -1067,6 +1081,56 @@ fn head(text: &str) -> Result<Head, String> {
     };
     t.end()?;
     Ok(res)
+}
+
+/// `drive('d1', g0(), 'throw', 2, E1('r1'))`: run a generator function, as [`Drive`] says.
+fn drive(t: &mut Toks<'_>) -> Result<Stmt, String> {
+    const CALL: &str = "a generator function call such as g0()";
+    t.keyword("drive", "drive")?;
+    t.punct('(', "'('")?;
+    let label = t.string("a label such as 'd1'")?;
+    t.punct(',', "','")?;
+    let Some(gen) = t.peek_name().and_then(|n| index(n, 'g')) else { return t.fail(CALL) };
+    t.bump();
+    t.punct('(', "'(' (a generator function is called with no arguments, as in g0())")?;
+    t.punct(')', "')' (a generator function is called with no arguments, as in g0())")?;
+    t.punct(',', "','")?;
+    let how = t.string("how to drive it: 'all', 'close' or 'throw'")?;
+    if !["all", "close", "throw"].contains(&how.as_str()) {
+        return t.fail_back("how to drive it: 'all', 'close' or 'throw'");
+    }
+    t.punct(',', "','")?;
+    let k = if how == "all" {
+        if int(t, "0 (a drive to exhaustion takes no count)")? != 0 {
+            return t.fail_back("0 (a drive to exhaustion takes no count)");
+        }
+        0
+    } else {
+        let n = int(t, "how many items to take first, from 1 to 5")?;
+        match u8::try_from(n) {
+            Ok(k) => k,
+            Err(_) => return t.fail_back("how many items to take first, from 1 to 5"),
+        }
+    };
+    t.punct(',', "','")?;
+    let how = match how.as_str() {
+        "throw" => {
+            if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
+                return t.fail("an exception to throw, such as E1('r1')");
+            }
+            Drive::Throw(k, new_exc(t)?)
+        }
+        other => {
+            t.keyword("None", "None (only 'throw' throws an exception)")?;
+            if other == "all" {
+                Drive::Exhaust
+            } else {
+                Drive::Close(k)
+            }
+        }
+    };
+    t.punct(')', "')'")?;
+    Ok(Stmt::Drive { label, gen, how })
 }
 
 /// The items of a `with` after the keyword, through the `:`.
@@ -1121,10 +1185,14 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
 
 /// `M<n>` written as the renderer writes it: no leading zeros.
 fn manager_index(name: &str) -> Option<usize> {
-    let digits = name.strip_prefix('M')?;
-    let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'));
+    index(name, 'M')
+}
+
+/// `<prefix><n>` written as the renderer writes it: no leading zeros.
+fn index(name: &str, prefix: char) -> Option<usize> {
+    let digits = name.strip_prefix(prefix)?;
+    let canonical =
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && (digits == "0" || !digits.starts_with('0'));
     if !canonical {
         return None;
     }
@@ -1239,9 +1307,7 @@ fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
                 Some(Tok::Int(_) | Tok::Punct('-')) => BoolResult::NonBool(int(t, "an integer")?),
                 _ => match t.peek_name().and_then(ExcClass::from_name) {
                     Some(c) => BoolResult::Raise(c),
-                    None => {
-                        return t.fail("True, False, an integer or an exception class such as E1")
-                    }
+                    None => return t.fail("True, False, an integer or an exception class such as E1"),
                 },
             };
             if !matches!(result, BoolResult::NonBool(_)) {

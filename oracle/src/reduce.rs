@@ -1,10 +1,12 @@
 //! Shrinking a program on the IR to a small reproducer: ordered passes run greedily to a fixpoint.
 //!
 //! A pass enumerates candidates, each the current program with one edit: delete a run of
-//! statements, unwrap a compound statement, drop a manager, make a method plain, pick a simpler
-//! exception class or value, and so on. The driver asks for candidate `idx` of a pass; when the
-//! caller's predicate rejects it, it moves on to `idx + 1`; when it accepts it, the candidate
-//! becomes the current program and the same `idx` is asked again, which is now the next site.
+//! statements, unwrap a compound statement (an `async with` too, never turned into a `with`),
+//! drop a manager or generator function, make a method plain, make `async def main` a `def` once
+//! nothing in it awaits, pick a simpler exception class or value, and so on. The driver asks for
+//! candidate `idx` of a pass; when the caller's predicate rejects it, it moves on to `idx + 1`;
+//! when it accepts it, the candidate becomes the current program and the same `idx` is asked
+//! again, which is now the next site.
 //! Passes run in the order of the cuts they make, biggest first, and all of them are repeated
 //! until a whole round accepts nothing.
 //!
@@ -19,9 +21,9 @@
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::ir::{AwaitThen, Drive, 
-    validate, Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Method, Program, RaiseNew,
-    Stmt, Target, Value, WithItem,
+use crate::ir::{
+    validate, Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, Handler, ItemExpr, Manager, Method, Program,
+    RaiseNew, Stmt, Target, Value, WithItem,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -108,25 +110,107 @@ pub fn reduce(
 /// Every node counts at least one; simpler choices weigh less than their alternatives: a plain
 /// method less than a missing or odd one, `E1` less than `Exception` less than other builtins
 /// less than `BaseException`-only classes, `None` less than `0`/`True` less than other values,
-/// a bare `except:` less than a typed one, a shorter loop less than a longer one.
+/// a bare `except:` less than a typed one, a shorter loop less than a longer one, a `def main`
+/// less than an `async def main`.
+///
+/// A method of a protocol the manager is used with counts as above; one of a protocol it is
+/// not used with (`__aenter__` of a manager no `async with` names) counts nothing when missing,
+/// so that unused methods are dropped and never added.
 pub fn size(program: &Program) -> usize {
+    let uses = manager_uses(program);
     let managers: usize = program
         .managers
         .iter()
-        .map(|m| {
-            1 + m.init_raises.as_ref().map_or(0, |e| 1 + rank(e.class))
-                + method_size(&m.enter, false)
-                + method_size(&m.exit, true)
+        .zip(&uses)
+        .map(|(m, u)| {
+            let slots: usize = slots(m).iter().map(|&(method, slot)| method_size(method, slot, u)).sum();
+            1 + m.init_raises.as_ref().map_or(0, |e| 1 + rank(e.class)) + slots
         })
         .sum();
-    managers + block_size(&program.main)
+    let gens: usize = program.gens.iter().map(|g| 1 + block_size(g)).sum();
+    usize::from(program.is_async) + managers + gens + block_size(&program.main)
 }
 
-fn method_size(m: &Method, is_exit: bool) -> usize {
+/// Which of the four protocol methods a method stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    is_exit: bool,
+    is_async: bool,
+}
+
+const SLOTS: [Slot; 4] = [
+    Slot { is_exit: false, is_async: false },
+    Slot { is_exit: true, is_async: false },
+    Slot { is_exit: false, is_async: true },
+    Slot { is_exit: true, is_async: true },
+];
+
+fn slots(m: &Manager) -> [(&Method, Slot); 4] {
+    [(&m.enter, SLOTS[0]), (&m.exit, SLOTS[1]), (&m.aenter, SLOTS[2]), (&m.aexit, SLOTS[3])]
+}
+
+fn slots_mut(m: &mut Manager) -> [(&mut Method, Slot); 4] {
+    [(&mut m.enter, SLOTS[0]), (&mut m.exit, SLOTS[1]), (&mut m.aenter, SLOTS[2]), (&mut m.aexit, SLOTS[3])]
+}
+
+/// How a manager is used: by a `with`, by an `async with`.
+#[derive(Clone, Copy, Default)]
+struct Uses {
+    sync: bool,
+    is_async: bool,
+}
+
+impl Uses {
+    fn of(self, slot: Slot) -> bool {
+        if slot.is_async {
+            self.is_async
+        } else {
+            self.sync
+        }
+    }
+}
+
+/// How each manager is used, anywhere in the program.
+fn manager_uses(program: &Program) -> Vec<Uses> {
+    fn walk(block: &[Stmt], uses: &mut [Uses]) {
+        for s in block {
+            if let Stmt::With { is_async, items, .. } = s {
+                for it in items {
+                    if let ItemExpr::New(m) = it.expr {
+                        if let Some(u) = uses.get_mut(m) {
+                            if *is_async {
+                                u.is_async = true;
+                            } else {
+                                u.sync = true;
+                            }
+                        }
+                    }
+                }
+            }
+            for b in child_blocks(s) {
+                walk(b, uses);
+            }
+        }
+    }
+    let mut uses = vec![Uses::default(); program.managers.len()];
+    walk(&program.main, &mut uses);
+    for g in &program.gens {
+        walk(g, &mut uses);
+    }
+    uses
+}
+
+fn method_size(m: &Method, slot: Slot, uses: &Uses) -> usize {
+    if !uses.of(slot) && *m == Method::Missing {
+        return 0;
+    }
     match m {
-        Method::Defined(a) if *a == plain(is_exit) => 1,
-        Method::Defined(a) => 2 + action_size(a),
-        Method::AsyncDef { suspend, action } => 3 + usize::from(suspend.is_some()) + action_size(action),
+        m if *m == plain_method(slot) => 1,
+        // In a sync slot `async def` is invalid anyway; in an async one it is the plainer form.
+        Method::Defined(a) => 2 + usize::from(slot.is_async) + action_size(a),
+        Method::AsyncDef { suspend, action } => {
+            2 + usize::from(!slot.is_async) + usize::from(suspend.is_some()) + action_size(action)
+        }
         Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => 4,
     }
 }
@@ -176,6 +260,14 @@ fn value_size(v: &Value) -> usize {
     }
 }
 
+fn drive_size(how: &Drive) -> usize {
+    match how {
+        Drive::Exhaust => 0,
+        Drive::Close(k) => usize::from(*k),
+        Drive::Throw(k, e) => usize::from(*k) + 1 + rank(e.class),
+    }
+}
+
 fn block_size(body: &[Stmt]) -> usize {
     body.iter().map(stmt_size).sum()
 }
@@ -183,11 +275,7 @@ fn block_size(body: &[Stmt]) -> usize {
 fn stmt_size(s: &Stmt) -> usize {
     match s {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
-        Stmt::Drive { how, .. } => 2 + match how {
-            Drive::Exhaust => 0,
-            Drive::Close(k) => usize::from(*k),
-            Drive::Throw(k, e) => usize::from(*k) + 1 + rank(e.class),
-        },
+        Stmt::Drive { how, .. } => 2 + drive_size(how),
         Stmt::Break | Stmt::Continue => 1,
         Stmt::With { items, body, .. } => {
             let items: usize = items
@@ -214,11 +302,7 @@ fn stmt_size(s: &Stmt) -> usize {
             let handlers: usize = t
                 .handlers
                 .iter()
-                .map(|h| {
-                    1 + h.class.map_or(0, |c| 1 + rank(c))
-                        + usize::from(h.bind)
-                        + block_size(&h.body)
-                })
+                .map(|h| 1 + h.class.map_or(0, |c| 1 + rank(c)) + usize::from(h.bind) + block_size(&h.body))
                 .sum();
             let finally = t.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b));
             1 + block_size(&t.body) + handlers + block_size(&t.orelse) + finally
@@ -246,8 +330,7 @@ fn rank(c: ExcClass) -> usize {
 
 /// The classes a class may be replaced by, plainest first: one of each kind of behaviour (user
 /// class, `Exception` itself, a builtin, not an `Exception`).
-const LADDER: &[ExcClass] =
-    &[ExcClass::E1, ExcClass::Exception, ExcClass::ValueError, ExcClass::B1];
+const LADDER: &[ExcClass] = &[ExcClass::E1, ExcClass::Exception, ExcClass::ValueError, ExcClass::B1];
 
 fn simpler_classes(c: ExcClass) -> impl Iterator<Item = ExcClass> {
     LADDER.iter().copied().filter(move |t| rank(*t) < rank(c))
@@ -259,6 +342,18 @@ fn plain(is_exit: bool) -> Action {
         Action::Return(Value::None)
     } else {
         Action::ReturnSelf
+    }
+}
+
+/// The plainest method for a slot: a `def` doing the plainest action, or for `__aenter__` and
+/// `__aexit__` an `async def` that does (a plain `def` returns something `async with` cannot
+/// await).
+fn plain_method(slot: Slot) -> Method {
+    let action = plain(slot.is_exit);
+    if slot.is_async {
+        Method::AsyncDef { suspend: None, action }
+    } else {
+        Method::Defined(action)
     }
 }
 
@@ -325,6 +420,7 @@ const PASSES: &[Pass] = &[
     drop_managers,
     simplify_items,
     simplify_methods,
+    sync_main,
     simplify_clauses,
     simplify_classes,
     simplify_values,
@@ -363,7 +459,7 @@ impl Cursor {
 /// Pass 1: delete runs of statements, in every block, outer blocks first; in a block the whole
 /// block first, then halves, quarters, ..., single statements (delta debugging).
 fn delete_stmts(program: &mut Program, cur: &mut Cursor) {
-    visit_blocks(&mut program.main, &mut |block| {
+    each_block(program, &mut |block| {
         let len = block.len();
         let mut chunk = len;
         while chunk > 0 {
@@ -381,7 +477,7 @@ fn delete_stmts(program: &mut Program, cur: &mut Cursor) {
 
 /// Pass 2: replace a compound statement by one of its blocks, outer statements first.
 fn unwrap_compound(program: &mut Program, cur: &mut Cursor) {
-    visit_stmts(&mut program.main, &mut |block, i| {
+    each_stmt(program, &mut |block, i| {
         for k in 0..unwrap_count(&block[i]) {
             if cur.take() {
                 let s = block.remove(i);
@@ -397,11 +493,7 @@ fn unwrap_compound(program: &mut Program, cur: &mut Cursor) {
 fn unwrap_count(s: &Stmt) -> usize {
     match s {
         Stmt::With { .. } | Stmt::Loop { .. } => 1,
-        Stmt::Try(t) => {
-            1 + usize::from(!t.orelse.is_empty())
-                + t.handlers.len()
-                + usize::from(t.finally.is_some())
-        }
+        Stmt::Try(t) => 1 + usize::from(!t.orelse.is_empty()) + t.handlers.len() + usize::from(t.finally.is_some()),
         _ => 0,
     }
 }
@@ -442,12 +534,39 @@ fn strip_loop_control(body: &mut Vec<Stmt>) {
     }
 }
 
-/// Pass 3: drop unused manager classes; merge a manager into an earlier one (identical ones
-/// first).
+/// Pass 3: drop unused generator functions and manager classes; merge a manager into an earlier
+/// one (identical ones first).
 fn drop_managers(program: &mut Program, cur: &mut Cursor) {
+    let mut gen_used = vec![false; program.gens.len()];
+    each_block(program, &mut |block| {
+        for s in block.iter() {
+            if let Stmt::Drive { gen, .. } = s {
+                gen_used[*gen] = true;
+            }
+        }
+        false
+    });
+    let unused_gens: Vec<usize> = (0..gen_used.len()).filter(|g| !gen_used[*g]).collect();
+    for g in unused_gens {
+        if cur.take() {
+            program.gens.remove(g);
+            each_block(program, &mut |block| {
+                for s in block.iter_mut() {
+                    if let Stmt::Drive { gen, .. } = s {
+                        assert!(*gen != g, "g{g} is still used");
+                        if g < *gen {
+                            *gen -= 1;
+                        }
+                    }
+                }
+                false
+            });
+            return;
+        }
+    }
     let n = program.managers.len();
     let mut used = vec![false; n];
-    for_each_item(&mut program.main, &mut |it| {
+    for_each_item(program, &mut |it| {
         if let ItemExpr::New(m) = it.expr {
             used[m] = true;
         }
@@ -473,7 +592,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                     continue;
                 }
                 if cur.take() {
-                    for_each_item(&mut program.main, &mut |it| {
+                    for_each_item(program, &mut |it| {
                         if it.expr == ItemExpr::New(j) {
                             it.expr = ItemExpr::New(i);
                         }
@@ -489,7 +608,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
 /// Removes manager `m`, which nothing uses, and renumbers the later ones.
 fn remove_manager(program: &mut Program, m: usize) {
     program.managers.remove(m);
-    for_each_item(&mut program.main, &mut |it| {
+    for_each_item(program, &mut |it| {
         if let ItemExpr::New(k) = &mut it.expr {
             assert!(*k != m, "M{m} is still used");
             if m < *k {
@@ -501,7 +620,7 @@ fn remove_manager(program: &mut Program, m: usize) {
 
 /// Pass 4: drop an item of a multi-item `with`; drop a target; unpack into one name only.
 fn simplify_items(program: &mut Program, cur: &mut Cursor) {
-    visit_blocks(&mut program.main, &mut |block| {
+    each_block(program, &mut |block| {
         for s in block.iter_mut() {
             let Stmt::With { items, .. } = s else { continue };
             if 1 < items.len() {
@@ -529,26 +648,51 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 5: make a method plain; drop `__init__`'s raise; drop a class of `suppress_if`.
+/// Pass 5: drop a method of a protocol the manager is not used with; make a method plain; make
+/// an `async def` not suspend, a `def __aenter__` an `async def`; drop `__init__`'s raise; drop a
+/// class of `suppress_if`.
 fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
-    for m in &mut program.managers {
+    let uses = manager_uses(program);
+    for (m, u) in program.managers.iter_mut().zip(uses) {
+        if !u.sync && !u.is_async {
+            // Left to `drop_managers`, which drops it whole.
+            continue;
+        }
         if m.init_raises.is_some() && cur.take() {
             m.init_raises = None;
             return;
         }
-        for (method, is_exit) in [(&mut m.enter, false), (&mut m.exit, true)] {
-            let plain = Method::Defined(plain(is_exit));
-            if *method != plain && cur.take() {
-                *method = plain;
-                return;
+        for (method, slot) in slots_mut(m) {
+            // A missing method is a protocol error, not a plain one: only unused ones are dropped.
+            let mut alternatives = if u.of(slot) { vec![] } else { vec![Method::Missing] };
+            alternatives.push(plain_method(slot));
+            match &*method {
+                Method::AsyncDef { suspend: Some(_), action } => {
+                    alternatives.push(Method::AsyncDef { suspend: None, action: action.clone() })
+                }
+                Method::Defined(action) if slot.is_async => {
+                    alternatives.push(Method::AsyncDef { suspend: None, action: action.clone() })
+                }
+                _ => {}
+            }
+            let limit = method_size(method, slot, &u);
+            for alt in alternatives {
+                if method_size(&alt, slot, &u) < limit && cur.take() {
+                    *method = alt;
+                    return;
+                }
             }
         }
-        if let Method::Defined(Action::SuppressIf(classes)) = &mut m.exit {
-            if 1 < classes.len() {
-                for k in 0..classes.len() {
-                    if cur.take() {
-                        classes.remove(k);
-                        return;
+        for exit in [&mut m.exit, &mut m.aexit] {
+            if let Method::Defined(Action::SuppressIf(classes))
+            | Method::AsyncDef { action: Action::SuppressIf(classes), .. } = exit
+            {
+                if 1 < classes.len() {
+                    for k in 0..classes.len() {
+                        if cur.take() {
+                            classes.remove(k);
+                            return;
+                        }
                     }
                 }
             }
@@ -556,11 +700,47 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
     }
 }
 
-/// Pass 6: shorten a loop; drop an `else` or `finally` block, a handler, a handler's binding.
+/// Pass 6: make `async def main` a `def main` once nothing in it awaits (validation rejects the
+/// candidate otherwise).
+fn sync_main(program: &mut Program, cur: &mut Cursor) {
+    if program.is_async && cur.take() {
+        program.is_async = false;
+    }
+}
+
+/// Pass 7: shorten a loop; drop an `else` or `finally` block, a handler, a handler's binding;
+/// drive a generator to exhaustion, or close it instead of throwing into it, or take fewer items
+/// first.
 fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
-    visit_blocks(&mut program.main, &mut |block| {
+    each_block(program, &mut |block| {
         for s in block.iter_mut() {
             match s {
+                Stmt::Drive { how, .. } => {
+                    let mut alternatives = vec![Drive::Exhaust];
+                    if let Drive::Throw(k, _) = how {
+                        alternatives.push(Drive::Close(*k));
+                    }
+                    if let Drive::Close(k) | Drive::Throw(k, _) = how {
+                        for fewer in [1, k.saturating_sub(1)] {
+                            let mut alt = how.clone();
+                            if let Drive::Close(k) | Drive::Throw(k, _) = &mut alt {
+                                *k = fewer;
+                            }
+                            alternatives.push(alt);
+                        }
+                    }
+                    // `fewer` may be 0, or not fewer: only smaller valid ones are tried, once each.
+                    alternatives.retain(|alt| {
+                        !matches!(alt, Drive::Close(0) | Drive::Throw(0, _)) && drive_size(alt) < drive_size(how)
+                    });
+                    alternatives.dedup();
+                    for alt in alternatives {
+                        if cur.take() {
+                            *how = alt;
+                            return true;
+                        }
+                    }
+                }
                 Stmt::Loop { times, .. } => {
                     if 1 < *times && cur.take() {
                         *times = 1;
@@ -600,7 +780,7 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 7: replace a class everywhere by a plainer one, then one occurrence at a time; make a
+/// Pass 8: replace a class everywhere by a plainer one, then one occurrence at a time; make a
 /// handler a bare `except:`.
 fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
     let mut used = Vec::new();
@@ -620,9 +800,7 @@ fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
                 visit_nodes(program, &mut |node| {
                     match node {
                         Node::Class(x) if *x == c => *x = t,
-                        Node::Handler { handler, .. } if handler.class == Some(c) => {
-                            handler.class = Some(t)
-                        }
+                        Node::Handler { handler, .. } if handler.class == Some(c) => handler.class = Some(t),
                         _ => {}
                     }
                     false
@@ -661,7 +839,7 @@ fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 8: drop a `from` cause; replace a value by a simpler one.
+/// Pass 9: drop a `from` cause; replace a value by a simpler one.
 fn simplify_values(program: &mut Program, cur: &mut Cursor) {
     visit_nodes(program, &mut |node| match node {
         Node::Raise(r) => {
@@ -713,6 +891,12 @@ fn simpler_values(v: &Value) -> Vec<Value> {
         Value::BoolObj { label, result: BoolResult::NonBool(_) | BoolResult::Raise(_) } => {
             res.push(Value::BoolObj { label: label.clone(), result: BoolResult::Bool(true) });
         }
+        Value::Awaitable { label, suspend, then } => {
+            let plainest = Box::new(AwaitThen::Return(Value::None));
+            res.push(Value::Awaitable { label: label.clone(), suspend: false, then: plainest.clone() });
+            res.push(Value::Awaitable { label: label.clone(), suspend: false, then: then.clone() });
+            res.push(Value::Awaitable { label: label.clone(), suspend: *suspend, then: plainest });
+        }
         _ => {}
     }
     let limit = value_size(v);
@@ -753,6 +937,9 @@ struct Scope {
 /// without clauses (it becomes its body), an `else` without handlers (it joins the body).
 fn repair(program: &mut Program) {
     repair_block(&mut program.main, &Scope::default());
+    for g in &mut program.gens {
+        repair_block(g, &Scope::default());
+    }
 }
 
 fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
@@ -812,6 +999,21 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
 // ---- traversal ----
 
 /// The blocks directly inside `s`.
+fn child_blocks(s: &Stmt) -> Vec<&Vec<Stmt>> {
+    match s {
+        Stmt::With { body, .. } | Stmt::Loop { body, .. } => vec![body],
+        Stmt::Try(t) => {
+            let mut res = vec![&t.body];
+            res.extend(t.handlers.iter().map(|h| &h.body));
+            res.push(&t.orelse);
+            res.extend(t.finally.as_ref().map(|(_, body)| body));
+            res
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The blocks directly inside `s`.
 fn child_blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
     match s {
         Stmt::With { body, .. } | Stmt::Loop { body, .. } => vec![body],
@@ -859,9 +1061,19 @@ fn visit_stmts(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -
     false
 }
 
-/// Calls `f` on every item of every `with`.
-fn for_each_item(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut WithItem)) {
-    visit_blocks(block, &mut |b| {
+/// [`visit_blocks`] on `main`, then on each generator function's body, until `f` returns true.
+fn each_block(program: &mut Program, f: &mut dyn FnMut(&mut Vec<Stmt>) -> bool) -> bool {
+    std::iter::once(&mut program.main).chain(&mut program.gens).any(|body| visit_blocks(body, f))
+}
+
+/// [`visit_stmts`] on `main`, then on each generator function's body, until `f` returns true.
+fn each_stmt(program: &mut Program, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -> bool) -> bool {
+    std::iter::once(&mut program.main).chain(&mut program.gens).any(|body| visit_stmts(body, f))
+}
+
+/// Calls `f` on every item of every `with`, in `main` and the generator functions.
+fn for_each_item(program: &mut Program, f: &mut dyn FnMut(&mut WithItem)) {
+    each_block(program, &mut |b| {
         for s in b.iter_mut() {
             if let Stmt::With { items, .. } = s {
                 items.iter_mut().for_each(&mut *f);
@@ -883,9 +1095,11 @@ enum Node<'a> {
     Raise(&'a mut RaiseNew),
 }
 
-/// Calls `f` on every node, `main` first, then the managers, until `f` returns true.
+/// Calls `f` on every node, `main` first, then the generator functions, then the managers,
+/// until `f` returns true.
 fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
-    let mut stop = visit_stmts(&mut program.main, &mut |block, i| match &mut block[i] {
+    let mut stop = each_stmt(program, &mut |block, i| match &mut block[i] {
+        Stmt::Drive { how: Drive::Throw(_, e), .. } => f(Node::Class(&mut e.class)),
         Stmt::With { items, .. } => items.iter_mut().any(|it| match &mut it.expr {
             ItemExpr::Literal(v) => visit_value(v, f),
             ItemExpr::New(_) => false,
@@ -894,10 +1108,7 @@ fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bo
         Stmt::Return { value, .. } => visit_value(value, f),
         Stmt::Try(t) => {
             let n = t.handlers.len();
-            t.handlers
-                .iter_mut()
-                .enumerate()
-                .any(|(j, h)| f(Node::Handler { handler: h, last: j + 1 == n }))
+            t.handlers.iter_mut().enumerate().any(|(j, h)| f(Node::Handler { handler: h, last: j + 1 == n }))
         }
         _ => false,
     });
@@ -908,8 +1119,8 @@ fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bo
         if let Some(e) = &mut m.init_raises {
             stop = f(Node::Class(&mut e.class));
         }
-        for method in [&mut m.enter, &mut m.exit] {
-            let Method::Defined(action) = method else { continue };
+        for method in [&mut m.enter, &mut m.exit, &mut m.aenter, &mut m.aexit] {
+            let (Method::Defined(action) | Method::AsyncDef { action, .. }) = method else { continue };
             stop = stop
                 || match action {
                     Action::Return(v) => visit_value(v, f),
@@ -939,6 +1150,10 @@ fn visit_value(v: &mut Value, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
     match v {
         Value::Tuple(items) => items.iter_mut().any(|it| visit_value(it, f)),
         Value::BoolObj { result: BoolResult::Raise(c), .. } => f(Node::Class(c)),
+        Value::Awaitable { then, .. } => match &mut **then {
+            AwaitThen::Return(v) => visit_value(v, f),
+            AwaitThen::Raise(c) => f(Node::Class(c)),
+        },
         _ => false,
     }
 }

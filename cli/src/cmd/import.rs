@@ -192,7 +192,12 @@ fn case_text(program: &Program, signature: &str, artifact: &str, judge: &Judge, 
         .collect();
     let mut res = String::new();
     res.push_str("# withstand case, format 1\n");
-    res.push_str(&format!("# description: found by the differential fuzz target: {signature}\n"));
+    res.push_str(&format!(
+        "# description: the model and {} disagree at {} (found by the differential fuzz target)\n",
+        judge.interpreter,
+        signature.split(':').next().unwrap_or(signature)
+    ));
+    res.push_str(&format!("# signature: {signature}\n"));
     res.push_str(&format!("# rule: {}\n", if rules.is_empty() { "-".to_string() } else { rules.join(", ") }));
     res.push_str(&format!(
         "# origin: libFuzzer artifact {artifact}, shrunk by withstand import, withstand {}, {}, {}\n",
@@ -212,10 +217,19 @@ fn case_text(program: &Program, signature: &str, artifact: &str, judge: &Judge, 
     res
 }
 
-/// A file name from a signature: lowercase words joined by `-`, at most 60 characters.
+/// A file name from a signature: lowercase words joined by `-`, at most 60 characters. For a
+/// message divergence, the event and the message the model expects
+/// (`mn-exit-message-no-active-exception-to-re-raise`), not the whole masked line.
 fn slug(signature: &str) -> String {
+    let short = match signature.split_once(": message ") {
+        Some((kind, rest)) => {
+            let message = rest.split('"').nth(1).unwrap_or(rest);
+            format!("{kind} message {message}")
+        }
+        None => signature.to_string(),
+    };
     let mut res = String::new();
-    for c in signature.chars() {
+    for c in short.chars() {
         if c.is_ascii_alphanumeric() {
             res.push(c.to_ascii_lowercase());
         } else if !res.ends_with('-') && !res.is_empty() {
@@ -272,9 +286,10 @@ mod tests {
     fn slugs() {
         assert_eq!(slug("expected MN.__exit__ | observed => return"), "expected-mn-exit-observed-return");
         assert_eq!(
-            slug("=> raise RuntimeError: message \"No active exception to reraise\" vs \"x\""),
-            "raise-runtimeerror-message-no-active-exception-to-reraise-vs"
+            slug("MN.__exit__: message MN.__exit__ exc=RuntimeError(\"No active exception to re-raise\")#N vs MN.__exit__ exc=RuntimeError(\"x\")#N"),
+            "mn-exit-message-no-active-exception-to-re-raise"
         );
+        assert_eq!(slug("=> raise TypeError: exc_info differ"), "raise-typeerror-exc-info-differ");
         assert_eq!(slug("§"), "divergence");
     }
 }

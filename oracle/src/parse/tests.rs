@@ -599,7 +599,7 @@ def main():
     log('L1')
 ",
         expect![[r#"
-            line 1: expected class M0:, def main(): or async def main():, found "import sys"
+            line 1: expected class M0:, def g0():, def main(): or async def main():, found "import sys"
             line 4: manager classes come before def main():
             line 7: a second def main():
         "#]],
@@ -607,7 +607,7 @@ def main():
     check_err(
         "# only a header\n\n",
         expect![[r#"
-            end of input: expected def main(): or async def main(): after the manager classes
+            end of input: expected def main(): or async def main(): after the manager classes and generator functions
         "#]],
     );
     check_err(
@@ -1061,6 +1061,109 @@ def main():
             main[1].with[0].with[0]: label "bad label" must be 1-16 ASCII letters, digits or '_'
             main[1].with[0].with[0]: await outside async def main
             main[2]: label "" must be 1-16 ASCII letters, digits or '_'
+        "#]],
+    );
+}
+
+// ---- generator functions ----
+
+#[test]
+fn generator_functions_and_drives_read_back() {
+    roundtrip(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+
+def g0():
+    log('L1')
+    with M0() as x:
+        yield 'y2'
+        show('x', x)
+    return ret('v3', None)
+
+def g1():
+    try:
+        yield 'y4'
+    finally:
+        fin('f5')
+        yield 'y6'
+
+def main():
+    drive('d7', g0(), 'all', 0, None)
+    drive('d8', g1(), 'close', 1, None)
+    for _ in range(2):
+        drive('d9', g1(), 'throw', 5, KeyError('r10'))
+",
+    );
+    let program = parse("def g0():\n    yield 'y1'\n\ndef main():\n    drive('d2', g0(), 'throw', 2, E3('r3'))\n");
+    assert_eq!(
+        program.map(|p| p.main),
+        Ok(vec![Stmt::Drive {
+            label: "d2".to_string(),
+            gen: 0,
+            how: crate::ir::Drive::Throw(2, exc(ExcClass::E3, "r3"))
+        }])
+    );
+}
+
+#[test]
+fn generator_functions_and_drives_that_are_wrong_are_reported() {
+    check_err(
+        "\
+def g1():
+    yield y1
+def g0():
+    yield 'y2'
+async def g2():
+    pass
+def main():
+    drive('d3', g0, 'all', 0, None)
+    drive('d4', g0(), 'next', 1, None)
+    drive('d5', g0(), 'all', 2, None)
+    drive('d6', g0(), 'close', 1, E1('r7'))
+    drive('d8', g0(), 'throw', 1, None)
+    drive('d9', g0(), 'throw', 1000, E1('r10'))
+    drive('d11', f(), 'all', 0, None)
+class M0:
+    def __init__(self):
+        on_init('M0')
+def g3():
+    pass
+",
+        expect![[r#"
+            line 1: expected def g0(): (generator functions are named g0, g1, ... in order), found "def g1():"
+            line 2: expected a label such as 'y1' (a generator yields only labels), found "y1"
+            line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
+            line 5: expected main(): after async def (a generator function is a plain def g0():), found "g2():"
+            line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
+            line 9: expected how to drive it: 'all', 'close' or 'throw', found "'next', 1, None)"
+            line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
+            line 11: expected None (only 'throw' throws an exception), found "E1('r7'))"
+            line 12: expected an exception to throw, such as E1('r1'), found "None)"
+            line 13: expected how many items to take first, from 1 to 5, found "1000, E1('r10'))"
+            line 14: expected a generator function call such as g0(), found "f(), 'all', 0, None)"
+            line 15: manager classes come before def main():
+            line 18: generator functions come before def main():
+        "#]],
+    );
+    check_err(
+        "\
+def g0():
+    drive('d1', g0(), 'all', 0, None)
+    await Aw('s2', True, None)
+
+def main():
+    yield 'y3'
+    drive('d4', g1(), 'close', 0, None)
+",
+        expect![[r#"
+            g0[0]: drive inside a generator function
+            g0[1]: await outside async def main
+            g0: a generator function needs a yield (without one it is a plain function)
+            main[0]: yield outside a generator function
+            main[1]: generator function g1 is not defined
+            main[1]: close/throw after 1 to 5 items
         "#]],
     );
 }

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use expect_test::{expect, Expect};
 
 use crate::ir::{
-    validate, Action, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
+    validate, Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
     Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 use crate::model::predict;
@@ -48,18 +48,8 @@ fn handler(label: &str, class: Option<ExcClass>, bind: bool, body: Vec<Stmt>) ->
     Handler { label: label.to_string(), class, bind, body }
 }
 
-fn try_(
-    body: Vec<Stmt>,
-    handlers: Vec<Handler>,
-    orelse: Vec<Stmt>,
-    finally: Option<(&str, Vec<Stmt>)>,
-) -> Stmt {
-    Stmt::Try(Box::new(Try {
-        body,
-        handlers,
-        orelse,
-        finally: finally.map(|(l, b)| (l.to_string(), b)),
-    }))
+fn try_(body: Vec<Stmt>, handlers: Vec<Handler>, orelse: Vec<Stmt>, finally: Option<(&str, Vec<Stmt>)>) -> Stmt {
+    Stmt::Try(Box::new(Try { body, handlers, orelse, finally: finally.map(|(l, b)| (l.to_string(), b)) }))
 }
 
 fn manager(enter: Method, exit: Method) -> Manager {
@@ -110,35 +100,20 @@ fn big_program() -> Program {
                 show("a"),
                 Stmt::Loop {
                     times: 3,
-                    body: vec![
-                        log("L6"),
-                        with(vec![item(5, Target::None)], vec![Stmt::Continue]),
-                        Stmt::Break,
-                    ],
+                    body: vec![log("L6"), with(vec![item(5, Target::None)], vec![Stmt::Continue]), Stmt::Break],
                 },
             ],
         ),
         try_(
             vec![with(
-                vec![
-                    item(1, Target::Tuple(vec!["x".to_string(), "y".to_string()])),
-                    item(0, Target::None),
-                ],
+                vec![item(1, Target::Tuple(vec!["x".to_string(), "y".to_string()])), item(0, Target::None)],
                 vec![
                     show("x"),
                     show("y"),
-                    Stmt::Raise(RaiseNew {
-                        exc: exc(ExcClass::KeyError, "r7"),
-                        cause: Some(Cause::None),
-                    }),
+                    Stmt::Raise(RaiseNew { exc: exc(ExcClass::KeyError, "r7"), cause: Some(Cause::None) }),
                 ],
             )],
-            vec![handler(
-                "h8",
-                Some(ExcClass::E1),
-                true,
-                vec![log("L9"), Stmt::RaiseCaught("h8".to_string())],
-            )],
+            vec![handler("h8", Some(ExcClass::E1), true, vec![log("L9"), Stmt::RaiseCaught("h8".to_string())])],
             vec![log("L10")],
             Some(("f11", vec![log("L12")])),
         ),
@@ -146,10 +121,7 @@ fn big_program() -> Program {
             vec![item(6, name("s"))],
             vec![
                 show("s"),
-                with(
-                    vec![item(4, Target::None)],
-                    vec![with(vec![item(2, Target::None)], vec![log("L13")])],
-                ),
+                with(vec![item(4, Target::None)], vec![with(vec![item(2, Target::None)], vec![log("L13")])]),
             ],
         ),
         try_(
@@ -172,11 +144,7 @@ fn big_program() -> Program {
         },
         Stmt::Return {
             label: "v22".to_string(),
-            value: Value::Tuple(vec![
-                Value::Int(1),
-                Value::Str("abc".to_string()),
-                Value::Bool(true),
-            ]),
+            value: Value::Tuple(vec![Value::Int(1), Value::Str("abc".to_string()), Value::Bool(true)]),
         },
     ];
     let program = Program { managers, main, gens: vec![], is_async: false };
@@ -240,17 +208,11 @@ fn never() -> bool {
 }
 
 /// Reduces without limits and checks the rendered result and the attempt count.
-fn check(
-    program: &Program,
-    predicate: impl Fn(&Program) -> bool,
-    expect: Expect,
-    attempts: Expect,
-) {
+fn check(program: &Program, predicate: impl Fn(&Program) -> bool, expect: Expect, attempts: Expect) {
     let r = run(program, u64::MAX, &never, &predicate);
     assert!(r.reduced.complete);
     expect.assert_eq(&render::body(&r.reduced.program));
-    attempts
-        .assert_eq(&format!("{} attempts, {} accepted", r.reduced.attempts, r.reduced.accepted));
+    attempts.assert_eq(&format!("{} attempts, {} accepted", r.reduced.attempts, r.reduced.accepted));
 }
 
 fn exit_sees(program: &Program, ty: &str) -> bool {
@@ -426,5 +388,328 @@ fn names_bound_by_with_and_except_are_dropped_with_their_binders() {
                     raise e_h8
         "#]],
         expect!["33 attempts, 14 accepted"],
+    );
+}
+
+// ---- async ----
+
+fn async_with(items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
+    Stmt::With { is_async: true, items, body }
+}
+
+fn async_def(suspend: Option<&str>, action: Action) -> Method {
+    Method::AsyncDef { suspend: suspend.map(str::to_string), action }
+}
+
+fn aw(label: &str, suspend: bool, then: AwaitThen) -> Value {
+    Value::Awaitable { label: label.to_string(), suspend, then: Box::new(then) }
+}
+
+/// An `async def main` with managers that use every kind of async method, and one that has
+/// async methods but is only used by a plain `with`.
+fn async_program() -> Program {
+    let managers = vec![
+        Manager {
+            init_raises: None,
+            enter: Method::Defined(Action::ReturnSelf),
+            exit: Method::Defined(Action::Return(Value::None)),
+            aenter: async_def(Some("s1"), Action::ReturnSelf),
+            aexit: async_def(None, Action::SuppressIf(vec![ExcClass::KeyError, ExcClass::E2])),
+        },
+        Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter: Method::Defined(Action::Return(aw("a2", true, AwaitThen::Return(Value::Int(3))))),
+            aexit: async_def(Some("s3"), Action::Return(Value::None)),
+        },
+        Manager {
+            init_raises: None,
+            enter: Method::Defined(Action::ReturnSelf),
+            exit: Method::Defined(Action::Return(Value::None)),
+            aenter: async_def(Some("s4"), Action::ReturnSelf),
+            aexit: Method::WrongArity,
+        },
+        Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter: Method::Defined(Action::Return(Value::BadAwaitable)),
+            aexit: async_def(None, Action::Return(Value::Bool(true))),
+        },
+    ];
+    let main = vec![
+        log("L5"),
+        async_with(
+            vec![item(0, name("x")), item(1, name("y"))],
+            vec![
+                show("x"),
+                Stmt::Await("s6".to_string()),
+                show("y"),
+                with(vec![item(2, Target::None)], vec![raise(ExcClass::KeyError, "r7")]),
+            ],
+        ),
+        Stmt::Await("s8".to_string()),
+        try_(
+            vec![async_with(vec![item(3, Target::None)], vec![log("L9")])],
+            vec![handler("h10", Some(ExcClass::TypeError), false, vec![])],
+            vec![],
+            None,
+        ),
+        Stmt::Return { label: "v11".to_string(), value: aw("a12", true, AwaitThen::Raise(ExcClass::E1)) },
+    ];
+    let program = Program { managers, main, gens: vec![], is_async: true };
+    assert_eq!(validate(&program), vec![]);
+    program
+}
+
+fn aexit_sees(program: &Program, ty: &str) -> bool {
+    predict(program, Profile::CPYTHON_3_11).trace.events.iter().any(|e| match e {
+        Event::Exit { is_async: true, exc: Some(x), .. } => x.ty == ty,
+        _ => false,
+    })
+}
+
+fn suspends_on(program: &Program, label: &str) -> bool {
+    let trace = predict(program, Profile::CPYTHON_3_11).trace;
+    trace.events.iter().any(|e| matches!(e, Event::Suspend { label: l } if l == label))
+}
+
+#[test]
+fn an_aexit_that_sees_an_exception_keeps_plain_async_methods() {
+    check(
+        &async_program(),
+        |p| aexit_sees(p, "KeyError"),
+        expect![[r#"
+            class M0:
+                def __init__(self):
+                    on_init('M0')
+                async def __aenter__(self):
+                    on_aenter('M0')
+                    return self
+                async def __aexit__(self, t, v, tb):
+                    on_aexit('M0', t, v, tb)
+                    return None
+
+            async def main():
+                async with M0():
+                    raise KeyError('r7')
+        "#]],
+        expect!["29 attempts, 14 accepted"],
+    );
+}
+
+#[test]
+fn an_async_main_with_nothing_async_left_becomes_sync() {
+    let logs_l5 = |p: &Program| {
+        let trace = predict(p, Profile::CPYTHON_3_11).trace;
+        trace.events.iter().any(|e| matches!(e, Event::Log { label, .. } if label == "L5"))
+    };
+    check(
+        &async_program(),
+        logs_l5,
+        expect![[r#"
+        def main():
+            log('L5')
+    "#]],
+        expect!["8 attempts, 5 accepted"],
+    );
+}
+
+#[test]
+fn a_plain_def_aenter_is_kept_when_what_it_returns_matters() {
+    // Only `def __aenter__` returning the awaitable suspends on `a2`: an `async def` returning it
+    // would hand the awaitable itself to the target, unawaited.
+    check(
+        &async_program(),
+        |p| suspends_on(p, "a2"),
+        expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            def __aenter__(self):
+                on_aenter('M0')
+                return Aw('a2', True, None)
+            async def __aexit__(self, t, v, tb):
+                on_aexit('M0', t, v, tb)
+                return None
+
+        async def main():
+            async with M0():
+                pass
+    "#]],
+        expect!["34 attempts, 12 accepted"],
+    );
+}
+
+#[test]
+fn a_suspension_in_an_async_method_is_kept_when_it_matters() {
+    check(
+        &async_program(),
+        |p| suspends_on(p, "s3"),
+        expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            async def __aenter__(self):
+                on_aenter('M0')
+                return self
+            async def __aexit__(self, t, v, tb):
+                on_aexit('M0', t, v, tb)
+                await Aw('s3', True, None)
+                return None
+
+        async def main():
+            async with M0():
+                pass
+    "#]],
+        expect!["20 attempts, 11 accepted"],
+    );
+}
+
+#[test]
+fn a_type_error_from_what_aenter_returns_is_kept() {
+    check(
+        &async_program(),
+        |p| {
+            let trace = predict(p, Profile::CPYTHON_3_11).trace;
+            trace.events.iter().any(|e| matches!(e, Event::Handler { exc, .. } if exc.exc.ty == "TypeError"))
+        },
+        expect![[r#"
+            class M0:
+                def __init__(self):
+                    on_init('M0')
+                def __aenter__(self):
+                    on_aenter('M0')
+                    return None
+                async def __aexit__(self, t, v, tb):
+                    on_aexit('M0', t, v, tb)
+                    return None
+
+            async def main():
+                try:
+                    async with M0():
+                        pass
+                except:
+                    handler('h10')
+        "#]],
+        expect!["23 attempts, 10 accepted"],
+    );
+}
+
+#[test]
+fn methods_of_a_protocol_a_manager_is_not_used_with_are_dropped() {
+    // M2 has async methods but only a plain `with` uses it.
+    let sync_exit_sees_key_error = |p: &Program| {
+        predict(p, Profile::CPYTHON_3_11).trace.events.iter().any(|e| match e {
+            Event::Exit { is_async: false, exc: Some(x), .. } => x.ty == "KeyError",
+            _ => false,
+        })
+    };
+    check(
+        &async_program(),
+        sync_exit_sees_key_error,
+        expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            def __enter__(self):
+                on_enter('M0')
+                return self
+            def __exit__(self, t, v, tb):
+                on_exit('M0', t, v, tb)
+                return None
+
+        def main():
+            with M0():
+                raise KeyError('r7')
+    "#]],
+        expect!["25 attempts, 10 accepted"],
+    );
+}
+
+#[test]
+fn a_def_aenter_becomes_an_async_def() {
+    let program = Program {
+        managers: vec![Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter: Method::Defined(Action::Return(aw("a1", true, AwaitThen::Return(Value::Int(3))))),
+            aexit: async_def(Some("s2"), Action::Return(Value::None)),
+        }],
+        main: vec![async_with(vec![item(0, name("x"))], vec![show("x"), raise(ExcClass::KeyError, "r3")])],
+        gens: vec![],
+        is_async: true,
+    };
+    check(
+        &program,
+        |p| aexit_sees(p, "KeyError"),
+        expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            async def __aenter__(self):
+                on_aenter('M0')
+                return self
+            async def __aexit__(self, t, v, tb):
+                on_aexit('M0', t, v, tb)
+                return None
+
+        async def main():
+            async with M0():
+                raise KeyError('r3')
+    "#]],
+        expect!["13 attempts, 4 accepted"],
+    );
+}
+
+// ---- generator functions ----
+
+#[test]
+fn a_throw_into_a_generator_keeps_the_generator_and_its_with() {
+    let drive = |label: &str, gen, how| Stmt::Drive { label: label.to_string(), gen, how };
+    let yield_ = |label: &str| Stmt::Yield(label.to_string());
+    let program = Program {
+        managers: vec![plain_manager(), plain_manager()],
+        gens: vec![
+            vec![yield_("y1"), with(vec![item(1, Target::None)], vec![yield_("y2")])],
+            vec![
+                log("L3"),
+                with(vec![item(0, name("x"))], vec![yield_("y4"), show("x"), yield_("y5"), yield_("y6")]),
+                yield_("y7"),
+            ],
+        ],
+        main: vec![
+            drive("d8", 0, Drive::Close(2)),
+            log("L9"),
+            drive("d10", 1, Drive::Throw(3, exc(ExcClass::KeyError, "r11"))),
+            drive("d12", 1, Drive::Exhaust),
+        ],
+        is_async: false,
+    };
+    assert_eq!(validate(&program), vec![]);
+    check(
+        &program,
+        |p| exit_sees(p, "KeyError"),
+        expect![[r#"
+        class M0:
+            def __init__(self):
+                on_init('M0')
+            def __enter__(self):
+                on_enter('M0')
+                return self
+            def __exit__(self, t, v, tb):
+                on_exit('M0', t, v, tb)
+                return None
+
+        def g0():
+            with M0():
+                yield 'y6'
+
+        def main():
+            drive('d10', g0(), 'throw', 1, KeyError('r11'))
+    "#]],
+        expect!["33 attempts, 13 accepted"],
     );
 }
