@@ -32,9 +32,7 @@ pub struct Divergence {
 pub fn compare(expected: &Trace, observed: &Trace, messages: Messages) -> Option<Divergence> {
     let (expected, observed) = match messages {
         Messages::Exact => (expected.lines(), observed.lines()),
-        Messages::Types => {
-            (expected.without_messages().lines(), observed.without_messages().lines())
-        }
+        Messages::Types => (expected.without_messages().lines(), observed.without_messages().lines()),
     };
     if expected == observed {
         return None;
@@ -50,12 +48,7 @@ pub fn compare(expected: &Trace, observed: &Trace, messages: Messages) -> Option
         let (a, b) = (a.map_or("", |l| l.as_str()), b.map_or("", |l| l.as_str()));
         let fields = differing_fields(a, b);
         if mask(a, true) == mask(b, true) {
-            format!(
-                "{}: message {} vs {}",
-                kind(Some(&a.to_string())),
-                mask(a, false),
-                mask(b, false)
-            )
+            format!("{}: message {} vs {}", kind(Some(&a.to_string())), mask(a, false), mask(b, false))
         } else {
             format!("{}: {} differ", kind(Some(&a.to_string())), fields.join(", "))
         }
@@ -92,8 +85,7 @@ fn differing_fields(a: &str, b: &str) -> Vec<String> {
     let (fa, fb) = (fields(a), fields(b));
     let mut keys: Vec<String> = fa.iter().chain(&fb).map(|(k, _)| k.clone()).collect();
     keys.dedup();
-    let get =
-        |f: &[(String, String)], k: &str| f.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    let get = |f: &[(String, String)], k: &str| f.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
     let mut res: Vec<String> = Vec::new();
     for k in keys {
         if get(&fa, &k) != get(&fb, &k) && !res.contains(&k) {

@@ -430,9 +430,7 @@ impl Validator<'_> {
     }
 
     fn label(&mut self, at: &str, label: &str) {
-        let ok = !label.is_empty()
-            && label.len() <= 16
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ok = !label.is_empty() && label.len() <= 16 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ok {
             self.err(at, format!("label {label:?} must be 1-16 ASCII letters, digits or '_'"));
         }
@@ -444,7 +442,10 @@ impl Validator<'_> {
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !RESERVED.contains(&name);
         if !ok {
-            self.err(at, format!("variable name {name:?} must be a short lowercase identifier not used by the prelude"));
+            self.err(
+                at,
+                format!("variable name {name:?} must be a short lowercase identifier not used by the prelude"),
+            );
         }
     }
 
@@ -464,10 +465,7 @@ impl Validator<'_> {
             Value::None | Value::Bool(_) | Value::Int(_) => {}
             Value::Str(s) => {
                 if !s.chars().all(|c| c.is_ascii_graphic() || c == ' ') || s.len() > 32 {
-                    self.err(
-                        at,
-                        format!("string {s:?} must be at most 32 printable ASCII characters"),
-                    );
+                    self.err(at, format!("string {s:?} must be at most 32 printable ASCII characters"));
                 }
             }
             Value::Tuple(items) => {

@@ -26,8 +26,7 @@ pub struct Profile {
 
 impl Profile {
     /// The profile the model is complete and exact for.
-    pub const CPYTHON_3_11: Profile =
-        Profile { implementation: Implementation::CPython, version: (3, 11) };
+    pub const CPYTHON_3_11: Profile = Profile { implementation: Implementation::CPython, version: (3, 11) };
 
     /// Oldest and newest minor versions of Python 3 the model knows rules for.
     pub const MINORS: std::ops::RangeInclusive<u32> = 8..=14;
@@ -37,7 +36,11 @@ impl Profile {
         let implementation = match implementation {
             "cpython" => Implementation::CPython,
             "pypy" => Implementation::PyPy,
-            other => return Err(format!("no profile for implementation {other:?}; pass --target cpython-3.X to judge it as CPython")),
+            other => {
+                return Err(format!(
+                    "no profile for implementation {other:?}; pass --target cpython-3.X to judge it as CPython"
+                ))
+            }
         };
         let profile = Profile { implementation, version };
         profile.check()?;

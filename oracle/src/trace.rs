@@ -187,9 +187,7 @@ impl Trace {
         let mut res = self.clone();
         for ev in &mut res.events {
             match ev {
-                Event::Enter { info, .. }
-                | Event::Log { info, .. }
-                | Event::Finally { info, .. } => o(info),
+                Event::Enter { info, .. } | Event::Log { info, .. } | Event::Finally { info, .. } => o(info),
                 Event::Exit { exc, info, .. } => {
                     o(exc);
                     o(info);

@@ -23,8 +23,7 @@ pub(crate) fn base(c: ExcClass) -> Option<ExcClass> {
     Some(match c {
         BaseException => return None,
         Exception | B1 | KeyboardInterrupt | SystemExit | GeneratorExit => BaseException,
-        E1 | E3 | ValueError | LookupError | TypeError | RuntimeError | AttributeError
-        | StopIteration => Exception,
+        E1 | E3 | ValueError | LookupError | TypeError | RuntimeError | AttributeError | StopIteration => Exception,
         E2 => E1,
         KeyError => LookupError,
     })

@@ -131,8 +131,7 @@ impl Machine<'_> {
                 // close() got a value back: "generator ignored GeneratorExit", raised in the
                 // caller; then drive's finally closes the generator again.
                 self.hit(Rule::GenCloseIgnored);
-                let err =
-                    self.caller_exc(ctx, crate::ir::ExcClass::RuntimeError, "generator ignored GeneratorExit");
+                let err = self.caller_exc(ctx, crate::ir::ExcClass::RuntimeError, "generator ignored GeneratorExit");
                 ctx.phase = Phase::Cleanup { pending: Some(err) };
                 self.excs.push_handled_below(ctx.frame, err);
                 let x = self.caller_exc(ctx, crate::ir::ExcClass::GeneratorExit, "");
@@ -149,8 +148,7 @@ impl Machine<'_> {
                 // The cleanup close() was ignored too: drive catches and logs the RuntimeError,
                 // then closes again.
                 self.hit(Rule::GenCloseIgnored);
-                let err =
-                    self.caller_exc(ctx, crate::ir::ExcClass::RuntimeError, "generator ignored GeneratorExit");
+                let err = self.caller_exc(ctx, crate::ir::ExcClass::RuntimeError, "generator ignored GeneratorExit");
                 let r = self.excs.observe(Some(err)).expect("an exception");
                 self.events.push(Event::GenCleanup { label, exc: r });
                 let x = self.caller_exc(ctx, crate::ir::ExcClass::GeneratorExit, "");
@@ -222,4 +220,3 @@ impl Machine<'_> {
         Flow::Raise(self.caller_exc(ctx, crate::ir::ExcClass::StopIteration, &msg))
     }
 }
-

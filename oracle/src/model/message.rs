@@ -65,18 +65,12 @@ pub(crate) fn none_not_callable() -> String {
 
 /// `def __exit__(self)` called with the three exception arguments.
 pub(crate) fn exit_takes_one(profile: Profile, class: &str, dunder: &str) -> String {
-    format!(
-        "{} takes 1 positional argument but 4 were given",
-        func_name(profile, class, dunder)
-    )
+    format!("{} takes 1 positional argument but 4 were given", func_name(profile, class, dunder))
 }
 
 /// `def __enter__(self, x)` called with no argument.
 pub(crate) fn enter_missing_arg(profile: Profile, class: &str, dunder: &str) -> String {
-    format!(
-        "{} missing 1 required positional argument: 'x'",
-        func_name(profile, class, dunder)
-    )
+    format!("{} missing 1 required positional argument: 'x'", func_name(profile, class, dunder))
 }
 
 fn func_name(profile: Profile, class: &str, method: &str) -> String {
@@ -109,12 +103,7 @@ pub(crate) fn len_negative() -> String {
 }
 
 /// Unpacking `got` values (from a tuple or a str when `exact_seq`) into `expected` targets.
-pub(crate) fn unpack_count(
-    profile: Profile,
-    expected: usize,
-    got: usize,
-    exact_seq: bool,
-) -> String {
+pub(crate) fn unpack_count(profile: Profile, expected: usize, got: usize, exact_seq: bool) -> String {
     if got < expected {
         return format!("not enough values to unpack (expected {expected}, got {got})");
     }

@@ -137,11 +137,7 @@ impl Machine<'_> {
                 Flow::Normal
             }
             Stmt::Show(name) => {
-                let v = self
-                    .vars
-                    .get(name)
-                    .cloned()
-                    .expect("validate checks that shown names are bound");
+                let v = self.vars.get(name).cloned().expect("validate checks that shown names are bound");
                 let value = self.show(&v);
                 self.events.push(Event::Var { name: name.clone(), value });
                 Flow::Normal
@@ -189,8 +185,7 @@ impl Machine<'_> {
         match flow {
             Flow::Raise(x) => {
                 let class = self.excs.get(x).class;
-                let found =
-                    t.handlers.iter().find(|h| h.class.is_none_or(|c| exc::is_subclass(class, c)));
+                let found = t.handlers.iter().find(|h| h.class.is_none_or(|c| exc::is_subclass(class, c)));
                 if let Some(h) = found {
                     self.excs.push_handled(x);
                     let detail = self.excs.detail(x);
@@ -376,9 +371,7 @@ pub fn py_repr_str(s: &str) -> String {
                 res.push('\\');
                 res.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                res.push_str(&format!("\\x{:02x}", c as u32))
-            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => res.push_str(&format!("\\x{:02x}", c as u32)),
             c => res.push(c),
         }
     }

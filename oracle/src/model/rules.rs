@@ -198,9 +198,7 @@ impl Rule {
             Rule::EnterRaises => "1.2.3",
             Rule::TargetUnpackFails | Rule::TargetUnpacks => "1.2.4",
             Rule::TargetBindsEnterValue => "1.2.4",
-            Rule::InstanceAttrIgnored | Rule::EnterIsNone | Rule::ExitIsNone | Rule::WrongArity => {
-                "1.3"
-            }
+            Rule::InstanceAttrIgnored | Rule::EnterIsNone | Rule::ExitIsNone | Rule::WrongArity => "1.3",
             Rule::ExitAfterNormalBody
             | Rule::ExitAfterReturn
             | Rule::ExitAfterBreakContinue
@@ -249,8 +247,6 @@ impl Rule {
             Rule::GenThrow => "1.8",
             Rule::GenThrowReturns => "1.8",
             Rule::GenThrowChained => "1.8",
-
-
         }
     }
 

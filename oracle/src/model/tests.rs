@@ -474,3 +474,193 @@ fn return_in_finally_swallows_the_exception_and_exit_sees_none() {
         "#]],
     );
 }
+
+const ASYNC: &str = "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    async def __aenter__(self):
+        on_aenter('M0')
+        await Aw('s1', True, None)
+        return 7
+    def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        return Aw('a2', True, True)
+";
+
+#[test]
+fn async_with_awaits_enter_and_binds_the_awaited_value() {
+    check(
+        &format!("{ASYNC}\nasync def main():\n    async with M0() as x:\n        show('x', x)\n        await Aw('s3', True, None)\n"),
+        expect![[r#"
+            M0.__init__
+            M0.__aenter__ exc_info=-
+            await s1
+            suspend s1
+            var x = 7
+            await s3
+            suspend s3
+            M0.__aexit__ exc=- exc_info=-
+            await a2
+            suspend a2
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn the_awaited_value_of_aexit_decides_suppression() {
+    check(
+        &format!("{ASYNC}\nasync def main():\n    async with M0():\n        raise E1('r4')\n    log('L5')\n"),
+        expect![[r#"
+            M0.__init__
+            M0.__aenter__ exc_info=-
+            await s1
+            suspend s1
+            M0.__aexit__ exc=E1("r4")#1 exc_info=E1("r4")#1
+            await a2
+            suspend a2
+            log L5 exc_info=-
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn a_non_awaitable_from_aexit_is_a_type_error_chained_to_the_body_exception() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    async def __aenter__(self):
+        on_aenter('M0')
+        return self
+    def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        return None
+
+async def main():
+    async with M0():
+        raise E1('r1')
+",
+        expect![[r#"
+            M0.__init__
+            M0.__aenter__ exc_info=-
+            M0.__aexit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+            => raise TypeError("'async with' received an object from __aexit__ that does not implement __await__: NoneType")#2 context=E1#1
+               chain E1("r1")#1
+        "#]],
+    );
+}
+
+#[test]
+fn a_sync_manager_in_async_with_lacks_the_protocol() {
+    check(
+        &with_plain("async def main():\n    async with M0():\n        log('L1')\n"),
+        expect![[r#"
+            M0.__init__
+            => raise TypeError("'M0' object does not support the asynchronous context manager protocol")#1
+        "#]],
+    );
+}
+
+#[test]
+fn stop_iteration_leaving_the_main_coroutine_becomes_a_runtime_error() {
+    check(
+        "async def main():\n    raise StopIteration('r1')\n",
+        expect![[r#"
+            => raise RuntimeError("coroutine raised StopIteration")#1 context=StopIteration#2 cause=StopIteration#2 suppress_context
+               chain StopIteration("r1")#2
+        "#]],
+    );
+}
+
+#[test]
+fn closing_a_generator_suspended_in_a_with_passes_generator_exit_to_exit() {
+    check(
+        &with_plain(
+            "def g0():
+    with M0():
+        yield 'y1'
+        yield 'y2'
+
+def main():
+    drive('d3', g0(), 'close', 1, None)
+",
+        ),
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            d3 got y1
+            M0.__exit__ exc=GeneratorExit("")#1 exc_info=GeneratorExit("")#1
+            d3 closed
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn a_generator_that_swallows_generator_exit_and_yields_is_an_error_of_close() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return True
+
+def g0():
+    with M0():
+        yield 'y1'
+    yield 'y2'
+
+def main():
+    drive('d3', g0(), 'close', 1, None)
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            d3 got y1
+            M0.__exit__ exc=GeneratorExit("")#1 exc_info=GeneratorExit("")#1
+            => raise RuntimeError("generator ignored GeneratorExit")#2
+        "#]],
+    );
+}
+
+#[test]
+fn throw_passes_the_exception_to_exit_and_a_return_after_it_is_stop_iteration() {
+    check(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return suppress_if(t, (E1,))
+
+def g0():
+    with M0():
+        yield 'y1'
+    return ret('v2', 5)
+
+def main():
+    drive('d3', g0(), 'throw', 1, E2('r4'))
+",
+        expect![[r#"
+            M0.__init__
+            M0.__enter__ exc_info=-
+            d3 got y1
+            M0.__exit__ exc=E2("r4")#1 exc_info=E2("r4")#1
+            evaluate return value v2
+            => raise StopIteration("5")#2
+        "#]],
+    );
+}

@@ -193,7 +193,13 @@ impl<'p> Machine<'p> {
                 return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));
             }
             Found::Method(Method::AsyncDef { suspend, action }) => {
-                return Ok(Val::Coro { mgr: name.to_string(), is_exit, suspend: suspend.clone(), action: action.clone(), exc });
+                return Ok(Val::Coro {
+                    mgr: name.to_string(),
+                    is_exit,
+                    suspend: suspend.clone(),
+                    action: action.clone(),
+                    exc,
+                });
             }
             Found::Method(Method::Defined(a)) => a,
             Found::Method(Method::Missing | Method::InstanceOnly | Method::NoneAttr) => {

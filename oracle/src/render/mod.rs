@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Drive, Cause, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Action, AwaitThen, BoolResult, Cause, Drive, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
     Value,
 };
 use crate::model::py_repr_str;
@@ -36,7 +36,10 @@ pub fn body(program: &Program) -> String {
 /// One self-contained file: the prelude, the program, and a `__main__` block that prints the
 /// trace, so that it can be run under any interpreter and its output compared by eye.
 pub fn standalone(program: &Program) -> String {
-    format!("{PRELUDE}\n\n# ---- the program ----\n\n{}\n\nif __name__ == \"__main__\":\n    _report(main)\n", body(program))
+    format!(
+        "{PRELUDE}\n\n# ---- the program ----\n\n{}\n\nif __name__ == \"__main__\":\n    _report(main)\n",
+        body(program)
+    )
 }
 
 struct Renderer {
@@ -76,11 +79,7 @@ impl Renderer {
     fn method(&mut self, name: &str, m: &Method, is_exit: bool, is_async: bool) {
         let a = if is_async { "a" } else { "" };
         let dunder = if is_exit { format!("__{a}exit__") } else { format!("__{a}enter__") };
-        let log = if is_exit {
-            format!("on_{a}exit('{name}', t, v, tb)")
-        } else {
-            format!("on_{a}enter('{name}')")
-        };
+        let log = if is_exit { format!("on_{a}exit('{name}', t, v, tb)") } else { format!("on_{a}enter('{name}')") };
         match m {
             Method::Missing | Method::InstanceOnly => {}
             Method::NoneAttr => self.line(1, &format!("{dunder} = None")),
@@ -153,8 +152,7 @@ impl Renderer {
                         Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
                         Target::Tuple(ns) => {
                             let comma = if ns.len() == 1 { "," } else { "" };
-                            write!(text, " as ({}{comma})", ns.join(", "))
-                                .expect("writing to a String")
+                            write!(text, " as ({}{comma})", ns.join(", ")).expect("writing to a String")
                         }
                     }
                 }
@@ -165,9 +163,7 @@ impl Renderer {
             Stmt::Raise(r) => self.line(depth, &raise(r)),
             Stmt::RaiseCaught(label) => self.line(depth, &format!("raise e_{label}")),
             Stmt::BareRaise => self.line(depth, "raise"),
-            Stmt::Return { label, value: v } => {
-                self.line(depth, &format!("return ret('{label}', {})", value(v)))
-            }
+            Stmt::Return { label, value: v } => self.line(depth, &format!("return ret('{label}', {})", value(v))),
             Stmt::Loop { times, body } => {
                 self.line(depth, &format!("for _ in range({times}):"));
                 self.block(body, depth + 1);

@@ -126,9 +126,7 @@ pub enum Error {
         after: Duration,
     },
     /// A withstand worker of another protocol version answered.
-    #[error(
-        "{python:?} speaks worker protocol {found}, but this runner speaks protocol {expected}"
-    )]
+    #[error("{python:?} speaks worker protocol {found}, but this runner speaks protocol {expected}")]
     ProtocolVersion {
         /// The interpreter as configured.
         python: PathBuf,
@@ -189,14 +187,7 @@ impl Worker {
     /// [`Worker::spawn`] with another floor for the handshake timeout, so tests need not wait.
     fn spawn_with(config: &WorkerConfig, min_handshake: Duration) -> Result<Worker, Error> {
         let (process, info) = Process::start(config, min_handshake)?;
-        Ok(Worker {
-            config: config.clone(),
-            min_handshake,
-            info,
-            process,
-            restarts: 0,
-            dead: false,
-        })
+        Ok(Worker { config: config.clone(), min_handshake, info, process, restarts: 0, dead: false })
     }
 
     /// What the interpreter reported in the handshake.
@@ -312,10 +303,7 @@ enum Received {
 }
 
 impl Process {
-    fn start(
-        config: &WorkerConfig,
-        min_handshake: Duration,
-    ) -> Result<(Process, InterpreterInfo), Error> {
+    fn start(config: &WorkerConfig, min_handshake: Duration) -> Result<(Process, InterpreterInfo), Error> {
         let python = &config.python;
         let mut child = Command::new(python)
             .arg("-u")
@@ -337,9 +325,7 @@ impl Process {
             stderr_done: mpsc::channel().1,
             killed: false,
         };
-        process
-            .start_threads(stdin, stdout, stderr)
-            .map_err(|error| Error::Io { python: python.clone(), error })?;
+        process.start_threads(stdin, stdout, stderr).map_err(|error| Error::Io { python: python.clone(), error })?;
 
         let after = config.timeout.max(min_handshake);
         let deadline = Instant::now() + after;
@@ -359,9 +345,7 @@ impl Process {
         };
         let handshake = match proto::parse_handshake(&handshake) {
             Ok(it) => it,
-            Err(proto::HandshakeError::NotAWorker) => {
-                return Err(not_usable(not_a_worker(&handshake)))
-            }
+            Err(proto::HandshakeError::NotAWorker) => return Err(not_usable(not_a_worker(&handshake))),
             Err(proto::HandshakeError::Version(found)) => {
                 return Err(Error::ProtocolVersion {
                     python: python.clone(),
@@ -380,11 +364,8 @@ impl Process {
         };
 
         process.send(&config.prelude);
-        let prelude_failed = |summary: String, detail: String| Error::Prelude {
-            python: python.clone(),
-            summary,
-            detail,
-        };
+        let prelude_failed =
+            |summary: String, detail: String| Error::Prelude { python: python.clone(), summary, detail };
         match process.receive(deadline) {
             Received::Line(line) => match proto::parse_prelude_reply(&line) {
                 Ok(proto::PreludeReply::Ok(_)) => {}
@@ -395,9 +376,7 @@ impl Process {
                 Err(e) => {
                     let mut line = line;
                     proto::truncate(&mut line, 80);
-                    return Err(not_usable(format!(
-                        "malformed answer to the prelude ({e}): {line:?}"
-                    )));
+                    return Err(not_usable(format!("malformed answer to the prelude ({e}): {line:?}")));
                 }
             },
             Received::Overlong(_) => {

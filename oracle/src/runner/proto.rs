@@ -182,12 +182,7 @@ fn detail(v: &Value) -> Res<ExcDetail> {
     let Some(exc) = exc_ref(exc)? else {
         return bad("an exception", exc);
     };
-    Ok(ExcDetail {
-        exc,
-        context: exc_ref(context)?,
-        cause: exc_ref(cause)?,
-        suppress_context: boolean(suppress)?,
-    })
+    Ok(ExcDetail { exc, context: exc_ref(context)?, cause: exc_ref(cause)?, suppress_context: boolean(suppress)? })
 }
 
 fn event(v: &Value) -> Res<Event> {
@@ -216,18 +211,14 @@ fn event(v: &Value) -> Res<Event> {
             Event::GenCleanup { label: string(label)?, exc }
         }
         ("suspend", [label]) => Event::Suspend { label: string(label)? },
-        ("inst", [mgr, method]) => {
-            Event::InstanceMethod { mgr: string(mgr)?, method: string(method)? }
-        }
+        ("inst", [mgr, method]) => Event::InstanceMethod { mgr: string(mgr)?, method: string(method)? },
         ("bool", [label]) => Event::Bool { label: string(label)? },
         ("len", [label]) => Event::Len { label: string(label)? },
         ("log", [label, info]) => Event::Log { label: string(label)?, info: exc_ref(info)? },
         ("var", [name, value]) => Event::Var { name: string(name)?, value: string(value)? },
         ("ret", [label]) => Event::Ret { label: string(label)? },
         ("handler", [label, exc]) => Event::Handler { label: string(label)?, exc: detail(exc)? },
-        ("finally", [label, info]) => {
-            Event::Finally { label: string(label)?, info: exc_ref(info)? }
-        }
+        ("finally", [label, info]) => Event::Finally { label: string(label)?, info: exc_ref(info)? },
         _ => return bad("a known event", v),
     };
     Ok(res)
@@ -236,12 +227,8 @@ fn event(v: &Value) -> Res<Event> {
 fn outcome(v: &Value) -> Res<Outcome> {
     let items = tuple(v, "an outcome")?;
     let res = match items {
-        [Value::String(kind), Value::String(value)] if kind == "return" => {
-            Outcome::Returned(value.clone())
-        }
-        [Value::String(kind), Value::String(msg)] if kind == "compile" => {
-            Outcome::CompileError(msg.clone())
-        }
+        [Value::String(kind), Value::String(value)] if kind == "return" => Outcome::Returned(value.clone()),
+        [Value::String(kind), Value::String(msg)] if kind == "compile" => Outcome::CompileError(msg.clone()),
         [Value::String(kind), Value::Array(chain)] if kind == "raise" && !chain.is_empty() => {
             Outcome::Raised(chain.iter().map(detail).collect::<Res<Vec<_>>>()?)
         }

@@ -77,11 +77,7 @@ fn program_runs_and_reports_its_trace() {
     let mut w = worker(python, Duration::from_secs(10));
     assert_eq!(w.info().implementation, "cpython");
     assert_eq!(w.info().version.0, 3);
-    assert!(w.info().version_string.starts_with(&format!(
-        "{}.{}",
-        w.info().version.0,
-        w.info().version.1
-    )));
+    assert!(w.info().version_string.starts_with(&format!("{}.{}", w.info().version.0, w.info().version.1)));
 
     let src = "\
 def main():
@@ -163,10 +159,7 @@ def main():
     assert_eq!(
         traces[1],
         Trace {
-            events: vec![
-                Event::Log { label: "L2".to_owned(), info: None },
-                Event::Ret { label: "v".to_owned() },
-            ],
+            events: vec![Event::Log { label: "L2".to_owned(), info: None }, Event::Ret { label: "v".to_owned() },],
             outcome: Outcome::Returned("False".to_owned()),
         }
     );
@@ -428,10 +421,7 @@ fn interpreters_that_cannot_host_the_worker_are_errors() {
     let missing = "/nonexistent/withstand/python9";
     let err = spawn(&config(missing, Duration::from_secs(1))).expect_err("a missing interpreter");
     assert!(matches!(err, Error::Spawn { .. }), "{err:?}");
-    assert_eq!(
-        err.to_string(),
-        format!("cannot start interpreter {missing:?}: No such file or directory")
-    );
+    assert_eq!(err.to_string(), format!("cannot start interpreter {missing:?}: No such file or directory"));
 
     let err = spawn(&config("/bin/true", Duration::from_secs(1))).expect_err("/bin/true");
     assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
@@ -495,10 +485,7 @@ fn failing_prelude_is_an_error() {
         Error::Prelude { detail, .. } => assert!(detail.contains("Traceback"), "{detail}"),
         other => panic!("expected a prelude error, got {other:?}"),
     }
-    assert_eq!(
-        err.to_string(),
-        r#"the prelude failed to load in "python3": ImportError: no instrumentation here"#
-    );
+    assert_eq!(err.to_string(), r#"the prelude failed to load in "python3": ImportError: no instrumentation here"#);
 }
 
 #[test]
@@ -538,9 +525,7 @@ fn answers_decode_strictly() {
     let Outcome::Raised(chain) = &trace.outcome else { panic!("{:?}", trace.outcome) };
     assert_eq!(chain.len(), 2);
     assert_eq!(
-        proto::parse_run_reply(r#"{"events":[],"outcome":["compile","SyntaxError: x"]}"#)
-            .unwrap()
-            .outcome,
+        proto::parse_run_reply(r#"{"events":[],"outcome":["compile","SyntaxError: x"]}"#).unwrap().outcome,
         Outcome::CompileError("SyntaxError: x".to_owned())
     );
 
