@@ -5,6 +5,7 @@
 #
 # `differential` is not built: it needs a CPython worker, which the fuzzing environment does
 # not promise. Run it on a developer machine or in CI (README.md, "Fuzzing").
+set -eu
 cd "$SRC/withstand"
 
 TARGETS="model roundtrip"
@@ -16,7 +17,7 @@ done
 
 seeds="$WORK/withstand-seeds"
 rm -rf "$seeds"
-FUZZ_CORPUS_DIR="$seeds" ./scripts/fuzz-seed.sh $TARGETS
+FUZZ_CORPUS_DIR="$seeds" bash scripts/fuzz-seed.sh $TARGETS
 for target in $TARGETS; do
     cp "fuzz/target/x86_64-unknown-linux-gnu/release/$target" "$OUT/"
     if [ -d "$seeds/$target" ] && [ -n "$(ls -A "$seeds/$target")" ]; then

@@ -1,19 +1,30 @@
-//! Findings: what a campaign reports and writes to disk, one directory of plain text each,
-//! written atomically (a temporary directory renamed into place) the moment it is found.
+//! Findings: what a campaign reports and writes to disk, one directory of plain text each.
+//!
+//! A finding directory is written atomically (a temporary directory renamed into place) the
+//! moment it is found, unshrunk. Shrinking then (re)writes `reduced.py`, `reduced.case`,
+//! `reduced.diff` and `README.md` on every accepted step, each atomically (a temporary file in
+//! the same directory, renamed), so an interrupted shrink leaves the unshrunk or a partly shrunk
+//! finding, never a half-written file.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anstyle::{AnsiColor, Style};
+use anyhow::Context;
 use oracle::compare::Divergence;
+use oracle::corpus::{self, Header, Origin};
 use oracle::ir::Program;
-use oracle::model::predict;
+use oracle::model::{predict, Rule};
 use oracle::profile::Profile;
 use oracle::render;
 
+use crate::shrink::{ShrinkReport, Shrunk};
+
 /// One thing a campaign found.
+#[derive(Clone)]
 pub struct Finding {
     /// The case's index in its campaign (0-based).
     pub index: u64,
@@ -32,6 +43,7 @@ pub struct Finding {
 }
 
 /// What went wrong.
+#[derive(Clone, Debug)]
 pub enum FindingKind {
     /// The interpreter's trace differs from the model's.
     Divergence(Divergence),
@@ -43,10 +55,10 @@ pub enum FindingKind {
     Garbage { line: String, stderr_tail: String },
 }
 
-impl Finding {
+impl FindingKind {
     /// A grouping key: the divergence signature, or the kind of failure.
     pub fn signature(&self) -> String {
-        match &self.kind {
+        match self {
             FindingKind::Divergence(d) => d.signature.clone(),
             FindingKind::Hang { .. } => "interpreter hang".to_string(),
             FindingKind::Crash { status, .. } => format!("interpreter crash ({status})"),
@@ -54,18 +66,76 @@ impl Finding {
         }
     }
 
-    fn slug(&self) -> String {
-        let kind = match &self.kind {
+    /// `divergence`, `hang`, `crash`, `garbage`.
+    pub fn word(&self) -> &'static str {
+        match self {
             FindingKind::Divergence(_) => "divergence",
             FindingKind::Hang { .. } => "hang",
             FindingKind::Crash { .. } => "crash",
             FindingKind::Garbage { .. } => "garbage",
-        };
-        format!("{kind}-{:016x}", self.seed)
+        }
+    }
+
+    /// The diff, or what the interpreter left behind: what a `.diff` file holds.
+    pub fn details(&self) -> String {
+        match self {
+            FindingKind::Divergence(d) => d.unified_diff(),
+            FindingKind::Hang { stderr_tail } => format!("the interpreter hung\nstderr tail:\n{stderr_tail}"),
+            FindingKind::Crash { status, stderr_tail } => {
+                format!("the interpreter crashed: {status}\nstderr tail:\n{stderr_tail}")
+            }
+            FindingKind::Garbage { line, stderr_tail } => {
+                format!("the interpreter answered: {line}\nstderr tail:\n{stderr_tail}")
+            }
+        }
     }
 }
 
-/// Writes `finding` under `out` and returns its directory. Never leaves a half-written one.
+impl Finding {
+    /// A grouping key: the divergence signature, or the kind of failure.
+    pub fn signature(&self) -> String {
+        self.kind.signature()
+    }
+
+    fn slug(&self) -> String {
+        format!("{}-{:016x}", self.kind.word(), self.seed)
+    }
+
+    /// The provenance of the finding, for case headers.
+    pub fn origin(&self) -> Origin {
+        Origin::Seed {
+            seed: self.seed,
+            withstand: env!("CARGO_PKG_VERSION").to_string(),
+            interpreter: self.interpreter.clone(),
+            date: today(),
+        }
+    }
+}
+
+/// The header of a case file for a failing program: what fails, the rules the program exercises,
+/// where it came from.
+pub fn case_header(program: &Program, kind: &FindingKind, profile: Profile, interpreter: &str, origin: Origin) -> Header {
+    let coverage = predict(program, profile).coverage;
+    let what = match kind {
+        FindingKind::Divergence(_) => format!("{interpreter} and the model ({profile}) disagree"),
+        FindingKind::Hang { .. } => format!("{interpreter} hangs"),
+        FindingKind::Crash { status, .. } => format!("{interpreter} crashes ({status})"),
+        FindingKind::Garbage { .. } => format!("{interpreter} answers garbage"),
+    };
+    Header {
+        description: format!("{what}; found by withstand run"),
+        rules: Rule::ALL.iter().copied().filter(|r| coverage.fired(*r)).collect(),
+        origin,
+        signature: Some(kind.signature()),
+        profile: Some(profile.to_string()),
+        see: None,
+        known_divergence: None,
+        notes: Vec::new(),
+    }
+}
+
+/// Writes `finding` under `out`, unshrunk, and returns its directory. Never leaves a half-written
+/// one: the files go to a hidden temporary directory, renamed into place.
 pub fn save(out: &Path, finding: &Finding) -> anyhow::Result<PathBuf> {
     let dir = out.join(finding.slug());
     if dir.exists() {
@@ -73,25 +143,10 @@ pub fn save(out: &Path, finding: &Finding) -> anyhow::Result<PathBuf> {
     }
     let tmp = tempfile::Builder::new().prefix(".tmp-").tempdir_in(out)?;
     let expected = predict(&finding.program, finding.profile).trace;
-    let mut readme = String::new();
-    readme.push_str(&format!("# {}\n\n", finding.slug()));
-    readme.push_str(&format!("- signature: `{}`\n", finding.signature()));
-    readme.push_str(&format!("- interpreter: {}\n", finding.interpreter));
-    readme.push_str(&format!("- profile: {}\n", finding.profile));
-    readme.push_str(&format!("- seed: {:#x}\n", finding.seed));
-    readme.push_str(&format!("- withstand: {}\n\n", env!("CARGO_PKG_VERSION")));
-    readme.push_str("Reproduce:\n\n");
-    readme.push_str(&format!(
-        "    {} program.py    # prints the observed trace\n",
-        finding.python.display()
-    ));
-    readme.push_str(&format!(
-        "    withstand show {:#x} --target {}    # the program and the predicted trace\n\n",
-        finding.seed, finding.profile
-    ));
-    readme.push_str("Files: program.py (runs as it is), expected.trace (the model), observed.trace and diff.txt (divergences), stderr.txt (interpreter failures).\n");
-    fs::write(tmp.path().join("README.md"), readme)?;
+    let header = case_header(&finding.program, &finding.kind, finding.profile, &finding.interpreter, finding.origin());
+    fs::write(tmp.path().join("README.md"), readme(finding, None))?;
     fs::write(tmp.path().join("program.py"), render::standalone(&finding.program))?;
+    fs::write(tmp.path().join("program.case"), corpus::case_text(&header, &finding.program))?;
     fs::write(tmp.path().join("expected.trace"), expected.lines().join("\n") + "\n")?;
     match &finding.kind {
         FindingKind::Divergence(d) => {
@@ -116,37 +171,133 @@ pub fn save(out: &Path, finding: &Finding) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// The README of a finding directory, with the shrink so far if there is one.
+pub fn readme(finding: &Finding, shrink: Option<&ShrinkReport>) -> String {
+    let mut res = String::new();
+    res.push_str(&format!("# {}\n\n", finding.slug()));
+    res.push_str(&format!("- signature: `{}`\n", finding.signature()));
+    res.push_str(&format!("- interpreter: {}\n", finding.interpreter));
+    res.push_str(&format!("- profile: {}\n", finding.profile));
+    res.push_str(&format!("- seed: {:#x}\n", finding.seed));
+    res.push_str(&format!("- withstand: {}\n\n", env!("CARGO_PKG_VERSION")));
+    res.push_str("Reproduce:\n\n");
+    let file = if shrink.is_some() { "reduced.py" } else { "program.py" };
+    res.push_str(&format!("    {} {file}    # prints the observed trace\n", finding.python.display()));
+    res.push_str(&format!(
+        "    withstand show {file} --target {}    # the program and the predicted trace\n",
+        finding.profile
+    ));
+    res.push_str(&format!(
+        "    withstand show {:#x} --target {}    # regenerates the unshrunk program from its seed\n\n",
+        finding.seed, finding.profile
+    ));
+    res.push_str("Files: program.py (runs as it is), program.case (the program in the corpus format), expected.trace (the model), observed.trace and diff.txt (divergences), stderr.txt (interpreter failures).\n");
+    if let Some(s) = shrink {
+        res.push_str(&shrink_section(s));
+    }
+    res
+}
+
+/// The `## Shrinking` section of a finding's README.
+pub fn shrink_section(s: &ShrinkReport) -> String {
+    let mut res = String::from("\n## Shrinking\n\n");
+    res.push_str(&format!("- status: {}\n", s.status.describe()));
+    res.push_str(&format!("- lines: {} → {} (program lines, without the prelude)\n", s.lines_before, s.lines_after));
+    res.push_str(&format!("- time: {:.2}s\n", s.secs));
+    res.push_str(&format!("- attempts: {} ({} kept)\n", s.attempts, s.accepted));
+    res.push_str("- files: reduced.py (runs as it is), reduced.case (promote it with `withstand corpus add DIR --name NAME`), reduced.diff\n");
+    res
+}
+
+/// A README with its `## Shrinking` section replaced by (or extended with) the one for `s`.
+pub fn with_shrink_section(readme: &str, s: &ShrinkReport) -> String {
+    let kept = match readme.find("\n## Shrinking\n") {
+        Some(i) => &readme[..i],
+        None => readme,
+    };
+    let kept = kept.trim_end_matches('\n');
+    format!("{kept}\n{}", shrink_section(s))
+}
+
+/// Writes the reduced program of a shrink step into `dir` as `<stem>.py`, `<stem>.case` and
+/// `<stem>.diff`, each atomically.
+pub fn write_reduced(dir: &Path, stem: &str, program: &Program, kind: &FindingKind, header: &Header) -> anyhow::Result<()> {
+    let files = [
+        (format!("{stem}.case"), corpus::case_text(header, program)),
+        (format!("{stem}.py"), render::standalone(program)),
+        (format!("{stem}.diff"), kind.details()),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        corpus::write_if_changed(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Saves one shrink step of `finding` in its directory: the reduced files, then the README.
+pub fn save_step(dir: &Path, finding: &Finding, program: &Program, kind: &FindingKind, report: &ShrinkReport) -> anyhow::Result<()> {
+    let header = case_header(program, kind, finding.profile, &finding.interpreter, finding.origin());
+    write_reduced(dir, "reduced", program, kind, &header)?;
+    let path = dir.join("README.md");
+    corpus::write_if_changed(&path, &readme(finding, Some(report)))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 /// Prints a finding: seed, program and diff (coloured on a terminal). `fresh` is false for a
-/// finding whose signature was already reported, which gets one line only.
-pub fn print(finding: &Finding, dir: &Path, fresh: bool) {
+/// finding whose signature was already reported, which gets one line only; `shrinking` says
+/// that the full report comes when the shrink is done.
+pub fn print(finding: &Finding, dir: &Path, fresh: bool, shrinking: bool) {
     let bold = Style::new().bold();
     let mut out = anstream::stdout().lock();
-    let head = match &finding.kind {
-        FindingKind::Divergence(_) => "divergence",
-        FindingKind::Hang { .. } => "interpreter hang",
-        FindingKind::Crash { .. } => "interpreter crash",
-        FindingKind::Garbage { .. } => "interpreter garbage",
-    };
+    let head = head(&finding.kind);
     let _ = writeln!(out, "{bold}{head}{bold:#} seed {:#x} -> {}", finding.seed, dir.display());
     if !fresh {
         let _ = writeln!(out, "  (same signature as an earlier finding)");
         return;
     }
     let _ = writeln!(out, "  signature: {}", finding.signature());
-    let _ = writeln!(out, "{}", indent(&render::body(&finding.program)));
-    match &finding.kind {
-        FindingKind::Divergence(d) => {
-            let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
-            let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
-            for line in d.unified_diff().lines() {
-                let style = match line.as_bytes().first() {
-                    Some(b'-') if !line.starts_with("---") => red,
-                    Some(b'+') if !line.starts_with("+++") => green,
-                    _ => Style::new(),
-                };
-                let _ = writeln!(out, "  {style}{line}{style:#}");
-            }
-        }
+    if shrinking {
+        let _ = writeln!(out, "  shrinking ({} lines)...", crate::shrink::program_lines(&finding.program));
+        return;
+    }
+    print_body(&mut out, &finding.program, &finding.kind);
+}
+
+/// Prints the result of shrinking a finding.
+pub fn print_shrunk(finding: &Finding, dir: &Path, shrunk: &Shrunk) {
+    let bold = Style::new().bold();
+    let mut out = anstream::stdout().lock();
+    let r = &shrunk.report;
+    let _ = writeln!(
+        out,
+        "{bold}shrunk{bold:#} {} -> {}/reduced.py: {} → {} lines in {:.1}s ({} attempts; {})",
+        head(&finding.kind),
+        dir.display(),
+        r.lines_before,
+        r.lines_after,
+        r.secs,
+        r.attempts,
+        r.status.describe()
+    );
+    let _ = writeln!(out, "  signature: {}", finding.signature());
+    print_body(&mut out, &shrunk.program, &shrunk.kind);
+}
+
+fn head(kind: &FindingKind) -> &'static str {
+    match kind {
+        FindingKind::Divergence(_) => "divergence",
+        FindingKind::Hang { .. } => "interpreter hang",
+        FindingKind::Crash { .. } => "interpreter crash",
+        FindingKind::Garbage { .. } => "interpreter garbage",
+    }
+}
+
+/// The program, then the coloured diff or the interpreter's stderr.
+pub fn print_body(out: &mut dyn Write, program: &Program, kind: &FindingKind) {
+    let _ = writeln!(out, "{}", indent(&render::body(program)));
+    match kind {
+        FindingKind::Divergence(d) => print_diff(out, d),
         FindingKind::Hang { stderr_tail } | FindingKind::Crash { stderr_tail, .. } => {
             let _ = writeln!(out, "  stderr tail:\n{}", indent(stderr_tail));
         }
@@ -157,6 +308,20 @@ pub fn print(finding: &Finding, dir: &Path, fresh: bool) {
     let _ = writeln!(out);
 }
 
+/// A unified diff, `-` lines red and `+` lines green (on a terminal), indented.
+pub fn print_diff(out: &mut dyn Write, d: &Divergence) {
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    for line in d.unified_diff().lines() {
+        let style = match line.as_bytes().first() {
+            Some(b'-') if !line.starts_with("---") => red,
+            Some(b'+') if !line.starts_with("+++") => green,
+            _ => Style::new(),
+        };
+        let _ = writeln!(out, "  {style}{line}{style:#}");
+    }
+}
+
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }
@@ -164,7 +329,7 @@ fn indent(text: &str) -> String {
 /// Findings grouped by signature.
 #[derive(Default)]
 pub struct Summary {
-    by_signature: BTreeMap<String, u64>,
+    by_signature: BTreeMap<String, Group>,
     divergences: u64,
     /// The lowest case index that found something.
     first_index: Option<u64>,
@@ -173,9 +338,20 @@ pub struct Summary {
     garbage: u64,
 }
 
+/// The findings of one signature.
+#[derive(Default)]
+struct Group {
+    /// How many raw findings had it.
+    count: u64,
+    /// The first one's directory.
+    dir: PathBuf,
+    /// Its shrink, once done.
+    shrunk: Option<ShrinkReport>,
+}
+
 impl Summary {
-    /// Counts a finding; true if its signature is new.
-    pub fn add(&mut self, finding: &Finding) -> bool {
+    /// Counts a finding saved in `dir`; true if its signature is new.
+    pub fn add(&mut self, finding: &Finding, dir: &Path) -> bool {
         match finding.kind {
             FindingKind::Divergence(_) => self.divergences += 1,
             FindingKind::Hang { .. } => self.hangs += 1,
@@ -183,9 +359,19 @@ impl Summary {
             FindingKind::Garbage { .. } => self.garbage += 1,
         }
         self.first_index = Some(self.first_index.map_or(finding.index, |i| i.min(finding.index)));
-        let n = self.by_signature.entry(finding.signature()).or_insert(0);
-        *n += 1;
-        *n == 1
+        let g = self.by_signature.entry(finding.signature()).or_default();
+        g.count += 1;
+        if g.count == 1 {
+            g.dir = dir.to_path_buf();
+        }
+        g.count == 1
+    }
+
+    /// Records the shrink of the first finding of a signature.
+    pub fn shrunk(&mut self, signature: &str, report: &ShrinkReport) {
+        if let Some(g) = self.by_signature.get_mut(signature) {
+            g.shrunk = Some(report.clone());
+        }
     }
 
     /// Whether anything was found.
@@ -198,7 +384,8 @@ impl Summary {
         format!("{} divergences, {} crashes, {} hangs", self.divergences, self.crashes, self.hangs)
     }
 
-    /// The end-of-campaign report.
+    /// The end-of-campaign report: totals, then one line per signature with how many raw
+    /// findings had it and where its (shrunk) reproducer is.
     pub fn print(&self) {
         println!(
             "  divergences: {} ({} distinct signatures); crashes: {}; hangs: {}; garbage answers: {}",
@@ -211,8 +398,35 @@ impl Summary {
         if let Some(i) = self.first_index {
             println!("  first finding at case {} (index {i})", i + 1);
         }
-        for (sig, n) in &self.by_signature {
-            println!("  {n:>6} x {sig}");
+        for (sig, g) in &self.by_signature {
+            let raw = if g.count == 1 { "raw finding" } else { "raw findings" };
+            println!("  {:>6} {raw} x {sig}", g.count);
+            match &g.shrunk {
+                Some(r) => println!(
+                    "         shrunk {} → {} lines in {:.1}s: {}",
+                    r.lines_before,
+                    r.lines_after,
+                    r.secs,
+                    g.dir.join("reduced.py").display()
+                ),
+                None => println!("         {}", g.dir.join("program.py").display()),
+            }
         }
     }
+}
+
+/// Today's date (UTC) as YYYY-MM-DD.
+pub fn today() -> String {
+    let days = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() / 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }

@@ -3,6 +3,9 @@
 
 mod cmd;
 mod findings;
+mod judge;
+mod junit;
+mod shrink;
 
 use std::process::ExitCode;
 
@@ -23,6 +26,10 @@ enum Command {
     Show(cmd::show::Args),
     Stats(cmd::stats::Args),
     Import(cmd::import::Args),
+    Shrink(cmd::shrink::Args),
+    Record(cmd::record::Args),
+    Corpus(cmd::corpus::Args),
+    Replay(cmd::replay::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +40,10 @@ fn main() -> ExitCode {
         Command::Show(args) => cmd::show::run(args),
         Command::Stats(args) => cmd::stats::run(args),
         Command::Import(args) => cmd::import::run(args),
+        Command::Shrink(args) => cmd::shrink::run(args),
+        Command::Record(args) => cmd::record::run(args),
+        Command::Corpus(args) => cmd::corpus::run(args),
+        Command::Replay(args) => cmd::replay::run(args),
     };
     match res {
         Ok(code) => code,

@@ -57,9 +57,49 @@ pub struct Weights {
     pub gen_fn: u32,
     /// `yield` in generator functions.
     pub yield_: u32,
+    /// `@contextmanager` generator functions (out of 6 per program).
+    pub cm_fn: u32,
+    /// `with` items that are contextlib managers (out of 20).
+    pub contextlib_item: u32,
 }
 
 impl GenConfig {
+    /// A per-program focus on one area of the semantics, so that each area's rarer rules are
+    /// reached often: the plain `with` statement, `async with`, generator functions, or
+    /// contextlib; one program in five mixes them all. An area whose weight is 0 in `self`
+    /// stays off.
+    pub fn focus(&self, u: &mut arbitrary::Unstructured<'_>) -> arbitrary::Result<GenConfig> {
+        let mut res = self.clone();
+        let w = &mut res.weights;
+        let keep = |x: u32, on: bool| if on { x } else { 0 };
+        match u.int_in_range(0..=4u8)? {
+            0 => {
+                w.async_main = 0;
+                w.gen_fn = 0;
+                w.cm_fn = 0;
+                w.contextlib_item = 0;
+            }
+            1 => {
+                w.async_main = keep(6, self.weights.async_main > 0);
+                w.gen_fn = 0;
+                w.cm_fn = 0;
+            }
+            2 => {
+                w.gen_fn = keep(6, self.weights.gen_fn > 0);
+                w.async_main = 0;
+                w.cm_fn = 0;
+            }
+            3 => {
+                w.cm_fn = keep(6, self.weights.cm_fn > 0);
+                w.contextlib_item = keep(10, self.weights.contextlib_item > 0);
+                w.async_main = 0;
+                w.gen_fn = 0;
+            }
+            _ => {}
+        }
+        Ok(res)
+    }
+
     /// A per-program variation of this configuration (swarm testing): each weight is kept,
     /// turned off, or tripled, so that some programs concentrate on a few constructs and reach
     /// combinations an even mix rarely builds. `with` is never turned off.
@@ -85,6 +125,8 @@ impl GenConfig {
             &mut w.await_,
             &mut w.gen_fn,
             &mut w.yield_,
+            &mut w.cm_fn,
+            &mut w.contextlib_item,
         ]
         .into_iter()
         .enumerate()
@@ -125,6 +167,8 @@ impl GenConfig {
                 await_: 1,
                 gen_fn: 3,
                 yield_: 6,
+                cm_fn: 3,
+                contextlib_item: 5,
             },
         }
     }

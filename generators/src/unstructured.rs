@@ -3,7 +3,7 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, Drive, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Action, AwaitThen, BoolResult, CmGen, Drive, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
     Try, Value, WithItem,
 };
 
@@ -12,7 +12,8 @@ use crate::config::GenConfig;
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
 pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program> {
-    let config = &if u.ratio(1, 2)? { config.swarm(u)? } else { config.clone() };
+    let config = config.focus(u)?;
+    let config = &if u.ratio(1, 2)? { config.swarm(u)? } else { config };
     let mut g = Gen { u, config, labels: Labels::default(), budget: config.max_stmts };
     let is_async = g.chance(config.weights.async_main, 6)?;
     let n_managers = g.u.int_in_range(1..=config.max_managers.max(1))?;
@@ -27,12 +28,21 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         handling: false,
         is_async,
         in_gen: false,
+        may_yield: false,
         n_gens: 0,
+        n_cms: 0,
         n_managers,
     };
+    let mut cms = Vec::new();
+    if g.chance(config.weights.cm_fn, 6)? {
+        for _ in 0..g.u.int_in_range(1..=2)? {
+            cms.push(g.cm_gen(&scope)?);
+        }
+    }
+    let scope = Scope { n_cms: cms.len(), ..scope };
     let mut gens = Vec::new();
     if g.chance(config.weights.gen_fn, 6)? {
-        let in_gen = Scope { in_gen: true, is_async: false, ..scope.clone() };
+        let in_gen = Scope { in_gen: true, may_yield: true, is_async: false, ..scope.clone() };
         let mut body = g.block(&in_gen, 1)?;
         if g.u.ratio(1, 2)? {
             // The shape §1.8 is about: a generator suspended inside a `with`.
@@ -50,7 +60,7 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     }
     let scope = Scope { n_gens: gens.len(), ..scope };
     let main = g.block(&scope, 0)?;
-    Ok(Program { managers, gens, main, is_async })
+    Ok(Program { managers, gens, cms, main, is_async })
 }
 
 /// A program from a 64-bit seed: the same seed always gives the same program.
@@ -101,8 +111,12 @@ struct Scope {
     handling: bool,
     /// In `async def main`, where `async with` and `await` are allowed.
     is_async: bool,
-    /// In a generator function, where `yield` is allowed and `drive` is not.
+    /// In a generator function, where `drive` is not allowed.
     in_gen: bool,
+    /// Where `yield` is allowed.
+    may_yield: bool,
+    /// `@contextmanager` functions `with` items can use.
+    n_cms: usize,
     /// Generator functions `main` can drive.
     n_gens: usize,
     n_managers: usize,
@@ -230,7 +244,7 @@ impl Gen<'_, '_> {
                 Method::AsyncDef { suspend, action: self.action(is_exit)? }
             }
             1 => {
-                let action = match self.weighted(&[5, 2, 1, 2])? {
+                let action = match self.weighted(&[5, 2, 2, 2])? {
                     0 => {
                         let inner = if is_exit { self.exit_value()? } else { self.enter_value()? };
                         let then = if self.u.ratio(1, 6)? {
@@ -364,7 +378,7 @@ impl Gen<'_, '_> {
             if scope.vars.is_empty() { 0 } else { w.show },
             w.raise * scope.caught.len().min(2) as u32 * 2,
             if scope.is_async { w.await_ } else { 0 },
-            if scope.in_gen { w.yield_ } else { 0 },
+            if scope.may_yield { w.yield_ } else { 0 },
             if scope.n_gens > 0 && !scope.in_gen { w.with } else { 0 },
         ];
         Ok(match self.weighted(&weights)? {
@@ -422,7 +436,9 @@ impl Gen<'_, '_> {
         let mut items = Vec::with_capacity(n);
         let mut inner = scope.clone();
         for _ in 0..n {
-            let expr = if self.chance(self.config.weights.literal_item, 20)? {
+            let expr = if self.chance(self.config.weights.contextlib_item, 20)? {
+                self.contextlib_item(scope)?
+            } else if self.chance(self.config.weights.literal_item, 20)? {
                 ItemExpr::Literal(self.u.choose(&[Value::Int(1), Value::None, Value::Str("s".to_string())])?.clone())
             } else {
                 ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?)
@@ -453,6 +469,69 @@ impl Gen<'_, '_> {
         body.extend(self.block(&inner, depth + 1)?);
         let is_async = scope.is_async && self.u.ratio(2, 3)?;
         Ok(Stmt::With { is_async, items, body })
+    }
+
+    /// A contextlib manager as a `with` item.
+    fn contextlib_item(&mut self, scope: &Scope) -> Result<ItemExpr> {
+        Ok(match self.weighted(&[if scope.n_cms > 0 { 12 } else { 0 }, 2, 1, 2])? {
+            0 => ItemExpr::Cm(self.u.int_in_range(0..=scope.n_cms - 1)?),
+            1 => {
+                let n = self.u.int_in_range(0..=2)?;
+                let mut classes = Vec::with_capacity(n);
+                for _ in 0..n {
+                    classes.push(self.pick(CAUGHT)?);
+                }
+                ItemExpr::Suppress(classes)
+            }
+            2 => ItemExpr::Nullcontext(self.enter_value()?),
+            _ => {
+                let raises = if self.u.ratio(1, 3)? { Some(self.pick(RAISED)?) } else { None };
+                ItemExpr::Closing { label: self.labels.next('k'), raises }
+            }
+        })
+    }
+
+    /// A `@contextmanager` generator function in the shape `ir::CmGen` describes.
+    fn cm_gen(&mut self, scope: &Scope) -> Result<CmGen> {
+        let plain = Scope { in_gen: true, may_yield: false, is_async: false, n_gens: 0, n_cms: 0, ..scope.clone() };
+        let small = |g: &mut Self| -> Result<Vec<Stmt>> {
+            if g.u.ratio(2, 3)? {
+                Ok(Vec::new())
+            } else {
+                g.block(&plain, 2)
+            }
+        };
+        let pre = small(self)?;
+        if self.u.ratio(1, 10)? {
+            return Ok(CmGen { pre, yields: None, handler: None, finally: None, post: Vec::new() });
+        }
+        let yields = Some(self.enter_value()?);
+        let handler = if self.u.ratio(1, 2)? {
+            let label = self.labels.next('h');
+            let class = if self.u.ratio(1, 5)? { None } else { Some(self.pick(CAUGHT)?) };
+            let bind = class.is_some() && self.u.ratio(1, 3)?;
+            let mut inner = Scope { handling: true, ..plain.clone() };
+            if bind {
+                inner.caught.push(label.clone());
+            }
+            let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, 2)? };
+            Some(Handler { label, class, bind, body })
+        } else {
+            None
+        };
+        let finally = if self.u.ratio(1, 3)? {
+            let label = self.labels.next('f');
+            let inner = Scope { handling: true, ..plain.clone() };
+            let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, 2)? };
+            Some((label, body))
+        } else {
+            None
+        };
+        let mut post = if self.u.ratio(2, 3)? { Vec::new() } else { self.block(&plain, 2)? };
+        if self.u.ratio(1, 4)? {
+            post.push(Stmt::Yield(self.labels.next('y')));
+        }
+        Ok(CmGen { pre, yields, handler, finally, post })
     }
 
     /// `with M<i>(): yield 'y1'; ...`: the body starts suspended inside the manager.

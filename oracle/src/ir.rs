@@ -13,6 +13,8 @@ pub struct Program {
     pub managers: Vec<Manager>,
     /// Generator functions `def g0(): ...`, whose bodies may `yield`; `drive` runs them.
     pub gens: Vec<Vec<Stmt>>,
+    /// `@contextmanager` generator functions `def c0(): ...`.
+    pub cms: Vec<CmGen>,
     /// The body of `def main():`.
     pub main: Vec<Stmt>,
     /// `async def main():`, driven by hand with `send(None)`.
@@ -307,6 +309,37 @@ pub enum Stmt {
     Try(Box<Try>),
 }
 
+/// A `@contextmanager` generator function, in the shape contextlib's rules are about:
+///
+/// ```text
+/// @contextmanager
+/// def c0():
+///     <pre>
+///     try:
+///         yield <value>
+///     except E1 as e_h1:     # handler, optional
+///         handler('h1'); ...
+///     finally:               # optional
+///         fin('f2'); ...
+///     <post>                 # may hold one more top-level yield ("generator didn't stop")
+/// ```
+///
+/// With `yields: None` the body is `<pre>` then `return` and an unreachable `yield`: a generator
+/// that finishes without yielding ("generator didn't yield").
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CmGen {
+    /// Before the `try`; no `yield`.
+    pub pre: Vec<Stmt>,
+    /// What the first `yield` gives `__enter__`; `None` for a generator that never yields.
+    pub yields: Option<Value>,
+    /// The `except` clause around the yield; its body has no `yield`.
+    pub handler: Option<Handler>,
+    /// The `finally` clause around the yield; no `yield`.
+    pub finally: Option<(String, Vec<Stmt>)>,
+    /// After the `try`; at most one `yield`, at its top level.
+    pub post: Vec<Stmt>,
+}
+
 /// How `drive` runs a generator.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Drive {
@@ -360,6 +393,20 @@ pub enum ItemExpr {
     New(usize),
     /// A literal that is no manager at all, such as `1` or `None`.
     Literal(Value),
+    /// `c0()`: a new `@contextmanager` manager from generator function `c<n>`.
+    Cm(usize),
+    /// `suppress(E1, KeyError)`.
+    Suppress(Vec<ExcClass>),
+    /// `nullcontext(3)`.
+    Nullcontext(Value),
+    /// `closing(Closer('k1', None))`: a thing whose `close()` logs, then raises `raises(label)`
+    /// if given.
+    Closing {
+        /// The closer's label.
+        label: String,
+        /// What `close()` raises.
+        raises: Option<ExcClass>,
+    },
 }
 
 /// The `as` part of a `with` item.
@@ -400,6 +447,45 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         v.method(&format!("{at}.__exit__"), &m.exit, true, false);
         v.method(&format!("{at}.__aenter__"), &m.aenter, false, true);
         v.method(&format!("{at}.__aexit__"), &m.aexit, true, true);
+    }
+    for (i, cm) in program.cms.iter().enumerate() {
+        let at = format!("c{i}");
+        // A generator body: no `drive`, and yields only where checked below.
+        let plain = Scope { in_gen: true, ..Scope::default() };
+        let yields_in = |b: &[Stmt]| b.iter().any(has_yield);
+        if yields_in(&cm.pre)
+            || cm.handler.as_ref().is_some_and(|h| yields_in(&h.body))
+            || cm.finally.as_ref().is_some_and(|(_, b)| yields_in(b))
+        {
+            v.err(&at, "only post may yield again");
+        }
+        v.block(&format!("{at}.pre"), &cm.pre, &plain);
+        if let Some(y) = &cm.yields {
+            v.value(&at, y);
+        } else if cm.handler.is_some() || cm.finally.is_some() || !cm.post.is_empty() {
+            v.err(&at, "a generator that never yields has nothing after its pre statements");
+        }
+        if let Some(h) = &cm.handler {
+            v.label(&at, &h.label);
+            if h.class.is_none() && h.bind {
+                v.err(&at, "a bare except cannot bind a name");
+            }
+            let mut inner = plain.clone();
+            if h.bind {
+                inner.vars.push(format!("e_{}", h.label));
+            }
+            v.block(&format!("{at}.except"), &h.body, &inner);
+        }
+        if let Some((label, body)) = &cm.finally {
+            v.label(&at, label);
+            v.block(&format!("{at}.finally"), body, &plain);
+        }
+        // One more yield is allowed at the top of post: the generator that does not stop.
+        v.block(&format!("{at}.post"), &cm.post, &plain);
+        let nested = cm.post.iter().filter(|s| !matches!(s, Stmt::Yield(_))).any(has_yield);
+        if nested || cm.post.iter().filter(|s| matches!(s, Stmt::Yield(_))).count() > 1 {
+            v.err(&at, "post holds at most one yield, at its top level");
+        }
     }
     for (i, body) in program.gens.iter().enumerate() {
         v.block(&format!("g{i}"), body, &Scope { in_gen: true, ..Scope::default() });
@@ -582,6 +668,14 @@ impl Validator<'_> {
                                 self.err(&at, format!("manager M{m} is not defined"));
                             }
                         }
+                        ItemExpr::Cm(c) => {
+                            if *c >= self.program.cms.len() {
+                                self.err(&at, format!("context manager function c{c} is not defined"));
+                            }
+                        }
+                        ItemExpr::Suppress(_) => {}
+                        ItemExpr::Nullcontext(v) => self.value(&at, v),
+                        ItemExpr::Closing { label, .. } => self.label(&at, label),
                         ItemExpr::Literal(v) => {
                             // `with (1, 2):` is two items on 3.9+, not a tuple manager.
                             if matches!(v, Value::Tuple(_)) && it.target == Target::None {

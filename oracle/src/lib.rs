@@ -10,6 +10,7 @@
 //! - [`runner`]: persistent interpreter workers (the only module that starts processes).
 //! - [`compare`]: trace against trace, and the diff a person reads.
 //! - [`reduce`]: shrinking a program on the IR to a small reproducer.
+//! - [`corpus`]: the regression corpus on disk: `.case` files and the files generated beside them.
 #![deny(missing_docs)]
 
 pub mod ir;
@@ -21,3 +22,4 @@ pub mod parse;
 pub mod runner;
 pub mod compare;
 pub mod reduce;
+pub mod corpus;

@@ -294,7 +294,7 @@ impl<'a> Parser<'a> {
             self.diags.push(Diagnostic { at, message });
             Vec::new()
         });
-        Program { managers, gens, main, is_async }
+        Program { managers, gens, cms: Vec::new(), main, is_async }
     }
 
     // ---- manager classes ----

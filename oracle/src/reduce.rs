@@ -283,7 +283,10 @@ fn stmt_size(s: &Stmt) -> usize {
                 .map(|it| {
                     let expr = match &it.expr {
                         ItemExpr::New(_) => 0,
-                        ItemExpr::Literal(v) => 1 + value_size(v),
+                        ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => 1 + value_size(v),
+                        ItemExpr::Cm(_) => 1,
+                        ItemExpr::Suppress(classes) => 1 + classes.len(),
+                        ItemExpr::Closing { raises, .. } => 2 + usize::from(raises.is_some()),
                     };
                     let target = match &it.target {
                         Target::None => 0,
@@ -1101,8 +1104,8 @@ fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bo
     let mut stop = each_stmt(program, &mut |block, i| match &mut block[i] {
         Stmt::Drive { how: Drive::Throw(_, e), .. } => f(Node::Class(&mut e.class)),
         Stmt::With { items, .. } => items.iter_mut().any(|it| match &mut it.expr {
-            ItemExpr::Literal(v) => visit_value(v, f),
-            ItemExpr::New(_) => false,
+            ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => visit_value(v, f),
+            ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Suppress(_) | ItemExpr::Closing { .. } => false,
         }),
         Stmt::Raise(r) => visit_raise(r, f),
         Stmt::Return { value, .. } => visit_value(value, f),

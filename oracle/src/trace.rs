@@ -78,6 +78,11 @@ pub enum Event {
         /// The result object's label.
         label: String,
     },
+    /// `Closer('k1', ...).close()` ran (called by `closing`).
+    Close {
+        /// The closer's label.
+        label: String,
+    },
     /// `Aw('a1', ...).__await__` ran: something started awaiting it.
     Await {
         /// The awaitable's label.
@@ -201,6 +206,7 @@ impl Trace {
                 | Event::Var { .. }
                 | Event::Await { .. }
                 | Event::GenYield { .. }
+                | Event::Close { .. }
                 | Event::GenEnd { .. }
                 | Event::GenClosed { .. }
                 | Event::Suspend { .. }
@@ -299,6 +305,7 @@ impl fmt::Display for Event {
             Event::Len { label } => write!(f, "{label}.__len__"),
             Event::Log { label, info } => write!(f, "log {label} exc_info={}", Opt(info)),
             Event::Await { label } => write!(f, "await {label}"),
+            Event::Close { label } => write!(f, "{label}.close()"),
             Event::GenYield { label, value } => write!(f, "{label} got {value}"),
             Event::GenEnd { label } => write!(f, "{label} exhausted"),
             Event::GenClosed { label } => write!(f, "{label} closed"),

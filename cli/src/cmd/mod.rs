@@ -5,3 +5,7 @@ pub mod gen;
 pub mod show;
 pub mod stats;
 pub mod import;
+pub mod shrink;
+pub mod record;
+pub mod corpus;
+pub mod replay;

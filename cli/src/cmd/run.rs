@@ -1,23 +1,27 @@
 //! `withstand run`: a differential campaign. Generate, predict, execute, diff; report and save
-//! every finding the moment it is found.
+//! every finding the moment it is found, then shrink the first finding of each signature on the
+//! worker that found it.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use generators::{case_seed, from_seed, GenConfig};
 use indicatif::{ProgressBar, ProgressStyle};
-use oracle::compare::{compare, Messages};
-use oracle::model::predict;
+use oracle::compare::Messages;
+use oracle::ir::Program;
 use oracle::profile::Profile;
 use oracle::render;
-use oracle::runner::{RunResult, Worker, WorkerConfig};
+use oracle::runner::{Worker, WorkerConfig};
 
 use crate::findings::{self, Finding, FindingKind};
+use crate::judge::{self, classify, MessagesArg};
+use crate::shrink::{self, ShrinkConfig, Shrunk};
 
 /// Run a differential campaign against an interpreter.
 #[derive(clap::Args)]
@@ -55,21 +59,21 @@ pub struct Args {
     /// Don't draw a progress bar.
     #[arg(long)]
     quiet: bool,
-}
-
-/// `--messages`.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum MessagesArg {
-    /// Exception messages must match exactly.
-    Exact,
-    /// Compare exception types, identities and chains only.
-    Types,
+    /// Save findings as found, without shrinking them.
+    #[arg(long)]
+    no_shrink: bool,
+    /// How long shrinking one finding may take; the smallest program so far is kept.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    shrink_time: Duration,
 }
 
 /// What a worker thread tells the main thread.
 enum Report {
     Done(u64),
-    Found(Box<Finding>),
+    /// A finding, already saved in its directory; `shrinking` if this thread shrinks it next.
+    Found { finding: Box<Finding>, dir: PathBuf, shrinking: bool },
+    /// The shrink of a finding reported before.
+    Shrunk { finding: Box<Finding>, dir: PathBuf, shrunk: Box<Shrunk> },
     Failed(anyhow::Error),
 }
 
@@ -84,32 +88,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let jobs =
         args.jobs.unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let messages = match args.messages {
-        MessagesArg::Exact => Messages::Exact,
-        MessagesArg::Types => Messages::Types,
-    };
-    let worker_config = WorkerConfig {
-        python: args.python.clone(),
-        prelude: render::PRELUDE.to_string(),
-        timeout: args.timeout,
-    };
+    let messages = Messages::from(args.messages);
+    let worker_config = judge::worker_config(&args.python, args.timeout);
 
     // The first worker tells us what we are testing; failing here is an infrastructure error.
     let first = Worker::spawn(&worker_config).with_context(|| "cannot start a worker")?;
     let info = first.info().clone();
-    let profile = match args.target {
-        Some(p) => p,
-        None => Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1))
-            .map_err(|e| anyhow::format_err!("{e}"))?,
-    };
-    let interpreter = format!(
-        "{} {}.{}.{} ({})",
-        info.implementation,
-        info.version.0,
-        info.version.1,
-        info.version.2,
-        args.python.display()
-    );
+    let profile = judge::profile_for(&info, args.target)?;
+    let interpreter = judge::interpreter_name(&info, &args.python);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
 
@@ -117,6 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let deadline = args.time.map(|t| started + t);
     let next = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
+    let claimed = Arc::new(Mutex::new(HashSet::new()));
     let (tx, rx) = mpsc::channel::<Report>();
     let mut first = Some(first);
     let mut handles = Vec::with_capacity(jobs);
@@ -133,6 +120,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             profile,
             messages,
             interpreter: interpreter.clone(),
+            out: args.out.clone(),
+            shrink_time: if args.no_shrink { None } else { Some(args.shrink_time) },
+            claimed: Arc::clone(&claimed),
         };
         handles.push(thread::spawn(move || ctx.work(worker)));
     }
@@ -168,12 +158,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     None => bar.set_position(done),
                 }
             }
-            Report::Found(finding) => {
-                let dir = findings::save(&args.out, &finding)
-                    .with_context(|| format!("cannot write a finding to {}", args.out.display()))?;
-                let fresh = summary.add(&finding);
-                bar.suspend(|| findings::print(&finding, &dir, fresh));
+            Report::Found { finding, dir, shrinking } => {
+                let fresh = summary.add(&finding, &dir);
+                bar.suspend(|| findings::print(&finding, &dir, fresh, shrinking));
                 bar.set_message(summary.short());
+            }
+            Report::Shrunk { finding, dir, shrunk } => {
+                summary.shrunk(&finding.signature(), &shrunk.report);
+                bar.suspend(|| findings::print_shrunk(&finding, &dir, &shrunk));
             }
             Report::Failed(err) => {
                 stop.store(true, Ordering::Relaxed);
@@ -209,6 +201,11 @@ struct Ctx {
     profile: Profile,
     messages: Messages,
     interpreter: String,
+    out: PathBuf,
+    /// The shrink budget, or `None` with `--no-shrink`.
+    shrink_time: Option<Duration>,
+    /// Signatures some thread has claimed to shrink: only the first finding of each is shrunk.
+    claimed: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Ctx {
@@ -244,21 +241,9 @@ impl Ctx {
             for (((program, seed), result), index) in
                 programs.into_iter().zip(seeds).zip(results).zip(start..)
             {
-                let kind = match result {
-                    RunResult::Completed(observed) => {
-                        let expected = predict(&program, self.profile).trace;
-                        match compare(&expected, &observed, self.messages) {
-                            None => continue,
-                            Some(d) => FindingKind::Divergence(d),
-                        }
-                    }
-                    RunResult::Timeout { stderr_tail } => FindingKind::Hang { stderr_tail },
-                    RunResult::Crashed { status, stderr_tail } => {
-                        FindingKind::Crash { status, stderr_tail }
-                    }
-                    RunResult::Garbage { line, stderr_tail } => {
-                        FindingKind::Garbage { line, stderr_tail }
-                    }
+                let kind = match classify(&program, result, self.profile, self.messages) {
+                    Ok(_) => continue,
+                    Err(kind) => kind,
                 };
                 let finding = Finding {
                     index,
@@ -269,7 +254,23 @@ impl Ctx {
                     interpreter: self.interpreter.clone(),
                     python: self.worker_config.python.clone(),
                 };
-                if self.tx.send(Report::Found(Box::new(finding))).is_err() {
+                let dir = findings::save(&self.out, &finding)
+                    .with_context(|| format!("cannot write a finding to {}", self.out.display()))?;
+                let shrinking = self.shrink_time.is_some()
+                    && self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(finding.signature());
+                let finding = Box::new(finding);
+                if !shrinking {
+                    if self.tx.send(Report::Found { finding, dir, shrinking }).is_err() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                let copy = finding.clone();
+                if self.tx.send(Report::Found { finding: copy, dir: dir.clone(), shrinking }).is_err() {
+                    return Ok(());
+                }
+                let shrunk = self.shrink(&mut worker, &finding, &dir)?;
+                if self.tx.send(Report::Shrunk { finding, dir, shrunk: Box::new(shrunk) }).is_err() {
                     return Ok(());
                 }
             }
@@ -277,6 +278,24 @@ impl Ctx {
                 return Ok(());
             }
         }
+    }
+}
+
+impl Ctx {
+    /// Shrinks a saved finding on this thread's worker, saving every step in its directory.
+    fn shrink(&self, worker: &mut Worker, finding: &Finding, dir: &Path) -> anyhow::Result<Shrunk> {
+        let time = self.shrink_time.expect("only called when shrinking");
+        let mut run = |candidate: &Program| -> anyhow::Result<Option<FindingKind>> {
+            let result =
+                worker.run(&render::body(candidate)).context("the interpreter could not be restarted")?;
+            Ok(classify(candidate, result, self.profile, self.messages).err())
+        };
+        let stop = || self.stop.load(Ordering::Relaxed);
+        let config = ShrinkConfig { time, stop: &stop };
+        let mut on_step = |program: &Program, kind: &FindingKind, report: &shrink::ShrinkReport| {
+            findings::save_step(dir, finding, program, kind, report)
+        };
+        shrink::shrink(&finding.program, &finding.kind, &mut run, &config, &mut on_step)
     }
 }
 

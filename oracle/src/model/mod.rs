@@ -5,6 +5,7 @@
 //! is total on every program that passes `ir::validate`: loops are bounded by the IR and there is
 //! no recursion in the guest, so every run ends.
 
+mod contextlib;
 mod exc;
 mod generator;
 mod message;
@@ -13,7 +14,7 @@ mod with_stmt;
 
 use std::collections::HashMap;
 
-use crate::ir::{Action, Cause, ExcClass, NewExc, Program, RaiseNew, Stmt, Try, Value};
+use crate::ir::{Action, Cause, ExcClass, Handler, NewExc, Program, RaiseNew, Stmt, Try, Value};
 use crate::profile::Profile;
 use crate::trace::{Event, Outcome, Trace};
 
@@ -43,6 +44,7 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         vars: HashMap::new(),
         coverage: Coverage::default(),
         gen: None,
+        cm_yield: None,
     };
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
@@ -76,6 +78,12 @@ pub(crate) enum Val {
     Aw(Value),
     /// A `BadAw()`.
     BadAw,
+    /// A contextlib manager object.
+    Builtin(contextlib::Builtin),
+    /// `Closer('k1', ...)`.
+    Closer(String),
+    /// A coroutine that finishes at once with this value (`nullcontext().__aenter__()`).
+    Ready(Box<Val>),
     /// The coroutine an `async def` protocol method returned, not yet awaited.
     Coro {
         /// `M<n>`.
@@ -112,6 +120,8 @@ pub(crate) struct Machine<'p> {
     pub(crate) coverage: Coverage,
     /// The driver's state while a generator function runs.
     pub(crate) gen: Option<generator::GenCtx>,
+    /// contextlib's state while a `@contextmanager` generator resumes in `__exit__`.
+    pub(crate) cm_yield: Option<contextlib::CmYield>,
 }
 
 impl Machine<'_> {
@@ -144,7 +154,10 @@ impl Machine<'_> {
             }
             Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
             Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
-            Stmt::Yield(label) => self.on_yield(label),
+            Stmt::Yield(label) => match self.cm_yield.is_some() {
+                true => self.cm_yields_again(),
+                false => self.on_yield(label),
+            },
             Stmt::Drive { label, gen, how } => self.drive(label, *gen, how),
             Stmt::Await(label) => {
                 self.hit(Rule::AsyncSuspends);
@@ -181,11 +194,22 @@ impl Machine<'_> {
     }
 
     fn try_(&mut self, t: &Try) -> Flow {
-        let mut flow = self.block(&t.body);
+        let flow = self.block(&t.body);
+        self.try_rest(flow, &t.handlers, &t.orelse, t.finally.as_ref())
+    }
+
+    /// The rest of a `try` statement once its body ended with `flow`.
+    pub(crate) fn try_rest(
+        &mut self,
+        mut flow: Flow,
+        handlers: &[Handler],
+        orelse: &[Stmt],
+        finally: Option<&(String, Vec<Stmt>)>,
+    ) -> Flow {
         match flow {
             Flow::Raise(x) => {
                 let class = self.excs.get(x).class;
-                let found = t.handlers.iter().find(|h| h.class.is_none_or(|c| exc::is_subclass(class, c)));
+                let found = handlers.iter().find(|h| h.class.is_none_or(|c| exc::is_subclass(class, c)));
                 if let Some(h) = found {
                     self.excs.push_handled(x);
                     let detail = self.excs.detail(x);
@@ -201,10 +225,10 @@ impl Machine<'_> {
                     self.excs.pop_handled();
                 }
             }
-            Flow::Normal => flow = self.block(&t.orelse),
+            Flow::Normal => flow = self.block(orelse),
             Flow::Return(_) | Flow::Break | Flow::Continue => {}
         }
-        let Some((label, body)) = &t.finally else { return flow };
+        let Some((label, body)) = finally else { return flow };
         let pending = match flow {
             Flow::Raise(x) => Some(x),
             _ => None,
@@ -332,6 +356,9 @@ impl Machine<'_> {
             Val::Aw(Value::Awaitable { label, .. }) => format!("<Aw {label}>"),
             Val::BoolObj(_) | Val::LenObj(_) | Val::Aw(_) => unreachable!("objects hold their own IR value"),
             Val::BadAw => "<BadAw>".to_string(),
+            Val::Builtin(b) => format!("<{}>", b.type_name()),
+            Val::Closer(label) => format!("<Closer {label}>"),
+            Val::Ready(_) => "<coroutine>".to_string(),
             Val::Coro { .. } => "<coroutine>".to_string(),
             Val::Exc(id) => format!("<{}>", self.excs.get(*id).class.name()),
         }
@@ -350,6 +377,9 @@ impl Machine<'_> {
             Val::LenObj(_) => "Len".to_string(),
             Val::Aw(_) => "Aw".to_string(),
             Val::BadAw => "BadAw".to_string(),
+            Val::Builtin(b) => b.type_name().to_string(),
+            Val::Closer(_) => "Closer".to_string(),
+            Val::Ready(_) => "coroutine".to_string(),
             Val::Coro { .. } => "coroutine".to_string(),
             Val::Exc(id) => self.excs.get(*id).class.name().to_string(),
         }

@@ -124,6 +124,36 @@ pub enum Rule {
     GenThrowReturns,
     /// §1.8: an exception thrown into a generator suspended while handling one is chained to it.
     GenThrowChained,
+    /// §4: a contextlib manager (`@contextmanager`, `suppress`, `nullcontext`, `closing`) in a `with`.
+    ContextlibManager,
+    /// §4.1: `__enter__` runs the generator to its yield and returns the yielded value.
+    CmEnterYields,
+    /// §4.1: the generator raises before yielding: `__enter__` raises it (PEP 479 applies).
+    CmEnterRaises,
+    /// §4.1: the generator finishes without yielding: RuntimeError "generator didn't yield" from None.
+    CmDidntYield,
+    /// §4.1: the generator yields again on the normal path: "generator didn't stop", then close().
+    CmDidntStop,
+    /// §4.1: the generator yields again after throw(): "generator didn't stop after throw()".
+    CmDidntStopAfterThrow,
+    /// §4.1: the generator catches the thrown exception and finishes: suppressed.
+    CmSuppresses,
+    /// §4.1: the generator re-raises (or lets through) the thrown exception: the original propagates.
+    CmReraisesSame,
+    /// §4.1: the generator raises a different exception: it replaces the original.
+    CmRaisesOther,
+    /// §4.1: a StopIteration from the body, wrapped by PEP 479 in the generator, is unwrapped.
+    CmUnwrapsStopIteration,
+    /// §4.4: `suppress(*classes)` suppresses the listed classes and their subclasses only.
+    SuppressClasses,
+    /// §4.4: `suppress()` with no classes suppresses nothing.
+    SuppressNothing,
+    /// §4.5: `nullcontext(v)` binds v (sync, and async from 3.10).
+    Nullcontext,
+    /// §4.5: `closing(thing)` calls `thing.close()` on every path.
+    ClosingCloses,
+    /// §4.5: an exception from `close()` replaces the body exception, chained to it.
+    ClosingRaises,
 }
 
 impl Rule {
@@ -189,6 +219,21 @@ impl Rule {
         Rule::GenThrow,
         Rule::GenThrowReturns,
         Rule::GenThrowChained,
+        Rule::ContextlibManager,
+        Rule::CmEnterYields,
+        Rule::CmEnterRaises,
+        Rule::CmDidntYield,
+        Rule::CmDidntStop,
+        Rule::CmDidntStopAfterThrow,
+        Rule::CmSuppresses,
+        Rule::CmReraisesSame,
+        Rule::CmRaisesOther,
+        Rule::CmUnwrapsStopIteration,
+        Rule::SuppressClasses,
+        Rule::SuppressNothing,
+        Rule::Nullcontext,
+        Rule::ClosingCloses,
+        Rule::ClosingRaises,
     ];
 
     /// The SEMANTICS.md section the rule comes from.
@@ -247,6 +292,22 @@ impl Rule {
             Rule::GenThrow => "1.8",
             Rule::GenThrowReturns => "1.8",
             Rule::GenThrowChained => "1.8",
+            Rule::ContextlibManager => "4",
+            Rule::CmEnterYields => "4.1",
+            Rule::CmEnterRaises => "4.1",
+            Rule::CmDidntYield => "4.1",
+            Rule::CmDidntStop => "4.1",
+            Rule::CmDidntStopAfterThrow => "4.1",
+            Rule::CmSuppresses => "4.1",
+            Rule::CmReraisesSame => "4.1",
+            Rule::CmRaisesOther => "4.1",
+            Rule::CmUnwrapsStopIteration => "4.1",
+            Rule::SuppressClasses => "4.4",
+            Rule::SuppressNothing => "4.4",
+            Rule::Nullcontext => "4.5",
+            Rule::ClosingCloses => "4.5",
+            Rule::ClosingRaises => "4.5",
+
         }
     }
 

@@ -7,6 +7,7 @@ use crate::trace::Event;
 
 use super::exc::{self, ExcId};
 use super::message::{self, Missing};
+use super::contextlib::Builtin;
 use super::{Flow, Machine, Rule, Val};
 
 /// Which protocol a statement uses.
@@ -25,6 +26,8 @@ enum Found<'p> {
     None,
     /// A function: wrong arity, a plain `def` or an `async def`.
     Method(&'p Method),
+    /// A contextlib manager's method (the manager value says which).
+    Builtin,
 }
 
 /// Which call of the protocol an awaitable came from, for the §2.3 messages.
@@ -81,6 +84,12 @@ impl<'p> Machine<'p> {
                 (Val::Mgr(m), Some(m))
             }
             ItemExpr::Literal(v) => (self.eval(v), None),
+            ItemExpr::Cm(c) => (Val::Builtin(Builtin::Cm(*c)), None),
+            ItemExpr::Suppress(classes) => (Val::Builtin(Builtin::Suppress(classes.clone())), None),
+            ItemExpr::Nullcontext(v) => (Val::Builtin(Builtin::Null(v.clone())), None),
+            ItemExpr::Closing { label, raises } => {
+                (Val::Builtin(Builtin::Closing { label: label.clone(), raises: *raises }), None)
+            }
         };
 
         // §1.2.2 / §2: both lookups before any call.
@@ -88,10 +97,14 @@ impl<'p> Machine<'p> {
             Ok(found) => found,
             Err(flow) => return self.item_failed(inner, flow),
         };
-        let name = format!("M{}", class.expect("only managers get past the lookup"));
+        let name = match (&mgr, class) {
+            (Val::Builtin(b), _) => b.type_name().to_string(),
+            (_, Some(m)) => format!("M{m}"),
+            (_, None) => unreachable!("only managers get past the lookup"),
+        };
 
         // §1.2.3: enter; when it raises, exit is not called.
-        let value = match self.call_method(&name, enter, proto, None, false) {
+        let value = match self.call_method(&name, &mgr, enter, proto, None, false) {
             Ok(v) => self.awaited(v, proto, Site::Enter),
             Err(id) => Err(id),
         };
@@ -115,12 +128,20 @@ impl<'p> Machine<'p> {
             Ok(()) => self.with_items(rest, body, true, proto),
         };
 
-        self.exit(&name, exit, flow, outer_handled, inner, proto)
+        self.exit(&name, &mgr, exit, flow, outer_handled, inner, proto)
     }
 
     fn lookup(&mut self, mgr: &Val, class: Option<usize>, proto: Proto) -> Result<(Found<'p>, Found<'p>), Flow> {
         let program = self.program;
         let (enter, exit, other_has_both) = match class {
+            None if matches!(mgr, Val::Builtin(_)) => {
+                let Val::Builtin(b) = mgr else { unreachable!("checked") };
+                self.hit(Rule::ContextlibManager);
+                match (proto, b.has_async(self)) {
+                    (Proto::Sync, _) | (Proto::Async, true) => return Ok((Found::Builtin, Found::Builtin)),
+                    (Proto::Async, false) => (None, None, true),
+                }
+            }
             Some(m) => {
                 let def = &program.managers[m];
                 let (e, x, oe, ox) = match proto {
@@ -172,12 +193,18 @@ impl<'p> Machine<'p> {
     fn call_method(
         &mut self,
         name: &str,
+        mgr: &Val,
         method: Found<'p>,
         proto: Proto,
         exc: Option<ExcId>,
         is_exit: bool,
     ) -> Result<Val, ExcId> {
         let action = match method {
+            Found::Builtin => {
+                let Val::Builtin(b) = mgr else { unreachable!("builtin methods belong to builtin managers") };
+                let is_async = proto == Proto::Async;
+                return if is_exit { self.builtin_exit(b, exc, is_async) } else { self.builtin_enter(b, is_async) };
+            }
             Found::None => {
                 self.hit(if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone });
                 return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, message::none_not_callable())));
@@ -287,6 +314,7 @@ impl<'p> Machine<'p> {
                 }
             }
             Val::Aw(_) => unreachable!("awaitables hold their own IR value"),
+            Val::Ready(v) => Ok(*v),
             Val::BadAw => {
                 self.hit(Rule::AwaitNonIterator);
                 let msg = message::await_non_iterator("int");
@@ -341,9 +369,11 @@ impl<'p> Machine<'p> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn exit(
         &mut self,
         name: &str,
+        mgr: &Val,
         exit: Found<'p>,
         flow: Flow,
         outer_handled: Option<ExcId>,
@@ -354,7 +384,7 @@ impl<'p> Machine<'p> {
             Flow::Raise(e) => {
                 self.hit(Rule::ExitGetsException);
                 self.excs.push_handled(e);
-                let res = match self.call_method(name, exit, proto, Some(e), true) {
+                let res = match self.call_method(name, mgr, exit, proto, Some(e), true) {
                     Ok(v) => self.awaited(v, proto, Site::Exit),
                     Err(x) => Err(x),
                 };
@@ -398,7 +428,7 @@ impl<'p> Machine<'p> {
                 if outer_handled.is_some() {
                     self.hit(Rule::ExitSeesOuterHandled);
                 }
-                let res = match self.call_method(name, exit, proto, None, true) {
+                let res = match self.call_method(name, mgr, exit, proto, None, true) {
                     Ok(v) => self.awaited(v, proto, Site::Exit),
                     Err(x) => Err(x),
                 };
@@ -422,6 +452,7 @@ impl<'p> Machine<'p> {
             Val::Str(s) => !s.is_empty(),
             Val::Tuple(items) => !items.is_empty(),
             Val::Mgr(_) | Val::Exc(_) | Val::Aw(_) | Val::BadAw | Val::Coro { .. } => true,
+            Val::Builtin(_) | Val::Closer(_) | Val::Ready(_) => true,
             Val::BoolObj(Value::BoolObj { label, result }) => {
                 self.hit(Rule::ExitResultBool);
                 self.events.push(Event::Bool { label: label.clone() });

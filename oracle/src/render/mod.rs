@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, Drive, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
+    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
     Value,
 };
 use crate::model::py_repr_str;
@@ -21,6 +21,10 @@ pub fn body(program: &Program) -> String {
     let mut r = Renderer { out: String::with_capacity(1024) };
     for (i, m) in program.managers.iter().enumerate() {
         r.manager(i, m);
+        r.out.push('\n');
+    }
+    for (i, cm) in program.cms.iter().enumerate() {
+        r.cm(i, cm);
         r.out.push('\n');
     }
     for (i, g) in program.gens.iter().enumerate() {
@@ -114,6 +118,51 @@ impl Renderer {
         }
     }
 
+    fn cm(&mut self, i: usize, cm: &CmGen) {
+        self.line(0, "@contextmanager");
+        self.line(0, &format!("def c{i}():"));
+        for s in &cm.pre {
+            self.stmt(s, 1);
+        }
+        let Some(y) = &cm.yields else {
+            self.line(1, "return");
+            self.line(1, "yield  # unreachable: it makes c() a generator function");
+            return;
+        };
+        if cm.handler.is_none() && cm.finally.is_none() {
+            self.line(1, &format!("yield {}", value(y)));
+        } else {
+            self.line(1, "try:");
+            self.line(2, &format!("yield {}", value(y)));
+            if let Some(h) = &cm.handler {
+                self.handler(h, 1);
+            }
+            if let Some((label, body)) = &cm.finally {
+                self.line(1, "finally:");
+                self.line(2, &format!("fin('{label}')"));
+                for s in body {
+                    self.stmt(s, 2);
+                }
+            }
+        }
+        for s in &cm.post {
+            self.stmt(s, 1);
+        }
+    }
+
+    fn handler(&mut self, h: &Handler, depth: usize) {
+        let head = match (h.class, h.bind) {
+            (None, _) => "except:".to_string(),
+            (Some(c), false) => format!("except {}:", c.name()),
+            (Some(c), true) => format!("except {} as e_{}:", c.name(), h.label),
+        };
+        self.line(depth, &head);
+        self.line(depth + 1, &format!("handler('{}')", h.label));
+        for s in &h.body {
+            self.stmt(s, depth + 1);
+        }
+    }
+
     fn block(&mut self, body: &[Stmt], depth: usize) {
         if body.is_empty() {
             self.line(depth, "pass");
@@ -146,6 +195,18 @@ impl Renderer {
                     match &it.expr {
                         ItemExpr::New(m) => write!(text, "M{m}()").expect("writing to a String"),
                         ItemExpr::Literal(v) => text.push_str(&value(v)),
+                        ItemExpr::Cm(c) => write!(text, "c{c}()").expect("writing to a String"),
+                        ItemExpr::Suppress(classes) => {
+                            let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+                            write!(text, "suppress({})", names.join(", ")).expect("writing to a String")
+                        }
+                        ItemExpr::Nullcontext(v) => {
+                            write!(text, "nullcontext({})", value(v)).expect("writing to a String")
+                        }
+                        ItemExpr::Closing { label, raises } => {
+                            let r = raises.map_or("None", |c| c.name());
+                            write!(text, "closing(Closer('{label}', {r}))").expect("writing to a String")
+                        }
                     }
                     match &it.target {
                         Target::None => {}
@@ -174,16 +235,7 @@ impl Renderer {
                 self.line(depth, "try:");
                 self.block(&t.body, depth + 1);
                 for h in &t.handlers {
-                    let head = match (h.class, h.bind) {
-                        (None, _) => "except:".to_string(),
-                        (Some(c), false) => format!("except {}:", c.name()),
-                        (Some(c), true) => format!("except {} as e_{}:", c.name(), h.label),
-                    };
-                    self.line(depth, &head);
-                    self.line(depth + 1, &format!("handler('{}')", h.label));
-                    for s in &h.body {
-                        self.stmt(s, depth + 1);
-                    }
+                    self.handler(h, depth);
                 }
                 if !t.orelse.is_empty() {
                     self.line(depth, "else:");

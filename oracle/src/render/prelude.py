@@ -1,6 +1,7 @@
 # withstand prelude: the instrumentation every generated program uses.
 # Events are plain lists so that the worker can send them as JSON and a person can read them.
 import sys
+from contextlib import closing, contextmanager, nullcontext, suppress
 
 _T = []  # the events, in order
 _S = []  # exception objects in the order they were first observed (never id() or addresses)
@@ -76,6 +77,19 @@ class Bool:
         if isinstance(self.r, type):
             raise self.r(self._label)
         return self.r
+
+
+class Closer:
+    """A thing for closing(): close() logs, then raises `exc(label)` if `exc` is a class."""
+
+    def __init__(self, label, exc):
+        self._label = label
+        self.exc = exc
+
+    def close(self):
+        _T.append(["close", self._label])
+        if self.exc is not None:
+            raise self.exc(self._label)
 
 
 class Len:

@@ -203,6 +203,7 @@ fn event(v: &Value) -> Res<Event> {
             info: exc_ref(info)?,
         },
         ("await", [label]) => Event::Await { label: string(label)? },
+        ("close", [label]) => Event::Close { label: string(label)? },
         ("gen-yield", [label, value]) => Event::GenYield { label: string(label)?, value: string(value)? },
         ("gen-end", [label]) => Event::GenEnd { label: string(label)? },
         ("gen-closed", [label]) => Event::GenClosed { label: string(label)? },

@@ -1,0 +1,173 @@
+//! `withstand replay`: run every corpus case on an interpreter, diff against the model, report
+//! (on the terminal and, for CI, as JUnit XML). It also says when a recorded trace has gone
+//! stale against the model.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use oracle::corpus::{self, Case};
+use oracle::model::predict;
+use oracle::profile::Profile;
+
+use crate::cmd::run::parse_duration;
+use crate::findings::{self, FindingKind};
+use crate::judge::{Judge, JudgeConfig, MessagesArg, Verdict};
+use crate::junit::{self, TestCase, TestResult};
+
+/// Replay the corpus on an interpreter and diff against the model.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 every case agrees with the model, 1 some case diverges (or the interpreter hung or crashed on it), 2 a case file is invalid, or usage or infrastructure error."
+)]
+pub struct Args {
+    /// Corpus directories (searched recursively) or `.case` files.
+    #[arg(default_value = "corpus")]
+    paths: Vec<PathBuf>,
+    /// The interpreter.
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
+    /// Also write a JUnit XML report here (one testcase per corpus file).
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Compare exception messages exactly, or types only.
+    #[arg(long, value_enum, default_value = "exact")]
+    messages: MessagesArg,
+    /// Judge the interpreter as this profile instead of the one it reports, e.g. cpython-3.11.
+    #[arg(long)]
+    target: Option<Profile>,
+    /// Per-program time limit before the interpreter is declared hung.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    timeout: Duration,
+    /// Print failures only, not one line per passing case.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let files = corpus::list(&args.paths)?;
+    let mut judge = Judge::start(&JudgeConfig {
+        python: args.python.clone(),
+        target: args.target,
+        messages: args.messages.into(),
+        timeout: args.timeout,
+    })?;
+    let mut results = Vec::with_capacity(files.len());
+    let (mut failed, mut invalid, mut known, mut stale) = (0, 0, 0, 0);
+    let mut out = anstream::stdout().lock();
+    for file in &files {
+        let case_started = Instant::now();
+        let (result, notes) = match corpus::load(file) {
+            Ok(case) => replay_one(&mut judge, &case, &mut out)?,
+            Err(errors) => {
+                let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+                writeln!(out, "INVALID {}\n{}", corpus::display_path(file), indent(&message))?;
+                (TestResult::Error { kind: "invalid-case".to_string(), message }, Vec::new())
+            }
+        };
+        match &result {
+            TestResult::Passed => {}
+            TestResult::Failure { .. } => failed += 1,
+            TestResult::Error { .. } => invalid += 1,
+        }
+        known += usize::from(notes.iter().any(|n| n.starts_with("known divergence")));
+        stale += usize::from(notes.iter().any(|n| n.starts_with("stale")));
+        let shown = corpus::display_path(file);
+        if matches!(result, TestResult::Passed) && !args.quiet {
+            writeln!(out, "ok      {shown}")?;
+        }
+        for n in &notes {
+            writeln!(out, "        {shown}: {n}")?;
+        }
+        let path = Path::new(&shown);
+        results.push(TestCase {
+            suite: path.parent().map_or_else(String::new, |p| p.display().to_string()),
+            name: path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+            file: shown.clone(),
+            secs: case_started.elapsed().as_secs_f64(),
+            result,
+            notes,
+        });
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let passed = results.len() - failed - invalid;
+    writeln!(
+        out,
+        "replay: {} cases against {} as {}: {passed} passed{}, {failed} failed, {invalid} invalid{} ({secs:.1}s)",
+        results.len(),
+        judge.interpreter,
+        judge.profile,
+        if known > 0 { format!(" ({known} known divergences)") } else { String::new() },
+        if stale > 0 { format!("; {stale} recorded traces are stale against the model") } else { String::new() },
+    )?;
+    if let Some(path) = &args.junit {
+        let xml = junit::render("withstand replay", &results, secs);
+        corpus::write_atomic(path, &xml).with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(out, "junit report: {}", path.display())?;
+    }
+    Ok(if invalid > 0 {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs one case; its result and notes (a known divergence, a stale recording).
+fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Result<(TestResult, Vec<String>)> {
+    let shown = corpus::display_path(&case.path);
+    let mut notes = Vec::new();
+    // Is the recording for this profile still what the model predicts?
+    match case.recorded(judge.profile) {
+        Ok(Some(lines)) => {
+            let expected = predict(&case.program, judge.profile).trace.lines();
+            if lines != expected && case.header.known_divergence.is_none() {
+                notes.push(format!(
+                    "stale: the recorded {} trace differs from the model; re-record with `{}`",
+                    judge.profile,
+                    corpus::regenerate_command(&case.path)
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => notes.push(format!("stale: {e}")),
+    }
+    let verdict = judge.judge(&case.program)?;
+    let result = match (verdict, &case.header.known_divergence) {
+        (Verdict::Agrees, None) => TestResult::Passed,
+        (Verdict::Fails(FindingKind::Divergence(_)), Some(reason)) => {
+            notes.push(format!("known divergence: {reason}"));
+            TestResult::Passed
+        }
+        (Verdict::Agrees, Some(reason)) => {
+            let message = format!(
+                "the known divergence ({reason}) is gone: {} agrees with the model; remove the `known-divergence` line and re-record",
+                judge.interpreter
+            );
+            writeln!(out, "FAIL    {shown}: {message}")?;
+            TestResult::Failure { kind: "known-divergence-gone".to_string(), message: message.clone(), text: message }
+        }
+        (Verdict::Fails(kind), _) => {
+            writeln!(out, "FAIL    {shown}: {}", kind.signature())?;
+            match &kind {
+                FindingKind::Divergence(d) => findings::print_diff(out, d),
+                other => writeln!(out, "{}", indent(&other.details()))?,
+            }
+            let details = kind.details();
+            TestResult::Failure {
+                kind: kind.word().to_string(),
+                message: format!("{} ({} as {})\n{details}", kind.signature(), judge.interpreter, judge.profile),
+                text: details,
+            }
+        }
+    };
+    Ok((result, notes))
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
