@@ -52,6 +52,13 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
                 body.insert(0, Stmt::Yield(g.labels.next('y')));
             }
             body.insert(0, first);
+        } else if g.u.ratio(1, 2)? {
+            let first = g.yield_in_try(&in_gen)?;
+            if g.u.ratio(1, 2)? {
+                // Nothing after it: after a throw() the generator returns.
+                body.clear();
+            }
+            body.insert(0, first);
         }
         if !body.iter().any(oracle::ir::has_yield) {
             body.push(Stmt::Yield(g.labels.next('y')));
@@ -141,6 +148,7 @@ const RAISED: &[ExcClass] = &[
     ExcClass::KeyError,
     ExcClass::TypeError,
     ExcClass::RuntimeError,
+    ExcClass::StopIteration,
     ExcClass::StopIteration,
     ExcClass::B1,
     ExcClass::KeyboardInterrupt,
@@ -508,7 +516,14 @@ impl Gen<'_, '_> {
         let yields = Some(self.enter_value()?);
         let handler = if self.u.ratio(1, 2)? {
             let label = self.labels.next('h');
-            let class = if self.u.ratio(1, 5)? { None } else { Some(self.pick(CAUGHT)?) };
+            // Broad handlers often: a generator that catches what the body raised is what
+            // suppression and "didn't stop after throw()" are about.
+            let class = match self.weighted(&[2, 2, 1, 3])? {
+                0 => None,
+                1 => Some(ExcClass::Exception),
+                2 => Some(ExcClass::BaseException),
+                _ => Some(self.pick(CAUGHT)?),
+            };
             let bind = class.is_some() && self.u.ratio(1, 3)?;
             let mut inner = Scope { handling: true, ..plain.clone() };
             if bind {
@@ -528,7 +543,7 @@ impl Gen<'_, '_> {
             None
         };
         let mut post = if self.u.ratio(2, 3)? { Vec::new() } else { self.block(&plain, 2)? };
-        if self.u.ratio(1, 4)? {
+        if self.u.ratio(1, 3)? {
             post.push(Stmt::Yield(self.labels.next('y')));
         }
         Ok(CmGen { pre, yields, handler, finally, post })
@@ -542,6 +557,26 @@ impl Gen<'_, '_> {
             body.push(Stmt::Yield(self.labels.next('y')));
         }
         Ok(Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(mgr), target: Target::None }], body })
+    }
+
+    /// Two more §1.8 shapes: a yield that catches whatever is thrown at it (so the generator
+    /// returns after `throw()`), and a yield inside a handler (so what is thrown in is chained
+    /// to the exception the generator is handling).
+    fn yield_in_try(&mut self, scope: &Scope) -> Result<Stmt> {
+        let catch_all = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
+        let t = if self.u.ratio(1, 2)? {
+            let body = vec![Stmt::Yield(self.labels.next('y'))];
+            Try { body, handlers: vec![catch_all], orelse: Vec::new(), finally: None }
+        } else {
+            let raise = Stmt::Raise(self.raise_new()?);
+            let mut handler = catch_all;
+            handler.body = vec![Stmt::Yield(self.labels.next('y'))];
+            if self.u.ratio(1, 2)? {
+                handler.body = vec![self.yield_in_with(scope)?];
+            }
+            Try { body: vec![raise], handlers: vec![handler], orelse: Vec::new(), finally: None }
+        };
+        Ok(Stmt::Try(Box::new(t)))
     }
 
     fn try_(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {

@@ -1,0 +1,348 @@
+//! The corpus format, and the committed corpus itself: every case replays through the model
+//! against its recorded CPython trace (no interpreter needed), its generated `.py` is up to date,
+//! every rule of the model has a case, and, when `python3` is on PATH, every case replays on it.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use expect_test::expect;
+
+use super::*;
+use crate::compare::{compare, Messages};
+use crate::model::{Coverage, Rule};
+use crate::runner::{RunResult, Worker, WorkerConfig};
+
+// ---- the format ----
+
+const GOOD: &str = "# withstand case, format 1
+# description: a truthy __exit__ result suppresses the exception
+# rule: exit-suppresses (§1.5)
+# origin: hand-written
+
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return True
+
+def main():
+    with M0():
+        raise E1('r1')
+    log('L2')
+";
+
+fn errors(text: &str) -> String {
+    match parse_case(Path::new("corpus/sync/x.case"), text) {
+        Ok(_) => "ok\n".to_string(),
+        Err(errors) => errors.iter().map(|e| format!("{e}\n")).collect(),
+    }
+}
+
+#[test]
+fn a_good_case_loads_and_its_header_round_trips() {
+    let case = parse_case(Path::new("corpus/sync/exit-suppresses.case"), GOOD).expect("valid");
+    assert_eq!(case.header.rules, vec![Rule::ExitSuppresses]);
+    assert_eq!(case.header.origin, Origin::HandWritten);
+    assert_eq!(case_text(&case.header, &case.program), GOOD);
+    assert!(case.unexercised_rules(REFERENCE).is_empty());
+}
+
+#[test]
+fn origins_round_trip() {
+    for text in [
+        "hand-written",
+        "seed 0x1f, withstand 0.0.0, cpython 3.11.7 (python3), 2026-11-23",
+        "seed 0xffffffffffffffff, withstand 0.0.0, pypy 3.10.14 (/opt/a, b/pypy3), 2026-01-02",
+        "libFuzzer artifact crash-0123, shrunk by withstand import",
+    ] {
+        let case = GOOD.replace("# origin: hand-written", &format!("# origin: {text}"));
+        let loaded = parse_case(Path::new("x.case"), &case).expect("valid");
+        assert_eq!(loaded.header.origin.to_string(), text);
+    }
+}
+
+#[test]
+fn every_problem_is_reported_with_the_file_name_and_line() {
+    let bad = GOOD
+        .replace("format 1", "format 7")
+        .replace("# rule: exit-suppresses (§1.5)", "# rule: exit-supresses (§1.5), exit-after-return (§1.5)")
+        .replace("# origin: hand-written", "# origin: found it somewhere\n# descripton: typo")
+        .replace("        return True", "        return Tru e");
+    expect![[r#"
+        corpus/sync/x.case:1: format 7 is not supported: this withstand reads format 1
+        corpus/sync/x.case:3: unknown rule `exit-supresses`; `withstand stats` lists the rules (write `-` for none)
+        corpus/sync/x.case:3: rule exit-after-return is in §1.4, not §1.5
+        corpus/sync/x.case:4: bad origin "found it somewhere": expected `hand-written`, `seed 0x…, withstand V, INTERPRETER, YYYY-MM-DD` or `libFuzzer artifact …`
+        corpus/sync/x.case:5: unknown field `descripton`; the fields are description, rule, origin, signature, profile, see, known-divergence
+        corpus/sync/x.case:15: expected a value such as None, True, 1, 'ab', (1, 2), Bool('b1', True), Len('n1', 2), Aw('a1', False, None) or BadAw(), found "Tru e"
+    "#]]
+    .assert_eq(&errors(&bad));
+}
+
+#[test]
+fn missing_fields_and_a_missing_format_line_are_reported() {
+    let bad = GOOD.replace("# withstand case, format 1\n", "").replace("# description: a truthy __exit__ result suppresses the exception\n", "");
+    expect![[r##"
+        corpus/sync/x.case:1: the first line must be `# withstand case, format 1`, found "# rule: exit-suppresses (§1.5)"
+        corpus/sync/x.case: no `description` field in the header; add e.g. `# description: a truthy __exit__ result suppresses the exception`
+    "##]]
+    .assert_eq(&errors(&bad));
+}
+
+#[test]
+fn a_program_that_does_not_validate_is_reported_with_the_file_name() {
+    let bad = GOOD.replace("    log('L2')\n", "    show('x', x)\n");
+    expect![[r#"
+        corpus/sync/x.case: main[1]: `x` is not bound here
+    "#]]
+    .assert_eq(&errors(&bad));
+}
+
+#[test]
+fn a_rule_the_program_never_exercises_is_reported_at_the_rule_line() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("exit-suppresses.case");
+    fs::write(&path, GOOD.replace("exit-suppresses (§1.5)", "exit-suppresses (§1.5), exit-after-return (§1.4)"))
+        .expect("write");
+    let case = load(&path).expect("valid");
+    let errors: Vec<String> = case.unexercised_rules(REFERENCE).iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        errors,
+        vec![format!(
+            "{}:3: the case names rule exit-after-return but the model never applies it to the program (cpython-3.11)",
+            path.display()
+        )]
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it() {
+    let errors = load(Path::new("corpus/nowhere/none.case")).expect_err("missing");
+    assert!(errors[0].to_string().starts_with("corpus/nowhere/none.case: cannot read: "), "{}", errors[0]);
+}
+
+#[test]
+fn generated_files_name_the_command_that_regenerates_them() {
+    let case = parse_case(Path::new("/work/x/corpus/sync/exit-suppresses.case"), GOOD).expect("valid");
+    let py = case.py_text();
+    assert!(py.starts_with(
+        "# @generated from exit-suppresses.case by `withstand record`; do not edit.\n# Regenerate: withstand record corpus/sync/exit-suppresses.case\n"
+    ));
+    assert_eq!(crate::parse::parse(&py), Ok(case.program.clone()));
+    let trace = case.trace_text("cpython 3.11.7", &["M0.__init__".to_string(), "=> return None".to_string()]);
+    expect![[r#"
+        # @generated from exit-suppresses.case by `withstand record`; do not edit.
+        # Regenerate: withstand record corpus/sync/exit-suppresses.case
+        # Recorded from cpython 3.11.7.
+        M0.__init__
+        => return None
+    "#]]
+    .assert_eq(&trace);
+    assert_eq!(format::trace_lines(&trace), Ok(vec!["M0.__init__".to_string(), "=> return None".to_string()]));
+    assert!(format::trace_lines("M0.__init__\n=> return None\n").is_err());
+}
+
+// ---- the committed corpus ----
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
+}
+
+/// `WITHSTAND_FILTER=sync/,-exit`: keep cases whose path contains one of the plain parts and
+/// none of the `-` parts.
+fn selected(path: &Path) -> bool {
+    let Ok(filter) = std::env::var("WITHSTAND_FILTER") else { return true };
+    let shown = display_path(path);
+    let (exclude, include): (Vec<&str>, Vec<&str>) = filter.split(',').filter(|p| !p.is_empty()).partition(|p| p.starts_with('-'));
+    (include.is_empty() || include.iter().any(|p| shown.contains(p))) && !exclude.iter().any(|p| shown.contains(&p[1..]))
+}
+
+/// Every case of the committed corpus, or a panic listing every file that does not load.
+fn cases() -> Vec<Case> {
+    let files = list(&[corpus_dir()]).expect("the corpus directory is readable");
+    let mut res = Vec::new();
+    let mut problems = String::new();
+    for f in files.iter().filter(|f| selected(f)) {
+        match load(f) {
+            Ok(c) => res.push(c),
+            Err(errors) => errors.iter().for_each(|e| writeln!(problems, "{e}").expect("a String")),
+        }
+    }
+    assert!(problems.is_empty(), "corpus files that do not load:\n{problems}");
+    res
+}
+
+#[test]
+fn the_corpus_replays_through_the_model_against_its_cpython_recordings() {
+    let mut failures = String::new();
+    let cases = cases();
+    for case in &cases {
+        let shown = display_path(&case.path);
+        for e in case.unexercised_rules(REFERENCE) {
+            writeln!(failures, "{e}").expect("a String");
+        }
+        let topic = case.path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+        let named_after_its_rule = case.header.rules.iter().any(|r| case.name().starts_with(&r.name()));
+        if topic.as_deref() != Some("regressions") && !named_after_its_rule {
+            writeln!(failures, "{shown}: the file is not named after one of its rules (rename it `<rule-name>[-what].case`)")
+                .expect("a String");
+        }
+        let recorded = match case.recorded(REFERENCE) {
+            Ok(Some(lines)) => lines,
+            Ok(None) => {
+                writeln!(
+                    failures,
+                    "{shown}: no {REFERENCE} recording: run `{} --python python3.11`",
+                    regenerate_command(&case.path)
+                )
+                .expect("a String");
+                continue;
+            }
+            Err(e) => {
+                writeln!(failures, "{e}").expect("a String");
+                continue;
+            }
+        };
+        let predicted = predict(&case.program, REFERENCE).trace.lines();
+        match (predicted == recorded, &case.header.known_divergence) {
+            (true, None) | (false, Some(_)) => {}
+            (true, Some(reason)) => writeln!(
+                failures,
+                "{shown}: the known divergence ({reason}) is gone: the model now agrees with the recording; remove the `known-divergence` line"
+            )
+            .expect("a String"),
+            (false, None) => {
+                let (a, b) = (recorded.join("\n") + "\n", predicted.join("\n") + "\n");
+                let d = similar::TextDiff::from_lines(&a, &b);
+                let diff = d.unified_diff().context_radius(1000).header("recorded (CPython 3.11)", "predicted (model)").to_string();
+                writeln!(
+                    failures,
+                    "{shown}: the model no longer predicts what CPython 3.11 did:\n{}",
+                    diff.lines().map(|l| format!("    {l}\n")).collect::<String>()
+                )
+                .expect("a String");
+            }
+        }
+    }
+    assert!(!cases.is_empty() || std::env::var("WITHSTAND_FILTER").is_ok(), "no corpus cases under {}", corpus_dir().display());
+    assert!(
+        failures.is_empty(),
+        "{failures}\nIf the model is wrong, fix it. If the case or its recording is, fix the case and re-record it with CPython 3.11: `withstand record corpus --python python3.11`"
+    );
+}
+
+#[test]
+fn the_generated_py_files_are_up_to_date() {
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    if update && std::env::var_os("CI").is_some() {
+        panic!("UPDATE_EXPECT is set on CI: blessing refuses to run there");
+    }
+    let mut failures = String::new();
+    for case in cases() {
+        let path = case.py_path();
+        let want = case.py_text();
+        if fs::read_to_string(&path).is_ok_and(|have| have == want) {
+            continue;
+        }
+        if update {
+            write_atomic(&path, &want).expect("the .py file is writable");
+            continue;
+        }
+        writeln!(failures, "{}: stale or missing", display_path(&path)).expect("a String");
+    }
+    // Generated files without their case.
+    let mut stack = vec![corpus_dir()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("a readable corpus directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let stem = match name.split_once('.') {
+                Some((stem, ext)) if ext == "py" || ext.ends_with(".trace") => stem,
+                _ => continue,
+            };
+            if !dir.join(format!("{stem}.case")).exists() {
+                writeln!(failures, "{}: generated file without its .case; delete it", display_path(&path)).expect("a String");
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{failures}\nRegenerate with `withstand record corpus --python python3.11` (or the .py files alone with `UPDATE_EXPECT=1 cargo test -p oracle corpus`)"
+    );
+}
+
+#[test]
+fn every_rule_of_the_model_has_a_corpus_case() {
+    let mut coverage = Coverage::default();
+    for case in cases() {
+        coverage.merge(&predict(&case.program, REFERENCE).coverage);
+    }
+    if std::env::var("WITHSTAND_FILTER").is_ok() {
+        return;
+    }
+    let missing: Vec<String> =
+        Rule::ALL.iter().filter(|r| !coverage.fired(**r)).map(|r| format!("  {} (§{})", r.name(), r.section())).collect();
+    assert!(
+        missing.is_empty(),
+        "no corpus case exercises these rules:\n{}\nAdd one per rule: corpus/<topic>/<rule-name>.case, then `withstand record corpus --python python3.11`",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_corpus_replays_on_python3_when_there_is_one() {
+    let config = WorkerConfig {
+        python: PathBuf::from("python3"),
+        prelude: crate::render::PRELUDE.to_string(),
+        timeout: Duration::from_secs(20),
+    };
+    let mut worker = match Worker::spawn(&config) {
+        Ok(w) => w,
+        Err(err) => {
+            println!("skipped: no python3 ({err})");
+            return;
+        }
+    };
+    let info = worker.info().clone();
+    let profile = match Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1)) {
+        Ok(p) => p,
+        Err(err) => {
+            println!("skipped: python3 has no profile ({err})");
+            return;
+        }
+    };
+    let cases = cases();
+    let sources: Vec<String> = cases.iter().map(|c| render::body(&c.program)).collect();
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let results = worker.run_many(&refs).expect("the worker runs");
+    let mut failures = String::new();
+    for (case, result) in cases.iter().zip(results) {
+        let shown = display_path(&case.path);
+        let observed = match result {
+            RunResult::Completed(t) => t,
+            other => {
+                writeln!(failures, "{shown}: the interpreter failed: {other:?}").expect("a String");
+                continue;
+            }
+        };
+        let expected = predict(&case.program, profile).trace;
+        match (compare(&expected, &observed, Messages::Exact), &case.header.known_divergence) {
+            (None, None) | (Some(_), Some(_)) => {}
+            (None, Some(reason)) => writeln!(failures, "{shown}: the known divergence ({reason}) is gone").expect("a String"),
+            (Some(d), None) => {
+                writeln!(failures, "{shown}: {} disagrees with the model ({profile}):\n{}", info.version_string, d.unified_diff())
+                    .expect("a String")
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures}\nReplay one case with `withstand replay corpus/<topic>/<name>.case`");
+}

@@ -261,7 +261,7 @@ fn strings_keep_what_the_renderer_escapes() {
         let program = Program {
             managers: vec![],
             main: vec![Stmt::Return { label: "v1".to_string(), value: Value::Str(s.to_string()) }],
-            gens: vec![],
+            gens: vec![], cms: vec![],
             is_async: false,
         };
         assert_eq!(parse(&render::body(&program)), Ok(program));
@@ -306,7 +306,7 @@ fn a_program_built_by_hand_reads_back() {
                 finally: Some(("f5".to_string(), vec![Stmt::Show("x".to_string())])),
             }))],
         }],
-        gens: vec![],
+        gens: vec![], cms: vec![],
         is_async: false,
     };
     assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
@@ -316,7 +316,7 @@ fn a_program_built_by_hand_reads_back() {
 #[test]
 fn a_standalone_file_reads_from_its_marker() {
     let program =
-        Program { managers: vec![plain_manager()], main: vec![Stmt::Log("L1".into())], gens: vec![], is_async: false };
+        Program { managers: vec![plain_manager()], main: vec![Stmt::Log("L1".into())], gens: vec![], cms: vec![], is_async: false };
     let text = render::standalone(&program);
     assert!(text.contains(super::MARKER));
     assert_eq!(parse(&text), Ok(program));
@@ -890,7 +890,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 ]),
             },
         ],
-        gens: vec![],
+        gens: vec![], cms: vec![],
         is_async: true,
     };
     assert_eq!(validate(&program), vec![]);

@@ -147,7 +147,7 @@ fn big_program() -> Program {
             value: Value::Tuple(vec![Value::Int(1), Value::Str("abc".to_string()), Value::Bool(true)]),
         },
     ];
-    let program = Program { managers, main, gens: vec![], is_async: false };
+    let program = Program { managers, main, gens: vec![], cms: vec![], is_async: false };
     assert_eq!(validate(&program), vec![]);
     program
 }
@@ -458,7 +458,7 @@ fn async_program() -> Program {
         ),
         Stmt::Return { label: "v11".to_string(), value: aw("a12", true, AwaitThen::Raise(ExcClass::E1)) },
     ];
-    let program = Program { managers, main, gens: vec![], is_async: true };
+    let program = Program { managers, main, gens: vec![], cms: vec![], is_async: true };
     assert_eq!(validate(&program), vec![]);
     program
 }
@@ -639,7 +639,7 @@ fn a_def_aenter_becomes_an_async_def() {
             aexit: async_def(Some("s2"), Action::Return(Value::None)),
         }],
         main: vec![async_with(vec![item(0, name("x"))], vec![show("x"), raise(ExcClass::KeyError, "r3")])],
-        gens: vec![],
+        gens: vec![], cms: vec![],
         is_async: true,
     };
     check(
@@ -672,6 +672,7 @@ fn a_throw_into_a_generator_keeps_the_generator_and_its_with() {
     let yield_ = |label: &str| Stmt::Yield(label.to_string());
     let program = Program {
         managers: vec![plain_manager(), plain_manager()],
+        cms: vec![],
         gens: vec![
             vec![yield_("y1"), with(vec![item(1, Target::None)], vec![yield_("y2")])],
             vec![
