@@ -1,12 +1,19 @@
 """Detection power: break one rule of the model at a time, run a campaign, and report how many
-cases it took `withstand run` to notice (and, once shrinking exists, how small the reproducer is).
+cases it took `withstand run` to notice, and how small and how fast the shrunk reproducer is.
 
 Each mutation is a textual edit of the model's source; the source is restored afterwards even
-if the run fails. Needs cargo and the interpreter to test against (default python3).
+if the run fails. Run it on a copy of the repository if someone else is editing the model.
+Needs cargo and the interpreter to test against (default python3).
 
-usage: python3 scripts/detect.py [--cases 5000] [--seed 1] [--python python3] [--only NAME]
+For each mutation it reports the reproducer of its main signature (the one with the most raw
+findings): its program lines (non-blank, non-comment lines of the program, not the prelude) and
+its shrink time, and the largest reproducer over all its signatures. At the end: the medians and
+the maximum, against the targets (median <= 12 lines, none over 25, median shrink time < 2 s).
+
+usage: python3 scripts/detect.py [--cases 5000] [--seed 1] [--python python3] [--only NAME,NAME] [--limit N]
 """
 import argparse
+import statistics
 import os
 import re
 import subprocess
@@ -19,6 +26,7 @@ MOD = "oracle/src/model/mod.rs"
 EXC = "oracle/src/model/exc.rs"
 MSG = "oracle/src/model/message.rs"
 GEN = "oracle/src/model/generator.rs"
+CTX = "oracle/src/model/contextlib.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -29,20 +37,20 @@ MUTATIONS = [
      "Val::Int(n) => *n != 0,",
      "Val::Int(n) => *n > 1,"),
     ("exit-error-not-chained", "1.6", WITH,
-     "                self.excs.push_handled(e);\n                let res = self.call_exit(&name, exit, Some(e));",
-     "                let res = self.call_exit(&name, exit, Some(e));\n                self.excs.push_handled(e);"),
+     "                self.excs.push_handled(e);\n                let res = match self.call_method(name, mgr, exit, proto, Some(e), true) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };",
+     "                let res = match self.call_method(name, mgr, exit, proto, Some(e), true) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };\n                self.excs.push_handled(e);"),
     ("unpack-error-skips-exit", "1.2.4", WITH,
      "                self.hit(Rule::TargetUnpackFails);\n                if inner {",
      "                self.hit(Rule::TargetUnpackFails);\n                return Flow::Raise(id);\n                #[allow(unreachable_code)]\n                if inner {"),
     ("missing-exit-message", "2.1", MSG,
-     'format!("{base} (missed __exit__ method)")',
-     "base"),
+     '(Missing::Exit, _) | (Missing::Enter, true) => format!("{base} (missed {dunder} method)"),',
+     "(Missing::Exit, _) | (Missing::Enter, true) => base.clone(),"),
     ("bool-error-not-chained", "1.5", WITH,
      "                        let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                        return Err(flow_exc(self.raise_obj(id)));",
      "                        let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                        return Err(id);"),
     ("normal-exit-sees-no-outer-exc", "1.4", WITH,
-     "        let info = self.excs.observe(self.excs.handled());\n        self.events.push(Event::Exit",
-     "        let info = if exc.is_none() { None } else { self.excs.observe(self.excs.handled()) };\n        self.events.push(Event::Exit"),
+     "            let exc_ref = self.excs.observe(exc);\n            let info = info_of(self);",
+     "            let exc_ref = self.excs.observe(exc);\n            let info = if exc.is_none() { None } else { info_of(self) };"),
     ("enter-none-message", "1.3", MSG,
      "\"'NoneType' object is not callable\".to_string()",
      "\"'NoneType' object is not callable.\".to_string()"),
@@ -81,10 +89,51 @@ MUTATIONS = [
     ("gen-throw-never-chained", "1.8", GEN,
      "if self.excs.own_handled(ctx.frame).is_some() {",
      "if false {"),
+    # contextlib (issue 4)
+    ("cm-didnt-yield-message", "4.1", CTX,
+     "\"generator didn't yield\".to_string()",
+     "\"generator did not yield\".to_string()"),
+    ("cm-catching-generator-does-not-suppress", "4.1", CTX,
+     "                self.hit(Rule::CmSuppresses);\n                Ok(Val::Bool(true))",
+     "                self.hit(Rule::CmSuppresses);\n                Ok(Val::Bool(false))"),
+    ("suppress-exact-class-only", "4.4", CTX,
+     "classes.iter().any(|of| exc::is_subclass(c, *of))",
+     "classes.iter().any(|of| c == *of)"),
+    ("closing-error-not-chained", "4.5", CTX,
+     "                    let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                    return Err(flow_exc(self.raise_obj(id)));",
+     "                    let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                    return Err(id);"),
+    ("cm-no-stopiteration-unwrap", "4.1", CTX,
+     "if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {",
+     "if false && stop && x_obj.cause == Some(value) {"),
     ("gen-exit-sees-caller-exc-info", "1.8", GEN,
      "        let frame = self.excs.push_frame();",
      "        let frame = self.excs.push_frame();\n        let _ = &frame;"),
 ]
+
+
+def summary(stdout):
+    """The per-signature lines of the run summary: (raw findings, signature, lines after, seconds, dir)."""
+    res = []
+    lines = stdout.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"\s+(\d+) raw findings? x (.*)$", line)
+        if not m:
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        s = re.match(r"\s+shrunk (\d+) → (\d+) lines in [0-9.]+s: (.*)/reduced\.py$", nxt)
+        if not s:
+            res.append((int(m.group(1)), m.group(2), None, None, None))
+            continue
+        finding = s.group(3)
+        secs = None
+        try:
+            with open(os.path.join(finding, "README.md")) as f:
+                t = re.search(r"^- time: ([0-9.]+)s$", f.read(), re.M)
+                secs = float(t.group(1)) if t else None
+        except OSError:
+            pass
+        res.append((int(m.group(1)), m.group(2), int(s.group(2)), secs, finding))
+    return res
 
 
 def main():
@@ -92,18 +141,28 @@ def main():
     ap.add_argument("--cases", type=int, default=5000)
     ap.add_argument("--seed", default="1")
     ap.add_argument("--python", default="python3")
-    ap.add_argument("--only")
+    ap.add_argument("--only", help="comma-separated mutation names")
+    ap.add_argument("--limit", type=int, help="run only the first N mutations")
     ap.add_argument("--extra", default="", help="extra flags for withstand run, e.g. --no-shrink")
     args = ap.parse_args()
-    rows = []
-    for name, section, path, old, new in MUTATIONS:
-        if args.only and args.only != name:
+    only = set(args.only.split(",")) if args.only else None
+    chosen = []
+    for m in MUTATIONS:
+        if only is not None and m[0] not in only:
             continue
+        with open(os.path.join(ROOT, m[2])) as f:
+            if f.read().count(m[3]) != 1:
+                print(f"{m[0]:34} skipped: its text is not found exactly once in {m[2]} (update the mutation)",
+                      file=sys.stderr)
+                continue
+        chosen.append(m)
+    if args.limit:
+        chosen = chosen[: args.limit]
+    rows = []
+    for name, section, path, old, new in chosen:
         full = os.path.join(ROOT, path)
         with open(full) as f:
             original = f.read()
-        if original.count(old) != 1:
-            sys.exit(f"mutation {name}: the text to replace is not found exactly once in {path}")
         try:
             with open(full, "w") as f:
                 f.write(original.replace(old, new))
@@ -117,19 +176,27 @@ def main():
                 f.write(original)
         m = re.search(r"first finding at case (\d+)", res.stdout)
         first = m.group(1) if m else "not caught"
-        sigs = re.search(r"\((\d+) distinct signatures\)", res.stdout)
-        lines = []
-        for d in sorted(os.listdir(out)):
-            p = os.path.join(out, d, "reduced.py")
-            if os.path.exists(p):
-                with open(p) as f:
-                    lines.append(sum(1 for line in f if line.strip() and not line.lstrip().startswith("#")))
-        rows.append((name, section, first, sigs.group(1) if sigs else "?", lines, out))
-        print(f"{name:32} §{section:6} first caught at case {first:>10}   signatures {rows[-1][3]}   findings in {out}",
+        sigs = summary(res.stdout)
+        shrunk = [s for s in sigs if s[2] is not None]
+        main_sig = max(shrunk, key=lambda s: s[0]) if shrunk else None
+        worst = max((s[2] for s in shrunk), default=None)
+        rows.append((name, section, first, len(sigs), main_sig, worst, [s[2] for s in shrunk]))
+        if main_sig:
+            repro = f"{main_sig[2]:>3} lines {main_sig[3]:>6.2f}s (largest {worst:>3})   {main_sig[4]}/reduced.py"
+        else:
+            repro = "no shrunk reproducer"
+        print(f"{name:34} §{section:6} first caught at case {first:>10}   signatures {len(sigs):>3}   {repro}",
               flush=True)
     subprocess.run(["cargo", "build", "-q", "--release", "--bin", "withstand"], cwd=ROOT, check=True)
     caught = sum(1 for r in rows if r[2] != "not caught")
     print(f"{caught} of {len(rows)} mutations caught within {args.cases} cases")
+    mains = [r[4] for r in rows if r[4]]
+    if mains:
+        every = [n for r in rows for n in r[6]]
+        print(f"main reproducers: median {statistics.median(m[2] for m in mains)} lines (target <= 12), "
+              f"largest {max(m[2] for m in mains)}; over all {len(every)} shrunk signatures: median "
+              f"{statistics.median(every)}, largest {max(every)} (target: none over 25); "
+              f"median shrink time {statistics.median(m[3] for m in mains if m[3] is not None):.2f}s (target < 2 s)")
 
 
 if __name__ == "__main__":

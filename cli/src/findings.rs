@@ -114,7 +114,13 @@ impl Finding {
 
 /// The header of a case file for a failing program: what fails, the rules the program exercises,
 /// where it came from.
-pub fn case_header(program: &Program, kind: &FindingKind, profile: Profile, interpreter: &str, origin: Origin) -> Header {
+pub fn case_header(
+    program: &Program,
+    kind: &FindingKind,
+    profile: Profile,
+    interpreter: &str,
+    origin: Origin,
+) -> Header {
     let coverage = predict(program, profile).coverage;
     let what = match kind {
         FindingKind::Divergence(_) => format!("{interpreter} and the model ({profile}) disagree"),
@@ -221,7 +227,13 @@ pub fn with_shrink_section(readme: &str, s: &ShrinkReport) -> String {
 
 /// Writes the reduced program of a shrink step into `dir` as `<stem>.py`, `<stem>.case` and
 /// `<stem>.diff`, each atomically.
-pub fn write_reduced(dir: &Path, stem: &str, program: &Program, kind: &FindingKind, header: &Header) -> anyhow::Result<()> {
+pub fn write_reduced(
+    dir: &Path,
+    stem: &str,
+    program: &Program,
+    kind: &FindingKind,
+    header: &Header,
+) -> anyhow::Result<()> {
     let files = [
         (format!("{stem}.case"), corpus::case_text(header, program)),
         (format!("{stem}.py"), render::standalone(program)),
@@ -235,7 +247,13 @@ pub fn write_reduced(dir: &Path, stem: &str, program: &Program, kind: &FindingKi
 }
 
 /// Saves one shrink step of `finding` in its directory: the reduced files, then the README.
-pub fn save_step(dir: &Path, finding: &Finding, program: &Program, kind: &FindingKind, report: &ShrinkReport) -> anyhow::Result<()> {
+pub fn save_step(
+    dir: &Path,
+    finding: &Finding,
+    program: &Program,
+    kind: &FindingKind,
+    report: &ShrinkReport,
+) -> anyhow::Result<()> {
     let header = case_header(program, kind, finding.profile, &finding.interpreter, finding.origin());
     write_reduced(dir, "reduced", program, kind, &header)?;
     let path = dir.join("README.md");

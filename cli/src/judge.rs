@@ -55,12 +55,7 @@ impl Judge {
         let worker = Worker::spawn(&worker_config(&config.python, config.timeout)).context("cannot start a worker")?;
         let info = worker.info().clone();
         let profile = profile_for(&info, config.target)?;
-        Ok(Judge {
-            worker,
-            profile,
-            interpreter: interpreter_name(&info, &config.python),
-            messages: config.messages,
-        })
+        Ok(Judge { worker, profile, interpreter: interpreter_name(&info, &config.python), messages: config.messages })
     }
 
     /// Runs `program` and compares its trace with the model's.
@@ -94,19 +89,17 @@ pub fn profile_for(info: &InterpreterInfo, target: Option<Profile>) -> anyhow::R
 
 /// `cpython 3.11.7 (python3)`.
 pub fn interpreter_name(info: &InterpreterInfo, python: &std::path::Path) -> String {
-    format!(
-        "{} {}.{}.{} ({})",
-        info.implementation,
-        info.version.0,
-        info.version.1,
-        info.version.2,
-        python.display()
-    )
+    format!("{} {}.{}.{} ({})", info.implementation, info.version.0, info.version.1, info.version.2, python.display())
 }
 
 /// Judges one run of `program`: its observed trace if it agrees with the model, else what is
 /// wrong.
-pub fn classify(program: &Program, result: RunResult, profile: Profile, messages: Messages) -> Result<Trace, FindingKind> {
+pub fn classify(
+    program: &Program,
+    result: RunResult,
+    profile: Profile,
+    messages: Messages,
+) -> Result<Trace, FindingKind> {
     match result {
         RunResult::Completed(observed) => {
             let expected = predict(program, profile).trace;

@@ -170,7 +170,9 @@ mod tests {
                 result: TestResult::Failure {
                     kind: "divergence".to_string(),
                     message: "expected MN.__exit__ | observed => return\n-M0.__exit__ exc=- exc_info=-".to_string(),
-                    text: "--- expected (model)\n+++ observed (interpreter)\n-M0.__exit__ exc=- exc_info=-\n => return 3".to_string(),
+                    text:
+                        "--- expected (model)\n+++ observed (interpreter)\n-M0.__exit__ exc=- exc_info=-\n => return 3"
+                            .to_string(),
                 },
                 notes: vec![],
             },
@@ -187,7 +189,10 @@ mod tests {
                 name: "bad<name>".to_string(),
                 file: "corpus/async/bad<name>.case".to_string(),
                 secs: 0.0,
-                result: TestResult::Error { kind: "invalid-case".to_string(), message: "line 3: unknown rule `x`\u{1}".to_string() },
+                result: TestResult::Error {
+                    kind: "invalid-case".to_string(),
+                    message: "line 3: unknown rule `x`\u{1}".to_string(),
+                },
                 notes: vec![],
             },
         ];
@@ -201,7 +206,10 @@ mod tests {
               </testsuite>
               <testsuite name="corpus/sync" tests="2" failures="1" errors="0" skipped="0" time="0.003">
                 <testcase name="exit-after-return" classname="corpus.sync" file="corpus/sync/exit-after-return.case" time="0.001">
-                  <failure type="divergence" message="expected MN.__exit__ | observed =&gt; return&#10;-M0.__exit__ exc=- exc_info=-">--- expected (model)&#10;+++ observed (interpreter)&#10;-M0.__exit__ exc=- exc_info=-&#10; =&gt; return 3</failure>
+                  <failure type="divergence" message="expected MN.__exit__ | observed =&gt; return&#10;-M0.__exit__ exc=- exc_info=-">--- expected (model)
+            +++ observed (interpreter)
+            -M0.__exit__ exc=- exc_info=-
+             =&gt; return 3</failure>
                 </testcase>
                 <testcase name="exit-suppresses" classname="corpus.sync" file="corpus/sync/exit-suppresses.case" time="0.002"/>
               </testsuite>

@@ -37,7 +37,7 @@ pub fn program(target: &str, data: &[u8]) -> Option<Program> {
         Some(_) => {}
     }
     let total = TEXT.load(Ordering::Relaxed) + BYTES.load(Ordering::Relaxed);
-    if total % EVERY == 0 {
+    if total.is_multiple_of(EVERY) {
         eprintln!(
             "withstand-fuzz {target}: {total} inputs: {} generated ({} failed, should be 0), {} text ({} not a valid program)",
             BYTES.load(Ordering::Relaxed),

@@ -13,8 +13,8 @@
 //! goes on with the next line of the same indentation. A program that parses is then validated.
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, Diagnostic, Drive, ExcClass, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, Handler, ItemExpr, Manager,
+    Method, NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 
 /// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
@@ -50,7 +50,8 @@ const CLASS: &str = "an exception class such as E1 or KeyError";
 pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let lines = lines(text, &mut diags);
-    let mut p = Parser { lines, pos: 0, diags };
+    let end = lines.len();
+    let mut p = Parser { lines, pos: 0, end, diags };
     let program = p.program();
     if !p.diags.is_empty() {
         // In line order; a stable sort keeps the order of the diagnostics of one line.
@@ -116,6 +117,9 @@ fn lines<'a>(text: &'a str, diags: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
 struct Parser<'a> {
     lines: Vec<Line<'a>>,
     pos: usize,
+    /// Lines from here on are out of sight: while the `<pre>` statements of a `@contextmanager`
+    /// function are read, the line of its yield (or `try:`, or `return`) ends them.
+    end: usize,
     diags: Vec<Diagnostic>,
 }
 
@@ -217,7 +221,11 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> Option<Line<'a>> {
-        self.lines.get(self.pos).copied()
+        if self.pos < self.end {
+            self.lines.get(self.pos).copied()
+        } else {
+            None
+        }
     }
 
     /// Skips the lines indented deeper than `depth`: the body of a line that did not parse.
@@ -238,6 +246,7 @@ impl<'a> Parser<'a> {
 
     fn program(&mut self) -> Program {
         let mut managers = Vec::new();
+        let mut cms = Vec::new();
         let mut gens = Vec::new();
         let mut main: Option<Vec<Stmt>> = None;
         let mut is_async = false;
@@ -252,17 +261,55 @@ impl<'a> Parser<'a> {
                 self.skip_deeper(0);
                 continue;
             }
-            match top_head(line.text, managers.len(), gens.len()) {
+            let counts = Counts { managers: managers.len(), cms: cms.len(), gens: gens.len() };
+            match top_head(line.text, counts) {
                 Ok(Top::Class(name, expected)) => {
                     if main.is_some() {
                         self.err(line.no, "manager classes come before def main():");
                     } else if !gens.is_empty() {
                         self.err(line.no, "manager classes come before the generator functions");
+                    } else if !cms.is_empty() {
+                        self.err(line.no, "manager classes come before the @contextmanager functions");
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
                     let m = self.manager(line, &name);
                     managers.push(m);
+                }
+                Ok(Top::Decorator) => {
+                    // `def c<n>():` on the next line.
+                    let def = self.peek().filter(|l| l.depth == 0);
+                    match def.map(|d| (d, top_head(d.text, counts))) {
+                        Some((d, Ok(Top::Cm(expected)))) => {
+                            self.pos += 1;
+                            self.cm_order(d, expected, main.is_some(), !gens.is_empty());
+                            cms.push(self.cm(d));
+                        }
+                        _ => {
+                            let found =
+                                def.map_or("the end of the top level".to_string(), |d| format!("{:?}", clip(d.text)));
+                            let n = cms.len();
+                            self.err(
+                                line.no,
+                                format!("expected def c{n}(): on the line after @contextmanager, found {found}"),
+                            );
+                        }
+                    }
+                }
+                Err(m) if line.text.starts_with('@') => {
+                    // A decorator misspelt: what it decorates is still read as a @contextmanager function.
+                    self.err(line.no, m);
+                    let def = self.peek().filter(|l| l.depth == 0);
+                    if let Some((d, Ok(Top::Cm(expected)))) = def.map(|d| (d, top_head(d.text, counts))) {
+                        self.pos += 1;
+                        self.cm_order(d, expected, main.is_some(), !gens.is_empty());
+                        cms.push(self.cm(d));
+                    }
+                }
+                Ok(Top::Cm(expected)) => {
+                    self.err(line.no, format!("expected @contextmanager on the line before {:?}", clip(line.text)));
+                    self.cm_order(line, expected, main.is_some(), !gens.is_empty());
+                    cms.push(self.cm(line));
                 }
                 Ok(Top::Gen(expected)) => {
                     if main.is_some() {
@@ -294,7 +341,7 @@ impl<'a> Parser<'a> {
             self.diags.push(Diagnostic { at, message });
             Vec::new()
         });
-        Program { managers, gens, cms: Vec::new(), main, is_async }
+        Program { managers, gens, cms, main, is_async }
     }
 
     // ---- manager classes ----
@@ -689,27 +736,238 @@ impl<'a> Parser<'a> {
         };
         (label, self.stmts(depth))
     }
+
+    // ---- @contextmanager functions ----
+
+    /// Reports at `def` a `def c<n>():` out of place or out of order.
+    fn cm_order(&mut self, def: Line<'a>, expected: Result<(), String>, after_main: bool, after_gens: bool) {
+        if after_main {
+            self.err(def.no, "@contextmanager functions come before def main():");
+        } else if after_gens {
+            self.err(def.no, "@contextmanager functions come before the generator functions");
+        } else if let Err(m) = expected {
+            self.err(def.no, m);
+        }
+    }
+
+    /// The body of `def c<n>():`, in the shape [`CmGen`] describes: `<pre>`, then `yield <value>`
+    /// alone or in a `try:` with an `except` clause, a `finally` clause or both, then `<post>`;
+    /// or `<pre>`, `return` and an unreachable bare `yield`.
+    fn cm(&mut self, header: Line<'a>) -> CmGen {
+        let mut cm = CmGen { pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
+        if !self.has_block(header, 1, "an indented body with a yield") {
+            return cm;
+        }
+        let Some((at, kind)) = self.cm_yield_at() else {
+            self.err(
+                header.no,
+                format!(
+                    "expected yield <value> in the body of {:?}: alone, in a try: with an except or finally clause, \
+                     or after a bare return",
+                    clip(header.text)
+                ),
+            );
+            self.stmts(1);
+            return cm;
+        };
+        // The pre statements end where the yield starts.
+        let end = std::mem::replace(&mut self.end, at);
+        cm.pre = self.stmts(1);
+        self.end = end;
+        let line = self.peek().expect("cm_yield_at found this line");
+        self.pos += 1;
+        match kind {
+            CmAt::Return => {
+                match self.peek() {
+                    Some(l) if l.depth == 1 && is_exactly(l.text, &[Tok::Name("yield")]) => self.pos += 1,
+                    _ => self.err(
+                        line.no,
+                        "expected a bare yield on the line after return (unreachable, it makes the function a generator)",
+                    ),
+                }
+                if let Some(l) = self.peek().filter(|l| l.depth >= 1) {
+                    self.err(
+                        l.no,
+                        format!(
+                            "nothing follows the unreachable yield (a generator that returns before it yields has \
+                             only its pre statements), found {:?}",
+                            clip(l.text)
+                        ),
+                    );
+                    self.skip_deeper(0);
+                }
+            }
+            CmAt::Yield => {
+                cm.yields = self.yield_value(line);
+                cm.post = self.stmts(1);
+            }
+            CmAt::Try => {
+                let first = self.peek().expect("cm_yield_at saw a yield in the try");
+                let only = "yield <value>, the only statement in the try: around it";
+                if first.depth == 2 && starts_with_word(first.text, "yield") {
+                    self.pos += 1;
+                    cm.yields = self.yield_value(first);
+                    if let Some(l) = self.peek().filter(|l| l.depth >= 2) {
+                        self.err(l.no, format!("expected nothing after {only}, found {:?}", clip(l.text)));
+                    }
+                } else {
+                    self.err(first.no, format!("expected {only}, found {:?}", clip(first.text)));
+                }
+                self.skip_deeper(1);
+                self.cm_clauses(&mut cm, line);
+                cm.post = self.stmts(1);
+            }
+        }
+        cm
+    }
+
+    /// Where the yield of a `@contextmanager` body starts, from here: the first line at depth 1
+    /// that is a `yield`, a bare `return`, or a `try:` with a `yield` in its block.
+    fn cm_yield_at(&self) -> Option<(usize, CmAt)> {
+        let mut i = self.pos;
+        while let Some(line) = self.lines.get(i).filter(|l| l.depth >= 1) {
+            i += 1;
+            if line.depth > 1 {
+                continue;
+            }
+            let kind = if starts_with_word(line.text, "yield") {
+                CmAt::Yield
+            } else if is_exactly(line.text, &[Tok::Name("return")]) {
+                CmAt::Return
+            } else if is_exactly(line.text, &[Tok::Name("try"), Tok::Punct(':')])
+                && self.lines[i..].iter().take_while(|l| l.depth >= 2).any(|l| starts_with_word(l.text, "yield"))
+            {
+                CmAt::Try
+            } else {
+                continue;
+            };
+            return Some((i - 1, kind));
+        }
+        None
+    }
+
+    /// `yield <value>`: what a `@contextmanager` function gives `__enter__`.
+    fn yield_value(&mut self, line: Line<'a>) -> Option<Value> {
+        let res = Toks::new(line.text).and_then(|mut t| {
+            t.keyword("yield", "yield")?;
+            if t.is_end() {
+                return t.fail("a value after yield (what __enter__ returns), such as None or 1");
+            }
+            let v = value(&mut t, 0)?;
+            t.end()?;
+            Ok(v)
+        });
+        res.map_err(|m| self.err(line.no, m)).ok()
+    }
+
+    /// The `except` and `finally` clauses of the `try:` around the yield of a `@contextmanager`
+    /// function: at least one, at most one of each, in this order.
+    fn cm_clauses(&mut self, cm: &mut CmGen, try_line: Line<'a>) {
+        let mut seen = false;
+        while let Some(line) = self.peek() {
+            if line.depth != 1 || !is_clause(line.text) {
+                break;
+            }
+            self.pos += 1;
+            seen = true;
+            match head(line.text) {
+                Ok(Head::Except(class, bound)) => {
+                    if cm.handler.is_some() {
+                        self.err(line.no, "a second except: the try: around the yield has at most one");
+                    } else if cm.finally.is_some() {
+                        self.err(line.no, "except clauses come before else: and finally:");
+                    }
+                    let (label, body) = self.clause(line, 2, "handler", bound.as_deref());
+                    let h = Handler { label, class, bind: bound.is_some(), body };
+                    cm.handler = cm.handler.take().or(Some(h));
+                }
+                Ok(Head::Finally) => {
+                    if cm.finally.is_some() {
+                        self.err(line.no, "a second finally: in one try:");
+                    }
+                    let fin = self.clause(line, 2, "fin", None);
+                    cm.finally = cm.finally.take().or(Some(fin));
+                }
+                Ok(Head::Else) => {
+                    self.err(
+                        line.no,
+                        "the try: around the yield has no else: (what follows the yield comes after the try)",
+                    );
+                    self.skip_deeper(1);
+                }
+                Ok(_) => {
+                    // `is_clause` saw a keyword that `head` read otherwise: leave it to `stmts`.
+                    self.pos -= 1;
+                    break;
+                }
+                Err(m) => {
+                    self.err(line.no, m);
+                    self.skip_deeper(1);
+                }
+            }
+        }
+        if !seen {
+            self.err(
+                try_line.no,
+                "expected except or finally: after the try: around the yield (without either, the yield stands \
+                 alone, with no try:)",
+            );
+        }
+    }
 }
 
 // ---- single lines ----
 
+/// How the yield of a `@contextmanager` function is written.
+#[derive(Clone, Copy)]
+enum CmAt {
+    /// `yield <value>`.
+    Yield,
+    /// `try:` around `yield <value>`.
+    Try,
+    /// `return`, then an unreachable bare `yield`.
+    Return,
+}
+
+/// Whether the tokens of `text` are exactly `expected` (a trailing comment aside).
+fn is_exactly(text: &str, expected: &[Tok<'_>]) -> bool {
+    Toks::new(text).is_ok_and(|t| t.toks.iter().map(|(_, tok)| tok).eq(expected))
+}
+
 enum Top {
     /// `class <name>:`, and whether the name is the one expected next.
     Class(String, Result<(), String>),
+    /// `@contextmanager`.
+    Decorator,
+    /// `def c<n>():`, and whether it is the one expected next.
+    Cm(Result<(), String>),
     /// `def g<n>():`, and whether it is the one expected next.
     Gen(Result<(), String>),
     /// `def main():`, or with `true`, `async def main():`.
     Main(bool),
 }
 
-fn top_head(text: &str, n_managers: usize, n_gens: usize) -> Result<Top, String> {
-    const WHAT: &str = "class M0:, def g0():, def main(): or async def main():";
+/// How many of each kind of top-level definition came before.
+#[derive(Clone, Copy)]
+struct Counts {
+    managers: usize,
+    cms: usize,
+    gens: usize,
+}
+
+fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
+    const WHAT: &str = "class M0:, @contextmanager, def g0():, def main(): or async def main():";
     let mut t = Toks::new(text)?;
+    if t.eat('@') {
+        t.keyword("contextmanager", "contextmanager (the only decorator programs use)")?;
+        t.end()?;
+        return Ok(Top::Decorator);
+    }
     if t.eat_name("class") {
         let name = t.name("a class name such as M0")?.to_string();
         t.punct(':', "':'")?;
         t.end()?;
-        let expected = format!("M{n_managers}");
+        let expected = format!("M{}", counts.managers);
         let ok = if name == expected {
             Ok(())
         } else {
@@ -732,26 +990,33 @@ fn top_head(text: &str, n_managers: usize, n_gens: usize) -> Result<Top, String>
             t.end()?;
             return Ok(Top::Main(is_async));
         }
-        if let Some(n) = t.peek_name().and_then(|n| index(n, 'g')) {
+        for (prefix, count, what) in
+            [('g', counts.gens, "generator function"), ('c', counts.cms, "@contextmanager function")]
+        {
+            let Some(n) = t.peek_name().and_then(|n| index(n, prefix)) else { continue };
             if is_async {
-                return t.fail("main(): after async def (a generator function is a plain def g0():)");
+                return t.fail(&format!("main(): after async def (a {what} is a plain def {prefix}0():)"));
             }
             t.bump();
             t.punct('(', "'('")?;
             t.punct(')', "')'")?;
             t.punct(':', "':'")?;
             t.end()?;
-            let expected = if n == n_gens {
+            let expected = if n == count {
                 Ok(())
             } else {
                 Err(format!(
-                    "expected def g{n_gens}(): (generator functions are named g0, g1, ... in order), found {:?}",
+                    "expected def {prefix}{count}(): ({what}s are named {prefix}0, {prefix}1, ... in order), found {:?}",
                     clip(text)
                 ))
             };
-            return Ok(Top::Gen(expected));
+            return Ok(if prefix == 'g' { Top::Gen(expected) } else { Top::Cm(expected) });
         }
-        return t.fail(if is_async { "main(): after async def" } else { "main(): or a generator function g0():" });
+        return t.fail(if is_async {
+            "main(): after async def"
+        } else {
+            "main():, a generator function g0(): or a @contextmanager function c0():"
+        });
     }
     Err(format!("expected {WHAT}, found {:?}", clip(text)))
 }
@@ -1138,16 +1403,8 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
     let mut items = Vec::new();
     loop {
         let expr = match t.peek() {
-            Some(Tok::Name(n)) if !VALUE_NAMES.contains(n) => {
-                let Some(m) = manager_index(n) else {
-                    return t.fail("a manager such as M0() or a literal such as 1");
-                };
-                t.bump();
-                t.punct('(', "'(' (a manager is created with no arguments, as in M0())")?;
-                t.punct(')', "')' (a manager is created with no arguments, as in M0())")?;
-                ItemExpr::New(m)
-            }
-            None => return t.fail("a manager such as M0() or a literal such as 1"),
+            Some(Tok::Name(n)) if !VALUE_NAMES.contains(n) => item_call(t, n)?,
+            None => return t.fail(ITEM),
             _ => ItemExpr::Literal(value(t, 0)?),
         };
         let target = if t.eat_name("as") {
@@ -1181,6 +1438,80 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
         }
         t.punct(',', "',', 'as' or ':'")?;
     }
+}
+
+/// How a with item is described when one is expected.
+const ITEM: &str = "a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) \
+                    or a literal such as 1";
+
+/// A with item that is a call: `M0()`, `c0()`, `suppress(E1, KeyError)`, `nullcontext(3)`,
+/// `closing(Closer('k1', None))`. `name` is the name at the cursor.
+fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
+    let no_args = |what: &str| format!("is created with no arguments, as in {what}");
+    let res = match name {
+        "suppress" => {
+            t.bump();
+            t.punct('(', "'('")?;
+            let mut classes = Vec::new();
+            if !t.eat(')') {
+                loop {
+                    classes.push(exc_class(t)?);
+                    if t.eat(')') {
+                        break;
+                    }
+                    t.punct(',', "',' or ')'")?;
+                    if t.eat(')') {
+                        break;
+                    }
+                }
+            }
+            ItemExpr::Suppress(classes)
+        }
+        "nullcontext" => {
+            t.bump();
+            t.punct('(', "'('")?;
+            if t.eat(')') {
+                return t.fail_back("a value, as in nullcontext(None)");
+            }
+            let v = value(t, 0)?;
+            t.punct(')', "')'")?;
+            ItemExpr::Nullcontext(v)
+        }
+        "closing" => {
+            t.bump();
+            t.punct('(', "'('")?;
+            t.keyword("Closer", "Closer('k1', None) (closing wraps a Closer)")?;
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'k1'")?;
+            t.punct(',', "','")?;
+            let raises = if t.eat_name("None") {
+                None
+            } else if let Some(c) = t.peek_name().and_then(ExcClass::from_name) {
+                t.bump();
+                Some(c)
+            } else {
+                return t.fail("None or an exception class such as E1 (what close() raises)");
+            };
+            t.punct(')', "')'")?;
+            t.punct(')', "')'")?;
+            ItemExpr::Closing { label, raises }
+        }
+        _ => {
+            let (expr, example) = if let Some(m) = manager_index(name) {
+                (ItemExpr::New(m), ("a manager", "M0()"))
+            } else if let Some(c) = index(name, 'c') {
+                (ItemExpr::Cm(c), ("a @contextmanager manager", "c0()"))
+            } else {
+                return t.fail(ITEM);
+            };
+            let what = format!("{} {}", example.0, no_args(example.1));
+            t.bump();
+            t.punct('(', &format!("'(' ({what})"))?;
+            t.punct(')', &format!("')' ({what})"))?;
+            expr
+        }
+    };
+    Ok(res)
 }
 
 /// `M<n>` written as the renderer writes it: no leading zeros.
@@ -1397,7 +1728,7 @@ enum Tok<'a> {
     Int(&'a str),
     /// A string literal's value.
     Str(String),
-    /// One of `( ) , : . = -`.
+    /// One of `( ) , : . = - @`.
     Punct(char),
 }
 
@@ -1416,7 +1747,7 @@ impl<'a> Toks<'a> {
             match c {
                 ' ' | '\t' => {}
                 '#' => break,
-                '(' | ')' | ',' | ':' | '.' | '=' | '-' => toks.push((start, Tok::Punct(c))),
+                '(' | ')' | ',' | ':' | '.' | '=' | '-' | '@' => toks.push((start, Tok::Punct(c))),
                 c if c.is_ascii_alphabetic() || c == '_' => {
                     let mut end = start + 1;
                     while let Some(&(i, c)) = it.peek() {

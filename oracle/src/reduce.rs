@@ -2,8 +2,11 @@
 //!
 //! A pass enumerates candidates, each the current program with one edit: delete a run of
 //! statements, unwrap a compound statement (an `async with` too, never turned into a `with`),
-//! drop a manager or generator function, make a method plain, make `async def main` a `def` once
-//! nothing in it awaits, pick a simpler exception class or value, and so on. The driver asks for
+//! drop a manager, generator function or `@contextmanager` function, make a method plain, drop the
+//! `except` or `finally` around a `@contextmanager` yield, make `async def main` a `def` once
+//! nothing in it awaits, pick a simpler exception class or value, and so on. A contextlib item
+//! (`c0()`, `suppress(...)`, `nullcontext(...)`, `closing(...)`) is simplified in place, never
+//! replaced by a manager class: that would be a different program, not a smaller one. The driver asks for
 //! candidate `idx` of a pass; when the caller's predicate rejects it, it moves on to `idx + 1`;
 //! when it accepts it, the candidate becomes the current program and the same `idx` is asked
 //! again, which is now the next site.
@@ -22,8 +25,8 @@ use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, Handler, ItemExpr, Manager, Method, Program,
-    RaiseNew, Stmt, Target, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, Handler, ItemExpr, Manager, Method,
+    Program, RaiseNew, Stmt, Target, Value, WithItem,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -111,7 +114,8 @@ pub fn reduce(
 /// method less than a missing or odd one, `E1` less than `Exception` less than other builtins
 /// less than `BaseException`-only classes, `None` less than `0`/`True` less than other values,
 /// a bare `except:` less than a typed one, a shorter loop less than a longer one, a `def main`
-/// less than an `async def main`.
+/// less than an `async def main`, a `@contextmanager` function that never yields less than one
+/// that does.
 ///
 /// A method of a protocol the manager is used with counts as above; one of a protocol it is
 /// not used with (`__aenter__` of a manager no `async with` names) counts nothing when missing,
@@ -128,7 +132,8 @@ pub fn size(program: &Program) -> usize {
         })
         .sum();
     let gens: usize = program.gens.iter().map(|g| 1 + block_size(g)).sum();
-    usize::from(program.is_async) + managers + gens + block_size(&program.main)
+    let cms: usize = program.cms.iter().map(|c| 1 + cm_size(c)).sum();
+    usize::from(program.is_async) + managers + cms + gens + block_size(&program.main)
 }
 
 /// Which of the four protocol methods a method stands for.
@@ -197,6 +202,11 @@ fn manager_uses(program: &Program) -> Vec<Uses> {
     for g in &program.gens {
         walk(g, &mut uses);
     }
+    for cm in &program.cms {
+        for b in cm_blocks(cm) {
+            walk(b, &mut uses);
+        }
+    }
     uses
 }
 
@@ -260,6 +270,18 @@ fn value_size(v: &Value) -> usize {
     }
 }
 
+fn cm_size(cm: &CmGen) -> usize {
+    block_size(&cm.pre)
+        + cm.yields.as_ref().map_or(0, |v| 1 + value_size(v))
+        + cm.handler.as_ref().map_or(0, handler_size)
+        + cm.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b))
+        + block_size(&cm.post)
+}
+
+fn handler_size(h: &Handler) -> usize {
+    1 + h.class.map_or(0, |c| 1 + rank(c)) + usize::from(h.bind) + block_size(&h.body)
+}
+
 fn drive_size(how: &Drive) -> usize {
     match how {
         Drive::Exhaust => 0,
@@ -285,8 +307,8 @@ fn stmt_size(s: &Stmt) -> usize {
                         ItemExpr::New(_) => 0,
                         ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => 1 + value_size(v),
                         ItemExpr::Cm(_) => 1,
-                        ItemExpr::Suppress(classes) => 1 + classes.len(),
-                        ItemExpr::Closing { raises, .. } => 2 + usize::from(raises.is_some()),
+                        ItemExpr::Suppress(classes) => 1 + classes.iter().map(|c| 1 + rank(*c)).sum::<usize>(),
+                        ItemExpr::Closing { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
                     };
                     let target = match &it.target {
                         Target::None => 0,
@@ -302,11 +324,7 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::Return { value, .. } => 1 + value_size(value),
         Stmt::Loop { times, body } => 1 + usize::from(*times) + block_size(body),
         Stmt::Try(t) => {
-            let handlers: usize = t
-                .handlers
-                .iter()
-                .map(|h| 1 + h.class.map_or(0, |c| 1 + rank(c)) + usize::from(h.bind) + block_size(&h.body))
-                .sum();
+            let handlers: usize = t.handlers.iter().map(handler_size).sum();
             let finally = t.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b));
             1 + block_size(&t.body) + handlers + block_size(&t.orelse) + finally
         }
@@ -423,6 +441,7 @@ const PASSES: &[Pass] = &[
     drop_managers,
     simplify_items,
     simplify_methods,
+    simplify_cms,
     sync_main,
     simplify_clauses,
     simplify_classes,
@@ -537,8 +556,8 @@ fn strip_loop_control(body: &mut Vec<Stmt>) {
     }
 }
 
-/// Pass 3: drop unused generator functions and manager classes; merge a manager into an earlier
-/// one (identical ones first).
+/// Pass 3: drop unused generator functions, `@contextmanager` functions and manager classes;
+/// merge a manager into an earlier one (identical ones first).
 fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     let mut gen_used = vec![false; program.gens.len()];
     each_block(program, &mut |block| {
@@ -563,6 +582,27 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                     }
                 }
                 false
+            });
+            return;
+        }
+    }
+    let mut cm_used = vec![false; program.cms.len()];
+    for_each_item(program, &mut |it| {
+        if let ItemExpr::Cm(c) = it.expr {
+            cm_used[c] = true;
+        }
+    });
+    let unused_cms: Vec<usize> = (0..cm_used.len()).filter(|c| !cm_used[*c]).collect();
+    for c in unused_cms {
+        if cur.take() {
+            program.cms.remove(c);
+            for_each_item(program, &mut |it| {
+                if let ItemExpr::Cm(k) = &mut it.expr {
+                    assert!(*k != c, "c{c} is still used");
+                    if c < *k {
+                        *k -= 1;
+                    }
+                }
             });
             return;
         }
@@ -621,7 +661,8 @@ fn remove_manager(program: &mut Program, m: usize) {
     });
 }
 
-/// Pass 4: drop an item of a multi-item `with`; drop a target; unpack into one name only.
+/// Pass 4: drop an item of a multi-item `with`; drop a target; unpack into one name only; drop a
+/// class of `suppress(...)`; make a `closing(...)` closer not raise.
 fn simplify_items(program: &mut Program, cur: &mut Cursor) {
     each_block(program, &mut |block| {
         for s in block.iter_mut() {
@@ -644,6 +685,23 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
                         it.target = Target::Name(names[0].clone());
                         return true;
                     }
+                }
+                match &mut it.expr {
+                    ItemExpr::Suppress(classes) => {
+                        for k in 0..classes.len() {
+                            if cur.take() {
+                                classes.remove(k);
+                                return true;
+                            }
+                        }
+                    }
+                    ItemExpr::Closing { raises, .. } => {
+                        if raises.is_some() && cur.take() {
+                            *raises = None;
+                            return true;
+                        }
+                    }
+                    ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Nullcontext(_) => {}
                 }
             }
         }
@@ -703,7 +761,40 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
     }
 }
 
-/// Pass 6: make `async def main` a `def main` once nothing in it awaits (validation rejects the
+/// Pass 6: drop the `except` or the `finally` around the yield of a `@contextmanager` function,
+/// or the `except`'s binding; make the function return before it yields (which drops everything
+/// after its pre statements). Its statements, yielded value and handler class are left to the
+/// passes that simplify those everywhere.
+fn simplify_cms(program: &mut Program, cur: &mut Cursor) {
+    for cm in &mut program.cms {
+        if cm.handler.is_some() && cur.take() {
+            cm.handler = None;
+            return;
+        }
+        if cm.finally.is_some() && cur.take() {
+            cm.finally = None;
+            return;
+        }
+        if let Some(h) = &mut cm.handler {
+            if h.bind && cur.take() {
+                h.bind = false;
+                return;
+            }
+        }
+        if cm.yields.is_some() && cur.take() {
+            *cm = CmGen {
+                pre: std::mem::take(&mut cm.pre),
+                yields: None,
+                handler: None,
+                finally: None,
+                post: Vec::new(),
+            };
+            return;
+        }
+    }
+}
+
+/// Pass 7: make `async def main` a `def main` once nothing in it awaits (validation rejects the
 /// candidate otherwise).
 fn sync_main(program: &mut Program, cur: &mut Cursor) {
     if program.is_async && cur.take() {
@@ -711,7 +802,7 @@ fn sync_main(program: &mut Program, cur: &mut Cursor) {
     }
 }
 
-/// Pass 7: shorten a loop; drop an `else` or `finally` block, a handler, a handler's binding;
+/// Pass 8: shorten a loop; drop an `else` or `finally` block, a handler, a handler's binding;
 /// drive a generator to exhaustion, or close it instead of throwing into it, or take fewer items
 /// first.
 fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
@@ -783,7 +874,7 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 8: replace a class everywhere by a plainer one, then one occurrence at a time; make a
+/// Pass 9: replace a class everywhere by a plainer one, then one occurrence at a time; make a
 /// handler a bare `except:`.
 fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
     let mut used = Vec::new();
@@ -842,7 +933,7 @@ fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 9: drop a `from` cause; replace a value by a simpler one.
+/// Pass 10: drop a `from` cause; replace a value by a simpler one.
 fn simplify_values(program: &mut Program, cur: &mut Cursor) {
     visit_nodes(program, &mut |node| match node {
         Node::Raise(r) => {
@@ -942,6 +1033,17 @@ fn repair(program: &mut Program) {
     repair_block(&mut program.main, &Scope::default());
     for g in &mut program.gens {
         repair_block(g, &Scope::default());
+    }
+    for cm in &mut program.cms {
+        repair_block(&mut cm.pre, &Scope::default());
+        if let Some(h) = &mut cm.handler {
+            let vars = if h.bind { vec![format!("e_{}", h.label)] } else { Vec::new() };
+            repair_block(&mut h.body, &Scope { vars, ..Scope::default() });
+        }
+        if let Some((_, body)) = &mut cm.finally {
+            repair_block(body, &Scope::default());
+        }
+        repair_block(&mut cm.post, &Scope::default());
     }
 }
 
@@ -1064,17 +1166,41 @@ fn visit_stmts(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -
     false
 }
 
-/// [`visit_blocks`] on `main`, then on each generator function's body, until `f` returns true.
+/// The blocks of a `@contextmanager` function: pre, except, finally, post.
+fn cm_blocks(cm: &CmGen) -> Vec<&Vec<Stmt>> {
+    let mut res = vec![&cm.pre];
+    res.extend(cm.handler.as_ref().map(|h| &h.body));
+    res.extend(cm.finally.as_ref().map(|(_, body)| body));
+    res.push(&cm.post);
+    res
+}
+
+/// The blocks of a `@contextmanager` function: pre, except, finally, post.
+fn cm_blocks_mut(cm: &mut CmGen) -> Vec<&mut Vec<Stmt>> {
+    let mut res = vec![&mut cm.pre];
+    res.extend(cm.handler.as_mut().map(|h| &mut h.body));
+    res.extend(cm.finally.as_mut().map(|(_, body)| body));
+    res.push(&mut cm.post);
+    res
+}
+
+/// The top-level blocks: `main`, each generator function's body, the blocks of each
+/// `@contextmanager` function.
+fn bodies(program: &mut Program) -> impl Iterator<Item = &mut Vec<Stmt>> {
+    std::iter::once(&mut program.main).chain(&mut program.gens).chain(program.cms.iter_mut().flat_map(cm_blocks_mut))
+}
+
+/// [`visit_blocks`] on each of the [`bodies`], until `f` returns true.
 fn each_block(program: &mut Program, f: &mut dyn FnMut(&mut Vec<Stmt>) -> bool) -> bool {
-    std::iter::once(&mut program.main).chain(&mut program.gens).any(|body| visit_blocks(body, f))
+    bodies(program).any(|body| visit_blocks(body, f))
 }
 
-/// [`visit_stmts`] on `main`, then on each generator function's body, until `f` returns true.
+/// [`visit_stmts`] on each of the [`bodies`], until `f` returns true.
 fn each_stmt(program: &mut Program, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -> bool) -> bool {
-    std::iter::once(&mut program.main).chain(&mut program.gens).any(|body| visit_stmts(body, f))
+    bodies(program).any(|body| visit_stmts(body, f))
 }
 
-/// Calls `f` on every item of every `with`, in `main` and the generator functions.
+/// Calls `f` on every item of every `with`, in every function.
 fn for_each_item(program: &mut Program, f: &mut dyn FnMut(&mut WithItem)) {
     each_block(program, &mut |b| {
         for s in b.iter_mut() {
@@ -1098,14 +1224,16 @@ enum Node<'a> {
     Raise(&'a mut RaiseNew),
 }
 
-/// Calls `f` on every node, `main` first, then the generator functions, then the managers,
-/// until `f` returns true.
+/// Calls `f` on every node, `main` first, then the generator functions, then the
+/// `@contextmanager` functions, then the managers, until `f` returns true.
 fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
     let mut stop = each_stmt(program, &mut |block, i| match &mut block[i] {
         Stmt::Drive { how: Drive::Throw(_, e), .. } => f(Node::Class(&mut e.class)),
         Stmt::With { items, .. } => items.iter_mut().any(|it| match &mut it.expr {
             ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => visit_value(v, f),
-            ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Suppress(_) | ItemExpr::Closing { .. } => false,
+            ItemExpr::Suppress(classes) => classes.iter_mut().any(|c| f(Node::Class(c))),
+            ItemExpr::Closing { raises: Some(c), .. } => f(Node::Class(c)),
+            ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Closing { raises: None, .. } => false,
         }),
         Stmt::Raise(r) => visit_raise(r, f),
         Stmt::Return { value, .. } => visit_value(value, f),
@@ -1115,6 +1243,18 @@ fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bo
         }
         _ => false,
     });
+    for cm in &mut program.cms {
+        if stop {
+            break;
+        }
+        if let Some(v) = &mut cm.yields {
+            stop = visit_value(v, f);
+        }
+        if let Some(h) = &mut cm.handler {
+            // The only handler of its `try`, so it may become a bare `except:`.
+            stop = stop || f(Node::Handler { handler: h, last: true });
+        }
+    }
     for m in &mut program.managers {
         if stop {
             break;

@@ -1,36 +1,37 @@
 //! `withstand import`: libFuzzer artifacts to corpus cases. Each artifact is read the way the
-//! fuzz targets read it (`generators::fuzz_input`), run against the interpreter, shrunk while it
-//! keeps failing the same way, recorded, and written to `corpus/<topic>/<signature>.case`.
+//! fuzz targets read it (`generators::fuzz_input`), judged on the interpreter as the
+//! `differential` target judges it, shrunk while it fails the same way, written to
+//! `corpus/<topic>/<signature>.case`, and recorded.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context;
 use generators::fuzz_input::program_from_fuzz_input;
-use oracle::compare::{compare, Messages};
+use oracle::compare::Messages;
+use oracle::corpus::{self, Case, Origin};
 use oracle::ir::Program;
-use oracle::model::{predict, Rule};
 use oracle::profile::Profile;
-use oracle::reduce::{reduce, Budget};
-use oracle::render;
-use oracle::runner::{RunResult, Worker, WorkerConfig};
-use oracle::trace::Trace;
 
+use crate::cmd::record::{record, Recording};
 use crate::cmd::run::parse_duration;
+use crate::findings::{self, today, FindingKind};
+use crate::judge::{Judge, JudgeConfig, Verdict};
+use crate::shrink::{self, ShrinkConfig};
 
-/// Turn libFuzzer artifacts (fuzz/artifacts/<target>/crash-...) into shrunk corpus cases.
+/// Turn libFuzzer artifacts (fuzz/artifacts/differential/crash-...) into shrunk, recorded corpus cases.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Exit status: 0 every artifact imported, 1 some artifact is no program or no longer fails, 2 usage or infrastructure error."
+    after_help = "Exit status: 0 every artifact imported and recorded, 1 some artifact is no program, no longer fails, or was imported but not recorded (the model disagrees with the interpreter: fix the model, then `withstand record` the case), 2 usage or infrastructure error."
 )]
 pub struct Args {
-    /// The artifacts: files in either fuzz-input form (program text after a `#withstand-program`
-    /// line, or bytes for the generator).
+    /// The artifacts, in either fuzz-input form: program text after a `#withstand-program` line,
+    /// or bytes for the generator.
     #[arg(required = true)]
     artifacts: Vec<PathBuf>,
-    /// The interpreter to run and record against.
+    /// The interpreter to judge, shrink against and record from.
     #[arg(long, default_value = "python3")]
     python: PathBuf,
     /// The corpus topic: cases go to <corpus>/<topic>/.
@@ -50,171 +51,102 @@ pub struct Args {
     shrink_time: Duration,
 }
 
-/// Everything an artifact is judged by.
-struct Judge {
-    worker: Worker,
-    profile: Profile,
-    interpreter: String,
-}
-
-/// What running a program showed: agreement, or a failure with its signature.
-enum Verdict {
-    Agrees,
-    Fails { signature: String, observed: Option<Trace> },
-}
-
-impl Judge {
-    /// Runs `program` and compares, exactly as the `differential` fuzz target does.
-    fn judge(&mut self, program: &Program) -> anyhow::Result<Verdict> {
-        let result = self.worker.run(&render::body(program)).context("the interpreter could not be restarted")?;
-        Ok(match result {
-            RunResult::Completed(observed) => {
-                let expected = predict(program, self.profile).trace;
-                match compare(&expected, &observed, Messages::Exact) {
-                    None => Verdict::Agrees,
-                    Some(d) => Verdict::Fails { signature: d.signature, observed: Some(observed) },
-                }
-            }
-            RunResult::Timeout { .. } => Verdict::Fails { signature: "interpreter hang".to_string(), observed: None },
-            RunResult::Crashed { status, .. } => {
-                Verdict::Fails { signature: format!("interpreter crash ({status})"), observed: None }
-            }
-            RunResult::Garbage { .. } => {
-                Verdict::Fails { signature: "interpreter answered garbage".to_string(), observed: None }
-            }
-        })
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = WorkerConfig { python: args.python.clone(), prelude: render::PRELUDE.to_string(), timeout: args.timeout };
-    let worker = Worker::spawn(&config).context("cannot start a worker")?;
-    let info = worker.info().clone();
-    let profile = match args.target {
-        Some(p) => p,
-        None => Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1))
-            .map_err(|e| anyhow::format_err!("{e}"))?,
-    };
-    let interpreter = format!(
-        "{} {}.{}.{} ({})",
-        info.implementation,
-        info.version.0,
-        info.version.1,
-        info.version.2,
-        args.python.display()
-    );
-    let mut judge = Judge { worker, profile, interpreter };
-    let mut all_imported = true;
-    for artifact in &args.artifacts {
-        match import_one(&args, &mut judge, artifact)? {
-            Some(path) => println!("{}: imported as {}", artifact.display(), path.display()),
-            None => all_imported = false,
-        }
+    let topic_ok = !args.topic.is_empty()
+        && !args.topic.starts_with('-')
+        && args.topic.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !topic_ok {
+        anyhow::bail!("--topic {:?} must be kebab-case: lowercase letters, digits and '-'", args.topic);
     }
-    Ok(if all_imported { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    // Messages are compared exactly, as the `differential` fuzz target compares them.
+    let mut judge = Judge::start(&JudgeConfig {
+        python: args.python.clone(),
+        target: args.target,
+        messages: Messages::Exact,
+        timeout: args.timeout,
+    })?;
+    let mut all_done = true;
+    for artifact in &args.artifacts {
+        all_done &= import_one(&args, &mut judge, artifact)?;
+    }
+    Ok(if all_done { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Imports one artifact; `None` (with the reason printed) when it is not a failing program.
-fn import_one(args: &Args, judge: &mut Judge, artifact: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let data = fs::read(artifact).with_context(|| format!("cannot read {}", artifact.display()))?;
+/// Imports one artifact; false (with the reason printed) when it is not a failing program or its
+/// case could not be recorded.
+fn import_one(args: &Args, judge: &mut Judge, artifact: &Path) -> anyhow::Result<bool> {
+    let shown = artifact.display();
+    let data = fs::read(artifact).with_context(|| format!("cannot read {shown}"))?;
     let Some(program) = program_from_fuzz_input(&data) else {
-        eprintln!("{}: not a withstand program (text form that does not parse)", artifact.display());
-        return Ok(None);
+        eprintln!("{shown}: not a withstand program (program text that does not parse)");
+        return Ok(false);
     };
-    let signature = match judge.judge(&program)? {
+    let kind = match judge.judge(&program)? {
         Verdict::Agrees => {
             eprintln!(
-                "{}: model and {} agree on it as {}: nothing to import (an artifact of the model or roundtrip target reproduces with `cargo +nightly fuzz run TARGET ARTIFACT`)",
-                artifact.display(),
-                judge.interpreter,
-                judge.profile
+                "{shown}: {} does what the model predicts ({}): nothing to import (an artifact of the model or roundtrip target is a crash of withstand itself: reproduce it with `cargo +nightly fuzz run TARGET ARTIFACT`)",
+                judge.interpreter, judge.profile
             );
-            return Ok(None);
+            return Ok(false);
         }
-        Verdict::Fails { signature, .. } => signature,
+        Verdict::Fails(kind) => kind,
     };
+    println!("{shown}: {}; shrinking ({} lines)...", kind.signature(), shrink::program_lines(&program));
 
-    // Shrink while the candidate fails with the same signature (the same bug, not another one).
-    let started = Instant::now();
-    let deadline = started + args.shrink_time;
-    let should_stop = || Instant::now() >= deadline;
-    let mut infra_error = None;
-    let reduced = {
-        let mut interesting = |candidate: &Program| match judge.judge(candidate) {
-            Ok(Verdict::Fails { signature: s, .. }) => s == signature,
-            Ok(Verdict::Agrees) => false,
-            Err(err) => {
-                infra_error.get_or_insert(err);
-                false
-            }
-        };
-        reduce(&program, &Budget { max_attempts: 100_000, should_stop: &should_stop }, &mut interesting, &mut |_| {})
+    let mut run = |candidate: &Program| -> anyhow::Result<Option<FindingKind>> {
+        Ok(match judge.judge(candidate)? {
+            Verdict::Agrees => None,
+            Verdict::Fails(k) => Some(k),
+        })
     };
-    if let Some(err) = infra_error {
-        return Err(err);
-    }
-    let shrunk = reduced.program;
-
-    // Record: one more run of the shrunk program, whose trace goes into the case.
-    let observed = match judge.judge(&shrunk)? {
-        Verdict::Fails { signature: s, observed } if s == signature => observed,
-        _ => anyhow::bail!("{}: the shrunk program no longer fails the same way (a flaky interpreter?)", artifact.display()),
-    };
-    let lines_before = render::body(&program).lines().count();
-    let lines_after = render::body(&shrunk).lines().count();
-    eprintln!(
-        "{}: {signature}; shrunk from {lines_before} to {lines_after} lines in {:.1}s ({} attempts{})",
-        artifact.display(),
-        started.elapsed().as_secs_f64(),
-        reduced.attempts,
-        if reduced.complete { "" } else { ", budget ran out" }
+    let never = || false;
+    let config = ShrinkConfig { time: args.shrink_time, stop: &never };
+    let shrunk = shrink::shrink(&program, &kind, &mut run, &config, &mut |_, _, _| Ok(()))?;
+    let r = &shrunk.report;
+    println!(
+        "{shown}: shrunk {} → {} lines in {:.1}s ({} attempts; {})",
+        r.lines_before,
+        r.lines_after,
+        r.secs,
+        r.attempts,
+        r.status.describe()
     );
 
     let name = artifact.file_name().map_or_else(|| "artifact".to_string(), |n| n.to_string_lossy().into_owned());
-    let text = case_text(&shrunk, &signature, &name, judge, observed.as_ref());
-    let dir = args.corpus.join(&args.topic);
-    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = free_path(&dir, &slug(&signature), &text)?;
-    fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(Some(path))
-}
-
-/// The case file: a header of `# key: value` lines, then the program as `render::body` prints it.
-///
-/// TODO(issue 5): write through `oracle::corpus` once it exists, so that the format has one
-/// owner; this writes the format-1 header the parser reads as comments.
-fn case_text(program: &Program, signature: &str, artifact: &str, judge: &Judge, observed: Option<&Trace>) -> String {
-    let prediction = predict(program, judge.profile);
-    let rules: Vec<String> = Rule::ALL
-        .iter()
-        .filter(|r| prediction.coverage.fired(**r))
-        .map(|r| format!("§{} {}", r.section(), r.name()))
-        .collect();
-    let mut res = String::new();
-    res.push_str("# withstand case, format 1\n");
-    res.push_str(&format!(
-        "# description: the model and {} disagree at {} (found by the differential fuzz target)\n",
-        judge.interpreter,
-        signature.split(':').next().unwrap_or(signature)
-    ));
-    res.push_str(&format!("# signature: {signature}\n"));
-    res.push_str(&format!("# rule: {}\n", if rules.is_empty() { "-".to_string() } else { rules.join(", ") }));
-    res.push_str(&format!(
-        "# origin: libFuzzer artifact {artifact}, shrunk by withstand import, withstand {}, {}, {}\n",
+    let origin = Origin::Artifact(format!(
+        "{name}, shrunk by withstand import, withstand {}, {}, {}",
         env!("CARGO_PKG_VERSION"),
         judge.interpreter,
         today()
     ));
-    res.push_str(&format!("# profile: {}\n", judge.profile));
-    if let Some(trace) = observed {
-        res.push_str(&format!("# recorded ({}):\n", judge.interpreter));
-        for line in trace.lines() {
-            res.push_str(&format!("#   {line}\n"));
+    let mut header = findings::case_header(&shrunk.program, &shrunk.kind, judge.profile, &judge.interpreter, origin);
+    let what = header.description.split("; found by").next().unwrap_or_default().to_string();
+    header.description = format!("{what}; found by the differential fuzz target");
+
+    let dir = args.corpus.join(&args.topic);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = match free_path(&dir, &slug(&shrunk.kind.signature()), &shrunk.program) {
+        Slot::Free(path) => path,
+        Slot::Same(path) => {
+            println!("{shown}: already in the corpus as {}", path.display());
+            return Ok(true);
         }
-    }
-    res.push('\n');
-    res.push_str(&render::body(program));
-    res
+    };
+    let case = Case { path, header, program: shrunk.program };
+    corpus::write_atomic(&case.path, &corpus::case_text(&case.header, &case.program))
+        .with_context(|| format!("cannot write {}", case.path.display()))?;
+    println!("{shown}: imported as {}", case.path.display());
+    Ok(match record(judge, &case, false)? {
+        Recording::Written | Recording::Unchanged => true,
+        Recording::Refused => {
+            eprintln!(
+                "{} is imported but not recorded: once the model is fixed (or the case marked `# known-divergence: <reason>`), run `{}`",
+                case.path.display(),
+                corpus::regenerate_command(&case.path)
+            );
+            false
+        }
+    })
 }
 
 /// A file name from a signature: lowercase words joined by `-`, at most 60 characters. For a
@@ -246,36 +178,28 @@ fn slug(signature: &str) -> String {
     res
 }
 
-/// `dir/<slug>.case`, or `dir/<slug>-2.case`, ... if that name holds another case; the same
-/// path again if it holds exactly this text.
-fn free_path(dir: &Path, slug: &str, text: &str) -> anyhow::Result<PathBuf> {
+/// Where a new case goes.
+enum Slot {
+    /// A name no case has.
+    Free(PathBuf),
+    /// A case with this very program is already there.
+    Same(PathBuf),
+}
+
+/// `dir/<slug>.case`, or `dir/<slug>-2.case`, ... if that name holds another program.
+fn free_path(dir: &Path, slug: &str, program: &Program) -> Slot {
     for n in 1.. {
-        let name = if n == 1 { format!("{slug}.case") } else { format!("{slug}-{n}.case") };
+        let name =
+            if n == 1 { format!("{slug}.{}", corpus::CASE_EXT) } else { format!("{slug}-{n}.{}", corpus::CASE_EXT) };
         let path = dir.join(name);
-        match fs::read_to_string(&path) {
-            Ok(existing) if existing == text => return Ok(path),
-            Ok(_) => continue,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(path),
-            Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+        if !path.exists() {
+            return Slot::Free(path);
+        }
+        if corpus::load(&path).is_ok_and(|c| c.program == *program) {
+            return Slot::Same(path);
         }
     }
     unreachable!("the loop returns")
-}
-
-/// Today's date (UTC) as YYYY-MM-DD.
-fn today() -> String {
-    let days = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() / 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[cfg(test)]

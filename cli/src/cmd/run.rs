@@ -71,9 +71,17 @@ pub struct Args {
 enum Report {
     Done(u64),
     /// A finding, already saved in its directory; `shrinking` if this thread shrinks it next.
-    Found { finding: Box<Finding>, dir: PathBuf, shrinking: bool },
+    Found {
+        finding: Box<Finding>,
+        dir: PathBuf,
+        shrinking: bool,
+    },
     /// The shrink of a finding reported before.
-    Shrunk { finding: Box<Finding>, dir: PathBuf, shrunk: Box<Shrunk> },
+    Shrunk {
+        finding: Box<Finding>,
+        dir: PathBuf,
+        shrunk: Box<Shrunk>,
+    },
     Failed(anyhow::Error),
 }
 
@@ -86,8 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, Some(_)) => u64::MAX,
         (None, None) => 10_000,
     };
-    let jobs =
-        args.jobs.unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let jobs = args.jobs.unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let messages = Messages::from(args.messages);
     let worker_config = judge::worker_config(&args.python, args.timeout);
 
@@ -96,8 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let info = first.info().clone();
     let profile = judge::profile_for(&info, args.target)?;
     let interpreter = judge::interpreter_name(&info, &args.python);
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
 
     let started = Instant::now();
     let deadline = args.time.map(|t| started + t);
@@ -132,10 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ProgressBar::hidden()
     } else if let Some(t) = args.time {
         let b = ProgressBar::new(t.as_secs().max(1));
-        b.set_style(
-            ProgressStyle::with_template("{bar:40} {elapsed}/{duration} {msg}")
-                .expect("valid template"),
-        );
+        b.set_style(ProgressStyle::with_template("{bar:40} {elapsed}/{duration} {msg}").expect("valid template"));
         b
     } else {
         let b = ProgressBar::new(total);
@@ -222,9 +225,7 @@ impl Ctx {
         };
         let config = GenConfig::full();
         loop {
-            if self.stop.load(Ordering::Relaxed)
-                || self.deadline.is_some_and(|d| Instant::now() >= d)
-            {
+            if self.stop.load(Ordering::Relaxed) || self.deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(());
             }
             let start = self.next.fetch_add(BATCH, Ordering::Relaxed);
@@ -236,11 +237,8 @@ impl Ctx {
             let programs: Vec<_> = seeds.iter().map(|s| from_seed(*s, &config)).collect();
             let sources: Vec<String> = programs.iter().map(render::body).collect();
             let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
-            let results =
-                worker.run_many(&refs).context("the interpreter could not be restarted")?;
-            for (((program, seed), result), index) in
-                programs.into_iter().zip(seeds).zip(results).zip(start..)
-            {
+            let results = worker.run_many(&refs).context("the interpreter could not be restarted")?;
+            for (((program, seed), result), index) in programs.into_iter().zip(seeds).zip(results).zip(start..) {
                 let kind = match classify(&program, result, self.profile, self.messages) {
                     Ok(_) => continue,
                     Err(kind) => kind,
@@ -286,8 +284,7 @@ impl Ctx {
     fn shrink(&self, worker: &mut Worker, finding: &Finding, dir: &Path) -> anyhow::Result<Shrunk> {
         let time = self.shrink_time.expect("only called when shrinking");
         let mut run = |candidate: &Program| -> anyhow::Result<Option<FindingKind>> {
-            let result =
-                worker.run(&render::body(candidate)).context("the interpreter could not be restarted")?;
+            let result = worker.run(&render::body(candidate)).context("the interpreter could not be restarted")?;
             Ok(classify(candidate, result, self.profile, self.messages).err())
         };
         let stop = || self.stop.load(Ordering::Relaxed);
@@ -300,8 +297,7 @@ impl Ctx {
 }
 
 fn clock_seed() -> u64 {
-    let now =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     now.as_nanos() as u64 ^ u64::from(std::process::id())
 }
 

@@ -30,8 +30,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let program = if path.exists() {
         read_program(path)?
     } else {
-        let seed = parse_seed(&args.case)
-            .with_context(|| format!("{:?} is neither a file nor a seed", args.case))?;
+        let seed = parse_seed(&args.case).with_context(|| format!("{:?} is neither a file nor a seed", args.case))?;
         from_seed(seed, &GenConfig::full())
     };
     let prediction = predict(&program, args.target);

@@ -149,18 +149,21 @@ const FIELDS: &[&str] = &["description", "rule", "origin", "signature", "profile
 /// On success also returns the number of header lines.
 pub fn parse_header(text: &str) -> Result<Header, Vec<HeaderProblem>> {
     let mut problems = Vec::new();
-    let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r')).enumerate().map(|(i, l)| (i + 1, l));
+    let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r')).enumerate().map(|(i, l)| (i + 1, l)).peekable();
     let problem = |line: usize, message: String| HeaderProblem { line: Some(line), message };
-    match lines.next() {
+    match lines.peek().copied() {
         Some((no, first)) => match first.strip_prefix(FORMAT_LINE_PREFIX) {
-            Some(v) => match v.trim().parse::<u32>() {
-                Ok(FORMAT_VERSION) => {}
-                Ok(n) => problems.push(problem(
-                    no,
-                    format!("format {n} is not supported: this withstand reads format {FORMAT_VERSION}"),
-                )),
-                Err(_) => problems.push(problem(no, format!("bad format version {:?}", v.trim()))),
-            },
+            Some(v) => {
+                lines.next();
+                match v.trim().parse::<u32>() {
+                    Ok(FORMAT_VERSION) => {}
+                    Ok(n) => problems.push(problem(
+                        no,
+                        format!("format {n} is not supported: this withstand reads format {FORMAT_VERSION}"),
+                    )),
+                    Err(_) => problems.push(problem(no, format!("bad format version {:?}", v.trim()))),
+                }
+            }
             None => problems.push(problem(
                 no,
                 format!("the first line must be `{FORMAT_LINE_PREFIX}{FORMAT_VERSION}`, found {:?}", clip(first)),
@@ -176,10 +179,7 @@ pub fn parse_header(text: &str) -> Result<Header, Vec<HeaderProblem>> {
         match field(comment) {
             Some((key, value)) => {
                 if !FIELDS.contains(&key) {
-                    problems.push(problem(
-                        no,
-                        format!("unknown field `{key}`; the fields are {}", FIELDS.join(", ")),
-                    ));
+                    problems.push(problem(no, format!("unknown field `{key}`; the fields are {}", FIELDS.join(", "))));
                 } else if let Some((first, _, _)) = fields.iter().find(|(_, k, _)| *k == key) {
                     problems.push(problem(no, format!("a second `{key}` field (the first is on line {first})")));
                 } else {
@@ -221,6 +221,8 @@ pub fn parse_header(text: &str) -> Result<Header, Vec<HeaderProblem>> {
         }
     });
     if !problems.is_empty() {
+        // In line order, problems of the file as a whole last; stable, so a line keeps its order.
+        problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
         return Err(problems);
     }
     let optional = |key: &str| get(key).map(|(_, v)| v.trim().to_string());
@@ -261,9 +263,7 @@ fn parse_rules(text: &str) -> Result<Vec<Rule>, Vec<String>> {
             None => (item, None),
         };
         let Some(rule) = rule_from_name(name) else {
-            problems.push(format!(
-                "unknown rule `{name}`; `withstand stats` lists the rules (write `-` for none)"
-            ));
+            problems.push(format!("unknown rule `{name}`; `withstand stats` lists the rules (write `-` for none)"));
             continue;
         };
         match section {

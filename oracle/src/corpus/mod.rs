@@ -211,9 +211,7 @@ pub fn parse_case(path: &Path, text: &str) -> Result<Case, Vec<Error>> {
         }
     };
     match (header, program) {
-        (Some(header), Some(program)) if errors.is_empty() => {
-            Ok(Case { path: path.to_path_buf(), header, program })
-        }
+        (Some(header), Some(program)) if errors.is_empty() => Ok(Case { path: path.to_path_buf(), header, program }),
         _ => Err(errors),
     }
 }

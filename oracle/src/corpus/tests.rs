@@ -86,7 +86,9 @@ fn every_problem_is_reported_with_the_file_name_and_line() {
 
 #[test]
 fn missing_fields_and_a_missing_format_line_are_reported() {
-    let bad = GOOD.replace("# withstand case, format 1\n", "").replace("# description: a truthy __exit__ result suppresses the exception\n", "");
+    let bad = GOOD
+        .replace("# withstand case, format 1\n", "")
+        .replace("# description: a truthy __exit__ result suppresses the exception\n", "");
     expect![[r##"
         corpus/sync/x.case:1: the first line must be `# withstand case, format 1`, found "# rule: exit-suppresses (§1.5)"
         corpus/sync/x.case: no `description` field in the header; add e.g. `# description: a truthy __exit__ result suppresses the exception`
@@ -158,8 +160,10 @@ fn corpus_dir() -> PathBuf {
 fn selected(path: &Path) -> bool {
     let Ok(filter) = std::env::var("WITHSTAND_FILTER") else { return true };
     let shown = display_path(path);
-    let (exclude, include): (Vec<&str>, Vec<&str>) = filter.split(',').filter(|p| !p.is_empty()).partition(|p| p.starts_with('-'));
-    (include.is_empty() || include.iter().any(|p| shown.contains(p))) && !exclude.iter().any(|p| shown.contains(&p[1..]))
+    let (exclude, include): (Vec<&str>, Vec<&str>) =
+        filter.split(',').filter(|p| !p.is_empty()).partition(|p| p.starts_with('-'));
+    (include.is_empty() || include.iter().any(|p| shown.contains(p)))
+        && !exclude.iter().any(|p| shown.contains(&p[1..]))
 }
 
 /// Every case of the committed corpus, or a panic listing every file that does not load.
@@ -189,8 +193,11 @@ fn the_corpus_replays_through_the_model_against_its_cpython_recordings() {
         let topic = case.path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
         let named_after_its_rule = case.header.rules.iter().any(|r| case.name().starts_with(&r.name()));
         if topic.as_deref() != Some("regressions") && !named_after_its_rule {
-            writeln!(failures, "{shown}: the file is not named after one of its rules (rename it `<rule-name>[-what].case`)")
-                .expect("a String");
+            writeln!(
+                failures,
+                "{shown}: the file is not named after one of its rules (rename it `<rule-name>[-what].case`)"
+            )
+            .expect("a String");
         }
         let recorded = match case.recorded(REFERENCE) {
             Ok(Some(lines)) => lines,
@@ -229,7 +236,11 @@ fn the_corpus_replays_through_the_model_against_its_cpython_recordings() {
             }
         }
     }
-    assert!(!cases.is_empty() || std::env::var("WITHSTAND_FILTER").is_ok(), "no corpus cases under {}", corpus_dir().display());
+    assert!(
+        !cases.is_empty() || std::env::var("WITHSTAND_FILTER").is_ok(),
+        "no corpus cases under {}",
+        corpus_dir().display()
+    );
     assert!(
         failures.is_empty(),
         "{failures}\nIf the model is wrong, fix it. If the case or its recording is, fix the case and re-record it with CPython 3.11: `withstand record corpus --python python3.11`"
@@ -270,7 +281,8 @@ fn the_generated_py_files_are_up_to_date() {
                 _ => continue,
             };
             if !dir.join(format!("{stem}.case")).exists() {
-                writeln!(failures, "{}: generated file without its .case; delete it", display_path(&path)).expect("a String");
+                writeln!(failures, "{}: generated file without its .case; delete it", display_path(&path))
+                    .expect("a String");
             }
         }
     }
@@ -289,8 +301,11 @@ fn every_rule_of_the_model_has_a_corpus_case() {
     if std::env::var("WITHSTAND_FILTER").is_ok() {
         return;
     }
-    let missing: Vec<String> =
-        Rule::ALL.iter().filter(|r| !coverage.fired(**r)).map(|r| format!("  {} (§{})", r.name(), r.section())).collect();
+    let missing: Vec<String> = Rule::ALL
+        .iter()
+        .filter(|r| !coverage.fired(**r))
+        .map(|r| format!("  {} (§{})", r.name(), r.section()))
+        .collect();
     assert!(
         missing.is_empty(),
         "no corpus case exercises these rules:\n{}\nAdd one per rule: corpus/<topic>/<rule-name>.case, then `withstand record corpus --python python3.11`",
@@ -337,11 +352,16 @@ fn the_corpus_replays_on_python3_when_there_is_one() {
         let expected = predict(&case.program, profile).trace;
         match (compare(&expected, &observed, Messages::Exact), &case.header.known_divergence) {
             (None, None) | (Some(_), Some(_)) => {}
-            (None, Some(reason)) => writeln!(failures, "{shown}: the known divergence ({reason}) is gone").expect("a String"),
-            (Some(d), None) => {
-                writeln!(failures, "{shown}: {} disagrees with the model ({profile}):\n{}", info.version_string, d.unified_diff())
-                    .expect("a String")
+            (None, Some(reason)) => {
+                writeln!(failures, "{shown}: the known divergence ({reason}) is gone").expect("a String")
             }
+            (Some(d), None) => writeln!(
+                failures,
+                "{shown}: {} disagrees with the model ({profile}):\n{}",
+                info.version_string,
+                d.unified_diff()
+            )
+            .expect("a String"),
         }
     }
     assert!(failures.is_empty(), "{failures}\nReplay one case with `withstand replay corpus/<topic>/<name>.case`");

@@ -307,7 +307,6 @@ impl Rule {
             Rule::Nullcontext => "4.5",
             Rule::ClosingCloses => "4.5",
             Rule::ClosingRaises => "4.5",
-
         }
     }
 

@@ -664,3 +664,118 @@ def main():
         "#]],
     );
 }
+
+#[test]
+fn a_contextmanager_generator_that_catches_suppresses() {
+    check(
+        "
+@contextmanager
+def c0():
+    log('L1')
+    try:
+        yield 5
+    except E1:
+        handler('h2')
+    log('L3')
+
+def main():
+    with c0() as x:
+        show('x', x)
+        raise E2('r4')
+    log('L5')
+",
+        expect![[r#"
+            log L1 exc_info=-
+            var x = 5
+            except h2 caught E2("r4")#1
+            log L3 exc_info=E2("r4")#1
+            log L5 exc_info=-
+            => return None
+        "#]],
+    );
+}
+
+#[test]
+fn a_contextmanager_generator_that_never_yields() {
+    check(
+        "
+@contextmanager
+def c0():
+    log('L1')
+    return
+    yield  # unreachable: it makes c() a generator function
+
+def main():
+    with c0():
+        log('L2')
+",
+        expect![[r#"
+            log L1 exc_info=-
+            => raise RuntimeError("generator didn't yield")#1 context=StopIteration#2 suppress_context
+               chain StopIteration("")#2
+        "#]],
+    );
+}
+
+#[test]
+fn a_contextmanager_generator_that_yields_again_after_throw() {
+    check(
+        "
+@contextmanager
+def c0():
+    try:
+        yield 1
+    except:
+        handler('h1')
+    yield 'y2'
+
+def main():
+    with c0():
+        raise KeyError('r3')
+",
+        expect![[r#"
+            except h1 caught KeyError("'r3'")#1
+            => raise RuntimeError("generator didn't stop after throw()")#2 context=KeyError#1
+               chain KeyError("'r3'")#1
+        "#]],
+    );
+}
+
+#[test]
+fn stop_iteration_from_the_body_comes_out_of_a_contextmanager_unchanged() {
+    check(
+        "
+@contextmanager
+def c0():
+    yield 1
+
+def main():
+    with c0():
+        raise StopIteration('r1')
+",
+        expect![[r#"
+            => raise StopIteration("r1")#1
+        "#]],
+    );
+}
+
+#[test]
+fn suppress_matches_subclasses_and_closing_closes_on_every_path() {
+    check(
+        "
+def main():
+    with suppress(E1), closing(Closer('k1', None)) as c:
+        show('c', c)
+        raise E2('r2')
+    with closing(Closer('k3', ValueError)):
+        raise E3('r4')
+",
+        expect![[r#"
+            var c = <Closer k1>
+            k1.close()
+            k3.close()
+            => raise ValueError("k3")#1 context=E3#2
+               chain E3("r4")#2
+        "#]],
+    );
+}

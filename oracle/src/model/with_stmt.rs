@@ -5,9 +5,9 @@
 use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ItemExpr, Method, Stmt, Target, Value, WithItem};
 use crate::trace::Event;
 
+use super::contextlib::Builtin;
 use super::exc::{self, ExcId};
 use super::message::{self, Missing};
-use super::contextlib::Builtin;
 use super::{Flow, Machine, Rule, Val};
 
 /// Which protocol a statement uses.

@@ -261,7 +261,8 @@ fn strings_keep_what_the_renderer_escapes() {
         let program = Program {
             managers: vec![],
             main: vec![Stmt::Return { label: "v1".to_string(), value: Value::Str(s.to_string()) }],
-            gens: vec![], cms: vec![],
+            gens: vec![],
+            cms: vec![],
             is_async: false,
         };
         assert_eq!(parse(&render::body(&program)), Ok(program));
@@ -306,7 +307,8 @@ fn a_program_built_by_hand_reads_back() {
                 finally: Some(("f5".to_string(), vec![Stmt::Show("x".to_string())])),
             }))],
         }],
-        gens: vec![], cms: vec![],
+        gens: vec![],
+        cms: vec![],
         is_async: false,
     };
     assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
@@ -315,8 +317,13 @@ fn a_program_built_by_hand_reads_back() {
 
 #[test]
 fn a_standalone_file_reads_from_its_marker() {
-    let program =
-        Program { managers: vec![plain_manager()], main: vec![Stmt::Log("L1".into())], gens: vec![], cms: vec![], is_async: false };
+    let program = Program {
+        managers: vec![plain_manager()],
+        main: vec![Stmt::Log("L1".into())],
+        gens: vec![],
+        cms: vec![],
+        is_async: false,
+    };
     let text = render::standalone(&program);
     assert!(text.contains(super::MARKER));
     assert_eq!(parse(&text), Ok(program));
@@ -410,7 +417,7 @@ def main():
             line 2: expected a statement such as log('L1') or with M0():, found "foo()"
             line 3: expected a label such as 'L1', found "L1)"
             line 4: expected the end of the line, found "log('L3')"
-            line 5: expected a manager such as M0() or a literal such as 1, found "foo():"
+            line 5: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "foo():"
             line 7: expected ret('v1', <value>), found "3"
             line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
             line 9: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "v"
@@ -421,7 +428,7 @@ def main():
             line 16: expected an integer that fits in 64 bits, found "99999999999999999999)"
             line 17: unterminated string in "log('unterminated)"
             line 18: unsupported escape \q in "log('bad \\q escape')"; strings use \\ \' \" \n \r \t and \xNN
-            line 19: unexpected character '@' in "log('L5') @"
+            line 19: expected the end of the line, found "@"
         "#]],
     );
 }
@@ -599,7 +606,7 @@ def main():
     log('L1')
 ",
         expect![[r#"
-            line 1: expected class M0:, def g0():, def main(): or async def main():, found "import sys"
+            line 1: expected class M0:, @contextmanager, def g0():, def main(): or async def main():, found "import sys"
             line 4: manager classes come before def main():
             line 7: a second def main():
         "#]],
@@ -890,7 +897,8 @@ fn an_async_program_built_by_hand_reads_back() {
                 ]),
             },
         ],
-        gens: vec![], cms: vec![],
+        gens: vec![],
+        cms: vec![],
         is_async: true,
     };
     assert_eq!(validate(&program), vec![]);
@@ -1166,4 +1174,408 @@ def main():
             main[1]: close/throw after 1 to 5 items
         "#]],
     );
+}
+
+// ---- contextlib ----
+
+#[test]
+fn contextmanager_functions_and_contextlib_items_read_back() {
+    roundtrip(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+
+@contextmanager
+def c0():
+    yield 'y1'
+
+@contextmanager
+def c1():
+    log('L2')
+    try:
+        pass
+    finally:
+        fin('f3')
+    try:
+        yield (1, Bool('b4', True))
+    except E1 as e_h5:
+        handler('h5')
+        raise e_h5
+    finally:
+        fin('f6')
+        log('L7')
+    log('L8')
+    yield 'y9'
+    return ret('v10', None)
+
+@contextmanager
+def c2():
+    try:
+        yield None
+    except:
+        handler('h11')
+
+@contextmanager
+def c3():
+    try:
+        yield 'y12'
+    finally:
+        fin('f13')
+    yield 'y14'
+
+@contextmanager
+def c4():
+    with M0() as x:
+        show('x', x)
+    return
+    yield  # unreachable: it makes c() a generator function
+
+@contextmanager
+def c5():
+    return
+    yield  # unreachable: it makes c() a generator function
+
+def g0():
+    with c0() as y:
+        yield 'y15'
+
+def main():
+    with c1() as x, suppress(E1, KeyError), suppress(), suppress(BaseException):
+        show('x', x)
+    with nullcontext(3) as (a, b), nullcontext(None), closing(Closer('k16', None)) as k:
+        show('k', k)
+    with closing(Closer('k17', E1)), c2(), c3(), c4(), c5():
+        drive('d18', g0(), 'all', 0, None)
+",
+    );
+}
+
+#[test]
+fn a_contextlib_program_built_by_hand_reads_back() {
+    let cm = |pre, yields, handler, finally: Option<(&str, Vec<Stmt>)>, post| crate::ir::CmGen {
+        pre,
+        yields,
+        handler,
+        finally: finally.map(|(l, b)| (l.to_string(), b)),
+        post,
+    };
+    let program = Program {
+        managers: vec![plain_manager()],
+        cms: vec![
+            cm(vec![], Some(Value::Str("y1".into())), None, None, vec![Stmt::Yield("y2".into())]),
+            cm(
+                vec![Stmt::Log("L3".into())],
+                Some(Value::Int(-4)),
+                Some(Handler { label: "h4".into(), class: Some(ExcClass::KeyError), bind: false, body: vec![] }),
+                None,
+                vec![],
+            ),
+            cm(vec![], Some(Value::None), None, Some(("f5", vec![Stmt::Log("L6".into())])), vec![]),
+            cm(vec![Stmt::Log("L7".into())], None, None, None, vec![]),
+        ],
+        gens: vec![],
+        main: vec![Stmt::With {
+            is_async: false,
+            items: vec![
+                WithItem { expr: ItemExpr::Cm(1), target: Target::Name("x".into()) },
+                WithItem { expr: ItemExpr::Suppress(vec![ExcClass::E2]), target: Target::None },
+                WithItem { expr: ItemExpr::Nullcontext(Value::Str("s".into())), target: Target::None },
+                WithItem {
+                    expr: ItemExpr::Closing { label: "k8".into(), raises: Some(ExcClass::KeyboardInterrupt) },
+                    target: Target::None,
+                },
+                WithItem { expr: ItemExpr::Cm(0), target: Target::None },
+                WithItem { expr: ItemExpr::Cm(2), target: Target::None },
+                WithItem { expr: ItemExpr::Cm(3), target: Target::None },
+                WithItem { expr: ItemExpr::New(0), target: Target::None },
+            ],
+            body: vec![Stmt::Show("x".into())],
+        }],
+        is_async: false,
+    };
+    assert_eq!(validate(&program), vec![]);
+    assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
+    assert_eq!(parse(&render::standalone(&program)), Ok(program));
+}
+
+#[test]
+fn contextlib_items_may_be_edited_by_hand() {
+    // A trailing comma, spaces, and a comment after the unreachable yield.
+    let program = parse(
+        "\
+@contextmanager
+def c0():
+    return
+    yield   # never reached
+
+def main():
+    with suppress( E1 , ) as s, c0( ):
+        show('s', s)
+",
+    )
+    .unwrap();
+    assert_eq!(program.cms[0].yields, None);
+    let Stmt::With { items, .. } = &program.main[0] else { panic!("{:?}", program.main) };
+    assert_eq!(items[0].expr, ItemExpr::Suppress(vec![ExcClass::E1]));
+    assert_eq!(items[1].expr, ItemExpr::Cm(0));
+}
+
+#[test]
+fn contextmanager_functions_that_are_wrong_are_reported() {
+    check_err(
+        "\
+@contextmanager
+def c1():
+    yield 1
+
+def c1():
+    yield 2
+
+@contextmanager
+class M0:
+    def __init__(self):
+        on_init('M0')
+
+@property
+def c2():
+    yield 3
+
+async def c2():
+    yield 4
+
+def main():
+    pass
+",
+        expect![[r#"
+            line 2: expected def c0(): (@contextmanager functions are named c0, c1, ... in order), found "def c1():"
+            line 5: expected @contextmanager on the line before "def c1():"
+            line 8: expected def c2(): on the line after @contextmanager, found "class M0:"
+            line 9: manager classes come before the @contextmanager functions
+            line 13: expected contextmanager (the only decorator programs use), found "property"
+            line 17: expected main(): after async def (a @contextmanager function is a plain def c0():), found "c2():"
+        "#]],
+    );
+    check_err(
+        "\
+def g0():
+    yield 'y1'
+
+@contextmanager
+def c0():
+    yield 1
+
+def main():
+    pass
+
+@contextmanager
+def c1():
+    yield 2
+",
+        expect![[r#"
+            line 5: @contextmanager functions come before the generator functions
+            line 12: @contextmanager functions come before def main():
+        "#]],
+    );
+    check_err(
+        "\
+@contextmanager
+def c0():
+    yield 1
+
+@contextmanager
+def c1():
+    log('L2')
+
+@contextmanager
+def c2():
+    yield
+    yield 3
+
+@contextmanager
+def c3():
+    return
+    log('L4')
+
+@contextmanager
+def c4():
+    return
+    yield
+    log('L5')
+
+@contextmanager
+def c5():
+    try:
+        log('L6')
+        yield 7
+    finally:
+        fin('f8')
+
+@contextmanager
+def c6():
+    try:
+        yield 9
+        log('L10')
+    except E1:
+        handler('h11')
+    except E2:
+        handler('h12')
+    else:
+        log('L13')
+
+@contextmanager
+def c7():
+    try:
+        yield 14
+    finally:
+        fin('f15')
+    except E1:
+        handler('h16')
+    finally:
+        fin('f17')
+
+@contextmanager
+def c8():
+    try:
+        yield 18
+    log('L19')
+
+@contextmanager
+def c9():
+    try:
+        yield 20 21
+    except E1 as e_h22:
+        handler('h23')
+
+def main():
+    pass
+",
+        expect![[r#"
+            line 6: expected yield <value> in the body of "def c1():": alone, in a try: with an except or finally clause, or after a bare return
+            line 11: expected a value after yield (what __enter__ returns), such as None or 1, found the end of the line
+            line 12: expected a label such as 'y1' (a generator yields only labels), found "3"
+            line 16: expected a bare yield on the line after return (unreachable, it makes the function a generator)
+            line 17: nothing follows the unreachable yield (a generator that returns before it yields has only its pre statements), found "log('L4')"
+            line 23: nothing follows the unreachable yield (a generator that returns before it yields has only its pre statements), found "log('L5')"
+            line 28: expected yield <value>, the only statement in the try: around it, found "log('L6')"
+            line 37: expected nothing after yield <value>, the only statement in the try: around it, found "log('L10')"
+            line 40: a second except: the try: around the yield has at most one
+            line 42: the try: around the yield has no else: (what follows the yield comes after the try)
+            line 51: except clauses come before else: and finally:
+            line 53: a second finally: in one try:
+            line 58: expected except or finally: after the try: around the yield (without either, the yield stands alone, with no try:)
+            line 65: expected the end of the line, found "21"
+            line 67: the handler is bound as e_h22, so its label is "h22", found "handler('h23')"
+        "#]],
+    );
+}
+
+#[test]
+fn contextlib_items_that_are_wrong_are_reported() {
+    check_err(
+        "\
+def main():
+    with c0:
+        pass
+    with c00():
+        pass
+    with suppress(E1 KeyError):
+        pass
+    with suppress(1):
+        pass
+    with nullcontext():
+        pass
+    with nullcontext(1, 2):
+        pass
+    with closing(1):
+        pass
+    with closing(Closer('k1')):
+        pass
+    with closing(Closer('k2', 3)):
+        pass
+    with closing(Closer('k3', None):
+        pass
+    with contextmanager():
+        pass
+",
+        expect![[r#"
+            line 2: expected '(' (a @contextmanager manager is created with no arguments, as in c0()), found ":"
+            line 4: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "c00():"
+            line 6: expected ',' or ')', found "KeyError):"
+            line 8: expected an exception class such as E1 or KeyError, found "1):"
+            line 10: expected a value, as in nullcontext(None), found "):"
+            line 12: expected ')', found ", 2):"
+            line 14: expected Closer('k1', None) (closing wraps a Closer), found "1):"
+            line 16: expected ',', found ")):"
+            line 18: expected None or an exception class such as E1 (what close() raises), found "3)):"
+            line 20: expected ')', found ":"
+            line 22: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "contextmanager():"
+        "#]],
+    );
+}
+
+#[test]
+fn contextmanager_functions_are_validated() {
+    check_err(
+        "\
+@contextmanager
+def c0():
+    with M0():
+        yield 'y1'
+    try:
+        yield 2
+    except E1 as e_h3:
+        handler('h3')
+        show('x', x)
+        yield 'y4'
+    finally:
+        fin('f5')
+        drive('d6', g0(), 'all', 0, None)
+    for _ in range(1):
+        yield 'y7'
+    yield 'y8'
+    yield 'y9'
+
+def main():
+    with c1():
+        pass
+",
+        expect![[r#"
+            c0: only post may yield again
+            c0.pre[0].item[0]: manager M0 is not defined
+            c0.except[0]: `x` is not bound here
+            c0.finally[0]: drive inside a generator function
+            c0.finally[0]: generator function g0 is not defined
+            c0: post holds at most one yield, at its top level
+            main[0].item[0]: context manager function c1 is not defined
+        "#]],
+    );
+}
+
+#[test]
+fn odd_contextlib_input_gives_diagnostics_not_panics() {
+    for text in [
+        "@",
+        "@contextmanager",
+        "@contextmanager\n",
+        "@contextmanager\n@contextmanager\ndef c0():\n    yield 1\ndef main():\n    pass",
+        "@contextmanager\ndef c0():",
+        "@contextmanager\ndef c0():\n    try:",
+        "@contextmanager\ndef c0():\n    try:\n        yield",
+        "@contextmanager\ndef c0():\n    try:\n        yield 1\n    except",
+        "@contextmanager\ndef c0():\n    try:\n        yield 1\n    finally:",
+        "@contextmanager\ndef c0():\n    try:\n            yield 1\n    finally:\n        fin('f1')",
+        "@contextmanager\ndef c0():\n    return",
+        "@contextmanager\ndef c0():\n    return\n        yield",
+        "@contextmanager\ndef c0():\n    yield (",
+        "@contextmanager\ndef c0():\n    try:\n        yield 1\n    except E1:\n        handler('h1')\n    else:",
+        "def main():\n    with suppress(",
+        "def main():\n    with suppress(E1,",
+        "def main():\n    with nullcontext(",
+        "def main():\n    with closing(Closer('k1', None)",
+        "def main():\n    with c0() as",
+        "def main():\n    with c99999999999999999999999():\n        pass",
+    ] {
+        assert!(parse(text).is_err(), "{text:?}");
+    }
 }

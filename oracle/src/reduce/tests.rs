@@ -5,7 +5,7 @@ use std::cell::Cell;
 use expect_test::{expect, Expect};
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
     Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 use crate::model::predict;
@@ -639,7 +639,8 @@ fn a_def_aenter_becomes_an_async_def() {
             aexit: async_def(Some("s2"), Action::Return(Value::None)),
         }],
         main: vec![async_with(vec![item(0, name("x"))], vec![show("x"), raise(ExcClass::KeyError, "r3")])],
-        gens: vec![], cms: vec![],
+        gens: vec![],
+        cms: vec![],
         is_async: true,
     };
     check(
@@ -712,5 +713,158 @@ fn a_throw_into_a_generator_keeps_the_generator_and_its_with() {
             drive('d10', g0(), 'throw', 1, KeyError('r11'))
     "#]],
         expect!["33 attempts, 13 accepted"],
+    );
+}
+
+// ---- contextlib ----
+
+fn cm(
+    pre: Vec<Stmt>,
+    yields: Option<Value>,
+    handler: Option<Handler>,
+    finally: Option<(&str, Vec<Stmt>)>,
+    post: Vec<Stmt>,
+) -> CmGen {
+    CmGen { pre, yields, handler, finally: finally.map(|(l, b)| (l.to_string(), b)), post }
+}
+
+fn with_expr(expr: ItemExpr, target: Target) -> WithItem {
+    WithItem { expr, target }
+}
+
+/// Three `@contextmanager` functions (the second is the one that matters, the third is unused)
+/// and every contextlib item.
+fn contextlib_program() -> Program {
+    let cms = vec![
+        cm(vec![log("L1")], Some(Value::None), None, None, vec![]),
+        cm(
+            vec![log("L2"), with(vec![item(0, name("m"))], vec![show("m")])],
+            Some(Value::Tuple(vec![Value::Int(1), Value::Str("abc".to_string())])),
+            Some(handler("h3", Some(ExcClass::KeyError), true, vec![log("L4")])),
+            Some(("f5", vec![log("L6")])),
+            vec![log("L7"), Stmt::Yield("y8".to_string()), log("L9")],
+        ),
+        cm(vec![], None, None, None, vec![]),
+    ];
+    let main = vec![
+        with(vec![with_expr(ItemExpr::Cm(0), name("a"))], vec![show("a")]),
+        with(
+            vec![
+                with_expr(
+                    ItemExpr::Nullcontext(Value::BoolObj { label: "b10".to_string(), result: BoolResult::Bool(true) }),
+                    name("n"),
+                ),
+                with_expr(ItemExpr::Suppress(vec![ExcClass::ValueError, ExcClass::TypeError]), Target::None),
+                with_expr(
+                    ItemExpr::Closing { label: "k11".to_string(), raises: Some(ExcClass::KeyboardInterrupt) },
+                    Target::None,
+                ),
+            ],
+            vec![
+                show("n"),
+                with(
+                    vec![with_expr(ItemExpr::Cm(1), name("x")), item(0, Target::None)],
+                    vec![show("x"), raise(ExcClass::KeyError, "r12")],
+                ),
+            ],
+        ),
+    ];
+    let program = Program { managers: vec![plain_manager()], gens: vec![], cms, main, is_async: false };
+    assert_eq!(validate(&program), vec![]);
+    program
+}
+
+/// Whether `main()` ended with contextlib's "generator didn't stop after throw()" anywhere in
+/// the chain of what it raised.
+fn didnt_stop_after_throw(program: &Program) -> bool {
+    match predict(program, Profile::CPYTHON_3_11).trace.outcome {
+        Outcome::Raised(chain) => {
+            chain.iter().any(|d| d.exc.msg.as_deref() == Some("generator didn't stop after throw()"))
+        }
+        _ => false,
+    }
+}
+
+#[test]
+fn a_contextmanager_that_yields_again_after_a_throw_keeps_its_handler_and_second_yield() {
+    let program = contextlib_program();
+    assert!(render::body(&program).contains("closing(Closer('k11', KeyboardInterrupt))"));
+    check(
+        &program,
+        didnt_stop_after_throw,
+        expect![[r#"
+            @contextmanager
+            def c0():
+                try:
+                    yield None
+                except:
+                    handler('h3')
+                yield 'y8'
+
+            def main():
+                with c0():
+                    raise E1('r12')
+        "#]],
+        expect!["40 attempts, 21 accepted"],
+    );
+}
+
+#[test]
+fn contextlib_items_are_simplified_in_place() {
+    // What must stay: an exception is raised and suppressed, the closer runs, and the value
+    // bound by nullcontext is shown.
+    let program = contextlib_program();
+    let keeps = |p: &Program| {
+        let trace = predict(p, Profile::CPYTHON_3_11).trace;
+        trace.outcome == Outcome::Returned("None".to_string())
+            && render::body(p).contains("raise")
+            && trace.events.iter().any(|e| matches!(e, Event::Close { label } if label == "k11"))
+            && trace.events.iter().any(|e| matches!(e, Event::Var { name, .. } if name == "n"))
+    };
+    let mut start = program.clone();
+    let Stmt::With { items, .. } = &mut start.main[1] else { unreachable!() };
+    items[1].expr = ItemExpr::Suppress(vec![ExcClass::ValueError, ExcClass::KeyError, ExcClass::RuntimeError]);
+    items[2].expr = ItemExpr::Closing { label: "k11".to_string(), raises: None };
+    start.cms[1].post.retain(|s| !matches!(s, Stmt::Yield(_)));
+    assert_eq!(validate(&start), vec![]);
+    check(
+        &start,
+        keeps,
+        expect![[r#"
+            def main():
+                with nullcontext(None) as n, suppress(E1), closing(Closer('k11', None)):
+                    show('n', n)
+                    raise E1('r12')
+        "#]],
+        expect!["38 attempts, 17 accepted"],
+    );
+}
+
+#[test]
+fn a_contextmanager_that_never_yields_is_smaller_than_one_that_does() {
+    let mut program = contextlib_program();
+    let yields = size(&program);
+    program.cms[1] = cm(vec![log("L2")], None, None, None, vec![]);
+    assert!(size(&program) < yields);
+    // Any RuntimeError will do: "generator didn't yield" is the smallest way to get one. The
+    // unused functions go, and the one left is renumbered.
+    let runtime_error = |p: &Program| match predict(p, Profile::CPYTHON_3_11).trace.outcome {
+        Outcome::Raised(chain) => chain.iter().any(|d| d.exc.ty == "RuntimeError"),
+        _ => false,
+    };
+    check(
+        &contextlib_program(),
+        runtime_error,
+        expect![[r#"
+            @contextmanager
+            def c0():
+                return
+                yield  # unreachable: it makes c() a generator function
+
+            def main():
+                with c0():
+                    pass
+        "#]],
+        expect!["26 attempts, 18 accepted"],
     );
 }

@@ -8,8 +8,8 @@
 use std::fmt::Write;
 
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
-    Value,
+    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew,
+    Stmt, Target, Value,
 };
 use crate::model::py_repr_str;
 
