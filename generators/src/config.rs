@@ -156,7 +156,7 @@ impl GenConfig {
                 bare_raise: 1,
                 return_: 1,
                 loop_: 1,
-                jump: 2,
+                jump: 3,
                 try_: 2,
                 show: 2,
                 literal_item: 1,

@@ -66,7 +66,31 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         gens.push(body);
     }
     let scope = Scope { n_gens: gens.len(), ..scope };
-    let main = g.block(&scope, 0)?;
+    let mut main = g.block(&scope, 0)?;
+    if !cms.is_empty() && config.weights.cm_fn >= 6 && g.u.ratio(1, 2)? {
+        // A contextlib-focused program starts with the plainest use of its first generator
+        // manager, so the §4.1 paths (normal exit, a thrown StopIteration, any exception) are
+        // taken often even when the rest of main raises early.
+        let body = match g.u.int_in_range(0..=2)? {
+            0 => Stmt::Log(g.labels.next('L')),
+            1 => Stmt::Raise(RaiseNew { exc: NewExc { class: ExcClass::StopIteration, label: g.labels.next('r') }, cause: None }),
+            _ => Stmt::Raise(g.raise_new()?),
+        };
+        let item = WithItem { expr: ItemExpr::Cm(0), target: Target::None };
+        main.insert(0, Stmt::With { is_async: false, items: vec![item], body: vec![body] });
+    }
+    if !gens.is_empty() && config.weights.gen_fn >= 6 && g.u.ratio(1, 2)? {
+        // Likewise a generator-focused program starts by driving its generator.
+        let k = g.u.int_in_range(1..=2)?;
+        let how = if g.u.ratio(1, 2)? { Drive::Close(k) } else { Drive::Throw(k, g.new_exc('r')?) };
+        main.insert(0, Stmt::Drive { label: g.labels.next('d'), gen: 0, how });
+    }
+    if is_async && config.weights.async_main >= 6 && g.u.ratio(1, 2)? {
+        // And an async-focused one with the plainest `async with`.
+        let body = if g.u.ratio(1, 2)? { Stmt::Log(g.labels.next('L')) } else { Stmt::Raise(g.raise_new()?) };
+        let item = WithItem { expr: ItemExpr::New(0), target: Target::None };
+        main.insert(0, Stmt::With { is_async: true, items: vec![item], body: vec![body] });
+    }
     Ok(Program { managers, gens, cms, main, is_async })
 }
 
@@ -252,7 +276,7 @@ impl Gen<'_, '_> {
                 Method::AsyncDef { suspend, action: self.action(is_exit)? }
             }
             1 => {
-                let action = match self.weighted(&[5, 2, 2, 2])? {
+                let action = match self.weighted(&[5, 3, 2, 2])? {
                     0 => {
                         let inner = if is_exit { self.exit_value()? } else { self.enter_value()? };
                         let then = if self.u.ratio(1, 6)? {
@@ -330,7 +354,7 @@ impl Gen<'_, '_> {
 
     /// What `__exit__` returns: truthy, falsy, and objects whose truth test does things.
     fn exit_value(&mut self) -> Result<Value> {
-        Ok(match self.weighted(&[3, 3, 3, 2, 1, 1, 2, 5, 2])? {
+        Ok(match self.weighted(&[3, 3, 3, 2, 1, 1, 3, 5, 2])? {
             0 => Value::None,
             1 => Value::Bool(true),
             2 => Value::Bool(false),
@@ -339,7 +363,7 @@ impl Gen<'_, '_> {
             5 => Value::Tuple(if self.u.ratio(1, 2)? { vec![] } else { vec![Value::Int(0)] }),
             6 => Value::LenObj { label: self.labels.next('n'), len: self.pick(&[0, 2, -1])? },
             7 => {
-                let result = match self.weighted(&[4, 2, 2])? {
+                let result = match self.weighted(&[3, 2, 2])? {
                     0 => BoolResult::Bool(self.u.ratio(1, 2)?),
                     1 => BoolResult::NonBool(self.pick(&[0, 1])?),
                     _ => BoolResult::Raise(self.pick(RAISED)?),
