@@ -296,7 +296,7 @@ pub fn print_shrunk(finding: &Finding, dir: &Path, shrunk: &Shrunk) {
         r.lines_after,
         r.secs,
         r.attempts,
-        r.status.describe()
+        r.status.short()
     );
     let _ = writeln!(out, "  signature: {}", finding.signature());
     print_body(&mut out, &shrunk.program, &shrunk.kind);
@@ -385,9 +385,11 @@ impl Summary {
         g.count == 1
     }
 
-    /// Records the shrink of the first finding of a signature.
-    pub fn shrunk(&mut self, signature: &str, report: &ShrinkReport) {
+    /// Records the shrink of the finding of a signature saved in `dir` (the one that was
+    /// shrunk, which may not be the first reported when several jobs find it at once).
+    pub fn shrunk(&mut self, signature: &str, dir: &Path, report: &ShrinkReport) {
         if let Some(g) = self.by_signature.get_mut(signature) {
+            g.dir = dir.to_path_buf();
             g.shrunk = Some(report.clone());
         }
     }
@@ -404,8 +406,8 @@ impl Summary {
 
     /// The end-of-campaign report: totals, then one line per signature with how many raw
     /// findings had it and where its (shrunk) reproducer is.
-    pub fn print(&self) {
-        println!(
+    pub fn print(&self) -> std::io::Result<()> {
+        outln!(
             "  divergences: {} ({} distinct signatures); crashes: {}; hangs: {}; garbage answers: {}",
             self.divergences,
             self.by_signature.len(),
@@ -414,22 +416,23 @@ impl Summary {
             self.garbage
         );
         if let Some(i) = self.first_index {
-            println!("  first finding at case {} (index {i})", i + 1);
+            outln!("  first finding at case {} (index {i})", i + 1);
         }
         for (sig, g) in &self.by_signature {
             let raw = if g.count == 1 { "raw finding" } else { "raw findings" };
-            println!("  {:>6} {raw} x {sig}", g.count);
+            outln!("  {:>6} {raw} x {sig}", g.count);
             match &g.shrunk {
-                Some(r) => println!(
+                Some(r) => outln!(
                     "         shrunk {} → {} lines in {:.1}s: {}",
                     r.lines_before,
                     r.lines_after,
                     r.secs,
                     g.dir.join("reduced.py").display()
                 ),
-                None => println!("         {}", g.dir.join("program.py").display()),
+                None => outln!("         {}", g.dir.join("program.py").display()),
             }
         }
+        Ok(())
     }
 }
 

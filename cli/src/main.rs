@@ -1,6 +1,15 @@
 //! `withstand`: generate programs full of context managers, predict what a correct Python must
 //! do with them, run them on a real interpreter, and report every difference.
 
+/// `println!` that returns the error instead of panicking, so that a closed pipe
+/// (`withstand replay | head`) ends the command quietly with exit status 0.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?
+    }};
+}
+
 mod cmd;
 mod findings;
 mod judge;

@@ -43,7 +43,17 @@ pub enum Status {
 }
 
 impl Status {
-    /// For reports.
+    /// For one-line reports.
+    pub fn short(self) -> &'static str {
+        match self {
+            Status::InProgress => "in progress",
+            Status::Complete => "complete",
+            Status::OutOfTime => "time budget ran out",
+            Status::Stopped => "stopped with the campaign",
+        }
+    }
+
+    /// For README files.
     pub fn describe(self) -> &'static str {
         match self {
             Status::InProgress => "in progress (if it stays like this, the shrink was interrupted)",

@@ -3,8 +3,8 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, CmGen, Drive, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Stmt, Target,
-    Try, Value, WithItem,
+    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
+    RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 
 use crate::config::GenConfig;
@@ -73,7 +73,10 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         // taken often even when the rest of main raises early.
         let body = match g.u.int_in_range(0..=2)? {
             0 => Stmt::Log(g.labels.next('L')),
-            1 => Stmt::Raise(RaiseNew { exc: NewExc { class: ExcClass::StopIteration, label: g.labels.next('r') }, cause: None }),
+            1 => Stmt::Raise(RaiseNew {
+                exc: NewExc { class: ExcClass::StopIteration, label: g.labels.next('r') },
+                cause: None,
+            }),
             _ => Stmt::Raise(g.raise_new()?),
         };
         let item = WithItem { expr: ItemExpr::Cm(0), target: Target::None };
@@ -580,7 +583,11 @@ impl Gen<'_, '_> {
         if self.u.ratio(1, 2)? {
             body.push(Stmt::Yield(self.labels.next('y')));
         }
-        Ok(Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(mgr), target: Target::None }], body })
+        Ok(Stmt::With {
+            is_async: false,
+            items: vec![WithItem { expr: ItemExpr::New(mgr), target: Target::None }],
+            body,
+        })
     }
 
     /// Two more §1.8 shapes: a yield that catches whatever is thrown at it (so the generator

@@ -92,7 +92,7 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     }
     let text = corpus::case_text(&header, &case.program);
     corpus::write_atomic(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-    println!("added {} (from {})", path.display(), source.display());
+    outln!("added {} (from {})", path.display(), source.display());
     let case = Case { path, header, program: case.program };
     let mut judge = Judge::start(&JudgeConfig {
         python: args.python,

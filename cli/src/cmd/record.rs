@@ -54,7 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Recording::Refused => refused += 1,
         }
     }
-    println!(
+    outln!(
         "record: {} cases from {} as {}: {written} recorded, {refused} refused{}",
         cases.len(),
         judge.interpreter,
@@ -140,7 +140,7 @@ pub fn record(judge: &mut Judge, case: &Case, force: bool) -> anyhow::Result<Rec
     let py = case.write_py()?;
     let trace = case.write_trace(profile, &version, &observed.lines())?;
     let changed = py || trace;
-    println!(
+    outln!(
         "{} {shown}: {} ({} trace lines)",
         if changed { "recorded" } else { "unchanged" },
         case.trace_path(profile).file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),

@@ -163,11 +163,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Report::Found { finding, dir, shrinking } => {
                 let fresh = summary.add(&finding, &dir);
-                bar.suspend(|| findings::print(&finding, &dir, fresh, shrinking));
+                // The finding being shrunk gets its full report when the shrink is done.
+                bar.suspend(|| findings::print(&finding, &dir, fresh || shrinking, shrinking));
                 bar.set_message(summary.short());
             }
             Report::Shrunk { finding, dir, shrunk } => {
-                summary.shrunk(&finding.signature(), &shrunk.report);
+                summary.shrunk(&finding.signature(), &dir, &shrunk.report);
                 bar.suspend(|| findings::print_shrunk(&finding, &dir, &shrunk));
             }
             Report::Failed(err) => {
@@ -185,11 +186,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {profile}, seed {seed:#x}",
         done as f64 / secs.max(1e-9),
     );
-    summary.print();
+    summary.print()?;
     Ok(if summary.any() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     let kind = match judge.judge(&program)? {
         Verdict::Agrees => {
-            println!(
+            outln!(
                 "{}: {} does what the model predicts ({}): nothing to shrink",
                 args.file.display(),
                 judge.interpreter,
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Verdict::Fails(kind) => kind,
     };
-    println!("{}: {}; shrinking ({} lines)...", args.file.display(), kind.signature(), shrink::program_lines(&program));
+    outln!("{}: {}; shrinking ({} lines)...", args.file.display(), kind.signature(), shrink::program_lines(&program));
 
     let (profile, interpreter) = (judge.profile, judge.interpreter.clone());
     let mut run = |candidate: &Program| -> anyhow::Result<Option<FindingKind>> {
@@ -93,13 +93,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let shrunk = shrink::shrink(&program, &kind, &mut run, &config, &mut on_step)?;
     let r = &shrunk.report;
-    println!(
+    outln!(
         "shrunk {} → {} lines in {:.1}s ({} attempts; {}): {}",
         r.lines_before,
         r.lines_after,
         r.secs,
         r.attempts,
-        r.status.describe(),
+        r.status.short(),
         dir.join(format!("{stem}.py")).display()
     );
     let mut out = anstream::stdout().lock();

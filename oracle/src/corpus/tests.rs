@@ -152,7 +152,7 @@ fn generated_files_name_the_command_that_regenerates_them() {
 // ---- the committed corpus ----
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("oracle/ is in the workspace").join("corpus")
 }
 
 /// `WITHSTAND_FILTER=sync/,-exit`: keep cases whose path contains one of the plain parts and
