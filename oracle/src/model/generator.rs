@@ -73,9 +73,10 @@ impl Machine<'_> {
     }
 
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
-    /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`).
+    /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`). 3.8 does
+    /// not chain at all (observed: CPython 3.8.18 does not, 3.9.18 does).
     fn throw_in(&mut self, ctx: &GenCtx, x: ExcId) -> Flow {
-        if self.excs.own_handled(ctx.frame).is_some() {
+        if self.profile.at_least(9) && self.excs.own_handled(ctx.frame).is_some() {
             self.hit(Rule::GenThrowChained);
             self.raise_obj(x)
         } else {
