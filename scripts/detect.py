@@ -105,9 +105,6 @@ MUTATIONS = [
     ("cm-no-stopiteration-unwrap", "4.1", CTX,
      "if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {",
      "if false && stop && x_obj.cause == Some(value) {"),
-    ("gen-exit-sees-caller-exc-info", "1.8", GEN,
-     "        let frame = self.excs.push_frame();",
-     "        let frame = self.excs.push_frame();\n        let _ = &frame;"),
 ]
 
 
