@@ -23,3 +23,6 @@ pub mod runner;
 pub mod compare;
 pub mod reduce;
 pub mod corpus;
+
+#[cfg(test)]
+mod tidy;
