@@ -39,6 +39,7 @@ enum Command {
     Record(cmd::record::Args),
     Corpus(cmd::corpus::Args),
     Replay(cmd::replay::Args),
+    Bench(cmd::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         Command::Record(args) => cmd::record::run(args),
         Command::Corpus(args) => cmd::corpus::run(args),
         Command::Replay(args) => cmd::replay::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     match res {
         Ok(code) => code,

@@ -9,3 +9,4 @@ pub mod shrink;
 pub mod record;
 pub mod corpus;
 pub mod replay;
+pub mod bench;

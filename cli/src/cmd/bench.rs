@@ -1,0 +1,90 @@
+//! `withstand bench`: where the time goes, stage by stage, and the memory a campaign needs.
+//! Speed figures live here (and in `scripts/floor.py`), not in timed tests.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use generators::{case_seed, from_seed, GenConfig};
+use oracle::compare::{compare, Messages};
+use oracle::model::predict;
+use oracle::profile::Profile;
+use oracle::render;
+use oracle::runner::{RunResult, Worker, WorkerConfig};
+
+/// Measure generation, the model, rendering and the interpreter round trip, one core each.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The interpreter for the end-to-end figure.
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
+    /// How many programs per stage.
+    #[arg(long, default_value_t = 20_000)]
+    cases: u64,
+    /// Campaign seed (the programs are those `withstand run --seed S` would run).
+    #[arg(long, default_value_t = 5)]
+    seed: u64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = GenConfig::full();
+    let n = args.cases.max(1);
+    let per_sec = |d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
+
+    let t = Instant::now();
+    let programs: Vec<_> = (0..n).map(|i| from_seed(case_seed(args.seed, i), &config)).collect();
+    let generate = t.elapsed();
+
+    let profile = Profile::CPYTHON_3_11;
+    let t = Instant::now();
+    let traces: Vec<_> = programs.iter().map(|p| predict(p, profile).trace).collect();
+    let model = t.elapsed();
+
+    let t = Instant::now();
+    let sources: Vec<String> = programs.iter().map(render::body).collect();
+    let render_time = t.elapsed();
+    let lines: usize = sources.iter().map(|s| s.lines().count()).sum();
+
+    let worker_config = WorkerConfig {
+        python: args.python.clone(),
+        prelude: render::PRELUDE.to_string(),
+        timeout: Duration::from_secs(10),
+    };
+    let mut worker = Worker::spawn(&worker_config).context("cannot start a worker")?;
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let t = Instant::now();
+    let mut divergences = 0;
+    for (chunk, expected) in refs.chunks(64).zip(traces.chunks(64)) {
+        for (res, exp) in worker.run_many(chunk).context("the interpreter could not be restarted")?.iter().zip(expected)
+        {
+            match res {
+                RunResult::Completed(obs) if compare(exp, obs, Messages::Exact).is_none() => {}
+                _ => divergences += 1,
+            }
+        }
+    }
+    let end_to_end = t.elapsed();
+
+    println!("{n} programs (seed {}), {:.1} lines each on average", args.seed, lines as f64 / n as f64);
+    println!("  generate          {:>10.0} programs/s", per_sec(generate));
+    println!("  model (predict)   {:>10.0} programs/s", per_sec(model));
+    println!("  render            {:>10.0} programs/s", per_sec(render_time));
+    println!(
+        "  interpreter round trip, one worker, compare included: {:.0} programs/s ({} divergences) against {}",
+        per_sec(end_to_end),
+        divergences,
+        args.python.display()
+    );
+    if let Some(kib) = peak_rss_kib() {
+        println!("  peak memory of withstand (all {n} programs and traces held): {:.1} MiB", kib as f64 / 1024.0);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `VmHWM` from /proc (Linux); None elsewhere.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
