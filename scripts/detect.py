@@ -87,7 +87,7 @@ MUTATIONS = [
      'Flow::Raise(x) => Flow::Raise(self.pep479(x, "generator raised StopIteration")),',
      "Flow::Raise(x) => Flow::Raise(x),"),
     ("gen-throw-never-chained", "1.8", GEN,
-     "if self.excs.own_handled(ctx.frame).is_some() {",
+     "if self.profile.at_least(9) && self.excs.own_handled(ctx.frame).is_some() {",
      "if false {"),
     # contextlib (issue 4)
     ("cm-didnt-yield-message", "4.1", CTX,
