@@ -60,11 +60,16 @@ impl Judge {
 
     /// Runs `program` and compares its trace with the model's.
     pub fn judge(&mut self, program: &Program) -> anyhow::Result<Verdict> {
-        let result = self.worker.run(&render::body(program)).context("the interpreter could not be restarted")?;
-        Ok(match classify(program, result, self.profile, self.messages) {
-            Ok(_) => Verdict::Agrees,
-            Err(kind) => Verdict::Fails(kind),
+        Ok(match self.failure(program)? {
+            None => Verdict::Agrees,
+            Some(kind) => Verdict::Fails(kind),
         })
+    }
+
+    /// What is wrong with running `program`, if anything: the predicate shrinking uses.
+    pub fn failure(&mut self, program: &Program) -> anyhow::Result<Option<FindingKind>> {
+        let result = self.worker.run(&render::body(program)).context("the interpreter could not be restarted")?;
+        Ok(classify(program, result, self.profile, self.messages).err())
     }
 
     /// The profile the interpreter reports, whatever `--target` says.

@@ -114,12 +114,16 @@ def on_enter(mgr):
     _T.append(["enter", mgr, _info()])
 
 
-def on_exit(mgr, t, v, tb):
+def _exit_event(kind, mgr, t, v, tb):
     if v is None:
         ok = t is None and tb is None
     else:
         ok = t is type(v) and tb is v.__traceback__
-    _T.append(["exit", mgr, _ref(v), ok, _info()])
+    _T.append([kind, mgr, _ref(v), ok, _info()])
+
+
+def on_exit(mgr, t, v, tb):
+    _exit_event("exit", mgr, t, v, tb)
 
 
 def on_aenter(mgr):
@@ -127,11 +131,7 @@ def on_aenter(mgr):
 
 
 def on_aexit(mgr, t, v, tb):
-    if v is None:
-        ok = t is None and tb is None
-    else:
-        ok = t is type(v) and tb is v.__traceback__
-    _T.append(["aexit", mgr, _ref(v), ok, _info()])
+    _exit_event("aexit", mgr, t, v, tb)
 
 
 class Aw:

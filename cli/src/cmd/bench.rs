@@ -11,7 +11,9 @@ use oracle::compare::{compare, Messages};
 use oracle::model::predict;
 use oracle::profile::Profile;
 use oracle::render;
-use oracle::runner::{RunResult, Worker, WorkerConfig};
+use oracle::runner::{RunResult, Worker};
+
+use crate::judge;
 
 /// Measure generation, the model, rendering and the interpreter round trip, one core each.
 #[derive(clap::Args)]
@@ -46,11 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let render_time = t.elapsed();
     let lines: usize = sources.iter().map(|s| s.lines().count()).sum();
 
-    let worker_config = WorkerConfig {
-        python: args.python.clone(),
-        prelude: render::PRELUDE.to_string(),
-        timeout: Duration::from_secs(10),
-    };
+    let worker_config = judge::worker_config(&args.python, Duration::from_secs(10));
     let mut worker = Worker::spawn(&worker_config).context("cannot start a worker")?;
     let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
     let t = Instant::now();

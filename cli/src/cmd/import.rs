@@ -17,7 +17,7 @@ use oracle::profile::Profile;
 
 use crate::cmd::record::{record, Recording};
 use crate::cmd::run::parse_duration;
-use crate::findings::{self, today, FindingKind};
+use crate::findings::{self, today};
 use crate::judge::{Judge, JudgeConfig, Verdict};
 use crate::shrink::{self, ShrinkConfig};
 
@@ -93,12 +93,7 @@ fn import_one(args: &Args, judge: &mut Judge, artifact: &Path) -> anyhow::Result
     };
     println!("{shown}: {}; shrinking ({} lines)...", kind.signature(), shrink::program_lines(&program));
 
-    let mut run = |candidate: &Program| -> anyhow::Result<Option<FindingKind>> {
-        Ok(match judge.judge(candidate)? {
-            Verdict::Agrees => None,
-            Verdict::Fails(k) => Some(k),
-        })
-    };
+    let mut run = |candidate: &Program| judge.failure(candidate);
     let never = || false;
     let config = ShrinkConfig { time: args.shrink_time, stop: &never };
     let shrunk = shrink::shrink(&program, &kind, &mut run, &config, &mut |_, _, _| Ok(()))?;

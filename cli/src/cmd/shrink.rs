@@ -75,12 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     outln!("{}: {}; shrinking ({} lines)...", args.file.display(), kind.signature(), shrink::program_lines(&program));
 
     let (profile, interpreter) = (judge.profile, judge.interpreter.clone());
-    let mut run = |candidate: &Program| -> anyhow::Result<Option<FindingKind>> {
-        Ok(match judge.judge(candidate)? {
-            Verdict::Agrees => None,
-            Verdict::Fails(k) => Some(k),
-        })
-    };
+    let mut run = |candidate: &Program| judge.failure(candidate);
     let never = || false;
     let config = ShrinkConfig { time: args.shrink_time, stop: &never };
     let mut on_step = |p: &Program, k: &FindingKind, report: &ShrinkReport| -> anyhow::Result<()> {

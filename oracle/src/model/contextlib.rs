@@ -133,20 +133,6 @@ impl Machine<'_> {
         res
     }
 
-    /// The StopIteration `next()`/`throw()` raise in the caller when the generator returns.
-    fn stop_iteration(&mut self, frame: usize, value: Option<Val>) -> ExcId {
-        let msg = match &value {
-            None | Some(Val::None) => String::new(),
-            Some(Val::Str(s)) => s.clone(),
-            Some(v) => self.show(v),
-        };
-        let id = self.excs.new_exc(ExcClass::StopIteration, msg);
-        if let Some(top) = self.excs.handled_below(frame) {
-            self.excs.set_context(id, Some(top));
-        }
-        id
-    }
-
     /// `_GeneratorContextManager.__exit__`: `next(gen)` on the normal path, `gen.throw(exc)`
     /// on the exceptional one, with contextlib's rules for what comes back.
     fn cm_exit(&mut self, c: usize, exc: Option<ExcId>) -> Result<Val, ExcId> {
@@ -226,10 +212,7 @@ impl Machine<'_> {
         } else {
             self.hit(if state.after_throw { Rule::CmDidntStopAfterThrow } else { Rule::CmDidntStop });
             let msg = if state.after_throw { "generator didn't stop after throw()" } else { "generator didn't stop" };
-            let rt = self.excs.new_exc(ExcClass::RuntimeError, msg.to_string());
-            if let Some(top) = self.excs.handled_below(state.frame) {
-                self.excs.set_context(rt, Some(top));
-            }
+            let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, msg);
             state.didnt_stop = Some(rt);
             // close(): GeneratorExit, chained to the RuntimeError the finally is handling.
             self.excs.push_handled_below(state.frame, rt);

@@ -116,6 +116,16 @@ impl Excs {
         }
     }
 
+    /// A new exception raised by C code in the caller of generator frame `frame` (as
+    /// `PyErr_SetNone` in `close()`, `next()`, contextlib's frames): its context is what the
+    /// caller is handling, not what the generator is.
+    pub(crate) fn new_in_caller(&mut self, frame: usize, class: ExcClass, msg: &str) -> ExcId {
+        let id = self.new_exc(class, msg.to_string());
+        let top = self.handled_below(frame);
+        self.objs[id].context = top;
+        id
+    }
+
     /// What the generator frame's caller sees as `sys.exc_info()`.
     pub(crate) fn handled_below(&self, frame: usize) -> Option<ExcId> {
         self.handled[..self.frames[frame]].last().copied()

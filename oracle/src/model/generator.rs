@@ -66,10 +66,10 @@ impl Machine<'_> {
         res
     }
 
-    /// The caller's `sys.exc_info()`: the stack below the generator's frame (which includes
-    /// what the driver's `finally` is propagating).
-    fn caller_handled(&self, ctx: &GenCtx) -> Option<ExcId> {
-        self.excs.handled_below(ctx.frame)
+    /// A new exception the driver raises in the caller's frame (which includes what the
+    /// driver's `finally` is propagating).
+    fn caller_exc(&mut self, ctx: &GenCtx, class: crate::ir::ExcClass, msg: &str) -> ExcId {
+        self.excs.new_in_caller(ctx.frame, class, msg)
     }
 
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
@@ -82,18 +82,6 @@ impl Machine<'_> {
         } else {
             Flow::Raise(x)
         }
-    }
-
-    /// A new exception raised by the driver (in the caller's frame), chained to the caller's
-    /// handled exception as `PyErr_SetNone` does.
-    fn caller_exc(&mut self, ctx: &GenCtx, class: crate::ir::ExcClass, msg: &str) -> ExcId {
-        let id = self.excs.new_exc(class, msg.to_string());
-        if let Some(top) = self.caller_handled(ctx) {
-            if top != id {
-                self.excs.set_context(id, Some(top));
-            }
-        }
-        id
     }
 
     /// The generator reached `yield label`. Returns what the `yield` expression does when the
@@ -213,11 +201,18 @@ impl Machine<'_> {
     /// `throw()` on a generator that then returned: StopIteration(value) in the caller.
     fn stop_iteration_in_caller(&mut self, ctx: &GenCtx, value: Option<Val>) -> Flow {
         self.hit(Rule::GenThrowReturns);
+        Flow::Raise(self.stop_iteration(ctx.frame, value))
+    }
+
+    /// The StopIteration that `next()` / `throw()` raise in the caller of generator frame
+    /// `frame` when the generator returns `value`: `StopIteration()` for `None`, else
+    /// `StopIteration(value)`, whose `str()` is `str(value)`.
+    pub(crate) fn stop_iteration(&mut self, frame: usize, value: Option<Val>) -> ExcId {
         let msg = match &value {
             None | Some(Val::None) => String::new(),
             Some(Val::Str(s)) => s.clone(),
             Some(v) => self.show(v),
         };
-        Flow::Raise(self.caller_exc(ctx, crate::ir::ExcClass::StopIteration, &msg))
+        self.excs.new_in_caller(frame, crate::ir::ExcClass::StopIteration, &msg)
     }
 }
