@@ -18,7 +18,7 @@ with open(prelude_path) as f:
     P = {}
     exec(compile(f.read(), "<prelude>", "exec"), P)
 base = {k: v for k, v in P.items() if not k.startswith("__")}
-base["__name__"] = "__withstand__"
+base["__name__"] = "__main__"
 base["__builtins__"] = __builtins__
 
 with open(sys.argv[1]) as f:

@@ -3,15 +3,22 @@
 # withstand prelude: the instrumentation every generated program uses.
 # Events are plain lists so that the worker can send them as JSON and a person can read them.
 import sys
-from contextlib import closing, contextmanager, nullcontext, suppress
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, closing, contextmanager, nullcontext, suppress
+
+try:
+    from contextlib import aclosing
+except ImportError:  # before 3.10
+    pass
 
 _T = []  # the events, in order
 _S = []  # exception objects in the order they were first observed (never id() or addresses)
+_G = []  # (label, generator) stepped by step/astep, finished by _finish if left suspended
 
 
 def _reset():
     del _T[:]
     del _S[:]
+    del _G[:]
 
 
 def _ref(e):
@@ -64,6 +71,14 @@ class E3(Exception):
 
 
 class B1(BaseException):
+    pass
+
+
+class S1(StopIteration):
+    pass
+
+
+class S2(StopAsyncIteration):
     pass
 
 
@@ -155,11 +170,77 @@ class Aw:
         return self.then
 
 
+class _Suspend:
+    def __init__(self, label):
+        self._label = label
+
+    def __await__(self):
+        yield self._label
+
+
+async def co(label, suspend, then):
+    """A coroutine that does what Aw does: logs when it starts running (when awaited),
+    optionally suspends once, then returns `then` or raises it when it is an exception class."""
+    _T.append(["await", label])
+    if suspend:
+        await _Suspend(label)
+    if isinstance(then, type):
+        raise then(label)
+    return then
+
+
 class BadAw:
     """Has __await__, but it returns a non-iterator."""
 
     def __await__(self):
         return 1
+
+
+class Xf:
+    """An exit function for ExitStack.push: logs its call, then returns `r`, or raises it
+    when it is an exception class."""
+
+    def __init__(self, label, r):
+        self._label = label
+        self.r = r
+
+    def __call__(self, t, v, tb):
+        _exit_event("call", self._label, t, v, tb)
+        if isinstance(self.r, type):
+            raise self.r(self._label)
+        return self.r
+
+
+class AXf:
+    """An async exit function for AsyncExitStack.push_async_exit: logs its call, optionally
+    suspends once, then returns `r` or raises it."""
+
+    def __init__(self, label, suspend, r):
+        self._label = label
+        self.suspend = suspend
+        self.r = r
+
+    async def __call__(self, t, v, tb):
+        _exit_event("acall", self._label, t, v, tb)
+        if self.suspend:
+            await Aw(self._label, True, None)
+        if isinstance(self.r, type):
+            raise self.r(self._label)
+        return self.r
+
+
+def cb(label, exc):
+    """A callback for ExitStack.callback: logs, then raises `exc(label)` if `exc` is given."""
+    _T.append(["callback", label, _info()])
+    if exc is not None:
+        raise exc(label)
+
+
+async def acb(label, exc):
+    """A callback for AsyncExitStack.push_async_callback."""
+    _T.append(["acallback", label, _info()])
+    if exc is not None:
+        raise exc(label)
 
 
 def inst(mgr, method):
@@ -211,6 +292,10 @@ def _chain(e):
     return out
 
 
+def _yshow(v):
+    return v if isinstance(v, str) else _show(v)
+
+
 def drive(label, gen, how, k, exc):
     """Runs a generator: to exhaustion ('all'), or k items then close() or throw(exc). Then,
     in the finally, closes it until it is finished, so that nothing is left to the GC."""
@@ -223,14 +308,102 @@ def drive(label, gen, how, k, exc):
                 _T.append(["gen-end", label])
                 return
             n += 1
-            _T.append(["gen-yield", label, v if isinstance(v, str) else _show(v)])
+            _T.append(["gen-yield", label, _yshow(v)])
         if how == "close":
             gen.close()
             _T.append(["gen-closed", label])
         else:
             v = gen.throw(exc)
-            _T.append(["gen-yield", label, v if isinstance(v, str) else _show(v)])
+            _T.append(["gen-yield", label, _yshow(v)])
     finally:
+        while gen.gi_frame is not None:
+            try:
+                gen.close()
+            except BaseException as e:
+                _T.append(["gen-cleanup", label, _ref(e)])
+
+
+async def adrive(label, gen, how, k, exc):
+    """drive for an async generator, with asend(None), aclose() and athrow(exc). Once aclose()
+    was called, athrow() and aclose() only raise StopAsyncIteration while the generator is
+    suspended, so a generator that ignored GeneratorExit is finished by resuming it."""
+    closed = False
+    try:
+        n = 0
+        while how == "all" or n < k:
+            try:
+                v = await gen.asend(None)
+            except StopAsyncIteration:
+                _T.append(["gen-end", label])
+                return
+            n += 1
+            _T.append(["gen-yield", label, _yshow(v)])
+        if how == "close":
+            closed = True
+            await gen.aclose()
+            _T.append(["gen-closed", label])
+        else:
+            v = await gen.athrow(exc)
+            _T.append(["gen-yield", label, _yshow(v)])
+    finally:
+        await _afinish(label, gen, closed)
+
+
+async def _afinish(label, gen, closed):
+    while gen.ag_frame is not None:
+        try:
+            if closed:
+                try:
+                    v = await gen.asend(None)
+                except StopAsyncIteration:
+                    _T.append(["gen-end", label])
+                    return
+                _T.append(["gen-yield", label, _yshow(v)])
+            else:
+                closed = True
+                await gen.aclose()
+        except BaseException as e:
+            _T.append(["gen-cleanup", label, _ref(e)])
+
+
+def _track(label, gen):
+    for _, g in _G:
+        if g is gen:
+            return
+    _G.append((label, gen))
+
+
+def step(label, gen, k):
+    """Advances a generator by up to k items and leaves it suspended (for closing() to close)."""
+    _track(label, gen)
+    for _ in range(k):
+        try:
+            v = next(gen)
+        except StopIteration:
+            _T.append(["gen-end", label])
+            return
+        _T.append(["gen-yield", label, _yshow(v)])
+
+
+async def astep(label, gen, k):
+    """step for an async generator (for aclosing() to close)."""
+    _track(label, gen)
+    for _ in range(k):
+        try:
+            v = await gen.asend(None)
+        except StopAsyncIteration:
+            _T.append(["gen-end", label])
+            return
+        _T.append(["gen-yield", label, _yshow(v)])
+
+
+def _finish():
+    # A stepped generator that ignored GeneratorExit when closing() closed it is still suspended:
+    # finish it here rather than leave it to the garbage collector. An async one was aclose()d.
+    for label, gen in _G:
+        if hasattr(gen, "ag_frame"):
+            _drive(_afinish(label, gen, True))
+            continue
         while gen.gi_frame is not None:
             try:
                 gen.close()
@@ -254,8 +427,11 @@ def _outcome(main):
         if type(v).__name__ == "coroutine":
             v = _drive(v)
     except BaseException as e:
-        return ["raise", _chain(e)]
-    return ["return", _show(v)]
+        out = ["raise", _chain(e)]
+    else:
+        out = ["return", _show(v)]
+    _finish()
+    return out
 
 
 def _report(main):

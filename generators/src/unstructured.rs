@@ -3,8 +3,8 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
-    RaiseNew, Stmt, Target, Try, Value, WithItem,
+    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc,
+    Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 
 use crate::config::GenConfig;
@@ -63,7 +63,7 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         if !body.iter().any(oracle::ir::has_yield) {
             body.push(Stmt::Yield(g.labels.next('y')));
         }
-        gens.push(body);
+        gens.push(GenFn { is_async: false, body });
     }
     let scope = Scope { n_gens: gens.len(), ..scope };
     let mut main = g.block(&scope, 0)?;
@@ -288,7 +288,12 @@ impl Gen<'_, '_> {
                             AwaitThen::Return(inner)
                         };
                         let suspend = self.u.ratio(1, 2)?;
-                        Action::Return(Value::Awaitable { label: self.labels.next('a'), suspend, then: Box::new(then) })
+                        Action::Return(Value::Awaitable {
+                            label: self.labels.next('a'),
+                            suspend,
+                            then: Box::new(then),
+                            coroutine: false,
+                        })
                     }
                     1 => Action::Return(if is_exit { self.exit_value()? } else { self.enter_value()? }),
                     2 => Action::Return(Value::BadAwaitable),
@@ -538,7 +543,7 @@ impl Gen<'_, '_> {
         };
         let pre = small(self)?;
         if self.u.ratio(1, 10)? {
-            return Ok(CmGen { pre, yields: None, handler: None, finally: None, post: Vec::new() });
+            return Ok(CmGen { is_async: false, pre, yields: None, handler: None, finally: None, post: Vec::new() });
         }
         let yields = Some(self.enter_value()?);
         let handler = if self.u.ratio(1, 2)? {
@@ -573,7 +578,7 @@ impl Gen<'_, '_> {
         if self.u.ratio(1, 3)? {
             post.push(Stmt::Yield(self.labels.next('y')));
         }
-        Ok(CmGen { pre, yields, handler, finally, post })
+        Ok(CmGen { is_async: false, pre, yields, handler, finally, post })
     }
 
     /// `with M<i>(): yield 'y1'; ...`: the body starts suspended inside the manager.

@@ -11,14 +11,25 @@ use std::fmt;
 pub struct Program {
     /// Manager classes, rendered as `class M0: ...`, `class M1: ...` in this order.
     pub managers: Vec<Manager>,
-    /// Generator functions `def g0(): ...`, whose bodies may `yield`; `drive` runs them.
-    pub gens: Vec<Vec<Stmt>>,
-    /// `@contextmanager` generator functions `def c0(): ...`.
+    /// Generator functions `def g0(): ...` (or `async def g0(): ...`), whose bodies `yield`;
+    /// `drive` / `adrive` runs them, `closing` / `aclosing` steps them.
+    pub gens: Vec<GenFn>,
+    /// `@contextmanager` (or `@asynccontextmanager`) generator functions `def c0(): ...`.
     pub cms: Vec<CmGen>,
     /// The body of `def main():`.
     pub main: Vec<Stmt>,
     /// `async def main():`, driven by hand with `send(None)`.
     pub is_async: bool,
+}
+
+/// A generator function `def g0():`, or an async generator function `async def g0():`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GenFn {
+    /// `async def`: driven with `asend` / `athrow` / `aclose`; its body may `await` and use
+    /// `async with`, and `return` only without a value.
+    pub is_async: bool,
+    /// The body; it holds a `yield` somewhere.
+    pub body: Vec<Stmt>,
 }
 
 /// A context-manager class. Its Python name is `M<index>`.
@@ -98,14 +109,18 @@ pub enum Value {
         result: BoolResult,
     },
     /// `Aw('a1', suspend, then)`: a hand-made awaitable whose `__await__` logs, optionally
-    /// suspends once (yielding its label to the driver), then returns or raises.
+    /// suspends once (yielding its label to the driver), then returns or raises. With
+    /// `coroutine`, `co('a1', suspend, then)`: a coroutine object doing the same (so a
+    /// StopIteration it raises meets the coroutine's PEP 479 boundary, not a generator's).
     Awaitable {
-        /// Its label: logged by `__await__`, yielded on suspension, message of what it raises.
+        /// Its label: logged when awaiting starts, yielded on suspension, message of what it raises.
         label: String,
         /// Whether it suspends once before finishing.
         suspend: bool,
         /// What awaiting it gives.
         then: Box<AwaitThen>,
+        /// A coroutine object (`co(...)`) rather than an `Aw` instance.
+        coroutine: bool,
     },
     /// `BadAw()`: its `__await__` returns an int, not an iterator.
     BadAwaitable,
@@ -200,6 +215,15 @@ pub enum ExcClass {
     SystemExit,
     /// `GeneratorExit` (BaseException only).
     GeneratorExit,
+    /// `StopAsyncIteration`.
+    StopAsyncIteration,
+    /// `class S1(StopIteration)`.
+    S1,
+    /// `class S2(StopAsyncIteration)`.
+    S2,
+    /// `NameError`: never raised by a program, only by the interpreter (a name an old version
+    /// lacks, such as `aclosing` before 3.10).
+    NameError,
 }
 
 impl ExcClass {
@@ -221,6 +245,10 @@ impl ExcClass {
         ExcClass::KeyboardInterrupt,
         ExcClass::SystemExit,
         ExcClass::GeneratorExit,
+        ExcClass::StopAsyncIteration,
+        ExcClass::S1,
+        ExcClass::S2,
+        ExcClass::NameError,
     ];
 
     /// The Python name.
@@ -242,6 +270,10 @@ impl ExcClass {
             ExcClass::KeyboardInterrupt => "KeyboardInterrupt",
             ExcClass::SystemExit => "SystemExit",
             ExcClass::GeneratorExit => "GeneratorExit",
+            ExcClass::StopAsyncIteration => "StopAsyncIteration",
+            ExcClass::S1 => "S1",
+            ExcClass::S2 => "S2",
+            ExcClass::NameError => "NameError",
         }
     }
 
@@ -307,9 +339,103 @@ pub enum Stmt {
     Continue,
     /// `try: ... except ...: ... else: ... finally: ...`.
     Try(Box<Try>),
+    /// `m1 = c0()`: bind a manager object to a name, so that it can be entered again
+    /// (`with m1:`), which a `@contextmanager` object refuses.
+    Assign {
+        /// The variable.
+        name: String,
+        /// What is bound.
+        expr: ItemExpr,
+    },
+    /// `st.enter_context(M0())` and the other `ExitStack` / `AsyncExitStack` operations, on a
+    /// stack bound by an enclosing `with ExitStack() as st:` (or `async with AsyncExitStack()`).
+    Stack {
+        /// The variable holding the stack.
+        stack: String,
+        /// What is done to it.
+        op: StackOp,
+    },
+    /// `step('d1', a, 2)` / `await astep('d1', a, 2)`: advance the generator bound by
+    /// `with closing(g0()) as a:` (`async with aclosing(g0()) as a:`) by up to k items, leaving
+    /// it suspended for `closing` to close. Only at the top level of that `with`'s body.
+    Step {
+        /// The label of this step in the trace.
+        label: String,
+        /// The variable holding the generator.
+        var: String,
+        /// How many items, 1 to 5.
+        k: u8,
+        /// `await astep` on an async generator.
+        is_async: bool,
+    },
 }
 
-/// A `@contextmanager` generator function, in the shape contextlib's rules are about:
+/// An operation on an `ExitStack` (or `AsyncExitStack`) held in a variable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StackOp {
+    /// `st.enter_context(M0())`, or `x = await st.enter_async_context(M0())` with `is_async`
+    /// and a target: enter the manager and push its exit.
+    Enter {
+        /// The manager.
+        expr: ItemExpr,
+        /// `enter_async_context`.
+        is_async: bool,
+        /// `x = ...`: bind what entering returned.
+        target: Option<String>,
+    },
+    /// `st.push(M0())` / `st.push_async_exit(M0())`: push the type's exit method bound to the
+    /// object without entering it, or the object itself as a callable when its type has none.
+    Push {
+        /// The object pushed.
+        expr: ItemExpr,
+        /// `push_async_exit`.
+        is_async: bool,
+    },
+    /// `st.push(Xf('x1', True))` / `st.push_async_exit(AXf('x1', False, True))`: push a
+    /// callable taking the exception details, which logs the call and returns or raises.
+    PushFn(ExitFn),
+    /// `st.callback(cb, 'k1', None)` / `st.push_async_callback(acb, 'k1', E1)`: push a
+    /// callback that logs, then raises `raises('k1')` if given; it never suppresses.
+    Callback {
+        /// Its label.
+        label: String,
+        /// What it raises.
+        raises: Option<ExcClass>,
+        /// `push_async_callback`.
+        is_async: bool,
+    },
+    /// `st.close()` / `await st.aclose()`: run the callbacks now.
+    Close {
+        /// `aclose`.
+        is_async: bool,
+    },
+}
+
+/// A callable pushed as an exit function: `Xf('x1', r)`, or `AXf('x1', suspend, r)` whose
+/// `async def __call__` may suspend once first.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExitFn {
+    /// Its label, in the trace.
+    pub label: String,
+    /// `AXf`, pushed with `push_async_exit`.
+    pub is_async: bool,
+    /// Whether the async one suspends once before returning.
+    pub suspend: bool,
+    /// What a call does after logging.
+    pub result: ExitFnResult,
+}
+
+/// What an [`ExitFn`] does once called.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExitFnResult {
+    /// Returns this value; truthy suppresses. `None`, `Bool`, `Int`, `BoolObj` or `LenObj`.
+    Return(Value),
+    /// Raises `class(label)`.
+    Raise(ExcClass),
+}
+
+/// A `@contextmanager` (or, with `is_async`, `@asynccontextmanager async def`) generator
+/// function, in the shape contextlib's rules are about:
 ///
 /// ```text
 /// @contextmanager
@@ -328,6 +454,8 @@ pub enum Stmt {
 /// that finishes without yielding ("generator didn't yield").
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CmGen {
+    /// `@asynccontextmanager async def c0():`; its blocks may `await` and use `async with`.
+    pub is_async: bool,
     /// Before the `try`; no `yield`.
     pub pre: Vec<Stmt>,
     /// What the first `yield` gives `__enter__`; `None` for a generator that never yields.
@@ -407,6 +535,24 @@ pub enum ItemExpr {
         /// What `close()` raises.
         raises: Option<ExcClass>,
     },
+    /// `m1`: a variable bound earlier (by `m1 = c0()`, or a `with` target), entered again.
+    Var(String),
+    /// `ExitStack()`, or `AsyncExitStack()` with `is_async`.
+    ExitStack {
+        /// `AsyncExitStack`.
+        is_async: bool,
+    },
+    /// `st.pop_all()`: a new stack of the same type holding the callbacks of `st`, which is
+    /// left empty.
+    PopAll(String),
+    /// `closing(g0())`, or `aclosing(g0())` of an async generator with `is_async`: the
+    /// generator is closed (`close()` / `await aclose()`) on exit; `step` advances it.
+    ClosingGen {
+        /// Which generator function.
+        gen: usize,
+        /// `aclosing` of an async generator.
+        is_async: bool,
+    },
 }
 
 /// The `as` part of a `with` item.
@@ -451,7 +597,7 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
     for (i, cm) in program.cms.iter().enumerate() {
         let at = format!("c{i}");
         // A generator body: no `drive`, and yields only where checked below.
-        let plain = Scope { in_gen: true, ..Scope::default() };
+        let plain = Scope { in_gen: true, is_async: cm.is_async, async_gen: cm.is_async, ..Scope::default() };
         let yields_in = |b: &[Stmt]| b.iter().any(has_yield);
         if yields_in(&cm.pre)
             || cm.handler.as_ref().is_some_and(|h| yields_in(&h.body))
@@ -487,9 +633,10 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
             v.err(&at, "post holds at most one yield, at its top level");
         }
     }
-    for (i, body) in program.gens.iter().enumerate() {
-        v.block(&format!("g{i}"), body, &Scope { in_gen: true, ..Scope::default() });
-        if !body.iter().any(has_yield) {
+    for (i, g) in program.gens.iter().enumerate() {
+        let scope = Scope { in_gen: true, is_async: g.is_async, async_gen: g.is_async, ..Scope::default() };
+        v.block(&format!("g{i}"), &g.body, &scope);
+        if !g.body.iter().any(has_yield) {
             v.err(&format!("g{i}"), "a generator function needs a yield (without one it is a plain function)");
         }
     }
@@ -500,9 +647,41 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
 #[derive(Clone, Default)]
 struct Scope {
     in_loop: bool,
+    /// In a generator function (plain, async or contextlib's), where `drive` and `step` are not.
     in_gen: bool,
+    /// Where `await` and `async with` are allowed.
     is_async: bool,
+    /// In an async generator, where `return` takes no value.
+    async_gen: bool,
+    /// Names bound here: `with` targets, handler names, assignments.
     vars: Vec<String>,
+    /// The names among `vars` that hold an exit stack, and whether it is an `AsyncExitStack`.
+    stacks: Vec<(String, bool)>,
+    /// At the top level of the body of `with closing(g0()) as a:` (`aclosing`): the name and
+    /// whether it is async. Nested blocks do not inherit it.
+    step: Option<(String, bool)>,
+}
+
+impl Scope {
+    /// Binds `name` to something that is not an exit stack (shadowing any stack of that name).
+    fn bind(&mut self, name: &str) {
+        self.vars.push(name.to_string());
+        self.stacks.retain(|(n, _)| n != name);
+    }
+
+    fn bind_stack(&mut self, name: &str, is_async: bool) {
+        self.bind(name);
+        self.stacks.push((name.to_string(), is_async));
+    }
+
+    fn stack(&self, name: &str) -> Option<bool> {
+        self.stacks.iter().rev().find(|(n, _)| n == name).map(|(_, a)| *a)
+    }
+
+    /// The scope of a nested block.
+    fn nested(&self) -> Scope {
+        Scope { step: None, ..self.clone() }
+    }
 }
 
 struct Validator<'a> {
@@ -523,10 +702,15 @@ impl Validator<'_> {
     }
 
     fn name(&mut self, at: &str, name: &str) {
+        let numbered =
+            |p: char| name.strip_prefix(p).is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
         let ok = name.starts_with(|c: char| c.is_ascii_lowercase())
             && name.len() <= 16
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && !RESERVED.contains(&name);
+            && !RESERVED.contains(&name)
+            && !name.starts_with("e_")
+            && !numbered('g')
+            && !numbered('c');
         if !ok {
             self.err(
                 at,
@@ -606,13 +790,127 @@ impl Validator<'_> {
         }
     }
 
+    /// A block; assignments bind their names for the statements after them.
     fn block(&mut self, at: &str, body: &[Stmt], scope: &Scope) {
+        let mut scope = scope.clone();
         for (i, s) in body.iter().enumerate() {
-            self.stmt(&format!("{at}[{i}]"), s, scope);
+            self.stmt(&format!("{at}[{i}]"), s, &mut scope);
         }
     }
 
-    fn stmt(&mut self, at: &str, s: &Stmt, scope: &Scope) {
+    /// A context expression, of a `with` item or a stack operation.
+    fn item_expr(&mut self, at: &str, expr: &ItemExpr, scope: &Scope) {
+        match expr {
+            ItemExpr::New(m) => {
+                if *m >= self.program.managers.len() {
+                    self.err(at, format!("manager M{m} is not defined"));
+                }
+            }
+            ItemExpr::Cm(c) => {
+                if *c >= self.program.cms.len() {
+                    self.err(at, format!("context manager function c{c} is not defined"));
+                }
+            }
+            ItemExpr::Suppress(_) | ItemExpr::ExitStack { .. } => {}
+            ItemExpr::Nullcontext(v) => self.value(at, v),
+            ItemExpr::Closing { label, .. } => self.label(at, label),
+            ItemExpr::Literal(v) => self.value(at, v),
+            ItemExpr::Var(n) => {
+                if !scope.vars.contains(n) {
+                    self.err(at, format!("`{n}` is not bound here"));
+                }
+            }
+            ItemExpr::PopAll(n) => {
+                if scope.stack(n).is_none() {
+                    self.err(at, format!("`{n}` holds no exit stack here"));
+                }
+            }
+            ItemExpr::ClosingGen { gen, is_async } => match self.program.gens.get(*gen) {
+                None => self.err(at, format!("generator function g{gen} is not defined")),
+                Some(g) if g.is_async != *is_async => {
+                    self.err(at, "closing takes a generator, aclosing an async generator")
+                }
+                Some(_) => {}
+            },
+        }
+    }
+
+    /// What an expression binds to a name: an exit stack (and of which kind) or something else.
+    fn binds_stack(expr: &ItemExpr, scope: &Scope) -> Option<bool> {
+        match expr {
+            ItemExpr::ExitStack { is_async } => Some(*is_async),
+            ItemExpr::PopAll(n) | ItemExpr::Var(n) => scope.stack(n),
+            _ => None,
+        }
+    }
+
+    fn stack_op(&mut self, at: &str, stack: &str, op: &StackOp, scope: &mut Scope) {
+        let Some(async_stack) = scope.stack(stack) else {
+            self.err(at, format!("`{stack}` holds no exit stack here"));
+            return;
+        };
+        let needs_async_stack = |v: &mut Self, what: &str| {
+            if !async_stack {
+                v.err(at, format!("{what} is a method of AsyncExitStack only"));
+            }
+        };
+        match op {
+            StackOp::Enter { expr, is_async, target } => {
+                self.item_expr(at, expr, scope);
+                if *is_async {
+                    needs_async_stack(self, "enter_async_context");
+                    if !scope.is_async {
+                        self.err(at, "await outside an async function");
+                    }
+                }
+                if let Some(n) = target {
+                    self.name(at, n);
+                    scope.bind(n);
+                }
+            }
+            StackOp::Push { expr, is_async } => {
+                self.item_expr(at, expr, scope);
+                if *is_async {
+                    needs_async_stack(self, "push_async_exit");
+                }
+            }
+            StackOp::PushFn(f) => {
+                self.label(at, &f.label);
+                if f.is_async {
+                    needs_async_stack(self, "push_async_exit");
+                } else if f.suspend {
+                    self.err(at, "only an async exit function can suspend");
+                }
+                if let ExitFnResult::Return(v) = &f.result {
+                    let ok = matches!(
+                        v,
+                        Value::None | Value::Bool(_) | Value::Int(_) | Value::BoolObj { .. } | Value::LenObj { .. }
+                    );
+                    if !ok {
+                        self.err(at, "an exit function returns None, a bool, an int, Bool(...) or Len(...)");
+                    }
+                    self.value(at, v);
+                }
+            }
+            StackOp::Callback { label, is_async, .. } => {
+                self.label(at, label);
+                if *is_async {
+                    needs_async_stack(self, "push_async_callback");
+                }
+            }
+            StackOp::Close { is_async } => {
+                if *is_async != async_stack {
+                    self.err(at, "ExitStack has close(), AsyncExitStack aclose()");
+                }
+                if *is_async && !scope.is_async {
+                    self.err(at, "await outside an async function");
+                }
+            }
+        }
+    }
+
+    fn stmt(&mut self, at: &str, s: &Stmt, scope: &mut Scope) {
+        let nested = scope.nested();
         match s {
             Stmt::Log(l) => self.label(at, l),
             Stmt::Show(var) => {
@@ -631,8 +929,12 @@ impl Validator<'_> {
                 if scope.in_gen {
                     self.err(at, "drive inside a generator function");
                 }
-                if *gen >= self.program.gens.len() {
-                    self.err(at, format!("generator function g{gen} is not defined"));
+                match self.program.gens.get(*gen) {
+                    None => self.err(at, format!("generator function g{gen} is not defined")),
+                    Some(g) if g.is_async && !scope.is_async => {
+                        self.err(at, "an async generator is driven by `await adrive(...)`, in async code")
+                    }
+                    Some(_) => {}
                 }
                 match how {
                     Drive::Exhaust => {}
@@ -649,46 +951,33 @@ impl Validator<'_> {
             Stmt::Await(label) => {
                 self.label(at, label);
                 if !scope.is_async {
-                    self.err(at, "await outside async def main");
+                    self.err(at, "await outside an async function");
                 }
             }
             Stmt::With { is_async, items, body } => {
                 if *is_async && !scope.is_async {
-                    self.err(at, "async with outside async def main");
+                    self.err(at, "async with outside an async function");
                 }
                 if items.is_empty() {
                     self.err(at, "a with statement needs at least one item");
                 }
-                let mut inner = scope.clone();
+                let mut inner = nested;
                 for (j, it) in items.iter().enumerate() {
                     let at = format!("{at}.item[{j}]");
-                    match &it.expr {
-                        ItemExpr::New(m) => {
-                            if *m >= self.program.managers.len() {
-                                self.err(&at, format!("manager M{m} is not defined"));
-                            }
-                        }
-                        ItemExpr::Cm(c) => {
-                            if *c >= self.program.cms.len() {
-                                self.err(&at, format!("context manager function c{c} is not defined"));
-                            }
-                        }
-                        ItemExpr::Suppress(_) => {}
-                        ItemExpr::Nullcontext(v) => self.value(&at, v),
-                        ItemExpr::Closing { label, .. } => self.label(&at, label),
-                        ItemExpr::Literal(v) => {
-                            // `with (1, 2):` is two items on 3.9+, not a tuple manager.
-                            if matches!(v, Value::Tuple(_)) && it.target == Target::None {
-                                self.err(&at, "a tuple literal with no target cannot be a with item");
-                            }
-                            self.value(&at, v)
-                        }
+                    // `with (1, 2):` is two items on 3.9+, not a tuple manager.
+                    if matches!(it.expr, ItemExpr::Literal(Value::Tuple(_))) && it.target == Target::None {
+                        self.err(&at, "a tuple literal with no target cannot be a with item");
                     }
+                    self.item_expr(&at, &it.expr, &inner);
+                    let stack = Self::binds_stack(&it.expr, &inner);
                     match &it.target {
                         Target::None => {}
                         Target::Name(n) => {
                             self.name(&at, n);
-                            inner.vars.push(n.clone());
+                            match stack {
+                                Some(a) => inner.bind_stack(n, a),
+                                None => inner.bind(n),
+                            }
                         }
                         Target::Tuple(ns) => {
                             if ns.is_empty() {
@@ -696,10 +985,15 @@ impl Validator<'_> {
                             }
                             for n in ns {
                                 self.name(&at, n);
-                                inner.vars.push(n.clone());
+                                inner.bind(n);
                             }
                         }
                     }
+                }
+                if let Some(WithItem { expr: ItemExpr::ClosingGen { is_async, .. }, target: Target::Name(n) }) =
+                    items.last()
+                {
+                    inner.step = Some((n.clone(), *is_async));
                 }
                 self.block(&format!("{at}.with"), body, &inner);
             }
@@ -714,12 +1008,15 @@ impl Validator<'_> {
             Stmt::Return { label, value } => {
                 self.label(at, label);
                 self.value(at, value);
+                if scope.async_gen {
+                    self.err(at, "an async generator cannot return a value");
+                }
             }
             Stmt::Loop { times, body } => {
                 if *times > 5 {
                     self.err(at, "loops run at most 5 times");
                 }
-                let inner = Scope { in_loop: true, ..scope.clone() };
+                let inner = Scope { in_loop: true, ..nested };
                 self.block(&format!("{at}.loop"), body, &inner);
             }
             Stmt::Break | Stmt::Continue => {
@@ -734,7 +1031,7 @@ impl Validator<'_> {
                 if t.handlers.is_empty() && !t.orelse.is_empty() {
                     self.err(at, "else without except");
                 }
-                self.block(&format!("{at}.try"), &t.body, scope);
+                self.block(&format!("{at}.try"), &t.body, &nested);
                 for (j, h) in t.handlers.iter().enumerate() {
                     let hat = format!("{at}.except[{j}]");
                     self.label(&hat, &h.label);
@@ -744,16 +1041,44 @@ impl Validator<'_> {
                     if h.class.is_none() && h.bind {
                         self.err(&hat, "a bare except cannot bind a name");
                     }
-                    let mut inner = scope.clone();
+                    let mut inner = nested.clone();
                     if h.bind {
-                        inner.vars.push(format!("e_{}", h.label));
+                        inner.bind(&format!("e_{}", h.label));
                     }
                     self.block(&hat, &h.body, &inner);
                 }
-                self.block(&format!("{at}.else"), &t.orelse, scope);
+                self.block(&format!("{at}.else"), &t.orelse, &nested);
                 if let Some((label, body)) = &t.finally {
                     self.label(&format!("{at}.finally"), label);
-                    self.block(&format!("{at}.finally"), body, scope);
+                    self.block(&format!("{at}.finally"), body, &nested);
+                }
+            }
+            Stmt::Assign { name, expr } => {
+                self.name(at, name);
+                if matches!(expr, ItemExpr::ClosingGen { .. }) {
+                    self.err(at, "a closing(g0()) is only stepped inside its own with");
+                }
+                self.item_expr(at, expr, scope);
+                match Self::binds_stack(expr, scope) {
+                    Some(a) => scope.bind_stack(name, a),
+                    None => scope.bind(name),
+                }
+            }
+            Stmt::Stack { stack, op } => self.stack_op(at, stack, op, scope),
+            Stmt::Step { label, var, k, is_async } => {
+                self.label(at, label);
+                if *k == 0 || *k > 5 {
+                    self.err(at, "a step advances 1 to 5 items");
+                }
+                if scope.in_gen {
+                    self.err(at, "step inside a generator function");
+                }
+                if scope.step.as_ref() != Some(&(var.clone(), *is_async)) {
+                    let which = if *is_async { "async with aclosing(g<n>()) as" } else { "with closing(g<n>()) as" };
+                    self.err(at, format!("a step is a top-level statement of the body of `{which} {var}:`"));
+                }
+                if *is_async && !scope.is_async {
+                    self.err(at, "await outside an async function");
                 }
             }
         }
@@ -779,6 +1104,19 @@ pub fn has_yield(s: &Stmt) -> bool {
 /// Names the prelude or the renderer use, which targets must not shadow.
 const RESERVED: &[&str] = &[
     "log",
+    "drive",
+    "adrive",
+    "step",
+    "astep",
+    "co",
+    "cb",
+    "acb",
+    "closing",
+    "aclosing",
+    "suppress",
+    "nullcontext",
+    "contextmanager",
+    "asynccontextmanager",
     "show",
     "ret",
     "handler",

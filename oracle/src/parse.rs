@@ -13,8 +13,8 @@
 //! goes on with the next line of the same indentation. A program that parses is then validated.
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, Handler, ItemExpr, Manager,
-    Method, NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, GenFn, Handler, ItemExpr,
+    Manager, Method, NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 
 /// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
@@ -317,7 +317,7 @@ impl<'a> Parser<'a> {
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
-                    gens.push(self.block(line, 1));
+                    gens.push(GenFn { is_async: false, body: self.block(line, 1) });
                 }
                 Ok(Top::Main(a)) => {
                     if main.is_some() {
@@ -754,7 +754,8 @@ impl<'a> Parser<'a> {
     /// alone or in a `try:` with an `except` clause, a `finally` clause or both, then `<post>`;
     /// or `<pre>`, `return` and an unreachable bare `yield`.
     fn cm(&mut self, header: Line<'a>) -> CmGen {
-        let mut cm = CmGen { pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
+        let mut cm =
+            CmGen { is_async: false, pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
         if !self.has_block(header, 1, "an indented body with a yield") {
             return cm;
         }
@@ -1682,7 +1683,7 @@ fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
                 _ => AwaitThen::Return(value(t, depth + 1)?),
             };
             t.punct(')', "')'")?;
-            return Ok(Value::Awaitable { label, suspend, then: Box::new(then) });
+            return Ok(Value::Awaitable { label, suspend, then: Box::new(then), coroutine: false });
         }
         Some(Tok::Name("BadAw")) => {
             t.bump();

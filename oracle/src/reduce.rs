@@ -131,7 +131,7 @@ pub fn size(program: &Program) -> usize {
             1 + m.init_raises.as_ref().map_or(0, |e| 1 + rank(e.class)) + slots
         })
         .sum();
-    let gens: usize = program.gens.iter().map(|g| 1 + block_size(g)).sum();
+    let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async) + block_size(&g.body)).sum();
     let cms: usize = program.cms.iter().map(|c| 1 + cm_size(c)).sum();
     usize::from(program.is_async) + managers + cms + gens + block_size(&program.main)
 }
@@ -200,7 +200,7 @@ fn manager_uses(program: &Program) -> Vec<Uses> {
     let mut uses = vec![Uses::default(); program.managers.len()];
     walk(&program.main, &mut uses);
     for g in &program.gens {
-        walk(g, &mut uses);
+        walk(&g.body, &mut uses);
     }
     for cm in &program.cms {
         for b in cm_blocks(cm) {
@@ -309,6 +309,8 @@ fn stmt_size(s: &Stmt) -> usize {
                         ItemExpr::Cm(_) => 1,
                         ItemExpr::Suppress(classes) => 1 + classes.iter().map(|c| 1 + rank(*c)).sum::<usize>(),
                         ItemExpr::Closing { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
+                        ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) => 1,
+                        ItemExpr::ClosingGen { .. } => 2,
                     };
                     let target = match &it.target {
                         Target::None => 0,
@@ -328,6 +330,7 @@ fn stmt_size(s: &Stmt) -> usize {
             let finally = t.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b));
             1 + block_size(&t.body) + handlers + block_size(&t.orelse) + finally
         }
+        Stmt::Assign { .. } | Stmt::Stack { .. } | Stmt::Step { .. } => 2,
     }
 }
 
@@ -346,6 +349,7 @@ fn rank(c: ExcClass) -> usize {
         ExcClass::KeyError | ExcClass::StopIteration => 3,
         ExcClass::B1 | ExcClass::BaseException => 4,
         ExcClass::KeyboardInterrupt | ExcClass::SystemExit | ExcClass::GeneratorExit => 5,
+        ExcClass::StopAsyncIteration | ExcClass::S1 | ExcClass::S2 | ExcClass::NameError => 5,
     }
 }
 
@@ -702,6 +706,10 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
                         }
                     }
                     ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Nullcontext(_) => {}
+                    ItemExpr::Var(_)
+                    | ItemExpr::ExitStack { .. }
+                    | ItemExpr::PopAll(_)
+                    | ItemExpr::ClosingGen { .. } => {}
                 }
             }
         }
@@ -783,6 +791,7 @@ fn simplify_cms(program: &mut Program, cur: &mut Cursor) {
         }
         if cm.yields.is_some() && cur.take() {
             *cm = CmGen {
+                is_async: cm.is_async,
                 pre: std::mem::take(&mut cm.pre),
                 yields: None,
                 handler: None,
@@ -985,11 +994,12 @@ fn simpler_values(v: &Value) -> Vec<Value> {
         Value::BoolObj { label, result: BoolResult::NonBool(_) | BoolResult::Raise(_) } => {
             res.push(Value::BoolObj { label: label.clone(), result: BoolResult::Bool(true) });
         }
-        Value::Awaitable { label, suspend, then } => {
+        Value::Awaitable { label, suspend, then, coroutine } => {
             let plainest = Box::new(AwaitThen::Return(Value::None));
-            res.push(Value::Awaitable { label: label.clone(), suspend: false, then: plainest.clone() });
-            res.push(Value::Awaitable { label: label.clone(), suspend: false, then: then.clone() });
-            res.push(Value::Awaitable { label: label.clone(), suspend: *suspend, then: plainest });
+            let coroutine = *coroutine;
+            res.push(Value::Awaitable { label: label.clone(), suspend: false, then: plainest.clone(), coroutine });
+            res.push(Value::Awaitable { label: label.clone(), suspend: false, then: then.clone(), coroutine });
+            res.push(Value::Awaitable { label: label.clone(), suspend: *suspend, then: plainest, coroutine });
         }
         _ => {}
     }
@@ -1032,7 +1042,7 @@ struct Scope {
 fn repair(program: &mut Program) {
     repair_block(&mut program.main, &Scope::default());
     for g in &mut program.gens {
-        repair_block(g, &Scope::default());
+        repair_block(&mut g.body, &Scope::default());
     }
     for cm in &mut program.cms {
         repair_block(&mut cm.pre, &Scope::default());
@@ -1187,7 +1197,9 @@ fn cm_blocks_mut(cm: &mut CmGen) -> Vec<&mut Vec<Stmt>> {
 /// The top-level blocks: `main`, each generator function's body, the blocks of each
 /// `@contextmanager` function.
 fn bodies(program: &mut Program) -> impl Iterator<Item = &mut Vec<Stmt>> {
-    std::iter::once(&mut program.main).chain(&mut program.gens).chain(program.cms.iter_mut().flat_map(cm_blocks_mut))
+    std::iter::once(&mut program.main)
+        .chain(program.gens.iter_mut().map(|g| &mut g.body))
+        .chain(program.cms.iter_mut().flat_map(cm_blocks_mut))
 }
 
 /// [`visit_blocks`] on each of the [`bodies`], until `f` returns true.
@@ -1234,6 +1246,7 @@ fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bo
             ItemExpr::Suppress(classes) => classes.iter_mut().any(|c| f(Node::Class(c))),
             ItemExpr::Closing { raises: Some(c), .. } => f(Node::Class(c)),
             ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Closing { raises: None, .. } => false,
+            ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => false,
         }),
         Stmt::Raise(r) => visit_raise(r, f),
         Stmt::Return { value, .. } => visit_value(value, f),

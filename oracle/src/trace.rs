@@ -61,6 +61,30 @@ pub enum Event {
         /// `sys.exc_info()[1]`.
         info: Option<ExcRef>,
     },
+    /// An exit function pushed on an exit stack was called: `Xf('x1', True)(t, v, tb)`
+    /// (`AXf` for `is_async`); fields as for [`Event::Exit`].
+    Call {
+        /// The function's label.
+        label: String,
+        /// `AXf`, whose `async def __call__` was awaited.
+        is_async: bool,
+        /// The exception argument `v`.
+        exc: Option<ExcRef>,
+        /// Whether `t` and `tb` agree with `v`.
+        consistent: bool,
+        /// `sys.exc_info()[1]`.
+        info: Option<ExcRef>,
+    },
+    /// A callback registered with `st.callback(cb, 'k1', None)` (or `push_async_callback(acb,
+    /// ...)` for `is_async`) ran; `info` is `sys.exc_info()[1]` there.
+    Callback {
+        /// The callback's label.
+        label: String,
+        /// `acb`.
+        is_async: bool,
+        /// `sys.exc_info()[1]`.
+        info: Option<ExcRef>,
+    },
     /// A method stored only on the instance was called, which the protocol never does.
     InstanceMethod {
         /// The manager class.
@@ -176,47 +200,12 @@ pub struct Trace {
 impl Trace {
     /// The same trace with every exception message removed, for `--messages types`.
     pub fn without_messages(&self) -> Trace {
-        fn r(x: &mut ExcRef) {
-            x.msg = None;
-        }
-        fn o(x: &mut Option<ExcRef>) {
-            if let Some(x) = x {
-                r(x)
-            }
-        }
-        fn d(x: &mut ExcDetail) {
-            r(&mut x.exc);
-            o(&mut x.context);
-            o(&mut x.cause);
-        }
         let mut res = self.clone();
+        let mut mask = |x: &mut ExcRef| x.msg = None;
         for ev in &mut res.events {
-            match ev {
-                Event::Enter { info, .. } | Event::Log { info, .. } | Event::Finally { info, .. } => o(info),
-                Event::Exit { exc, info, .. } => {
-                    o(exc);
-                    o(info);
-                }
-                Event::Handler { exc, .. } => d(exc),
-                Event::GenCleanup { exc, .. } => r(exc),
-                Event::Init { .. }
-                | Event::InstanceMethod { .. }
-                | Event::Bool { .. }
-                | Event::Len { .. }
-                | Event::Var { .. }
-                | Event::Await { .. }
-                | Event::GenYield { .. }
-                | Event::Close { .. }
-                | Event::GenEnd { .. }
-                | Event::GenClosed { .. }
-                | Event::Suspend { .. }
-                | Event::Ret { .. } => {}
-            }
+            ev.for_each_exc_ref(&mut mask);
         }
-        match &mut res.outcome {
-            Outcome::Raised(chain) => chain.iter_mut().for_each(d),
-            Outcome::Returned(_) | Outcome::CompileError(_) => {}
-        }
+        res.outcome.for_each_exc_ref(&mut mask);
         res
     }
 
@@ -234,6 +223,65 @@ impl Trace {
             }
         }
         res
+    }
+}
+
+impl ExcDetail {
+    /// Calls `f` on each exception reference, in printed order: the exception, its context,
+    /// its cause.
+    pub fn for_each_exc_ref(&mut self, f: &mut dyn FnMut(&mut ExcRef)) {
+        f(&mut self.exc);
+        if let Some(c) = &mut self.context {
+            f(c);
+        }
+        if let Some(c) = &mut self.cause {
+            f(c);
+        }
+    }
+}
+
+impl Event {
+    /// Calls `f` on each exception reference of the event, in printed order.
+    pub fn for_each_exc_ref(&mut self, f: &mut dyn FnMut(&mut ExcRef)) {
+        let mut opt = |x: &mut Option<ExcRef>| {
+            if let Some(x) = x {
+                f(x)
+            }
+        };
+        match self {
+            Event::Enter { info, .. }
+            | Event::Log { info, .. }
+            | Event::Finally { info, .. }
+            | Event::Callback { info, .. } => opt(info),
+            Event::Exit { exc, info, .. } | Event::Call { exc, info, .. } => {
+                opt(exc);
+                opt(info);
+            }
+            Event::Handler { exc, .. } => exc.for_each_exc_ref(f),
+            Event::GenCleanup { exc, .. } => f(exc),
+            Event::Init { .. }
+            | Event::InstanceMethod { .. }
+            | Event::Bool { .. }
+            | Event::Len { .. }
+            | Event::Var { .. }
+            | Event::Await { .. }
+            | Event::GenYield { .. }
+            | Event::Close { .. }
+            | Event::GenEnd { .. }
+            | Event::GenClosed { .. }
+            | Event::Suspend { .. }
+            | Event::Ret { .. } => {}
+        }
+    }
+}
+
+impl Outcome {
+    /// Calls `f` on each exception reference of the outcome, in printed order.
+    pub fn for_each_exc_ref(&mut self, f: &mut dyn FnMut(&mut ExcRef)) {
+        match self {
+            Outcome::Raised(chain) => chain.iter_mut().for_each(|d| d.for_each_exc_ref(f)),
+            Outcome::Returned(_) | Outcome::CompileError(_) => {}
+        }
     }
 }
 
@@ -297,6 +345,18 @@ impl fmt::Display for Event {
                     f.write_str(" INCONSISTENT-ARGS")?;
                 }
                 write!(f, " exc_info={}", Opt(info))
+            }
+            Event::Call { label, is_async, exc, consistent, info } => {
+                let a = if *is_async { "a" } else { "" };
+                write!(f, "{a}call {label} exc={}", Opt(exc))?;
+                if !consistent {
+                    f.write_str(" INCONSISTENT-ARGS")?;
+                }
+                write!(f, " exc_info={}", Opt(info))
+            }
+            Event::Callback { label, is_async, info } => {
+                let a = if *is_async { "a" } else { "" };
+                write!(f, "{a}callback {label} exc_info={}", Opt(info))
             }
             Event::InstanceMethod { mgr, method } => {
                 write!(f, "{mgr} instance attribute {method} called")

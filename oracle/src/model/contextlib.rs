@@ -1,14 +1,45 @@
 //! contextlib's managers (SEMANTICS.md §4), implemented by the model itself from the documented
-//! algorithm: `@contextmanager` (`_GeneratorContextManager`), `suppress`, `nullcontext`,
-//! `closing`. contextlib's own frames log nothing; what shows in the trace is the generator's
-//! code, what `closing` calls, and the exceptions.
+//! algorithm: `@contextmanager` and `@asynccontextmanager` (`_GeneratorContextManager`,
+//! `_AsyncGeneratorContextManager`), `suppress`, `nullcontext`, `closing` and `aclosing`.
+//! `ExitStack` and `AsyncExitStack` are in `exit_stack`. contextlib's own frames log nothing;
+//! what shows in the trace is the generator's code, what the managers call, and the exceptions.
 
 use crate::ir::{CmGen, ExcClass, Handler, Value};
 use crate::trace::Event;
 
 use super::exc::{self, ExcId};
+use super::exit_stack::Entry;
+use super::message::{self, Frame};
 use super::with_stmt::flow_exc;
 use super::{Flow, Machine, Rule, Val};
+
+/// Index of a stateful object in the machine's heap.
+pub(crate) type ObjId = usize;
+
+/// The state of an object whose identity matters: entered twice, or shared by name.
+#[derive(Clone, Debug)]
+pub(crate) enum Obj {
+    /// A `_GeneratorContextManager`: whether `__enter__` ran (and deleted `self.args`).
+    Cm {
+        /// `__enter__` was called.
+        entered: bool,
+    },
+    /// An exit stack's callbacks, oldest first.
+    Stack(Vec<Entry>),
+    /// The generator object `closing(g0())` holds.
+    Gen(GenState),
+}
+
+/// Where the generator held by a `closing` / `aclosing` stands, as its `__exit__` sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GenState {
+    /// Never stepped: closing it runs none of its code.
+    Created,
+    /// Stepped to its end (or it raised): closing it does nothing.
+    Finished,
+    /// `stepped_body` closed it when the body ended; this is what `close()` gave.
+    Closed(Option<ExcId>),
+}
 
 /// A contextlib manager object.
 #[derive(Clone, Debug)]
@@ -19,24 +50,42 @@ pub(crate) enum Builtin {
     Null(Value),
     /// `closing(Closer(label, raises))`.
     Closing { label: String, raises: Option<ExcClass> },
-    /// `c<n>()`, a `_GeneratorContextManager`.
-    Cm(usize),
+    /// `c<n>()`: a `_GeneratorContextManager`, or an `_AsyncGeneratorContextManager` when
+    /// `c<n>` is an `@asynccontextmanager`.
+    Cm { cm: usize, obj: ObjId },
+    /// `ExitStack()` / `AsyncExitStack()`.
+    Stack { is_async: bool, obj: ObjId },
+    /// `closing(g<n>())` / `aclosing(g<n>())`.
+    ClosingGen { gen: usize, is_async: bool, obj: ObjId },
 }
 
 impl Builtin {
-    pub(crate) fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self, machine: &Machine<'_>) -> &'static str {
         match self {
             Builtin::Suppress(_) => "suppress",
             Builtin::Null(_) => "nullcontext",
-            Builtin::Closing { .. } => "closing",
-            Builtin::Cm(_) => "_GeneratorContextManager",
+            Builtin::Closing { .. } | Builtin::ClosingGen { is_async: false, .. } => "closing",
+            Builtin::ClosingGen { is_async: true, .. } => "aclosing",
+            Builtin::Cm { cm, .. } if machine.program.cms[*cm].is_async => "_AsyncGeneratorContextManager",
+            Builtin::Cm { .. } => "_GeneratorContextManager",
+            Builtin::Stack { is_async: false, .. } => "ExitStack",
+            Builtin::Stack { is_async: true, .. } => "AsyncExitStack",
         }
     }
 
-    /// Whether `type(obj)` has `__aenter__` and `__aexit__`.
-    pub(crate) fn has_async(&self, machine: &Machine<'_>) -> bool {
-        // §6 row 17: async nullcontext exists from 3.10 on.
-        matches!(self, Builtin::Null(_)) && machine.profile.at_least(10)
+    /// Whether `type(obj)` has `__enter__` and `__exit__`, and whether it has `__aenter__` and
+    /// `__aexit__`.
+    pub(crate) fn protocols(&self, machine: &Machine<'_>) -> (bool, bool) {
+        match self {
+            Builtin::Suppress(_) | Builtin::Closing { .. } => (true, false),
+            // §6 row 17: async nullcontext exists from 3.10 on.
+            Builtin::Null(_) => (true, machine.profile.at_least(10)),
+            Builtin::Cm { cm, .. } => {
+                let a = machine.program.cms[*cm].is_async;
+                (!a, a)
+            }
+            Builtin::Stack { is_async, .. } | Builtin::ClosingGen { is_async, .. } => (!is_async, *is_async),
+        }
     }
 }
 
@@ -50,21 +99,30 @@ pub(crate) struct CmYield {
     didnt_stop: Option<ExcId>,
     /// Whether `__exit__` got an exception (which message to use).
     after_throw: bool,
+    /// An `@asynccontextmanager` generator.
+    is_async: bool,
 }
 
 impl Machine<'_> {
-    /// `__enter__` (or `__aenter__` when `is_async`) of a contextlib manager.
-    pub(crate) fn builtin_enter(&mut self, b: &Builtin, is_async: bool) -> Result<Val, ExcId> {
-        match b {
-            Builtin::Suppress(_) => Ok(Val::None),
+    pub(crate) fn alloc(&mut self, obj: Obj) -> ObjId {
+        self.heap.push(obj);
+        self.heap.len() - 1
+    }
+
+    /// `__enter__` (or `__aenter__` when `is_async`) of a contextlib manager `mgr`.
+    pub(crate) fn builtin_enter(&mut self, b: &Builtin, mgr: &Val, is_async: bool) -> Result<Val, ExcId> {
+        let res = match b {
+            Builtin::Suppress(_) => Val::None,
             Builtin::Null(v) => {
                 self.hit(Rule::Nullcontext);
-                let v = self.eval(v);
-                Ok(if is_async { Val::Ready(Box::new(v)) } else { v })
+                self.eval(v)
             }
-            Builtin::Closing { label, .. } => Ok(Val::Closer(label.clone())),
-            Builtin::Cm(c) => self.cm_enter(*c),
-        }
+            Builtin::Closing { label, .. } => Val::Closer(label.clone()),
+            Builtin::Cm { cm, obj } => self.cm_enter(*cm, *obj)?,
+            Builtin::Stack { .. } => mgr.clone(),
+            Builtin::ClosingGen { gen, obj, .. } => Val::Gen { gen: *gen, obj: *obj },
+        };
+        Ok(if is_async { Val::Ready(Box::new(res)) } else { res })
     }
 
     /// `__exit__` (or `__aexit__`) of a contextlib manager; `exc` is the exception passed.
@@ -90,104 +148,166 @@ impl Machine<'_> {
                 }
                 Val::None
             }
-            Builtin::Cm(c) => return self.cm_exit(*c, exc),
+            Builtin::Cm { cm, .. } => return self.cm_exit(*cm, exc),
+            Builtin::Stack { is_async: stack_async, obj } => {
+                let res = self.stack_exit(*obj, exc, *stack_async);
+                // AsyncExitStack.__aexit__ is a coroutine: PEP 479 at its boundary.
+                return if *stack_async { res.map_err(|x| self.pep479(x, Frame::Coroutine)) } else { res };
+            }
+            Builtin::ClosingGen { obj, is_async: gen_async, .. } => {
+                // The closing itself happened when the body ended (`stepped_body`).
+                self.hit(if *gen_async { Rule::AclosingGen } else { Rule::ClosingGen });
+                match self.heap[*obj] {
+                    Obj::Gen(GenState::Closed(Some(x))) => return Err(x),
+                    Obj::Gen(_) => Val::None,
+                    _ => unreachable!("a closing holds a generator"),
+                }
+            }
         };
         Ok(if is_async { Val::Ready(Box::new(res)) } else { res })
     }
 
-    /// `_GeneratorContextManager.__enter__`: `next(self.gen)`.
-    fn cm_enter(&mut self, c: usize) -> Result<Val, ExcId> {
+    /// `_GeneratorContextManager.__enter__`: `next(self.gen)`; the async one awaits
+    /// `anext(self.gen)`.
+    fn cm_enter(&mut self, c: usize, obj: ObjId) -> Result<Val, ExcId> {
         let cm: &CmGen = &self.program.cms[c];
+        let is_async = cm.is_async;
+        let entered = matches!(self.heap[obj], Obj::Cm { entered: true });
+        // 3.8's async manager does not `del self.args`: entering again resumes the generator,
+        // which an earlier `__aexit__` ran to its end, so it "didn't yield".
+        let deletes_args = !is_async || self.profile.at_least(9);
+        if entered && deletes_args {
+            self.hit(Rule::CmReentered);
+            let ty = if is_async { "_AsyncGeneratorContextManager" } else { "_GeneratorContextManager" };
+            let msg = message::cm_reentered(self.profile, ty);
+            let err = flow_exc(self.raise_builtin(ExcClass::AttributeError, msg));
+            return Err(self.coroutine_boundary(err, is_async));
+        }
+        self.heap[obj] = Obj::Cm { entered: true };
+        let gen_frame = if is_async { Frame::AsyncGenerator } else { Frame::Generator };
         let frame = self.excs.push_frame();
-        let saved_vars = std::mem::take(&mut self.vars);
-        let flow = self.block(&cm.pre);
-        self.vars = saved_vars;
+        let flow = if entered {
+            Flow::Normal
+        } else {
+            let saved_vars = std::mem::take(&mut self.vars);
+            let flow = self.block(&cm.pre);
+            self.vars = saved_vars;
+            flow
+        };
         let res = match (flow, &cm.yields) {
-            (Flow::Normal, Some(v)) => {
-                self.hit(Rule::CmEnterYields);
+            (Flow::Normal, Some(v)) if !entered => {
+                self.hit(if is_async { Rule::AcmEnterYields } else { Rule::CmEnterYields });
                 Ok(self.eval(v))
             }
             (Flow::Raise(x), _) => {
                 self.hit(Rule::CmEnterRaises);
-                Err(self.pep479(x, "generator raised StopIteration"))
+                Err(self.pep479(x, gen_frame))
             }
             (flow, _) => {
-                // The generator finished without yielding: `next()` raised StopIteration, and
-                // contextlib raises RuntimeError from None while handling it.
-                self.hit(Rule::CmDidntYield);
+                // The generator finished without yielding: `next()` raised StopIteration (or
+                // StopAsyncIteration), and contextlib raises RuntimeError from None while
+                // handling it.
+                self.hit(if is_async { Rule::AcmDidntYield } else { Rule::CmDidntYield });
                 let value = match flow {
                     Flow::Return(v) => Some(v),
                     _ => None,
                 };
-                let stop = self.stop_iteration(frame, value);
+                let stop = if is_async {
+                    self.excs.new_in_caller(frame, ExcClass::StopAsyncIteration, "")
+                } else {
+                    self.stop_iteration(frame, value)
+                };
                 self.excs.pop_frame(frame);
                 self.excs.push_handled(stop);
                 let err = self.excs.new_exc(ExcClass::RuntimeError, "generator didn't yield".to_string());
                 self.excs.set_cause(err, None);
                 let err = flow_exc(self.raise_obj(err));
                 self.excs.pop_handled();
-                return Err(err);
+                return Err(self.coroutine_boundary(err, is_async));
             }
         };
         self.excs.pop_frame(frame);
-        res
+        res.map_err(|x| self.coroutine_boundary(x, is_async))
+    }
+
+    /// An exception leaving one of contextlib's `async def` methods meets PEP 479 there.
+    fn coroutine_boundary(&mut self, x: ExcId, is_async: bool) -> ExcId {
+        if is_async {
+            self.pep479(x, Frame::Coroutine)
+        } else {
+            x
+        }
     }
 
     /// `_GeneratorContextManager.__exit__`: `next(gen)` on the normal path, `gen.throw(exc)`
-    /// on the exceptional one, with contextlib's rules for what comes back.
+    /// on the exceptional one, with contextlib's rules for what comes back. The async one
+    /// awaits `anext(gen)` and `gen.athrow(exc)`.
     fn cm_exit(&mut self, c: usize, exc: Option<ExcId>) -> Result<Val, ExcId> {
         let cm: &CmGen = &self.program.cms[c];
+        let is_async = cm.is_async;
         let frame = self.excs.push_frame();
         let saved_vars = std::mem::take(&mut self.vars);
-        let saved_yield = self.cm_yield.replace(CmYield { frame, didnt_stop: None, after_throw: exc.is_some() });
+        let state = CmYield { frame, didnt_stop: None, after_throw: exc.is_some(), is_async };
+        let saved_yield = self.cm_yield.replace(state);
         // The generator resumes at its yield, inside the try: the yield returns, or raises the
         // thrown exception (unchained: the generator handles nothing there).
         let resumed = match exc {
             None => Flow::Normal,
             Some(e) => Flow::Raise(e),
         };
-        let handlers: Vec<Handler> = cm.handler.iter().cloned().collect();
-        let mut flow = self.try_rest(resumed, &handlers, &[], cm.finally.as_ref());
+        let handlers: &[Handler] = cm.handler.as_ref().map_or(&[], std::slice::from_ref);
+        let mut flow = self.try_rest(resumed, handlers, &[], cm.finally.as_ref());
         if matches!(flow, Flow::Normal) {
             flow = self.block(&cm.post);
         }
         self.vars = saved_vars;
         let state = std::mem::replace(&mut self.cm_yield, saved_yield).expect("the contextlib state is ours");
         let flow = match flow {
-            Flow::Raise(x) => Flow::Raise(self.pep479(x, "generator raised StopIteration")),
+            Flow::Raise(x) => {
+                Flow::Raise(self.pep479(x, if is_async { Frame::AsyncGenerator } else { Frame::Generator }))
+            }
             other => other,
         };
         if let Some(rt) = state.didnt_stop {
             // `finally: self.gen.close()` is over: close() raised, or the RuntimeError goes on.
             self.excs.pop_frame(frame);
             self.excs.pop_handled();
-            return match flow {
-                Flow::Raise(x) if !exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit) => Err(x),
-                _ => Err(rt),
+            let x = match flow {
+                Flow::Raise(x) if !exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit) => x,
+                _ => rt,
             };
+            return Err(self.coroutine_boundary(x, is_async));
         }
         let res = match (exc, flow) {
             (None, Flow::Raise(x)) => Err(x),
             (None, _) => Ok(Val::Bool(false)),
-            (Some(_), Flow::Raise(x)) => self.cm_throw_raised(exc.expect("checked"), x),
+            (Some(_), Flow::Raise(x)) => self.cm_throw_raised(exc.expect("checked"), x, is_async),
             (Some(_), _) => {
                 // The generator finished: StopIteration from throw(); `exc is not value`.
-                self.hit(Rule::CmSuppresses);
+                self.hit(if is_async { Rule::AcmSuppresses } else { Rule::CmSuppresses });
                 Ok(Val::Bool(true))
             }
         };
         self.excs.pop_frame(frame);
-        res
+        match res {
+            Ok(v) if is_async => Ok(Val::Ready(Box::new(v))),
+            Ok(v) => Ok(v),
+            Err(x) => Err(self.coroutine_boundary(x, is_async)),
+        }
     }
 
     /// `gen.throw(value)` raised `x`: contextlib's `except RuntimeError` / `except BaseException`.
-    fn cm_throw_raised(&mut self, value: ExcId, x: ExcId) -> Result<Val, ExcId> {
+    fn cm_throw_raised(&mut self, value: ExcId, x: ExcId, is_async: bool) -> Result<Val, ExcId> {
         if x == value {
-            self.hit(Rule::CmReraisesSame);
+            self.hit(if is_async { Rule::AcmReraisesSame } else { Rule::CmReraisesSame });
             return Ok(Val::Bool(false));
         }
         let value_class = self.excs.get(value).class;
-        let stop = if self.profile.at_least(9) {
+        let stop = if is_async {
+            // `isinstance(value, (StopIteration, StopAsyncIteration))`, on every version.
+            exc::is_subclass(value_class, ExcClass::StopIteration)
+                || exc::is_subclass(value_class, ExcClass::StopAsyncIteration)
+        } else if self.profile.at_least(9) {
             exc::is_subclass(value_class, ExcClass::StopIteration)
         } else {
             value_class == ExcClass::StopIteration
@@ -196,10 +316,10 @@ impl Machine<'_> {
         if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {
             // The generator let the thrown StopIteration through (PEP 479 wrapped it): the
             // original propagates.
-            self.hit(Rule::CmUnwrapsStopIteration);
+            self.hit(if is_async { Rule::AcmUnwrapsStopIteration } else { Rule::CmUnwrapsStopIteration });
             return Ok(Val::Bool(false));
         }
-        self.hit(Rule::CmRaisesOther);
+        self.hit(if is_async { Rule::AcmRaisesOther } else { Rule::CmRaisesOther });
         Err(x)
     }
 
@@ -207,20 +327,26 @@ impl Machine<'_> {
     /// raises "generator didn't stop" and, in a `finally`, closes the generator (3.11.7+).
     pub(crate) fn cm_yields_again(&mut self) -> Flow {
         let mut state = self.cm_yield.take().expect("called only while resuming a cm generator");
-        let res = if state.didnt_stop.is_some() {
-            unreachable!("validate allows one more yield only")
-        } else {
-            self.hit(if state.after_throw { Rule::CmDidntStopAfterThrow } else { Rule::CmDidntStop });
-            let msg = if state.after_throw { "generator didn't stop after throw()" } else { "generator didn't stop" };
-            let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, msg);
-            state.didnt_stop = Some(rt);
-            // close(): GeneratorExit, chained to the RuntimeError the finally is handling.
-            self.excs.push_handled_below(state.frame, rt);
-            let ge = self.excs.new_exc(ExcClass::GeneratorExit, String::new());
-            self.excs.set_context(ge, Some(rt));
-            Flow::Raise(ge)
+        assert!(state.didnt_stop.is_none(), "validate allows one more yield only");
+        self.hit(match (state.after_throw, state.is_async) {
+            (false, false) => Rule::CmDidntStop,
+            (true, false) => Rule::CmDidntStopAfterThrow,
+            (false, true) => Rule::AcmDidntStop,
+            (true, true) => Rule::AcmDidntStopAfterAthrow,
+        });
+        let msg = match (state.after_throw, state.is_async) {
+            (false, _) => "generator didn't stop",
+            (true, false) => "generator didn't stop after throw()",
+            (true, true) => "generator didn't stop after athrow()",
         };
+        let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, msg);
+        state.didnt_stop = Some(rt);
+        // close() (or aclose()): GeneratorExit, chained to the RuntimeError the finally is
+        // handling.
+        self.excs.push_handled_below(state.frame, rt);
+        let ge = self.excs.new_exc(ExcClass::GeneratorExit, String::new());
+        self.excs.set_context(ge, Some(rt));
         self.cm_yield = Some(state);
-        res
+        Flow::Raise(ge)
     }
 }

@@ -24,8 +24,11 @@ pub(crate) fn base(c: ExcClass) -> Option<ExcClass> {
         BaseException => return None,
         Exception | B1 | KeyboardInterrupt | SystemExit | GeneratorExit => BaseException,
         E1 | E3 | ValueError | LookupError | TypeError | RuntimeError | AttributeError | StopIteration => Exception,
+        StopAsyncIteration | NameError => Exception,
         E2 => E1,
         KeyError => LookupError,
+        S1 => StopIteration,
+        S2 => StopAsyncIteration,
     })
 }
 
@@ -60,8 +63,6 @@ pub(crate) struct Excs {
     handled: Vec<ExcId>,
     /// Where each generator frame's part of `handled` starts.
     frames: Vec<usize>,
-    /// Exception objects in the order the program first observed them.
-    seen: Vec<ExcId>,
 }
 
 impl Excs {
@@ -101,6 +102,43 @@ impl Excs {
         assert_eq!(self.frames.len(), frame + 1, "generator frames end in order");
         let start = self.frames.pop().expect("a frame was pushed");
         assert_eq!(self.handled.len(), start, "a generator frame ends with its handlers closed");
+    }
+
+    /// The generator of the topmost frame suspends while its caller runs: its part of the
+    /// stack is set aside (a generator's `gi_exc_state` is not on the thread's stack while it
+    /// is suspended). Gives it back for [`Excs::resume_frame`].
+    pub(crate) fn suspend_frame(&mut self, frame: usize) -> Vec<ExcId> {
+        assert_eq!(self.frames.len(), frame + 1, "only the topmost frame suspends");
+        let start = self.frames.pop().expect("a frame was pushed");
+        self.handled.split_off(start)
+    }
+
+    /// The generator suspended by [`Excs::suspend_frame`] resumes, as the topmost frame again.
+    pub(crate) fn resume_frame(&mut self, own: Vec<ExcId>) -> usize {
+        let frame = self.push_frame();
+        self.handled.extend(own);
+        frame
+    }
+
+    /// Runs what happens after main has finished: nothing is handled below the topmost frame
+    /// until [`Excs::restore_below`].
+    pub(crate) fn clear_below(&mut self, frame: usize) -> (Vec<ExcId>, Vec<usize>) {
+        assert_eq!(self.frames.len(), frame + 1, "only the topmost frame outlives main");
+        let start = self.frames[frame];
+        let below: Vec<ExcId> = self.handled.drain(..start).collect();
+        let frames = self.frames.clone();
+        for f in &mut self.frames {
+            *f = f.saturating_sub(start);
+        }
+        (below, frames)
+    }
+
+    /// Undoes [`Excs::clear_below`].
+    pub(crate) fn restore_below(&mut self, saved: (Vec<ExcId>, Vec<usize>)) {
+        let (below, frames) = saved;
+        let own = std::mem::replace(&mut self.handled, below);
+        self.handled.extend(own);
+        self.frames = frames;
     }
 
     /// The generator frame's own handled exception (its `gi_exc_state`), if any.
@@ -166,17 +204,13 @@ impl Excs {
         }
     }
 
+    /// A reference to the exception for an event. Its number is the object's own until
+    /// `predict` renumbers the whole trace in the order the program observed them, which is the
+    /// order they are printed in (cleanup run at the very end included, after the outcome).
     pub(crate) fn observe(&mut self, id: Option<ExcId>) -> Option<ExcRef> {
         let id = id?;
-        let n = match self.seen.iter().position(|x| *x == id) {
-            Some(i) => i + 1,
-            None => {
-                self.seen.push(id);
-                self.seen.len()
-            }
-        };
         let o = &self.objs[id];
-        Some(ExcRef { ty: o.class.name().to_string(), msg: Some(o.msg.clone()), id: n as u32 })
+        Some(ExcRef { ty: o.class.name().to_string(), msg: Some(o.msg.clone()), id: id as u32 })
     }
 
     pub(crate) fn detail(&mut self, id: ExcId) -> ExcDetail {

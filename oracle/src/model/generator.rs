@@ -1,62 +1,118 @@
-//! Generator functions with `with` inside, driven by the prelude's `drive` (SEMANTICS.md §1.8):
-//! to exhaustion, or `close()` / `throw(exc)` after k items, and then closed until finished so
-//! that nothing is ever left to the garbage collector.
+//! Generator functions and async generator functions with `with` inside (SEMANTICS.md §1.8,
+//! §3), driven two ways:
+//!
+//! - by the prelude's `drive` / `adrive`: to exhaustion, or `close()` / `throw(exc)` (`aclose()`
+//!   / `athrow(exc)`) after k items, and then closed until finished so that nothing is ever left
+//!   to the garbage collector;
+//! - by `step` / `astep` inside `with closing(g0()) as a:` (`aclosing`): advanced k items at a
+//!   time by statements of the `with` body, and closed by `closing` when the body ends.
 //!
 //! The generator body runs inline, in its own frame of the handled-exception stack; what the
 //! driver does between two resumptions happens at the `yield` the generator is suspended on,
-//! which is where [`Machine::on_yield`] puts it. The caller's view of `sys.exc_info()` is the
-//! stack below the generator's frame.
+//! which is where [`Machine::on_yield`] puts it. For a stepped generator that includes running
+//! the caller's statements up to the next step, with the generator's frame set aside.
 
-use crate::ir::Drive;
+use std::collections::HashMap;
+
+use crate::ir::{Drive, ExcClass, Stmt};
 use crate::trace::Event;
 
+use super::contextlib::{GenState, Obj, ObjId};
 use super::exc::ExcId;
+use super::message::{self, Frame};
 use super::{Flow, Machine, Rule, Val};
 
 /// Where the driver is, for the generator currently running.
 #[derive(Clone, Debug)]
-pub(crate) struct GenCtx {
-    /// The `drive('d1', ...)` label.
+pub(crate) struct GenCtx<'p> {
+    /// The label of the `drive` or of the current `step`.
     label: String,
-    how: Drive,
-    /// Items received so far.
+    /// How `drive` runs it; a stepped generator is advanced k items at a time.
+    how: How<'p>,
+    /// Items received so far (in the current step).
     n: u8,
     phase: Phase,
     /// Index of the generator's frame in the handled stack.
     frame: usize,
     /// The object `throw()` throws, created when `main` evaluated the call.
     thrown: Option<ExcId>,
+    /// An async generator (`adrive`, `astep`).
+    is_async: bool,
+    /// `aclose()` was called: from then on `athrow()` and `aclose()` only raise
+    /// StopAsyncIteration while it is suspended, so the drivers finish it with `asend`.
+    closed: bool,
+}
+
+#[derive(Clone, Debug)]
+enum How<'p> {
+    Drive(Drive),
+    Step(Stepping<'p>),
+}
+
+/// A generator stepped inside `with closing(g0()) as a:`.
+#[derive(Clone, Debug)]
+struct Stepping<'p> {
+    /// Items the current step asks for.
+    k: u8,
+    /// The `with` body, and the next of its statements to run.
+    body: &'p [Stmt],
+    pos: usize,
+    /// The caller's variables while the generator runs.
+    caller_vars: HashMap<String, Val>,
+    /// How the body ended (when it did while the generator was suspended).
+    ended: Option<Flow>,
+    /// The body's exception, handled by the caller while `closing` closes the generator.
+    pending: Option<ExcId>,
+    /// The generator object, whose state `closing`'s exit reads.
+    obj: ObjId,
+    /// Its place in the prelude's `_G`, the order `_finish` finishes generators in.
+    order: usize,
+    /// While `_finish` runs it, after main: the events of main, set aside, and what was
+    /// handled below its frame.
+    after_main: Option<(Vec<Event>, (Vec<ExcId>, Vec<usize>))>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
-    /// `next()` calls.
+    /// `next()` / `asend(None)` calls.
     Advancing,
-    /// `close()` threw GeneratorExit in; the generator has not finished yet.
+    /// `close()` / `aclose()` threw GeneratorExit in; the generator has not finished yet.
     Closing,
-    /// `throw()` threw its exception in.
+    /// `throw()` / `athrow()` threw its exception in.
     Thrown,
-    /// The `finally` of `drive` is closing a generator left suspended; `pending` is the
-    /// exception `drive` is propagating meanwhile, if any.
+    /// The `finally` of `drive` is closing a generator left suspended with GeneratorExit;
+    /// `pending` is the exception `drive` is propagating meanwhile, if any.
     Cleanup { pending: Option<ExcId> },
+    /// The `finally` of `adrive` finishes an async generator that `aclose()` left suspended, by
+    /// resuming it with `asend(None)`.
+    Resume { pending: Option<ExcId> },
 }
 
-impl Machine<'_> {
-    /// `drive('d1', g0(), how, k, exc)`.
+impl<'p> Machine<'p> {
+    /// `drive('d1', g0(), how, k, exc)`, or `await adrive(...)` for an async generator.
     pub(crate) fn drive(&mut self, label: &str, gen: usize, how: &Drive) -> Flow {
         let thrown = match how {
             Drive::Throw(_, e) => Some(self.instantiate(e)),
             Drive::Exhaust | Drive::Close(_) => None,
         };
-        let body = &self.program.gens[gen];
+        let g = &self.program.gens[gen];
         let frame = self.excs.push_frame();
-        let ctx = GenCtx { label: label.to_string(), how: how.clone(), n: 0, phase: Phase::Advancing, frame, thrown };
+        let ctx = GenCtx {
+            label: label.to_string(),
+            how: How::Drive(how.clone()),
+            n: 0,
+            phase: Phase::Advancing,
+            frame,
+            thrown,
+            is_async: g.is_async,
+            closed: false,
+        };
         let saved_ctx = self.gen.replace(ctx);
         let saved_vars = std::mem::take(&mut self.vars);
-        let flow = self.block(body);
+        let flow = self.block(&g.body);
         self.vars = saved_vars;
         let ctx = std::mem::replace(&mut self.gen, saved_ctx).expect("the generator context is ours");
-        let pending = matches!(ctx.phase, Phase::Cleanup { pending: Some(_) });
+        let pending = matches!(ctx.phase, Phase::Cleanup { pending: Some(_) } | Phase::Resume { pending: Some(_) });
         let res = self.gen_finished(ctx, flow);
         self.excs.pop_frame(frame);
         if pending {
@@ -66,16 +122,20 @@ impl Machine<'_> {
         res
     }
 
+    fn rule(&mut self, is_async: bool, sync: Rule, async_: Rule) {
+        self.hit(if is_async { async_ } else { sync });
+    }
+
     /// A new exception the driver raises in the caller's frame (which includes what the
     /// driver's `finally` is propagating).
-    fn caller_exc(&mut self, ctx: &GenCtx, class: crate::ir::ExcClass, msg: &str) -> ExcId {
+    fn caller_exc(&mut self, ctx: &GenCtx<'_>, class: ExcClass, msg: &str) -> ExcId {
         self.excs.new_in_caller(ctx.frame, class, msg)
     }
 
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
     /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`). 3.8 does
     /// not chain at all (observed: CPython 3.8.18 does not, 3.9.18 does).
-    fn throw_in(&mut self, ctx: &GenCtx, x: ExcId) -> Flow {
+    fn throw_in(&mut self, ctx: &GenCtx<'_>, x: ExcId) -> Flow {
         if self.profile.at_least(9) && self.excs.own_handled(ctx.frame).is_some() {
             self.hit(Rule::GenThrowChained);
             self.raise_obj(x)
@@ -84,32 +144,44 @@ impl Machine<'_> {
         }
     }
 
+    /// `close()` / `aclose()`: GeneratorExit in.
+    fn close_in(&mut self, ctx: &mut GenCtx<'_>) -> Flow {
+        ctx.closed = true;
+        let x = self.caller_exc(ctx, ExcClass::GeneratorExit, "");
+        self.throw_in(ctx, x)
+    }
+
     /// The generator reached `yield label`. Returns what the `yield` expression does when the
     /// generator is resumed: `Normal` (a `next()`), or `Raise` (a `close()` or `throw()`).
     pub(crate) fn on_yield(&mut self, value: &str) -> Flow {
         let mut ctx = self.gen.take().expect("validate keeps yield inside generator functions");
-        let res = self.resume_at_yield(&mut ctx, value);
+        let res = match ctx.how {
+            How::Drive(_) => self.drive_at_yield(&mut ctx, value),
+            How::Step(_) => self.step_at_yield(&mut ctx, value),
+        };
         self.gen = Some(ctx);
         res
     }
 
-    fn resume_at_yield(&mut self, ctx: &mut GenCtx, value: &str) -> Flow {
+    fn drive_at_yield(&mut self, ctx: &mut GenCtx<'_>, value: &str) -> Flow {
         let label = ctx.label.clone();
+        let How::Drive(how) = &ctx.how else { unreachable!("a driven generator") };
+        let how = how.clone();
+        let is_async = ctx.is_async;
         match ctx.phase {
             Phase::Advancing => {
                 self.events.push(Event::GenYield { label, value: value.to_string() });
                 ctx.n += 1;
-                match ctx.how {
+                match how {
                     Drive::Exhaust => Flow::Normal,
                     Drive::Close(k) | Drive::Throw(k, _) if ctx.n < k => Flow::Normal,
                     Drive::Close(_) => {
-                        self.hit(Rule::GenClose);
+                        self.rule(is_async, Rule::GenClose, Rule::AsyncGenClose);
                         ctx.phase = Phase::Closing;
-                        let x = self.caller_exc(ctx, crate::ir::ExcClass::GeneratorExit, "");
-                        self.throw_in(ctx, x)
+                        self.close_in(ctx)
                     }
                     Drive::Throw(..) => {
-                        self.hit(Rule::GenThrow);
+                        self.rule(is_async, Rule::GenThrow, Rule::AsyncGenThrow);
                         ctx.phase = Phase::Thrown;
                         let x = ctx.thrown.expect("throw has its exception");
                         self.throw_in(ctx, x)
@@ -118,39 +190,56 @@ impl Machine<'_> {
             }
             Phase::Closing => {
                 // close() got a value back: "generator ignored GeneratorExit", raised in the
-                // caller; then drive's finally closes the generator again.
-                self.hit(Rule::GenCloseIgnored);
-                let err = self.caller_exc(ctx, crate::ir::ExcClass::RuntimeError, "generator ignored GeneratorExit");
-                ctx.phase = Phase::Cleanup { pending: Some(err) };
+                // caller; then drive's finally closes the generator again (an async one, which
+                // aclose() marked closed, is resumed instead).
+                self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
+                let err = self.caller_exc(ctx, ExcClass::RuntimeError, &message::ignored_generator_exit(is_async));
                 self.excs.push_handled_below(ctx.frame, err);
-                let x = self.caller_exc(ctx, crate::ir::ExcClass::GeneratorExit, "");
-                self.throw_in(ctx, x)
+                if is_async {
+                    ctx.phase = Phase::Resume { pending: Some(err) };
+                    return Flow::Normal;
+                }
+                ctx.phase = Phase::Cleanup { pending: Some(err) };
+                self.close_in(ctx)
             }
             Phase::Thrown => {
                 // throw() returned the next value; drive logs it, then its finally closes.
+                if is_async {
+                    self.hit(Rule::AsyncGenThrowYields);
+                }
                 self.events.push(Event::GenYield { label, value: value.to_string() });
                 ctx.phase = Phase::Cleanup { pending: None };
-                let x = self.caller_exc(ctx, crate::ir::ExcClass::GeneratorExit, "");
-                self.throw_in(ctx, x)
+                self.close_in(ctx)
             }
-            Phase::Cleanup { .. } => {
+            Phase::Cleanup { pending } => {
                 // The cleanup close() was ignored too: drive catches and logs the RuntimeError,
-                // then closes again.
-                self.hit(Rule::GenCloseIgnored);
-                let err = self.caller_exc(ctx, crate::ir::ExcClass::RuntimeError, "generator ignored GeneratorExit");
+                // then closes again (resumes an async one).
+                self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
+                let err = self.caller_exc(ctx, ExcClass::RuntimeError, &message::ignored_generator_exit(is_async));
                 let r = self.excs.observe(Some(err)).expect("an exception");
                 self.events.push(Event::GenCleanup { label, exc: r });
-                let x = self.caller_exc(ctx, crate::ir::ExcClass::GeneratorExit, "");
-                self.throw_in(ctx, x)
+                if is_async {
+                    ctx.phase = Phase::Resume { pending };
+                    return Flow::Normal;
+                }
+                self.close_in(ctx)
+            }
+            Phase::Resume { .. } => {
+                self.events.push(Event::GenYield { label, value: value.to_string() });
+                Flow::Normal
             }
         }
     }
 
     /// The generator's frame is done with `flow`; what the driver does then.
-    fn gen_finished(&mut self, ctx: GenCtx, flow: Flow) -> Flow {
+    fn gen_finished(&mut self, ctx: GenCtx<'_>, flow: Flow) -> Flow {
+        let is_async = ctx.is_async;
         // PEP 479 at the generator's frame boundary.
         let flow = match flow {
-            Flow::Raise(x) => Flow::Raise(self.pep479(x, "generator raised StopIteration")),
+            Flow::Raise(x) => {
+                let frame = if is_async { Frame::AsyncGenerator } else { Frame::Generator };
+                Flow::Raise(self.pep479(x, frame))
+            }
             other => other,
         };
         let label = ctx.label.clone();
@@ -158,14 +247,14 @@ impl Machine<'_> {
             Phase::Advancing => match flow {
                 Flow::Raise(x) => Flow::Raise(x),
                 _ => {
-                    self.hit(Rule::GenExhausted);
+                    self.rule(is_async, Rule::GenExhausted, Rule::AsyncGenExhausted);
                     self.events.push(Event::GenEnd { label });
                     Flow::Normal
                 }
             },
             Phase::Closing => match flow {
                 Flow::Raise(x) if !self.is_generator_exit(x) => {
-                    self.hit(Rule::GenCloseRaises);
+                    self.rule(is_async, Rule::GenCloseRaises, Rule::AsyncGenCloseRaises);
                     Flow::Raise(x)
                 }
                 _ => {
@@ -191,15 +280,35 @@ impl Machine<'_> {
                     None => Flow::Normal,
                 }
             }
+            Phase::Resume { pending } => {
+                match flow {
+                    // asend raised it: caught by the cleanup loop and logged.
+                    Flow::Raise(x) => {
+                        let r = self.excs.observe(Some(x)).expect("an exception");
+                        self.events.push(Event::GenCleanup { label, exc: r });
+                    }
+                    // asend raised StopAsyncIteration.
+                    _ => self.events.push(Event::GenEnd { label }),
+                }
+                match pending {
+                    Some(p) => Flow::Raise(p),
+                    None => Flow::Normal,
+                }
+            }
         }
     }
 
     fn is_generator_exit(&self, x: ExcId) -> bool {
-        super::exc::is_subclass(self.excs.get(x).class, crate::ir::ExcClass::GeneratorExit)
+        super::exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit)
     }
 
-    /// `throw()` on a generator that then returned: StopIteration(value) in the caller.
-    fn stop_iteration_in_caller(&mut self, ctx: &GenCtx, value: Option<Val>) -> Flow {
+    /// `throw()` on a generator that then returned: StopIteration(value) in the caller; for an
+    /// async generator, `athrow()` raises StopAsyncIteration.
+    fn stop_iteration_in_caller(&mut self, ctx: &GenCtx<'_>, value: Option<Val>) -> Flow {
+        if ctx.is_async {
+            self.hit(Rule::AsyncGenThrowReturns);
+            return Flow::Raise(self.excs.new_in_caller(ctx.frame, ExcClass::StopAsyncIteration, ""));
+        }
         self.hit(Rule::GenThrowReturns);
         Flow::Raise(self.stop_iteration(ctx.frame, value))
     }
@@ -213,6 +322,232 @@ impl Machine<'_> {
             Some(Val::Str(s)) => s.clone(),
             Some(v) => self.show(v),
         };
-        self.excs.new_in_caller(frame, crate::ir::ExcClass::StopIteration, &msg)
+        self.excs.new_in_caller(frame, ExcClass::StopIteration, &msg)
+    }
+
+    // ---- closing(g0()) and step ----
+
+    /// The body of `with closing(g0()) as var:` (or `aclosing`), whose top-level `step`
+    /// statements advance the generator. When the body ends while the generator is suspended,
+    /// `closing` closes it there and then; its exit reports what `close()` gave.
+    pub(crate) fn stepped_body(&mut self, var: &str, body: &'p [Stmt]) -> Flow {
+        let Some(Val::Gen { gen, obj }) = self.vars.get(var).cloned() else {
+            unreachable!("closing's enter gives the generator")
+        };
+        let mut pos = 0;
+        let mut order = None;
+        loop {
+            let (label, k) = match self.run_segment(body, &mut pos) {
+                Err(flow) => return flow,
+                Ok(step) => step,
+            };
+            let order = *order.get_or_insert_with(|| {
+                self.tracked += 1;
+                self.tracked
+            });
+            match self.heap[obj] {
+                Obj::Gen(GenState::Finished) => {
+                    // next() on a finished generator: StopIteration, which step catches.
+                    self.events.push(Event::GenEnd { label });
+                }
+                Obj::Gen(GenState::Created) => {
+                    if let Some(flow) = self.run_stepped(gen, obj, order, label, k, body, &mut pos) {
+                        return flow;
+                    }
+                }
+                _ => unreachable!("the generator is closed only when the body ends"),
+            }
+        }
+    }
+
+    /// Runs statements of a stepped body from `pos` to the next `step`, which it gives (label,
+    /// k), or to the end of the body, or to a statement that does not end normally.
+    fn run_segment(&mut self, body: &'p [Stmt], pos: &mut usize) -> Result<(String, u8), Flow> {
+        while let Some(s) = body.get(*pos) {
+            *pos += 1;
+            if let Stmt::Step { label, k, .. } = s {
+                return Ok((label.clone(), *k));
+            }
+            let flow = self.stmt(s);
+            if !matches!(flow, Flow::Normal) {
+                *pos = body.len();
+                return Err(flow);
+            }
+        }
+        Err(Flow::Normal)
+    }
+
+    /// Starts the generator at a step and runs it to its end; meanwhile the body runs at its
+    /// yields. Gives how the body ended, if it did while the generator was suspended, or
+    /// `None` when the generator finished during a step and the body goes on; a step that
+    /// raised gives the body's end too.
+    #[allow(clippy::too_many_arguments)]
+    fn run_stepped(
+        &mut self,
+        gen: usize,
+        obj: ObjId,
+        order: usize,
+        label: String,
+        k: u8,
+        body: &'p [Stmt],
+        pos: &mut usize,
+    ) -> Option<Flow> {
+        let g = &self.program.gens[gen];
+        let frame = self.excs.push_frame();
+        let caller_vars = std::mem::take(&mut self.vars);
+        let stepping =
+            Stepping { k, body, pos: *pos, caller_vars, ended: None, pending: None, obj, order, after_main: None };
+        let ctx = GenCtx {
+            label,
+            how: How::Step(stepping),
+            n: 0,
+            phase: Phase::Advancing,
+            frame,
+            thrown: None,
+            is_async: g.is_async,
+            closed: false,
+        };
+        assert!(self.gen.is_none() && self.cm_yield.is_none(), "steps are not inside generators");
+        self.gen = Some(ctx);
+        let flow = self.block(&g.body);
+        let mut ctx = self.gen.take().expect("the generator context is ours");
+        let How::Step(mut stepping) = std::mem::replace(&mut ctx.how, How::Drive(Drive::Exhaust)) else {
+            unreachable!("a stepped generator")
+        };
+        self.vars = std::mem::take(&mut stepping.caller_vars);
+        *pos = stepping.pos;
+        let pending = stepping.pending.is_some();
+        let res = self.stepped_finished(ctx, stepping, flow);
+        self.excs.pop_frame(frame);
+        if pending {
+            // closing's exit is over with the body's exception.
+            self.excs.pop_handled();
+        }
+        res
+    }
+
+    fn stepped_finished(&mut self, ctx: GenCtx<'_>, stepping: Stepping<'_>, flow: Flow) -> Option<Flow> {
+        let is_async = ctx.is_async;
+        let flow = match flow {
+            Flow::Raise(x) => {
+                let frame = if is_async { Frame::AsyncGenerator } else { Frame::Generator };
+                Flow::Raise(self.pep479(x, frame))
+            }
+            other => other,
+        };
+        let label = ctx.label.clone();
+        if let Some((main_events, below)) = stepping.after_main {
+            // `_finish` is done with it: what it logged comes after the outcome.
+            match flow {
+                Flow::Raise(x) if is_async || !self.is_generator_exit(x) => {
+                    let r = self.excs.observe(Some(x)).expect("an exception");
+                    self.events.push(Event::GenCleanup { label, exc: r });
+                }
+                Flow::Raise(_) => {}
+                _ if is_async => self.events.push(Event::GenEnd { label }),
+                _ => {}
+            }
+            let finished = std::mem::replace(&mut self.events, main_events);
+            self.finish.push((stepping.order, finished));
+            self.excs.restore_below(below);
+            return stepping.ended;
+        }
+        match ctx.phase {
+            Phase::Advancing => {
+                // It finished during a step: the step logged the end, or let its exception out.
+                self.heap[stepping.obj] = Obj::Gen(GenState::Finished);
+                match flow {
+                    Flow::Raise(x) => Some(Flow::Raise(x)),
+                    _ => {
+                        self.events.push(Event::GenEnd { label });
+                        None
+                    }
+                }
+            }
+            Phase::Closing => {
+                // closing's close() is over: it returned, or raised what the generator raised.
+                let res = match flow {
+                    Flow::Raise(x) if !self.is_generator_exit(x) => Some(x),
+                    _ => None,
+                };
+                self.heap[stepping.obj] = Obj::Gen(GenState::Closed(res));
+                stepping.ended
+            }
+            _ => unreachable!("a stepped generator is advanced, then closed"),
+        }
+    }
+
+    fn step_at_yield(&mut self, ctx: &mut GenCtx<'p>, value: &str) -> Flow {
+        let is_async = ctx.is_async;
+        let label = ctx.label.clone();
+        let How::Step(stepping) = &mut ctx.how else { unreachable!("a stepped generator") };
+        if stepping.after_main.is_some() {
+            // `_finish`: close() again (an async one, aclose()d already, is resumed).
+            if is_async {
+                self.events.push(Event::GenYield { label, value: value.to_string() });
+                return Flow::Normal;
+            }
+            self.hit(Rule::GenCloseIgnored);
+            let msg = message::ignored_generator_exit(false);
+            let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg);
+            let r = self.excs.observe(Some(err)).expect("an exception");
+            self.events.push(Event::GenCleanup { label, exc: r });
+            return self.close_in(ctx);
+        }
+        match ctx.phase {
+            Phase::Advancing => {
+                self.events.push(Event::GenYield { label, value: value.to_string() });
+                ctx.n += 1;
+                if ctx.n < stepping.k {
+                    return Flow::Normal;
+                }
+                // The step is done: the body goes on, with the generator suspended.
+                let body = stepping.body;
+                let mut pos = stepping.pos;
+                let own = self.excs.suspend_frame(ctx.frame);
+                std::mem::swap(&mut self.vars, &mut stepping.caller_vars);
+                let seg = self.run_segment(body, &mut pos);
+                std::mem::swap(&mut self.vars, &mut stepping.caller_vars);
+                ctx.frame = self.excs.resume_frame(own);
+                stepping.pos = pos;
+                match seg {
+                    Ok((next_label, k)) => {
+                        ctx.label = next_label;
+                        stepping.k = k;
+                        ctx.n = 0;
+                        Flow::Normal
+                    }
+                    Err(flow) => {
+                        // The body ended: closing closes the generator, with the body's
+                        // exception handled meanwhile.
+                        self.rule(is_async, Rule::ClosingGen, Rule::AclosingGen);
+                        if let Flow::Raise(e) = flow {
+                            self.excs.push_handled_below(ctx.frame, e);
+                            stepping.pending = Some(e);
+                        }
+                        stepping.ended = Some(flow);
+                        ctx.phase = Phase::Closing;
+                        self.close_in(ctx)
+                    }
+                }
+            }
+            Phase::Closing => {
+                // It ignored GeneratorExit: close() raises in closing's exit and the generator
+                // stays suspended, for `_finish` to finish after main. That runs now, with its
+                // events set aside and nothing handled below it.
+                self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
+                let msg = message::ignored_generator_exit(is_async);
+                let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg);
+                self.heap[stepping.obj] = Obj::Gen(GenState::Closed(Some(err)));
+                let below = self.excs.clear_below(ctx.frame);
+                let main_events = std::mem::take(&mut self.events);
+                stepping.after_main = Some((main_events, below));
+                if is_async {
+                    return Flow::Normal;
+                }
+                self.close_in(ctx)
+            }
+            _ => unreachable!("a stepped generator is advanced, then closed"),
+        }
     }
 }

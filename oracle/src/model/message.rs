@@ -118,3 +118,80 @@ pub(crate) fn unpack_count(profile: Profile, expected: usize, got: usize, exact_
 pub(crate) fn unpack_non_iterable(ty: &str) -> String {
     format!("cannot unpack non-iterable {ty} object")
 }
+
+/// An `await` expression on something without `__await__`. 3.14 reworded it (seen on its
+/// WebAssembly build; the older text on 3.8–3.13).
+pub(crate) fn await_not_awaitable(profile: Profile, ty: &str) -> String {
+    if profile.at_least(14) {
+        format!("'{ty}' object can't be awaited")
+    } else {
+        format!("object {ty} can't be used in 'await' expression")
+    }
+}
+
+/// Calling an object whose type has no `__call__`.
+pub(crate) fn not_callable(ty: &str) -> String {
+    format!("'{ty}' object is not callable")
+}
+
+/// `types.MethodType(None, obj)`: how ExitStack fails to bind an exit attribute that is `None`.
+pub(crate) fn method_type_not_callable() -> String {
+    "first argument must be callable".to_string()
+}
+
+/// Attribute access on a class that lacks the attribute: `type(cm).__exit__` in contextlib.
+pub(crate) fn type_has_no_attribute(ty: &str, attr: &str) -> String {
+    format!("type object '{ty}' has no attribute '{attr}'")
+}
+
+/// `ExitStack.enter_context` / `enter_async_context` on an object lacking the protocol (3.11+);
+/// `qualified` is `module.qualname`.
+pub(crate) fn enter_context_unsupported(qualified: &str, is_async: bool) -> String {
+    let kind = if is_async { "asynchronous context manager" } else { "context manager" };
+    format!("'{qualified}' object does not support the {kind} protocol")
+}
+
+/// Entering a `@contextmanager` object a second time fails at `del self.args` (bpo-43857 gave
+/// the long form in 3.11).
+pub(crate) fn cm_reentered(profile: Profile, ty: &str) -> String {
+    if profile.at_least(11) {
+        format!("'{ty}' object has no attribute 'args'")
+    } else {
+        "args".to_string()
+    }
+}
+
+/// The RuntimeError PEP 479 makes of a StopIteration (or, for async generators, a
+/// StopAsyncIteration) leaving a frame of this kind.
+pub(crate) fn pep479(frame: Frame, class: ExcClass) -> String {
+    let what = match class {
+        ExcClass::StopAsyncIteration => "StopAsyncIteration",
+        _ => "StopIteration",
+    };
+    let frame = match frame {
+        Frame::Generator => "generator",
+        Frame::Coroutine => "coroutine",
+        Frame::AsyncGenerator => "async generator",
+    };
+    format!("{frame} raised {what}")
+}
+
+/// The kind of frame an exception leaves, for PEP 479.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Frame {
+    /// A generator's: StopIteration becomes RuntimeError.
+    Generator,
+    /// A coroutine's: StopIteration becomes RuntimeError.
+    Coroutine,
+    /// An async generator's: StopIteration and StopAsyncIteration become RuntimeError.
+    AsyncGenerator,
+}
+
+/// `close()` / `aclose()` of a generator that yielded instead of finishing.
+pub(crate) fn ignored_generator_exit(is_async: bool) -> String {
+    if is_async {
+        "async generator ignored GeneratorExit".to_string()
+    } else {
+        "generator ignored GeneratorExit".to_string()
+    }
+}

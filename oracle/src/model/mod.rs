@@ -7,6 +7,7 @@
 
 mod contextlib;
 mod exc;
+mod exit_stack;
 mod generator;
 mod message;
 mod rules;
@@ -14,13 +15,15 @@ mod with_stmt;
 
 use std::collections::HashMap;
 
-use crate::ir::{Action, Cause, ExcClass, Handler, NewExc, Program, RaiseNew, Stmt, Try, Value};
+use crate::ir::{Action, Cause, ExcClass, ExitFn, Handler, NewExc, Program, RaiseNew, Stmt, Try, Value};
 use crate::profile::Profile;
 use crate::trace::{Event, Outcome, Trace};
 
 pub use rules::{Coverage, Rule};
 
+use contextlib::Obj;
 use exc::{ChainEffect, ExcId, Excs};
+use message::Frame;
 use with_stmt::Proto;
 
 /// What the model predicts for one program.
@@ -45,19 +48,42 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         coverage: Coverage::default(),
         gen: None,
         cm_yield: None,
+        heap: Vec::new(),
+        finish: Vec::new(),
+        tracked: 0,
     };
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
         // main is a coroutine: PEP 479 at its frame boundary.
-        flow = Flow::Raise(m.pep479(*x, "coroutine raised StopIteration"));
+        flow = Flow::Raise(m.pep479(*x, Frame::Coroutine));
     }
-    let outcome = match flow {
+    let mut outcome = match flow {
         Flow::Normal => Outcome::Returned("None".to_string()),
         Flow::Return(v) => Outcome::Returned(m.show(&v)),
         Flow::Raise(e) => Outcome::Raised(m.excs.chain(e)),
         Flow::Break | Flow::Continue => panic!("validate rejects break/continue outside a loop"),
     };
-    Prediction { trace: Trace { events: m.events, outcome }, coverage: m.coverage }
+    // What `_finish` does after main: generators that `closing` left suspended, in the order
+    // they were first stepped.
+    m.finish.sort_by_key(|(order, _)| *order);
+    let mut finish: Vec<Event> = m.finish.into_iter().flat_map(|(_, evs)| evs).collect();
+    let mut events = m.events;
+    renumber(&mut events, &mut outcome, &mut finish);
+    events.extend(finish);
+    Prediction { trace: Trace { events, outcome }, coverage: m.coverage }
+}
+
+/// Numbers exception objects in the order the program first observes them: the events of main,
+/// then the outcome, then what `_finish` logs.
+fn renumber(events: &mut [Event], outcome: &mut Outcome, finish: &mut [Event]) {
+    let mut numbers: HashMap<u32, u32> = HashMap::new();
+    let mut f = |r: &mut crate::trace::ExcRef| {
+        let next = numbers.len() as u32 + 1;
+        r.id = *numbers.entry(r.id).or_insert(next);
+    };
+    events.iter_mut().for_each(|e| e.for_each_exc_ref(&mut f));
+    outcome.for_each_exc_ref(&mut f);
+    finish.iter_mut().for_each(|e| e.for_each_exc_ref(&mut f));
 }
 
 /// A runtime value of the guest.
@@ -80,6 +106,15 @@ pub(crate) enum Val {
     BadAw,
     /// A contextlib manager object.
     Builtin(contextlib::Builtin),
+    /// The generator object of `g<n>()` that a `closing` holds; its state is `heap[obj]`.
+    Gen {
+        /// Which generator function.
+        gen: usize,
+        /// Its state.
+        obj: contextlib::ObjId,
+    },
+    /// An exit function `Xf(...)` / `AXf(...)`.
+    Xf(ExitFn),
     /// `Closer('k1', ...)`.
     Closer(String),
     /// A coroutine that finishes at once with this value (`nullcontext().__aenter__()`).
@@ -119,17 +154,24 @@ pub(crate) struct Machine<'p> {
     pub(crate) vars: HashMap<String, Val>,
     pub(crate) coverage: Coverage,
     /// The driver's state while a generator function runs.
-    pub(crate) gen: Option<generator::GenCtx>,
+    pub(crate) gen: Option<generator::GenCtx<'p>>,
     /// contextlib's state while a `@contextmanager` generator resumes in `__exit__`.
     pub(crate) cm_yield: Option<contextlib::CmYield>,
+    /// Objects whose identity matters: generator managers, exit stacks, stepped generators.
+    pub(crate) heap: Vec<Obj>,
+    /// Events of `_finish`, which runs after main: per stepped generator left suspended, its
+    /// order of first step and what finishing it logs.
+    pub(crate) finish: Vec<(usize, Vec<Event>)>,
+    /// How many generators `step` has tracked so far.
+    pub(crate) tracked: usize,
 }
 
-impl Machine<'_> {
+impl<'p> Machine<'p> {
     pub(crate) fn hit(&mut self, rule: Rule) {
         self.coverage.hit(rule);
     }
 
-    pub(crate) fn block(&mut self, body: &[Stmt]) -> Flow {
+    pub(crate) fn block(&mut self, body: &'p [Stmt]) -> Flow {
         for s in body {
             let flow = self.stmt(s);
             if !matches!(flow, Flow::Normal) {
@@ -139,7 +181,7 @@ impl Machine<'_> {
         Flow::Normal
     }
 
-    fn stmt(&mut self, s: &Stmt) -> Flow {
+    fn stmt(&mut self, s: &'p Stmt) -> Flow {
         match s {
             Stmt::Log(label) => {
                 let info = self.excs.observe(self.excs.handled());
@@ -190,10 +232,19 @@ impl Machine<'_> {
             Stmt::Break => Flow::Break,
             Stmt::Continue => Flow::Continue,
             Stmt::Try(t) => self.try_(t),
+            Stmt::Assign { name, expr } => match self.eval_item(expr) {
+                Ok(v) => {
+                    self.vars.insert(name.clone(), v);
+                    Flow::Normal
+                }
+                Err(flow) => flow,
+            },
+            Stmt::Stack { stack, op } => self.stack_op(stack, op),
+            Stmt::Step { .. } => unreachable!("validate keeps steps at the top level of a stepped body"),
         }
     }
 
-    fn try_(&mut self, t: &Try) -> Flow {
+    fn try_(&mut self, t: &'p Try) -> Flow {
         let flow = self.block(&t.body);
         self.try_rest(flow, &t.handlers, &t.orelse, t.finally.as_ref())
     }
@@ -202,9 +253,9 @@ impl Machine<'_> {
     pub(crate) fn try_rest(
         &mut self,
         mut flow: Flow,
-        handlers: &[Handler],
-        orelse: &[Stmt],
-        finally: Option<&(String, Vec<Stmt>)>,
+        handlers: &'p [Handler],
+        orelse: &'p [Stmt],
+        finally: Option<&'p (String, Vec<Stmt>)>,
     ) -> Flow {
         match flow {
             Flow::Raise(x) => {
@@ -295,18 +346,23 @@ impl Machine<'_> {
         Flow::Raise(id)
     }
 
-    /// PEP 479: a StopIteration leaving a generator or coroutine frame becomes a RuntimeError
-    /// whose cause and context are the StopIteration.
-    pub(crate) fn pep479(&mut self, x: ExcId, message: &str) -> ExcId {
-        if !exc::is_subclass(self.excs.get(x).class, ExcClass::StopIteration) {
-            return x;
-        }
-        self.hit(if message.starts_with("coroutine") {
-            Rule::CoroutineStopIteration
+    /// PEP 479: a StopIteration (or, from an async generator, a StopAsyncIteration) leaving a
+    /// generator or coroutine frame becomes a RuntimeError whose cause and context are it.
+    pub(crate) fn pep479(&mut self, x: ExcId, frame: Frame) -> ExcId {
+        let class = self.excs.get(x).class;
+        let converted = if exc::is_subclass(class, ExcClass::StopIteration) {
+            ExcClass::StopIteration
+        } else if frame == Frame::AsyncGenerator && exc::is_subclass(class, ExcClass::StopAsyncIteration) {
+            ExcClass::StopAsyncIteration
         } else {
-            Rule::GeneratorStopIteration
+            return x;
+        };
+        self.hit(match frame {
+            Frame::Coroutine => Rule::CoroutineStopIteration,
+            Frame::Generator => Rule::GeneratorStopIteration,
+            Frame::AsyncGenerator => Rule::AsyncGeneratorStopIteration,
         });
-        let id = self.excs.new_exc(ExcClass::RuntimeError, message.to_string());
+        let id = self.excs.new_exc(ExcClass::RuntimeError, message::pep479(frame, converted));
         self.excs.set_cause(id, Some(x));
         self.excs.set_context(id, Some(x));
         id
@@ -353,10 +409,13 @@ impl Machine<'_> {
             Val::Mgr(m) => format!("<M{m}>"),
             Val::BoolObj(Value::BoolObj { label, .. }) => format!("<Bool {label}>"),
             Val::LenObj(Value::LenObj { label, .. }) => format!("<Len {label}>"),
+            Val::Aw(Value::Awaitable { coroutine: true, .. }) => "<coroutine>".to_string(),
             Val::Aw(Value::Awaitable { label, .. }) => format!("<Aw {label}>"),
             Val::BoolObj(_) | Val::LenObj(_) | Val::Aw(_) => unreachable!("objects hold their own IR value"),
             Val::BadAw => "<BadAw>".to_string(),
-            Val::Builtin(b) => format!("<{}>", b.type_name()),
+            Val::Builtin(b) => format!("<{}>", b.type_name(self)),
+            Val::Gen { .. } => format!("<{}>", self.type_name(v)),
+            Val::Xf(f) => format!("<{} {}>", if f.is_async { "AXf" } else { "Xf" }, f.label),
             Val::Closer(label) => format!("<Closer {label}>"),
             Val::Ready(_) => "<coroutine>".to_string(),
             Val::Coro { .. } => "<coroutine>".to_string(),
@@ -375,13 +434,46 @@ impl Machine<'_> {
             Val::Mgr(m) => format!("M{m}"),
             Val::BoolObj(_) => "Bool".to_string(),
             Val::LenObj(_) => "Len".to_string(),
+            Val::Aw(Value::Awaitable { coroutine: true, .. }) => "coroutine".to_string(),
             Val::Aw(_) => "Aw".to_string(),
             Val::BadAw => "BadAw".to_string(),
-            Val::Builtin(b) => b.type_name().to_string(),
+            Val::Builtin(b) => b.type_name(self).to_string(),
+            Val::Gen { gen, .. } if self.program.gens[*gen].is_async => "async_generator".to_string(),
+            Val::Gen { .. } => "generator".to_string(),
+            Val::Xf(f) if f.is_async => "AXf".to_string(),
+            Val::Xf(_) => "Xf".to_string(),
             Val::Closer(_) => "Closer".to_string(),
             Val::Ready(_) => "coroutine".to_string(),
             Val::Coro { .. } => "coroutine".to_string(),
             Val::Exc(id) => self.excs.get(*id).class.name().to_string(),
+        }
+    }
+
+    /// `type(v).__module__`: contextlib's types, the builtins, or the program's own classes
+    /// (the prelude's included), which run as `__main__`.
+    pub(crate) fn type_module(&self, v: &Val) -> &'static str {
+        match v {
+            Val::Builtin(_) => "contextlib",
+            Val::None | Val::Bool(_) | Val::Int(_) | Val::Str(_) | Val::Tuple(_) | Val::Gen { .. } => "builtins",
+            Val::Ready(_) | Val::Coro { .. } | Val::Aw(Value::Awaitable { coroutine: true, .. }) => "builtins",
+            Val::Exc(id) => match self.excs.get(*id).class {
+                ExcClass::E1 | ExcClass::E2 | ExcClass::E3 | ExcClass::B1 | ExcClass::S1 | ExcClass::S2 => "__main__",
+                _ => "builtins",
+            },
+            Val::Mgr(_) | Val::BoolObj(_) | Val::LenObj(_) | Val::Aw(_) | Val::BadAw | Val::Closer(_) | Val::Xf(_) => {
+                "__main__"
+            }
+        }
+    }
+
+    /// The type name protocol errors print: `tp_name` up to 3.13, and from 3.14 the fully
+    /// qualified name (`%T`), which leaves out the module only for `builtins` and `__main__`.
+    pub(crate) fn protocol_type_name(&self, v: &Val) -> String {
+        let name = self.type_name(v);
+        match self.type_module(v) {
+            "builtins" | "__main__" => name,
+            module if self.profile.at_least(14) => format!("{module}.{name}"),
+            _ => name,
         }
     }
 }

@@ -154,6 +154,76 @@ pub enum Rule {
     ClosingCloses,
     /// §4.5: an exception from `close()` replaces the body exception, chained to it.
     ClosingRaises,
+    /// §3: a plain `def` method returns a coroutine object, which is awaited (PEP 479 as a coroutine).
+    AsyncCoroutineAwaited,
+    /// §2.3: an `await` expression (contextlib's) on a non-awaitable: "object X can't be used in 'await' expression".
+    AwaitNotAwaitable,
+    /// §1.8: StopIteration or StopAsyncIteration leaving an async generator frame becomes RuntimeError.
+    AsyncGeneratorStopIteration,
+    /// §3: an async generator with `async with` inside, driven by `asend` to exhaustion.
+    AsyncGenExhausted,
+    /// §3: `aclose()` on an async generator suspended in a `with`: GeneratorExit reaches the exit.
+    AsyncGenClose,
+    /// §1.8: the async generator yields after GeneratorExit: "async generator ignored GeneratorExit".
+    AsyncGenCloseIgnored,
+    /// §3: the exit (or the body) raises during `aclose()`: `aclose()` raises it.
+    AsyncGenCloseRaises,
+    /// §3: `athrow(E)` on an async generator suspended in a `with`: the exit gets E.
+    AsyncGenThrow,
+    /// §3: the async generator finishes after `athrow()`: StopAsyncIteration in the caller.
+    AsyncGenThrowReturns,
+    /// §3: the thrown exception is suppressed and the async generator yields: `athrow()` returns the value.
+    AsyncGenThrowYields,
+    /// §4.2: `__aenter__` runs the async generator to its yield and returns the yielded value.
+    AcmEnterYields,
+    /// §4.2: the async generator finishes without yielding: "generator didn't yield" from None.
+    AcmDidntYield,
+    /// §4.2: the async generator yields again on the normal path: "generator didn't stop", then aclose().
+    AcmDidntStop,
+    /// §4.2: it yields again after athrow(): "generator didn't stop after athrow()".
+    AcmDidntStopAfterAthrow,
+    /// §4.2: the async generator catches the thrown exception and finishes: suppressed.
+    AcmSuppresses,
+    /// §4.2: the async generator re-raises (or lets through) the thrown exception: the original propagates.
+    AcmReraisesSame,
+    /// §4.2: the async generator raises a different exception: it replaces the original.
+    AcmRaisesOther,
+    /// §4.2: a Stop(Async)Iteration from the body, wrapped by PEP 479 in the generator, is unwrapped.
+    AcmUnwrapsStopIteration,
+    /// §4.1/§4.2: entering a generator manager a second time fails at `del self.args` (AttributeError).
+    CmReentered,
+    /// §4.3: `enter_context` enters the manager and pushes its exit (after entering succeeds).
+    StackEnterContext,
+    /// §4.3: `enter_async_context` awaits `__aenter__` and pushes `__aexit__`.
+    StackEnterAsyncContext,
+    /// §4.3: `enter_context` on an object lacking the protocol: TypeError from None (3.11+), nothing pushed.
+    StackEnterUnsupported,
+    /// §4.3: an exit attribute that is None cannot be bound: "first argument must be callable".
+    StackExitIsNone,
+    /// §4.3: `push` / `push_async_exit` of a manager registers its exit method; enter is not called.
+    StackPushExit,
+    /// §4.3: `push` of an object without an exit method registers the object itself as the callable.
+    StackPushCallable,
+    /// §4.3: `callback` / `push_async_callback` registers a call that never suppresses.
+    StackCallback,
+    /// §4.3: `close()` / `aclose()` runs the callbacks at once.
+    StackClose,
+    /// §4.3: `pop_all()` moves the callbacks to a new stack; the old one exits with none.
+    StackPopAll,
+    /// §4.3: callbacks run last in, first out.
+    StackLifo,
+    /// §4.3: a truthy callback suppresses; the callbacks after it see (None, None, None).
+    StackCallbackSuppresses,
+    /// §4.3: a callback raising replaces the exception; later callbacks see the new one.
+    StackCallbackRaises,
+    /// §4.3: `_fix_exception_context` points the raised chain at the previous exception, as nesting would.
+    StackContextFixed,
+    /// §4.3: where nesting would keep the frame's handled exception as context, the stack drops it.
+    StackInExceptContextLost,
+    /// §4.5: `closing(gen)` closes the generator on exit: GeneratorExit at its yield.
+    ClosingGen,
+    /// §4.5: `aclosing(agen)` awaits `aclose()` on exit.
+    AclosingGen,
 }
 
 impl Rule {
@@ -234,6 +304,41 @@ impl Rule {
         Rule::Nullcontext,
         Rule::ClosingCloses,
         Rule::ClosingRaises,
+        Rule::AsyncCoroutineAwaited,
+        Rule::AwaitNotAwaitable,
+        Rule::AsyncGeneratorStopIteration,
+        Rule::AsyncGenExhausted,
+        Rule::AsyncGenClose,
+        Rule::AsyncGenCloseIgnored,
+        Rule::AsyncGenCloseRaises,
+        Rule::AsyncGenThrow,
+        Rule::AsyncGenThrowReturns,
+        Rule::AsyncGenThrowYields,
+        Rule::AcmEnterYields,
+        Rule::AcmDidntYield,
+        Rule::AcmDidntStop,
+        Rule::AcmDidntStopAfterAthrow,
+        Rule::AcmSuppresses,
+        Rule::AcmReraisesSame,
+        Rule::AcmRaisesOther,
+        Rule::AcmUnwrapsStopIteration,
+        Rule::CmReentered,
+        Rule::StackEnterContext,
+        Rule::StackEnterAsyncContext,
+        Rule::StackEnterUnsupported,
+        Rule::StackExitIsNone,
+        Rule::StackPushExit,
+        Rule::StackPushCallable,
+        Rule::StackCallback,
+        Rule::StackClose,
+        Rule::StackPopAll,
+        Rule::StackLifo,
+        Rule::StackCallbackSuppresses,
+        Rule::StackCallbackRaises,
+        Rule::StackContextFixed,
+        Rule::StackInExceptContextLost,
+        Rule::ClosingGen,
+        Rule::AclosingGen,
     ];
 
     /// The SEMANTICS.md section the rule comes from.
@@ -307,6 +412,41 @@ impl Rule {
             Rule::Nullcontext => "4.5",
             Rule::ClosingCloses => "4.5",
             Rule::ClosingRaises => "4.5",
+            Rule::AsyncCoroutineAwaited => "3",
+            Rule::AwaitNotAwaitable => "2.3",
+            Rule::AsyncGeneratorStopIteration => "1.8",
+            Rule::AsyncGenExhausted => "3",
+            Rule::AsyncGenClose => "3",
+            Rule::AsyncGenCloseIgnored => "1.8",
+            Rule::AsyncGenCloseRaises => "3",
+            Rule::AsyncGenThrow => "3",
+            Rule::AsyncGenThrowReturns => "3",
+            Rule::AsyncGenThrowYields => "3",
+            Rule::AcmEnterYields => "4.2",
+            Rule::AcmDidntYield => "4.2",
+            Rule::AcmDidntStop => "4.2",
+            Rule::AcmDidntStopAfterAthrow => "4.2",
+            Rule::AcmSuppresses => "4.2",
+            Rule::AcmReraisesSame => "4.2",
+            Rule::AcmRaisesOther => "4.2",
+            Rule::AcmUnwrapsStopIteration => "4.2",
+            Rule::CmReentered => "4.1",
+            Rule::StackEnterContext => "4.3",
+            Rule::StackEnterAsyncContext => "4.3",
+            Rule::StackEnterUnsupported => "4.3",
+            Rule::StackExitIsNone => "4.3",
+            Rule::StackPushExit => "4.3",
+            Rule::StackPushCallable => "4.3",
+            Rule::StackCallback => "4.3",
+            Rule::StackClose => "4.3",
+            Rule::StackPopAll => "4.3",
+            Rule::StackLifo => "4.3",
+            Rule::StackCallbackSuppresses => "4.3",
+            Rule::StackCallbackRaises => "4.3",
+            Rule::StackContextFixed => "4.3",
+            Rule::StackInExceptContextLost => "4.3",
+            Rule::ClosingGen => "4.5",
+            Rule::AclosingGen => "4.5",
         }
     }
 

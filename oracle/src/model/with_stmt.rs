@@ -5,9 +5,9 @@
 use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ItemExpr, Method, Stmt, Target, Value, WithItem};
 use crate::trace::Event;
 
-use super::contextlib::Builtin;
+use super::contextlib::{Builtin, GenState, Obj};
 use super::exc::{self, ExcId};
-use super::message::{self, Missing};
+use super::message::{self, Frame, Missing};
 use super::{Flow, Machine, Rule, Val};
 
 /// Which protocol a statement uses.
@@ -30,20 +30,24 @@ enum Found<'p> {
     Builtin,
 }
 
-/// Which call of the protocol an awaitable came from, for the §2.3 messages.
+/// Where an awaitable is awaited, for the §2.3 messages.
 #[derive(Clone, Copy)]
-enum Site {
+pub(crate) enum Site {
+    /// `async with` awaiting what `__aenter__` returned.
     Enter,
+    /// `async with` awaiting what `__aexit__` returned.
     Exit,
+    /// An `await` expression (contextlib's coroutines awaiting what they called).
+    Await,
 }
 
 impl<'p> Machine<'p> {
-    pub(crate) fn with(&mut self, items: &[WithItem], body: &[Stmt], proto: Proto) -> Flow {
+    pub(crate) fn with(&mut self, items: &'p [WithItem], body: &'p [Stmt], proto: Proto) -> Flow {
         self.with_items(items, body, false, proto)
     }
 
     /// `inner` says this item is not the first of its statement (§1.7).
-    fn with_items(&mut self, items: &[WithItem], body: &[Stmt], inner: bool, proto: Proto) -> Flow {
+    fn with_items(&mut self, items: &'p [WithItem], body: &'p [Stmt], inner: bool, proto: Proto) -> Flow {
         let Some((item, rest)) = items.split_first() else { return self.block(body) };
         if !rest.is_empty() {
             self.hit(Rule::MultiItemOrder);
@@ -59,49 +63,28 @@ impl<'p> Machine<'p> {
         flow
     }
 
-    fn with_item(&mut self, item: &WithItem, rest: &[WithItem], body: &[Stmt], inner: bool, proto: Proto) -> Flow {
+    fn with_item(
+        &mut self,
+        item: &'p WithItem,
+        rest: &'p [WithItem],
+        body: &'p [Stmt],
+        inner: bool,
+        proto: Proto,
+    ) -> Flow {
         let outer_handled = self.excs.handled();
 
         // §1.2.1: the expression; no lookup, enter or exit when it raises.
-        let (mgr, class) = match &item.expr {
-            ItemExpr::New(m) => {
-                let m = *m;
-                self.events.push(Event::Init { mgr: format!("M{m}") });
-                let def = &self.program.managers[m];
-                let (e, x) = match proto {
-                    Proto::Sync => (&def.enter, &def.exit),
-                    Proto::Async => (&def.aenter, &def.aexit),
-                };
-                if matches!(e, Method::InstanceOnly) || matches!(x, Method::InstanceOnly) {
-                    self.hit(Rule::InstanceAttrIgnored);
-                }
-                if let Some(e) = &def.init_raises {
-                    self.hit(Rule::ExprRaises);
-                    let id = self.instantiate(e);
-                    let flow = self.raise_obj(id);
-                    return self.item_failed(inner, flow);
-                }
-                (Val::Mgr(m), Some(m))
-            }
-            ItemExpr::Literal(v) => (self.eval(v), None),
-            ItemExpr::Cm(c) => (Val::Builtin(Builtin::Cm(*c)), None),
-            ItemExpr::Suppress(classes) => (Val::Builtin(Builtin::Suppress(classes.clone())), None),
-            ItemExpr::Nullcontext(v) => (Val::Builtin(Builtin::Null(v.clone())), None),
-            ItemExpr::Closing { label, raises } => {
-                (Val::Builtin(Builtin::Closing { label: label.clone(), raises: *raises }), None)
-            }
+        let mgr = match self.eval_item(&item.expr) {
+            Ok(v) => v,
+            Err(flow) => return self.item_failed(inner, flow),
         };
 
         // §1.2.2 / §2: both lookups before any call.
-        let (enter, exit) = match self.lookup(&mgr, class, proto) {
+        let (enter, exit) = match self.lookup(&mgr, proto) {
             Ok(found) => found,
             Err(flow) => return self.item_failed(inner, flow),
         };
-        let name = match (&mgr, class) {
-            (Val::Builtin(b), _) => b.type_name().to_string(),
-            (_, Some(m)) => format!("M{m}"),
-            (_, None) => unreachable!("only managers get past the lookup"),
-        };
+        let name = self.type_name(&mgr);
 
         // §1.2.3: enter; when it raises, exit is not called.
         let value = match self.call_method(&name, &mgr, enter, proto, None, false) {
@@ -125,32 +108,85 @@ impl<'p> Machine<'p> {
                 }
                 Flow::Raise(id)
             }
-            Ok(()) => self.with_items(rest, body, true, proto),
+            Ok(()) => match (&mgr, &item.target) {
+                (Val::Builtin(Builtin::ClosingGen { .. }), Target::Name(var)) if rest.is_empty() => {
+                    self.stepped_body(var, body)
+                }
+                _ => self.with_items(rest, body, true, proto),
+            },
         };
 
         self.exit(&name, &mgr, exit, flow, outer_handled, inner, proto)
     }
 
-    fn lookup(&mut self, mgr: &Val, class: Option<usize>, proto: Proto) -> Result<(Found<'p>, Found<'p>), Flow> {
-        let program = self.program;
-        let (enter, exit, other_has_both) = match class {
-            None if matches!(mgr, Val::Builtin(_)) => {
-                let Val::Builtin(b) = mgr else { unreachable!("checked") };
-                self.hit(Rule::ContextlibManager);
-                match (proto, b.has_async(self)) {
-                    (Proto::Sync, _) | (Proto::Async, true) => return Ok((Found::Builtin, Found::Builtin)),
-                    (Proto::Async, false) => (None, None, true),
+    /// Evaluates a context expression (of a `with` item, an assignment or a stack operation).
+    pub(crate) fn eval_item(&mut self, expr: &ItemExpr) -> Result<Val, Flow> {
+        Ok(match expr {
+            ItemExpr::New(m) => {
+                let m = *m;
+                self.events.push(Event::Init { mgr: format!("M{m}") });
+                if let Some(e) = &self.program.managers[m].init_raises {
+                    self.hit(Rule::ExprRaises);
+                    let id = self.instantiate(e);
+                    return Err(self.raise_obj(id));
                 }
+                Val::Mgr(m)
             }
-            Some(m) => {
-                let def = &program.managers[m];
+            ItemExpr::Literal(v) => self.eval(v),
+            ItemExpr::Cm(c) => {
+                let obj = self.alloc(Obj::Cm { entered: false });
+                Val::Builtin(Builtin::Cm { cm: *c, obj })
+            }
+            ItemExpr::Suppress(classes) => Val::Builtin(Builtin::Suppress(classes.clone())),
+            ItemExpr::Nullcontext(v) => Val::Builtin(Builtin::Null(v.clone())),
+            ItemExpr::Closing { label, raises } => {
+                Val::Builtin(Builtin::Closing { label: label.clone(), raises: *raises })
+            }
+            ItemExpr::Var(n) => self.vars.get(n).cloned().expect("validate checks that entered names are bound"),
+            ItemExpr::ExitStack { is_async } => {
+                let obj = self.alloc(Obj::Stack(Vec::new()));
+                Val::Builtin(Builtin::Stack { is_async: *is_async, obj })
+            }
+            ItemExpr::PopAll(n) => return self.pop_all(n),
+            ItemExpr::ClosingGen { gen, is_async } => {
+                if *is_async && !self.profile.at_least(10) {
+                    // §6 row 17: aclosing is new in 3.10.
+                    let msg = "name 'aclosing' is not defined".to_string();
+                    return Err(self.raise_builtin(ExcClass::NameError, msg));
+                }
+                let obj = self.alloc(Obj::Gen(GenState::Created));
+                Val::Builtin(Builtin::ClosingGen { gen: *gen, is_async: *is_async, obj })
+            }
+        })
+    }
+
+    fn lookup(&mut self, mgr: &Val, proto: Proto) -> Result<(Found<'p>, Found<'p>), Flow> {
+        let program = self.program;
+        let (enter, exit, other_has_both) = match mgr {
+            Val::Builtin(b) => {
+                self.hit(Rule::ContextlibManager);
+                let (sync, async_) = b.protocols(self);
+                let (this, other) = match proto {
+                    Proto::Sync => (sync, async_),
+                    Proto::Async => (async_, sync),
+                };
+                if this {
+                    return Ok((Found::Builtin, Found::Builtin));
+                }
+                (None, None, other)
+            }
+            Val::Mgr(m) => {
+                let def = &program.managers[*m];
                 let (e, x, oe, ox) = match proto {
                     Proto::Sync => (&def.enter, &def.exit, &def.aenter, &def.aexit),
                     Proto::Async => (&def.aenter, &def.aexit, &def.enter, &def.exit),
                 };
+                if matches!(e, Method::InstanceOnly) || matches!(x, Method::InstanceOnly) {
+                    self.hit(Rule::InstanceAttrIgnored);
+                }
                 (found(e), found(x), is_function(oe) && is_function(ox))
             }
-            None => {
+            _ => {
                 self.hit(Rule::NotAManager);
                 (None, None, false)
             }
@@ -182,10 +218,42 @@ impl<'p> Machine<'p> {
         if other_has_both {
             self.hit(Rule::WrongStatementForManager);
         }
-        let ty = self.type_name(mgr);
+        let ty = self.protocol_type_name(mgr);
         let (cls, msg) =
             message::protocol_error(self.profile, &ty, first_missing, proto == Proto::Async, other_has_both);
         Err(self.raise_builtin(cls, msg))
+    }
+
+    /// Calls the enter method of `type(mgr)`, which contextlib found by attribute access.
+    pub(crate) fn call_enter_of(&mut self, mgr: &Val, proto: Proto) -> Result<Val, ExcId> {
+        let found = self.found_method(mgr, proto, false);
+        let name = self.type_name(mgr);
+        self.call_method(&name, mgr, found, proto, None, false)
+    }
+
+    /// Calls the exit method of `type(mgr)` bound to `mgr`, as an exit stack does.
+    pub(crate) fn call_exit_of(&mut self, mgr: &Val, proto: Proto, exc: Option<ExcId>) -> Result<Val, ExcId> {
+        let found = self.found_method(mgr, proto, true);
+        let name = self.type_name(mgr);
+        self.call_method(&name, mgr, found, proto, exc, true)
+    }
+
+    fn found_method(&self, mgr: &Val, proto: Proto, is_exit: bool) -> Found<'p> {
+        let program = self.program;
+        match mgr {
+            Val::Mgr(m) => {
+                let def = &program.managers[*m];
+                let method = match (proto, is_exit) {
+                    (Proto::Sync, false) => &def.enter,
+                    (Proto::Sync, true) => &def.exit,
+                    (Proto::Async, false) => &def.aenter,
+                    (Proto::Async, true) => &def.aexit,
+                };
+                found(method).expect("contextlib looked the method up first")
+            }
+            Val::Builtin(_) => Found::Builtin,
+            other => panic!("contextlib looked the method up on {other:?} first"),
+        }
     }
 
     /// Calls a protocol method. `exc` is the exception passed to an exit method. For `async def`
@@ -203,7 +271,11 @@ impl<'p> Machine<'p> {
             Found::Builtin => {
                 let Val::Builtin(b) = mgr else { unreachable!("builtin methods belong to builtin managers") };
                 let is_async = proto == Proto::Async;
-                return if is_exit { self.builtin_exit(b, exc, is_async) } else { self.builtin_enter(b, is_async) };
+                return if is_exit {
+                    self.builtin_exit(b, exc, is_async)
+                } else {
+                    self.builtin_enter(b, mgr, is_async)
+                };
             }
             Found::None => {
                 self.hit(if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone });
@@ -285,19 +357,24 @@ impl<'p> Machine<'p> {
     }
 
     /// For `async with`, awaits what the method returned (§2.3, §3); for `with`, the value itself.
-    fn awaited(&mut self, v: Val, proto: Proto, site: Site) -> Result<Val, ExcId> {
+    pub(crate) fn awaited(&mut self, v: Val, proto: Proto, site: Site) -> Result<Val, ExcId> {
         if proto == Proto::Sync {
             return Ok(v);
         }
+        self.await_value(v, site)
+    }
+
+    /// `await v`: runs what `v` does when awaited and gives its result.
+    pub(crate) fn await_value(&mut self, v: Val, site: Site) -> Result<Val, ExcId> {
         match v {
             Val::Coro { mgr, is_exit, suspend, action, exc } => {
                 self.hit(Rule::AsyncDefAwaited);
                 let res = self.method_body(&mgr, is_exit, true, &action, exc, suspend.as_deref());
                 // PEP 479 at the coroutine's frame boundary.
-                res.map_err(|x| self.pep479(x, "coroutine raised StopIteration"))
+                res.map_err(|x| self.pep479(x, Frame::Coroutine))
             }
-            Val::Aw(Value::Awaitable { label, suspend, then }) => {
-                self.hit(Rule::AsyncAwaitableAwaited);
+            Val::Aw(Value::Awaitable { label, suspend, then, coroutine }) => {
+                self.hit(if coroutine { Rule::AsyncCoroutineAwaited } else { Rule::AsyncAwaitableAwaited });
                 self.events.push(Event::Await { label: label.clone() });
                 if suspend {
                     self.hit(Rule::AsyncSuspends);
@@ -308,8 +385,10 @@ impl<'p> Machine<'p> {
                     AwaitThen::Raise(c) => {
                         let id = self.excs.new_exc(c, exc::message_of(c, &label));
                         let id = flow_exc(self.raise_obj(id));
-                        // The awaitable's iterator is a generator: PEP 479 at its boundary.
-                        Err(self.pep479(id, "generator raised StopIteration"))
+                        // PEP 479 at the boundary of the coroutine, or of the awaitable's
+                        // iterator, a generator.
+                        let frame = if coroutine { Frame::Coroutine } else { Frame::Generator };
+                        Err(self.pep479(id, frame))
                     }
                 }
             }
@@ -321,15 +400,21 @@ impl<'p> Machine<'p> {
                 Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
             }
             other => {
-                self.hit(match site {
-                    Site::Enter => Rule::AsyncEnterNotAwaitable,
-                    Site::Exit => Rule::AsyncExitNotAwaitable,
-                });
-                let which = match site {
-                    Site::Enter => "__aenter__",
-                    Site::Exit => "__aexit__",
+                let ty = self.type_name(&other);
+                let msg = match site {
+                    Site::Enter => {
+                        self.hit(Rule::AsyncEnterNotAwaitable);
+                        message::not_awaitable("__aenter__", &ty)
+                    }
+                    Site::Exit => {
+                        self.hit(Rule::AsyncExitNotAwaitable);
+                        message::not_awaitable("__aexit__", &ty)
+                    }
+                    Site::Await => {
+                        self.hit(Rule::AwaitNotAwaitable);
+                        message::await_not_awaitable(self.profile, &ty)
+                    }
                 };
-                let msg = message::not_awaitable(which, &self.type_name(&other));
                 Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
             }
         }
@@ -444,14 +529,16 @@ impl<'p> Machine<'p> {
     }
 
     /// `PyObject_IsTrue` on an exit result: `__bool__`, else `__len__`, else true.
-    fn truthy(&mut self, v: &Val) -> Result<bool, ExcId> {
+    pub(crate) fn truthy(&mut self, v: &Val) -> Result<bool, ExcId> {
         Ok(match v {
             Val::None => false,
             Val::Bool(b) => *b,
             Val::Int(n) => *n != 0,
             Val::Str(s) => !s.is_empty(),
             Val::Tuple(items) => !items.is_empty(),
-            Val::Mgr(_) | Val::Exc(_) | Val::Aw(_) | Val::BadAw | Val::Coro { .. } => true,
+            Val::Mgr(_) | Val::Exc(_) | Val::Aw(_) | Val::BadAw | Val::Coro { .. } | Val::Gen { .. } | Val::Xf(_) => {
+                true
+            }
             Val::Builtin(_) | Val::Closer(_) | Val::Ready(_) => true,
             Val::BoolObj(Value::BoolObj { label, result }) => {
                 self.hit(Rule::ExitResultBool);

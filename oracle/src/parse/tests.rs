@@ -733,7 +733,7 @@ fn label(s: &str) -> String {
 }
 
 fn aw(label: &str, suspend: bool, then: AwaitThen) -> Value {
-    Value::Awaitable { label: label.to_string(), suspend, then: Box::new(then) }
+    Value::Awaitable { label: label.to_string(), suspend, then: Box::new(then), coroutine: false }
 }
 
 #[test]
@@ -1063,11 +1063,11 @@ def main():
             M0.__enter__: only __aenter__ and __aexit__ can be async def
             M0.__exit__: only __aenter__ and __aexit__ can be async def
             M0.__aenter__: `raise v` needs the exception argument of __exit__
-            main[0]: await outside async def main
-            main[1]: async with outside async def main
+            main[0]: await outside an async function
+            main[1]: async with outside an async function
             main[1].with[0].item[0]: manager M1 is not defined
             main[1].with[0].with[0]: label "bad label" must be 1-16 ASCII letters, digits or '_'
-            main[1].with[0].with[0]: await outside async def main
+            main[1].with[0].with[0]: await outside an async function
             main[2]: label "" must be 1-16 ASCII letters, digits or '_'
         "#]],
     );
@@ -1167,7 +1167,7 @@ def main():
 ",
         expect![[r#"
             g0[0]: drive inside a generator function
-            g0[1]: await outside async def main
+            g0[1]: await outside an async function
             g0: a generator function needs a yield (without one it is a plain function)
             main[0]: yield outside a generator function
             main[1]: generator function g1 is not defined
@@ -1254,6 +1254,7 @@ def main():
 #[test]
 fn a_contextlib_program_built_by_hand_reads_back() {
     let cm = |pre, yields, handler, finally: Option<(&str, Vec<Stmt>)>, post| crate::ir::CmGen {
+        is_async: false,
         pre,
         yields,
         handler,

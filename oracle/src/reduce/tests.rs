@@ -5,8 +5,8 @@ use std::cell::Cell;
 use expect_test::{expect, Expect};
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, Handler, ItemExpr, Manager, Method, NewExc,
-    Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method,
+    NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
 };
 use crate::model::predict;
 use crate::profile::Profile;
@@ -402,7 +402,7 @@ fn async_def(suspend: Option<&str>, action: Action) -> Method {
 }
 
 fn aw(label: &str, suspend: bool, then: AwaitThen) -> Value {
-    Value::Awaitable { label: label.to_string(), suspend, then: Box::new(then) }
+    Value::Awaitable { label: label.to_string(), suspend, then: Box::new(then), coroutine: false }
 }
 
 /// An `async def main` with managers that use every kind of async method, and one that has
@@ -675,12 +675,15 @@ fn a_throw_into_a_generator_keeps_the_generator_and_its_with() {
         managers: vec![plain_manager(), plain_manager()],
         cms: vec![],
         gens: vec![
-            vec![yield_("y1"), with(vec![item(1, Target::None)], vec![yield_("y2")])],
-            vec![
-                log("L3"),
-                with(vec![item(0, name("x"))], vec![yield_("y4"), show("x"), yield_("y5"), yield_("y6")]),
-                yield_("y7"),
-            ],
+            GenFn { is_async: false, body: vec![yield_("y1"), with(vec![item(1, Target::None)], vec![yield_("y2")])] },
+            GenFn {
+                is_async: false,
+                body: vec![
+                    log("L3"),
+                    with(vec![item(0, name("x"))], vec![yield_("y4"), show("x"), yield_("y5"), yield_("y6")]),
+                    yield_("y7"),
+                ],
+            },
         ],
         main: vec![
             drive("d8", 0, Drive::Close(2)),
@@ -725,7 +728,7 @@ fn cm(
     finally: Option<(&str, Vec<Stmt>)>,
     post: Vec<Stmt>,
 ) -> CmGen {
-    CmGen { pre, yields, handler, finally: finally.map(|(l, b)| (l.to_string(), b)), post }
+    CmGen { is_async: false, pre, yields, handler, finally: finally.map(|(l, b)| (l.to_string(), b)), post }
 }
 
 fn with_expr(expr: ItemExpr, target: Target) -> WithItem {

@@ -8,8 +8,8 @@
 use std::fmt::Write;
 
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew,
-    Stmt, Target, Value,
+    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
+    NewExc, Program, RaiseNew, StackOp, Stmt, Target, Value,
 };
 use crate::model::py_repr_str;
 
@@ -18,7 +18,8 @@ pub const PRELUDE: &str = include_str!("prelude.py");
 
 /// The program without the prelude: manager classes and `def main():`.
 pub fn body(program: &Program) -> String {
-    let mut r = Renderer { out: String::with_capacity(1024) };
+    let gen_async = program.gens.iter().map(|g| g.is_async).collect();
+    let mut r = Renderer { out: String::with_capacity(1024), gen_async };
     for (i, m) in program.managers.iter().enumerate() {
         r.manager(i, m);
         r.out.push('\n');
@@ -28,8 +29,9 @@ pub fn body(program: &Program) -> String {
         r.out.push('\n');
     }
     for (i, g) in program.gens.iter().enumerate() {
-        r.out.push_str(&format!("def g{i}():\n"));
-        r.block(g, 1);
+        let kw = if g.is_async { "async def" } else { "def" };
+        r.out.push_str(&format!("{kw} g{i}():\n"));
+        r.block(&g.body, 1);
         r.out.push('\n');
     }
     r.out.push_str(if program.is_async { "async def main():\n" } else { "def main():\n" });
@@ -48,6 +50,8 @@ pub fn standalone(program: &Program) -> String {
 
 struct Renderer {
     out: String,
+    /// Which generator functions are async (driven by `await adrive(...)`).
+    gen_async: Vec<bool>,
 }
 
 impl Renderer {
@@ -119,8 +123,13 @@ impl Renderer {
     }
 
     fn cm(&mut self, i: usize, cm: &CmGen) {
-        self.line(0, "@contextmanager");
-        self.line(0, &format!("def c{i}():"));
+        if cm.is_async {
+            self.line(0, "@asynccontextmanager");
+            self.line(0, &format!("async def c{i}():"));
+        } else {
+            self.line(0, "@contextmanager");
+            self.line(0, &format!("def c{i}():"));
+        }
         for s in &cm.pre {
             self.stmt(s, 1);
         }
@@ -183,7 +192,8 @@ impl Renderer {
                     Drive::Close(k) => ("close", *k, "None".to_string()),
                     Drive::Throw(k, e) => ("throw", *k, new_exc(e)),
                 };
-                self.line(depth, &format!("drive('{label}', g{gen}(), '{how}', {k}, {exc})"));
+                let call = if self.gen_async.get(*gen).copied().unwrap_or(false) { "await adrive" } else { "drive" };
+                self.line(depth, &format!("{call}('{label}', g{gen}(), '{how}', {k}, {exc})"));
             }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
             Stmt::With { is_async, items, body } => {
@@ -192,22 +202,7 @@ impl Renderer {
                     if i > 0 {
                         text.push_str(", ");
                     }
-                    match &it.expr {
-                        ItemExpr::New(m) => write!(text, "M{m}()").expect("writing to a String"),
-                        ItemExpr::Literal(v) => text.push_str(&value(v)),
-                        ItemExpr::Cm(c) => write!(text, "c{c}()").expect("writing to a String"),
-                        ItemExpr::Suppress(classes) => {
-                            let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
-                            write!(text, "suppress({})", names.join(", ")).expect("writing to a String")
-                        }
-                        ItemExpr::Nullcontext(v) => {
-                            write!(text, "nullcontext({})", value(v)).expect("writing to a String")
-                        }
-                        ItemExpr::Closing { label, raises } => {
-                            let r = raises.map_or("None", |c| c.name());
-                            write!(text, "closing(Closer('{label}', {r}))").expect("writing to a String")
-                        }
-                    }
+                    text.push_str(&item_expr(&it.expr));
                     match &it.target {
                         Target::None => {}
                         Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
@@ -231,6 +226,12 @@ impl Renderer {
             }
             Stmt::Break => self.line(depth, "break"),
             Stmt::Continue => self.line(depth, "continue"),
+            Stmt::Assign { name, expr } => self.line(depth, &format!("{name} = {}", item_expr(expr))),
+            Stmt::Stack { stack, op } => self.line(depth, &stack_op(stack, op)),
+            Stmt::Step { label, var, k, is_async } => {
+                let call = if *is_async { "await astep" } else { "step" };
+                self.line(depth, &format!("{call}('{label}', {var}, {k})"));
+            }
             Stmt::Try(t) => {
                 self.line(depth, "try:");
                 self.block(&t.body, depth + 1);
@@ -250,6 +251,68 @@ impl Renderer {
                 }
             }
         }
+    }
+}
+
+/// A context expression, as a `with` item or an argument of a stack operation.
+fn item_expr(expr: &ItemExpr) -> String {
+    match expr {
+        ItemExpr::New(m) => format!("M{m}()"),
+        ItemExpr::Literal(v) => value(v),
+        ItemExpr::Cm(c) => format!("c{c}()"),
+        ItemExpr::Suppress(classes) => {
+            let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+            format!("suppress({})", names.join(", "))
+        }
+        ItemExpr::Nullcontext(v) => format!("nullcontext({})", value(v)),
+        ItemExpr::Closing { label, raises } => {
+            let r = raises.map_or("None", |c| c.name());
+            format!("closing(Closer('{label}', {r}))")
+        }
+        ItemExpr::Var(n) => n.clone(),
+        ItemExpr::ExitStack { is_async: false } => "ExitStack()".to_string(),
+        ItemExpr::ExitStack { is_async: true } => "AsyncExitStack()".to_string(),
+        ItemExpr::PopAll(n) => format!("{n}.pop_all()"),
+        ItemExpr::ClosingGen { gen, is_async: false } => format!("closing(g{gen}())"),
+        ItemExpr::ClosingGen { gen, is_async: true } => format!("aclosing(g{gen}())"),
+    }
+}
+
+fn stack_op(stack: &str, op: &StackOp) -> String {
+    match op {
+        StackOp::Enter { expr, is_async, target } => {
+            let bind = target.as_ref().map_or(String::new(), |t| format!("{t} = "));
+            let call = if *is_async { "await {}.enter_async_context" } else { "{}.enter_context" };
+            format!("{bind}{}({})", call.replace("{}", stack), item_expr(expr))
+        }
+        StackOp::Push { expr, is_async } => {
+            let method = if *is_async { "push_async_exit" } else { "push" };
+            format!("{stack}.{method}({})", item_expr(expr))
+        }
+        StackOp::PushFn(f) => {
+            let method = if f.is_async { "push_async_exit" } else { "push" };
+            format!("{stack}.{method}({})", exit_fn(f))
+        }
+        StackOp::Callback { label, raises, is_async } => {
+            let (method, func) = if *is_async { ("push_async_callback", "acb") } else { ("callback", "cb") };
+            let r = raises.map_or("None", |c| c.name());
+            format!("{stack}.{method}({func}, '{label}', {r})")
+        }
+        StackOp::Close { is_async: false } => format!("{stack}.close()"),
+        StackOp::Close { is_async: true } => format!("await {stack}.aclose()"),
+    }
+}
+
+fn exit_fn(f: &ExitFn) -> String {
+    let r = match &f.result {
+        ExitFnResult::Return(v) => value(v),
+        ExitFnResult::Raise(c) => c.name().to_string(),
+    };
+    if f.is_async {
+        let s = if f.suspend { "True" } else { "False" };
+        format!("AXf('{}', {s}, {r})", f.label)
+    } else {
+        format!("Xf('{}', {r})", f.label)
     }
 }
 
@@ -287,13 +350,14 @@ fn value(v: &Value) -> String {
             format!("Bool('{label}', {r})")
         }
         Value::LenObj { label, len } => format!("Len('{label}', {len})"),
-        Value::Awaitable { label, suspend, then } => {
+        Value::Awaitable { label, suspend, then, coroutine } => {
             let s = if *suspend { "True" } else { "False" };
             let t = match &**then {
                 AwaitThen::Return(v) => value(v),
                 AwaitThen::Raise(c) => c.name().to_string(),
             };
-            format!("Aw('{label}', {s}, {t})")
+            let func = if *coroutine { "co" } else { "Aw" };
+            format!("{func}('{label}', {s}, {t})")
         }
         Value::BadAwaitable => "BadAw()".to_string(),
     }

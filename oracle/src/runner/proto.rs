@@ -202,6 +202,16 @@ fn event(v: &Value) -> Res<Event> {
             consistent: boolean(consistent)?,
             info: exc_ref(info)?,
         },
+        ("call" | "acall", [label, exc, consistent, info]) => Event::Call {
+            label: string(label)?,
+            is_async: kind == "acall",
+            exc: exc_ref(exc)?,
+            consistent: boolean(consistent)?,
+            info: exc_ref(info)?,
+        },
+        ("callback" | "acallback", [label, info]) => {
+            Event::Callback { label: string(label)?, is_async: kind == "acallback", info: exc_ref(info)? }
+        }
         ("await", [label]) => Event::Await { label: string(label)? },
         ("close", [label]) => Event::Close { label: string(label)? },
         ("gen-yield", [label, value]) => Event::GenYield { label: string(label)?, value: string(value)? },

@@ -64,7 +64,9 @@ def _serve():
     src = receive()
     if src is None:
         return
-    P = {"__name__": "__withstand_prelude__", "__builtins__": builtins}
+    # Both the prelude and the programs run as `__main__`, as a standalone program does, so that
+    # what names a class by its module (contextlib's messages, 3.14's %T) reads the same.
+    P = {"__name__": "__main__", "__builtins__": builtins}
     try:
         exec(compile(src, "<withstand-prelude>", "exec"), P)
         T = P["_T"]
@@ -75,7 +77,7 @@ def _serve():
         send({"error": error_text()})
         return
     base = {k: v for k, v in P.items() if not k.startswith("__")}
-    base["__name__"] = "__withstand__"
+    base["__name__"] = "__main__"
     base["__builtins__"] = builtins
     send({"ok": True})
     # The prelude's objects live as long as the worker: keep the cyclic collector off them.

@@ -1,0 +1,366 @@
+//! `ExitStack` and `AsyncExitStack` (SEMANTICS.md §4.3), from contextlib's documented
+//! algorithm: what `enter_context`, `push`, `callback` and their async forms register, and
+//! how `__exit__` runs the callbacks LIFO, lets one suppress, and fixes up the context of what
+//! they raise so that the chain looks like nested `with` statements, except for what the
+//! frame itself was handling.
+
+use crate::ir::{ExcClass, ExitFn, ExitFnResult, StackOp};
+use crate::trace::Event;
+
+use super::contextlib::{Builtin, Obj, ObjId};
+use super::exc::{self, ExcId};
+use super::message::{self, Frame};
+use super::with_stmt::{flow_exc, Proto, Site};
+use super::{Flow, Machine, Rule, Val};
+
+/// A registered exit callback.
+#[derive(Clone, Debug)]
+pub(crate) enum Entry {
+    /// `MethodType(type(mgr).__exit__, mgr)` (`__aexit__`, awaited, with `is_async`): from
+    /// `enter_context`, or `push` of an object whose type has the exit method.
+    CmExit { mgr: Val, is_async: bool },
+    /// An object pushed as a callable, because its type has no exit method; awaited with
+    /// `is_async` (`push_async_exit`).
+    Callable { obj: Val, is_async: bool },
+    /// `callback(cb, label, raises)`, or `push_async_callback(acb, label, raises)`.
+    Callback { label: String, raises: Option<ExcClass>, is_async: bool },
+}
+
+/// What a lookup of a protocol method on `type(obj)` found, as contextlib's plain attribute
+/// access on the class sees it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attr {
+    Missing,
+    /// `__exit__ = None`: found, but not callable.
+    NoneAttr,
+    Function,
+}
+
+impl Machine<'_> {
+    /// `st.<op>(...)` on the stack held by `stack`.
+    pub(crate) fn stack_op(&mut self, stack: &str, op: &StackOp) -> Flow {
+        let Some(Val::Builtin(Builtin::Stack { is_async: stack_async, obj })) = self.vars.get(stack).cloned() else {
+            panic!("validate checks that `{stack}` holds an exit stack")
+        };
+        match op {
+            StackOp::Enter { expr, is_async, target } => {
+                let cm = match self.eval_item(expr) {
+                    Ok(v) => v,
+                    Err(flow) => return flow,
+                };
+                let res = if *is_async { self.enter_async_context(obj, cm) } else { self.enter_context(obj, cm) };
+                match res {
+                    Ok(v) => {
+                        if let Some(t) = target {
+                            self.vars.insert(t.clone(), v);
+                        }
+                        Flow::Normal
+                    }
+                    Err(x) => Flow::Raise(x),
+                }
+            }
+            StackOp::Push { expr, is_async } => {
+                let x = match self.eval_item(expr) {
+                    Ok(v) => v,
+                    Err(flow) => return flow,
+                };
+                match self.push(obj, x, *is_async) {
+                    Ok(()) => Flow::Normal,
+                    Err(x) => Flow::Raise(x),
+                }
+            }
+            StackOp::PushFn(f) => {
+                self.hit(Rule::StackPushCallable);
+                self.push_entry(obj, Entry::Callable { obj: Val::Xf(f.clone()), is_async: f.is_async });
+                Flow::Normal
+            }
+            StackOp::Callback { label, raises, is_async } => {
+                self.hit(Rule::StackCallback);
+                let entry = Entry::Callback { label: label.clone(), raises: *raises, is_async: *is_async };
+                self.push_entry(obj, entry);
+                Flow::Normal
+            }
+            StackOp::Close { .. } => {
+                self.hit(Rule::StackClose);
+                let res = self.stack_exit(obj, None, stack_async);
+                match res {
+                    Ok(_) => Flow::Normal,
+                    // aclose() is a coroutine too.
+                    Err(x) if stack_async => Flow::Raise(self.pep479(x, Frame::Coroutine)),
+                    Err(x) => Flow::Raise(x),
+                }
+            }
+        }
+    }
+
+    fn push_entry(&mut self, obj: ObjId, entry: Entry) {
+        let Obj::Stack(entries) = &mut self.heap[obj] else { unreachable!("a stack object") };
+        entries.push(entry);
+    }
+
+    /// `st.pop_all()`: a new stack of the same type takes every callback.
+    pub(crate) fn pop_all(&mut self, stack: &str) -> Result<Val, Flow> {
+        let Some(Val::Builtin(Builtin::Stack { is_async, obj })) = self.vars.get(stack).cloned() else {
+            panic!("validate checks that `{stack}` holds an exit stack")
+        };
+        self.hit(Rule::StackPopAll);
+        let Obj::Stack(entries) = &mut self.heap[obj] else { unreachable!("a stack object") };
+        let entries = std::mem::take(entries);
+        let new = self.alloc(Obj::Stack(entries));
+        Ok(Val::Builtin(Builtin::Stack { is_async, obj: new }))
+    }
+
+    /// Which of `__enter__`/`__exit__` (or the async pair) `type(v)` has.
+    fn attrs(&self, v: &Val, is_async: bool) -> (Attr, Attr) {
+        let of = |m: &crate::ir::Method| match m {
+            crate::ir::Method::Missing | crate::ir::Method::InstanceOnly => Attr::Missing,
+            crate::ir::Method::NoneAttr => Attr::NoneAttr,
+            _ => Attr::Function,
+        };
+        match v {
+            Val::Mgr(m) => {
+                let def = &self.program.managers[*m];
+                if is_async {
+                    (of(&def.aenter), of(&def.aexit))
+                } else {
+                    (of(&def.enter), of(&def.exit))
+                }
+            }
+            Val::Builtin(b) => {
+                let (sync, async_) = b.protocols(self);
+                let has = if is_async { async_ } else { sync };
+                let a = if has { Attr::Function } else { Attr::Missing };
+                (a, a)
+            }
+            _ => (Attr::Missing, Attr::Missing),
+        }
+    }
+
+    /// The lookups of `enter_context` / `enter_async_context`: 3.11+ look up enter then exit
+    /// and turn a missing one into a TypeError from None; before, exit is looked up first and
+    /// its AttributeError propagates, then enter's.
+    fn enter_lookup(&mut self, cm: &Val, is_async: bool) -> Result<Attr, ExcId> {
+        let (enter, exit) = self.attrs(cm, is_async);
+        let a = if is_async { "a" } else { "" };
+        let ty = self.type_name(cm);
+        if enter != Attr::Missing && exit != Attr::Missing {
+            return Ok(exit);
+        }
+        self.hit(Rule::StackEnterUnsupported);
+        let missing = if self.profile.at_least(11) {
+            if enter == Attr::Missing {
+                "enter"
+            } else {
+                "exit"
+            }
+        } else if exit == Attr::Missing {
+            "exit"
+        } else {
+            "enter"
+        };
+        let attr_msg = message::type_has_no_attribute(&ty, &format!("__{a}{missing}__"));
+        let attr_err = flow_exc(self.raise_builtin(ExcClass::AttributeError, attr_msg));
+        if !self.profile.at_least(11) {
+            return Err(attr_err);
+        }
+        // `raise TypeError(...) from None` in the `except AttributeError:` block.
+        self.excs.push_handled(attr_err);
+        let qualified = format!("{}.{}", self.type_module(cm), ty);
+        let msg = message::enter_context_unsupported(&qualified, is_async);
+        let err = self.excs.new_exc(ExcClass::TypeError, msg);
+        self.excs.set_cause(err, None);
+        let err = flow_exc(self.raise_obj(err));
+        self.excs.pop_handled();
+        Err(err)
+    }
+
+    /// `st.enter_context(cm)`: enter, then push the exit (only once entering succeeded).
+    fn enter_context(&mut self, obj: ObjId, cm: Val) -> Result<Val, ExcId> {
+        self.hit(Rule::StackEnterContext);
+        let exit = self.enter_lookup(&cm, false)?;
+        let v = self.call_enter_of(&cm, Proto::Sync)?;
+        self.push_cm_exit(obj, cm, exit, false)?;
+        Ok(v)
+    }
+
+    /// `await st.enter_async_context(cm)`, a coroutine.
+    fn enter_async_context(&mut self, obj: ObjId, cm: Val) -> Result<Val, ExcId> {
+        self.hit(Rule::StackEnterAsyncContext);
+        let res = (|| {
+            let exit = self.enter_lookup(&cm, true)?;
+            let v = self.call_enter_of(&cm, Proto::Async)?;
+            let v = self.await_value(v, Site::Await)?;
+            self.push_cm_exit(obj, cm, exit, true)?;
+            Ok(v)
+        })();
+        res.map_err(|x| self.pep479(x, Frame::Coroutine))
+    }
+
+    /// `_push_cm_exit`: `MethodType(exit, cm)` refuses an exit attribute that is `None`.
+    fn push_cm_exit(&mut self, obj: ObjId, cm: Val, exit: Attr, is_async: bool) -> Result<(), ExcId> {
+        if exit == Attr::NoneAttr {
+            self.hit(Rule::StackExitIsNone);
+            let msg = message::method_type_not_callable();
+            return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));
+        }
+        self.push_entry(obj, Entry::CmExit { mgr: cm, is_async });
+        Ok(())
+    }
+
+    /// `st.push(x)` / `st.push_async_exit(x)`: the exit method of `type(x)` bound to `x`, or
+    /// `x` itself as a callable.
+    fn push(&mut self, obj: ObjId, x: Val, is_async: bool) -> Result<(), ExcId> {
+        let (_, exit) = self.attrs(&x, is_async);
+        if exit == Attr::Missing {
+            self.hit(Rule::StackPushCallable);
+            self.push_entry(obj, Entry::Callable { obj: x, is_async });
+            return Ok(());
+        }
+        self.hit(Rule::StackPushExit);
+        self.push_cm_exit(obj, x, exit, is_async)
+    }
+
+    /// `ExitStack.__exit__(*exc_details)` / `AsyncExitStack.__aexit__`: the callbacks LIFO, as
+    /// contextlib runs them (§4.3).
+    pub(crate) fn stack_exit(&mut self, obj: ObjId, exc: Option<ExcId>, is_async: bool) -> Result<Val, ExcId> {
+        let received = exc.is_some();
+        // `sys.exc_info()[1]` in the frame of __exit__: what its caller is handling.
+        let frame_exc = self.excs.handled();
+        let mut current = exc;
+        let mut suppressed = false;
+        let mut pending = false;
+        let mut n = 0;
+        loop {
+            let Obj::Stack(entries) = &mut self.heap[obj] else { unreachable!("a stack object") };
+            let Some(entry) = entries.pop() else { break };
+            n += 1;
+            if n == 2 {
+                self.hit(Rule::StackLifo);
+            }
+            let res = match self.call_entry(entry, current) {
+                Ok(v) => self.truthy(&v),
+                Err(x) => Err(x),
+            };
+            match res {
+                Ok(true) => {
+                    if current.is_some() {
+                        self.hit(Rule::StackCallbackSuppresses);
+                    }
+                    suppressed = true;
+                    pending = false;
+                    current = None;
+                }
+                Ok(false) => {}
+                Err(new) => {
+                    self.hit(Rule::StackCallbackRaises);
+                    self.fix_exception_context(new, current, frame_exc);
+                    pending = true;
+                    current = Some(new);
+                }
+            }
+        }
+        if pending {
+            let x = current.expect("a pending raise has an exception");
+            // `fixed_ctx = exc.__context__; raise exc` then restore: the raise's chaining is undone.
+            let fixed = self.excs.get(x).context;
+            let _ = self.raise_obj(x);
+            self.excs.set_context(x, fixed);
+            return Err(x);
+        }
+        let res = Val::Bool(received && suppressed);
+        Ok(if is_async { Val::Ready(Box::new(res)) } else { res })
+    }
+
+    /// `_fix_exception_context(new, old)`: walk the context chain of `new` to the link that is
+    /// `frame_exc` and point it at `old` instead; a chain that already reaches `old` (or, 3.9+,
+    /// ends in None) is left alone. 3.8 also patches a chain that ends in None.
+    fn fix_exception_context(&mut self, new: ExcId, old: Option<ExcId>, frame_exc: Option<ExcId>) {
+        let mut node = new;
+        let mut seen = vec![node];
+        loop {
+            let ctx = self.excs.get(node).context;
+            if self.profile.at_least(9) {
+                if ctx.is_none() || ctx == old {
+                    return;
+                }
+            } else if ctx == old {
+                return;
+            } else if ctx.is_none() {
+                break;
+            }
+            if ctx == frame_exc {
+                break;
+            }
+            let next = ctx.expect("checked");
+            if seen.contains(&next) {
+                // contextlib would walk this cycle forever; the generated programs never
+                // build one.
+                return;
+            }
+            seen.push(next);
+            node = next;
+        }
+        if self.excs.get(node).context != old {
+            self.hit(if old.is_none() { Rule::StackInExceptContextLost } else { Rule::StackContextFixed });
+        }
+        self.excs.set_context(node, old);
+    }
+
+    /// Calls one callback with the exception details (awaiting it when it is async).
+    fn call_entry(&mut self, entry: Entry, exc: Option<ExcId>) -> Result<Val, ExcId> {
+        match entry {
+            Entry::CmExit { mgr, is_async } => {
+                let proto = if is_async { Proto::Async } else { Proto::Sync };
+                let v = self.call_exit_of(&mgr, proto, exc)?;
+                if is_async {
+                    self.await_value(v, Site::Await)
+                } else {
+                    Ok(v)
+                }
+            }
+            Entry::Callable { obj: Val::Xf(f), is_async } => {
+                debug_assert_eq!(f.is_async, is_async, "validate pairs Xf with push and AXf with push_async_exit");
+                self.call_exit_fn(&f, exc)
+            }
+            Entry::Callable { obj, .. } => {
+                let msg = message::not_callable(&self.type_name(&obj));
+                Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
+            }
+            Entry::Callback { label, raises, is_async } => {
+                let info = self.excs.observe(self.excs.handled());
+                self.events.push(Event::Callback { label: label.clone(), is_async, info });
+                let Some(c) = raises else { return Ok(Val::None) };
+                let id = self.excs.new_exc(c, exc::message_of(c, &label));
+                let x = flow_exc(self.raise_obj(id));
+                // acb and contextlib's wrapper are coroutines.
+                Err(if is_async { self.pep479(x, Frame::Coroutine) } else { x })
+            }
+        }
+    }
+
+    /// `Xf('x1', r)(t, v, tb)`, or `await AXf('x1', suspend, r)(t, v, tb)`.
+    fn call_exit_fn(&mut self, f: &ExitFn, exc: Option<ExcId>) -> Result<Val, ExcId> {
+        let exc_ref = self.excs.observe(exc);
+        let info = self.excs.observe(self.excs.handled());
+        self.events.push(Event::Call {
+            label: f.label.clone(),
+            is_async: f.is_async,
+            exc: exc_ref,
+            consistent: true,
+            info,
+        });
+        if f.suspend {
+            self.hit(Rule::AsyncSuspends);
+            self.events.push(Event::Await { label: f.label.clone() });
+            self.events.push(Event::Suspend { label: f.label.clone() });
+        }
+        match &f.result {
+            ExitFnResult::Return(v) => Ok(self.eval(v)),
+            ExitFnResult::Raise(c) => {
+                let id = self.excs.new_exc(*c, exc::message_of(*c, &f.label));
+                let x = flow_exc(self.raise_obj(id));
+                Err(if f.is_async { self.pep479(x, Frame::Coroutine) } else { x })
+            }
+        }
+    }
+}
