@@ -66,8 +66,12 @@ impl Judge {
         })
     }
 
-    /// What is wrong with running `program`, if anything: the predicate shrinking uses.
+    /// What is wrong with running `program`, if anything: the predicate shrinking uses. A
+    /// program a correct Python never finishes is not run, and counts as nothing wrong.
     pub fn failure(&mut self, program: &Program) -> anyhow::Result<Option<FindingKind>> {
+        if !runnable(program, self.profile) {
+            return Ok(None);
+        }
         let result = self.worker.run(&render::body(program)).context("the interpreter could not be restarted")?;
         Ok(classify(program, result, self.profile, self.messages).err())
     }
@@ -76,6 +80,13 @@ impl Judge {
     pub fn native_profile(&self) -> anyhow::Result<Profile> {
         profile_for(self.worker.info(), None)
     }
+}
+
+/// Whether the model predicts `program`: one that a correct Python never finishes (contextlib's
+/// `_fix_exception_context` on a context cycle), or whose behaviour depends on when the garbage
+/// collector runs, is never sent to an interpreter.
+pub fn runnable(program: &Program, profile: Profile) -> bool {
+    predict(program, profile).unpredictable.is_none()
 }
 
 /// The worker configuration for an interpreter.

@@ -61,39 +61,70 @@ pub struct Weights {
     pub cm_fn: u32,
     /// `with` items that are contextlib managers (out of 20).
     pub contextlib_item: u32,
+    /// `with ExitStack() as s1:` (or `AsyncExitStack`) statements.
+    pub exit_stack: u32,
+    /// Operations on a stack in scope (enter_context, push, callback, close...).
+    pub stack_op: u32,
+    /// `m1 = c0()` followed by two `with m1:`.
+    pub reentry: u32,
+    /// `with closing(g0()) as i1:` stepping a generator (out of 6 for a second generator
+    /// function in a program that has one).
+    pub closing_gen: u32,
 }
 
 impl GenConfig {
     /// A per-program focus on one area of the semantics, so that each area's rarer rules are
-    /// reached often: the plain `with` statement, `async with`, generator functions, or
-    /// contextlib; one program in five mixes them all. An area whose weight is 0 in `self`
-    /// stays off.
+    /// reached often: the plain `with` statement, `async with`, generator functions, contextlib's
+    /// managers, or exit stacks; one program in six mixes them all. An area whose weight is 0 in
+    /// `self` stays off.
     pub fn focus(&self, u: &mut arbitrary::Unstructured<'_>) -> arbitrary::Result<GenConfig> {
         let mut res = self.clone();
         let w = &mut res.weights;
+        let on = |x: u32| x > 0;
         let keep = |x: u32, on: bool| if on { x } else { 0 };
-        match u.int_in_range(0..=4u8)? {
+        let orig = &self.weights;
+        match u.int_in_range(0..=5u8)? {
             0 => {
                 w.async_main = 0;
                 w.gen_fn = 0;
                 w.cm_fn = 0;
                 w.contextlib_item = 0;
+                w.exit_stack = 0;
+                w.reentry = 0;
+                w.closing_gen = 0;
             }
             1 => {
-                w.async_main = keep(6, self.weights.async_main > 0);
-                w.gen_fn = 0;
-                w.cm_fn = 0;
+                // async with, async generators, @asynccontextmanager.
+                w.async_main = keep(6, on(orig.async_main));
+                w.gen_fn = keep(2, on(orig.gen_fn));
+                w.cm_fn = keep(2, on(orig.cm_fn));
+                w.exit_stack = keep(1, on(orig.exit_stack));
             }
             2 => {
-                w.gen_fn = keep(6, self.weights.gen_fn > 0);
-                w.async_main = 0;
+                // Generators and async generators, driven or stepped.
+                w.gen_fn = keep(6, on(orig.gen_fn));
+                w.async_main = keep(2, on(orig.async_main));
+                w.closing_gen = keep(4, on(orig.closing_gen));
                 w.cm_fn = 0;
+                w.exit_stack = 0;
             }
             3 => {
-                w.cm_fn = keep(6, self.weights.cm_fn > 0);
-                w.contextlib_item = keep(10, self.weights.contextlib_item > 0);
-                w.async_main = 0;
+                // contextlib's generator managers and small managers, re-entry, closing.
+                w.cm_fn = keep(6, on(orig.cm_fn));
+                w.contextlib_item = keep(10, on(orig.contextlib_item));
+                w.reentry = keep(3, on(orig.reentry));
+                w.async_main = keep(2, on(orig.async_main));
+                w.gen_fn = keep(1, on(orig.gen_fn));
+                w.exit_stack = 0;
+            }
+            4 => {
+                // Exit stacks.
+                w.exit_stack = keep(6, on(orig.exit_stack));
+                w.stack_op = keep(6, on(orig.stack_op));
+                w.async_main = keep(3, on(orig.async_main));
+                w.cm_fn = keep(2, on(orig.cm_fn));
                 w.gen_fn = 0;
+                w.reentry = keep(1, on(orig.reentry));
             }
             _ => {}
         }
@@ -127,6 +158,10 @@ impl GenConfig {
             &mut w.yield_,
             &mut w.cm_fn,
             &mut w.contextlib_item,
+            &mut w.exit_stack,
+            &mut w.stack_op,
+            &mut w.reentry,
+            &mut w.closing_gen,
         ]
         .into_iter()
         .enumerate()
@@ -169,6 +204,10 @@ impl GenConfig {
                 yield_: 6,
                 cm_fn: 3,
                 contextlib_item: 5,
+                exit_stack: 1,
+                stack_op: 3,
+                reentry: 1,
+                closing_gen: 1,
             },
         }
     }

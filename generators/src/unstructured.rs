@@ -3,8 +3,8 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc,
-    Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr,
+    Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 
 use crate::config::GenConfig;
@@ -14,7 +14,14 @@ use crate::config::GenConfig;
 pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program> {
     let config = config.focus(u)?;
     let config = &if u.ratio(1, 2)? { config.swarm(u)? } else { config };
-    let mut g = Gen { u, config, labels: Labels::default(), budget: config.max_stmts };
+    let mut g = Gen {
+        u,
+        config,
+        labels: Labels::default(),
+        budget: config.max_stmts,
+        cm_async: Vec::new(),
+        gen_async: Vec::new(),
+    };
     let is_async = g.chance(config.weights.async_main, 6)?;
     let n_managers = g.u.int_in_range(1..=config.max_managers.max(1))?;
     let mut managers = Vec::with_capacity(n_managers);
@@ -27,43 +34,33 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         caught: Vec::new(),
         handling: false,
         is_async,
+        async_gen: false,
         in_gen: false,
         may_yield: false,
         n_gens: 0,
         n_cms: 0,
         n_managers,
+        stacks: Vec::new(),
     };
     let mut cms = Vec::new();
     if g.chance(config.weights.cm_fn, 6)? {
         for _ in 0..g.u.int_in_range(1..=2)? {
-            cms.push(g.cm_gen(&scope)?);
+            // In an async program, mostly `@asynccontextmanager` functions.
+            let cm_async = is_async && g.u.ratio(2, 3)?;
+            cms.push(g.cm_gen(&scope, cm_async)?);
+            g.cm_async.push(cm_async);
         }
     }
     let scope = Scope { n_cms: cms.len(), ..scope };
     let mut gens = Vec::new();
     if g.chance(config.weights.gen_fn, 6)? {
-        let in_gen = Scope { in_gen: true, may_yield: true, is_async: false, ..scope.clone() };
-        let mut body = g.block(&in_gen, 1)?;
-        if g.u.ratio(1, 2)? {
-            // The shape §1.8 is about: a generator suspended inside a `with`.
-            let first = g.yield_in_with(&in_gen)?;
-            if g.u.ratio(1, 2)? {
-                // Yielding again after a manager that may swallow GeneratorExit.
-                body.insert(0, Stmt::Yield(g.labels.next('y')));
-            }
-            body.insert(0, first);
-        } else if g.u.ratio(1, 2)? {
-            let first = g.yield_in_try(&in_gen)?;
-            if g.u.ratio(1, 2)? {
-                // Nothing after it: after a throw() the generator returns.
-                body.clear();
-            }
-            body.insert(0, first);
+        let n = if g.chance(config.weights.closing_gen, 6)? { 2 } else { 1 };
+        for _ in 0..n {
+            // An async program drives async generators more often than not.
+            let gen_async = is_async && g.u.ratio(2, 3)?;
+            gens.push(g.gen_fn(&scope, gen_async)?);
+            g.gen_async.push(gen_async);
         }
-        if !body.iter().any(oracle::ir::has_yield) {
-            body.push(Stmt::Yield(g.labels.next('y')));
-        }
-        gens.push(GenFn { is_async: false, body });
     }
     let scope = Scope { n_gens: gens.len(), ..scope };
     let mut main = g.block(&scope, 0)?;
@@ -73,16 +70,21 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         // taken often even when the rest of main raises early.
         let body = match g.u.int_in_range(0..=2)? {
             0 => Stmt::Log(g.labels.next('L')),
-            1 => Stmt::Raise(RaiseNew {
-                exc: NewExc { class: ExcClass::StopIteration, label: g.labels.next('r') },
-                cause: None,
-            }),
+            1 => {
+                let stops: &[ExcClass] = if g.cm_async[0] {
+                    &[ExcClass::StopIteration, ExcClass::StopAsyncIteration, ExcClass::S2]
+                } else {
+                    &[ExcClass::StopIteration, ExcClass::StopIteration, ExcClass::S1]
+                };
+                let class = g.pick(stops)?;
+                Stmt::Raise(RaiseNew { exc: NewExc { class, label: g.labels.next('r') }, cause: None })
+            }
             _ => Stmt::Raise(g.raise_new()?),
         };
         let item = WithItem { expr: ItemExpr::Cm(0), target: Target::None };
-        main.insert(0, Stmt::With { is_async: false, items: vec![item], body: vec![body] });
+        main.insert(0, Stmt::With { is_async: g.cm_async[0], items: vec![item], body: vec![body] });
     }
-    if !gens.is_empty() && config.weights.gen_fn >= 6 && g.u.ratio(1, 2)? {
+    if !gens.is_empty() && config.weights.gen_fn >= 6 && g.u.ratio(1, 2)? && (is_async || !g.gen_async[0]) {
         // Likewise a generator-focused program starts by driving its generator.
         let k = g.u.int_in_range(1..=2)?;
         let how = if g.u.ratio(1, 2)? { Drive::Close(k) } else { Drive::Throw(k, g.new_exc('r')?) };
@@ -137,15 +139,17 @@ impl Labels {
 #[derive(Clone)]
 struct Scope {
     in_loop: bool,
-    /// Names bound by enclosing `with` targets.
+    /// Names bound by enclosing `with` targets and assignments.
     vars: Vec<String>,
     /// Labels of enclosing handlers that bind `e_<label>`.
     caught: Vec<String>,
     /// Inside an `except` or `finally` block, where a bare `raise` means something.
     handling: bool,
-    /// In `async def main`, where `async with` and `await` are allowed.
+    /// In an async function, where `async with` and `await` are allowed.
     is_async: bool,
-    /// In a generator function, where `drive` is not allowed.
+    /// In an async generator, where `return` is not.
+    async_gen: bool,
+    /// In a generator function, where `drive` and `step` are not allowed.
     in_gen: bool,
     /// Where `yield` is allowed.
     may_yield: bool,
@@ -154,6 +158,8 @@ struct Scope {
     /// Generator functions `main` can drive.
     n_gens: usize,
     n_managers: usize,
+    /// Exit stacks bound by enclosing `with`s, and whether each is an `AsyncExitStack`.
+    stacks: Vec<(String, bool)>,
 }
 
 struct Gen<'a, 'b> {
@@ -162,6 +168,10 @@ struct Gen<'a, 'b> {
     labels: Labels,
     /// Statements still allowed in the program.
     budget: usize,
+    /// Which `@contextmanager` functions are `@asynccontextmanager`.
+    cm_async: Vec<bool>,
+    /// Which generator functions are async.
+    gen_async: Vec<bool>,
 }
 
 /// Classes that programs raise: weighted toward the user hierarchy.
@@ -181,6 +191,9 @@ const RAISED: &[ExcClass] = &[
     ExcClass::KeyboardInterrupt,
     ExcClass::SystemExit,
     ExcClass::GeneratorExit,
+    ExcClass::StopAsyncIteration,
+    ExcClass::S1,
+    ExcClass::S2,
 ];
 
 /// Classes that handlers and `suppress_if` test against: bases included.
@@ -201,6 +214,7 @@ const CAUGHT: &[ExcClass] = &[
     ExcClass::B1,
     ExcClass::KeyboardInterrupt,
     ExcClass::GeneratorExit,
+    ExcClass::StopAsyncIteration,
 ];
 
 const NAMES: &[&str] = &["x", "y", "z", "a", "b", "c"];
@@ -390,10 +404,9 @@ impl Gen<'_, '_> {
                 break;
             }
             self.budget = self.budget.saturating_sub(1);
-            let s = self.stmt(scope, depth)?;
-            let ends = matches!(s, Stmt::Raise(_) | Stmt::BareRaise | Stmt::RaiseCaught(_) | Stmt::Return { .. })
-                || matches!(s, Stmt::Break | Stmt::Continue);
-            res.push(s);
+            let stmts = self.stmt(scope, depth)?;
+            let ends = stmts.last().is_some_and(ends_block);
+            res.extend(stmts);
             if ends {
                 // Code after an unconditional jump never runs; stop the block there.
                 break;
@@ -402,15 +415,18 @@ impl Gen<'_, '_> {
         Ok(res)
     }
 
-    fn stmt(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
+    /// One statement, or a short idiom of a few (an assignment and the `with`s that use it).
+    fn stmt(&mut self, scope: &Scope, depth: usize) -> Result<Vec<Stmt>> {
         let w = &self.config.weights;
         let nested = depth < self.config.max_depth && self.budget > 0;
+        let drivable = self.drivable(scope);
+        let closable = !scope.in_gen && !self.gen_async.is_empty();
         let weights = [
             w.log,
             if nested { w.with } else { 0 },
             w.raise,
             if scope.handling { w.bare_raise * 2 } else { w.bare_raise.min(1) },
-            w.return_,
+            if scope.async_gen { 0 } else { w.return_ },
             if nested && depth < 2 { w.loop_ } else { 0 },
             if scope.in_loop { w.jump } else { 0 },
             // Nested handlers are where chains get interesting (and cycles get cut).
@@ -419,9 +435,13 @@ impl Gen<'_, '_> {
             w.raise * scope.caught.len().min(2) as u32 * 2,
             if scope.is_async { w.await_ } else { 0 },
             if scope.may_yield { w.yield_ } else { 0 },
-            if scope.n_gens > 0 && !scope.in_gen { w.with } else { 0 },
+            if drivable.is_empty() { 0 } else { w.with },
+            if nested { w.exit_stack } else { 0 },
+            if scope.stacks.is_empty() { 0 } else { w.stack_op * 2 },
+            if nested { w.reentry } else { 0 },
+            if nested && closable { w.closing_gen } else { 0 },
         ];
-        Ok(match self.weighted(&weights)? {
+        Ok(vec![match self.weighted(&weights)? {
             0 => Stmt::Log(self.labels.next('L')),
             1 => self.with(scope, depth)?,
             2 => Stmt::Raise(self.raise_new()?),
@@ -450,7 +470,7 @@ impl Gen<'_, '_> {
             10 => Stmt::Await(self.labels.next('s')),
             11 => Stmt::Yield(self.labels.next('y')),
             12 => {
-                let gen = self.u.int_in_range(0..=scope.n_gens - 1)?;
+                let gen = *self.u.choose(&drivable)?;
                 let how = match self.weighted(&[2, 3, 3])? {
                     0 => Drive::Exhaust,
                     1 => Drive::Close(self.u.int_in_range(1..=2)?),
@@ -461,6 +481,10 @@ impl Gen<'_, '_> {
                 };
                 Stmt::Drive { label: self.labels.next('d'), gen, how }
             }
+            13 => self.stack_with(scope, depth)?,
+            14 => return self.stack_op(scope),
+            15 => return self.reentry(scope, depth),
+            16 => self.closing_with(scope, depth)?,
             // Prefer the outermost caught exception: re-raising it inside an inner handler is
             // what makes a context cycle that CPython has to cut.
             _ => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
@@ -468,16 +492,30 @@ impl Gen<'_, '_> {
             } else {
                 self.u.choose(&scope.caught)?.clone()
             }),
-        })
+        }])
+    }
+
+    /// The generator functions `drive` can run here: async ones only in async code.
+    fn drivable(&self, scope: &Scope) -> Vec<usize> {
+        if scope.in_gen {
+            return Vec::new();
+        }
+        (0..scope.n_gens).filter(|g| scope.is_async || !self.gen_async[*g]).collect()
+    }
+
+    /// Whether this `with` is an `async with`: in async code, two times in three.
+    fn with_kind(&mut self, scope: &Scope) -> Result<bool> {
+        Ok(scope.is_async && self.u.ratio(2, 3)?)
     }
 
     fn with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
+        let is_async = self.with_kind(scope)?;
         let n = 1 + self.weighted(&[6, 3, 1][..self.config.max_items.clamp(1, 3)])?;
         let mut items = Vec::with_capacity(n);
         let mut inner = scope.clone();
         for _ in 0..n {
             let expr = if self.chance(self.config.weights.contextlib_item, 20)? {
-                self.contextlib_item(scope)?
+                self.contextlib_item(scope, is_async)?
             } else if self.chance(self.config.weights.literal_item, 20)? {
                 ItemExpr::Literal(self.u.choose(&[Value::Int(1), Value::None, Value::Str("s".to_string())])?.clone())
             } else {
@@ -507,14 +545,26 @@ impl Gen<'_, '_> {
             }
         }
         body.extend(self.block(&inner, depth + 1)?);
-        let is_async = scope.is_async && self.u.ratio(2, 3)?;
         Ok(Stmt::With { is_async, items, body })
     }
 
-    /// A contextlib manager as a `with` item.
-    fn contextlib_item(&mut self, scope: &Scope) -> Result<ItemExpr> {
+    /// A `@contextmanager` function of the statement's kind, mostly: the other kind is a
+    /// protocol error.
+    fn cm_index(&mut self, scope: &Scope, is_async: bool) -> Result<Option<usize>> {
+        if scope.n_cms == 0 {
+            return Ok(None);
+        }
+        let matching: Vec<usize> = (0..scope.n_cms).filter(|c| self.cm_async[*c] == is_async).collect();
+        if matching.is_empty() || self.u.ratio(1, 10)? {
+            return Ok(Some(self.u.int_in_range(0..=scope.n_cms - 1)?));
+        }
+        Ok(Some(*self.u.choose(&matching)?))
+    }
+
+    /// A contextlib manager as a `with` item of a `with` (`async with` when `is_async`).
+    fn contextlib_item(&mut self, scope: &Scope, is_async: bool) -> Result<ItemExpr> {
         Ok(match self.weighted(&[if scope.n_cms > 0 { 12 } else { 0 }, 2, 1, 2])? {
-            0 => ItemExpr::Cm(self.u.int_in_range(0..=scope.n_cms - 1)?),
+            0 => ItemExpr::Cm(self.cm_index(scope, is_async)?.expect("weighted out when there is none")),
             1 => {
                 let n = self.u.int_in_range(0..=2)?;
                 let mut classes = Vec::with_capacity(n);
@@ -531,9 +581,45 @@ impl Gen<'_, '_> {
         })
     }
 
-    /// A `@contextmanager` generator function in the shape `ir::CmGen` describes.
-    fn cm_gen(&mut self, scope: &Scope) -> Result<CmGen> {
-        let plain = Scope { in_gen: true, may_yield: false, is_async: false, n_gens: 0, n_cms: 0, ..scope.clone() };
+    /// A generator function: `with` (or `async with`) around its yields, in one of the shapes
+    /// §1.8 is about.
+    fn gen_fn(&mut self, scope: &Scope, is_async: bool) -> Result<GenFn> {
+        let in_gen = Scope { in_gen: true, may_yield: true, is_async, async_gen: is_async, ..scope.clone() };
+        let mut body = self.block(&in_gen, 1)?;
+        if self.u.ratio(1, 2)? {
+            // The shape §1.8 is about: a generator suspended inside a `with`.
+            let first = self.yield_in_with(&in_gen)?;
+            if self.u.ratio(1, 2)? {
+                // Yielding again after a manager that may swallow GeneratorExit.
+                body.insert(0, Stmt::Yield(self.labels.next('y')));
+            }
+            body.insert(0, first);
+        } else if self.u.ratio(1, 2)? {
+            let first = self.yield_in_try(&in_gen)?;
+            if self.u.ratio(1, 2)? {
+                // Nothing after it: after a throw() the generator returns.
+                body.clear();
+            }
+            body.insert(0, first);
+        }
+        if !body.iter().any(oracle::ir::has_yield) {
+            body.push(Stmt::Yield(self.labels.next('y')));
+        }
+        Ok(GenFn { is_async, body })
+    }
+
+    /// A `@contextmanager` (`@asynccontextmanager` with `is_async`) generator function in the
+    /// shape `ir::CmGen` describes.
+    fn cm_gen(&mut self, scope: &Scope, is_async: bool) -> Result<CmGen> {
+        let plain = Scope {
+            in_gen: true,
+            may_yield: false,
+            is_async,
+            async_gen: is_async,
+            n_gens: 0,
+            n_cms: 0,
+            ..scope.clone()
+        };
         let small = |g: &mut Self| -> Result<Vec<Stmt>> {
             if g.u.ratio(2, 3)? {
                 Ok(Vec::new())
@@ -543,7 +629,7 @@ impl Gen<'_, '_> {
         };
         let pre = small(self)?;
         if self.u.ratio(1, 10)? {
-            return Ok(CmGen { is_async: false, pre, yields: None, handler: None, finally: None, post: Vec::new() });
+            return Ok(CmGen { is_async, pre, yields: None, handler: None, finally: None, post: Vec::new() });
         }
         let yields = Some(self.enter_value()?);
         let handler = if self.u.ratio(1, 2)? {
@@ -575,24 +661,215 @@ impl Gen<'_, '_> {
             None
         };
         let mut post = if self.u.ratio(2, 3)? { Vec::new() } else { self.block(&plain, 2)? };
-        if self.u.ratio(1, 3)? {
+        // A handler that lets the generator go on to a second yield is "didn't stop after
+        // throw()"; make that common enough to see.
+        let yield_again = if handler.is_some() { self.u.ratio(1, 2)? } else { self.u.ratio(1, 3)? };
+        if yield_again && !post.last().is_some_and(ends_block) {
             post.push(Stmt::Yield(self.labels.next('y')));
         }
-        Ok(CmGen { is_async: false, pre, yields, handler, finally, post })
+        Ok(CmGen { is_async, pre, yields, handler, finally, post })
     }
 
-    /// `with M<i>(): yield 'y1'; ...`: the body starts suspended inside the manager.
+    /// `with M<i>(): yield 'y1'; ...`: the body starts suspended inside the manager (an
+    /// `async with` in an async generator, mostly).
     fn yield_in_with(&mut self, scope: &Scope) -> Result<Stmt> {
         let mgr = self.u.int_in_range(0..=scope.n_managers - 1)?;
         let mut body = vec![Stmt::Yield(self.labels.next('y'))];
         if self.u.ratio(1, 2)? {
             body.push(Stmt::Yield(self.labels.next('y')));
         }
-        Ok(Stmt::With {
-            is_async: false,
-            items: vec![WithItem { expr: ItemExpr::New(mgr), target: Target::None }],
-            body,
+        let is_async = scope.is_async && self.u.ratio(3, 4)?;
+        let expr = match self.cm_index(scope, is_async)? {
+            Some(c) if self.u.ratio(1, 4)? => ItemExpr::Cm(c),
+            _ => ItemExpr::New(mgr),
+        };
+        Ok(Stmt::With { is_async, items: vec![WithItem { expr, target: Target::None }], body })
+    }
+
+    // ---- ExitStack, re-entry, closing ----
+
+    /// `with ExitStack() as s1:` (or `async with AsyncExitStack() as s1:`) whose body starts
+    /// with a few operations on the stack; statements further in may use it too.
+    fn stack_with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
+        let is_async = self.with_kind(scope)?;
+        let name = self.labels.next('s');
+        let mut inner = scope.clone();
+        inner.vars.push(name.clone());
+        inner.stacks.push((name.clone(), is_async));
+        let mut body = Vec::new();
+        for _ in 0..self.u.int_in_range(1..=3)? {
+            body.extend(self.stack_op_on(&inner, &name, is_async)?);
+        }
+        if self.u.ratio(1, 4)? {
+            // pop_all(): a new stack takes the callbacks; the old one exits with none.
+            let popped = self.labels.next('s');
+            let mut pop_scope = inner.clone();
+            pop_scope.vars.push(popped.clone());
+            pop_scope.stacks.push((popped.clone(), is_async));
+            let mut pop_body = Vec::new();
+            if self.u.ratio(1, 2)? {
+                pop_body.extend(self.stack_op_on(&pop_scope, &popped, is_async)?);
+            }
+            pop_body.extend(self.block(&pop_scope, depth + 2)?);
+            let item = WithItem { expr: ItemExpr::PopAll(name.clone()), target: Target::Name(popped) };
+            body.push(Stmt::With { is_async, items: vec![item], body: pop_body });
+        }
+        if !body.last().is_some_and(ends_block) {
+            body.extend(self.block(&inner, depth + 1)?);
+        }
+        let item = WithItem { expr: ItemExpr::ExitStack { is_async }, target: Target::Name(name) };
+        Ok(Stmt::With { is_async, items: vec![item], body })
+    }
+
+    /// An operation on one of the stacks in scope.
+    fn stack_op(&mut self, scope: &Scope) -> Result<Vec<Stmt>> {
+        let (name, is_async) = self.u.choose(&scope.stacks)?.clone();
+        self.stack_op_on(scope, &name, is_async)
+    }
+
+    fn stack_op_on(&mut self, scope: &Scope, stack: &str, stack_async: bool) -> Result<Vec<Stmt>> {
+        let can_await = stack_async && scope.is_async;
+        let weights = [
+            6,
+            if can_await { 6 } else { 0 },
+            3,
+            if stack_async { 3 } else { 0 },
+            4,
+            3,
+            if scope.is_async || !stack_async { 1 } else { 0 },
+        ];
+        let op = match self.weighted(&weights)? {
+            0 | 1 => {
+                let is_async = can_await && self.u.ratio(2, 3)?;
+                let expr = self.stack_item(scope, is_async)?;
+                let target = if self.u.ratio(1, 4)? { Some(self.pick(NAMES)?.to_string()) } else { None };
+                let show = target.clone();
+                let op = StackOp::Enter { expr, is_async, target };
+                let mut res = vec![Stmt::Stack { stack: stack.to_string(), op }];
+                if let Some(t) = show {
+                    // What entering returned is what the assignment binds.
+                    res.push(Stmt::Show(t));
+                }
+                return Ok(res);
+            }
+            2 | 3 => {
+                let is_async = stack_async && self.u.ratio(1, 2)?;
+                let expr = self.stack_item(scope, is_async)?;
+                StackOp::Push { expr, is_async }
+            }
+            4 => {
+                let is_async = stack_async && self.u.ratio(1, 2)?;
+                let result = if self.u.ratio(1, 3)? {
+                    ExitFnResult::Raise(self.pick(RAISED)?)
+                } else {
+                    let v = match self.weighted(&[3, 3, 3, 1, 2, 1])? {
+                        0 => Value::None,
+                        1 => Value::Bool(true),
+                        2 => Value::Bool(false),
+                        3 => Value::Int(self.pick(&[0, 1])?),
+                        4 => {
+                            let result = match self.weighted(&[3, 1, 2])? {
+                                0 => BoolResult::Bool(self.u.ratio(1, 2)?),
+                                1 => BoolResult::NonBool(1),
+                                _ => BoolResult::Raise(self.pick(RAISED)?),
+                            };
+                            Value::BoolObj { label: self.labels.next('b'), result }
+                        }
+                        _ => Value::LenObj { label: self.labels.next('n'), len: self.pick(&[0, 1])? },
+                    };
+                    ExitFnResult::Return(v)
+                };
+                let suspend = is_async && self.u.ratio(1, 2)?;
+                StackOp::PushFn(ExitFn { label: self.labels.next('x'), is_async, suspend, result })
+            }
+            5 => {
+                let is_async = stack_async && self.u.ratio(1, 2)?;
+                let raises = if self.u.ratio(1, 3)? { Some(self.pick(RAISED)?) } else { None };
+                StackOp::Callback { label: self.labels.next('k'), raises, is_async }
+            }
+            _ => StackOp::Close { is_async: stack_async },
+        };
+        Ok(vec![Stmt::Stack { stack: stack.to_string(), op }])
+    }
+
+    /// What a stack enters or pushes: mostly a manager class, sometimes a contextlib manager,
+    /// a nested stack, or something that is no manager at all.
+    fn stack_item(&mut self, scope: &Scope, is_async: bool) -> Result<ItemExpr> {
+        Ok(match self.weighted(&[8, 3, 1, 1])? {
+            0 => ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?),
+            1 => self.contextlib_item(scope, is_async)?,
+            2 => ItemExpr::ExitStack { is_async },
+            _ => ItemExpr::Literal(self.u.choose(&[Value::Int(1), Value::None])?.clone()),
         })
+    }
+
+    /// `m1 = c0()` and `with m1:` twice, one after the other or one inside the other: a
+    /// generator manager refuses the second entry.
+    fn reentry(&mut self, scope: &Scope, depth: usize) -> Result<Vec<Stmt>> {
+        let is_async = self.with_kind(scope)?;
+        let name = self.labels.next('m');
+        let expr = match self.weighted(&[if scope.n_cms > 0 { 6 } else { 0 }, 3, 1, 1])? {
+            0 => ItemExpr::Cm(self.cm_index(scope, is_async)?.expect("weighted out when there is none")),
+            1 => ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?),
+            2 => ItemExpr::Suppress(vec![self.pick(CAUGHT)?]),
+            _ => ItemExpr::ExitStack { is_async },
+        };
+        let mut inner = scope.clone();
+        inner.vars.push(name.clone());
+        if let ItemExpr::ExitStack { is_async } = expr {
+            inner.stacks.push((name.clone(), is_async));
+        }
+        let item = || WithItem { expr: ItemExpr::Var(name.clone()), target: Target::None };
+        let nested = self.u.ratio(1, 3)?;
+        let second_body = self.block(&inner, depth + 2)?;
+        let second = Stmt::With { is_async, items: vec![item()], body: second_body };
+        let mut first_body = self.block(&inner, depth + 1)?;
+        let mut res = vec![Stmt::Assign { name: name.clone(), expr }];
+        if nested {
+            first_body.insert(0, second);
+            res.push(Stmt::With { is_async, items: vec![item()], body: first_body });
+        } else {
+            res.push(Stmt::With { is_async, items: vec![item()], body: first_body });
+            res.push(second);
+        }
+        Ok(res)
+    }
+
+    /// `with closing(g0()) as it:` (`async with aclosing(g0()) as it:`) whose body steps the
+    /// generator between its other statements; closing closes it when the body ends.
+    fn closing_with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
+        let is_async = self.with_kind(scope)?;
+        let fitting: Vec<usize> = (0..self.gen_async.len()).filter(|g| self.gen_async[*g] == is_async).collect();
+        // No generator of this kind: the other kind, in a `with` of its own kind if possible.
+        let (gen, is_async) = match fitting.is_empty() {
+            false => (*self.u.choose(&fitting)?, is_async),
+            true if !is_async || !self.gen_async.contains(&false) => {
+                if !scope.is_async && self.gen_async.iter().all(|a| *a) {
+                    // Only async generators, and no way to step them here: a plain `with`.
+                    return self.with(scope, depth);
+                }
+                (self.gen_async.iter().position(|a| *a == !is_async).expect("some generator"), !is_async)
+            }
+            true => (self.gen_async.iter().position(|a| !*a).expect("some generator"), false),
+        };
+        let var = self.labels.next('i');
+        let mut inner = scope.clone();
+        inner.vars.push(var.clone());
+        let mut body = Vec::new();
+        for _ in 0..self.u.int_in_range(1..=3)? {
+            let k = self.u.int_in_range(1..=2)?;
+            body.push(Stmt::Step { label: self.labels.next('d'), var: var.clone(), k, is_async });
+            if self.u.ratio(1, 2)? {
+                let more = self.block(&inner, depth + 1)?;
+                let ends = more.last().is_some_and(ends_block);
+                body.extend(more);
+                if ends {
+                    break;
+                }
+            }
+        }
+        let item = WithItem { expr: ItemExpr::ClosingGen { gen, is_async }, target: Target::Name(var) };
+        Ok(Stmt::With { is_async, items: vec![item], body })
     }
 
     /// Two more §1.8 shapes: a yield that catches whatever is thrown at it (so the generator
@@ -661,4 +938,12 @@ impl Gen<'_, '_> {
         };
         Ok(Stmt::Try(Box::new(Try { body, handlers, orelse, finally })))
     }
+}
+
+/// Whether a statement always jumps away, so that nothing after it in its block runs.
+fn ends_block(s: &Stmt) -> bool {
+    matches!(
+        s,
+        Stmt::Raise(_) | Stmt::BareRaise | Stmt::RaiseCaught(_) | Stmt::Return { .. } | Stmt::Break | Stmt::Continue
+    )
 }

@@ -660,6 +660,9 @@ struct Scope {
     /// At the top level of the body of `with closing(g0()) as a:` (`aclosing`): the name and
     /// whether it is async. Nested blocks do not inherit it.
     step: Option<(String, bool)>,
+    /// Names that hold an exit stack or a stepped generator for the block they scope, which
+    /// nothing inside may rebind: the operations on them name the object, not the variable.
+    pinned: Vec<String>,
 }
 
 impl Scope {
@@ -692,6 +695,14 @@ struct Validator<'a> {
 impl Validator<'_> {
     fn err(&mut self, at: &str, message: impl Into<String>) {
         self.diags.push(Diagnostic { at: at.to_string(), message: message.into() });
+    }
+
+    /// A name about to be bound: well formed, and not one the enclosing blocks pinned.
+    fn binding(&mut self, at: &str, name: &str, scope: &Scope) {
+        self.name(at, name);
+        if scope.pinned.iter().any(|p| p == name) {
+            self.err(at, format!("`{name}` holds an exit stack or a stepped generator here and cannot be rebound"));
+        }
     }
 
     fn label(&mut self, at: &str, label: &str) {
@@ -864,7 +875,7 @@ impl Validator<'_> {
                     }
                 }
                 if let Some(n) = target {
-                    self.name(at, n);
+                    self.binding(at, n, scope);
                     scope.bind(n);
                 }
             }
@@ -973,9 +984,12 @@ impl Validator<'_> {
                     match &it.target {
                         Target::None => {}
                         Target::Name(n) => {
-                            self.name(&at, n);
+                            self.binding(&at, n, &inner);
                             match stack {
-                                Some(a) => inner.bind_stack(n, a),
+                                Some(a) => {
+                                    inner.bind_stack(n, a);
+                                    inner.pinned.push(n.clone());
+                                }
                                 None => inner.bind(n),
                             }
                         }
@@ -984,7 +998,7 @@ impl Validator<'_> {
                                 self.err(&at, "a tuple target needs at least one name");
                             }
                             for n in ns {
-                                self.name(&at, n);
+                                self.binding(&at, n, &inner);
                                 inner.bind(n);
                             }
                         }
@@ -994,6 +1008,7 @@ impl Validator<'_> {
                     items.last()
                 {
                     inner.step = Some((n.clone(), *is_async));
+                    inner.pinned.push(n.clone());
                 }
                 self.block(&format!("{at}.with"), body, &inner);
             }
@@ -1054,13 +1069,16 @@ impl Validator<'_> {
                 }
             }
             Stmt::Assign { name, expr } => {
-                self.name(at, name);
+                self.binding(at, name, scope);
                 if matches!(expr, ItemExpr::ClosingGen { .. }) {
                     self.err(at, "a closing(g0()) is only stepped inside its own with");
                 }
                 self.item_expr(at, expr, scope);
                 match Self::binds_stack(expr, scope) {
-                    Some(a) => scope.bind_stack(name, a),
+                    Some(a) => {
+                        scope.bind_stack(name, a);
+                        scope.pinned.push(name.clone());
+                    }
                     None => scope.bind(name),
                 }
             }

@@ -69,7 +69,12 @@ pub struct Args {
 
 /// What a worker thread tells the main thread.
 enum Report {
-    Done(u64),
+    /// `cases` more programs are done, `skipped` of them not run because a correct Python never
+    /// finishes them.
+    Done {
+        cases: u64,
+        skipped: u64,
+    },
     /// A finding, already saved in its directory; `shrinking` if this thread shrinks it next.
     Found {
         finding: Box<Finding>,
@@ -150,12 +155,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
 
     let mut done = 0u64;
+    let mut skipped = 0u64;
     let mut summary = findings::Summary::default();
     let mut failure = None;
     for report in rx {
         match report {
-            Report::Done(n) => {
-                done += n;
+            Report::Done { cases, skipped: n } => {
+                done += cases;
+                skipped += n;
                 match args.time {
                     Some(_) => bar.set_position(started.elapsed().as_secs()),
                     None => bar.set_position(done),
@@ -190,6 +197,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {profile}, seed {seed:#x}",
         done as f64 / secs.max(1e-9),
     );
+    if skipped > 0 {
+        outln!(
+            "  skipped: {skipped} programs the model does not predict (never end, or depend on the garbage collector)"
+        );
+    }
     summary.print()?;
     Ok(if summary.any() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -235,11 +247,16 @@ impl Ctx {
             }
             let end = (start + BATCH).min(self.total);
             let seeds: Vec<u64> = (start..end).map(|i| case_seed(self.seed, i)).collect();
-            let programs: Vec<_> = seeds.iter().map(|s| from_seed(*s, &config)).collect();
-            let sources: Vec<String> = programs.iter().map(render::body).collect();
+            let mut cases: Vec<(u64, u64, Program)> = (start..end)
+                .zip(seeds)
+                .map(|(index, seed)| (index, seed, from_seed(seed, &config)))
+                .filter(|(_, _, p)| judge::runnable(p, self.profile))
+                .collect();
+            let skipped = (end - start) - cases.len() as u64;
+            let sources: Vec<String> = cases.iter().map(|(_, _, p)| render::body(p)).collect();
             let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
             let results = worker.run_many(&refs).context("the interpreter could not be restarted")?;
-            for (((program, seed), result), index) in programs.into_iter().zip(seeds).zip(results).zip(start..) {
+            for ((index, seed, program), result) in cases.drain(..).zip(results) {
                 let kind = match classify(&program, result, self.profile, self.messages) {
                     Ok(_) => continue,
                     Err(kind) => kind,
@@ -273,7 +290,7 @@ impl Ctx {
                     return Ok(());
                 }
             }
-            if self.tx.send(Report::Done(end - start)).is_err() {
+            if self.tx.send(Report::Done { cases: end - start, skipped }).is_err() {
                 return Ok(());
             }
         }
@@ -285,6 +302,9 @@ impl Ctx {
     fn shrink(&self, worker: &mut Worker, finding: &Finding, dir: &Path) -> anyhow::Result<Shrunk> {
         let time = self.shrink_time.expect("only called when shrinking");
         let mut run = |candidate: &Program| -> anyhow::Result<Option<FindingKind>> {
+            if !judge::runnable(candidate, self.profile) {
+                return Ok(None);
+            }
             let result = worker.run(&render::body(candidate)).context("the interpreter could not be restarted")?;
             Ok(classify(candidate, result, self.profile, self.messages).err())
         };

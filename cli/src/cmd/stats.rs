@@ -25,9 +25,12 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = GenConfig::full();
     let mut total = Coverage::default();
+    let mut unpredictable = 0;
     for i in 0..args.cases {
         let program = from_seed(case_seed(args.seed, i), &config);
-        total.merge(&predict(&program, args.target).coverage);
+        let prediction = predict(&program, args.target);
+        total.merge(&prediction.coverage);
+        unpredictable += u64::from(prediction.unpredictable.is_some());
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "rule coverage over {} programs ({}):", args.cases, args.target)?;
@@ -41,5 +44,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "  §{:<6} {:<36} {n:>8}{mark}", rule.section(), rule.name())?;
     }
     writeln!(out, "{} of {} rules fired", Rule::ALL.len() - never, Rule::ALL.len())?;
+    if unpredictable > 0 {
+        writeln!(
+            out,
+            "{unpredictable} programs never end on a correct Python or depend on the garbage collector (not run)"
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }

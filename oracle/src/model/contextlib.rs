@@ -19,15 +19,23 @@ pub(crate) type ObjId = usize;
 /// The state of an object whose identity matters: entered twice, or shared by name.
 #[derive(Clone, Debug)]
 pub(crate) enum Obj {
-    /// A `_GeneratorContextManager`: whether `__enter__` ran (and deleted `self.args`).
-    Cm {
-        /// `__enter__` was called.
-        entered: bool,
-    },
+    /// A `_GeneratorContextManager`: where its generator is.
+    Cm(CmState),
     /// An exit stack's callbacks, oldest first.
     Stack(Vec<Entry>),
     /// The generator object `closing(g0())` holds.
     Gen(GenState),
+}
+
+/// Where the generator of a `@contextmanager` object is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CmState {
+    /// Never run: `__enter__` was not called (an exit stack may `push` it unentered).
+    Created,
+    /// Suspended at its first yield: entered, not exited.
+    Suspended,
+    /// Done: ran to its end, raised, or was closed (or left suspended where nothing runs).
+    Finished,
 }
 
 /// Where the generator held by a `closing` / `aclosing` stands, as its `__exit__` sees it.
@@ -97,8 +105,14 @@ pub(crate) struct CmYield {
     /// The RuntimeError ("generator didn't stop", "... after throw()") that `__exit__` raised
     /// when the generator yielded again, then closed it in a `finally`.
     didnt_stop: Option<ExcId>,
+    /// The RuntimeError "generator ignored GeneratorExit" that the `close()` in that `finally`
+    /// raised when the generator yielded once more; it stays suspended there.
+    ignored: Option<ExcId>,
     /// Whether `__exit__` got an exception (which message to use).
     after_throw: bool,
+    /// Whether `__exit__` closed the generator after "didn't stop" (3.11.7+), with the
+    /// RuntimeError handled meanwhile.
+    closed: bool,
     /// An `@asynccontextmanager` generator.
     is_async: bool,
 }
@@ -148,7 +162,7 @@ impl Machine<'_> {
                 }
                 Val::None
             }
-            Builtin::Cm { cm, .. } => return self.cm_exit(*cm, exc),
+            Builtin::Cm { cm, obj } => return self.cm_exit(*cm, *obj, exc),
             Builtin::Stack { is_async: stack_async, obj } => {
                 let res = self.stack_exit(*obj, exc, *stack_async);
                 // AsyncExitStack.__aexit__ is a coroutine: PEP 479 at its boundary.
@@ -172,7 +186,8 @@ impl Machine<'_> {
     fn cm_enter(&mut self, c: usize, obj: ObjId) -> Result<Val, ExcId> {
         let cm: &CmGen = &self.program.cms[c];
         let is_async = cm.is_async;
-        let entered = matches!(self.heap[obj], Obj::Cm { entered: true });
+        let Obj::Cm(state) = self.heap[obj] else { unreachable!("a generator manager") };
+        let entered = state != CmState::Created;
         // 3.8's async manager does not `del self.args`: entering again resumes the generator,
         // which an earlier `__aexit__` ran to its end, so it "didn't yield".
         let deletes_args = !is_async || self.profile.at_least(9);
@@ -183,7 +198,11 @@ impl Machine<'_> {
             let err = flow_exc(self.raise_builtin(ExcClass::AttributeError, msg));
             return Err(self.coroutine_boundary(err, is_async));
         }
-        self.heap[obj] = Obj::Cm { entered: true };
+        if entered && state == CmState::Suspended {
+            // 3.8 resumes the generator of the outer `async with` from its yield.
+            self.unpredictable = Some("3.8 re-enters an @asynccontextmanager object by resuming its generator");
+        }
+        self.heap[obj] = Obj::Cm(CmState::Finished);
         let gen_frame = if is_async { Frame::AsyncGenerator } else { Frame::Generator };
         let frame = self.excs.push_frame();
         let flow = if entered {
@@ -197,6 +216,7 @@ impl Machine<'_> {
         let res = match (flow, &cm.yields) {
             (Flow::Normal, Some(v)) if !entered => {
                 self.hit(if is_async { Rule::AcmEnterYields } else { Rule::CmEnterYields });
+                self.heap[obj] = Obj::Cm(CmState::Suspended);
                 Ok(self.eval(v))
             }
             (Flow::Raise(x), _) => {
@@ -242,24 +262,72 @@ impl Machine<'_> {
     /// `_GeneratorContextManager.__exit__`: `next(gen)` on the normal path, `gen.throw(exc)`
     /// on the exceptional one, with contextlib's rules for what comes back. The async one
     /// awaits `anext(gen)` and `gen.athrow(exc)`.
-    fn cm_exit(&mut self, c: usize, exc: Option<ExcId>) -> Result<Val, ExcId> {
+    fn cm_exit(&mut self, c: usize, obj: ObjId, exc: Option<ExcId>) -> Result<Val, ExcId> {
         let cm: &CmGen = &self.program.cms[c];
         let is_async = cm.is_async;
+        let Obj::Cm(state) = self.heap[obj] else { unreachable!("a generator manager") };
+        self.heap[obj] = Obj::Cm(CmState::Finished);
+        let ready = |v: Val| if is_async { Val::Ready(Box::new(v)) } else { v };
+        if state == CmState::Finished {
+            // next() raises StopIteration at once: False. throw() raises the very exception:
+            // False; but athrow() on a finished async generator returns None, so the generator
+            // "didn't stop".
+            if let (Some(e), true) = (exc, is_async) {
+                self.hit(Rule::AcmDidntStopAfterAthrow);
+                let msg = "generator didn't stop after athrow()";
+                let rt = self.raise_builtin(ExcClass::RuntimeError, msg.to_string());
+                let _ = e;
+                return Err(self.coroutine_boundary(flow_exc(rt), is_async));
+            }
+            if let Some(e) = exc {
+                self.stale_traceback(e);
+            }
+            return Ok(ready(Val::Bool(false)));
+        }
         let frame = self.excs.push_frame();
         let saved_vars = std::mem::take(&mut self.vars);
-        let state = CmYield { frame, didnt_stop: None, after_throw: exc.is_some(), is_async };
-        let saved_yield = self.cm_yield.replace(state);
-        // The generator resumes at its yield, inside the try: the yield returns, or raises the
-        // thrown exception (unchained: the generator handles nothing there).
-        let resumed = match exc {
-            None => Flow::Normal,
-            Some(e) => Flow::Raise(e),
-        };
+        let cm_yield =
+            CmYield { frame, didnt_stop: None, ignored: None, after_throw: exc.is_some(), is_async, closed: false };
+        let saved_yield = self.cm_yield.replace(cm_yield);
         let handlers: &[Handler] = cm.handler.as_ref().map_or(&[], std::slice::from_ref);
-        let mut flow = self.try_rest(resumed, handlers, &[], cm.finally.as_ref());
-        if matches!(flow, Flow::Normal) {
-            flow = self.block(&cm.post);
-        }
+        let flow = match (state, exc) {
+            // The generator resumes at its yield, inside the try: the yield returns, or raises
+            // the thrown exception (unchained: the generator handles nothing there).
+            (CmState::Suspended, _) => {
+                let resumed = exc.map_or(Flow::Normal, Flow::Raise);
+                let flow = self.try_rest(resumed, handlers, &[], cm.finally.as_ref());
+                match flow {
+                    Flow::Normal => self.block(&cm.post),
+                    other => other,
+                }
+            }
+            // Pushed on an exit stack without being entered: what is thrown in is raised where
+            // the generator starts, before any of its code.
+            (CmState::Created, Some(e)) => {
+                self.hit(Rule::CmExitUnentered);
+                Flow::Raise(e)
+            }
+            // next() runs it from its start, up to a first yield that `__exit__` did not expect.
+            (CmState::Created, None) => {
+                self.hit(Rule::CmExitUnentered);
+                match (self.block(&cm.pre), &cm.yields) {
+                    (Flow::Normal, Some(_)) => {
+                        if !self.profile.at_least(11) && (cm.handler.is_some() || cm.finally.is_some()) {
+                            // Left suspended in its try: the garbage collector closes it.
+                            self.unpredictable =
+                                Some("a @contextmanager generator left suspended in a try is closed by the garbage collector");
+                        }
+                        let ge = self.cm_yields_again();
+                        match self.try_rest(ge, handlers, &[], cm.finally.as_ref()) {
+                            Flow::Normal => self.block(&cm.post),
+                            other => other,
+                        }
+                    }
+                    (flow, _) => flow,
+                }
+            }
+            (CmState::Finished, _) => unreachable!("handled above"),
+        };
         self.vars = saved_vars;
         let state = std::mem::replace(&mut self.cm_yield, saved_yield).expect("the contextlib state is ours");
         let flow = match flow {
@@ -271,9 +339,13 @@ impl Machine<'_> {
         if let Some(rt) = state.didnt_stop {
             // `finally: self.gen.close()` is over: close() raised, or the RuntimeError goes on.
             self.excs.pop_frame(frame);
+            if !state.closed {
+                return Err(self.coroutine_boundary(rt, is_async));
+            }
             self.excs.pop_handled();
-            let x = match flow {
-                Flow::Raise(x) if !exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit) => x,
+            let x = match (state.ignored, flow) {
+                (Some(err), _) => err,
+                (None, Flow::Raise(x)) if !exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit) => x,
                 _ => rt,
             };
             return Err(self.coroutine_boundary(x, is_async));
@@ -281,7 +353,13 @@ impl Machine<'_> {
         let res = match (exc, flow) {
             (None, Flow::Raise(x)) => Err(x),
             (None, _) => Ok(Val::Bool(false)),
-            (Some(_), Flow::Raise(x)) => self.cm_throw_raised(exc.expect("checked"), x, is_async),
+            (Some(e), Flow::Raise(x)) => {
+                let res = self.cm_throw_raised(e, x, is_async);
+                if res.is_ok() {
+                    self.stale_traceback(e);
+                }
+                res
+            }
             (Some(_), _) => {
                 // The generator finished: StopIteration from throw(); `exc is not value`.
                 self.hit(if is_async { Rule::AcmSuppresses } else { Rule::CmSuppresses });
@@ -290,8 +368,7 @@ impl Machine<'_> {
         };
         self.excs.pop_frame(frame);
         match res {
-            Ok(v) if is_async => Ok(Val::Ready(Box::new(v))),
-            Ok(v) => Ok(v),
+            Ok(v) => Ok(ready(v)),
             Err(x) => Err(self.coroutine_boundary(x, is_async)),
         }
     }
@@ -324,10 +401,20 @@ impl Machine<'_> {
     }
 
     /// The `@contextmanager` generator yielded again while `__exit__` resumed it: contextlib
-    /// raises "generator didn't stop" and, in a `finally`, closes the generator (3.11.7+).
+    /// raises "generator didn't stop" and, in a `finally`, closes the generator (3.11.7+). If
+    /// it yields once more, that close() raises "generator ignored GeneratorExit" and the
+    /// generator stays where it is; nothing of it runs again (its last yield is at the top of
+    /// its body), so what the `yield` gives here only unwinds it.
     pub(crate) fn cm_yields_again(&mut self) -> Flow {
         let mut state = self.cm_yield.take().expect("called only while resuming a cm generator");
-        assert!(state.didnt_stop.is_none(), "validate allows one more yield only");
+        if state.didnt_stop.is_some() {
+            self.hit(Rule::GenCloseIgnored);
+            let msg = message::ignored_generator_exit(state.is_async);
+            let err = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, &msg);
+            state.ignored = Some(err);
+            self.cm_yield = Some(state);
+            return Flow::Raise(err);
+        }
         self.hit(match (state.after_throw, state.is_async) {
             (false, false) => Rule::CmDidntStop,
             (true, false) => Rule::CmDidntStopAfterThrow,
@@ -341,12 +428,29 @@ impl Machine<'_> {
         };
         let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, msg);
         state.didnt_stop = Some(rt);
-        // close() (or aclose()): GeneratorExit, chained to the RuntimeError the finally is
-        // handling.
+        if !self.profile.at_least(11) {
+            // §6 row 12: before 3.11.7 the generator is not closed; it stays suspended where
+            // nothing of it runs again, and the RuntimeError leaves __exit__ at once.
+            self.cm_yield = Some(state);
+            return Flow::Raise(rt);
+        }
+        state.closed = true;
+        // close(): GeneratorExit, chained to the RuntimeError the finally is handling; aclose()
+        // does not chain it.
         self.excs.push_handled_below(state.frame, rt);
         let ge = self.excs.new_exc(ExcClass::GeneratorExit, String::new());
-        self.excs.set_context(ge, Some(rt));
+        if !state.is_async {
+            self.excs.set_context(ge, Some(rt));
+        }
         self.cm_yield = Some(state);
         Flow::Raise(ge)
+    }
+
+    /// 3.8-3.10 re-raise a thrown exception out of `throw()` without restoring its traceback:
+    /// the details an exit stack holds for it go stale.
+    fn stale_traceback(&mut self, e: ExcId) {
+        if !self.profile.at_least(11) {
+            self.excs.bump_tb(e);
+        }
     }
 }

@@ -15,6 +15,9 @@ pub(crate) struct ExcObj {
     pub(crate) context: Option<ExcId>,
     pub(crate) cause: Option<ExcId>,
     pub(crate) suppress_context: bool,
+    /// Bumped when the exception's `__traceback__` changes under a caller that keeps the old
+    /// one (a generator manager re-raising it through `throw()` on 3.8-3.10).
+    pub(crate) tb: u32,
 }
 
 /// The direct base of each class; `None` for `BaseException`.
@@ -67,7 +70,7 @@ pub(crate) struct Excs {
 
 impl Excs {
     pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
-        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false });
+        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0 });
         self.objs.len() - 1
     }
 
@@ -78,6 +81,24 @@ impl Excs {
     pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>) {
         self.objs[id].cause = cause;
         self.objs[id].suppress_context = true;
+    }
+
+    /// Whether following `__context__` from `id` comes back around.
+    pub(crate) fn context_cycle(&self, id: ExcId) -> bool {
+        let mut seen = vec![id];
+        let mut o = id;
+        while let Some(c) = self.objs[o].context {
+            if seen.contains(&c) {
+                return true;
+            }
+            seen.push(c);
+            o = c;
+        }
+        false
+    }
+
+    pub(crate) fn bump_tb(&mut self, id: ExcId) {
+        self.objs[id].tb += 1;
     }
 
     pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>) {
@@ -181,27 +202,25 @@ impl Excs {
         if top == value {
             return ChainEffect::None;
         }
-        let mut cut = false;
+        let mut effect = ChainEffect::Chained;
         let mut o = top;
         let mut visited = vec![o];
         while let Some(c) = self.objs[o].context {
             if c == value {
                 self.objs[o].context = None;
-                cut = true;
+                effect = ChainEffect::CycleCut;
                 break;
             }
             if visited.contains(&c) {
+                // A cycle already there: 3.9+ stop (Floyd's algorithm), 3.8 walks it forever.
+                effect = ChainEffect::InCycle;
                 break;
             }
             visited.push(c);
             o = c;
         }
         self.objs[value].context = Some(top);
-        if cut {
-            ChainEffect::CycleCut
-        } else {
-            ChainEffect::Chained
-        }
+        effect
     }
 
     /// A reference to the exception for an event. Its number is the object's own until
@@ -254,4 +273,6 @@ pub(crate) enum ChainEffect {
     Chained,
     /// The context was set after cutting a link that would have made a cycle.
     CycleCut,
+    /// The context was set; the handled exception's chain is a cycle (which 3.8 loops on).
+    InCycle,
 }

@@ -227,6 +227,9 @@ impl Machine<'_> {
         // `sys.exc_info()[1]` in the frame of __exit__: what its caller is handling.
         let frame_exc = self.excs.handled();
         let mut current = exc;
+        // The traceback the details carry: ≤3.12 pass the tuple as received (or as sys.exc_info()
+        // gave it), which goes stale if the exception's traceback changes meanwhile.
+        let mut details_tb = current.map(|e| self.excs.get(e).tb);
         let mut suppressed = false;
         let mut pending = false;
         let mut n = 0;
@@ -237,10 +240,13 @@ impl Machine<'_> {
             if n == 2 {
                 self.hit(Rule::StackLifo);
             }
+            self.stale_args =
+                !self.profile.at_least(13) && current.is_some_and(|e| Some(self.excs.get(e).tb) != details_tb);
             let res = match self.call_entry(entry, current) {
                 Ok(v) => self.truthy(&v),
                 Err(x) => Err(x),
             };
+            self.stale_args = false;
             match res {
                 Ok(true) => {
                     if current.is_some() {
@@ -249,6 +255,7 @@ impl Machine<'_> {
                     suppressed = true;
                     pending = false;
                     current = None;
+                    details_tb = None;
                 }
                 Ok(false) => {}
                 Err(new) => {
@@ -256,6 +263,7 @@ impl Machine<'_> {
                     self.fix_exception_context(new, current, frame_exc);
                     pending = true;
                     current = Some(new);
+                    details_tb = Some(self.excs.get(new).tb);
                 }
             }
         }
@@ -293,8 +301,10 @@ impl Machine<'_> {
             }
             let next = ctx.expect("checked");
             if seen.contains(&next) {
-                // contextlib would walk this cycle forever; the generated programs never
-                // build one.
+                // contextlib walks this cycle forever. A callback that re-raises the exception
+                // it was given, in a stack whose frame handles another, makes an exception its
+                // own context; an outer stack then never finds the end of its chain.
+                self.unpredictable = Some("ExitStack's _fix_exception_context walks a __context__ cycle forever");
                 return;
             }
             seen.push(next);
@@ -304,6 +314,11 @@ impl Machine<'_> {
             self.hit(if old.is_none() { Rule::StackInExceptContextLost } else { Rule::StackContextFixed });
         }
         self.excs.set_context(node, old);
+        if !self.profile.at_least(9) && self.excs.context_cycle(node) {
+            // 3.8 walks such a chain forever the next time anything is raised while it is
+            // handled, which the prelude itself does.
+            self.unpredictable = Some("3.8 walks a __context__ cycle forever when it chains a new exception");
+        }
     }
 
     /// Calls one callback with the exception details (awaiting it when it is async).
@@ -323,7 +338,19 @@ impl Machine<'_> {
                 self.call_exit_fn(&f, exc)
             }
             Entry::Callable { obj, .. } => {
-                let msg = message::not_callable(&self.type_name(&obj));
+                let msg = match &obj {
+                    // A generator manager is a (Async)ContextDecorator: callable with one argument.
+                    Val::Builtin(Builtin::Cm { cm, .. }) => {
+                        let is_async = self.program.cms[*cm].is_async;
+                        match (is_async, self.profile.at_least(10)) {
+                            (true, false) => message::not_callable(&self.type_name(&obj)),
+                            (true, true) => message::decorator_call("AsyncContextDecorator.__call__"),
+                            (false, true) => message::decorator_call("ContextDecorator.__call__"),
+                            (false, false) => message::decorator_call("__call__"),
+                        }
+                    }
+                    _ => message::not_callable(&self.type_name(&obj)),
+                };
                 Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
             }
             Entry::Callback { label, raises, is_async } => {
@@ -342,13 +369,8 @@ impl Machine<'_> {
     fn call_exit_fn(&mut self, f: &ExitFn, exc: Option<ExcId>) -> Result<Val, ExcId> {
         let exc_ref = self.excs.observe(exc);
         let info = self.excs.observe(self.excs.handled());
-        self.events.push(Event::Call {
-            label: f.label.clone(),
-            is_async: f.is_async,
-            exc: exc_ref,
-            consistent: true,
-            info,
-        });
+        let consistent = !std::mem::take(&mut self.stale_args);
+        self.events.push(Event::Call { label: f.label.clone(), is_async: f.is_async, exc: exc_ref, consistent, info });
         if f.suspend {
             self.hit(Rule::AsyncSuspends);
             self.events.push(Event::Await { label: f.label.clone() });

@@ -67,6 +67,8 @@ struct Stepping<'p> {
     obj: ObjId,
     /// Its place in the prelude's `_G`, the order `_finish` finishes generators in.
     order: usize,
+    /// The label of its first step, under which `_G` holds it (what `_finish` logs).
+    first_label: String,
     /// While `_finish` runs it, after main: the events of main, set aside, and what was
     /// handled below its frame.
     after_main: Option<(Vec<Event>, (Vec<ExcId>, Vec<usize>))>,
@@ -144,10 +146,16 @@ impl<'p> Machine<'p> {
         }
     }
 
-    /// `close()` / `aclose()`: GeneratorExit in.
+    /// `close()` / `aclose()`: GeneratorExit in. close() raises it in the caller, chained to
+    /// what the caller handles; aclose() restores it without a value, so it is not (CPython
+    /// 3.8 to 3.13 alike).
     fn close_in(&mut self, ctx: &mut GenCtx<'_>) -> Flow {
         ctx.closed = true;
-        let x = self.caller_exc(ctx, ExcClass::GeneratorExit, "");
+        let x = if ctx.is_async {
+            self.excs.new_exc(ExcClass::GeneratorExit, String::new())
+        } else {
+            self.caller_exc(ctx, ExcClass::GeneratorExit, "")
+        };
         self.throw_in(ctx, x)
     }
 
@@ -395,8 +403,18 @@ impl<'p> Machine<'p> {
         let g = &self.program.gens[gen];
         let frame = self.excs.push_frame();
         let caller_vars = std::mem::take(&mut self.vars);
-        let stepping =
-            Stepping { k, body, pos: *pos, caller_vars, ended: None, pending: None, obj, order, after_main: None };
+        let stepping = Stepping {
+            k,
+            body,
+            pos: *pos,
+            caller_vars,
+            ended: None,
+            pending: None,
+            obj,
+            order,
+            first_label: label.clone(),
+            after_main: None,
+        };
         let ctx = GenCtx {
             label,
             how: How::Step(stepping),
@@ -437,6 +455,7 @@ impl<'p> Machine<'p> {
         };
         let label = ctx.label.clone();
         if let Some((main_events, below)) = stepping.after_main {
+            let label = stepping.first_label.clone();
             // `_finish` is done with it: what it logged comes after the outcome.
             match flow {
                 Flow::Raise(x) if is_async || !self.is_generator_exit(x) => {
@@ -479,8 +498,8 @@ impl<'p> Machine<'p> {
 
     fn step_at_yield(&mut self, ctx: &mut GenCtx<'p>, value: &str) -> Flow {
         let is_async = ctx.is_async;
-        let label = ctx.label.clone();
         let How::Step(stepping) = &mut ctx.how else { unreachable!("a stepped generator") };
+        let label = if stepping.after_main.is_some() { stepping.first_label.clone() } else { ctx.label.clone() };
         if stepping.after_main.is_some() {
             // `_finish`: close() again (an async one, aclose()d already, is resumed).
             if is_async {

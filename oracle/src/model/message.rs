@@ -134,6 +134,12 @@ pub(crate) fn not_callable(ty: &str) -> String {
     format!("'{ty}' object is not callable")
 }
 
+/// Calling `ContextDecorator.__call__(self, func)` with the three exception details; 3.10+
+/// name the function by its qualname.
+pub(crate) fn decorator_call(func: &str) -> String {
+    format!("{func}() takes 2 positional arguments but 4 were given")
+}
+
 /// `types.MethodType(None, obj)`: how ExitStack fails to bind an exit attribute that is `None`.
 pub(crate) fn method_type_not_callable() -> String {
     "first argument must be callable".to_string()

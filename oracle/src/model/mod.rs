@@ -33,6 +33,10 @@ pub struct Prediction {
     pub trace: Trace,
     /// Which rules the program exercised, and how often.
     pub coverage: Coverage,
+    /// Why the model does not predict this program on this profile, if it does not: a correct
+    /// Python never finishes it, or what it does depends on when the garbage collector runs.
+    /// Campaigns do not run such a program; the trace is what the model got to.
+    pub unpredictable: Option<&'static str>,
 }
 
 /// Predicts the trace of `program` under `profile`.
@@ -51,6 +55,8 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         heap: Vec::new(),
         finish: Vec::new(),
         tracked: 0,
+        unpredictable: None,
+        stale_args: false,
     };
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
@@ -70,7 +76,7 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
     let mut events = m.events;
     renumber(&mut events, &mut outcome, &mut finish);
     events.extend(finish);
-    Prediction { trace: Trace { events, outcome }, coverage: m.coverage }
+    Prediction { trace: Trace { events, outcome }, coverage: m.coverage, unpredictable: m.unpredictable }
 }
 
 /// Numbers exception objects in the order the program first observes them: the events of main,
@@ -164,6 +170,13 @@ pub(crate) struct Machine<'p> {
     pub(crate) finish: Vec<(usize, Vec<Event>)>,
     /// How many generators `step` has tracked so far.
     pub(crate) tracked: usize,
+    /// Set when the program reached something a correct implementation loops on forever, or
+    /// leaves to the garbage collector.
+    pub(crate) unpredictable: Option<&'static str>,
+    /// The exception details an exit stack passes to the next callback are stale: the
+    /// exception's traceback changed since they were taken (3.8-3.10). Read by the exit event
+    /// of that callback.
+    pub(crate) stale_args: bool,
 }
 
 impl<'p> Machine<'p> {
@@ -341,6 +354,12 @@ impl<'p> Machine<'p> {
             ChainEffect::CycleCut => {
                 self.hit(Rule::ImplicitChaining);
                 self.hit(Rule::ContextCycleBroken);
+            }
+            ChainEffect::InCycle => {
+                self.hit(Rule::ImplicitChaining);
+                if !self.profile.at_least(9) {
+                    self.unpredictable = Some("3.8 walks a __context__ cycle forever when it chains a new exception");
+                }
             }
         }
         Flow::Raise(id)

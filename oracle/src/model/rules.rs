@@ -192,6 +192,9 @@ pub enum Rule {
     AcmUnwrapsStopIteration,
     /// §4.1/§4.2: entering a generator manager a second time fails at `del self.args` (AttributeError).
     CmReentered,
+    /// §4.1/§4.3: the exit of a generator manager that was never entered (pushed on a stack):
+    /// `throw()` raises at the generator's start, `next()` runs it to its first yield.
+    CmExitUnentered,
     /// §4.3: `enter_context` enters the manager and pushes its exit (after entering succeeds).
     StackEnterContext,
     /// §4.3: `enter_async_context` awaits `__aenter__` and pushes `__aexit__`.
@@ -220,6 +223,7 @@ pub enum Rule {
     StackContextFixed,
     /// §4.3: where nesting would keep the frame's handled exception as context, the stack drops it.
     StackInExceptContextLost,
+
     /// §4.5: `closing(gen)` closes the generator on exit: GeneratorExit at its yield.
     ClosingGen,
     /// §4.5: `aclosing(agen)` awaits `aclose()` on exit.
@@ -323,6 +327,7 @@ impl Rule {
         Rule::AcmRaisesOther,
         Rule::AcmUnwrapsStopIteration,
         Rule::CmReentered,
+        Rule::CmExitUnentered,
         Rule::StackEnterContext,
         Rule::StackEnterAsyncContext,
         Rule::StackEnterUnsupported,
@@ -431,6 +436,7 @@ impl Rule {
             Rule::AcmRaisesOther => "4.2",
             Rule::AcmUnwrapsStopIteration => "4.2",
             Rule::CmReentered => "4.1",
+            Rule::CmExitUnentered => "4.1",
             Rule::StackEnterContext => "4.3",
             Rule::StackEnterAsyncContext => "4.3",
             Rule::StackEnterUnsupported => "4.3",
@@ -445,6 +451,7 @@ impl Rule {
             Rule::StackCallbackRaises => "4.3",
             Rule::StackContextFixed => "4.3",
             Rule::StackInExceptContextLost => "4.3",
+
             Rule::ClosingGen => "4.5",
             Rule::AclosingGen => "4.5",
         }

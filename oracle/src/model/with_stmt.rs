@@ -5,7 +5,7 @@
 use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ItemExpr, Method, Stmt, Target, Value, WithItem};
 use crate::trace::Event;
 
-use super::contextlib::{Builtin, GenState, Obj};
+use super::contextlib::{Builtin, CmState, GenState, Obj};
 use super::exc::{self, ExcId};
 use super::message::{self, Frame, Missing};
 use super::{Flow, Machine, Rule, Val};
@@ -134,7 +134,7 @@ impl<'p> Machine<'p> {
             }
             ItemExpr::Literal(v) => self.eval(v),
             ItemExpr::Cm(c) => {
-                let obj = self.alloc(Obj::Cm { entered: false });
+                let obj = self.alloc(Obj::Cm(CmState::Created));
                 Val::Builtin(Builtin::Cm { cm: *c, obj })
             }
             ItemExpr::Suppress(classes) => Val::Builtin(Builtin::Suppress(classes.clone())),
@@ -325,7 +325,8 @@ impl<'p> Machine<'p> {
         if is_exit {
             let exc_ref = self.excs.observe(exc);
             let info = info_of(self);
-            self.events.push(Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: true, info });
+            let consistent = !std::mem::take(&mut self.stale_args);
+            self.events.push(Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent, info });
         } else {
             let info = info_of(self);
             self.events.push(Event::Enter { mgr: name.to_string(), is_async, info });
