@@ -16,6 +16,29 @@ pub struct GenConfig {
     pub max_stmts: usize,
     /// Statement weights.
     pub weights: Weights,
+    /// The area of the semantics this program is about, which decides how it opens.
+    pub focus: Focus,
+}
+
+/// The areas [`GenConfig::focus`] picks from, one per program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// Everything at once; no particular opening.
+    Mix,
+    /// The plain `with` statement.
+    With,
+    /// `async with`.
+    AsyncWith,
+    /// Generator functions, driven and stepped.
+    Generators,
+    /// Async generator functions.
+    AsyncGenerators,
+    /// `@contextmanager` and the small contextlib managers.
+    Contextlib,
+    /// `@asynccontextmanager` and the async contextlib managers.
+    AsyncContextlib,
+    /// `ExitStack` and `AsyncExitStack`.
+    ExitStacks,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -74,59 +97,74 @@ pub struct Weights {
 
 impl GenConfig {
     /// A per-program focus on one area of the semantics, so that each area's rarer rules are
-    /// reached often: the plain `with` statement, `async with`, generator functions, contextlib's
-    /// managers, or exit stacks; one program in six mixes them all. An area whose weight is 0 in
-    /// `self` stays off.
+    /// reached often: the plain `with` statement, `async with`, generators, async generators,
+    /// contextlib's managers, their async forms, or exit stacks; some programs mix them all.
+    /// An area whose weight is 0 in `self` stays off.
     pub fn focus(&self, u: &mut arbitrary::Unstructured<'_>) -> arbitrary::Result<GenConfig> {
         let mut res = self.clone();
-        let w = &mut res.weights;
-        let on = |x: u32| x > 0;
-        let keep = |x: u32, on: bool| if on { x } else { 0 };
         let orig = &self.weights;
-        match u.int_in_range(0..=5u8)? {
-            0 => {
-                w.async_main = 0;
-                w.gen_fn = 0;
-                w.cm_fn = 0;
-                w.contextlib_item = 0;
-                w.exit_stack = 0;
-                w.reentry = 0;
-                w.closing_gen = 0;
+        let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
+        // Areas and how often each is picked, out of 16.
+        let area = match u.int_in_range(0..=15u8)? {
+            0..=2 => Focus::With,
+            3..=4 => Focus::AsyncWith,
+            5..=6 => Focus::Generators,
+            7..=8 => Focus::AsyncGenerators,
+            9..=10 => Focus::Contextlib,
+            11..=12 => Focus::AsyncContextlib,
+            13..=14 => Focus::ExitStacks,
+            _ => Focus::Mix,
+        };
+        res.focus = area;
+        let w = &mut res.weights;
+        if area == Focus::Mix {
+            return Ok(res);
+        }
+        // Everything off, then the area's constructs on.
+        for x in [
+            &mut w.async_main,
+            &mut w.gen_fn,
+            &mut w.cm_fn,
+            &mut w.contextlib_item,
+            &mut w.exit_stack,
+            &mut w.reentry,
+            &mut w.closing_gen,
+        ] {
+            *x = 0;
+        }
+        match area {
+            Focus::With | Focus::Mix => {}
+            Focus::AsyncWith => {
+                w.async_main = keep(6, orig.async_main);
+                w.contextlib_item = keep(2, orig.contextlib_item);
             }
-            1 => {
-                // async with, async generators, @asynccontextmanager.
-                w.async_main = keep(6, on(orig.async_main));
-                w.gen_fn = keep(2, on(orig.gen_fn));
-                w.cm_fn = keep(2, on(orig.cm_fn));
-                w.exit_stack = keep(1, on(orig.exit_stack));
+            Focus::Generators => {
+                w.gen_fn = keep(6, orig.gen_fn);
+                w.closing_gen = keep(3, orig.closing_gen);
             }
-            2 => {
-                // Generators and async generators, driven or stepped.
-                w.gen_fn = keep(6, on(orig.gen_fn));
-                w.async_main = keep(2, on(orig.async_main));
-                w.closing_gen = keep(4, on(orig.closing_gen));
-                w.cm_fn = 0;
-                w.exit_stack = 0;
+            Focus::AsyncGenerators => {
+                w.async_main = keep(6, orig.async_main);
+                w.gen_fn = keep(6, orig.gen_fn);
+                w.closing_gen = keep(3, orig.closing_gen);
             }
-            3 => {
-                // contextlib's generator managers and small managers, re-entry, closing.
-                w.cm_fn = keep(6, on(orig.cm_fn));
-                w.contextlib_item = keep(10, on(orig.contextlib_item));
-                w.reentry = keep(3, on(orig.reentry));
-                w.async_main = keep(2, on(orig.async_main));
-                w.gen_fn = keep(1, on(orig.gen_fn));
-                w.exit_stack = 0;
+            Focus::Contextlib => {
+                w.cm_fn = keep(6, orig.cm_fn);
+                w.contextlib_item = keep(10, orig.contextlib_item);
+                w.reentry = keep(3, orig.reentry);
             }
-            4 => {
-                // Exit stacks.
-                w.exit_stack = keep(6, on(orig.exit_stack));
-                w.stack_op = keep(6, on(orig.stack_op));
-                w.async_main = keep(3, on(orig.async_main));
-                w.cm_fn = keep(2, on(orig.cm_fn));
-                w.gen_fn = 0;
-                w.reentry = keep(1, on(orig.reentry));
+            Focus::AsyncContextlib => {
+                w.async_main = keep(6, orig.async_main);
+                w.cm_fn = keep(6, orig.cm_fn);
+                w.contextlib_item = keep(10, orig.contextlib_item);
+                w.reentry = keep(3, orig.reentry);
             }
-            _ => {}
+            Focus::ExitStacks => {
+                w.exit_stack = keep(6, orig.exit_stack);
+                w.stack_op = keep(6, orig.stack_op);
+                w.async_main = keep(3, orig.async_main);
+                w.cm_fn = keep(2, orig.cm_fn);
+                w.contextlib_item = keep(2, orig.contextlib_item);
+            }
         }
         Ok(res)
     }
@@ -183,6 +221,7 @@ impl GenConfig {
             max_depth: 4,
             max_items: 3,
             max_stmts: 40,
+            focus: Focus::Mix,
             weights: Weights {
                 log: 3,
                 with: 5,

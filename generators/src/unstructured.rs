@@ -9,6 +9,8 @@ use oracle::ir::{
 
 use crate::config::GenConfig;
 
+mod idioms;
+
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
 pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program> {
@@ -64,37 +66,12 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     }
     let scope = Scope { n_gens: gens.len(), ..scope };
     let mut main = g.block(&scope, 0)?;
-    if !cms.is_empty() && config.weights.cm_fn >= 6 && g.u.ratio(1, 2)? {
-        // A contextlib-focused program starts with the plainest use of its first generator
-        // manager, so the §4.1 paths (normal exit, a thrown StopIteration, any exception) are
-        // taken often even when the rest of main raises early.
-        let body = match g.u.int_in_range(0..=2)? {
-            0 => Stmt::Log(g.labels.next('L')),
-            1 => {
-                let stops: &[ExcClass] = if g.cm_async[0] {
-                    &[ExcClass::StopIteration, ExcClass::StopAsyncIteration, ExcClass::S2]
-                } else {
-                    &[ExcClass::StopIteration, ExcClass::StopIteration, ExcClass::S1]
-                };
-                let class = g.pick(stops)?;
-                Stmt::Raise(RaiseNew { exc: NewExc { class, label: g.labels.next('r') }, cause: None })
-            }
-            _ => Stmt::Raise(g.raise_new()?),
-        };
-        let item = WithItem { expr: ItemExpr::Cm(0), target: Target::None };
-        main.insert(0, Stmt::With { is_async: g.cm_async[0], items: vec![item], body: vec![body] });
-    }
-    if !gens.is_empty() && config.weights.gen_fn >= 6 && g.u.ratio(1, 2)? && (is_async || !g.gen_async[0]) {
-        // Likewise a generator-focused program starts by driving its generator.
-        let k = g.u.int_in_range(1..=2)?;
-        let how = if g.u.ratio(1, 2)? { Drive::Close(k) } else { Drive::Throw(k, g.new_exc('r')?) };
-        main.insert(0, Stmt::Drive { label: g.labels.next('d'), gen: 0, how });
-    }
-    if is_async && config.weights.async_main >= 6 && g.u.ratio(1, 2)? {
-        // And an async-focused one with the plainest `async with`.
-        let body = if g.u.ratio(1, 2)? { Stmt::Log(g.labels.next('L')) } else { Stmt::Raise(g.raise_new()?) };
-        let item = WithItem { expr: ItemExpr::New(0), target: Target::None };
-        main.insert(0, Stmt::With { is_async: true, items: vec![item], body: vec![body] });
+    // A focused program starts, two times in three, with a plain shape of what it is about, so
+    // that the area's rules are reached even when the rest of main raises early.
+    if g.u.ratio(2, 3)? {
+        let parts =
+            idioms::Parts { managers: &mut managers, cms: &mut cms, gens: &mut gens, main: &mut main, is_async };
+        g.open(parts)?;
     }
     Ok(Program { managers, gens, cms, main, is_async })
 }
@@ -302,12 +279,10 @@ impl Gen<'_, '_> {
                             AwaitThen::Return(inner)
                         };
                         let suspend = self.u.ratio(1, 2)?;
-                        Action::Return(Value::Awaitable {
-                            label: self.labels.next('a'),
-                            suspend,
-                            then: Box::new(then),
-                            coroutine: false,
-                        })
+                        // A plain def that returns a coroutine object, or a hand-made awaitable.
+                        let coroutine = self.u.ratio(1, 3)?;
+                        let label = self.labels.next('a');
+                        Action::Return(Value::Awaitable { label, suspend, then: Box::new(then), coroutine })
                     }
                     1 => Action::Return(if is_exit { self.exit_value()? } else { self.enter_value()? }),
                     2 => Action::Return(Value::BadAwaitable),
@@ -586,21 +561,25 @@ impl Gen<'_, '_> {
     fn gen_fn(&mut self, scope: &Scope, is_async: bool) -> Result<GenFn> {
         let in_gen = Scope { in_gen: true, may_yield: true, is_async, async_gen: is_async, ..scope.clone() };
         let mut body = self.block(&in_gen, 1)?;
-        if self.u.ratio(1, 2)? {
-            // The shape §1.8 is about: a generator suspended inside a `with`.
-            let first = self.yield_in_with(&in_gen)?;
-            if self.u.ratio(1, 2)? {
-                // Yielding again after a manager that may swallow GeneratorExit.
-                body.insert(0, Stmt::Yield(self.labels.next('y')));
+        match self.weighted(&[4, 3, 1])? {
+            0 => {
+                // The shape §1.8 is about: a generator suspended inside a `with`.
+                let first = self.yield_in_with(&in_gen)?;
+                if self.u.ratio(1, 2)? {
+                    // Yielding again after a manager that may swallow GeneratorExit.
+                    body.insert(0, Stmt::Yield(self.labels.next('y')));
+                }
+                body.insert(0, first);
             }
-            body.insert(0, first);
-        } else if self.u.ratio(1, 2)? {
-            let first = self.yield_in_try(&in_gen)?;
-            if self.u.ratio(1, 2)? {
-                // Nothing after it: after a throw() the generator returns.
-                body.clear();
+            1 => {
+                let first = self.yield_in_try(&in_gen)?;
+                if self.u.ratio(2, 3)? {
+                    // Nothing after it: after a throw() the generator returns.
+                    body.clear();
+                }
+                body.insert(0, first);
             }
-            body.insert(0, first);
+            _ => {}
         }
         if !body.iter().any(oracle::ir::has_yield) {
             body.push(Stmt::Yield(self.labels.next('y')));
@@ -636,7 +615,7 @@ impl Gen<'_, '_> {
             let label = self.labels.next('h');
             // Broad handlers often: a generator that catches what the body raised is what
             // suppression and "didn't stop after throw()" are about.
-            let class = match self.weighted(&[2, 2, 1, 3])? {
+            let class = match self.weighted(&[3, 2, 2, 2])? {
                 0 => None,
                 1 => Some(ExcClass::Exception),
                 2 => Some(ExcClass::BaseException),
@@ -663,7 +642,7 @@ impl Gen<'_, '_> {
         let mut post = if self.u.ratio(2, 3)? { Vec::new() } else { self.block(&plain, 2)? };
         // A handler that lets the generator go on to a second yield is "didn't stop after
         // throw()"; make that common enough to see.
-        let yield_again = if handler.is_some() { self.u.ratio(1, 2)? } else { self.u.ratio(1, 3)? };
+        let yield_again = self.u.ratio(1, 3)?;
         if yield_again && !post.last().is_some_and(ends_block) {
             post.push(Stmt::Yield(self.labels.next('y')));
         }
@@ -700,7 +679,7 @@ impl Gen<'_, '_> {
         for _ in 0..self.u.int_in_range(1..=3)? {
             body.extend(self.stack_op_on(&inner, &name, is_async)?);
         }
-        if self.u.ratio(1, 4)? {
+        if self.u.ratio(1, 3)? {
             // pop_all(): a new stack takes the callbacks; the old one exits with none.
             let popped = self.labels.next('s');
             let mut pop_scope = inner.clone();
@@ -736,7 +715,7 @@ impl Gen<'_, '_> {
             if stack_async { 3 } else { 0 },
             4,
             3,
-            if scope.is_async || !stack_async { 1 } else { 0 },
+            if scope.is_async || !stack_async { 2 } else { 0 },
         ];
         let op = match self.weighted(&weights)? {
             0 | 1 => {

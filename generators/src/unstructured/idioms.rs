@@ -1,0 +1,406 @@
+//! Openings: the short, plain shapes a focused program starts with, one time in two, so that
+//! the rules of its area are reached often even when the rest of `main` raises early. Each
+//! builds what it needs (a manager class, a generator function) with the behaviour the rule is
+//! about, and leaves the rest of the program random.
+
+use arbitrary::Result;
+use oracle::ir::{
+    Action, BoolResult, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method,
+    NewExc, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+};
+
+use super::{Gen, RAISED};
+use crate::config::Focus;
+
+/// The definitions an opening may add to, and the body of `main` it goes in front of.
+pub(super) struct Parts<'a> {
+    pub(super) managers: &'a mut Vec<Manager>,
+    pub(super) cms: &'a mut Vec<CmGen>,
+    pub(super) gens: &'a mut Vec<GenFn>,
+    pub(super) main: &'a mut Vec<Stmt>,
+    pub(super) is_async: bool,
+}
+
+fn item(expr: ItemExpr) -> WithItem {
+    WithItem { expr, target: Target::None }
+}
+
+fn with(is_async: bool, expr: ItemExpr, body: Vec<Stmt>) -> Stmt {
+    Stmt::With { is_async, items: vec![item(expr)], body }
+}
+
+impl Gen<'_, '_> {
+    /// Puts the opening of the program's focus in front of `main`.
+    pub(super) fn open(&mut self, parts: Parts<'_>) -> Result<()> {
+        let opening = match self.config.focus {
+            Focus::Mix => return Ok(()),
+            Focus::With => self.open_with(parts.managers)?,
+            Focus::AsyncWith if parts.is_async => self.open_async_with(parts.managers)?,
+            Focus::Generators | Focus::AsyncGenerators => {
+                let is_async = parts.is_async && self.config.focus == Focus::AsyncGenerators;
+                self.open_generator(parts.managers, parts.gens, is_async)?
+            }
+            Focus::Contextlib | Focus::AsyncContextlib => {
+                let is_async = parts.is_async && self.config.focus == Focus::AsyncContextlib;
+                self.open_cm(parts.cms, is_async)?
+            }
+            Focus::ExitStacks => self.open_stack(parts.managers, parts.cms, parts.is_async)?,
+            Focus::AsyncWith => return Ok(()),
+        };
+        parts.main.splice(0..0, opening);
+        Ok(())
+    }
+
+    /// A new manager class; `None` methods are missing.
+    fn add_manager(managers: &mut Vec<Manager>, enter: Method, exit: Method, aenter: Method, aexit: Method) -> usize {
+        managers.push(Manager { init_raises: None, enter, exit, aenter, aexit });
+        managers.len() - 1
+    }
+
+    fn raise_stmt(&mut self) -> Result<Stmt> {
+        Ok(Stmt::Raise(self.raise_new()?))
+    }
+
+    /// What an exit does in an opening: suppress, raise something new, re-raise what it got,
+    /// or let it through.
+    fn opening_exit(&mut self) -> Result<Action> {
+        Ok(match self.u.int_in_range(0..=4)? {
+            0 | 1 => Action::Return(Value::Bool(true)),
+            2 => Action::Raise(self.raise_new()?),
+            3 => Action::RaiseArg,
+            _ => Action::Return(Value::None),
+        })
+    }
+
+    /// §1.2.4, §1.4, §1.5, §1.6: unpacking, break and continue, a `return` in a `finally`,
+    /// truth tests that fail, and a re-raise that would make a context cycle.
+    fn open_with(&mut self, managers: &mut Vec<Manager>) -> Result<Vec<Stmt>> {
+        Ok(match self.u.int_in_range(0..=4)? {
+            0 => {
+                let n = self.u.int_in_range(1..=3)?;
+                let value = Value::Tuple((0..n).map(Value::Int).collect());
+                let exit = Method::Defined(self.opening_exit()?);
+                let m = Self::add_manager(
+                    managers,
+                    Method::Defined(Action::Return(value)),
+                    exit,
+                    Method::Missing,
+                    Method::Missing,
+                );
+                let target = Target::Tuple(vec!["a".to_string(), "b".to_string()]);
+                let body = vec![Stmt::Show("b".to_string())];
+                vec![Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(m), target }], body }]
+            }
+            1 => {
+                let exit = Method::Defined(self.opening_exit()?);
+                let m = Self::add_manager(
+                    managers,
+                    Method::Defined(Action::ReturnSelf),
+                    exit,
+                    Method::Missing,
+                    Method::Missing,
+                );
+                let jump = if self.u.ratio(1, 2)? { Stmt::Break } else { Stmt::Continue };
+                let body = vec![Stmt::Log(self.labels.next('L')), jump];
+                vec![Stmt::Loop { times: 2, body: vec![with(false, ItemExpr::New(m), body)] }]
+            }
+            2 => {
+                let exit = Method::Defined(self.opening_exit()?);
+                let m = Self::add_manager(
+                    managers,
+                    Method::Defined(Action::ReturnSelf),
+                    exit,
+                    Method::Missing,
+                    Method::Missing,
+                );
+                let ret = Stmt::Return { label: self.labels.next('v'), value: Value::Int(1) };
+                let t = Try {
+                    body: vec![self.raise_stmt()?],
+                    handlers: Vec::new(),
+                    orelse: Vec::new(),
+                    finally: Some((self.labels.next('f'), vec![ret])),
+                };
+                vec![with(false, ItemExpr::New(m), vec![Stmt::Try(Box::new(t))])]
+            }
+            3 => {
+                let result = match self.u.int_in_range(0..=3)? {
+                    0 => Value::LenObj { label: self.labels.next('n'), len: -1 },
+                    1 => Value::LenObj { label: self.labels.next('n'), len: self.u.int_in_range(0..=1)? },
+                    2 => Value::BoolObj { label: self.labels.next('b'), result: BoolResult::NonBool(1) },
+                    _ => Value::BoolObj { label: self.labels.next('b'), result: BoolResult::Raise(self.pick(RAISED)?) },
+                };
+                let m = Self::add_manager(
+                    managers,
+                    Method::Defined(Action::ReturnSelf),
+                    Method::Defined(Action::Return(result)),
+                    Method::Missing,
+                    Method::Missing,
+                );
+                vec![with(false, ItemExpr::New(m), vec![self.raise_stmt()?])]
+            }
+            _ => {
+                // Raising the outer exception again while an inner one, whose context it is,
+                // is handled: CPython cuts the cycle.
+                let outer = self.labels.next('h');
+                let inner = Handler {
+                    label: self.labels.next('h'),
+                    class: None,
+                    bind: false,
+                    body: vec![Stmt::RaiseCaught(outer.clone())],
+                };
+                let t_inner =
+                    Try { body: vec![self.raise_stmt()?], handlers: vec![inner], orelse: Vec::new(), finally: None };
+                let handler =
+                    Handler { label: outer, class: None, bind: false, body: vec![Stmt::Try(Box::new(t_inner))] };
+                let handler = Handler { class: Some(ExcClass::BaseException), bind: true, ..handler };
+                let t =
+                    Try { body: vec![self.raise_stmt()?], handlers: vec![handler], orelse: Vec::new(), finally: None };
+                let exit = Method::Defined(self.opening_exit()?);
+                let m = Self::add_manager(
+                    managers,
+                    Method::Defined(Action::ReturnSelf),
+                    exit,
+                    Method::Missing,
+                    Method::Missing,
+                );
+                vec![with(false, ItemExpr::New(m), vec![Stmt::Try(Box::new(t))])]
+            }
+        })
+    }
+
+    /// §2.3, §3: the plainest `async with`, or methods that are plain `def`s returning a
+    /// coroutine object, a hand-made awaitable, or a non-awaitable.
+    fn open_async_with(&mut self, managers: &mut Vec<Manager>) -> Result<Vec<Stmt>> {
+        if self.u.ratio(1, 2)? {
+            let body = if self.u.ratio(1, 2)? { Stmt::Log(self.labels.next('L')) } else { self.raise_stmt()? };
+            return Ok(vec![with(true, ItemExpr::New(0), vec![body])]);
+        }
+        let returned = |g: &mut Self, inner: Value| -> Result<Value> {
+            Ok(match g.u.int_in_range(0..=3)? {
+                0 | 1 => Value::Awaitable {
+                    label: g.labels.next('a'),
+                    suspend: g.u.ratio(1, 2)?,
+                    then: Box::new(oracle::ir::AwaitThen::Return(inner)),
+                    coroutine: g.u.ratio(1, 2)?,
+                },
+                2 => Value::Awaitable {
+                    label: g.labels.next('a'),
+                    suspend: g.u.ratio(1, 2)?,
+                    then: Box::new(oracle::ir::AwaitThen::Raise(ExcClass::StopIteration)),
+                    coroutine: g.u.ratio(1, 2)?,
+                },
+                3 if g.u.ratio(1, 2)? => Value::BadAwaitable,
+                _ => inner,
+            })
+        };
+        let aenter = Method::Defined(Action::Return(returned(self, Value::Int(5))?));
+        let truth = Value::Bool(self.u.ratio(1, 2)?);
+        let aexit = Method::Defined(Action::Return(returned(self, truth)?));
+        let m = Self::add_manager(managers, Method::Missing, Method::Missing, aenter, aexit);
+        let body = if self.u.ratio(1, 2)? { Stmt::Log(self.labels.next('L')) } else { self.raise_stmt()? };
+        Ok(vec![with(true, ItemExpr::New(m), vec![body])])
+    }
+
+    /// §1.8, §3: a generator suspended in a manager (which suppresses, raises or re-raises
+    /// what the driver throws in), or in a `try` that swallows it, driven to its end, closed or
+    /// thrown into.
+    fn open_generator(
+        &mut self,
+        managers: &mut Vec<Manager>,
+        gens: &mut Vec<GenFn>,
+        is_async: bool,
+    ) -> Result<Vec<Stmt>> {
+        let body = if self.u.ratio(2, 3)? {
+            let exit = self.opening_exit()?;
+            let m = if is_async {
+                let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
+                let aexit = Method::AsyncDef { suspend, action: exit };
+                let aenter = Method::AsyncDef { suspend: None, action: Action::ReturnSelf };
+                Self::add_manager(managers, Method::Missing, Method::Missing, aenter, aexit)
+            } else {
+                Self::add_manager(
+                    managers,
+                    Method::Defined(Action::ReturnSelf),
+                    Method::Defined(exit),
+                    Method::Missing,
+                    Method::Missing,
+                )
+            };
+            let inner = vec![Stmt::Yield(self.labels.next('y')), Stmt::Yield(self.labels.next('y'))];
+            vec![with(is_async, ItemExpr::New(m), inner), Stmt::Yield(self.labels.next('y'))]
+        } else {
+            let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
+            let t = Try {
+                body: vec![Stmt::Yield(self.labels.next('y'))],
+                handlers: vec![handler],
+                orelse: Vec::new(),
+                finally: None,
+            };
+            vec![Stmt::Try(Box::new(t))]
+        };
+        gens.push(GenFn { is_async, body });
+        self.gen_async.push(is_async);
+        let how = match self.u.int_in_range(0..=4)? {
+            0 => Drive::Exhaust,
+            1 | 2 => Drive::Close(1),
+            _ => Drive::Throw(1, self.new_exc('r')?),
+        };
+        Ok(vec![Stmt::Drive { label: self.labels.next('d'), gen: gens.len() - 1, how }])
+    }
+
+    /// §4.1, §4.2: a generator manager that catches what the body raises (and may yield
+    /// again), never yields, or is entered twice.
+    fn open_cm(&mut self, cms: &mut Vec<CmGen>, is_async: bool) -> Result<Vec<Stmt>> {
+        if self.u.ratio(1, 5)? {
+            // §4.4: suppress, with no class, the raised class, or another.
+            let n = self.u.int_in_range(0..=2)?;
+            let mut classes = Vec::new();
+            for _ in 0..n {
+                classes.push(self.pick(RAISED)?);
+            }
+            return Ok(vec![with(false, ItemExpr::Suppress(classes), vec![self.raise_stmt()?])]);
+        }
+        let yields = if self.u.ratio(1, 6)? { None } else { Some(Value::Int(self.u.int_in_range(0..=3)?)) };
+        let shape = if yields.is_none() {
+            CmGen { is_async, pre: Vec::new(), yields, handler: None, finally: None, post: Vec::new() }
+        } else {
+            let class = match self.u.int_in_range(0..=3)? {
+                0 => None,
+                1 => Some(ExcClass::BaseException),
+                2 => Some(ExcClass::Exception),
+                _ => Some(self.pick(RAISED)?),
+            };
+            // The generator catches the exception (and suppresses it, or raises another), or
+            // lets it through (re-raising it, or PEP 479 wrapping a StopIteration).
+            let handler = if self.u.ratio(1, 3)? {
+                None
+            } else {
+                let body = if self.u.ratio(1, 3)? { vec![self.raise_stmt()?] } else { Vec::new() };
+                Some(Handler { label: self.labels.next('h'), class, bind: false, body })
+            };
+            let finally = if self.u.ratio(1, 3)? { Some((self.labels.next('f'), Vec::new())) } else { None };
+            let post = if self.u.ratio(1, 2)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
+            CmGen { is_async, pre: Vec::new(), yields, handler, finally, post }
+        };
+        cms.push(shape);
+        self.cm_async.push(is_async);
+        let c = cms.len() - 1;
+        let body = match self.u.int_in_range(0..=2)? {
+            0 => Stmt::Log(self.labels.next('L')),
+            1 => {
+                let stops: &[ExcClass] = if is_async {
+                    &[ExcClass::StopIteration, ExcClass::StopAsyncIteration, ExcClass::S2]
+                } else {
+                    &[ExcClass::StopIteration, ExcClass::S1]
+                };
+                let class = self.pick(stops)?;
+                Stmt::Raise(RaiseNew { exc: NewExc { class, label: self.labels.next('r') }, cause: None })
+            }
+            _ => self.raise_stmt()?,
+        };
+        if self.u.ratio(1, 4)? {
+            // Entered twice: the second entry fails at `del self.args`.
+            let name = self.labels.next('m');
+            let again = with(is_async, ItemExpr::Var(name.clone()), vec![body]);
+            let first = with(is_async, ItemExpr::Var(name.clone()), vec![again]);
+            return Ok(vec![Stmt::Assign { name, expr: ItemExpr::Cm(c) }, first]);
+        }
+        Ok(vec![with(is_async, ItemExpr::Cm(c), vec![body])])
+    }
+
+    /// §4.3: a generator manager pushed without being entered, an exit that is None, a stack
+    /// in an `except` block, and async callbacks that are not awaitable.
+    fn open_stack(&mut self, managers: &mut Vec<Manager>, cms: &mut Vec<CmGen>, is_async: bool) -> Result<Vec<Stmt>> {
+        let name = self.labels.next('s');
+        let op = |stack: &str, op: StackOp| Stmt::Stack { stack: stack.to_string(), op };
+        let (stack_async, body) = match self.u.int_in_range(0..=4)? {
+            0 => {
+                let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
+                let yields = Some(Value::None);
+                let post = if self.u.ratio(1, 2)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
+                cms.push(CmGen {
+                    is_async: false,
+                    pre: Vec::new(),
+                    yields,
+                    handler: Some(handler),
+                    finally: None,
+                    post,
+                });
+                self.cm_async.push(false);
+                let push = op(&name, StackOp::Push { expr: ItemExpr::Cm(cms.len() - 1), is_async: false });
+                let end = if self.u.ratio(1, 2)? { self.raise_stmt()? } else { Stmt::Log(self.labels.next('L')) };
+                (false, vec![push, end])
+            }
+            1 => {
+                let m = Self::add_manager(
+                    managers,
+                    Method::Defined(Action::ReturnSelf),
+                    Method::NoneAttr,
+                    Method::Missing,
+                    Method::Missing,
+                );
+                (false, vec![op(&name, StackOp::Enter { expr: ItemExpr::New(m), is_async: false, target: None })])
+            }
+            2 => {
+                // Inside an `except` block, a callback's exception loses the handled one.
+                let raises = Some(self.pick(RAISED)?);
+                let cb = op(&name, StackOp::Callback { label: self.labels.next('k'), raises, is_async: false });
+                let fn_result = ExitFnResult::Return(Value::None);
+                let xf = op(
+                    &name,
+                    StackOp::PushFn(ExitFn {
+                        label: self.labels.next('x'),
+                        is_async: false,
+                        suspend: false,
+                        result: fn_result,
+                    }),
+                );
+                let stack = Stmt::With {
+                    is_async: false,
+                    items: vec![WithItem { expr: ItemExpr::ExitStack { is_async: false }, target: Target::Name(name) }],
+                    body: vec![xf, cb],
+                };
+                let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: vec![stack] };
+                let t =
+                    Try { body: vec![self.raise_stmt()?], handlers: vec![handler], orelse: Vec::new(), finally: None };
+                return Ok(vec![Stmt::Try(Box::new(t))]);
+            }
+            3 => {
+                // Callbacks raising in turn: each one's exception gets the previous as context.
+                let mut body = Vec::new();
+                for _ in 0..2 {
+                    let raises = Some(self.pick(RAISED)?);
+                    body.push(op(&name, StackOp::Callback { label: self.labels.next('k'), raises, is_async: false }));
+                }
+                body.push(self.raise_stmt()?);
+                (false, body)
+            }
+            _ if is_async => {
+                // What contextlib awaits is not awaitable.
+                let bad = Value::Int(3);
+                let (aenter, aexit) = if self.u.ratio(1, 2)? {
+                    (
+                        Method::Defined(Action::Return(bad)),
+                        Method::AsyncDef { suspend: None, action: Action::Return(Value::None) },
+                    )
+                } else {
+                    (
+                        Method::AsyncDef { suspend: None, action: Action::ReturnSelf },
+                        Method::Defined(Action::Return(bad)),
+                    )
+                };
+                let m = Self::add_manager(managers, Method::Missing, Method::Missing, aenter, aexit);
+                let enter = op(&name, StackOp::Enter { expr: ItemExpr::New(m), is_async: true, target: None });
+                let end = if self.u.ratio(1, 2)? { self.raise_stmt()? } else { Stmt::Log(self.labels.next('L')) };
+                (true, vec![enter, end])
+            }
+            _ => return Ok(Vec::new()),
+        };
+        let stack = ItemExpr::ExitStack { is_async: stack_async };
+        Ok(vec![Stmt::With {
+            is_async: stack_async,
+            items: vec![WithItem { expr: stack, target: Target::Name(name) }],
+            body,
+        }])
+    }
+}
