@@ -118,7 +118,7 @@ MUTATIONS = [
      "let frame = Frame::Generator;"),
     ("closing-skips-stepped-generator", "4.5", GEN,
      "                        stepping.ended = Some(flow);\n                        ctx.phase = Phase::Closing;\n                        self.close_in(ctx)",
-     "                        stepping.ended = Some(flow);\n                        ctx.phase = Phase::Closing;\n                        let _ = &flow;\n                        Flow::Normal"),
+     "                        stepping.ended = Some(flow);\n                        ctx.phase = Phase::Closing;\n                        Flow::Normal"),
     # ExitStack, @asynccontextmanager, re-entry (issue 4)
     ("stack-fifo", "4.3", STACK,
      "let Some(entry) = entries.pop() else { break };",

@@ -245,7 +245,15 @@ impl Gen<'_, '_> {
             1 | 2 => Drive::Close(1),
             _ => Drive::Throw(1, self.new_exc('r')?),
         };
-        Ok(vec![Stmt::Drive { label: self.labels.next('d'), gen: gens.len() - 1, how }])
+        let drive = Stmt::Drive { label: self.labels.next('d'), gen: gens.len() - 1, how };
+        if self.u.ratio(1, 3)? {
+            // Driven while the caller handles an exception: what close() chains to it, and
+            // what aclose() does not.
+            let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: vec![drive] };
+            let t = Try { body: vec![self.raise_stmt()?], handlers: vec![handler], orelse: Vec::new(), finally: None };
+            return Ok(vec![Stmt::Try(Box::new(t))]);
+        }
+        Ok(vec![drive])
     }
 
     /// §4.1, §4.2: a generator manager that catches what the body raises (and may yield
