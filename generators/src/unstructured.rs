@@ -827,7 +827,7 @@ impl Gen<'_, '_> {
                     // Only async generators, and no way to step them here: a plain `with`.
                     return self.with(scope, depth);
                 }
-                (self.gen_async.iter().position(|a| *a == !is_async).expect("some generator"), !is_async)
+                (self.gen_async.iter().position(|a| *a != is_async).expect("some generator"), !is_async)
             }
             true => (self.gen_async.iter().position(|a| !*a).expect("some generator"), false),
         };

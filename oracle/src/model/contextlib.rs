@@ -289,7 +289,7 @@ impl Machine<'_> {
         let cm_yield =
             CmYield { frame, didnt_stop: None, ignored: None, after_throw: exc.is_some(), is_async, closed: false };
         let saved_yield = self.cm_yield.replace(cm_yield);
-        let handlers: &[Handler] = cm.handler.as_ref().map_or(&[], std::slice::from_ref);
+        let handlers: &[Handler] = cm.handler.as_slice();
         let flow = match (state, exc) {
             // The generator resumes at its yield, inside the try: the yield returns, or raises
             // the thrown exception (unchained: the generator handles nothing there).

@@ -32,7 +32,7 @@ pub(crate) enum Entry {
 enum Attr {
     Missing,
     /// `__exit__ = None`: found, but not callable.
-    NoneAttr,
+    IsNone,
     Function,
 }
 
@@ -71,7 +71,7 @@ impl Machine<'_> {
             }
             StackOp::PushFn(f) => {
                 self.hit(Rule::StackPushCallable);
-                self.push_entry(obj, Entry::Callable { obj: Val::Xf(f.clone()), is_async: f.is_async });
+                self.push_entry(obj, Entry::Callable { obj: Val::Xf(Box::new(f.clone())), is_async: f.is_async });
                 Flow::Normal
             }
             StackOp::Callback { label, raises, is_async } => {
@@ -114,7 +114,7 @@ impl Machine<'_> {
     fn attrs(&self, v: &Val, is_async: bool) -> (Attr, Attr) {
         let of = |m: &crate::ir::Method| match m {
             crate::ir::Method::Missing | crate::ir::Method::InstanceOnly => Attr::Missing,
-            crate::ir::Method::NoneAttr => Attr::NoneAttr,
+            crate::ir::Method::NoneAttr => Attr::IsNone,
             _ => Attr::Function,
         };
         match v {
@@ -198,7 +198,7 @@ impl Machine<'_> {
 
     /// `_push_cm_exit`: `MethodType(exit, cm)` refuses an exit attribute that is `None`.
     fn push_cm_exit(&mut self, obj: ObjId, cm: Val, exit: Attr, is_async: bool) -> Result<(), ExcId> {
-        if exit == Attr::NoneAttr {
+        if exit == Attr::IsNone {
             self.hit(Rule::StackExitIsNone);
             let msg = message::method_type_not_callable();
             return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));

@@ -46,8 +46,11 @@ pub(crate) struct GenCtx<'p> {
 #[derive(Clone, Debug)]
 enum How<'p> {
     Drive(Drive),
-    Step(Stepping<'p>),
+    Step(Box<Stepping<'p>>),
 }
+
+/// What `Excs::clear_below` set aside while `_finish` runs a generator.
+type SetAside = (Vec<ExcId>, Vec<usize>);
 
 /// A generator stepped inside `with closing(g0()) as a:`.
 #[derive(Clone, Debug)]
@@ -71,7 +74,7 @@ struct Stepping<'p> {
     first_label: String,
     /// While `_finish` runs it, after main: the events of main, set aside, and what was
     /// handled below its frame.
-    after_main: Option<(Vec<Event>, (Vec<ExcId>, Vec<usize>))>,
+    after_main: Option<(Vec<Event>, SetAside)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -417,7 +420,7 @@ impl<'p> Machine<'p> {
         };
         let ctx = GenCtx {
             label,
-            how: How::Step(stepping),
+            how: How::Step(Box::new(stepping)),
             n: 0,
             phase: Phase::Advancing,
             frame,
@@ -435,7 +438,7 @@ impl<'p> Machine<'p> {
         self.vars = std::mem::take(&mut stepping.caller_vars);
         *pos = stepping.pos;
         let pending = stepping.pending.is_some();
-        let res = self.stepped_finished(ctx, stepping, flow);
+        let res = self.stepped_finished(ctx, *stepping, flow);
         self.excs.pop_frame(frame);
         if pending {
             // closing's exit is over with the body's exception.

@@ -120,7 +120,7 @@ pub(crate) enum Val {
         obj: contextlib::ObjId,
     },
     /// An exit function `Xf(...)` / `AXf(...)`.
-    Xf(ExitFn),
+    Xf(Box<ExitFn>),
     /// `Closer('k1', ...)`.
     Closer(String),
     /// A coroutine that finishes at once with this value (`nullcontext().__aenter__()`).
@@ -134,7 +134,7 @@ pub(crate) enum Val {
         /// The label it suspends on.
         suspend: Option<String>,
         /// What its body does.
-        action: Action,
+        action: Box<Action>,
         /// The exception argument of `__aexit__`.
         exc: Option<ExcId>,
     },

@@ -296,7 +296,7 @@ impl<'p> Machine<'p> {
                     mgr: name.to_string(),
                     is_exit,
                     suspend: suspend.clone(),
-                    action: action.clone(),
+                    action: Box::new(action.clone()),
                     exc,
                 });
             }
