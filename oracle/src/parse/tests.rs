@@ -417,7 +417,7 @@ def main():
             line 2: expected a statement such as log('L1') or with M0():, found "foo()"
             line 3: expected a label such as 'L1', found "L1)"
             line 4: expected the end of the line, found "log('L3')"
-            line 5: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "foo():"
+            line 5: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "foo():"
             line 7: expected ret('v1', <value>), found "3"
             line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
             line 9: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "v"
@@ -606,7 +606,7 @@ def main():
     log('L1')
 ",
         expect![[r#"
-            line 1: expected class M0:, @contextmanager, def g0():, def main(): or async def main():, found "import sys"
+            line 1: expected class M0:, @contextmanager, @asynccontextmanager, def g0():, async def g0():, def main(): or async def main():, found "import sys"
             line 4: manager classes come before def main():
             line 7: a second def main():
         "#]],
@@ -1022,14 +1022,14 @@ async main():
             line 49: a second __aenter__ in class M3
             line 54: expected None (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "1)"
             line 55: expected True (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "False, None)"
-            line 56: expected Aw (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "something()"
-            line 57: expected Aw (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found the end of the line
+            line 56: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found "something()"
+            line 57: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found the end of the line
             line 58: expected with after async (main has async with, not async for), found "for _ in range(1):"
             line 60: expected True or False (whether it suspends once), found "maybe, None):"
             line 62: expected what awaiting it gives: an exception class such as E1 or a value such as None, found "Foo):"
             line 64: expected ',', found "))"
             line 65: expected ')' (BadAw() takes no arguments), found "1))"
-            line 68: expected def main(): after async, found "main():"
+            line 68: expected def after async, as in async def main():, found "main():"
         "#]],
     );
 }
@@ -1123,7 +1123,7 @@ def g1():
     yield y1
 def g0():
     yield 'y2'
-async def g2():
+async def g3():
     pass
 def main():
     drive('d3', g0, 'all', 0, None)
@@ -1143,7 +1143,7 @@ def g3():
             line 1: expected def g0(): (generator functions are named g0, g1, ... in order), found "def g1():"
             line 2: expected a label such as 'y1' (a generator yields only labels), found "y1"
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
-            line 5: expected main(): after async def (a generator function is a plain def g0():), found "g2():"
+            line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
             line 9: expected how to drive it: 'all', 'close' or 'throw', found "'next', 1, None)"
             line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
@@ -1353,8 +1353,9 @@ def main():
             line 5: expected @contextmanager on the line before "def c1():"
             line 8: expected def c2(): on the line after @contextmanager, found "class M0:"
             line 9: manager classes come before the @contextmanager functions
-            line 13: expected contextmanager (the only decorator programs use), found "property"
-            line 17: expected main(): after async def (a @contextmanager function is a plain def c0():), found "c2():"
+            line 13: expected contextmanager or asynccontextmanager (the only decorators programs use), found "property"
+            line 17: expected @asynccontextmanager on the line before "async def c2():"
+            line 17: expected async def c3(): (@contextmanager functions are named c0, c1, ... in order), found "async def c2():"
         "#]],
     );
     check_err(
@@ -1501,16 +1502,16 @@ def main():
 ",
         expect![[r#"
             line 2: expected '(' (a @contextmanager manager is created with no arguments, as in c0()), found ":"
-            line 4: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "c00():"
+            line 4: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "c00():"
             line 6: expected ',' or ')', found "KeyError):"
             line 8: expected an exception class such as E1 or KeyError, found "1):"
             line 10: expected a value, as in nullcontext(None), found "):"
             line 12: expected ')', found ", 2):"
-            line 14: expected Closer('k1', None) (closing wraps a Closer), found "1):"
+            line 14: expected Closer('k1', None) or a generator function call such as g0() (what closing wraps), found "1):"
             line 16: expected ',', found ")):"
             line 18: expected None or an exception class such as E1 (what close() raises), found "3)):"
             line 20: expected ')', found ":"
-            line 22: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "contextmanager():"
+            line 22: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "contextmanager():"
         "#]],
     );
 }
