@@ -13,8 +13,8 @@
 //! goes on with the next line of the same indentation. A program that parses is then validated.
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, GenFn, Handler, ItemExpr,
-    Manager, Method, NewExc, Program, RaiseNew, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, ExitFn, ExitFnResult, GenFn,
+    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 
 /// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
@@ -36,7 +36,7 @@ const VALUE: &str =
     "a value such as None, True, 1, 'ab', (1, 2), Bool('b1', True), Len('n1', 2), Aw('a1', False, None) or BadAw()";
 
 /// The names a value can start with.
-const VALUE_NAMES: &[&str] = &["None", "True", "False", "Bool", "Len", "Aw", "BadAw"];
+const VALUE_NAMES: &[&str] = &["None", "True", "False", "Bool", "Len", "Aw", "co", "BadAw"];
 
 /// How an exception class is described when one is expected.
 const CLASS: &str = "an exception class such as E1 or KeyError";
@@ -51,7 +51,7 @@ pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let lines = lines(text, &mut diags);
     let end = lines.len();
-    let mut p = Parser { lines, pos: 0, end, diags };
+    let mut p = Parser { lines, pos: 0, end, diags, drives: Vec::new() };
     let program = p.program();
     if !p.diags.is_empty() {
         // In line order; a stable sort keeps the order of the diagnostics of one line.
@@ -121,6 +121,10 @@ struct Parser<'a> {
     /// function are read, the line of its yield (or `try:`, or `return`) ends them.
     end: usize,
     diags: Vec<Diagnostic>,
+    /// Every drive read, with whether it was written `await adrive(...)`: the IR does not say
+    /// (the renderer picks the form from the generator function), so the form written is checked
+    /// against the function once all of them are read.
+    drives: Vec<(Line<'a>, usize, bool)>,
 }
 
 /// Which protocol method a class member is about; as an index, the order the renderer prints them.
@@ -197,6 +201,8 @@ enum Member {
 /// A line of `main` at the start of a statement.
 enum Head {
     Simple(Stmt),
+    /// A [`Stmt::Drive`] of generator function `gen`, written `await adrive(...)` when true.
+    Drive(Stmt, usize, bool),
     Pass,
     /// `with` or, when true, `async with`.
     With(bool, Vec<WithItem>),
@@ -276,48 +282,65 @@ impl<'a> Parser<'a> {
                     let m = self.manager(line, &name);
                     managers.push(m);
                 }
-                Ok(Top::Decorator) => {
-                    // `def c<n>():` on the next line.
+                Ok(Top::Decorator(is_async)) => {
+                    // `def c<n>():` (`async def c<n>():`) on the next line.
                     let def = self.peek().filter(|l| l.depth == 0);
+                    let n = cms.len();
+                    let expected_def = format!("{} c{n}():", def_kw(is_async));
                     match def.map(|d| (d, top_head(d.text, counts))) {
-                        Some((d, Ok(Top::Cm(expected)))) => {
+                        Some((d, Ok(Top::Cm(def_async, expected)))) => {
                             self.pos += 1;
+                            if def_async != is_async {
+                                self.err(
+                                    d.no,
+                                    format!(
+                                        "expected {expected_def} on the line after {}, found {:?}",
+                                        decorator(is_async),
+                                        clip(d.text)
+                                    ),
+                                );
+                            }
                             self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                            cms.push(self.cm(d));
+                            cms.push(self.cm(d, def_async));
                         }
                         _ => {
                             let found =
                                 def.map_or("the end of the top level".to_string(), |d| format!("{:?}", clip(d.text)));
-                            let n = cms.len();
                             self.err(
                                 line.no,
-                                format!("expected def c{n}(): on the line after @contextmanager, found {found}"),
+                                format!(
+                                    "expected {expected_def} on the line after {}, found {found}",
+                                    decorator(is_async)
+                                ),
                             );
                         }
                     }
                 }
                 Err(m) if line.text.starts_with('@') => {
-                    // A decorator misspelt: what it decorates is still read as a @contextmanager function.
+                    // A decorator misspelt: what it decorates is still read as a contextlib function.
                     self.err(line.no, m);
                     let def = self.peek().filter(|l| l.depth == 0);
-                    if let Some((d, Ok(Top::Cm(expected)))) = def.map(|d| (d, top_head(d.text, counts))) {
+                    if let Some((d, Ok(Top::Cm(is_async, expected)))) = def.map(|d| (d, top_head(d.text, counts))) {
                         self.pos += 1;
                         self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                        cms.push(self.cm(d));
+                        cms.push(self.cm(d, is_async));
                     }
                 }
-                Ok(Top::Cm(expected)) => {
-                    self.err(line.no, format!("expected @contextmanager on the line before {:?}", clip(line.text)));
+                Ok(Top::Cm(is_async, expected)) => {
+                    self.err(
+                        line.no,
+                        format!("expected {} on the line before {:?}", decorator(is_async), clip(line.text)),
+                    );
                     self.cm_order(line, expected, main.is_some(), !gens.is_empty());
-                    cms.push(self.cm(line));
+                    cms.push(self.cm(line, is_async));
                 }
-                Ok(Top::Gen(expected)) => {
+                Ok(Top::Gen(is_async, expected)) => {
                     if main.is_some() {
                         self.err(line.no, "generator functions come before def main():");
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
-                    gens.push(GenFn { is_async: false, body: self.block(line, 1) });
+                    gens.push(GenFn { is_async, body: self.block(line, 1) });
                 }
                 Ok(Top::Main(a)) => {
                     if main.is_some() {
@@ -341,6 +364,26 @@ impl<'a> Parser<'a> {
             self.diags.push(Diagnostic { at, message });
             Vec::new()
         });
+        for (line, gen, written_async) in std::mem::take(&mut self.drives) {
+            match gens.get(gen) {
+                Some(g) if g.is_async && !written_async => self.err(
+                    line.no,
+                    format!(
+                        "expected await adrive(...): g{gen} is an async generator function, found {:?}",
+                        clip(line.text)
+                    ),
+                ),
+                Some(g) if !g.is_async && written_async => self.err(
+                    line.no,
+                    format!(
+                        "expected drive(...) without await: g{gen} is a plain generator function, found {:?}",
+                        clip(line.text)
+                    ),
+                ),
+                // An undefined one is left to validation.
+                _ => {}
+            }
+        }
         Program { managers, gens, cms, main, is_async }
     }
 
@@ -615,6 +658,10 @@ impl<'a> Parser<'a> {
                     self.skip_deeper(depth);
                 }
                 Ok(Head::Simple(s)) => res.push(s),
+                Ok(Head::Drive(s, gen, is_async)) => {
+                    self.drives.push((line, gen, is_async));
+                    res.push(s);
+                }
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
                 Ok(Head::With(is_async, items)) => {
                     let body = self.block(line, depth + 1);
@@ -750,12 +797,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The body of `def c<n>():`, in the shape [`CmGen`] describes: `<pre>`, then `yield <value>`
-    /// alone or in a `try:` with an `except` clause, a `finally` clause or both, then `<post>`;
-    /// or `<pre>`, `return` and an unreachable bare `yield`.
-    fn cm(&mut self, header: Line<'a>) -> CmGen {
-        let mut cm =
-            CmGen { is_async: false, pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
+    /// The body of `def c<n>():` (`async def c<n>():` when `is_async`), in the shape [`CmGen`]
+    /// describes: `<pre>`, then `yield <value>` alone or in a `try:` with an `except` clause, a
+    /// `finally` clause or both, then `<post>`; or `<pre>`, `return` and an unreachable bare `yield`.
+    fn cm(&mut self, header: Line<'a>, is_async: bool) -> CmGen {
+        let mut cm = CmGen { is_async, pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
         if !self.has_block(header, 1, "an indented body with a yield") {
             return cm;
         }
@@ -938,12 +984,12 @@ fn is_exactly(text: &str, expected: &[Tok<'_>]) -> bool {
 enum Top {
     /// `class <name>:`, and whether the name is the one expected next.
     Class(String, Result<(), String>),
-    /// `@contextmanager`.
-    Decorator,
-    /// `def c<n>():`, and whether it is the one expected next.
-    Cm(Result<(), String>),
-    /// `def g<n>():`, and whether it is the one expected next.
-    Gen(Result<(), String>),
+    /// `@contextmanager`, or with `true`, `@asynccontextmanager`.
+    Decorator(bool),
+    /// `def c<n>():` (with `true`, `async def c<n>():`), and whether it is the one expected next.
+    Cm(bool, Result<(), String>),
+    /// `def g<n>():` (with `true`, `async def g<n>():`), and whether it is the one expected next.
+    Gen(bool, Result<(), String>),
     /// `def main():`, or with `true`, `async def main():`.
     Main(bool),
 }
@@ -956,13 +1002,37 @@ struct Counts {
     gens: usize,
 }
 
+/// `@contextmanager` or `@asynccontextmanager`.
+fn decorator(is_async: bool) -> &'static str {
+    if is_async {
+        "@asynccontextmanager"
+    } else {
+        "@contextmanager"
+    }
+}
+
+/// `def` or `async def`.
+fn def_kw(is_async: bool) -> &'static str {
+    if is_async {
+        "async def"
+    } else {
+        "def"
+    }
+}
+
 fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
-    const WHAT: &str = "class M0:, @contextmanager, def g0():, def main(): or async def main():";
+    const WHAT: &str = "class M0:, @contextmanager, @asynccontextmanager, def g0():, async def g0():, def main(): \
+                        or async def main():";
     let mut t = Toks::new(text)?;
     if t.eat('@') {
-        t.keyword("contextmanager", "contextmanager (the only decorator programs use)")?;
+        let is_async = match t.peek_name() {
+            Some("contextmanager") => false,
+            Some("asynccontextmanager") => true,
+            _ => return t.fail("contextmanager or asynccontextmanager (the only decorators programs use)"),
+        };
+        t.bump();
         t.end()?;
-        return Ok(Top::Decorator);
+        return Ok(Top::Decorator(is_async));
     }
     if t.eat_name("class") {
         let name = t.name("a class name such as M0")?.to_string();
@@ -981,7 +1051,7 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
     }
     let is_async = t.eat_name("async");
     if is_async {
-        t.keyword("def", "def main(): after async")?;
+        t.keyword("def", "def after async, as in async def main():")?;
     }
     if is_async || t.eat_name("def") {
         if t.eat_name("main") {
@@ -995,9 +1065,6 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
             [('g', counts.gens, "generator function"), ('c', counts.cms, "@contextmanager function")]
         {
             let Some(n) = t.peek_name().and_then(|n| index(n, prefix)) else { continue };
-            if is_async {
-                return t.fail(&format!("main(): after async def (a {what} is a plain def {prefix}0():)"));
-            }
             t.bump();
             t.punct('(', "'('")?;
             t.punct(')', "')'")?;
@@ -1007,14 +1074,15 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
                 Ok(())
             } else {
                 Err(format!(
-                    "expected def {prefix}{count}(): ({what}s are named {prefix}0, {prefix}1, ... in order), found {:?}",
+                    "expected {} {prefix}{count}(): ({what}s are named {prefix}0, {prefix}1, ... in order), found {:?}",
+                    def_kw(is_async),
                     clip(text)
                 ))
             };
-            return Ok(if prefix == 'g' { Top::Gen(expected) } else { Top::Cm(expected) });
+            return Ok(if prefix == 'g' { Top::Gen(is_async, expected) } else { Top::Cm(is_async, expected) });
         }
         return t.fail(if is_async {
-            "main(): after async def"
+            "main():, a generator function g0(): or an @asynccontextmanager function c0(): after async def"
         } else {
             "main():, a generator function g0(): or a @contextmanager function c0():"
         });
@@ -1238,6 +1306,20 @@ fn head(text: &str) -> Result<Head, String> {
         return Err(format!("expected {STMT}, found {:?}", clip(text)));
     };
     let kw = *kw;
+    // `x = ...` and `st.close()` first: validation lets a variable be spelt like a keyword.
+    match t.toks.get(1).map(|(_, tok)| tok) {
+        Some(Tok::Punct('=')) => {
+            let s = assign(&mut t)?;
+            t.end()?;
+            return Ok(Head::Simple(s));
+        }
+        Some(Tok::Punct('.')) => {
+            let s = stack_call(&mut t, false, None)?;
+            t.end()?;
+            return Ok(Head::Simple(s));
+        }
+        _ => {}
+    }
     let res = match kw {
         "log" => {
             t.bump();
@@ -1267,12 +1349,38 @@ fn head(text: &str) -> Result<Head, String> {
             t.keyword("with", "with after async (main has async with, not async for)")?;
             Head::With(true, with_items(&mut t)?)
         }
-        "await" => Head::Simple(Stmt::Await(await_(&mut t)?)),
+        "await" => match (t.toks.get(1).map(|(_, tok)| tok), t.toks.get(2).map(|(_, tok)| tok)) {
+            (Some(Tok::Name("Aw")), _) => Head::Simple(Stmt::Await(await_(&mut t)?)),
+            (Some(Tok::Name("adrive")), _) => {
+                t.bump();
+                let (s, gen) = drive(&mut t, true)?;
+                Head::Drive(s, gen, true)
+            }
+            (Some(Tok::Name("astep")), _) => {
+                t.bump();
+                Head::Simple(step(&mut t, true)?)
+            }
+            (Some(Tok::Name(_)), Some(Tok::Punct('.'))) => {
+                t.bump();
+                Head::Simple(stack_call(&mut t, true, None)?)
+            }
+            _ => {
+                t.bump();
+                return t.fail(
+                    "Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await",
+                );
+            }
+        },
         "yield" => {
             t.bump();
             Head::Simple(Stmt::Yield(t.string("a label such as 'y1' (a generator yields only labels)")?))
         }
-        "drive" => Head::Simple(drive(&mut t)?),
+        "drive" => {
+            let (s, gen) = drive(&mut t, false)?;
+            Head::Drive(s, gen, false)
+        }
+        "step" => Head::Simple(step(&mut t, false)?),
+        "adrive" | "astep" => return t.fail(&format!("await before {kw} (it is a coroutine function)")),
         "raise" => Head::Simple(match raise(&mut t, RaiseAt::Main)? {
             Raised::New(r) => Stmt::Raise(r),
             Raised::Bare => Stmt::BareRaise,
@@ -1349,10 +1457,12 @@ fn head(text: &str) -> Result<Head, String> {
     Ok(res)
 }
 
-/// `drive('d1', g0(), 'throw', 2, E1('r1'))`: run a generator function, as [`Drive`] says.
-fn drive(t: &mut Toks<'_>) -> Result<Stmt, String> {
+/// `drive('d1', g0(), 'throw', 2, E1('r1'))`: run a generator function, as [`Drive`] says; with
+/// `is_async`, `adrive(...)` after the `await`. Gives the generator function's index too.
+fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     const CALL: &str = "a generator function call such as g0()";
-    t.keyword("drive", "drive")?;
+    let func = if is_async { "adrive" } else { "drive" };
+    t.keyword(func, func)?;
     t.punct('(', "'('")?;
     let label = t.string("a label such as 'd1'")?;
     t.punct(',', "','")?;
@@ -1396,18 +1506,188 @@ fn drive(t: &mut Toks<'_>) -> Result<Stmt, String> {
         }
     };
     t.punct(')', "')'")?;
-    Ok(Stmt::Drive { label, gen, how })
+    Ok((Stmt::Drive { label, gen, how }, gen))
+}
+
+/// `step('d1', a, 2)`, or with `is_async`, `astep('d1', a, 2)` after the `await`.
+fn step(t: &mut Toks<'_>, is_async: bool) -> Result<Stmt, String> {
+    const K: &str = "how many items to advance, from 1 to 5";
+    let func = if is_async { "astep" } else { "step" };
+    t.keyword(func, func)?;
+    t.punct('(', "'('")?;
+    let label = t.string("a label such as 'd1'")?;
+    t.punct(',', "','")?;
+    let var = t.name(&format!("the variable bound by closing, as in {func}('d1', a, 2)"))?.to_string();
+    t.punct(',', "','")?;
+    let Ok(k) = u8::try_from(int(t, K)?) else { return t.fail_back(K) };
+    t.punct(')', "')'")?;
+    Ok(Stmt::Step { label, var, k, is_async })
+}
+
+/// `x = <item expression>`, or `x = st.enter_context(M0())` and `x = await
+/// st.enter_async_context(M0())`, which enter the manager on the stack and bind what entering gives.
+fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
+    let name = t.name("a variable name")?.to_string();
+    t.punct('=', "'='")?;
+    if t.eat_name("await") {
+        if t.toks.get(t.i + 1).map(|(_, tok)| tok) != Some(&Tok::Punct('.')) {
+            return t.fail(
+                "a stack method such as st.enter_async_context(M0()) after await (the only await that binds a name)",
+            );
+        }
+        return stack_call(t, true, Some(name));
+    }
+    let method = match (t.toks.get(t.i + 1), t.toks.get(t.i + 2)) {
+        (Some((_, Tok::Punct('.'))), Some((_, Tok::Name(m)))) => Some(*m),
+        _ => None,
+    };
+    if method.is_some_and(|m| m != "pop_all") {
+        return stack_call(t, false, Some(name));
+    }
+    Ok(Stmt::Assign { name, expr: item_expr(t)? })
+}
+
+/// A statement `st.<method>(...)` on an exit stack, from the variable on; `awaited` when it came
+/// after `await`, `target` when after `x = `.
+fn stack_call(t: &mut Toks<'_>, awaited: bool, target: Option<String>) -> Result<Stmt, String> {
+    const METHOD: &str = "an exit stack method: enter_context, push, push_async_exit, callback, \
+                          push_async_callback or close";
+    const AWAITED: &str = "enter_async_context or aclose (the stack methods that are awaited)";
+    let start = t.i;
+    let stack = t.name("a variable holding an exit stack")?.to_string();
+    t.punct('.', "'.'")?;
+    const METHODS: &[&str] = &[
+        "enter_context",
+        "enter_async_context",
+        "push",
+        "push_async_exit",
+        "callback",
+        "push_async_callback",
+        "close",
+        "aclose",
+    ];
+    let method = match t.peek_name() {
+        Some(m) if METHODS.contains(&m) => m,
+        Some("pop_all") if !awaited => {
+            return t.fail(&format!(
+                "{METHOD} (pop_all() makes a manager, as in with {stack}.pop_all() as s: or s = {stack}.pop_all())"
+            ))
+        }
+        _ => return t.fail(if awaited { AWAITED } else { METHOD }),
+    };
+    let is_coroutine = matches!(method, "enter_async_context" | "aclose");
+    if awaited && !is_coroutine {
+        return t.fail(AWAITED);
+    }
+    if !awaited && is_coroutine {
+        t.i = start;
+        return t.fail(&format!("await before {stack}.{method} (it is a coroutine method)"));
+    }
+    if target.is_some() && !matches!(method, "enter_context" | "enter_async_context") {
+        return t.fail(
+            "enter_context or, after await, enter_async_context (what a stack method binds to a name is what \
+             entering gives)",
+        );
+    }
+    t.bump();
+    t.punct('(', "'('")?;
+    let op = match method {
+        "enter_context" | "enter_async_context" => {
+            let expr = item_expr(t)?;
+            StackOp::Enter { expr, is_async: awaited, target }
+        }
+        "push" | "push_async_exit" => {
+            let is_async = method == "push_async_exit";
+            match t.peek_name() {
+                Some("Xf" | "AXf") => StackOp::PushFn(exit_fn(t, is_async)?),
+                _ => StackOp::Push { expr: item_expr(t)?, is_async },
+            }
+        }
+        "callback" | "push_async_callback" => {
+            let is_async = method == "push_async_callback";
+            let func = if is_async { "acb" } else { "cb" };
+            t.keyword(func, &format!("{func} (what {method} registers, as in st.{method}({func}, 'k1', None))"))?;
+            t.punct(',', "','")?;
+            let label = t.string("a label such as 'k1'")?;
+            t.punct(',', "','")?;
+            let raises = none_or_class(t, "None or an exception class such as E1 (what the callback raises)")?;
+            StackOp::Callback { label, raises, is_async }
+        }
+        _ => {
+            t.punct(')', &format!("')' ({method}() takes no arguments)"))?;
+            return Ok(Stmt::Stack { stack, op: StackOp::Close { is_async: awaited } });
+        }
+    };
+    t.punct(')', "')'")?;
+    Ok(Stmt::Stack { stack, op })
+}
+
+/// `Xf('x1', <result>)`, or with `is_async` (pushed by `push_async_exit`), `AXf('x1', False,
+/// <result>)`.
+fn exit_fn(t: &mut Toks<'_>, is_async: bool) -> Result<ExitFn, String> {
+    let func = if is_async { "AXf" } else { "Xf" };
+    t.keyword(func, &format!("{func} (push takes Xf('x1', None), push_async_exit AXf('x1', False, None))"))?;
+    t.punct('(', "'('")?;
+    let label = t.string("a label such as 'x1'")?;
+    t.punct(',', "','")?;
+    let suspend = if is_async {
+        let suspend = match t.peek_name() {
+            Some("True") => true,
+            Some("False") => false,
+            _ => return t.fail("True or False (whether it suspends once)"),
+        };
+        t.bump();
+        t.punct(',', "','")?;
+        suspend
+    } else {
+        false
+    };
+    let result = match class_or_value(t, 0, "what a call gives: an exception class such as E1 or a value such as None")?
+    {
+        Gives::Raise(c) => ExitFnResult::Raise(c),
+        Gives::Return(v) => ExitFnResult::Return(v),
+    };
+    t.punct(')', "')'")?;
+    Ok(ExitFn { label, is_async, suspend, result })
+}
+
+/// What an awaitable or an exit function gives: an exception class it raises or a value.
+enum Gives {
+    Raise(ExcClass),
+    Return(Value),
+}
+
+/// An exception class (a name that starts no value) or a value; `what` describes both.
+fn class_or_value(t: &mut Toks<'_>, depth: usize, what: &str) -> Result<Gives, String> {
+    match t.peek_name() {
+        Some(n) if !VALUE_NAMES.contains(&n) => {
+            let Some(c) = ExcClass::from_name(n) else { return t.fail(what) };
+            t.bump();
+            Ok(Gives::Raise(c))
+        }
+        _ => Ok(Gives::Return(value(t, depth)?)),
+    }
+}
+
+/// `None` or an exception class name.
+fn none_or_class(t: &mut Toks<'_>, what: &str) -> Result<Option<ExcClass>, String> {
+    if t.eat_name("None") {
+        return Ok(None);
+    }
+    match t.peek_name().and_then(ExcClass::from_name) {
+        Some(c) => {
+            t.bump();
+            Ok(Some(c))
+        }
+        None => t.fail(what),
+    }
 }
 
 /// The items of a `with` after the keyword, through the `:`.
 fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
     let mut items = Vec::new();
     loop {
-        let expr = match t.peek() {
-            Some(Tok::Name(n)) if !VALUE_NAMES.contains(n) => item_call(t, n)?,
-            None => return t.fail(ITEM),
-            _ => ItemExpr::Literal(value(t, 0)?),
-        };
+        let expr = item_expr(t)?;
         let target = if t.eat_name("as") {
             if t.eat('(') {
                 let mut names = Vec::new();
@@ -1442,11 +1722,25 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
 }
 
 /// How a with item is described when one is expected.
-const ITEM: &str = "a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) \
-                    or a literal such as 1";
+const ITEM: &str = "a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), \
+                    closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1";
 
-/// A with item that is a call: `M0()`, `c0()`, `suppress(E1, KeyError)`, `nullcontext(3)`,
-/// `closing(Closer('k1', None))`. `name` is the name at the cursor.
+/// A context expression: of a `with` item, of an assignment, or the argument of a stack method.
+fn item_expr(t: &mut Toks<'_>) -> Result<ItemExpr, String> {
+    match t.peek() {
+        Some(Tok::Name(n)) if !VALUE_NAMES.contains(n) => {
+            let n = *n;
+            item_call(t, n)
+        }
+        None => t.fail(ITEM),
+        _ => Ok(ItemExpr::Literal(value(t, 0)?)),
+    }
+}
+
+/// A context expression that starts with a name: `M0()`, `c0()`, `suppress(E1, KeyError)`,
+/// `nullcontext(3)`, `closing(Closer('k1', None))`, `closing(g0())`, `aclosing(g0())`,
+/// `ExitStack()`, `AsyncExitStack()`, `st.pop_all()` or a variable `m1`. `name` is the name at
+/// the cursor.
 fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
     let no_args = |what: &str| format!("is created with no arguments, as in {what}");
     let res = match name {
@@ -1478,21 +1772,25 @@ fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
             t.punct(')', "')'")?;
             ItemExpr::Nullcontext(v)
         }
-        "closing" => {
+        "closing" | "aclosing" => {
+            let is_async = name == "aclosing";
             t.bump();
             t.punct('(', "'('")?;
-            t.keyword("Closer", "Closer('k1', None) (closing wraps a Closer)")?;
+            if let Some(gen) = t.peek_name().and_then(|n| index(n, 'g')) {
+                t.bump();
+                t.punct('(', "'(' (a generator function is called with no arguments, as in g0())")?;
+                t.punct(')', "')' (a generator function is called with no arguments, as in g0())")?;
+                t.punct(')', "')'")?;
+                return Ok(ItemExpr::ClosingGen { gen, is_async });
+            }
+            if is_async {
+                return t.fail("a generator function call such as g0() (aclosing wraps an async generator)");
+            }
+            t.keyword("Closer", "Closer('k1', None) or a generator function call such as g0() (what closing wraps)")?;
             t.punct('(', "'('")?;
             let label = t.string("a label such as 'k1'")?;
             t.punct(',', "','")?;
-            let raises = if t.eat_name("None") {
-                None
-            } else if let Some(c) = t.peek_name().and_then(ExcClass::from_name) {
-                t.bump();
-                Some(c)
-            } else {
-                return t.fail("None or an exception class such as E1 (what close() raises)");
-            };
+            let raises = none_or_class(t, "None or an exception class such as E1 (what close() raises)")?;
             t.punct(')', "')'")?;
             t.punct(')', "')'")?;
             ItemExpr::Closing { label, raises }
@@ -1502,8 +1800,27 @@ fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
                 (ItemExpr::New(m), ("a manager", "M0()"))
             } else if let Some(c) = index(name, 'c') {
                 (ItemExpr::Cm(c), ("a @contextmanager manager", "c0()"))
+            } else if name == "ExitStack" || name == "AsyncExitStack" {
+                (ItemExpr::ExitStack { is_async: name == "AsyncExitStack" }, ("an exit stack", "ExitStack()"))
             } else {
-                return t.fail(ITEM);
+                return match t.toks.get(t.i + 1).map(|(_, tok)| tok) {
+                    Some(Tok::Punct('.')) => {
+                        t.bump();
+                        t.bump();
+                        const POP_ALL: &str =
+                            "pop_all() (the one stack method that makes a manager; the others are statements)";
+                        t.keyword("pop_all", POP_ALL)?;
+                        t.punct('(', "'('")?;
+                        t.punct(')', "')' (pop_all() takes no arguments)")?;
+                        Ok(ItemExpr::PopAll(name.to_string()))
+                    }
+                    // A call of anything else is no manager programs use.
+                    Some(Tok::Punct('(')) => t.fail(ITEM),
+                    _ => {
+                        t.bump();
+                        Ok(ItemExpr::Var(name.to_string()))
+                    }
+                };
             };
             let what = format!("{} {}", example.0, no_args(example.1));
             t.bump();
@@ -1657,7 +1974,8 @@ fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
             t.punct(')', "')'")?;
             return Ok(Value::LenObj { label, len });
         }
-        Some(Tok::Name("Aw")) => {
+        Some(Tok::Name(func @ ("Aw" | "co"))) => {
+            let coroutine = *func == "co";
             if depth >= MAX_VALUE_DEPTH {
                 return t.fail(&format!("a value; values nest at most {MAX_VALUE_DEPTH} deep"));
             }
@@ -1672,18 +1990,13 @@ fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
             };
             t.bump();
             t.punct(',', "','")?;
-            let then = match t.peek_name() {
-                Some(n) if !VALUE_NAMES.contains(&n) => {
-                    let Some(c) = ExcClass::from_name(n) else {
-                        return t.fail("what awaiting it gives: an exception class such as E1 or a value such as None");
-                    };
-                    t.bump();
-                    AwaitThen::Raise(c)
-                }
-                _ => AwaitThen::Return(value(t, depth + 1)?),
+            const THEN: &str = "what awaiting it gives: an exception class such as E1 or a value such as None";
+            let then = match class_or_value(t, depth + 1, THEN)? {
+                Gives::Raise(c) => AwaitThen::Raise(c),
+                Gives::Return(v) => AwaitThen::Return(v),
             };
             t.punct(')', "')'")?;
-            return Ok(Value::Awaitable { label, suspend, then: Box::new(then), coroutine: false });
+            return Ok(Value::Awaitable { label, suspend, then: Box::new(then), coroutine });
         }
         Some(Tok::Name("BadAw")) => {
             t.bump();

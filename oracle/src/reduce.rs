@@ -1,10 +1,14 @@
 //! Shrinking a program on the IR to a small reproducer: ordered passes run greedily to a fixpoint.
 //!
 //! A pass enumerates candidates, each the current program with one edit: delete a run of
-//! statements, unwrap a compound statement (an `async with` too, never turned into a `with`),
-//! drop a manager, generator function or `@contextmanager` function, make a method plain, drop the
-//! `except` or `finally` around a `@contextmanager` yield, make `async def main` a `def` once
-//! nothing in it awaits, pick a simpler exception class or value, and so on. A contextlib item
+//! statements, unwrap a compound statement (an `async with` too, never turned into a `with` on
+//! its own), drop a manager, generator function or `@contextmanager` function, make a method
+//! plain, drop the `except` or `finally` around a `@contextmanager` yield, make `async def main`
+//! a `def` once nothing in it awaits, and likewise an async generator function, an
+//! `@asynccontextmanager` function or an `AsyncExitStack` (with the forms that name it: `await
+//! adrive` follows by itself, `aclosing` and `await astep`, `enter_async_context`, the stack's
+//! operations), make a stack operation its plain form or drop its target, step fewer items, turn
+//! `co(...)` into `Aw(...)`, pick a simpler exception class or value, and so on. A contextlib item
 //! (`c0()`, `suppress(...)`, `nullcontext(...)`, `closing(...)`) is simplified in place, never
 //! replaced by a manager class: that would be a different program, not a smaller one. The driver asks for
 //! candidate `idx` of a pass; when the caller's predicate rejects it, it moves on to `idx + 1`;
@@ -13,7 +17,8 @@
 //! Passes run in the order of the cuts they make, biggest first, and all of them are repeated
 //! until a whole round accepts nothing.
 //!
-//! Every candidate is repaired (a `show` of a name no longer bound is dropped, a `try` left
+//! Every candidate is repaired (a `show`, a `with m1:` item or a stack operation naming a variable
+//! no longer bound is dropped, a step no longer at the top of its `closing` body too, a `try` left
 //! without clauses becomes its body, ...), then must pass `ir::validate` and be strictly smaller
 //! by [`size`] before the predicate sees it: reduction therefore never grows a program, never
 //! hands out an invalid one, and always ends.
@@ -21,12 +26,12 @@
 //! The module is pure: the caller owns the clock and the interpreter, through [`Budget`] and the
 //! predicate.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, Handler, ItemExpr, Manager, Method,
-    Program, RaiseNew, Stmt, Target, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr,
+    Manager, Method, Program, RaiseNew, StackOp, Stmt, Target, Value, WithItem,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -115,7 +120,11 @@ pub fn reduce(
 /// less than `BaseException`-only classes, `None` less than `0`/`True` less than other values,
 /// a bare `except:` less than a typed one, a shorter loop less than a longer one, a `def main`
 /// less than an `async def main`, a `@contextmanager` function that never yields less than one
-/// that does.
+/// that does. Every async form weighs one more than its sync form (`async def g0`,
+/// `@asynccontextmanager`, `async with`, `AsyncExitStack()`, `aclosing`, `await astep`, the
+/// awaited stack methods, `AXf`), and a coroutine `co(...)` one more than an `Aw(...)`, so that
+/// making a thing sync is a reduction; an assignment, a stack operation and a step weigh at
+/// least one plus their parts.
 ///
 /// A method of a protocol the manager is used with counts as above; one of a protocol it is
 /// not used with (`__aenter__` of a manager no `async with` names) counts nothing when missing,
@@ -132,7 +141,7 @@ pub fn size(program: &Program) -> usize {
         })
         .sum();
     let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async) + block_size(&g.body)).sum();
-    let cms: usize = program.cms.iter().map(|c| 1 + cm_size(c)).sum();
+    let cms: usize = program.cms.iter().map(|c| 1 + usize::from(c.is_async) + cm_size(c)).sum();
     usize::from(program.is_async) + managers + cms + gens + block_size(&program.main)
 }
 
@@ -175,38 +184,39 @@ impl Uses {
     }
 }
 
-/// How each manager is used, anywhere in the program.
+/// How each manager is used, anywhere in the program: by a `with` or a stack operation naming
+/// `M0()`, or naming a variable some `m1 = M0()` binds (by name: scopes are not told apart).
 fn manager_uses(program: &Program) -> Vec<Uses> {
-    fn walk(block: &[Stmt], uses: &mut [Uses]) {
-        for s in block {
-            if let Stmt::With { is_async, items, .. } = s {
-                for it in items {
-                    if let ItemExpr::New(m) = it.expr {
-                        if let Some(u) = uses.get_mut(m) {
-                            if *is_async {
-                                u.is_async = true;
-                            } else {
-                                u.sync = true;
-                            }
-                        }
-                    }
+    let mut assigned: Vec<(&str, usize)> = Vec::new();
+    each_stmt_ref(program, &mut |s| {
+        if let Stmt::Assign { name, expr: ItemExpr::New(m) } = s {
+            assigned.push((name, *m));
+        }
+    });
+    let mut uses = vec![Uses::default(); program.managers.len()];
+    let mut mark = |expr: &ItemExpr, is_async: bool| {
+        let managers: Vec<usize> = match expr {
+            ItemExpr::New(m) => vec![*m],
+            ItemExpr::Var(n) => assigned.iter().filter(|(a, _)| a == n).map(|(_, m)| *m).collect(),
+            _ => Vec::new(),
+        };
+        for m in managers {
+            if let Some(u) = uses.get_mut(m) {
+                if is_async {
+                    u.is_async = true;
+                } else {
+                    u.sync = true;
                 }
             }
-            for b in child_blocks(s) {
-                walk(b, uses);
-            }
         }
-    }
-    let mut uses = vec![Uses::default(); program.managers.len()];
-    walk(&program.main, &mut uses);
-    for g in &program.gens {
-        walk(&g.body, &mut uses);
-    }
-    for cm in &program.cms {
-        for b in cm_blocks(cm) {
-            walk(b, &mut uses);
+    };
+    each_stmt_ref(program, &mut |s| match s {
+        Stmt::With { is_async, items, .. } => items.iter().for_each(|it| mark(&it.expr, *is_async)),
+        Stmt::Stack { op: StackOp::Enter { expr, is_async, .. } | StackOp::Push { expr, is_async }, .. } => {
+            mark(expr, *is_async)
         }
-    }
+        _ => {}
+    });
     uses
 }
 
@@ -259,8 +269,9 @@ fn value_size(v: &Value) -> usize {
             }
         }
         Value::LenObj { .. } => 4,
-        Value::Awaitable { suspend, then, .. } => {
+        Value::Awaitable { suspend, then, coroutine, .. } => {
             3 + usize::from(*suspend)
+                + usize::from(*coroutine)
                 + match &**then {
                     AwaitThen::Return(v) => value_size(v),
                     AwaitThen::Raise(c) => 1 + rank(*c),
@@ -294,33 +305,57 @@ fn block_size(body: &[Stmt]) -> usize {
     body.iter().map(stmt_size).sum()
 }
 
+/// A context expression: a new manager is the plainest.
+fn item_size(expr: &ItemExpr) -> usize {
+    match expr {
+        ItemExpr::New(_) => 0,
+        ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => 1 + value_size(v),
+        ItemExpr::Cm(_) | ItemExpr::Var(_) | ItemExpr::PopAll(_) => 1,
+        ItemExpr::Suppress(classes) => 1 + classes.iter().map(|c| 1 + rank(*c)).sum::<usize>(),
+        ItemExpr::Closing { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
+        ItemExpr::ExitStack { is_async } => 1 + usize::from(*is_async),
+        ItemExpr::ClosingGen { is_async, .. } => 2 + usize::from(*is_async),
+    }
+}
+
+fn exit_fn_size(f: &ExitFn) -> usize {
+    let result = match &f.result {
+        ExitFnResult::Return(v) => value_size(v),
+        ExitFnResult::Raise(c) => 1 + rank(*c),
+    };
+    1 + usize::from(f.is_async) + usize::from(f.suspend) + result
+}
+
+fn stack_op_size(op: &StackOp) -> usize {
+    match op {
+        StackOp::Enter { expr, is_async, target } => {
+            1 + item_size(expr) + usize::from(*is_async) + usize::from(target.is_some())
+        }
+        StackOp::Push { expr, is_async } => 1 + item_size(expr) + usize::from(*is_async),
+        StackOp::PushFn(f) => exit_fn_size(f),
+        StackOp::Callback { raises, is_async, .. } => 1 + usize::from(*is_async) + raises.map_or(0, |c| 1 + rank(c)),
+        StackOp::Close { is_async } => usize::from(*is_async),
+    }
+}
+
 fn stmt_size(s: &Stmt) -> usize {
     match s {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
         Stmt::Drive { how, .. } => 2 + drive_size(how),
         Stmt::Break | Stmt::Continue => 1,
-        Stmt::With { items, body, .. } => {
+        Stmt::With { is_async, items, body } => {
             let items: usize = items
                 .iter()
                 .map(|it| {
-                    let expr = match &it.expr {
-                        ItemExpr::New(_) => 0,
-                        ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => 1 + value_size(v),
-                        ItemExpr::Cm(_) => 1,
-                        ItemExpr::Suppress(classes) => 1 + classes.iter().map(|c| 1 + rank(*c)).sum::<usize>(),
-                        ItemExpr::Closing { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
-                        ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) => 1,
-                        ItemExpr::ClosingGen { .. } => 2,
-                    };
                     let target = match &it.target {
                         Target::None => 0,
                         Target::Name(_) => 1,
                         Target::Tuple(ns) => 1 + ns.len(),
                     };
-                    1 + expr + target
+                    1 + item_size(&it.expr) + target
                 })
                 .sum();
-            1 + items + block_size(body)
+            1 + usize::from(*is_async) + items + block_size(body)
         }
         Stmt::Raise(r) => 1 + raise_size(r),
         Stmt::Return { value, .. } => 1 + value_size(value),
@@ -330,7 +365,9 @@ fn stmt_size(s: &Stmt) -> usize {
             let finally = t.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b));
             1 + block_size(&t.body) + handlers + block_size(&t.orelse) + finally
         }
-        Stmt::Assign { .. } | Stmt::Stack { .. } | Stmt::Step { .. } => 2,
+        Stmt::Assign { expr, .. } => 2 + item_size(expr),
+        Stmt::Stack { op, .. } => 1 + stack_op_size(op),
+        Stmt::Step { k, is_async, .. } => 1 + usize::from(*k) + usize::from(*is_async),
     }
 }
 
@@ -444,9 +481,10 @@ const PASSES: &[Pass] = &[
     unwrap_compound,
     drop_managers,
     simplify_items,
+    simplify_stack_ops,
     simplify_methods,
     simplify_cms,
-    sync_main,
+    make_sync,
     simplify_clauses,
     simplify_classes,
     simplify_values,
@@ -560,15 +598,34 @@ fn strip_loop_control(body: &mut Vec<Stmt>) {
     }
 }
 
+/// The generator function a statement or context expression names: `drive`, `closing(g0())`.
+fn gen_ref(s: &mut Stmt) -> Vec<&mut usize> {
+    let mut res = Vec::new();
+    match s {
+        Stmt::Drive { gen, .. } => res.push(gen),
+        Stmt::With { items, .. } => res.extend(items.iter_mut().filter_map(|it| match &mut it.expr {
+            ItemExpr::ClosingGen { gen, .. } => Some(gen),
+            _ => None,
+        })),
+        Stmt::Assign { expr: ItemExpr::ClosingGen { gen, .. }, .. }
+        | Stmt::Stack {
+            op:
+                StackOp::Enter { expr: ItemExpr::ClosingGen { gen, .. }, .. }
+                | StackOp::Push { expr: ItemExpr::ClosingGen { gen, .. }, .. },
+            ..
+        } => res.push(gen),
+        _ => {}
+    }
+    res
+}
+
 /// Pass 3: drop unused generator functions, `@contextmanager` functions and manager classes;
 /// merge a manager into an earlier one (identical ones first).
 fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     let mut gen_used = vec![false; program.gens.len()];
-    each_block(program, &mut |block| {
-        for s in block.iter() {
-            if let Stmt::Drive { gen, .. } = s {
-                gen_used[*gen] = true;
-            }
+    each_stmt(program, &mut |block, i| {
+        for g in gen_ref(&mut block[i]) {
+            gen_used[*g] = true;
         }
         false
     });
@@ -576,13 +633,11 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     for g in unused_gens {
         if cur.take() {
             program.gens.remove(g);
-            each_block(program, &mut |block| {
-                for s in block.iter_mut() {
-                    if let Stmt::Drive { gen, .. } = s {
-                        assert!(*gen != g, "g{g} is still used");
-                        if g < *gen {
-                            *gen -= 1;
-                        }
+            each_stmt(program, &mut |block, i| {
+                for gen in gen_ref(&mut block[i]) {
+                    assert!(*gen != g, "g{g} is still used");
+                    if g < *gen {
+                        *gen -= 1;
                     }
                 }
                 false
@@ -591,8 +646,8 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
         }
     }
     let mut cm_used = vec![false; program.cms.len()];
-    for_each_item(program, &mut |it| {
-        if let ItemExpr::Cm(c) = it.expr {
+    for_each_item_expr(program, &mut |e| {
+        if let ItemExpr::Cm(c) = *e {
             cm_used[c] = true;
         }
     });
@@ -600,8 +655,8 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     for c in unused_cms {
         if cur.take() {
             program.cms.remove(c);
-            for_each_item(program, &mut |it| {
-                if let ItemExpr::Cm(k) = &mut it.expr {
+            for_each_item_expr(program, &mut |e| {
+                if let ItemExpr::Cm(k) = e {
                     assert!(*k != c, "c{c} is still used");
                     if c < *k {
                         *k -= 1;
@@ -613,8 +668,8 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     }
     let n = program.managers.len();
     let mut used = vec![false; n];
-    for_each_item(program, &mut |it| {
-        if let ItemExpr::New(m) = it.expr {
+    for_each_item_expr(program, &mut |e| {
+        if let ItemExpr::New(m) = *e {
             used[m] = true;
         }
     });
@@ -639,9 +694,9 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                     continue;
                 }
                 if cur.take() {
-                    for_each_item(program, &mut |it| {
-                        if it.expr == ItemExpr::New(j) {
-                            it.expr = ItemExpr::New(i);
+                    for_each_item_expr(program, &mut |e| {
+                        if *e == ItemExpr::New(j) {
+                            *e = ItemExpr::New(i);
                         }
                     });
                     remove_manager(program, j);
@@ -655,8 +710,8 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
 /// Removes manager `m`, which nothing uses, and renumbers the later ones.
 fn remove_manager(program: &mut Program, m: usize) {
     program.managers.remove(m);
-    for_each_item(program, &mut |it| {
-        if let ItemExpr::New(k) = &mut it.expr {
+    for_each_item_expr(program, &mut |e| {
+        if let ItemExpr::New(k) = e {
             assert!(*k != m, "M{m} is still used");
             if m < *k {
                 *k -= 1;
@@ -666,11 +721,22 @@ fn remove_manager(program: &mut Program, m: usize) {
 }
 
 /// Pass 4: drop an item of a multi-item `with`; drop a target; unpack into one name only; drop a
-/// class of `suppress(...)`; make a `closing(...)` closer not raise.
+/// class of `suppress(...)`; make a `closing(...)` closer not raise (in a `with`, an assignment
+/// or a stack operation alike).
 fn simplify_items(program: &mut Program, cur: &mut Cursor) {
     each_block(program, &mut |block| {
         for s in block.iter_mut() {
-            let Stmt::With { items, .. } = s else { continue };
+            let items = match s {
+                Stmt::With { items, .. } => items,
+                Stmt::Assign { expr, .. }
+                | Stmt::Stack { op: StackOp::Enter { expr, .. } | StackOp::Push { expr, .. }, .. } => {
+                    if simplify_item_expr(expr, cur) {
+                        return true;
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
             if 1 < items.len() {
                 for k in 0..items.len() {
                     if cur.take() {
@@ -690,26 +756,8 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
                         return true;
                     }
                 }
-                match &mut it.expr {
-                    ItemExpr::Suppress(classes) => {
-                        for k in 0..classes.len() {
-                            if cur.take() {
-                                classes.remove(k);
-                                return true;
-                            }
-                        }
-                    }
-                    ItemExpr::Closing { raises, .. } => {
-                        if raises.is_some() && cur.take() {
-                            *raises = None;
-                            return true;
-                        }
-                    }
-                    ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Nullcontext(_) => {}
-                    ItemExpr::Var(_)
-                    | ItemExpr::ExitStack { .. }
-                    | ItemExpr::PopAll(_)
-                    | ItemExpr::ClosingGen { .. } => {}
+                if simplify_item_expr(&mut it.expr, cur) {
+                    return true;
                 }
             }
         }
@@ -717,7 +765,90 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 5: drop a method of a protocol the manager is not used with; make a method plain; make
+/// Drops a class of `suppress(...)`, makes a `closing(...)` closer not raise; true when it did.
+fn simplify_item_expr(expr: &mut ItemExpr, cur: &mut Cursor) -> bool {
+    match expr {
+        ItemExpr::Suppress(classes) => {
+            for k in 0..classes.len() {
+                if cur.take() {
+                    classes.remove(k);
+                    return true;
+                }
+            }
+        }
+        ItemExpr::Closing { raises, .. } => {
+            if raises.is_some() && cur.take() {
+                *raises = None;
+                return true;
+            }
+        }
+        ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Nullcontext(_) => {}
+        // Their async forms go with what they stand for, in `make_sync`.
+        ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => {}
+    }
+    false
+}
+
+/// Pass 5: drop the target of `x = st.enter_context(...)`; make an awaited stack method its plain
+/// form (`enter_async_context` `enter_context`, `push_async_exit(M0())` `push(M0())`,
+/// `push_async_callback` `callback`, `AXf` an `Xf`); make an `AXf` not suspend; make an exit
+/// function return `None` instead of raising, a callback not raise. `await st.aclose()` becomes
+/// `st.close()` only with its stack, in `make_sync`. Values and classes are left to the passes
+/// that simplify those everywhere.
+fn simplify_stack_ops(program: &mut Program, cur: &mut Cursor) {
+    each_block(program, &mut |block| {
+        for s in block.iter_mut() {
+            let Stmt::Stack { op, .. } = s else { continue };
+            match op {
+                StackOp::Enter { target, is_async, .. } => {
+                    if target.is_some() && cur.take() {
+                        *target = None;
+                        return true;
+                    }
+                    if *is_async && cur.take() {
+                        *is_async = false;
+                        return true;
+                    }
+                }
+                StackOp::Push { is_async, .. } | StackOp::Callback { is_async, raises: None, .. } => {
+                    if *is_async && cur.take() {
+                        *is_async = false;
+                        return true;
+                    }
+                }
+                StackOp::Callback { is_async, raises: raises @ Some(_), .. } => {
+                    if cur.take() {
+                        *raises = None;
+                        return true;
+                    }
+                    if *is_async && cur.take() {
+                        *is_async = false;
+                        return true;
+                    }
+                }
+                StackOp::PushFn(f) => {
+                    if f.is_async && cur.take() {
+                        f.is_async = false;
+                        f.suspend = false;
+                        return true;
+                    }
+                    if f.suspend && cur.take() {
+                        f.suspend = false;
+                        return true;
+                    }
+                    if matches!(f.result, ExitFnResult::Raise(_)) && cur.take() {
+                        f.result = ExitFnResult::Return(Value::None);
+                        return true;
+                    }
+                }
+                StackOp::Close { .. } => {}
+            }
+        }
+        false
+    });
+}
+
+/// Pass 6: drop a method of a protocol the manager is not used with; make a method plain; make
 /// an `async def` not suspend, a `def __aenter__` an `async def`; drop `__init__`'s raise; drop a
 /// class of `suppress_if`.
 fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
@@ -769,7 +900,7 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
     }
 }
 
-/// Pass 6: drop the `except` or the `finally` around the yield of a `@contextmanager` function,
+/// Pass 7: drop the `except` or the `finally` around the yield of a `@contextmanager` function,
 /// or the `except`'s binding; make the function return before it yields (which drops everything
 /// after its pre statements). Its statements, yielded value and handler class are left to the
 /// passes that simplify those everywhere.
@@ -803,21 +934,181 @@ fn simplify_cms(program: &mut Program, cur: &mut Cursor) {
     }
 }
 
-/// Pass 7: make `async def main` a `def main` once nothing in it awaits (validation rejects the
-/// candidate otherwise).
-fn sync_main(program: &mut Program, cur: &mut Cursor) {
+/// Pass 8: make `async def main` a `def main`, an async generator function a plain one, an
+/// `@asynccontextmanager` function a `@contextmanager` one, an `AsyncExitStack()` an
+/// `ExitStack()`. Only the forms that name the thing follow it: `aclosing(g0())` and its `await
+/// astep`s, `enter_async_context(c0())`, the operations on the stack, and an `async with` whose
+/// only item it is. Validation rejects the candidate when something else in it still awaits.
+fn make_sync(program: &mut Program, cur: &mut Cursor) {
     if program.is_async && cur.take() {
         program.is_async = false;
+        return;
+    }
+    for g in 0..program.gens.len() {
+        if program.gens[g].is_async && cur.take() {
+            program.gens[g].is_async = false;
+            sync_uses(program, &|e| matches!(e, ItemExpr::ClosingGen { gen, .. } if *gen == g));
+            return;
+        }
+    }
+    for c in 0..program.cms.len() {
+        if program.cms[c].is_async && cur.take() {
+            program.cms[c].is_async = false;
+            sync_uses(program, &|e| *e == ItemExpr::Cm(c));
+            return;
+        }
+    }
+    each_block(program, &mut |block| {
+        for i in 0..block.len() {
+            let (head, rest) = block.split_at_mut(i + 1);
+            match &mut head[i] {
+                Stmt::With { is_async, items, body } => {
+                    let only = items.len() == 1;
+                    for it in items.iter_mut() {
+                        if it.expr == (ItemExpr::ExitStack { is_async: true }) && cur.take() {
+                            it.expr = ItemExpr::ExitStack { is_async: false };
+                            *is_async &= !only;
+                            if let Target::Name(n) = &it.target {
+                                sync_stack_ops(body, n);
+                            }
+                            return true;
+                        }
+                    }
+                }
+                Stmt::Assign { name, expr: expr @ ItemExpr::ExitStack { is_async: true } } if cur.take() => {
+                    *expr = ItemExpr::ExitStack { is_async: false };
+                    sync_stack_ops(rest, name);
+                    return true;
+                }
+                _ => {}
+            }
+        }
+        false
+    });
+}
+
+/// Makes the uses of a function that just became sync (the context expressions `is_use` names,
+/// and the variables an assignment binds to one) sync too: `aclosing` becomes `closing` and the
+/// steps on what it binds plain `step`s, `enter_async_context` and `push_async_exit` of it their
+/// plain forms, an `async with` of it alone a `with`.
+fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
+    let mut names = Vec::new();
+    each_stmt_ref(program, &mut |s| {
+        if let Stmt::Assign { name, expr } = s {
+            if is_use(expr) {
+                names.push(name.clone());
+            }
+        }
+    });
+    let is_use = |e: &ItemExpr| is_use(e) || matches!(e, ItemExpr::Var(n) if names.contains(n));
+    each_stmt(program, &mut |block, i| {
+        match &mut block[i] {
+            Stmt::With { is_async, items, body } => {
+                if items.len() == 1 && is_use(&items[0].expr) {
+                    *is_async = false;
+                }
+                let n = items.len();
+                for (j, it) in items.iter_mut().enumerate() {
+                    if !is_use(&it.expr) {
+                        continue;
+                    }
+                    if let ItemExpr::ClosingGen { is_async, .. } = &mut it.expr {
+                        *is_async = false;
+                        // Only the last item's name is stepped.
+                        match &it.target {
+                            Target::Name(var) if j + 1 == n => {
+                                for s in body.iter_mut() {
+                                    if let Stmt::Step { var: v, is_async, .. } = s {
+                                        if v == var {
+                                            *is_async = false;
+                                        }
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Stmt::Stack { op: StackOp::Enter { expr, is_async, .. } | StackOp::Push { expr, is_async }, .. }
+                if is_use(expr) =>
+            {
+                *is_async = false;
+                if let ItemExpr::ClosingGen { is_async, .. } = expr {
+                    *is_async = false;
+                }
+            }
+            _ => {}
+        }
+        false
+    });
+}
+
+/// Makes every operation on the exit stack held in `name` its sync form, in `block` and the
+/// blocks nested in it; likewise for the stacks made from it (`st.pop_all()`, `with st as s:`),
+/// and an `async with` of one of them alone becomes a `with`. A name bound again is not told
+/// apart: validation rejects what that breaks.
+fn sync_stack_ops(block: &mut [Stmt], name: &str) {
+    let from_it = |e: &ItemExpr| matches!(e, ItemExpr::PopAll(s) | ItemExpr::Var(s) if s == name);
+    for i in 0..block.len() {
+        let (head, rest) = block.split_at_mut(i + 1);
+        match &mut head[i] {
+            Stmt::Stack { stack, op } if stack == name => match op {
+                StackOp::Enter { is_async, .. }
+                | StackOp::Push { is_async, .. }
+                | StackOp::Callback { is_async, .. }
+                | StackOp::Close { is_async } => *is_async = false,
+                StackOp::PushFn(f) => {
+                    f.is_async = false;
+                    f.suspend = false;
+                }
+            },
+            Stmt::Assign { name: derived, expr } if from_it(expr) => {
+                let derived = derived.clone();
+                sync_stack_ops(rest, &derived);
+            }
+            Stmt::With { is_async, items, body } => {
+                if items.len() == 1 && from_it(&items[0].expr) {
+                    *is_async = false;
+                }
+                let derived: Vec<String> = items
+                    .iter()
+                    .filter_map(|it| match &it.target {
+                        Target::Name(n) if from_it(&it.expr) => Some(n.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                sync_stack_ops(body, name);
+                for n in derived {
+                    sync_stack_ops(body, &n);
+                }
+            }
+            s => {
+                for b in child_blocks_mut(s) {
+                    sync_stack_ops(b, name);
+                }
+            }
+        }
     }
 }
 
-/// Pass 8: shorten a loop; drop an `else` or `finally` block, a handler, a handler's binding;
+/// Pass 9: shorten a loop; drop an `else` or `finally` block, a handler, a handler's binding;
 /// drive a generator to exhaustion, or close it instead of throwing into it, or take fewer items
-/// first.
+/// first; step fewer items.
 fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
     each_block(program, &mut |block| {
         for s in block.iter_mut() {
             match s {
+                Stmt::Step { k, .. } => {
+                    if 1 < *k && cur.take() {
+                        *k = 1;
+                        return true;
+                    }
+                    if 2 < *k && cur.take() {
+                        *k -= 1;
+                        return true;
+                    }
+                }
                 Stmt::Drive { how, .. } => {
                     let mut alternatives = vec![Drive::Exhaust];
                     if let Drive::Throw(k, _) = how {
@@ -883,7 +1174,7 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 9: replace a class everywhere by a plainer one, then one occurrence at a time; make a
+/// Pass 10: replace a class everywhere by a plainer one, then one occurrence at a time; make a
 /// handler a bare `except:`.
 fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
     let mut used = Vec::new();
@@ -942,7 +1233,7 @@ fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Pass 10: drop a `from` cause; replace a value by a simpler one.
+/// Pass 11: drop a `from` cause; replace a value by a simpler one.
 fn simplify_values(program: &mut Program, cur: &mut Cursor) {
     visit_nodes(program, &mut |node| match node {
         Node::Raise(r) => {
@@ -969,10 +1260,13 @@ fn simplify_values(program: &mut Program, cur: &mut Cursor) {
     });
 }
 
-/// Smaller values to try instead of `v`, the likeliest first: one of the same truthiness, then
-/// the plainest, then shorter versions of `v`.
+/// Smaller values to try instead of `v`, the likeliest first: for a coroutine the same as an
+/// `Aw(...)`, then one of the same truthiness, then the plainest, then shorter versions of `v`.
 fn simpler_values(v: &Value) -> Vec<Value> {
     let mut res = Vec::new();
+    if let Value::Awaitable { label, suspend, then, coroutine: true } = v {
+        res.push(Value::Awaitable { label: label.clone(), suspend: *suspend, then: then.clone(), coroutine: false });
+    }
     match truthiness(v) {
         Some(true) => res.push(Value::Bool(true)),
         Some(false) => res.push(Value::None),
@@ -1030,14 +1324,67 @@ fn truthiness(v: &Value) -> Option<bool> {
 
 // ---- repair ----
 
+/// What is bound where a statement stands, as `ir::validate` sees it.
 #[derive(Clone, Default)]
 struct Scope {
     in_loop: bool,
     vars: Vec<String>,
+    /// The names among `vars` that hold an exit stack.
+    stacks: Vec<String>,
+    /// At the top level of the body of `with closing(g0()) as a:`: the name, and whether it is
+    /// `aclosing`.
+    step: Option<(String, bool)>,
+}
+
+impl Scope {
+    /// Binds `name` to something that is not an exit stack (shadowing any stack of that name).
+    fn bind(&mut self, name: &str) {
+        self.vars.push(name.to_string());
+        self.stacks.retain(|n| n != name);
+    }
+
+    fn bind_stack(&mut self, name: &str) {
+        self.bind(name);
+        self.stacks.push(name.to_string());
+    }
+
+    fn is_stack(&self, name: &str) -> bool {
+        self.stacks.iter().any(|n| n == name)
+    }
+
+    /// Whether the variable `expr` names, if any, is bound (to a stack, for `st.pop_all()`).
+    fn has(&self, expr: &ItemExpr) -> bool {
+        match expr {
+            ItemExpr::Var(n) => self.vars.contains(n),
+            ItemExpr::PopAll(n) => self.is_stack(n),
+            _ => true,
+        }
+    }
+
+    /// Binds `name` to what `expr` gives.
+    fn bind_to(&mut self, name: &str, expr: &ItemExpr) {
+        let stack = match expr {
+            ItemExpr::ExitStack { .. } => true,
+            ItemExpr::PopAll(n) | ItemExpr::Var(n) => self.is_stack(n),
+            _ => false,
+        };
+        if stack {
+            self.bind_stack(name);
+        } else {
+            self.bind(name);
+        }
+    }
+
+    /// The scope of a nested block, where no step stands.
+    fn nested(&self) -> Scope {
+        Scope { step: None, ..self.clone() }
+    }
 }
 
 /// Fixes what an edit commonly breaks, by deleting more: a `show` or `raise e_h1` whose name is
-/// no longer bound, a `break` or `continue` no longer in a loop, a `with` without items, a `try`
+/// no longer bound, a `break` or `continue` no longer in a loop, a `with` item, an assignment or a
+/// stack operation naming a variable no longer bound (or no longer a stack), a step no longer at
+/// the top level of its `closing` body, a `with` without items (it becomes its body), a `try`
 /// without clauses (it becomes its body), an `else` without handlers (it joins the body).
 fn repair(program: &mut Program) {
     repair_block(&mut program.main, &Scope::default());
@@ -1057,52 +1404,85 @@ fn repair(program: &mut Program) {
     }
 }
 
-fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
-    for s in std::mem::take(block) {
+fn repair_block(block: &mut Vec<Stmt>, outer: &Scope) {
+    let mut scope = outer.clone();
+    // A block that replaces its statement is repaired in its place, in the scope it now has.
+    let mut pending: VecDeque<Stmt> = std::mem::take(block).into();
+    while let Some(s) = pending.pop_front() {
         match s {
             Stmt::Show(var) if !scope.vars.contains(&var) => {}
             Stmt::RaiseCaught(label) if !scope.vars.contains(&format!("e_{label}")) => {}
             Stmt::Break | Stmt::Continue if !scope.in_loop => {}
+            Stmt::Step { ref var, is_async, .. } if scope.step != Some((var.clone(), is_async)) => {}
+            Stmt::Stack { ref stack, .. } if !scope.is_stack(stack) => {}
+            Stmt::Stack { op: StackOp::Enter { ref expr, .. } | StackOp::Push { ref expr, .. }, .. }
+                if !scope.has(expr) => {}
+            Stmt::Assign { ref expr, .. } if !scope.has(expr) => {}
+            Stmt::Assign { name, expr } => {
+                scope.bind_to(&name, &expr);
+                block.push(Stmt::Assign { name, expr });
+            }
+            Stmt::Stack { stack, op } => {
+                if let StackOp::Enter { target: Some(t), .. } = &op {
+                    scope.bind(t);
+                }
+                block.push(Stmt::Stack { stack, op });
+            }
             Stmt::With { is_async, items, mut body } => {
-                let mut inner = scope.clone();
-                for it in &items {
+                let mut inner = scope.nested();
+                let mut kept = Vec::new();
+                for it in items {
+                    if !inner.has(&it.expr) {
+                        continue;
+                    }
                     match &it.target {
                         Target::None => {}
-                        Target::Name(n) => inner.vars.push(n.clone()),
-                        Target::Tuple(ns) => inner.vars.extend(ns.iter().cloned()),
+                        Target::Name(n) => inner.bind_to(n, &it.expr),
+                        Target::Tuple(ns) => ns.iter().for_each(|n| inner.bind(n)),
                     }
+                    kept.push(it);
+                }
+                if kept.is_empty() {
+                    for s in body.into_iter().rev() {
+                        pending.push_front(s);
+                    }
+                    continue;
+                }
+                if let Some(WithItem { expr: ItemExpr::ClosingGen { is_async, .. }, target: Target::Name(n) }) =
+                    kept.last()
+                {
+                    inner.step = Some((n.clone(), *is_async));
                 }
                 repair_block(&mut body, &inner);
-                if items.is_empty() {
-                    block.extend(body);
-                } else {
-                    block.push(Stmt::With { is_async, items, body });
-                }
+                block.push(Stmt::With { is_async, items: kept, body });
             }
             Stmt::Loop { times, mut body } => {
-                repair_block(&mut body, &Scope { in_loop: true, ..scope.clone() });
+                repair_block(&mut body, &Scope { in_loop: true, ..scope.nested() });
                 block.push(Stmt::Loop { times, body });
             }
             Stmt::Try(mut t) => {
-                repair_block(&mut t.body, scope);
-                for h in &mut t.handlers {
-                    let mut inner = scope.clone();
-                    if h.bind {
-                        inner.vars.push(format!("e_{}", h.label));
-                    }
-                    repair_block(&mut h.body, &inner);
-                }
-                repair_block(&mut t.orelse, scope);
-                if let Some((_, body)) = &mut t.finally {
-                    repair_block(body, scope);
-                }
                 if t.handlers.is_empty() {
                     let orelse = std::mem::take(&mut t.orelse);
                     t.body.extend(orelse);
                     if t.finally.is_none() {
-                        block.extend(t.body);
+                        for s in t.body.into_iter().rev() {
+                            pending.push_front(s);
+                        }
                         continue;
                     }
+                }
+                let nested = scope.nested();
+                repair_block(&mut t.body, &nested);
+                for h in &mut t.handlers {
+                    let mut inner = nested.clone();
+                    if h.bind {
+                        inner.bind(&format!("e_{}", h.label));
+                    }
+                    repair_block(&mut h.body, &inner);
+                }
+                repair_block(&mut t.orelse, &nested);
+                if let Some((_, body)) = &mut t.finally {
+                    repair_block(body, &nested);
                 }
                 block.push(Stmt::Try(t));
             }
@@ -1212,16 +1592,41 @@ fn each_stmt(program: &mut Program, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -> 
     bodies(program).any(|body| visit_stmts(body, f))
 }
 
-/// Calls `f` on every item of every `with`, in every function.
-fn for_each_item(program: &mut Program, f: &mut dyn FnMut(&mut WithItem)) {
+/// Calls `f` on every context expression (of a `with` item, an assignment, a stack operation),
+/// in every function.
+fn for_each_item_expr(program: &mut Program, f: &mut dyn FnMut(&mut ItemExpr)) {
     each_block(program, &mut |b| {
         for s in b.iter_mut() {
-            if let Stmt::With { items, .. } = s {
-                items.iter_mut().for_each(&mut *f);
+            match s {
+                Stmt::With { items, .. } => items.iter_mut().for_each(|it| f(&mut it.expr)),
+                Stmt::Assign { expr, .. }
+                | Stmt::Stack { op: StackOp::Enter { expr, .. } | StackOp::Push { expr, .. }, .. } => f(expr),
+                _ => {}
             }
         }
         false
     });
+}
+
+/// Calls `f` on every statement of every function, each before the statements nested in it.
+fn each_stmt_ref<'p>(program: &'p Program, f: &mut dyn FnMut(&'p Stmt)) {
+    fn walk<'p>(block: &'p [Stmt], f: &mut dyn FnMut(&'p Stmt)) {
+        for s in block {
+            f(s);
+            for b in child_blocks(s) {
+                walk(b, f);
+            }
+        }
+    }
+    walk(&program.main, f);
+    for g in &program.gens {
+        walk(&g.body, f);
+    }
+    for cm in &program.cms {
+        for b in cm_blocks(cm) {
+            walk(b, f);
+        }
+    }
 }
 
 /// A place a class or value pass can edit.
@@ -1241,13 +1646,14 @@ enum Node<'a> {
 fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
     let mut stop = each_stmt(program, &mut |block, i| match &mut block[i] {
         Stmt::Drive { how: Drive::Throw(_, e), .. } => f(Node::Class(&mut e.class)),
-        Stmt::With { items, .. } => items.iter_mut().any(|it| match &mut it.expr {
-            ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => visit_value(v, f),
-            ItemExpr::Suppress(classes) => classes.iter_mut().any(|c| f(Node::Class(c))),
-            ItemExpr::Closing { raises: Some(c), .. } => f(Node::Class(c)),
-            ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Closing { raises: None, .. } => false,
-            ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => false,
-        }),
+        Stmt::With { items, .. } => items.iter_mut().any(|it| visit_item_expr(&mut it.expr, f)),
+        Stmt::Assign { expr, .. }
+        | Stmt::Stack { op: StackOp::Enter { expr, .. } | StackOp::Push { expr, .. }, .. } => visit_item_expr(expr, f),
+        Stmt::Stack { op: StackOp::PushFn(ExitFn { result, .. }), .. } => match result {
+            ExitFnResult::Return(v) => visit_value(v, f),
+            ExitFnResult::Raise(c) => f(Node::Class(c)),
+        },
+        Stmt::Stack { op: StackOp::Callback { raises: Some(c), .. }, .. } => f(Node::Class(c)),
         Stmt::Raise(r) => visit_raise(r, f),
         Stmt::Return { value, .. } => visit_value(value, f),
         Stmt::Try(t) => {
@@ -1287,6 +1693,16 @@ fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bo
         }
     }
     stop
+}
+
+fn visit_item_expr(expr: &mut ItemExpr, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
+    match expr {
+        ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => visit_value(v, f),
+        ItemExpr::Suppress(classes) => classes.iter_mut().any(|c| f(Node::Class(c))),
+        ItemExpr::Closing { raises: Some(c), .. } => f(Node::Class(c)),
+        ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Closing { raises: None, .. } => false,
+        ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => false,
+    }
 }
 
 fn visit_raise(r: &mut RaiseNew, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {

@@ -5,8 +5,8 @@ use expect_test::{expect, Expect};
 
 use super::parse;
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Program,
-    RaiseNew, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager,
+    Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -417,7 +417,7 @@ def main():
             line 2: expected a statement such as log('L1') or with M0():, found "foo()"
             line 3: expected a label such as 'L1', found "L1)"
             line 4: expected the end of the line, found "log('L3')"
-            line 5: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "foo():"
+            line 5: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "foo():"
             line 7: expected ret('v1', <value>), found "3"
             line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
             line 9: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "v"
@@ -606,7 +606,7 @@ def main():
     log('L1')
 ",
         expect![[r#"
-            line 1: expected class M0:, @contextmanager, def g0():, def main(): or async def main():, found "import sys"
+            line 1: expected class M0:, @contextmanager, @asynccontextmanager, def g0():, async def g0():, def main(): or async def main():, found "import sys"
             line 4: manager classes come before def main():
             line 7: a second def main():
         "#]],
@@ -1022,14 +1022,14 @@ async main():
             line 49: a second __aenter__ in class M3
             line 54: expected None (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "1)"
             line 55: expected True (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "False, None)"
-            line 56: expected Aw (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "something()"
-            line 57: expected Aw (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found the end of the line
+            line 56: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found "something()"
+            line 57: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found the end of the line
             line 58: expected with after async (main has async with, not async for), found "for _ in range(1):"
             line 60: expected True or False (whether it suspends once), found "maybe, None):"
             line 62: expected what awaiting it gives: an exception class such as E1 or a value such as None, found "Foo):"
             line 64: expected ',', found "))"
             line 65: expected ')' (BadAw() takes no arguments), found "1))"
-            line 68: expected def main(): after async, found "main():"
+            line 68: expected def after async, as in async def main():, found "main():"
         "#]],
     );
 }
@@ -1123,7 +1123,7 @@ def g1():
     yield y1
 def g0():
     yield 'y2'
-async def g2():
+async def g3():
     pass
 def main():
     drive('d3', g0, 'all', 0, None)
@@ -1143,7 +1143,7 @@ def g3():
             line 1: expected def g0(): (generator functions are named g0, g1, ... in order), found "def g1():"
             line 2: expected a label such as 'y1' (a generator yields only labels), found "y1"
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
-            line 5: expected main(): after async def (a generator function is a plain def g0():), found "g2():"
+            line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
             line 9: expected how to drive it: 'all', 'close' or 'throw', found "'next', 1, None)"
             line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
@@ -1353,8 +1353,9 @@ def main():
             line 5: expected @contextmanager on the line before "def c1():"
             line 8: expected def c2(): on the line after @contextmanager, found "class M0:"
             line 9: manager classes come before the @contextmanager functions
-            line 13: expected contextmanager (the only decorator programs use), found "property"
-            line 17: expected main(): after async def (a @contextmanager function is a plain def c0():), found "c2():"
+            line 13: expected contextmanager or asynccontextmanager (the only decorators programs use), found "property"
+            line 17: expected @asynccontextmanager on the line before "async def c2():"
+            line 17: expected async def c3(): (@contextmanager functions are named c0, c1, ... in order), found "async def c2():"
         "#]],
     );
     check_err(
@@ -1501,16 +1502,16 @@ def main():
 ",
         expect![[r#"
             line 2: expected '(' (a @contextmanager manager is created with no arguments, as in c0()), found ":"
-            line 4: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "c00():"
+            line 4: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "c00():"
             line 6: expected ',' or ')', found "KeyError):"
             line 8: expected an exception class such as E1 or KeyError, found "1):"
             line 10: expected a value, as in nullcontext(None), found "):"
             line 12: expected ')', found ", 2):"
-            line 14: expected Closer('k1', None) (closing wraps a Closer), found "1):"
+            line 14: expected Closer('k1', None) or a generator function call such as g0() (what closing wraps), found "1):"
             line 16: expected ',', found ")):"
             line 18: expected None or an exception class such as E1 (what close() raises), found "3)):"
             line 20: expected ')', found ":"
-            line 22: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)) or a literal such as 1, found "contextmanager():"
+            line 22: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "contextmanager():"
         "#]],
     );
 }
@@ -1576,6 +1577,620 @@ fn odd_contextlib_input_gives_diagnostics_not_panics() {
         "def main():\n    with closing(Closer('k1', None)",
         "def main():\n    with c0() as",
         "def main():\n    with c99999999999999999999999():\n        pass",
+    ] {
+        assert!(parse(text).is_err(), "{text:?}");
+    }
+}
+
+// ---- async generators, @asynccontextmanager, re-entry, exit stacks, stepping ----
+
+#[test]
+fn async_generator_functions_and_adrive_read_back() {
+    let text = "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    async def __aenter__(self):
+        on_aenter('M0')
+        return self
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        return None
+
+async def g0():
+    log('L1')
+    await Aw('s2', True, None)
+    async with M0() as x:
+        yield 'y3'
+        show('x', x)
+    try:
+        yield 'y4'
+    finally:
+        fin('f5')
+        await Aw('s6', True, None)
+
+def g1():
+    yield 'y7'
+
+async def main():
+    await adrive('d8', g0(), 'all', 0, None)
+    await adrive('d9', g0(), 'close', 1, None)
+    await adrive('d10', g0(), 'throw', 2, StopAsyncIteration('r11'))
+    drive('d12', g1(), 'throw', 1, S1('r13'))
+";
+    roundtrip(text);
+    let program = parse(text).unwrap();
+    assert_eq!(program.gens.iter().map(|g| g.is_async).collect::<Vec<_>>(), [true, false]);
+}
+
+#[test]
+fn asynccontextmanager_functions_read_back() {
+    let text = "\
+@contextmanager
+def c0():
+    yield None
+
+@asynccontextmanager
+async def c1():
+    await Aw('s1', True, None)
+    try:
+        yield co('a2', True, 5)
+    except S2 as e_h3:
+        handler('h3')
+        with c0() as y:
+            show('y', y)
+    finally:
+        fin('f4')
+        await Aw('s5', True, None)
+    async with c2():
+        pass
+    yield 'y6'
+
+@asynccontextmanager
+async def c2():
+    return
+    yield  # unreachable: it makes c() a generator function
+
+async def main():
+    async with c1() as x:
+        show('x', x)
+    with c0():
+        async with c2():
+            pass
+";
+    roundtrip(text);
+    let program = parse(text).unwrap();
+    assert_eq!(program.cms.iter().map(|c| c.is_async).collect::<Vec<_>>(), [false, true, true]);
+    assert_eq!(
+        program.cms[1].yields,
+        Some(Value::Awaitable {
+            label: label("a2"),
+            suspend: true,
+            then: Box::new(AwaitThen::Return(Value::Int(5))),
+            coroutine: true
+        })
+    );
+}
+
+#[test]
+fn a_manager_bound_to_a_name_is_entered_again() {
+    let text = "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+@contextmanager
+def c0():
+    yield 1
+
+def main():
+    m1 = c0()
+    with m1 as a:
+        show('a', a)
+    with m1:
+        pass
+    m2 = M0()
+    n = nullcontext(3)
+    with m2, n as b, m2 as (c, d):
+        show('b', b)
+    x = 5
+    t2 = (1, 2)
+    s = suppress(E1, NameError)
+    with s:
+        raise E1('r1')
+    with x as (e,):
+        pass
+";
+    roundtrip(text);
+    let program = parse(text).unwrap();
+    assert_eq!(program.main[0], Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0) });
+    let Stmt::With { items, .. } = &program.main[2] else { panic!("{:?}", program.main[2]) };
+    assert_eq!(items, &[WithItem { expr: ItemExpr::Var(label("m1")), target: Target::None }]);
+    assert_eq!(
+        program.main[7],
+        Stmt::Assign { name: label("t2"), expr: ItemExpr::Literal(Value::Tuple(vec![Value::Int(1), Value::Int(2)])) }
+    );
+}
+
+#[test]
+fn exit_stacks_read_back_with_every_operation() {
+    roundtrip(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+    async def __aenter__(self):
+        on_aenter('M0')
+        return self
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        return None
+
+@contextmanager
+def c0():
+    yield 'y1'
+
+def g0():
+    yield 'y18'
+
+async def main():
+    with ExitStack() as st:
+        st.enter_context(M0())
+        x = st.enter_context(c0())
+        show('x', x)
+        st.push(M0())
+        st.push(c0())
+        st.push(Xf('x2', True))
+        st.push(Xf('x3', Bool('b4', False)))
+        st.push(Xf('x5', Len('n6', 0)))
+        st.push(Xf('x7', KeyError))
+        st.push(Xf('x8', None))
+        st.push(Xf('x9', 2))
+        st.callback(cb, 'k10', None)
+        st.callback(cb, 'k11', E1)
+        st.enter_context(closing(g0()))
+        with st.pop_all() as s2:
+            s2.close()
+        st.close()
+    async with AsyncExitStack() as ast:
+        await ast.enter_async_context(M0())
+        y = await ast.enter_async_context(M0())
+        show('y', y)
+        ast.enter_context(M0())
+        ast.push_async_exit(M0())
+        ast.push_async_exit(AXf('x12', False, None))
+        ast.push_async_exit(AXf('x13', True, S2))
+        ast.push(Xf('x14', False))
+        ast.push_async_callback(acb, 'k15', None)
+        ast.push_async_callback(acb, 'k16', E1)
+        ast.callback(cb, 'k17', None)
+        async with ast.pop_all() as s3:
+            await s3.aclose()
+        s4 = ast.pop_all()
+        await ast.aclose()
+    st2 = ExitStack()
+    with st2 as st3:
+        m = M0()
+        st3.enter_context(m)
+        st2.push(st3)
+",
+    );
+}
+
+#[test]
+fn a_name_bound_to_a_stack_call_is_an_entered_manager_and_anything_else_an_assignment() {
+    let program = parse(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+
+async def main():
+    async with AsyncExitStack() as st:
+        x = st.enter_context(M0())
+        y = await st.enter_async_context(M0())
+        z = st.pop_all()
+        w = st
+",
+    )
+    .unwrap();
+    let Stmt::With { body, .. } = &program.main[0] else { panic!("{:?}", program.main) };
+    let stack = |op| Stmt::Stack { stack: label("st"), op };
+    assert_eq!(
+        body,
+        &[
+            stack(StackOp::Enter { expr: ItemExpr::New(0), is_async: false, target: Some(label("x")) }),
+            stack(StackOp::Enter { expr: ItemExpr::New(0), is_async: true, target: Some(label("y")) }),
+            Stmt::Assign { name: label("z"), expr: ItemExpr::PopAll(label("st")) },
+            Stmt::Assign { name: label("w"), expr: ItemExpr::Var(label("st")) },
+        ]
+    );
+}
+
+#[test]
+fn an_exit_function_returns_a_value_or_raises_a_class() {
+    let program = parse(
+        "\
+async def main():
+    async with AsyncExitStack() as st:
+        st.push(Xf('x1', Bool('b2', NameError)))
+        st.push_async_exit(AXf('x3', True, StopAsyncIteration))
+",
+    )
+    .unwrap();
+    let Stmt::With { body, .. } = &program.main[0] else { panic!("{:?}", program.main) };
+    let push = |label: &str, is_async, suspend, result| Stmt::Stack {
+        stack: "st".to_string(),
+        op: StackOp::PushFn(ExitFn { label: label.to_string(), is_async, suspend, result }),
+    };
+    let bool_raises = Value::BoolObj { label: label("b2"), result: BoolResult::Raise(ExcClass::NameError) };
+    assert_eq!(
+        body,
+        &[
+            push("x1", false, false, ExitFnResult::Return(bool_raises)),
+            push("x3", true, true, ExitFnResult::Raise(ExcClass::StopAsyncIteration)),
+        ]
+    );
+}
+
+#[test]
+fn closing_and_aclosing_of_stepped_generators_read_back() {
+    roundtrip(
+        "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+
+def g0():
+    yield 'y1'
+    yield 'y2'
+
+async def g1():
+    yield 'y3'
+    await Aw('s4', True, None)
+    yield 'y5'
+
+async def main():
+    with closing(g0()) as a:
+        step('d6', a, 1)
+        log('L7')
+        step('d8', a, 2)
+    async with aclosing(g1()) as b:
+        await astep('d9', b, 5)
+    with M0(), closing(g0()):
+        pass
+    async with M0() as c, aclosing(g1()) as d:
+        show('c', c)
+        await astep('d10', d, 1)
+",
+    );
+}
+
+#[test]
+fn the_new_exception_classes_and_coroutines_read_back() {
+    roundtrip(
+        "\
+def main():
+    with suppress(S1, S2, NameError, StopAsyncIteration):
+        raise S2('r1') from StopAsyncIteration('c2')
+    try:
+        raise S1('r3')
+    except NameError:
+        handler('h4')
+    return ret('v5', Bool('b6', S1))
+",
+    );
+    let values = [
+        "co('a1', True, None)",
+        "co('a1', False, S1)",
+        "co('a1', True, co('a2', False, Aw('a3', True, 1)))",
+        "(co('a1', False, ()), Aw('a2', False, StopAsyncIteration))",
+    ];
+    for v in values {
+        roundtrip(&format!("async def main():\n    return ret('v1', {v})\n"));
+    }
+    let program = parse("def main():\n    return ret('v1', co('a1', False, E2))\n").unwrap();
+    let coroutine = Value::Awaitable {
+        label: label("a1"),
+        suspend: false,
+        then: Box::new(AwaitThen::Raise(ExcClass::E2)),
+        coroutine: true,
+    };
+    assert_eq!(program.main, vec![Stmt::Return { label: label("v1"), value: coroutine }]);
+}
+
+#[test]
+fn a_program_of_every_new_construct_built_by_hand_reads_back() {
+    let stack = |op| Stmt::Stack { stack: label("st"), op };
+    let exit_fn = |l: &str, is_async, suspend, result| ExitFn { label: label(l), is_async, suspend, result };
+    let item = |expr, target| WithItem { expr, target };
+    let program = Program {
+        managers: vec![plain_manager()],
+        cms: vec![crate::ir::CmGen {
+            is_async: true,
+            pre: vec![Stmt::Await(label("s1"))],
+            yields: Some(Value::Awaitable {
+                label: label("a2"),
+                suspend: false,
+                then: Box::new(AwaitThen::Raise(ExcClass::S1)),
+                coroutine: true,
+            }),
+            handler: None,
+            finally: Some((label("f3"), vec![Stmt::Await(label("s4"))])),
+            post: vec![],
+        }],
+        gens: vec![
+            GenFn { is_async: true, body: vec![Stmt::Await(label("s5")), Stmt::Yield(label("y6"))] },
+            GenFn { is_async: false, body: vec![Stmt::Yield(label("y7")), Stmt::Yield(label("y8"))] },
+        ],
+        main: vec![
+            Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0) },
+            Stmt::With {
+                is_async: true,
+                items: vec![
+                    item(ItemExpr::Var(label("m1")), Target::None),
+                    item(ItemExpr::ExitStack { is_async: true }, Target::Name(label("st"))),
+                ],
+                body: vec![
+                    stack(StackOp::Enter {
+                        expr: ItemExpr::Var(label("m1")),
+                        is_async: true,
+                        target: Some(label("x")),
+                    }),
+                    stack(StackOp::Push { expr: ItemExpr::New(0), is_async: false }),
+                    stack(StackOp::PushFn(exit_fn("x9", true, true, ExitFnResult::Raise(ExcClass::S2)))),
+                    stack(StackOp::PushFn(exit_fn(
+                        "x10",
+                        false,
+                        false,
+                        ExitFnResult::Return(Value::LenObj { label: label("n11"), len: 2 }),
+                    ))),
+                    stack(StackOp::Callback { label: label("k12"), raises: Some(ExcClass::NameError), is_async: true }),
+                    stack(StackOp::Close { is_async: true }),
+                    Stmt::Drive { label: label("d13"), gen: 0, how: crate::ir::Drive::Close(1) },
+                ],
+            },
+            Stmt::With {
+                is_async: true,
+                items: vec![item(ItemExpr::ClosingGen { gen: 0, is_async: true }, Target::Name(label("a")))],
+                body: vec![Stmt::Step { label: label("d14"), var: label("a"), k: 2, is_async: true }],
+            },
+            Stmt::With {
+                is_async: false,
+                items: vec![item(ItemExpr::ClosingGen { gen: 1, is_async: false }, Target::Name(label("b")))],
+                body: vec![Stmt::Step { label: label("d15"), var: label("b"), k: 1, is_async: false }],
+            },
+        ],
+        is_async: true,
+    };
+    assert_eq!(validate(&program), vec![]);
+    let text = render::body(&program);
+    assert!(text.contains("await adrive('d13', g0(), 'close', 1, None)"), "{text}");
+    assert_eq!(parse(&text), Ok(program.clone()));
+    assert_eq!(parse(&render::standalone(&program)), Ok(program));
+}
+
+#[test]
+fn drives_steps_and_stack_operations_that_are_wrong_are_reported() {
+    check_err(
+        "\
+async def g0():
+    yield 'y1'
+
+def g1():
+    yield 'y2'
+
+async def main():
+    drive('d3', g0(), 'all', 0, None)
+    await adrive('d4', g1(), 'all', 0, None)
+    await drive('d5', g1(), 'all', 0, None)
+    adrive('d6', g0(), 'all', 0, None)
+    step('d7', 'a', 1)
+    step('d8', a, 300)
+    with aclosing(Closer('k9', None)):
+        pass
+    with closing(g0) as a:
+        pass
+    with ExitStack as st:
+        pass
+    with st.enter_context(M0()):
+        pass
+    with ExitStack() as st:
+        st.frobnicate()
+        st.aclose()
+        await st.close()
+        st.push(AXf('x10', False, None))
+        st.push_async_exit(Xf('x11', None))
+        st.push(Xf('x12', Foo))
+        st.push_async_exit(AXf('x13', None, None))
+        st.callback(acb, 'k14', None)
+        st.callback(cb, 'k15', 3)
+        st.close(1)
+        x = st.push(M0())
+        x = await Aw('a16', True, None)
+        x = st.enter_async_context(M0())
+        x = await st.enter_context(M0())
+        x = foo()
+        x =
+        x = M0() as y
+        st.pop_all()
+        st.
+    return ret('v17', co('a18', maybe, None))
+",
+        expect![[r#"
+            line 8: expected await adrive(...): g0 is an async generator function, found "drive('d3', g0(), 'all', 0, None)"
+            line 9: expected drive(...) without await: g1 is a plain generator function, found "await adrive('d4', g1(), 'all', 0, None)"
+            line 10: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found "drive('d5', g1(), 'all', 0, None)"
+            line 11: expected await before adrive (it is a coroutine function), found "adrive('d6', g0(), 'all', 0, None)"
+            line 12: expected the variable bound by closing, as in step('d1', a, 2), found "'a', 1)"
+            line 13: expected how many items to advance, from 1 to 5, found "300)"
+            line 14: expected a generator function call such as g0() (aclosing wraps an async generator), found "Closer('k9', None)):"
+            line 16: expected '(' (a generator function is called with no arguments, as in g0()), found ") as a:"
+            line 18: expected '(' (an exit stack is created with no arguments, as in ExitStack()), found "as st:"
+            line 20: expected pop_all() (the one stack method that makes a manager; the others are statements), found "enter_context(M0()):"
+            line 23: expected an exit stack method: enter_context, push, push_async_exit, callback, push_async_callback or close, found "frobnicate()"
+            line 24: expected await before st.aclose (it is a coroutine method), found "st.aclose()"
+            line 25: expected enter_async_context or aclose (the stack methods that are awaited), found "close()"
+            line 26: expected Xf (push takes Xf('x1', None), push_async_exit AXf('x1', False, None)), found "AXf('x10', False, None))"
+            line 27: expected AXf (push takes Xf('x1', None), push_async_exit AXf('x1', False, None)), found "Xf('x11', None))"
+            line 28: expected what a call gives: an exception class such as E1 or a value such as None, found "Foo))"
+            line 29: expected True or False (whether it suspends once), found "None, None))"
+            line 30: expected cb (what callback registers, as in st.callback(cb, 'k1', None)), found "acb, 'k14', None)"
+            line 31: expected None or an exception class such as E1 (what the callback raises), found "3)"
+            line 32: expected ')' (close() takes no arguments), found "1)"
+            line 33: expected enter_context or, after await, enter_async_context (what a stack method binds to a name is what entering gives), found "push(M0())"
+            line 34: expected a stack method such as st.enter_async_context(M0()) after await (the only await that binds a name), found "Aw('a16', True, None)"
+            line 35: expected await before st.enter_async_context (it is a coroutine method), found "st.enter_async_context(M0())"
+            line 36: expected enter_async_context or aclose (the stack methods that are awaited), found "enter_context(M0())"
+            line 37: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "foo()"
+            line 38: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found the end of the line
+            line 39: expected the end of the line, found "as y"
+            line 40: expected an exit stack method: enter_context, push, push_async_exit, callback, push_async_callback or close (pop_all() makes a manager, as in with st.pop_all() as s: or s = st.pop_all()), found "pop_all()"
+            line 41: expected an exit stack method: enter_context, push, push_async_exit, callback, push_async_callback or close, found the end of the line
+            line 42: expected True or False (whether it suspends once), found "maybe, None))"
+        "#]],
+    );
+}
+
+#[test]
+fn async_contextlib_functions_that_are_wrong_are_reported() {
+    check_err(
+        "\
+@asynccontextmanager
+def c0():
+    yield 1
+
+@contextmanager
+async def c1():
+    yield 2
+
+async def c2():
+    yield 3
+
+@asynccontextmanager
+class M0:
+    def __init__(self):
+        on_init('M0')
+
+def main():
+    pass
+",
+        expect![[r#"
+            line 2: expected async def c0(): on the line after @asynccontextmanager, found "def c0():"
+            line 6: expected def c1(): on the line after @contextmanager, found "async def c1():"
+            line 9: expected @asynccontextmanager on the line before "async def c2():"
+            line 12: expected async def c3(): on the line after @asynccontextmanager, found "class M0:"
+            line 13: manager classes come before the @contextmanager functions
+        "#]],
+    );
+}
+
+#[test]
+fn new_constructs_are_validated_where_they_stand() {
+    check_err(
+        "\
+async def g0():
+    yield 'y1'
+    return ret('v2', None)
+
+def g1():
+    yield 'y3'
+
+def main():
+    await adrive('d4', g0(), 'all', 0, None)
+    m1 = closing(g1())
+    with closing(g1()) as a:
+        with M0():
+            step('d5', a, 1)
+        step('d6', a, 0)
+        await astep('d7', a, 1)
+    st.close()
+    with ExitStack() as st:
+        await st.aclose()
+        st.push_async_callback(acb, 'k8', None)
+        st.push(Xf('x9', 'no'))
+        x = st.enter_context(M9())
+    with aclosing(g1()):
+        pass
+    show('x', x)
+    with m2:
+        pass
+    with e_h1.pop_all():
+        pass
+",
+        expect![[r#"
+            g0[1]: an async generator cannot return a value
+            main[0]: an async generator is driven by `await adrive(...)`, in async code
+            main[1]: a closing(g0()) is only stepped inside its own with
+            main[2].with[0].item[0]: manager M0 is not defined
+            main[2].with[0].with[0]: a step is a top-level statement of the body of `with closing(g<n>()) as a:`
+            main[2].with[1]: a step advances 1 to 5 items
+            main[2].with[2]: a step is a top-level statement of the body of `async with aclosing(g<n>()) as a:`
+            main[2].with[2]: await outside an async function
+            main[3]: `st` holds no exit stack here
+            main[4].with[0]: ExitStack has close(), AsyncExitStack aclose()
+            main[4].with[0]: await outside an async function
+            main[4].with[1]: push_async_callback is a method of AsyncExitStack only
+            main[4].with[2]: an exit function returns None, a bool, an int, Bool(...) or Len(...)
+            main[4].with[3]: manager M9 is not defined
+            main[5].item[0]: closing takes a generator, aclosing an async generator
+            main[6]: `x` is not bound here
+            main[7].item[0]: `m2` is not bound here
+            main[8].item[0]: `e_h1` holds no exit stack here
+        "#]],
+    );
+}
+
+#[test]
+fn odd_input_of_the_new_forms_gives_diagnostics_not_panics() {
+    for text in [
+        "async def g0",
+        "async def g0():",
+        "@asynccontextmanager",
+        "@asynccontextmanager\nasync def c0():",
+        "@asynccontextmanager\nasync def c0():\n    try:\n        yield co(",
+        "async def main():\n    await adrive(",
+        "async def main():\n    await adrive('d1', g0(",
+        "async def main():\n    await astep(",
+        "async def main():\n    await astep('d1', a,",
+        "async def main():\n    await st.",
+        "async def main():\n    await st.aclose(",
+        "def main():\n    step('d1', a, -1)",
+        "def main():\n    step('d1', a, 99999999999999999999)",
+        "def main():\n    x =",
+        "def main():\n    x = =",
+        "def main():\n    x = await",
+        "def main():\n    x = await st",
+        "def main():\n    x = await st.",
+        "def main():\n    x = st.enter_context(",
+        "def main():\n    st.",
+        "def main():\n    st.push(",
+        "def main():\n    st.push(Xf(",
+        "def main():\n    st.push(Xf('x1',",
+        "def main():\n    st.push_async_exit(AXf('x1', True,",
+        "def main():\n    st.callback(",
+        "def main():\n    st.callback(cb, 'k1',",
+        "def main():\n    with closing(",
+        "def main():\n    with aclosing(g0(",
+        "def main():\n    with AsyncExitStack(",
+        "def main():\n    with st.pop_all(",
+        "def main():\n    with st.",
+        "def main():\n    with m1 as",
+        "def main():\n    return ret('v1', co(",
+        "def main():\n    .close()",
+        "def main():\n    = 1",
     ] {
         assert!(parse(text).is_err(), "{text:?}");
     }
