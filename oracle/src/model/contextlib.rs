@@ -170,7 +170,7 @@ impl Machine<'_> {
             }
             Builtin::ClosingGen { obj, is_async: gen_async, .. } => {
                 // The closing itself happened when the body ended (`stepped_body`).
-                self.hit(if *gen_async { Rule::AclosingGen } else { Rule::ClosingGen });
+                self.rule(*gen_async, Rule::ClosingGen, Rule::AclosingGen);
                 match self.heap[*obj] {
                     Obj::Gen(GenState::Closed(Some(x))) => return Err(x),
                     Obj::Gen(_) => Val::None,
@@ -203,7 +203,7 @@ impl Machine<'_> {
             self.unpredictable = Some("3.8 re-enters an @asynccontextmanager object by resuming its generator");
         }
         self.heap[obj] = Obj::Cm(CmState::Finished);
-        let gen_frame = if is_async { Frame::AsyncGenerator } else { Frame::Generator };
+        let gen_frame = Frame::of_generator(is_async);
         let frame = self.excs.push_frame();
         let flow = if entered {
             Flow::Normal
@@ -215,7 +215,7 @@ impl Machine<'_> {
         };
         let res = match (flow, &cm.yields) {
             (Flow::Normal, Some(v)) if !entered => {
-                self.hit(if is_async { Rule::AcmEnterYields } else { Rule::CmEnterYields });
+                self.rule(is_async, Rule::CmEnterYields, Rule::AcmEnterYields);
                 self.heap[obj] = Obj::Cm(CmState::Suspended);
                 Ok(self.eval(v))
             }
@@ -227,7 +227,7 @@ impl Machine<'_> {
                 // The generator finished without yielding: `next()` raised StopIteration (or
                 // StopAsyncIteration), and contextlib raises RuntimeError from None while
                 // handling it.
-                self.hit(if is_async { Rule::AcmDidntYield } else { Rule::CmDidntYield });
+                self.rule(is_async, Rule::CmDidntYield, Rule::AcmDidntYield);
                 let value = match flow {
                     Flow::Return(v) => Some(v),
                     _ => None,
@@ -272,11 +272,10 @@ impl Machine<'_> {
             // next() raises StopIteration at once: False. throw() raises the very exception:
             // False; but athrow() on a finished async generator returns None, so the generator
             // "didn't stop".
-            if let (Some(e), true) = (exc, is_async) {
+            if let (Some(_), true) = (exc, is_async) {
                 self.hit(Rule::AcmDidntStopAfterAthrow);
                 let msg = "generator didn't stop after athrow()";
                 let rt = self.raise_builtin(ExcClass::RuntimeError, msg.to_string());
-                let _ = e;
                 return Err(self.coroutine_boundary(flow_exc(rt), is_async));
             }
             if let Some(e) = exc {
@@ -331,9 +330,7 @@ impl Machine<'_> {
         self.vars = saved_vars;
         let state = std::mem::replace(&mut self.cm_yield, saved_yield).expect("the contextlib state is ours");
         let flow = match flow {
-            Flow::Raise(x) => {
-                Flow::Raise(self.pep479(x, if is_async { Frame::AsyncGenerator } else { Frame::Generator }))
-            }
+            Flow::Raise(x) => Flow::Raise(self.pep479(x, Frame::of_generator(is_async))),
             other => other,
         };
         if let Some(rt) = state.didnt_stop {
@@ -362,7 +359,7 @@ impl Machine<'_> {
             }
             (Some(_), _) => {
                 // The generator finished: StopIteration from throw(); `exc is not value`.
-                self.hit(if is_async { Rule::AcmSuppresses } else { Rule::CmSuppresses });
+                self.rule(is_async, Rule::CmSuppresses, Rule::AcmSuppresses);
                 Ok(Val::Bool(true))
             }
         };
@@ -376,7 +373,7 @@ impl Machine<'_> {
     /// `gen.throw(value)` raised `x`: contextlib's `except RuntimeError` / `except BaseException`.
     fn cm_throw_raised(&mut self, value: ExcId, x: ExcId, is_async: bool) -> Result<Val, ExcId> {
         if x == value {
-            self.hit(if is_async { Rule::AcmReraisesSame } else { Rule::CmReraisesSame });
+            self.rule(is_async, Rule::CmReraisesSame, Rule::AcmReraisesSame);
             return Ok(Val::Bool(false));
         }
         let value_class = self.excs.get(value).class;
@@ -393,10 +390,10 @@ impl Machine<'_> {
         if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {
             // The generator let the thrown StopIteration through (PEP 479 wrapped it): the
             // original propagates.
-            self.hit(if is_async { Rule::AcmUnwrapsStopIteration } else { Rule::CmUnwrapsStopIteration });
+            self.rule(is_async, Rule::CmUnwrapsStopIteration, Rule::AcmUnwrapsStopIteration);
             return Ok(Val::Bool(false));
         }
-        self.hit(if is_async { Rule::AcmRaisesOther } else { Rule::CmRaisesOther });
+        self.rule(is_async, Rule::CmRaisesOther, Rule::AcmRaisesOther);
         Err(x)
     }
 

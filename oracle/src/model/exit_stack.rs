@@ -10,7 +10,7 @@ use crate::trace::Event;
 use super::contextlib::{Builtin, Obj, ObjId};
 use super::exc::{self, ExcId};
 use super::message::{self, Frame};
-use super::with_stmt::{flow_exc, Proto, Site};
+use super::with_stmt::{flow_exc, Found, Proto, Site};
 use super::{Flow, Machine, Rule, Val};
 
 /// A registered exit callback.
@@ -26,17 +26,7 @@ pub(crate) enum Entry {
     Callback { label: String, raises: Option<ExcClass>, is_async: bool },
 }
 
-/// What a lookup of a protocol method on `type(obj)` found, as contextlib's plain attribute
-/// access on the class sees it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Attr {
-    Missing,
-    /// `__exit__ = None`: found, but not callable.
-    IsNone,
-    Function,
-}
-
-impl Machine<'_> {
+impl<'p> Machine<'p> {
     /// `st.<op>(...)` on the stack held by `stack`.
     pub(crate) fn stack_op(&mut self, stack: &str, op: &StackOp) -> Flow {
         let Some(Val::Builtin(Builtin::Stack { is_async: stack_async, obj })) = self.vars.get(stack).cloned() else {
@@ -110,50 +100,30 @@ impl Machine<'_> {
         Ok(Val::Builtin(Builtin::Stack { is_async, obj: new }))
     }
 
-    /// Which of `__enter__`/`__exit__` (or the async pair) `type(v)` has.
-    fn attrs(&self, v: &Val, is_async: bool) -> (Attr, Attr) {
-        let of = |m: &crate::ir::Method| match m {
-            crate::ir::Method::Missing | crate::ir::Method::InstanceOnly => Attr::Missing,
-            crate::ir::Method::NoneAttr => Attr::IsNone,
-            _ => Attr::Function,
-        };
-        match v {
-            Val::Mgr(m) => {
-                let def = &self.program.managers[*m];
-                if is_async {
-                    (of(&def.aenter), of(&def.aexit))
-                } else {
-                    (of(&def.enter), of(&def.exit))
-                }
-            }
-            Val::Builtin(b) => {
-                let (sync, async_) = b.protocols(self);
-                let has = if is_async { async_ } else { sync };
-                let a = if has { Attr::Function } else { Attr::Missing };
-                (a, a)
-            }
-            _ => (Attr::Missing, Attr::Missing),
-        }
+    /// What `type(v)` has of the protocol, as contextlib's plain attribute access on the class
+    /// sees it (the same as the `with` statement's lookup: instance attributes are ignored).
+    fn attrs(&self, v: &Val, is_async: bool) -> (Option<Found<'p>>, Option<Found<'p>>) {
+        self.type_methods(v, if is_async { Proto::Async } else { Proto::Sync })
     }
 
     /// The lookups of `enter_context` / `enter_async_context`: 3.11+ look up enter then exit
     /// and turn a missing one into a TypeError from None; before, exit is looked up first and
     /// its AttributeError propagates, then enter's.
-    fn enter_lookup(&mut self, cm: &Val, is_async: bool) -> Result<Attr, ExcId> {
+    fn enter_lookup(&mut self, cm: &Val, is_async: bool) -> Result<Found<'p>, ExcId> {
         let (enter, exit) = self.attrs(cm, is_async);
         let a = if is_async { "a" } else { "" };
         let ty = self.type_name(cm);
-        if enter != Attr::Missing && exit != Attr::Missing {
+        if let (Some(_), Some(exit)) = (enter, exit) {
             return Ok(exit);
         }
         self.hit(Rule::StackEnterUnsupported);
         let missing = if self.profile.at_least(11) {
-            if enter == Attr::Missing {
+            if enter.is_none() {
                 "enter"
             } else {
                 "exit"
             }
-        } else if exit == Attr::Missing {
+        } else if exit.is_none() {
             "exit"
         } else {
             "enter"
@@ -197,8 +167,8 @@ impl Machine<'_> {
     }
 
     /// `_push_cm_exit`: `MethodType(exit, cm)` refuses an exit attribute that is `None`.
-    fn push_cm_exit(&mut self, obj: ObjId, cm: Val, exit: Attr, is_async: bool) -> Result<(), ExcId> {
-        if exit == Attr::IsNone {
+    fn push_cm_exit(&mut self, obj: ObjId, cm: Val, exit: Found<'p>, is_async: bool) -> Result<(), ExcId> {
+        if matches!(exit, Found::None) {
             self.hit(Rule::StackExitIsNone);
             let msg = message::method_type_not_callable();
             return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));
@@ -211,11 +181,11 @@ impl Machine<'_> {
     /// `x` itself as a callable.
     fn push(&mut self, obj: ObjId, x: Val, is_async: bool) -> Result<(), ExcId> {
         let (_, exit) = self.attrs(&x, is_async);
-        if exit == Attr::Missing {
+        let Some(exit) = exit else {
             self.hit(Rule::StackPushCallable);
             self.push_entry(obj, Entry::Callable { obj: x, is_async });
             return Ok(());
-        }
+        };
         self.hit(Rule::StackPushExit);
         self.push_cm_exit(obj, x, exit, is_async)
     }

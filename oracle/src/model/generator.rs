@@ -127,10 +127,6 @@ impl<'p> Machine<'p> {
         res
     }
 
-    fn rule(&mut self, is_async: bool, sync: Rule, async_: Rule) {
-        self.hit(if is_async { async_ } else { sync });
-    }
-
     /// A new exception the driver raises in the caller's frame (which includes what the
     /// driver's `finally` is propagating).
     fn caller_exc(&mut self, ctx: &GenCtx<'_>, class: ExcClass, msg: &str) -> ExcId {
@@ -248,7 +244,7 @@ impl<'p> Machine<'p> {
         // PEP 479 at the generator's frame boundary.
         let flow = match flow {
             Flow::Raise(x) => {
-                let frame = if is_async { Frame::AsyncGenerator } else { Frame::Generator };
+                let frame = Frame::of_generator(is_async);
                 Flow::Raise(self.pep479(x, frame))
             }
             other => other,
@@ -451,7 +447,7 @@ impl<'p> Machine<'p> {
         let is_async = ctx.is_async;
         let flow = match flow {
             Flow::Raise(x) => {
-                let frame = if is_async { Frame::AsyncGenerator } else { Frame::Generator };
+                let frame = Frame::of_generator(is_async);
                 Flow::Raise(self.pep479(x, frame))
             }
             other => other,

@@ -193,6 +193,17 @@ pub(crate) enum Frame {
     AsyncGenerator,
 }
 
+impl Frame {
+    /// A generator function's frame, async or not.
+    pub(crate) fn of_generator(is_async: bool) -> Frame {
+        if is_async {
+            Frame::AsyncGenerator
+        } else {
+            Frame::Generator
+        }
+    }
+}
+
 /// `close()` / `aclose()` of a generator that yielded instead of finishing.
 pub(crate) fn ignored_generator_exit(is_async: bool) -> String {
     if is_async {

@@ -184,6 +184,11 @@ impl<'p> Machine<'p> {
         self.coverage.hit(rule);
     }
 
+    /// Records the sync or the async form of a rule.
+    pub(crate) fn rule(&mut self, is_async: bool, sync: Rule, async_: Rule) {
+        self.hit(if is_async { async_ } else { sync });
+    }
+
     pub(crate) fn block(&mut self, body: &'p [Stmt]) -> Flow {
         for s in body {
             let flow = self.stmt(s);

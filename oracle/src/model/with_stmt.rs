@@ -2,7 +2,7 @@
 //! enter, bind, run, exit, in exactly CPython's order. The async statement is the same
 //! algorithm with the call results awaited (§1.9).
 
-use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ItemExpr, Method, Stmt, Target, Value, WithItem};
+use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ItemExpr, Manager, Method, Stmt, Target, Value, WithItem};
 use crate::trace::Event;
 
 use super::contextlib::{Builtin, CmState, GenState, Obj};
@@ -21,7 +21,7 @@ pub(crate) enum Proto {
 
 /// What a lookup on `type(mgr)` found.
 #[derive(Clone, Copy)]
-enum Found<'p> {
+pub(crate) enum Found<'p> {
     /// `__enter__ = None`: found, fails when called.
     None,
     /// A function: wrong arity, a plain `def` or an `async def`.
@@ -160,35 +160,53 @@ impl<'p> Machine<'p> {
         })
     }
 
+    /// What `type(mgr)` has of `proto`: its enter and exit method, `None` where missing. The
+    /// `with` statement and contextlib find the same methods; they differ in what a missing one
+    /// raises.
+    pub(crate) fn type_methods(&self, mgr: &Val, proto: Proto) -> (Option<Found<'p>>, Option<Found<'p>>) {
+        match mgr {
+            Val::Mgr(m) => {
+                let (e, x) = protocol_methods(&self.program.managers[*m], proto);
+                (found(e), found(x))
+            }
+            Val::Builtin(b) => {
+                let (sync, async_) = b.protocols(self);
+                let has = if proto == Proto::Sync { sync } else { async_ };
+                let f = has.then_some(Found::Builtin);
+                (f, f)
+            }
+            _ => (None, None),
+        }
+    }
+
     fn lookup(&mut self, mgr: &Val, proto: Proto) -> Result<(Found<'p>, Found<'p>), Flow> {
-        let program = self.program;
-        let (enter, exit, other_has_both) = match mgr {
+        let (enter, exit) = self.type_methods(mgr, proto);
+        let other = match proto {
+            Proto::Sync => Proto::Async,
+            Proto::Async => Proto::Sync,
+        };
+        let other_has_both = match mgr {
             Val::Builtin(b) => {
                 self.hit(Rule::ContextlibManager);
                 let (sync, async_) = b.protocols(self);
-                let (this, other) = match proto {
-                    Proto::Sync => (sync, async_),
-                    Proto::Async => (async_, sync),
-                };
-                if this {
-                    return Ok((Found::Builtin, Found::Builtin));
+                if proto == Proto::Sync {
+                    async_
+                } else {
+                    sync
                 }
-                (None, None, other)
             }
             Val::Mgr(m) => {
-                let def = &program.managers[*m];
-                let (e, x, oe, ox) = match proto {
-                    Proto::Sync => (&def.enter, &def.exit, &def.aenter, &def.aexit),
-                    Proto::Async => (&def.aenter, &def.aexit, &def.enter, &def.exit),
-                };
+                let def = &self.program.managers[*m];
+                let (e, x) = protocol_methods(def, proto);
                 if matches!(e, Method::InstanceOnly) || matches!(x, Method::InstanceOnly) {
                     self.hit(Rule::InstanceAttrIgnored);
                 }
-                (found(e), found(x), is_function(oe) && is_function(ox))
+                let (oe, ox) = protocol_methods(def, other);
+                is_function(oe) && is_function(ox)
             }
             _ => {
                 self.hit(Rule::NotAManager);
-                (None, None, false)
+                false
             }
         };
         // §6 rows 3 and 4: which method is looked up first.
@@ -239,21 +257,9 @@ impl<'p> Machine<'p> {
     }
 
     fn found_method(&self, mgr: &Val, proto: Proto, is_exit: bool) -> Found<'p> {
-        let program = self.program;
-        match mgr {
-            Val::Mgr(m) => {
-                let def = &program.managers[*m];
-                let method = match (proto, is_exit) {
-                    (Proto::Sync, false) => &def.enter,
-                    (Proto::Sync, true) => &def.exit,
-                    (Proto::Async, false) => &def.aenter,
-                    (Proto::Async, true) => &def.aexit,
-                };
-                found(method).expect("contextlib looked the method up first")
-            }
-            Val::Builtin(_) => Found::Builtin,
-            other => panic!("contextlib looked the method up on {other:?} first"),
-        }
+        let (enter, exit) = self.type_methods(mgr, proto);
+        let method = if is_exit { exit } else { enter };
+        method.expect("contextlib looked the method up first")
     }
 
     /// Calls a protocol method. `exc` is the exception passed to an exit method. For `async def`
@@ -577,6 +583,14 @@ fn dunder(is_exit: bool, proto: Proto) -> &'static str {
         (true, Proto::Sync) => "__exit__",
         (false, Proto::Async) => "__aenter__",
         (true, Proto::Async) => "__aexit__",
+    }
+}
+
+/// A manager class's methods of a protocol: enter and exit.
+fn protocol_methods(def: &Manager, proto: Proto) -> (&Method, &Method) {
+    match proto {
+        Proto::Sync => (&def.enter, &def.exit),
+        Proto::Async => (&def.aenter, &def.aexit),
     }
 }
 
