@@ -51,9 +51,22 @@ impl Gen<'_, '_> {
         Ok(())
     }
 
-    /// A new manager class; `None` methods are missing.
-    fn add_manager(managers: &mut Vec<Manager>, enter: Method, exit: Method, aenter: Method, aexit: Method) -> usize {
-        managers.push(Manager { init_raises: None, enter, exit, aenter, aexit });
+    /// A new manager class with `__enter__` and `__exit__` only.
+    fn sync_manager(managers: &mut Vec<Manager>, enter: Action, exit: Method) -> usize {
+        let m = Manager {
+            init_raises: None,
+            enter: Method::Defined(enter),
+            exit,
+            aenter: Method::Missing,
+            aexit: Method::Missing,
+        };
+        managers.push(m);
+        managers.len() - 1
+    }
+
+    /// A new manager class with `__aenter__` and `__aexit__` only.
+    fn async_manager(managers: &mut Vec<Manager>, aenter: Method, aexit: Method) -> usize {
+        managers.push(Manager { init_raises: None, enter: Method::Missing, exit: Method::Missing, aenter, aexit });
         managers.len() - 1
     }
 
@@ -80,39 +93,21 @@ impl Gen<'_, '_> {
                 let n = self.u.int_in_range(1..=3)?;
                 let value = Value::Tuple((0..n).map(Value::Int).collect());
                 let exit = Method::Defined(self.opening_exit()?);
-                let m = Self::add_manager(
-                    managers,
-                    Method::Defined(Action::Return(value)),
-                    exit,
-                    Method::Missing,
-                    Method::Missing,
-                );
+                let m = Self::sync_manager(managers, Action::Return(value), exit);
                 let target = Target::Tuple(vec!["a".to_string(), "b".to_string()]);
                 let body = vec![Stmt::Show("b".to_string())];
                 vec![Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(m), target }], body }]
             }
             1 => {
                 let exit = Method::Defined(self.opening_exit()?);
-                let m = Self::add_manager(
-                    managers,
-                    Method::Defined(Action::ReturnSelf),
-                    exit,
-                    Method::Missing,
-                    Method::Missing,
-                );
+                let m = Self::sync_manager(managers, Action::ReturnSelf, exit);
                 let jump = if self.u.ratio(1, 2)? { Stmt::Break } else { Stmt::Continue };
                 let body = vec![Stmt::Log(self.labels.next('L')), jump];
                 vec![Stmt::Loop { times: 2, body: vec![with(false, ItemExpr::New(m), body)] }]
             }
             2 => {
                 let exit = Method::Defined(self.opening_exit()?);
-                let m = Self::add_manager(
-                    managers,
-                    Method::Defined(Action::ReturnSelf),
-                    exit,
-                    Method::Missing,
-                    Method::Missing,
-                );
+                let m = Self::sync_manager(managers, Action::ReturnSelf, exit);
                 let ret = Stmt::Return { label: self.labels.next('v'), value: Value::Int(1) };
                 let t = Try {
                     body: vec![self.raise_stmt()?],
@@ -129,13 +124,7 @@ impl Gen<'_, '_> {
                     2 => Value::BoolObj { label: self.labels.next('b'), result: BoolResult::NonBool(1) },
                     _ => Value::BoolObj { label: self.labels.next('b'), result: BoolResult::Raise(self.pick(RAISED)?) },
                 };
-                let m = Self::add_manager(
-                    managers,
-                    Method::Defined(Action::ReturnSelf),
-                    Method::Defined(Action::Return(result)),
-                    Method::Missing,
-                    Method::Missing,
-                );
+                let m = Self::sync_manager(managers, Action::ReturnSelf, Method::Defined(Action::Return(result)));
                 vec![with(false, ItemExpr::New(m), vec![self.raise_stmt()?])]
             }
             _ => {
@@ -150,19 +139,12 @@ impl Gen<'_, '_> {
                 };
                 let t_inner =
                     Try { body: vec![self.raise_stmt()?], handlers: vec![inner], orelse: Vec::new(), finally: None };
-                let handler =
-                    Handler { label: outer, class: None, bind: false, body: vec![Stmt::Try(Box::new(t_inner))] };
-                let handler = Handler { class: Some(ExcClass::BaseException), bind: true, ..handler };
+                let body = vec![Stmt::Try(Box::new(t_inner))];
+                let handler = Handler { label: outer, class: Some(ExcClass::BaseException), bind: true, body };
                 let t =
                     Try { body: vec![self.raise_stmt()?], handlers: vec![handler], orelse: Vec::new(), finally: None };
                 let exit = Method::Defined(self.opening_exit()?);
-                let m = Self::add_manager(
-                    managers,
-                    Method::Defined(Action::ReturnSelf),
-                    exit,
-                    Method::Missing,
-                    Method::Missing,
-                );
+                let m = Self::sync_manager(managers, Action::ReturnSelf, exit);
                 vec![with(false, ItemExpr::New(m), vec![Stmt::Try(Box::new(t))])]
             }
         })
@@ -196,7 +178,7 @@ impl Gen<'_, '_> {
         let aenter = Method::Defined(Action::Return(returned(self, Value::Int(5))?));
         let truth = Value::Bool(self.u.ratio(1, 2)?);
         let aexit = Method::Defined(Action::Return(returned(self, truth)?));
-        let m = Self::add_manager(managers, Method::Missing, Method::Missing, aenter, aexit);
+        let m = Self::async_manager(managers, aenter, aexit);
         let body = if self.u.ratio(1, 2)? { Stmt::Log(self.labels.next('L')) } else { self.raise_stmt()? };
         Ok(vec![with(true, ItemExpr::New(m), vec![body])])
     }
@@ -216,15 +198,9 @@ impl Gen<'_, '_> {
                 let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
                 let aexit = Method::AsyncDef { suspend, action: exit };
                 let aenter = Method::AsyncDef { suspend: None, action: Action::ReturnSelf };
-                Self::add_manager(managers, Method::Missing, Method::Missing, aenter, aexit)
+                Self::async_manager(managers, aenter, aexit)
             } else {
-                Self::add_manager(
-                    managers,
-                    Method::Defined(Action::ReturnSelf),
-                    Method::Defined(exit),
-                    Method::Missing,
-                    Method::Missing,
-                )
+                Self::sync_manager(managers, Action::ReturnSelf, Method::Defined(exit))
             };
             let inner = vec![Stmt::Yield(self.labels.next('y')), Stmt::Yield(self.labels.next('y'))];
             vec![with(is_async, ItemExpr::New(m), inner), Stmt::Yield(self.labels.next('y'))]
@@ -340,13 +316,7 @@ impl Gen<'_, '_> {
                 (false, vec![push, end])
             }
             1 => {
-                let m = Self::add_manager(
-                    managers,
-                    Method::Defined(Action::ReturnSelf),
-                    Method::NoneAttr,
-                    Method::Missing,
-                    Method::Missing,
-                );
+                let m = Self::sync_manager(managers, Action::ReturnSelf, Method::NoneAttr);
                 (false, vec![op(&name, StackOp::Enter { expr: ItemExpr::New(m), is_async: false, target: None })])
             }
             2 => {
@@ -397,7 +367,7 @@ impl Gen<'_, '_> {
                         Method::Defined(Action::Return(bad)),
                     )
                 };
-                let m = Self::add_manager(managers, Method::Missing, Method::Missing, aenter, aexit);
+                let m = Self::async_manager(managers, aenter, aexit);
                 let enter = op(&name, StackOp::Enter { expr: ItemExpr::New(m), is_async: true, target: None });
                 let end = if self.u.ratio(1, 2)? { self.raise_stmt()? } else { Stmt::Log(self.labels.next('L')) };
                 (true, vec![enter, end])
