@@ -154,7 +154,7 @@ impl Machine<'_> {
             Builtin::Null(_) => Val::None,
             Builtin::Closing { label, raises } => {
                 self.hit(Rule::ClosingCloses);
-                self.events.push(Event::Close { label: label.clone() });
+                self.emit(Event::Close { label: label.clone() });
                 if let Some(c) = raises {
                     self.hit(Rule::ClosingRaises);
                     let id = self.excs.new_exc(*c, exc::message_of(*c, label));

@@ -1,6 +1,8 @@
 //! Exception objects, the class hierarchy, the "currently handled" stack, and CPython's
 //! implicit-chaining rule.
 
+use super::provenance::ExcRules;
+use super::rules::Rule;
 use crate::ir::ExcClass;
 use crate::trace::{ExcDetail, ExcRef};
 
@@ -18,6 +20,8 @@ pub(crate) struct ExcObj {
     /// Bumped when the exception's `__traceback__` changes under a caller that keeps the old
     /// one (a generator manager re-raising it through `throw()` on 3.8-3.10).
     pub(crate) tb: u32,
+    /// The rules behind it, for triage.
+    pub(crate) rules: ExcRules,
 }
 
 /// The direct base of each class; `None` for `BaseException`.
@@ -66,12 +70,33 @@ pub(crate) struct Excs {
     handled: Vec<ExcId>,
     /// Where each generator frame's part of `handled` starts.
     frames: Vec<usize>,
+    /// The rule the model applied last: what makes, chains and causes exceptions now.
+    pub(crate) rule: Option<Rule>,
 }
 
 impl Excs {
+    /// An exception the interpreter makes, under the rule applied last.
     pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
-        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0 });
+        let rules = ExcRules { created: self.rule, context: None, cause: None };
+        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
         self.objs.len() - 1
+    }
+
+    /// An exception the program makes itself, `E1('r1')`: no rule made it.
+    pub(crate) fn new_user_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
+        let id = self.new_exc(class, msg);
+        self.objs[id].rules.created = None;
+        id
+    }
+
+    /// The rules behind an exception.
+    pub(crate) fn rules(&self, id: ExcId) -> ExcRules {
+        self.objs[id].rules
+    }
+
+    /// Records that `rule` set the context of `id`.
+    pub(crate) fn stamp_context(&mut self, id: ExcId, rule: Rule) {
+        self.objs[id].rules.context = Some(rule);
     }
 
     pub(crate) fn get(&self, id: ExcId) -> &ExcObj {
@@ -79,6 +104,7 @@ impl Excs {
     }
 
     pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>) {
+        self.objs[id].rules.cause = self.rule;
         self.objs[id].cause = cause;
         self.objs[id].suppress_context = true;
     }
@@ -102,6 +128,7 @@ impl Excs {
     }
 
     pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>) {
+        self.objs[id].rules.context = self.rule;
         self.objs[id].context = context;
     }
 
@@ -182,6 +209,7 @@ impl Excs {
         let id = self.new_exc(class, msg.to_string());
         let top = self.handled_below(frame);
         self.objs[id].context = top;
+        self.objs[id].rules.context = self.rule;
         id
     }
 

@@ -325,7 +325,7 @@ impl<'p> Machine<'p> {
             }
             Entry::Callback { label, raises, is_async } => {
                 let info = self.excs.observe(self.excs.handled());
-                self.events.push(Event::Callback { label: label.clone(), is_async, info });
+                self.emit(Event::Callback { label: label.clone(), is_async, info });
                 let Some(c) = raises else { return Ok(Val::None) };
                 let id = self.excs.new_exc(c, exc::message_of(c, &label));
                 let x = flow_exc(self.raise_obj(id));
@@ -340,11 +340,11 @@ impl<'p> Machine<'p> {
         let exc_ref = self.excs.observe(exc);
         let info = self.excs.observe(self.excs.handled());
         let consistent = !std::mem::take(&mut self.stale_args);
-        self.events.push(Event::Call { label: f.label.clone(), is_async: f.is_async, exc: exc_ref, consistent, info });
+        self.emit(Event::Call { label: f.label.clone(), is_async: f.is_async, exc: exc_ref, consistent, info });
         if f.suspend {
             self.hit(Rule::AsyncSuspends);
-            self.events.push(Event::Await { label: f.label.clone() });
-            self.events.push(Event::Suspend { label: f.label.clone() });
+            self.emit(Event::Await { label: f.label.clone() });
+            self.emit(Event::Suspend { label: f.label.clone() });
         }
         match &f.result {
             ExitFnResult::Return(v) => Ok(self.eval(v)),

@@ -74,7 +74,7 @@ struct Stepping<'p> {
     first_label: String,
     /// While `_finish` runs it, after main: the events of main, set aside, and what was
     /// handled below its frame.
-    after_main: Option<(Vec<Event>, SetAside)>,
+    after_main: Option<(super::provenance::Sink, SetAside)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,7 +177,7 @@ impl<'p> Machine<'p> {
         let is_async = ctx.is_async;
         match ctx.phase {
             Phase::Advancing => {
-                self.events.push(Event::GenYield { label, value: value.to_string() });
+                self.emit(Event::GenYield { label, value: value.to_string() });
                 ctx.n += 1;
                 match how {
                     Drive::Exhaust => Flow::Normal,
@@ -214,7 +214,7 @@ impl<'p> Machine<'p> {
                 if is_async {
                     self.hit(Rule::AsyncGenThrowYields);
                 }
-                self.events.push(Event::GenYield { label, value: value.to_string() });
+                self.emit(Event::GenYield { label, value: value.to_string() });
                 ctx.phase = Phase::Cleanup { pending: None };
                 self.close_in(ctx)
             }
@@ -224,7 +224,7 @@ impl<'p> Machine<'p> {
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
                 let err = self.caller_exc(ctx, ExcClass::RuntimeError, &message::ignored_generator_exit(is_async));
                 let r = self.excs.observe(Some(err)).expect("an exception");
-                self.events.push(Event::GenCleanup { label, exc: r });
+                self.emit(Event::GenCleanup { label, exc: r });
                 if is_async {
                     ctx.phase = Phase::Resume { pending };
                     return Flow::Normal;
@@ -232,7 +232,7 @@ impl<'p> Machine<'p> {
                 self.close_in(ctx)
             }
             Phase::Resume { .. } => {
-                self.events.push(Event::GenYield { label, value: value.to_string() });
+                self.emit(Event::GenYield { label, value: value.to_string() });
                 Flow::Normal
             }
         }
@@ -255,7 +255,7 @@ impl<'p> Machine<'p> {
                 Flow::Raise(x) => Flow::Raise(x),
                 _ => {
                     self.rule(is_async, Rule::GenExhausted, Rule::AsyncGenExhausted);
-                    self.events.push(Event::GenEnd { label });
+                    self.emit(Event::GenEnd { label });
                     Flow::Normal
                 }
             },
@@ -265,7 +265,7 @@ impl<'p> Machine<'p> {
                     Flow::Raise(x)
                 }
                 _ => {
-                    self.events.push(Event::GenClosed { label });
+                    self.emit(Event::GenClosed { label });
                     Flow::Normal
                 }
             },
@@ -279,7 +279,7 @@ impl<'p> Machine<'p> {
                     if !self.is_generator_exit(x) {
                         // Caught by drive's cleanup loop and logged.
                         let r = self.excs.observe(Some(x)).expect("an exception");
-                        self.events.push(Event::GenCleanup { label, exc: r });
+                        self.emit(Event::GenCleanup { label, exc: r });
                     }
                 }
                 match pending {
@@ -292,10 +292,10 @@ impl<'p> Machine<'p> {
                     // asend raised it: caught by the cleanup loop and logged.
                     Flow::Raise(x) => {
                         let r = self.excs.observe(Some(x)).expect("an exception");
-                        self.events.push(Event::GenCleanup { label, exc: r });
+                        self.emit(Event::GenCleanup { label, exc: r });
                     }
                     // asend raised StopAsyncIteration.
-                    _ => self.events.push(Event::GenEnd { label }),
+                    _ => self.emit(Event::GenEnd { label }),
                 }
                 match pending {
                     Some(p) => Flow::Raise(p),
@@ -355,7 +355,7 @@ impl<'p> Machine<'p> {
             match self.heap[obj] {
                 Obj::Gen(GenState::Finished) => {
                     // next() on a finished generator: StopIteration, which step catches.
-                    self.events.push(Event::GenEnd { label });
+                    self.emit(Event::GenEnd { label });
                 }
                 Obj::Gen(GenState::Created) => {
                     if let Some(flow) = self.run_stepped(gen, obj, order, label, k, body, &mut pos) {
@@ -459,10 +459,10 @@ impl<'p> Machine<'p> {
             match flow {
                 Flow::Raise(x) if is_async || !self.is_generator_exit(x) => {
                     let r = self.excs.observe(Some(x)).expect("an exception");
-                    self.events.push(Event::GenCleanup { label, exc: r });
+                    self.emit(Event::GenCleanup { label, exc: r });
                 }
                 Flow::Raise(_) => {}
-                _ if is_async => self.events.push(Event::GenEnd { label }),
+                _ if is_async => self.emit(Event::GenEnd { label }),
                 _ => {}
             }
             let finished = std::mem::replace(&mut self.events, main_events);
@@ -477,7 +477,7 @@ impl<'p> Machine<'p> {
                 match flow {
                     Flow::Raise(x) => Some(Flow::Raise(x)),
                     _ => {
-                        self.events.push(Event::GenEnd { label });
+                        self.emit(Event::GenEnd { label });
                         None
                     }
                 }
@@ -502,19 +502,19 @@ impl<'p> Machine<'p> {
         if stepping.after_main.is_some() {
             // `_finish`: close() again (an async one, aclose()d already, is resumed).
             if is_async {
-                self.events.push(Event::GenYield { label, value: value.to_string() });
+                self.emit(Event::GenYield { label, value: value.to_string() });
                 return Flow::Normal;
             }
             self.hit(Rule::GenCloseIgnored);
             let msg = message::ignored_generator_exit(false);
             let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg);
             let r = self.excs.observe(Some(err)).expect("an exception");
-            self.events.push(Event::GenCleanup { label, exc: r });
+            self.emit(Event::GenCleanup { label, exc: r });
             return self.close_in(ctx);
         }
         match ctx.phase {
             Phase::Advancing => {
-                self.events.push(Event::GenYield { label, value: value.to_string() });
+                self.emit(Event::GenYield { label, value: value.to_string() });
                 ctx.n += 1;
                 if ctx.n < stepping.k {
                     return Flow::Normal;

@@ -10,6 +10,7 @@ mod exc;
 mod exit_stack;
 mod generator;
 mod message;
+mod provenance;
 mod rules;
 mod with_stmt;
 
@@ -19,11 +20,13 @@ use crate::ir::{Action, Cause, ExcClass, ExitFn, Handler, NewExc, Program, Raise
 use crate::profile::Profile;
 use crate::trace::{Event, Outcome, Trace};
 
+pub use provenance::{ExcRules, Provenance};
 pub use rules::{Coverage, Rule};
 
 use contextlib::Obj;
 use exc::{ChainEffect, ExcId, Excs};
 use message::Frame;
+use provenance::Sink;
 use with_stmt::Proto;
 
 /// What the model predicts for one program.
@@ -33,6 +36,8 @@ pub struct Prediction {
     pub trace: Trace,
     /// Which rules the program exercised, and how often.
     pub coverage: Coverage,
+    /// Which rule produced each event, the outcome and each exception.
+    pub provenance: Provenance,
     /// Why the model does not predict this program on this profile, if it does not: a correct
     /// Python never finishes it, or what it does depends on when the garbage collector runs.
     /// Campaigns do not run such a program; the trace is what the model got to.
@@ -47,7 +52,9 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         program,
         profile,
         excs: Excs::default(),
-        events: Vec::new(),
+        events: Sink::default(),
+        rule_log: Vec::new(),
+        mark: 0,
         vars: HashMap::new(),
         coverage: Coverage::default(),
         gen: None,
@@ -71,17 +78,29 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
     };
     // What `_finish` does after main: generators that `closing` left suspended, in the order
     // they were first stepped.
+    let outcome_span = m.mark..m.rule_log.len() as u32;
     m.finish.sort_by_key(|(order, _)| *order);
-    let mut finish: Vec<Event> = m.finish.into_iter().flat_map(|(_, evs)| evs).collect();
-    let mut events = m.events;
-    renumber(&mut events, &mut outcome, &mut finish);
+    let mut finish = Sink::default();
+    for (_, sink) in std::mem::take(&mut m.finish) {
+        finish.extend(sink);
+    }
+    let mut events = std::mem::take(&mut m.events);
+    let numbers = renumber(&mut events.events, &mut outcome, &mut finish.events);
     events.extend(finish);
-    Prediction { trace: Trace { events, outcome }, coverage: m.coverage, unpredictable: m.unpredictable }
+    let excs = numbers.into_iter().map(|(internal, number)| (number, m.excs.rules(internal as ExcId))).collect();
+    let provenance = Provenance::new(m.rule_log, events.spans, outcome_span, excs);
+    Prediction {
+        trace: Trace { events: events.events, outcome },
+        coverage: m.coverage,
+        provenance,
+        unpredictable: m.unpredictable,
+    }
 }
 
 /// Numbers exception objects in the order the program first observes them: the events of main,
 /// then the outcome, then what `_finish` logs.
-fn renumber(events: &mut [Event], outcome: &mut Outcome, finish: &mut [Event]) {
+/// Returns the numbering: internal id to number.
+fn renumber(events: &mut [Event], outcome: &mut Outcome, finish: &mut [Event]) -> HashMap<u32, u32> {
     let mut numbers: HashMap<u32, u32> = HashMap::new();
     let mut f = |r: &mut crate::trace::ExcRef| {
         let next = numbers.len() as u32 + 1;
@@ -90,6 +109,7 @@ fn renumber(events: &mut [Event], outcome: &mut Outcome, finish: &mut [Event]) {
     events.iter_mut().for_each(|e| e.for_each_exc_ref(&mut f));
     outcome.for_each_exc_ref(&mut f);
     finish.iter_mut().for_each(|e| e.for_each_exc_ref(&mut f));
+    numbers
 }
 
 /// A runtime value of the guest.
@@ -156,7 +176,11 @@ pub(crate) struct Machine<'p> {
     pub(crate) program: &'p Program,
     pub(crate) profile: Profile,
     pub(crate) excs: Excs,
-    pub(crate) events: Vec<Event>,
+    pub(crate) events: Sink,
+    /// Every rule applied so far, in order (the provenance of events and exceptions).
+    pub(crate) rule_log: Vec<Rule>,
+    /// Where in `rule_log` the rules applied since the last event start.
+    pub(crate) mark: u32,
     pub(crate) vars: HashMap<String, Val>,
     pub(crate) coverage: Coverage,
     /// The driver's state while a generator function runs.
@@ -167,7 +191,7 @@ pub(crate) struct Machine<'p> {
     pub(crate) heap: Vec<Obj>,
     /// Events of `_finish`, which runs after main: per stepped generator left suspended, its
     /// order of first step and what finishing it logs.
-    pub(crate) finish: Vec<(usize, Vec<Event>)>,
+    pub(crate) finish: Vec<(usize, Sink)>,
     /// How many generators `step` has tracked so far.
     pub(crate) tracked: usize,
     /// Set when the program reached something a correct implementation loops on forever, or
@@ -182,6 +206,15 @@ pub(crate) struct Machine<'p> {
 impl<'p> Machine<'p> {
     pub(crate) fn hit(&mut self, rule: Rule) {
         self.coverage.hit(rule);
+        self.rule_log.push(rule);
+        self.excs.rule = Some(rule);
+    }
+
+    /// Emits an event, with the rules applied since the event before it.
+    pub(crate) fn emit(&mut self, event: Event) {
+        let end = self.rule_log.len() as u32;
+        self.events.push(event, self.mark..end);
+        self.mark = end;
     }
 
     /// Records the sync or the async form of a rule.
@@ -203,13 +236,13 @@ impl<'p> Machine<'p> {
         match s {
             Stmt::Log(label) => {
                 let info = self.excs.observe(self.excs.handled());
-                self.events.push(Event::Log { label: label.clone(), info });
+                self.emit(Event::Log { label: label.clone(), info });
                 Flow::Normal
             }
             Stmt::Show(name) => {
                 let v = self.vars.get(name).cloned().expect("validate checks that shown names are bound");
                 let value = self.show(&v);
-                self.events.push(Event::Var { name: name.clone(), value });
+                self.emit(Event::Var { name: name.clone(), value });
                 Flow::Normal
             }
             Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
@@ -221,8 +254,8 @@ impl<'p> Machine<'p> {
             Stmt::Drive { label, gen, how } => self.drive(label, *gen, how),
             Stmt::Await(label) => {
                 self.hit(Rule::AsyncSuspends);
-                self.events.push(Event::Await { label: label.clone() });
-                self.events.push(Event::Suspend { label: label.clone() });
+                self.emit(Event::Await { label: label.clone() });
+                self.emit(Event::Suspend { label: label.clone() });
                 Flow::Normal
             }
             Stmt::Raise(r) => self.raise_new(r),
@@ -234,7 +267,7 @@ impl<'p> Machine<'p> {
             }
             Stmt::BareRaise => self.bare_raise(),
             Stmt::Return { label, value } => {
-                self.events.push(Event::Ret { label: label.clone() });
+                self.emit(Event::Ret { label: label.clone() });
                 Flow::Return(self.eval(value))
             }
             Stmt::Loop { times, body } => {
@@ -282,7 +315,7 @@ impl<'p> Machine<'p> {
                 if let Some(h) = found {
                     self.excs.push_handled(x);
                     let detail = self.excs.detail(x);
-                    self.events.push(Event::Handler { label: h.label.clone(), exc: detail });
+                    self.emit(Event::Handler { label: h.label.clone(), exc: detail });
                     let var = format!("e_{}", h.label);
                     if h.bind {
                         self.vars.insert(var.clone(), Val::Exc(x));
@@ -306,7 +339,7 @@ impl<'p> Machine<'p> {
             self.excs.push_handled(x);
         }
         let info = self.excs.observe(self.excs.handled());
-        self.events.push(Event::Finally { label: label.clone(), info });
+        self.emit(Event::Finally { label: label.clone(), info });
         let fin = self.block(body);
         if pending.is_some() {
             self.excs.pop_handled();
@@ -324,7 +357,7 @@ impl<'p> Machine<'p> {
 
     /// A new exception instance `class(label)`, not yet raised.
     pub(crate) fn instantiate(&mut self, e: &NewExc) -> ExcId {
-        self.excs.new_exc(e.class, exc::message_of(e.class, &e.label))
+        self.excs.new_user_exc(e.class, exc::message_of(e.class, &e.label))
     }
 
     /// `raise E1('r1') [from ...]`.
@@ -355,19 +388,26 @@ impl<'p> Machine<'p> {
     pub(crate) fn raise_obj(&mut self, id: ExcId) -> Flow {
         match self.excs.chain_on_raise(id) {
             ChainEffect::None => {}
-            ChainEffect::Chained => self.hit(Rule::ImplicitChaining),
+            ChainEffect::Chained => self.chained(id, Rule::ImplicitChaining),
             ChainEffect::CycleCut => {
-                self.hit(Rule::ImplicitChaining);
                 self.hit(Rule::ContextCycleBroken);
+                self.chained(id, Rule::ImplicitChaining);
             }
             ChainEffect::InCycle => {
-                self.hit(Rule::ImplicitChaining);
+                self.chained(id, Rule::ImplicitChaining);
                 if !self.profile.at_least(9) {
                     self.unpredictable = Some("3.8 walks a __context__ cycle forever when it chains a new exception");
                 }
             }
         }
         Flow::Raise(id)
+    }
+
+    /// Records that `rule` set the `__context__` of `id` (after the fact, as implicit
+    /// chaining decides whether it applies only while it links).
+    pub(crate) fn chained(&mut self, id: ExcId, rule: Rule) {
+        self.hit(rule);
+        self.excs.stamp_context(id, rule);
     }
 
     /// PEP 479: a StopIteration (or, from an async generator, a StopAsyncIteration) leaving a

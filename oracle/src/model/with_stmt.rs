@@ -124,7 +124,7 @@ impl<'p> Machine<'p> {
         Ok(match expr {
             ItemExpr::New(m) => {
                 let m = *m;
-                self.events.push(Event::Init { mgr: format!("M{m}") });
+                self.emit(Event::Init { mgr: format!("M{m}") });
                 if let Some(e) = &self.program.managers[m].init_raises {
                     self.hit(Rule::ExprRaises);
                     let id = self.instantiate(e);
@@ -332,16 +332,16 @@ impl<'p> Machine<'p> {
             let exc_ref = self.excs.observe(exc);
             let info = info_of(self);
             let consistent = !std::mem::take(&mut self.stale_args);
-            self.events.push(Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent, info });
+            self.emit(Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent, info });
         } else {
             let info = info_of(self);
-            self.events.push(Event::Enter { mgr: name.to_string(), is_async, info });
+            self.emit(Event::Enter { mgr: name.to_string(), is_async, info });
         }
         if let Some(label) = suspend {
             // `await Aw('s1', True, None)` in an `async def` method.
             self.hit(Rule::AsyncSuspends);
-            self.events.push(Event::Await { label: label.to_string() });
-            self.events.push(Event::Suspend { label: label.to_string() });
+            self.emit(Event::Await { label: label.to_string() });
+            self.emit(Event::Suspend { label: label.to_string() });
         }
         match action {
             Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
@@ -382,10 +382,10 @@ impl<'p> Machine<'p> {
             }
             Val::Aw(Value::Awaitable { label, suspend, then, coroutine }) => {
                 self.hit(if coroutine { Rule::AsyncCoroutineAwaited } else { Rule::AsyncAwaitableAwaited });
-                self.events.push(Event::Await { label: label.clone() });
+                self.emit(Event::Await { label: label.clone() });
                 if suspend {
                     self.hit(Rule::AsyncSuspends);
-                    self.events.push(Event::Suspend { label: label.clone() });
+                    self.emit(Event::Suspend { label: label.clone() });
                 }
                 match *then {
                     AwaitThen::Return(v) => Ok(self.eval(&v)),
@@ -549,7 +549,7 @@ impl<'p> Machine<'p> {
             Val::Builtin(_) | Val::Closer(_) | Val::Ready(_) => true,
             Val::BoolObj(Value::BoolObj { label, result }) => {
                 self.hit(Rule::ExitResultBool);
-                self.events.push(Event::Bool { label: label.clone() });
+                self.emit(Event::Bool { label: label.clone() });
                 match result {
                     BoolResult::Bool(b) => *b,
                     BoolResult::NonBool(_) => {
@@ -565,7 +565,7 @@ impl<'p> Machine<'p> {
             }
             Val::LenObj(Value::LenObj { label, len }) => {
                 self.hit(Rule::ExitResultLen);
-                self.events.push(Event::Len { label: label.clone() });
+                self.emit(Event::Len { label: label.clone() });
                 if *len < 0 {
                     self.hit(Rule::LenNegative);
                     return Err(flow_exc(self.raise_builtin(ExcClass::ValueError, message::len_negative())));

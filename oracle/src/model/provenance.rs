@@ -1,0 +1,87 @@
+//! Which rule of the model produced each part of a prediction.
+//!
+//! A reference model knows why it expects every event: triage names a divergence's root cause
+//! by the rule behind the first expected event that differs, or behind the exception whose
+//! type, message or chain differs. The model records every rule it applies in one log; each
+//! emitted event remembers the part of the log applied since the event before it, and each
+//! exception object the rules that created it and set its `__context__` and `__cause__`.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::rules::Rule;
+use crate::trace::Event;
+
+/// The events of a run (or of a part set aside, such as what `_finish` logs), each with the
+/// span of the rule log applied since the event before it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Sink {
+    pub(crate) events: Vec<Event>,
+    pub(crate) spans: Vec<Range<u32>>,
+}
+
+impl Sink {
+    pub(crate) fn push(&mut self, event: Event, span: Range<u32>) {
+        self.events.push(event);
+        self.spans.push(span);
+    }
+
+    pub(crate) fn extend(&mut self, other: Sink) {
+        self.events.extend(other.events);
+        self.spans.extend(other.spans);
+    }
+}
+
+/// The rules behind one exception object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExcRules {
+    /// The rule under which the interpreter made the exception (`None` for one the program
+    /// raised itself, as `E1('r1')`).
+    pub created: Option<Rule>,
+    /// The rule that last set its `__context__`.
+    pub context: Option<Rule>,
+    /// The rule that last set its `__cause__` (and `__suppress_context__`).
+    pub cause: Option<Rule>,
+}
+
+/// Which rules produced each event, the outcome, and each exception of a prediction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    log: Vec<Rule>,
+    events: Vec<Range<u32>>,
+    outcome: Range<u32>,
+    excs: HashMap<u32, ExcRules>,
+}
+
+impl Provenance {
+    pub(crate) fn new(
+        log: Vec<Rule>,
+        events: Vec<Range<u32>>,
+        outcome: Range<u32>,
+        excs: HashMap<u32, ExcRules>,
+    ) -> Provenance {
+        Provenance { log, events, outcome, excs }
+    }
+
+    /// The rules applied between the event before event `idx` of the trace and event `idx`
+    /// itself, in the order they were applied: what decided that this event comes next and
+    /// what it shows. Empty for an event no rule decided (a `log` in straight-line code).
+    pub fn event_rules(&self, idx: usize) -> &[Rule] {
+        self.events.get(idx).map_or(&[], |span| &self.log[span.start as usize..span.end as usize])
+    }
+
+    /// The rules applied after the last event of main: what decided the outcome.
+    pub fn outcome_rules(&self) -> &[Rule] {
+        &self.log[self.outcome.start as usize..self.outcome.end as usize]
+    }
+
+    /// The rules behind the exception numbered `number` in the trace (`#1` is 1).
+    pub fn exception(&self, number: u32) -> ExcRules {
+        self.excs.get(&number).copied().unwrap_or_default()
+    }
+
+    /// Every rule applied, in order.
+    pub fn log(&self) -> &[Rule] {
+        &self.log
+    }
+}
