@@ -1,0 +1,145 @@
+// A command-line front for MicroPython's WebAssembly port under node, taking the usual
+// interpreter arguments so that withstand can use it as `--python`:
+//   micropython.mjs [-u] [-X heapsize=N] (-c CODE | FILE | -) [ARGS...]
+// MicroPython has no os.dup or os.fdopen, so it cannot host withstand's persistent worker;
+// withstand runs it with the per-program transport (one process per batch of programs, the
+// trace on stdout). stdin blocks as a real interpreter's does, output is written through
+// unbuffered. Run it through a wrapper that `exec`s node, so that a hang can be killed:
+// scripts/setup-impls.sh writes one.
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const dir = process.env.WITHSTAND_MICROPYTHON_DIR;
+const modulePath = dir
+  ? pathToFileURL(path.join(dir, "micropython.mjs")).href
+  : "@micropython/micropython-webassembly-pyscript/micropython.mjs";
+const { loadMicroPython } = await import(modulePath);
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function readBlocking(buffer) {
+  for (;;) {
+    try {
+      return fs.readSync(0, buffer, 0, buffer.length, null);
+    } catch (e) {
+      if (e.code === "EAGAIN") {
+        Atomics.wait(sleeper, 0, 0, 2);
+        continue;
+      }
+      if (e.code === "EOF") return 0;
+      throw e;
+    }
+  }
+}
+
+function writeAll(fd, buffer) {
+  let off = 0;
+  while (off < buffer.length) {
+    try {
+      off += fs.writeSync(fd, buffer, off, buffer.length - off);
+    } catch (e) {
+      if (e.code === "EAGAIN") {
+        Atomics.wait(sleeper, 0, 0, 2);
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+function usage(msg) {
+  process.stderr.write(`micropython: ${msg}\nusage: micropython.mjs [-X heapsize=N] (-c CODE | FILE | -) [ARGS...]\n`);
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+let code = null;
+let file = null;
+let rest = [];
+let heapsize = 256 * 1024 * 1024;
+while (argv.length) {
+  const a = argv.shift();
+  if (a === "-u" || a === "-B" || a === "-E" || a === "-I" || a === "-s" || a === "-S") continue;
+  if (a === "-X") {
+    const opt = argv.shift() || "";
+    const m = /^heapsize=(\d+)([kKmM]?)$/.exec(opt);
+    if (!m) usage(`unsupported -X option ${opt}`);
+    heapsize = Number(m[1]) * ({ k: 1024, K: 1024, m: 1 << 20, M: 1 << 20 }[m[2]] || 1);
+    continue;
+  }
+  if (a === "-c") {
+    if (!argv.length) usage("-c needs an argument");
+    code = argv.shift();
+    rest = argv.splice(0);
+    break;
+  }
+  if (a === "-V" || a === "--version") {
+    code = "import sys; print('MicroPython', sys.version)";
+    break;
+  }
+  if (a.startsWith("-") && a !== "-") usage(`unknown option ${a}`);
+  file = a;
+  rest = argv.splice(0);
+  break;
+}
+
+let source;
+if (code !== null) {
+  source = code;
+} else if (file === null || file === "-") {
+  const chunks = [];
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    const n = readBlocking(buf);
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  source = Buffer.concat(chunks).toString("utf8");
+} else {
+  try {
+    source = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    process.stderr.write(`micropython: can't open file '${file}': ${e.message}\n`);
+    process.exit(2);
+  }
+}
+
+const mp = await loadMicroPython({
+  heapsize,
+  pystack: 64 * 1024,
+  linebuffer: false,
+  stdout: (b) => writeAll(1, Buffer.from(b)),
+  stderr: (b) => writeAll(2, Buffer.from(b)),
+});
+mp.globals.set("__withstand_source", source);
+mp.globals.set("__withstand_argv", [code !== null ? "-c" : file || "-", ...rest].join("\u0000"));
+let status = 0;
+try {
+  mp.runPython(`
+import sys
+sys.argv[:] = __withstand_argv.split("\\x00")
+def _withstand_main(src):
+    g = {"__name__": "__main__"}
+    try:
+        exec(src, g)
+    except SystemExit as e:
+        c = e.args[0] if e.args else None
+        if c is None:
+            return 0
+        if isinstance(c, int):
+            return c
+        print(c, file=sys.stderr)
+        return 1
+    except BaseException as e:
+        sys.print_exception(e, sys.stderr)
+        return 1
+    return 0
+__withstand_status = _withstand_main(__withstand_source)
+`);
+  status = mp.globals.get("__withstand_status");
+} catch (e) {
+  process.stderr.write(String(e) + "\n");
+  status = 1;
+}
+process.exit(typeof status === "number" ? status : 0);
