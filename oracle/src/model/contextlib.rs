@@ -9,7 +9,7 @@ use crate::trace::Event;
 
 use super::exc::{self, ExcId};
 use super::exit_stack::Entry;
-use super::message::{self, Frame};
+use super::message::{self, Code};
 use super::with_stmt::flow_exc;
 use super::{Flow, Machine, Rule, Val};
 
@@ -86,8 +86,7 @@ impl Builtin {
     pub(crate) fn protocols(&self, machine: &Machine<'_>) -> (bool, bool) {
         match self {
             Builtin::Suppress(_) | Builtin::Closing { .. } => (true, false),
-            // §6 row 17: async nullcontext exists from 3.10 on.
-            Builtin::Null(_) => (true, machine.profile.at_least(10)),
+            Builtin::Null(_) => (true, machine.quirks.contextlib_async_helpers),
             Builtin::Cm { cm, .. } => {
                 let a = machine.program.cms[*cm].is_async;
                 (!a, a)
@@ -157,7 +156,7 @@ impl Machine<'_> {
                 self.emit(Event::Close { label: label.clone() });
                 if let Some(c) = raises {
                     self.hit(Rule::ClosingRaises);
-                    let id = self.excs.new_exc(*c, exc::message_of(*c, label));
+                    let id = self.excs.new_exc(*c, message::raised_by_program(*c, label));
                     return Err(flow_exc(self.raise_obj(id)));
                 }
                 Val::None
@@ -166,7 +165,7 @@ impl Machine<'_> {
             Builtin::Stack { is_async: stack_async, obj } => {
                 let res = self.stack_exit(*obj, exc, *stack_async);
                 // AsyncExitStack.__aexit__ is a coroutine: PEP 479 at its boundary.
-                return if *stack_async { res.map_err(|x| self.pep479(x, Frame::Coroutine)) } else { res };
+                return if *stack_async { res.map_err(|x| self.pep479(x, Code::Coroutine)) } else { res };
             }
             Builtin::ClosingGen { obj, is_async: gen_async, .. } => {
                 // The closing itself happened when the body ended (`stepped_body`).
@@ -190,11 +189,11 @@ impl Machine<'_> {
         let entered = state != CmState::Created;
         // 3.8's async manager does not `del self.args`: entering again resumes the generator,
         // which an earlier `__aexit__` ran to its end, so it "didn't yield".
-        let deletes_args = !is_async || self.profile.at_least(9);
+        let deletes_args = !is_async || self.quirks.acm_enter_deletes_args;
         if entered && deletes_args {
             self.hit(Rule::CmReentered);
             let ty = if is_async { "_AsyncGeneratorContextManager" } else { "_GeneratorContextManager" };
-            let msg = message::cm_reentered(self.profile, ty);
+            let msg = message::cm_reentered(&self.quirks, ty);
             let err = flow_exc(self.raise_builtin(ExcClass::AttributeError, msg));
             return Err(self.coroutine_boundary(err, is_async));
         }
@@ -203,7 +202,7 @@ impl Machine<'_> {
             self.unpredictable = Some("3.8 re-enters an @asynccontextmanager object by resuming its generator");
         }
         self.heap[obj] = Obj::Cm(CmState::Finished);
-        let gen_frame = Frame::of_generator(is_async);
+        let gen_code = Code::of_generator(is_async);
         let frame = self.excs.push_frame();
         let flow = if entered {
             Flow::Normal
@@ -221,7 +220,7 @@ impl Machine<'_> {
             }
             (Flow::Raise(x), _) => {
                 self.hit(Rule::CmEnterRaises);
-                Err(self.pep479(x, gen_frame))
+                Err(self.pep479(x, gen_code))
             }
             (flow, _) => {
                 // The generator finished without yielding: `next()` raised StopIteration (or
@@ -239,7 +238,7 @@ impl Machine<'_> {
                 };
                 self.excs.pop_frame(frame);
                 self.excs.push_handled(stop);
-                let err = self.excs.new_exc(ExcClass::RuntimeError, "generator didn't yield".to_string());
+                let err = self.excs.new_exc(ExcClass::RuntimeError, message::didnt_yield());
                 self.excs.set_cause(err, None);
                 let err = flow_exc(self.raise_obj(err));
                 self.excs.pop_handled();
@@ -253,7 +252,7 @@ impl Machine<'_> {
     /// An exception leaving one of contextlib's `async def` methods meets PEP 479 there.
     fn coroutine_boundary(&mut self, x: ExcId, is_async: bool) -> ExcId {
         if is_async {
-            self.pep479(x, Frame::Coroutine)
+            self.pep479(x, Code::Coroutine)
         } else {
             x
         }
@@ -274,8 +273,7 @@ impl Machine<'_> {
             // "didn't stop".
             if let (Some(_), true) = (exc, is_async) {
                 self.hit(Rule::AcmDidntStopAfterAthrow);
-                let msg = "generator didn't stop after athrow()";
-                let rt = self.raise_builtin(ExcClass::RuntimeError, msg.to_string());
+                let rt = self.raise_builtin(ExcClass::RuntimeError, message::didnt_stop(true, true));
                 return Err(self.coroutine_boundary(flow_exc(rt), is_async));
             }
             if let Some(e) = exc {
@@ -311,7 +309,9 @@ impl Machine<'_> {
                 self.hit(Rule::CmExitUnentered);
                 match (self.block(&cm.pre), &cm.yields) {
                     (Flow::Normal, Some(_)) => {
-                        if !self.profile.at_least(11) && (cm.handler.is_some() || cm.finally.is_some()) {
+                        if !self.quirks.cm_closes_generator_that_did_not_stop
+                            && (cm.handler.is_some() || cm.finally.is_some())
+                        {
                             // Left suspended in its try: the garbage collector closes it.
                             self.unpredictable =
                                 Some("a @contextmanager generator left suspended in a try is closed by the garbage collector");
@@ -330,7 +330,7 @@ impl Machine<'_> {
         self.vars = saved_vars;
         let state = std::mem::replace(&mut self.cm_yield, saved_yield).expect("the contextlib state is ours");
         let flow = match flow {
-            Flow::Raise(x) => Flow::Raise(self.pep479(x, Frame::of_generator(is_async))),
+            Flow::Raise(x) => Flow::Raise(self.pep479(x, Code::of_generator(is_async))),
             other => other,
         };
         if let Some(rt) = state.didnt_stop {
@@ -381,7 +381,7 @@ impl Machine<'_> {
             // `isinstance(value, (StopIteration, StopAsyncIteration))`, on every version.
             exc::is_subclass(value_class, ExcClass::StopIteration)
                 || exc::is_subclass(value_class, ExcClass::StopAsyncIteration)
-        } else if self.profile.at_least(9) {
+        } else if self.quirks.cm_unwraps_stop_iteration_subclass {
             exc::is_subclass(value_class, ExcClass::StopIteration)
         } else {
             value_class == ExcClass::StopIteration
@@ -418,15 +418,11 @@ impl Machine<'_> {
             (false, true) => Rule::AcmDidntStop,
             (true, true) => Rule::AcmDidntStopAfterAthrow,
         });
-        let msg = match (state.after_throw, state.is_async) {
-            (false, _) => "generator didn't stop",
-            (true, false) => "generator didn't stop after throw()",
-            (true, true) => "generator didn't stop after athrow()",
-        };
-        let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, msg);
+        let msg = message::didnt_stop(state.after_throw, state.is_async);
+        let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, &msg);
         state.didnt_stop = Some(rt);
-        if !self.profile.at_least(11) {
-            // §6 row 12: before 3.11.7 the generator is not closed; it stays suspended where
+        if !self.quirks.cm_closes_generator_that_did_not_stop {
+            // Before 3.11.7 the generator is not closed; it stays suspended where
             // nothing of it runs again, and the RuntimeError leaves __exit__ at once.
             self.cm_yield = Some(state);
             return Flow::Raise(rt);
@@ -446,7 +442,7 @@ impl Machine<'_> {
     /// 3.8-3.10 re-raise a thrown exception out of `throw()` without restoring its traceback:
     /// the details an exit stack holds for it go stale.
     fn stale_traceback(&mut self, e: ExcId) {
-        if !self.profile.at_least(11) {
+        if !self.quirks.cm_restores_traceback {
             self.excs.bump_tb(e);
         }
     }

@@ -51,15 +51,6 @@ pub(crate) fn is_subclass(c: ExcClass, of: ExcClass) -> bool {
     false
 }
 
-/// The `str()` of an exception raised as `class(label)` by a program.
-pub(crate) fn message_of(class: ExcClass, label: &str) -> String {
-    match class {
-        // KeyError.__str__ is the repr of its single argument; labels need no escaping.
-        ExcClass::KeyError => format!("'{label}'"),
-        _ => label.to_string(),
-    }
-}
-
 /// All exception objects of a run, the handled-exception stack, and the observation numbering.
 #[derive(Default)]
 pub(crate) struct Excs {

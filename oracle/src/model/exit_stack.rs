@@ -8,8 +8,8 @@ use crate::ir::{ExcClass, ExitFn, ExitFnResult, StackOp};
 use crate::trace::Event;
 
 use super::contextlib::{Builtin, Obj, ObjId};
-use super::exc::{self, ExcId};
-use super::message::{self, Frame};
+use super::exc::ExcId;
+use super::message::{self, Code};
 use super::with_stmt::{flow_exc, Found, Proto, Site};
 use super::{Flow, Machine, Rule, Val};
 
@@ -76,7 +76,7 @@ impl<'p> Machine<'p> {
                 match res {
                     Ok(_) => Flow::Normal,
                     // aclose() is a coroutine too.
-                    Err(x) if stack_async => Flow::Raise(self.pep479(x, Frame::Coroutine)),
+                    Err(x) if stack_async => Flow::Raise(self.pep479(x, Code::Coroutine)),
                     Err(x) => Flow::Raise(x),
                 }
             }
@@ -117,7 +117,7 @@ impl<'p> Machine<'p> {
             return Ok(exit);
         }
         self.hit(Rule::StackEnterUnsupported);
-        let missing = if self.profile.at_least(11) {
+        let missing = if self.quirks.enter_context_raises_type_error {
             if enter.is_none() {
                 "enter"
             } else {
@@ -130,7 +130,7 @@ impl<'p> Machine<'p> {
         };
         let attr_msg = message::type_has_no_attribute(&ty, &format!("__{a}{missing}__"));
         let attr_err = flow_exc(self.raise_builtin(ExcClass::AttributeError, attr_msg));
-        if !self.profile.at_least(11) {
+        if !self.quirks.enter_context_raises_type_error {
             return Err(attr_err);
         }
         // `raise TypeError(...) from None` in the `except AttributeError:` block.
@@ -163,7 +163,7 @@ impl<'p> Machine<'p> {
             self.push_cm_exit(obj, cm, exit, true)?;
             Ok(v)
         })();
-        res.map_err(|x| self.pep479(x, Frame::Coroutine))
+        res.map_err(|x| self.pep479(x, Code::Coroutine))
     }
 
     /// `_push_cm_exit`: `MethodType(exit, cm)` refuses an exit attribute that is `None`.
@@ -210,8 +210,8 @@ impl<'p> Machine<'p> {
             if n == 2 {
                 self.hit(Rule::StackLifo);
             }
-            self.stale_args =
-                !self.profile.at_least(13) && current.is_some_and(|e| Some(self.excs.get(e).tb) != details_tb);
+            self.stale_args = !self.quirks.stack_recomputes_exc_details
+                && current.is_some_and(|e| Some(self.excs.get(e).tb) != details_tb);
             let res = match self.call_entry(entry, current) {
                 Ok(v) => self.truthy(&v),
                 Err(x) => Err(x),
@@ -257,7 +257,7 @@ impl<'p> Machine<'p> {
         let mut seen = vec![node];
         loop {
             let ctx = self.excs.get(node).context;
-            if self.profile.at_least(9) {
+            if self.quirks.stack_keeps_explicit_none_context {
                 if ctx.is_none() || ctx == old {
                     return;
                 }
@@ -284,7 +284,7 @@ impl<'p> Machine<'p> {
             self.hit(if old.is_none() { Rule::StackInExceptContextLost } else { Rule::StackContextFixed });
         }
         self.excs.set_context(node, old);
-        if !self.profile.at_least(9) && self.excs.context_cycle(node) {
+        if !self.quirks.chaining_stops_at_context_cycles && self.excs.context_cycle(node) {
             // 3.8 walks such a chain forever the next time anything is raised while it is
             // handled, which the prelude itself does.
             self.unpredictable = Some("3.8 walks a __context__ cycle forever when it chains a new exception");
@@ -308,18 +308,13 @@ impl<'p> Machine<'p> {
                 self.call_exit_fn(&f, exc)
             }
             Entry::Callable { obj, .. } => {
+                let ty = self.type_name(&obj);
                 let msg = match &obj {
                     // A generator manager is a (Async)ContextDecorator: callable with one argument.
                     Val::Builtin(Builtin::Cm { cm, .. }) => {
-                        let is_async = self.program.cms[*cm].is_async;
-                        match (is_async, self.profile.at_least(10)) {
-                            (true, false) => message::not_callable(&self.type_name(&obj)),
-                            (true, true) => message::decorator_call("AsyncContextDecorator.__call__"),
-                            (false, true) => message::decorator_call("ContextDecorator.__call__"),
-                            (false, false) => message::decorator_call("__call__"),
-                        }
+                        message::decorator_called_with_exc_details(&self.quirks, &ty, self.program.cms[*cm].is_async)
                     }
-                    _ => message::not_callable(&self.type_name(&obj)),
+                    _ => message::not_callable(&ty),
                 };
                 Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
             }
@@ -327,10 +322,10 @@ impl<'p> Machine<'p> {
                 let info = self.excs.observe(self.excs.handled());
                 self.emit(Event::Callback { label: label.clone(), is_async, info });
                 let Some(c) = raises else { return Ok(Val::None) };
-                let id = self.excs.new_exc(c, exc::message_of(c, &label));
+                let id = self.excs.new_exc(c, message::raised_by_program(c, &label));
                 let x = flow_exc(self.raise_obj(id));
                 // acb and contextlib's wrapper are coroutines.
-                Err(if is_async { self.pep479(x, Frame::Coroutine) } else { x })
+                Err(if is_async { self.pep479(x, Code::Coroutine) } else { x })
             }
         }
     }
@@ -349,9 +344,9 @@ impl<'p> Machine<'p> {
         match &f.result {
             ExitFnResult::Return(v) => Ok(self.eval(v)),
             ExitFnResult::Raise(c) => {
-                let id = self.excs.new_exc(*c, exc::message_of(*c, &f.label));
+                let id = self.excs.new_exc(*c, message::raised_by_program(*c, &f.label));
                 let x = flow_exc(self.raise_obj(id));
-                Err(if f.is_async { self.pep479(x, Frame::Coroutine) } else { x })
+                Err(if f.is_async { self.pep479(x, Code::Coroutine) } else { x })
             }
         }
     }

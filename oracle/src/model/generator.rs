@@ -19,7 +19,7 @@ use crate::trace::Event;
 
 use super::contextlib::{GenState, Obj, ObjId};
 use super::exc::ExcId;
-use super::message::{self, Frame};
+use super::message::{self, Code};
 use super::{Flow, Machine, Rule, Val};
 
 /// Where the driver is, for the generator currently running.
@@ -137,7 +137,7 @@ impl<'p> Machine<'p> {
     /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`). 3.8 does
     /// not chain at all (observed: CPython 3.8.18 does not, 3.9.18 does).
     fn throw_in(&mut self, ctx: &GenCtx<'_>, x: ExcId) -> Flow {
-        if self.profile.at_least(9) && self.excs.own_handled(ctx.frame).is_some() {
+        if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {
             self.hit(Rule::GenThrowChained);
             self.raise_obj(x)
         } else {
@@ -244,8 +244,8 @@ impl<'p> Machine<'p> {
         // PEP 479 at the generator's frame boundary.
         let flow = match flow {
             Flow::Raise(x) => {
-                let frame = Frame::of_generator(is_async);
-                Flow::Raise(self.pep479(x, frame))
+                let code = Code::of_generator(is_async);
+                Flow::Raise(self.pep479(x, code))
             }
             other => other,
         };
@@ -447,8 +447,8 @@ impl<'p> Machine<'p> {
         let is_async = ctx.is_async;
         let flow = match flow {
             Flow::Raise(x) => {
-                let frame = Frame::of_generator(is_async);
-                Flow::Raise(self.pep479(x, frame))
+                let code = Code::of_generator(is_async);
+                Flow::Raise(self.pep479(x, code))
             }
             other => other,
         };

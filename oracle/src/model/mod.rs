@@ -17,7 +17,7 @@ mod with_stmt;
 use std::collections::HashMap;
 
 use crate::ir::{Action, Cause, ExcClass, ExitFn, Handler, NewExc, Program, RaiseNew, Stmt, Try, Value};
-use crate::profile::Profile;
+use crate::profile::{Profile, Quirks};
 use crate::trace::{Event, Outcome, Trace};
 
 pub use provenance::{ExcRules, Provenance};
@@ -25,7 +25,7 @@ pub use rules::{Coverage, Rule};
 
 use contextlib::Obj;
 use exc::{ChainEffect, ExcId, Excs};
-use message::Frame;
+use message::Code;
 use provenance::Sink;
 use with_stmt::Proto;
 
@@ -50,7 +50,7 @@ pub struct Prediction {
 pub fn predict(program: &Program, profile: Profile) -> Prediction {
     let mut m = Machine {
         program,
-        profile,
+        quirks: profile.quirks(),
         excs: Excs::default(),
         events: Sink::default(),
         rule_log: Vec::new(),
@@ -68,7 +68,7 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
         // main is a coroutine: PEP 479 at its frame boundary.
-        flow = Flow::Raise(m.pep479(*x, Frame::Coroutine));
+        flow = Flow::Raise(m.pep479(*x, Code::Coroutine));
     }
     let mut outcome = match flow {
         Flow::Normal => Outcome::Returned("None".to_string()),
@@ -174,7 +174,8 @@ pub(crate) enum Flow {
 
 pub(crate) struct Machine<'p> {
     pub(crate) program: &'p Program,
-    pub(crate) profile: Profile,
+    /// What the profile does where versions differ.
+    pub(crate) quirks: Quirks,
     pub(crate) excs: Excs,
     pub(crate) events: Sink,
     /// Every rule applied so far, in order (the provenance of events and exceptions).
@@ -357,7 +358,7 @@ impl<'p> Machine<'p> {
 
     /// A new exception instance `class(label)`, not yet raised.
     pub(crate) fn instantiate(&mut self, e: &NewExc) -> ExcId {
-        self.excs.new_user_exc(e.class, exc::message_of(e.class, &e.label))
+        self.excs.new_user_exc(e.class, message::raised_by_program(e.class, &e.label))
     }
 
     /// `raise E1('r1') [from ...]`.
@@ -395,7 +396,7 @@ impl<'p> Machine<'p> {
             }
             ChainEffect::InCycle => {
                 self.chained(id, Rule::ImplicitChaining);
-                if !self.profile.at_least(9) {
+                if !self.quirks.chaining_stops_at_context_cycles {
                     self.unpredictable = Some("3.8 walks a __context__ cycle forever when it chains a new exception");
                 }
             }
@@ -412,21 +413,21 @@ impl<'p> Machine<'p> {
 
     /// PEP 479: a StopIteration (or, from an async generator, a StopAsyncIteration) leaving a
     /// generator or coroutine frame becomes a RuntimeError whose cause and context are it.
-    pub(crate) fn pep479(&mut self, x: ExcId, frame: Frame) -> ExcId {
+    pub(crate) fn pep479(&mut self, x: ExcId, code: Code) -> ExcId {
         let class = self.excs.get(x).class;
         let converted = if exc::is_subclass(class, ExcClass::StopIteration) {
             ExcClass::StopIteration
-        } else if frame == Frame::AsyncGenerator && exc::is_subclass(class, ExcClass::StopAsyncIteration) {
+        } else if code == Code::AsyncGenerator && exc::is_subclass(class, ExcClass::StopAsyncIteration) {
             ExcClass::StopAsyncIteration
         } else {
             return x;
         };
-        self.hit(match frame {
-            Frame::Coroutine => Rule::CoroutineStopIteration,
-            Frame::Generator => Rule::GeneratorStopIteration,
-            Frame::AsyncGenerator => Rule::AsyncGeneratorStopIteration,
+        self.hit(match code {
+            Code::Coroutine => Rule::CoroutineStopIteration,
+            Code::Generator => Rule::GeneratorStopIteration,
+            Code::AsyncGenerator => Rule::AsyncGeneratorStopIteration,
         });
-        let id = self.excs.new_exc(ExcClass::RuntimeError, message::pep479(frame, converted));
+        let id = self.excs.new_exc(ExcClass::RuntimeError, message::pep479(code, converted));
         self.excs.set_cause(id, Some(x));
         self.excs.set_context(id, Some(x));
         id
@@ -530,15 +531,9 @@ impl<'p> Machine<'p> {
         }
     }
 
-    /// The type name protocol errors print: `tp_name` up to 3.13, and from 3.14 the fully
-    /// qualified name (`%T`), which leaves out the module only for `builtins` and `__main__`.
+    /// The type name protocol errors print.
     pub(crate) fn protocol_type_name(&self, v: &Val) -> String {
-        let name = self.type_name(v);
-        match self.type_module(v) {
-            "builtins" | "__main__" => name,
-            module if self.profile.at_least(14) => format!("{module}.{name}"),
-            _ => name,
-        }
+        message::protocol_type_name(&self.quirks, self.type_module(v), self.type_name(v))
     }
 }
 

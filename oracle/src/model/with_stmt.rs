@@ -7,7 +7,7 @@ use crate::trace::Event;
 
 use super::contextlib::{Builtin, CmState, GenState, Obj};
 use super::exc::{self, ExcId};
-use super::message::{self, Frame, Missing};
+use super::message::{self, Code, Missing};
 use super::{Flow, Machine, Rule, Val};
 
 /// Which protocol a statement uses.
@@ -149,9 +149,8 @@ impl<'p> Machine<'p> {
             }
             ItemExpr::PopAll(n) => return self.pop_all(n),
             ItemExpr::ClosingGen { gen, is_async } => {
-                if *is_async && !self.profile.at_least(10) {
-                    // §6 row 17: aclosing is new in 3.10.
-                    let msg = "name 'aclosing' is not defined".to_string();
+                if *is_async && !self.quirks.contextlib_async_helpers {
+                    let msg = message::name_not_defined("aclosing");
                     return Err(self.raise_builtin(ExcClass::NameError, msg));
                 }
                 let obj = self.alloc(Obj::Gen(GenState::Created));
@@ -209,10 +208,9 @@ impl<'p> Machine<'p> {
                 false
             }
         };
-        // §6 rows 3 and 4: which method is looked up first.
         let exit_first = match proto {
-            Proto::Sync => self.profile.at_least(14),
-            Proto::Async => !self.profile.at_least(9) || self.profile.at_least(14),
+            Proto::Sync => self.quirks.sync_exit_looked_up_first,
+            Proto::Async => self.quirks.async_exit_looked_up_first,
         };
         let first_missing = match (enter.is_some(), exit.is_some()) {
             (true, true) => return Ok((enter.expect("checked"), exit.expect("checked"))),
@@ -238,7 +236,7 @@ impl<'p> Machine<'p> {
         }
         let ty = self.protocol_type_name(mgr);
         let (cls, msg) =
-            message::protocol_error(self.profile, &ty, first_missing, proto == Proto::Async, other_has_both);
+            message::protocol_error(&self.quirks, &ty, first_missing, proto == Proto::Async, other_has_both);
         Err(self.raise_builtin(cls, msg))
     }
 
@@ -291,9 +289,9 @@ impl<'p> Machine<'p> {
                 self.hit(Rule::WrongArity);
                 let dunder = dunder(is_exit, proto);
                 let msg = if is_exit {
-                    message::exit_takes_one(self.profile, name, dunder)
+                    message::exit_takes_one(&self.quirks, name, dunder)
                 } else {
-                    message::enter_missing_arg(self.profile, name, dunder)
+                    message::enter_missing_arg(&self.quirks, name, dunder)
                 };
                 return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));
             }
@@ -378,7 +376,7 @@ impl<'p> Machine<'p> {
                 self.hit(Rule::AsyncDefAwaited);
                 let res = self.method_body(&mgr, is_exit, true, &action, exc, suspend.as_deref());
                 // PEP 479 at the coroutine's frame boundary.
-                res.map_err(|x| self.pep479(x, Frame::Coroutine))
+                res.map_err(|x| self.pep479(x, Code::Coroutine))
             }
             Val::Aw(Value::Awaitable { label, suspend, then, coroutine }) => {
                 self.hit(if coroutine { Rule::AsyncCoroutineAwaited } else { Rule::AsyncAwaitableAwaited });
@@ -390,12 +388,12 @@ impl<'p> Machine<'p> {
                 match *then {
                     AwaitThen::Return(v) => Ok(self.eval(&v)),
                     AwaitThen::Raise(c) => {
-                        let id = self.excs.new_exc(c, exc::message_of(c, &label));
+                        let id = self.excs.new_exc(c, message::raised_by_program(c, &label));
                         let id = flow_exc(self.raise_obj(id));
                         // PEP 479 at the boundary of the coroutine, or of the awaitable's
                         // iterator, a generator.
-                        let frame = if coroutine { Frame::Coroutine } else { Frame::Generator };
-                        Err(self.pep479(id, frame))
+                        let code = if coroutine { Code::Coroutine } else { Code::Generator };
+                        Err(self.pep479(id, code))
                     }
                 }
             }
@@ -419,7 +417,7 @@ impl<'p> Machine<'p> {
                     }
                     Site::Await => {
                         self.hit(Rule::AwaitNotAwaitable);
-                        message::await_not_awaitable(self.profile, &ty)
+                        message::await_not_awaitable(&self.quirks, &ty)
                     }
                 };
                 Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
@@ -449,7 +447,7 @@ impl<'p> Machine<'p> {
                 if items.len() != expected {
                     self.hit(Rule::UnpackMessage);
                     let exact = matches!(value, Val::Tuple(_));
-                    let msg = message::unpack_count(self.profile, expected, items.len(), exact);
+                    let msg = message::unpack_count(&self.quirks, expected, items.len(), exact);
                     return Err(flow_exc(self.raise_builtin(ExcClass::ValueError, msg)));
                 }
                 self.hit(Rule::TargetUnpacks);
@@ -558,7 +556,7 @@ impl<'p> Machine<'p> {
                     }
                     BoolResult::Raise(c) => {
                         self.hit(Rule::BoolRaises);
-                        let id = self.excs.new_exc(*c, exc::message_of(*c, label));
+                        let id = self.excs.new_exc(*c, message::raised_by_program(*c, label));
                         return Err(flow_exc(self.raise_obj(id)));
                     }
                 }
