@@ -6,8 +6,20 @@ use super::rules::Rule;
 use crate::ir::ExcClass;
 use crate::trace::{ExcDetail, ExcRef};
 
-/// Index of an exception object in the arena; objects are never freed during a run.
-pub(crate) type ExcId = usize;
+/// An exception object; objects are never freed during a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExcId(u32);
+
+impl ExcId {
+    /// The object an [`ExcRef`] of the run names, before `predict` renumbers the trace.
+    pub(crate) fn of_ref(id: u32) -> ExcId {
+        ExcId(id)
+    }
+}
+
+/// A generator frame's own part of the handled-exception stack (its `gi_exc_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExcFrame(u32);
 
 /// An exception object as the model tracks it.
 #[derive(Clone, Debug)]
@@ -70,41 +82,47 @@ impl Excs {
     pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
         let rules = ExcRules { created: self.rule, context: None, cause: None };
         self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
-        self.objs.len() - 1
+        ExcId(self.objs.len() as u32 - 1)
     }
 
     /// An exception the program makes itself, `E1('r1')`: no rule made it.
     pub(crate) fn new_user_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
         let id = self.new_exc(class, msg);
-        self.objs[id].rules.created = None;
+        self.obj_mut(id).rules.created = None;
         id
     }
 
     /// The rules behind an exception.
     pub(crate) fn rules(&self, id: ExcId) -> ExcRules {
-        self.objs[id].rules
+        self.get(id).rules
     }
 
     /// Records that `rule` set the context of `id`.
     pub(crate) fn stamp_context(&mut self, id: ExcId, rule: Rule) {
-        self.objs[id].rules.context = Some(rule);
+        self.obj_mut(id).rules.context = Some(rule);
     }
 
     pub(crate) fn get(&self, id: ExcId) -> &ExcObj {
-        &self.objs[id]
+        &self.objs[id.0 as usize]
+    }
+
+    fn obj_mut(&mut self, id: ExcId) -> &mut ExcObj {
+        &mut self.objs[id.0 as usize]
     }
 
     pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>) {
-        self.objs[id].rules.cause = self.rule;
-        self.objs[id].cause = cause;
-        self.objs[id].suppress_context = true;
+        let rule = self.rule;
+        let o = self.obj_mut(id);
+        o.rules.cause = rule;
+        o.cause = cause;
+        o.suppress_context = true;
     }
 
     /// Whether following `__context__` from `id` comes back around.
     pub(crate) fn context_cycle(&self, id: ExcId) -> bool {
         let mut seen = vec![id];
         let mut o = id;
-        while let Some(c) = self.objs[o].context {
+        while let Some(c) = self.get(o).context {
             if seen.contains(&c) {
                 return true;
             }
@@ -115,12 +133,14 @@ impl Excs {
     }
 
     pub(crate) fn bump_tb(&mut self, id: ExcId) {
-        self.objs[id].tb += 1;
+        self.obj_mut(id).tb += 1;
     }
 
     pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>) {
-        self.objs[id].rules.context = self.rule;
-        self.objs[id].context = context;
+        let rule = self.rule;
+        let o = self.obj_mut(id);
+        o.rules.context = rule;
+        o.context = context;
     }
 
     pub(crate) fn handled(&self) -> Option<ExcId> {
@@ -131,14 +151,22 @@ impl Excs {
         self.handled.push(id);
     }
 
-    /// Starts a generator frame; returns its index for `handled_below` and `pop_frame`.
-    pub(crate) fn push_frame(&mut self) -> usize {
+    /// Starts a generator frame, for `handled_below` and `pop_frame`.
+    pub(crate) fn push_frame(&mut self) -> ExcFrame {
         self.frames.push(self.handled.len());
-        self.frames.len() - 1
+        ExcFrame(self.frames.len() as u32 - 1)
     }
 
-    pub(crate) fn pop_frame(&mut self, frame: usize) {
-        assert_eq!(self.frames.len(), frame + 1, "generator frames end in order");
+    fn start(&self, frame: ExcFrame) -> usize {
+        self.frames[frame.0 as usize]
+    }
+
+    fn is_top(&self, frame: ExcFrame) -> bool {
+        self.frames.len() == frame.0 as usize + 1
+    }
+
+    pub(crate) fn pop_frame(&mut self, frame: ExcFrame) {
+        assert!(self.is_top(frame), "generator frames end in order");
         let start = self.frames.pop().expect("a frame was pushed");
         assert_eq!(self.handled.len(), start, "a generator frame ends with its handlers closed");
     }
@@ -146,14 +174,14 @@ impl Excs {
     /// The generator of the topmost frame suspends while its caller runs: its part of the
     /// stack is set aside (a generator's `gi_exc_state` is not on the thread's stack while it
     /// is suspended). Gives it back for [`Excs::resume_frame`].
-    pub(crate) fn suspend_frame(&mut self, frame: usize) -> Vec<ExcId> {
-        assert_eq!(self.frames.len(), frame + 1, "only the topmost frame suspends");
+    pub(crate) fn suspend_frame(&mut self, frame: ExcFrame) -> Vec<ExcId> {
+        assert!(self.is_top(frame), "only the topmost frame suspends");
         let start = self.frames.pop().expect("a frame was pushed");
         self.handled.split_off(start)
     }
 
     /// The generator suspended by [`Excs::suspend_frame`] resumes, as the topmost frame again.
-    pub(crate) fn resume_frame(&mut self, own: Vec<ExcId>) -> usize {
+    pub(crate) fn resume_frame(&mut self, own: Vec<ExcId>) -> ExcFrame {
         let frame = self.push_frame();
         self.handled.extend(own);
         frame
@@ -161,34 +189,34 @@ impl Excs {
 
     /// Runs what happens after main has finished: nothing is handled below the topmost frame
     /// until [`Excs::restore_below`].
-    pub(crate) fn clear_below(&mut self, frame: usize) -> (Vec<ExcId>, Vec<usize>) {
-        assert_eq!(self.frames.len(), frame + 1, "only the topmost frame outlives main");
-        let start = self.frames[frame];
+    pub(crate) fn clear_below(&mut self, frame: ExcFrame) -> SetAside {
+        assert!(self.is_top(frame), "only the topmost frame outlives main");
+        let start = self.start(frame);
         let below: Vec<ExcId> = self.handled.drain(..start).collect();
         let frames = self.frames.clone();
         for f in &mut self.frames {
             *f = f.saturating_sub(start);
         }
-        (below, frames)
+        SetAside { below, frames }
     }
 
     /// Undoes [`Excs::clear_below`].
-    pub(crate) fn restore_below(&mut self, saved: (Vec<ExcId>, Vec<usize>)) {
-        let (below, frames) = saved;
+    pub(crate) fn restore_below(&mut self, saved: SetAside) {
+        let SetAside { below, frames } = saved;
         let own = std::mem::replace(&mut self.handled, below);
         self.handled.extend(own);
         self.frames = frames;
     }
 
     /// The generator frame's own handled exception (its `gi_exc_state`), if any.
-    pub(crate) fn own_handled(&self, frame: usize) -> Option<ExcId> {
-        self.handled[self.frames[frame]..].last().copied()
+    pub(crate) fn own_handled(&self, frame: ExcFrame) -> Option<ExcId> {
+        self.handled[self.start(frame)..].last().copied()
     }
 
     /// The caller of the generator frame starts handling `id` (the `finally` of `drive`).
-    pub(crate) fn push_handled_below(&mut self, frame: usize, id: ExcId) {
-        self.handled.insert(self.frames[frame], id);
-        for f in &mut self.frames[frame..] {
+    pub(crate) fn push_handled_below(&mut self, frame: ExcFrame, id: ExcId) {
+        self.handled.insert(self.start(frame), id);
+        for f in &mut self.frames[frame.0 as usize..] {
             *f += 1;
         }
     }
@@ -196,17 +224,19 @@ impl Excs {
     /// A new exception raised by C code in the caller of generator frame `frame` (as
     /// `PyErr_SetNone` in `close()`, `next()`, contextlib's frames): its context is what the
     /// caller is handling, not what the generator is.
-    pub(crate) fn new_in_caller(&mut self, frame: usize, class: ExcClass, msg: &str) -> ExcId {
+    pub(crate) fn new_in_caller(&mut self, frame: ExcFrame, class: ExcClass, msg: &str) -> ExcId {
         let id = self.new_exc(class, msg.to_string());
         let top = self.handled_below(frame);
-        self.objs[id].context = top;
-        self.objs[id].rules.context = self.rule;
+        let rule = self.rule;
+        let o = self.obj_mut(id);
+        o.context = top;
+        o.rules.context = rule;
         id
     }
 
     /// What the generator frame's caller sees as `sys.exc_info()`.
-    pub(crate) fn handled_below(&self, frame: usize) -> Option<ExcId> {
-        self.handled[..self.frames[frame]].last().copied()
+    pub(crate) fn handled_below(&self, frame: ExcFrame) -> Option<ExcId> {
+        self.handled[..self.start(frame)].last().copied()
     }
 
     pub(crate) fn pop_handled(&mut self) {
@@ -224,9 +254,9 @@ impl Excs {
         let mut effect = ChainEffect::Chained;
         let mut o = top;
         let mut visited = vec![o];
-        while let Some(c) = self.objs[o].context {
+        while let Some(c) = self.get(o).context {
             if c == value {
-                self.objs[o].context = None;
+                self.obj_mut(o).context = None;
                 effect = ChainEffect::CycleCut;
                 break;
             }
@@ -238,7 +268,7 @@ impl Excs {
             visited.push(c);
             o = c;
         }
-        self.objs[value].context = Some(top);
+        self.obj_mut(value).context = Some(top);
         effect
     }
 
@@ -247,14 +277,14 @@ impl Excs {
     /// order they are printed in (cleanup run at the very end included, after the outcome).
     pub(crate) fn observe(&mut self, id: Option<ExcId>) -> Option<ExcRef> {
         let id = id?;
-        let o = &self.objs[id];
-        Some(ExcRef { ty: o.class.name().to_string(), msg: Some(o.msg.clone()), id: id as u32 })
+        let o = self.get(id);
+        Some(ExcRef { ty: o.class.name().to_string(), msg: Some(o.msg.clone()), id: id.0 })
     }
 
     pub(crate) fn detail(&mut self, id: ExcId) -> ExcDetail {
         let exc = self.observe(Some(id)).expect("observing an exception yields a ref");
         let (context, cause, suppress_context) = {
-            let o = &self.objs[id];
+            let o = self.get(id);
             (o.context, o.cause, o.suppress_context)
         };
         let context = self.observe(context);
@@ -277,10 +307,17 @@ impl Excs {
         }
         visited.push(id);
         out.push(self.detail(id));
-        let (context, cause) = (self.objs[id].context, self.objs[id].cause);
+        let (context, cause) = (self.get(id).context, self.get(id).cause);
         self.visit(context, visited, out);
         self.visit(cause, visited, out);
     }
+}
+
+/// What [`Excs::clear_below`] set aside while `_finish` runs a generator after main.
+#[derive(Clone, Debug)]
+pub(crate) struct SetAside {
+    below: Vec<ExcId>,
+    frames: Vec<usize>,
 }
 
 /// What implicit chaining did on a raise.
