@@ -75,8 +75,9 @@ impl<'p> Machine<'p> {
                 };
             }
             Found::None => {
-                self.hit(if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone });
-                return Err(self.raise_builtin(ExcClass::TypeError, message::none_not_callable()));
+                let rule = if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone };
+                self.hit(rule);
+                return Err(self.raise_builtin(rule, ExcClass::TypeError, message::none_not_callable()));
             }
             Found::Method(Method::WrongArity) => {
                 self.hit(Rule::WrongArity);
@@ -86,7 +87,7 @@ impl<'p> Machine<'p> {
                 } else {
                     message::enter_missing_arg(&self.quirks, name, dunder)
                 };
-                return Err(self.raise_builtin(ExcClass::TypeError, msg));
+                return Err(self.raise_builtin(Rule::WrongArity, ExcClass::TypeError, msg));
             }
             Found::Method(Method::AsyncDef { suspend, action }) => {
                 return Ok(Val::Coro {
@@ -140,7 +141,7 @@ impl<'p> Machine<'p> {
                 Some(e) => Err(self.raise_obj(e)),
                 None => {
                     self.hit(Rule::RaiseNone);
-                    Err(self.raise_builtin(ExcClass::TypeError, message::must_derive()))
+                    Err(self.raise_builtin(Rule::RaiseNone, ExcClass::TypeError, message::must_derive()))
                 }
             },
             Action::BareRaise => Err(self.bare_raise()),
@@ -186,7 +187,7 @@ impl<'p> Machine<'p> {
                 match *then {
                     AwaitThen::Return(v) => Ok(self.eval(&v)),
                     AwaitThen::Raise(c) => {
-                        let id = self.excs.new_exc(c, message::raised_by_program(c, &label));
+                        let id = self.excs.new_user_exc(c, message::raised_by_program(c, &label));
                         let id = self.raise_obj(id);
                         // PEP 479 at the boundary of the coroutine, or of the awaitable's
                         // iterator, a generator.
@@ -200,25 +201,17 @@ impl<'p> Machine<'p> {
             Val::BadAw => {
                 self.hit(Rule::AwaitNonIterator);
                 let msg = message::await_non_iterator("int");
-                Err(self.raise_builtin(ExcClass::TypeError, msg))
+                Err(self.raise_builtin(Rule::AwaitNonIterator, ExcClass::TypeError, msg))
             }
             other => {
                 let ty = self.type_name(&other);
-                let msg = match site {
-                    Site::Enter => {
-                        self.hit(Rule::AsyncEnterNotAwaitable);
-                        message::not_awaitable("__aenter__", &ty)
-                    }
-                    Site::Exit => {
-                        self.hit(Rule::AsyncExitNotAwaitable);
-                        message::not_awaitable("__aexit__", &ty)
-                    }
-                    Site::Await => {
-                        self.hit(Rule::AwaitNotAwaitable);
-                        message::await_not_awaitable(&self.quirks, &ty)
-                    }
+                let (rule, msg) = match site {
+                    Site::Enter => (Rule::AsyncEnterNotAwaitable, message::not_awaitable("__aenter__", &ty)),
+                    Site::Exit => (Rule::AsyncExitNotAwaitable, message::not_awaitable("__aexit__", &ty)),
+                    Site::Await => (Rule::AwaitNotAwaitable, message::await_not_awaitable(&self.quirks, &ty)),
                 };
-                Err(self.raise_builtin(ExcClass::TypeError, msg))
+                self.hit(rule);
+                Err(self.raise_builtin(rule, ExcClass::TypeError, msg))
             }
         }
     }
@@ -242,11 +235,12 @@ impl<'p> Machine<'p> {
                     BoolResult::Bool(b) => *b,
                     BoolResult::NonBool(_) => {
                         self.hit(Rule::BoolReturnsNonBool);
-                        return Err(self.raise_builtin(ExcClass::TypeError, message::bool_returned("int")));
+                        let msg = message::bool_returned("int");
+                        return Err(self.raise_builtin(Rule::BoolReturnsNonBool, ExcClass::TypeError, msg));
                     }
                     BoolResult::Raise(c) => {
                         self.hit(Rule::BoolRaises);
-                        let id = self.excs.new_exc(*c, message::raised_by_program(*c, label));
+                        let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));
                         return Err(self.raise_obj(id));
                     }
                 }
@@ -256,7 +250,7 @@ impl<'p> Machine<'p> {
                 self.emit(Event::Len { label: label.clone() });
                 if *len < 0 {
                     self.hit(Rule::LenNegative);
-                    return Err(self.raise_builtin(ExcClass::ValueError, message::len_negative()));
+                    return Err(self.raise_builtin(Rule::LenNegative, ExcClass::ValueError, message::len_negative()));
                 }
                 *len != 0
             }

@@ -67,7 +67,7 @@ impl<'p> Machine<'p> {
                 self.emit(Event::Close { label: label.clone() });
                 if let Some(c) = raises {
                     self.hit(Rule::ClosingRaises);
-                    let id = self.excs.new_exc(*c, message::raised_by_program(*c, label));
+                    let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));
                     return Err(self.raise_obj(id));
                 }
                 Val::None
@@ -104,7 +104,7 @@ impl<'p> Machine<'p> {
             self.hit(Rule::CmReentered);
             let ty = if is_async { "_AsyncGeneratorContextManager" } else { "_GeneratorContextManager" };
             let msg = message::cm_reentered(&self.quirks, ty);
-            let err = self.raise_builtin(ExcClass::AttributeError, msg);
+            let err = self.raise_builtin(Rule::CmReentered, ExcClass::AttributeError, msg);
             return Err(self.coroutine_boundary(err, is_async));
         }
         if entered && state == CmState::Suspended {
@@ -129,20 +129,21 @@ impl<'p> Machine<'p> {
                 // The generator finished without yielding: `next()` raised StopIteration (or
                 // StopAsyncIteration), and contextlib raises RuntimeError from None while
                 // handling it.
-                self.rule(is_async, Rule::CmDidntYield, Rule::AcmDidntYield);
+                let rule = if is_async { Rule::AcmDidntYield } else { Rule::CmDidntYield };
+                self.hit(rule);
                 let value = match flow {
                     Flow::Return(v) => Some(v),
                     _ => None,
                 };
                 let stop = if is_async {
-                    self.excs.new_in_caller(frame, ExcClass::StopAsyncIteration, "")
+                    self.excs.new_in_caller(frame, ExcClass::StopAsyncIteration, "", rule)
                 } else {
-                    self.stop_iteration(frame, value)
+                    self.stop_iteration(frame, value, rule)
                 };
                 self.excs.pop_frame(frame);
                 self.excs.push_handled(stop);
-                let err = self.excs.new_exc(ExcClass::RuntimeError, message::didnt_yield());
-                self.excs.set_cause(err, None);
+                let err = self.excs.new_exc(ExcClass::RuntimeError, message::didnt_yield(), rule);
+                self.excs.set_cause(err, None, rule);
                 let err = self.raise_obj(err);
                 self.excs.pop_handled();
                 return Err(self.coroutine_boundary(err, is_async));
@@ -167,7 +168,8 @@ impl<'p> Machine<'p> {
             // "didn't stop".
             if let (Some(_), true) = (exc, is_async) {
                 self.hit(Rule::AcmDidntStopAfterAthrow);
-                let rt = self.raise_builtin(ExcClass::RuntimeError, message::didnt_stop(true, true));
+                let msg = message::didnt_stop(true, true);
+                let rt = self.raise_builtin(Rule::AcmDidntStopAfterAthrow, ExcClass::RuntimeError, msg);
                 return Err(self.coroutine_boundary(rt, is_async));
             }
             if let Some(e) = exc {
@@ -297,20 +299,20 @@ impl<'p> Machine<'p> {
     /// its body), so what the `yield` gives here only unwinds it.
     pub(crate) fn cm_yields_again(&mut self, state: &mut CmYield) -> Flow {
         if state.didnt_stop.is_some() {
-            self.hit(Rule::GenCloseIgnored);
-            let msg = message::ignored_generator_exit(state.is_async);
-            let err = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, &msg);
+            self.rule(state.is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
+            let err = self.ignored_generator_exit(state.frame, state.is_async);
             state.ignored = Some(err);
             return Flow::Raise(err);
         }
-        self.hit(match (state.after_throw, state.is_async) {
+        let rule = match (state.after_throw, state.is_async) {
             (false, false) => Rule::CmDidntStop,
             (true, false) => Rule::CmDidntStopAfterThrow,
             (false, true) => Rule::AcmDidntStop,
             (true, true) => Rule::AcmDidntStopAfterAthrow,
-        });
+        };
+        self.hit(rule);
         let msg = message::didnt_stop(state.after_throw, state.is_async);
-        let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, &msg);
+        let rt = self.excs.new_in_caller(state.frame, ExcClass::RuntimeError, &msg, rule);
         state.didnt_stop = Some(rt);
         if !self.quirks.cm_closes_generator_that_did_not_stop {
             // Before 3.11.7 the generator is not closed; it stays suspended where
@@ -321,9 +323,9 @@ impl<'p> Machine<'p> {
         // close(): GeneratorExit, chained to the RuntimeError the finally is handling; aclose()
         // does not chain it.
         self.excs.push_handled_below(state.frame, rt);
-        let ge = self.excs.new_exc(ExcClass::GeneratorExit, String::new());
+        let ge = self.excs.new_exc(ExcClass::GeneratorExit, String::new(), rule);
         if !state.is_async {
-            self.excs.set_context(ge, Some(rt));
+            self.excs.set_context(ge, Some(rt), Rule::ImplicitChaining);
         }
         Flow::Raise(ge)
     }

@@ -73,23 +73,24 @@ pub(crate) struct Excs {
     handled: Vec<ExcId>,
     /// Where each generator frame's part of `handled` starts.
     frames: Vec<usize>,
-    /// The rule the model applied last: what makes, chains and causes exceptions now.
-    pub(crate) rule: Option<Rule>,
 }
 
 impl Excs {
-    /// An exception the interpreter makes, under the rule applied last.
-    pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
-        let rules = ExcRules { created: self.rule, context: None, cause: None };
-        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
-        ExcId(self.objs.len() as u32 - 1)
+    /// An exception the interpreter makes, whose type and message `rule` gives.
+    pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String, rule: Rule) -> ExcId {
+        self.push(class, msg, Some(rule))
     }
 
-    /// An exception the program makes itself, `E1('r1')`: no rule made it.
+    /// An exception the program makes itself (`E1('r1')`, or what the prelude's helpers raise
+    /// as they are told): no rule made it.
     pub(crate) fn new_user_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
-        let id = self.new_exc(class, msg);
-        self.obj_mut(id).rules.created = None;
-        id
+        self.push(class, msg, None)
+    }
+
+    fn push(&mut self, class: ExcClass, msg: String, created: Option<Rule>) -> ExcId {
+        let rules = ExcRules { created, context: None, cause: None };
+        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
+        ExcId(self.objs.len() as u32 - 1)
     }
 
     /// The rules behind an exception.
@@ -110,10 +111,10 @@ impl Excs {
         &mut self.objs[id.0 as usize]
     }
 
-    pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>) {
-        let rule = self.rule;
+    /// `raise ... from cause` under `rule`: sets `__cause__` and `__suppress_context__`.
+    pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>, rule: Rule) {
         let o = self.obj_mut(id);
-        o.rules.cause = rule;
+        o.rules.cause = Some(rule);
         o.cause = cause;
         o.suppress_context = true;
     }
@@ -136,11 +137,22 @@ impl Excs {
         self.obj_mut(id).tb += 1;
     }
 
-    pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>) {
-        let rule = self.rule;
+    /// Sets `__context__` under `rule`.
+    pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>, rule: Rule) {
+        self.restore_context(id, (context, Some(rule)));
+    }
+
+    /// The context of `id` and the rule that set it, for [`Excs::restore_context`].
+    pub(crate) fn context(&self, id: ExcId) -> (Option<ExcId>, Option<Rule>) {
+        let o = self.get(id);
+        (o.context, o.rules.context)
+    }
+
+    /// Puts back a context taken with [`Excs::context`].
+    pub(crate) fn restore_context(&mut self, id: ExcId, (context, rule): (Option<ExcId>, Option<Rule>)) {
         let o = self.obj_mut(id);
-        o.rules.context = rule;
         o.context = context;
+        o.rules.context = rule;
     }
 
     pub(crate) fn handled(&self) -> Option<ExcId> {
@@ -222,15 +234,14 @@ impl Excs {
     }
 
     /// A new exception raised by C code in the caller of generator frame `frame` (as
-    /// `PyErr_SetNone` in `close()`, `next()`, contextlib's frames): its context is what the
-    /// caller is handling, not what the generator is.
-    pub(crate) fn new_in_caller(&mut self, frame: ExcFrame, class: ExcClass, msg: &str) -> ExcId {
-        let id = self.new_exc(class, msg.to_string());
-        let top = self.handled_below(frame);
-        let rule = self.rule;
-        let o = self.obj_mut(id);
-        o.context = top;
-        o.rules.context = rule;
+    /// `PyErr_SetNone` in `close()`, `next()`, contextlib's frames), whose type and message
+    /// `rule` gives: implicit chaining makes its context what the caller is handling, not what
+    /// the generator is.
+    pub(crate) fn new_in_caller(&mut self, frame: ExcFrame, class: ExcClass, msg: &str, rule: Rule) -> ExcId {
+        let id = self.new_exc(class, msg.to_string(), rule);
+        if let Some(top) = self.handled_below(frame) {
+            self.set_context(id, Some(top), Rule::ImplicitChaining);
+        }
         id
     }
 
@@ -245,7 +256,7 @@ impl Excs {
 
     /// What `raise value` (not a bare re-raise) does to `value.__context__`: it becomes the
     /// exception being handled, unless that is `value` itself; a link back to `value` in the
-    /// handled exception's chain is cut first so that no cycle forms. Returns whether a link was cut.
+    /// handled exception's chain is cut first so that no cycle forms.
     pub(crate) fn chain_on_raise(&mut self, value: ExcId) -> ChainEffect {
         let Some(top) = self.handled() else { return ChainEffect::None };
         if top == value {
@@ -256,7 +267,7 @@ impl Excs {
         let mut visited = vec![o];
         while let Some(c) = self.get(o).context {
             if c == value {
-                self.obj_mut(o).context = None;
+                self.set_context(o, None, Rule::ContextCycleBroken);
                 effect = ChainEffect::CycleCut;
                 break;
             }
@@ -327,7 +338,8 @@ pub(crate) enum ChainEffect {
     None,
     /// The context was set.
     Chained,
-    /// The context was set after cutting a link that would have made a cycle.
+    /// The context was set after cutting a link that would have made a cycle (whose context is
+    /// now None, set by [`Rule::ContextCycleBroken`]).
     CycleCut,
     /// The context was set; the handled exception's chain is a cycle (which 3.8 loops on).
     InCycle,

@@ -112,7 +112,7 @@ impl<'p> Machine<'p> {
             "enter"
         };
         let attr_msg = message::type_has_no_attribute(&ty, &format!("__{a}{missing}__"));
-        let attr_err = self.raise_builtin(ExcClass::AttributeError, attr_msg);
+        let attr_err = self.raise_builtin(Rule::StackEnterUnsupported, ExcClass::AttributeError, attr_msg);
         if !self.quirks.enter_context_raises_type_error {
             return Err(attr_err);
         }
@@ -120,8 +120,8 @@ impl<'p> Machine<'p> {
         self.excs.push_handled(attr_err);
         let qualified = format!("{}.{}", self.type_module(cm), ty);
         let msg = message::enter_context_unsupported(&qualified, is_async);
-        let err = self.excs.new_exc(ExcClass::TypeError, msg);
-        self.excs.set_cause(err, None);
+        let err = self.excs.new_exc(ExcClass::TypeError, msg, Rule::StackEnterUnsupported);
+        self.excs.set_cause(err, None, Rule::StackEnterUnsupported);
         let err = self.raise_obj(err);
         self.excs.pop_handled();
         Err(err)
@@ -154,7 +154,7 @@ impl<'p> Machine<'p> {
         if matches!(exit, Found::None) {
             self.hit(Rule::StackExitIsNone);
             let msg = message::method_type_not_callable();
-            return Err(self.raise_builtin(ExcClass::TypeError, msg));
+            return Err(self.raise_builtin(Rule::StackExitIsNone, ExcClass::TypeError, msg));
         }
         self.push_entry(obj, Entry::CmExit { mgr: cm, is_async });
         Ok(())
@@ -221,9 +221,9 @@ impl<'p> Machine<'p> {
         if pending {
             let x = current.expect("a pending raise has an exception");
             // `fixed_ctx = exc.__context__; raise exc` then restore: the raise's chaining is undone.
-            let fixed = self.excs.get(x).context;
+            let fixed = self.excs.context(x);
             self.raise_obj(x);
-            self.excs.set_context(x, fixed);
+            self.excs.restore_context(x, fixed);
             return Err(x);
         }
         let res = Val::Bool(received && suppressed);
@@ -261,10 +261,10 @@ impl<'p> Machine<'p> {
             seen.push(next);
             node = next;
         }
-        if self.excs.get(node).context != old {
-            self.hit(if old.is_none() { Rule::StackInExceptContextLost } else { Rule::StackContextFixed });
-        }
-        self.excs.set_context(node, old);
+        // The walk stopped at a link that is not `old` already.
+        let rule = if old.is_none() { Rule::StackInExceptContextLost } else { Rule::StackContextFixed };
+        self.hit(rule);
+        self.excs.set_context(node, old, rule);
         if !self.quirks.chaining_stops_at_context_cycles && self.excs.context_cycle(node) {
             // 3.8 walks such a chain forever the next time anything is raised while it is
             // handled, which the prelude itself does.
@@ -296,13 +296,14 @@ impl<'p> Machine<'p> {
                     }
                     _ => message::not_callable(&ty),
                 };
-                Err(self.raise_builtin(ExcClass::TypeError, msg))
+                // Pushed as a callable because its type has no exit method: calling it fails.
+                Err(self.raise_builtin(Rule::StackPushCallable, ExcClass::TypeError, msg))
             }
             Entry::Callback { label, raises, is_async } => {
                 let info = self.excs.observe(self.excs.handled());
                 self.emit(Event::Callback { label: label.clone(), is_async, info });
                 let Some(c) = raises else { return Ok(Val::None) };
-                let id = self.excs.new_exc(c, message::raised_by_program(c, &label));
+                let id = self.excs.new_user_exc(c, message::raised_by_program(c, &label));
                 let x = self.raise_obj(id);
                 // acb and contextlib's wrapper are coroutines.
                 Err(self.coroutine_boundary(x, is_async))
@@ -322,7 +323,7 @@ impl<'p> Machine<'p> {
         match &f.result {
             ExitFnResult::Return(v) => Ok(self.eval(v)),
             ExitFnResult::Raise(c) => {
-                let id = self.excs.new_exc(*c, message::raised_by_program(*c, &f.label));
+                let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, &f.label));
                 let x = self.raise_obj(id);
                 Err(self.coroutine_boundary(x, f.is_async))
             }

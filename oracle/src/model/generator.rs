@@ -147,19 +147,13 @@ impl<'p> Machine<'p> {
         res
     }
 
-    /// A new exception the driver raises in the caller's frame (which includes what the
-    /// driver's `finally` is propagating).
-    fn caller_exc(&mut self, ctx: &GenCtx<'_>, class: ExcClass, msg: &str) -> ExcId {
-        self.excs.new_in_caller(ctx.frame, class, msg)
-    }
-
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
     /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`). 3.8 does
     /// not chain at all (observed: CPython 3.8.18 does not, 3.9.18 does).
     fn throw_in(&mut self, ctx: &GenCtx<'_>, x: ExcId) -> Flow {
         if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {
             self.hit(Rule::GenThrowChained);
-            Flow::Raise(self.raise_obj(x))
+            Flow::Raise(self.raise_chained_by(x, Rule::GenThrowChained))
         } else {
             Flow::Raise(x)
         }
@@ -170,12 +164,21 @@ impl<'p> Machine<'p> {
     /// 3.8 to 3.13 alike).
     fn close_in(&mut self, ctx: &mut GenCtx<'_>) -> Flow {
         ctx.closed = true;
+        let rule = if ctx.is_async { Rule::AsyncGenClose } else { Rule::GenClose };
         let x = if ctx.is_async {
-            self.excs.new_exc(ExcClass::GeneratorExit, String::new())
+            self.excs.new_exc(ExcClass::GeneratorExit, String::new(), rule)
         } else {
-            self.caller_exc(ctx, ExcClass::GeneratorExit, "")
+            self.excs.new_in_caller(ctx.frame, ExcClass::GeneratorExit, "", rule)
         };
         self.throw_in(ctx, x)
+    }
+
+    /// "generator ignored GeneratorExit": the RuntimeError `close()` (`aclose()`) raises in the
+    /// caller of generator frame `frame` when the generator yields instead of finishing.
+    pub(crate) fn ignored_generator_exit(&mut self, frame: ExcFrame, is_async: bool) -> ExcId {
+        let msg = message::ignored_generator_exit(is_async);
+        let rule = if is_async { Rule::AsyncGenCloseIgnored } else { Rule::GenCloseIgnored };
+        self.excs.new_in_caller(frame, ExcClass::RuntimeError, &msg, rule)
     }
 
     /// The generator reached `yield label`. Returns what the `yield` expression does when the
@@ -217,7 +220,7 @@ impl<'p> Machine<'p> {
                 // caller; then drive's finally closes the generator again (an async one, which
                 // aclose() marked closed, is resumed instead).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.caller_exc(ctx, ExcClass::RuntimeError, &message::ignored_generator_exit(is_async));
+                let err = self.ignored_generator_exit(ctx.frame, is_async);
                 self.excs.push_handled_below(ctx.frame, err);
                 if is_async {
                     ctx.phase = Phase::Resume { pending: Some(err) };
@@ -239,7 +242,7 @@ impl<'p> Machine<'p> {
                 // The cleanup close() was ignored too: drive catches and logs the RuntimeError,
                 // then closes again (resumes an async one).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.caller_exc(ctx, ExcClass::RuntimeError, &message::ignored_generator_exit(is_async));
+                let err = self.ignored_generator_exit(ctx.frame, is_async);
                 let r = self.excs.observe(Some(err)).expect("an exception");
                 self.emit(Event::GenCleanup { label, exc: r });
                 if is_async {
@@ -331,22 +334,23 @@ impl<'p> Machine<'p> {
     fn stop_iteration_in_caller(&mut self, ctx: &GenCtx<'_>, value: Option<Val>) -> Flow {
         if ctx.is_async {
             self.hit(Rule::AsyncGenThrowReturns);
-            return Flow::Raise(self.excs.new_in_caller(ctx.frame, ExcClass::StopAsyncIteration, ""));
+            let rule = Rule::AsyncGenThrowReturns;
+            return Flow::Raise(self.excs.new_in_caller(ctx.frame, ExcClass::StopAsyncIteration, "", rule));
         }
         self.hit(Rule::GenThrowReturns);
-        Flow::Raise(self.stop_iteration(ctx.frame, value))
+        Flow::Raise(self.stop_iteration(ctx.frame, value, Rule::GenThrowReturns))
     }
 
     /// The StopIteration that `next()` / `throw()` raise in the caller of generator frame
     /// `frame` when the generator returns `value`: `StopIteration()` for `None`, else
-    /// `StopIteration(value)`, whose `str()` is `str(value)`.
-    pub(crate) fn stop_iteration(&mut self, frame: ExcFrame, value: Option<Val>) -> ExcId {
+    /// `StopIteration(value)`, whose `str()` is `str(value)`. `rule` is why the generator returned.
+    pub(crate) fn stop_iteration(&mut self, frame: ExcFrame, value: Option<Val>, rule: Rule) -> ExcId {
         let msg = match &value {
             None | Some(Val::None) => String::new(),
             Some(Val::Str(s)) => s.clone(),
             Some(v) => self.show(v),
         };
-        self.excs.new_in_caller(frame, ExcClass::StopIteration, &msg)
+        self.excs.new_in_caller(frame, ExcClass::StopIteration, &msg, rule)
     }
 
     // ---- closing(g0()) and step ----
@@ -514,8 +518,7 @@ impl<'p> Machine<'p> {
                 return Flow::Normal;
             }
             self.hit(Rule::GenCloseIgnored);
-            let msg = message::ignored_generator_exit(false);
-            let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg);
+            let err = self.ignored_generator_exit(ctx.frame, false);
             let r = self.excs.observe(Some(err)).expect("an exception");
             self.emit(Event::GenCleanup { label, exc: r });
             return self.close_in(ctx);
@@ -560,8 +563,7 @@ impl<'p> Machine<'p> {
                 // stays suspended, for `_finish` to finish after main. That runs now, with its
                 // events set aside and nothing handled below it.
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let msg = message::ignored_generator_exit(is_async);
-                let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg);
+                let err = self.ignored_generator_exit(ctx.frame, is_async);
                 self.heap.set_gen(stepping.obj, GenState::Closed(Some(err)));
                 let below = self.excs.clear_below(ctx.frame);
                 let main_events = self.recorder.set_aside();

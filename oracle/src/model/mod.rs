@@ -152,7 +152,6 @@ impl<'p> Machine<'p> {
     /// Records that the model applied `rule`.
     fn hit(&mut self, rule: Rule) {
         self.recorder.hit(rule);
-        self.excs.rule = Some(rule);
     }
 
     /// Records the sync or the async form of a rule.

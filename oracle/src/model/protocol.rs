@@ -118,31 +118,22 @@ impl<'p> Machine<'p> {
             Proto::Async => self.quirks.async_exit_looked_up_first,
         };
         let is_async = proto == Proto::Async;
-        let first_missing = match (enter, exit) {
+        let (rule, first_missing) = match (enter, exit) {
             (Some(enter), Some(exit)) => return Ok((enter, exit)),
             (None, None) => {
-                self.rule(is_async, Rule::LacksBoth, Rule::AsyncLacksBoth);
-                if exit_first {
-                    Missing::Exit
-                } else {
-                    Missing::Enter
-                }
+                let rule = if is_async { Rule::AsyncLacksBoth } else { Rule::LacksBoth };
+                (rule, if exit_first { Missing::Exit } else { Missing::Enter })
             }
-            (None, Some(_)) => {
-                self.rule(is_async, Rule::LacksEnter, Rule::AsyncLacksEnter);
-                Missing::Enter
-            }
-            (Some(_), None) => {
-                self.rule(is_async, Rule::LacksExit, Rule::AsyncLacksExit);
-                Missing::Exit
-            }
+            (None, Some(_)) => (if is_async { Rule::AsyncLacksEnter } else { Rule::LacksEnter }, Missing::Enter),
+            (Some(_), None) => (if is_async { Rule::AsyncLacksExit } else { Rule::LacksExit }, Missing::Exit),
         };
+        self.hit(rule);
         if other_has_both {
             self.hit(Rule::WrongStatementForManager);
         }
         let ty = self.protocol_type_name(mgr);
         let (cls, msg) = message::protocol_error(&self.quirks, &ty, first_missing, is_async, other_has_both);
-        Err(self.raise_builtin(cls, msg))
+        Err(self.raise_builtin(rule, cls, msg))
     }
 }
 

@@ -79,10 +79,12 @@ impl Sink {
 /// The rules behind one exception object.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ExcRules {
-    /// The rule under which the interpreter made the exception (`None` for one the program
-    /// raised itself, as `E1('r1')`).
+    /// The rule whose type and message the exception has, when the interpreter made it (`None`
+    /// for one the program raised itself, as `E1('r1')`, or that the prelude's helpers raise as
+    /// the program told them to).
     pub created: Option<Rule>,
-    /// The rule that last set its `__context__`.
+    /// The rule that last set its `__context__`: implicit chaining, or the rule that made it
+    /// apply or changed it (`_fix_exception_context`, a cycle cut, PEP 479, `throw()`).
     pub context: Option<Rule>,
     /// The rule that last set its `__cause__` (and `__suppress_context__`).
     pub cause: Option<Rule>,

@@ -153,34 +153,41 @@ impl<'p> Machine<'p> {
             None => {}
             Some(Cause::None) => {
                 self.hit(Rule::RaiseFromNone);
-                self.excs.set_cause(id, None);
+                self.excs.set_cause(id, None, Rule::RaiseFromNone);
             }
             Some(Cause::New(c)) => {
                 self.hit(Rule::RaiseFrom);
                 let cid = self.instantiate(c);
-                self.excs.set_cause(id, Some(cid));
+                self.excs.set_cause(id, Some(cid), Rule::RaiseFrom);
             }
         }
         self.raise_obj(id)
     }
 
-    /// An exception the interpreter itself raises (a TypeError from the protocol, say).
-    pub(crate) fn raise_builtin(&mut self, class: ExcClass, msg: String) -> ExcId {
-        let id = self.excs.new_exc(class, msg);
+    /// An exception the interpreter itself raises, whose type and message `rule` gives (a
+    /// TypeError from the protocol, say).
+    pub(crate) fn raise_builtin(&mut self, rule: Rule, class: ExcClass, msg: String) -> ExcId {
+        let id = self.excs.new_exc(class, msg, rule);
         self.raise_obj(id)
     }
 
     /// `raise obj`: implicit chaining applies, unlike a bare re-raise. Gives `obj`.
     pub(crate) fn raise_obj(&mut self, id: ExcId) -> ExcId {
+        self.raise_chained_by(id, Rule::ImplicitChaining)
+    }
+
+    /// `raise obj`, where `rule` is why implicit chaining applies (the context it sets is
+    /// recorded as set by `rule`).
+    pub(crate) fn raise_chained_by(&mut self, id: ExcId, rule: Rule) -> ExcId {
         match self.excs.chain_on_raise(id) {
             ChainEffect::None => {}
-            ChainEffect::Chained => self.chained(id, Rule::ImplicitChaining),
+            ChainEffect::Chained => self.chained(id, rule),
             ChainEffect::CycleCut => {
                 self.hit(Rule::ContextCycleBroken);
-                self.chained(id, Rule::ImplicitChaining);
+                self.chained(id, rule);
             }
             ChainEffect::InCycle => {
-                self.chained(id, Rule::ImplicitChaining);
+                self.chained(id, rule);
                 if !self.quirks.chaining_stops_at_context_cycles {
                     self.give_up("3.8 walks a __context__ cycle forever when it chains a new exception");
                 }
@@ -189,10 +196,10 @@ impl<'p> Machine<'p> {
         id
     }
 
-    /// Records that `rule` set the `__context__` of `id` (after the fact, as implicit
-    /// chaining decides whether it applies only while it links).
+    /// Records that implicit chaining set the `__context__` of `id`, because of `rule` (after the
+    /// fact, as implicit chaining decides whether it applies only while it links).
     fn chained(&mut self, id: ExcId, rule: Rule) {
-        self.hit(rule);
+        self.hit(Rule::ImplicitChaining);
         self.excs.stamp_context(id, rule);
     }
 
@@ -207,14 +214,15 @@ impl<'p> Machine<'p> {
         } else {
             return x;
         };
-        self.hit(match code {
+        let rule = match code {
             Code::Coroutine => Rule::CoroutineStopIteration,
             Code::Generator => Rule::GeneratorStopIteration,
             Code::AsyncGenerator => Rule::AsyncGeneratorStopIteration,
-        });
-        let id = self.excs.new_exc(ExcClass::RuntimeError, message::pep479(code, converted));
-        self.excs.set_cause(id, Some(x));
-        self.excs.set_context(id, Some(x));
+        };
+        self.hit(rule);
+        let id = self.excs.new_exc(ExcClass::RuntimeError, message::pep479(code, converted), rule);
+        self.excs.set_cause(id, Some(x), rule);
+        self.excs.set_context(id, Some(x), rule);
         id
     }
 
@@ -234,7 +242,11 @@ impl<'p> Machine<'p> {
             Some(id) => id,
             None => {
                 self.hit(Rule::BareRaiseNothingHandled);
-                self.raise_builtin(ExcClass::RuntimeError, message::no_active_exception())
+                self.raise_builtin(
+                    Rule::BareRaiseNothingHandled,
+                    ExcClass::RuntimeError,
+                    message::no_active_exception(),
+                )
             }
         }
     }

@@ -50,8 +50,9 @@ impl<'p> Machine<'p> {
             ItemExpr::PopAll(n) => return self.pop_all(n),
             ItemExpr::ClosingGen { gen, is_async } => {
                 if *is_async && !self.quirks.contextlib_async_helpers {
+                    // The rule of aclosing, which this version does not have.
                     let msg = message::name_not_defined("aclosing");
-                    return Err(Flow::Raise(self.raise_builtin(ExcClass::NameError, msg)));
+                    return Err(Flow::Raise(self.raise_builtin(Rule::AclosingGen, ExcClass::NameError, msg)));
                 }
                 Val::Builtin(Builtin::ClosingGen { gen: *gen, is_async: *is_async, obj: self.heap.new_gen() })
             }

@@ -104,14 +104,14 @@ impl<'p> Machine<'p> {
                     other => {
                         self.hit(Rule::UnpackMessage);
                         let msg = message::unpack_non_iterable(&self.type_name(other));
-                        return Err(self.raise_builtin(ExcClass::TypeError, msg));
+                        return Err(self.raise_builtin(Rule::UnpackMessage, ExcClass::TypeError, msg));
                     }
                 };
                 if items.len() != expected {
                     self.hit(Rule::UnpackMessage);
                     let exact = matches!(value, Val::Tuple(_));
                     let msg = message::unpack_count(&self.quirks, expected, items.len(), exact);
-                    return Err(self.raise_builtin(ExcClass::ValueError, msg));
+                    return Err(self.raise_builtin(Rule::UnpackMessage, ExcClass::ValueError, msg));
                 }
                 self.hit(Rule::TargetUnpacks);
                 let vars = self.vars();
