@@ -224,10 +224,7 @@ impl<'p> Machine<'p> {
             (CmState::Finished, _) => unreachable!("handled above"),
         });
         let Role::CmResumed(state) = role else { unreachable!("the frame pushed above") };
-        let flow = match flow {
-            Flow::Raise(x) => Flow::Raise(self.pep479(x, Code::of_generator(is_async))),
-            other => other,
-        };
+        let flow = self.leave_generator(flow, is_async);
         if let Some(rt) = state.didnt_stop {
             // `finally: self.gen.close()` is over: close() raised, or the RuntimeError goes on.
             self.excs.pop_frame(frame);

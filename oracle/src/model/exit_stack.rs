@@ -186,8 +186,7 @@ impl<'p> Machine<'p> {
         let mut suppressed = false;
         let mut pending = false;
         let mut n = 0;
-        loop {
-            let Some(entry) = self.heap.stack(obj).pop() else { break };
+        while let Some(entry) = self.heap.stack(obj).pop() {
             n += 1;
             if n == 2 {
                 self.hit(Rule::StackLifo);

@@ -18,7 +18,7 @@ use crate::trace::Event;
 
 use super::exc::{self, ExcFrame, ExcId, SetAside};
 use super::heap::{GenId, GenState};
-use super::message::{self, Code};
+use super::message;
 use super::provenance::Sink;
 use super::{Flow, Machine, Role, Rule, Val};
 
@@ -243,8 +243,7 @@ impl<'p> Machine<'p> {
                 // then closes again (resumes an async one).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
                 let err = self.ignored_generator_exit(ctx.frame, is_async);
-                let r = self.excs.observe(Some(err)).expect("an exception");
-                self.emit(Event::GenCleanup { label, exc: r });
+                self.log_cleanup(label, err);
                 if is_async {
                     ctx.phase = Phase::Resume { pending };
                     return Flow::Normal;
@@ -261,14 +260,7 @@ impl<'p> Machine<'p> {
     /// The generator's frame is done with `flow`; what the driver does then.
     fn gen_finished(&mut self, ctx: GenCtx<'_>, flow: Flow) -> Flow {
         let is_async = ctx.is_async;
-        // PEP 479 at the generator's frame boundary.
-        let flow = match flow {
-            Flow::Raise(x) => {
-                let code = Code::of_generator(is_async);
-                Flow::Raise(self.pep479(x, code))
-            }
-            other => other,
-        };
+        let flow = self.leave_generator(flow, is_async);
         let label = ctx.label.clone();
         match ctx.phase {
             Phase::Advancing => match flow {
@@ -298,8 +290,7 @@ impl<'p> Machine<'p> {
                 if let Flow::Raise(x) = flow {
                     if !self.is_generator_exit(x) {
                         // Caught by drive's cleanup loop and logged.
-                        let r = self.excs.observe(Some(x)).expect("an exception");
-                        self.emit(Event::GenCleanup { label, exc: r });
+                        self.log_cleanup(label, x);
                     }
                 }
                 match pending {
@@ -311,8 +302,7 @@ impl<'p> Machine<'p> {
                 match flow {
                     // asend raised it: caught by the cleanup loop and logged.
                     Flow::Raise(x) => {
-                        let r = self.excs.observe(Some(x)).expect("an exception");
-                        self.emit(Event::GenCleanup { label, exc: r });
+                        self.log_cleanup(label, x);
                     }
                     // asend raised StopAsyncIteration.
                     _ => self.emit(Event::GenEnd { label }),
@@ -323,6 +313,12 @@ impl<'p> Machine<'p> {
                 }
             }
         }
+    }
+
+    /// The driver's cleanup loop caught `x` while it closed the generator, and logs it.
+    fn log_cleanup(&mut self, label: String, x: ExcId) {
+        let exc = self.excs.observe(Some(x)).expect("an exception");
+        self.emit(Event::GenCleanup { label, exc });
     }
 
     fn is_generator_exit(&self, x: ExcId) -> bool {
@@ -457,21 +453,14 @@ impl<'p> Machine<'p> {
 
     fn stepped_finished(&mut self, ctx: GenCtx<'_>, stepping: Stepping<'_>, flow: Flow) -> Option<Flow> {
         let is_async = ctx.is_async;
-        let flow = match flow {
-            Flow::Raise(x) => {
-                let code = Code::of_generator(is_async);
-                Flow::Raise(self.pep479(x, code))
-            }
-            other => other,
-        };
+        let flow = self.leave_generator(flow, is_async);
         let label = ctx.label.clone();
         if let Some((main_events, below)) = stepping.after_main {
             let label = stepping.first_label.clone();
             // `_finish` is done with it: what it logged comes after the outcome.
             match flow {
                 Flow::Raise(x) if is_async || !self.is_generator_exit(x) => {
-                    let r = self.excs.observe(Some(x)).expect("an exception");
-                    self.emit(Event::GenCleanup { label, exc: r });
+                    self.log_cleanup(label, x);
                 }
                 Flow::Raise(_) => {}
                 _ if is_async => self.emit(Event::GenEnd { label }),
@@ -519,8 +508,7 @@ impl<'p> Machine<'p> {
             }
             self.hit(Rule::GenCloseIgnored);
             let err = self.ignored_generator_exit(ctx.frame, false);
-            let r = self.excs.observe(Some(err)).expect("an exception");
-            self.emit(Event::GenCleanup { label, exc: r });
+            self.log_cleanup(label, err);
             return self.close_in(ctx);
         }
         match ctx.phase {

@@ -226,6 +226,15 @@ impl<'p> Machine<'p> {
         id
     }
 
+    /// A generator's frame (an async generator's, with `is_async`) ends with `flow`: PEP 479 at
+    /// its boundary.
+    pub(crate) fn leave_generator(&mut self, flow: Flow, is_async: bool) -> Flow {
+        match flow {
+            Flow::Raise(x) => Flow::Raise(self.pep479(x, Code::of_generator(is_async))),
+            other => other,
+        }
+    }
+
     /// An exception leaving a coroutine (`async_ == true`) meets PEP 479 there; leaving a plain
     /// function it is unchanged.
     pub(crate) fn coroutine_boundary(&mut self, x: ExcId, async_: bool) -> ExcId {
