@@ -102,7 +102,7 @@ impl<'p> Machine<'p> {
         let deletes_args = !is_async || self.quirks.acm_enter_deletes_args;
         if entered && deletes_args {
             self.hit(Rule::CmReentered);
-            let ty = if is_async { "_AsyncGeneratorContextManager" } else { "_GeneratorContextManager" };
+            let ty = self.builtin_type_name(&Builtin::Cm { cm: c, obj });
             let msg = message::cm_reentered(&self.quirks, ty);
             let err = self.raise_builtin(Rule::CmReentered, ExcClass::AttributeError, msg);
             return Err(self.coroutine_boundary(err, is_async));

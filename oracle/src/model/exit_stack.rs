@@ -11,7 +11,7 @@ use super::call::{ExcDetails, Site};
 use super::exc::ExcId;
 use super::heap::{Entry, StackId};
 use super::message;
-use super::protocol::{Found, Proto};
+use super::protocol::{dunder, Found, Proto};
 use super::{Builtin, Flow, Machine, Rule, Val};
 
 impl<'p> Machine<'p> {
@@ -94,32 +94,20 @@ impl<'p> Machine<'p> {
     /// its AttributeError propagates, then enter's.
     fn enter_lookup(&mut self, cm: &Val, is_async: bool) -> Result<Found<'p>, ExcId> {
         let (enter, exit) = self.attrs(cm, is_async);
-        let a = if is_async { "a" } else { "" };
         let ty = self.type_name(cm);
         if let (Some(_), Some(exit)) = (enter, exit) {
             return Ok(exit);
         }
         self.hit(Rule::StackEnterUnsupported);
-        let missing = if self.quirks.enter_context_raises_type_error {
-            if enter.is_none() {
-                "enter"
-            } else {
-                "exit"
-            }
-        } else if exit.is_none() {
-            "exit"
-        } else {
-            "enter"
-        };
-        let attr_msg = message::type_has_no_attribute(&ty, &format!("__{a}{missing}__"));
+        let exit_missing = if self.quirks.enter_context_raises_type_error { enter.is_some() } else { exit.is_none() };
+        let attr_msg = message::type_has_no_attribute(&ty, dunder(exit_missing, Proto::of(is_async)));
         let attr_err = self.raise_builtin(Rule::StackEnterUnsupported, ExcClass::AttributeError, attr_msg);
         if !self.quirks.enter_context_raises_type_error {
             return Err(attr_err);
         }
         // `raise TypeError(...) from None` in the `except AttributeError:` block.
         self.excs.push_handled(attr_err);
-        let qualified = format!("{}.{}", self.type_module(cm), ty);
-        let msg = message::enter_context_unsupported(&qualified, is_async);
+        let msg = message::enter_context_unsupported(self.type_module(cm), &ty, is_async);
         let err = self.excs.new_exc(ExcClass::TypeError, msg, Rule::StackEnterUnsupported);
         self.excs.set_cause(err, None, Rule::StackEnterUnsupported);
         let err = self.raise_obj(err);

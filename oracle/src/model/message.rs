@@ -173,11 +173,11 @@ pub(crate) fn type_has_no_attribute(ty: &str, attr: &str) -> String {
     format!("type object '{ty}' has no attribute '{attr}'")
 }
 
-/// `ExitStack.enter_context` / `enter_async_context` on an object lacking the protocol (3.11+);
-/// `qualified` is `module.qualname`.
-pub(crate) fn enter_context_unsupported(qualified: &str, is_async: bool) -> String {
+/// `ExitStack.enter_context` / `enter_async_context` on an object of type `ty`, defined in
+/// `module`, lacking the protocol (3.11+): contextlib names the type `module.qualname`.
+pub(crate) fn enter_context_unsupported(module: &str, ty: &str, is_async: bool) -> String {
     let kind = if is_async { "asynchronous context manager" } else { "context manager" };
-    format!("'{qualified}' object does not support the {kind} protocol")
+    format!("'{module}.{ty}' object does not support the {kind} protocol")
 }
 
 /// Entering a `@contextmanager` object a second time fails at `del self.args`.

@@ -115,7 +115,8 @@ impl<'p> Machine<'p> {
         }
     }
 
-    fn builtin_type_name(&self, b: &Builtin) -> &'static str {
+    /// `type(b).__name__` of a contextlib object.
+    pub(crate) fn builtin_type_name(&self, b: &Builtin) -> &'static str {
         match b {
             Builtin::Suppress(_) => "suppress",
             Builtin::Null(_) => "nullcontext",
