@@ -434,7 +434,7 @@ impl<'p> Machine<'p> {
             is_async: g.is_async,
             closed: false,
         };
-        assert!(matches!(self.frame().role, Role::Main), "steps are not inside generators");
+        assert!(self.in_main(), "steps are not inside generators");
         let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));
         let Role::Driven(mut ctx) = role else { unreachable!("the frame pushed above") };
         let How::Step(stepping) = std::mem::replace(&mut ctx.how, How::Drive(Drive::Exhaust)) else {

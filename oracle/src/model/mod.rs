@@ -61,7 +61,8 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         quirks: profile.quirks(),
         excs: Excs::default(),
         recorder: Recorder::default(),
-        frames: vec![Frame::new(Role::Main)],
+        main: HashMap::new(),
+        frames: Vec::new(),
         heap: Heap::default(),
         finish: generator::Finish::default(),
         unpredictable: None,
@@ -111,7 +112,10 @@ pub(crate) struct Machine<'p> {
     excs: Excs,
     /// The events, and the rules behind them.
     recorder: Recorder,
-    /// The frames running, main at the bottom; the code running is the top frame's.
+    /// The variables of main's frame.
+    main: HashMap<String, Val>,
+    /// The frames running above main's; the code running is the top frame's (main's when
+    /// there is none).
     frames: Vec<Frame<'p>>,
     /// Objects whose identity matters: generator managers, exit stacks, stepped generators.
     heap: Heap,
@@ -128,10 +132,8 @@ pub(crate) struct Frame<'p> {
     role: Role<'p>,
 }
 
-/// What kind of code a frame runs, which decides what its `yield` does.
+/// What kind of code a frame runs, which decides what its `yield` does (main has no `yield`).
 pub(crate) enum Role<'p> {
-    /// `main`: it has no `yield`.
-    Main,
     /// A generator function's body, driven by `drive` or stepped in a `closing`: at a `yield`,
     /// the driver acts.
     Driven(generator::GenCtx<'p>),
@@ -182,23 +184,28 @@ impl<'p> Machine<'p> {
     /// the frame from outside it does (a driver at a `yield`): while `f` runs, the top frame is
     /// the caller's.
     fn on_top_role<R>(&mut self, f: impl FnOnce(&mut Self, &mut Role<'p>) -> R) -> R {
-        let mut frame = self.frames.pop().expect("main's frame is never popped");
+        let mut frame = self.frames.pop().expect("validate keeps yield inside generator functions");
         let res = f(self, &mut frame.role);
         self.frames.push(frame);
         res
     }
 
-    fn frame(&self) -> &Frame<'p> {
-        self.frames.last().expect("main's frame is never popped")
+    /// Whether the code running is main's.
+    fn in_main(&self) -> bool {
+        self.frames.is_empty()
     }
 
     fn vars(&mut self) -> &mut HashMap<String, Val> {
-        &mut self.frames.last_mut().expect("main's frame is never popped").vars
+        match self.frames.last_mut() {
+            Some(frame) => &mut frame.vars,
+            None => &mut self.main,
+        }
     }
 
     /// The value of a variable the program reads (validate checks that it is bound).
     fn var(&self, name: &str) -> Val {
-        self.frame().vars.get(name).cloned().unwrap_or_else(|| panic!("validate checks that `{name}` is bound"))
+        let vars = self.frames.last().map_or(&self.main, |frame| &frame.vars);
+        vars.get(name).cloned().unwrap_or_else(|| panic!("validate checks that `{name}` is bound"))
     }
 }
 

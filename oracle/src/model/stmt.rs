@@ -37,7 +37,7 @@ impl<'p> Machine<'p> {
             Stmt::Yield(label) => self.on_top_role(|m, role| match role {
                 Role::Driven(ctx) => m.on_yield(ctx, label),
                 Role::CmResumed(state) => m.cm_yields_again(state),
-                Role::Main | Role::CmEntered => unreachable!("validate keeps yield inside generator functions"),
+                Role::CmEntered => unreachable!("validate keeps yield out of a @contextmanager's pre"),
             }),
             Stmt::Drive { label, gen, how } => self.drive(label, *gen, how),
             Stmt::Await(label) => {
