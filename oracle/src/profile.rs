@@ -2,9 +2,9 @@
 //! differently from the others: its [`Quirks`].
 //!
 //! Every version-dependent behaviour of the model is a named field of [`Quirks`], and the
-//! fields are set in two tables and nowhere else: [`quirks!`]'s table, which is SEMANTICS.md §6
+//! fields are set in two tables and nowhere else: `quirks!`'s table, which is SEMANTICS.md §6
 //! (one row per behaviour, one column per minor version, a cell may name the patch release a
-//! behaviour starts at), and [`IMPLEMENTATIONS`], which says how an implementation differs from
+//! behaviour starts at), and `IMPLEMENTATIONS`, which says how an implementation differs from
 //! the CPython version it claims to be.
 //!
 //! §6 rows the model has no field for, because the IR cannot express what they are about: 1 and
@@ -151,7 +151,7 @@ const IMPLEMENTATIONS: &[ImplementationRow] = &[
     ImplementationRow { name: "pypy", differences: |_| {} },
 ];
 
-/// A Python implementation the model has profiles for (a row of [`IMPLEMENTATIONS`]), named by
+/// A Python implementation the model has profiles for (a row of `IMPLEMENTATIONS`), named by
 /// its `sys.implementation.name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Implementation {

@@ -1,11 +1,11 @@
 //! The reference model: an independent interpreter over the IR that predicts the trace a correct
 //! Python of a given profile must produce. It never asks Python anything.
 //!
-//! Guest behaviour is data: a Python exception is a [`Flow::Raise`], never a Rust error. The model
+//! Guest behaviour is data: a Python exception is a `Flow::Raise`, never a Rust error. The model
 //! is total on every program that passes `ir::validate`: loops are bounded by the IR and there is
 //! no recursion in the guest, so every run ends.
 //!
-//! This file holds what the run is made of: the [`Machine`], its frames, values and flows. The
+//! This file holds what the run is made of: the `Machine`, its frames, values and flows. The
 //! modules below are the semantics, each owning its part of the state; they are listed in the
 //! order they build on each other (a module uses only those above it, and this one).
 
