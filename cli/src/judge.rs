@@ -98,8 +98,7 @@ pub fn worker_config(python: &std::path::Path, timeout: Duration) -> WorkerConfi
 pub fn profile_for(info: &InterpreterInfo, target: Option<Profile>) -> anyhow::Result<Profile> {
     match target {
         Some(p) => Ok(p),
-        None => Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1))
-            .map_err(|e| anyhow::format_err!("{e}")),
+        None => Profile::for_interpreter(&info.implementation, info.version).map_err(|e| anyhow::format_err!("{e}")),
     }
 }
 

@@ -40,7 +40,7 @@ fn start() -> Oracle {
     let info = worker.info().clone();
     let profile = match std::env::var("WITHSTAND_TARGET") {
         Ok(p) => p.parse::<Profile>(),
-        Err(_) => Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1)),
+        Err(_) => Profile::for_interpreter(&info.implementation, info.version),
     }
     .unwrap_or_else(|err| {
         eprintln!("withstand-fuzz differential: {err}");

@@ -31,7 +31,7 @@ fn worker() -> Option<&'static Mutex<(Worker, Profile)>> {
             match Worker::spawn(&config) {
                 Ok(w) => {
                     let info = w.info().clone();
-                    let profile = Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1))
+                    let profile = Profile::for_interpreter(&info.implementation, info.version)
                         .expect("the test interpreter has a profile");
                     Some(Mutex::new((w, profile)))
                 }

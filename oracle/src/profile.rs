@@ -1,87 +1,364 @@
-//! Which implementation and version the model speaks for.
+//! Which implementation and version the model speaks for, and what that version does
+//! differently from the others: its [`Quirks`].
 //!
-//! Every version-dependent rule of SEMANTICS.md asks the profile, never a hard-coded version, so
-//! that a new version is a new arm in a few `match`es and not a rewrite.
+//! Every version-dependent behaviour of the model is a named field of [`Quirks`], and the
+//! fields are set in two tables and nowhere else: `quirks!`'s table, which is SEMANTICS.md §6
+//! (one row per behaviour, one column per minor version, a cell may name the patch release a
+//! behaviour starts at), and `IMPLEMENTATIONS`, which says how an implementation differs from
+//! the CPython version it claims to be.
+//!
+//! §6 rows the model has no field for, because the IR cannot express what they are about: 1 and
+//! 2 (parenthesised items), 11 (the same on every version), 16 (`gen.throw`'s form: no event
+//! differs), 18 (a non-generator decorated with `@asynccontextmanager`), 20 (`callback(callback=)`),
+//! 23 (ExceptionGroup), 24 (`suppress.__exit__` called directly: False and None are both falsy
+//! for an exit stack), 25 (`chdir`), 26 (`issubclass` with a bad argument), 28 (attribute targets).
 
 use std::fmt;
 use std::str::FromStr;
 
-/// A Python implementation whose documented behaviour the model can predict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Implementation {
-    /// CPython, the reference.
-    CPython,
-    /// PyPy: judged against the CPython version it implements.
-    PyPy,
+/// One cell of the version table: whether a behaviour holds on a minor version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cell {
+    /// Not on any patch release of the minor version.
+    No,
+    /// On every patch release.
+    Yes,
+    /// From this patch release on (`3.11.7`: `FromPatch(7)`), and on a profile without a patch.
+    FromPatch(u32),
 }
 
-/// Implementation and language version, e.g. `cpython-3.11`.
+impl Cell {
+    fn holds(self, patch: Option<u32>) -> bool {
+        match self {
+            Cell::No => false,
+            Cell::Yes => true,
+            Cell::FromPatch(from) => patch.is_none_or(|p| from <= p),
+        }
+    }
+}
+
+/// The first minor version of Python 3 the table has a column for.
+const FIRST_MINOR: u32 = 8;
+
+/// Declares [`Quirks`] from the version table: per field its doc comment, which names the §6
+/// row, then one cell per minor version from 3.8 on.
+macro_rules! quirks {
+    ($($(#[doc = $doc:literal])+ $field:ident: [$($cell:expr),+ $(,)?],)+) => {
+        /// What one profile does where versions differ (SEMANTICS.md §6): every version-dependent
+        /// rule of the model reads a field of this, never a version number.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct Quirks {
+            $($(#[doc = $doc])+ pub $field: bool,)+
+        }
+
+        impl Quirks {
+            /// The table's columns are 3.8 to 3.14.
+            const MINORS: std::ops::RangeInclusive<u32> = 8..=14;
+
+            /// CPython `3.minor.patch` (`None`: its newest patch release), from the table.
+            fn cpython(minor: u32, patch: Option<u32>) -> Quirks {
+                let column = (minor - FIRST_MINOR) as usize;
+                Quirks { $($field: [$($cell),+][column].holds(patch),)+ }
+            }
+
+            /// Every cell of the column of `3.minor`.
+            fn column(minor: u32) -> impl Iterator<Item = Cell> {
+                let column = (minor - FIRST_MINOR) as usize;
+                [$([$($cell),+][column]),+].into_iter()
+            }
+        }
+    };
+}
+
+use Cell::{FromPatch as P, No as N, Yes as Y};
+
+quirks! {
+    //                                                         3.8 3.9 3.10 3.11  3.12  3.13 3.14
+    /// §6 row 3: `with` looks up `__exit__` before `__enter__`.
+    sync_exit_looked_up_first:                                 [N,  N,  N,   N,    N,    N,   Y],
+    /// §6 row 4: `async with` looks up `__aexit__` before `__aenter__`.
+    async_exit_looked_up_first:                                [Y,  N,  N,   N,    N,    N,   Y],
+    /// §6 rows 5 to 7: a missing protocol method is a TypeError naming the type ("'X' object does
+    /// not support the context manager protocol"), not an AttributeError naming the method.
+    protocol_error_is_type_error:                              [N,  N,  N,   Y,    Y,    Y,   Y],
+    /// §6 row 6: that TypeError names a missing `__enter__` too ("(missed __enter__ method)").
+    protocol_error_names_missing_enter:                        [N,  N,  N,   N,    N,    N,   Y],
+    /// §6 row 8: the protocol error of a manager of the other protocol suggests the other
+    /// statement ("Did you mean to use 'async with'?").
+    protocol_error_suggests_other_statement:                   [N,  N,  N,   N,    N,    N,   Y],
+    /// §6 row 9: protocol errors name a type by its module and qualified name (`%T`), which
+    /// leaves out only `builtins` and `__main__`.
+    protocol_error_qualifies_type_name:                        [N,  N,  N,   N,    N,    N,   Y],
+    /// §6 row 10: call errors name the function by its qualname (`M0.__exit__()`, bpo-40679).
+    call_error_names_qualname:                                 [N,  N,  Y,   Y,    Y,    Y,   Y],
+    /// §6 row 12: `@contextmanager`'s "generator didn't stop" closes the generator first, in a
+    /// `finally` (gh-110378: 3.11.7 and 3.12.1); before, the generator is left suspended.
+    cm_closes_generator_that_did_not_stop:                     [N,  N,  N,   P(7), P(1), Y,   Y],
+    /// §6 row 13: re-entering a generator manager gives the long AttributeError
+    /// ("'_GeneratorContextManager' object has no attribute 'args'", bpo-43857), not `args`.
+    cm_reentry_error_is_long:                                  [N,  N,  N,   Y,    Y,    Y,   Y],
+    /// §6 row 14: `@asynccontextmanager`'s `__aenter__` deletes its arguments, so entering it again
+    /// fails; 3.8 resumes the generator instead.
+    acm_enter_deletes_args:                                    [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// §6 row 15: `@contextmanager` lets a StopIteration *subclass* from the body through
+    /// (`isinstance`); 3.8 tests the exact type and raises the RuntimeError.
+    cm_unwraps_stop_iteration_subclass:                        [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// §6 row 17: `aclosing`, an async `nullcontext`, and generator managers usable as async
+    /// decorators (`AsyncContextDecorator`).
+    contextlib_async_helpers:                                  [N,  N,  Y,   Y,    Y,    Y,   Y],
+    /// §6 row 19: `ExitStack.enter_context` looks up enter before exit and turns a missing one into
+    /// a TypeError from None; before, exit is looked up first and its AttributeError propagates.
+    enter_context_raises_type_error:                           [N,  N,  N,   Y,    Y,    Y,   Y],
+    /// §6 row 21: `_fix_exception_context` leaves a context explicitly set to None alone; 3.8
+    /// patches the end of such a chain too.
+    stack_keeps_explicit_none_context:                         [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// §6 row 22: an exit stack passes each callback `(type(e), e, e.__traceback__)` afresh;
+    /// before, it passes the details as it received them, which go stale when the traceback
+    /// changes meanwhile.
+    stack_recomputes_exc_details:                              [N,  N,  N,   N,    N,    Y,   Y],
+    /// §6 row 27: "too many values to unpack" names the count for exact tuples and strings
+    /// ("(expected 2, got 3)", gh-122239).
+    unpack_error_names_count:                                  [N,  N,  N,   N,    N,    N,   Y],
+    /// Not in §6 (seen on 3.14's WebAssembly build): an `await` on a non-awaitable says
+    /// "'X' object can't be awaited", not "object X can't be used in 'await' expression".
+    await_error_is_reworded:                                   [N,  N,  N,   N,    N,    N,   Y],
+    /// Not in §6 (§1.6, observed on 3.8.18): implicit chaining stops at a `__context__` cycle it
+    /// finds (Floyd's algorithm); 3.8 walks it forever.
+    chaining_stops_at_context_cycles:                          [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// Not in §6 (§1.8, observed: 3.8.18 does not, 3.9.18 does): `throw()` and `close()` chain
+    /// the exception thrown in to the one the generator is handling (`_PyErr_ChainStackItem`).
+    generator_throw_chains_to_handled:                         [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// Not in §6 (§4.1): `@contextmanager` restores the traceback of an exception `throw()`
+    /// re-raised (`value.__traceback__ = tb`), so the details an exit stack holds stay valid.
+    cm_restores_traceback:                                     [N,  N,  N,   Y,    Y,    Y,   Y],
+}
+
+/// One implementation the model has profiles for.
+struct ImplementationRow {
+    /// `sys.implementation.name`, and the first part of the profile's name (`pypy-3.10`).
+    name: &'static str,
+    /// What it does differently from the CPython version it claims (its `sys.version_info`),
+    /// applied to that version's quirks. A difference belongs here once it is documented as the
+    /// implementation's own; until then it is a finding.
+    differences: fn(&mut Quirks),
+}
+
+/// Every implementation with profiles. Adding one is adding its row.
+const IMPLEMENTATIONS: &[ImplementationRow] = &[
+    // The reference.
+    ImplementationRow { name: "cpython", differences: |_| {} },
+    // Judged as the CPython version it implements.
+    ImplementationRow { name: "pypy", differences: |_| {} },
+];
+
+/// A Python implementation the model has profiles for (a row of `IMPLEMENTATIONS`), named by
+/// its `sys.implementation.name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Implementation {
+    row: usize,
+}
+
+impl Implementation {
+    /// CPython, the reference.
+    pub const CPYTHON: Implementation = Implementation { row: 0 };
+
+    /// The implementation named `name` (`sys.implementation.name`), if the model has profiles
+    /// for it.
+    pub fn named(name: &str) -> Option<Implementation> {
+        IMPLEMENTATIONS.iter().position(|it| it.name == name).map(|row| Implementation { row })
+    }
+
+    /// Every implementation the model has profiles for.
+    pub fn all() -> impl Iterator<Item = Implementation> {
+        (0..IMPLEMENTATIONS.len()).map(|row| Implementation { row })
+    }
+
+    /// `sys.implementation.name`.
+    pub fn name(self) -> &'static str {
+        IMPLEMENTATIONS[self.row].name
+    }
+}
+
+/// Implementation and language version, e.g. `cpython-3.11`, or `cpython-3.11.6` where the patch
+/// release matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Profile {
     /// The implementation.
     pub implementation: Implementation,
     /// `(major, minor)`, e.g. `(3, 11)`.
     pub version: (u32, u32),
+    /// The patch release, e.g. `Some(7)` for 3.11.7. `None`, a profile named without one
+    /// (`cpython-3.11`), is the newest patch release the table knows of: it behaves as that
+    /// release and every later one (so `cpython-3.11` is 3.11.7 and later).
+    pub patch: Option<u32>,
 }
 
 impl Profile {
     /// The profile the model is complete and exact for.
-    pub const CPYTHON_3_11: Profile = Profile { implementation: Implementation::CPython, version: (3, 11) };
+    pub const CPYTHON_3_11: Profile =
+        Profile { implementation: Implementation::CPYTHON, version: (3, 11), patch: None };
 
     /// Oldest and newest minor versions of Python 3 the model knows rules for.
-    pub const MINORS: std::ops::RangeInclusive<u32> = 8..=14;
+    pub const MINORS: std::ops::RangeInclusive<u32> = Quirks::MINORS;
 
-    /// The profile for an interpreter that reported `sys.implementation.name` and `sys.version_info`.
-    pub fn for_interpreter(implementation: &str, version: (u32, u32)) -> Result<Profile, String> {
-        let implementation = match implementation {
-            "cpython" => Implementation::CPython,
-            "pypy" => Implementation::PyPy,
-            other => {
-                return Err(format!(
-                    "no profile for implementation {other:?}; pass --target cpython-3.X to judge it as CPython"
-                ))
-            }
-        };
-        let profile = Profile { implementation, version };
-        profile.check()?;
-        Ok(profile)
-    }
-
-    fn check(self) -> Result<(), String> {
-        if self.version.0 != 3 || !Profile::MINORS.contains(&self.version.1) {
+    /// The profile for an interpreter that reported `sys.implementation.name` and
+    /// `sys.version_info` (major, minor, micro).
+    pub fn for_interpreter(implementation: &str, version: (u32, u32, u32)) -> Result<Profile, String> {
+        let Some(it) = Implementation::named(implementation) else {
             return Err(format!(
-                "no profile for Python {}.{}: the model knows 3.8 to 3.14",
-                self.version.0, self.version.1
+                "no profile for implementation {implementation:?}; pass --target cpython-3.X to judge it as CPython"
             ));
-        }
-        Ok(())
+        };
+        Profile::new(it, (version.0, version.1), Some(version.2))
     }
 
-    /// True from Python `3.minor` on.
-    pub fn at_least(self, minor: u32) -> bool {
-        self.version >= (3, minor)
+    fn new(implementation: Implementation, version: (u32, u32), patch: Option<u32>) -> Result<Profile, String> {
+        if version.0 != 3 || !Profile::MINORS.contains(&version.1) {
+            return Err(format!("no profile for Python {}.{}: the model knows 3.8 to 3.14", version.0, version.1));
+        }
+        Ok(Profile { implementation, version, patch })
+    }
+
+    /// Every profile that behaves differently from the others of its implementation and minor
+    /// version: per implementation and minor version, the one named without a patch, and one per
+    /// patch range before the table's last change in that minor (`cpython-3.11.0` for 3.11.0 to
+    /// 3.11.6).
+    pub fn known() -> impl Iterator<Item = Profile> {
+        Implementation::all().flat_map(|implementation| {
+            Profile::MINORS.flat_map(move |minor| {
+                let mut changes: Vec<u32> = Quirks::column(minor)
+                    .filter_map(|cell| match cell {
+                        Cell::FromPatch(p) => Some(p),
+                        Cell::No | Cell::Yes => None,
+                    })
+                    .collect();
+                changes.sort_unstable();
+                changes.dedup();
+                // Where each range of patch releases starts, but the last one's (no patch).
+                let starts = match changes.split_last() {
+                    None => Vec::new(),
+                    Some((_, before)) => [0].iter().chain(before).copied().collect(),
+                };
+                let patches = starts.into_iter().map(Some).chain([None]);
+                patches.map(move |patch| Profile { implementation, version: (3, minor), patch })
+            })
+        })
+    }
+
+    /// What this profile does where versions differ.
+    pub fn quirks(self) -> Quirks {
+        let mut quirks = Quirks::cpython(self.version.1, self.patch);
+        (IMPLEMENTATIONS[self.implementation.row].differences)(&mut quirks);
+        quirks
+    }
+
+    /// Whether the patch release changes anything: it does when the profile behaves unlike the
+    /// newest patch release of its minor version.
+    fn patch_matters(self) -> bool {
+        self.patch.is_some() && self.quirks() != Profile { patch: None, ..self }.quirks()
     }
 }
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self.implementation {
-            Implementation::CPython => "cpython",
-            Implementation::PyPy => "pypy",
-        };
-        write!(f, "{name}-{}.{}", self.version.0, self.version.1)
+        write!(f, "{}-{}.{}", self.implementation.name(), self.version.0, self.version.1)?;
+        match self.patch {
+            Some(patch) if self.patch_matters() => write!(f, ".{patch}"),
+            _ => Ok(()),
+        }
     }
 }
 
 impl FromStr for Profile {
     type Err = String;
 
+    /// `cpython-3.11` (the newest patch release) or `cpython-3.11.6`.
     fn from_str(s: &str) -> Result<Profile, String> {
-        let bad = || format!("bad profile {s:?}: expected e.g. cpython-3.11");
-        let (name, ver) = s.split_once('-').ok_or_else(bad)?;
-        let (major, minor) = ver.split_once('.').ok_or_else(bad)?;
-        let major = major.parse().map_err(|_| bad())?;
-        let minor = minor.parse().map_err(|_| bad())?;
-        Profile::for_interpreter(name, (major, minor))
+        let bad = || format!("bad profile {s:?}: expected e.g. cpython-3.11 or cpython-3.11.6");
+        let (name, version) = s.split_once('-').ok_or_else(bad)?;
+        let mut numbers = version.split('.').map(|n| n.parse::<u32>().map_err(|_| bad()));
+        let major = numbers.next().ok_or_else(bad)??;
+        let minor = numbers.next().ok_or_else(bad)??;
+        let patch = numbers.next().transpose()?;
+        if numbers.next().is_some() {
+            return Err(bad());
+        }
+        let Some(implementation) = Implementation::named(name) else {
+            return Err(format!("no profile for implementation {name:?}: the model knows {}", known_names()));
+        };
+        Profile::new(implementation, (major, minor), patch)
+    }
+}
+
+fn known_names() -> String {
+    IMPLEMENTATIONS.iter().map(|it| it.name).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Profile;
+
+    fn profile(s: &str) -> Profile {
+        s.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_profile_without_a_patch_is_the_newest_patch_release() {
+        assert_eq!(profile("cpython-3.11").quirks(), profile("cpython-3.11.7").quirks());
+        assert_eq!(profile("cpython-3.11").quirks(), profile("cpython-3.11.9").quirks());
+        assert_ne!(profile("cpython-3.11").quirks(), profile("cpython-3.11.6").quirks());
+        assert!(!profile("cpython-3.12.0").quirks().cm_closes_generator_that_did_not_stop);
+        assert!(profile("cpython-3.12.1").quirks().cm_closes_generator_that_did_not_stop);
+        assert!(!profile("cpython-3.10.13").quirks().cm_closes_generator_that_did_not_stop);
+    }
+
+    #[test]
+    fn profiles_print_the_patch_only_where_it_matters() {
+        let shown = |s: &str| profile(s).to_string();
+        assert_eq!(shown("cpython-3.11"), "cpython-3.11");
+        assert_eq!(shown("cpython-3.11.7"), "cpython-3.11");
+        assert_eq!(shown("cpython-3.11.3"), "cpython-3.11.3");
+        assert_eq!(shown("cpython-3.10.13"), "cpython-3.10");
+        assert_eq!(shown("pypy-3.12.0"), "pypy-3.12.0");
+        let reported = Profile::for_interpreter("cpython", (3, 12, 0)).expect("a known version");
+        assert_eq!(reported.to_string(), "cpython-3.12.0");
+        assert_eq!(Profile::for_interpreter("cpython", (3, 13, 0)).map(|p| p.to_string()), Ok("cpython-3.13".into()));
+    }
+
+    #[test]
+    fn unknown_implementations_and_versions_are_refused() {
+        assert!("rustpython-3.12".parse::<Profile>().is_err());
+        assert!("cpython-3.7".parse::<Profile>().is_err());
+        assert!("cpython-3.15".parse::<Profile>().is_err());
+        assert!("cpython-3.11.7.1".parse::<Profile>().is_err());
+        assert!("cpython-3".parse::<Profile>().is_err());
+        assert!(Profile::for_interpreter("micropython", (3, 4, 0)).is_err());
+    }
+
+    #[test]
+    fn known_profiles_are_every_distinct_behaviour() {
+        let known: Vec<String> = Profile::known().map(|p| p.to_string()).collect();
+        let cpython: Vec<&str> = known.iter().map(String::as_str).filter(|p| p.starts_with("cpython")).collect();
+        assert_eq!(
+            cpython,
+            [
+                "cpython-3.8",
+                "cpython-3.9",
+                "cpython-3.10",
+                "cpython-3.11.0",
+                "cpython-3.11",
+                "cpython-3.12.0",
+                "cpython-3.12",
+                "cpython-3.13",
+                "cpython-3.14"
+            ]
+        );
+        assert!(known.contains(&"pypy-3.11.0".to_string()));
+        // Within a minor version, each behaves differently from the others.
+        for p in Profile::known() {
+            let same_minor =
+                Profile::known().filter(|q| q.implementation == p.implementation && q.version == p.version);
+            assert_eq!(same_minor.filter(|q| q.quirks() == p.quirks()).count(), 1, "{p}");
+        }
     }
 }

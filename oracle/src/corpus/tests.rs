@@ -328,7 +328,7 @@ fn the_corpus_replays_on_python3_when_there_is_one() {
         }
     };
     let info = worker.info().clone();
-    let profile = match Profile::for_interpreter(&info.implementation, (info.version.0, info.version.1)) {
+    let profile = match Profile::for_interpreter(&info.implementation, info.version) {
         Ok(p) => p,
         Err(err) => {
             println!("skipped: python3 has no profile ({err})");

@@ -6,8 +6,20 @@ use super::rules::Rule;
 use crate::ir::ExcClass;
 use crate::trace::{ExcDetail, ExcRef};
 
-/// Index of an exception object in the arena; objects are never freed during a run.
-pub(crate) type ExcId = usize;
+/// An exception object; objects are never freed during a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExcId(u32);
+
+impl ExcId {
+    /// The object an [`ExcRef`] of the run names, before `predict` renumbers the trace.
+    pub(crate) fn of_ref(id: u32) -> ExcId {
+        ExcId(id)
+    }
+}
+
+/// A generator frame's own part of the handled-exception stack (its `gi_exc_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExcFrame(u32);
 
 /// An exception object as the model tracks it.
 #[derive(Clone, Debug)]
@@ -51,15 +63,6 @@ pub(crate) fn is_subclass(c: ExcClass, of: ExcClass) -> bool {
     false
 }
 
-/// The `str()` of an exception raised as `class(label)` by a program.
-pub(crate) fn message_of(class: ExcClass, label: &str) -> String {
-    match class {
-        // KeyError.__str__ is the repr of its single argument; labels need no escaping.
-        ExcClass::KeyError => format!("'{label}'"),
-        _ => label.to_string(),
-    }
-}
-
 /// All exception objects of a run, the handled-exception stack, and the observation numbering.
 #[derive(Default)]
 pub(crate) struct Excs {
@@ -70,50 +73,57 @@ pub(crate) struct Excs {
     handled: Vec<ExcId>,
     /// Where each generator frame's part of `handled` starts.
     frames: Vec<usize>,
-    /// The rule the model applied last: what makes, chains and causes exceptions now.
-    pub(crate) rule: Option<Rule>,
 }
 
 impl Excs {
-    /// An exception the interpreter makes, under the rule applied last.
-    pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
-        let rules = ExcRules { created: self.rule, context: None, cause: None };
-        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
-        self.objs.len() - 1
+    /// An exception the interpreter makes, whose type and message `rule` gives.
+    pub(crate) fn new_exc(&mut self, class: ExcClass, msg: String, rule: Rule) -> ExcId {
+        self.push(class, msg, Some(rule))
     }
 
-    /// An exception the program makes itself, `E1('r1')`: no rule made it.
+    /// An exception the program makes itself (`E1('r1')`, or what the prelude's helpers raise
+    /// as they are told): no rule made it.
     pub(crate) fn new_user_exc(&mut self, class: ExcClass, msg: String) -> ExcId {
-        let id = self.new_exc(class, msg);
-        self.objs[id].rules.created = None;
-        id
+        self.push(class, msg, None)
+    }
+
+    fn push(&mut self, class: ExcClass, msg: String, created: Option<Rule>) -> ExcId {
+        let rules = ExcRules { created, context: None, cause: None };
+        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
+        ExcId(self.objs.len() as u32 - 1)
     }
 
     /// The rules behind an exception.
     pub(crate) fn rules(&self, id: ExcId) -> ExcRules {
-        self.objs[id].rules
+        self.get(id).rules
     }
 
     /// Records that `rule` set the context of `id`.
     pub(crate) fn stamp_context(&mut self, id: ExcId, rule: Rule) {
-        self.objs[id].rules.context = Some(rule);
+        self.obj_mut(id).rules.context = Some(rule);
     }
 
     pub(crate) fn get(&self, id: ExcId) -> &ExcObj {
-        &self.objs[id]
+        &self.objs[id.0 as usize]
     }
 
-    pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>) {
-        self.objs[id].rules.cause = self.rule;
-        self.objs[id].cause = cause;
-        self.objs[id].suppress_context = true;
+    fn obj_mut(&mut self, id: ExcId) -> &mut ExcObj {
+        &mut self.objs[id.0 as usize]
+    }
+
+    /// `raise ... from cause` under `rule`: sets `__cause__` and `__suppress_context__`.
+    pub(crate) fn set_cause(&mut self, id: ExcId, cause: Option<ExcId>, rule: Rule) {
+        let o = self.obj_mut(id);
+        o.rules.cause = Some(rule);
+        o.cause = cause;
+        o.suppress_context = true;
     }
 
     /// Whether following `__context__` from `id` comes back around.
     pub(crate) fn context_cycle(&self, id: ExcId) -> bool {
         let mut seen = vec![id];
         let mut o = id;
-        while let Some(c) = self.objs[o].context {
+        while let Some(c) = self.get(o).context {
             if seen.contains(&c) {
                 return true;
             }
@@ -124,12 +134,25 @@ impl Excs {
     }
 
     pub(crate) fn bump_tb(&mut self, id: ExcId) {
-        self.objs[id].tb += 1;
+        self.obj_mut(id).tb += 1;
     }
 
-    pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>) {
-        self.objs[id].rules.context = self.rule;
-        self.objs[id].context = context;
+    /// Sets `__context__` under `rule`.
+    pub(crate) fn set_context(&mut self, id: ExcId, context: Option<ExcId>, rule: Rule) {
+        self.restore_context(id, (context, Some(rule)));
+    }
+
+    /// The context of `id` and the rule that set it, for [`Excs::restore_context`].
+    pub(crate) fn context(&self, id: ExcId) -> (Option<ExcId>, Option<Rule>) {
+        let o = self.get(id);
+        (o.context, o.rules.context)
+    }
+
+    /// Puts back a context taken with [`Excs::context`].
+    pub(crate) fn restore_context(&mut self, id: ExcId, (context, rule): (Option<ExcId>, Option<Rule>)) {
+        let o = self.obj_mut(id);
+        o.context = context;
+        o.rules.context = rule;
     }
 
     pub(crate) fn handled(&self) -> Option<ExcId> {
@@ -140,14 +163,22 @@ impl Excs {
         self.handled.push(id);
     }
 
-    /// Starts a generator frame; returns its index for `handled_below` and `pop_frame`.
-    pub(crate) fn push_frame(&mut self) -> usize {
+    /// Starts a generator frame, for `handled_below` and `pop_frame`.
+    pub(crate) fn push_frame(&mut self) -> ExcFrame {
         self.frames.push(self.handled.len());
-        self.frames.len() - 1
+        ExcFrame(self.frames.len() as u32 - 1)
     }
 
-    pub(crate) fn pop_frame(&mut self, frame: usize) {
-        assert_eq!(self.frames.len(), frame + 1, "generator frames end in order");
+    fn start(&self, frame: ExcFrame) -> usize {
+        self.frames[frame.0 as usize]
+    }
+
+    fn is_top(&self, frame: ExcFrame) -> bool {
+        self.frames.len() == frame.0 as usize + 1
+    }
+
+    pub(crate) fn pop_frame(&mut self, frame: ExcFrame) {
+        assert!(self.is_top(frame), "generator frames end in order");
         let start = self.frames.pop().expect("a frame was pushed");
         assert_eq!(self.handled.len(), start, "a generator frame ends with its handlers closed");
     }
@@ -155,14 +186,14 @@ impl Excs {
     /// The generator of the topmost frame suspends while its caller runs: its part of the
     /// stack is set aside (a generator's `gi_exc_state` is not on the thread's stack while it
     /// is suspended). Gives it back for [`Excs::resume_frame`].
-    pub(crate) fn suspend_frame(&mut self, frame: usize) -> Vec<ExcId> {
-        assert_eq!(self.frames.len(), frame + 1, "only the topmost frame suspends");
+    pub(crate) fn suspend_frame(&mut self, frame: ExcFrame) -> Vec<ExcId> {
+        assert!(self.is_top(frame), "only the topmost frame suspends");
         let start = self.frames.pop().expect("a frame was pushed");
         self.handled.split_off(start)
     }
 
     /// The generator suspended by [`Excs::suspend_frame`] resumes, as the topmost frame again.
-    pub(crate) fn resume_frame(&mut self, own: Vec<ExcId>) -> usize {
+    pub(crate) fn resume_frame(&mut self, own: Vec<ExcId>) -> ExcFrame {
         let frame = self.push_frame();
         self.handled.extend(own);
         frame
@@ -170,52 +201,53 @@ impl Excs {
 
     /// Runs what happens after main has finished: nothing is handled below the topmost frame
     /// until [`Excs::restore_below`].
-    pub(crate) fn clear_below(&mut self, frame: usize) -> (Vec<ExcId>, Vec<usize>) {
-        assert_eq!(self.frames.len(), frame + 1, "only the topmost frame outlives main");
-        let start = self.frames[frame];
+    pub(crate) fn clear_below(&mut self, frame: ExcFrame) -> SetAside {
+        assert!(self.is_top(frame), "only the topmost frame outlives main");
+        let start = self.start(frame);
         let below: Vec<ExcId> = self.handled.drain(..start).collect();
         let frames = self.frames.clone();
         for f in &mut self.frames {
             *f = f.saturating_sub(start);
         }
-        (below, frames)
+        SetAside { below, frames }
     }
 
     /// Undoes [`Excs::clear_below`].
-    pub(crate) fn restore_below(&mut self, saved: (Vec<ExcId>, Vec<usize>)) {
-        let (below, frames) = saved;
+    pub(crate) fn restore_below(&mut self, saved: SetAside) {
+        let SetAside { below, frames } = saved;
         let own = std::mem::replace(&mut self.handled, below);
         self.handled.extend(own);
         self.frames = frames;
     }
 
     /// The generator frame's own handled exception (its `gi_exc_state`), if any.
-    pub(crate) fn own_handled(&self, frame: usize) -> Option<ExcId> {
-        self.handled[self.frames[frame]..].last().copied()
+    pub(crate) fn own_handled(&self, frame: ExcFrame) -> Option<ExcId> {
+        self.handled[self.start(frame)..].last().copied()
     }
 
     /// The caller of the generator frame starts handling `id` (the `finally` of `drive`).
-    pub(crate) fn push_handled_below(&mut self, frame: usize, id: ExcId) {
-        self.handled.insert(self.frames[frame], id);
-        for f in &mut self.frames[frame..] {
+    pub(crate) fn push_handled_below(&mut self, frame: ExcFrame, id: ExcId) {
+        self.handled.insert(self.start(frame), id);
+        for f in &mut self.frames[frame.0 as usize..] {
             *f += 1;
         }
     }
 
     /// A new exception raised by C code in the caller of generator frame `frame` (as
-    /// `PyErr_SetNone` in `close()`, `next()`, contextlib's frames): its context is what the
-    /// caller is handling, not what the generator is.
-    pub(crate) fn new_in_caller(&mut self, frame: usize, class: ExcClass, msg: &str) -> ExcId {
-        let id = self.new_exc(class, msg.to_string());
-        let top = self.handled_below(frame);
-        self.objs[id].context = top;
-        self.objs[id].rules.context = self.rule;
+    /// `PyErr_SetNone` in `close()`, `next()`, contextlib's frames), whose type and message
+    /// `rule` gives: implicit chaining makes its context what the caller is handling, not what
+    /// the generator is.
+    pub(crate) fn new_in_caller(&mut self, frame: ExcFrame, class: ExcClass, msg: &str, rule: Rule) -> ExcId {
+        let id = self.new_exc(class, msg.to_string(), rule);
+        if let Some(top) = self.handled_below(frame) {
+            self.set_context(id, Some(top), Rule::ImplicitChaining);
+        }
         id
     }
 
     /// What the generator frame's caller sees as `sys.exc_info()`.
-    pub(crate) fn handled_below(&self, frame: usize) -> Option<ExcId> {
-        self.handled[..self.frames[frame]].last().copied()
+    pub(crate) fn handled_below(&self, frame: ExcFrame) -> Option<ExcId> {
+        self.handled[..self.start(frame)].last().copied()
     }
 
     pub(crate) fn pop_handled(&mut self) {
@@ -224,7 +256,7 @@ impl Excs {
 
     /// What `raise value` (not a bare re-raise) does to `value.__context__`: it becomes the
     /// exception being handled, unless that is `value` itself; a link back to `value` in the
-    /// handled exception's chain is cut first so that no cycle forms. Returns whether a link was cut.
+    /// handled exception's chain is cut first so that no cycle forms.
     pub(crate) fn chain_on_raise(&mut self, value: ExcId) -> ChainEffect {
         let Some(top) = self.handled() else { return ChainEffect::None };
         if top == value {
@@ -233,9 +265,9 @@ impl Excs {
         let mut effect = ChainEffect::Chained;
         let mut o = top;
         let mut visited = vec![o];
-        while let Some(c) = self.objs[o].context {
+        while let Some(c) = self.get(o).context {
             if c == value {
-                self.objs[o].context = None;
+                self.set_context(o, None, Rule::ContextCycleBroken);
                 effect = ChainEffect::CycleCut;
                 break;
             }
@@ -247,7 +279,7 @@ impl Excs {
             visited.push(c);
             o = c;
         }
-        self.objs[value].context = Some(top);
+        self.obj_mut(value).context = Some(top);
         effect
     }
 
@@ -256,14 +288,14 @@ impl Excs {
     /// order they are printed in (cleanup run at the very end included, after the outcome).
     pub(crate) fn observe(&mut self, id: Option<ExcId>) -> Option<ExcRef> {
         let id = id?;
-        let o = &self.objs[id];
-        Some(ExcRef { ty: o.class.name().to_string(), msg: Some(o.msg.clone()), id: id as u32 })
+        let o = self.get(id);
+        Some(ExcRef { ty: o.class.name().to_string(), msg: Some(o.msg.clone()), id: id.0 })
     }
 
     pub(crate) fn detail(&mut self, id: ExcId) -> ExcDetail {
         let exc = self.observe(Some(id)).expect("observing an exception yields a ref");
         let (context, cause, suppress_context) = {
-            let o = &self.objs[id];
+            let o = self.get(id);
             (o.context, o.cause, o.suppress_context)
         };
         let context = self.observe(context);
@@ -286,10 +318,17 @@ impl Excs {
         }
         visited.push(id);
         out.push(self.detail(id));
-        let (context, cause) = (self.objs[id].context, self.objs[id].cause);
+        let (context, cause) = (self.get(id).context, self.get(id).cause);
         self.visit(context, visited, out);
         self.visit(cause, visited, out);
     }
+}
+
+/// What [`Excs::clear_below`] set aside while `_finish` runs a generator after main.
+#[derive(Clone, Debug)]
+pub(crate) struct SetAside {
+    below: Vec<ExcId>,
+    frames: Vec<usize>,
 }
 
 /// What implicit chaining did on a raise.
@@ -299,7 +338,8 @@ pub(crate) enum ChainEffect {
     None,
     /// The context was set.
     Chained,
-    /// The context was set after cutting a link that would have made a cycle.
+    /// The context was set after cutting a link that would have made a cycle (whose context is
+    /// now None, set by [`Rule::ContextCycleBroken`]).
     CycleCut,
     /// The context was set; the handled exception's chain is a cycle (which 3.8 loops on).
     InCycle,

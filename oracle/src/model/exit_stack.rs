@@ -7,29 +7,17 @@
 use crate::ir::{ExcClass, ExitFn, ExitFnResult, StackOp};
 use crate::trace::Event;
 
-use super::contextlib::{Builtin, Obj, ObjId};
-use super::exc::{self, ExcId};
-use super::message::{self, Frame};
-use super::with_stmt::{flow_exc, Found, Proto, Site};
-use super::{Flow, Machine, Rule, Val};
-
-/// A registered exit callback.
-#[derive(Clone, Debug)]
-pub(crate) enum Entry {
-    /// `MethodType(type(mgr).__exit__, mgr)` (`__aexit__`, awaited, with `is_async`): from
-    /// `enter_context`, or `push` of an object whose type has the exit method.
-    CmExit { mgr: Val, is_async: bool },
-    /// An object pushed as a callable, because its type has no exit method; awaited with
-    /// `is_async` (`push_async_exit`).
-    Callable { obj: Val, is_async: bool },
-    /// `callback(cb, label, raises)`, or `push_async_callback(acb, label, raises)`.
-    Callback { label: String, raises: Option<ExcClass>, is_async: bool },
-}
+use super::call::{ExcDetails, Site};
+use super::exc::ExcId;
+use super::heap::{Entry, StackId};
+use super::message;
+use super::protocol::{dunder, Found, Proto};
+use super::{Builtin, Flow, Machine, Rule, Val};
 
 impl<'p> Machine<'p> {
     /// `st.<op>(...)` on the stack held by `stack`.
     pub(crate) fn stack_op(&mut self, stack: &str, op: &StackOp) -> Flow {
-        let Some(Val::Builtin(Builtin::Stack { is_async: stack_async, obj })) = self.vars.get(stack).cloned() else {
+        let Val::Builtin(Builtin::Stack { is_async: stack_async, obj }) = self.var(stack) else {
             panic!("validate checks that `{stack}` holds an exit stack")
         };
         match op {
@@ -42,7 +30,7 @@ impl<'p> Machine<'p> {
                 match res {
                     Ok(v) => {
                         if let Some(t) = target {
-                            self.vars.insert(t.clone(), v);
+                            self.vars().insert(t.clone(), v);
                         }
                         Flow::Normal
                     }
@@ -72,38 +60,33 @@ impl<'p> Machine<'p> {
             }
             StackOp::Close { .. } => {
                 self.hit(Rule::StackClose);
-                let res = self.stack_exit(obj, None, stack_async);
-                match res {
+                match self.stack_exit(obj, None, stack_async) {
                     Ok(_) => Flow::Normal,
                     // aclose() is a coroutine too.
-                    Err(x) if stack_async => Flow::Raise(self.pep479(x, Frame::Coroutine)),
-                    Err(x) => Flow::Raise(x),
+                    Err(x) => Flow::Raise(self.coroutine_boundary(x, stack_async)),
                 }
             }
         }
     }
 
-    fn push_entry(&mut self, obj: ObjId, entry: Entry) {
-        let Obj::Stack(entries) = &mut self.heap[obj] else { unreachable!("a stack object") };
-        entries.push(entry);
+    fn push_entry(&mut self, obj: StackId, entry: Entry) {
+        self.heap.stack(obj).push(entry);
     }
 
     /// `st.pop_all()`: a new stack of the same type takes every callback.
     pub(crate) fn pop_all(&mut self, stack: &str) -> Result<Val, Flow> {
-        let Some(Val::Builtin(Builtin::Stack { is_async, obj })) = self.vars.get(stack).cloned() else {
+        let Val::Builtin(Builtin::Stack { is_async, obj }) = self.var(stack) else {
             panic!("validate checks that `{stack}` holds an exit stack")
         };
         self.hit(Rule::StackPopAll);
-        let Obj::Stack(entries) = &mut self.heap[obj] else { unreachable!("a stack object") };
-        let entries = std::mem::take(entries);
-        let new = self.alloc(Obj::Stack(entries));
-        Ok(Val::Builtin(Builtin::Stack { is_async, obj: new }))
+        let entries = std::mem::take(self.heap.stack(obj));
+        Ok(Val::Builtin(Builtin::Stack { is_async, obj: self.heap.new_stack(entries) }))
     }
 
     /// What `type(v)` has of the protocol, as contextlib's plain attribute access on the class
     /// sees it (the same as the `with` statement's lookup: instance attributes are ignored).
     fn attrs(&self, v: &Val, is_async: bool) -> (Option<Found<'p>>, Option<Found<'p>>) {
-        self.type_methods(v, if is_async { Proto::Async } else { Proto::Sync })
+        self.type_methods(v, Proto::of(is_async))
     }
 
     /// The lookups of `enter_context` / `enter_async_context`: 3.11+ look up enter then exit
@@ -111,41 +94,29 @@ impl<'p> Machine<'p> {
     /// its AttributeError propagates, then enter's.
     fn enter_lookup(&mut self, cm: &Val, is_async: bool) -> Result<Found<'p>, ExcId> {
         let (enter, exit) = self.attrs(cm, is_async);
-        let a = if is_async { "a" } else { "" };
         let ty = self.type_name(cm);
         if let (Some(_), Some(exit)) = (enter, exit) {
             return Ok(exit);
         }
         self.hit(Rule::StackEnterUnsupported);
-        let missing = if self.profile.at_least(11) {
-            if enter.is_none() {
-                "enter"
-            } else {
-                "exit"
-            }
-        } else if exit.is_none() {
-            "exit"
-        } else {
-            "enter"
-        };
-        let attr_msg = message::type_has_no_attribute(&ty, &format!("__{a}{missing}__"));
-        let attr_err = flow_exc(self.raise_builtin(ExcClass::AttributeError, attr_msg));
-        if !self.profile.at_least(11) {
+        let exit_missing = if self.quirks.enter_context_raises_type_error { enter.is_some() } else { exit.is_none() };
+        let attr_msg = message::type_has_no_attribute(&ty, dunder(exit_missing, Proto::of(is_async)));
+        let attr_err = self.raise_builtin(Rule::StackEnterUnsupported, ExcClass::AttributeError, attr_msg);
+        if !self.quirks.enter_context_raises_type_error {
             return Err(attr_err);
         }
         // `raise TypeError(...) from None` in the `except AttributeError:` block.
         self.excs.push_handled(attr_err);
-        let qualified = format!("{}.{}", self.type_module(cm), ty);
-        let msg = message::enter_context_unsupported(&qualified, is_async);
-        let err = self.excs.new_exc(ExcClass::TypeError, msg);
-        self.excs.set_cause(err, None);
-        let err = flow_exc(self.raise_obj(err));
+        let msg = message::enter_context_unsupported(self.type_module(cm), &ty, is_async);
+        let err = self.excs.new_exc(ExcClass::TypeError, msg, Rule::StackEnterUnsupported);
+        self.excs.set_cause(err, None, Rule::StackEnterUnsupported);
+        let err = self.raise_obj(err);
         self.excs.pop_handled();
         Err(err)
     }
 
     /// `st.enter_context(cm)`: enter, then push the exit (only once entering succeeded).
-    fn enter_context(&mut self, obj: ObjId, cm: Val) -> Result<Val, ExcId> {
+    fn enter_context(&mut self, obj: StackId, cm: Val) -> Result<Val, ExcId> {
         self.hit(Rule::StackEnterContext);
         let exit = self.enter_lookup(&cm, false)?;
         let v = self.call_enter_of(&cm, Proto::Sync)?;
@@ -154,7 +125,7 @@ impl<'p> Machine<'p> {
     }
 
     /// `await st.enter_async_context(cm)`, a coroutine.
-    fn enter_async_context(&mut self, obj: ObjId, cm: Val) -> Result<Val, ExcId> {
+    fn enter_async_context(&mut self, obj: StackId, cm: Val) -> Result<Val, ExcId> {
         self.hit(Rule::StackEnterAsyncContext);
         let res = (|| {
             let exit = self.enter_lookup(&cm, true)?;
@@ -163,15 +134,15 @@ impl<'p> Machine<'p> {
             self.push_cm_exit(obj, cm, exit, true)?;
             Ok(v)
         })();
-        res.map_err(|x| self.pep479(x, Frame::Coroutine))
+        res.map_err(|x| self.coroutine_boundary(x, true))
     }
 
     /// `_push_cm_exit`: `MethodType(exit, cm)` refuses an exit attribute that is `None`.
-    fn push_cm_exit(&mut self, obj: ObjId, cm: Val, exit: Found<'p>, is_async: bool) -> Result<(), ExcId> {
+    fn push_cm_exit(&mut self, obj: StackId, cm: Val, exit: Found<'p>, is_async: bool) -> Result<(), ExcId> {
         if matches!(exit, Found::None) {
             self.hit(Rule::StackExitIsNone);
             let msg = message::method_type_not_callable();
-            return Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)));
+            return Err(self.raise_builtin(Rule::StackExitIsNone, ExcClass::TypeError, msg));
         }
         self.push_entry(obj, Entry::CmExit { mgr: cm, is_async });
         Ok(())
@@ -179,7 +150,7 @@ impl<'p> Machine<'p> {
 
     /// `st.push(x)` / `st.push_async_exit(x)`: the exit method of `type(x)` bound to `x`, or
     /// `x` itself as a callable.
-    fn push(&mut self, obj: ObjId, x: Val, is_async: bool) -> Result<(), ExcId> {
+    fn push(&mut self, obj: StackId, x: Val, is_async: bool) -> Result<(), ExcId> {
         let (_, exit) = self.attrs(&x, is_async);
         let Some(exit) = exit else {
             self.hit(Rule::StackPushCallable);
@@ -192,7 +163,7 @@ impl<'p> Machine<'p> {
 
     /// `ExitStack.__exit__(*exc_details)` / `AsyncExitStack.__aexit__`: the callbacks LIFO, as
     /// contextlib runs them (§4.3).
-    pub(crate) fn stack_exit(&mut self, obj: ObjId, exc: Option<ExcId>, is_async: bool) -> Result<Val, ExcId> {
+    pub(crate) fn stack_exit(&mut self, obj: StackId, exc: Option<ExcId>, is_async: bool) -> Result<Val, ExcId> {
         let received = exc.is_some();
         // `sys.exc_info()[1]` in the frame of __exit__: what its caller is handling.
         let frame_exc = self.excs.handled();
@@ -203,20 +174,17 @@ impl<'p> Machine<'p> {
         let mut suppressed = false;
         let mut pending = false;
         let mut n = 0;
-        loop {
-            let Obj::Stack(entries) = &mut self.heap[obj] else { unreachable!("a stack object") };
-            let Some(entry) = entries.pop() else { break };
+        while let Some(entry) = self.heap.stack(obj).pop() {
             n += 1;
             if n == 2 {
                 self.hit(Rule::StackLifo);
             }
-            self.stale_args =
-                !self.profile.at_least(13) && current.is_some_and(|e| Some(self.excs.get(e).tb) != details_tb);
-            let res = match self.call_entry(entry, current) {
+            let stale = !self.quirks.stack_recomputes_exc_details
+                && current.is_some_and(|e| Some(self.excs.get(e).tb) != details_tb);
+            let res = match self.call_entry(entry, ExcDetails { exc: current, fresh: !stale }) {
                 Ok(v) => self.truthy(&v),
                 Err(x) => Err(x),
             };
-            self.stale_args = false;
             match res {
                 Ok(true) => {
                     if current.is_some() {
@@ -240,9 +208,9 @@ impl<'p> Machine<'p> {
         if pending {
             let x = current.expect("a pending raise has an exception");
             // `fixed_ctx = exc.__context__; raise exc` then restore: the raise's chaining is undone.
-            let fixed = self.excs.get(x).context;
-            let _ = self.raise_obj(x);
-            self.excs.set_context(x, fixed);
+            let fixed = self.excs.context(x);
+            self.raise_obj(x);
+            self.excs.restore_context(x, fixed);
             return Err(x);
         }
         let res = Val::Bool(received && suppressed);
@@ -257,7 +225,7 @@ impl<'p> Machine<'p> {
         let mut seen = vec![node];
         loop {
             let ctx = self.excs.get(node).context;
-            if self.profile.at_least(9) {
+            if self.quirks.stack_keeps_explicit_none_context {
                 if ctx.is_none() || ctx == old {
                     return;
                 }
@@ -274,29 +242,28 @@ impl<'p> Machine<'p> {
                 // contextlib walks this cycle forever. A callback that re-raises the exception
                 // it was given, in a stack whose frame handles another, makes an exception its
                 // own context; an outer stack then never finds the end of its chain.
-                self.unpredictable = Some("ExitStack's _fix_exception_context walks a __context__ cycle forever");
+                self.give_up("ExitStack's _fix_exception_context walks a __context__ cycle forever");
                 return;
             }
             seen.push(next);
             node = next;
         }
-        if self.excs.get(node).context != old {
-            self.hit(if old.is_none() { Rule::StackInExceptContextLost } else { Rule::StackContextFixed });
-        }
-        self.excs.set_context(node, old);
-        if !self.profile.at_least(9) && self.excs.context_cycle(node) {
+        // The walk stopped at a link that is not `old` already.
+        let rule = if old.is_none() { Rule::StackInExceptContextLost } else { Rule::StackContextFixed };
+        self.hit(rule);
+        self.excs.set_context(node, old, rule);
+        if !self.quirks.chaining_stops_at_context_cycles && self.excs.context_cycle(node) {
             // 3.8 walks such a chain forever the next time anything is raised while it is
             // handled, which the prelude itself does.
-            self.unpredictable = Some("3.8 walks a __context__ cycle forever when it chains a new exception");
+            self.give_up("3.8 walks a __context__ cycle forever when it chains a new exception");
         }
     }
 
     /// Calls one callback with the exception details (awaiting it when it is async).
-    fn call_entry(&mut self, entry: Entry, exc: Option<ExcId>) -> Result<Val, ExcId> {
+    fn call_entry(&mut self, entry: Entry, details: ExcDetails) -> Result<Val, ExcId> {
         match entry {
             Entry::CmExit { mgr, is_async } => {
-                let proto = if is_async { Proto::Async } else { Proto::Sync };
-                let v = self.call_exit_of(&mgr, proto, exc)?;
+                let v = self.call_exit_of(&mgr, Proto::of(is_async), details)?;
                 if is_async {
                     self.await_value(v, Site::Await)
                 } else {
@@ -305,53 +272,47 @@ impl<'p> Machine<'p> {
             }
             Entry::Callable { obj: Val::Xf(f), is_async } => {
                 debug_assert_eq!(f.is_async, is_async, "validate pairs Xf with push and AXf with push_async_exit");
-                self.call_exit_fn(&f, exc)
+                self.call_exit_fn(&f, details)
             }
             Entry::Callable { obj, .. } => {
+                let ty = self.type_name(&obj);
                 let msg = match &obj {
                     // A generator manager is a (Async)ContextDecorator: callable with one argument.
                     Val::Builtin(Builtin::Cm { cm, .. }) => {
-                        let is_async = self.program.cms[*cm].is_async;
-                        match (is_async, self.profile.at_least(10)) {
-                            (true, false) => message::not_callable(&self.type_name(&obj)),
-                            (true, true) => message::decorator_call("AsyncContextDecorator.__call__"),
-                            (false, true) => message::decorator_call("ContextDecorator.__call__"),
-                            (false, false) => message::decorator_call("__call__"),
-                        }
+                        message::decorator_called_with_exc_details(&self.quirks, &ty, self.program.cms[*cm].is_async)
                     }
-                    _ => message::not_callable(&self.type_name(&obj)),
+                    _ => message::not_callable(&ty),
                 };
-                Err(flow_exc(self.raise_builtin(ExcClass::TypeError, msg)))
+                // Pushed as a callable because its type has no exit method: calling it fails.
+                Err(self.raise_builtin(Rule::StackPushCallable, ExcClass::TypeError, msg))
             }
             Entry::Callback { label, raises, is_async } => {
                 let info = self.excs.observe(self.excs.handled());
                 self.emit(Event::Callback { label: label.clone(), is_async, info });
                 let Some(c) = raises else { return Ok(Val::None) };
-                let id = self.excs.new_exc(c, exc::message_of(c, &label));
-                let x = flow_exc(self.raise_obj(id));
+                let id = self.excs.new_user_exc(c, message::raised_by_program(c, &label));
+                let x = self.raise_obj(id);
                 // acb and contextlib's wrapper are coroutines.
-                Err(if is_async { self.pep479(x, Frame::Coroutine) } else { x })
+                Err(self.coroutine_boundary(x, is_async))
             }
         }
     }
 
     /// `Xf('x1', r)(t, v, tb)`, or `await AXf('x1', suspend, r)(t, v, tb)`.
-    fn call_exit_fn(&mut self, f: &ExitFn, exc: Option<ExcId>) -> Result<Val, ExcId> {
-        let exc_ref = self.excs.observe(exc);
+    fn call_exit_fn(&mut self, f: &ExitFn, details: ExcDetails) -> Result<Val, ExcId> {
+        let exc_ref = self.excs.observe(details.exc);
         let info = self.excs.observe(self.excs.handled());
-        let consistent = !std::mem::take(&mut self.stale_args);
+        let consistent = details.fresh;
         self.emit(Event::Call { label: f.label.clone(), is_async: f.is_async, exc: exc_ref, consistent, info });
         if f.suspend {
-            self.hit(Rule::AsyncSuspends);
-            self.emit(Event::Await { label: f.label.clone() });
-            self.emit(Event::Suspend { label: f.label.clone() });
+            self.suspend_at(&f.label);
         }
         match &f.result {
             ExitFnResult::Return(v) => Ok(self.eval(v)),
             ExitFnResult::Raise(c) => {
-                let id = self.excs.new_exc(*c, exc::message_of(*c, &f.label));
-                let x = flow_exc(self.raise_obj(id));
-                Err(if f.is_async { self.pep479(x, Frame::Coroutine) } else { x })
+                let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, &f.label));
+                let x = self.raise_obj(id);
+                Err(self.coroutine_boundary(x, f.is_async))
             }
         }
     }

@@ -7,20 +7,48 @@
 //! - by `step` / `astep` inside `with closing(g0()) as a:` (`aclosing`): advanced k items at a
 //!   time by statements of the `with` body, and closed by `closing` when the body ends.
 //!
-//! The generator body runs inline, in its own frame of the handled-exception stack; what the
-//! driver does between two resumptions happens at the `yield` the generator is suspended on,
-//! which is where [`Machine::on_yield`] puts it. For a stepped generator that includes running
-//! the caller's statements up to the next step, with the generator's frame set aside.
-
-use std::collections::HashMap;
+//! The generator body runs inline, in its own frame ([`Role::Driven`], with its own part of the
+//! handled-exception stack); what the driver does between two resumptions happens at the
+//! `yield` the generator is suspended on, which is where [`Machine::on_yield`] puts it, with the
+//! generator's frame off the stack meanwhile. For a stepped generator that includes running the
+//! caller's statements up to the next step.
 
 use crate::ir::{Drive, ExcClass, Stmt};
 use crate::trace::Event;
 
-use super::contextlib::{GenState, Obj, ObjId};
-use super::exc::ExcId;
-use super::message::{self, Frame};
-use super::{Flow, Machine, Rule, Val};
+use super::exc::{self, ExcFrame, ExcId, SetAside};
+use super::heap::{GenId, GenState};
+use super::message;
+use super::provenance::Sink;
+use super::{Flow, Machine, Role, Rule, Val};
+
+/// What `_finish` does after main: it finishes the generators that `closing` left suspended, in
+/// the order they were first stepped (their place in the prelude's `_G`).
+#[derive(Default)]
+pub(crate) struct Finish {
+    /// How many generators `step` has tracked so far.
+    tracked: usize,
+    /// Per generator finished, its place in `_G` and what finishing it logged.
+    finished: Vec<(usize, Sink)>,
+}
+
+impl Finish {
+    /// A generator's first step puts it in `_G`: its place there.
+    fn track(&mut self) -> usize {
+        self.tracked += 1;
+        self.tracked
+    }
+
+    /// What `_finish` logs, in the order of `_G`.
+    pub(crate) fn events(mut self) -> Sink {
+        self.finished.sort_by_key(|(order, _)| *order);
+        let mut res = Sink::default();
+        for (_, sink) in self.finished {
+            res.extend(sink);
+        }
+        res
+    }
+}
 
 /// Where the driver is, for the generator currently running.
 #[derive(Clone, Debug)]
@@ -32,8 +60,8 @@ pub(crate) struct GenCtx<'p> {
     /// Items received so far (in the current step).
     n: u8,
     phase: Phase,
-    /// Index of the generator's frame in the handled stack.
-    frame: usize,
+    /// The generator's frame in the handled stack.
+    frame: ExcFrame,
     /// The object `throw()` throws, created when `main` evaluated the call.
     thrown: Option<ExcId>,
     /// An async generator (`adrive`, `astep`).
@@ -49,9 +77,6 @@ enum How<'p> {
     Step(Box<Stepping<'p>>),
 }
 
-/// What `Excs::clear_below` set aside while `_finish` runs a generator.
-type SetAside = (Vec<ExcId>, Vec<usize>);
-
 /// A generator stepped inside `with closing(g0()) as a:`.
 #[derive(Clone, Debug)]
 struct Stepping<'p> {
@@ -60,21 +85,19 @@ struct Stepping<'p> {
     /// The `with` body, and the next of its statements to run.
     body: &'p [Stmt],
     pos: usize,
-    /// The caller's variables while the generator runs.
-    caller_vars: HashMap<String, Val>,
     /// How the body ended (when it did while the generator was suspended).
     ended: Option<Flow>,
     /// The body's exception, handled by the caller while `closing` closes the generator.
     pending: Option<ExcId>,
     /// The generator object, whose state `closing`'s exit reads.
-    obj: ObjId,
+    obj: GenId,
     /// Its place in the prelude's `_G`, the order `_finish` finishes generators in.
     order: usize,
     /// The label of its first step, under which `_G` holds it (what `_finish` logs).
     first_label: String,
     /// While `_finish` runs it, after main: the events of main, set aside, and what was
     /// handled below its frame.
-    after_main: Option<(super::provenance::Sink, SetAside)>,
+    after_main: Option<(Sink, SetAside)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,11 +135,8 @@ impl<'p> Machine<'p> {
             is_async: g.is_async,
             closed: false,
         };
-        let saved_ctx = self.gen.replace(ctx);
-        let saved_vars = std::mem::take(&mut self.vars);
-        let flow = self.block(&g.body);
-        self.vars = saved_vars;
-        let ctx = std::mem::replace(&mut self.gen, saved_ctx).expect("the generator context is ours");
+        let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));
+        let Role::Driven(ctx) = role else { unreachable!("the frame pushed above") };
         let pending = matches!(ctx.phase, Phase::Cleanup { pending: Some(_) } | Phase::Resume { pending: Some(_) });
         let res = self.gen_finished(ctx, flow);
         self.excs.pop_frame(frame);
@@ -127,19 +147,13 @@ impl<'p> Machine<'p> {
         res
     }
 
-    /// A new exception the driver raises in the caller's frame (which includes what the
-    /// driver's `finally` is propagating).
-    fn caller_exc(&mut self, ctx: &GenCtx<'_>, class: ExcClass, msg: &str) -> ExcId {
-        self.excs.new_in_caller(ctx.frame, class, msg)
-    }
-
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
     /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`). 3.8 does
     /// not chain at all (observed: CPython 3.8.18 does not, 3.9.18 does).
     fn throw_in(&mut self, ctx: &GenCtx<'_>, x: ExcId) -> Flow {
-        if self.profile.at_least(9) && self.excs.own_handled(ctx.frame).is_some() {
+        if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {
             self.hit(Rule::GenThrowChained);
-            self.raise_obj(x)
+            Flow::Raise(self.raise_chained_by(x, Rule::GenThrowChained))
         } else {
             Flow::Raise(x)
         }
@@ -150,24 +164,30 @@ impl<'p> Machine<'p> {
     /// 3.8 to 3.13 alike).
     fn close_in(&mut self, ctx: &mut GenCtx<'_>) -> Flow {
         ctx.closed = true;
+        let rule = if ctx.is_async { Rule::AsyncGenClose } else { Rule::GenClose };
         let x = if ctx.is_async {
-            self.excs.new_exc(ExcClass::GeneratorExit, String::new())
+            self.excs.new_exc(ExcClass::GeneratorExit, String::new(), rule)
         } else {
-            self.caller_exc(ctx, ExcClass::GeneratorExit, "")
+            self.excs.new_in_caller(ctx.frame, ExcClass::GeneratorExit, "", rule)
         };
         self.throw_in(ctx, x)
     }
 
+    /// "generator ignored GeneratorExit": the RuntimeError `close()` (`aclose()`) raises in the
+    /// caller of generator frame `frame` when the generator yields instead of finishing.
+    pub(crate) fn ignored_generator_exit(&mut self, frame: ExcFrame, is_async: bool) -> ExcId {
+        let msg = message::ignored_generator_exit(is_async);
+        let rule = if is_async { Rule::AsyncGenCloseIgnored } else { Rule::GenCloseIgnored };
+        self.excs.new_in_caller(frame, ExcClass::RuntimeError, &msg, rule)
+    }
+
     /// The generator reached `yield label`. Returns what the `yield` expression does when the
     /// generator is resumed: `Normal` (a `next()`), or `Raise` (a `close()` or `throw()`).
-    pub(crate) fn on_yield(&mut self, value: &str) -> Flow {
-        let mut ctx = self.gen.take().expect("validate keeps yield inside generator functions");
-        let res = match ctx.how {
-            How::Drive(_) => self.drive_at_yield(&mut ctx, value),
-            How::Step(_) => self.step_at_yield(&mut ctx, value),
-        };
-        self.gen = Some(ctx);
-        res
+    pub(crate) fn on_yield(&mut self, ctx: &mut GenCtx<'p>, value: &str) -> Flow {
+        match ctx.how {
+            How::Drive(_) => self.drive_at_yield(ctx, value),
+            How::Step(_) => self.step_at_yield(ctx, value),
+        }
     }
 
     fn drive_at_yield(&mut self, ctx: &mut GenCtx<'_>, value: &str) -> Flow {
@@ -200,7 +220,7 @@ impl<'p> Machine<'p> {
                 // caller; then drive's finally closes the generator again (an async one, which
                 // aclose() marked closed, is resumed instead).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.caller_exc(ctx, ExcClass::RuntimeError, &message::ignored_generator_exit(is_async));
+                let err = self.ignored_generator_exit(ctx.frame, is_async);
                 self.excs.push_handled_below(ctx.frame, err);
                 if is_async {
                     ctx.phase = Phase::Resume { pending: Some(err) };
@@ -222,9 +242,8 @@ impl<'p> Machine<'p> {
                 // The cleanup close() was ignored too: drive catches and logs the RuntimeError,
                 // then closes again (resumes an async one).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.caller_exc(ctx, ExcClass::RuntimeError, &message::ignored_generator_exit(is_async));
-                let r = self.excs.observe(Some(err)).expect("an exception");
-                self.emit(Event::GenCleanup { label, exc: r });
+                let err = self.ignored_generator_exit(ctx.frame, is_async);
+                self.log_cleanup(label, err);
                 if is_async {
                     ctx.phase = Phase::Resume { pending };
                     return Flow::Normal;
@@ -241,14 +260,7 @@ impl<'p> Machine<'p> {
     /// The generator's frame is done with `flow`; what the driver does then.
     fn gen_finished(&mut self, ctx: GenCtx<'_>, flow: Flow) -> Flow {
         let is_async = ctx.is_async;
-        // PEP 479 at the generator's frame boundary.
-        let flow = match flow {
-            Flow::Raise(x) => {
-                let frame = Frame::of_generator(is_async);
-                Flow::Raise(self.pep479(x, frame))
-            }
-            other => other,
-        };
+        let flow = self.leave_generator(flow, is_async);
         let label = ctx.label.clone();
         match ctx.phase {
             Phase::Advancing => match flow {
@@ -278,8 +290,7 @@ impl<'p> Machine<'p> {
                 if let Flow::Raise(x) = flow {
                     if !self.is_generator_exit(x) {
                         // Caught by drive's cleanup loop and logged.
-                        let r = self.excs.observe(Some(x)).expect("an exception");
-                        self.emit(Event::GenCleanup { label, exc: r });
+                        self.log_cleanup(label, x);
                     }
                 }
                 match pending {
@@ -291,8 +302,7 @@ impl<'p> Machine<'p> {
                 match flow {
                     // asend raised it: caught by the cleanup loop and logged.
                     Flow::Raise(x) => {
-                        let r = self.excs.observe(Some(x)).expect("an exception");
-                        self.emit(Event::GenCleanup { label, exc: r });
+                        self.log_cleanup(label, x);
                     }
                     // asend raised StopAsyncIteration.
                     _ => self.emit(Event::GenEnd { label }),
@@ -305,8 +315,14 @@ impl<'p> Machine<'p> {
         }
     }
 
+    /// The driver's cleanup loop caught `x` while it closed the generator, and logs it.
+    fn log_cleanup(&mut self, label: String, x: ExcId) {
+        let exc = self.excs.observe(Some(x)).expect("an exception");
+        self.emit(Event::GenCleanup { label, exc });
+    }
+
     fn is_generator_exit(&self, x: ExcId) -> bool {
-        super::exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit)
+        exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit)
     }
 
     /// `throw()` on a generator that then returned: StopIteration(value) in the caller; for an
@@ -314,22 +330,23 @@ impl<'p> Machine<'p> {
     fn stop_iteration_in_caller(&mut self, ctx: &GenCtx<'_>, value: Option<Val>) -> Flow {
         if ctx.is_async {
             self.hit(Rule::AsyncGenThrowReturns);
-            return Flow::Raise(self.excs.new_in_caller(ctx.frame, ExcClass::StopAsyncIteration, ""));
+            let rule = Rule::AsyncGenThrowReturns;
+            return Flow::Raise(self.excs.new_in_caller(ctx.frame, ExcClass::StopAsyncIteration, "", rule));
         }
         self.hit(Rule::GenThrowReturns);
-        Flow::Raise(self.stop_iteration(ctx.frame, value))
+        Flow::Raise(self.stop_iteration(ctx.frame, value, Rule::GenThrowReturns))
     }
 
     /// The StopIteration that `next()` / `throw()` raise in the caller of generator frame
     /// `frame` when the generator returns `value`: `StopIteration()` for `None`, else
-    /// `StopIteration(value)`, whose `str()` is `str(value)`.
-    pub(crate) fn stop_iteration(&mut self, frame: usize, value: Option<Val>) -> ExcId {
+    /// `StopIteration(value)`, whose `str()` is `str(value)`. `rule` is why the generator returned.
+    pub(crate) fn stop_iteration(&mut self, frame: ExcFrame, value: Option<Val>, rule: Rule) -> ExcId {
         let msg = match &value {
             None | Some(Val::None) => String::new(),
             Some(Val::Str(s)) => s.clone(),
             Some(v) => self.show(v),
         };
-        self.excs.new_in_caller(frame, ExcClass::StopIteration, &msg)
+        self.excs.new_in_caller(frame, ExcClass::StopIteration, &msg, rule)
     }
 
     // ---- closing(g0()) and step ----
@@ -338,9 +355,7 @@ impl<'p> Machine<'p> {
     /// statements advance the generator. When the body ends while the generator is suspended,
     /// `closing` closes it there and then; its exit reports what `close()` gave.
     pub(crate) fn stepped_body(&mut self, var: &str, body: &'p [Stmt]) -> Flow {
-        let Some(Val::Gen { gen, obj }) = self.vars.get(var).cloned() else {
-            unreachable!("closing's enter gives the generator")
-        };
+        let Val::Gen { gen, obj } = self.var(var) else { unreachable!("closing's enter gives the generator") };
         let mut pos = 0;
         let mut order = None;
         loop {
@@ -348,21 +363,18 @@ impl<'p> Machine<'p> {
                 Err(flow) => return flow,
                 Ok(step) => step,
             };
-            let order = *order.get_or_insert_with(|| {
-                self.tracked += 1;
-                self.tracked
-            });
-            match self.heap[obj] {
-                Obj::Gen(GenState::Finished) => {
+            let order = *order.get_or_insert_with(|| self.finish.track());
+            match self.heap.gen(obj) {
+                GenState::Finished => {
                     // next() on a finished generator: StopIteration, which step catches.
                     self.emit(Event::GenEnd { label });
                 }
-                Obj::Gen(GenState::Created) => {
+                GenState::Created => {
                     if let Some(flow) = self.run_stepped(gen, obj, order, label, k, body, &mut pos) {
                         return flow;
                     }
                 }
-                _ => unreachable!("the generator is closed only when the body ends"),
+                GenState::Closed(_) => unreachable!("the generator is closed only when the body ends"),
             }
         }
     }
@@ -392,7 +404,7 @@ impl<'p> Machine<'p> {
     fn run_stepped(
         &mut self,
         gen: usize,
-        obj: ObjId,
+        obj: GenId,
         order: usize,
         label: String,
         k: u8,
@@ -401,12 +413,10 @@ impl<'p> Machine<'p> {
     ) -> Option<Flow> {
         let g = &self.program.gens[gen];
         let frame = self.excs.push_frame();
-        let caller_vars = std::mem::take(&mut self.vars);
         let stepping = Stepping {
             k,
             body,
             pos: *pos,
-            caller_vars,
             ended: None,
             pending: None,
             obj,
@@ -424,14 +434,12 @@ impl<'p> Machine<'p> {
             is_async: g.is_async,
             closed: false,
         };
-        assert!(self.gen.is_none() && self.cm_yield.is_none(), "steps are not inside generators");
-        self.gen = Some(ctx);
-        let flow = self.block(&g.body);
-        let mut ctx = self.gen.take().expect("the generator context is ours");
-        let How::Step(mut stepping) = std::mem::replace(&mut ctx.how, How::Drive(Drive::Exhaust)) else {
+        assert!(self.in_main(), "steps are not inside generators");
+        let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));
+        let Role::Driven(mut ctx) = role else { unreachable!("the frame pushed above") };
+        let How::Step(stepping) = std::mem::replace(&mut ctx.how, How::Drive(Drive::Exhaust)) else {
             unreachable!("a stepped generator")
         };
-        self.vars = std::mem::take(&mut stepping.caller_vars);
         *pos = stepping.pos;
         let pending = stepping.pending.is_some();
         let res = self.stepped_finished(ctx, *stepping, flow);
@@ -445,35 +453,28 @@ impl<'p> Machine<'p> {
 
     fn stepped_finished(&mut self, ctx: GenCtx<'_>, stepping: Stepping<'_>, flow: Flow) -> Option<Flow> {
         let is_async = ctx.is_async;
-        let flow = match flow {
-            Flow::Raise(x) => {
-                let frame = Frame::of_generator(is_async);
-                Flow::Raise(self.pep479(x, frame))
-            }
-            other => other,
-        };
+        let flow = self.leave_generator(flow, is_async);
         let label = ctx.label.clone();
         if let Some((main_events, below)) = stepping.after_main {
             let label = stepping.first_label.clone();
             // `_finish` is done with it: what it logged comes after the outcome.
             match flow {
                 Flow::Raise(x) if is_async || !self.is_generator_exit(x) => {
-                    let r = self.excs.observe(Some(x)).expect("an exception");
-                    self.emit(Event::GenCleanup { label, exc: r });
+                    self.log_cleanup(label, x);
                 }
                 Flow::Raise(_) => {}
                 _ if is_async => self.emit(Event::GenEnd { label }),
                 _ => {}
             }
-            let finished = std::mem::replace(&mut self.events, main_events);
-            self.finish.push((stepping.order, finished));
+            let finished = self.recorder.put_back(main_events);
+            self.finish.finished.push((stepping.order, finished));
             self.excs.restore_below(below);
             return stepping.ended;
         }
         match ctx.phase {
             Phase::Advancing => {
                 // It finished during a step: the step logged the end, or let its exception out.
-                self.heap[stepping.obj] = Obj::Gen(GenState::Finished);
+                self.heap.set_gen(stepping.obj, GenState::Finished);
                 match flow {
                     Flow::Raise(x) => Some(Flow::Raise(x)),
                     _ => {
@@ -488,7 +489,7 @@ impl<'p> Machine<'p> {
                     Flow::Raise(x) if !self.is_generator_exit(x) => Some(x),
                     _ => None,
                 };
-                self.heap[stepping.obj] = Obj::Gen(GenState::Closed(res));
+                self.heap.set_gen(stepping.obj, GenState::Closed(res));
                 stepping.ended
             }
             _ => unreachable!("a stepped generator is advanced, then closed"),
@@ -506,10 +507,8 @@ impl<'p> Machine<'p> {
                 return Flow::Normal;
             }
             self.hit(Rule::GenCloseIgnored);
-            let msg = message::ignored_generator_exit(false);
-            let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg);
-            let r = self.excs.observe(Some(err)).expect("an exception");
-            self.emit(Event::GenCleanup { label, exc: r });
+            let err = self.ignored_generator_exit(ctx.frame, false);
+            self.log_cleanup(label, err);
             return self.close_in(ctx);
         }
         match ctx.phase {
@@ -523,9 +522,7 @@ impl<'p> Machine<'p> {
                 let body = stepping.body;
                 let mut pos = stepping.pos;
                 let own = self.excs.suspend_frame(ctx.frame);
-                std::mem::swap(&mut self.vars, &mut stepping.caller_vars);
                 let seg = self.run_segment(body, &mut pos);
-                std::mem::swap(&mut self.vars, &mut stepping.caller_vars);
                 ctx.frame = self.excs.resume_frame(own);
                 stepping.pos = pos;
                 match seg {
@@ -554,11 +551,10 @@ impl<'p> Machine<'p> {
                 // stays suspended, for `_finish` to finish after main. That runs now, with its
                 // events set aside and nothing handled below it.
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let msg = message::ignored_generator_exit(is_async);
-                let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg);
-                self.heap[stepping.obj] = Obj::Gen(GenState::Closed(Some(err)));
+                let err = self.ignored_generator_exit(ctx.frame, is_async);
+                self.heap.set_gen(stepping.obj, GenState::Closed(Some(err)));
                 let below = self.excs.clear_below(ctx.frame);
-                let main_events = std::mem::take(&mut self.events);
+                let main_events = self.recorder.set_aside();
                 stepping.after_main = Some((main_events, below));
                 if is_async {
                     return Flow::Normal;

@@ -1,8 +1,9 @@
-//! The exact texts of the exceptions the interpreter itself raises (SEMANTICS.md Appendix A),
-//! per profile. Every version-dependent string lives here.
+//! The message catalogue: the exact text of every exception the interpreter itself makes
+//! (SEMANTICS.md Appendix A), per profile. No other file of the model writes a message; where
+//! the text depends on the version, the function takes the profile's [`Quirks`].
 
 use crate::ir::ExcClass;
-use crate::profile::Profile;
+use crate::profile::Quirks;
 
 /// A protocol lookup that failed: which method was missing, and what the other lookup found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub(crate) enum Missing {
 /// the first lookup (in the profile's order) that failed; `other_protocol` says the object has
 /// the other protocol's two methods (3.14 then suggests the other statement).
 pub(crate) fn protocol_error(
-    profile: Profile,
+    quirks: &Quirks,
     ty: &str,
     first_missing: Missing,
     is_async: bool,
@@ -28,17 +29,17 @@ pub(crate) fn protocol_error(
         Missing::Enter => format!("__{a}enter__"),
         Missing::Exit => format!("__{a}exit__"),
     };
-    if !profile.at_least(11) {
+    if !quirks.protocol_error_is_type_error {
         return (ExcClass::AttributeError, dunder);
     }
     let kind = if is_async { "asynchronous context manager" } else { "context manager" };
     let base = format!("'{ty}' object does not support the {kind} protocol");
-    let mut text = match (first_missing, profile.at_least(14)) {
+    let mut text = match (first_missing, quirks.protocol_error_names_missing_enter) {
         (Missing::Exit, _) | (Missing::Enter, true) => format!("{base} (missed {dunder} method)"),
         (Missing::Enter, false) => base,
     };
     // gh-128398: 3.14 suggests the other statement.
-    if profile.at_least(14) && other_protocol {
+    if quirks.protocol_error_suggests_other_statement && other_protocol {
         text.push_str(if is_async {
             " but it supports the context manager protocol. Did you mean to use 'with'?"
         } else {
@@ -46,6 +47,17 @@ pub(crate) fn protocol_error(
         });
     }
     (ExcClass::TypeError, text)
+}
+
+/// How a protocol error names the type `name` defined in `module`: `tp_name` up to 3.13, and
+/// from 3.14 the fully qualified name (`%T`), which leaves out the module only for `builtins`
+/// and `__main__`.
+pub(crate) fn protocol_type_name(quirks: &Quirks, module: &str, name: String) -> String {
+    match module {
+        "builtins" | "__main__" => name,
+        module if quirks.protocol_error_qualifies_type_name => format!("{module}.{name}"),
+        _ => name,
+    }
 }
 
 /// `__aenter__`/`__aexit__` returned something without `__await__` (§2.3).
@@ -58,24 +70,33 @@ pub(crate) fn await_non_iterator(ty: &str) -> String {
     format!("__await__() returned non-iterator of type '{ty}'")
 }
 
+/// An `await` expression on something without `__await__`. 3.14 reworded it (seen on its
+/// WebAssembly build; the older text on 3.8–3.13).
+pub(crate) fn await_not_awaitable(quirks: &Quirks, ty: &str) -> String {
+    if quirks.await_error_is_reworded {
+        format!("'{ty}' object can't be awaited")
+    } else {
+        format!("object {ty} can't be used in 'await' expression")
+    }
+}
+
 /// Calling a method attribute that is `None`.
 pub(crate) fn none_not_callable() -> String {
     "'NoneType' object is not callable".to_string()
 }
 
 /// `def __exit__(self)` called with the three exception arguments.
-pub(crate) fn exit_takes_one(profile: Profile, class: &str, dunder: &str) -> String {
-    format!("{} takes 1 positional argument but 4 were given", func_name(profile, class, dunder))
+pub(crate) fn exit_takes_one(quirks: &Quirks, class: &str, dunder: &str) -> String {
+    format!("{} takes 1 positional argument but 4 were given", func_name(quirks, class, dunder))
 }
 
 /// `def __enter__(self, x)` called with no argument.
-pub(crate) fn enter_missing_arg(profile: Profile, class: &str, dunder: &str) -> String {
-    format!("{} missing 1 required positional argument: 'x'", func_name(profile, class, dunder))
+pub(crate) fn enter_missing_arg(quirks: &Quirks, class: &str, dunder: &str) -> String {
+    format!("{} missing 1 required positional argument: 'x'", func_name(quirks, class, dunder))
 }
 
-fn func_name(profile: Profile, class: &str, method: &str) -> String {
-    // bpo-40679: 3.10 started naming functions by their qualname in call errors.
-    if profile.at_least(10) {
+fn func_name(quirks: &Quirks, class: &str, method: &str) -> String {
+    if quirks.call_error_names_qualname {
         format!("{class}.{method}()")
     } else {
         format!("{method}()")
@@ -103,12 +124,11 @@ pub(crate) fn len_negative() -> String {
 }
 
 /// Unpacking `got` values (from a tuple or a str when `exact_seq`) into `expected` targets.
-pub(crate) fn unpack_count(profile: Profile, expected: usize, got: usize, exact_seq: bool) -> String {
+pub(crate) fn unpack_count(quirks: &Quirks, expected: usize, got: usize, exact_seq: bool) -> String {
     if got < expected {
         return format!("not enough values to unpack (expected {expected}, got {got})");
     }
-    // gh-122239: 3.14 also names the count for exact list, tuple and dict sources.
-    if profile.at_least(14) && exact_seq {
+    if quirks.unpack_error_names_count && exact_seq {
         return format!("too many values to unpack (expected {expected}, got {got})");
     }
     format!("too many values to unpack (expected {expected})")
@@ -119,14 +139,9 @@ pub(crate) fn unpack_non_iterable(ty: &str) -> String {
     format!("cannot unpack non-iterable {ty} object")
 }
 
-/// An `await` expression on something without `__await__`. 3.14 reworded it (seen on its
-/// WebAssembly build; the older text on 3.8–3.13).
-pub(crate) fn await_not_awaitable(profile: Profile, ty: &str) -> String {
-    if profile.at_least(14) {
-        format!("'{ty}' object can't be awaited")
-    } else {
-        format!("object {ty} can't be used in 'await' expression")
-    }
+/// A name the program uses that the profile's Python does not define (`aclosing` before 3.10).
+pub(crate) fn name_not_defined(name: &str) -> String {
+    format!("name '{name}' is not defined")
 }
 
 /// Calling an object whose type has no `__call__`.
@@ -134,9 +149,17 @@ pub(crate) fn not_callable(ty: &str) -> String {
     format!("'{ty}' object is not callable")
 }
 
-/// Calling `ContextDecorator.__call__(self, func)` with the three exception details; 3.10+
-/// name the function by its qualname.
-pub(crate) fn decorator_call(func: &str) -> String {
+/// An exit stack calls a generator manager `ty` that `push` registered as a plain callable with
+/// the three exception details: a `ContextDecorator` (`AsyncContextDecorator` from 3.10) takes
+/// one argument; 3.8 and 3.9's async generator managers are not callable at all.
+pub(crate) fn decorator_called_with_exc_details(quirks: &Quirks, ty: &str, is_async: bool) -> String {
+    let func = match (is_async, quirks.contextlib_async_helpers, quirks.call_error_names_qualname) {
+        (true, false, _) => return not_callable(ty),
+        (true, true, true) => "AsyncContextDecorator.__call__",
+        (true, true, false) => "__call__",
+        (false, _, true) => "ContextDecorator.__call__",
+        (false, _, false) => "__call__",
+    };
     format!("{func}() takes 2 positional arguments but 4 were given")
 }
 
@@ -150,41 +173,56 @@ pub(crate) fn type_has_no_attribute(ty: &str, attr: &str) -> String {
     format!("type object '{ty}' has no attribute '{attr}'")
 }
 
-/// `ExitStack.enter_context` / `enter_async_context` on an object lacking the protocol (3.11+);
-/// `qualified` is `module.qualname`.
-pub(crate) fn enter_context_unsupported(qualified: &str, is_async: bool) -> String {
+/// `ExitStack.enter_context` / `enter_async_context` on an object of type `ty`, defined in
+/// `module`, lacking the protocol (3.11+): contextlib names the type `module.qualname`.
+pub(crate) fn enter_context_unsupported(module: &str, ty: &str, is_async: bool) -> String {
     let kind = if is_async { "asynchronous context manager" } else { "context manager" };
-    format!("'{qualified}' object does not support the {kind} protocol")
+    format!("'{module}.{ty}' object does not support the {kind} protocol")
 }
 
-/// Entering a `@contextmanager` object a second time fails at `del self.args` (bpo-43857 gave
-/// the long form in 3.11).
-pub(crate) fn cm_reentered(profile: Profile, ty: &str) -> String {
-    if profile.at_least(11) {
+/// Entering a `@contextmanager` object a second time fails at `del self.args`.
+pub(crate) fn cm_reentered(quirks: &Quirks, ty: &str) -> String {
+    if quirks.cm_reentry_error_is_long {
         format!("'{ty}' object has no attribute 'args'")
     } else {
         "args".to_string()
     }
 }
 
+/// A generator manager whose generator finished without yielding.
+pub(crate) fn didnt_yield() -> String {
+    "generator didn't yield".to_string()
+}
+
+/// A generator manager whose generator yielded again when its exit resumed it, with `next()`,
+/// `throw()` (`after_throw`) or `athrow()` (`after_throw` and `is_async`).
+pub(crate) fn didnt_stop(after_throw: bool, is_async: bool) -> String {
+    match (after_throw, is_async) {
+        (false, _) => "generator didn't stop",
+        (true, false) => "generator didn't stop after throw()",
+        (true, true) => "generator didn't stop after athrow()",
+    }
+    .to_string()
+}
+
 /// The RuntimeError PEP 479 makes of a StopIteration (or, for async generators, a
 /// StopAsyncIteration) leaving a frame of this kind.
-pub(crate) fn pep479(frame: Frame, class: ExcClass) -> String {
+pub(crate) fn pep479(code: Code, class: ExcClass) -> String {
     let what = match class {
         ExcClass::StopAsyncIteration => "StopAsyncIteration",
         _ => "StopIteration",
     };
-    let frame = match frame {
-        Frame::Generator => "generator",
-        Frame::Coroutine => "coroutine",
-        Frame::AsyncGenerator => "async generator",
+    let code = match code {
+        Code::Generator => "generator",
+        Code::Coroutine => "coroutine",
+        Code::AsyncGenerator => "async generator",
     };
-    format!("{frame} raised {what}")
+    format!("{code} raised {what}")
 }
 
-/// The kind of frame an exception leaves, for PEP 479.
+/// The kind of code whose frame an exception leaves, for PEP 479.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Frame {
+pub(crate) enum Code {
     /// A generator's: StopIteration becomes RuntimeError.
     Generator,
     /// A coroutine's: StopIteration becomes RuntimeError.
@@ -193,13 +231,13 @@ pub(crate) enum Frame {
     AsyncGenerator,
 }
 
-impl Frame {
-    /// A generator function's frame, async or not.
-    pub(crate) fn of_generator(is_async: bool) -> Frame {
+impl Code {
+    /// A generator function's code, async or not.
+    pub(crate) fn of_generator(is_async: bool) -> Code {
         if is_async {
-            Frame::AsyncGenerator
+            Code::AsyncGenerator
         } else {
-            Frame::Generator
+            Code::Generator
         }
     }
 }
@@ -210,5 +248,14 @@ pub(crate) fn ignored_generator_exit(is_async: bool) -> String {
         "async generator ignored GeneratorExit".to_string()
     } else {
         "generator ignored GeneratorExit".to_string()
+    }
+}
+
+/// The `str()` of an exception the program raises as `class(label)`: the label, but a KeyError
+/// prints the repr of its argument (labels need no escaping).
+pub(crate) fn raised_by_program(class: ExcClass, label: &str) -> String {
+    match class {
+        ExcClass::KeyError => format!("'{label}'"),
+        _ => label.to_string(),
     }
 }

@@ -9,8 +9,52 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::rules::Rule;
+use super::rules::{Coverage, Rule};
 use crate::trace::Event;
+
+/// What a run records as it goes: every rule applied, in one log (and counted in the coverage),
+/// and the events, each with the part of the log applied since the event before it.
+#[derive(Default)]
+pub(crate) struct Recorder {
+    events: Sink,
+    log: Vec<Rule>,
+    /// Where in `log` the rules applied since the last event start.
+    mark: u32,
+    coverage: Coverage,
+}
+
+impl Recorder {
+    /// Records that the model applied `rule`.
+    pub(crate) fn hit(&mut self, rule: Rule) {
+        self.coverage.hit(rule);
+        self.log.push(rule);
+    }
+
+    /// Emits an event, with the rules applied since the event before it.
+    pub(crate) fn emit(&mut self, event: Event) {
+        let end = self.log.len() as u32;
+        self.events.push(event, self.mark..end);
+        self.mark = end;
+    }
+
+    /// Sets the events so far aside: what is emitted from now on goes to a new sink, until
+    /// [`Recorder::put_back`].
+    pub(crate) fn set_aside(&mut self) -> Sink {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Puts the events set aside back; gives what was emitted meanwhile.
+    pub(crate) fn put_back(&mut self, events: Sink) -> Sink {
+        std::mem::replace(&mut self.events, events)
+    }
+
+    /// The events, the rule log, the span of it applied after the last event (what decided the
+    /// outcome), and the coverage.
+    pub(crate) fn finish(self) -> (Sink, Vec<Rule>, Range<u32>, Coverage) {
+        let outcome = self.mark..self.log.len() as u32;
+        (self.events, self.log, outcome, self.coverage)
+    }
+}
 
 /// The events of a run (or of a part set aside, such as what `_finish` logs), each with the
 /// span of the rule log applied since the event before it.
@@ -35,10 +79,12 @@ impl Sink {
 /// The rules behind one exception object.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ExcRules {
-    /// The rule under which the interpreter made the exception (`None` for one the program
-    /// raised itself, as `E1('r1')`).
+    /// The rule whose type and message the exception has, when the interpreter made it (`None`
+    /// for one the program raised itself, as `E1('r1')`, or that the prelude's helpers raise as
+    /// the program told them to).
     pub created: Option<Rule>,
-    /// The rule that last set its `__context__`.
+    /// The rule that last set its `__context__`: implicit chaining, or the rule that made it
+    /// apply or changed it (`_fix_exception_context`, a cycle cut, PEP 479, `throw()`).
     pub context: Option<Rule>,
     /// The rule that last set its `__cause__` (and `__suppress_context__`).
     pub cause: Option<Rule>,

@@ -45,9 +45,14 @@ fn check(text: &str, expected: Expect) {
     let trace = predict(&program, Profile::CPYTHON_3_11).trace;
     let lines = trace.lines().join("\n") + "\n";
     expected.assert_eq(&lines);
+    cross_check(&program, &lines);
+}
+
+/// Requires CPython 3.11, when there is one, to produce exactly `lines` on `program`.
+fn cross_check(program: &crate::ir::Program, lines: &str) {
     if let Some(worker) = cpython() {
         let mut worker = worker.lock().unwrap_or_else(|e| e.into_inner());
-        match worker.run(&render::body(&program)).expect("the worker runs") {
+        match worker.run(&render::body(program)).expect("the worker runs") {
             RunResult::Completed(observed) => {
                 let observed = observed.lines().join("\n") + "\n";
                 assert_eq!(observed, lines, "CPython 3.11 disagrees with the expectation");
@@ -785,6 +790,7 @@ def main():
 fn check_provenance(text: &str, expected: Expect) {
     let program = parse(text).unwrap_or_else(|d| panic!("test program does not parse: {d:?}"));
     let prediction = predict(&program, Profile::CPYTHON_3_11);
+    cross_check(&program, &(prediction.trace.lines().join("\n") + "\n"));
     let names = |rules: &[crate::model::Rule]| rules.iter().map(|r| r.name()).collect::<Vec<_>>().join(" ");
     let mut out = String::new();
     for (i, event) in prediction.trace.events.iter().enumerate() {
@@ -855,6 +861,93 @@ def main():
             outcome <- [implicit-chaining]
             #1 created lacks-exit context - cause -
             #2 created - context implicit-chaining cause -
+        "#]],
+    );
+}
+
+#[test]
+fn provenance_names_the_rules_of_contextlib_generators_and_stacks() {
+    // contextlib's RuntimeError is made by the rule of its message, which also decides the
+    // outcome; the generator's `finally` ran when `__exit__` resumed it, before that rule.
+    check_provenance(
+        "
+@contextmanager
+def c0():
+    try:
+        yield 1
+    finally:
+        fin('f1')
+    yield 'y2'
+
+def main():
+    with c0():
+        log('L3')
+",
+        expect![[r#"
+            log L3 exc_info=-  <- [contextlib-manager cm-enter-yields]
+            finally f1 exc_info=-  <- [exit-after-normal-body]
+            outcome <- [cm-didnt-stop exit-raises-on-normal-path]
+            #1 created cm-didnt-stop context - cause -
+        "#]],
+    );
+    // PEP 479 makes the RuntimeError and sets both its cause and its context.
+    check_provenance(
+        &with_plain(
+            "
+def g0():
+    yield 'y1'
+    with M0():
+        raise StopIteration('r2')
+
+def main():
+    drive('d3', g0(), 'all', 0, None)
+",
+        ),
+        expect![[r#"
+            d3 got y1  <- []
+            M0.__init__  <- []
+            M0.__enter__ exc_info=-  <- []
+            M0.__exit__ exc=StopIteration("r2")#1 exc_info=StopIteration("r2")#1  <- [exit-gets-exception]
+            outcome <- [exit-falsy-reraises generator-stop-iteration]
+            #2 created generator-stop-iteration context generator-stop-iteration cause generator-stop-iteration
+        "#]],
+    );
+    // The second callback's exception is chained by implicit chaining to the body's, and
+    // `_fix_exception_context` points it at the first callback's instead.
+    check_provenance(
+        "
+def main():
+    with ExitStack() as s1:
+        s1.callback(cb, 'k2', ValueError)
+        s1.callback(cb, 'k3', KeyError)
+        raise E1('r4')
+",
+        expect![[r#"
+            callback k3 exc_info=E1("r4")#1  <- [contextlib-manager target-binds-enter-value stack-callback stack-callback exit-gets-exception]
+            callback k2 exc_info=E1("r4")#1  <- [implicit-chaining stack-callback-raises stack-lifo]
+            outcome <- [implicit-chaining stack-callback-raises stack-context-fixed implicit-chaining exit-raises-on-exception]
+            #2 created - context stack-context-fixed cause -
+            #3 created - context implicit-chaining cause -
+        "#]],
+    );
+    // A missing __aenter__: the TypeError is the rule of the missing method's.
+    check_provenance(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        return None
+
+async def main():
+    async with M0():
+        log('L1')
+",
+        expect![[r#"
+            M0.__init__  <- []
+            outcome <- [async-lacks-enter]
+            #1 created async-lacks-enter context - cause -
         "#]],
     );
 }

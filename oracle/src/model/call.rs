@@ -1,0 +1,260 @@
+//! Calling what a protocol lookup found (SEMANTICS.md §1.3–§1.5, §2.3, §3): a manager's
+//! method with the exception details, awaiting what an async method returned, and the truth of
+//! an exit's result.
+
+use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, Method, Value};
+use crate::trace::Event;
+
+use super::exc::{self, ExcId};
+use super::message::{self, Code};
+use super::protocol::{dunder, Found, Proto};
+use super::{Machine, Rule, Val};
+
+/// Where an awaitable is awaited, for the §2.3 messages.
+#[derive(Clone, Copy)]
+pub(crate) enum Site {
+    /// `async with` awaiting what `__aenter__` returned.
+    Enter,
+    /// `async with` awaiting what `__aexit__` returned.
+    Exit,
+    /// An `await` expression (contextlib's coroutines awaiting what they called).
+    Await,
+}
+
+/// The exception details an exit is called with: `(type(e), e, tb)`, or three Nones.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExcDetails {
+    /// The exception, if any.
+    pub(crate) exc: Option<ExcId>,
+    /// Whether `tb` is still `e.__traceback__`. The `with` statement takes the details as it
+    /// calls; an exit stack before 3.13 passes the ones it received, which go stale when the
+    /// exception's traceback changes meanwhile.
+    pub(crate) fresh: bool,
+}
+
+impl ExcDetails {
+    /// The details of `exc` taken now.
+    pub(crate) fn of(exc: Option<ExcId>) -> ExcDetails {
+        ExcDetails { exc, fresh: true }
+    }
+}
+
+impl<'p> Machine<'p> {
+    /// Calls the enter method of `type(mgr)`, which contextlib found by attribute access.
+    pub(crate) fn call_enter_of(&mut self, mgr: &Val, proto: Proto) -> Result<Val, ExcId> {
+        let found = self.found_method(mgr, proto, false);
+        let name = self.type_name(mgr);
+        self.call_method(&name, mgr, found, proto, None)
+    }
+
+    /// Calls the exit method of `type(mgr)` bound to `mgr`, as an exit stack does.
+    pub(crate) fn call_exit_of(&mut self, mgr: &Val, proto: Proto, details: ExcDetails) -> Result<Val, ExcId> {
+        let found = self.found_method(mgr, proto, true);
+        let name = self.type_name(mgr);
+        self.call_method(&name, mgr, found, proto, Some(details))
+    }
+
+    /// Calls a protocol method: the enter method, or the exit method with `exit`'s details. For
+    /// `async def` methods the result is the coroutine, run when it is awaited.
+    pub(crate) fn call_method(
+        &mut self,
+        name: &str,
+        mgr: &Val,
+        method: Found<'p>,
+        proto: Proto,
+        exit: Option<ExcDetails>,
+    ) -> Result<Val, ExcId> {
+        let is_exit = exit.is_some();
+        let action = match method {
+            Found::Builtin => {
+                let Val::Builtin(b) = mgr else { unreachable!("builtin methods belong to builtin managers") };
+                let is_async = proto == Proto::Async;
+                return match exit {
+                    Some(details) => self.builtin_exit(b, details.exc, is_async),
+                    None => self.builtin_enter(b, mgr, is_async),
+                };
+            }
+            Found::None => {
+                let rule = if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone };
+                self.hit(rule);
+                return Err(self.raise_builtin(rule, ExcClass::TypeError, message::none_not_callable()));
+            }
+            Found::Method(Method::WrongArity) => {
+                self.hit(Rule::WrongArity);
+                let dunder = dunder(is_exit, proto);
+                let msg = if is_exit {
+                    message::exit_takes_one(&self.quirks, name, dunder)
+                } else {
+                    message::enter_missing_arg(&self.quirks, name, dunder)
+                };
+                return Err(self.raise_builtin(Rule::WrongArity, ExcClass::TypeError, msg));
+            }
+            Found::Method(Method::AsyncDef { suspend, action }) => {
+                return Ok(Val::Coro {
+                    mgr: name.to_string(),
+                    is_exit,
+                    suspend: suspend.clone(),
+                    action: Box::new(action.clone()),
+                    details: exit.unwrap_or(ExcDetails::of(None)),
+                });
+            }
+            Found::Method(Method::Defined(a)) => a,
+            Found::Method(Method::Missing | Method::InstanceOnly | Method::NoneAttr) => {
+                unreachable!("lookup only finds None, wrong-arity or defined methods")
+            }
+        };
+        if proto == Proto::Async {
+            self.hit(Rule::AsyncPlainDef);
+        }
+        let details = exit.unwrap_or(ExcDetails::of(None));
+        self.method_body(name, is_exit, proto == Proto::Async, action, details, None)
+    }
+
+    /// The body of a defined method: log the call, then the action.
+    fn method_body(
+        &mut self,
+        name: &str,
+        is_exit: bool,
+        is_async: bool,
+        action: &Action,
+        details: ExcDetails,
+        suspend: Option<&str>,
+    ) -> Result<Val, ExcId> {
+        let exc = details.exc;
+        let info = self.excs.observe(self.excs.handled());
+        if is_exit {
+            let exc_ref = self.excs.observe(exc);
+            let event = Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: details.fresh, info };
+            self.emit(event);
+        } else {
+            self.emit(Event::Enter { mgr: name.to_string(), is_async, info });
+        }
+        if let Some(label) = suspend {
+            // `await Aw('s1', True, None)` in an `async def` method.
+            self.suspend_at(label);
+        }
+        match action {
+            Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
+            Action::Return(v) => Ok(self.eval(v)),
+            Action::Raise(r) => Err(self.raise_new(r)),
+            Action::RaiseArg => match exc {
+                Some(e) => Err(self.raise_obj(e)),
+                None => {
+                    self.hit(Rule::RaiseNone);
+                    Err(self.raise_builtin(Rule::RaiseNone, ExcClass::TypeError, message::must_derive()))
+                }
+            },
+            Action::BareRaise => Err(self.bare_raise()),
+            Action::SuppressIf(classes) => {
+                let class = exc.map(|e| self.excs.get(e).class);
+                let yes = class.is_some_and(|c| classes.iter().any(|of| exc::is_subclass(c, *of)));
+                Ok(Val::Bool(yes))
+            }
+        }
+    }
+
+    /// `await` on something that suspends at `label`: the driver sees it.
+    pub(crate) fn suspend_at(&mut self, label: &str) {
+        self.hit(Rule::AsyncSuspends);
+        self.emit(Event::Await { label: label.to_string() });
+        self.emit(Event::Suspend { label: label.to_string() });
+    }
+
+    /// For `async with`, awaits what the method returned (§2.3, §3); for `with`, the value itself.
+    pub(crate) fn awaited(&mut self, v: Val, proto: Proto, site: Site) -> Result<Val, ExcId> {
+        if proto == Proto::Sync {
+            return Ok(v);
+        }
+        self.await_value(v, site)
+    }
+
+    /// `await v`: runs what `v` does when awaited and gives its result.
+    pub(crate) fn await_value(&mut self, v: Val, site: Site) -> Result<Val, ExcId> {
+        match v {
+            Val::Coro { mgr, is_exit, suspend, action, details } => {
+                self.hit(Rule::AsyncDefAwaited);
+                let res = self.method_body(&mgr, is_exit, true, &action, details, suspend.as_deref());
+                // PEP 479 at the coroutine's frame boundary.
+                res.map_err(|x| self.pep479(x, Code::Coroutine))
+            }
+            Val::Aw(Value::Awaitable { label, suspend, then, coroutine }) => {
+                self.hit(if coroutine { Rule::AsyncCoroutineAwaited } else { Rule::AsyncAwaitableAwaited });
+                self.emit(Event::Await { label: label.clone() });
+                if suspend {
+                    self.hit(Rule::AsyncSuspends);
+                    self.emit(Event::Suspend { label: label.clone() });
+                }
+                match *then {
+                    AwaitThen::Return(v) => Ok(self.eval(&v)),
+                    AwaitThen::Raise(c) => {
+                        let id = self.excs.new_user_exc(c, message::raised_by_program(c, &label));
+                        let id = self.raise_obj(id);
+                        // PEP 479 at the boundary of the coroutine, or of the awaitable's
+                        // iterator, a generator.
+                        let code = if coroutine { Code::Coroutine } else { Code::Generator };
+                        Err(self.pep479(id, code))
+                    }
+                }
+            }
+            Val::Aw(_) => unreachable!("awaitables hold their own IR value"),
+            Val::Ready(v) => Ok(*v),
+            Val::BadAw => {
+                self.hit(Rule::AwaitNonIterator);
+                let msg = message::await_non_iterator("int");
+                Err(self.raise_builtin(Rule::AwaitNonIterator, ExcClass::TypeError, msg))
+            }
+            other => {
+                let ty = self.type_name(&other);
+                let (rule, msg) = match site {
+                    Site::Enter => (Rule::AsyncEnterNotAwaitable, message::not_awaitable("__aenter__", &ty)),
+                    Site::Exit => (Rule::AsyncExitNotAwaitable, message::not_awaitable("__aexit__", &ty)),
+                    Site::Await => (Rule::AwaitNotAwaitable, message::await_not_awaitable(&self.quirks, &ty)),
+                };
+                self.hit(rule);
+                Err(self.raise_builtin(rule, ExcClass::TypeError, msg))
+            }
+        }
+    }
+
+    /// `PyObject_IsTrue` on an exit result: `__bool__`, else `__len__`, else true.
+    pub(crate) fn truthy(&mut self, v: &Val) -> Result<bool, ExcId> {
+        Ok(match v {
+            Val::None => false,
+            Val::Bool(b) => *b,
+            Val::Int(n) => *n != 0,
+            Val::Str(s) => !s.is_empty(),
+            Val::Tuple(items) => !items.is_empty(),
+            Val::Mgr(_) | Val::Exc(_) | Val::Aw(_) | Val::BadAw | Val::Coro { .. } | Val::Gen { .. } | Val::Xf(_) => {
+                true
+            }
+            Val::Builtin(_) | Val::Closer(_) | Val::Ready(_) => true,
+            Val::BoolObj(Value::BoolObj { label, result }) => {
+                self.hit(Rule::ExitResultBool);
+                self.emit(Event::Bool { label: label.clone() });
+                match result {
+                    BoolResult::Bool(b) => *b,
+                    BoolResult::NonBool(_) => {
+                        self.hit(Rule::BoolReturnsNonBool);
+                        let msg = message::bool_returned("int");
+                        return Err(self.raise_builtin(Rule::BoolReturnsNonBool, ExcClass::TypeError, msg));
+                    }
+                    BoolResult::Raise(c) => {
+                        self.hit(Rule::BoolRaises);
+                        let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));
+                        return Err(self.raise_obj(id));
+                    }
+                }
+            }
+            Val::LenObj(Value::LenObj { label, len }) => {
+                self.hit(Rule::ExitResultLen);
+                self.emit(Event::Len { label: label.clone() });
+                if *len < 0 {
+                    self.hit(Rule::LenNegative);
+                    return Err(self.raise_builtin(Rule::LenNegative, ExcClass::ValueError, message::len_negative()));
+                }
+                *len != 0
+            }
+            Val::BoolObj(_) | Val::LenObj(_) => unreachable!("result objects hold their own IR value"),
+        })
+    }
+}
