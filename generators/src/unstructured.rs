@@ -4,7 +4,7 @@
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
     Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr,
-    Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 
 use crate::config::GenConfig;
@@ -250,10 +250,13 @@ impl Gen<'_, '_> {
             1 => (false, true),
             _ => (true, true),
         };
-        let (enter, exit) =
-            if sync { (self.method(false)?, self.method(true)?) } else { (Method::Missing, Method::Missing) };
+        let (enter, exit) = if sync {
+            (self.method(Slot::Enter)?, self.method(Slot::Exit)?)
+        } else {
+            (Method::Missing, Method::Missing)
+        };
         let (aenter, aexit) = if async_ {
-            (self.async_method(false)?, self.async_method(true)?)
+            (self.async_method(Slot::AEnter)?, self.async_method(Slot::AExit)?)
         } else {
             (Method::Missing, Method::Missing)
         };
@@ -262,17 +265,17 @@ impl Gen<'_, '_> {
 
     /// `__aenter__` / `__aexit__`: mostly `async def`, sometimes a plain `def` returning an
     /// awaitable, a non-awaitable, or raising synchronously.
-    fn async_method(&mut self, is_exit: bool) -> Result<Method> {
+    fn async_method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
         Ok(match self.weighted(&[16, 6, broken, broken, broken, broken])? {
             0 => {
                 let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
-                Method::AsyncDef { suspend, action: self.action(is_exit)? }
+                Method::AsyncDef { suspend, action: self.action(slot)? }
             }
             1 => {
                 let action = match self.weighted(&[5, 3, 2, 2])? {
                     0 => {
-                        let inner = if is_exit { self.exit_value()? } else { self.enter_value()? };
+                        let inner = if slot.is_exit() { self.exit_value()? } else { self.enter_value()? };
                         let then = if self.u.ratio(1, 6)? {
                             AwaitThen::Raise(self.pick(RAISED)?)
                         } else {
@@ -284,9 +287,9 @@ impl Gen<'_, '_> {
                         let label = self.labels.next('a');
                         Action::Return(Value::Awaitable { label, suspend, then: Box::new(then), coroutine })
                     }
-                    1 => Action::Return(if is_exit { self.exit_value()? } else { self.enter_value()? }),
+                    1 => Action::Return(if slot.is_exit() { self.exit_value()? } else { self.enter_value()? }),
                     2 => Action::Return(Value::BadAwaitable),
-                    _ => self.action(is_exit)?,
+                    _ => self.action(slot)?,
                 };
                 Method::Defined(action)
             }
@@ -297,10 +300,10 @@ impl Gen<'_, '_> {
         })
     }
 
-    fn method(&mut self, is_exit: bool) -> Result<Method> {
+    fn method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
         match self.weighted(&[24, broken, broken, broken, broken])? {
-            0 => Ok(Method::Defined(self.action(is_exit)?)),
+            0 => Ok(Method::Defined(self.action(slot)?)),
             1 => Ok(Method::Missing),
             2 => Ok(Method::InstanceOnly),
             3 => Ok(Method::NoneAttr),
@@ -308,8 +311,8 @@ impl Gen<'_, '_> {
         }
     }
 
-    fn action(&mut self, is_exit: bool) -> Result<Action> {
-        if !is_exit {
+    fn action(&mut self, slot: Slot) -> Result<Action> {
+        if !slot.is_exit() {
             return Ok(match self.weighted(&[6, 5, 2, 1])? {
                 0 => Action::ReturnSelf,
                 1 => Action::Return(self.enter_value()?),

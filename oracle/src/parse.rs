@@ -14,8 +14,9 @@
 
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, ExitFn, ExitFnResult, GenFn,
-    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
 };
+use crate::render;
 
 /// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
 /// program.
@@ -127,75 +128,17 @@ struct Parser<'a> {
     drives: Vec<(Line<'a>, usize, bool)>,
 }
 
-/// Which protocol method a class member is about; as an index, the order the renderer prints them.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Dunder {
-    Enter,
-    Exit,
-    AEnter,
-    AExit,
-}
-
-impl Dunder {
-    const ALL: [Dunder; 4] = [Dunder::Enter, Dunder::Exit, Dunder::AEnter, Dunder::AExit];
-
-    fn name(self) -> &'static str {
-        match self {
-            Dunder::Enter => "__enter__",
-            Dunder::Exit => "__exit__",
-            Dunder::AEnter => "__aenter__",
-            Dunder::AExit => "__aexit__",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Dunder> {
-        Dunder::ALL.into_iter().find(|d| d.name() == name)
-    }
-
-    fn is_exit(self) -> bool {
-        matches!(self, Dunder::Exit | Dunder::AExit)
-    }
-
-    /// The parameters of the right arity, then of the wrong one.
-    fn params(self) -> (&'static [&'static str], &'static [&'static str]) {
-        if self.is_exit() {
-            (&["self", "t", "v", "tb"], &["self"])
-        } else {
-            (&["self"], &["self", "x"])
-        }
-    }
-
-    /// The first line of a defined method: `on_enter('M0')`, `on_aexit('M0', t, v, tb)`, ...
-    fn log(self, name: &str) -> String {
-        let func = self.log_func();
-        if self.is_exit() {
-            format!("{func}('{name}', t, v, tb)")
-        } else {
-            format!("{func}('{name}')")
-        }
-    }
-
-    fn log_func(self) -> &'static str {
-        match self {
-            Dunder::Enter => "on_enter",
-            Dunder::Exit => "on_exit",
-            Dunder::AEnter => "on_aenter",
-            Dunder::AExit => "on_aexit",
-        }
-    }
-}
-
 /// A line of a class body at depth 1.
 enum Member {
     Init,
-    NoneAttr(Dunder),
+    NoneAttr(Slot),
     /// `def __enter__(self):` or `async def __aenter__(self):`.
     Def {
-        dunder: Dunder,
+        slot: Slot,
         is_async: bool,
     },
     /// `def __exit__(self):`: of the wrong arity.
-    WrongArity(Dunder),
+    WrongArity(Slot),
 }
 
 /// A line of `main` at the start of a statement.
@@ -390,18 +333,12 @@ impl<'a> Parser<'a> {
     // ---- manager classes ----
 
     fn manager(&mut self, header: Line<'a>, name: &str) -> Manager {
-        let mut res = Manager {
-            init_raises: None,
-            enter: Method::Missing,
-            exit: Method::Missing,
-            aenter: Method::Missing,
-            aexit: Method::Missing,
-        };
+        let mut res = Manager::empty();
         if !self.has_block(header, 1, "an indented class body starting with def __init__(self):") {
             return res;
         }
         let mut init = false;
-        // Per dunder: set on the instance in __init__, and what the class body says (with where).
+        // Per slot: set on the instance in __init__, and what the class body says (with where).
         let mut inst = [false; 4];
         let mut class: [Option<(Method, usize)>; 4] = [None, None, None, None];
         while let Some(line) = self.peek() {
@@ -422,7 +359,7 @@ impl<'a> Parser<'a> {
                     continue;
                 }
             };
-            let (dunder, method) = match member {
+            let (slot, method) = match member {
                 Member::Init => {
                     if init {
                         self.err(line.no, format!("a second def __init__(self): in class {name}"));
@@ -437,43 +374,37 @@ impl<'a> Parser<'a> {
                     res.init_raises = res.init_raises.or(raises);
                     continue;
                 }
-                Member::NoneAttr(d) => (d, Some(Method::NoneAttr)),
-                Member::Def { dunder, is_async } => (dunder, self.defined_body(line, name, dunder, is_async)),
-                Member::WrongArity(d) => (d, self.wrong_arity_body(line, name, d)),
+                Member::NoneAttr(slot) => (slot, Some(Method::NoneAttr)),
+                Member::Def { slot, is_async } => (slot, self.defined_body(line, name, slot, is_async)),
+                Member::WrongArity(slot) => (slot, self.wrong_arity_body(line, name, slot)),
             };
-            let slot = &mut class[dunder as usize];
-            if slot.is_some() {
-                self.err(line.no, format!("a second {} in class {name}", dunder.name()));
+            let seen = &mut class[slot as usize];
+            if seen.is_some() {
+                self.err(line.no, format!("a second {} in class {name}", slot.name()));
             } else if let Some(m) = method {
-                *slot = Some((m, line.no));
+                *seen = Some((m, line.no));
             }
         }
         if !init {
             self.err(header.no, format!("class {name} needs def __init__(self): with on_init('{name}')"));
         }
-        for d in Dunder::ALL {
-            let method = match class[d as usize].take() {
+        for slot in Slot::ALL {
+            *res.method_mut(slot) = match class[slot as usize].take() {
                 Some((m, no)) => {
-                    if inst[d as usize] {
+                    if inst[slot as usize] {
                         self.err(
                             no,
                             format!(
                                 "{name}.{} is set on the instance in __init__, so it cannot be in the class too",
-                                d.name()
+                                slot.name()
                             ),
                         );
                     }
                     m
                 }
-                None if inst[d as usize] => Method::InstanceOnly,
+                None if inst[slot as usize] => Method::InstanceOnly,
                 None => Method::Missing,
             };
-            *match d {
-                Dunder::Enter => &mut res.enter,
-                Dunder::Exit => &mut res.exit,
-                Dunder::AEnter => &mut res.aenter,
-                Dunder::AExit => &mut res.aexit,
-            } = method;
         }
         res
     }
@@ -514,11 +445,11 @@ impl<'a> Parser<'a> {
                 self.err(line.no, "nothing follows the raise in __init__");
                 continue;
             }
-            if let Some(d) = inst_line(line.text, name) {
-                if inst[d as usize] {
-                    self.err(line.no, format!("{name}.{} is set on the instance twice", d.name()));
+            if let Some(slot) = inst_line(line.text, name) {
+                if inst[slot as usize] {
+                    self.err(line.no, format!("{name}.{} is set on the instance twice", slot.name()));
                 }
-                inst[d as usize] = true;
+                inst[slot as usize] = true;
                 continue;
             }
             match Toks::new(line.text).and_then(|mut t| {
@@ -543,11 +474,11 @@ impl<'a> Parser<'a> {
 
     /// The body of a `def` or `async def` protocol method: its log line, in an `async def` maybe
     /// `await Aw('s1', True, None)`, then one action.
-    fn defined_body(&mut self, header: Line<'a>, name: &str, d: Dunder, is_async: bool) -> Option<Method> {
-        let log = d.log(name);
+    fn defined_body(&mut self, header: Line<'a>, name: &str, slot: Slot, is_async: bool) -> Option<Method> {
+        let log = render::method_log(slot, name);
         let lines = self.flat_block(header, &format!("an indented block starting with {log}"));
         let first = *lines.first()?;
-        if !log_line(first.text, name, d) {
+        if !same_tokens(first.text, &log) {
             self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
             return None;
         }
@@ -569,7 +500,7 @@ impl<'a> Parser<'a> {
                 Ok(_) => {
                     self.err(
                         line.no,
-                        format!("await in a plain def; a method that awaits is written async def {}", d.name()),
+                        format!("await in a plain def; a method that awaits is written async def {}", slot.name()),
                     );
                     ok = false;
                 }
@@ -602,8 +533,8 @@ impl<'a> Parser<'a> {
         Some(if is_async { Method::AsyncDef { suspend, action } } else { Method::Defined(action) })
     }
 
-    fn wrong_arity_body(&mut self, header: Line<'a>, name: &str, d: Dunder) -> Option<Method> {
-        let label = format!("unreachable {name}.{}", d.name());
+    fn wrong_arity_body(&mut self, header: Line<'a>, name: &str, slot: Slot) -> Option<Method> {
+        let label = format!("unreachable {name}.{}", slot.name());
         let log = format!("log('{label}')");
         let lines = self.flat_block(header, &format!("an indented block with {log}"));
         let first = *lines.first()?;
@@ -1120,14 +1051,14 @@ fn member(text: &str) -> Result<Member, String> {
                 Err(format!("expected def __init__(self):, found {:?}", clip(text)))
             };
         }
-        let Some(d) = Dunder::from_name(name) else {
+        let Some(slot) = Slot::from_name(name) else {
             return Err(format!("expected {WHAT}, found {:?}", clip(text)));
         };
-        let (right, wrong) = d.params();
+        let (right, wrong) = (render::method_params(slot, false), render::method_params(slot, true));
         return if params == right {
-            Ok(Member::Def { dunder: d, is_async })
+            Ok(Member::Def { slot, is_async })
         } else if params == wrong && !is_async {
-            Ok(Member::WrongArity(d))
+            Ok(Member::WrongArity(slot))
         } else {
             let kw = if is_async { "async def" } else { "def" };
             Err(format!(
@@ -1139,12 +1070,12 @@ fn member(text: &str) -> Result<Member, String> {
         };
     }
     if let Some(Tok::Name(n)) = t.peek() {
-        if let Some(d) = Dunder::from_name(n) {
+        if let Some(slot) = Slot::from_name(n) {
             t.bump();
             t.punct('=', "'='")?;
             t.keyword("None", "None")?;
             t.end()?;
-            return Ok(Member::NoneAttr(d));
+            return Ok(Member::NoneAttr(slot));
         }
     }
     Err(format!("expected {WHAT}, found {:?}", clip(text)))
@@ -1169,26 +1100,13 @@ fn same_call(text: &str, func: &str, args: &[&str]) -> bool {
     res.is_ok()
 }
 
-/// Whether `text` is the log line a defined `d` starts with: `on_enter('<name>')`,
-/// `on_aexit('<name>', t, v, tb)`, ...
-fn log_line(text: &str, name: &str, d: Dunder) -> bool {
-    if !d.is_exit() {
-        return same_call(text, d.log_func(), &[name]);
+/// Whether `text` and `expected` are the same tokens: the same line but for spacing and a
+/// trailing comment.
+fn same_tokens(text: &str, expected: &str) -> bool {
+    fn toks(text: &str) -> Option<Vec<Tok<'_>>> {
+        Toks::new(text).ok().map(|t| t.toks.into_iter().map(|(_, tok)| tok).collect())
     }
-    let res = Toks::new(text).and_then(|mut t| {
-        t.keyword(d.log_func(), "")?;
-        t.punct('(', "")?;
-        if t.string("")? != name {
-            return Err(String::new());
-        }
-        for param in ["t", "v", "tb"] {
-            t.punct(',', "")?;
-            t.keyword(param, "")?;
-        }
-        t.punct(')', "")?;
-        t.end()
-    });
-    res.is_ok()
+    toks(text).is_some_and(|a| toks(expected).is_some_and(|b| a == b))
 }
 
 /// Whether `text` starts with the keyword `word`.
@@ -1213,11 +1131,11 @@ fn await_(t: &mut Toks<'_>) -> Result<String, String> {
 }
 
 /// Which method `self.__enter__ = inst('<name>', '__enter__')` sets, if `text` is such a line.
-fn inst_line(text: &str, name: &str) -> Option<Dunder> {
+fn inst_line(text: &str, name: &str) -> Option<Slot> {
     let res = Toks::new(text).and_then(|mut t| {
         t.keyword("self", "")?;
         t.punct('.', "")?;
-        let d = Dunder::from_name(t.name("")?).ok_or_else(String::new)?;
+        let d = Slot::from_name(t.name("")?).ok_or_else(String::new)?;
         t.punct('=', "")?;
         t.keyword("inst", "")?;
         t.punct('(', "")?;

@@ -31,7 +31,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr,
-    Manager, Method, Program, RaiseNew, StackOp, Stmt, Target, Value, WithItem,
+    Method, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value, WithItem,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -136,35 +136,13 @@ pub fn size(program: &Program) -> usize {
         .iter()
         .zip(&uses)
         .map(|(m, u)| {
-            let slots: usize = slots(m).iter().map(|&(method, slot)| method_size(method, slot, u)).sum();
+            let slots: usize = m.methods().into_iter().map(|(slot, method)| method_size(method, slot, u)).sum();
             1 + m.init_raises.as_ref().map_or(0, |e| 1 + rank(e.class)) + slots
         })
         .sum();
     let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async) + block_size(&g.body)).sum();
     let cms: usize = program.cms.iter().map(|c| 1 + usize::from(c.is_async) + cm_size(c)).sum();
     usize::from(program.is_async) + managers + cms + gens + block_size(&program.main)
-}
-
-/// Which of the four protocol methods a method stands for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Slot {
-    is_exit: bool,
-    is_async: bool,
-}
-
-const SLOTS: [Slot; 4] = [
-    Slot { is_exit: false, is_async: false },
-    Slot { is_exit: true, is_async: false },
-    Slot { is_exit: false, is_async: true },
-    Slot { is_exit: true, is_async: true },
-];
-
-fn slots(m: &Manager) -> [(&Method, Slot); 4] {
-    [(&m.enter, SLOTS[0]), (&m.exit, SLOTS[1]), (&m.aenter, SLOTS[2]), (&m.aexit, SLOTS[3])]
-}
-
-fn slots_mut(m: &mut Manager) -> [(&mut Method, Slot); 4] {
-    [(&mut m.enter, SLOTS[0]), (&mut m.exit, SLOTS[1]), (&mut m.aenter, SLOTS[2]), (&mut m.aexit, SLOTS[3])]
 }
 
 /// How a manager is used: by a `with`, by an `async with`.
@@ -176,7 +154,7 @@ struct Uses {
 
 impl Uses {
     fn of(self, slot: Slot) -> bool {
-        if slot.is_async {
+        if slot.is_async() {
             self.is_async
         } else {
             self.sync
@@ -227,9 +205,9 @@ fn method_size(m: &Method, slot: Slot, uses: &Uses) -> usize {
     match m {
         m if *m == plain_method(slot) => 1,
         // In a sync slot `async def` is invalid anyway; in an async one it is the plainer form.
-        Method::Defined(a) => 2 + usize::from(slot.is_async) + action_size(a),
+        Method::Defined(a) => 2 + usize::from(slot.is_async()) + action_size(a),
         Method::AsyncDef { suspend, action } => {
-            2 + usize::from(!slot.is_async) + usize::from(suspend.is_some()) + action_size(action)
+            2 + usize::from(!slot.is_async()) + usize::from(suspend.is_some()) + action_size(action)
         }
         Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => 4,
     }
@@ -399,8 +377,8 @@ fn simpler_classes(c: ExcClass) -> impl Iterator<Item = ExcClass> {
 }
 
 /// The plainest action of a method: `return self` in `__enter__`, `return None` in `__exit__`.
-fn plain(is_exit: bool) -> Action {
-    if is_exit {
+fn plain(slot: Slot) -> Action {
+    if slot.is_exit() {
         Action::Return(Value::None)
     } else {
         Action::ReturnSelf
@@ -411,8 +389,8 @@ fn plain(is_exit: bool) -> Action {
 /// `__aexit__` an `async def` that does (a plain `def` returns something `async with` cannot
 /// await).
 fn plain_method(slot: Slot) -> Method {
-    let action = plain(slot.is_exit);
-    if slot.is_async {
+    let action = plain(slot);
+    if slot.is_async() {
         Method::AsyncDef { suspend: None, action }
     } else {
         Method::Defined(action)
@@ -862,7 +840,7 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
             m.init_raises = None;
             return;
         }
-        for (method, slot) in slots_mut(m) {
+        for (slot, method) in m.methods_mut() {
             // A missing method is a protocol error, not a plain one: only unused ones are dropped.
             let mut alternatives = if u.of(slot) { vec![] } else { vec![Method::Missing] };
             alternatives.push(plain_method(slot));
@@ -870,7 +848,7 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
                 Method::AsyncDef { suspend: Some(_), action } => {
                     alternatives.push(Method::AsyncDef { suspend: None, action: action.clone() })
                 }
-                Method::Defined(action) if slot.is_async => {
+                Method::Defined(action) if slot.is_async() => {
                     alternatives.push(Method::AsyncDef { suspend: None, action: action.clone() })
                 }
                 _ => {}
@@ -883,7 +861,7 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
                 }
             }
         }
-        for exit in [&mut m.exit, &mut m.aexit] {
+        for (_, exit) in m.methods_mut().into_iter().filter(|(slot, _)| slot.is_exit()) {
             if let Method::Defined(Action::SuppressIf(classes))
             | Method::AsyncDef { action: Action::SuppressIf(classes), .. } = exit
             {
@@ -1681,7 +1659,7 @@ fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bo
         if let Some(e) = &mut m.init_raises {
             stop = f(Node::Class(&mut e.class));
         }
-        for method in [&mut m.enter, &mut m.exit, &mut m.aenter, &mut m.aexit] {
+        for (_, method) in m.methods_mut() {
             let (Method::Defined(action) | Method::AsyncDef { action, .. }) = method else { continue };
             stop = stop
                 || match action {

@@ -49,6 +49,108 @@ pub struct Manager {
     pub aexit: Method,
 }
 
+impl Manager {
+    /// A manager class with none of the four protocol methods and an `__init__` that only logs.
+    pub fn empty() -> Manager {
+        Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter: Method::Missing,
+            aexit: Method::Missing,
+        }
+    }
+
+    /// The method in `slot`.
+    pub fn method(&self, slot: Slot) -> &Method {
+        match slot {
+            Slot::Enter => &self.enter,
+            Slot::Exit => &self.exit,
+            Slot::AEnter => &self.aenter,
+            Slot::AExit => &self.aexit,
+        }
+    }
+
+    /// The method in `slot`, to change it.
+    pub fn method_mut(&mut self, slot: Slot) -> &mut Method {
+        match slot {
+            Slot::Enter => &mut self.enter,
+            Slot::Exit => &mut self.exit,
+            Slot::AEnter => &mut self.aenter,
+            Slot::AExit => &mut self.aexit,
+        }
+    }
+
+    /// The four methods with their slots, in the order of [`Slot::ALL`].
+    pub fn methods(&self) -> [(Slot, &Method); 4] {
+        [(Slot::Enter, &self.enter), (Slot::Exit, &self.exit), (Slot::AEnter, &self.aenter), (Slot::AExit, &self.aexit)]
+    }
+
+    /// The four methods with their slots, in the order of [`Slot::ALL`], to change them.
+    pub fn methods_mut(&mut self) -> [(Slot, &mut Method); 4] {
+        [
+            (Slot::Enter, &mut self.enter),
+            (Slot::Exit, &mut self.exit),
+            (Slot::AEnter, &mut self.aenter),
+            (Slot::AExit, &mut self.aexit),
+        ]
+    }
+}
+
+/// One of the four protocol methods: which one decides how it is called (to enter or to exit,
+/// by `with` or by `async with`) and what it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// `__enter__`.
+    Enter,
+    /// `__exit__`.
+    Exit,
+    /// `__aenter__`.
+    AEnter,
+    /// `__aexit__`.
+    AExit,
+}
+
+impl Slot {
+    /// The four, in the order a class lists them.
+    pub const ALL: [Slot; 4] = [Slot::Enter, Slot::Exit, Slot::AEnter, Slot::AExit];
+
+    /// The slot `async with` (with `is_async`) or `with` looks up to enter, or with `is_exit` to exit.
+    pub fn of(is_async: bool, is_exit: bool) -> Slot {
+        match (is_async, is_exit) {
+            (false, false) => Slot::Enter,
+            (false, true) => Slot::Exit,
+            (true, false) => Slot::AEnter,
+            (true, true) => Slot::AExit,
+        }
+    }
+
+    /// The Python name: `__enter__`, `__exit__`, `__aenter__`, `__aexit__`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Enter => "__enter__",
+            Slot::Exit => "__exit__",
+            Slot::AEnter => "__aenter__",
+            Slot::AExit => "__aexit__",
+        }
+    }
+
+    /// The slot of a Python name.
+    pub fn from_name(name: &str) -> Option<Slot> {
+        Slot::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// `__aenter__` or `__aexit__`: looked up by `async with`, and what it returns is awaited.
+    pub fn is_async(self) -> bool {
+        matches!(self, Slot::AEnter | Slot::AExit)
+    }
+
+    /// `__exit__` or `__aexit__`: called with the exception details, and may suppress.
+    pub fn is_exit(self) -> bool {
+        matches!(self, Slot::Exit | Slot::AExit)
+    }
+}
+
 /// How a protocol method is provided.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Method {

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use super::{
-    has_yield, Action, AwaitThen, Cause, Drive, ExitFnResult, ItemExpr, Method, NewExc, Program, RaiseNew, StackOp,
-    Stmt, Target, Value, WithItem,
+    has_yield, Action, AwaitThen, Cause, Drive, ExitFnResult, ItemExpr, Method, NewExc, Program, RaiseNew, Slot,
+    StackOp, Stmt, Target, Value, WithItem,
 };
 
 /// A problem `validate` found.
@@ -31,10 +31,9 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         if let Some(e) = &m.init_raises {
             v.new_exc(&format!("{at}.__init__"), e);
         }
-        v.method(&format!("{at}.__enter__"), &m.enter, false, false);
-        v.method(&format!("{at}.__exit__"), &m.exit, true, false);
-        v.method(&format!("{at}.__aenter__"), &m.aenter, false, true);
-        v.method(&format!("{at}.__aexit__"), &m.aexit, true, true);
+        for (slot, method) in m.methods() {
+            v.method(&format!("{at}.{}", slot.name()), method, slot);
+        }
     }
     for (i, cm) in program.cms.iter().enumerate() {
         let at = format!("c{i}");
@@ -211,11 +210,11 @@ impl Validator<'_> {
         }
     }
 
-    fn method(&mut self, at: &str, m: &Method, is_exit: bool, is_async: bool) {
+    fn method(&mut self, at: &str, m: &Method, slot: Slot) {
         let action = match m {
             Method::Defined(action) => action,
             Method::AsyncDef { suspend, action } => {
-                if !is_async {
+                if !slot.is_async() {
                     self.err(at, "only __aenter__ and __aexit__ can be async def");
                 }
                 if let Some(l) = suspend {
@@ -230,7 +229,7 @@ impl Validator<'_> {
             Action::Return(value) => self.value(at, value),
             Action::Raise(r) => self.raise(at, r),
             Action::SuppressIf(classes) => {
-                if !is_exit {
+                if !slot.is_exit() {
                     self.err(at, "suppress_if only makes sense in __exit__");
                 }
                 if classes.is_empty() {
@@ -238,7 +237,7 @@ impl Validator<'_> {
                 }
             }
         }
-        if !is_exit && matches!(action, Action::RaiseArg) {
+        if !slot.is_exit() && matches!(action, Action::RaiseArg) {
             self.err(at, "`raise v` needs the exception argument of __exit__");
         }
     }

@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use crate::ir::{
     Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, StackOp, Stmt, Target, Value,
+    NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value,
 };
 use crate::model::py_repr_str;
 
@@ -68,40 +68,36 @@ impl Renderer {
         self.line(0, &format!("class {name}:"));
         self.line(1, "def __init__(self):");
         self.line(2, &format!("on_init('{name}')"));
-        for (method, dunder) in
-            [(&m.enter, "__enter__"), (&m.exit, "__exit__"), (&m.aenter, "__aenter__"), (&m.aexit, "__aexit__")]
-        {
+        for (slot, method) in m.methods() {
             if matches!(method, Method::InstanceOnly) {
+                let dunder = slot.name();
                 self.line(2, &format!("self.{dunder} = inst('{name}', '{dunder}')"));
             }
         }
         if let Some(e) = &m.init_raises {
             self.line(2, &format!("raise {}", new_exc(e)));
         }
-        self.method(&name, &m.enter, false, false);
-        self.method(&name, &m.exit, true, false);
-        self.method(&name, &m.aenter, false, true);
-        self.method(&name, &m.aexit, true, true);
+        for (slot, method) in m.methods() {
+            self.method(&name, method, slot);
+        }
     }
 
-    fn method(&mut self, name: &str, m: &Method, is_exit: bool, is_async: bool) {
-        let a = if is_async { "a" } else { "" };
-        let dunder = if is_exit { format!("__{a}exit__") } else { format!("__{a}enter__") };
-        let log = if is_exit { format!("on_{a}exit('{name}', t, v, tb)") } else { format!("on_{a}enter('{name}')") };
+    fn method(&mut self, name: &str, m: &Method, slot: Slot) {
+        let dunder = slot.name();
         match m {
             Method::Missing | Method::InstanceOnly => {}
             Method::NoneAttr => self.line(1, &format!("{dunder} = None")),
             Method::WrongArity => {
                 // The body is never reached: the call fails on its arguments.
-                let params = if is_exit { "self" } else { "self, x" };
+                let params = method_params(slot, true).join(", ");
                 self.line(1, &format!("def {dunder}({params}):"));
                 self.line(2, &format!("log('unreachable {name}.{dunder}')"));
             }
             Method::Defined(action) | Method::AsyncDef { action, .. } => {
-                let params = if is_exit { "self, t, v, tb" } else { "self" };
+                let params = method_params(slot, false).join(", ");
                 let kw = if matches!(m, Method::AsyncDef { .. }) { "async def" } else { "def" };
                 self.line(1, &format!("{kw} {dunder}({params}):"));
-                self.line(2, &log);
+                self.line(2, &method_log(slot, name));
                 if let Method::AsyncDef { suspend: Some(label), .. } = m {
                     self.line(2, &format!("await Aw('{label}', True, None)"));
                 }
@@ -251,6 +247,32 @@ impl Renderer {
                 }
             }
         }
+    }
+}
+
+/// The parameters of a protocol method: the ones it is called with, or with `wrong_arity` ones
+/// that make the call fail before the body runs.
+pub(crate) fn method_params(slot: Slot, wrong_arity: bool) -> &'static [&'static str] {
+    match (slot.is_exit(), wrong_arity) {
+        (false, false) | (true, true) => &["self"],
+        (false, true) => &["self", "x"],
+        (true, false) => &["self", "t", "v", "tb"],
+    }
+}
+
+/// The first line of a defined protocol method of class `name`, which logs the call:
+/// `on_enter('M0')`, `on_aexit('M0', t, v, tb)`, ...
+pub(crate) fn method_log(slot: Slot, name: &str) -> String {
+    let func = match slot {
+        Slot::Enter => "on_enter",
+        Slot::Exit => "on_exit",
+        Slot::AEnter => "on_aenter",
+        Slot::AExit => "on_aexit",
+    };
+    if slot.is_exit() {
+        format!("{func}('{name}', t, v, tb)")
+    } else {
+        format!("{func}('{name}')")
     }
 }
 
