@@ -12,9 +12,13 @@
 //! expected shape gets a [`Diagnostic`] at `line N` saying what was expected there, and parsing
 //! goes on with the next line of the same indentation. A program that parses is then validated.
 
+use std::collections::HashMap;
+
+use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, ExitFn, ExitFnResult, GenFn,
-    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
+    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Try, Value,
+    WithItem,
 };
 use crate::render;
 
@@ -52,32 +56,40 @@ pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let lines = lines(text, &mut diags);
     let end = lines.len();
-    let mut p = Parser { lines, pos: 0, end, diags, drives: Vec::new() };
+    let mut p =
+        Parser { lines, pos: 0, end, diags, drives: Vec::new(), path: Path::new(Root::Main), lines_of: HashMap::new() };
     let program = p.program();
-    if !p.diags.is_empty() {
-        // In line order; a stable sort keeps the order of the diagnostics of one line.
-        p.diags.sort_by_key(|d| d.at.strip_prefix("line ").map_or(usize::MAX, |n| n.parse().unwrap_or(usize::MAX)));
-        return Err(p.diags);
-    }
-    let diags = validate(&program);
-    if diags.is_empty() {
-        Ok(program)
+    let mut diags = if p.diags.is_empty() {
+        // Where the program came from, for what validation finds: the line of the part at the
+        // path, or of the nearest part around it.
+        let mut diags = validate(&program);
+        for d in &mut diags {
+            let Some(path) = &d.loc.path else { continue };
+            let line = (0..=path.steps.len())
+                .rev()
+                .find_map(|k| p.lines_of.get(&Path { root: path.root, steps: path.steps[..k].to_vec() }));
+            d.loc.text = line.map(|&no| p.pos_of(no));
+        }
+        diags
     } else {
-        Err(diags)
+        p.diags
+    };
+    if diags.is_empty() {
+        return Ok(program);
     }
+    // In text order; a stable sort keeps the order of the diagnostics of one line.
+    diags.sort_by_key(|d| d.loc.text.unwrap_or(TextPos::End));
+    Err(diags)
 }
 
-/// A line that holds code: its number (from 1), its indentation level and its text without the
-/// indentation and trailing whitespace.
+/// A line that holds code: its number (from 1), the column its code starts at, its indentation
+/// level and its text without the indentation and trailing whitespace.
 #[derive(Clone, Copy, Debug)]
 struct Line<'a> {
     no: usize,
+    column: usize,
     depth: usize,
     text: &'a str,
-}
-
-fn at(no: usize) -> String {
-    format!("line {no}")
 }
 
 /// The lines that hold code, from the marker on if there is one.
@@ -94,23 +106,20 @@ fn lines<'a>(text: &'a str, diags: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
             continue;
         }
         let indent = &line[..line.len() - content.len()];
+        let column = indent.chars().count() + 1;
+        let pos = TextPos::At { line: no, column };
         let width = if indent.contains('\t') {
-            diags.push(Diagnostic {
-                at: at(no),
-                message: "a tab in the indentation; indent with 4 spaces per level".to_string(),
-            });
+            diags.push(Diagnostic::syntax(pos, "a tab in the indentation; indent with 4 spaces per level"));
             indent.chars().fold(0, |w, c| if c == '\t' { (w / 4 + 1) * 4 } else { w + 1 })
         } else {
             if indent.len() % 4 != 0 {
-                diags.push(Diagnostic {
-                    at: at(no),
-                    message: format!("indented by {} spaces; indent with 4 spaces per level", indent.len()),
-                });
+                let message = format!("indented by {} spaces; indent with 4 spaces per level", indent.len());
+                diags.push(Diagnostic::syntax(pos, message));
             }
             indent.len()
         };
         // A width between levels counts as the nearer one, which is the likelier intent.
-        res.push(Line { no, depth: (width + 2) / 4, text: content });
+        res.push(Line { no, column, depth: (width + 2) / 4, text: content });
     }
     res
 }
@@ -126,6 +135,10 @@ struct Parser<'a> {
     /// (the renderer picks the form from the generator function), so the form written is checked
     /// against the function once all of them are read.
     drives: Vec<(Line<'a>, usize, bool)>,
+    /// The block being read: where the statements read next go.
+    path: Path,
+    /// The line of each part of the program read, to place what validation finds.
+    lines_of: HashMap<Path, usize>,
 }
 
 /// A line of a class body at depth 1.
@@ -166,7 +179,26 @@ enum RaiseAt {
 
 impl<'a> Parser<'a> {
     fn err(&mut self, no: usize, message: impl Into<String>) {
-        self.diags.push(Diagnostic { at: at(no), message: message.into() });
+        self.diags.push(Diagnostic::syntax(self.pos_of(no), message));
+    }
+
+    /// Where line `no` starts its code.
+    fn pos_of(&self, no: usize) -> TextPos {
+        let column = self.lines.binary_search_by_key(&no, |l| l.no).map_or(1, |i| self.lines[i].column);
+        TextPos::At { line: no, column }
+    }
+
+    /// Records that the part of the program at `path` is read from line `no`.
+    fn mark(&mut self, path: Path, no: usize) {
+        self.lines_of.entry(path).or_insert(no);
+    }
+
+    /// Reads with `path` as the block the statements read go in.
+    fn in_block<T>(&mut self, path: Path, read: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = std::mem::replace(&mut self.path, path);
+        let res = read(self);
+        self.path = outer;
+        res
     }
 
     fn peek(&self) -> Option<Line<'a>> {
@@ -222,7 +254,9 @@ impl<'a> Parser<'a> {
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
-                    let m = self.manager(line, &name);
+                    let root = Path::new(Root::Manager(managers.len()));
+                    self.mark(root.clone(), line.no);
+                    let m = self.manager(line, &name, &root);
                     managers.push(m);
                 }
                 Ok(Top::Decorator(is_async)) => {
@@ -244,7 +278,7 @@ impl<'a> Parser<'a> {
                                 );
                             }
                             self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                            cms.push(self.cm(d, def_async));
+                            cms.push(self.cm(d, def_async, cms.len()));
                         }
                         _ => {
                             let found =
@@ -266,7 +300,7 @@ impl<'a> Parser<'a> {
                     if let Some((d, Ok(Top::Cm(is_async, expected)))) = def.map(|d| (d, top_head(d.text, counts))) {
                         self.pos += 1;
                         self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                        cms.push(self.cm(d, is_async));
+                        cms.push(self.cm(d, is_async, cms.len()));
                     }
                 }
                 Ok(Top::Cm(is_async, expected)) => {
@@ -275,7 +309,7 @@ impl<'a> Parser<'a> {
                         format!("expected {} on the line before {:?}", decorator(is_async), clip(line.text)),
                     );
                     self.cm_order(line, expected, main.is_some(), !gens.is_empty());
-                    cms.push(self.cm(line, is_async));
+                    cms.push(self.cm(line, is_async, cms.len()));
                 }
                 Ok(Top::Gen(is_async, expected)) => {
                     if main.is_some() {
@@ -283,7 +317,10 @@ impl<'a> Parser<'a> {
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
-                    gens.push(GenFn { is_async, body: self.block(line, 1) });
+                    let root = Path::new(Root::Gen(gens.len()));
+                    self.mark(root.clone(), line.no);
+                    let body = self.in_block(root, |p| p.block(line, 1));
+                    gens.push(GenFn { is_async, body });
                 }
                 Ok(Top::Main(a)) => {
                     if main.is_some() {
@@ -291,7 +328,9 @@ impl<'a> Parser<'a> {
                         self.skip_deeper(0);
                     } else {
                         is_async = a;
-                        main = Some(self.block(line, 1));
+                        let root = Path::new(Root::Main);
+                        self.mark(root.clone(), line.no);
+                        main = Some(self.in_block(root, |p| p.block(line, 1)));
                     }
                 }
                 Err(m) => {
@@ -301,10 +340,8 @@ impl<'a> Parser<'a> {
             }
         }
         let main = main.unwrap_or_else(|| {
-            let at = "end of input".to_string();
-            let message = "expected def main(): or async def main(): after the manager classes and generator functions"
-                .to_string();
-            self.diags.push(Diagnostic { at, message });
+            let message = "expected def main(): or async def main(): after the manager classes and generator functions";
+            self.diags.push(Diagnostic::syntax(TextPos::End, message));
             Vec::new()
         });
         for (line, gen, written_async) in std::mem::take(&mut self.drives) {
@@ -332,7 +369,7 @@ impl<'a> Parser<'a> {
 
     // ---- manager classes ----
 
-    fn manager(&mut self, header: Line<'a>, name: &str) -> Manager {
+    fn manager(&mut self, header: Line<'a>, name: &str, root: &Path) -> Manager {
         let mut res = Manager::empty();
         if !self.has_block(header, 1, "an indented class body starting with def __init__(self):") {
             return res;
@@ -367,7 +404,8 @@ impl<'a> Parser<'a> {
                         self.err(line.no, "def __init__(self): comes first in a class");
                     }
                     init = true;
-                    let (i, raises) = self.init_body(line, name);
+                    self.mark(root.join(Step::Init), line.no);
+                    let (i, raises) = self.init_body(line, name, root);
                     for (a, b) in inst.iter_mut().zip(i) {
                         *a |= b;
                     }
@@ -378,6 +416,7 @@ impl<'a> Parser<'a> {
                 Member::Def { slot, is_async } => (slot, self.defined_body(line, name, slot, is_async)),
                 Member::WrongArity(slot) => (slot, self.wrong_arity_body(line, name, slot)),
             };
+            self.mark(root.join(Step::Method(slot)), line.no);
             let seen = &mut class[slot as usize];
             if seen.is_some() {
                 self.err(line.no, format!("a second {} in class {name}", slot.name()));
@@ -431,7 +470,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The body of `__init__`: which methods it sets on the instance, and what it raises.
-    fn init_body(&mut self, header: Line<'a>, name: &str) -> ([bool; 4], Option<NewExc>) {
+    fn init_body(&mut self, header: Line<'a>, name: &str, root: &Path) -> ([bool; 4], Option<NewExc>) {
         let mut inst = [false; 4];
         let mut raises: Option<NewExc> = None;
         let on_init = format!("on_init('{name}')");
@@ -446,6 +485,7 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if let Some(slot) = inst_line(line.text, name) {
+                self.mark(root.join(Step::Method(slot)), line.no);
                 if inst[slot as usize] {
                     self.err(line.no, format!("{name}.{} is set on the instance twice", slot.name()));
                 }
@@ -583,26 +623,36 @@ impl<'a> Parser<'a> {
                 continue;
             }
             n_lines += 1;
+            let at = self.path.join(Step::Stmt(res.len()));
             match head(line.text) {
                 Err(m) => {
                     self.err(line.no, m);
                     self.skip_deeper(depth);
                 }
-                Ok(Head::Simple(s)) => res.push(s),
+                Ok(Head::Simple(s)) => {
+                    self.mark(at, line.no);
+                    res.push(s);
+                }
                 Ok(Head::Drive(s, gen, is_async)) => {
+                    self.mark(at, line.no);
                     self.drives.push((line, gen, is_async));
                     res.push(s);
                 }
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
                 Ok(Head::With(is_async, items)) => {
-                    let body = self.block(line, depth + 1);
+                    self.mark(at.clone(), line.no);
+                    let body = self.in_block(at.join(Step::With), |p| p.block(line, depth + 1));
                     res.push(Stmt::With { is_async, items, body });
                 }
                 Ok(Head::Loop(times)) => {
-                    let body = self.block(line, depth + 1);
+                    self.mark(at.clone(), line.no);
+                    let body = self.in_block(at.join(Step::Loop), |p| p.block(line, depth + 1));
                     res.push(Stmt::Loop { times, body });
                 }
-                Ok(Head::Try) => res.push(self.try_(line, depth)),
+                Ok(Head::Try) => {
+                    self.mark(at.clone(), line.no);
+                    res.push(self.try_(line, depth, &at));
+                }
                 Ok(Head::Except(..)) => {
                     self.err(line.no, "except: without a try: before it");
                     self.skip_deeper(depth);
@@ -625,8 +675,8 @@ impl<'a> Parser<'a> {
         res
     }
 
-    fn try_(&mut self, header: Line<'a>, depth: usize) -> Stmt {
-        let body = self.block(header, depth + 1);
+    fn try_(&mut self, header: Line<'a>, depth: usize, at: &Path) -> Stmt {
+        let body = self.in_block(at.join(Step::Try), |p| p.block(header, depth + 1));
         let mut t = Try { body, handlers: Vec::new(), orelse: Vec::new(), finally: None };
         let mut seen_else = false;
         while let Some(line) = self.peek() {
@@ -639,7 +689,10 @@ impl<'a> Parser<'a> {
                     if seen_else || t.finally.is_some() {
                         self.err(line.no, "except clauses come before else: and finally:");
                     }
-                    let (label, body) = self.clause(line, depth + 1, "handler", bound.as_deref());
+                    let step = Step::Except(t.handlers.len());
+                    self.mark(at.join(step), line.no);
+                    let (label, body) =
+                        self.in_block(at.join(step), |p| p.clause(line, depth + 1, "handler", bound.as_deref()));
                     t.handlers.push(Handler { label, class, bind: bound.is_some(), body });
                 }
                 Ok(Head::Else) => {
@@ -649,13 +702,15 @@ impl<'a> Parser<'a> {
                         self.err(line.no, "else: comes before finally:");
                     }
                     seen_else = true;
-                    t.orelse = self.block(line, depth + 1);
+                    self.mark(at.join(Step::Else), line.no);
+                    t.orelse = self.in_block(at.join(Step::Else), |p| p.block(line, depth + 1));
                 }
                 Ok(Head::Finally) => {
                     if t.finally.is_some() {
                         self.err(line.no, "a second finally: in one try:");
                     }
-                    let fin = self.clause(line, depth + 1, "fin", None);
+                    self.mark(at.join(Step::Finally), line.no);
+                    let fin = self.in_block(at.join(Step::Finally), |p| p.clause(line, depth + 1, "fin", None));
                     t.finally = t.finally.or(Some(fin));
                 }
                 Ok(_) => {
@@ -731,7 +786,9 @@ impl<'a> Parser<'a> {
     /// The body of `def c<n>():` (`async def c<n>():` when `is_async`), in the shape [`CmGen`]
     /// describes: `<pre>`, then `yield <value>` alone or in a `try:` with an `except` clause, a
     /// `finally` clause or both, then `<post>`; or `<pre>`, `return` and an unreachable bare `yield`.
-    fn cm(&mut self, header: Line<'a>, is_async: bool) -> CmGen {
+    fn cm(&mut self, header: Line<'a>, is_async: bool, i: usize) -> CmGen {
+        let root = Path::new(Root::Cm(i));
+        self.mark(root.clone(), header.no);
         let mut cm = CmGen { is_async, pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
         if !self.has_block(header, 1, "an indented body with a yield") {
             return cm;
@@ -745,12 +802,12 @@ impl<'a> Parser<'a> {
                     clip(header.text)
                 ),
             );
-            self.stmts(1);
+            self.in_block(root.join(Step::Pre), |p| p.stmts(1));
             return cm;
         };
         // The pre statements end where the yield starts.
         let end = std::mem::replace(&mut self.end, at);
-        cm.pre = self.stmts(1);
+        cm.pre = self.in_block(root.join(Step::Pre), |p| p.stmts(1));
         self.end = end;
         let line = self.peek().expect("cm_yield_at found this line");
         self.pos += 1;
@@ -777,7 +834,7 @@ impl<'a> Parser<'a> {
             }
             CmAt::Yield => {
                 cm.yields = self.yield_value(line);
-                cm.post = self.stmts(1);
+                cm.post = self.in_block(root.join(Step::Post), |p| p.stmts(1));
             }
             CmAt::Try => {
                 let first = self.peek().expect("cm_yield_at saw a yield in the try");
@@ -792,8 +849,8 @@ impl<'a> Parser<'a> {
                     self.err(first.no, format!("expected {only}, found {:?}", clip(first.text)));
                 }
                 self.skip_deeper(1);
-                self.cm_clauses(&mut cm, line);
-                cm.post = self.stmts(1);
+                self.cm_clauses(&mut cm, line, &root);
+                cm.post = self.in_block(root.join(Step::Post), |p| p.stmts(1));
             }
         }
         cm
@@ -840,7 +897,7 @@ impl<'a> Parser<'a> {
 
     /// The `except` and `finally` clauses of the `try:` around the yield of a `@contextmanager`
     /// function: at least one, at most one of each, in this order.
-    fn cm_clauses(&mut self, cm: &mut CmGen, try_line: Line<'a>) {
+    fn cm_clauses(&mut self, cm: &mut CmGen, try_line: Line<'a>, root: &Path) {
         let mut seen = false;
         while let Some(line) = self.peek() {
             if line.depth != 1 || !is_clause(line.text) {
@@ -855,7 +912,9 @@ impl<'a> Parser<'a> {
                     } else if cm.finally.is_some() {
                         self.err(line.no, "except clauses come before else: and finally:");
                     }
-                    let (label, body) = self.clause(line, 2, "handler", bound.as_deref());
+                    self.mark(root.join(Step::Handler), line.no);
+                    let (label, body) =
+                        self.in_block(root.join(Step::Handler), |p| p.clause(line, 2, "handler", bound.as_deref()));
                     let h = Handler { label, class, bind: bound.is_some(), body };
                     cm.handler = cm.handler.take().or(Some(h));
                 }
@@ -863,7 +922,8 @@ impl<'a> Parser<'a> {
                     if cm.finally.is_some() {
                         self.err(line.no, "a second finally: in one try:");
                     }
-                    let fin = self.clause(line, 2, "fin", None);
+                    self.mark(root.join(Step::Finally), line.no);
+                    let fin = self.in_block(root.join(Step::Finally), |p| p.clause(line, 2, "fin", None));
                     cm.finally = cm.finally.take().or(Some(fin));
                 }
                 Ok(Head::Else) => {

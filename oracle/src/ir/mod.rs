@@ -4,9 +4,14 @@
 //! A [`Program`] is a set of manager classes and the body of `def main():`. Everything it can say
 //! is deterministic: exceptions are named by labels, objects by class names.
 
+mod diagnostic;
+mod scope;
 mod validate;
+pub mod visit;
 
-pub use validate::{validate, Diagnostic};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Loc, TextPos};
+pub use scope::{Clauses, Func, Scope, MAX_BLOCKS};
+pub use validate::validate;
 
 /// A whole generated program.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -673,15 +678,5 @@ pub enum Target {
 /// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a
 /// generator function.
 pub fn has_yield(s: &Stmt) -> bool {
-    match s {
-        Stmt::Yield(_) => true,
-        Stmt::With { body, .. } | Stmt::Loop { body, .. } => body.iter().any(has_yield),
-        Stmt::Try(t) => {
-            t.body.iter().any(has_yield)
-                || t.handlers.iter().any(|h| h.body.iter().any(has_yield))
-                || t.orelse.iter().any(has_yield)
-                || t.finally.as_ref().is_some_and(|(_, b)| b.iter().any(has_yield))
-        }
-        _ => false,
-    }
+    visit::stmts(std::slice::from_ref(s)).any(|s| matches!(s, Stmt::Yield(_)))
 }
