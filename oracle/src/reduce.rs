@@ -141,9 +141,10 @@ pub fn size(program: &Program) -> usize {
             1 + m.init_raises.as_ref().map_or(0, |e| 1 + rank(e.class)) + slots
         })
         .sum();
-    let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async) + block_size(&g.body)).sum();
+    let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async)).sum();
     let cms: usize = program.cms.iter().map(|c| 1 + usize::from(c.is_async) + cm_size(c)).sum();
-    usize::from(program.is_async) + managers + cms + gens + block_size(&program.main)
+    let stmts: usize = all_stmts(program).map(stmt_size).sum();
+    usize::from(program.is_async) + managers + cms + gens + stmts
 }
 
 /// How a manager is used: by a `with`, by an `async with`.
@@ -262,16 +263,17 @@ fn value_size(v: &Value) -> usize {
     }
 }
 
+/// A `@contextmanager` function but for the statements of its blocks, which count with all the
+/// others.
 fn cm_size(cm: &CmGen) -> usize {
-    block_size(&cm.pre)
-        + cm.yields.as_ref().map_or(0, |v| 1 + value_size(v))
+    cm.yields.as_ref().map_or(0, |v| 1 + value_size(v))
         + cm.handler.as_ref().map_or(0, handler_size)
-        + cm.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b))
-        + block_size(&cm.post)
+        + usize::from(cm.finally.is_some())
 }
 
+/// A handler but for the statements of its block.
 fn handler_size(h: &Handler) -> usize {
-    1 + h.class.map_or(0, |c| 1 + rank(c)) + usize::from(h.bind) + block_size(&h.body)
+    1 + h.class.map_or(0, |c| 1 + rank(c)) + usize::from(h.bind)
 }
 
 fn drive_size(how: &Drive) -> usize {
@@ -280,10 +282,6 @@ fn drive_size(how: &Drive) -> usize {
         Drive::Close(k) => usize::from(*k),
         Drive::Throw(k, e) => usize::from(*k) + 1 + rank(e.class),
     }
-}
-
-fn block_size(body: &[Stmt]) -> usize {
-    body.iter().map(stmt_size).sum()
 }
 
 /// A context expression: a new manager is the plainest.
@@ -319,12 +317,13 @@ fn stack_op_size(op: &StackOp) -> usize {
     }
 }
 
+/// A statement but for the statements of its blocks, which count on their own.
 fn stmt_size(s: &Stmt) -> usize {
     match s {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
         Stmt::Drive { how, .. } => 2 + drive_size(how),
         Stmt::Break | Stmt::Continue => 1,
-        Stmt::With { is_async, items, body } => {
+        Stmt::With { is_async, items, .. } => {
             let items: usize = items
                 .iter()
                 .map(|it| {
@@ -336,16 +335,12 @@ fn stmt_size(s: &Stmt) -> usize {
                     1 + item_size(&it.expr) + target
                 })
                 .sum();
-            1 + usize::from(*is_async) + items + block_size(body)
+            1 + usize::from(*is_async) + items
         }
         Stmt::Raise(r) => 1 + raise_size(r),
         Stmt::Return { value, .. } => 1 + value_size(value),
-        Stmt::Loop { times, body } => 1 + usize::from(*times) + block_size(body),
-        Stmt::Try(t) => {
-            let handlers: usize = t.handlers.iter().map(handler_size).sum();
-            let finally = t.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b));
-            1 + block_size(&t.body) + handlers + block_size(&t.orelse) + finally
-        }
+        Stmt::Loop { times, .. } => 1 + usize::from(*times),
+        Stmt::Try(t) => 1 + t.handlers.iter().map(handler_size).sum::<usize>() + usize::from(t.finally.is_some()),
         Stmt::Assign { expr, .. } => 2 + item_size(expr),
         Stmt::Stack { op, .. } => 1 + stack_op_size(op),
         Stmt::Step { k, is_async, .. } => 1 + usize::from(*k) + usize::from(*is_async),

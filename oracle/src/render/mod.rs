@@ -7,9 +7,10 @@
 
 use std::fmt::Write;
 
+use crate::ir::visit::{self, Step};
 use crate::ir::{
     Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value,
+    NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value, WithItem,
 };
 use crate::model::py_repr_str;
 
@@ -140,14 +141,10 @@ impl Renderer {
             self.line(1, "try:");
             self.line(2, &format!("yield {}", value(y)));
             if let Some(h) = &cm.handler {
-                self.handler(h, 1);
+                self.clause(1, &except_head(h), &format!("handler('{}')", h.label), &h.body);
             }
             if let Some((label, body)) = &cm.finally {
-                self.line(1, "finally:");
-                self.line(2, &format!("fin('{label}')"));
-                for s in body {
-                    self.stmt(s, 2);
-                }
+                self.clause(1, "finally:", &format!("fin('{label}')"), body);
             }
         }
         for s in &cm.post {
@@ -155,15 +152,11 @@ impl Renderer {
         }
     }
 
-    fn handler(&mut self, h: &Handler, depth: usize) {
-        let head = match (h.class, h.bind) {
-            (None, _) => "except:".to_string(),
-            (Some(c), false) => format!("except {}:", c.name()),
-            (Some(c), true) => format!("except {} as e_{}:", c.name(), h.label),
-        };
-        self.line(depth, &head);
-        self.line(depth + 1, &format!("handler('{}')", h.label));
-        for s in &h.body {
+    /// An `except` or `finally` clause: its head, the call that logs it, its statements.
+    fn clause(&mut self, depth: usize, head: &str, first: &str, body: &[Stmt]) {
+        self.line(depth, head);
+        self.line(depth + 1, first);
+        for s in body {
             self.stmt(s, depth + 1);
         }
     }
@@ -193,24 +186,32 @@ impl Renderer {
             }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
             Stmt::With { is_async, items, body } => {
-                let mut text = String::from(if *is_async { "async with " } else { "with " });
-                for (i, it) in items.iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
-                    }
-                    text.push_str(&item_expr(&it.expr));
-                    match &it.target {
-                        Target::None => {}
-                        Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
-                        Target::Tuple(ns) => {
-                            let comma = if ns.len() == 1 { "," } else { "" };
-                            write!(text, " as ({}{comma})", ns.join(", ")).expect("writing to a String")
+                self.line(depth, &with_head(*is_async, items));
+                self.block(body, depth + 1);
+            }
+            Stmt::Try(t) => {
+                for (step, body) in visit::child_blocks(s) {
+                    match step {
+                        Step::Try => {
+                            self.line(depth, "try:");
+                            self.block(body, depth + 1);
                         }
+                        Step::Except(j) => {
+                            let h = &t.handlers[j];
+                            self.clause(depth, &except_head(h), &format!("handler('{}')", h.label), body);
+                        }
+                        Step::Else if body.is_empty() => {}
+                        Step::Else => {
+                            self.line(depth, "else:");
+                            self.block(body, depth + 1);
+                        }
+                        Step::Finally => {
+                            let label = t.finally.as_ref().map_or("", |(label, _)| label);
+                            self.clause(depth, "finally:", &format!("fin('{label}')"), body);
+                        }
+                        _ => unreachable!("{step:?} is no block of a try"),
                     }
                 }
-                text.push(':');
-                self.line(depth, &text);
-                self.block(body, depth + 1);
             }
             Stmt::Raise(r) => self.line(depth, &raise(r)),
             Stmt::RaiseCaught(label) => self.line(depth, &format!("raise e_{label}")),
@@ -227,24 +228,6 @@ impl Renderer {
             Stmt::Step { label, var, k, is_async } => {
                 let call = if *is_async { "await astep" } else { "step" };
                 self.line(depth, &format!("{call}('{label}', {var}, {k})"));
-            }
-            Stmt::Try(t) => {
-                self.line(depth, "try:");
-                self.block(&t.body, depth + 1);
-                for h in &t.handlers {
-                    self.handler(h, depth);
-                }
-                if !t.orelse.is_empty() {
-                    self.line(depth, "else:");
-                    self.block(&t.orelse, depth + 1);
-                }
-                if let Some((label, body)) = &t.finally {
-                    self.line(depth, "finally:");
-                    self.line(depth + 1, &format!("fin('{label}')"));
-                    for s in body {
-                        self.stmt(s, depth + 1);
-                    }
-                }
             }
         }
     }
@@ -273,6 +256,36 @@ pub(crate) fn method_log(slot: Slot, name: &str) -> String {
         format!("{func}('{name}', t, v, tb)")
     } else {
         format!("{func}('{name}')")
+    }
+}
+
+/// `with M0() as x, 1 as (a, b):`, or `async with ...:`.
+fn with_head(is_async: bool, items: &[WithItem]) -> String {
+    let mut text = String::from(if is_async { "async with " } else { "with " });
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&item_expr(&it.expr));
+        match &it.target {
+            Target::None => {}
+            Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
+            Target::Tuple(ns) => {
+                let comma = if ns.len() == 1 { "," } else { "" };
+                write!(text, " as ({}{comma})", ns.join(", ")).expect("writing to a String")
+            }
+        }
+    }
+    text.push(':');
+    text
+}
+
+/// `except:`, `except E1:` or `except E1 as e_h1:`.
+fn except_head(h: &Handler) -> String {
+    match (h.class, h.bind) {
+        (None, _) => "except:".to_string(),
+        (Some(c), false) => format!("except {}:", c.name()),
+        (Some(c), true) => format!("except {} as e_{}:", c.name(), h.label),
     }
 }
 
