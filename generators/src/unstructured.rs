@@ -424,7 +424,7 @@ impl Gen<'_, '_> {
             }
             7 => self.try_(cx, depth)?,
             8 => {
-                let var = self.u.choose(&cx.scope.vars())?.clone();
+                let var = self.u.choose(cx.scope.vars())?.clone();
                 Stmt::Show(var)
             }
             10 => Stmt::Await(self.labels.next('s')),
@@ -450,7 +450,7 @@ impl Gen<'_, '_> {
             _ => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
                 cx.scope.caught()[0].clone()
             } else {
-                self.u.choose(&cx.scope.caught())?.clone()
+                self.u.choose(cx.scope.caught())?.clone()
             }),
         }])
     }
@@ -671,7 +671,7 @@ impl Gen<'_, '_> {
 
     /// An operation on one of the stacks in scope.
     fn stack_op(&mut self, cx: &Cx) -> Result<Vec<Stmt>> {
-        let (name, is_async) = self.u.choose(&cx.scope.stacks())?.clone();
+        let (name, is_async) = self.u.choose(cx.scope.stacks())?.clone();
         self.stack_op_on(cx, &name, is_async)
     }
 
