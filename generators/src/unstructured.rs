@@ -133,6 +133,45 @@ struct Gen<'a, 'b> {
     gen_async: Vec<bool>,
 }
 
+/// The statements [`Gen::stmt`] chooses between, weighted by a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Choice {
+    /// `log('L1')`.
+    Log,
+    /// `with ...:`.
+    With,
+    /// `raise E1('r1')`.
+    Raise,
+    /// A bare `raise`.
+    BareRaise,
+    /// `return ret('v1', ...)`.
+    Return,
+    /// `for _ in range(n):`.
+    Loop,
+    /// `break` or `continue`.
+    Jump,
+    /// `try:`.
+    Try,
+    /// `show('x', x)`.
+    Show,
+    /// `raise e_h1`.
+    RaiseCaught,
+    /// `await Aw('s1', True, None)`.
+    Await,
+    /// `yield 'y1'`.
+    Yield,
+    /// `drive('d1', g0(), ...)`.
+    Drive,
+    /// `with ExitStack() as s1:`.
+    StackWith,
+    /// An operation on a stack in scope.
+    StackOp,
+    /// `m1 = c0()` and two `with m1:`.
+    Reentry,
+    /// `with closing(g0()) as i1:`.
+    ClosingWith,
+}
+
 /// Classes that programs raise: weighted toward the user hierarchy.
 const RAISED: &[ExcClass] = &[
     ExcClass::E1,
@@ -197,6 +236,13 @@ impl Gen<'_, '_> {
             x -= w;
         }
         unreachable!("x < total")
+    }
+
+    /// A choice from a table of choices and their weights, drawn as [`weighted`](Gen::weighted)
+    /// draws an index.
+    fn choose_weighted<T: Copy, const N: usize>(&mut self, table: &[(T, u32); N]) -> Result<T> {
+        let weights = table.map(|(_, w)| w);
+        Ok(table[self.weighted(&weights)?].0)
     }
 
     fn chance(&mut self, weight: u32, out_of: u32) -> Result<bool> {
@@ -381,55 +427,63 @@ impl Gen<'_, '_> {
         let nested = depth < self.config.max_depth && self.budget > 0;
         let drivable = self.drivable(cx);
         let closable = !cx.scope.in_gen() && !self.gen_async.is_empty();
-        let weights = [
-            w.log,
-            if nested { w.with } else { 0 },
-            w.raise,
-            if cx.scope.handling() { w.bare_raise * 2 } else { w.bare_raise.min(1) },
-            if cx.scope.async_gen() { 0 } else { w.return_ },
-            if nested && depth < 2 { w.loop_ } else { 0 },
-            if cx.scope.in_loop() { w.jump } else { 0 },
+        // In this order: the order is part of what a seed means.
+        let table = [
+            (Choice::Log, w.log),
+            (Choice::With, if nested { w.with } else { 0 }),
+            (Choice::Raise, w.raise),
+            (Choice::BareRaise, if cx.scope.handling() { w.bare_raise * 2 } else { w.bare_raise.min(1) }),
+            (Choice::Return, if cx.scope.async_gen() { 0 } else { w.return_ }),
+            (Choice::Loop, if nested && depth < 2 { w.loop_ } else { 0 }),
+            (Choice::Jump, if cx.scope.in_loop() { w.jump } else { 0 }),
             // Nested handlers are where chains get interesting (and cycles get cut).
-            if nested { w.try_ * if cx.scope.caught().is_empty() { 1 } else { 3 } } else { 0 },
-            if cx.scope.vars().is_empty() { 0 } else { w.show },
-            w.raise * cx.scope.caught().len().min(2) as u32 * 2,
-            if cx.scope.is_async() { w.await_ } else { 0 },
-            if cx.may_yield { w.yield_ } else { 0 },
-            if drivable.is_empty() { 0 } else { w.with },
-            if nested { w.exit_stack } else { 0 },
-            if cx.scope.stacks().is_empty() { 0 } else { w.stack_op * 2 },
-            if nested { w.reentry } else { 0 },
-            if nested && closable { w.closing_gen } else { 0 },
+            (Choice::Try, if nested { w.try_ * if cx.scope.caught().is_empty() { 1 } else { 3 } } else { 0 }),
+            (Choice::Show, if cx.scope.vars().is_empty() { 0 } else { w.show }),
+            (Choice::RaiseCaught, w.raise * cx.scope.caught().len().min(2) as u32 * 2),
+            (Choice::Await, if cx.scope.is_async() { w.await_ } else { 0 }),
+            (Choice::Yield, if cx.may_yield { w.yield_ } else { 0 }),
+            (Choice::Drive, if drivable.is_empty() { 0 } else { w.with }),
+            (Choice::StackWith, if nested { w.exit_stack } else { 0 }),
+            (Choice::StackOp, if cx.scope.stacks().is_empty() { 0 } else { w.stack_op * 2 }),
+            (Choice::Reentry, if nested { w.reentry } else { 0 }),
+            (Choice::ClosingWith, if nested && closable { w.closing_gen } else { 0 }),
         ];
-        Ok(vec![match self.weighted(&weights)? {
-            0 => Stmt::Log(self.labels.next('L')),
-            1 => self.with(cx, depth)?,
-            2 => Stmt::Raise(self.raise_new()?),
-            3 => Stmt::BareRaise,
-            4 => {
+        Ok(vec![match self.choose_weighted(&table)? {
+            Choice::Log => Stmt::Log(self.labels.next('L')),
+            Choice::With => self.with(cx, depth)?,
+            Choice::Raise => Stmt::Raise(self.raise_new()?),
+            Choice::BareRaise => Stmt::BareRaise,
+            Choice::Return => {
                 let value = self.enter_value()?;
                 Stmt::Return { label: self.labels.next('v'), value }
             }
-            5 => {
+            Choice::Loop => {
                 let times = self.u.int_in_range(1..=3)?;
                 let inner = cx.inside(cx.scope.loop_body());
                 Stmt::Loop { times, body: self.block(&inner, depth + 1)? }
             }
-            6 => {
+            Choice::Jump => {
                 if self.u.ratio(1, 2)? {
                     Stmt::Break
                 } else {
                     Stmt::Continue
                 }
             }
-            7 => self.try_(cx, depth)?,
-            8 => {
+            Choice::Try => self.try_(cx, depth)?,
+            Choice::Show => {
                 let var = self.u.choose(cx.scope.vars())?.clone();
                 Stmt::Show(var)
             }
-            10 => Stmt::Await(self.labels.next('s')),
-            11 => Stmt::Yield(self.labels.next('y')),
-            12 => {
+            // Prefer the outermost caught exception: re-raising it inside an inner handler is
+            // what makes a context cycle that CPython has to cut.
+            Choice::RaiseCaught => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
+                cx.scope.caught()[0].clone()
+            } else {
+                self.u.choose(cx.scope.caught())?.clone()
+            }),
+            Choice::Await => Stmt::Await(self.labels.next('s')),
+            Choice::Yield => Stmt::Yield(self.labels.next('y')),
+            Choice::Drive => {
                 let gen = *self.u.choose(&drivable)?;
                 let how = match self.weighted(&[2, 3, 3])? {
                     0 => Drive::Exhaust,
@@ -441,17 +495,10 @@ impl Gen<'_, '_> {
                 };
                 Stmt::Drive { label: self.labels.next('d'), gen, how }
             }
-            13 => self.stack_with(cx, depth)?,
-            14 => return self.stack_op(cx),
-            15 => return self.reentry(cx, depth),
-            16 => self.closing_with(cx, depth)?,
-            // Prefer the outermost caught exception: re-raising it inside an inner handler is
-            // what makes a context cycle that CPython has to cut.
-            _ => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
-                cx.scope.caught()[0].clone()
-            } else {
-                self.u.choose(cx.scope.caught())?.clone()
-            }),
+            Choice::StackWith => self.stack_with(cx, depth)?,
+            Choice::StackOp => return self.stack_op(cx),
+            Choice::Reentry => return self.reentry(cx, depth),
+            Choice::ClosingWith => self.closing_with(cx, depth)?,
         }])
     }
 
