@@ -5,6 +5,7 @@ use arbitrary::{Result, Unstructured};
 use oracle::ir::{
     Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
     ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
+    MAX_BLOCKS,
 };
 
 use crate::config::GenConfig;
@@ -171,6 +172,13 @@ enum Choice {
     /// `with closing(g0()) as i1:`.
     ClosingWith,
 }
+
+/// The most blocks one compound statement generated here nests, counted as [`Scope::peak`]
+/// counts them: a `try` with a handler and a `finally` (3) whose handler re-raises in a `try`
+/// of its own with both clauses too (3 more). Blocks generated inside it are generated only where
+/// they fit too, so no program nests more than CPython compiles ([`MAX_BLOCKS`]), whatever
+/// [`GenConfig::max_depth`] says.
+const MOST_BLOCKS: usize = 6;
 
 /// Classes that programs raise: weighted toward the user hierarchy.
 const RAISED: &[ExcClass] = &[
@@ -424,7 +432,7 @@ impl Gen<'_, '_> {
     /// One statement, or a short idiom of a few (an assignment and the `with`s that use it).
     fn stmt(&mut self, cx: &Cx, depth: usize) -> Result<Vec<Stmt>> {
         let w = &self.config.weights;
-        let nested = depth < self.config.max_depth && self.budget > 0;
+        let nested = depth < self.config.max_depth && self.budget > 0 && cx.scope.blocks() + MOST_BLOCKS <= MAX_BLOCKS;
         let drivable = self.drivable(cx);
         let closable = !cx.scope.in_gen() && !self.gen_async.is_empty();
         // In this order: the order is part of what a seed means.

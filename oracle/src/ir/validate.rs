@@ -3,15 +3,15 @@
 
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, Drive, ExitFnResult, ItemExpr, Method, NewExc, Program,
-    RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value,
+    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExitFnResult, ItemExpr, Loc, Method,
+    NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
 /// The diagnostics are in the order of their paths: managers, `@contextmanager` functions,
 /// generator functions, `main`.
 pub fn validate(program: &Program) -> Vec<Diagnostic> {
-    let mut v = Validator { diags: Vec::new(), program };
+    let mut v = Validator { diags: Vec::new(), program, too_deep: Vec::new() };
     for (i, m) in program.managers.iter().enumerate() {
         let at = Path::new(Root::Manager(i));
         if let Some(e) = &m.init_raises {
@@ -39,6 +39,13 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
 impl<'p> Visitor<'p> for Validator<'p> {
     fn stmt(&mut self, s: &'p Stmt, at: At<'_>) -> Flow {
         self.stmt(at.path, s, at.scope);
+        let blocks = at.scope.peak(s);
+        // Once, at the outermost statement that nests too deep: those inside it do too.
+        if blocks > MAX_BLOCKS && !self.too_deep.iter().any(|p| at.path.starts_with(p)) {
+            self.too_deep.push(at.path.clone());
+            let loc = Loc { path: Some(at.path.clone()), text: None };
+            self.diags.push(Diagnostic { loc, kind: DiagnosticKind::TooDeep { blocks, limit: MAX_BLOCKS } });
+        }
         Flow::Continue
     }
 }
@@ -46,6 +53,8 @@ impl<'p> Visitor<'p> for Validator<'p> {
 struct Validator<'a> {
     diags: Vec<Diagnostic>,
     program: &'a Program,
+    /// The statements reported for nesting too deep.
+    too_deep: Vec<Path>,
 }
 
 impl Validator<'_> {
