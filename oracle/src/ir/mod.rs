@@ -680,3 +680,6 @@ pub enum Target {
 pub fn has_yield(s: &Stmt) -> bool {
     visit::stmts(std::slice::from_ref(s)).any(|s| matches!(s, Stmt::Yield(_)))
 }
+
+#[cfg(test)]
+mod tests;

@@ -663,6 +663,45 @@ fn show_names_the_variable_it_shows() {
     );
 }
 
+/// `def main():` (or `async def`) with `n` nested `with M0():` around `log('L1')`.
+fn nested_withs(n: usize, is_async: bool) -> String {
+    let mut text = String::from(MANAGER);
+    text.push_str(if is_async { "\nasync def main():\n" } else { "\ndef main():\n" });
+    for depth in 1..=n {
+        text.push_str(&format!("{}with M0():\n", "    ".repeat(depth)));
+    }
+    text.push_str(&format!("{}log('L1')\n", "    ".repeat(n + 1)));
+    text
+}
+
+const MANAGER: &str = "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+";
+
+#[test]
+fn blocks_nested_deeper_than_cpython_compiles_are_refused_at_the_line_where_they_are() {
+    // CPython 3.8 to 3.12 compile 20 nested `with`s in a function and refuse 21 ("too many
+    // statically nested blocks"); 3.12.1 crashes on 20 in a coroutine.
+    roundtrip(&nested_withs(20, false));
+    roundtrip(&nested_withs(19, true));
+    let diags = parse(&nested_withs(21, false)).unwrap_err();
+    expect![[r#"
+        line 32: blocks nest 21 deep here, and CPython compiles at most 20 in one function ("too many statically nested blocks")
+    "#]]
+    .assert_eq(&show(&diags));
+    assert_eq!(diags[0].kind, crate::ir::DiagnosticKind::TooDeep { blocks: 21, limit: 20 });
+    let diags = parse(&nested_withs(20, true)).unwrap_err();
+    assert_eq!(show(&diags), "line 31: blocks nest 21 deep here, and CPython compiles at most 20 in one function (\"too many statically nested blocks\")\n");
+}
+
 #[test]
 fn deep_nesting_is_refused_not_overflowed() {
     let mut text = String::from("def main():\n");
