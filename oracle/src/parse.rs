@@ -51,7 +51,9 @@ const CLASS: &str = "an exception class such as E1 or KeyError";
 ///
 /// For every program `p` that passes [`validate`], `parse(&render::body(&p)) == Ok(p)`. On text
 /// that is not such a program it reports every problem it finds, at `line N`; if the text parses
-/// but the program does not validate, the diagnostics are those of [`validate`]. It never panics.
+/// but the program does not validate, the diagnostics are those of [`validate`], each placed at
+/// the line of the part of the program it is about. Either way they are in text order. It never
+/// panics.
 pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let lines = lines(text, &mut diags);

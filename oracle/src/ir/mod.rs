@@ -3,6 +3,13 @@
 //!
 //! A [`Program`] is a set of manager classes and the body of `def main():`. Everything it can say
 //! is deterministic: exceptions are named by labels, objects by class names.
+//!
+//! Beside the types:
+//! - [`visit`]: the walkers every stage that walks the IR uses, with typed paths ([`visit::Path`]).
+//! - [`Scope`]: what holds where a statement stands (names bound, loop, handler, function kind,
+//!   CPython's count of nested blocks); validation, the reducer's repair, the walkers and the
+//!   generator share it.
+//! - [`validate`]: every problem of a program, as [`Diagnostic`]s with a typed [`Loc`].
 
 mod diagnostic;
 mod scope;
@@ -119,16 +126,6 @@ pub enum Slot {
 impl Slot {
     /// The four, in the order a class lists them.
     pub const ALL: [Slot; 4] = [Slot::Enter, Slot::Exit, Slot::AEnter, Slot::AExit];
-
-    /// The slot `async with` (with `is_async`) or `with` looks up to enter, or with `is_exit` to exit.
-    pub fn of(is_async: bool, is_exit: bool) -> Slot {
-        match (is_async, is_exit) {
-            (false, false) => Slot::Enter,
-            (false, true) => Slot::Exit,
-            (true, false) => Slot::AEnter,
-            (true, true) => Slot::AExit,
-        }
-    }
 
     /// The Python name: `__enter__`, `__exit__`, `__aenter__`, `__aexit__`.
     pub fn name(self) -> &'static str {
