@@ -1238,22 +1238,7 @@ fn action(text: &str) -> Result<Action, String> {
             t.keyword("t", "t")?;
             t.punct(',', "','")?;
             t.punct('(', "a tuple of exception classes such as (E1, KeyError)")?;
-            let mut classes = Vec::new();
-            if !t.eat(')') {
-                loop {
-                    classes.push(exc_class(&mut t)?);
-                    if t.eat(')') {
-                        if classes.len() == 1 {
-                            return t.fail_back("',' (a one-class tuple is written (E1,))");
-                        }
-                        break;
-                    }
-                    t.punct(',', "',' or ')'")?;
-                    if t.eat(')') {
-                        break;
-                    }
-                }
-            }
+            let classes = t.tuple("a one-class tuple is written (E1,)", exc_class)?;
             t.punct(')', "')'")?;
             Action::SuppressIf(classes)
         } else if t.is_end() {
@@ -1670,23 +1655,9 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
         let expr = item_expr(t)?;
         let target = if t.eat_name("as") {
             if t.eat('(') {
-                let mut names = Vec::new();
-                if !t.eat(')') {
-                    loop {
-                        names.push(t.name("a variable name")?.to_string());
-                        if t.eat(')') {
-                            if names.len() == 1 {
-                                return t.fail_back("',' (a one-name tuple is written (a,))");
-                            }
-                            break;
-                        }
-                        t.punct(',', "',' or ')'")?;
-                        if t.eat(')') {
-                            break;
-                        }
-                    }
-                }
-                Target::Tuple(names)
+                Target::Tuple(
+                    t.tuple("a one-name tuple is written (a,)", |t| Ok(t.name("a variable name")?.to_string()))?,
+                )
             } else {
                 Target::Name(t.name("a variable name or a tuple such as (a, b)")?.to_string())
             }
@@ -1989,23 +1960,7 @@ fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
                 return t.fail(&format!("a value; tuples nest at most {MAX_VALUE_DEPTH} deep"));
             }
             t.bump();
-            let mut items = Vec::new();
-            if !t.eat(')') {
-                loop {
-                    items.push(value(t, depth + 1)?);
-                    if t.eat(')') {
-                        if items.len() == 1 {
-                            return t.fail_back("',' (a one-item tuple is written (1,))");
-                        }
-                        break;
-                    }
-                    t.punct(',', "',' or ')'")?;
-                    if t.eat(')') {
-                        break;
-                    }
-                }
-            }
-            return Ok(Value::Tuple(items));
+            return Ok(Value::Tuple(t.tuple("a one-item tuple is written (1,)", |t| value(t, depth + 1))?));
         }
         _ => return t.fail(VALUE),
     };
@@ -2199,6 +2154,28 @@ impl<'a> Toks<'a> {
                 Ok(s)
             }
             _ => self.fail(what),
+        }
+    }
+
+    /// The items of a tuple whose `(` is taken, through its `)`: `()`, `(a,)`, `(a, b)` or `(a,
+    /// b,)`, each read by `item`. `one` says how a one-item tuple is written.
+    fn tuple<T>(&mut self, one: &str, mut item: impl FnMut(&mut Self) -> Result<T, String>) -> Result<Vec<T>, String> {
+        let mut items = Vec::new();
+        if self.eat(')') {
+            return Ok(items);
+        }
+        loop {
+            items.push(item(self)?);
+            if self.eat(')') {
+                if items.len() == 1 {
+                    return self.fail_back(&format!("',' ({one})"));
+                }
+                return Ok(items);
+            }
+            self.punct(',', "',' or ')'")?;
+            if self.eat(')') {
+                return Ok(items);
+            }
         }
     }
 

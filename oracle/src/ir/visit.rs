@@ -291,31 +291,50 @@ pub fn walk<'p>(program: &'p Program, v: &mut impl Visitor<'p>) -> ControlFlow<(
     ControlFlow::Continue(())
 }
 
-/// Walks `block`, at `path` in `scope`, and the blocks nested in it.
+/// Walks `block`, at `path` in `scope`, and the blocks nested in it. After a stop, `path` is
+/// where the walk stopped.
 pub fn walk_block<'p>(block: &'p [Stmt], path: &mut Path, scope: &Scope, v: &mut impl Visitor<'p>) -> ControlFlow<()> {
-    match v.block(block, At { path, scope }) {
-        Flow::Continue => {}
-        Flow::Skip => return ControlFlow::Continue(()),
-        Flow::Stop => return ControlFlow::Break(()),
+    if !descend(v.block(block, At { path, scope }))? {
+        return ControlFlow::Continue(());
     }
     let mut scope = scope.clone();
     for (i, s) in block.iter().enumerate() {
         path.steps.push(Step::Stmt(i));
-        let flow = v.stmt(s, At { path, scope: &scope });
-        if flow == Flow::Stop {
-            return ControlFlow::Break(());
-        }
-        if flow == Flow::Continue {
-            for (step, child) in child_blocks(s) {
-                let inner = scope.block(s, step).expect("a block of this statement");
-                path.steps.push(step);
-                let res = walk_block(child, path, &inner, v);
-                path.steps.pop();
-                res?;
-            }
+        if descend(v.stmt(s, At { path, scope: &scope }))? {
+            let children = child_blocks(s).into_iter().map(|(step, child)| (step, child, child_scope(&scope, s, step)));
+            each_child(path, children, |child, path, inner| walk_block(child, path, inner, v))?;
         }
         path.steps.pop();
         scope.after(s);
+    }
+    ControlFlow::Continue(())
+}
+
+/// Whether to go into what a visit was given (`Continue(true)`), pass over it, or stop.
+fn descend(flow: Flow) -> ControlFlow<(), bool> {
+    match flow {
+        Flow::Continue => ControlFlow::Continue(true),
+        Flow::Skip => ControlFlow::Continue(false),
+        Flow::Stop => ControlFlow::Break(()),
+    }
+}
+
+/// The scope of block `step` of `s`, a statement in `scope`.
+fn child_scope(scope: &Scope, s: &Stmt, step: Step) -> Scope {
+    scope.block(s, step).expect("child_blocks gives the blocks of the statement")
+}
+
+/// Walks the blocks of a statement with `walk`, each at its path (`path` and its step) and in
+/// its scope.
+fn each_child<B>(
+    path: &mut Path,
+    children: impl IntoIterator<Item = (Step, B, Scope)>,
+    mut walk: impl FnMut(B, &mut Path, &Scope) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    for (step, child, inner) in children {
+        path.steps.push(step);
+        walk(child, path, &inner)?;
+        path.steps.pop();
     }
     ControlFlow::Continue(())
 }
@@ -328,37 +347,28 @@ pub fn walk_mut(program: &mut Program, v: &mut impl VisitorMut) -> ControlFlow<(
     ControlFlow::Continue(())
 }
 
-/// Walks `block`, at `path` in `scope`, and the blocks nested in it.
+/// Walks `block`, at `path` in `scope`, and the blocks nested in it. After a stop, `path` is
+/// where the walk stopped.
 pub fn walk_block_mut(
     block: &mut Vec<Stmt>,
     path: &mut Path,
     scope: &Scope,
     v: &mut impl VisitorMut,
 ) -> ControlFlow<()> {
-    match v.block(block, At { path, scope }) {
-        Flow::Continue => {}
-        Flow::Skip => return ControlFlow::Continue(()),
-        Flow::Stop => return ControlFlow::Break(()),
+    if !descend(v.block(block, At { path, scope }))? {
+        return ControlFlow::Continue(());
     }
     let mut scope = scope.clone();
     for i in 0..block.len() {
         path.steps.push(Step::Stmt(i));
-        let flow = v.stmt(block, i, At { path, scope: &scope });
-        if flow == Flow::Stop {
-            return ControlFlow::Break(());
-        }
+        let go_in = descend(v.stmt(block, i, At { path, scope: &scope }))?;
         let s = &mut block[i];
-        if flow == Flow::Continue {
-            let scopes: Vec<Scope> = child_blocks(s)
-                .into_iter()
-                .map(|(step, _)| scope.block(s, step).expect("a block of this statement"))
-                .collect();
-            for ((step, child), inner) in child_blocks_mut(s).into_iter().zip(scopes) {
-                path.steps.push(step);
-                let res = walk_block_mut(child, path, &inner, v);
-                path.steps.pop();
-                res?;
-            }
+        if go_in {
+            let scopes: Vec<Scope> =
+                child_blocks(s).into_iter().map(|(step, _)| child_scope(&scope, s, step)).collect();
+            let children =
+                child_blocks_mut(s).into_iter().zip(scopes).map(|((step, child), inner)| (step, child, inner));
+            each_child(path, children, |child, path, inner| walk_block_mut(child, path, inner, v))?;
         }
         path.steps.pop();
         scope.after(s);
@@ -469,11 +479,7 @@ type NodeFn<'f> = dyn FnMut(NodeMut<'_>) -> Flow + 'f;
 
 /// Calls `f` on one node: `Break` to stop, `Continue(true)` to go into it.
 fn visit(f: &mut NodeFn<'_>, node: NodeMut<'_>) -> ControlFlow<(), bool> {
-    match f(node) {
-        Flow::Continue => ControlFlow::Continue(true),
-        Flow::Skip => ControlFlow::Continue(false),
-        Flow::Stop => ControlFlow::Break(()),
-    }
+    descend(f(node))
 }
 
 /// The nodes of a statement itself, not of the statements inside it.

@@ -663,28 +663,16 @@ fn show_names_the_variable_it_shows() {
     );
 }
 
-/// `def main():` (or `async def`) with `n` nested `with M0():` around `log('L1')`.
+/// `def main():` (or `async def`) with `n` nested `with M0():` around `log('L1')`, as text.
 fn nested_withs(n: usize, is_async: bool) -> String {
-    let mut text = String::from(MANAGER);
-    text.push_str(if is_async { "\nasync def main():\n" } else { "\ndef main():\n" });
-    for depth in 1..=n {
-        text.push_str(&format!("{}with M0():\n", "    ".repeat(depth)));
-    }
-    text.push_str(&format!("{}log('L1')\n", "    ".repeat(n + 1)));
-    text
+    let with = |s| Stmt::With {
+        is_async: false,
+        items: vec![WithItem { expr: ItemExpr::New(0), target: Target::None }],
+        body: vec![s],
+    };
+    let main = vec![(0..n).fold(Stmt::Log("L1".to_string()), |s, _| with(s))];
+    render::body(&Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async })
 }
-
-const MANAGER: &str = "\
-class M0:
-    def __init__(self):
-        on_init('M0')
-    def __enter__(self):
-        on_enter('M0')
-        return self
-    def __exit__(self, t, v, tb):
-        on_exit('M0', t, v, tb)
-        return None
-";
 
 #[test]
 fn blocks_nested_deeper_than_cpython_compiles_are_refused_at_the_line_where_they_are() {
