@@ -143,7 +143,7 @@ pub fn size(program: &Program) -> usize {
         .sum();
     let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async)).sum();
     let cms: usize = program.cms.iter().map(|c| 1 + usize::from(c.is_async) + cm_size(c)).sum();
-    let stmts: usize = all_stmts(program).map(stmt_size).sum();
+    let stmts: usize = visit::all_stmts(program).map(stmt_size).sum();
     usize::from(program.is_async) + managers + cms + gens + stmts
 }
 
@@ -168,7 +168,7 @@ impl Uses {
 /// `M0()`, or naming a variable some `m1 = M0()` binds (by name: scopes are not told apart).
 fn manager_uses(program: &Program) -> Vec<Uses> {
     let mut assigned: Vec<(&str, usize)> = Vec::new();
-    for s in all_stmts(program) {
+    for s in visit::all_stmts(program) {
         if let Stmt::Assign { name, expr: ItemExpr::New(m) } = s {
             assigned.push((name, *m));
         }
@@ -190,7 +190,7 @@ fn manager_uses(program: &Program) -> Vec<Uses> {
             }
         }
     };
-    for s in all_stmts(program) {
+    for s in visit::all_stmts(program) {
         match s {
             Stmt::With { is_async, items, .. } => items.iter().for_each(|it| mark(&it.expr, *is_async)),
             Stmt::Stack { op: StackOp::Enter { expr, is_async, .. } | StackOp::Push { expr, is_async }, .. } => {
@@ -969,7 +969,7 @@ fn make_sync(program: &mut Program, cur: &mut Cursor) {
 /// plain forms, an `async with` of it alone a `with`.
 fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
     let mut names = Vec::new();
-    for s in all_stmts(program) {
+    for s in visit::all_stmts(program) {
         if let Stmt::Assign { name, expr } = s {
             if is_use(expr) {
                 names.push(name.clone());
@@ -1371,11 +1371,6 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
 }
 
 // ---- traversal ----
-
-/// Every statement of the program, in walking order.
-fn all_stmts(program: &Program) -> impl Iterator<Item = &Stmt> {
-    visit::bodies(program).into_iter().flat_map(|(_, _, body)| visit::stmts(body))
-}
 
 /// Calls `f` on every context expression (of a `with` item, an assignment, a stack operation).
 fn each_expr_mut(program: &mut Program, mut f: impl FnMut(&mut ItemExpr)) {

@@ -3,8 +3,8 @@
 //!
 //! - [`child_blocks`] / [`child_blocks_mut`]: the blocks directly inside a statement, each with the
 //!   [`Step`] that leads to it.
-//! - [`stmts`]: every statement of a block and of the blocks nested in it, in source order; cheap,
-//!   for questions about the shape.
+//! - [`stmts`] / [`all_stmts`]: every statement of a block (of a program) and of the blocks nested
+//!   in it, in source order; cheap, for questions about the shape.
 //! - [`walk`] / [`walk_mut`] with a [`Visitor`] / [`VisitorMut`] (or [`each_stmt`],
 //!   [`each_stmt_mut`], [`each_block_mut`] with a closure): every block and statement of every
 //!   body, each with its typed [`Path`] and the [`Scope`] that holds there, in source order.
@@ -192,6 +192,11 @@ pub fn stmts(block: &[Stmt]) -> impl Iterator<Item = &Stmt> {
             }
         }
     })
+}
+
+/// Every statement of `program`, in walking order, each before those nested in it.
+pub fn all_stmts(program: &Program) -> impl Iterator<Item = &Stmt> {
+    bodies(program).into_iter().flat_map(|(_, _, body)| stmts(body))
 }
 
 /// The top-level blocks of `program`, in walking order, each with its path and the scope at its
