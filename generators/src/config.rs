@@ -8,7 +8,7 @@ pub struct GenConfig {
     pub max_managers: usize,
     /// Most statements in a block.
     pub max_block: usize,
-    /// Most nesting of compound statements.
+    /// Most nesting of compound statements (never more than CPython compiles, whatever this says).
     pub max_depth: usize,
     /// Most items in one `with`.
     pub max_items: usize,

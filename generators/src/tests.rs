@@ -18,6 +18,14 @@ proptest! {
     }
 
     #[test]
+    fn programs_never_nest_deeper_than_cpython_compiles_whatever_the_depth_allowed(
+        program in arb_program(GenConfig { max_depth: 30, max_stmts: 200, ..GenConfig::full() })
+    ) {
+        let diags = validate(&program);
+        prop_assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
     fn the_model_is_deterministic(program in arb_program(GenConfig::full())) {
         let a = predict(&program, Profile::CPYTHON_3_11);
         let b = predict(&program, Profile::CPYTHON_3_11);

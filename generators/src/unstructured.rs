@@ -3,8 +3,9 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr,
-    Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
+    ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
+    MAX_BLOCKS,
 };
 
 use crate::config::GenConfig;
@@ -30,42 +31,29 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     for _ in 0..n_managers {
         managers.push(g.manager(is_async)?);
     }
-    let scope = Scope {
-        in_loop: false,
-        vars: Vec::new(),
-        caught: Vec::new(),
-        handling: false,
-        is_async,
-        async_gen: false,
-        in_gen: false,
-        may_yield: false,
-        n_gens: 0,
-        n_cms: 0,
-        n_managers,
-        stacks: Vec::new(),
-    };
+    let cx = Cx { scope: Scope::function(Func::Main { is_async }), may_yield: false, n_gens: 0, n_cms: 0, n_managers };
     let mut cms = Vec::new();
     if g.chance(config.weights.cm_fn, 6)? {
         for _ in 0..g.u.int_in_range(1..=2)? {
             // In an async program, mostly `@asynccontextmanager` functions.
             let cm_async = is_async && g.u.ratio(2, 3)?;
-            cms.push(g.cm_gen(&scope, cm_async)?);
+            cms.push(g.cm_gen(&cx, cm_async)?);
             g.cm_async.push(cm_async);
         }
     }
-    let scope = Scope { n_cms: cms.len(), ..scope };
+    let cx = Cx { n_cms: cms.len(), ..cx };
     let mut gens = Vec::new();
     if g.chance(config.weights.gen_fn, 6)? {
         let n = if g.chance(config.weights.closing_gen, 6)? { 2 } else { 1 };
         for _ in 0..n {
             // An async program drives async generators more often than not.
             let gen_async = is_async && g.u.ratio(2, 3)?;
-            gens.push(g.gen_fn(&scope, gen_async)?);
+            gens.push(g.gen_fn(&cx, gen_async)?);
             g.gen_async.push(gen_async);
         }
     }
-    let scope = Scope { n_gens: gens.len(), ..scope };
-    let mut main = g.block(&scope, 0)?;
+    let cx = Cx { n_gens: gens.len(), ..cx };
+    let mut main = g.block(&cx, 0)?;
     // A focused program starts, two times in three, with a plain shape of what it is about, so
     // that the area's rules are reached even when the rest of main raises early.
     if g.u.ratio(2, 3)? {
@@ -113,21 +101,11 @@ impl Labels {
     }
 }
 
+/// Where a statement is generated: the scope validation sees there, and what generation may use.
 #[derive(Clone)]
-struct Scope {
-    in_loop: bool,
-    /// Names bound by enclosing `with` targets and assignments.
-    vars: Vec<String>,
-    /// Labels of enclosing handlers that bind `e_<label>`.
-    caught: Vec<String>,
-    /// Inside an `except` or `finally` block, where a bare `raise` means something.
-    handling: bool,
-    /// In an async function, where `async with` and `await` are allowed.
-    is_async: bool,
-    /// In an async generator, where `return` is not.
-    async_gen: bool,
-    /// In a generator function, where `drive` and `step` are not allowed.
-    in_gen: bool,
+struct Cx {
+    /// What holds here.
+    scope: Scope,
     /// Where `yield` is allowed.
     may_yield: bool,
     /// `@contextmanager` functions `with` items can use.
@@ -135,8 +113,13 @@ struct Scope {
     /// Generator functions `main` can drive.
     n_gens: usize,
     n_managers: usize,
-    /// Exit stacks bound by enclosing `with`s, and whether each is an `AsyncExitStack`.
-    stacks: Vec<(String, bool)>,
+}
+
+impl Cx {
+    /// The same place, but with `scope`: that of a block inside this one.
+    fn inside(&self, scope: Scope) -> Cx {
+        Cx { scope, ..self.clone() }
+    }
 }
 
 struct Gen<'a, 'b> {
@@ -150,6 +133,52 @@ struct Gen<'a, 'b> {
     /// Which generator functions are async.
     gen_async: Vec<bool>,
 }
+
+/// The statements [`Gen::stmt`] chooses between, weighted by a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Choice {
+    /// `log('L1')`.
+    Log,
+    /// `with ...:`.
+    With,
+    /// `raise E1('r1')`.
+    Raise,
+    /// A bare `raise`.
+    BareRaise,
+    /// `return ret('v1', ...)`.
+    Return,
+    /// `for _ in range(n):`.
+    Loop,
+    /// `break` or `continue`.
+    Jump,
+    /// `try:`.
+    Try,
+    /// `show('x', x)`.
+    Show,
+    /// `raise e_h1`.
+    RaiseCaught,
+    /// `await Aw('s1', True, None)`.
+    Await,
+    /// `yield 'y1'`.
+    Yield,
+    /// `drive('d1', g0(), ...)`.
+    Drive,
+    /// `with ExitStack() as s1:`.
+    StackWith,
+    /// An operation on a stack in scope.
+    StackOp,
+    /// `m1 = c0()` and two `with m1:`.
+    Reentry,
+    /// `with closing(g0()) as i1:`.
+    ClosingWith,
+}
+
+/// The most blocks one compound statement generated here nests, counted as [`Scope::peak`]
+/// counts them: a `try` with a handler and a `finally` (3) whose handler re-raises in a `try`
+/// of its own with both clauses too (3 more). Blocks generated inside it are generated only where
+/// they fit too, so no program nests more than CPython compiles ([`MAX_BLOCKS`]), whatever
+/// [`GenConfig::max_depth`] says.
+const MOST_BLOCKS: usize = 6;
 
 /// Classes that programs raise: weighted toward the user hierarchy.
 const RAISED: &[ExcClass] = &[
@@ -217,6 +246,13 @@ impl Gen<'_, '_> {
         unreachable!("x < total")
     }
 
+    /// A choice from a table of choices and their weights, drawn as [`weighted`](Gen::weighted)
+    /// draws an index.
+    fn choose_weighted<T: Copy, const N: usize>(&mut self, table: &[(T, u32); N]) -> Result<T> {
+        let weights = table.map(|(_, w)| w);
+        Ok(table[self.weighted(&weights)?].0)
+    }
+
     fn chance(&mut self, weight: u32, out_of: u32) -> Result<bool> {
         Ok(weight > 0 && self.u.int_in_range(0..=out_of - 1)? < weight)
     }
@@ -250,10 +286,13 @@ impl Gen<'_, '_> {
             1 => (false, true),
             _ => (true, true),
         };
-        let (enter, exit) =
-            if sync { (self.method(false)?, self.method(true)?) } else { (Method::Missing, Method::Missing) };
+        let (enter, exit) = if sync {
+            (self.method(Slot::Enter)?, self.method(Slot::Exit)?)
+        } else {
+            (Method::Missing, Method::Missing)
+        };
         let (aenter, aexit) = if async_ {
-            (self.async_method(false)?, self.async_method(true)?)
+            (self.async_method(Slot::AEnter)?, self.async_method(Slot::AExit)?)
         } else {
             (Method::Missing, Method::Missing)
         };
@@ -262,17 +301,17 @@ impl Gen<'_, '_> {
 
     /// `__aenter__` / `__aexit__`: mostly `async def`, sometimes a plain `def` returning an
     /// awaitable, a non-awaitable, or raising synchronously.
-    fn async_method(&mut self, is_exit: bool) -> Result<Method> {
+    fn async_method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
         Ok(match self.weighted(&[16, 6, broken, broken, broken, broken])? {
             0 => {
                 let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
-                Method::AsyncDef { suspend, action: self.action(is_exit)? }
+                Method::AsyncDef { suspend, action: self.action(slot)? }
             }
             1 => {
                 let action = match self.weighted(&[5, 3, 2, 2])? {
                     0 => {
-                        let inner = if is_exit { self.exit_value()? } else { self.enter_value()? };
+                        let inner = if slot.is_exit() { self.exit_value()? } else { self.enter_value()? };
                         let then = if self.u.ratio(1, 6)? {
                             AwaitThen::Raise(self.pick(RAISED)?)
                         } else {
@@ -284,9 +323,9 @@ impl Gen<'_, '_> {
                         let label = self.labels.next('a');
                         Action::Return(Value::Awaitable { label, suspend, then: Box::new(then), coroutine })
                     }
-                    1 => Action::Return(if is_exit { self.exit_value()? } else { self.enter_value()? }),
+                    1 => Action::Return(if slot.is_exit() { self.exit_value()? } else { self.enter_value()? }),
                     2 => Action::Return(Value::BadAwaitable),
-                    _ => self.action(is_exit)?,
+                    _ => self.action(slot)?,
                 };
                 Method::Defined(action)
             }
@@ -297,10 +336,10 @@ impl Gen<'_, '_> {
         })
     }
 
-    fn method(&mut self, is_exit: bool) -> Result<Method> {
+    fn method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
         match self.weighted(&[24, broken, broken, broken, broken])? {
-            0 => Ok(Method::Defined(self.action(is_exit)?)),
+            0 => Ok(Method::Defined(self.action(slot)?)),
             1 => Ok(Method::Missing),
             2 => Ok(Method::InstanceOnly),
             3 => Ok(Method::NoneAttr),
@@ -308,8 +347,8 @@ impl Gen<'_, '_> {
         }
     }
 
-    fn action(&mut self, is_exit: bool) -> Result<Action> {
-        if !is_exit {
+    fn action(&mut self, slot: Slot) -> Result<Action> {
+        if !slot.is_exit() {
             return Ok(match self.weighted(&[6, 5, 2, 1])? {
                 0 => Action::ReturnSelf,
                 1 => Action::Return(self.enter_value()?),
@@ -371,7 +410,7 @@ impl Gen<'_, '_> {
         })
     }
 
-    fn block(&mut self, scope: &Scope, depth: usize) -> Result<Vec<Stmt>> {
+    fn block(&mut self, cx: &Cx, depth: usize) -> Result<Vec<Stmt>> {
         let n = self.u.int_in_range(1..=self.config.max_block.max(1))?;
         let mut res = Vec::with_capacity(n);
         for i in 0..n {
@@ -379,7 +418,7 @@ impl Gen<'_, '_> {
                 break;
             }
             self.budget = self.budget.saturating_sub(1);
-            let stmts = self.stmt(scope, depth)?;
+            let stmts = self.stmt(cx, depth)?;
             let ends = stmts.last().is_some_and(ends_block);
             res.extend(stmts);
             if ends {
@@ -391,60 +430,68 @@ impl Gen<'_, '_> {
     }
 
     /// One statement, or a short idiom of a few (an assignment and the `with`s that use it).
-    fn stmt(&mut self, scope: &Scope, depth: usize) -> Result<Vec<Stmt>> {
+    fn stmt(&mut self, cx: &Cx, depth: usize) -> Result<Vec<Stmt>> {
         let w = &self.config.weights;
-        let nested = depth < self.config.max_depth && self.budget > 0;
-        let drivable = self.drivable(scope);
-        let closable = !scope.in_gen && !self.gen_async.is_empty();
-        let weights = [
-            w.log,
-            if nested { w.with } else { 0 },
-            w.raise,
-            if scope.handling { w.bare_raise * 2 } else { w.bare_raise.min(1) },
-            if scope.async_gen { 0 } else { w.return_ },
-            if nested && depth < 2 { w.loop_ } else { 0 },
-            if scope.in_loop { w.jump } else { 0 },
+        let nested = depth < self.config.max_depth && self.budget > 0 && cx.scope.blocks() + MOST_BLOCKS <= MAX_BLOCKS;
+        let drivable = self.drivable(cx);
+        let closable = !cx.scope.in_gen() && !self.gen_async.is_empty();
+        // In this order: the order is part of what a seed means.
+        let table = [
+            (Choice::Log, w.log),
+            (Choice::With, if nested { w.with } else { 0 }),
+            (Choice::Raise, w.raise),
+            (Choice::BareRaise, if cx.scope.handling() { w.bare_raise * 2 } else { w.bare_raise.min(1) }),
+            (Choice::Return, if cx.scope.async_gen() { 0 } else { w.return_ }),
+            (Choice::Loop, if nested && depth < 2 { w.loop_ } else { 0 }),
+            (Choice::Jump, if cx.scope.in_loop() { w.jump } else { 0 }),
             // Nested handlers are where chains get interesting (and cycles get cut).
-            if nested { w.try_ * if scope.caught.is_empty() { 1 } else { 3 } } else { 0 },
-            if scope.vars.is_empty() { 0 } else { w.show },
-            w.raise * scope.caught.len().min(2) as u32 * 2,
-            if scope.is_async { w.await_ } else { 0 },
-            if scope.may_yield { w.yield_ } else { 0 },
-            if drivable.is_empty() { 0 } else { w.with },
-            if nested { w.exit_stack } else { 0 },
-            if scope.stacks.is_empty() { 0 } else { w.stack_op * 2 },
-            if nested { w.reentry } else { 0 },
-            if nested && closable { w.closing_gen } else { 0 },
+            (Choice::Try, if nested { w.try_ * if cx.scope.caught().is_empty() { 1 } else { 3 } } else { 0 }),
+            (Choice::Show, if cx.scope.vars().is_empty() { 0 } else { w.show }),
+            (Choice::RaiseCaught, w.raise * cx.scope.caught().len().min(2) as u32 * 2),
+            (Choice::Await, if cx.scope.is_async() { w.await_ } else { 0 }),
+            (Choice::Yield, if cx.may_yield { w.yield_ } else { 0 }),
+            (Choice::Drive, if drivable.is_empty() { 0 } else { w.with }),
+            (Choice::StackWith, if nested { w.exit_stack } else { 0 }),
+            (Choice::StackOp, if cx.scope.stacks().is_empty() { 0 } else { w.stack_op * 2 }),
+            (Choice::Reentry, if nested { w.reentry } else { 0 }),
+            (Choice::ClosingWith, if nested && closable { w.closing_gen } else { 0 }),
         ];
-        Ok(vec![match self.weighted(&weights)? {
-            0 => Stmt::Log(self.labels.next('L')),
-            1 => self.with(scope, depth)?,
-            2 => Stmt::Raise(self.raise_new()?),
-            3 => Stmt::BareRaise,
-            4 => {
+        Ok(vec![match self.choose_weighted(&table)? {
+            Choice::Log => Stmt::Log(self.labels.next('L')),
+            Choice::With => self.with(cx, depth)?,
+            Choice::Raise => Stmt::Raise(self.raise_new()?),
+            Choice::BareRaise => Stmt::BareRaise,
+            Choice::Return => {
                 let value = self.enter_value()?;
                 Stmt::Return { label: self.labels.next('v'), value }
             }
-            5 => {
+            Choice::Loop => {
                 let times = self.u.int_in_range(1..=3)?;
-                let inner = Scope { in_loop: true, ..scope.clone() };
+                let inner = cx.inside(cx.scope.loop_body());
                 Stmt::Loop { times, body: self.block(&inner, depth + 1)? }
             }
-            6 => {
+            Choice::Jump => {
                 if self.u.ratio(1, 2)? {
                     Stmt::Break
                 } else {
                     Stmt::Continue
                 }
             }
-            7 => self.try_(scope, depth)?,
-            8 => {
-                let var = self.u.choose(&scope.vars)?.clone();
+            Choice::Try => self.try_(cx, depth)?,
+            Choice::Show => {
+                let var = self.u.choose(cx.scope.vars())?.clone();
                 Stmt::Show(var)
             }
-            10 => Stmt::Await(self.labels.next('s')),
-            11 => Stmt::Yield(self.labels.next('y')),
-            12 => {
+            // Prefer the outermost caught exception: re-raising it inside an inner handler is
+            // what makes a context cycle that CPython has to cut.
+            Choice::RaiseCaught => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
+                cx.scope.caught()[0].clone()
+            } else {
+                self.u.choose(cx.scope.caught())?.clone()
+            }),
+            Choice::Await => Stmt::Await(self.labels.next('s')),
+            Choice::Yield => Stmt::Yield(self.labels.next('y')),
+            Choice::Drive => {
                 let gen = *self.u.choose(&drivable)?;
                 let how = match self.weighted(&[2, 3, 3])? {
                     0 => Drive::Exhaust,
@@ -456,45 +503,37 @@ impl Gen<'_, '_> {
                 };
                 Stmt::Drive { label: self.labels.next('d'), gen, how }
             }
-            13 => self.stack_with(scope, depth)?,
-            14 => return self.stack_op(scope),
-            15 => return self.reentry(scope, depth),
-            16 => self.closing_with(scope, depth)?,
-            // Prefer the outermost caught exception: re-raising it inside an inner handler is
-            // what makes a context cycle that CPython has to cut.
-            _ => Stmt::RaiseCaught(if self.u.ratio(2, 3)? {
-                scope.caught[0].clone()
-            } else {
-                self.u.choose(&scope.caught)?.clone()
-            }),
+            Choice::StackWith => self.stack_with(cx, depth)?,
+            Choice::StackOp => return self.stack_op(cx),
+            Choice::Reentry => return self.reentry(cx, depth),
+            Choice::ClosingWith => self.closing_with(cx, depth)?,
         }])
     }
 
     /// The generator functions `drive` can run here: async ones only in async code.
-    fn drivable(&self, scope: &Scope) -> Vec<usize> {
-        if scope.in_gen {
+    fn drivable(&self, cx: &Cx) -> Vec<usize> {
+        if cx.scope.in_gen() {
             return Vec::new();
         }
-        (0..scope.n_gens).filter(|g| scope.is_async || !self.gen_async[*g]).collect()
+        (0..cx.n_gens).filter(|g| cx.scope.is_async() || !self.gen_async[*g]).collect()
     }
 
     /// Whether this `with` is an `async with`: in async code, two times in three.
-    fn with_kind(&mut self, scope: &Scope) -> Result<bool> {
-        Ok(scope.is_async && self.u.ratio(2, 3)?)
+    fn with_kind(&mut self, cx: &Cx) -> Result<bool> {
+        Ok(cx.scope.is_async() && self.u.ratio(2, 3)?)
     }
 
-    fn with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
-        let is_async = self.with_kind(scope)?;
+    fn with(&mut self, cx: &Cx, depth: usize) -> Result<Stmt> {
+        let is_async = self.with_kind(cx)?;
         let n = 1 + self.weighted(&[6, 3, 1][..self.config.max_items.clamp(1, 3)])?;
         let mut items = Vec::with_capacity(n);
-        let mut inner = scope.clone();
         for _ in 0..n {
             let expr = if self.chance(self.config.weights.contextlib_item, 20)? {
-                self.contextlib_item(scope, is_async)?
+                self.contextlib_item(cx, is_async)?
             } else if self.chance(self.config.weights.literal_item, 20)? {
                 ItemExpr::Literal(self.u.choose(&[Value::Int(1), Value::None, Value::Str("s".to_string())])?.clone())
             } else {
-                ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?)
+                ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?)
             };
             let target = match self.weighted(&[4, 4, self.config.weights.tuple_target])? {
                 0 => Target::None,
@@ -505,17 +544,13 @@ impl Gen<'_, '_> {
                     Target::Tuple(NAMES[start..start + k].iter().map(|s| s.to_string()).collect())
                 }
             };
-            match &target {
-                Target::None => {}
-                Target::Name(n) => inner.vars.push(n.clone()),
-                Target::Tuple(ns) => inner.vars.extend(ns.iter().cloned()),
-            }
             items.push(WithItem { expr, target });
         }
+        let inner = cx.inside(cx.scope.with_body(&items));
         let mut body = Vec::new();
         // Show what the first target bound most of the time: that is what `as` is about.
-        if let Some(v) = inner.vars.last().cloned() {
-            if inner.vars.len() > scope.vars.len() && self.u.ratio(2, 3)? {
+        if let Some(v) = inner.scope.vars().last().cloned() {
+            if inner.scope.vars().len() > cx.scope.vars().len() && self.u.ratio(2, 3)? {
                 body.push(Stmt::Show(v));
             }
         }
@@ -525,21 +560,21 @@ impl Gen<'_, '_> {
 
     /// A `@contextmanager` function of the statement's kind, mostly: the other kind is a
     /// protocol error.
-    fn cm_index(&mut self, scope: &Scope, is_async: bool) -> Result<Option<usize>> {
-        if scope.n_cms == 0 {
+    fn cm_index(&mut self, cx: &Cx, is_async: bool) -> Result<Option<usize>> {
+        if cx.n_cms == 0 {
             return Ok(None);
         }
-        let matching: Vec<usize> = (0..scope.n_cms).filter(|c| self.cm_async[*c] == is_async).collect();
+        let matching: Vec<usize> = (0..cx.n_cms).filter(|c| self.cm_async[*c] == is_async).collect();
         if matching.is_empty() || self.u.ratio(1, 10)? {
-            return Ok(Some(self.u.int_in_range(0..=scope.n_cms - 1)?));
+            return Ok(Some(self.u.int_in_range(0..=cx.n_cms - 1)?));
         }
         Ok(Some(*self.u.choose(&matching)?))
     }
 
     /// A contextlib manager as a `with` item of a `with` (`async with` when `is_async`).
-    fn contextlib_item(&mut self, scope: &Scope, is_async: bool) -> Result<ItemExpr> {
-        Ok(match self.weighted(&[if scope.n_cms > 0 { 12 } else { 0 }, 2, 1, 2])? {
-            0 => ItemExpr::Cm(self.cm_index(scope, is_async)?.expect("weighted out when there is none")),
+    fn contextlib_item(&mut self, cx: &Cx, is_async: bool) -> Result<ItemExpr> {
+        Ok(match self.weighted(&[if cx.n_cms > 0 { 12 } else { 0 }, 2, 1, 2])? {
+            0 => ItemExpr::Cm(self.cm_index(cx, is_async)?.expect("weighted out when there is none")),
             1 => {
                 let n = self.u.int_in_range(0..=2)?;
                 let mut classes = Vec::with_capacity(n);
@@ -558,8 +593,8 @@ impl Gen<'_, '_> {
 
     /// A generator function: `with` (or `async with`) around its yields, in one of the shapes
     /// §1.8 is about.
-    fn gen_fn(&mut self, scope: &Scope, is_async: bool) -> Result<GenFn> {
-        let in_gen = Scope { in_gen: true, may_yield: true, is_async, async_gen: is_async, ..scope.clone() };
+    fn gen_fn(&mut self, cx: &Cx, is_async: bool) -> Result<GenFn> {
+        let in_gen = Cx { scope: Scope::function(Func::Gen { is_async }), may_yield: true, ..cx.clone() };
         let mut body = self.block(&in_gen, 1)?;
         match self.weighted(&[4, 3, 1])? {
             0 => {
@@ -589,16 +624,9 @@ impl Gen<'_, '_> {
 
     /// A `@contextmanager` (`@asynccontextmanager` with `is_async`) generator function in the
     /// shape `ir::CmGen` describes.
-    fn cm_gen(&mut self, scope: &Scope, is_async: bool) -> Result<CmGen> {
-        let plain = Scope {
-            in_gen: true,
-            may_yield: false,
-            is_async,
-            async_gen: is_async,
-            n_gens: 0,
-            n_cms: 0,
-            ..scope.clone()
-        };
+    fn cm_gen(&mut self, cx: &Cx, is_async: bool) -> Result<CmGen> {
+        let plain =
+            Cx { scope: Scope::function(Func::Cm { is_async }), may_yield: false, n_gens: 0, n_cms: 0, ..cx.clone() };
         let small = |g: &mut Self| -> Result<Vec<Stmt>> {
             if g.u.ratio(2, 3)? {
                 Ok(Vec::new())
@@ -622,10 +650,9 @@ impl Gen<'_, '_> {
                 _ => Some(self.pick(CAUGHT)?),
             };
             let bind = class.is_some() && self.u.ratio(1, 3)?;
-            let mut inner = Scope { handling: true, ..plain.clone() };
-            if bind {
-                inner.caught.push(label.clone());
-            }
+            // Whether a finally follows is not decided yet: count it in.
+            let bound = bind.then_some(label.as_str());
+            let inner = plain.inside(plain.scope.handler_body(bound, Clauses::ALL));
             let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, 2)? };
             Some(Handler { label, class, bind, body })
         } else {
@@ -633,7 +660,8 @@ impl Gen<'_, '_> {
         };
         let finally = if self.u.ratio(1, 3)? {
             let label = self.labels.next('f');
-            let inner = Scope { handling: true, ..plain.clone() };
+            let clauses = Clauses { handlers: handler.is_some(), finally: true };
+            let inner = plain.inside(plain.scope.finally_body(clauses));
             let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, 2)? };
             Some((label, body))
         } else {
@@ -651,14 +679,14 @@ impl Gen<'_, '_> {
 
     /// `with M<i>(): yield 'y1'; ...`: the body starts suspended inside the manager (an
     /// `async with` in an async generator, mostly).
-    fn yield_in_with(&mut self, scope: &Scope) -> Result<Stmt> {
-        let mgr = self.u.int_in_range(0..=scope.n_managers - 1)?;
+    fn yield_in_with(&mut self, cx: &Cx) -> Result<Stmt> {
+        let mgr = self.u.int_in_range(0..=cx.n_managers - 1)?;
         let mut body = vec![Stmt::Yield(self.labels.next('y'))];
         if self.u.ratio(1, 2)? {
             body.push(Stmt::Yield(self.labels.next('y')));
         }
-        let is_async = scope.is_async && self.u.ratio(3, 4)?;
-        let expr = match self.cm_index(scope, is_async)? {
+        let is_async = cx.scope.is_async() && self.u.ratio(3, 4)?;
+        let expr = match self.cm_index(cx, is_async)? {
             Some(c) if self.u.ratio(1, 4)? => ItemExpr::Cm(c),
             _ => ItemExpr::New(mgr),
         };
@@ -669,12 +697,11 @@ impl Gen<'_, '_> {
 
     /// `with ExitStack() as s1:` (or `async with AsyncExitStack() as s1:`) whose body starts
     /// with a few operations on the stack; statements further in may use it too.
-    fn stack_with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
-        let is_async = self.with_kind(scope)?;
+    fn stack_with(&mut self, cx: &Cx, depth: usize) -> Result<Stmt> {
+        let is_async = self.with_kind(cx)?;
         let name = self.labels.next('s');
-        let mut inner = scope.clone();
-        inner.vars.push(name.clone());
-        inner.stacks.push((name.clone(), is_async));
+        let item = WithItem { expr: ItemExpr::ExitStack { is_async }, target: Target::Name(name.clone()) };
+        let inner = cx.inside(cx.scope.with_body(std::slice::from_ref(&item)));
         let mut body = Vec::new();
         for _ in 0..self.u.int_in_range(1..=3)? {
             body.extend(self.stack_op_on(&inner, &name, is_async)?);
@@ -682,32 +709,29 @@ impl Gen<'_, '_> {
         if self.u.ratio(1, 3)? {
             // pop_all(): a new stack takes the callbacks; the old one exits with none.
             let popped = self.labels.next('s');
-            let mut pop_scope = inner.clone();
-            pop_scope.vars.push(popped.clone());
-            pop_scope.stacks.push((popped.clone(), is_async));
+            let pop_item = WithItem { expr: ItemExpr::PopAll(name.clone()), target: Target::Name(popped.clone()) };
+            let pop_scope = inner.inside(inner.scope.with_body(std::slice::from_ref(&pop_item)));
             let mut pop_body = Vec::new();
             if self.u.ratio(1, 2)? {
                 pop_body.extend(self.stack_op_on(&pop_scope, &popped, is_async)?);
             }
             pop_body.extend(self.block(&pop_scope, depth + 2)?);
-            let item = WithItem { expr: ItemExpr::PopAll(name.clone()), target: Target::Name(popped) };
-            body.push(Stmt::With { is_async, items: vec![item], body: pop_body });
+            body.push(Stmt::With { is_async, items: vec![pop_item], body: pop_body });
         }
         if !body.last().is_some_and(ends_block) {
             body.extend(self.block(&inner, depth + 1)?);
         }
-        let item = WithItem { expr: ItemExpr::ExitStack { is_async }, target: Target::Name(name) };
         Ok(Stmt::With { is_async, items: vec![item], body })
     }
 
     /// An operation on one of the stacks in scope.
-    fn stack_op(&mut self, scope: &Scope) -> Result<Vec<Stmt>> {
-        let (name, is_async) = self.u.choose(&scope.stacks)?.clone();
-        self.stack_op_on(scope, &name, is_async)
+    fn stack_op(&mut self, cx: &Cx) -> Result<Vec<Stmt>> {
+        let (name, is_async) = self.u.choose(cx.scope.stacks())?.clone();
+        self.stack_op_on(cx, &name, is_async)
     }
 
-    fn stack_op_on(&mut self, scope: &Scope, stack: &str, stack_async: bool) -> Result<Vec<Stmt>> {
-        let can_await = stack_async && scope.is_async;
+    fn stack_op_on(&mut self, cx: &Cx, stack: &str, stack_async: bool) -> Result<Vec<Stmt>> {
+        let can_await = stack_async && cx.scope.is_async();
         let weights = [
             6,
             if can_await { 6 } else { 0 },
@@ -715,12 +739,12 @@ impl Gen<'_, '_> {
             if stack_async { 3 } else { 0 },
             4,
             3,
-            if scope.is_async || !stack_async { 2 } else { 0 },
+            if cx.scope.is_async() || !stack_async { 2 } else { 0 },
         ];
         let op = match self.weighted(&weights)? {
             0 | 1 => {
                 let is_async = can_await && self.u.ratio(2, 3)?;
-                let expr = self.stack_item(scope, is_async)?;
+                let expr = self.stack_item(cx, is_async)?;
                 let target = if self.u.ratio(1, 4)? { Some(self.pick(NAMES)?.to_string()) } else { None };
                 let show = target.clone();
                 let op = StackOp::Enter { expr, is_async, target };
@@ -733,7 +757,7 @@ impl Gen<'_, '_> {
             }
             2 | 3 => {
                 let is_async = stack_async && self.u.ratio(1, 2)?;
-                let expr = self.stack_item(scope, is_async)?;
+                let expr = self.stack_item(cx, is_async)?;
                 StackOp::Push { expr, is_async }
             }
             4 => {
@@ -773,10 +797,10 @@ impl Gen<'_, '_> {
 
     /// What a stack enters or pushes: mostly a manager class, sometimes a contextlib manager,
     /// a nested stack, or something that is no manager at all.
-    fn stack_item(&mut self, scope: &Scope, is_async: bool) -> Result<ItemExpr> {
+    fn stack_item(&mut self, cx: &Cx, is_async: bool) -> Result<ItemExpr> {
         Ok(match self.weighted(&[8, 3, 1, 1])? {
-            0 => ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?),
-            1 => self.contextlib_item(scope, is_async)?,
+            0 => ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?),
+            1 => self.contextlib_item(cx, is_async)?,
             2 => ItemExpr::ExitStack { is_async },
             _ => ItemExpr::Literal(self.u.choose(&[Value::Int(1), Value::None])?.clone()),
         })
@@ -784,26 +808,26 @@ impl Gen<'_, '_> {
 
     /// `m1 = c0()` and `with m1:` twice, one after the other or one inside the other: a
     /// generator manager refuses the second entry.
-    fn reentry(&mut self, scope: &Scope, depth: usize) -> Result<Vec<Stmt>> {
-        let is_async = self.with_kind(scope)?;
+    fn reentry(&mut self, cx: &Cx, depth: usize) -> Result<Vec<Stmt>> {
+        let is_async = self.with_kind(cx)?;
         let name = self.labels.next('m');
-        let expr = match self.weighted(&[if scope.n_cms > 0 { 6 } else { 0 }, 3, 1, 1])? {
-            0 => ItemExpr::Cm(self.cm_index(scope, is_async)?.expect("weighted out when there is none")),
-            1 => ItemExpr::New(self.u.int_in_range(0..=scope.n_managers - 1)?),
+        let expr = match self.weighted(&[if cx.n_cms > 0 { 6 } else { 0 }, 3, 1, 1])? {
+            0 => ItemExpr::Cm(self.cm_index(cx, is_async)?.expect("weighted out when there is none")),
+            1 => ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?),
             2 => ItemExpr::Suppress(vec![self.pick(CAUGHT)?]),
             _ => ItemExpr::ExitStack { is_async },
         };
-        let mut inner = scope.clone();
-        inner.vars.push(name.clone());
-        if let ItemExpr::ExitStack { is_async } = expr {
-            inner.stacks.push((name.clone(), is_async));
-        }
+        let assign = Stmt::Assign { name: name.clone(), expr };
+        let mut after = cx.scope.clone();
+        after.after(&assign);
         let item = || WithItem { expr: ItemExpr::Var(name.clone()), target: Target::None };
+        let first_scope = after.with_body(&[item()]);
         let nested = self.u.ratio(1, 3)?;
-        let second_body = self.block(&inner, depth + 2)?;
+        let second_scope = if nested { first_scope.with_body(&[item()]) } else { first_scope.clone() };
+        let second_body = self.block(&cx.inside(second_scope), depth + 2)?;
         let second = Stmt::With { is_async, items: vec![item()], body: second_body };
-        let mut first_body = self.block(&inner, depth + 1)?;
-        let mut res = vec![Stmt::Assign { name: name.clone(), expr }];
+        let mut first_body = self.block(&cx.inside(first_scope), depth + 1)?;
+        let mut res = vec![assign];
         if nested {
             first_body.insert(0, second);
             res.push(Stmt::With { is_async, items: vec![item()], body: first_body });
@@ -816,24 +840,24 @@ impl Gen<'_, '_> {
 
     /// `with closing(g0()) as it:` (`async with aclosing(g0()) as it:`) whose body steps the
     /// generator between its other statements; closing closes it when the body ends.
-    fn closing_with(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
-        let is_async = self.with_kind(scope)?;
+    fn closing_with(&mut self, cx: &Cx, depth: usize) -> Result<Stmt> {
+        let is_async = self.with_kind(cx)?;
         let fitting: Vec<usize> = (0..self.gen_async.len()).filter(|g| self.gen_async[*g] == is_async).collect();
         // No generator of this kind: the other kind, in a `with` of its own kind if possible.
         let (gen, is_async) = match fitting.is_empty() {
             false => (*self.u.choose(&fitting)?, is_async),
             true if !is_async || !self.gen_async.contains(&false) => {
-                if !scope.is_async && self.gen_async.iter().all(|a| *a) {
+                if !cx.scope.is_async() && self.gen_async.iter().all(|a| *a) {
                     // Only async generators, and no way to step them here: a plain `with`.
-                    return self.with(scope, depth);
+                    return self.with(cx, depth);
                 }
                 (self.gen_async.iter().position(|a| *a != is_async).expect("some generator"), !is_async)
             }
             true => (self.gen_async.iter().position(|a| !*a).expect("some generator"), false),
         };
         let var = self.labels.next('i');
-        let mut inner = scope.clone();
-        inner.vars.push(var.clone());
+        let item = WithItem { expr: ItemExpr::ClosingGen { gen, is_async }, target: Target::Name(var.clone()) };
+        let inner = cx.inside(cx.scope.with_body(std::slice::from_ref(&item)));
         let mut body = Vec::new();
         for _ in 0..self.u.int_in_range(1..=3)? {
             let k = self.u.int_in_range(1..=2)?;
@@ -847,14 +871,13 @@ impl Gen<'_, '_> {
                 }
             }
         }
-        let item = WithItem { expr: ItemExpr::ClosingGen { gen, is_async }, target: Target::Name(var) };
         Ok(Stmt::With { is_async, items: vec![item], body })
     }
 
     /// Two more §1.8 shapes: a yield that catches whatever is thrown at it (so the generator
     /// returns after `throw()`), and a yield inside a handler (so what is thrown in is chained
     /// to the exception the generator is handling).
-    fn yield_in_try(&mut self, scope: &Scope) -> Result<Stmt> {
+    fn yield_in_try(&mut self, cx: &Cx) -> Result<Stmt> {
         let catch_all = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
         let t = if self.u.ratio(1, 2)? {
             let body = vec![Stmt::Yield(self.labels.next('y'))];
@@ -864,15 +887,16 @@ impl Gen<'_, '_> {
             let mut handler = catch_all;
             handler.body = vec![Stmt::Yield(self.labels.next('y'))];
             if self.u.ratio(1, 2)? {
-                handler.body = vec![self.yield_in_with(scope)?];
+                handler.body = vec![self.yield_in_with(cx)?];
             }
             Try { body: vec![raise], handlers: vec![handler], orelse: Vec::new(), finally: None }
         };
         Ok(Stmt::Try(Box::new(t)))
     }
 
-    fn try_(&mut self, scope: &Scope, depth: usize) -> Result<Stmt> {
-        let body = self.block(scope, depth + 1)?;
+    fn try_(&mut self, cx: &Cx, depth: usize) -> Result<Stmt> {
+        // The clauses are not decided yet: count them all in.
+        let body = self.block(&cx.inside(cx.scope.try_body(Clauses::ALL)), depth + 1)?;
         let n_handlers = self.u.int_in_range(0..=2)?;
         let mut handlers = Vec::with_capacity(n_handlers);
         for i in 0..n_handlers {
@@ -880,10 +904,7 @@ impl Gen<'_, '_> {
             let last = i + 1 == n_handlers;
             let class = if last && self.u.ratio(1, 5)? { None } else { Some(self.pick(CAUGHT)?) };
             let bind = class.is_some() && self.u.ratio(2, 3)?;
-            let mut inner = Scope { handling: true, ..scope.clone() };
-            if bind {
-                inner.caught.push(label.clone());
-            }
+            let inner = cx.inside(cx.scope.handler_body(bind.then_some(label.as_str()), Clauses::ALL));
             let body = if bind && self.u.ratio(1, 2)? {
                 // The re-raise idiom: raising the outer exception again while an inner one is
                 // handled, whose context already is the outer one (§1.6, cycles are cut).
@@ -905,11 +926,15 @@ impl Gen<'_, '_> {
             };
             handlers.push(Handler { label, class, bind, body });
         }
-        let orelse =
-            if !handlers.is_empty() && self.u.ratio(1, 4)? { self.block(scope, depth + 1)? } else { Vec::new() };
+        let orelse = if !handlers.is_empty() && self.u.ratio(1, 4)? {
+            self.block(&cx.inside(cx.scope.else_body(Clauses::ALL)), depth + 1)?
+        } else {
+            Vec::new()
+        };
         let finally = if handlers.is_empty() || self.u.ratio(1, 3)? {
             let label = self.labels.next('f');
-            let inner = Scope { handling: true, ..scope.clone() };
+            let clauses = Clauses { handlers: !handlers.is_empty(), finally: true };
+            let inner = cx.inside(cx.scope.finally_body(clauses));
             let body = if self.u.ratio(1, 2)? { Vec::new() } else { self.block(&inner, depth + 1)? };
             Some((label, body))
         } else {

@@ -12,10 +12,15 @@
 //! expected shape gets a [`Diagnostic`] at `line N` saying what was expected there, and parsing
 //! goes on with the next line of the same indentation. A program that parses is then validated.
 
+use std::collections::HashMap;
+
+use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, ExitFn, ExitFnResult, GenFn,
-    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Try, Value,
+    WithItem,
 };
+use crate::render;
 
 /// The line [`render::standalone`](crate::render::standalone) puts between the prelude and the
 /// program.
@@ -46,37 +51,47 @@ const CLASS: &str = "an exception class such as E1 or KeyError";
 ///
 /// For every program `p` that passes [`validate`], `parse(&render::body(&p)) == Ok(p)`. On text
 /// that is not such a program it reports every problem it finds, at `line N`; if the text parses
-/// but the program does not validate, the diagnostics are those of [`validate`]. It never panics.
+/// but the program does not validate, the diagnostics are those of [`validate`], each placed at
+/// the line of the part of the program it is about. Either way they are in text order. It never
+/// panics.
 pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let lines = lines(text, &mut diags);
     let end = lines.len();
-    let mut p = Parser { lines, pos: 0, end, diags, drives: Vec::new() };
+    let mut p =
+        Parser { lines, pos: 0, end, diags, drives: Vec::new(), path: Path::new(Root::Main), lines_of: HashMap::new() };
     let program = p.program();
-    if !p.diags.is_empty() {
-        // In line order; a stable sort keeps the order of the diagnostics of one line.
-        p.diags.sort_by_key(|d| d.at.strip_prefix("line ").map_or(usize::MAX, |n| n.parse().unwrap_or(usize::MAX)));
-        return Err(p.diags);
-    }
-    let diags = validate(&program);
-    if diags.is_empty() {
-        Ok(program)
+    let mut diags = if p.diags.is_empty() {
+        // Where the program came from, for what validation finds: the line of the part at the
+        // path, or of the nearest part around it.
+        let mut diags = validate(&program);
+        for d in &mut diags {
+            let Some(path) = &d.loc.path else { continue };
+            let line = (0..=path.steps.len())
+                .rev()
+                .find_map(|k| p.lines_of.get(&Path { root: path.root, steps: path.steps[..k].to_vec() }));
+            d.loc.text = line.map(|&no| p.pos_of(no));
+        }
+        diags
     } else {
-        Err(diags)
+        p.diags
+    };
+    if diags.is_empty() {
+        return Ok(program);
     }
+    // In text order; a stable sort keeps the order of the diagnostics of one line.
+    diags.sort_by_key(|d| d.loc.text.unwrap_or(TextPos::End));
+    Err(diags)
 }
 
-/// A line that holds code: its number (from 1), its indentation level and its text without the
-/// indentation and trailing whitespace.
+/// A line that holds code: its number (from 1), the column its code starts at, its indentation
+/// level and its text without the indentation and trailing whitespace.
 #[derive(Clone, Copy, Debug)]
 struct Line<'a> {
     no: usize,
+    column: usize,
     depth: usize,
     text: &'a str,
-}
-
-fn at(no: usize) -> String {
-    format!("line {no}")
 }
 
 /// The lines that hold code, from the marker on if there is one.
@@ -93,23 +108,20 @@ fn lines<'a>(text: &'a str, diags: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
             continue;
         }
         let indent = &line[..line.len() - content.len()];
+        let column = indent.chars().count() + 1;
+        let pos = TextPos::At { line: no, column };
         let width = if indent.contains('\t') {
-            diags.push(Diagnostic {
-                at: at(no),
-                message: "a tab in the indentation; indent with 4 spaces per level".to_string(),
-            });
+            diags.push(Diagnostic::syntax(pos, "a tab in the indentation; indent with 4 spaces per level"));
             indent.chars().fold(0, |w, c| if c == '\t' { (w / 4 + 1) * 4 } else { w + 1 })
         } else {
             if indent.len() % 4 != 0 {
-                diags.push(Diagnostic {
-                    at: at(no),
-                    message: format!("indented by {} spaces; indent with 4 spaces per level", indent.len()),
-                });
+                let message = format!("indented by {} spaces; indent with 4 spaces per level", indent.len());
+                diags.push(Diagnostic::syntax(pos, message));
             }
             indent.len()
         };
         // A width between levels counts as the nearer one, which is the likelier intent.
-        res.push(Line { no, depth: (width + 2) / 4, text: content });
+        res.push(Line { no, column, depth: (width + 2) / 4, text: content });
     }
     res
 }
@@ -125,77 +137,23 @@ struct Parser<'a> {
     /// (the renderer picks the form from the generator function), so the form written is checked
     /// against the function once all of them are read.
     drives: Vec<(Line<'a>, usize, bool)>,
-}
-
-/// Which protocol method a class member is about; as an index, the order the renderer prints them.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Dunder {
-    Enter,
-    Exit,
-    AEnter,
-    AExit,
-}
-
-impl Dunder {
-    const ALL: [Dunder; 4] = [Dunder::Enter, Dunder::Exit, Dunder::AEnter, Dunder::AExit];
-
-    fn name(self) -> &'static str {
-        match self {
-            Dunder::Enter => "__enter__",
-            Dunder::Exit => "__exit__",
-            Dunder::AEnter => "__aenter__",
-            Dunder::AExit => "__aexit__",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Dunder> {
-        Dunder::ALL.into_iter().find(|d| d.name() == name)
-    }
-
-    fn is_exit(self) -> bool {
-        matches!(self, Dunder::Exit | Dunder::AExit)
-    }
-
-    /// The parameters of the right arity, then of the wrong one.
-    fn params(self) -> (&'static [&'static str], &'static [&'static str]) {
-        if self.is_exit() {
-            (&["self", "t", "v", "tb"], &["self"])
-        } else {
-            (&["self"], &["self", "x"])
-        }
-    }
-
-    /// The first line of a defined method: `on_enter('M0')`, `on_aexit('M0', t, v, tb)`, ...
-    fn log(self, name: &str) -> String {
-        let func = self.log_func();
-        if self.is_exit() {
-            format!("{func}('{name}', t, v, tb)")
-        } else {
-            format!("{func}('{name}')")
-        }
-    }
-
-    fn log_func(self) -> &'static str {
-        match self {
-            Dunder::Enter => "on_enter",
-            Dunder::Exit => "on_exit",
-            Dunder::AEnter => "on_aenter",
-            Dunder::AExit => "on_aexit",
-        }
-    }
+    /// The block being read: where the statements read next go.
+    path: Path,
+    /// The line of each part of the program read, to place what validation finds.
+    lines_of: HashMap<Path, usize>,
 }
 
 /// A line of a class body at depth 1.
 enum Member {
     Init,
-    NoneAttr(Dunder),
+    NoneAttr(Slot),
     /// `def __enter__(self):` or `async def __aenter__(self):`.
     Def {
-        dunder: Dunder,
+        slot: Slot,
         is_async: bool,
     },
     /// `def __exit__(self):`: of the wrong arity.
-    WrongArity(Dunder),
+    WrongArity(Slot),
 }
 
 /// A line of `main` at the start of a statement.
@@ -223,7 +181,26 @@ enum RaiseAt {
 
 impl<'a> Parser<'a> {
     fn err(&mut self, no: usize, message: impl Into<String>) {
-        self.diags.push(Diagnostic { at: at(no), message: message.into() });
+        self.diags.push(Diagnostic::syntax(self.pos_of(no), message));
+    }
+
+    /// Where line `no` starts its code.
+    fn pos_of(&self, no: usize) -> TextPos {
+        let column = self.lines.binary_search_by_key(&no, |l| l.no).map_or(1, |i| self.lines[i].column);
+        TextPos::At { line: no, column }
+    }
+
+    /// Records that the part of the program at `path` is read from line `no`.
+    fn mark(&mut self, path: Path, no: usize) {
+        self.lines_of.entry(path).or_insert(no);
+    }
+
+    /// Reads with `path` as the block the statements read go in.
+    fn in_block<T>(&mut self, path: Path, read: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = std::mem::replace(&mut self.path, path);
+        let res = read(self);
+        self.path = outer;
+        res
     }
 
     fn peek(&self) -> Option<Line<'a>> {
@@ -279,7 +256,9 @@ impl<'a> Parser<'a> {
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
-                    let m = self.manager(line, &name);
+                    let root = Path::new(Root::Manager(managers.len()));
+                    self.mark(root.clone(), line.no);
+                    let m = self.manager(line, &name, &root);
                     managers.push(m);
                 }
                 Ok(Top::Decorator(is_async)) => {
@@ -301,7 +280,7 @@ impl<'a> Parser<'a> {
                                 );
                             }
                             self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                            cms.push(self.cm(d, def_async));
+                            cms.push(self.cm(d, def_async, cms.len()));
                         }
                         _ => {
                             let found =
@@ -323,7 +302,7 @@ impl<'a> Parser<'a> {
                     if let Some((d, Ok(Top::Cm(is_async, expected)))) = def.map(|d| (d, top_head(d.text, counts))) {
                         self.pos += 1;
                         self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                        cms.push(self.cm(d, is_async));
+                        cms.push(self.cm(d, is_async, cms.len()));
                     }
                 }
                 Ok(Top::Cm(is_async, expected)) => {
@@ -332,7 +311,7 @@ impl<'a> Parser<'a> {
                         format!("expected {} on the line before {:?}", decorator(is_async), clip(line.text)),
                     );
                     self.cm_order(line, expected, main.is_some(), !gens.is_empty());
-                    cms.push(self.cm(line, is_async));
+                    cms.push(self.cm(line, is_async, cms.len()));
                 }
                 Ok(Top::Gen(is_async, expected)) => {
                     if main.is_some() {
@@ -340,7 +319,10 @@ impl<'a> Parser<'a> {
                     } else if let Err(m) = expected {
                         self.err(line.no, m);
                     }
-                    gens.push(GenFn { is_async, body: self.block(line, 1) });
+                    let root = Path::new(Root::Gen(gens.len()));
+                    self.mark(root.clone(), line.no);
+                    let body = self.in_block(root, |p| p.block(line, 1));
+                    gens.push(GenFn { is_async, body });
                 }
                 Ok(Top::Main(a)) => {
                     if main.is_some() {
@@ -348,7 +330,9 @@ impl<'a> Parser<'a> {
                         self.skip_deeper(0);
                     } else {
                         is_async = a;
-                        main = Some(self.block(line, 1));
+                        let root = Path::new(Root::Main);
+                        self.mark(root.clone(), line.no);
+                        main = Some(self.in_block(root, |p| p.block(line, 1)));
                     }
                 }
                 Err(m) => {
@@ -358,10 +342,8 @@ impl<'a> Parser<'a> {
             }
         }
         let main = main.unwrap_or_else(|| {
-            let at = "end of input".to_string();
-            let message = "expected def main(): or async def main(): after the manager classes and generator functions"
-                .to_string();
-            self.diags.push(Diagnostic { at, message });
+            let message = "expected def main(): or async def main(): after the manager classes and generator functions";
+            self.diags.push(Diagnostic::syntax(TextPos::End, message));
             Vec::new()
         });
         for (line, gen, written_async) in std::mem::take(&mut self.drives) {
@@ -389,19 +371,13 @@ impl<'a> Parser<'a> {
 
     // ---- manager classes ----
 
-    fn manager(&mut self, header: Line<'a>, name: &str) -> Manager {
-        let mut res = Manager {
-            init_raises: None,
-            enter: Method::Missing,
-            exit: Method::Missing,
-            aenter: Method::Missing,
-            aexit: Method::Missing,
-        };
+    fn manager(&mut self, header: Line<'a>, name: &str, root: &Path) -> Manager {
+        let mut res = Manager::empty();
         if !self.has_block(header, 1, "an indented class body starting with def __init__(self):") {
             return res;
         }
         let mut init = false;
-        // Per dunder: set on the instance in __init__, and what the class body says (with where).
+        // Per slot: set on the instance in __init__, and what the class body says (with where).
         let mut inst = [false; 4];
         let mut class: [Option<(Method, usize)>; 4] = [None, None, None, None];
         while let Some(line) = self.peek() {
@@ -422,7 +398,7 @@ impl<'a> Parser<'a> {
                     continue;
                 }
             };
-            let (dunder, method) = match member {
+            let (slot, method) = match member {
                 Member::Init => {
                     if init {
                         self.err(line.no, format!("a second def __init__(self): in class {name}"));
@@ -430,50 +406,46 @@ impl<'a> Parser<'a> {
                         self.err(line.no, "def __init__(self): comes first in a class");
                     }
                     init = true;
-                    let (i, raises) = self.init_body(line, name);
+                    self.mark(root.join(Step::Init), line.no);
+                    let (i, raises) = self.init_body(line, name, root);
                     for (a, b) in inst.iter_mut().zip(i) {
                         *a |= b;
                     }
                     res.init_raises = res.init_raises.or(raises);
                     continue;
                 }
-                Member::NoneAttr(d) => (d, Some(Method::NoneAttr)),
-                Member::Def { dunder, is_async } => (dunder, self.defined_body(line, name, dunder, is_async)),
-                Member::WrongArity(d) => (d, self.wrong_arity_body(line, name, d)),
+                Member::NoneAttr(slot) => (slot, Some(Method::NoneAttr)),
+                Member::Def { slot, is_async } => (slot, self.defined_body(line, name, slot, is_async)),
+                Member::WrongArity(slot) => (slot, self.wrong_arity_body(line, name, slot)),
             };
-            let slot = &mut class[dunder as usize];
-            if slot.is_some() {
-                self.err(line.no, format!("a second {} in class {name}", dunder.name()));
+            self.mark(root.join(Step::Method(slot)), line.no);
+            let seen = &mut class[slot as usize];
+            if seen.is_some() {
+                self.err(line.no, format!("a second {} in class {name}", slot.name()));
             } else if let Some(m) = method {
-                *slot = Some((m, line.no));
+                *seen = Some((m, line.no));
             }
         }
         if !init {
             self.err(header.no, format!("class {name} needs def __init__(self): with on_init('{name}')"));
         }
-        for d in Dunder::ALL {
-            let method = match class[d as usize].take() {
+        for slot in Slot::ALL {
+            *res.method_mut(slot) = match class[slot as usize].take() {
                 Some((m, no)) => {
-                    if inst[d as usize] {
+                    if inst[slot as usize] {
                         self.err(
                             no,
                             format!(
                                 "{name}.{} is set on the instance in __init__, so it cannot be in the class too",
-                                d.name()
+                                slot.name()
                             ),
                         );
                     }
                     m
                 }
-                None if inst[d as usize] => Method::InstanceOnly,
+                None if inst[slot as usize] => Method::InstanceOnly,
                 None => Method::Missing,
             };
-            *match d {
-                Dunder::Enter => &mut res.enter,
-                Dunder::Exit => &mut res.exit,
-                Dunder::AEnter => &mut res.aenter,
-                Dunder::AExit => &mut res.aexit,
-            } = method;
         }
         res
     }
@@ -500,7 +472,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The body of `__init__`: which methods it sets on the instance, and what it raises.
-    fn init_body(&mut self, header: Line<'a>, name: &str) -> ([bool; 4], Option<NewExc>) {
+    fn init_body(&mut self, header: Line<'a>, name: &str, root: &Path) -> ([bool; 4], Option<NewExc>) {
         let mut inst = [false; 4];
         let mut raises: Option<NewExc> = None;
         let on_init = format!("on_init('{name}')");
@@ -514,11 +486,12 @@ impl<'a> Parser<'a> {
                 self.err(line.no, "nothing follows the raise in __init__");
                 continue;
             }
-            if let Some(d) = inst_line(line.text, name) {
-                if inst[d as usize] {
-                    self.err(line.no, format!("{name}.{} is set on the instance twice", d.name()));
+            if let Some(slot) = inst_line(line.text, name) {
+                self.mark(root.join(Step::Method(slot)), line.no);
+                if inst[slot as usize] {
+                    self.err(line.no, format!("{name}.{} is set on the instance twice", slot.name()));
                 }
-                inst[d as usize] = true;
+                inst[slot as usize] = true;
                 continue;
             }
             match Toks::new(line.text).and_then(|mut t| {
@@ -543,11 +516,11 @@ impl<'a> Parser<'a> {
 
     /// The body of a `def` or `async def` protocol method: its log line, in an `async def` maybe
     /// `await Aw('s1', True, None)`, then one action.
-    fn defined_body(&mut self, header: Line<'a>, name: &str, d: Dunder, is_async: bool) -> Option<Method> {
-        let log = d.log(name);
+    fn defined_body(&mut self, header: Line<'a>, name: &str, slot: Slot, is_async: bool) -> Option<Method> {
+        let log = render::method_log(slot, name);
         let lines = self.flat_block(header, &format!("an indented block starting with {log}"));
         let first = *lines.first()?;
-        if !log_line(first.text, name, d) {
+        if !same_tokens(first.text, &log) {
             self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
             return None;
         }
@@ -569,7 +542,7 @@ impl<'a> Parser<'a> {
                 Ok(_) => {
                     self.err(
                         line.no,
-                        format!("await in a plain def; a method that awaits is written async def {}", d.name()),
+                        format!("await in a plain def; a method that awaits is written async def {}", slot.name()),
                     );
                     ok = false;
                 }
@@ -602,8 +575,8 @@ impl<'a> Parser<'a> {
         Some(if is_async { Method::AsyncDef { suspend, action } } else { Method::Defined(action) })
     }
 
-    fn wrong_arity_body(&mut self, header: Line<'a>, name: &str, d: Dunder) -> Option<Method> {
-        let label = format!("unreachable {name}.{}", d.name());
+    fn wrong_arity_body(&mut self, header: Line<'a>, name: &str, slot: Slot) -> Option<Method> {
+        let label = format!("unreachable {name}.{}", slot.name());
         let log = format!("log('{label}')");
         let lines = self.flat_block(header, &format!("an indented block with {log}"));
         let first = *lines.first()?;
@@ -652,26 +625,36 @@ impl<'a> Parser<'a> {
                 continue;
             }
             n_lines += 1;
+            let at = self.path.join(Step::Stmt(res.len()));
             match head(line.text) {
                 Err(m) => {
                     self.err(line.no, m);
                     self.skip_deeper(depth);
                 }
-                Ok(Head::Simple(s)) => res.push(s),
+                Ok(Head::Simple(s)) => {
+                    self.mark(at, line.no);
+                    res.push(s);
+                }
                 Ok(Head::Drive(s, gen, is_async)) => {
+                    self.mark(at, line.no);
                     self.drives.push((line, gen, is_async));
                     res.push(s);
                 }
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
                 Ok(Head::With(is_async, items)) => {
-                    let body = self.block(line, depth + 1);
+                    self.mark(at.clone(), line.no);
+                    let body = self.in_block(at.join(Step::With), |p| p.block(line, depth + 1));
                     res.push(Stmt::With { is_async, items, body });
                 }
                 Ok(Head::Loop(times)) => {
-                    let body = self.block(line, depth + 1);
+                    self.mark(at.clone(), line.no);
+                    let body = self.in_block(at.join(Step::Loop), |p| p.block(line, depth + 1));
                     res.push(Stmt::Loop { times, body });
                 }
-                Ok(Head::Try) => res.push(self.try_(line, depth)),
+                Ok(Head::Try) => {
+                    self.mark(at.clone(), line.no);
+                    res.push(self.try_(line, depth, &at));
+                }
                 Ok(Head::Except(..)) => {
                     self.err(line.no, "except: without a try: before it");
                     self.skip_deeper(depth);
@@ -694,8 +677,8 @@ impl<'a> Parser<'a> {
         res
     }
 
-    fn try_(&mut self, header: Line<'a>, depth: usize) -> Stmt {
-        let body = self.block(header, depth + 1);
+    fn try_(&mut self, header: Line<'a>, depth: usize, at: &Path) -> Stmt {
+        let body = self.in_block(at.join(Step::Try), |p| p.block(header, depth + 1));
         let mut t = Try { body, handlers: Vec::new(), orelse: Vec::new(), finally: None };
         let mut seen_else = false;
         while let Some(line) = self.peek() {
@@ -708,7 +691,10 @@ impl<'a> Parser<'a> {
                     if seen_else || t.finally.is_some() {
                         self.err(line.no, "except clauses come before else: and finally:");
                     }
-                    let (label, body) = self.clause(line, depth + 1, "handler", bound.as_deref());
+                    let step = Step::Except(t.handlers.len());
+                    self.mark(at.join(step), line.no);
+                    let (label, body) =
+                        self.in_block(at.join(step), |p| p.clause(line, depth + 1, "handler", bound.as_deref()));
                     t.handlers.push(Handler { label, class, bind: bound.is_some(), body });
                 }
                 Ok(Head::Else) => {
@@ -718,13 +704,15 @@ impl<'a> Parser<'a> {
                         self.err(line.no, "else: comes before finally:");
                     }
                     seen_else = true;
-                    t.orelse = self.block(line, depth + 1);
+                    self.mark(at.join(Step::Else), line.no);
+                    t.orelse = self.in_block(at.join(Step::Else), |p| p.block(line, depth + 1));
                 }
                 Ok(Head::Finally) => {
                     if t.finally.is_some() {
                         self.err(line.no, "a second finally: in one try:");
                     }
-                    let fin = self.clause(line, depth + 1, "fin", None);
+                    self.mark(at.join(Step::Finally), line.no);
+                    let fin = self.in_block(at.join(Step::Finally), |p| p.clause(line, depth + 1, "fin", None));
                     t.finally = t.finally.or(Some(fin));
                 }
                 Ok(_) => {
@@ -800,7 +788,9 @@ impl<'a> Parser<'a> {
     /// The body of `def c<n>():` (`async def c<n>():` when `is_async`), in the shape [`CmGen`]
     /// describes: `<pre>`, then `yield <value>` alone or in a `try:` with an `except` clause, a
     /// `finally` clause or both, then `<post>`; or `<pre>`, `return` and an unreachable bare `yield`.
-    fn cm(&mut self, header: Line<'a>, is_async: bool) -> CmGen {
+    fn cm(&mut self, header: Line<'a>, is_async: bool, i: usize) -> CmGen {
+        let root = Path::new(Root::Cm(i));
+        self.mark(root.clone(), header.no);
         let mut cm = CmGen { is_async, pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
         if !self.has_block(header, 1, "an indented body with a yield") {
             return cm;
@@ -814,12 +804,12 @@ impl<'a> Parser<'a> {
                     clip(header.text)
                 ),
             );
-            self.stmts(1);
+            self.in_block(root.join(Step::Pre), |p| p.stmts(1));
             return cm;
         };
         // The pre statements end where the yield starts.
         let end = std::mem::replace(&mut self.end, at);
-        cm.pre = self.stmts(1);
+        cm.pre = self.in_block(root.join(Step::Pre), |p| p.stmts(1));
         self.end = end;
         let line = self.peek().expect("cm_yield_at found this line");
         self.pos += 1;
@@ -846,7 +836,7 @@ impl<'a> Parser<'a> {
             }
             CmAt::Yield => {
                 cm.yields = self.yield_value(line);
-                cm.post = self.stmts(1);
+                cm.post = self.in_block(root.join(Step::Post), |p| p.stmts(1));
             }
             CmAt::Try => {
                 let first = self.peek().expect("cm_yield_at saw a yield in the try");
@@ -861,8 +851,8 @@ impl<'a> Parser<'a> {
                     self.err(first.no, format!("expected {only}, found {:?}", clip(first.text)));
                 }
                 self.skip_deeper(1);
-                self.cm_clauses(&mut cm, line);
-                cm.post = self.stmts(1);
+                self.cm_clauses(&mut cm, line, &root);
+                cm.post = self.in_block(root.join(Step::Post), |p| p.stmts(1));
             }
         }
         cm
@@ -909,7 +899,7 @@ impl<'a> Parser<'a> {
 
     /// The `except` and `finally` clauses of the `try:` around the yield of a `@contextmanager`
     /// function: at least one, at most one of each, in this order.
-    fn cm_clauses(&mut self, cm: &mut CmGen, try_line: Line<'a>) {
+    fn cm_clauses(&mut self, cm: &mut CmGen, try_line: Line<'a>, root: &Path) {
         let mut seen = false;
         while let Some(line) = self.peek() {
             if line.depth != 1 || !is_clause(line.text) {
@@ -924,7 +914,9 @@ impl<'a> Parser<'a> {
                     } else if cm.finally.is_some() {
                         self.err(line.no, "except clauses come before else: and finally:");
                     }
-                    let (label, body) = self.clause(line, 2, "handler", bound.as_deref());
+                    self.mark(root.join(Step::Handler), line.no);
+                    let (label, body) =
+                        self.in_block(root.join(Step::Handler), |p| p.clause(line, 2, "handler", bound.as_deref()));
                     let h = Handler { label, class, bind: bound.is_some(), body };
                     cm.handler = cm.handler.take().or(Some(h));
                 }
@@ -932,7 +924,8 @@ impl<'a> Parser<'a> {
                     if cm.finally.is_some() {
                         self.err(line.no, "a second finally: in one try:");
                     }
-                    let fin = self.clause(line, 2, "fin", None);
+                    self.mark(root.join(Step::Finally), line.no);
+                    let fin = self.in_block(root.join(Step::Finally), |p| p.clause(line, 2, "fin", None));
                     cm.finally = cm.finally.take().or(Some(fin));
                 }
                 Ok(Head::Else) => {
@@ -1120,14 +1113,14 @@ fn member(text: &str) -> Result<Member, String> {
                 Err(format!("expected def __init__(self):, found {:?}", clip(text)))
             };
         }
-        let Some(d) = Dunder::from_name(name) else {
+        let Some(slot) = Slot::from_name(name) else {
             return Err(format!("expected {WHAT}, found {:?}", clip(text)));
         };
-        let (right, wrong) = d.params();
+        let (right, wrong) = (render::method_params(slot, false), render::method_params(slot, true));
         return if params == right {
-            Ok(Member::Def { dunder: d, is_async })
+            Ok(Member::Def { slot, is_async })
         } else if params == wrong && !is_async {
-            Ok(Member::WrongArity(d))
+            Ok(Member::WrongArity(slot))
         } else {
             let kw = if is_async { "async def" } else { "def" };
             Err(format!(
@@ -1139,12 +1132,12 @@ fn member(text: &str) -> Result<Member, String> {
         };
     }
     if let Some(Tok::Name(n)) = t.peek() {
-        if let Some(d) = Dunder::from_name(n) {
+        if let Some(slot) = Slot::from_name(n) {
             t.bump();
             t.punct('=', "'='")?;
             t.keyword("None", "None")?;
             t.end()?;
-            return Ok(Member::NoneAttr(d));
+            return Ok(Member::NoneAttr(slot));
         }
     }
     Err(format!("expected {WHAT}, found {:?}", clip(text)))
@@ -1169,26 +1162,13 @@ fn same_call(text: &str, func: &str, args: &[&str]) -> bool {
     res.is_ok()
 }
 
-/// Whether `text` is the log line a defined `d` starts with: `on_enter('<name>')`,
-/// `on_aexit('<name>', t, v, tb)`, ...
-fn log_line(text: &str, name: &str, d: Dunder) -> bool {
-    if !d.is_exit() {
-        return same_call(text, d.log_func(), &[name]);
+/// Whether `text` and `expected` are the same tokens: the same line but for spacing and a
+/// trailing comment.
+fn same_tokens(text: &str, expected: &str) -> bool {
+    fn toks(text: &str) -> Option<Vec<Tok<'_>>> {
+        Toks::new(text).ok().map(|t| t.toks.into_iter().map(|(_, tok)| tok).collect())
     }
-    let res = Toks::new(text).and_then(|mut t| {
-        t.keyword(d.log_func(), "")?;
-        t.punct('(', "")?;
-        if t.string("")? != name {
-            return Err(String::new());
-        }
-        for param in ["t", "v", "tb"] {
-            t.punct(',', "")?;
-            t.keyword(param, "")?;
-        }
-        t.punct(')', "")?;
-        t.end()
-    });
-    res.is_ok()
+    toks(text).is_some_and(|a| toks(expected).is_some_and(|b| a == b))
 }
 
 /// Whether `text` starts with the keyword `word`.
@@ -1213,11 +1193,11 @@ fn await_(t: &mut Toks<'_>) -> Result<String, String> {
 }
 
 /// Which method `self.__enter__ = inst('<name>', '__enter__')` sets, if `text` is such a line.
-fn inst_line(text: &str, name: &str) -> Option<Dunder> {
+fn inst_line(text: &str, name: &str) -> Option<Slot> {
     let res = Toks::new(text).and_then(|mut t| {
         t.keyword("self", "")?;
         t.punct('.', "")?;
-        let d = Dunder::from_name(t.name("")?).ok_or_else(String::new)?;
+        let d = Slot::from_name(t.name("")?).ok_or_else(String::new)?;
         t.punct('=', "")?;
         t.keyword("inst", "")?;
         t.punct('(', "")?;
@@ -1258,22 +1238,7 @@ fn action(text: &str) -> Result<Action, String> {
             t.keyword("t", "t")?;
             t.punct(',', "','")?;
             t.punct('(', "a tuple of exception classes such as (E1, KeyError)")?;
-            let mut classes = Vec::new();
-            if !t.eat(')') {
-                loop {
-                    classes.push(exc_class(&mut t)?);
-                    if t.eat(')') {
-                        if classes.len() == 1 {
-                            return t.fail_back("',' (a one-class tuple is written (E1,))");
-                        }
-                        break;
-                    }
-                    t.punct(',', "',' or ')'")?;
-                    if t.eat(')') {
-                        break;
-                    }
-                }
-            }
+            let classes = t.tuple("a one-class tuple is written (E1,)", exc_class)?;
             t.punct(')', "')'")?;
             Action::SuppressIf(classes)
         } else if t.is_end() {
@@ -1690,23 +1655,9 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
         let expr = item_expr(t)?;
         let target = if t.eat_name("as") {
             if t.eat('(') {
-                let mut names = Vec::new();
-                if !t.eat(')') {
-                    loop {
-                        names.push(t.name("a variable name")?.to_string());
-                        if t.eat(')') {
-                            if names.len() == 1 {
-                                return t.fail_back("',' (a one-name tuple is written (a,))");
-                            }
-                            break;
-                        }
-                        t.punct(',', "',' or ')'")?;
-                        if t.eat(')') {
-                            break;
-                        }
-                    }
-                }
-                Target::Tuple(names)
+                Target::Tuple(
+                    t.tuple("a one-name tuple is written (a,)", |t| Ok(t.name("a variable name")?.to_string()))?,
+                )
             } else {
                 Target::Name(t.name("a variable name or a tuple such as (a, b)")?.to_string())
             }
@@ -2009,23 +1960,7 @@ fn value(t: &mut Toks<'_>, depth: usize) -> Result<Value, String> {
                 return t.fail(&format!("a value; tuples nest at most {MAX_VALUE_DEPTH} deep"));
             }
             t.bump();
-            let mut items = Vec::new();
-            if !t.eat(')') {
-                loop {
-                    items.push(value(t, depth + 1)?);
-                    if t.eat(')') {
-                        if items.len() == 1 {
-                            return t.fail_back("',' (a one-item tuple is written (1,))");
-                        }
-                        break;
-                    }
-                    t.punct(',', "',' or ')'")?;
-                    if t.eat(')') {
-                        break;
-                    }
-                }
-            }
-            return Ok(Value::Tuple(items));
+            return Ok(Value::Tuple(t.tuple("a one-item tuple is written (1,)", |t| value(t, depth + 1))?));
         }
         _ => return t.fail(VALUE),
     };
@@ -2219,6 +2154,28 @@ impl<'a> Toks<'a> {
                 Ok(s)
             }
             _ => self.fail(what),
+        }
+    }
+
+    /// The items of a tuple whose `(` is taken, through its `)`: `()`, `(a,)`, `(a, b)` or `(a,
+    /// b,)`, each read by `item`. `one` says how a one-item tuple is written.
+    fn tuple<T>(&mut self, one: &str, mut item: impl FnMut(&mut Self) -> Result<T, String>) -> Result<Vec<T>, String> {
+        let mut items = Vec::new();
+        if self.eat(')') {
+            return Ok(items);
+        }
+        loop {
+            items.push(item(self)?);
+            if self.eat(')') {
+                if items.len() == 1 {
+                    return self.fail_back(&format!("',' ({one})"));
+                }
+                return Ok(items);
+            }
+            self.punct(',', "',' or ')'")?;
+            if self.eat(')') {
+                return Ok(items);
+            }
         }
     }
 

@@ -29,9 +29,10 @@
 use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr,
-    Manager, Method, Program, RaiseNew, StackOp, Stmt, Target, Value, WithItem,
+    Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -136,35 +137,14 @@ pub fn size(program: &Program) -> usize {
         .iter()
         .zip(&uses)
         .map(|(m, u)| {
-            let slots: usize = slots(m).iter().map(|&(method, slot)| method_size(method, slot, u)).sum();
+            let slots: usize = m.methods().into_iter().map(|(slot, method)| method_size(method, slot, u)).sum();
             1 + m.init_raises.as_ref().map_or(0, |e| 1 + rank(e.class)) + slots
         })
         .sum();
-    let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async) + block_size(&g.body)).sum();
+    let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async)).sum();
     let cms: usize = program.cms.iter().map(|c| 1 + usize::from(c.is_async) + cm_size(c)).sum();
-    usize::from(program.is_async) + managers + cms + gens + block_size(&program.main)
-}
-
-/// Which of the four protocol methods a method stands for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Slot {
-    is_exit: bool,
-    is_async: bool,
-}
-
-const SLOTS: [Slot; 4] = [
-    Slot { is_exit: false, is_async: false },
-    Slot { is_exit: true, is_async: false },
-    Slot { is_exit: false, is_async: true },
-    Slot { is_exit: true, is_async: true },
-];
-
-fn slots(m: &Manager) -> [(&Method, Slot); 4] {
-    [(&m.enter, SLOTS[0]), (&m.exit, SLOTS[1]), (&m.aenter, SLOTS[2]), (&m.aexit, SLOTS[3])]
-}
-
-fn slots_mut(m: &mut Manager) -> [(&mut Method, Slot); 4] {
-    [(&mut m.enter, SLOTS[0]), (&mut m.exit, SLOTS[1]), (&mut m.aenter, SLOTS[2]), (&mut m.aexit, SLOTS[3])]
+    let stmts: usize = visit::all_stmts(program).map(stmt_size).sum();
+    usize::from(program.is_async) + managers + cms + gens + stmts
 }
 
 /// How a manager is used: by a `with`, by an `async with`.
@@ -176,7 +156,7 @@ struct Uses {
 
 impl Uses {
     fn of(self, slot: Slot) -> bool {
-        if slot.is_async {
+        if slot.is_async() {
             self.is_async
         } else {
             self.sync
@@ -188,11 +168,11 @@ impl Uses {
 /// `M0()`, or naming a variable some `m1 = M0()` binds (by name: scopes are not told apart).
 fn manager_uses(program: &Program) -> Vec<Uses> {
     let mut assigned: Vec<(&str, usize)> = Vec::new();
-    each_stmt_ref(program, &mut |s| {
+    for s in visit::all_stmts(program) {
         if let Stmt::Assign { name, expr: ItemExpr::New(m) } = s {
             assigned.push((name, *m));
         }
-    });
+    }
     let mut uses = vec![Uses::default(); program.managers.len()];
     let mut mark = |expr: &ItemExpr, is_async: bool| {
         let managers: Vec<usize> = match expr {
@@ -210,13 +190,15 @@ fn manager_uses(program: &Program) -> Vec<Uses> {
             }
         }
     };
-    each_stmt_ref(program, &mut |s| match s {
-        Stmt::With { is_async, items, .. } => items.iter().for_each(|it| mark(&it.expr, *is_async)),
-        Stmt::Stack { op: StackOp::Enter { expr, is_async, .. } | StackOp::Push { expr, is_async }, .. } => {
-            mark(expr, *is_async)
+    for s in visit::all_stmts(program) {
+        match s {
+            Stmt::With { is_async, items, .. } => items.iter().for_each(|it| mark(&it.expr, *is_async)),
+            Stmt::Stack { op: StackOp::Enter { expr, is_async, .. } | StackOp::Push { expr, is_async }, .. } => {
+                mark(expr, *is_async)
+            }
+            _ => {}
         }
-        _ => {}
-    });
+    }
     uses
 }
 
@@ -227,9 +209,9 @@ fn method_size(m: &Method, slot: Slot, uses: &Uses) -> usize {
     match m {
         m if *m == plain_method(slot) => 1,
         // In a sync slot `async def` is invalid anyway; in an async one it is the plainer form.
-        Method::Defined(a) => 2 + usize::from(slot.is_async) + action_size(a),
+        Method::Defined(a) => 2 + usize::from(slot.is_async()) + action_size(a),
         Method::AsyncDef { suspend, action } => {
-            2 + usize::from(!slot.is_async) + usize::from(suspend.is_some()) + action_size(action)
+            2 + usize::from(!slot.is_async()) + usize::from(suspend.is_some()) + action_size(action)
         }
         Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => 4,
     }
@@ -281,16 +263,17 @@ fn value_size(v: &Value) -> usize {
     }
 }
 
+/// A `@contextmanager` function but for the statements of its blocks, which count with all the
+/// others.
 fn cm_size(cm: &CmGen) -> usize {
-    block_size(&cm.pre)
-        + cm.yields.as_ref().map_or(0, |v| 1 + value_size(v))
+    cm.yields.as_ref().map_or(0, |v| 1 + value_size(v))
         + cm.handler.as_ref().map_or(0, handler_size)
-        + cm.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b))
-        + block_size(&cm.post)
+        + usize::from(cm.finally.is_some())
 }
 
+/// A handler but for the statements of its block.
 fn handler_size(h: &Handler) -> usize {
-    1 + h.class.map_or(0, |c| 1 + rank(c)) + usize::from(h.bind) + block_size(&h.body)
+    1 + h.class.map_or(0, |c| 1 + rank(c)) + usize::from(h.bind)
 }
 
 fn drive_size(how: &Drive) -> usize {
@@ -299,10 +282,6 @@ fn drive_size(how: &Drive) -> usize {
         Drive::Close(k) => usize::from(*k),
         Drive::Throw(k, e) => usize::from(*k) + 1 + rank(e.class),
     }
-}
-
-fn block_size(body: &[Stmt]) -> usize {
-    body.iter().map(stmt_size).sum()
 }
 
 /// A context expression: a new manager is the plainest.
@@ -338,12 +317,13 @@ fn stack_op_size(op: &StackOp) -> usize {
     }
 }
 
+/// A statement but for the statements of its blocks, which count on their own.
 fn stmt_size(s: &Stmt) -> usize {
     match s {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
         Stmt::Drive { how, .. } => 2 + drive_size(how),
         Stmt::Break | Stmt::Continue => 1,
-        Stmt::With { is_async, items, body } => {
+        Stmt::With { is_async, items, .. } => {
             let items: usize = items
                 .iter()
                 .map(|it| {
@@ -355,16 +335,12 @@ fn stmt_size(s: &Stmt) -> usize {
                     1 + item_size(&it.expr) + target
                 })
                 .sum();
-            1 + usize::from(*is_async) + items + block_size(body)
+            1 + usize::from(*is_async) + items
         }
         Stmt::Raise(r) => 1 + raise_size(r),
         Stmt::Return { value, .. } => 1 + value_size(value),
-        Stmt::Loop { times, body } => 1 + usize::from(*times) + block_size(body),
-        Stmt::Try(t) => {
-            let handlers: usize = t.handlers.iter().map(handler_size).sum();
-            let finally = t.finally.as_ref().map_or(0, |(_, b)| 1 + block_size(b));
-            1 + block_size(&t.body) + handlers + block_size(&t.orelse) + finally
-        }
+        Stmt::Loop { times, .. } => 1 + usize::from(*times),
+        Stmt::Try(t) => 1 + t.handlers.iter().map(handler_size).sum::<usize>() + usize::from(t.finally.is_some()),
         Stmt::Assign { expr, .. } => 2 + item_size(expr),
         Stmt::Stack { op, .. } => 1 + stack_op_size(op),
         Stmt::Step { k, is_async, .. } => 1 + usize::from(*k) + usize::from(*is_async),
@@ -399,8 +375,8 @@ fn simpler_classes(c: ExcClass) -> impl Iterator<Item = ExcClass> {
 }
 
 /// The plainest action of a method: `return self` in `__enter__`, `return None` in `__exit__`.
-fn plain(is_exit: bool) -> Action {
-    if is_exit {
+fn plain(slot: Slot) -> Action {
+    if slot.is_exit() {
         Action::Return(Value::None)
     } else {
         Action::ReturnSelf
@@ -411,8 +387,8 @@ fn plain(is_exit: bool) -> Action {
 /// `__aexit__` an `async def` that does (a plain `def` returns something `async with` cannot
 /// await).
 fn plain_method(slot: Slot) -> Method {
-    let action = plain(slot.is_exit);
-    if slot.is_async {
+    let action = plain(slot);
+    if slot.is_async() {
         Method::AsyncDef { suspend: None, action }
     } else {
         Method::Defined(action)
@@ -523,34 +499,34 @@ impl Cursor {
 /// Pass 1: delete runs of statements, in every block, outer blocks first; in a block the whole
 /// block first, then halves, quarters, ..., single statements (delta debugging).
 fn delete_stmts(program: &mut Program, cur: &mut Cursor) {
-    each_block(program, &mut |block| {
+    visit::each_block_mut(program, |block, _| {
         let len = block.len();
         let mut chunk = len;
         while chunk > 0 {
             for start in (0..len).step_by(chunk) {
                 if cur.take() {
                     block.drain(start..(start + chunk).min(len));
-                    return true;
+                    return Flow::Stop;
                 }
             }
             chunk /= 2;
         }
-        false
+        Flow::Continue
     });
 }
 
 /// Pass 2: replace a compound statement by one of its blocks, outer statements first.
 fn unwrap_compound(program: &mut Program, cur: &mut Cursor) {
-    each_stmt(program, &mut |block, i| {
+    visit::each_stmt_mut(program, |block, i, _| {
         for k in 0..unwrap_count(&block[i]) {
             if cur.take() {
                 let s = block.remove(i);
                 let replacement = unwrap_into(s, k);
                 block.splice(i..i, replacement);
-                return true;
+                return Flow::Stop;
             }
         }
-        false
+        Flow::Continue
     });
 }
 
@@ -592,7 +568,7 @@ fn strip_loop_control(body: &mut Vec<Stmt>) {
         if matches!(s, Stmt::Loop { .. }) {
             continue;
         }
-        for b in child_blocks_mut(s) {
+        for (_, b) in visit::child_blocks_mut(s) {
             strip_loop_control(b);
         }
     }
@@ -623,30 +599,30 @@ fn gen_ref(s: &mut Stmt) -> Vec<&mut usize> {
 /// merge a manager into an earlier one (identical ones first).
 fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     let mut gen_used = vec![false; program.gens.len()];
-    each_stmt(program, &mut |block, i| {
+    visit::each_stmt_mut(program, |block, i, _| {
         for g in gen_ref(&mut block[i]) {
             gen_used[*g] = true;
         }
-        false
+        Flow::Continue
     });
     let unused_gens: Vec<usize> = (0..gen_used.len()).filter(|g| !gen_used[*g]).collect();
     for g in unused_gens {
         if cur.take() {
             program.gens.remove(g);
-            each_stmt(program, &mut |block, i| {
+            visit::each_stmt_mut(program, |block, i, _| {
                 for gen in gen_ref(&mut block[i]) {
                     assert!(*gen != g, "g{g} is still used");
                     if g < *gen {
                         *gen -= 1;
                     }
                 }
-                false
+                Flow::Continue
             });
             return;
         }
     }
     let mut cm_used = vec![false; program.cms.len()];
-    for_each_item_expr(program, &mut |e| {
+    each_expr_mut(program, |e| {
         if let ItemExpr::Cm(c) = *e {
             cm_used[c] = true;
         }
@@ -655,7 +631,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     for c in unused_cms {
         if cur.take() {
             program.cms.remove(c);
-            for_each_item_expr(program, &mut |e| {
+            each_expr_mut(program, |e| {
                 if let ItemExpr::Cm(k) = e {
                     assert!(*k != c, "c{c} is still used");
                     if c < *k {
@@ -668,7 +644,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     }
     let n = program.managers.len();
     let mut used = vec![false; n];
-    for_each_item_expr(program, &mut |e| {
+    each_expr_mut(program, |e| {
         if let ItemExpr::New(m) = *e {
             used[m] = true;
         }
@@ -694,7 +670,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                     continue;
                 }
                 if cur.take() {
-                    for_each_item_expr(program, &mut |e| {
+                    each_expr_mut(program, |e| {
                         if *e == ItemExpr::New(j) {
                             *e = ItemExpr::New(i);
                         }
@@ -710,7 +686,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
 /// Removes manager `m`, which nothing uses, and renumbers the later ones.
 fn remove_manager(program: &mut Program, m: usize) {
     program.managers.remove(m);
-    for_each_item_expr(program, &mut |e| {
+    each_expr_mut(program, |e| {
         if let ItemExpr::New(k) = e {
             assert!(*k != m, "M{m} is still used");
             if m < *k {
@@ -724,14 +700,14 @@ fn remove_manager(program: &mut Program, m: usize) {
 /// class of `suppress(...)`; make a `closing(...)` closer not raise (in a `with`, an assignment
 /// or a stack operation alike).
 fn simplify_items(program: &mut Program, cur: &mut Cursor) {
-    each_block(program, &mut |block| {
+    visit::each_block_mut(program, |block, _| {
         for s in block.iter_mut() {
             let items = match s {
                 Stmt::With { items, .. } => items,
                 Stmt::Assign { expr, .. }
                 | Stmt::Stack { op: StackOp::Enter { expr, .. } | StackOp::Push { expr, .. }, .. } => {
                     if simplify_item_expr(expr, cur) {
-                        return true;
+                        return Flow::Stop;
                     }
                     continue;
                 }
@@ -741,27 +717,27 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
                 for k in 0..items.len() {
                     if cur.take() {
                         items.remove(k);
-                        return true;
+                        return Flow::Stop;
                     }
                 }
             }
             for it in items.iter_mut() {
                 if it.target != Target::None && cur.take() {
                     it.target = Target::None;
-                    return true;
+                    return Flow::Stop;
                 }
                 if let Target::Tuple(names) = &it.target {
                     if cur.take() {
                         it.target = Target::Name(names[0].clone());
-                        return true;
+                        return Flow::Stop;
                     }
                 }
                 if simplify_item_expr(&mut it.expr, cur) {
-                    return true;
+                    return Flow::Stop;
                 }
             }
         }
-        false
+        Flow::Continue
     });
 }
 
@@ -796,55 +772,55 @@ fn simplify_item_expr(expr: &mut ItemExpr, cur: &mut Cursor) -> bool {
 /// `st.close()` only with its stack, in `make_sync`. Values and classes are left to the passes
 /// that simplify those everywhere.
 fn simplify_stack_ops(program: &mut Program, cur: &mut Cursor) {
-    each_block(program, &mut |block| {
+    visit::each_block_mut(program, |block, _| {
         for s in block.iter_mut() {
             let Stmt::Stack { op, .. } = s else { continue };
             match op {
                 StackOp::Enter { target, is_async, .. } => {
                     if target.is_some() && cur.take() {
                         *target = None;
-                        return true;
+                        return Flow::Stop;
                     }
                     if *is_async && cur.take() {
                         *is_async = false;
-                        return true;
+                        return Flow::Stop;
                     }
                 }
                 StackOp::Push { is_async, .. } | StackOp::Callback { is_async, raises: None, .. } => {
                     if *is_async && cur.take() {
                         *is_async = false;
-                        return true;
+                        return Flow::Stop;
                     }
                 }
                 StackOp::Callback { is_async, raises: raises @ Some(_), .. } => {
                     if cur.take() {
                         *raises = None;
-                        return true;
+                        return Flow::Stop;
                     }
                     if *is_async && cur.take() {
                         *is_async = false;
-                        return true;
+                        return Flow::Stop;
                     }
                 }
                 StackOp::PushFn(f) => {
                     if f.is_async && cur.take() {
                         f.is_async = false;
                         f.suspend = false;
-                        return true;
+                        return Flow::Stop;
                     }
                     if f.suspend && cur.take() {
                         f.suspend = false;
-                        return true;
+                        return Flow::Stop;
                     }
                     if matches!(f.result, ExitFnResult::Raise(_)) && cur.take() {
                         f.result = ExitFnResult::Return(Value::None);
-                        return true;
+                        return Flow::Stop;
                     }
                 }
                 StackOp::Close { .. } => {}
             }
         }
-        false
+        Flow::Continue
     });
 }
 
@@ -862,7 +838,7 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
             m.init_raises = None;
             return;
         }
-        for (method, slot) in slots_mut(m) {
+        for (slot, method) in m.methods_mut() {
             // A missing method is a protocol error, not a plain one: only unused ones are dropped.
             let mut alternatives = if u.of(slot) { vec![] } else { vec![Method::Missing] };
             alternatives.push(plain_method(slot));
@@ -870,7 +846,7 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
                 Method::AsyncDef { suspend: Some(_), action } => {
                     alternatives.push(Method::AsyncDef { suspend: None, action: action.clone() })
                 }
-                Method::Defined(action) if slot.is_async => {
+                Method::Defined(action) if slot.is_async() => {
                     alternatives.push(Method::AsyncDef { suspend: None, action: action.clone() })
                 }
                 _ => {}
@@ -883,7 +859,7 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
                 }
             }
         }
-        for exit in [&mut m.exit, &mut m.aexit] {
+        for (_, exit) in m.methods_mut().into_iter().filter(|(slot, _)| slot.is_exit()) {
             if let Method::Defined(Action::SuppressIf(classes))
             | Method::AsyncDef { action: Action::SuppressIf(classes), .. } = exit
             {
@@ -958,7 +934,7 @@ fn make_sync(program: &mut Program, cur: &mut Cursor) {
             return;
         }
     }
-    each_block(program, &mut |block| {
+    visit::each_block_mut(program, |block, _| {
         for i in 0..block.len() {
             let (head, rest) = block.split_at_mut(i + 1);
             match &mut head[i] {
@@ -971,19 +947,19 @@ fn make_sync(program: &mut Program, cur: &mut Cursor) {
                             if let Target::Name(n) = &it.target {
                                 sync_stack_ops(body, n);
                             }
-                            return true;
+                            return Flow::Stop;
                         }
                     }
                 }
                 Stmt::Assign { name, expr: expr @ ItemExpr::ExitStack { is_async: true } } if cur.take() => {
                     *expr = ItemExpr::ExitStack { is_async: false };
                     sync_stack_ops(rest, name);
-                    return true;
+                    return Flow::Stop;
                 }
                 _ => {}
             }
         }
-        false
+        Flow::Continue
     });
 }
 
@@ -993,15 +969,15 @@ fn make_sync(program: &mut Program, cur: &mut Cursor) {
 /// plain forms, an `async with` of it alone a `with`.
 fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
     let mut names = Vec::new();
-    each_stmt_ref(program, &mut |s| {
+    for s in visit::all_stmts(program) {
         if let Stmt::Assign { name, expr } = s {
             if is_use(expr) {
                 names.push(name.clone());
             }
         }
-    });
+    }
     let is_use = |e: &ItemExpr| is_use(e) || matches!(e, ItemExpr::Var(n) if names.contains(n));
-    each_stmt(program, &mut |block, i| {
+    visit::each_stmt_mut(program, |block, i, _| {
         match &mut block[i] {
             Stmt::With { is_async, items, body } => {
                 if items.len() == 1 && is_use(&items[0].expr) {
@@ -1040,7 +1016,7 @@ fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
             }
             _ => {}
         }
-        false
+        Flow::Continue
     });
 }
 
@@ -1084,7 +1060,7 @@ fn sync_stack_ops(block: &mut [Stmt], name: &str) {
                 }
             }
             s => {
-                for b in child_blocks_mut(s) {
+                for (_, b) in visit::child_blocks_mut(s) {
                     sync_stack_ops(b, name);
                 }
             }
@@ -1096,17 +1072,17 @@ fn sync_stack_ops(block: &mut [Stmt], name: &str) {
 /// drive a generator to exhaustion, or close it instead of throwing into it, or take fewer items
 /// first; step fewer items.
 fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
-    each_block(program, &mut |block| {
+    visit::each_block_mut(program, |block, _| {
         for s in block.iter_mut() {
             match s {
                 Stmt::Step { k, .. } => {
                     if 1 < *k && cur.take() {
                         *k = 1;
-                        return true;
+                        return Flow::Stop;
                     }
                     if 2 < *k && cur.take() {
                         *k -= 1;
-                        return true;
+                        return Flow::Stop;
                     }
                 }
                 Stmt::Drive { how, .. } => {
@@ -1131,46 +1107,46 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                     for alt in alternatives {
                         if cur.take() {
                             *how = alt;
-                            return true;
+                            return Flow::Stop;
                         }
                     }
                 }
                 Stmt::Loop { times, .. } => {
                     if 1 < *times && cur.take() {
                         *times = 1;
-                        return true;
+                        return Flow::Stop;
                     }
                     if 2 < *times && cur.take() {
                         *times -= 1;
-                        return true;
+                        return Flow::Stop;
                     }
                 }
                 Stmt::Try(t) => {
                     if !t.orelse.is_empty() && cur.take() {
                         t.orelse.clear();
-                        return true;
+                        return Flow::Stop;
                     }
                     if t.finally.is_some() && cur.take() {
                         t.finally = None;
-                        return true;
+                        return Flow::Stop;
                     }
                     for k in 0..t.handlers.len() {
                         if cur.take() {
                             t.handlers.remove(k);
-                            return true;
+                            return Flow::Stop;
                         }
                     }
                     for h in &mut t.handlers {
                         if h.bind && cur.take() {
                             h.bind = false;
-                            return true;
+                            return Flow::Stop;
                         }
                     }
                 }
                 _ => {}
             }
         }
-        false
+        Flow::Continue
     });
 }
 
@@ -1178,85 +1154,85 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
 /// handler a bare `except:`.
 fn simplify_classes(program: &mut Program, cur: &mut Cursor) {
     let mut used = Vec::new();
-    visit_nodes(program, &mut |node| {
+    visit::each_node_mut(program, |node| {
         match node {
-            Node::Class(c) => used.push(*c),
-            Node::Handler { handler, .. } => used.extend(handler.class),
+            NodeMut::Class(c) => used.push(*c),
+            NodeMut::Handler { handler, .. } => used.extend(handler.class),
             _ => {}
         }
-        false
+        Flow::Continue
     });
     used.sort_by_key(|c| (usize::MAX - rank(*c), *c));
     used.dedup();
     for c in used {
         for t in simpler_classes(c) {
             if cur.take() {
-                visit_nodes(program, &mut |node| {
+                visit::each_node_mut(program, |node| {
                     match node {
-                        Node::Class(x) if *x == c => *x = t,
-                        Node::Handler { handler, .. } if handler.class == Some(c) => handler.class = Some(t),
+                        NodeMut::Class(x) if *x == c => *x = t,
+                        NodeMut::Handler { handler, .. } if handler.class == Some(c) => handler.class = Some(t),
                         _ => {}
                     }
-                    false
+                    Flow::Continue
                 });
                 return;
             }
         }
     }
-    visit_nodes(program, &mut |node| match node {
-        Node::Class(c) => {
+    visit::each_node_mut(program, |node| match node {
+        NodeMut::Class(c) => {
             for t in simpler_classes(*c) {
                 if cur.take() {
                     *c = t;
-                    return true;
+                    return Flow::Stop;
                 }
             }
-            false
+            Flow::Continue
         }
-        Node::Handler { handler, last } => {
-            let Some(c) = handler.class else { return false };
+        NodeMut::Handler { handler, last } => {
+            let Some(c) = handler.class else { return Flow::Continue };
             if last && cur.take() {
                 // A bare `except:` binds no name.
                 handler.class = None;
                 handler.bind = false;
-                return true;
+                return Flow::Stop;
             }
             for t in simpler_classes(c) {
                 if cur.take() {
                     handler.class = Some(t);
-                    return true;
+                    return Flow::Stop;
                 }
             }
-            false
+            Flow::Continue
         }
-        Node::Raise(_) | Node::Value(_) => false,
+        NodeMut::Raise(_) | NodeMut::Value(_) | NodeMut::Expr(_) => Flow::Continue,
     });
 }
 
 /// Pass 11: drop a `from` cause; replace a value by a simpler one.
 fn simplify_values(program: &mut Program, cur: &mut Cursor) {
-    visit_nodes(program, &mut |node| match node {
-        Node::Raise(r) => {
+    visit::each_node_mut(program, |node| match node {
+        NodeMut::Raise(r) => {
             if r.cause.is_some() && cur.take() {
                 r.cause = None;
-                return true;
+                return Flow::Stop;
             }
             if matches!(r.cause, Some(Cause::New(_))) && cur.take() {
                 r.cause = Some(Cause::None);
-                return true;
+                return Flow::Stop;
             }
-            false
+            Flow::Continue
         }
-        Node::Value(v) => {
+        NodeMut::Value(v) => {
             for alt in simpler_values(v) {
                 if cur.take() {
                     *v = alt;
-                    return true;
+                    return Flow::Stop;
                 }
             }
-            false
+            Flow::Continue
         }
-        Node::Class(_) | Node::Handler { .. } => false,
+        NodeMut::Class(_) | NodeMut::Handler { .. } | NodeMut::Expr(_) => Flow::Continue,
     });
 }
 
@@ -1324,123 +1300,46 @@ fn truthiness(v: &Value) -> Option<bool> {
 
 // ---- repair ----
 
-/// What is bound where a statement stands, as `ir::validate` sees it.
-#[derive(Clone, Default)]
-struct Scope {
-    in_loop: bool,
-    vars: Vec<String>,
-    /// The names among `vars` that hold an exit stack.
-    stacks: Vec<String>,
-    /// At the top level of the body of `with closing(g0()) as a:`: the name, and whether it is
-    /// `aclosing`.
-    step: Option<(String, bool)>,
-}
-
-impl Scope {
-    /// Binds `name` to something that is not an exit stack (shadowing any stack of that name).
-    fn bind(&mut self, name: &str) {
-        self.vars.push(name.to_string());
-        self.stacks.retain(|n| n != name);
-    }
-
-    fn bind_stack(&mut self, name: &str) {
-        self.bind(name);
-        self.stacks.push(name.to_string());
-    }
-
-    fn is_stack(&self, name: &str) -> bool {
-        self.stacks.iter().any(|n| n == name)
-    }
-
-    /// Whether the variable `expr` names, if any, is bound (to a stack, for `st.pop_all()`).
-    fn has(&self, expr: &ItemExpr) -> bool {
-        match expr {
-            ItemExpr::Var(n) => self.vars.contains(n),
-            ItemExpr::PopAll(n) => self.is_stack(n),
-            _ => true,
-        }
-    }
-
-    /// Binds `name` to what `expr` gives.
-    fn bind_to(&mut self, name: &str, expr: &ItemExpr) {
-        let stack = match expr {
-            ItemExpr::ExitStack { .. } => true,
-            ItemExpr::PopAll(n) | ItemExpr::Var(n) => self.is_stack(n),
-            _ => false,
-        };
-        if stack {
-            self.bind_stack(name);
-        } else {
-            self.bind(name);
-        }
-    }
-
-    /// The scope of a nested block, where no step stands.
-    fn nested(&self) -> Scope {
-        Scope { step: None, ..self.clone() }
-    }
-}
-
 /// Fixes what an edit commonly breaks, by deleting more: a `show` or `raise e_h1` whose name is
 /// no longer bound, a `break` or `continue` no longer in a loop, a `with` item, an assignment or a
 /// stack operation naming a variable no longer bound (or no longer a stack), a step no longer at
 /// the top level of its `closing` body, a `with` without items (it becomes its body), a `try`
 /// without clauses (it becomes its body), an `else` without handlers (it joins the body).
 fn repair(program: &mut Program) {
-    repair_block(&mut program.main, &Scope::default());
-    for g in &mut program.gens {
-        repair_block(&mut g.body, &Scope::default());
-    }
-    for cm in &mut program.cms {
-        repair_block(&mut cm.pre, &Scope::default());
-        if let Some(h) = &mut cm.handler {
-            let vars = if h.bind { vec![format!("e_{}", h.label)] } else { Vec::new() };
-            repair_block(&mut h.body, &Scope { vars, ..Scope::default() });
+    struct Repair;
+    impl VisitorMut for Repair {
+        fn block(&mut self, block: &mut Vec<Stmt>, at: At<'_>) -> Flow {
+            repair_block(block, at.scope);
+            Flow::Continue
         }
-        if let Some((_, body)) = &mut cm.finally {
-            repair_block(body, &Scope::default());
-        }
-        repair_block(&mut cm.post, &Scope::default());
     }
+    let _ = visit::walk_mut(program, &mut Repair);
 }
 
-fn repair_block(block: &mut Vec<Stmt>, outer: &Scope) {
-    let mut scope = outer.clone();
+/// Repairs the statements of `block`, which starts in `scope`; the walk repairs the blocks
+/// inside them afterwards, in the scopes the repaired statements give them.
+fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
+    let mut scope = scope.clone();
     // A block that replaces its statement is repaired in its place, in the scope it now has.
     let mut pending: VecDeque<Stmt> = std::mem::take(block).into();
     while let Some(s) = pending.pop_front() {
         match s {
-            Stmt::Show(var) if !scope.vars.contains(&var) => {}
-            Stmt::RaiseCaught(label) if !scope.vars.contains(&format!("e_{label}")) => {}
-            Stmt::Break | Stmt::Continue if !scope.in_loop => {}
-            Stmt::Step { ref var, is_async, .. } if scope.step != Some((var.clone(), is_async)) => {}
-            Stmt::Stack { ref stack, .. } if !scope.is_stack(stack) => {}
+            Stmt::Show(var) if !scope.is_bound(&var) => {}
+            Stmt::RaiseCaught(label) if !scope.is_bound(&format!("e_{label}")) => {}
+            Stmt::Break | Stmt::Continue if !scope.in_loop() => {}
+            Stmt::Step { ref var, is_async, .. } if scope.step() != Some((var.as_str(), is_async)) => {}
+            Stmt::Stack { ref stack, .. } if scope.stack(stack).is_none() => {}
             Stmt::Stack { op: StackOp::Enter { ref expr, .. } | StackOp::Push { ref expr, .. }, .. }
                 if !scope.has(expr) => {}
             Stmt::Assign { ref expr, .. } if !scope.has(expr) => {}
-            Stmt::Assign { name, expr } => {
-                scope.bind_to(&name, &expr);
-                block.push(Stmt::Assign { name, expr });
-            }
-            Stmt::Stack { stack, op } => {
-                if let StackOp::Enter { target: Some(t), .. } = &op {
-                    scope.bind(t);
-                }
-                block.push(Stmt::Stack { stack, op });
-            }
-            Stmt::With { is_async, items, mut body } => {
-                let mut inner = scope.nested();
+            Stmt::With { is_async, items, body } => {
+                let mut inner = scope.items();
                 let mut kept = Vec::new();
                 for it in items {
-                    if !inner.has(&it.expr) {
-                        continue;
+                    if inner.has(&it.expr) {
+                        inner.bind_item(&it);
+                        kept.push(it);
                     }
-                    match &it.target {
-                        Target::None => {}
-                        Target::Name(n) => inner.bind_to(n, &it.expr),
-                        Target::Tuple(ns) => ns.iter().for_each(|n| inner.bind(n)),
-                    }
-                    kept.push(it);
                 }
                 if kept.is_empty() {
                     for s in body.into_iter().rev() {
@@ -1448,17 +1347,7 @@ fn repair_block(block: &mut Vec<Stmt>, outer: &Scope) {
                     }
                     continue;
                 }
-                if let Some(WithItem { expr: ItemExpr::ClosingGen { is_async, .. }, target: Target::Name(n) }) =
-                    kept.last()
-                {
-                    inner.step = Some((n.clone(), *is_async));
-                }
-                repair_block(&mut body, &inner);
                 block.push(Stmt::With { is_async, items: kept, body });
-            }
-            Stmt::Loop { times, mut body } => {
-                repair_block(&mut body, &Scope { in_loop: true, ..scope.nested() });
-                block.push(Stmt::Loop { times, body });
             }
             Stmt::Try(mut t) => {
                 if t.handlers.is_empty() {
@@ -1471,263 +1360,26 @@ fn repair_block(block: &mut Vec<Stmt>, outer: &Scope) {
                         continue;
                     }
                 }
-                let nested = scope.nested();
-                repair_block(&mut t.body, &nested);
-                for h in &mut t.handlers {
-                    let mut inner = nested.clone();
-                    if h.bind {
-                        inner.bind(&format!("e_{}", h.label));
-                    }
-                    repair_block(&mut h.body, &inner);
-                }
-                repair_block(&mut t.orelse, &nested);
-                if let Some((_, body)) = &mut t.finally {
-                    repair_block(body, &nested);
-                }
                 block.push(Stmt::Try(t));
             }
-            other => block.push(other),
+            other => {
+                scope.after(&other);
+                block.push(other);
+            }
         }
     }
 }
 
 // ---- traversal ----
 
-/// The blocks directly inside `s`.
-fn child_blocks(s: &Stmt) -> Vec<&Vec<Stmt>> {
-    match s {
-        Stmt::With { body, .. } | Stmt::Loop { body, .. } => vec![body],
-        Stmt::Try(t) => {
-            let mut res = vec![&t.body];
-            res.extend(t.handlers.iter().map(|h| &h.body));
-            res.push(&t.orelse);
-            res.extend(t.finally.as_ref().map(|(_, body)| body));
-            res
+/// Calls `f` on every context expression (of a `with` item, an assignment, a stack operation).
+fn each_expr_mut(program: &mut Program, mut f: impl FnMut(&mut ItemExpr)) {
+    visit::each_node_mut(program, |node| {
+        if let NodeMut::Expr(e) = node {
+            f(e);
         }
-        _ => Vec::new(),
-    }
-}
-
-/// The blocks directly inside `s`.
-fn child_blocks_mut(s: &mut Stmt) -> Vec<&mut Vec<Stmt>> {
-    match s {
-        Stmt::With { body, .. } | Stmt::Loop { body, .. } => vec![body],
-        Stmt::Try(t) => {
-            let mut res = vec![&mut t.body];
-            res.extend(t.handlers.iter_mut().map(|h| &mut h.body));
-            res.push(&mut t.orelse);
-            if let Some((_, body)) = &mut t.finally {
-                res.push(body);
-            }
-            res
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Calls `f` on `block`, then on every block nested in it, in pre-order, until `f` returns true.
-fn visit_blocks(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut Vec<Stmt>) -> bool) -> bool {
-    if f(block) {
-        return true;
-    }
-    for s in block.iter_mut() {
-        for b in child_blocks_mut(s) {
-            if visit_blocks(b, f) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Calls `f(block, i)` on every statement, each before the statements nested in it, until `f`
-/// returns true.
-fn visit_stmts(block: &mut Vec<Stmt>, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -> bool) -> bool {
-    for i in 0..block.len() {
-        if f(block, i) {
-            return true;
-        }
-        for b in child_blocks_mut(&mut block[i]) {
-            if visit_stmts(b, f) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// The blocks of a `@contextmanager` function: pre, except, finally, post.
-fn cm_blocks(cm: &CmGen) -> Vec<&Vec<Stmt>> {
-    let mut res = vec![&cm.pre];
-    res.extend(cm.handler.as_ref().map(|h| &h.body));
-    res.extend(cm.finally.as_ref().map(|(_, body)| body));
-    res.push(&cm.post);
-    res
-}
-
-/// The blocks of a `@contextmanager` function: pre, except, finally, post.
-fn cm_blocks_mut(cm: &mut CmGen) -> Vec<&mut Vec<Stmt>> {
-    let mut res = vec![&mut cm.pre];
-    res.extend(cm.handler.as_mut().map(|h| &mut h.body));
-    res.extend(cm.finally.as_mut().map(|(_, body)| body));
-    res.push(&mut cm.post);
-    res
-}
-
-/// The top-level blocks: `main`, each generator function's body, the blocks of each
-/// `@contextmanager` function.
-fn bodies(program: &mut Program) -> impl Iterator<Item = &mut Vec<Stmt>> {
-    std::iter::once(&mut program.main)
-        .chain(program.gens.iter_mut().map(|g| &mut g.body))
-        .chain(program.cms.iter_mut().flat_map(cm_blocks_mut))
-}
-
-/// [`visit_blocks`] on each of the [`bodies`], until `f` returns true.
-fn each_block(program: &mut Program, f: &mut dyn FnMut(&mut Vec<Stmt>) -> bool) -> bool {
-    bodies(program).any(|body| visit_blocks(body, f))
-}
-
-/// [`visit_stmts`] on each of the [`bodies`], until `f` returns true.
-fn each_stmt(program: &mut Program, f: &mut dyn FnMut(&mut Vec<Stmt>, usize) -> bool) -> bool {
-    bodies(program).any(|body| visit_stmts(body, f))
-}
-
-/// Calls `f` on every context expression (of a `with` item, an assignment, a stack operation),
-/// in every function.
-fn for_each_item_expr(program: &mut Program, f: &mut dyn FnMut(&mut ItemExpr)) {
-    each_block(program, &mut |b| {
-        for s in b.iter_mut() {
-            match s {
-                Stmt::With { items, .. } => items.iter_mut().for_each(|it| f(&mut it.expr)),
-                Stmt::Assign { expr, .. }
-                | Stmt::Stack { op: StackOp::Enter { expr, .. } | StackOp::Push { expr, .. }, .. } => f(expr),
-                _ => {}
-            }
-        }
-        false
+        Flow::Skip
     });
-}
-
-/// Calls `f` on every statement of every function, each before the statements nested in it.
-fn each_stmt_ref<'p>(program: &'p Program, f: &mut dyn FnMut(&'p Stmt)) {
-    fn walk<'p>(block: &'p [Stmt], f: &mut dyn FnMut(&'p Stmt)) {
-        for s in block {
-            f(s);
-            for b in child_blocks(s) {
-                walk(b, f);
-            }
-        }
-    }
-    walk(&program.main, f);
-    for g in &program.gens {
-        walk(&g.body, f);
-    }
-    for cm in &program.cms {
-        for b in cm_blocks(cm) {
-            walk(b, f);
-        }
-    }
-}
-
-/// A place a class or value pass can edit.
-enum Node<'a> {
-    /// Any exception class but a handler's.
-    Class(&'a mut ExcClass),
-    /// A handler, for its class; `last` if it is the last one (the only place `except:` may be).
-    Handler { handler: &'a mut Handler, last: bool },
-    /// A value, visited before the values inside it.
-    Value(&'a mut Value),
-    /// A raise, visited before its classes.
-    Raise(&'a mut RaiseNew),
-}
-
-/// Calls `f` on every node, `main` first, then the generator functions, then the
-/// `@contextmanager` functions, then the managers, until `f` returns true.
-fn visit_nodes(program: &mut Program, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
-    let mut stop = each_stmt(program, &mut |block, i| match &mut block[i] {
-        Stmt::Drive { how: Drive::Throw(_, e), .. } => f(Node::Class(&mut e.class)),
-        Stmt::With { items, .. } => items.iter_mut().any(|it| visit_item_expr(&mut it.expr, f)),
-        Stmt::Assign { expr, .. }
-        | Stmt::Stack { op: StackOp::Enter { expr, .. } | StackOp::Push { expr, .. }, .. } => visit_item_expr(expr, f),
-        Stmt::Stack { op: StackOp::PushFn(ExitFn { result, .. }), .. } => match result {
-            ExitFnResult::Return(v) => visit_value(v, f),
-            ExitFnResult::Raise(c) => f(Node::Class(c)),
-        },
-        Stmt::Stack { op: StackOp::Callback { raises: Some(c), .. }, .. } => f(Node::Class(c)),
-        Stmt::Raise(r) => visit_raise(r, f),
-        Stmt::Return { value, .. } => visit_value(value, f),
-        Stmt::Try(t) => {
-            let n = t.handlers.len();
-            t.handlers.iter_mut().enumerate().any(|(j, h)| f(Node::Handler { handler: h, last: j + 1 == n }))
-        }
-        _ => false,
-    });
-    for cm in &mut program.cms {
-        if stop {
-            break;
-        }
-        if let Some(v) = &mut cm.yields {
-            stop = visit_value(v, f);
-        }
-        if let Some(h) = &mut cm.handler {
-            // The only handler of its `try`, so it may become a bare `except:`.
-            stop = stop || f(Node::Handler { handler: h, last: true });
-        }
-    }
-    for m in &mut program.managers {
-        if stop {
-            break;
-        }
-        if let Some(e) = &mut m.init_raises {
-            stop = f(Node::Class(&mut e.class));
-        }
-        for method in [&mut m.enter, &mut m.exit, &mut m.aenter, &mut m.aexit] {
-            let (Method::Defined(action) | Method::AsyncDef { action, .. }) = method else { continue };
-            stop = stop
-                || match action {
-                    Action::Return(v) => visit_value(v, f),
-                    Action::Raise(r) => visit_raise(r, f),
-                    Action::SuppressIf(classes) => classes.iter_mut().any(|c| f(Node::Class(c))),
-                    Action::ReturnSelf | Action::RaiseArg | Action::BareRaise => false,
-                };
-        }
-    }
-    stop
-}
-
-fn visit_item_expr(expr: &mut ItemExpr, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
-    match expr {
-        ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => visit_value(v, f),
-        ItemExpr::Suppress(classes) => classes.iter_mut().any(|c| f(Node::Class(c))),
-        ItemExpr::Closing { raises: Some(c), .. } => f(Node::Class(c)),
-        ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Closing { raises: None, .. } => false,
-        ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => false,
-    }
-}
-
-fn visit_raise(r: &mut RaiseNew, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
-    if f(Node::Raise(r)) || f(Node::Class(&mut r.exc.class)) {
-        return true;
-    }
-    match &mut r.cause {
-        Some(Cause::New(c)) => f(Node::Class(&mut c.class)),
-        _ => false,
-    }
-}
-
-fn visit_value(v: &mut Value, f: &mut dyn FnMut(Node<'_>) -> bool) -> bool {
-    if f(Node::Value(v)) {
-        return true;
-    }
-    match v {
-        Value::Tuple(items) => items.iter_mut().any(|it| visit_value(it, f)),
-        Value::BoolObj { result: BoolResult::Raise(c), .. } => f(Node::Class(c)),
-        Value::Awaitable { then, .. } => match &mut **then {
-            AwaitThen::Return(v) => visit_value(v, f),
-            AwaitThen::Raise(c) => f(Node::Class(c)),
-        },
-        _ => false,
-    }
 }
 
 #[cfg(test)]

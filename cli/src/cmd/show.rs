@@ -53,8 +53,8 @@ pub fn read_program(path: &Path) -> anyhow::Result<Program> {
     oracle::parse::parse(&text).map_err(|diags| {
         let lines: Vec<String> = diags
             .iter()
-            .map(|d| match d.at.strip_prefix("line ") {
-                Some(n) => format!("{}:{n}: {}", file.display(), d.message),
+            .map(|d| match d.loc.line() {
+                Some(n) => format!("{}:{n}: {}", file.display(), d.kind),
                 None => format!("{}: {d}", file.display()),
             })
             .collect();

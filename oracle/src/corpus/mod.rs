@@ -203,8 +203,8 @@ pub fn parse_case(path: &Path, text: &str) -> Result<Case, Vec<Error>> {
         Ok(p) => Some(p),
         Err(diags) => {
             for d in diags {
-                let line = d.at.strip_prefix("line ").and_then(|n| n.parse().ok());
-                let message = if line.is_some() { d.message } else { d.to_string() };
+                let line = d.loc.line();
+                let message = if line.is_some() { d.kind.to_string() } else { d.to_string() };
                 errors.push(Error::new(path, line, ErrorKind::Program(message)));
             }
             None

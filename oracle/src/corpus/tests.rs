@@ -100,7 +100,7 @@ fn missing_fields_and_a_missing_format_line_are_reported() {
 fn a_program_that_does_not_validate_is_reported_with_the_file_name() {
     let bad = GOOD.replace("    log('L2')\n", "    show('x', x)\n");
     expect![[r#"
-        corpus/sync/x.case: main[1]: `x` is not bound here
+        corpus/sync/x.case:19: `x` is not bound here
     "#]]
     .assert_eq(&errors(&bad));
 }

@@ -270,7 +270,7 @@ fn strings_keep_what_the_renderer_escapes() {
     // Escapes the renderer writes for characters validation does not allow read back too.
     let program = parse("def main():\n    log('a\\x41\\n')\n");
     let diags = program.unwrap_err();
-    assert_eq!(diags[0].message, "label \"aA\\n\" must be 1-16 ASCII letters, digits or '_'");
+    assert_eq!(diags[0].kind.to_string(), "label \"aA\\n\" must be 1-16 ASCII letters, digits or '_'");
 }
 
 #[test]
@@ -644,11 +644,11 @@ def main():
         raise e_h1
 ",
         expect![[r#"
-            M0.__enter__: `raise v` needs the exception argument of __exit__
-            main[0]: `x` is not bound here
-            main[1]: break/continue outside a loop
-            main[2].item[0]: manager M3 is not defined
-            main[2].with[0]: `raise e_h1` outside the handler that binds it
+            line 4: `raise v` needs the exception argument of __exit__
+            line 9: `x` is not bound here
+            line 10: break/continue outside a loop
+            line 11: manager M3 is not defined
+            line 12: `raise e_h1` outside the handler that binds it
         "#]],
     );
 }
@@ -661,6 +661,33 @@ fn show_names_the_variable_it_shows() {
             line 3: expected the variable x itself, as in show('x', x), found "y)"
         "#]],
     );
+}
+
+/// `def main():` (or `async def`) with `n` nested `with M0():` around `log('L1')`, as text.
+fn nested_withs(n: usize, is_async: bool) -> String {
+    let with = |s| Stmt::With {
+        is_async: false,
+        items: vec![WithItem { expr: ItemExpr::New(0), target: Target::None }],
+        body: vec![s],
+    };
+    let main = vec![(0..n).fold(Stmt::Log("L1".to_string()), |s, _| with(s))];
+    render::body(&Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async })
+}
+
+#[test]
+fn blocks_nested_deeper_than_cpython_compiles_are_refused_at_the_line_where_they_are() {
+    // CPython 3.8 to 3.12 compile 20 nested `with`s in a function and refuse 21 ("too many
+    // statically nested blocks"); 3.12.1 crashes on 20 in a coroutine.
+    roundtrip(&nested_withs(20, false));
+    roundtrip(&nested_withs(19, true));
+    let diags = parse(&nested_withs(21, false)).unwrap_err();
+    expect![[r#"
+        line 32: blocks nest 21 deep here, and CPython compiles at most 20 in one function ("too many statically nested blocks")
+    "#]]
+    .assert_eq(&show(&diags));
+    assert_eq!(diags[0].kind, crate::ir::DiagnosticKind::TooDeep { blocks: 21, limit: 20 });
+    let diags = parse(&nested_withs(20, true)).unwrap_err();
+    assert_eq!(show(&diags), "line 31: blocks nest 21 deep here, and CPython compiles at most 20 in one function (\"too many statically nested blocks\")\n");
 }
 
 #[test]
@@ -677,7 +704,7 @@ fn deep_nesting_is_refused_not_overflowed() {
     let value = format!("{}1{}", "(".repeat(1000), ",)".repeat(1000));
     let diags = parse(&format!("def main():\n    return ret('v1', {value})\n")).unwrap_err();
     assert_eq!(diags.len(), 1);
-    assert!(diags[0].message.starts_with("expected a value; tuples nest at most 32 deep"));
+    assert!(diags[0].kind.to_string().starts_with("expected a value; tuples nest at most 32 deep"));
 }
 
 #[test]
@@ -1060,15 +1087,15 @@ def main():
     return ret('v3', Aw('', True, None))
 ",
         expect![[r#"
-            M0.__enter__: only __aenter__ and __aexit__ can be async def
-            M0.__exit__: only __aenter__ and __aexit__ can be async def
-            M0.__aenter__: `raise v` needs the exception argument of __exit__
-            main[0]: await outside an async function
-            main[1]: async with outside an async function
-            main[1].with[0].item[0]: manager M1 is not defined
-            main[1].with[0].with[0]: label "bad label" must be 1-16 ASCII letters, digits or '_'
-            main[1].with[0].with[0]: await outside an async function
-            main[2]: label "" must be 1-16 ASCII letters, digits or '_'
+            line 4: only __aenter__ and __aexit__ can be async def
+            line 8: only __aenter__ and __aexit__ can be async def
+            line 11: `raise v` needs the exception argument of __exit__
+            line 16: await outside an async function
+            line 17: async with outside an async function
+            line 18: manager M1 is not defined
+            line 19: label "bad label" must be 1-16 ASCII letters, digits or '_'
+            line 19: await outside an async function
+            line 20: label "" must be 1-16 ASCII letters, digits or '_'
         "#]],
     );
 }
@@ -1166,12 +1193,12 @@ def main():
     drive('d4', g1(), 'close', 0, None)
 ",
         expect![[r#"
-            g0[0]: drive inside a generator function
-            g0[1]: await outside an async function
-            g0: a generator function needs a yield (without one it is a plain function)
-            main[0]: yield outside a generator function
-            main[1]: generator function g1 is not defined
-            main[1]: close/throw after 1 to 5 items
+            line 1: a generator function needs a yield (without one it is a plain function)
+            line 2: drive inside a generator function
+            line 3: await outside an async function
+            line 6: yield outside a generator function
+            line 7: generator function g1 is not defined
+            line 7: close/throw after 1 to 5 items
         "#]],
     );
 }
@@ -1543,13 +1570,13 @@ def main():
         pass
 ",
         expect![[r#"
-            c0: only post may yield again
-            c0.pre[0].item[0]: manager M0 is not defined
-            c0.except[0]: `x` is not bound here
-            c0.finally[0]: drive inside a generator function
-            c0.finally[0]: generator function g0 is not defined
-            c0: post holds at most one yield, at its top level
-            main[0].item[0]: context manager function c1 is not defined
+            line 2: only post may yield again
+            line 2: post holds at most one yield, at its top level
+            line 3: manager M0 is not defined
+            line 9: `x` is not bound here
+            line 13: drive inside a generator function
+            line 13: generator function g0 is not defined
+            line 20: context manager function c1 is not defined
         "#]],
     );
 }
@@ -2131,24 +2158,24 @@ def main():
         pass
 ",
         expect![[r#"
-            g0[1]: an async generator cannot return a value
-            main[0]: an async generator is driven by `await adrive(...)`, in async code
-            main[1]: a closing(g0()) is only stepped inside its own with
-            main[2].with[0].item[0]: manager M0 is not defined
-            main[2].with[0].with[0]: a step is a top-level statement of the body of `with closing(g<n>()) as a:`
-            main[2].with[1]: a step advances 1 to 5 items
-            main[2].with[2]: a step is a top-level statement of the body of `async with aclosing(g<n>()) as a:`
-            main[2].with[2]: await outside an async function
-            main[3]: `st` holds no exit stack here
-            main[4].with[0]: ExitStack has close(), AsyncExitStack aclose()
-            main[4].with[0]: await outside an async function
-            main[4].with[1]: push_async_callback is a method of AsyncExitStack only
-            main[4].with[2]: an exit function returns None, a bool, an int, Bool(...) or Len(...)
-            main[4].with[3]: manager M9 is not defined
-            main[5].item[0]: closing takes a generator, aclosing an async generator
-            main[6]: `x` is not bound here
-            main[7].item[0]: `m2` is not bound here
-            main[8].item[0]: `e_h1` holds no exit stack here
+            line 3: an async generator cannot return a value
+            line 9: an async generator is driven by `await adrive(...)`, in async code
+            line 10: a closing(g0()) is only stepped inside its own with
+            line 12: manager M0 is not defined
+            line 13: a step is a top-level statement of the body of `with closing(g<n>()) as a:`
+            line 14: a step advances 1 to 5 items
+            line 15: a step is a top-level statement of the body of `async with aclosing(g<n>()) as a:`
+            line 15: await outside an async function
+            line 16: `st` holds no exit stack here
+            line 18: ExitStack has close(), AsyncExitStack aclose()
+            line 18: await outside an async function
+            line 19: push_async_callback is a method of AsyncExitStack only
+            line 20: an exit function returns None, a bool, an int, Bool(...) or Len(...)
+            line 21: manager M9 is not defined
+            line 22: closing takes a generator, aclosing an async generator
+            line 24: `x` is not bound here
+            line 25: `m2` is not bound here
+            line 27: `e_h1` holds no exit stack here
         "#]],
     );
 }

@@ -1450,3 +1450,25 @@ fn every_candidate_of_every_construct_is_valid_and_smaller() {
     "#]]
     .assert_eq(&render::body(&r.reduced.program));
 }
+
+#[test]
+fn a_program_at_the_nesting_limit_reduces_without_ever_nesting_deeper() {
+    // `async def main` (1) and 16 `with`s around a `try` with a handler and a `finally` (3):
+    // CPython's 20 blocks exactly.
+    let t = try_(
+        vec![raise(ExcClass::E1, "r1")],
+        vec![handler("h1", Some(ExcClass::E1), false, vec![log("L1")])],
+        vec![],
+        Some(("f1", vec![log("L2")])),
+    );
+    let main = vec![(0..16).fold(t, |s, _| with(vec![item(0, Target::None)], vec![s]))];
+    let program = Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async: true };
+    assert_eq!(validate(&program), vec![]);
+    let mut deeper = program.clone();
+    deeper.main = vec![with(vec![item(0, Target::None)], deeper.main)];
+    assert_ne!(validate(&deeper), vec![], "one more with is too deep");
+    // `run` checks that every candidate validates, the nesting limit included.
+    let r = run(&program, 10_000, &|| false, |p| render::body(p).contains("log('L1')"));
+    assert!(r.reduced.complete);
+    assert_eq!(r.reduced.program.main, vec![log("L1")]);
+}

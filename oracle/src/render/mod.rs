@@ -7,9 +7,10 @@
 
 use std::fmt::Write;
 
+use crate::ir::visit::{self, Step};
 use crate::ir::{
     Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, StackOp, Stmt, Target, Value,
+    NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value, WithItem,
 };
 use crate::model::py_repr_str;
 
@@ -68,40 +69,36 @@ impl Renderer {
         self.line(0, &format!("class {name}:"));
         self.line(1, "def __init__(self):");
         self.line(2, &format!("on_init('{name}')"));
-        for (method, dunder) in
-            [(&m.enter, "__enter__"), (&m.exit, "__exit__"), (&m.aenter, "__aenter__"), (&m.aexit, "__aexit__")]
-        {
+        for (slot, method) in m.methods() {
             if matches!(method, Method::InstanceOnly) {
+                let dunder = slot.name();
                 self.line(2, &format!("self.{dunder} = inst('{name}', '{dunder}')"));
             }
         }
         if let Some(e) = &m.init_raises {
             self.line(2, &format!("raise {}", new_exc(e)));
         }
-        self.method(&name, &m.enter, false, false);
-        self.method(&name, &m.exit, true, false);
-        self.method(&name, &m.aenter, false, true);
-        self.method(&name, &m.aexit, true, true);
+        for (slot, method) in m.methods() {
+            self.method(&name, method, slot);
+        }
     }
 
-    fn method(&mut self, name: &str, m: &Method, is_exit: bool, is_async: bool) {
-        let a = if is_async { "a" } else { "" };
-        let dunder = if is_exit { format!("__{a}exit__") } else { format!("__{a}enter__") };
-        let log = if is_exit { format!("on_{a}exit('{name}', t, v, tb)") } else { format!("on_{a}enter('{name}')") };
+    fn method(&mut self, name: &str, m: &Method, slot: Slot) {
+        let dunder = slot.name();
         match m {
             Method::Missing | Method::InstanceOnly => {}
             Method::NoneAttr => self.line(1, &format!("{dunder} = None")),
             Method::WrongArity => {
                 // The body is never reached: the call fails on its arguments.
-                let params = if is_exit { "self" } else { "self, x" };
+                let params = method_params(slot, true).join(", ");
                 self.line(1, &format!("def {dunder}({params}):"));
                 self.line(2, &format!("log('unreachable {name}.{dunder}')"));
             }
             Method::Defined(action) | Method::AsyncDef { action, .. } => {
-                let params = if is_exit { "self, t, v, tb" } else { "self" };
+                let params = method_params(slot, false).join(", ");
                 let kw = if matches!(m, Method::AsyncDef { .. }) { "async def" } else { "def" };
                 self.line(1, &format!("{kw} {dunder}({params}):"));
-                self.line(2, &log);
+                self.line(2, &method_log(slot, name));
                 if let Method::AsyncDef { suspend: Some(label), .. } = m {
                     self.line(2, &format!("await Aw('{label}', True, None)"));
                 }
@@ -144,14 +141,10 @@ impl Renderer {
             self.line(1, "try:");
             self.line(2, &format!("yield {}", value(y)));
             if let Some(h) = &cm.handler {
-                self.handler(h, 1);
+                self.clause(1, &except_head(h), &format!("handler('{}')", h.label), &h.body);
             }
             if let Some((label, body)) = &cm.finally {
-                self.line(1, "finally:");
-                self.line(2, &format!("fin('{label}')"));
-                for s in body {
-                    self.stmt(s, 2);
-                }
+                self.clause(1, "finally:", &format!("fin('{label}')"), body);
             }
         }
         for s in &cm.post {
@@ -159,15 +152,11 @@ impl Renderer {
         }
     }
 
-    fn handler(&mut self, h: &Handler, depth: usize) {
-        let head = match (h.class, h.bind) {
-            (None, _) => "except:".to_string(),
-            (Some(c), false) => format!("except {}:", c.name()),
-            (Some(c), true) => format!("except {} as e_{}:", c.name(), h.label),
-        };
-        self.line(depth, &head);
-        self.line(depth + 1, &format!("handler('{}')", h.label));
-        for s in &h.body {
+    /// An `except` or `finally` clause: its head, the call that logs it, its statements.
+    fn clause(&mut self, depth: usize, head: &str, first: &str, body: &[Stmt]) {
+        self.line(depth, head);
+        self.line(depth + 1, first);
+        for s in body {
             self.stmt(s, depth + 1);
         }
     }
@@ -197,24 +186,32 @@ impl Renderer {
             }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
             Stmt::With { is_async, items, body } => {
-                let mut text = String::from(if *is_async { "async with " } else { "with " });
-                for (i, it) in items.iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
-                    }
-                    text.push_str(&item_expr(&it.expr));
-                    match &it.target {
-                        Target::None => {}
-                        Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
-                        Target::Tuple(ns) => {
-                            let comma = if ns.len() == 1 { "," } else { "" };
-                            write!(text, " as ({}{comma})", ns.join(", ")).expect("writing to a String")
+                self.line(depth, &with_head(*is_async, items));
+                self.block(body, depth + 1);
+            }
+            Stmt::Try(t) => {
+                for (step, body) in visit::child_blocks(s) {
+                    match step {
+                        Step::Try => {
+                            self.line(depth, "try:");
+                            self.block(body, depth + 1);
                         }
+                        Step::Except(j) => {
+                            let h = &t.handlers[j];
+                            self.clause(depth, &except_head(h), &format!("handler('{}')", h.label), body);
+                        }
+                        Step::Else if body.is_empty() => {}
+                        Step::Else => {
+                            self.line(depth, "else:");
+                            self.block(body, depth + 1);
+                        }
+                        Step::Finally => {
+                            let label = t.finally.as_ref().map_or("", |(label, _)| label);
+                            self.clause(depth, "finally:", &format!("fin('{label}')"), body);
+                        }
+                        _ => unreachable!("{step:?} is no block of a try"),
                     }
                 }
-                text.push(':');
-                self.line(depth, &text);
-                self.block(body, depth + 1);
             }
             Stmt::Raise(r) => self.line(depth, &raise(r)),
             Stmt::RaiseCaught(label) => self.line(depth, &format!("raise e_{label}")),
@@ -232,25 +229,63 @@ impl Renderer {
                 let call = if *is_async { "await astep" } else { "step" };
                 self.line(depth, &format!("{call}('{label}', {var}, {k})"));
             }
-            Stmt::Try(t) => {
-                self.line(depth, "try:");
-                self.block(&t.body, depth + 1);
-                for h in &t.handlers {
-                    self.handler(h, depth);
-                }
-                if !t.orelse.is_empty() {
-                    self.line(depth, "else:");
-                    self.block(&t.orelse, depth + 1);
-                }
-                if let Some((label, body)) = &t.finally {
-                    self.line(depth, "finally:");
-                    self.line(depth + 1, &format!("fin('{label}')"));
-                    for s in body {
-                        self.stmt(s, depth + 1);
-                    }
-                }
+        }
+    }
+}
+
+/// The parameters of a protocol method: the ones it is called with, or with `wrong_arity` ones
+/// that make the call fail before the body runs.
+pub(crate) fn method_params(slot: Slot, wrong_arity: bool) -> &'static [&'static str] {
+    match (slot.is_exit(), wrong_arity) {
+        (false, false) | (true, true) => &["self"],
+        (false, true) => &["self", "x"],
+        (true, false) => &["self", "t", "v", "tb"],
+    }
+}
+
+/// The first line of a defined protocol method of class `name`, which logs the call:
+/// `on_enter('M0')`, `on_aexit('M0', t, v, tb)`, ...
+pub(crate) fn method_log(slot: Slot, name: &str) -> String {
+    let func = match slot {
+        Slot::Enter => "on_enter",
+        Slot::Exit => "on_exit",
+        Slot::AEnter => "on_aenter",
+        Slot::AExit => "on_aexit",
+    };
+    if slot.is_exit() {
+        format!("{func}('{name}', t, v, tb)")
+    } else {
+        format!("{func}('{name}')")
+    }
+}
+
+/// `with M0() as x, 1 as (a, b):`, or `async with ...:`.
+fn with_head(is_async: bool, items: &[WithItem]) -> String {
+    let mut text = String::from(if is_async { "async with " } else { "with " });
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&item_expr(&it.expr));
+        match &it.target {
+            Target::None => {}
+            Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
+            Target::Tuple(ns) => {
+                let comma = if ns.len() == 1 { "," } else { "" };
+                write!(text, " as ({}{comma})", ns.join(", ")).expect("writing to a String")
             }
         }
+    }
+    text.push(':');
+    text
+}
+
+/// `except:`, `except E1:` or `except E1 as e_h1:`.
+fn except_head(h: &Handler) -> String {
+    match (h.class, h.bind) {
+        (None, _) => "except:".to_string(),
+        (Some(c), false) => format!("except {}:", c.name()),
+        (Some(c), true) => format!("except {} as e_{}:", c.name(), h.label),
     }
 }
 

@@ -1,0 +1,682 @@
+//! The program representation every stage shares: generators build it, the model interprets it,
+//! the renderer prints it, the reducer shrinks it and the corpus stores it.
+//!
+//! A [`Program`] is a set of manager classes and the body of `def main():`. Everything it can say
+//! is deterministic: exceptions are named by labels, objects by class names.
+//!
+//! Beside the types:
+//! - [`visit`]: the walkers every stage that walks the IR uses, with typed paths ([`visit::Path`]).
+//! - [`Scope`]: what holds where a statement stands (names bound, loop, handler, function kind,
+//!   CPython's count of nested blocks); validation, the reducer's repair, the walkers and the
+//!   generator share it.
+//! - [`validate`]: every problem of a program, as [`Diagnostic`]s with a typed [`Loc`].
+
+mod diagnostic;
+mod scope;
+mod validate;
+pub mod visit;
+
+pub use diagnostic::{Diagnostic, DiagnosticKind, Loc, TextPos};
+pub use scope::{Clauses, Func, Scope, MAX_BLOCKS};
+pub use validate::validate;
+
+/// A whole generated program.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Program {
+    /// Manager classes, rendered as `class M0: ...`, `class M1: ...` in this order.
+    pub managers: Vec<Manager>,
+    /// Generator functions `def g0(): ...` (or `async def g0(): ...`), whose bodies `yield`;
+    /// `drive` / `adrive` runs them, `closing` / `aclosing` steps them.
+    pub gens: Vec<GenFn>,
+    /// `@contextmanager` (or `@asynccontextmanager`) generator functions `def c0(): ...`.
+    pub cms: Vec<CmGen>,
+    /// The body of `def main():`.
+    pub main: Vec<Stmt>,
+    /// `async def main():`, driven by hand with `send(None)`.
+    pub is_async: bool,
+}
+
+/// A generator function `def g0():`, or an async generator function `async def g0():`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GenFn {
+    /// `async def`: driven with `asend` / `athrow` / `aclose`; its body may `await` and use
+    /// `async with`, and `return` only without a value.
+    pub is_async: bool,
+    /// The body; it holds a `yield` somewhere.
+    pub body: Vec<Stmt>,
+}
+
+/// A context-manager class. Its Python name is `M<index>`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Manager {
+    /// `__init__` raises this exception after logging.
+    pub init_raises: Option<NewExc>,
+    /// `__enter__`.
+    pub enter: Method,
+    /// `__exit__`.
+    pub exit: Method,
+    /// `__aenter__`.
+    pub aenter: Method,
+    /// `__aexit__`.
+    pub aexit: Method,
+}
+
+impl Manager {
+    /// A manager class with none of the four protocol methods and an `__init__` that only logs.
+    pub fn empty() -> Manager {
+        Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter: Method::Missing,
+            aexit: Method::Missing,
+        }
+    }
+
+    /// The method in `slot`.
+    pub fn method(&self, slot: Slot) -> &Method {
+        match slot {
+            Slot::Enter => &self.enter,
+            Slot::Exit => &self.exit,
+            Slot::AEnter => &self.aenter,
+            Slot::AExit => &self.aexit,
+        }
+    }
+
+    /// The method in `slot`, to change it.
+    pub fn method_mut(&mut self, slot: Slot) -> &mut Method {
+        match slot {
+            Slot::Enter => &mut self.enter,
+            Slot::Exit => &mut self.exit,
+            Slot::AEnter => &mut self.aenter,
+            Slot::AExit => &mut self.aexit,
+        }
+    }
+
+    /// The four methods with their slots, in the order of [`Slot::ALL`].
+    pub fn methods(&self) -> [(Slot, &Method); 4] {
+        [(Slot::Enter, &self.enter), (Slot::Exit, &self.exit), (Slot::AEnter, &self.aenter), (Slot::AExit, &self.aexit)]
+    }
+
+    /// The four methods with their slots, in the order of [`Slot::ALL`], to change them.
+    pub fn methods_mut(&mut self) -> [(Slot, &mut Method); 4] {
+        [
+            (Slot::Enter, &mut self.enter),
+            (Slot::Exit, &mut self.exit),
+            (Slot::AEnter, &mut self.aenter),
+            (Slot::AExit, &mut self.aexit),
+        ]
+    }
+}
+
+/// One of the four protocol methods: which one decides how it is called (to enter or to exit,
+/// by `with` or by `async with`) and what it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// `__enter__`.
+    Enter,
+    /// `__exit__`.
+    Exit,
+    /// `__aenter__`.
+    AEnter,
+    /// `__aexit__`.
+    AExit,
+}
+
+impl Slot {
+    /// The four, in the order a class lists them.
+    pub const ALL: [Slot; 4] = [Slot::Enter, Slot::Exit, Slot::AEnter, Slot::AExit];
+
+    /// The Python name: `__enter__`, `__exit__`, `__aenter__`, `__aexit__`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Enter => "__enter__",
+            Slot::Exit => "__exit__",
+            Slot::AEnter => "__aenter__",
+            Slot::AExit => "__aexit__",
+        }
+    }
+
+    /// The slot of a Python name.
+    pub fn from_name(name: &str) -> Option<Slot> {
+        Slot::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// `__aenter__` or `__aexit__`: looked up by `async with`, and what it returns is awaited.
+    pub fn is_async(self) -> bool {
+        matches!(self, Slot::AEnter | Slot::AExit)
+    }
+
+    /// `__exit__` or `__aexit__`: called with the exception details, and may suppress.
+    pub fn is_exit(self) -> bool {
+        matches!(self, Slot::Exit | Slot::AExit)
+    }
+}
+
+/// How a protocol method is provided.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Not defined at all.
+    Missing,
+    /// Set only on the instance in `__init__` (the protocol must ignore it).
+    InstanceOnly,
+    /// `__enter__ = None` in the class body.
+    NoneAttr,
+    /// `def __exit__(self):` — wrong number of parameters; the body is never reached.
+    WrongArity,
+    /// A normal `def` that logs its call, then does `action`. For `__aenter__`/`__aexit__`
+    /// what it returns is what `async with` tries to await.
+    Defined(Action),
+    /// `async def` (only `__aenter__`/`__aexit__`): logs when awaited, optionally suspends
+    /// once on `await Aw('s1', True, None)`, then does `action`.
+    AsyncDef {
+        /// The label of the awaitable it suspends on, if it does.
+        suspend: Option<String>,
+        /// What it does then.
+        action: Action,
+    },
+}
+
+/// What a defined method does after logging its call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `return self`.
+    ReturnSelf,
+    /// `return <value>`.
+    Return(Value),
+    /// `raise E1('r1')` (optionally `from ...`).
+    Raise(RaiseNew),
+    /// `raise v`: re-raise the exception argument (in `__enter__`, or with `v` None, a TypeError).
+    RaiseArg,
+    /// A bare `raise`.
+    BareRaise,
+    /// `return suppress_if(t, (E1, KeyError))`: suppress only these classes (exit only).
+    SuppressIf(Vec<ExcClass>),
+}
+
+/// A value a method returns or a `return` statement gives back.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Value {
+    /// `None`.
+    None,
+    /// `True` / `False`.
+    Bool(bool),
+    /// A small integer.
+    Int(i64),
+    /// A short printable-ASCII string.
+    Str(String),
+    /// A tuple.
+    Tuple(Vec<Value>),
+    /// `Bool('b1', r)`: an object whose `__bool__` logs, then returns or raises per `r`.
+    BoolObj {
+        /// Shown in the `__bool__` event and the message of what it raises.
+        label: String,
+        /// What `__bool__` does.
+        result: BoolResult,
+    },
+    /// `Aw('a1', suspend, then)`: a hand-made awaitable whose `__await__` logs, optionally
+    /// suspends once (yielding its label to the driver), then returns or raises. With
+    /// `coroutine`, `co('a1', suspend, then)`: a coroutine object doing the same (so a
+    /// StopIteration it raises meets the coroutine's PEP 479 boundary, not a generator's).
+    Awaitable {
+        /// Its label: logged when awaiting starts, yielded on suspension, message of what it raises.
+        label: String,
+        /// Whether it suspends once before finishing.
+        suspend: bool,
+        /// What awaiting it gives.
+        then: Box<AwaitThen>,
+        /// A coroutine object (`co(...)`) rather than an `Aw` instance.
+        coroutine: bool,
+    },
+    /// `BadAw()`: its `__await__` returns an int, not an iterator.
+    BadAwaitable,
+    /// `Len('n1', n)`: an object without `__bool__` whose `__len__` logs and returns `n`.
+    LenObj {
+        /// Shown in the `__len__` event.
+        label: String,
+        /// What `__len__` returns; negative is a ValueError.
+        len: i64,
+    },
+}
+
+/// What awaiting an [`Value::Awaitable`] gives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AwaitThen {
+    /// The await evaluates to this value.
+    Return(Value),
+    /// The await raises `class(label)`.
+    Raise(ExcClass),
+}
+
+/// What `Bool.__bool__` does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BoolResult {
+    /// Returns `True` or `False`.
+    Bool(bool),
+    /// Returns an int, which is not a bool (a TypeError).
+    NonBool(i64),
+    /// Raises `class(label)`.
+    Raise(ExcClass),
+}
+
+/// A new exception instance, `E1('r1')`; the label is its message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NewExc {
+    /// Its class.
+    pub class: ExcClass,
+    /// Its single argument, unique in the program.
+    pub label: String,
+}
+
+/// `raise <exc> [from <cause>]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RaiseNew {
+    /// The exception raised.
+    pub exc: NewExc,
+    /// The `from` clause.
+    pub cause: Option<Cause>,
+}
+
+/// The `from` clause of a raise.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// `from None`.
+    None,
+    /// `from E2('c1')`.
+    New(NewExc),
+}
+
+/// The exception classes programs use: a small user hierarchy and builtins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExcClass {
+    /// `class E1(Exception)`.
+    E1,
+    /// `class E2(E1)`.
+    E2,
+    /// `class E3(Exception)`.
+    E3,
+    /// `class B1(BaseException)`.
+    B1,
+    /// `Exception`.
+    Exception,
+    /// `BaseException`.
+    BaseException,
+    /// `ValueError`.
+    ValueError,
+    /// `KeyError` (whose `str()` is the repr of its argument).
+    KeyError,
+    /// `LookupError`, the base of `KeyError`.
+    LookupError,
+    /// `TypeError`.
+    TypeError,
+    /// `RuntimeError`.
+    RuntimeError,
+    /// `AttributeError`.
+    AttributeError,
+    /// `StopIteration`.
+    StopIteration,
+    /// `KeyboardInterrupt` (BaseException only).
+    KeyboardInterrupt,
+    /// `SystemExit` (BaseException only).
+    SystemExit,
+    /// `GeneratorExit` (BaseException only).
+    GeneratorExit,
+    /// `StopAsyncIteration`.
+    StopAsyncIteration,
+    /// `class S1(StopIteration)`.
+    S1,
+    /// `class S2(StopAsyncIteration)`.
+    S2,
+    /// `NameError`: never raised by a program, only by the interpreter (a name an old version
+    /// lacks, such as `aclosing` before 3.10).
+    NameError,
+}
+
+impl ExcClass {
+    /// Every class, in a fixed order.
+    pub const ALL: &'static [ExcClass] = &[
+        ExcClass::E1,
+        ExcClass::E2,
+        ExcClass::E3,
+        ExcClass::B1,
+        ExcClass::Exception,
+        ExcClass::BaseException,
+        ExcClass::ValueError,
+        ExcClass::KeyError,
+        ExcClass::LookupError,
+        ExcClass::TypeError,
+        ExcClass::RuntimeError,
+        ExcClass::AttributeError,
+        ExcClass::StopIteration,
+        ExcClass::KeyboardInterrupt,
+        ExcClass::SystemExit,
+        ExcClass::GeneratorExit,
+        ExcClass::StopAsyncIteration,
+        ExcClass::S1,
+        ExcClass::S2,
+        ExcClass::NameError,
+    ];
+
+    /// The Python name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExcClass::E1 => "E1",
+            ExcClass::E2 => "E2",
+            ExcClass::E3 => "E3",
+            ExcClass::B1 => "B1",
+            ExcClass::Exception => "Exception",
+            ExcClass::BaseException => "BaseException",
+            ExcClass::ValueError => "ValueError",
+            ExcClass::KeyError => "KeyError",
+            ExcClass::LookupError => "LookupError",
+            ExcClass::TypeError => "TypeError",
+            ExcClass::RuntimeError => "RuntimeError",
+            ExcClass::AttributeError => "AttributeError",
+            ExcClass::StopIteration => "StopIteration",
+            ExcClass::KeyboardInterrupt => "KeyboardInterrupt",
+            ExcClass::SystemExit => "SystemExit",
+            ExcClass::GeneratorExit => "GeneratorExit",
+            ExcClass::StopAsyncIteration => "StopAsyncIteration",
+            ExcClass::S1 => "S1",
+            ExcClass::S2 => "S2",
+            ExcClass::NameError => "NameError",
+        }
+    }
+
+    /// Looks a class up by its Python name.
+    pub fn from_name(name: &str) -> Option<ExcClass> {
+        ExcClass::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+/// A statement of `main`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Stmt {
+    /// `log('L1')`.
+    Log(String),
+    /// `show('x', x)`: log the value of a variable bound by an enclosing `with` or `except`.
+    Show(String),
+    /// `with M0() as x, 1 as (a, b): body`, or `async with` (only in `async def main`).
+    With {
+        /// `async with`.
+        is_async: bool,
+        /// The items, entered left to right.
+        items: Vec<WithItem>,
+        /// The body.
+        body: Vec<Stmt>,
+    },
+    /// `await Aw('s1', True, None)`: suspend once (only in `async def main`).
+    Await(String),
+    /// `yield 'y1'` (only in generator functions).
+    Yield(String),
+    /// `drive('d1', g0(), 'close', 2, None)`: run generator function 0 as `how` says (not in
+    /// generator functions).
+    Drive {
+        /// The label of this drive in the trace.
+        label: String,
+        /// Which generator function.
+        gen: usize,
+        /// How far, and how it ends.
+        how: Drive,
+    },
+    /// `raise E1('r1') [from ...]`.
+    Raise(RaiseNew),
+    /// `raise e_h1`: re-raise, by name, the exception caught by an enclosing handler.
+    RaiseCaught(String),
+    /// A bare `raise`.
+    BareRaise,
+    /// `return ret('v1', <value>)`.
+    Return {
+        /// Logged when the value is evaluated, before any `__exit__`.
+        label: String,
+        /// The value returned.
+        value: Value,
+    },
+    /// `for _ in range(n): body`.
+    Loop {
+        /// How many iterations, at most 5.
+        times: u8,
+        /// The body.
+        body: Vec<Stmt>,
+    },
+    /// `break` (inside a loop).
+    Break,
+    /// `continue` (inside a loop).
+    Continue,
+    /// `try: ... except ...: ... else: ... finally: ...`.
+    Try(Box<Try>),
+    /// `m1 = c0()`: bind a manager object to a name, so that it can be entered again
+    /// (`with m1:`), which a `@contextmanager` object refuses.
+    Assign {
+        /// The variable.
+        name: String,
+        /// What is bound.
+        expr: ItemExpr,
+    },
+    /// `st.enter_context(M0())` and the other `ExitStack` / `AsyncExitStack` operations, on a
+    /// stack bound by an enclosing `with ExitStack() as st:` (or `async with AsyncExitStack()`).
+    Stack {
+        /// The variable holding the stack.
+        stack: String,
+        /// What is done to it.
+        op: StackOp,
+    },
+    /// `step('d1', a, 2)` / `await astep('d1', a, 2)`: advance the generator bound by
+    /// `with closing(g0()) as a:` (`async with aclosing(g0()) as a:`) by up to k items, leaving
+    /// it suspended for `closing` to close. Only at the top level of that `with`'s body.
+    Step {
+        /// The label of this step in the trace.
+        label: String,
+        /// The variable holding the generator.
+        var: String,
+        /// How many items, 1 to 5.
+        k: u8,
+        /// `await astep` on an async generator.
+        is_async: bool,
+    },
+}
+
+/// An operation on an `ExitStack` (or `AsyncExitStack`) held in a variable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StackOp {
+    /// `st.enter_context(M0())`, or `x = await st.enter_async_context(M0())` with `is_async`
+    /// and a target: enter the manager and push its exit.
+    Enter {
+        /// The manager.
+        expr: ItemExpr,
+        /// `enter_async_context`.
+        is_async: bool,
+        /// `x = ...`: bind what entering returned.
+        target: Option<String>,
+    },
+    /// `st.push(M0())` / `st.push_async_exit(M0())`: push the type's exit method bound to the
+    /// object without entering it, or the object itself as a callable when its type has none.
+    Push {
+        /// The object pushed.
+        expr: ItemExpr,
+        /// `push_async_exit`.
+        is_async: bool,
+    },
+    /// `st.push(Xf('x1', True))` / `st.push_async_exit(AXf('x1', False, True))`: push a
+    /// callable taking the exception details, which logs the call and returns or raises.
+    PushFn(ExitFn),
+    /// `st.callback(cb, 'k1', None)` / `st.push_async_callback(acb, 'k1', E1)`: push a
+    /// callback that logs, then raises `raises('k1')` if given; it never suppresses.
+    Callback {
+        /// Its label.
+        label: String,
+        /// What it raises.
+        raises: Option<ExcClass>,
+        /// `push_async_callback`.
+        is_async: bool,
+    },
+    /// `st.close()` / `await st.aclose()`: run the callbacks now.
+    Close {
+        /// `aclose`.
+        is_async: bool,
+    },
+}
+
+/// A callable pushed as an exit function: `Xf('x1', r)`, or `AXf('x1', suspend, r)` whose
+/// `async def __call__` may suspend once first.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExitFn {
+    /// Its label, in the trace.
+    pub label: String,
+    /// `AXf`, pushed with `push_async_exit`.
+    pub is_async: bool,
+    /// Whether the async one suspends once before returning.
+    pub suspend: bool,
+    /// What a call does after logging.
+    pub result: ExitFnResult,
+}
+
+/// What an [`ExitFn`] does once called.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExitFnResult {
+    /// Returns this value; truthy suppresses. `None`, `Bool`, `Int`, `BoolObj` or `LenObj`.
+    Return(Value),
+    /// Raises `class(label)`.
+    Raise(ExcClass),
+}
+
+/// A `@contextmanager` (or, with `is_async`, `@asynccontextmanager async def`) generator
+/// function, in the shape contextlib's rules are about:
+///
+/// ```text
+/// @contextmanager
+/// def c0():
+///     <pre>
+///     try:
+///         yield <value>
+///     except E1 as e_h1:     # handler, optional
+///         handler('h1'); ...
+///     finally:               # optional
+///         fin('f2'); ...
+///     <post>                 # may hold one more top-level yield ("generator didn't stop")
+/// ```
+///
+/// With `yields: None` the body is `<pre>` then `return` and an unreachable `yield`: a generator
+/// that finishes without yielding ("generator didn't yield").
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CmGen {
+    /// `@asynccontextmanager async def c0():`; its blocks may `await` and use `async with`.
+    pub is_async: bool,
+    /// Before the `try`; no `yield`.
+    pub pre: Vec<Stmt>,
+    /// What the first `yield` gives `__enter__`; `None` for a generator that never yields.
+    pub yields: Option<Value>,
+    /// The `except` clause around the yield; its body has no `yield`.
+    pub handler: Option<Handler>,
+    /// The `finally` clause around the yield; no `yield`.
+    pub finally: Option<(String, Vec<Stmt>)>,
+    /// After the `try`; at most one `yield`, at its top level.
+    pub post: Vec<Stmt>,
+}
+
+/// How `drive` runs a generator.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Drive {
+    /// `next()` until it is exhausted.
+    Exhaust,
+    /// `next()` k times (k >= 1), then `close()`.
+    Close(u8),
+    /// `next()` k times (k >= 1), then `throw(exc)`.
+    Throw(u8, NewExc),
+}
+
+/// A `try` statement; `handlers` and `finally` are not both empty.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Try {
+    /// The `try:` block.
+    pub body: Vec<Stmt>,
+    /// `except` clauses, in order.
+    pub handlers: Vec<Handler>,
+    /// The `else:` block (only with handlers).
+    pub orelse: Vec<Stmt>,
+    /// The `finally:` block, labelled.
+    pub finally: Option<(String, Vec<Stmt>)>,
+}
+
+/// `except E1 as e_h1: handler('h1'); body`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Handler {
+    /// The label; the bound name, if any, is `e_<label>`.
+    pub label: String,
+    /// `None` for a bare `except:`.
+    pub class: Option<ExcClass>,
+    /// Whether the exception is bound with `as e_<label>`.
+    pub bind: bool,
+    /// The handler body.
+    pub body: Vec<Stmt>,
+}
+
+/// One item of a `with` statement.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WithItem {
+    /// The context expression.
+    pub expr: ItemExpr,
+    /// The `as` target.
+    pub target: Target,
+}
+
+/// The context expression of a `with` item.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ItemExpr {
+    /// `M3()`: a new instance of manager 3.
+    New(usize),
+    /// A literal that is no manager at all, such as `1` or `None`.
+    Literal(Value),
+    /// `c0()`: a new `@contextmanager` manager from generator function `c<n>`.
+    Cm(usize),
+    /// `suppress(E1, KeyError)`.
+    Suppress(Vec<ExcClass>),
+    /// `nullcontext(3)`.
+    Nullcontext(Value),
+    /// `closing(Closer('k1', None))`: a thing whose `close()` logs, then raises `raises(label)`
+    /// if given.
+    Closing {
+        /// The closer's label.
+        label: String,
+        /// What `close()` raises.
+        raises: Option<ExcClass>,
+    },
+    /// `m1`: a variable bound earlier (by `m1 = c0()`, or a `with` target), entered again.
+    Var(String),
+    /// `ExitStack()`, or `AsyncExitStack()` with `is_async`.
+    ExitStack {
+        /// `AsyncExitStack`.
+        is_async: bool,
+    },
+    /// `st.pop_all()`: a new stack of the same type holding the callbacks of `st`, which is
+    /// left empty.
+    PopAll(String),
+    /// `closing(g0())`, or `aclosing(g0())` of an async generator with `is_async`: the
+    /// generator is closed (`close()` / `await aclose()`) on exit; `step` advances it.
+    ClosingGen {
+        /// Which generator function.
+        gen: usize,
+        /// `aclosing` of an async generator.
+        is_async: bool,
+    },
+}
+
+/// The `as` part of a `with` item.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// No `as`.
+    None,
+    /// `as x`.
+    Name(String),
+    /// `as (a, b)`: unpacking, which can fail.
+    Tuple(Vec<String>),
+}
+
+/// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a
+/// generator function.
+pub fn has_yield(s: &Stmt) -> bool {
+    visit::stmts(std::slice::from_ref(s)).any(|s| matches!(s, Stmt::Yield(_)))
+}
+
+#[cfg(test)]
+mod tests;

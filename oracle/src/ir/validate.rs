@@ -1,0 +1,522 @@
+//! `validate`: everything the renderer and the model assume of a program, checked, with every
+//! problem reported.
+
+use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
+use super::{
+    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExitFnResult, ItemExpr, Loc, Method,
+    NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value, MAX_BLOCKS,
+};
+
+/// Checks everything the renderer and the model assume; reports every problem, never stops early.
+/// The diagnostics are in the order of their paths: managers, `@contextmanager` functions,
+/// generator functions, `main`.
+pub fn validate(program: &Program) -> Vec<Diagnostic> {
+    let mut v = Validator { diags: Vec::new(), program, too_deep: Vec::new() };
+    for (i, m) in program.managers.iter().enumerate() {
+        let at = Path::new(Root::Manager(i));
+        if let Some(e) = &m.init_raises {
+            v.new_exc(&at.join(Step::Init), e);
+        }
+        for (slot, method) in m.methods() {
+            v.method(&at.join(Step::Method(slot)), method, slot);
+        }
+    }
+    for (i, cm) in program.cms.iter().enumerate() {
+        v.cm(&Path::new(Root::Cm(i)), cm);
+    }
+    for (i, g) in program.gens.iter().enumerate() {
+        if !g.body.iter().any(has_yield) {
+            let at = Path::new(Root::Gen(i));
+            v.err(&at, "a generator function needs a yield (without one it is a plain function)");
+        }
+    }
+    let _ = visit::walk(program, &mut v);
+    let mut diags = v.diags;
+    diags.sort_by(|a, b| a.loc.path.cmp(&b.loc.path));
+    diags
+}
+
+impl<'p> Visitor<'p> for Validator<'p> {
+    fn stmt(&mut self, s: &'p Stmt, at: At<'_>) -> Flow {
+        self.stmt(at.path, s, at.scope);
+        let blocks = at.scope.peak(s);
+        // Once, at the outermost statement that nests too deep: those inside it do too.
+        if blocks > MAX_BLOCKS && !self.too_deep.iter().any(|p| at.path.starts_with(p)) {
+            self.too_deep.push(at.path.clone());
+            let loc = Loc { path: Some(at.path.clone()), text: None };
+            self.diags.push(Diagnostic { loc, kind: DiagnosticKind::TooDeep { blocks, limit: MAX_BLOCKS } });
+        }
+        Flow::Continue
+    }
+}
+
+struct Validator<'a> {
+    diags: Vec<Diagnostic>,
+    program: &'a Program,
+    /// The statements reported for nesting too deep.
+    too_deep: Vec<Path>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, at: &Path, message: impl Into<String>) {
+        self.diags.push(Diagnostic::invalid(at.clone(), message));
+    }
+
+    /// A name about to be bound: well formed, and not one the enclosing blocks pinned.
+    fn binding(&mut self, at: &Path, name: &str, scope: &Scope) {
+        self.name(at, name);
+        if scope.is_pinned(name) {
+            self.err(at, format!("`{name}` holds an exit stack or a stepped generator here and cannot be rebound"));
+        }
+    }
+
+    fn label(&mut self, at: &Path, label: &str) {
+        let ok = !label.is_empty() && label.len() <= 16 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            self.err(at, format!("label {label:?} must be 1-16 ASCII letters, digits or '_'"));
+        }
+    }
+
+    fn name(&mut self, at: &Path, name: &str) {
+        let numbered =
+            |p: char| name.strip_prefix(p).is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+        let ok = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.len() <= 16
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !RESERVED.contains(&name)
+            && !name.starts_with("e_")
+            && !numbered('g')
+            && !numbered('c');
+        if !ok {
+            self.err(
+                at,
+                format!("variable name {name:?} must be a short lowercase identifier not used by the prelude"),
+            );
+        }
+    }
+
+    fn new_exc(&mut self, at: &Path, e: &NewExc) {
+        self.label(at, &e.label);
+    }
+
+    fn raise(&mut self, at: &Path, r: &RaiseNew) {
+        self.new_exc(at, &r.exc);
+        if let Some(Cause::New(c)) = &r.cause {
+            self.new_exc(at, c);
+        }
+    }
+
+    fn value(&mut self, at: &Path, value: &Value) {
+        match value {
+            Value::None | Value::Bool(_) | Value::Int(_) => {}
+            Value::Str(s) => {
+                if !s.chars().all(|c| c.is_ascii_graphic() || c == ' ') || s.len() > 32 {
+                    self.err(at, format!("string {s:?} must be at most 32 printable ASCII characters"));
+                }
+            }
+            Value::Tuple(items) => {
+                if items.len() > 8 {
+                    self.err(at, "tuples hold at most 8 items");
+                }
+                for it in items {
+                    self.value(at, it);
+                }
+            }
+            Value::BoolObj { label, .. } => self.label(at, label),
+            Value::Awaitable { label, then, .. } => {
+                self.label(at, label);
+                if let AwaitThen::Return(v) = &**then {
+                    self.value(at, v);
+                }
+            }
+            Value::BadAwaitable => {}
+            Value::LenObj { label, .. } => self.label(at, label),
+        }
+    }
+
+    fn method(&mut self, at: &Path, m: &Method, slot: Slot) {
+        let action = match m {
+            Method::Defined(action) => action,
+            Method::AsyncDef { suspend, action } => {
+                if !slot.is_async() {
+                    self.err(at, "only __aenter__ and __aexit__ can be async def");
+                }
+                if let Some(l) = suspend {
+                    self.label(at, l);
+                }
+                action
+            }
+            Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => return,
+        };
+        match action {
+            Action::ReturnSelf | Action::BareRaise | Action::RaiseArg => {}
+            Action::Return(value) => self.value(at, value),
+            Action::Raise(r) => self.raise(at, r),
+            Action::SuppressIf(classes) => {
+                if !slot.is_exit() {
+                    self.err(at, "suppress_if only makes sense in __exit__");
+                }
+                if classes.is_empty() {
+                    self.err(at, "suppress_if needs at least one class");
+                }
+            }
+        }
+        if !slot.is_exit() && matches!(action, Action::RaiseArg) {
+            self.err(at, "`raise v` needs the exception argument of __exit__");
+        }
+    }
+
+    /// A `@contextmanager` function, but for the statements of its blocks (the walk's).
+    fn cm(&mut self, at: &Path, cm: &CmGen) {
+        let yields_in = |b: &[Stmt]| b.iter().any(has_yield);
+        if yields_in(&cm.pre)
+            || cm.handler.as_ref().is_some_and(|h| yields_in(&h.body))
+            || cm.finally.as_ref().is_some_and(|(_, b)| yields_in(b))
+        {
+            self.err(at, "only post may yield again");
+        }
+        if let Some(y) = &cm.yields {
+            self.value(at, y);
+        } else if cm.handler.is_some() || cm.finally.is_some() || !cm.post.is_empty() {
+            self.err(at, "a generator that never yields has nothing after its pre statements");
+        }
+        if let Some(h) = &cm.handler {
+            self.label(at, &h.label);
+            if h.class.is_none() && h.bind {
+                self.err(at, "a bare except cannot bind a name");
+            }
+        }
+        if let Some((label, _)) = &cm.finally {
+            self.label(at, label);
+        }
+        // One more yield is allowed at the top of post: the generator that does not stop.
+        let nested = cm.post.iter().filter(|s| !matches!(s, Stmt::Yield(_))).any(has_yield);
+        if nested || cm.post.iter().filter(|s| matches!(s, Stmt::Yield(_))).count() > 1 {
+            self.err(at, "post holds at most one yield, at its top level");
+        }
+    }
+
+    /// A context expression, of a `with` item or a stack operation.
+    fn item_expr(&mut self, at: &Path, expr: &ItemExpr, scope: &Scope) {
+        match expr {
+            ItemExpr::New(m) => {
+                if *m >= self.program.managers.len() {
+                    self.err(at, format!("manager M{m} is not defined"));
+                }
+            }
+            ItemExpr::Cm(c) => {
+                if *c >= self.program.cms.len() {
+                    self.err(at, format!("context manager function c{c} is not defined"));
+                }
+            }
+            ItemExpr::Suppress(_) | ItemExpr::ExitStack { .. } => {}
+            ItemExpr::Nullcontext(v) => self.value(at, v),
+            ItemExpr::Closing { label, .. } => self.label(at, label),
+            ItemExpr::Literal(v) => self.value(at, v),
+            ItemExpr::Var(n) => {
+                if !scope.is_bound(n) {
+                    self.err(at, format!("`{n}` is not bound here"));
+                }
+            }
+            ItemExpr::PopAll(n) => {
+                if scope.stack(n).is_none() {
+                    self.err(at, format!("`{n}` holds no exit stack here"));
+                }
+            }
+            ItemExpr::ClosingGen { gen, is_async } => match self.program.gens.get(*gen) {
+                None => self.err(at, format!("generator function g{gen} is not defined")),
+                Some(g) if g.is_async != *is_async => {
+                    self.err(at, "closing takes a generator, aclosing an async generator")
+                }
+                Some(_) => {}
+            },
+        }
+    }
+
+    fn stack_op(&mut self, at: &Path, stack: &str, op: &StackOp, scope: &Scope) {
+        let Some(async_stack) = scope.stack(stack) else {
+            self.err(at, format!("`{stack}` holds no exit stack here"));
+            return;
+        };
+        let needs_async_stack = |v: &mut Self, what: &str| {
+            if !async_stack {
+                v.err(at, format!("{what} is a method of AsyncExitStack only"));
+            }
+        };
+        match op {
+            StackOp::Enter { expr, is_async, target } => {
+                self.item_expr(at, expr, scope);
+                if *is_async {
+                    needs_async_stack(self, "enter_async_context");
+                    if !scope.is_async() {
+                        self.err(at, "await outside an async function");
+                    }
+                }
+                if let Some(n) = target {
+                    self.binding(at, n, scope);
+                }
+            }
+            StackOp::Push { expr, is_async } => {
+                self.item_expr(at, expr, scope);
+                if *is_async {
+                    needs_async_stack(self, "push_async_exit");
+                }
+            }
+            StackOp::PushFn(f) => {
+                self.label(at, &f.label);
+                if f.is_async {
+                    needs_async_stack(self, "push_async_exit");
+                } else if f.suspend {
+                    self.err(at, "only an async exit function can suspend");
+                }
+                if let ExitFnResult::Return(v) = &f.result {
+                    let ok = matches!(
+                        v,
+                        Value::None | Value::Bool(_) | Value::Int(_) | Value::BoolObj { .. } | Value::LenObj { .. }
+                    );
+                    if !ok {
+                        self.err(at, "an exit function returns None, a bool, an int, Bool(...) or Len(...)");
+                    }
+                    self.value(at, v);
+                }
+            }
+            StackOp::Callback { label, is_async, .. } => {
+                self.label(at, label);
+                if *is_async {
+                    needs_async_stack(self, "push_async_callback");
+                }
+            }
+            StackOp::Close { is_async } => {
+                if *is_async != async_stack {
+                    self.err(at, "ExitStack has close(), AsyncExitStack aclose()");
+                }
+                if *is_async && !scope.is_async() {
+                    self.err(at, "await outside an async function");
+                }
+            }
+        }
+    }
+
+    /// One statement, but for the statements inside it (the walk's).
+    fn stmt(&mut self, at: &Path, s: &Stmt, scope: &Scope) {
+        match s {
+            Stmt::Log(l) => self.label(at, l),
+            Stmt::Show(var) => {
+                if !scope.is_bound(var) {
+                    self.err(at, format!("`{var}` is not bound here"));
+                }
+            }
+            Stmt::Yield(label) => {
+                self.label(at, label);
+                if !scope.in_gen() {
+                    self.err(at, "yield outside a generator function");
+                }
+            }
+            Stmt::Drive { label, gen, how } => {
+                self.label(at, label);
+                if scope.in_gen() {
+                    self.err(at, "drive inside a generator function");
+                }
+                match self.program.gens.get(*gen) {
+                    None => self.err(at, format!("generator function g{gen} is not defined")),
+                    Some(g) if g.is_async && !scope.is_async() => {
+                        self.err(at, "an async generator is driven by `await adrive(...)`, in async code")
+                    }
+                    Some(_) => {}
+                }
+                match how {
+                    Drive::Exhaust => {}
+                    Drive::Close(k) | Drive::Throw(k, _) => {
+                        if *k == 0 || *k > 5 {
+                            self.err(at, "close/throw after 1 to 5 items");
+                        }
+                    }
+                }
+                if let Drive::Throw(_, e) = how {
+                    self.new_exc(at, e);
+                }
+            }
+            Stmt::Await(label) => {
+                self.label(at, label);
+                if !scope.is_async() {
+                    self.err(at, "await outside an async function");
+                }
+            }
+            Stmt::With { is_async, items, .. } => {
+                if *is_async && !scope.is_async() {
+                    self.err(at, "async with outside an async function");
+                }
+                if items.is_empty() {
+                    self.err(at, "a with statement needs at least one item");
+                }
+                let mut inner = scope.items();
+                for (j, it) in items.iter().enumerate() {
+                    let at = at.join(Step::Item(j));
+                    // `with (1, 2):` is two items on 3.9+, not a tuple manager.
+                    if matches!(it.expr, ItemExpr::Literal(Value::Tuple(_))) && it.target == Target::None {
+                        self.err(&at, "a tuple literal with no target cannot be a with item");
+                    }
+                    self.item_expr(&at, &it.expr, &inner);
+                    match &it.target {
+                        Target::None => {}
+                        Target::Name(n) => self.binding(&at, n, &inner),
+                        Target::Tuple(ns) => {
+                            if ns.is_empty() {
+                                self.err(&at, "a tuple target needs at least one name");
+                            }
+                            for n in ns {
+                                self.binding(&at, n, &inner);
+                            }
+                        }
+                    }
+                    inner.bind_item(it);
+                }
+            }
+            Stmt::Raise(r) => self.raise(at, r),
+            Stmt::RaiseCaught(label) => {
+                let var = format!("e_{label}");
+                if !scope.is_bound(&var) {
+                    self.err(at, format!("`raise {var}` outside the handler that binds it"));
+                }
+            }
+            Stmt::BareRaise => {}
+            Stmt::Return { label, value } => {
+                self.label(at, label);
+                self.value(at, value);
+                if scope.async_gen() {
+                    self.err(at, "an async generator cannot return a value");
+                }
+            }
+            Stmt::Loop { times, .. } => {
+                if *times > 5 {
+                    self.err(at, "loops run at most 5 times");
+                }
+            }
+            Stmt::Break | Stmt::Continue => {
+                if !scope.in_loop() {
+                    self.err(at, "break/continue outside a loop");
+                }
+            }
+            Stmt::Try(t) => {
+                if t.handlers.is_empty() && t.finally.is_none() {
+                    self.err(at, "a try needs an except or a finally clause");
+                }
+                if t.handlers.is_empty() && !t.orelse.is_empty() {
+                    self.err(at, "else without except");
+                }
+                for (j, h) in t.handlers.iter().enumerate() {
+                    let at = at.join(Step::Except(j));
+                    self.label(&at, &h.label);
+                    if h.class.is_none() && j + 1 != t.handlers.len() {
+                        self.err(&at, "a bare except must be last");
+                    }
+                    if h.class.is_none() && h.bind {
+                        self.err(&at, "a bare except cannot bind a name");
+                    }
+                }
+                if let Some((label, _)) = &t.finally {
+                    self.label(&at.join(Step::Finally), label);
+                }
+            }
+            Stmt::Assign { name, expr } => {
+                self.binding(at, name, scope);
+                if matches!(expr, ItemExpr::ClosingGen { .. }) {
+                    self.err(at, "a closing(g0()) is only stepped inside its own with");
+                }
+                self.item_expr(at, expr, scope);
+            }
+            Stmt::Stack { stack, op } => self.stack_op(at, stack, op, scope),
+            Stmt::Step { label, var, k, is_async } => {
+                self.label(at, label);
+                if *k == 0 || *k > 5 {
+                    self.err(at, "a step advances 1 to 5 items");
+                }
+                if scope.in_gen() {
+                    self.err(at, "step inside a generator function");
+                }
+                if scope.step() != Some((var.as_str(), *is_async)) {
+                    let which = if *is_async { "async with aclosing(g<n>()) as" } else { "with closing(g<n>()) as" };
+                    self.err(at, format!("a step is a top-level statement of the body of `{which} {var}:`"));
+                }
+                if *is_async && !scope.is_async() {
+                    self.err(at, "await outside an async function");
+                }
+            }
+        }
+    }
+}
+
+/// Names the prelude or the renderer use, which targets must not shadow, and Python's keywords
+/// (soft ones included), which no name can be.
+const RESERVED: &[&str] = &[
+    "and",
+    "as",
+    "assert",
+    "async",
+    "await",
+    "break",
+    "case",
+    "class",
+    "continue",
+    "def",
+    "del",
+    "elif",
+    "else",
+    "except",
+    "finally",
+    "for",
+    "from",
+    "global",
+    "if",
+    "import",
+    "in",
+    "is",
+    "lambda",
+    "match",
+    "nonlocal",
+    "not",
+    "or",
+    "pass",
+    "raise",
+    "return",
+    "try",
+    "type",
+    "while",
+    "with",
+    "yield",
+    "log",
+    "drive",
+    "adrive",
+    "step",
+    "astep",
+    "co",
+    "cb",
+    "acb",
+    "closing",
+    "aclosing",
+    "suppress",
+    "nullcontext",
+    "contextmanager",
+    "asynccontextmanager",
+    "show",
+    "ret",
+    "handler",
+    "fin",
+    "inst",
+    "sys",
+    "main",
+    "on_init",
+    "on_enter",
+    "on_exit",
+    "suppress_if",
+    "self",
+    "t",
+    "v",
+    "tb",
+    "print",
+    "range",
+    "len",
+    "type",
+    "str",
+    "int",
+];
