@@ -315,11 +315,7 @@ fn every_rule_of_the_model_has_a_corpus_case() {
 
 #[test]
 fn the_corpus_replays_on_python3_when_there_is_one() {
-    let config = WorkerConfig {
-        python: PathBuf::from("python3"),
-        prelude: crate::render::PRELUDE.to_string(),
-        timeout: Duration::from_secs(20),
-    };
+    let config = WorkerConfig::new("python3", crate::render::PRELUDE, Duration::from_secs(20));
     let mut worker = match Worker::spawn(&config) {
         Ok(w) => w,
         Err(err) => {
