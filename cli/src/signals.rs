@@ -38,7 +38,9 @@ pub fn install() -> Guard {
                 }
             });
             if let Err(err) = spawned {
-                eprintln!("withstand: warning: no signal handler ({err}): an interrupted run may leave interpreters behind");
+                eprintln!(
+                    "withstand: warning: no signal handler ({err}): an interrupted run may leave interpreters behind"
+                );
             }
         }
         Err(err) => {

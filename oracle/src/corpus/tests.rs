@@ -133,8 +133,12 @@ fn generated_files_name_the_command_that_regenerates_them() {
     let case = parse_case(Path::new("/work/x/corpus/sync/exit-suppresses.case"), GOOD).expect("valid");
     let py = case.py_text();
     assert_eq!(case.prelude_module_path(), Path::new("/work/x/corpus/withstand_prelude.py"));
-    assert!(py.contains("sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), \"..\"))\n"), "{py}");
-    assert!(super::prelude_module_text().starts_with("# @generated from oracle/src/render/prelude.py by `withstand record`"));
+    assert!(
+        py.contains("sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), \"..\"))\n"),
+        "{py}"
+    );
+    assert!(super::prelude_module_text()
+        .starts_with("# @generated from oracle/src/render/prelude.py by `withstand record`"));
     assert!(py.starts_with(
         "# @generated from exit-suppresses.case by `withstand record`; do not edit.\n# Regenerate: withstand record corpus/sync/exit-suppresses.case\n"
     ));
