@@ -65,6 +65,8 @@ pub(super) struct Process {
     /// Answer bytes read and not handed out yet; bytes before `scanned` hold no newline.
     input: Vec<u8>,
     scanned: usize,
+    /// Where reads land before they are appended to `input`.
+    chunk: Box<[u8]>,
     stdout_eof: bool,
     tail: VecDeque<u8>,
     /// The exit status, once the process was reaped.
@@ -99,6 +101,7 @@ impl Process {
             pending_at: 0,
             input: Vec::with_capacity(CHUNK),
             scanned: 0,
+            chunk: vec![0; CHUNK].into_boxed_slice(),
             stdout_eof: false,
             tail: VecDeque::with_capacity(STDERR_TAIL_BYTES),
             status: None,
@@ -207,16 +210,10 @@ impl Process {
         if fds[0].revents != 0 {
             // Read what is there, but not much more than one over-long line.
             let room = max_bytes.saturating_add(1).saturating_sub(self.input.len()).clamp(1, CHUNK);
-            let start = self.input.len();
-            self.input.resize(start + room, 0);
-            match self.stdout.read(&mut self.input[start..]) {
-                Ok(0) => {
-                    self.input.truncate(start);
-                    self.stdout_eof = true;
-                }
-                Ok(n) => self.input.truncate(start + n),
+            match self.stdout.read(&mut self.chunk[..room]) {
+                Ok(0) => self.stdout_eof = true,
+                Ok(n) => self.input.extend_from_slice(&self.chunk[..n]),
                 Err(e) => {
-                    self.input.truncate(start);
                     if !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) {
                         self.stdout_eof = true;
                     }
