@@ -87,8 +87,8 @@ pub struct WorkerConfig {
     /// Switch it off for interpreters that reserve huge address space up front (Node- or
     /// WebAssembly-based ones). Default [`DEFAULT_MEMORY_LIMIT`].
     pub memory_limit: Option<u64>,
-    /// Replace the interpreter by a fresh one after this many programs; `None` for never.
-    /// Default [`DEFAULT_RECYCLE_AFTER`].
+    /// Replace the interpreter by a fresh one after this many programs (at least 1); `None` for
+    /// never. Default [`DEFAULT_RECYCLE_AFTER`].
     pub recycle_after: Option<u64>,
     /// The longest answer accepted, in bytes. Default [`MAX_ANSWER_BYTES`].
     pub max_answer_bytes: usize,
@@ -315,7 +315,8 @@ impl Worker {
                 }
                 head_since = Instant::now();
             }
-            let budget = self.config.recycle_after.unwrap_or(u64::MAX);
+            // At least one program per interpreter, whatever the configuration says.
+            let budget = self.config.recycle_after.unwrap_or(u64::MAX).max(1);
             while sent < sources.len() && sent - done < WINDOW && self.sent_to_process < budget {
                 self.process.send(sources[sent]);
                 self.sent_to_process += 1;

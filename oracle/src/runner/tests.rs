@@ -771,6 +771,13 @@ fn a_worker_is_recycled_after_its_share_of_programs() {
     let Outcome::Returned(p) = completed(res[1].clone()).outcome else { panic!() };
     assert_ne!(p, pids[6]);
     assert_eq!(w.recycles(), 3);
+
+    // Zero means one program per interpreter, not none.
+    config.recycle_after = Some(0);
+    let mut w = spawn(&config).unwrap();
+    let res = w.run_many(&[pid; 2]).unwrap();
+    assert_ne!(completed(res[0].clone()).outcome, completed(res[1].clone()).outcome);
+    assert_eq!(w.recycles(), 1);
 }
 
 #[test]
