@@ -77,7 +77,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let jobs = args.jobs as usize;
     let chunk = if args.floor { args.chunk as usize } else { sources.len().div_ceil(jobs) };
+    let ours = process_cpu_seconds();
     let rounds = round_trip(&args.python, &sources, &traces, jobs, chunk, args.floor)?;
+    let ours_cpu = process_cpu_seconds() - ours;
 
     let worker_secs: f64 = rounds.iter().map(|r| r.worker).sum();
     let (divergences, failures) = rounds.iter().fold((0, 0), |(d, f), r| (d + r.divergences, f + r.failures));
@@ -101,12 +103,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             100.0 * ratios[ratios.len() / 2],
             100.0 * ratios[ratios.len() - 1]
         );
-        let (worker_cpu, floor_cpu, ours_cpu) =
-            rounds.iter().fold((0.0, 0.0, 0.0), |(w, f, o), r| (w + r.worker_cpu, f + r.floor_cpu, o + r.ours_cpu));
+        let (worker_cpu, floor_cpu) = rounds.iter().fold((0.0, 0.0), |(w, f), r| (w + r.worker_cpu, f + r.floor_cpu));
         if worker_cpu > 0.0 && floor_cpu > 0.0 {
             let us = |secs: f64| secs / n as f64 * 1e6;
             outln!(
-                "  CPU per program: the interpreter {:.0} us as a worker, {:.0} us in the floor ({:.1}%); withstand {:.0} us",
+                "  CPU per program: the interpreter {:.0} us as a worker, {:.0} us in the floor ({:.1}%); withstand (all its threads) {:.0} us",
                 us(worker_cpu),
                 us(floor_cpu),
                 100.0 * floor_cpu / worker_cpu,
@@ -126,11 +127,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 struct Round {
     worker: f64,
     floor: f64,
-    /// CPU seconds of the worker's interpreter, of the floor process (its loop only), and of
-    /// withstand's thread, summed over the jobs; 0 where /proc does not say.
+    /// CPU seconds of the worker's interpreter and of the floor process (its loop only),
+    /// summed over the jobs; 0 where /proc does not say.
     worker_cpu: f64,
     floor_cpu: f64,
-    ours_cpu: f64,
     divergences: u64,
     failures: u64,
 }
@@ -192,7 +192,6 @@ fn round_trip(
             round.floor = round.floor.max(r.floor);
             round.worker_cpu += r.worker_cpu;
             round.floor_cpu += r.floor_cpu;
-            round.ours_cpu += r.ours_cpu;
             round.divergences += r.divergences;
             round.failures += r.failures;
         }
@@ -251,7 +250,7 @@ impl Job {
     fn run(&mut self, sources: &[String], traces: &[Trace], res: &mut Round) -> anyhow::Result<()> {
         let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
         let pid = self.worker.pid();
-        let (cpu, ours) = (cpu_seconds(&format!("/proc/{pid}/schedstat")), cpu_seconds("/proc/thread-self/schedstat"));
+        let cpu = cpu_seconds(&format!("/proc/{pid}/schedstat"));
         let t = Instant::now();
         let ran = self
             .worker
@@ -268,7 +267,6 @@ impl Job {
         if self.worker.pid() == pid && self.worker.restarts() == 0 {
             res.worker_cpu = cpu_seconds(&format!("/proc/{pid}/schedstat")) - cpu;
         }
-        res.ours_cpu = cpu_seconds("/proc/thread-self/schedstat") - ours;
         anyhow::ensure!(ran == refs.len(), "the interpreter could not be restarted");
         Ok(())
     }
@@ -329,6 +327,16 @@ fn frame(source: &str) -> Vec<u8> {
 fn cpu_seconds(path: &str) -> f64 {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
+/// The CPU time (seconds) of this whole process, every thread, from /proc (Linux, at the
+/// kernel's 100 ticks a second); 0 elsewhere.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit_once(") ").map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    // utime and stime are the 12th and 13th fields after the command name.
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    ticks as f64 / 100.0
 }
 
 /// `VmHWM` from /proc (Linux); None elsewhere.
