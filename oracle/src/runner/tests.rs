@@ -804,6 +804,24 @@ fn a_hung_interpreter_is_killed_with_its_whole_process_group() {
 }
 
 #[test]
+fn a_panic_on_the_thread_that_owns_a_worker_kills_its_interpreter() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "hangs");
+    let config = config(&python, Duration::from_secs(60));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owner = std::thread::spawn(move || {
+        let w = spawn(&config).unwrap();
+        tx.send(w.pid()).unwrap();
+        panic!("a bug in the caller, with a worker in hand");
+    });
+    let pid = rx.recv().unwrap();
+    assert!(owner.join().is_err(), "the thread panicked");
+    // Unwinding dropped the worker, which killed its process group.
+    assert!(gone(pid));
+    assert!(!super::process::is_registered(pid));
+}
+
+#[test]
 fn a_worker_outlives_the_thread_that_started_it() {
     // PR_SET_PDEATHSIG fires when the thread that forked the interpreter exits: the interpreter
     // must be forked by a thread that lives as long as withstand, not by this short-lived one.
