@@ -91,7 +91,7 @@ pub fn runnable(program: &Program, profile: Profile) -> bool {
 
 /// The worker configuration for an interpreter.
 pub fn worker_config(python: &std::path::Path, timeout: Duration) -> WorkerConfig {
-    WorkerConfig { python: python.to_path_buf(), prelude: render::PRELUDE.to_string(), timeout }
+    WorkerConfig::new(python, render::PRELUDE, timeout)
 }
 
 /// `target`, or the profile of the interpreter that reported `info`.

@@ -15,6 +15,7 @@ mod findings;
 mod judge;
 mod junit;
 mod shrink;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let _workers = signals::install();
     let cli = Cli::parse();
     let res = match cli.command {
         Command::Run(args) => cmd::run::run(args),

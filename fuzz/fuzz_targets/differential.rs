@@ -32,7 +32,7 @@ static ORACLE: OnceLock<Mutex<Oracle>> = OnceLock::new();
 /// setup error, not a finding, so it exits instead of panicking on an input.
 fn start() -> Oracle {
     let python = PathBuf::from(std::env::var_os("WITHSTAND_PYTHON").unwrap_or_else(|| "python3".into()));
-    let config = WorkerConfig { python: python.clone(), prelude: render::PRELUDE.to_string(), timeout: TIMEOUT };
+    let config = WorkerConfig::new(python.clone(), render::PRELUDE, TIMEOUT);
     let worker = Worker::spawn(&config).unwrap_or_else(|err| {
         eprintln!("withstand-fuzz differential: {err} (set WITHSTAND_PYTHON to an interpreter)");
         std::process::exit(2)

@@ -23,11 +23,7 @@ fn worker() -> Option<&'static Mutex<(Worker, Profile)>> {
     WORKER
         .get_or_init(|| {
             let python = std::env::var_os("WITHSTAND_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from);
-            let config = WorkerConfig {
-                python: python.clone(),
-                prelude: render::PRELUDE.to_string(),
-                timeout: Duration::from_secs(20),
-            };
+            let config = WorkerConfig::new(python.clone(), render::PRELUDE, Duration::from_secs(20));
             match Worker::spawn(&config) {
                 Ok(w) => {
                     let info = w.info().clone();

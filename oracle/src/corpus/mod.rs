@@ -101,10 +101,18 @@ impl Case {
         self.path.with_extension(format!("{profile}.trace"))
     }
 
-    /// What the `.py` file must hold: the `@generated` header and `render::standalone`.
+    /// What the `.py` file must hold: the `@generated` header and the program importing the
+    /// prelude module at the corpus root (`render::importing_prelude`).
     pub fn py_text(&self) -> String {
         let header = format::generated_header(&file_name(&self.path), &regenerate_command(&self.path), &[]);
-        format!("{header}{}", render::standalone(&self.program))
+        let (_, up) = prelude_module_place(&self.path);
+        format!("{header}{}", render::importing_prelude(&self.program, up))
+    }
+
+    /// The prelude module the `.py` file imports: `withstand_prelude.py` in the corpus root
+    /// (the nearest directory named `corpus` above the case, else the case's own directory).
+    pub fn prelude_module_path(&self) -> PathBuf {
+        prelude_module_place(&self.path).0.join(format!("{}.py", render::PRELUDE_MODULE))
     }
 
     /// What the `.trace` file for `profile` holds when `lines` were recorded from `interpreter`.
@@ -130,9 +138,11 @@ impl Case {
         format::trace_lines(&text).map(Some).map_err(|m| Error::new(&path, None, ErrorKind::Trace(m)))
     }
 
-    /// Writes the `.py` file (if its text changed); true if it did.
+    /// Writes the `.py` file and the prelude module it imports (each only if its text changed);
+    /// true if either changed.
     pub fn write_py(&self) -> Result<bool, Error> {
-        write_if_changed(&self.py_path(), &self.py_text())
+        let module = write_if_changed(&self.prelude_module_path(), &prelude_module_text())?;
+        Ok(write_if_changed(&self.py_path(), &self.py_text())? || module)
     }
 
     /// Writes the `.trace` file for `profile` (if its text changed); true if it did.
@@ -156,6 +166,31 @@ impl Case {
                 Error::new(&self.path, line, kind)
             })
             .collect()
+    }
+}
+
+/// What the corpus's prelude module holds: an `@generated` header, then
+/// `render::prelude_module`.
+pub fn prelude_module_text() -> String {
+    format!(
+        "# {} from oracle/src/render/prelude.py by `withstand record`; do not edit.\n\
+         # Regenerate: withstand record corpus (or `UPDATE_EXPECT=1 cargo test -p oracle corpus`)\n\
+         # The instrumentation every corpus/<topic>/<case>.py imports.\n{}",
+        format::GENERATED,
+        render::prelude_module()
+    )
+}
+
+/// The directory of the prelude module for the case at `path`, and how many directories up
+/// from the case's own that is.
+fn prelude_module_place(path: &Path) -> (PathBuf, usize) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match dir.ancestors().position(|a| a.file_name().is_some_and(|n| n == "corpus")) {
+        Some(up) => (dir.ancestors().nth(up).expect("an ancestor").to_path_buf(), up),
+        None => (dir.to_path_buf(), 0),
     }
 }
 

@@ -132,6 +132,13 @@ fn a_missing_file_is_an_error_naming_it() {
 fn generated_files_name_the_command_that_regenerates_them() {
     let case = parse_case(Path::new("/work/x/corpus/sync/exit-suppresses.case"), GOOD).expect("valid");
     let py = case.py_text();
+    assert_eq!(case.prelude_module_path(), Path::new("/work/x/corpus/withstand_prelude.py"));
+    assert!(
+        py.contains("sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), \"..\"))\n"),
+        "{py}"
+    );
+    assert!(super::prelude_module_text()
+        .starts_with("# @generated from oracle/src/render/prelude.py by `withstand record`"));
     assert!(py.starts_with(
         "# @generated from exit-suppresses.case by `withstand record`; do not edit.\n# Regenerate: withstand record corpus/sync/exit-suppresses.case\n"
     ));
@@ -266,6 +273,16 @@ fn the_generated_py_files_are_up_to_date() {
         }
         writeln!(failures, "{}: stale or missing", display_path(&path)).expect("a String");
     }
+    // The prelude module they import.
+    let module = corpus_dir().join(format!("{}.py", crate::render::PRELUDE_MODULE));
+    let want = super::prelude_module_text();
+    if !fs::read_to_string(&module).is_ok_and(|have| have == want) {
+        if update {
+            write_atomic(&module, &want).expect("the prelude module is writable");
+        } else {
+            writeln!(failures, "{}: stale or missing", display_path(&module)).expect("a String");
+        }
+    }
     // Generated files without their case.
     let mut stack = vec![corpus_dir()];
     while let Some(dir) = stack.pop() {
@@ -276,6 +293,9 @@ fn the_generated_py_files_are_up_to_date() {
                 continue;
             }
             let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            if dir == corpus_dir() && name == format!("{}.py", crate::render::PRELUDE_MODULE) {
+                continue;
+            }
             let stem = match name.split_once('.') {
                 Some((stem, ext)) if ext == "py" || ext.ends_with(".trace") => stem,
                 _ => continue,
@@ -315,11 +335,7 @@ fn every_rule_of_the_model_has_a_corpus_case() {
 
 #[test]
 fn the_corpus_replays_on_python3_when_there_is_one() {
-    let config = WorkerConfig {
-        python: PathBuf::from("python3"),
-        prelude: crate::render::PRELUDE.to_string(),
-        timeout: Duration::from_secs(20),
-    };
+    let config = WorkerConfig::new("python3", crate::render::PRELUDE, Duration::from_secs(20));
     let mut worker = match Worker::spawn(&config) {
         Ok(w) => w,
         Err(err) => {
@@ -365,4 +381,73 @@ fn the_corpus_replays_on_python3_when_there_is_one() {
         }
     }
     assert!(failures.is_empty(), "{failures}\nReplay one case with `withstand replay corpus/<topic>/<name>.case`");
+}
+
+/// Runs each file of `paths` as `__main__` (as `python3 FILE` would) in one `python3` process
+/// and returns what each printed; `None` without a python3.
+fn run_as_main(paths: &[PathBuf]) -> Option<Vec<String>> {
+    const DRIVER: &str = r#"
+import contextlib, io, json, runpy, sys
+for path in sys.stdin.read().splitlines():
+    sys.modules.pop("withstand_prelude", None)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(path, run_name="__main__")
+    module = sys.modules.get("withstand_prelude")
+    if module is not None:
+        # Named as when the prelude is part of the program, so that 3.14's messages read the same.
+        assert module.E1.__module__ == module.Bool.__module__ == "__main__", module.E1.__module__
+    sys.__stdout__.write(json.dumps(out.getvalue()) + "\n")
+"#;
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = match Command::new("python3")
+        .args(["-c", DRIVER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(_) => return None,
+    };
+    let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+    child.stdin.take().expect("piped").write_all(list.as_bytes()).expect("python3 reads the list");
+    let out = child.wait_with_output().expect("python3 runs");
+    assert!(out.status.success(), "python3 failed running the corpus files");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    Some(text.lines().map(|l| serde_json::from_str(l).expect("a JSON string")).collect())
+}
+
+#[test]
+fn the_generated_py_files_print_what_the_standalone_programs_print() {
+    // The committed .py files (importing corpus/withstand_prelude.py) against the standalone
+    // program of the same case (prelude pasted in): the same trace, line for line.
+    let cases = cases();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut committed = Vec::new();
+    let mut standalone = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        if fs::read_to_string(case.py_path()).is_ok_and(|t| t == case.py_text()) {
+            committed.push(case.py_path());
+            let path = dir.path().join(format!("case{i}.py"));
+            fs::write(&path, crate::render::standalone(&case.program)).expect("writable");
+            standalone.push(path);
+        }
+    }
+    let Some(imported) = run_as_main(&committed) else {
+        println!("skipped: no python3");
+        return;
+    };
+    let pasted = run_as_main(&standalone).expect("python3 ran a moment ago");
+    assert_eq!(imported.len(), committed.len());
+    let mut failures = String::new();
+    for ((path, a), b) in committed.iter().zip(&imported).zip(&pasted) {
+        if a != b {
+            writeln!(failures, "{}:\n--- standalone\n{b}+++ importing the prelude module\n{a}", display_path(path))
+                .expect("a String");
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+    assert!(committed.len() == cases.len() || std::env::var_os("UPDATE_EXPECT").is_some(), "stale .py files");
 }

@@ -4,7 +4,6 @@
 //! same program on it and requires the very same trace: an expectation cannot merely echo the
 //! model. `UPDATE_EXPECT=1 cargo test -p oracle model::tests` re-blesses from the model.
 
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -20,11 +19,7 @@ fn cpython() -> Option<&'static Mutex<Worker>> {
     static WORKER: OnceLock<Option<Mutex<Worker>>> = OnceLock::new();
     WORKER
         .get_or_init(|| {
-            let config = WorkerConfig {
-                python: PathBuf::from("python3"),
-                prelude: render::PRELUDE.to_string(),
-                timeout: Duration::from_secs(20),
-            };
+            let config = WorkerConfig::new("python3", render::PRELUDE, Duration::from_secs(20));
             match Worker::spawn(&config) {
                 Ok(w) if w.info().implementation == "cpython" && w.info().version.1 == 11 => Some(Mutex::new(w)),
                 Ok(w) => {

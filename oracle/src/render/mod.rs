@@ -49,6 +49,68 @@ pub fn standalone(program: &Program) -> String {
     )
 }
 
+/// The module name of the prelude for programs that import it (the corpus's `.py` files):
+/// `withstand_prelude.py`.
+pub const PRELUDE_MODULE: &str = "withstand_prelude";
+
+/// The prelude as a module of its own, for programs rendered by [`importing_prelude`]: the
+/// prelude, then a footer so that `from withstand_prelude import *` brings every name (the
+/// underscored ones the report needs too), and so that its classes and functions say they come
+/// from `__main__`, as they do when the prelude is pasted into the program. That keeps every
+/// trace line the same: 3.14's messages name a class by its module unless it is `__main__`.
+pub fn prelude_module() -> String {
+    format!(
+        "{PRELUDE}
+
+# ---- as part of the program ----
+# `from {PRELUDE_MODULE} import *` brings every name above, the underscored ones too, and what is
+# defined here says it comes from `__main__`, as it does when the prelude is in the program itself.
+__all__ = [_n for _n in dir() if not _n.startswith(\"__\")]
+for _n in __all__:
+    if getattr(globals()[_n], \"__module__\", None) == __name__:
+        globals()[_n].__module__ = \"__main__\"
+"
+    )
+}
+
+/// The program as a file that imports the prelude from [`prelude_module`] instead of holding
+/// it: the module is looked for `up` directories above the file's own (the corpus's
+/// `corpus/<topic>/<case>.py` has `up` = 1, the module being `corpus/withstand_prelude.py`), or
+/// wherever `PYTHONPATH` says on an interpreter without `os.path` or `__file__`. It prints the
+/// same trace as [`standalone`], and parses back like it.
+pub fn importing_prelude(program: &Program, up: usize) -> String {
+    let mut dir = "os.path.dirname(os.path.abspath(__file__))".to_string();
+    if up > 0 {
+        let parents = vec!["\"..\""; up].join(", ");
+        dir = format!("os.path.join({dir}, {parents})");
+    }
+    format!(
+        "try:  # the prelude is {PRELUDE_MODULE}.py, {where}; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, {dir})
+except Exception:
+    pass
+from {PRELUDE_MODULE} import *  # noqa: F403
+
+{MARKER}
+
+{}
+
+if __name__ == \"__main__\":
+    _report(main)
+",
+        body(program),
+        where = match up {
+            0 => "beside this file".to_string(),
+            1 => "one directory up".to_string(),
+            n => format!("{n} directories up"),
+        },
+        MARKER = crate::parse::MARKER,
+    )
+}
+
 struct Renderer {
     out: String,
     /// Which generator functions are async (driven by `await adrive(...)`).

@@ -3,54 +3,78 @@
 //! A [`Worker`] owns one interpreter running the embedded driver script `worker.py`. Programs are
 //! sent as framed requests on the interpreter's stdin; each answer is one JSON line on a private
 //! channel (the interpreter's original stdout, which the driver takes away from the program
-//! before anything runs). The wire format lives in `proto`.
+//! before anything runs). The wire format lives in [`proto`]; the process, its pipes and its
+//! process group in `process.rs`.
 //!
-//! The runner owns every timeout: the driver never decides that a run failed. A case that hangs,
-//! crashes the interpreter or gets a malformed answer is a [`RunResult`] of its own, and the
-//! worker is replaced transparently. Only a failure to start a (replacement) interpreter is an
-//! [`Error`].
+//! The runner owns every timeout and every bound: the driver never decides that a run failed. A
+//! case that hangs, crashes the interpreter, runs it out of memory or gets a malformed or
+//! over-limit answer is a [`RunResult`] of its own, and the worker is replaced transparently.
+//! Only a failure to start a (replacement) interpreter is an [`Error`], and it never takes the
+//! results of programs already run with it: see [`Worker::run_each`].
 //!
-//! Threads, per interpreter: one writes requests (so a hung interpreter with a full pipe can never
-//! block the caller), one reads answer lines, one drains stderr into a bounded tail.
+//! Bounds (each a constant here and a field of [`WorkerConfig`]): [`MAX_ANSWER_BYTES`] and
+//! [`MAX_EVENTS`] per answer, [`DEFAULT_MEMORY_LIMIT`] of address space per interpreter, a fresh
+//! interpreter every [`DEFAULT_RECYCLE_AFTER`] programs, and the per-program timeout.
+//!
+//! Interpreters run in their own process groups, killed whole on every exit path: when a
+//! [`Worker`] is dropped (normal end, or unwinding from a panic), by [`kill_all_workers`] (the
+//! binary's SIGINT/SIGTERM handler), and on Linux by the kernel when withstand dies
+//! (`PR_SET_PDEATHSIG`, even by SIGKILL). Unix only.
 
-mod proto;
+mod process;
+pub mod proto;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::trace::Trace;
+use process::{Limits, Process, Received};
 
 /// The driver script, passed to the interpreter with `-c`.
 const WORKER_PY: &str = include_str!("worker.py");
 
 /// How many requests may be in flight at once. The interpreter always finds the next program
-/// already waiting in its pipe when it answers one; a deeper window buys nothing more and only
-/// means more programs to re-send after a crash.
-const WINDOW: usize = 8;
+/// already waiting in its pipe when it answers one, even when withstand's thread is not scheduled
+/// for a few milliseconds on a busy machine; a deeper window only means more programs to re-send
+/// after a crash.
+const WINDOW: usize = 16;
 
 /// The handshake (interpreter start plus prelude) gets at least this long: a cold interpreter
 /// behind a version-manager shim can take seconds to start.
 const MIN_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How much of the interpreter's stderr is kept for reports.
-const STDERR_TAIL_BYTES: usize = 4096;
-
-/// An answer line longer than this is garbage (a program flooding its own trace).
-const MAX_LINE_BYTES: u64 = 64 << 20;
-
 /// How much of a malformed answer line a [`RunResult::Garbage`] keeps.
 const GARBAGE_SHOWN_BYTES: usize = 1000;
 
-/// How to start an interpreter.
+/// The default bound on one answer, in bytes (10 MB): a longer one is [`RunResult::Garbage`] and
+/// the interpreter is killed as soon as it has written that much. The model's traces of generated
+/// programs are a few KiB; only a flooding program or interpreter gets near it.
+pub const MAX_ANSWER_BYTES: usize = 10_000_000;
+
+/// The default bound on the events of one answer (100,000): an answer with more is
+/// [`RunResult::Garbage`]. Generated programs log at most a few hundred.
+pub const MAX_EVENTS: usize = 100_000;
+
+/// The default address-space limit of an interpreter (`RLIMIT_AS`, 4 GiB). A program that needs
+/// more ends as [`RunResult::Crashed`] with a status naming the limit.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 4 << 30;
+
+/// By default an interpreter is replaced by a fresh one after this many programs, so that a
+/// leak in it cannot grow without end. Starting CPython costs 50-200 ms, a thousandth of the
+/// time these programs take.
+pub const DEFAULT_RECYCLE_AFTER: u64 = 100_000;
+
+/// The oldest Python the driver and the prelude run on: `contextlib.AsyncExitStack`,
+/// `asynccontextmanager` and `nullcontext` are 3.7's.
+pub const MIN_PYTHON: (u32, u32) = (3, 7);
+
+/// How to start an interpreter. Build it with [`WorkerConfig::new`], which sets every bound to its
+/// default, then change the fields that need it.
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
     /// The interpreter: a path, or a name looked up on `PATH`. Wrapper scripts work.
@@ -59,6 +83,32 @@ pub struct WorkerConfig {
     pub prelude: String,
     /// How long one program may run before it counts as hung.
     pub timeout: Duration,
+    /// The address-space limit of the interpreter (`RLIMIT_AS`), in bytes; `None` for none.
+    /// Switch it off for interpreters that reserve huge address space up front (Node- or
+    /// WebAssembly-based ones). Default [`DEFAULT_MEMORY_LIMIT`].
+    pub memory_limit: Option<u64>,
+    /// Replace the interpreter by a fresh one after this many programs (at least 1); `None` for
+    /// never. Default [`DEFAULT_RECYCLE_AFTER`].
+    pub recycle_after: Option<u64>,
+    /// The longest answer accepted, in bytes. Default [`MAX_ANSWER_BYTES`].
+    pub max_answer_bytes: usize,
+    /// The most events an answer may hold. Default [`MAX_EVENTS`].
+    pub max_events: usize,
+}
+
+impl WorkerConfig {
+    /// An interpreter, the prelude and the per-program timeout; every bound at its default.
+    pub fn new(python: impl Into<PathBuf>, prelude: impl Into<String>, timeout: Duration) -> WorkerConfig {
+        WorkerConfig {
+            python: python.into(),
+            prelude: prelude.into(),
+            timeout,
+            memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+            recycle_after: Some(DEFAULT_RECYCLE_AFTER),
+            max_answer_bytes: MAX_ANSWER_BYTES,
+            max_events: MAX_EVENTS,
+        }
+    }
 }
 
 /// What the interpreter said about itself in the handshake.
@@ -82,16 +132,17 @@ pub enum RunResult {
         /// The last few KiB the interpreter wrote to stderr.
         stderr_tail: String,
     },
-    /// The interpreter died before answering: `os._exit(3)`, a segfault.
+    /// The interpreter died before answering: `os._exit(3)`, a segfault, or the memory limit.
     Crashed {
-        /// How it died: `exit status 3`, `killed by signal 9`.
+        /// How it died: `exit status 3`, `killed by signal 9`, `out of memory (limit 4 GiB)`.
         status: String,
         /// The last few KiB the interpreter wrote to stderr.
         stderr_tail: String,
     },
-    /// The answer was not a valid trace. The interpreter was killed.
+    /// The answer was not a valid trace, or broke a bound. The interpreter was killed.
     Garbage {
-        /// The answer line, truncated.
+        /// The answer line, truncated; for an answer over a bound, a bracketed sentence naming
+        /// the bound comes first: `[answer over the limit of 10000000 bytes (max_answer_bytes)] {"events":...`.
         line: String,
         /// The last few KiB the interpreter wrote to stderr.
         stderr_tail: String,
@@ -135,6 +186,15 @@ pub enum Error {
         /// The version this runner speaks.
         expected: u64,
     },
+    /// The interpreter is a Python the driver cannot run on: Python 2, or 3 before
+    /// [`MIN_PYTHON`].
+    #[error("{python:?} is Python {}.{}.{}: {}", .version.0, .version.1, .version.2, unsupported(.version))]
+    Unsupported {
+        /// The interpreter as configured.
+        python: PathBuf,
+        /// The version it reported.
+        version: (u32, u32, u32),
+    },
     /// The prelude raised (or the interpreter died) while loading.
     #[error("the prelude failed to load in {python:?}: {summary}")]
     Prelude {
@@ -161,10 +221,23 @@ pub struct Worker {
     min_handshake: Duration,
     info: InterpreterInfo,
     process: Process,
+    /// Programs sent to the current interpreter.
+    sent_to_process: u64,
+    state: State,
     restarts: u64,
-    /// The interpreter is gone (killed after a failed case, or a respawn failed): the next
-    /// program needs a new one.
-    dead: bool,
+    recycles: u64,
+    /// A restart that failed after some programs of a call had run: the next call returns it.
+    restart_error: Option<Error>,
+}
+
+/// Whether the current interpreter can take programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Live,
+    /// Killed after a failed case (or a restart failed): the next program needs a new one.
+    Failed,
+    /// Ended after [`WorkerConfig::recycle_after`] programs: the next program needs a new one.
+    Retired,
 }
 
 impl fmt::Debug for Worker {
@@ -172,8 +245,9 @@ impl fmt::Debug for Worker {
         f.debug_struct("Worker")
             .field("python", &self.config.python)
             .field("info", &self.info)
-            .field("pid", &self.process.child.id())
+            .field("pid", &self.process.id())
             .field("restarts", &self.restarts)
+            .field("recycles", &self.recycles)
             .finish()
     }
 }
@@ -186,8 +260,18 @@ impl Worker {
 
     /// [`Worker::spawn`] with another floor for the handshake timeout, so tests need not wait.
     fn spawn_with(config: &WorkerConfig, min_handshake: Duration) -> Result<Worker, Error> {
-        let (process, info) = Process::start(config, min_handshake)?;
-        Ok(Worker { config: config.clone(), min_handshake, info, process, restarts: 0, dead: false })
+        let (process, info) = start(config, min_handshake)?;
+        Ok(Worker {
+            config: config.clone(),
+            min_handshake,
+            info,
+            process,
+            sent_to_process: 0,
+            state: State::Live,
+            restarts: 0,
+            recycles: 0,
+            restart_error: None,
+        })
     }
 
     /// What the interpreter reported in the handshake.
@@ -195,358 +279,281 @@ impl Worker {
         &self.info
     }
 
-    /// Runs programs pipelined: up to a small window of requests is in flight at once, so the
-    /// interpreter never waits for us. Results come back in input order, one per source.
+    /// Runs programs pipelined and hands each result to `each` (with the index of its source)
+    /// as soon as it is known, in input order, while the interpreter already runs the next ones:
+    /// up to a small window of requests is in flight at once, so the interpreter never waits for
+    /// the caller, and the caller's work on a result (comparing, saving) overlaps the next run.
     ///
     /// Each program gets `timeout` from the moment the worker could start on it (the answer to
     /// the previous one). A case that hangs, crashes the interpreter or gets a malformed answer
     /// yields the matching [`RunResult`] variant; the interpreter is then killed and respawned
-    /// transparently (when the next program needs it, so a failure in the last program of a
-    /// batch is still reported), and the other in-flight programs are sent again.
-    /// `Err` only if a respawn fails (an infrastructure error); the next call tries again.
-    pub fn run_many(&mut self, sources: &[&str]) -> Result<Vec<RunResult>, Error> {
-        let mut res = Vec::with_capacity(sources.len());
-        let mut n_sent = 0;
+    /// transparently (when the next program needs it), and the other in-flight programs are sent
+    /// again.
+    ///
+    /// Returns how many results were handed over, `Ok(n)`. It is `sources.len()` unless a
+    /// respawn failed midway: then the results of `sources[..n]` (the last one usually the crash
+    /// that needed the respawn) were all handed over first, and the *next* call returns the
+    /// restart error without running anything. `Err` therefore never comes with results lost: it
+    /// means no program of this call ran, so a caller that saves each result as it comes and
+    /// propagates the error with `?` saves every crash before giving up on the interpreter.
+    /// A call after an `Err` tries to start an interpreter again.
+    pub fn run_each(&mut self, sources: &[&str], mut each: impl FnMut(usize, RunResult)) -> Result<usize, Error> {
+        if let Some(err) = self.restart_error.take() {
+            return Err(err);
+        }
+        let mut done = 0;
+        let mut sent = 0;
         let mut head_since = Instant::now();
-        while res.len() < sources.len() {
-            if self.dead {
-                self.respawn()?;
+        while done < sources.len() {
+            if self.state != State::Live {
+                if let Err(err) = self.respawn() {
+                    if done == 0 {
+                        return Err(err);
+                    }
+                    self.restart_error = Some(err);
+                    return Ok(done);
+                }
                 head_since = Instant::now();
             }
-            while n_sent < sources.len() && n_sent - res.len() < WINDOW {
-                self.process.send(sources[n_sent]);
-                n_sent += 1;
+            // At least one program per interpreter, whatever the configuration says.
+            let budget = self.config.recycle_after.unwrap_or(u64::MAX).max(1);
+            while sent < sources.len() && sent - done < WINDOW && self.sent_to_process < budget {
+                self.process.send(sources[sent]);
+                self.sent_to_process += 1;
+                sent += 1;
             }
-            let it = match self.process.receive(head_since + self.config.timeout) {
-                Received::Line(line) => match proto::parse_run_reply(&line) {
+            if sent == done {
+                // This interpreter ran its share of programs: a fresh one takes the rest.
+                self.process.retire();
+                self.state = State::Retired;
+                continue;
+            }
+            let res = match self.process.receive(head_since + self.config.timeout, self.config.max_answer_bytes) {
+                Received::Line(line) => match proto::parse_run_reply(&line, self.config.max_events) {
                     Ok(trace) => {
-                        res.push(RunResult::Completed(trace));
+                        each(done, RunResult::Completed(trace));
+                        done += 1;
                         head_since = Instant::now();
                         continue;
                     }
-                    Err(_) => {
+                    Err(violation) => {
                         self.process.kill();
-                        let mut line = line;
-                        proto::truncate(&mut line, GARBAGE_SHOWN_BYTES);
-                        RunResult::Garbage { line, stderr_tail: self.process.stderr_tail() }
+                        let shown = match violation {
+                            proto::Violation::Malformed(_) => String::from_utf8_lossy(&line).into_owned(),
+                            proto::Violation::TooManyEvents(n) => format!(
+                                "[answer of {n} events, over the limit of {} (max_events)] {}",
+                                self.config.max_events,
+                                String::from_utf8_lossy(&line[..line.len().min(GARBAGE_SHOWN_BYTES)])
+                            ),
+                        };
+                        RunResult::Garbage { line: shown, stderr_tail: self.process.stderr_tail() }
                     }
                 },
-                Received::Overlong(mut line) => {
+                Received::Overlong(head) => {
                     self.process.kill();
-                    proto::truncate(&mut line, GARBAGE_SHOWN_BYTES);
+                    let line = format!(
+                        "[answer over the limit of {} bytes (max_answer_bytes)] {}",
+                        self.config.max_answer_bytes,
+                        String::from_utf8_lossy(&head)
+                    );
                     RunResult::Garbage { line, stderr_tail: self.process.stderr_tail() }
                 }
                 Received::Eof => {
                     let status = self.process.reap();
-                    RunResult::Crashed { status, stderr_tail: self.process.stderr_tail() }
+                    let stderr_tail = self.process.stderr_tail();
+                    let status = self.crash_status(status, &stderr_tail);
+                    RunResult::Crashed { status, stderr_tail }
                 }
                 Received::Timeout => {
                     self.process.kill();
                     RunResult::Timeout { stderr_tail: self.process.stderr_tail() }
                 }
             };
-            res.push(it);
-            self.dead = true;
+            let res = match res {
+                RunResult::Garbage { mut line, stderr_tail } => {
+                    proto::truncate(&mut line, GARBAGE_SHOWN_BYTES + 100);
+                    RunResult::Garbage { line, stderr_tail }
+                }
+                other => other,
+            };
+            each(done, res);
+            done += 1;
+            self.state = State::Failed;
             // Everything after the failed case was lost with the old interpreter.
-            n_sent = res.len();
+            sent = done;
         }
+        Ok(done)
+    }
+
+    /// [`Worker::run_each`], collecting the results: one per source, in input order, unless a
+    /// respawn failed midway. Then the vector is shorter than `sources` (a prefix; its last
+    /// result usually the crash that needed the respawn) and the next call returns the error.
+    pub fn run_many(&mut self, sources: &[&str]) -> Result<Vec<RunResult>, Error> {
+        let mut res = Vec::with_capacity(sources.len());
+        self.run_each(sources, |_, it| res.push(it))?;
         Ok(res)
     }
 
     /// Runs one program.
     pub fn run(&mut self, source: &str) -> Result<RunResult, Error> {
         let mut res = self.run_many(&[source])?;
-        assert_eq!(res.len(), 1, "run_many answers once per source");
+        assert_eq!(res.len(), 1, "one program runs or the call fails");
         Ok(res.pop().expect("one result"))
     }
 
-    /// How many times this worker was respawned.
+    /// How many times this worker was respawned after a failed case.
     pub fn restarts(&self) -> u64 {
         self.restarts
     }
 
+    /// How many times its interpreter was replaced after [`WorkerConfig::recycle_after`] programs.
+    pub fn recycles(&self) -> u64 {
+        self.recycles
+    }
+
+    /// The process id of the current interpreter (gone if it failed or retired).
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     fn respawn(&mut self) -> Result<(), Error> {
         self.process.kill();
-        self.dead = true;
-        let (process, info) = Process::start(&self.config, self.min_handshake)?;
+        let (process, info) = start(&self.config, self.min_handshake)?;
         self.process = process;
         self.info = info;
-        self.restarts += 1;
-        self.dead = false;
-        Ok(())
-    }
-}
-
-/// One interpreter process and the threads that talk to it.
-struct Process {
-    child: Child,
-    /// Requests for the writer thread; `None` once the interpreter is being shut down.
-    requests: Option<Sender<Vec<u8>>>,
-    /// Answer lines from the reader thread; disconnected means the channel reached EOF.
-    lines: Receiver<Line>,
-    stderr: Arc<Mutex<VecDeque<u8>>>,
-    /// Disconnected once the stderr thread has seen EOF.
-    stderr_done: Receiver<()>,
-    killed: bool,
-}
-
-enum Line {
-    Complete(String),
-    Overlong(String),
-}
-
-enum Received {
-    Line(String),
-    Overlong(String),
-    Eof,
-    Timeout,
-}
-
-impl Process {
-    fn start(config: &WorkerConfig, min_handshake: Duration) -> Result<(Process, InterpreterInfo), Error> {
-        let python = &config.python;
-        let mut child = Command::new(python)
-            .arg("-u")
-            .arg("-c")
-            .arg(WORKER_PY)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| Error::Spawn { python: python.clone(), error })?;
-        let stdin = child.stdin.take().expect("stdin is piped");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let mut process = Process {
-            child,
-            requests: None,
-            lines: mpsc::channel().1,
-            stderr: Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_TAIL_BYTES))),
-            stderr_done: mpsc::channel().1,
-            killed: false,
-        };
-        process.start_threads(stdin, stdout, stderr).map_err(|error| Error::Io { python: python.clone(), error })?;
-
-        let after = config.timeout.max(min_handshake);
-        let deadline = Instant::now() + after;
-        let timed_out = || Error::HandshakeTimeout { python: python.clone(), after };
-        let not_usable = |reason: String| Error::Handshake { python: python.clone(), reason };
-
-        let handshake = match process.receive(deadline) {
-            Received::Line(line) => line,
-            Received::Overlong(line) => return Err(not_usable(not_a_worker(&line))),
-            Received::Eof => {
-                let status = process.reap();
-                let mut reason = format!("it exited before the handshake ({status})");
-                reason.push_str(&stderr_summary(&process.stderr_tail()));
-                return Err(not_usable(reason));
-            }
-            Received::Timeout => return Err(timed_out()),
-        };
-        let handshake = match proto::parse_handshake(&handshake) {
-            Ok(it) => it,
-            Err(proto::HandshakeError::NotAWorker) => return Err(not_usable(not_a_worker(&handshake))),
-            Err(proto::HandshakeError::Version(found)) => {
-                return Err(Error::ProtocolVersion {
-                    python: python.clone(),
-                    found: found.to_string(),
-                    expected: proto::PROTO_VERSION,
-                })
-            }
-            Err(proto::HandshakeError::Malformed(e)) => {
-                return Err(not_usable(format!("malformed worker handshake: {e}")))
-            }
-        };
-        let info = InterpreterInfo {
-            implementation: handshake.implementation,
-            version: handshake.version,
-            version_string: handshake.version_string,
-        };
-
-        process.send(&config.prelude);
-        let prelude_failed =
-            |summary: String, detail: String| Error::Prelude { python: python.clone(), summary, detail };
-        match process.receive(deadline) {
-            Received::Line(line) => match proto::parse_prelude_reply(&line) {
-                Ok(proto::PreludeReply::Ok(_)) => {}
-                Ok(proto::PreludeReply::Error(traceback)) => {
-                    let summary = last_line(&traceback).to_owned();
-                    return Err(prelude_failed(summary, traceback));
-                }
-                Err(e) => {
-                    let mut line = line;
-                    proto::truncate(&mut line, 80);
-                    return Err(not_usable(format!("malformed answer to the prelude ({e}): {line:?}")));
-                }
-            },
-            Received::Overlong(_) => {
-                return Err(not_usable("overlong answer to the prelude".to_owned()));
-            }
-            Received::Eof => {
-                let status = process.reap();
-                let tail = process.stderr_tail();
-                let summary = format!("the interpreter exited ({status}){}", stderr_summary(&tail));
-                return Err(prelude_failed(summary, tail));
-            }
-            Received::Timeout => return Err(timed_out()),
+        self.sent_to_process = 0;
+        match std::mem::replace(&mut self.state, State::Live) {
+            State::Retired => self.recycles += 1,
+            _ => self.restarts += 1,
         }
-        Ok((process, info))
-    }
-
-    fn start_threads(
-        &mut self,
-        mut stdin: ChildStdin,
-        stdout: ChildStdout,
-        mut stderr: impl Read + Send + 'static,
-    ) -> io::Result<()> {
-        let (requests, requests_rx) = mpsc::channel::<Vec<u8>>();
-        thread::Builder::new().name("withstand-worker-stdin".to_owned()).spawn(move || {
-            for request in requests_rx {
-                // A write fails only when the interpreter is gone; the reader sees that as EOF.
-                if stdin.write_all(&request).is_err() {
-                    break;
-                }
-            }
-        })?;
-        self.requests = Some(requests);
-
-        let (lines_tx, lines) = mpsc::channel();
-        thread::Builder::new().name("withstand-worker-channel".to_owned()).spawn(move || {
-            let mut reader = BufReader::with_capacity(64 << 10, stdout);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match (&mut reader).take(MAX_LINE_BYTES).read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                let line = if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                    Line::Complete(String::from_utf8_lossy(&buf).into_owned())
-                } else if buf.len() as u64 == MAX_LINE_BYTES {
-                    buf.truncate(GARBAGE_SHOWN_BYTES);
-                    Line::Overlong(String::from_utf8_lossy(&buf).into_owned())
-                } else {
-                    // The channel closed in the middle of a line: the interpreter died writing.
-                    break;
-                };
-                let overlong = matches!(line, Line::Overlong(_));
-                if lines_tx.send(line).is_err() || overlong {
-                    break;
-                }
-            }
-        })?;
-        self.lines = lines;
-
-        let tail = Arc::clone(&self.stderr);
-        let (done_tx, stderr_done) = mpsc::channel::<()>();
-        thread::Builder::new().name("withstand-worker-stderr".to_owned()).spawn(move || {
-            let _done = done_tx;
-            let mut chunk = [0u8; 4096];
-            loop {
-                let n = match stderr.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => n,
-                };
-                let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
-                tail.extend(&chunk[..n]);
-                let excess = tail.len().saturating_sub(STDERR_TAIL_BYTES);
-                tail.drain(..excess);
-            }
-        })?;
-        self.stderr_done = stderr_done;
         Ok(())
     }
 
-    fn send(&mut self, source: &str) {
-        if let Some(requests) = &self.requests {
-            // If the writer is gone, so is the interpreter; the reader reports EOF.
-            let _ = requests.send(proto::frame(source));
+    /// How a dead interpreter ended, naming the memory limit when that is what ended it: the
+    /// driver's own out-of-memory exit, or a `MemoryError` (or an allocator's complaint) on
+    /// stderr of an interpreter that died otherwise.
+    fn crash_status(&self, status: String, stderr_tail: &str) -> String {
+        let limit = match self.config.memory_limit {
+            Some(bytes) => format!("limit {}", bytes_text(bytes)),
+            None => "no limit set".to_owned(),
+        };
+        let driver_said = self.process.status().and_then(|s| s.code()) == Some(proto::OUT_OF_MEMORY_EXIT);
+        if driver_said {
+            return format!("out of memory ({limit})");
         }
+        let complained = ["MemoryError", "out of memory", "Out of memory", "Cannot allocate memory", "bad_alloc"]
+            .iter()
+            .any(|w| stderr_tail.contains(w));
+        if complained && self.config.memory_limit.is_some() {
+            return format!("out of memory ({limit}): {status}");
+        }
+        status
+    }
+}
+
+/// Kills every interpreter of every [`Worker`] in this process (their whole process groups),
+/// from any thread; returns how many there were. For a signal handler that is about to end
+/// withstand: the workers' own threads may be stuck waiting for them.
+pub fn kill_all_workers() -> usize {
+    process::kill_all()
+}
+
+/// Starts an interpreter: the process, the handshake, the prelude.
+fn start(config: &WorkerConfig, min_handshake: Duration) -> Result<(Process, InterpreterInfo), Error> {
+    let python = &config.python;
+    let mut command = Command::new(python);
+    command.arg("-u").arg("-c").arg(WORKER_PY);
+    let mut process = Process::start(command, &Limits { memory: config.memory_limit })
+        .map_err(|error| Error::Spawn { python: python.clone(), error })?;
+
+    let after = config.timeout.max(min_handshake);
+    let deadline = Instant::now() + after;
+    let timed_out = || Error::HandshakeTimeout { python: python.clone(), after };
+    let not_usable = |reason: String| Error::Handshake { python: python.clone(), reason };
+    // Small: a handshake or a prelude answer is a few hundred bytes.
+    let max_bytes = 1 << 20;
+
+    let handshake = match process.receive(deadline, max_bytes) {
+        Received::Line(line) => String::from_utf8_lossy(&line).into_owned(),
+        Received::Overlong(line) => return Err(not_usable(not_a_worker(&String::from_utf8_lossy(&line)))),
+        Received::Eof => {
+            let status = process.reap();
+            let mut reason = format!("it exited before the handshake ({status})");
+            reason.push_str(&stderr_summary(&process.stderr_tail()));
+            return Err(not_usable(reason));
+        }
+        Received::Timeout => return Err(timed_out()),
+    };
+    let handshake = match proto::parse_handshake(&handshake) {
+        Ok(it) => it,
+        Err(proto::HandshakeError::NotAWorker) => return Err(not_usable(not_a_worker(&handshake))),
+        Err(proto::HandshakeError::Version(found)) => {
+            return Err(Error::ProtocolVersion {
+                python: python.clone(),
+                found: found.to_string(),
+                expected: proto::PROTO_VERSION,
+            })
+        }
+        Err(proto::HandshakeError::Malformed(e)) => return Err(not_usable(format!("malformed worker handshake: {e}"))),
+    };
+    let info = InterpreterInfo {
+        implementation: handshake.implementation,
+        version: handshake.version,
+        version_string: handshake.version_string,
+    };
+    if (info.version.0, info.version.1) < MIN_PYTHON {
+        return Err(Error::Unsupported { python: python.clone(), version: info.version });
     }
 
-    fn receive(&mut self, deadline: Instant) -> Received {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(wait) {
-            Ok(Line::Complete(line)) => Received::Line(line),
-            Ok(Line::Overlong(line)) => Received::Overlong(line),
-            Err(RecvTimeoutError::Disconnected) => Received::Eof,
-            Err(RecvTimeoutError::Timeout) => Received::Timeout,
-        }
-    }
-
-    /// Kills the interpreter (if it still runs) and waits for it, so no zombie is left.
-    fn kill(&mut self) {
-        self.requests = None;
-        if self.killed {
-            return;
-        }
-        self.killed = true;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// After the channel closed: waits a little for the interpreter to exit by itself and says
-    /// how it ended. One that closed its channel but lingers is killed.
-    fn reap(&mut self) -> String {
-        self.requests = None;
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let mut pause = Duration::from_micros(200);
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => {
-                    self.killed = true;
-                    return describe(status);
-                }
-                Ok(None) if Instant::now() < deadline => {
-                    thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
-                Ok(None) => {
-                    self.kill();
-                    return "closed its channel without exiting (killed)".to_owned();
-                }
-                Err(e) => {
-                    self.kill();
-                    return format!("unknown ({e})");
-                }
+    process.send(&config.prelude);
+    let prelude_failed = |summary: String, detail: String| Error::Prelude { python: python.clone(), summary, detail };
+    match process.receive(deadline, max_bytes) {
+        Received::Line(line) => match proto::parse_prelude_reply(&String::from_utf8_lossy(&line)) {
+            Ok(proto::PreludeReply::Ok(_)) => {}
+            Ok(proto::PreludeReply::Error(traceback)) => {
+                let summary = last_line(&traceback).to_owned();
+                return Err(prelude_failed(summary, traceback));
             }
+            Err(e) => {
+                let mut line = String::from_utf8_lossy(&line).into_owned();
+                proto::truncate(&mut line, 80);
+                return Err(not_usable(format!("malformed answer to the prelude ({e}): {line:?}")));
+            }
+        },
+        Received::Overlong(_) => {
+            return Err(not_usable("overlong answer to the prelude".to_owned()));
         }
+        Received::Eof => {
+            let status = process.reap();
+            let tail = process.stderr_tail();
+            let summary = format!("the interpreter exited ({status}){}", stderr_summary(&tail));
+            return Err(prelude_failed(summary, tail));
+        }
+        Received::Timeout => return Err(timed_out()),
     }
-
-    /// The last few KiB of stderr. Call after the interpreter is dead: it waits briefly for the
-    /// drain thread to read what is left in the pipe.
-    fn stderr_tail(&self) -> String {
-        let _ = self.stderr_done.recv_timeout(Duration::from_millis(500));
-        let tail = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
-        let (a, b) = tail.as_slices();
-        let mut bytes = Vec::with_capacity(tail.len());
-        bytes.extend_from_slice(a);
-        bytes.extend_from_slice(b);
-        // The cut may fall inside a UTF-8 sequence: drop the continuation bytes it left.
-        let start = bytes.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80).count();
-        String::from_utf8_lossy(&bytes[start..]).into_owned()
-    }
+    Ok((process, info))
 }
 
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// `exit status 3`, `killed by signal 9`.
-fn describe(status: ExitStatus) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("killed by signal {signal}");
+/// `4 GiB`, `512 MiB`, `1000 bytes`.
+fn bytes_text(n: u64) -> String {
+    for (unit, name) in [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
+        if n >= unit && n % unit == 0 {
+            return format!("{} {name}", n / unit);
         }
     }
-    match status.code() {
-        Some(code) => format!("exit status {code}"),
-        None => status.to_string(),
+    if n >= 1 << 20 {
+        return format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64);
+    }
+    format!("{n} bytes")
+}
+
+/// Why a version is refused, for [`Error::Unsupported`].
+fn unsupported(version: &(u32, u32, u32)) -> String {
+    let (major, minor) = MIN_PYTHON;
+    if version.0 < 3 {
+        format!("Python 2 is not supported (withstand needs Python {major}.{minor} or later)")
+    } else {
+        format!("withstand needs Python {major}.{minor} or later")
     }
 }
 

@@ -4,6 +4,9 @@
 //! These types mirror what `worker.py` and the prelude send, not the model's internals: the
 //! protocol can change (and bump its version) without touching `crate::trace`, and the reverse.
 //! Anything that does not match the shapes below exactly is a protocol violation.
+//!
+//! Every decoder here takes untrusted bytes from an interpreter under test and never panics on
+//! any input (the `proto` fuzz target checks that).
 
 use std::fmt;
 
@@ -13,35 +16,44 @@ use serde_json::Value;
 use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
 
 /// The protocol version this runner speaks; the handshake must announce the same.
-pub(crate) const PROTO_VERSION: u64 = 1;
+pub const PROTO_VERSION: u64 = 1;
+
+/// The exit status with which the driver says "out of memory": a `MemoryError` reached it, or
+/// showed in the trace of a program.
+pub const OUT_OF_MEMORY_EXIT: i32 = 86;
 
 /// Frames one request: the decimal byte length, a newline, then the UTF-8 bytes.
-pub(crate) fn frame(source: &str) -> Vec<u8> {
+pub fn frame(source: &str) -> Vec<u8> {
     let mut res = Vec::with_capacity(source.len() + 8);
-    res.extend_from_slice(source.len().to_string().as_bytes());
-    res.push(b'\n');
-    res.extend_from_slice(source.as_bytes());
+    frame_into(&mut res, source);
     res
+}
+
+/// Appends the frame of `source` to `out`.
+pub fn frame_into(out: &mut Vec<u8>, source: &str) {
+    use std::io::Write;
+    let _ = writeln!(out, "{}", source.len());
+    out.extend_from_slice(source.as_bytes());
 }
 
 /// The first line a worker sends: `{"proto": 1, "implementation": "cpython", ...}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Handshake {
+pub struct Handshake {
     /// Protocol version, checked against [`PROTO_VERSION`] before the rest is read.
     #[allow(dead_code)]
-    pub(crate) proto: u64,
+    pub proto: u64,
     /// `sys.implementation.name`.
-    pub(crate) implementation: String,
+    pub implementation: String,
     /// `sys.version_info[:3]`.
-    pub(crate) version: (u32, u32, u32),
+    pub version: (u32, u32, u32),
     /// `sys.version`.
-    pub(crate) version_string: String,
+    pub version_string: String,
 }
 
 /// Why a handshake line was refused.
 #[derive(Debug)]
-pub(crate) enum HandshakeError {
+pub enum HandshakeError {
     /// The line is not a withstand handshake at all (a different program answered).
     NotAWorker,
     /// A withstand worker, but of another protocol version.
@@ -51,7 +63,7 @@ pub(crate) enum HandshakeError {
 }
 
 /// Decodes the handshake line.
-pub(crate) fn parse_handshake(line: &str) -> Result<Handshake, HandshakeError> {
+pub fn parse_handshake(line: &str) -> Result<Handshake, HandshakeError> {
     let value: Value = serde_json::from_str(line).map_err(|_| HandshakeError::NotAWorker)?;
     let Some(proto) = value.get("proto") else {
         return Err(HandshakeError::NotAWorker);
@@ -65,7 +77,7 @@ pub(crate) fn parse_handshake(line: &str) -> Result<Handshake, HandshakeError> {
 /// The answer to the prelude: `{"ok": true}` or `{"error": "<traceback>"}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "lowercase")]
-pub(crate) enum PreludeReply {
+pub enum PreludeReply {
     /// The prelude loaded.
     Ok(bool),
     /// The prelude raised; the traceback text.
@@ -73,7 +85,7 @@ pub(crate) enum PreludeReply {
 }
 
 /// Decodes the prelude answer; `Err` holds why the line is not one.
-pub(crate) fn parse_prelude_reply(line: &str) -> Result<PreludeReply, String> {
+pub fn parse_prelude_reply(line: &str) -> Result<PreludeReply, String> {
     match serde_json::from_str(line) {
         Ok(PreludeReply::Ok(false)) => Err("`ok` is false".to_owned()),
         Ok(it) => Ok(it),
@@ -83,11 +95,19 @@ pub(crate) fn parse_prelude_reply(line: &str) -> Result<PreludeReply, String> {
 
 /// Why an answer line is not a valid trace.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Violation(pub(crate) String);
+pub enum Violation {
+    /// Not the shape of a trace: what was expected and what was found.
+    Malformed(String),
+    /// A well-formed trace with more events than the limit: how many it has.
+    TooManyEvents(usize),
+}
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Violation::Malformed(why) => f.write_str(why),
+            Violation::TooManyEvents(n) => write!(f, "{n} events"),
+        }
     }
 }
 
@@ -96,11 +116,11 @@ type Res<T> = Result<T, Violation>;
 fn bad<T>(what: &str, v: &Value) -> Res<T> {
     let mut shown = v.to_string();
     truncate(&mut shown, 120);
-    Err(Violation(format!("expected {what}, found {shown}")))
+    Err(Violation::Malformed(format!("expected {what}, found {shown}")))
 }
 
 /// Cuts `s` to at most `max` bytes (on a character boundary), marking the cut with `...`.
-pub(crate) fn truncate(s: &mut String, max: usize) {
+pub fn truncate(s: &mut String, max: usize) {
     if s.len() <= max {
         return;
     }
@@ -112,28 +132,32 @@ pub(crate) fn truncate(s: &mut String, max: usize) {
     s.push_str("...");
 }
 
-/// Decodes one answer to a program: `{"events": [...], "outcome": [...]}`.
-pub(crate) fn parse_run_reply(line: &str) -> Res<Trace> {
-    let value: Value = match serde_json::from_str(line) {
+/// Decodes one answer to a program: `{"events": [...], "outcome": [...]}`, with at most
+/// `max_events` events.
+pub fn parse_run_reply(line: &[u8], max_events: usize) -> Res<Trace> {
+    let value: Value = match serde_json::from_slice(line) {
         Ok(it) => it,
-        Err(e) => return Err(Violation(format!("not JSON: {e}"))),
+        Err(e) => return Err(Violation::Malformed(format!("not JSON: {e}"))),
     };
     let Value::Object(mut obj) = value else {
         return bad("an object", &value);
     };
     if let Some(err) = obj.get("error") {
-        return Err(Violation(format!("the worker failed: {}", err.as_str().unwrap_or("?"))));
+        return Err(Violation::Malformed(format!("the worker failed: {}", err.as_str().unwrap_or("?"))));
     }
     if obj.len() != 2 {
         let keys: Vec<&String> = obj.keys().collect();
-        return Err(Violation(format!("expected keys events and outcome, found {keys:?}")));
+        return Err(Violation::Malformed(format!("expected keys events and outcome, found {keys:?}")));
     }
     let (Some(events), Some(outcome)) = (obj.remove("events"), obj.remove("outcome")) else {
-        return Err(Violation("expected keys events and outcome".to_owned()));
+        return Err(Violation::Malformed("expected keys events and outcome".to_owned()));
     };
     let Value::Array(events) = events else {
         return bad("an event list", &events);
     };
+    if events.len() > max_events {
+        return Err(Violation::TooManyEvents(events.len()));
+    }
     let events = events.iter().map(event).collect::<Res<Vec<_>>>()?;
     let outcome = self::outcome(&outcome)?;
     Ok(Trace { events, outcome })

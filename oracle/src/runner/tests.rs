@@ -22,7 +22,7 @@ fn python3(test: &str) -> Option<PathBuf> {
 }
 
 fn config(python: impl Into<PathBuf>, timeout: Duration) -> WorkerConfig {
-    WorkerConfig { python: python.into(), prelude: PRELUDE.to_owned(), timeout }
+    WorkerConfig::new(python, PRELUDE, timeout)
 }
 
 /// Spawns, retrying while the kernel says a just-written script is busy: another test thread may
@@ -498,7 +498,7 @@ fn worker_can_move_to_another_thread() {
 #[test]
 fn answers_decode_strictly() {
     let ok = r#"{"events":[["init","M0"],["enter","M0",null],["exit","M0",["E1","m",1],false,null],["inst","M0","__exit__"],["bool","b"],["len","n"],["log","L",["E1","m",1]],["var","x","1"],["ret","r"],["handler","h",[["E2","",2],["E1","m",1],null,true]],["finally","f",null]],"outcome":["raise",[[["E2","",2],["E1","m",1],null,true],[["E1","m",1],null,null,false]]]}"#;
-    let trace = proto::parse_run_reply(ok).unwrap();
+    let trace = proto::parse_run_reply(ok.as_bytes(), 100).unwrap();
     assert_eq!(trace.events.len(), 11);
     assert_eq!(
         trace.events[9],
@@ -525,7 +525,7 @@ fn answers_decode_strictly() {
     let Outcome::Raised(chain) = &trace.outcome else { panic!("{:?}", trace.outcome) };
     assert_eq!(chain.len(), 2);
     assert_eq!(
-        proto::parse_run_reply(r#"{"events":[],"outcome":["compile","SyntaxError: x"]}"#).unwrap().outcome,
+        proto::parse_run_reply(br#"{"events":[],"outcome":["compile","SyntaxError: x"]}"#, 100).unwrap().outcome,
         Outcome::CompileError("SyntaxError: x".to_owned())
     );
 
@@ -547,7 +547,7 @@ fn answers_decode_strictly() {
         r#"{"events":[],"outcome":["exit","1"]}"#,
         r#"{"error":"Traceback"}"#,
     ] {
-        assert!(proto::parse_run_reply(bad).is_err(), "accepted {bad}");
+        assert!(proto::parse_run_reply(bad.as_bytes(), 100).is_err(), "accepted {bad}");
     }
 }
 
@@ -555,4 +555,327 @@ fn answers_decode_strictly() {
 fn requests_are_framed_by_byte_length() {
     assert_eq!(proto::frame("é\n"), b"3\n\xc3\xa9\n".to_vec());
     assert_eq!(proto::frame(""), b"0\n".to_vec());
+}
+
+/// Links the fake interpreter `name` (from `runner/fakes/`) into `dir` as `python`; the fake keeps
+/// its state in `dir`.
+fn fake(dir: &Path, name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/runner/fakes").join(name);
+    let link = dir.join("python");
+    std::os::unix::fs::symlink(&source, &link).expect("a symlink in a temporary directory");
+    link
+}
+
+/// Whether process `pid` is gone (or a zombie, which runs nothing).
+fn gone(pid: u32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+/// Polls `done` for up to 5 s.
+fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    done()
+}
+
+fn crash_status(res: &RunResult) -> &str {
+    match res {
+        RunResult::Crashed { status, .. } => status,
+        other => panic!("expected a crash, got {other:?}"),
+    }
+}
+
+fn garbage_line(res: &RunResult) -> &str {
+    match res {
+        RunResult::Garbage { line, .. } => line,
+        other => panic!("expected garbage, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_crash_is_kept_when_the_interpreter_cannot_restart() {
+    let Some(_) = python3("a_crash_is_kept_when_the_interpreter_cannot_restart") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "starts-once");
+    let mut w = spawn(&config(&python, Duration::from_secs(10))).unwrap();
+    let crash = "import os\ndef main():\n    os._exit(3)\n";
+    let (a, c) = (returns(1), returns(3));
+    // The crash needs a restart for the program after it, and the restart fails: the results up
+    // to the crash come back first, the restart error with the next call.
+    let mut seen = Vec::new();
+    let n = w.run_each(&[&a, crash, &c], |idx, res| seen.push((idx, res))).expect("results before the error");
+    assert_eq!(n, 2);
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].0, 0);
+    assert_eq!(completed(seen[0].1.clone()).outcome, Outcome::Returned("1".to_owned()));
+    assert_eq!(seen[1].0, 1);
+    assert_eq!(crash_status(&seen[1].1), "exit status 3");
+    let err = w.run(&c).expect_err("the restart error comes next");
+    assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
+    assert!(err.to_string().contains("starts-once: refusing to start again"), "{err}");
+    // Later calls try again (and fail again, this fake never starts twice).
+    assert!(matches!(w.run_many(&[&c]), Err(Error::Handshake { .. })));
+
+    // run_many is the same call: a short vector, then the error.
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "starts-once");
+    let mut w = spawn(&config(&python, Duration::from_secs(10))).unwrap();
+    let res = w.run_many(&[crash, &c]).expect("the crash");
+    assert_eq!(res.len(), 1);
+    assert_eq!(crash_status(&res[0]), "exit status 3");
+    assert!(w.run_many(&[&c]).is_err());
+}
+
+#[test]
+fn an_answer_over_the_event_limit_is_garbage() {
+    let Some(python) = python3("an_answer_over_the_event_limit_is_garbage") else { return };
+    let mut config = config(python, Duration::from_secs(10));
+    config.max_events = 10;
+    let mut w = spawn(&config).unwrap();
+    let ten = "def main():\n    for i in range(9):\n        log('L')\n    return ret('v', 1)\n";
+    let eleven = "def main():\n    for i in range(10):\n        log('L')\n    return ret('v', 1)\n";
+    let res = w.run_many(&[ten, eleven, ten]).unwrap();
+    assert_eq!(completed(res[0].clone()).events.len(), 10);
+    let line = garbage_line(&res[1]);
+    assert!(line.starts_with("[answer of 11 events, over the limit of 10 (max_events)] {\"events\":"), "{line}");
+    // The interpreter was killed and replaced.
+    assert_eq!(completed(res[2].clone()).events.len(), 10);
+    assert_eq!(w.restarts(), 1);
+}
+
+#[test]
+fn the_default_limits_bound_answers_at_10_mb_and_100k_events() {
+    assert_eq!(super::MAX_ANSWER_BYTES, 10_000_000);
+    assert_eq!(super::MAX_EVENTS, 100_000);
+    let Some(python) = python3("the_default_limits_bound_answers_at_10_mb_and_100k_events") else { return };
+    let mut w = worker(python, Duration::from_secs(20));
+    let many = "def main():\n    for i in range(100001):\n        log('L')\n";
+    let huge = "def main():\n    log('x' * 11000000)\n";
+    let res = w.run_many(&[many, huge]).unwrap();
+    assert!(garbage_line(&res[0]).starts_with("[answer of 100001 events, over the limit of 100000 (max_events)]"));
+    let line = garbage_line(&res[1]);
+    assert!(
+        line.starts_with("[answer over the limit of 10000000 bytes (max_answer_bytes)] {\"events\":[[\"log\",\"xxx")
+    );
+    assert!(line.len() < 1200, "the line shown is truncated: {}", line.len());
+}
+
+#[test]
+fn an_endless_answer_is_cut_at_the_limit_and_its_interpreter_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "floods");
+    let mut config = config(&python, Duration::from_secs(60));
+    config.max_answer_bytes = 1 << 20;
+    let mut w = spawn(&config).unwrap();
+    let pid = w.pid();
+    let start = std::time::Instant::now();
+    let res = w.run(&returns(1)).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(30), "cut at the limit, not at the timeout: {:?}", start.elapsed());
+    let line = garbage_line(&res);
+    assert!(
+        line.starts_with("[answer over the limit of 1048576 bytes (max_answer_bytes)] {\"events\": [[\"log\", \"xxxx"),
+        "{line}"
+    );
+    assert!(gone(pid), "the flooding interpreter is killed");
+}
+
+#[test]
+fn a_program_out_of_memory_is_a_crash_naming_the_limit() {
+    let Some(python) = python3("a_program_out_of_memory_is_a_crash_naming_the_limit") else { return };
+    let mut config = config(python, Duration::from_secs(20));
+    config.memory_limit = Some(512 << 20);
+    let mut w = spawn(&config).unwrap();
+    let leak = "def main():\n    hoard = []\n    while True:\n        hoard.append(bytearray(16 << 20))\n";
+    // A program that catches the MemoryError and goes on is still out of memory.
+    let caught = "\
+def main():
+    hoard = []
+    try:
+        while True:
+            hoard.append(bytearray(16 << 20))
+    except MemoryError:
+        handler('h1')
+    return ret('v', 1)
+";
+    let big = "def main():\n    return ret('v', len(bytearray(768 << 20)))\n";
+    let res = w.run_many(&[leak, &returns(1), caught, big]).unwrap();
+    assert_eq!(crash_status(&res[0]), "out of memory (limit 512 MiB)");
+    match &res[0] {
+        RunResult::Crashed { stderr_tail, .. } => assert!(stderr_tail.contains("MemoryError"), "{stderr_tail}"),
+        _ => unreachable!(),
+    }
+    assert_eq!(completed(res[1].clone()).outcome, Outcome::Returned("1".to_owned()));
+    assert_eq!(crash_status(&res[2]), "out of memory (limit 512 MiB)");
+    assert_eq!(crash_status(&res[3]), "out of memory (limit 512 MiB)");
+
+    // The limit can be switched off: the same 768 MiB are fine then.
+    config.memory_limit = None;
+    let mut w = spawn(&config).unwrap();
+    assert_eq!(completed(w.run(big).unwrap()).outcome, Outcome::Returned((768 << 20).to_string()));
+}
+
+#[test]
+fn a_leaking_interpreter_is_a_crash_naming_the_limit() {
+    let Some(_) = python3("a_leaking_interpreter_is_a_crash_naming_the_limit") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "leaks");
+    let mut config = config(&python, Duration::from_secs(20));
+    config.memory_limit = Some(256 << 20);
+    let mut w = spawn(&config).unwrap();
+    let res = w.run(&returns(1)).unwrap();
+    assert_eq!(crash_status(&res), "out of memory (limit 256 MiB): exit status 1");
+}
+
+#[test]
+fn the_default_memory_limit_is_4_gib() {
+    let config = WorkerConfig::new("python3", PRELUDE, Duration::from_secs(1));
+    assert_eq!(config.memory_limit, Some(4 << 30));
+    assert_eq!(super::bytes_text(4 << 30), "4 GiB");
+    assert_eq!(super::bytes_text(1000), "1000 bytes");
+}
+
+#[test]
+fn a_worker_is_recycled_after_its_share_of_programs() {
+    let Some(python) = python3("a_worker_is_recycled_after_its_share_of_programs") else { return };
+    let mut config = config(python, Duration::from_secs(10));
+    config.recycle_after = Some(3);
+    let mut w = spawn(&config).unwrap();
+    let pid = "import os\ndef main():\n    return ret('v', os.getpid())\n";
+    let res = w.run_many(&[pid; 8]).unwrap();
+    let pids: Vec<String> = res
+        .into_iter()
+        .map(|r| match completed(r).outcome {
+            Outcome::Returned(p) => p,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(pids.len(), 8);
+    for chunk in pids.chunks(3) {
+        assert!(chunk.iter().all(|p| *p == chunk[0]), "{pids:?}");
+    }
+    assert!(pids[0] != pids[3] && pids[3] != pids[6] && pids[0] != pids[6], "{pids:?}");
+    assert_eq!(w.recycles(), 2);
+    assert_eq!(w.restarts(), 0);
+    // The count goes on across calls.
+    let res = w.run_many(&[pid; 2]).unwrap();
+    let Outcome::Returned(p) = completed(res[0].clone()).outcome else { panic!() };
+    assert_eq!(p, pids[6]);
+    let Outcome::Returned(p) = completed(res[1].clone()).outcome else { panic!() };
+    assert_ne!(p, pids[6]);
+    assert_eq!(w.recycles(), 3);
+
+    // Zero means one program per interpreter, not none.
+    config.recycle_after = Some(0);
+    let mut w = spawn(&config).unwrap();
+    let res = w.run_many(&[pid; 2]).unwrap();
+    assert_ne!(completed(res[0].clone()).outcome, completed(res[1].clone()).outcome);
+    assert_eq!(w.recycles(), 1);
+}
+
+#[test]
+fn a_hung_interpreter_is_killed_with_its_whole_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "hangs");
+    let mut w = spawn(&config(&python, Duration::from_millis(300))).unwrap();
+    assert!(matches!(w.run(&returns(1)).unwrap(), RunResult::Timeout { .. }));
+    let pids = fs::read_to_string(dir.path().join("pids")).expect("the fake wrote its pids");
+    let pids: Vec<u32> = pids.split_whitespace().map(|p| p.parse().unwrap()).collect();
+    assert_eq!(pids.len(), 2);
+    // The grandchild was in the interpreter's group: killed with it, not orphaned.
+    assert!(eventually(|| pids.iter().all(|&p| gone(p))), "{pids:?} still run");
+
+    // Dropping a worker kills its group too, and takes it out of the registry of live groups
+    // that the binary's signal handler kills.
+    let w = spawn(&config(&python, Duration::from_secs(60))).unwrap();
+    let pid = w.pid();
+    assert!(!gone(pid));
+    assert!(super::process::is_registered(pid));
+    drop(w);
+    assert!(gone(pid));
+    assert!(!super::process::is_registered(pid));
+}
+
+#[test]
+fn a_panic_on_the_thread_that_owns_a_worker_kills_its_interpreter() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "hangs");
+    let config = config(&python, Duration::from_secs(60));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owner = std::thread::spawn(move || {
+        let w = spawn(&config).unwrap();
+        tx.send(w.pid()).unwrap();
+        panic!("a bug in the caller, with a worker in hand");
+    });
+    let pid = rx.recv().unwrap();
+    assert!(owner.join().is_err(), "the thread panicked");
+    // Unwinding dropped the worker, which killed its process group.
+    assert!(gone(pid));
+    assert!(!super::process::is_registered(pid));
+}
+
+#[test]
+fn a_worker_outlives_the_thread_that_started_it() {
+    // PR_SET_PDEATHSIG fires when the thread that forked the interpreter exits: the interpreter
+    // must be forked by a thread that lives as long as withstand, not by this short-lived one.
+    let Some(python) = python3("a_worker_outlives_the_thread_that_started_it") else { return };
+    let config = config(python, Duration::from_secs(10));
+    let mut w = std::thread::spawn(move || spawn(&config).unwrap()).join().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(completed(w.run(&returns(7)).unwrap()).outcome, Outcome::Returned("7".to_owned()));
+    // And its respawns likewise.
+    let crash = "import os\ndef main():\n    os._exit(3)\n";
+    let mut w = std::thread::spawn(move || {
+        assert_eq!(crash_status(&w.run(crash).unwrap()), "exit status 3");
+        assert_eq!(completed(w.run(&returns(8)).unwrap()).outcome, Outcome::Returned("8".to_owned()));
+        w
+    })
+    .join()
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(completed(w.run(&returns(9)).unwrap()).outcome, Outcome::Returned("9".to_owned()));
+    assert_eq!(w.restarts(), 1);
+}
+
+#[test]
+fn python_2_is_refused_in_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake(dir.path(), "python2");
+    let err = spawn(&config(&python, Duration::from_secs(5))).expect_err("Python 2");
+    assert!(matches!(err, Error::Unsupported { version: (2, 7, 18), .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("{python:?} is Python 2.7.18: Python 2 is not supported (withstand needs Python 3.7 or later)")
+    );
+
+    // The real ones, where pyenv has them: the driver must get as far as the handshake.
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    for (version, want) in [
+        ("2.7", "Python 2 is not supported (withstand needs Python 3.7 or later)"),
+        ("3.6", "withstand needs Python 3.7 or later"),
+    ] {
+        let found = fs::read_dir(home.join(".pyenv/versions")).ok().and_then(|dir| {
+            dir.filter_map(Result::ok).map(|e| e.path().join("bin/python")).find(|p| {
+                p.exists() && p.parent().unwrap().parent().unwrap().to_string_lossy().contains(&format!("/{version}."))
+            })
+        });
+        let Some(python) = found else {
+            println!(
+                "runner::python_2_is_refused_in_one_clear_line: skipped the real Python {version}, none under ~/.pyenv"
+            );
+            continue;
+        };
+        let err = spawn(&config(&python, Duration::from_secs(20))).expect_err("refused");
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(msg.ends_with(want), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
 }

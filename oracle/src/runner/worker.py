@@ -5,13 +5,18 @@
 # Responses (a private copy of the original stdout): one JSON line each, ASCII only.
 # The first request is the prelude, executed once; every later one is a program.
 # This script never decides that a run failed: timeouts and crashes are the runner's business.
-# Keep it plain Python 3 (no f-strings, no walrus): it must start on old and odd implementations.
+# Two exits are signals to the runner: a MemoryError anywhere (the program's outcome or events,
+# or the driver itself) exits with status 86, so that a worker that hit its memory limit is told
+# apart from one that crashed.
+# Keep it plain Python (no f-strings, no walrus) up to the handshake: it must start on old and odd
+# implementations, Python 2 included, so that the runner can say why it refuses them.
 import os
 import sys
 
+OUT_OF_MEMORY = 86
+
 
 def _serve():
-    import builtins
     import json
 
     # The channel is a private duplicate of fd 1; fd 1 and sys.stdout then point at stderr, so
@@ -52,14 +57,19 @@ def _serve():
         return traceback.format_exc()
 
     v = sys.version_info
-    send(
-        {
-            "proto": 1,
-            "implementation": sys.implementation.name,
-            "version": [v[0], v[1], v[2]],
-            "version_string": sys.version,
-        }
-    )
+    impl = getattr(sys, "implementation", None)
+    if impl is not None:
+        name = impl.name
+    else:
+        import platform
+
+        name = platform.python_implementation().lower()
+    send({"proto": 1, "implementation": name, "version": [v[0], v[1], v[2]], "version_string": sys.version})
+    if v[0] < 3:
+        # The runner refuses Python 2 on this handshake; nothing below would run there.
+        return
+
+    import builtins
 
     src = receive()
     if src is None:
@@ -104,12 +114,24 @@ def _serve():
                 else:
                     outcome = outcome_of(ns["main"])
             line = encode({"events": T, "outcome": outcome})
+        except MemoryError:
+            raise
         except BaseException:
             # The program broke the instrumentation itself (no `main`, unencodable events...).
             # The runner reports this as a malformed answer.
             line = encode({"error": error_text()})
+        if '"MemoryError"' in line:
+            # The program ran out of memory (and maybe caught it): not a trace to compare.
+            raise MemoryError("seen in the trace")
         write((line + "\n").encode("ascii"))
         flush()
 
 
-_serve()
+try:
+    _serve()
+except MemoryError:
+    try:
+        sys.stderr.write("withstand worker: MemoryError\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(OUT_OF_MEMORY)

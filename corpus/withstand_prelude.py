@@ -1,0 +1,451 @@
+# @generated from oracle/src/render/prelude.py by `withstand record`; do not edit.
+# Regenerate: withstand record corpus (or `UPDATE_EXPECT=1 cargo test -p oracle corpus`)
+# The instrumentation every corpus/<topic>/<case>.py imports.
+# withstand prelude: the instrumentation every generated program uses.
+# Events are plain lists so that the worker can send them as JSON and a person can read them.
+import sys
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, closing, contextmanager, nullcontext, suppress
+
+try:
+    from contextlib import aclosing
+except ImportError:  # before 3.10
+    pass
+
+_T = []  # the events, in order
+_S = []  # exception objects in the order they were first observed (never id() or addresses)
+_G = []  # (label, generator) stepped by step/astep, finished by _finish if left suspended
+
+
+def _reset():
+    del _T[:]
+    del _S[:]
+    del _G[:]
+
+
+def _ref(e):
+    if e is None:
+        return None
+    for i, x in enumerate(_S):
+        if x is e:
+            return [type(e).__name__, _str(e), i + 1]
+    _S.append(e)
+    return [type(e).__name__, _str(e), len(_S)]
+
+
+def _str(e):
+    try:
+        return str(e)
+    except BaseException:
+        return "<str() failed>"
+
+
+def _detail(e):
+    return [_ref(e), _ref(e.__context__), _ref(e.__cause__), bool(e.__suppress_context__)]
+
+
+def _info():
+    return _ref(sys.exc_info()[1])
+
+
+def _show(v):
+    if isinstance(v, tuple):
+        inner = ", ".join(_show(x) for x in v)
+        return "(" + inner + ("," if len(v) == 1 else "") + ")"
+    if v is None or isinstance(v, (bool, int, str)):
+        return repr(v)
+    label = getattr(v, "_label", None)
+    if isinstance(label, str):
+        return "<" + type(v).__name__ + " " + label + ">"
+    return "<" + type(v).__name__ + ">"
+
+
+class E1(Exception):
+    pass
+
+
+class E2(E1):
+    pass
+
+
+class E3(Exception):
+    pass
+
+
+class B1(BaseException):
+    pass
+
+
+class S1(StopIteration):
+    pass
+
+
+class S2(StopAsyncIteration):
+    pass
+
+
+class Bool:
+    """A result object whose truth test logs; `r` is what __bool__ returns, or a class it raises."""
+
+    def __init__(self, label, r):
+        self._label = label
+        self.r = r
+
+    def __bool__(self):
+        _T.append(["bool", self._label])
+        if isinstance(self.r, type):
+            raise self.r(self._label)
+        return self.r
+
+
+class Closer:
+    """A thing for closing(): close() logs, then raises `exc(label)` if `exc` is a class."""
+
+    def __init__(self, label, exc):
+        self._label = label
+        self.exc = exc
+
+    def close(self):
+        _T.append(["close", self._label])
+        if self.exc is not None:
+            raise self.exc(self._label)
+
+
+class Len:
+    """A result object without __bool__ whose __len__ logs and returns `n`."""
+
+    def __init__(self, label, n):
+        self._label = label
+        self.n = n
+
+    def __len__(self):
+        _T.append(["len", self._label])
+        return self.n
+
+
+def on_init(mgr):
+    _T.append(["init", mgr])
+
+
+def on_enter(mgr):
+    _T.append(["enter", mgr, _info()])
+
+
+def _exit_event(kind, mgr, t, v, tb):
+    if v is None:
+        ok = t is None and tb is None
+    else:
+        ok = t is type(v) and tb is v.__traceback__
+    _T.append([kind, mgr, _ref(v), ok, _info()])
+
+
+def on_exit(mgr, t, v, tb):
+    _exit_event("exit", mgr, t, v, tb)
+
+
+def on_aenter(mgr):
+    _T.append(["aenter", mgr, _info()])
+
+
+def on_aexit(mgr, t, v, tb):
+    _exit_event("aexit", mgr, t, v, tb)
+
+
+class Aw:
+    """A hand-made awaitable: logs when awaited, optionally suspends once (yielding its label
+    to the driver), then returns `then`, or raises it when it is an exception class."""
+
+    def __init__(self, label, suspend, then):
+        self._label = label
+        self.suspend = suspend
+        self.then = then
+
+    def __await__(self):
+        _T.append(["await", self._label])
+        return self._run()
+
+    def _run(self):
+        if self.suspend:
+            yield self._label
+        if isinstance(self.then, type):
+            raise self.then(self._label)
+        return self.then
+
+
+class _Suspend:
+    def __init__(self, label):
+        self._label = label
+
+    def __await__(self):
+        yield self._label
+
+
+async def co(label, suspend, then):
+    """A coroutine that does what Aw does: logs when it starts running (when awaited),
+    optionally suspends once, then returns `then` or raises it when it is an exception class."""
+    _T.append(["await", label])
+    if suspend:
+        await _Suspend(label)
+    if isinstance(then, type):
+        raise then(label)
+    return then
+
+
+class BadAw:
+    """Has __await__, but it returns a non-iterator."""
+
+    def __await__(self):
+        return 1
+
+
+class Xf:
+    """An exit function for ExitStack.push: logs its call, then returns `r`, or raises it
+    when it is an exception class."""
+
+    def __init__(self, label, r):
+        self._label = label
+        self.r = r
+
+    def __call__(self, t, v, tb):
+        _exit_event("call", self._label, t, v, tb)
+        if isinstance(self.r, type):
+            raise self.r(self._label)
+        return self.r
+
+
+class AXf:
+    """An async exit function for AsyncExitStack.push_async_exit: logs its call, optionally
+    suspends once, then returns `r` or raises it."""
+
+    def __init__(self, label, suspend, r):
+        self._label = label
+        self.suspend = suspend
+        self.r = r
+
+    async def __call__(self, t, v, tb):
+        _exit_event("acall", self._label, t, v, tb)
+        if self.suspend:
+            await Aw(self._label, True, None)
+        if isinstance(self.r, type):
+            raise self.r(self._label)
+        return self.r
+
+
+def cb(label, exc):
+    """A callback for ExitStack.callback: logs, then raises `exc(label)` if `exc` is given."""
+    _T.append(["callback", label, _info()])
+    if exc is not None:
+        raise exc(label)
+
+
+async def acb(label, exc):
+    """A callback for AsyncExitStack.push_async_callback."""
+    _T.append(["acallback", label, _info()])
+    if exc is not None:
+        raise exc(label)
+
+
+def inst(mgr, method):
+    def called(*args):
+        _T.append(["inst", mgr, method])
+        return True
+
+    return called
+
+
+def log(label):
+    _T.append(["log", label, _info()])
+
+
+def show(name, v):
+    _T.append(["var", name, _show(v)])
+
+
+def ret(label, v):
+    _T.append(["ret", label])
+    return v
+
+
+def handler(label):
+    _T.append(["handler", label, _detail(sys.exc_info()[1])])
+
+
+def fin(label):
+    _T.append(["finally", label, _info()])
+
+
+def suppress_if(t, classes):
+    return t is not None and issubclass(t, classes)
+
+
+def _chain(e):
+    out = []
+    seen = []
+
+    def visit(x):
+        if x is None or any(y is x for y in seen):
+            return
+        seen.append(x)
+        out.append(_detail(x))
+        visit(x.__context__)
+        visit(x.__cause__)
+
+    visit(e)
+    return out
+
+
+def _yshow(v):
+    return v if isinstance(v, str) else _show(v)
+
+
+def drive(label, gen, how, k, exc):
+    """Runs a generator: to exhaustion ('all'), or k items then close() or throw(exc). Then,
+    in the finally, closes it until it is finished, so that nothing is left to the GC."""
+    try:
+        n = 0
+        while how == "all" or n < k:
+            try:
+                v = next(gen)
+            except StopIteration:
+                _T.append(["gen-end", label])
+                return
+            n += 1
+            _T.append(["gen-yield", label, _yshow(v)])
+        if how == "close":
+            gen.close()
+            _T.append(["gen-closed", label])
+        else:
+            v = gen.throw(exc)
+            _T.append(["gen-yield", label, _yshow(v)])
+    finally:
+        while gen.gi_frame is not None:
+            try:
+                gen.close()
+            except BaseException as e:
+                _T.append(["gen-cleanup", label, _ref(e)])
+
+
+async def adrive(label, gen, how, k, exc):
+    """drive for an async generator, with asend(None), aclose() and athrow(exc). Once aclose()
+    was called, athrow() and aclose() only raise StopAsyncIteration while the generator is
+    suspended, so a generator that ignored GeneratorExit is finished by resuming it."""
+    closed = False
+    try:
+        n = 0
+        while how == "all" or n < k:
+            try:
+                v = await gen.asend(None)
+            except StopAsyncIteration:
+                _T.append(["gen-end", label])
+                return
+            n += 1
+            _T.append(["gen-yield", label, _yshow(v)])
+        if how == "close":
+            closed = True
+            await gen.aclose()
+            _T.append(["gen-closed", label])
+        else:
+            v = await gen.athrow(exc)
+            _T.append(["gen-yield", label, _yshow(v)])
+    finally:
+        await _afinish(label, gen, closed)
+
+
+async def _afinish(label, gen, closed):
+    while gen.ag_frame is not None:
+        try:
+            if closed:
+                try:
+                    v = await gen.asend(None)
+                except StopAsyncIteration:
+                    _T.append(["gen-end", label])
+                    return
+                _T.append(["gen-yield", label, _yshow(v)])
+            else:
+                closed = True
+                await gen.aclose()
+        except BaseException as e:
+            _T.append(["gen-cleanup", label, _ref(e)])
+
+
+def _track(label, gen):
+    for _, g in _G:
+        if g is gen:
+            return
+    _G.append((label, gen))
+
+
+def step(label, gen, k):
+    """Advances a generator by up to k items and leaves it suspended (for closing() to close)."""
+    _track(label, gen)
+    for _ in range(k):
+        try:
+            v = next(gen)
+        except StopIteration:
+            _T.append(["gen-end", label])
+            return
+        _T.append(["gen-yield", label, _yshow(v)])
+
+
+async def astep(label, gen, k):
+    """step for an async generator (for aclosing() to close)."""
+    _track(label, gen)
+    for _ in range(k):
+        try:
+            v = await gen.asend(None)
+        except StopAsyncIteration:
+            _T.append(["gen-end", label])
+            return
+        _T.append(["gen-yield", label, _yshow(v)])
+
+
+def _finish():
+    # A stepped generator that ignored GeneratorExit when closing() closed it is still suspended:
+    # finish it here rather than leave it to the garbage collector. An async one was aclose()d.
+    for label, gen in _G:
+        if hasattr(gen, "ag_frame"):
+            _drive(_afinish(label, gen, True))
+            continue
+        while gen.gi_frame is not None:
+            try:
+                gen.close()
+            except BaseException as e:
+                _T.append(["gen-cleanup", label, _ref(e)])
+
+
+def _drive(coro):
+    # No event loop: the coroutine is driven by hand and every suspension is an event.
+    while True:
+        try:
+            v = coro.send(None)
+        except StopIteration as e:
+            return e.value
+        _T.append(["suspend", v if isinstance(v, str) else repr(v)])
+
+
+def _outcome(main):
+    try:
+        v = main()
+        if type(v).__name__ == "coroutine":
+            v = _drive(v)
+    except BaseException as e:
+        out = ["raise", _chain(e)]
+    else:
+        out = ["return", _show(v)]
+    _finish()
+    return out
+
+
+def _report(main):
+    out = _outcome(main)
+    for ev in _T:
+        print(*ev)
+    print(*out)
+
+
+# ---- as part of the program ----
+# `from withstand_prelude import *` brings every name above, the underscored ones too, and what is
+# defined here says it comes from `__main__`, as it does when the prelude is in the program itself.
+__all__ = [_n for _n in dir() if not _n.startswith("__")]
+for _n in __all__:
+    if getattr(globals()[_n], "__module__", None) == __name__:
+        globals()[_n].__module__ = "__main__"
