@@ -1,26 +1,27 @@
 //! `withstand bench`: where the time goes, stage by stage, and the memory a campaign needs.
 //! Speed figures live here (and in `scripts/floor.py`), not in timed tests.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use generators::{case_seed, from_seed, GenConfig};
-use oracle::compare::{compare, Messages};
+use oracle::judge;
 use oracle::model::predict;
 use oracle::profile::Profile;
 use oracle::render;
-use oracle::runner::{RunResult, Worker};
+use oracle::runner::Worker;
+use oracle::verdict::{self, FailureKind, Messages};
 
-use crate::judge;
+use crate::args::InterpreterArgs;
 
 /// Measure generation, the model, rendering and the interpreter round trip, one core each.
 #[derive(clap::Args)]
 pub struct Args {
     /// The interpreter for the end-to-end figure.
-    #[arg(long, default_value = "python3")]
-    python: PathBuf,
+    #[command(flatten)]
+    interpreter: InterpreterArgs,
     /// How many programs per stage.
     #[arg(long, default_value_t = 20_000)]
     cases: u64,
@@ -40,7 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let profile = Profile::CPYTHON_3_11;
     let t = Instant::now();
-    let traces: Vec<_> = programs.iter().map(|p| predict(p, profile).trace).collect();
+    let predictions: Vec<_> = programs.iter().map(|p| predict(p, profile)).collect();
     let model = t.elapsed();
 
     let t = Instant::now();
@@ -48,31 +49,36 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let render_time = t.elapsed();
     let lines: usize = sources.iter().map(|s| s.lines().count()).sum();
 
-    let worker_config = judge::worker_config(&args.python, Duration::from_secs(10));
+    let python = &args.interpreter.python;
+    let worker_config = judge::worker_config(python, args.interpreter.timeout);
     let mut worker = Worker::spawn(&worker_config).context("cannot start a worker")?;
     let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
     let t = Instant::now();
-    let mut divergences = 0;
-    for (chunk, expected) in refs.chunks(64).zip(traces.chunks(64)) {
-        for (res, exp) in worker.run_many(chunk).context("the interpreter could not be restarted")?.iter().zip(expected)
-        {
-            match res {
-                RunResult::Completed(obs) if compare(exp, obs, Messages::Exact).is_none() => {}
-                _ => divergences += 1,
+    // What failed, by kind: a crash or a hang is not a divergence.
+    let mut failed: BTreeMap<FailureKind, u64> = BTreeMap::new();
+    for (chunk, predicted) in refs.chunks(64).zip(predictions.chunks(64)) {
+        let results = worker.run_many(chunk).context("the interpreter could not be restarted")?;
+        for (result, prediction) in results.into_iter().zip(predicted) {
+            if let Some(f) = verdict::judge(prediction, result, Messages::Exact).failure() {
+                *failed.entry(f.kind()).or_default() += 1;
             }
         }
     }
     let end_to_end = t.elapsed();
+    let failures = if failed.is_empty() {
+        "no failures".to_string()
+    } else {
+        failed.iter().map(|(k, n)| format!("{n} {}", k.word())).collect::<Vec<_>>().join(", ")
+    };
 
     println!("{n} programs (seed {}), {:.1} lines each on average", args.seed, lines as f64 / n as f64);
     println!("  generate          {:>10.0} programs/s", per_sec(generate));
     println!("  model (predict)   {:>10.0} programs/s", per_sec(model));
     println!("  render            {:>10.0} programs/s", per_sec(render_time));
     println!(
-        "  interpreter round trip, one worker, compare included: {:.0} programs/s ({} divergences) against {}",
+        "  interpreter round trip, one worker, verdict included: {:.0} programs/s ({failures}) against {}",
         per_sec(end_to_end),
-        divergences,
-        args.python.display()
+        python.display()
     );
     if let Some(kib) = peak_rss_kib() {
         println!("  peak memory of withstand (all {n} programs and traces held): {:.1} MiB", kib as f64 / 1024.0);

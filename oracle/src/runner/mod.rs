@@ -20,6 +20,7 @@ mod tests;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -206,22 +207,47 @@ impl Worker {
     /// `Err` only if a respawn fails (an infrastructure error); the next call tries again.
     pub fn run_many(&mut self, sources: &[&str]) -> Result<Vec<RunResult>, Error> {
         let mut res = Vec::with_capacity(sources.len());
+        self.run_each(sources, &mut |_, result| {
+            res.push(result);
+            ControlFlow::Continue(())
+        })?;
+        Ok(res)
+    }
+
+    /// [`Worker::run_many`], handing each result to `on_result` with its index the moment it is
+    /// known: in particular before the interpreter is restarted after a failed case, so that a
+    /// caller keeps a crash even when the restart then fails (`Err`). `on_result` returns
+    /// `ControlFlow::Break(())` to stop early (a deadline passed): the programs still in flight
+    /// are abandoned with the interpreter, and the next call starts a new one.
+    pub fn run_each(
+        &mut self,
+        sources: &[&str],
+        on_result: &mut dyn FnMut(usize, RunResult) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
+        let mut done = 0;
         let mut n_sent = 0;
         let mut head_since = Instant::now();
-        while res.len() < sources.len() {
+        while done < sources.len() {
             if self.dead {
                 self.respawn()?;
                 head_since = Instant::now();
             }
-            while n_sent < sources.len() && n_sent - res.len() < WINDOW {
+            while n_sent < sources.len() && n_sent - done < WINDOW {
                 self.process.send(sources[n_sent]);
                 n_sent += 1;
             }
             let it = match self.process.receive(head_since + self.config.timeout) {
                 Received::Line(line) => match proto::parse_run_reply(&line) {
                     Ok(trace) => {
-                        res.push(RunResult::Completed(trace));
+                        done += 1;
                         head_since = Instant::now();
+                        if on_result(done - 1, RunResult::Completed(trace)).is_break() {
+                            if n_sent > done {
+                                self.process.kill();
+                                self.dead = true;
+                            }
+                            return Ok(());
+                        }
                         continue;
                     }
                     Err(_) => {
@@ -245,12 +271,15 @@ impl Worker {
                     RunResult::Timeout { stderr_tail: self.process.stderr_tail() }
                 }
             };
-            res.push(it);
             self.dead = true;
+            done += 1;
             // Everything after the failed case was lost with the old interpreter.
-            n_sent = res.len();
+            n_sent = done;
+            if on_result(done - 1, it).is_break() {
+                return Ok(());
+            }
         }
-        Ok(res)
+        Ok(())
     }
 
     /// Runs one program.
