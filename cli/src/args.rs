@@ -72,28 +72,31 @@ impl From<MessagesArg> for Messages {
     }
 }
 
-/// `30s`, `10m`, `2h`, `500ms`, or plain seconds; more than zero and at most [`MAX_DURATION`].
+/// `30s`, `10m`, `2h`, `1h30m`, `500ms` (jiff's friendly format, or ISO 8601 `PT30S`), or plain
+/// seconds; more than zero and at most [`MAX_DURATION`]. A huge value is an error, never a panic.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let shown = crate::limits::clip_message(s, 40);
     let bad = || format!("{shown:?} is not a duration (e.g. 30s, 10m, 2h, 500ms)");
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(bad()),
+    let too_long = || format!("{shown:?} is too long: at most {}h", MAX_DURATION.as_secs() / 3600);
+    let d = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        // Plain seconds.
+        let secs: f64 = s.parse().map_err(|_| bad())?;
+        if secs > MAX_DURATION.as_secs_f64() {
+            return Err(too_long());
+        }
+        Duration::from_secs_f64(secs)
+    } else {
+        let d: jiff::SignedDuration = s.parse().map_err(|_| bad())?;
+        Duration::try_from(d).map_err(|_| bad())?
     };
-    if !secs.is_finite() || secs <= 0.0 {
+    if d.is_zero() {
         return Err(bad());
     }
-    if secs > MAX_DURATION.as_secs_f64() {
-        return Err(format!("{shown:?} is too long: at most {}h", MAX_DURATION.as_secs() / 3600));
+    if d > MAX_DURATION {
+        return Err(too_long());
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 /// A seed in decimal or `0x` hex.
@@ -127,7 +130,9 @@ mod tests {
         for bad in ["", "0", "-1s", "1y", "nan", "inf", "1e400"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
-        for huge in ["99999999999999999999", "18000000000000000000", "721h"] {
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        for huge in ["99999999999999999999", "18000000000000000000", "721h", "100000000h"] {
             let err = parse_duration(huge).expect_err(huge);
             assert!(err.contains("too long"), "{err}");
         }

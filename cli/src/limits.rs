@@ -29,11 +29,13 @@ pub fn clip_message(text: &str, max: usize) -> String {
     oracle::verdict::clip(text, max)
 }
 
-/// `text` with each line cut to [`MAX_PRINTED_LINE_BYTES`] and at most `max_lines` lines, saying
-/// how many more there were.
+/// `text` for a terminal: at most `max_lines` lines (saying how many more there were), each with
+/// its control characters escaped (what an interpreter wrote cannot drive the terminal) and cut
+/// to [`MAX_PRINTED_LINE_BYTES`].
 pub fn clip_lines(text: &str, max_lines: usize) -> String {
     let total = text.lines().count();
-    let mut res: Vec<String> = text.lines().take(max_lines).map(|l| clip_message(l, MAX_PRINTED_LINE_BYTES)).collect();
+    let line = |l: &str| clip_message(&oracle::corpus::format::one_line(l, usize::MAX), MAX_PRINTED_LINE_BYTES);
+    let mut res: Vec<String> = text.lines().take(max_lines).map(line).collect();
     if total > max_lines {
         res.push(format!("… ({} more lines)", total - max_lines));
     }
@@ -55,9 +57,10 @@ mod tests {
 
     #[test]
     fn printed_text_is_cut_by_lines_and_bytes() {
-        let text = format!("{}\nb\nc", "a".repeat(1000));
+        let text = format!("{}\n\u{1b}[31mb\nc", "a".repeat(1000));
         let cut = clip_lines(&text, 2);
         assert!(cut.lines().next().expect("a line").len() < 400, "{cut}");
+        assert!(cut.contains("\\u{1b}[31mb"), "{cut}");
         assert!(cut.ends_with("… (1 more lines)"), "{cut}");
         assert!(clip_file(&"x".repeat(2 << 20)).len() < (1 << 20) + 100);
     }

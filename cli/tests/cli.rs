@@ -13,29 +13,11 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-fn withstand() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_withstand"))
-}
+mod common;
+use common::{has_python3, text, withstand};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("withstand runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn has_python3(test: &str) -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        println!("skipped: no python3 ({test})");
-    }
-    ok
 }
 
 /// Writes the wrong interpreter into `dir` and returns its path. `delay` seconds are added to

@@ -14,9 +14,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-fn withstand() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_withstand"))
-}
+mod common;
+use common::{has_python3, text, withstand};
 
 /// The fake interpreter, told to behave as `modes` says.
 fn fake(modes: &str) -> (PathBuf, Vec<(&'static str, String)>) {
@@ -31,10 +30,6 @@ fn with_fake(modes: &str, args: &[&str]) -> Command {
     let mut cmd = withstand();
     cmd.arg(args[0]).arg("--python").arg(python).args(&args[1..]).envs(env);
     cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Runs `cmd`, killing it if it takes longer than `limit`; the output and how long it took.
@@ -53,19 +48,6 @@ fn run_within(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
         thread::sleep(Duration::from_millis(20));
     }
     (child.wait_with_output().expect("output"), started.elapsed())
-}
-
-fn has_python3(test: &str) -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        println!("skipped: no python3 ({test})");
-    }
-    ok
 }
 
 /// The finding directories of the latest run under `out`.

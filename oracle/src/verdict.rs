@@ -645,11 +645,18 @@ impl Item<'_> {
     }
 }
 
-/// Whose rules explain a field difference.
+/// Whose rules explain a difference.
 #[derive(Clone, Copy)]
 enum Source {
-    /// The rules behind the expected event (or outcome) at the position.
+    /// None: an event the interpreter added, which no rule of the model produced.
+    Nothing,
+    /// The rule that produced the expected event (or outcome) at the position: the last one
+    /// applied before it.
     Position,
+    /// The rule that decided what the expected event shows: the first one applied after the
+    /// event before it (a suppression that leaves the next `__exit__` without an exception, a
+    /// result taken as true or false).
+    Consequence,
     /// The rule that created exception `#n`.
     Created(u32),
     /// The rule that set the context of `#n`.
@@ -699,7 +706,7 @@ fn event_diff(e: &Event, o: &Event, messages: Messages) -> Option<FieldDiff> {
                 (cx != cy).then(|| FieldDiff {
                     differs: Differs::Value,
                     detail: format!("args consistent: {cx} vs {cy}"),
-                    source: Source::Position,
+                    source: Source::Consequence,
                 })
             })
             .or_else(|| info(ix, iy)),
@@ -715,7 +722,7 @@ fn value_diff(field: &str, x: &str, y: &str) -> Option<FieldDiff> {
     (x != y).then(|| FieldDiff {
         differs: Differs::Value,
         detail: format!("{field}: {} vs {}", mask(&clip(x, 60)), mask(&clip(y, 60))),
-        source: Source::Position,
+        source: Source::Consequence,
     })
 }
 
@@ -726,7 +733,7 @@ fn opt_exc_diff(field: &str, x: &Option<ExcRef>, y: &Option<ExcRef>, messages: M
         _ => Some(FieldDiff {
             differs: Differs::Value,
             detail: format!("{field}: {} vs {}", short(x.as_ref()), short(y.as_ref())),
-            source: Source::Position,
+            source: Source::Consequence,
         }),
     }
 }
@@ -751,7 +758,7 @@ fn exc_diff(field: &str, x: &ExcRef, y: &ExcRef, messages: Messages) -> Option<F
     (x.id != y.id).then(|| FieldDiff {
         differs: Differs::Identity,
         detail: format!("{field} identity of {}", mask(&x.ty)),
-        source: Source::Position,
+        source: Source::Consequence,
     })
 }
 
@@ -847,9 +854,17 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         Some(d) => (d.differs, d.detail, d.source),
         None => {
             let later = |v: &[Item<'_>], it: Item<'_>| v.iter().skip(i + 1).any(|z| z.same_subject(it));
-            let reordered = !matches!(x, Item::End) && !matches!(y, Item::End) && later(&o, x) && later(&e, y);
-            let differs = if reordered { Differs::Order } else { Differs::Presence };
-            (differs, format!("expected {} | observed {}", x.subject(), y.subject()), Source::Position)
+            let both = !matches!(x, Item::End) && !matches!(y, Item::End);
+            let (differs, source) = if both && later(&o, x) && later(&e, y) {
+                (Differs::Order, Source::Position)
+            } else if both && later(&o, x) {
+                // The interpreter did something more before the expected event: no rule of the
+                // model produced it, and the rules before it are not why it is there.
+                (Differs::Presence, Source::Nothing)
+            } else {
+                (Differs::Presence, Source::Position)
+            };
+            (differs, format!("expected {} | observed {}", x.subject(), y.subject()), source)
         }
     };
     let rule = rule_for(provenance, i, events, x, source);
@@ -858,10 +873,14 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
 
 /// The rule behind a difference at position `i` (of a trace with `events` events): for a type or
 /// message, the rule that created the exception; for a context or cause, the rule that set it;
-/// otherwise, and when those name none, the rule behind the expected event at `i`.
+/// for a value or an identity, the first rule applied after the event before (what decided what
+/// the event shows); otherwise, and when those name none, the rule that produced the expected
+/// event at `i`; none for an event the interpreter added.
 fn rule_for(p: &Provenance, i: usize, events: usize, item: Item<'_>, source: Source) -> Option<Rule> {
     let specific = match source {
+        Source::Nothing => return None,
         Source::Position => None,
+        Source::Consequence => return consequence_rule(p, i, events),
         Source::Created(n) => p.exception(n).created,
         Source::Context(n) => p.exception(n).context,
         Source::Cause(n) => p.exception(n).cause,
@@ -869,20 +888,25 @@ fn rule_for(p: &Provenance, i: usize, events: usize, item: Item<'_>, source: Sou
     specific.or_else(|| position_rule(p, i, events, item))
 }
 
-/// The rule behind the expected item at `i`: the last rule applied before it; for the outcome,
-/// the last applied after the last event, or the one that made the exception raised. When no
-/// rule decided the item (a `log` in straight-line code), the last rule applied before it.
+/// The first rule applied after the event before `i` (after the last event, for the outcome).
+fn consequence_rule(p: &Provenance, i: usize, events: usize) -> Option<Rule> {
+    let span = if i < events { p.event_rules(i) } else { p.outcome_rules() };
+    span.first().copied()
+}
+
+/// The rule behind the expected item at `i`: the last rule applied before it (since the event
+/// before); for the outcome, the last applied after the last event, or the one that made the
+/// exception raised. None when no rule decided the item (a `log` in straight-line code): the
+/// rules of earlier events are not why it is there, and a shrink would have to keep them.
 fn position_rule(p: &Provenance, i: usize, events: usize, item: Item<'_>) -> Option<Rule> {
-    let own = if i < events {
-        p.event_rules(i).last().copied()
-    } else {
-        let created = match item {
-            Item::Raise(d) | Item::Chain(d) => p.exception(d.exc.id).created,
-            _ => None,
-        };
-        p.outcome_rules().last().copied().or(created)
+    if i < events {
+        return p.event_rules(i).last().copied();
+    }
+    let created = match item {
+        Item::Raise(d) | Item::Chain(d) => p.exception(d.exc.id).created,
+        _ => None,
     };
-    own.or_else(|| (0..i.min(events)).rev().find_map(|j| p.event_rules(j).last().copied()))
+    p.outcome_rules().last().copied().or(created)
 }
 
 #[cfg(test)]

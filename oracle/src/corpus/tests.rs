@@ -288,7 +288,7 @@ fn the_generated_py_files_are_up_to_date() {
     }
     assert!(
         failures.is_empty(),
-        "{failures}\nRegenerate with `withstand record corpus --python python3.11` (or the .py files alone with `UPDATE_EXPECT=1 cargo test -p oracle corpus`)"
+        "{failures}\nRegenerate with `withstand record corpus --python python3.11` (or the .py files alone with `UPDATE_EXPECT=1 cargo test -p withstand-oracle corpus`)"
     );
 }
 

@@ -126,13 +126,13 @@ fn a_missing_event_is_presence_and_names_the_rule_behind_the_expected_event() {
             +=> raise E1("r1")#1
         "#]],
     );
-    // An extra event: the rule behind the expected event where it appears.
+    // An extra event: no rule of the model produced it.
     check(
         SUPPRESS,
         Messages::Exact,
         |t| t.events.insert(3, Event::Log { label: "L9".to_string(), info: None }),
         expect![[r#"
-            exit-suppresses: presence of log (expected log | observed log) @3
+            no-rule: presence of log (expected log | observed log) @3
             --- expected (model)
             +++ observed (interpreter)
             @@ -1,6 +1,7 @@
@@ -236,13 +236,13 @@ fn fields_name_what_differs_and_the_rule_that_made_or_chained_the_exception() {
              => return 3
         "#]],
     );
-    // A returned value.
+    // A returned value, which no rule decided (the program returns it).
     check(
         SUPPRESS,
         Messages::Exact,
         |t| t.outcome = Outcome::Returned("None".to_string()),
         expect![[r#"
-            exit-suppresses: value of return (return value: N vs None) @5
+            no-rule: value of return (return value: N vs None) @5
             --- expected (model)
             +++ observed (interpreter)
             @@ -1,6 +1,6 @@
