@@ -436,7 +436,7 @@ fn files_honour_the_umask_and_a_bom_and_errors_name_real_paths() {
         .arg("-c")
         .arg("umask 022; exec \"$@\"")
         .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_withstand"))
+        .arg(common::bin())
         .args(["run", "--quiet", "--cases", "20", "--jobs", "1", "--shrink-time", "1s", "--python"])
         .arg(&python)
         .arg("--out")

@@ -310,6 +310,30 @@ impl Differs {
     }
 }
 
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    /// A kind by its [`Kind::name`], as a known-differences file names it.
+    fn from_str(s: &str) -> Result<Kind, String> {
+        Kind::ALL.iter().copied().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown event kind {s:?}; the kinds are {}", names.join(", "))
+        })
+    }
+}
+
+impl std::str::FromStr for Differs {
+    type Err = String;
+
+    /// What differs, by its [`Differs::name`].
+    fn from_str(s: &str) -> Result<Differs, String> {
+        Differs::ALL.iter().copied().find(|d| d.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Differs::ALL.iter().map(|d| d.name()).collect();
+            format!("unknown difference {s:?}; the differences are {}", names.join(", "))
+        })
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -733,8 +757,20 @@ fn opt_exc_diff(field: &str, x: &Option<ExcRef>, y: &Option<ExcRef>, messages: M
         _ => Some(FieldDiff {
             differs: Differs::Value,
             detail: format!("{field}: {} vs {}", short(x.as_ref()), short(y.as_ref())),
-            source: Source::Consequence,
+            source: value_source(field),
         }),
+    }
+}
+
+/// Whose rule explains a differing value or identity in `field`: what `sys.exc_info()` shows
+/// inside an event is the state the rules that produced the event left (the last one); which
+/// exception an `__exit__` receives, or a value, what the rules after the event before decided
+/// (the first one: a suppression, a result taken as true or false).
+fn value_source(field: &str) -> Source {
+    if field == "exc_info" {
+        Source::Position
+    } else {
+        Source::Consequence
     }
 }
 
@@ -758,7 +794,7 @@ fn exc_diff(field: &str, x: &ExcRef, y: &ExcRef, messages: Messages) -> Option<F
     (x.id != y.id).then(|| FieldDiff {
         differs: Differs::Identity,
         detail: format!("{field} identity of {}", mask(&x.ty)),
-        source: Source::Consequence,
+        source: value_source(field),
     })
 }
 
@@ -873,8 +909,7 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
 
 /// The rule behind a difference at position `i` (of a trace with `events` events): for a type or
 /// message, the rule that created the exception; for a context or cause, the rule that set it;
-/// for a value or an identity, the first rule applied after the event before (what decided what
-/// the event shows); otherwise, and when those name none, the rule that produced the expected
+/// for a value or an identity, the rule [`value_source`] names; otherwise, and when those name none, the rule that produced the expected
 /// event at `i`; none for an event the interpreter added.
 fn rule_for(p: &Provenance, i: usize, events: usize, item: Item<'_>, source: Source) -> Option<Rule> {
     let specific = match source {

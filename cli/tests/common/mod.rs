@@ -3,9 +3,15 @@
 
 use std::process::{Command, Stdio};
 
-/// The built `withstand`.
+/// The built `withstand`, or `$WITHSTAND_TEST_BIN` (to run these tests against another build,
+/// such as the one before a fix).
 pub fn withstand() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_withstand"))
+    Command::new(bin())
+}
+
+/// The path of the binary under test.
+pub fn bin() -> std::ffi::OsString {
+    std::env::var_os("WITHSTAND_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_withstand").into())
 }
 
 /// Output bytes as text.

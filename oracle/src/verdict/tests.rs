@@ -308,6 +308,17 @@ fn a_long_value_is_cut_in_the_diff_and_the_signature() {
 }
 
 #[test]
+fn kinds_and_differences_are_read_back_by_name() {
+    for k in Kind::ALL {
+        assert_eq!(k.name().parse::<Kind>(), Ok(*k));
+    }
+    for d in Differs::ALL {
+        assert_eq!(d.name().parse::<Differs>(), Ok(*d));
+    }
+    assert!("exitt".parse::<Kind>().is_err());
+}
+
+#[test]
 fn kinds_and_differences_have_distinct_names() {
     let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
     names.extend(Differs::ALL.iter().map(|d| d.name()));
