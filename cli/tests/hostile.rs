@@ -500,3 +500,32 @@ fn bad_input_gets_a_clear_error_never_a_panic() {
         assert!(stderr.contains("error"), "{args:?}: {stderr}");
     }
 }
+
+/// Issue 11.1 in `replay`: the crash is reported, and the JUnit report written, before the
+/// restart failure ends the replay.
+#[test]
+fn replay_reports_a_crash_before_giving_up_on_an_interpreter_that_cannot_restart() {
+    if !has_python3("replay_reports_a_crash...") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("corpus/sync");
+    fs::create_dir_all(&dir).expect("mkdir");
+    for name in ["a", "b"] {
+        fs::write(
+            dir.join(format!("{name}.case")),
+            "# withstand case, format 1\n# description: d\n# rule: -\n# origin: hand-written\n\ndef main():\n    log('L1')\n",
+        )
+        .expect("write");
+    }
+    let junit = tmp.path().join("junit.xml");
+    let mut cmd = with_fake("segv-at=1", &["replay", "--junit"]);
+    cmd.arg(&junit).arg(tmp.path().join("corpus")).env("WITHSTAND_FAKE_ONCE", tmp.path().join("started"));
+    let (o, _) = run_within(&mut cmd, Duration::from_secs(60));
+    let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stdout.contains("FAIL    corpus/sync/a.case: interpreter crash (killed by signal 11)"), "{stdout}");
+    assert!(stderr.contains("could not be restarted"), "{stderr}");
+    let xml = fs::read_to_string(&junit).expect("the report of what ran is written");
+    assert!(xml.contains("type=\"crash\""), "{xml}");
+}

@@ -43,10 +43,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut results = Vec::with_capacity(files.len());
     let (mut failed, mut invalid, mut known, mut stale) = (0, 0, 0, 0);
     let mut out = anstream::stdout().lock();
+    // An interpreter that cannot be restarted ends the replay, after the report of what ran.
+    let mut gave_up = None;
     for file in &files {
         let case_started = Instant::now();
         let (result, notes) = match corpus::load(file) {
-            Ok(case) => replay_one(&mut judge, &case, &mut out)?,
+            Ok(case) => match replay_one(&mut judge, &case, &mut out) {
+                Ok(it) => it,
+                Err(err) => {
+                    gave_up = Some(err);
+                    break;
+                }
+            },
             Err(errors) => {
                 let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
                 writeln!(
@@ -97,6 +105,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let xml = junit::render("withstand replay", &results, secs);
         corpus::write_atomic(path, &xml).with_context(|| format!("cannot write {}", path.display()))?;
         writeln!(out, "junit report: {}", path.display())?;
+    }
+    if let Some(err) = gave_up {
+        return Err(err);
     }
     Ok(if invalid > 0 {
         ExitCode::from(2)
