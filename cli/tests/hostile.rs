@@ -106,7 +106,7 @@ fn a_flood_of_events_is_judged_and_saved_in_bounded_time_and_size() {
     cmd.arg(&out);
     let (o, took) = run_within(&mut cmd, Duration::from_secs(120));
     assert_eq!(o.status.code(), Some(1), "{}{}", text(&o.stdout), text(&o.stderr));
-    assert!(took < Duration::from_secs(40), "4 floods took {took:?}");
+    assert!(took < Duration::from_secs(60), "4 floods took {took:?}");
     let dirs = findings(&out);
     assert!(!dirs.is_empty());
     for d in &dirs {
@@ -133,8 +133,9 @@ fn time_bounds_a_campaign_against_an_interpreter_that_never_answers() {
     let (o, took) = run_within(&mut cmd, Duration::from_secs(60));
     let stdout = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{stdout}{}", text(&o.stderr));
-    // --time plus one --timeout, plus the time to start and stop interpreters.
-    assert!(took < Duration::from_secs(7), "--time 3s --timeout 1s took {took:?}");
+    // --time plus one --timeout, plus the time to start the first interpreter and to stop (a
+    // batch of 64 hangs took 64s before).
+    assert!(took < Duration::from_secs(10), "--time 3s --timeout 1s took {took:?}");
     assert!(!findings(&out).is_empty(), "the hangs are saved");
     assert!(stdout.contains("divergences: 0; crashes: 0; hangs: "), "{stdout}");
     assert!(!stdout.contains("signatures"), "no divergence signatures when only hangs were found:\n{stdout}");
