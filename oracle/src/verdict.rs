@@ -310,15 +310,20 @@ impl Differs {
     }
 }
 
+/// The value of `all` whose name is `s`; the error lists the names.
+fn by_name<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str, what: &str) -> Result<T, String> {
+    all.iter().copied().find(|x| name(*x) == s).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|x| name(*x)).collect();
+        format!("unknown {what} {s:?}; one of {}", names.join(", "))
+    })
+}
+
 impl std::str::FromStr for Kind {
     type Err = String;
 
     /// A kind by its [`Kind::name`], as a known-differences file names it.
     fn from_str(s: &str) -> Result<Kind, String> {
-        Kind::ALL.iter().copied().find(|k| k.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-            format!("unknown event kind {s:?}; the kinds are {}", names.join(", "))
-        })
+        by_name(Kind::ALL, Kind::name, s, "event kind")
     }
 }
 
@@ -327,10 +332,7 @@ impl std::str::FromStr for Differs {
 
     /// What differs, by its [`Differs::name`].
     fn from_str(s: &str) -> Result<Differs, String> {
-        Differs::ALL.iter().copied().find(|d| d.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Differs::ALL.iter().map(|d| d.name()).collect();
-            format!("unknown difference {s:?}; the differences are {}", names.join(", "))
-        })
+        by_name(Differs::ALL, Differs::name, s, "difference")
     }
 }
 
