@@ -317,11 +317,38 @@ def drive(label, gen, how, k, exc):
             v = gen.throw(exc)
             _T.append(["gen-yield", label, _yshow(v)])
     finally:
-        while gen.gi_frame is not None:
-            try:
-                gen.close()
-            except BaseException as e:
-                _T.append(["gen-cleanup", label, _ref(e)])
+        _close(label, gen)
+
+
+# Whether a generator is finished is read from its frame (gi_frame, ag_frame) where it has one.
+# Compiled generators may have none (Cython's async generators have no ag_frame, mypyc's
+# generators no gi_frame): then the drivers go by what they saw, `st[0]` (false once an operation
+# ended the generator), and by close(), which leaves a generator suspended only when it ignored
+# GeneratorExit. On CPython every generator has its frame, and nothing below changes a trace.
+
+
+def _alive(gen, st):
+    f = getattr(gen, "ag_frame" if hasattr(gen, "asend") else "gi_frame", _alive)
+    if f is _alive:
+        return st[0]
+    return f is not None
+
+
+def _ignored(e):
+    # The RuntimeError of close() or aclose() on a generator that yielded instead of exiting.
+    return isinstance(e, RuntimeError) and str(e).endswith("ignored GeneratorExit")
+
+
+def _close(label, gen):
+    # close() until the generator is finished, logging what each close() raises.
+    st = [True]
+    while _alive(gen, st):
+        try:
+            st[0] = False
+            gen.close()
+        except BaseException as e:
+            _T.append(["gen-cleanup", label, _ref(e)])
+            st[0] = _ignored(e)
 
 
 async def adrive(label, gen, how, k, exc):
@@ -329,29 +356,43 @@ async def adrive(label, gen, how, k, exc):
     was called, athrow() and aclose() only raise StopAsyncIteration while the generator is
     suspended, so a generator that ignored GeneratorExit is finished by resuming it."""
     closed = False
+    st = [True]
     try:
         n = 0
         while how == "all" or n < k:
             try:
                 v = await gen.asend(None)
             except StopAsyncIteration:
+                st[0] = False
                 _T.append(["gen-end", label])
                 return
+            except BaseException:
+                st[0] = False
+                raise
             n += 1
             _T.append(["gen-yield", label, _yshow(v)])
         if how == "close":
             closed = True
-            await gen.aclose()
+            try:
+                await gen.aclose()
+            except BaseException as e:
+                st[0] = _ignored(e)
+                raise
+            st[0] = False
             _T.append(["gen-closed", label])
         else:
-            v = await gen.athrow(exc)
+            try:
+                v = await gen.athrow(exc)
+            except BaseException:
+                st[0] = False
+                raise
             _T.append(["gen-yield", label, _yshow(v)])
     finally:
-        await _afinish(label, gen, closed)
+        await _afinish(label, gen, closed, st)
 
 
-async def _afinish(label, gen, closed):
-    while gen.ag_frame is not None:
+async def _afinish(label, gen, closed, st):
+    while _alive(gen, st):
         try:
             if closed:
                 try:
@@ -362,9 +403,11 @@ async def _afinish(label, gen, closed):
                 _T.append(["gen-yield", label, _yshow(v)])
             else:
                 closed = True
+                st[0] = False
                 await gen.aclose()
         except BaseException as e:
             _T.append(["gen-cleanup", label, _ref(e)])
+            st[0] = _ignored(e)
 
 
 def _track(label, gen):
@@ -401,15 +444,13 @@ async def astep(label, gen, k):
 def _finish():
     # A stepped generator that ignored GeneratorExit when closing() closed it is still suspended:
     # finish it here rather than leave it to the garbage collector. An async one was aclose()d.
+    # Without ag_frame, whether aclosing() left an async generator suspended cannot be told:
+    # it is taken as finished (it is, unless it ignored GeneratorExit).
     for label, gen in _G:
-        if hasattr(gen, "ag_frame"):
-            _drive(_afinish(label, gen, True))
-            continue
-        while gen.gi_frame is not None:
-            try:
-                gen.close()
-            except BaseException as e:
-                _T.append(["gen-cleanup", label, _ref(e)])
+        if hasattr(gen, "asend"):
+            _drive(_afinish(label, gen, True, [False]))
+        else:
+            _close(label, gen)
 
 
 def _drive(coro):
@@ -422,10 +463,12 @@ def _drive(coro):
         _T.append(["suspend", v if isinstance(v, str) else repr(v)])
 
 
-def _outcome(main):
+def _outcome(main, is_async=None):
+    # `is_async` says whether main is `async def`; by default main's result tells (a compiled
+    # coroutine may have a type of another name).
     try:
         v = main()
-        if type(v).__name__ == "coroutine":
+        if type(v).__name__ == "coroutine" if is_async is None else is_async:
             v = _drive(v)
     except BaseException as e:
         out = ["raise", _chain(e)]
@@ -435,8 +478,8 @@ def _outcome(main):
     return out
 
 
-def _report(main):
-    out = _outcome(main)
+def _report(main, is_async=None):
+    out = _outcome(main, is_async)
     for ev in _T:
         print(*ev)
     print(*out)

@@ -17,6 +17,7 @@ use oracle::ir::Program;
 use oracle::model::{Coverage, Prediction, Rule};
 use oracle::profile::Profile;
 use oracle::render;
+use oracle::runner::compile::Toolchain;
 use oracle::verdict::Failure;
 
 use crate::limits::clip_file;
@@ -41,6 +42,9 @@ pub struct Finding {
     pub interpreter: String,
     /// The interpreter as given on the command line.
     pub python: PathBuf,
+    /// The compiler the program was built with (`--compile`), if any: the finding then carries
+    /// a reproducer for it (`module/`).
+    pub toolchain: Option<Toolchain>,
 }
 
 impl Finding {
@@ -108,6 +112,7 @@ pub fn case_header(
         Failure::Hang { .. } => format!("{interpreter} hangs"),
         Failure::Crash { status, .. } => format!("{interpreter} crashes ({status})"),
         Failure::Garbage { .. } => format!("{interpreter} answers garbage"),
+        Failure::Compile(b) => format!("{} fails on it ({})", b.compiler, b.key()),
     };
     Header {
         description: format!("{what}; found by withstand run"),
@@ -152,10 +157,15 @@ pub fn save(run: &Path, finding: &Finding) -> anyhow::Result<PathBuf> {
         Failure::Garbage { line, stderr_tail } => {
             files.push(("stderr.txt", clip_file(&format!("answered: {line}\n{stderr_tail}"))))
         }
+        Failure::Compile(b) => files.push(("compiler.txt", clip_file(&b.details()))),
     }
     for (name, text) in files {
         let path = tmp.path().join(name);
         fs::write(&path, text).with_context(|| format!("cannot write a finding to {}", run.display()))?;
+    }
+    if let Some(t) = &finding.toolchain {
+        write_module_dir(&tmp.path().join("module"), &finding.program, t, &finding.python)
+            .with_context(|| format!("cannot write a finding to {}", run.display()))?;
     }
     let tmp = tmp.keep();
     for n in 1.. {
@@ -183,6 +193,11 @@ pub fn readme(finding: &Finding, shrink: Option<&ShrinkReport>) -> String {
     res.push_str(&format!("- found: {} by withstand {}\n\n", today(), env!("CARGO_PKG_VERSION")));
     res.push_str("Reproduce:\n\n");
     let file = if shrink.is_some() { "reduced.py" } else { "program.py" };
+    if let Some(t) = &finding.toolchain {
+        let dir = if shrink.is_some() { "reduced-module" } else { "module" };
+        res.push_str(&format!("    sh {dir}/build.sh && sh {dir}/run.sh    # builds the program with {}, runs it, prints the observed trace\n", t.name()));
+        res.push_str(&format!("    cat {dir}/build.sh    # the exact build commands; {dir}/repro.py is the program as a module\n"));
+    }
     let python = oracle::corpus::format::one_line(&finding.python.display().to_string(), 200);
     res.push_str(&format!("    {python} {file}    # prints the observed trace\n"));
     res.push_str(&format!(
@@ -194,6 +209,9 @@ pub fn readme(finding: &Finding, shrink: Option<&ShrinkReport>) -> String {
         finding.seed, finding.profile
     ));
     res.push_str("Files: program.py (runs as it is), program.case (the program in the corpus format), expected.trace (the model), observed.trace and diff.txt (divergences), stderr.txt (interpreter failures).\n");
+    if finding.toolchain.is_some() {
+        res.push_str("Compiled: module/ holds the program as a module (repro.py), the interpreted prelude (withstand_prelude.py), build.sh and run.sh; compiler.txt the compiler's commands and output when it failed.\n");
+    }
     if let Some(s) = shrink {
         res.push_str(&shrink_section(s));
     }
@@ -268,6 +286,11 @@ pub fn save_step(
 ) -> anyhow::Result<()> {
     let header = case_header(&prediction.coverage, failure, finding.profile, &finding.interpreter, finding.origin());
     if write_reduced(dir, "reduced", program, failure, &header)? {
+        if let Some(t) = &finding.toolchain {
+            let module = dir.join("reduced-module");
+            write_module_dir(&module, program, t, &finding.python)
+                .with_context(|| format!("cannot write {}", module.display()))?;
+        }
         let path = dir.join("README.md");
         corpus::write_if_changed(&path, &readme(finding, Some(report)))
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -278,4 +301,18 @@ pub fn save_step(
 /// Today's date (UTC) as YYYY-MM-DD.
 pub fn today() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()
+}
+
+/// Writes the reproducer of a compiled program into `dir` (created): the program as a module,
+/// the prelude, `build.sh` and `run.sh` (see `crate::compile::reproducer_files`), each atomically.
+pub fn write_module_dir(dir: &Path, program: &Program, toolchain: &Toolchain, python: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dir)?;
+    for (name, text) in crate::compile::reproducer_files(program, toolchain, python) {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        corpus::write_if_changed(&path, &text)?;
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ macro_rules! outln {
 }
 
 mod args;
+mod compile;
 mod cmd;
 mod findings;
 mod input;

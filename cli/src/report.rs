@@ -60,6 +60,7 @@ fn head(kind: FailureKind) -> &'static str {
         FailureKind::Hang => "interpreter hang",
         FailureKind::Crash => "interpreter crash",
         FailureKind::Garbage => "interpreter garbage",
+        FailureKind::Compile => "compile",
     }
 }
 
@@ -175,6 +176,10 @@ impl Summary {
             self.count(FailureKind::Hang),
             self.count(FailureKind::Garbage)
         );
+        if self.count(FailureKind::Compile) > 0 {
+            let kinds = self.by_signature.values().filter(|g| g.kind == Some(FailureKind::Compile)).count();
+            outln!("  compile failures: {} ({kinds} distinct)", self.count(FailureKind::Compile));
+        }
         if let Some(i) = self.first_index {
             outln!("  first finding at case {} (index {i})", i + 1);
         }

@@ -13,6 +13,7 @@ use crate::ir::Program;
 use crate::model::{predict, Prediction};
 use crate::profile::Profile;
 use crate::render;
+use crate::runner::compile::{BuildError, Builder, Unit, UnitBuild};
 use crate::runner::{self, InterpreterInfo, Worker, WorkerConfig};
 use crate::verdict::{self, Failure, Messages, Verdict};
 
@@ -110,6 +111,48 @@ pub fn judge_on(
     let result = worker.run(&render::body(program))?;
     let verdict = verdict::judge(&prediction, result, messages);
     Ok(Some(Judged { prediction, verdict }))
+}
+
+/// [`judge_on`] for a target that compiles: `program` is built alone (a batch of one) with
+/// `builder` and its module run on `worker`. A program the compiler does not build, or whose
+/// module does not import, fails as [`Failure::Compile`](verdict::Failure::Compile). `Ok(None)`
+/// also when the build was stopped ([`BuildConfig::stop`](runner::compile::BuildConfig::stop)).
+pub fn judge_compiled_on(
+    worker: &mut Worker,
+    builder: &Builder,
+    program: &Program,
+    profile: Profile,
+    messages: Messages,
+) -> Result<Option<Judged>, CompiledError> {
+    let prediction = predict(program, profile);
+    if prediction.unpredictable.is_some() {
+        return Ok(None);
+    }
+    let batch = match builder.build(&[Unit { source: render::module(program) }]) {
+        Ok(b) => b,
+        Err(BuildError::Stopped) => return Ok(None),
+        Err(e) => return Err(CompiledError::Build(e)),
+    };
+    let verdict = match (&batch.units[0], batch.request(0, program.is_async)) {
+        (UnitBuild::Failed(f), _) => Verdict::Fails(verdict::Failure::Compile(Box::new(f.clone()))),
+        (_, Some(request)) => {
+            let result = worker.run(&request)?;
+            verdict::judge_compiled(&prediction, result, messages, &builder.toolchain().name())
+        }
+        (UnitBuild::Built { .. }, None) => unreachable!("a built program has a request"),
+    };
+    Ok(Some(Judged { prediction, verdict }))
+}
+
+/// Why [`judge_compiled_on`] could not judge.
+#[derive(Debug, thiserror::Error)]
+pub enum CompiledError {
+    /// The interpreter could not be restarted.
+    #[error(transparent)]
+    Worker(#[from] runner::Error),
+    /// The build could not be set up (files, processes).
+    #[error(transparent)]
+    Build(BuildError),
 }
 
 /// The worker configuration for an interpreter.

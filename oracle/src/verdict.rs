@@ -18,6 +18,7 @@ use std::fmt;
 use similar::TextDiff;
 
 use crate::model::{Prediction, Provenance, Rule};
+use crate::runner::compile::BuildFailure;
 use crate::runner::RunResult;
 use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
 
@@ -64,6 +65,9 @@ pub enum Failure {
         /// The last few KiB the interpreter wrote to stderr.
         stderr_tail: String,
     },
+    /// A compiler (`--compile`) did not build the program, or its built module did not import:
+    /// the compiler rejected it, crashed or hung on it.
+    Compile(Box<BuildFailure>),
 }
 
 /// The kinds of [`Failure`], for counting.
@@ -77,6 +81,8 @@ pub enum FailureKind {
     Crash,
     /// [`Failure::Garbage`].
     Garbage,
+    /// [`Failure::Compile`].
+    Compile,
 }
 
 /// Two traces that differ.
@@ -393,6 +399,20 @@ pub fn judge(prediction: &Prediction, result: RunResult, messages: Messages) -> 
     }
 }
 
+/// [`judge`] for a run of a compiled program (a `proto::import_request`): a module that did not
+/// import is a [`Failure::Compile`] of `compiler` (the import error is the worker's answer), not
+/// a divergence.
+pub fn judge_compiled(prediction: &Prediction, result: RunResult, messages: Messages, compiler: &str) -> Verdict {
+    if let RunResult::Completed(Trace { events, outcome: Outcome::CompileError(message) }) = &result {
+        if let Some(error) = message.strip_prefix(crate::runner::proto::IMPORT_FAILED) {
+            if events.is_empty() {
+                return Verdict::Fails(Failure::Compile(Box::new(BuildFailure::import_failed(compiler, error))));
+            }
+        }
+    }
+    judge(prediction, result, messages)
+}
+
 impl Verdict {
     /// The failure, if the run failed.
     pub fn failure(self) -> Option<Failure> {
@@ -411,6 +431,7 @@ impl Failure {
             Failure::Hang { .. } => FailureKind::Hang,
             Failure::Crash { .. } => FailureKind::Crash,
             Failure::Garbage { .. } => FailureKind::Garbage,
+            Failure::Compile(_) => FailureKind::Compile,
         }
     }
 
@@ -429,6 +450,7 @@ impl Failure {
         match (self, other) {
             (Failure::Divergence(a), Failure::Divergence(b)) => a.signature.root_cause() == b.signature.root_cause(),
             (Failure::Crash { status: a, .. }, Failure::Crash { status: b, .. }) => a == b,
+            (Failure::Compile(a), Failure::Compile(b)) => a.same_as(b),
             (a, b) => a.kind() == b.kind(),
         }
     }
@@ -440,6 +462,7 @@ impl Failure {
             Failure::Hang { .. } => "interpreter hang".to_string(),
             Failure::Crash { status, .. } => format!("interpreter crash ({status})"),
             Failure::Garbage { .. } => "interpreter answered garbage".to_string(),
+            Failure::Compile(b) => b.key(),
         }
     }
 
@@ -454,6 +477,7 @@ impl Failure {
             Failure::Garbage { line, stderr_tail } => {
                 format!("the interpreter answered: {line}\nstderr tail:\n{stderr_tail}")
             }
+            Failure::Compile(b) => b.details(),
         }
     }
 }
@@ -466,6 +490,7 @@ impl FailureKind {
             FailureKind::Hang => "hang",
             FailureKind::Crash => "crash",
             FailureKind::Garbage => "garbage",
+            FailureKind::Compile => "compile",
         }
     }
 }

@@ -23,11 +23,11 @@ use oracle::ir::Program;
 use oracle::judge::{self, Judge};
 use oracle::model::{predict, Prediction};
 use oracle::profile::Profile;
-use oracle::render;
 use oracle::runner::{Worker, WorkerConfig};
 use oracle::verdict::{self, Messages, Verdict};
 
 use crate::args::{parse_duration, parse_jobs, parse_seed, JudgeArgs};
+use crate::compile::{find_toolchain, CompileArgs, Exec};
 use crate::findings::{self, Finding};
 use crate::limits::{MAX_CONCURRENT_STARTS, MAX_JOBS};
 use crate::report::{self, Summary};
@@ -64,16 +64,19 @@ pub struct Args {
     /// Save findings as found, without shrinking them.
     #[arg(long)]
     no_shrink: bool,
-    /// How long shrinking one finding may take; the smallest program so far is kept.
-    #[arg(long, value_parser = parse_duration, default_value = "10s")]
-    shrink_time: Duration,
+    /// How long shrinking one finding may take; the smallest program so far is kept [default:
+    /// 10s, 60s with --compile].
+    #[arg(long, value_parser = parse_duration)]
+    shrink_time: Option<Duration>,
+    #[command(flatten)]
+    compile: CompileArgs,
 }
 
 /// What a worker thread tells the main thread.
 enum Report {
     /// `cases` more programs are done, `skipped` of them not run because a correct Python never
-    /// finishes them.
-    Done { cases: u64, skipped: u64 },
+    /// finishes them, `left_out` because the target lacks what they need (`--compile`).
+    Done { cases: u64, skipped: u64, left_out: u64 },
     /// A finding, already saved in its directory; `shrinking` if this thread shrinks it next.
     Found { finding: Box<Finding>, dir: PathBuf, shrinking: bool },
     /// The shrink of a finding reported before.
@@ -105,8 +108,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let timeout = config.timeout;
 
     // The first worker tells us what we are testing; failing here is an infrastructure error.
-    let first = Judge::start(&config)?;
+    let mut first = Judge::start(&config)?;
     let (profile, messages, interpreter) = (first.profile, first.messages, first.interpreter.clone());
+    let toolchain = find_toolchain(&args.compile, &config.python)?;
     let run_dir = findings::create_run_dir(&args.out, seed)?;
 
     let started = Instant::now();
@@ -117,6 +121,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         claimed: Mutex::new(HashSet::new()),
         starting: (Mutex::new(0), Condvar::new()),
     });
+    let stop = {
+        let shared = Arc::clone(&shared);
+        Arc::new(move || shared.stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d))
+    };
+    let builds = run_dir.join("builds");
+    let exec = Arc::new(Exec::start(toolchain, &args.compile, &mut first.worker, &builds, jobs, stop)?);
+    let shrink_time = args.shrink_time.unwrap_or(Duration::from_secs(if args.compile.compile.is_some() { 60 } else { 10 }));
     let (tx, rx) = mpsc::channel::<Report>();
     let mut first = Some(first.worker);
     for _ in 0..jobs {
@@ -132,7 +143,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             messages,
             interpreter: interpreter.clone(),
             run_dir: run_dir.clone(),
-            shrink_time: if args.no_shrink { None } else { Some(args.shrink_time) },
+            shrink_time: if args.no_shrink { None } else { Some(shrink_time) },
+            exec: Arc::clone(&exec),
         };
         thread::spawn(move || ctx.work(worker));
     }
@@ -157,6 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let hard_stop = deadline.map(|d| d + timeout + GRACE);
     let mut done = 0u64;
     let mut skipped = 0u64;
+    let mut left_out = 0u64;
     let mut summary = Summary::default();
     let mut failure = None;
     let mut abandoned = false;
@@ -177,9 +190,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             },
         };
         match report {
-            Report::Done { cases, skipped: n } => {
+            Report::Done { cases, skipped: n, left_out: l } => {
                 done += cases;
                 skipped += n;
+                left_out += l;
                 match args.time {
                     Some(_) => bar.set_position(started.elapsed().as_secs()),
                     None => bar.set_position(done),
@@ -214,11 +228,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "  skipped: {skipped} programs the model does not predict (never end, or depend on the garbage collector)"
         );
     }
+    if left_out > 0 {
+        outln!(
+            "  left out: {left_out} programs that step an async generator with astep ({} builds async generators without ag_frame)",
+            exec.toolchain().map_or_else(String::new, |t| t.name())
+        );
+    }
+    if let Some(t) = exec.toolchain() {
+        outln!("  compiled with {} (batches of {})", t.name(), exec.batch_size(BATCH));
+    }
     if abandoned {
         outln!("  stopped at the --time bound while a worker was still busy (a hung interpreter or a slow restart)");
     }
     summary.print()?;
     outln!("  findings: {}", if summary.any() { run_dir.display().to_string() } else { "none".to_string() });
+    if let Some(kept) = exec.finish() {
+        outln!("  builds kept in {}", kept.display());
+    }
     if let Some(err) = failure {
         return Err(err);
     }
@@ -264,6 +290,8 @@ struct Ctx {
     run_dir: PathBuf,
     /// The shrink budget, or `None` with `--no-shrink`.
     shrink_time: Option<Duration>,
+    /// How programs run: interpreted, or built by a compiler.
+    exec: Arc<Exec>,
 }
 
 /// One case of a batch: predicted once, the prediction carried to the verdict and the finding.
@@ -317,33 +345,46 @@ impl Ctx {
 
     fn work_inner(&self, mut worker: Worker) -> anyhow::Result<()> {
         let config = GenConfig::full();
+        let batch = self.exec.batch_size(BATCH);
         while !self.stopping() {
-            let start = self.shared.next.fetch_add(BATCH, Ordering::Relaxed);
+            let start = self.shared.next.fetch_add(batch, Ordering::Relaxed);
             if start >= self.total {
                 return Ok(());
             }
-            let end = (start + BATCH).min(self.total);
+            let end = (start + batch).min(self.total);
             let mut cases = Vec::with_capacity((end - start) as usize);
+            let mut left_out = 0;
             for index in start..end {
                 let seed = case_seed(self.seed, index);
                 let program = from_seed(seed, &config);
                 let prediction = predict(&program, self.profile);
-                if prediction.unpredictable.is_none() {
+                if self.exec.leaves_out(&program).is_some() {
+                    left_out += 1;
+                } else if prediction.unpredictable.is_none() {
                     cases.push(Case { index, seed, program, prediction });
                 }
             }
-            let skipped = (end - start) - cases.len() as u64;
-            let sources: Vec<String> = cases.iter().map(|c| render::body(&c.program)).collect();
-            let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+            let skipped = (end - start) - cases.len() as u64 - left_out;
+            // With --compile, the batch is built here; a program that did not build is a finding.
+            let programs: Vec<&Program> = cases.iter().map(|c| &c.program).collect();
+            let prepared = self.exec.prepare(&programs)?;
+            let mut to_shrink = Vec::new();
+            for (case, failure) in cases.iter().zip(&prepared.failures) {
+                if let Some(it) = failure.clone().map(|f| self.found(case, f)).transpose()?.flatten() {
+                    to_shrink.push(it);
+                }
+            }
+            let order: Vec<usize> = (0..cases.len()).filter(|&i| prepared.requests[i].is_some()).collect();
+            let requests: Vec<String> = order.iter().filter_map(|&i| prepared.requests[i].clone()).collect();
+            let refs: Vec<&str> = requests.iter().map(String::as_str).collect();
 
             // Each result is judged, and a finding saved and reported, as it comes.
             let mut ran = 0u64;
-            let mut to_shrink = Vec::new();
             let mut error = None;
-            let res = worker.run_each(&refs, |i, result| {
+            let res = worker.run_each(&refs, |j, result| {
                 ran += 1;
-                let case = &cases[i];
-                if let Verdict::Fails(failure) = verdict::judge(&case.prediction, result, self.messages) {
+                let case = &cases[order[j]];
+                if let Verdict::Fails(failure) = self.exec.judge(&case.prediction, result, self.messages) {
                     match self.found(case, failure) {
                         Ok(Some(it)) => to_shrink.push(it),
                         Ok(None) => {}
@@ -359,9 +400,11 @@ impl Ctx {
                     ControlFlow::Continue(())
                 }
             });
+            drop(prepared);
             // A batch cut short by the deadline counts only what ran.
-            let (n, skipped) = if ran as usize == cases.len() { (end - start, skipped) } else { (ran, 0) };
-            let _ = self.tx.send(Report::Done { cases: n, skipped });
+            let (n, skipped, left_out) =
+                if ran as usize == refs.len() { (end - start, skipped, left_out) } else { (ran, 0, 0) };
+            let _ = self.tx.send(Report::Done { cases: n, skipped, left_out });
             if let Some(err) = error {
                 return Err(err);
             }
@@ -389,6 +432,7 @@ impl Ctx {
             profile: self.profile,
             interpreter: self.interpreter.clone(),
             python: self.worker_config.python.clone(),
+            toolchain: self.exec.toolchain().cloned(),
         };
         let dir = findings::save(&self.run_dir, &finding)?;
         let shrinking = self.shrink_time.is_some()
@@ -402,11 +446,7 @@ impl Ctx {
     /// stops with the campaign (`--time`, a failure elsewhere).
     fn shrink(&self, worker: &mut Worker, finding: &Finding, dir: &Path) -> anyhow::Result<Shrunk> {
         let time = self.shrink_time.expect("only called when shrinking");
-        let mut run = |candidate: &Program| {
-            let judged = judge::judge_on(worker, candidate, self.profile, self.messages)
-                .context("the interpreter could not be restarted")?;
-            Ok(judged.and_then(|j| j.verdict.failure().map(|f| (j.prediction, f))))
-        };
+        let mut run = |candidate: &Program| self.exec.failure(worker, candidate, self.profile, self.messages);
         let stop = || self.stopping();
         let config = ShrinkConfig { time, stop: &stop };
         let mut on_step =

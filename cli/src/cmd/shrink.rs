@@ -14,6 +14,7 @@ use oracle::model::Prediction;
 use oracle::verdict::Failure;
 
 use crate::args::{parse_duration, JudgeArgs};
+use crate::compile::{find_toolchain, CompileArgs, Exec};
 use crate::findings::{self, no_larger, saved_program};
 use crate::input::read_program;
 use crate::report;
@@ -32,6 +33,8 @@ pub struct Args {
     /// How long shrinking may take; the smallest program so far is kept.
     #[arg(long, value_parser = parse_duration, default_value = "60s")]
     shrink_time: Duration,
+    #[command(flatten)]
+    compile: CompileArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -56,9 +59,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let origin = origin_of(&args.file);
     let mut judge = Judge::start(&args.judge.config())?;
+    let toolchain = find_toolchain(&args.compile, &args.judge.interpreter.python)?;
+    let builds = crate::compile::scratch_dir(&args.compile)?;
+    let never = || false;
+    let exec = Exec::start(toolchain, &args.compile, &mut judge.worker, builds.path(), 1, std::sync::Arc::new(never))?;
     let mut start = None;
     for (i, p) in starts.into_iter().enumerate() {
-        if let Some((prediction, failure)) = judge.failure(&p).context("the interpreter could not be restarted")? {
+        if let Some((prediction, failure)) = exec.failure(&mut judge.worker, &p, judge.profile, judge.messages)? {
             if i == 0 && is_resumed(&dir, &stem, &p) {
                 outln!("{}: resuming from {stem}.case ({} lines)", args.file.display(), program_lines(&p));
             }
@@ -77,9 +84,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     outln!("{}: {}; shrinking ({} lines)...", args.file.display(), failure.key(), program_lines(&program));
 
-    let (profile, interpreter) = (judge.profile, judge.interpreter.clone());
-    let mut run = |candidate: &Program| judge.failure(candidate).context("the interpreter could not be restarted");
-    let never = || false;
+    let (profile, interpreter, messages) = (judge.profile, judge.interpreter.clone(), judge.messages);
+    let mut run = |candidate: &Program| exec.failure(&mut judge.worker, candidate, profile, messages);
     let config = ShrinkConfig { time: args.shrink_time, stop: &never };
     let mut on_step =
         |p: &Program, prediction: &Prediction, f: &Failure, report: &ShrinkReport| -> anyhow::Result<()> {
@@ -90,6 +96,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(())
         };
     let shrunk = shrink::shrink(&program, &prediction, &failure, &mut run, &config, &mut on_step)?;
+    if let Some(t) = exec.toolchain() {
+        let module = dir.join(format!("{stem}-module"));
+        findings::write_module_dir(&module, &shrunk.program, t, &args.judge.interpreter.python)?;
+        outln!("reproducer for {}: {}", t.name(), module.display());
+    }
+    if let Some(kept) = exec.finish() {
+        outln!("builds kept in {}", kept.display());
+    }
     let r = &shrunk.report;
     outln!(
         "shrunk {} → {} lines in {:.1}s ({} attempts; {}): {}",

@@ -14,6 +14,9 @@ use crate::ir::{
 };
 use crate::model::py_repr_str;
 
+mod module;
+pub use module::{module, prelude_names, run_module_code, steps_async_generator};
+
 /// The instrumentation every program uses; defines what the trace events look like.
 pub const PRELUDE: &str = include_str!("prelude.py");
 

@@ -21,6 +21,7 @@
 //! binary's SIGINT/SIGTERM handler), and on Linux by the kernel when withstand dies
 //! (`PR_SET_PDEATHSIG`, even by SIGKILL). Unix only.
 
+pub mod compile;
 mod process;
 pub mod proto;
 #[cfg(test)]

@@ -460,3 +460,153 @@ pub(super) fn describe(status: ExitStatus) -> String {
 pub(super) fn is_registered(pid: u32) -> bool {
     registry().contains(&(pid as libc::pid_t))
 }
+
+/// How a command run by [`run_to_end`] ended.
+pub(super) enum Ended {
+    /// It exited (or was killed by a signal) by itself.
+    Exited(ExitStatus),
+    /// It ran past its deadline; its process group was killed.
+    TimedOut,
+    /// The caller asked to stop; its process group was killed.
+    Stopped,
+}
+
+/// What [`run_to_end`] saw.
+pub(super) struct Finished {
+    /// How it ended.
+    pub(super) ended: Ended,
+    /// Its stdout and stderr, interleaved as written: the first `max_output` bytes and the last
+    /// `max_output` bytes, with a line saying how much was left out between them.
+    pub(super) output: String,
+}
+
+/// Runs `command` to its end in a process group of its own (registered for [`kill_all`], and
+/// dying with withstand), its stdin empty, its stdout and stderr captured together. It is killed,
+/// whole group, at `deadline` or as soon as `stop` says so (asked every 100 ms). For compilers,
+/// which run for seconds to minutes and may start compilers of their own.
+pub(super) fn run_to_end(
+    mut command: Command,
+    limits: &Limits,
+    deadline: Instant,
+    stop: &dyn Fn() -> bool,
+    max_output: usize,
+) -> io::Result<Finished> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` is a valid out-parameter for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 just returned these two descriptors, owned by nobody else.
+    let (read_end, write_end) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let write_too = write_end.try_clone()?;
+    command.stdin(Stdio::null()).stdout(Stdio::from(write_end)).stderr(Stdio::from(write_too)).process_group(0);
+    let memory = limits.memory;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: as in `Process::start`: only async-signal-safe system calls before exec.
+    unsafe {
+        command.pre_exec(move || in_child(memory, parent));
+    }
+    // The command, and with it the parent's copies of the write end, is dropped on the spawner
+    // thread: the pipe ends when the child and whatever it started have closed it.
+    let (mut child, mut live) = spawn(command)?;
+    let pgid = child.id() as libc::pid_t;
+    live.insert(pgid);
+    drop(live);
+    // Kills the group and reaps the leader (`wait` keeps its status once reaped).
+    let kill = |child: &mut Child| {
+        let mut live = registry();
+        // SAFETY: plain system call; the leader is not reaped yet, so the group is still ours.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        live.remove(&pgid);
+        drop(live);
+        let _ = child.wait();
+    };
+    set_nonblocking(read_end.as_raw_fd())?;
+    let mut head: Vec<u8> = Vec::new();
+    let mut tail: VecDeque<u8> = VecDeque::new();
+    let mut skipped = 0usize;
+    let mut chunk = vec![0u8; CHUNK];
+    let mut file = std::fs::File::from(read_end);
+    let cut_short = loop {
+        let now = Instant::now();
+        if now >= deadline {
+            break Some(Ended::TimedOut);
+        }
+        if stop() {
+            break Some(Ended::Stopped);
+        }
+        let wait = (deadline - now).min(Duration::from_millis(100));
+        let mut p = [pollfd(Some(file.as_raw_fd()), libc::POLLIN)];
+        let ms = wait.as_millis().max(1) as libc::c_int;
+        // SAFETY: a valid one-element array.
+        if unsafe { libc::poll(p.as_mut_ptr(), 1, ms) } <= 0 {
+            continue;
+        }
+        match file.read(&mut chunk) {
+            Ok(0) => break None,
+            Ok(n) => {
+                let mut bytes = &chunk[..n];
+                if head.len() < max_output {
+                    let take = bytes.len().min(max_output - head.len());
+                    head.extend_from_slice(&bytes[..take]);
+                    bytes = &bytes[take..];
+                }
+                tail.extend(bytes);
+                let excess = tail.len().saturating_sub(max_output);
+                skipped += excess;
+                tail.drain(..excess);
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+            Err(_) => break None,
+        }
+    };
+    let ended = match cut_short {
+        Some(ended) => {
+            kill(&mut child);
+            ended
+        }
+        None => {
+            // The output ended: wait for the leader to exit, unreaped (WNOWAIT) so that its group
+            // can still be killed safely, with whatever it left behind in it.
+            let mut pause = Duration::from_micros(200);
+            let ended = loop {
+                if leader_exited(child.id()) {
+                    break None;
+                }
+                if Instant::now() >= deadline {
+                    break Some(Ended::TimedOut);
+                }
+                if stop() {
+                    break Some(Ended::Stopped);
+                }
+                thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            };
+            kill(&mut child);
+            match ended {
+                Some(it) => it,
+                None => Ended::Exited(child.wait()?),
+            }
+        }
+    };
+    let mut output = String::from_utf8_lossy(&head).into_owned();
+    if skipped > 0 {
+        output.push_str(&format!("\n[... {skipped} bytes of output left out ...]\n"));
+    }
+    let (a, b) = tail.as_slices();
+    let mut rest = a.to_vec();
+    rest.extend_from_slice(b);
+    output.push_str(&String::from_utf8_lossy(&rest));
+    Ok(Finished { ended, output })
+}
+
+/// Whether the process `pid` (a child of ours) has exited; it is left unreaped (WNOWAIT).
+fn leader_exited(pid: u32) -> bool {
+    // SAFETY: `info` is a valid out-parameter; WNOWAIT leaves the child waitable.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let rc = libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT);
+        rc == 0 && info.si_pid() != 0 || rc != 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR)
+    }
+}

@@ -36,6 +36,22 @@ pub fn frame_into(out: &mut Vec<u8>, source: &str) {
     out.extend_from_slice(source.as_bytes());
 }
 
+/// How a request for a compiled program starts: the worker then imports a module instead of
+/// compiling source (see [`import_request`]).
+pub const IMPORT_PREFIX: &str = "#withstand:import ";
+
+/// The request that runs a compiled program: import `module` (a dotted name) from the directory
+/// `path` and run its `main`, driven as a coroutine when `is_async`. The module imports the
+/// prelude as `withstand_prelude`, which the worker provides. An import that fails is answered
+/// as the outcome `["compile", "import failed: <type>: <message>"]`.
+pub fn import_request(path: &str, module: &str, is_async: bool) -> String {
+    let req = serde_json::json!({ "path": path, "module": module, "async": is_async });
+    format!("{IMPORT_PREFIX}{req}")
+}
+
+/// What the worker says before the message of a compiled module that did not import.
+pub const IMPORT_FAILED: &str = "import failed: ";
+
 /// The first line a worker sends: `{"proto": 1, "implementation": "cpython", ...}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

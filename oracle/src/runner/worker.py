@@ -3,7 +3,9 @@
 #
 # Requests (stdin): ASCII decimal byte length, "\n", then that many bytes of UTF-8 source.
 # Responses (a private copy of the original stdout): one JSON line each, ASCII only.
-# The first request is the prelude, executed once; every later one is a program.
+# The first request is the prelude, executed once; every later one is a program, or (a request
+# starting with IMPORT, then JSON {"path", "module", "async"}) a compiled program: its module is
+# imported from that directory and its `main` run, the prelude being the module withstand_prelude.
 # This script never decides that a run failed: timeouts and crashes are the runner's business.
 # Two exits are signals to the runner: a MemoryError anywhere (the program's outcome or events,
 # or the driver itself) exits with status 86, so that a worker that hit its memory limit is told
@@ -14,6 +16,7 @@ import os
 import sys
 
 OUT_OF_MEMORY = 86
+IMPORT = b"#withstand:import "
 
 
 def _serve():
@@ -94,6 +97,33 @@ def _serve():
     if hasattr(__import__("gc"), "freeze"):
         __import__("gc").freeze()
 
+    paths = []  # the directory of compiled modules on sys.path, if any
+
+    def run_compiled(req):
+        # A compiled program's module imports the prelude from withstand_prelude: this one.
+        if "withstand_prelude" not in sys.modules:
+            m = type(sys)("withstand_prelude")
+            m.__dict__.update({k: v for k, v in P.items() if not k.startswith("__")})
+            sys.modules["withstand_prelude"] = m
+        if req["path"] not in paths:
+            for p in paths:
+                sys.path.remove(p)
+            paths[:] = [req["path"]]
+            sys.path.insert(0, req["path"])
+        try:
+            mod = __import__(req["module"], fromlist=["main"])
+            main = mod.main
+        except BaseException as e:
+            return ["compile", "import failed: %s: %s" % (type(e).__name__, e)]
+        # Its classes say they come from `__main__`, as an exec'd program's do.
+        for v in list(vars(mod).values()):
+            if isinstance(v, type) and v.__module__ == mod.__name__:
+                try:
+                    v.__module__ = "__main__"
+                except BaseException:
+                    pass
+        return outcome_of(main, req["async"])
+
     # The hot loop: read a frame, compile, run, answer.
     while True:
         src = receive()
@@ -102,17 +132,20 @@ def _serve():
         try:
             ns = base.copy()
             reset()
-            try:
-                code = compile(src, "<withstand>", "exec")
-            except BaseException as e:
-                outcome = ["compile", "%s: %s" % (type(e).__name__, e)]
+            if src.startswith(IMPORT):
+                outcome = run_compiled(json.loads(src[len(IMPORT):].decode("utf-8")))
             else:
                 try:
-                    exec(code, ns)
+                    code = compile(src, "<withstand>", "exec")
                 except BaseException as e:
-                    outcome = ["raise", chain(e)]
+                    outcome = ["compile", "%s: %s" % (type(e).__name__, e)]
                 else:
-                    outcome = outcome_of(ns["main"])
+                    try:
+                        exec(code, ns)
+                    except BaseException as e:
+                        outcome = ["raise", chain(e)]
+                    else:
+                        outcome = outcome_of(ns["main"])
             line = encode({"events": T, "outcome": outcome})
         except MemoryError:
             raise

@@ -1,0 +1,82 @@
+//! A program as a module of its own, for targets that compile (Cython, mypyc, Nuitka).
+//!
+//! The module holds the program only: its classes, generator functions and `main`, at module
+//! scope as a person would write them, after `from withstand_prelude import log, ...`. The prelude stays
+//! interpreted: the worker provides `withstand_prelude` (the prelude it loaded), and a
+//! reproducer ships [`super::prelude_module`] as `withstand_prelude.py` beside the module. Each
+//! program is a module of its own, so programs built together cannot see each other.
+
+use std::sync::OnceLock;
+
+use crate::ir::{visit, Program, Stmt};
+
+use super::{body, PRELUDE, PRELUDE_MODULE};
+
+/// The program as a module: the prelude's names it uses imported, then [`body`]. The names are
+/// imported one by one, not with `*`: mypyc compiles `from m import *` from a module it does not
+/// compile into an import that binds no name (a later use raises `KeyError`).
+pub fn module(program: &Program) -> String {
+    let body = body(program);
+    let used = used_prelude_names(&body);
+    if used.is_empty() {
+        return body;
+    }
+    format!("from {PRELUDE_MODULE} import {}\n\n{body}", used.join(", "))
+}
+
+/// The public names the prelude defines or imports (`log`, `on_exit`, `E1`, `ExitStack`, ...),
+/// read from its top-level `def`, `class` and import lines.
+pub fn prelude_names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names = Vec::new();
+        for line in PRELUDE.lines() {
+            let t = line.trim_start();
+            let indented = t.len() != line.len();
+            let defined = ["def ", "async def ", "class "]
+                .iter()
+                .find_map(|kw| line.strip_prefix(kw))
+                .map(|rest| rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("").to_owned());
+            if let Some(name) = defined {
+                names.push(name);
+            } else if let Some(rest) = t.strip_prefix("from ").and_then(|r| r.split_once(" import ")).map(|(_, r)| r) {
+                names.extend(rest.split(',').map(|n| n.trim().to_owned()));
+            } else if let (false, Some(rest)) = (indented, t.strip_prefix("import ")) {
+                names.extend(rest.split(',').map(|n| n.trim().to_owned()));
+            }
+        }
+        names.retain(|n| !n.is_empty() && !n.starts_with('_'));
+        names.sort();
+        names.dedup();
+        names
+    })
+}
+
+/// The prelude's names that `text` uses as identifiers, in the prelude's order (sorted).
+fn used_prelude_names(text: &str) -> Vec<&'static str> {
+    let mut words = std::collections::HashSet::new();
+    for w in text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
+        words.insert(w);
+    }
+    prelude_names().iter().filter(|n| words.contains(n.as_str())).map(String::as_str).collect()
+}
+
+/// The Python command that runs a built module `name` (from the directory that holds it and
+/// `withstand_prelude.py`) and prints its trace, as `program.py` does; `is_async` is whether its
+/// `main` is `async def` (a compiled coroutine may not call its type `coroutine`). It refuses to
+/// run the module from its source: the built one must be what is imported.
+pub fn run_module_code(name: &str, is_async: bool) -> String {
+    let is_async = if is_async { "True" } else { "False" };
+    format!(
+        "import {PRELUDE_MODULE} as w, {name}; \
+         assert not {name}.__file__.endswith(\".py\"), {name}.__file__; \
+         w._report({name}.main, {is_async})"
+    )
+}
+
+/// Whether the program steps an async generator with `astep` (which `_finish` closes after main
+/// when `aclosing` left it suspended): telling that needs the generator's `ag_frame`, which some
+/// compiled async generators (Cython's) lack.
+pub fn steps_async_generator(program: &Program) -> bool {
+    visit::all_stmts(program).any(|s| matches!(s, Stmt::Step { is_async: true, .. }))
+}
