@@ -243,6 +243,32 @@ impl Exec {
         }
     }
 
+    /// Judges one program of a batch made by [`Exec::prepare`]: its request (run on `worker`) or
+    /// its build failure. `None` for a program that is not run.
+    pub fn judge_prepared(
+        &self,
+        worker: &mut Worker,
+        program: &Program,
+        profile: Profile,
+        messages: Messages,
+        request: Option<&str>,
+        failure: Option<&Failure>,
+    ) -> anyhow::Result<Option<Judged>> {
+        let prediction = oracle::model::predict(program, profile);
+        if prediction.unpredictable.is_some() || self.leaves_out(program).is_some() {
+            return Ok(None);
+        }
+        let verdict = match (failure, request) {
+            (Some(f), _) => Verdict::Fails(f.clone()),
+            (None, Some(r)) => {
+                let result = worker.run(r).context("the interpreter could not be restarted")?;
+                self.judge(&prediction, result, messages)
+            }
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(Judged { prediction, verdict }))
+    }
+
     /// How `program` fails, if it does: the predicate shrinking uses.
     pub fn failure(
         &self,

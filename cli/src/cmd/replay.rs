@@ -13,6 +13,7 @@ use oracle::judge::Judge;
 use oracle::verdict::{Failure, Verdict};
 
 use crate::args::JudgeArgs;
+use crate::compile::{find_toolchain, CompileArgs, Exec, Prepared};
 use crate::junit::{self, TestCase, TestResult};
 use crate::limits::{clip_lines, MAX_PRINTED_LINES};
 use crate::report::{indent, print_diff};
@@ -34,12 +35,19 @@ pub struct Args {
     /// Print failures only, not one line per passing case.
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    compile: CompileArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let files = corpus::list(&args.paths)?;
     let mut judge = Judge::start(&args.judge.config())?;
+    let toolchain = find_toolchain(&args.compile, &args.judge.interpreter.python)?;
+    let builds = crate::compile::scratch_dir(&args.compile)?;
+    let exec = Exec::start(toolchain, &args.compile, &mut judge.worker, builds.path(), 1, std::sync::Arc::new(|| false))?;
+    // With --compile, every case is built first, a batch at a time.
+    let prebuilt = prebuild(&exec, &files)?;
     let mut results = Vec::with_capacity(files.len());
     let (mut failed, mut invalid, mut known, mut stale) = (0, 0, 0, 0);
     let mut out = anstream::stdout().lock();
@@ -48,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for file in &files {
         let case_started = Instant::now();
         let (result, notes) = match corpus::load(file) {
-            Ok(case) => match replay_one(&mut judge, &case, &mut out) {
+            Ok(case) => match replay_one(&mut judge, &exec, prebuilt.get(file), &case, &mut out) {
                 Ok(it) => it,
                 Err(err) => {
                     gave_up = Some(err);
@@ -101,6 +109,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if known > 0 { format!(" ({known} known divergences)") } else { String::new() },
         if stale > 0 { format!("; {stale} recorded traces are stale against the model") } else { String::new() },
     )?;
+    if let Some(kept) = exec.finish() {
+        writeln!(out, "builds kept in {}", kept.display())?;
+    }
     if let Some(path) = &args.junit {
         let xml = junit::render("withstand replay", &results, secs);
         corpus::write_atomic(path, &xml).with_context(|| format!("cannot write {}", path.display()))?;
@@ -118,11 +129,58 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs one case; its result and notes (a known divergence, a stale recording).
-fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Result<(TestResult, Vec<String>)> {
+/// The cases built with `--compile`, each by its file: its batch and its place in it.
+struct Prebuilt {
+    batches: Vec<Prepared>,
+    by_file: std::collections::HashMap<std::path::PathBuf, (usize, usize)>,
+}
+
+impl Prebuilt {
+    fn get(&self, file: &Path) -> Option<(Option<&str>, Option<&Failure>)> {
+        let &(b, i) = self.by_file.get(file)?;
+        let p = &self.batches[b];
+        Some((p.requests[i].as_deref(), p.failures[i].as_ref()))
+    }
+}
+
+/// With `--compile`, builds every valid case, `--batch` at a time (invalid ones are reported
+/// when they are replayed).
+fn prebuild(exec: &Exec, files: &[std::path::PathBuf]) -> anyhow::Result<Prebuilt> {
+    let mut res = Prebuilt { batches: Vec::new(), by_file: Default::default() };
+    if exec.toolchain().is_none() {
+        return Ok(res);
+    }
+    let cases: Vec<Case> = files.iter().filter_map(|f| corpus::load(f).ok()).collect();
+    let size = exec.batch_size(1) as usize;
+    for chunk in cases.chunks(size.max(1)) {
+        let programs: Vec<&oracle::ir::Program> = chunk.iter().map(|c| &c.program).collect();
+        let prepared = exec.prepare(&programs)?;
+        for (i, c) in chunk.iter().enumerate() {
+            res.by_file.insert(c.path.clone(), (res.batches.len(), i));
+        }
+        res.batches.push(prepared);
+    }
+    Ok(res)
+}
+
+/// Runs one case; its result and notes (a known divergence, a stale recording). `pre` is the
+/// case's build with `--compile`: the request that runs it, or how the build failed.
+fn replay_one(
+    judge: &mut Judge,
+    exec: &Exec,
+    pre: Option<(Option<&str>, Option<&Failure>)>,
+    case: &Case,
+    out: &mut dyn Write,
+) -> anyhow::Result<(TestResult, Vec<String>)> {
     let shown = corpus::display_path(&case.path);
     let mut notes = Vec::new();
-    let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {
+    let judged = match pre {
+        Some((request, failure)) => {
+            exec.judge_prepared(&mut judge.worker, &case.program, judge.profile, judge.messages, request, failure)?
+        }
+        None => judge.judge(&case.program).context("the interpreter could not be restarted")?,
+    };
+    let Some(judged) = judged else {
         notes.push(format!("not run: the model does not predict it on {}", judge.profile));
         return Ok((TestResult::Passed, notes));
     };

@@ -227,18 +227,29 @@ pub fn impls_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/withstand/impls"))
 }
 
+impl Target {
+    /// Asks the interpreter `python` what it is.
+    pub fn of(python: &Path) -> Result<Target, FindError> {
+        Ok(Target::from_probe(&probe(python, Compiler::Cython)?))
+    }
+
+    fn from_probe(p: &Probe) -> Target {
+        Target {
+            version: p.version.clone(),
+            include: p.include.clone(),
+            ext_suffix: p.ext_suffix.clone().unwrap_or_else(|| ".so".to_owned()),
+            cc: p.cc.split_whitespace().map(str::to_owned).collect(),
+        }
+    }
+}
+
 impl Toolchain {
     /// Finds `compiler` for the interpreter `python`: installed in it, else in the virtual
     /// environment `<impls>/venvs/cpython-3.X/bin/python` when that runs the very same Python
     /// (the same `sys.version`).
     pub fn find(compiler: Compiler, python: &Path, impls: Option<&Path>) -> Result<Toolchain, FindError> {
         let own = probe(python, compiler)?;
-        let target = Target {
-            version: own.version.clone(),
-            include: own.include.clone(),
-            ext_suffix: own.ext_suffix.clone().unwrap_or_else(|| ".so".to_owned()),
-            cc: own.cc.split_whitespace().map(str::to_owned).collect(),
-        };
+        let target = Target::from_probe(&own);
         let short = own.version.split_whitespace().next().unwrap_or("?").to_owned();
         if let Some(version) = own.compiler {
             return Ok(Toolchain { compiler, version, python: python.to_path_buf(), target });
@@ -1105,59 +1116,4 @@ fn location_split(text: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_locations_names_and_numbers() {
-        assert_eq!(
-            mask("p0000.py:39: KeyError: \"'M1' has no attribute '__enter__'\"", &["p0000"]),
-            "KeyError: \"'MN' has no attribute '__enter__'\""
-        );
-        assert_eq!(
-            mask("w3_12.py:8:12: Expected an identifier or literal", &[]),
-            "Expected an identifier or literal"
-        );
-        assert_eq!(
-            mask("error: 'w3_12' and w4p have   12 problems", &[]),
-            "error: 'MOD' and MOD have N problems"
-        );
-        assert_eq!(mask("w3_12.c:100:1: error: expected ';'", &[]), "error: expected ';'");
-        // Not a location: a sentence with a colon.
-        assert_eq!(mask("Error compiling: see above", &[]), "Error compiling: see above");
-    }
-
-    #[test]
-    fn cython_errors_are_read_per_file() {
-        let output = "warning: w1_0.py:3:4: Unreachable code\n\nError compiling Cython file:\n----\n...\n    with M0(:\n----\n\nw1_1.py:8:12: Expected an identifier or literal\nwarning: w1_2.py:1:1: x\n";
-        let e = cython_errors(output, "w1_1");
-        assert!(e.starts_with("Error compiling Cython file"), "{e}");
-        assert!(e.ends_with("w1_1.py:8:12: Expected an identifier or literal"), "{e}");
-        assert_eq!(cython_errors(output, "w1_0"), "");
-    }
-
-    #[test]
-    fn commands_are_quoted_for_a_person() {
-        let c = Cmd { env: vec![("A".into(), "1 2".into())], argv: vec!["x y".into(), "-c".into(), "it's".into(), "p.py".into()] };
-        assert_eq!(c.shell(), "A='1 2' 'x y' -c 'it'\\''s' p.py");
-    }
-
-    #[test]
-    fn a_same_failure_has_the_same_stage_kind_and_summary() {
-        let f = |how: How, summary: &str| BuildFailure {
-            compiler: "cython 3.3.1".into(),
-            stage: Stage::Build,
-            how,
-            summary: summary.into(),
-            output: String::new(),
-            commands: Vec::new(),
-        };
-        let a = f(How::Rejected { status: "exit status 1".into() }, "x");
-        assert!(a.same_as(&f(How::Rejected { status: "exit status 2".into() }, "x")));
-        assert!(!a.same_as(&f(How::Crashed { status: "exit status 1".into() }, "x")));
-        assert!(!a.same_as(&f(How::Rejected { status: "exit status 1".into() }, "y")));
-        assert!(a.key().starts_with("compile: cython 3.3.1 rejects: x"), "{}", a.key());
-        let i = BuildFailure::import_failed("cython 3.3.1", "ImportError: w3_4 is broken (12)");
-        assert_eq!(i.key(), "compile: cython 3.3.1 module does not import: ImportError: MOD is broken (N)");
-    }
-}
+mod tests;
