@@ -220,8 +220,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let secs = started.elapsed().as_secs_f64();
     outln!(
-        "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {profile}, seed {seed:#x}",
-        done as f64 / secs.max(1e-9),
+        "withstand: {done} cases in {secs:.1}s ({} cases/s), {jobs} job(s), against {interpreter} as {profile}, seed {seed:#x}",
+        rate(done as f64 / secs.max(1e-9)),
     );
     if skipped > 0 {
         outln!(
@@ -473,5 +473,17 @@ mod tests {
         assert!(plan_jobs(300, 100).1.is_some_and(|w| w.contains("maximum of 64")));
         assert_eq!(plan_jobs(8, 3), (3, None));
         assert_eq!(plan_jobs(8, 0), (1, None));
+    }
+}
+
+/// A rate as people read it: whole numbers from 10 up, two significant digits below (a compiled
+/// campaign runs a few programs a second, or less).
+fn rate(per_sec: f64) -> String {
+    if per_sec >= 10.0 {
+        format!("{per_sec:.0}")
+    } else if per_sec >= 1.0 {
+        format!("{per_sec:.1}")
+    } else {
+        format!("{per_sec:.2}")
     }
 }

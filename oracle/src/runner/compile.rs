@@ -281,7 +281,9 @@ impl Toolchain {
         let py = self.python.display().to_string();
         match self.compiler {
             Compiler::Cython => vec![
-                Cmd::new(&[&py, "-m", "cython", "-3", &format!("{name}.py")]),
+                Cmd::new(&[&py, "-m", "cython", &format!("--generate-shared={CYTHON_SHARED}.c")]),
+                Cmd { env: Vec::new(), argv: self.cc_argv(CYTHON_SHARED) },
+                Cmd::new(&[&py, "-m", "cython", "-3", &format!("--shared={CYTHON_SHARED}"), &format!("{name}.py")]),
                 Cmd { env: Vec::new(), argv: self.cc_argv(name) },
             ],
             Compiler::Mypyc => vec![Cmd {
@@ -320,6 +322,11 @@ impl Toolchain {
         argv
     }
 }
+
+/// The module of Cython's utility code (`cython --generate-shared`), built once per [`Builder`]
+/// and shared by every module it builds (`cython --shared`): the C compiler then builds each
+/// program's own code only, about half of what it builds otherwise.
+pub const CYTHON_SHARED: &str = "withstand_cyshared";
 
 /// Where mypyc's builds keep the prelude's stub ([`Toolchain::support_files`]).
 const STUBS_DIR: &str = "stubs";
@@ -586,6 +593,8 @@ pub struct Builder {
     /// Compiler cache directories not in use (mypy's cache), each used by one build at a time.
     caches: Mutex<Vec<PathBuf>>,
     made_caches: AtomicU64,
+    /// Cython's utility module ([`CYTHON_SHARED`]), once built: the file, or how it failed.
+    cython_shared: Mutex<Option<Result<PathBuf, BuildFailure>>>,
 }
 
 impl fmt::Debug for Builder {
@@ -629,6 +638,7 @@ impl Builder {
             next: AtomicU64::new(1),
             caches: Mutex::new(Vec::new()),
             made_caches: AtomicU64::new(0),
+            cython_shared: Mutex::new(None),
         })
     }
 
@@ -765,15 +775,59 @@ impl Builder {
         BuildFailure { compiler: self.toolchain.name(), stage: Stage::Build, how, summary, output, commands }
     }
 
-    fn cython(&self, dir: &Path, units: &[(&str, &Unit)]) -> Result<Attempt, AttemptError> {
+    /// Cython's utility module, built the first time it is asked for (under the root, in
+    /// `cyshared/`, unless a builder on the same root built it already): its file, or how
+    /// building it failed (then every program fails so).
+    fn cython_shared(&self) -> Result<Result<PathBuf, BuildFailure>, AttemptError> {
+        let mut shared = self.cython_shared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(it) = &*shared {
+            return Ok(it.clone());
+        }
+        let dir = self.root.join("cyshared");
+        fs::create_dir_all(&dir).map_err(AttemptError::Io)?;
         let py = self.toolchain.python.display().to_string();
-        let mut argv = vec![py, "-m".to_owned(), "cython".to_owned(), "-3".to_owned()];
+        let generate = Cmd::new(&[&py, "-m", "cython", &format!("--generate-shared={CYTHON_SHARED}.c")]);
+        let cc = Cmd { env: Vec::new(), argv: self.toolchain.cc_argv(CYTHON_SHARED) };
+        let built = dir.join(format!("{CYTHON_SHARED}{}", self.toolchain.target.ext_suffix));
+        if built.exists() {
+            // Built by an earlier builder on the same root.
+            *shared = Some(Ok(built.clone()));
+            return Ok(Ok(built));
+        }
+        let mut res = Ok(built);
+        for cmd in [generate, cc] {
+            let ran = self.run(&dir, &cmd, &[])?;
+            if !ran.status.is_some_and(|s| s.success()) {
+                res = Err(self.whole(&ran, &[]));
+                break;
+            }
+        }
+        if let Ok(path) = &res {
+            if !path.exists() {
+                let error = io::Error::new(io::ErrorKind::NotFound, format!("Cython's utility module was not built: {path:?}"));
+                return Err(AttemptError::Io(error));
+            }
+        }
+        *shared = Some(res.clone());
+        Ok(res)
+    }
+
+    fn cython(&self, dir: &Path, units: &[(&str, &Unit)]) -> Result<Attempt, AttemptError> {
+        let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
+        let shared = match self.cython_shared()? {
+            Ok(shared) => shared,
+            Err(failure) => return Ok(Attempt::each(units.iter().map(|_| UnitBuild::Failed(failure.clone())).collect())),
+        };
+        // Each directory a module is imported from has the utility module beside it.
+        let file = shared.file_name().expect("a file");
+        fs::hard_link(&shared, dir.join(file)).or_else(|_| fs::copy(&shared, dir.join(file)).map(|_| ())).map_err(AttemptError::Io)?;
+        let py = self.toolchain.python.display().to_string();
+        let mut argv = vec![py, "-m".to_owned(), "cython".to_owned(), "-3".to_owned(), format!("--shared={CYTHON_SHARED}")];
         for (name, unit) in units {
             write(dir, &format!("{name}.py"), &unit.source)?;
             argv.push(format!("{name}.py"));
         }
         let ran = self.run(dir, &Cmd { env: Vec::new(), argv }, &[])?;
-        let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
         if ran.status.is_none_or(status_is_crash) {
             return Ok(Attempt::whole(units.len(), self.whole(&ran, &names)));
         }
@@ -784,8 +838,8 @@ impl Builder {
             // Nothing to tell the programs apart by, or a failure no program was blamed for.
             return Ok(Attempt::whole(units.len(), self.whole(&ran, &names)));
         }
-        let mut out = Vec::with_capacity(units.len());
-        for ((name, _), c) in units.iter().zip(translated) {
+        let mut out: Vec<Option<UnitBuild>> = vec![None; units.len()];
+        for (((name, _), c), slot) in units.iter().zip(&translated).zip(out.iter_mut()) {
             if !c {
                 let lines = cython_errors(&ran.output, name);
                 let how = if lines.contains("Compiler crash") {
@@ -795,20 +849,51 @@ impl Builder {
                 };
                 let first = lines.lines().find(|l| l.starts_with(&format!("{name}.py:"))).unwrap_or("");
                 let summary = mask(if first.is_empty() { &lines } else { first }, &names);
-                out.push(UnitBuild::Failed(self.failure(how, summary, lines, vec![ran.command.clone()])));
-                continue;
-            }
-            // The C compiler, one module at a time: its failures are blamed by construction.
-            let cc = Cmd { env: Vec::new(), argv: self.toolchain.cc_argv(name) };
-            let built = self.run(dir, &cc, &[])?;
-            match built.status {
-                Some(s) if s.success() && dir.join(format!("{name}{}", self.toolchain.target.ext_suffix)).exists() => {
-                    out.push(UnitBuild::Built { path: path_text(dir), module: name.to_string() })
-                }
-                _ => out.push(UnitBuild::Failed(self.whole(&built, &names))),
+                *slot = Some(UnitBuild::Failed(self.failure(how, summary, lines, vec![ran.command.clone()])));
             }
         }
-        Ok(Attempt::each(out))
+        // The C compiler, one module at a time (`jobs` at once): its failures are blamed by
+        // construction.
+        let todo: Vec<usize> = (0..units.len()).filter(|&i| translated[i]).collect();
+        let next = AtomicU64::new(0);
+        let cc_one = |i: usize| -> Result<UnitBuild, AttemptError> {
+            let name = units[i].0;
+            let cc = Cmd { env: Vec::new(), argv: self.toolchain.cc_argv(name) };
+            let built = self.run(dir, &cc, &[])?;
+            Ok(match built.status {
+                Some(s) if s.success() && dir.join(format!("{name}{}", self.toolchain.target.ext_suffix)).exists() => {
+                    UnitBuild::Built { path: path_text(dir), module: name.to_string() }
+                }
+                _ => UnitBuild::Failed(self.whole(&built, &names)),
+            })
+        };
+        let results: Vec<Vec<(usize, Result<UnitBuild, AttemptError>)>> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..self.config.jobs.clamp(1, todo.len().max(1)))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed) as usize;
+                            let Some(&i) = todo.get(k) else { break };
+                            let r = cc_one(i);
+                            let stop = r.is_err();
+                            mine.push((i, r));
+                            if stop {
+                                // Stopped, or the files failed: the others stop at their next.
+                                next.store(u64::MAX / 2, Ordering::Relaxed);
+                                break;
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().expect("a C compiler thread panicked")).collect()
+        });
+        for (i, r) in results.into_iter().flatten() {
+            out[i] = Some(r?);
+        }
+        Ok(Attempt { each: out, rest: None })
     }
 
     fn mypyc(&self, dir: &Path, units: &[(&str, &Unit)]) -> Result<Attempt, AttemptError> {
@@ -1043,7 +1128,7 @@ fn last_lines(text: &str, n: usize) -> String {
 }
 
 /// `line` as a grouping key: a leading `file:line:col:` location dropped, the build's module
-/// names (`names`, and any `w<n>_<n>` or `w<n>p`) written `MOD`, runs of digits `N`, whitespace
+/// names (`names`, and any `w<n>_<n>` or `w<n>p`, also after `_` as in `PyInit_w3_1`) written `MOD`, runs of digits `N`, whitespace
 /// collapsed, cut to 200 bytes. `p0017.py:39: KeyError: "'M1' has no attribute '__enter__'"`
 /// becomes `KeyError: "'MN' has no attribute '__enter__'"`.
 pub fn mask(line: &str, names: &[&str]) -> String {
@@ -1061,7 +1146,7 @@ pub fn mask(line: &str, names: &[&str]) -> String {
     let mut res = String::with_capacity(text.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'w' && (i == 0 || !word(i - 1)) && digits(i + 1) > 0 {
+        if b[i] == b'w' && (i == 0 || !word(i - 1) || b[i - 1] == b'_') && digits(i + 1) > 0 {
             // A module name of a build: w<digits>_<digits>, or the package w<digits>p.
             let j = i + 1 + digits(i + 1);
             let end = match b.get(j) {
