@@ -176,16 +176,20 @@ fn replay_compiled(compiler: &str, cases: &[&str]) -> Option<(Option<i32>, Strin
 }
 
 #[test]
-fn real_cython_raises_attribute_error_for_a_manager_without_exit() {
-    let Some((status, out)) =
-        replay_compiled("cython", &["sync/exit-suppresses.case", "sync/lacks-exit.case"])
-    else {
+fn real_cython_raises_attribute_error_for_a_manager_without_exit_and_crashes_on_with_1() {
+    let cases = ["sync/exit-suppresses.case", "sync/lacks-exit.case", "regressions/cython-with-int-literal-segfault.case"];
+    let Some((status, out)) = replay_compiled("cython", &cases) else {
         return;
     };
     assert_eq!(status, Some(1), "{out}");
     assert!(out.contains("ok      corpus/sync/exit-suppresses.case"), "{out}");
     assert!(out.contains("FAIL    corpus/sync/lacks-exit.case"), "{out}");
     assert!(out.contains("AttributeError"), "Cython 3.3 raises AttributeError, 3.11 TypeError:\n{out}");
+    // The segfault is a crash of that case; the worker is restarted for the others.
+    assert!(
+        out.contains("FAIL    corpus/regressions/cython-with-int-literal-segfault.case: interpreter crash (killed by signal 11)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -1,0 +1,30 @@
+# @generated from cython-aclose-chains-to-callers-exception.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/cython-aclose-chains-to-callers-exception.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+async def g0():
+    try:
+        yield 'y1'
+    except:
+        handler('h2')
+    yield 'y3'
+
+async def main():
+    try:
+        raise E1('r4')
+    except:
+        handler('h5')
+        await adrive('d6', g0(), 'close', 1, None)
+
+
+if __name__ == "__main__":
+    _report(main)

@@ -1,0 +1,20 @@
+# @generated from cython-with-int-literal-segfault.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/cython-with-int-literal-segfault.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+def main():
+    with 1:
+        log('L1')
+
+
+if __name__ == "__main__":
+    _report(main)
