@@ -1,14 +1,16 @@
 //! The arguments several commands share (`#[command(flatten)]`), and the parsers of values with
-//! a unit or a bound: durations, seeds, job counts.
+//! a unit or a bound: durations, seeds, job counts, shards; and the known-differences files.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use oracle::judge::JudgeConfig;
 use oracle::profile::Profile;
+use oracle::triage::{known, KnownFile};
 use oracle::verdict::Messages;
 
-use crate::limits::MAX_DURATION;
+use crate::limits::{MAX_DURATION, MAX_PRINTED_LINES};
 
 /// The interpreter and its per-program time limit.
 #[derive(clap::Args, Clone, Debug)]
@@ -70,6 +72,104 @@ impl From<MessagesArg> for Messages {
             MessagesArg::Types => Messages::Types,
         }
     }
+}
+
+/// `--known FILE`, repeatable: known differences of the implementation under test.
+#[derive(clap::Args, Clone, Debug)]
+pub struct KnownArgs {
+    /// A known-differences file (TOML; see known/ and README); may be repeated. Findings an entry
+    /// describes are counted and listed as known, and do not fail the command.
+    #[arg(long = "known", value_name = "FILE")]
+    pub known: Vec<PathBuf>,
+}
+
+impl KnownArgs {
+    /// Reads and parses every file: all problems at once, each as `file:line: what`, before
+    /// anything starts.
+    pub fn load(&self) -> anyhow::Result<Vec<KnownFile>> {
+        load_known(&self.known)
+    }
+}
+
+/// Reads and parses known-differences files; an id used twice (in one file or across files) is
+/// an error too.
+pub fn load_known(paths: &[PathBuf]) -> anyhow::Result<Vec<KnownFile>> {
+    let mut files = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    for path in paths {
+        let text = crate::input::read_text(path)?;
+        match known::parse(&text, &path.display().to_string()) {
+            Ok(f) => files.push(f),
+            Err(es) => errors.extend(es.iter().map(ToString::to_string)),
+        }
+    }
+    errors.extend(known::duplicate_ids(&files).iter().map(ToString::to_string));
+    if !errors.is_empty() {
+        let n = errors.len();
+        let text = crate::limits::clip_lines(&errors.join("\n"), MAX_PRINTED_LINES);
+        anyhow::bail!("{n} problem(s) in the known-differences files:\n{text}");
+    }
+    Ok(files)
+}
+
+/// Where an entry's `case` is: relative to the directory of the known file that names it.
+pub fn known_case_path(file: &str, case: &str) -> PathBuf {
+    Path::new(file).parent().unwrap_or(Path::new("")).join(case)
+}
+
+/// `--shard K/N`: the K-th (1-based) of N disjoint slices of a campaign's case indices; slice K
+/// holds the indices `i` with `i % N == K - 1`, so that the shards of one seed and `--cases`
+/// together run exactly the unsharded campaign's programs, and a `--time` campaign shards too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub k: u64,
+    /// How many shards.
+    pub n: u64,
+}
+
+/// The most shards `--shard` accepts.
+pub const MAX_SHARDS: u64 = 1 << 20;
+
+impl Shard {
+    /// The whole campaign.
+    pub const ALL: Shard = Shard { k: 1, n: 1 };
+
+    /// How many of the first `total` case indices are in this shard.
+    pub fn count(self, total: u64) -> u64 {
+        let first = self.k - 1;
+        if total <= first {
+            0
+        } else {
+            (total - first - 1) / self.n + 1
+        }
+    }
+
+    /// The case index of this shard's `j`-th case (0-based).
+    pub fn index(self, j: u64) -> u64 {
+        (self.k - 1).saturating_add(j.saturating_mul(self.n))
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// `K/N` with 1 <= K <= N <= [`MAX_SHARDS`].
+pub fn parse_shard(s: &str) -> Result<Shard, String> {
+    let shown = crate::limits::clip_message(s.trim(), 40);
+    let bad = || format!("{shown:?} is not a shard: K/N with 1 <= K <= N (e.g. 2/4)");
+    let (k, n) = s.trim().split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || n > MAX_SHARDS {
+        return Err(format!("{shown:?}: the number of shards must be 1 to {MAX_SHARDS}"));
+    }
+    if k == 0 || k > n {
+        return Err(format!("{shown:?}: the shard must be 1 to {n}"));
+    }
+    Ok(Shard { k, n })
 }
 
 /// `30s`, `10m`, `2h`, `1h30m`, `500ms` (jiff's friendly format, or ISO 8601 `PT30S`), or plain
@@ -137,6 +237,27 @@ mod tests {
             assert!(err.contains("too long"), "{err}");
         }
         assert!(parse_duration("720h").is_ok());
+    }
+
+    #[test]
+    fn shards_are_disjoint_and_cover_every_index_once() {
+        for n in 1..=5u64 {
+            for total in [0u64, 1, 4, 5, 6, 17] {
+                let mut all: Vec<u64> = (1..=n)
+                    .flat_map(|k| {
+                        let s = Shard { k, n };
+                        (0..s.count(total)).map(move |j| s.index(j))
+                    })
+                    .collect();
+                all.sort_unstable();
+                assert_eq!(all, (0..total).collect::<Vec<_>>(), "{n} shards of {total}");
+            }
+        }
+        assert_eq!(Shard { k: 2, n: 3 }.count(u64::MAX), u64::MAX / 3);
+        assert_eq!(parse_shard("2/4"), Ok(Shard { k: 2, n: 4 }));
+        for bad in ["0/4", "5/4", "1/0", "x", "1/2/3", "-1/2", "", "1/99999999999"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ use oracle::ir::Program;
 use oracle::model::{Coverage, Prediction, Rule};
 use oracle::profile::Profile;
 use oracle::render;
+use oracle::triage::Class;
 use oracle::verdict::Failure;
 
 use crate::limits::clip_file;
@@ -35,6 +36,8 @@ pub struct Finding {
     pub prediction: Prediction,
     /// How it failed.
     pub failure: Failure,
+    /// Its root cause, and the known difference it is, if any.
+    pub class: Class,
     /// The profile the model predicted for.
     pub profile: Profile,
     /// The interpreter, for reports (one line, see `oracle::judge::interpreter_name`).
@@ -176,6 +179,10 @@ pub fn save(run: &Path, finding: &Finding) -> anyhow::Result<PathBuf> {
 pub fn readme(finding: &Finding, shrink: Option<&ShrinkReport>) -> String {
     let mut res = String::new();
     res.push_str(&format!("# {}\n\n", finding.slug()));
+    res.push_str(&format!("- root cause: `{}`\n", finding.class.cause));
+    if let Some(id) = &finding.class.known {
+        res.push_str(&format!("- known difference: `{id}`\n"));
+    }
     res.push_str(&format!("- signature: `{}`\n", finding.failure.key()));
     res.push_str(&format!("- interpreter: {}\n", finding.interpreter));
     res.push_str(&format!("- profile: {}\n", finding.profile));

@@ -9,6 +9,7 @@
 //! - [`parse`]: rendered (or hand-edited) program text back to the IR.
 //! - [`runner`]: persistent interpreter workers (the only module that starts processes).
 //! - [`verdict`]: a run judged against the prediction: agrees, or how it fails (typed signature), and the diff a person reads.
+//! - [`triage`]: root causes (rule families, what differs), known differences of an implementation, stale entries.
 //! - [`judge`]: an interpreter and the profile it is judged as: predict once, run, judge.
 //! - [`reduce`]: shrinking a program on the IR to a small reproducer.
 //! - [`corpus`]: the regression corpus on disk: `.case` files and the files generated beside them.
@@ -22,6 +23,7 @@ pub mod render;
 pub mod parse;
 pub mod runner;
 pub mod verdict;
+pub mod triage;
 pub mod judge;
 pub mod reduce;
 pub mod corpus;
