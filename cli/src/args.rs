@@ -261,6 +261,26 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_known_files_parse_and_name_cases_that_load() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace");
+        let paths: Vec<PathBuf> = std::fs::read_dir(root.join("known"))
+            .expect("known/")
+            .map(|e| e.expect("an entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        assert!(paths.len() >= 2, "{paths:?}");
+        let files = load_known(&paths).unwrap_or_else(|e| panic!("{e:#}"));
+        for e in files.iter().flat_map(|f| &f.entries) {
+            let case = e.case.as_deref().unwrap_or_else(|| panic!("{}:{}: {} names no case", e.file, e.line, e.id));
+            let path = known_case_path(&e.file, case);
+            let loaded = oracle::corpus::load(&path)
+                .unwrap_or_else(|errs| panic!("{}:{}: {}: {errs:?}", e.file, e.line, path.display()));
+            assert!(loaded.header.description.len() > 20, "{}: say what it shows", path.display());
+            assert!(e.cpython.is_some() && e.actual.is_some() && e.reason.is_some(), "{}: document it", e.id);
+        }
+    }
+
+    #[test]
     fn jobs_and_seeds() {
         assert!(parse_jobs("0").is_err());
         assert_eq!(parse_jobs("3"), Ok(3));

@@ -42,8 +42,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let files = corpus::list(&args.paths)?;
     let known_files = args.known.load()?;
+    let files = corpus::list(&args.paths)?;
     let mut judge = Judge::start(&args.judge.config())?;
     let triage = Triage::new(&known_files, judge.worker.info());
     // The case each applicable entry names, to say when it agrees now.

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use oracle::triage::{Class, Culprit, Facts, Triage};
+use oracle::triage::{Cause, Class, Culprit, Facts, Triage};
 use oracle::verdict::{Differs, FailureKind, Kind, Messages, Signature};
 use serde::{Deserialize, Serialize};
 
@@ -324,12 +324,13 @@ pub fn messages_word(m: Messages) -> &'static str {
     }
 }
 
-/// Builds the report: triages every finding with `triage`, groups them by class, and reads each
-/// class's reproducer from `run_dir`.
+/// Builds the report: triages every finding with `triage`, groups them (a new finding by its root
+/// cause; a known one by its entry, which is one documented difference however many root causes it
+/// shows as), and reads each group's reproducer from `run_dir`.
 pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, run_dir: &Path) -> Report {
     findings.sort_by_key(|f| f.index);
     let messages = if run.messages == "types" { Messages::Types } else { Messages::Exact };
-    let mut groups: BTreeMap<Class, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
     let mut totals = Totals { programs: run.programs, findings: findings.len() as u64, ..Totals::default() };
     for (i, f) in findings.iter_mut().enumerate() {
         let class = match f.facts() {
@@ -351,16 +352,20 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
             totals.new_findings += 1;
             totals.first_new_index = Some(totals.first_new_index.map_or(f.index, |x| x.min(f.index)));
         }
-        groups.entry(class).or_default().push(i);
+        let group = match class.known {
+            Some(id) => Group::Known(id),
+            None => Group::New(class.cause),
+        };
+        groups.entry(group).or_default().push(i);
     }
     let mut matched: BTreeMap<String, u64> = BTreeMap::new();
     let mut root_causes: Vec<RootCauseRecord> = groups
         .iter()
-        .map(|(class, members)| {
-            if let Some(id) = &class.known {
+        .map(|(group, members)| {
+            if let Group::Known(id) = group {
                 *matched.entry(id.clone()).or_default() += members.len() as u64;
             }
-            root_cause(class, members.iter().map(|&i| &findings[i]).collect(), triage, run_dir)
+            root_cause(group, members.iter().map(|&i| &findings[i]).collect(), triage, run_dir)
         })
         .collect();
     root_causes.sort_by(|a, b| {
@@ -377,11 +382,22 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
     Report { format: REPORT_FORMAT, run, summary: totals, root_causes, stale, findings }
 }
 
-/// One class's record: counts, signatures, and its reproducer read from disk.
-fn root_cause(class: &Class, members: Vec<&FindingRecord>, triage: &Triage, run_dir: &Path) -> RootCauseRecord {
+/// How findings are grouped into root causes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    /// A new root cause.
+    New(Cause),
+    /// A known difference, by its entry's id.
+    Known(String),
+}
+
+/// One group's record: counts, signatures, and its reproducer read from disk.
+fn root_cause(group: &Group, members: Vec<&FindingRecord>, triage: &Triage, run_dir: &Path) -> RootCauseRecord {
     let mut signatures: BTreeMap<String, u64> = BTreeMap::new();
     let mut rules: BTreeSet<String> = BTreeSet::new();
+    let mut causes: BTreeMap<&str, u64> = BTreeMap::new();
     for f in &members {
+        *causes.entry(f.root_cause.as_str()).or_default() += 1;
         let sig = match &f.signature {
             Some(s) => {
                 if let Some(r) = &s.rule {
@@ -417,18 +433,32 @@ fn root_cause(class: &Class, members: Vec<&FindingRecord>, triage: &Triage, run_
     let diff = std::fs::read_to_string(dir.join(diff_file))
         .map(|t| crate::limits::clip_message(&t, crate::limits::MAX_FINDING_FILE_BYTES / 16))
         .unwrap_or_else(|_| format!("(cannot read {}/{diff_file})\n", chosen.dir));
-    let (culprit, differs) = match &class.cause {
-        oracle::triage::Cause::Divergence { culprit, differs } => (Some(culprit), Some(differs.name().to_string())),
-        _ => (None, None),
+    // A known entry's root causes, most findings first.
+    let mut causes: Vec<(&str, u64)> = causes.into_iter().collect();
+    causes.sort_by(|a, b| (std::cmp::Reverse(a.1), a.0).cmp(&(std::cmp::Reverse(b.1), b.0)));
+    let (name, culprit, differs, known) = match group {
+        Group::New(cause) => {
+            let (culprit, differs) = match cause {
+                Cause::Divergence { culprit, differs } => (Some(culprit.name()), Some(differs.name().to_string())),
+                _ => (None, None),
+            };
+            (cause.to_string(), culprit, differs, None)
+        }
+        Group::Known(id) => {
+            let name = causes.iter().map(|c| c.0).collect::<Vec<_>>().join(", ");
+            let first = members.iter().find(|f| f.root_cause == causes[0].0).and_then(|f| f.signature.as_ref());
+            let culprit = first.map(|s| Culprit::of(s.signature().ok().and_then(|s| s.rule)).name());
+            (name, culprit, first.map(|s| s.differs.clone()), Some(id.clone()))
+        }
     };
-    let entry = class.known.as_deref().and_then(|id| triage.entry(id));
+    let entry = known.as_deref().and_then(|id| triage.entry(id));
     RootCauseRecord {
-        name: class.cause.to_string(),
-        rule: culprit.map(|c: &Culprit| c.name()),
+        name,
+        rule: culprit,
         rules: rules.into_iter().collect(),
         differs,
         failure: chosen.failure.clone(),
-        known: class.known.clone(),
+        known,
         known_summary: entry.map(|e| e.summary.clone()),
         known_case: entry.and_then(|e| e.case.as_ref().map(|c| crate::args::known_case_path(&e.file, c).display().to_string())),
         count: members.len() as u64,
