@@ -237,7 +237,8 @@ impl Pattern {
             let kinds: Vec<&str> = self.kinds.iter().map(|k| k.name()).collect();
             res.push_str(&format!(" of {}", kinds.join("|")));
         }
-        for (name, r) in [("message", &self.message), ("expected message", &self.expected_message), ("detail", &self.detail)]
+        for (name, r) in
+            [("message", &self.message), ("expected message", &self.expected_message), ("detail", &self.detail)]
         {
             if let Some(r) = r {
                 res.push_str(&format!(", {name} ~ /{}/", r.as_str()));
@@ -438,6 +439,9 @@ pub fn parse(text: &str, file: &str) -> Result<KnownFile, Vec<KnownError>> {
     }
 }
 
+/// Compiles an optional pattern, pushing an error at its line when it does not compile.
+type CompileRegex<'a> = dyn Fn(&Option<Spanned<String>>, &mut Vec<KnownError>) -> Option<Regex> + 'a;
+
 /// Reads one pattern of an entry (`at` is where it starts, for what it lacks).
 #[allow(clippy::too_many_arguments)]
 fn pattern(
@@ -446,7 +450,7 @@ fn pattern(
     at: usize,
     id: &str,
     err: &dyn Fn(usize, String) -> KnownError,
-    regex: &dyn Fn(&Option<Spanned<String>>, &mut Vec<KnownError>) -> Option<Regex>,
+    regex: &CompileRegex<'_>,
     errors: &mut Vec<KnownError>,
 ) -> Option<Pattern> {
     let before = errors.len();
@@ -455,7 +459,9 @@ fn pattern(
     let mut kinds = Vec::new();
     if failure == FailureKind::Divergence {
         match &raw.rule {
-            None => errors.push(err(at, format!("entry {id:?} needs a `rule` (a rule or family name, or \"no-rule\")"))),
+            None => {
+                errors.push(err(at, format!("entry {id:?} needs a `rule` (a rule or family name, or \"no-rule\")")))
+            }
             Some(r) => {
                 for name in r.get_ref().list() {
                     match Culprit::named(name) {
@@ -507,7 +513,10 @@ fn pattern(
         ];
         for (name, span) in divergence_only {
             if let Some(span) = span {
-                errors.push(err(span.start, format!("`{name}` is for divergences, and this entry is a {}", failure.word())));
+                errors.push(err(
+                    span.start,
+                    format!("`{name}` is for divergences, and this entry is a {}", failure.word()),
+                ));
             }
         }
     }

@@ -209,7 +209,9 @@ impl Facts {
     /// The root cause.
     pub fn cause(&self) -> Cause {
         match (self.failure, &self.signature) {
-            (FailureKind::Divergence, Some(s)) => Cause::Divergence { culprit: Culprit::of(s.rule), differs: s.differs },
+            (FailureKind::Divergence, Some(s)) => {
+                Cause::Divergence { culprit: Culprit::of(s.rule), differs: s.differs }
+            }
             (FailureKind::Divergence, None) => {
                 // Only a report edited by hand has a divergence without a signature.
                 Cause::Divergence { culprit: Culprit::NoRule, differs: Differs::Presence }

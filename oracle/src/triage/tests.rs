@@ -162,10 +162,10 @@ fn an_entry_matches_by_rule_or_family_what_differs_kind_and_message() {
 
     // Entries apply by implementation and version.
     let file = parse(PYPY, "known/pypy.toml").expect("parses");
-    let other = Triage::new(&[file.clone()], &pypy(9, 18));
+    let other = Triage::new(std::slice::from_ref(&file), &pypy(9, 18));
     assert_eq!(other.entries().len(), 2, "the crash entry is for 3.9.16 only");
     let cpython = InterpreterInfo { implementation: "cpython".into(), ..pypy(9, 16) };
-    assert_eq!(Triage::new(&[file.clone()], &cpython).not_applicable.len(), 3);
+    assert_eq!(Triage::new(std::slice::from_ref(&file), &cpython).not_applicable.len(), 3);
     assert_eq!(Triage::new(&[file], &pypy(10, 0)).entries().len(), 0);
 }
 
