@@ -15,6 +15,7 @@ use anyhow::{bail, Context};
 use oracle::triage::Triage;
 
 use crate::args::{load_known, KnownArgs};
+use crate::limits::MAX_REPORT_BYTES;
 use crate::report::data::{self, FindingRecord, Report, RunInfo, REPORT_FORMAT};
 use crate::report::{self as reporting};
 
@@ -47,7 +48,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let runs: Vec<(PathBuf, Report)> = args.dirs.iter().map(|d| read_run(d).map(|r| (d.clone(), r))).collect::<Result<_, _>>()?;
+    let runs: Vec<(PathBuf, Report)> =
+        args.dirs.iter().map(|d| read_run(d).map(|r| (d.clone(), r))).collect::<Result<_, _>>()?;
     let first = &runs[0].1.run;
     let mismatches = mismatches(runs.iter().map(|(d, r)| (d.as_path(), &r.run)));
     if !mismatches.is_empty() && !args.allow_mixed {
@@ -67,7 +69,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         args.known.known.clone()
     };
-    let known = load_known(&known_paths).context("cannot read the known-differences files the runs used (pass --known)")?;
+    let known =
+        load_known(&known_paths).context("cannot read the known-differences files the runs used (pass --known)")?;
     let triage = Triage::new(&known, &first.interpreter.info());
 
     let out = &args.out;
@@ -93,7 +96,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     if duplicates > 0 {
-        eprintln!("withstand: warning: {duplicates} findings were in more than one input (the same case); counted once");
+        eprintln!(
+            "withstand: warning: {duplicates} findings were in more than one input (the same case); counted once"
+        );
     }
 
     let info = merged_info(&runs, out, &known_paths);
@@ -120,8 +125,13 @@ fn read_run(dir: &Path) -> anyhow::Result<Report> {
     if !path.is_file() {
         bail!("{}: no report.json (not a run directory of `withstand run`, or the run did not finish)", dir.display());
     }
-    let text = crate::input::read_text(&path)?;
-    let report: Report = serde_json::from_str(&text).with_context(|| format!("{} is not a withstand report", path.display()))?;
+    let meta = fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > MAX_REPORT_BYTES {
+        bail!("{}: larger than the limit of {MAX_REPORT_BYTES} bytes", path.display());
+    }
+    let text = fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let report: Report =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a withstand report", path.display()))?;
     if report.format != REPORT_FORMAT {
         bail!("{}: report format {} (this withstand reads {REPORT_FORMAT})", path.display(), report.format);
     }
