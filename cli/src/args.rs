@@ -112,9 +112,22 @@ pub fn load_known(paths: &[PathBuf]) -> anyhow::Result<Vec<KnownFile>> {
     Ok(files)
 }
 
-/// Where an entry's `case` is: relative to the directory of the known file that names it.
+/// Where an entry's `case` is: relative to the directory of the known file that names it
+/// (`known/../corpus/x.case` is `corpus/x.case`; `..` is resolved as text, as a person reads it).
 pub fn known_case_path(file: &str, case: &str) -> PathBuf {
-    Path::new(file).parent().unwrap_or(Path::new("")).join(case)
+    use std::path::Component;
+    let joined = Path::new(file).parent().unwrap_or(Path::new("")).join(case);
+    let mut res = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir if matches!(res.components().next_back(), Some(Component::Normal(_))) => {
+                res.pop();
+            }
+            Component::CurDir => {}
+            other => res.push(other),
+        }
+    }
+    res
 }
 
 /// `--shard K/N`: the K-th (1-based) of N disjoint slices of a campaign's case indices; slice K

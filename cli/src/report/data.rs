@@ -369,7 +369,11 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
         })
         .collect();
     root_causes.sort_by(|a, b| {
-        (a.known.is_some(), std::cmp::Reverse(a.count), &a.name).cmp(&(b.known.is_some(), std::cmp::Reverse(b.count), &b.name))
+        (a.known.is_some(), std::cmp::Reverse(a.count), &a.name).cmp(&(
+            b.known.is_some(),
+            std::cmp::Reverse(b.count),
+            &b.name,
+        ))
     });
     totals.root_causes = root_causes.len();
     totals.known = root_causes.iter().filter(|r| r.known.is_some()).count();
@@ -411,7 +415,8 @@ fn root_cause(group: &Group, members: Vec<&FindingRecord>, triage: &Triage, run_
     }
     let mut signatures: Vec<SignatureCount> =
         signatures.into_iter().map(|(signature, count)| SignatureCount { signature, count }).collect();
-    signatures.sort_by(|a, b| (std::cmp::Reverse(a.count), &a.signature).cmp(&(std::cmp::Reverse(b.count), &b.signature)));
+    signatures
+        .sort_by(|a, b| (std::cmp::Reverse(a.count), &a.signature).cmp(&(std::cmp::Reverse(b.count), &b.signature)));
     let first_index = members.iter().map(|f| f.index).min().unwrap_or(0);
     // The reproducer: the shrunk finding with the lowest index, else the first finding.
     let chosen = members
@@ -460,7 +465,8 @@ fn root_cause(group: &Group, members: Vec<&FindingRecord>, triage: &Triage, run_
         failure: chosen.failure.clone(),
         known,
         known_summary: entry.map(|e| e.summary.clone()),
-        known_case: entry.and_then(|e| e.case.as_ref().map(|c| crate::args::known_case_path(&e.file, c).display().to_string())),
+        known_case: entry
+            .and_then(|e| e.case.as_ref().map(|c| crate::args::known_case_path(&e.file, c).display().to_string())),
         count: members.len() as u64,
         first_index,
         signatures,
