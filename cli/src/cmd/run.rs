@@ -267,7 +267,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             python: args.judge.interpreter.python.display().to_string(),
             implementation: info.implementation.clone(),
             version: [info.version.0, info.version.1, info.version.2],
-            version_string: oracle::corpus::format::one_line(&info.version_string, 1000),
+            version_string: oracle::corpus::format::one_line(&info.version_string.replace('\n', " "), 1000),
         },
         known_files: args.known.known.iter().map(|p| p.display().to_string()).collect(),
         complete: failure.is_none() && !abandoned,
@@ -281,7 +281,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let new = report.summary.new > 0;
     report::write(&report, &run_dir, args.report.as_deref(), args.junit.as_deref())?;
     outln!("  report: {}", run_dir.join("report.md").display());
-    outln!("  findings: {}", if report.findings.is_empty() { "none".to_string() } else { run_dir.display().to_string() });
+    outln!(
+        "  findings: {}",
+        if report.findings.is_empty() { "none".to_string() } else { run_dir.display().to_string() }
+    );
     if let Some(err) = failure {
         return Err(err);
     }

@@ -32,13 +32,25 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(md, "- campaign: {what}; messages {}; {:.1}s", run.messages, run.secs);
     if !run.merged.is_empty() {
-        let _ = writeln!(md, "- merged from: {}", run.merged.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            md,
+            "- merged from: {}",
+            run.merged.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        );
     }
     if !run.known_files.is_empty() {
-        let _ = writeln!(md, "- known differences: {}", run.known_files.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            md,
+            "- known differences: {}",
+            run.known_files.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        );
     }
     if s.hangs + s.crashes + s.garbage > 0 {
-        let _ = writeln!(md, "- interpreter failures: {} crashes, {} hangs, {} garbage answers", s.crashes, s.hangs, s.garbage);
+        let _ = writeln!(
+            md,
+            "- interpreter failures: {} crashes, {} hangs, {} garbage answers",
+            s.crashes, s.hangs, s.garbage
+        );
     }
     if !run.complete {
         let _ = writeln!(md, "- **the run stopped early**; what it found so far is here");
@@ -79,9 +91,9 @@ pub fn render(report: &Report) -> String {
         for (i, r) in known {
             let _ = writeln!(
                 md,
-                "- {}. `{}`: {} ({} findings; `{}`){}",
-                i + 1,
+                "- **`{}`** (#{}): {} ({} findings; `{}`){}",
                 r.known.as_deref().unwrap_or(""),
+                i + 1,
                 one_line(r.known_summary.as_deref().unwrap_or("")),
                 r.count,
                 cell(&r.name),
@@ -92,7 +104,8 @@ pub fn render(report: &Report) -> String {
     }
     if !report.stale.is_empty() {
         let _ = writeln!(md, "## Stale known entries\n");
-        let _ = writeln!(md, "They matched nothing in {} programs: the implementation may have fixed them.\n", s.programs);
+        let _ =
+            writeln!(md, "They matched nothing in {} programs: the implementation may have fixed them.\n", s.programs);
         for e in &report.stale {
             let _ = writeln!(md, "- `{}` ({}:{}): {}", e.id, e.file, e.line, one_line(&e.summary));
         }

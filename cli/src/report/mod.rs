@@ -267,7 +267,8 @@ fn print_diff_text(out: &mut dyn Write, diff: &str) -> std::io::Result<()> {
 pub fn write(report: &Report, run_dir: &Path, json: Option<&Path>, junit: Option<&Path>) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let text = serde_json::to_string_pretty(report).expect("a report serialises") + "\n";
-    let mut files = vec![(run_dir.join("report.json"), text.clone()), (run_dir.join("report.md"), markdown::render(report))];
+    let mut files =
+        vec![(run_dir.join("report.json"), text.clone()), (run_dir.join("report.md"), markdown::render(report))];
     if let Some(p) = json {
         files.push((p.to_path_buf(), text));
     }
