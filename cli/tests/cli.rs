@@ -581,6 +581,26 @@ fn known_differences_are_counted_and_listed_and_only_new_root_causes_fail() {
     let stdout = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
     assert!(stdout.contains("known difference cause-") && stdout.contains("1 known differences"), "{stdout}");
+
+    // On an interpreter that agrees, an entry whose own case agrees is stale.
+    let with_case = tmp.path().join("with-case.toml");
+    let (id, rule, differs) = &causes[0];
+    fs::write(
+        &with_case,
+        format!(
+            "implementation = \"cpython\"\n[[known]]\nid = \"{id}\"\nsummary = \"s\"\nlink = \"l\"\ncase = \"corpus/sync/exit-suppresses.case\"\nrule = \"{rule}\"\ndiffers = \"{differs}\"\n"
+        ),
+    )
+    .expect("write");
+    let o = run(withstand()
+        .arg("replay")
+        .arg(tmp.path().join("corpus"))
+        .args(["--python", "python3", "--known"])
+        .arg(&with_case));
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
+    assert!(stdout.contains(&format!("stale known entry {id}: its case agrees")), "{stdout}");
+    assert!(stdout.contains("1 known entries are stale"), "{stdout}");
 }
 
 #[test]
@@ -628,7 +648,13 @@ fn implementation(var: &str, name: &str) -> Option<PathBuf> {
     }
     candidates.push(PathBuf::from(name));
     candidates.into_iter().find(|p| {
-        Command::new(p).arg("-c").arg("pass").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+        Command::new(p)
+            .arg("-c")
+            .arg("pass")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     })
 }
 
@@ -637,7 +663,13 @@ fn the_shipped_known_files_cover_their_implementations() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace").to_path_buf();
     let targets = [
         ("pypy3", "WITHSTAND_PYPY", "known/pypy-3.9.toml", vec![], "pypy-"),
-        ("rustpython", "WITHSTAND_RUSTPYTHON", "known/rustpython-0.6.toml", vec!["--target", "cpython-3.14"], "rustpython-"),
+        (
+            "rustpython",
+            "WITHSTAND_RUSTPYTHON",
+            "known/rustpython-0.6.toml",
+            vec!["--target", "cpython-3.14"],
+            "rustpython-",
+        ),
     ];
     for (name, var, known, target, prefix) in targets {
         let Some(python) = implementation(var, name) else {

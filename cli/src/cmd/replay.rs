@@ -135,12 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if stale_entries > 0 { format!("; {stale_entries} known entries are stale") } else { String::new() },
     )?;
     if !triage.not_applicable.is_empty() {
-        writeln!(
-            out,
-            "        {} known entries do not apply to {}",
-            triage.not_applicable.len(),
-            judge.interpreter
-        )?;
+        writeln!(out, "        {} known entries do not apply to {}", triage.not_applicable.len(), judge.interpreter)?;
     }
     if let Some(path) = &args.junit {
         let xml = junit::render("withstand replay", &results, secs);
@@ -201,9 +196,7 @@ fn replay_one(
             writeln!(out, "FAIL    {shown}: {message}")?;
             TestResult::Failure { kind: "known-divergence-gone".to_string(), message: message.clone(), text: message }
         }
-        (Verdict::Fails(failure), None)
-            if triage.classify(&Facts::of(&failure)).known.is_some() =>
-        {
+        (Verdict::Fails(failure), None) if triage.classify(&Facts::of(&failure)).known.is_some() => {
             let id = triage.classify(&Facts::of(&failure)).known.unwrap_or_default();
             let summary = triage.entry(&id).map_or_else(String::new, |e| e.summary.clone());
             notes.push(format!("known difference {id}: {summary}"));
