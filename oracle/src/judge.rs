@@ -121,8 +121,9 @@ pub fn worker_config(python: &Path, timeout: Duration) -> WorkerConfig {
 pub fn profile_for(info: &InterpreterInfo, target: Option<Profile>) -> Result<Profile, String> {
     match target {
         Some(p) => Ok(p),
-        None => Profile::for_interpreter(&info.implementation, info.version)
-            .map_err(|e| one_line(&e, MAX_NAME_BYTES * 2)),
+        None => {
+            Profile::for_interpreter(&info.implementation, info.version).map_err(|e| one_line(&e, MAX_NAME_BYTES * 2))
+        }
     }
 }
 
