@@ -93,7 +93,7 @@ MUTATIONS = [
      "        let converted = if exc::is_subclass(class, ExcClass::StopIteration) {",
      "        let converted = if false {"),
     ("gen-throw-never-chained", "1.8", GEN,
-     "if self.profile.at_least(9) && self.excs.own_handled(ctx.frame).is_some() {",
+     "if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {",
      "if false {"),
     # contextlib (issue 4)
     ("cm-didnt-yield-message", "4.1", CTX,
