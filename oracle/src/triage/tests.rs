@@ -1,3 +1,6 @@
+//! Triage on small cases: root causes leave out the kind of event and join families, known files
+//! parse (or fail at a line), entries match by rule, what differs, kind and message, and go stale.
+
 use std::collections::BTreeMap;
 
 use expect_test::expect;
