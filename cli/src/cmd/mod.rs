@@ -10,3 +10,4 @@ pub mod record;
 pub mod corpus;
 pub mod replay;
 pub mod bench;
+pub mod impls;

@@ -125,6 +125,11 @@ impl Process {
         self.child.id()
     }
 
+    /// Closes the interpreter's stdin: a process that gets its program from a file reads nothing.
+    pub(super) fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
     /// Queues one framed request and writes what the pipe takes now.
     pub(super) fn send(&mut self, source: &str) {
         if self.stdin.is_none() {
