@@ -200,6 +200,11 @@ impl Capabilities {
         Capability::ALL.iter().copied().filter(move |c| self.has(*c))
     }
 
+    /// The capabilities of the set that `other` lacks, in [`Capability::ALL`] order.
+    pub fn missing_from(self, other: Capabilities) -> Vec<Capability> {
+        self.iter().filter(|c| !other.has(*c)).collect()
+    }
+
     /// The capabilities not in the set, in [`Capability::ALL`] order.
     pub fn missing(self) -> impl Iterator<Item = Capability> {
         Capability::ALL.iter().copied().filter(move |c| !self.has(*c))

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::capability::Capabilities;
+use crate::capability::{self, Capabilities, Capability};
 use crate::corpus::format::one_line;
 use crate::ir::Program;
 use crate::model::{predict, Prediction};
@@ -92,6 +92,12 @@ impl Judge {
     /// interpreter cannot be restarted.
     pub fn judge(&mut self, program: &Program) -> Result<Option<Judged>, runner::Error> {
         judge_on(&mut self.worker, program, self.profile, self.messages)
+    }
+
+    /// What `program` uses that the interpreter lacks (`capability::required`): such a program
+    /// is not run (a corpus case is skipped, saying so).
+    pub fn lacks(&self, program: &Program) -> Vec<Capability> {
+        capability::required(program).missing_from(self.capabilities)
     }
 
     /// How `program` fails, if it does: the predicate shrinking uses.

@@ -128,6 +128,11 @@ quirks! {
     /// Not in §6 (§1.8, observed: 3.8.18 does not, 3.9.18 does): `throw()` and `close()` chain
     /// the exception thrown in to the one the generator is handling (`_PyErr_ChainStackItem`).
     generator_throw_chains_to_handled:                         [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// Not in §6 (§1.8, observed on 3.14.2, Pyodide): the StopIteration `next()`, `send()` or
+    /// `throw()` raise for a generator that returned a value other than None is not chained to
+    /// the exception the caller handles (`_PyGen_SetStopIterationValue` raises it with
+    /// `PyErr_SetRaisedException`); one for `return` or `return None` still is.
+    stop_iteration_value_unchained:                            [N,  N,  N,   N,    N,    N,   Y],
     /// Not in §6 (§4.1): `@contextmanager` restores the traceback of an exception `throw()`
     /// re-raised (`value.__traceback__ = tb`), so the details an exit stack holds stay valid.
     cm_restores_traceback:                                     [N,  N,  N,   Y,    Y,    Y,   Y],

@@ -133,10 +133,17 @@ fn is_pyenv_shims(dir: &Path) -> bool {
     pyenv_root().is_some_and(|root| dir == root.join("shims"))
 }
 
-/// Whether `name` names a minor version (`python3.10`, `pypy3.9`): pyenv's shim of such a name
-/// comes after pyenv's own versions, which always run.
+/// Whether `name` names a minor version (`python3.10`, `pypy3.9`), which pyenv's shim runs only
+/// when that version is selected; a shim of any other name always runs the selected one.
 fn names_a_minor(name: &str) -> bool {
-    name.rsplit_once('.').is_some_and(|(_, minor)| minor.bytes().all(|b| b.is_ascii_digit()))
+    name.rsplit_once('.').is_some_and(|(_, minor)| !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What pyenv's shim `name` runs (`pyenv which NAME`), or `None` where it runs nothing.
+fn shim_target(name: &str) -> Option<PathBuf> {
+    let out = std::process::Command::new("pyenv").args(["which", name]).stderr(std::process::Stdio::null()).output().ok()?;
+    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+    (out.status.success() && is_executable(&path)).then_some(path)
 }
 
 /// The executables named like Pythons in `dir`, sorted.
@@ -151,24 +158,31 @@ fn pythons_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Every interpreter found, one per name, in the order `--python NAME` looks: PATH (but pyenv's
-/// shims of minor versions), the setup directory, pyenv's versions, then those shims.
+/// Every interpreter found, one per name, in the order `--python NAME` looks: PATH as a shell
+/// looks (a pyenv shim counts as what it runs, and not at all when it runs nothing), the setup
+/// directory, pyenv's versions.
 fn discover() -> Vec<Found> {
     let mut res: Vec<Found> = Vec::new();
-    let mut deferred: Vec<Found> = Vec::new();
     let add = |found: Found, res: &mut Vec<Found>| {
         if !res.iter().any(|f| f.name == found.name) {
             res.push(found);
         }
     };
     for dir in env::var_os("PATH").map(|p| env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default() {
+        let shims = is_pyenv_shims(&dir);
         for name in pythons_in(&dir) {
-            let found = Found { path: dir.join(&name), name, source: Source::Path };
-            if is_pyenv_shims(&dir) && names_a_minor(&found.name) {
-                deferred.push(found);
-            } else {
-                add(found, &mut res);
+            if res.iter().any(|f| f.name == name) {
+                continue;
             }
+            let path = if shims && names_a_minor(&name) {
+                match shim_target(&name) {
+                    Some(path) => path,
+                    None => continue,
+                }
+            } else {
+                dir.join(&name)
+            };
+            add(Found { name, path, source: Source::Path }, &mut res);
         }
     }
     if let Some(dir) = setup_dir() {
@@ -183,30 +197,29 @@ fn discover() -> Vec<Found> {
             }
         }
     }
-    for found in pyenv_versions().into_iter().chain(deferred) {
+    for found in pyenv_versions() {
         add(found, &mut res);
     }
     res
 }
 
-/// `--python NAME`: a path (anything with a `/`) as it is; otherwise the interpreter `withstand
-/// impls` lists under that name: the first on `PATH` as it is (the process is started through
-/// `PATH`), elsewhere its path (the setup directory's launcher, pyenv's version); an unknown
-/// name as it is, to fail with the usual message.
+/// `--python NAME`: a path (anything with a `/`) as it is; a name a shell finds on `PATH` as it
+/// is (the process is started through `PATH`, as before); otherwise the interpreter `withstand
+/// impls` lists under that name (the setup directory's launcher, pyenv's version; a pyenv shim
+/// that runs nothing is passed over); an unknown name as it is, to fail with the usual message.
 pub fn resolve(python: &Path) -> PathBuf {
     let Some(name) = python.to_str().filter(|n| !n.contains('/') && !n.is_empty()) else {
         return python.to_owned();
     };
+    let first_on_path = env::var_os("PATH")
+        .and_then(|p| env::split_paths(&p).find(|d| is_executable(&d.join(name))));
+    match first_on_path {
+        Some(dir) if !is_pyenv_shims(&dir) => return python.to_owned(),
+        Some(_) if !names_a_minor(name) || shim_target(name).is_some() => return python.to_owned(),
+        _ => {}
+    }
     match discover().into_iter().find(|f| f.name == name) {
-        Some(found) => {
-            let first_on_path = env::var_os("PATH")
-                .and_then(|p| env::split_paths(&p).map(|d| d.join(name)).find(|p| is_executable(p)));
-            if first_on_path.as_deref() == Some(found.path.as_path()) {
-                python.to_owned()
-            } else {
-                found.path
-            }
-        }
+        Some(found) => found.path,
         None => python.to_owned(),
     }
 }

@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "replay: {} cases against {} as {}: {passed} passed{}, {failed} failed, {invalid} invalid{} ({secs:.1}s)",
         results.len(),
         judge.interpreter,
-        judge.profile,
+        judge.profile.describe(),
         if known > 0 { format!(" ({known} known divergences)") } else { String::new() },
         if stale > 0 { format!("; {stale} recorded traces are stale against the model") } else { String::new() },
     )?;
@@ -122,6 +122,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Result<(TestResult, Vec<String>)> {
     let shown = corpus::display_path(&case.path);
     let mut notes = Vec::new();
+    let lacks = judge.lacks(&case.program);
+    if !lacks.is_empty() {
+        let names: Vec<&str> = lacks.iter().map(|c| c.name()).collect();
+        notes.push(format!("not run: the interpreter lacks {}", names.join(", ")));
+        return Ok((TestResult::Passed, notes));
+    }
     let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {
         notes.push(format!("not run: the model does not predict it on {}", judge.profile));
         return Ok((TestResult::Passed, notes));
