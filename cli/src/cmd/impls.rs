@@ -268,8 +268,24 @@ pub fn summary_lines(started: &StartedAs, capabilities: Capabilities, changes: &
 /// One row of the listing.
 struct Row {
     found: Found,
-    /// Version, profile, transport, capabilities, start-up time; or why it did not start.
-    started: Result<(String, String, String, Capabilities, Duration, Vec<String>), String>,
+    /// How it started, or why it did not.
+    started: Result<Started, String>,
+}
+
+/// What an interpreter said when it was started.
+struct Started {
+    /// `cpython 3.11.7`.
+    version: String,
+    /// `rustpython-3.14 as cpython-3.14`.
+    profile: String,
+    /// `worker` or `process`.
+    transport: String,
+    /// As its profile judges them.
+    capabilities: Capabilities,
+    /// How long the start took.
+    took: Duration,
+    /// Why it runs as it does.
+    notes: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -306,18 +322,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     outln!("{:<14} {:<24} {:<36} {:<9} {:>7}  {}", "NAME", "VERSION", "PROFILE", "TRANSPORT", "START", "CAPABILITIES");
     for (_, row) in &rows {
         match &row.started {
-            Ok((version, profile, transport, caps, took, notes)) => {
+            Ok(it) => {
                 any = true;
                 outln!(
                     "{:<14} {:<24} {:<36} {:<9} {:>6.2}s  {}",
                     row.found.name,
-                    version,
-                    profile,
-                    transport,
-                    took.as_secs_f64(),
-                    caps
+                    it.version,
+                    it.profile,
+                    it.transport,
+                    it.took.as_secs_f64(),
+                    it.capabilities
                 );
-                for n in notes {
+                for n in &it.notes {
                     outln!("{:<14}   {n}", "");
                 }
             }
@@ -327,8 +343,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     outln!("(names are what --python takes; found on PATH, in pyenv, and in {})", setup_dir().map_or("-".into(), |d| d.display().to_string()));
     Ok(if any { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
-
-type Started = (String, String, String, Capabilities, Duration, Vec<String>);
 
 fn start(python: &Path, transport: Transport, start_timeout: Duration) -> Result<Started, String> {
     let mut config = judge::worker_config(python, Duration::from_secs(10));
@@ -340,13 +354,14 @@ fn start(python: &Path, transport: Transport, start_timeout: Duration) -> Result
     let info = worker.info();
     let (a, b, c) = info.version;
     let version = format!("{} {a}.{b}.{c}", info.implementation);
-    let profile = match profile_for(info, None) {
-        Ok(p) => p.describe(),
-        Err(e) => format!("none ({e})"),
+    // Capabilities as the profile judges them: what its CPython lacks too is not missing.
+    let (profile, capabilities) = match profile_for(info, None) {
+        Ok(p) => (p.describe(), worker.capabilities().for_profile(p)),
+        Err(e) => (format!("none ({e})"), worker.capabilities()),
     };
     let transport = worker.transport().name().to_owned();
     let notes = worker.notes().to_vec();
-    Ok((version, profile, transport, worker.capabilities(), took, notes))
+    Ok(Started { version, profile, transport, capabilities, took, notes })
 }
 
 #[cfg(test)]
