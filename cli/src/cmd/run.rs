@@ -409,6 +409,7 @@ impl Ctx {
             profile: self.profile,
             interpreter: self.interpreter.clone(),
             python: self.worker_config.python.clone(),
+            capabilities: self.capabilities,
         };
         let dir = findings::save(&self.run_dir, &finding)?;
         let shrinking = self.shrink_time.is_some()
