@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use oracle::capability::{Capabilities, Effect};
-use oracle::judge::{self, profile_for, transport_name};
+use oracle::judge::{self, profile_for};
 use oracle::runner::{Transport, Worker};
 
 use crate::args::{parse_duration, TransportArg};
@@ -227,13 +227,17 @@ pub fn resolve(python: &Path) -> PathBuf {
 /// How a worker came to run: its transport and the notes on why.
 pub struct StartedAs {
     transport: Transport,
-    batch: usize,
+    description: String,
     notes: Vec<String>,
 }
 
 /// What a summary says about how `worker` runs.
 pub fn started_as(worker: &Worker) -> StartedAs {
-    StartedAs { transport: worker.transport(), batch: worker.preferred_batch(), notes: worker.notes().to_vec() }
+    StartedAs {
+        transport: worker.transport(),
+        description: worker.transport_description(),
+        notes: worker.notes().to_vec(),
+    }
 }
 
 /// The summary's lines about the transport and the capabilities: nothing for a CPython-like
@@ -241,13 +245,9 @@ pub fn started_as(worker: &Worker) -> StartedAs {
 /// capability saying what was left out or masked, then every capability change seen.
 pub fn summary_lines(started: &StartedAs, capabilities: Capabilities, changes: &[String]) -> Vec<String> {
     let mut res = Vec::new();
-    let transport = match started.transport {
-        Transport::Process => format!("{} of {} programs", transport_name(started.transport), started.batch),
-        other => transport_name(other).to_owned(),
-    };
     if started.transport != Transport::Worker || !started.notes.is_empty() {
         let why = if started.notes.is_empty() { String::new() } else { format!("; {}", started.notes.join("; ")) };
-        res.push(format!("transport: {transport}{why}"));
+        res.push(format!("transport: {}{why}", started.description));
     }
     if capabilities != Capabilities::FULL {
         res.push(format!("capabilities: {capabilities}"));
@@ -382,11 +382,12 @@ mod tests {
 
     #[test]
     fn summaries_say_what_was_left_out_and_why() {
-        let worker = StartedAs { transport: Transport::Worker, batch: 64, notes: Vec::new() };
+        let worker =
+            StartedAs { transport: Transport::Worker, description: "the persistent worker".to_owned(), notes: Vec::new() };
         assert!(summary_lines(&worker, Capabilities::FULL, &[]).is_empty());
         let batch = StartedAs {
             transport: Transport::Process,
-            batch: 200,
+            description: "one process per batch of 200 programs".to_owned(),
             notes: vec!["the persistent worker did not start (no os.fdopen)".to_owned()],
         };
         let caps = Capabilities::FULL.without(Capability::ExitStack).without(Capability::Context);

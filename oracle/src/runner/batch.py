@@ -1,7 +1,10 @@
 # withstand batch driver: the per-program transport (oracle/src/runner/batch.rs owns the other end).
 # One process runs this file as a standalone script and exits. The runner writes, above this
-# text, three names: _M (a marker no program prints), _PRELUDE (the prelude's source) and
-# _PROGRAMS (the programs' sources). For interpreters that cannot host the persistent worker
+# text, four names: _M (a marker no program prints), _PRELUDE (the prelude's source), _PROGRAMS
+# (the programs' sources) and _STREAM: when it is true, more programs follow on stdin, each as
+# its length in characters, a newline, then the source (the worker's framing, counted in
+# characters, which every implementation's text stdin reads), until stdin ends. For
+# interpreters that cannot host the persistent worker
 # (no os.dup or os.fdopen: MicroPython), so it uses only what the prelude itself needs: exec,
 # dicts, and writing to stdout. Each program runs in a fresh copy of the prelude's namespace,
 # exactly as the worker runs it, and its answer is one line on stdout:
@@ -129,8 +132,16 @@ def _main():
         if not k.startswith("__"):
             base[k] = P[k]
     base["__name__"] = "__main__"
-    for i in range(len(_PROGRAMS)):
-        src = _PROGRAMS[i]
+    i = 0
+    while True:
+        if i < len(_PROGRAMS):
+            src = _PROGRAMS[i]
+        elif _STREAM:
+            src = _receive()
+            if src is None:
+                break
+        else:
+            break
         try:
             ns = base.copy()
             reset()
@@ -154,7 +165,19 @@ def _main():
         if '"MemoryError"' in line:
             raise MemoryError("seen in the trace")
         _write("%d %s" % (i, line))
+        i += 1
     _write("done")
+
+
+def _receive():
+    head = sys.stdin.readline()
+    if not head:
+        return None
+    n = int(head)
+    src = sys.stdin.read(n)
+    if len(src) != n:
+        return None
+    return src
 
 
 try:

@@ -13,11 +13,17 @@
 //! programs after it run again in a new process: nothing of the batch is lost. A process that
 //! cannot be started again ends the call as the persistent worker's restart failure does: the
 //! results so far are handed over and the error comes with the next call.
+//!
+//! Where the interpreter reads its stdin (MicroPython's WebAssembly port does; a probe says), the
+//! same script streams: one process takes programs framed on stdin for as long as it lives, so
+//! that neither a campaign nor a shrink pays a start per batch. That [`Stream`] is driven by the
+//! persistent worker's loop (`super::Persistent`), with answers read from behind the marker.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::ops::ControlFlow;
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::process::{Limits, Process, Received};
@@ -26,6 +32,7 @@ use super::{
     RunResult, WorkerConfig, GARBAGE_SHOWN_BYTES,
 };
 use crate::capability::Capabilities;
+use crate::trace::Outcome;
 
 /// The driver script.
 const BATCH_PY: &str = include_str!("batch.py");
@@ -46,8 +53,6 @@ pub(super) struct Batch {
     pid: u32,
     /// A start that failed after some programs of a call had run: the next call returns it.
     restart_error: Option<Error>,
-    /// Scripts written so far, which makes each marker new.
-    scripts: u64,
 }
 
 /// A batch process while it runs: its script file lives as long as it does.
@@ -55,6 +60,65 @@ struct Running {
     process: Process,
     marker: String,
     _script: tempfile::NamedTempFile,
+}
+
+/// A streaming batch process's side of the channel: the marker of its answers, its script, and
+/// how many answers it gave, which is the index the next one must carry.
+pub(super) struct Stream {
+    marker: String,
+    _script: tempfile::NamedTempFile,
+    answered: usize,
+}
+
+/// The program the stream probe sends: it must come back as `=> return 1`.
+const PROBE_PROGRAM: &str = "def main():\n    return 1\n";
+
+/// Starts a streaming batch process: the hello, then one probe program sent on stdin, which must
+/// come back before `after` runs out. `Err` says why the interpreter cannot stream.
+pub(super) fn start_stream(config: &WorkerConfig, after: Duration) -> Result<(Process, InterpreterInfo, Stream), Error> {
+    let started = Instant::now();
+    let (running, info) = start_script(config, &[], true, after)?;
+    let Running { mut process, marker, _script } = running;
+    let mut stream = Stream { marker, _script, answered: 0 };
+    process.send_chars(PROBE_PROGRAM);
+    let deadline = started + after;
+    let not_streaming = |reason: String| Error::Handshake {
+        python: config.python.clone(),
+        reason: format!("it does not read programs from its stdin ({reason})"),
+    };
+    match receive_stream(&mut process, &mut stream, deadline, 1 << 20) {
+        Received::Line(line) => match proto::parse_run_reply(&line, 10) {
+            Ok(trace) if trace.outcome == Outcome::Returned("1".to_owned()) => {}
+            _ => return Err(not_streaming(not_a_worker(&String::from_utf8_lossy(&line)))),
+        },
+        Received::Overlong(_) => return Err(not_streaming("an overlong answer".to_owned())),
+        Received::Eof => {
+            let status = process.reap();
+            return Err(not_streaming(format!("it ended ({status}){}", stderr_summary(&process.stderr_tail()))));
+        }
+        Received::Timeout => return Err(not_streaming(format!("no answer within {}", super::seconds(after)))),
+    }
+    Ok((process, info, stream))
+}
+
+/// The next answer of a streaming batch process, without its marker and index: lines without the
+/// marker are skipped; a marked line that is not the answer due next comes back whole, as an
+/// answer that does not decode.
+pub(super) fn receive_stream(process: &mut Process, stream: &mut Stream, deadline: Instant, max_bytes: usize) -> Received {
+    loop {
+        let line = match process.receive(deadline, max_bytes) {
+            Received::Line(line) => line,
+            other => return other,
+        };
+        match marked(&line, &stream.marker) {
+            None => continue,
+            Some(Marked::Answer(i, answer)) if i == stream.answered => {
+                stream.answered += 1;
+                return Received::Line(answer.to_vec());
+            }
+            Some(_) => return Received::Line(line),
+        }
+    }
 }
 
 /// One marked line of a batch process's stdout.
@@ -85,7 +149,6 @@ impl Batch {
             recycles: 0,
             pid: 0,
             restart_error: None,
-            scripts: 0,
         };
         let (mut running, info) = res.start(&[])?;
         running.process.retire();
@@ -241,65 +304,73 @@ impl Batch {
 
     /// Writes the script of `sources`, starts it, and waits for its hello.
     fn start(&mut self, sources: &[&str]) -> Result<(Running, InterpreterInfo), Error> {
-        let python = self.config.python.clone();
-        let io_error = |error| Error::Io { python: python.clone(), error };
-        self.scripts += 1;
-        let marker = format!("\u{1e}withstand-{:08x}-{}:", std::process::id(), self.scripts);
-        let mut file = tempfile::Builder::new()
-            .prefix("withstand-batch-")
-            .suffix(".py")
-            .tempfile()
-            .map_err(io_error)?;
-        file.write_all(script(&marker, &self.config.prelude, sources).as_bytes()).map_err(io_error)?;
-        file.flush().map_err(io_error)?;
-        let mut command = Command::new(&python);
-        command.arg(file.path());
         let started = Instant::now();
-        let mut process = Process::start(command, &Limits { memory: self.config.memory_limit })
-            .map_err(|error| Error::Spawn { python: python.clone(), error })?;
-        process.close_input();
-        self.pid = process.id();
-        let mut running = Running { process, marker, _script: file };
-
         let after = handshake_timeout(&self.config, self.min_handshake, self.slowest_start);
-        let deadline = started + after;
-        let not_usable = |reason: String| Error::Handshake { python: python.clone(), reason };
-        // A handshake is a few hundred bytes; what the interpreter prints before it, a few KiB.
-        let max_bytes = 1 << 20;
-        let hello = loop {
-            let line = match running.process.receive(deadline, max_bytes) {
-                Received::Line(line) => line,
-                Received::Overlong(line) => {
-                    return Err(not_usable(not_a_worker(&String::from_utf8_lossy(&line))));
-                }
-                Received::Eof => {
-                    let status = running.process.reap();
-                    let mut reason = format!("it exited before the handshake ({status})");
-                    reason.push_str(&stderr_summary(&running.process.stderr_tail()));
-                    return Err(not_usable(reason));
-                }
-                Received::Timeout => {
-                    return Err(Error::HandshakeTimeout { python: python.clone(), after });
-                }
-            };
-            match marked(&line, &running.marker) {
-                None => continue,
-                Some(Marked::Hello(hello)) => break hello.to_owned(),
-                Some(Marked::PreludeError(traceback)) => {
-                    let traceback: String = serde_json::from_str(traceback).unwrap_or_else(|_| traceback.to_owned());
-                    return Err(Error::Prelude {
-                        python: python.clone(),
-                        summary: last_line(&traceback).to_owned(),
-                        detail: traceback,
-                    });
-                }
-                Some(_) => return Err(not_usable(not_a_worker(&String::from_utf8_lossy(&line)))),
-            }
-        };
-        let info = proto::parse_batch_hello(&hello).map_err(|e| not_usable(format!("malformed batch hello: {e}")))?;
+        let (running, info) = start_script(&self.config, sources, false, after)?;
+        self.pid = running.process.id();
         self.slowest_start = self.slowest_start.max(started.elapsed());
         Ok((running, info))
     }
+}
+
+/// Writes the script of `sources` (streaming more from stdin with `stream`), starts it, and waits
+/// up to `after` for its hello.
+fn start_script(config: &WorkerConfig, sources: &[&str], stream: bool, after: Duration) -> Result<(Running, InterpreterInfo), Error> {
+    static SCRIPTS: AtomicU64 = AtomicU64::new(0);
+    let python = config.python.clone();
+    let io_error = |error| Error::Io { python: python.clone(), error };
+    let n = SCRIPTS.fetch_add(1, Ordering::Relaxed);
+    let marker = format!("\u{1e}withstand-{:08x}-{n}:", std::process::id());
+    let mut file =
+        tempfile::Builder::new().prefix("withstand-batch-").suffix(".py").tempfile().map_err(io_error)?;
+    file.write_all(script(&marker, &config.prelude, sources, stream).as_bytes()).map_err(io_error)?;
+    file.flush().map_err(io_error)?;
+    let mut command = Command::new(&python);
+    command.arg(file.path());
+    let started = Instant::now();
+    let mut process = Process::start(command, &Limits { memory: config.memory_limit })
+        .map_err(|error| Error::Spawn { python: python.clone(), error })?;
+    if !stream {
+        process.close_input();
+    }
+    let mut running = Running { process, marker, _script: file };
+
+    let deadline = started + after;
+    let not_usable = |reason: String| Error::Handshake { python: python.clone(), reason };
+    // A handshake is a few hundred bytes; what the interpreter prints before it, a few KiB.
+    let max_bytes = 1 << 20;
+    let hello = loop {
+        let line = match running.process.receive(deadline, max_bytes) {
+            Received::Line(line) => line,
+            Received::Overlong(line) => {
+                return Err(not_usable(not_a_worker(&String::from_utf8_lossy(&line))));
+            }
+            Received::Eof => {
+                let status = running.process.reap();
+                let mut reason = format!("it exited before the handshake ({status})");
+                reason.push_str(&stderr_summary(&running.process.stderr_tail()));
+                return Err(not_usable(reason));
+            }
+            Received::Timeout => {
+                return Err(Error::HandshakeTimeout { python: python.clone(), after });
+            }
+        };
+        match marked(&line, &running.marker) {
+            None => continue,
+            Some(Marked::Hello(hello)) => break hello.to_owned(),
+            Some(Marked::PreludeError(traceback)) => {
+                let traceback: String = serde_json::from_str(traceback).unwrap_or_else(|_| traceback.to_owned());
+                return Err(Error::Prelude {
+                    python: python.clone(),
+                    summary: last_line(&traceback).to_owned(),
+                    detail: traceback,
+                });
+            }
+            Some(_) => return Err(not_usable(not_a_worker(&String::from_utf8_lossy(&line)))),
+        }
+    };
+    let info = proto::parse_batch_hello(&hello).map_err(|e| not_usable(format!("malformed batch hello: {e}")))?;
+    Ok((running, info))
 }
 
 fn garbage(mut line: String, running: &mut Running) -> RunResult {
@@ -335,7 +406,7 @@ fn marked<'a>(line: &'a [u8], marker: &str) -> Option<Marked<'a>> {
 
 /// The whole script of a batch: the marker, the prelude and the programs as literals, then the
 /// driver.
-fn script(marker: &str, prelude: &str, sources: &[&str]) -> String {
+fn script(marker: &str, prelude: &str, sources: &[&str], stream: bool) -> String {
     let size = prelude.len() + sources.iter().map(|s| s.len() + 8).sum::<usize>() + BATCH_PY.len() + 256;
     let mut out = String::with_capacity(size);
     out.push_str("# withstand batch: a generated script (oracle/src/runner/batch.rs); it runs as it is\n");
@@ -348,7 +419,9 @@ fn script(marker: &str, prelude: &str, sources: &[&str]) -> String {
         literal(&mut out, s);
         out.push_str(",\n");
     }
-    out.push_str("]\n\n");
+    out.push_str("]\n_STREAM = ");
+    out.push_str(if stream { "True" } else { "False" });
+    out.push_str("\n\n");
     out.push_str(BATCH_PY);
     out
 }
@@ -394,7 +467,7 @@ mod tests {
         let mut out = String::new();
         literal(&mut out, "a\"b\\c\nd\u{e9}\u{1f600}");
         assert_eq!(out, r#""a\"b\\c\nd\u00e9\U0001f600""#);
-        let text = script("M", "P = 1\n", &["def main():\n    return 1\n"]);
+        let text = script("M", "P = 1\n", &["def main():\n    return 1\n"], false);
         assert!(text.contains("_PROGRAMS = [\n\"def main():\\n    return 1\\n\",\n]"), "{text}");
         assert!(text.is_ascii());
     }

@@ -136,6 +136,9 @@ pub struct WorkerConfig {
     pub start_timeout: Duration,
     /// The most programs one process runs in the batch transport. Default [`DEFAULT_BATCH`].
     pub batch: usize,
+    /// Whether the process transport may stream programs to one process on its stdin (when the
+    /// interpreter reads it; probed), rather than start a process per batch. Default true.
+    pub stream: bool,
     /// The address-space limit of the interpreter (`RLIMIT_AS`), in bytes; `None` for none.
     /// Switch it off for interpreters that reserve huge address space up front (Node- or
     /// WebAssembly-based ones). Default [`DEFAULT_MEMORY_LIMIT`].
@@ -159,6 +162,7 @@ impl WorkerConfig {
             transport: Transport::Worker,
             start_timeout: MIN_HANDSHAKE_TIMEOUT,
             batch: DEFAULT_BATCH,
+            stream: true,
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
             recycle_after: Some(DEFAULT_RECYCLE_AFTER),
             max_answer_bytes: MAX_ANSWER_BYTES,
@@ -297,9 +301,19 @@ enum Engine {
     Batch(batch::Batch),
 }
 
-/// A persistent interpreter running the worker driver.
+/// How a persistent interpreter is spoken to.
+enum Channel {
+    /// `worker.py`: requests framed by bytes, answers on a private channel.
+    Worker,
+    /// `batch.py` streaming: requests framed by characters on stdin, answers on stdout behind a
+    /// marker, for interpreters that cannot host the worker but read their stdin.
+    Stream(batch::Stream),
+}
+
+/// A persistent interpreter: one running the worker driver, or a streaming batch process.
 struct Persistent {
     config: WorkerConfig,
+    channel: Channel,
     min_handshake: Duration,
     info: InterpreterInfo,
     /// The capabilities of the first interpreter, which later ones are compared with.
@@ -355,23 +369,19 @@ impl Worker {
         let mut notes = Vec::new();
         let engine = match config.transport {
             Transport::Worker => Engine::Persistent(unlimited_if_needed(config, &mut notes, |c| {
-                Persistent::spawn(c, min_handshake)
+                Persistent::spawn(c, min_handshake, false)
             })?),
-            Transport::Process => Engine::Batch(unlimited_if_needed(config, &mut notes, |c| {
-                batch::Batch::spawn(c, min_handshake)
-            })?),
+            Transport::Process => process_engine(config, min_handshake, &mut notes)?,
             Transport::Auto => {
-                let worker = unlimited_if_needed(config, &mut notes, |c| Persistent::spawn(c, min_handshake));
+                let worker = unlimited_if_needed(config, &mut notes, |c| Persistent::spawn(c, min_handshake, false));
                 match worker {
                     Ok(w) => Engine::Persistent(w),
                     Err(Error::Handshake { reason, .. }) => {
                         notes.clear();
-                        let batch =
-                            unlimited_if_needed(config, &mut notes, |c| batch::Batch::spawn(c, min_handshake));
-                        match batch {
-                            Ok(b) => {
+                        match process_engine(config, min_handshake, &mut notes) {
+                            Ok(engine) => {
                                 notes.insert(0, format!("the persistent worker did not start ({reason})"));
-                                Engine::Batch(b)
+                                engine
                             }
                             Err(err) => {
                                 return Err(Error::NoTransport {
@@ -410,8 +420,18 @@ impl Worker {
     /// The transport programs go through: [`Transport::Worker`] or [`Transport::Process`].
     pub fn transport(&self) -> Transport {
         match &self.engine {
-            Engine::Persistent(_) => Transport::Worker,
-            Engine::Batch(_) => Transport::Process,
+            Engine::Persistent(Persistent { channel: Channel::Worker, .. }) => Transport::Worker,
+            Engine::Persistent(_) | Engine::Batch(_) => Transport::Process,
+        }
+    }
+
+    /// How programs reach the interpreter, for a summary: `the persistent worker`, `one process,
+    /// programs streamed on its stdin`, `one process per batch of 200 programs`.
+    pub fn transport_description(&self) -> String {
+        match &self.engine {
+            Engine::Persistent(Persistent { channel: Channel::Worker, .. }) => "the persistent worker".to_owned(),
+            Engine::Persistent(_) => "one process, programs streamed on its stdin, answers behind a marker on its stdout".to_owned(),
+            Engine::Batch(b) => format!("one process per batch of {} programs", b.config().batch.max(1)),
         }
     }
 
@@ -529,6 +549,27 @@ impl Worker {
     }
 }
 
+/// The process transport: one process streaming programs on its stdin where the interpreter reads
+/// it, one process per batch (a script each) where it does not; a note says which and why.
+fn process_engine(config: &WorkerConfig, min_handshake: Duration, notes: &mut Vec<String>) -> Result<Engine, Error> {
+    if !config.stream {
+        return Ok(Engine::Batch(unlimited_if_needed(config, notes, |c| batch::Batch::spawn(c, min_handshake))?));
+    }
+    let mut stream_notes = Vec::new();
+    match unlimited_if_needed(config, &mut stream_notes, |c| Persistent::spawn(c, min_handshake, true)) {
+        Ok(p) => {
+            notes.extend(stream_notes);
+            Ok(Engine::Persistent(p))
+        }
+        Err(Error::Handshake { reason, .. }) => {
+            let batch = unlimited_if_needed(config, notes, |c| batch::Batch::spawn(c, min_handshake))?;
+            notes.insert(0, format!("a script per batch: {reason}"));
+            Ok(Engine::Batch(batch))
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// Starts with `config`, or when that fails in the handshake under a memory limit, once more
 /// without the limit; on success without it, a note says so (and the worker's configuration has
 /// no limit). When both fail, the error is the second one (it got as far as the limit lets it).
@@ -555,11 +596,14 @@ fn unlimited_if_needed<T>(
 }
 
 impl Persistent {
-    fn spawn(config: &WorkerConfig, min_handshake: Duration) -> Result<Persistent, Error> {
+    /// Starts the worker driver, or with `stream` a streaming batch process.
+    fn spawn(config: &WorkerConfig, min_handshake: Duration, stream: bool) -> Result<Persistent, Error> {
         let started = Instant::now();
-        let (process, info) = start(config, handshake_timeout(config, min_handshake, Duration::ZERO))?;
+        let after = handshake_timeout(config, min_handshake, Duration::ZERO);
+        let (process, info, channel) = start_channel(config, after, stream)?;
         Ok(Persistent {
             config: config.clone(),
+            channel,
             min_handshake,
             first: info.capabilities,
             info,
@@ -621,7 +665,10 @@ impl Persistent {
             // At least one program per interpreter, whatever the configuration says.
             let budget = self.config.recycle_after.unwrap_or(u64::MAX).max(1);
             while sent < sources.len() && sent - done < WINDOW && self.sent_to_process < budget {
-                self.process.send(sources[sent]);
+                match self.channel {
+                    Channel::Worker => self.process.send(sources[sent]),
+                    Channel::Stream(_) => self.process.send_chars(sources[sent]),
+                }
                 self.sent_to_process += 1;
                 sent += 1;
             }
@@ -631,7 +678,14 @@ impl Persistent {
                 self.state = State::Retired;
                 continue;
             }
-            let res = match self.process.receive(head_since + self.config.timeout, self.config.max_answer_bytes) {
+            let deadline = head_since + self.config.timeout;
+            let received = match &mut self.channel {
+                Channel::Worker => self.process.receive(deadline, self.config.max_answer_bytes),
+                Channel::Stream(stream) => {
+                    batch::receive_stream(&mut self.process, stream, deadline, self.config.max_answer_bytes)
+                }
+            };
+            let res = match received {
                 Received::Line(line) => match proto::parse_run_reply(&line, self.config.max_events) {
                     Ok(trace) => {
                         let flow = each(done, RunResult::Completed(trace));
@@ -702,7 +756,8 @@ impl Persistent {
         self.process.kill();
         let started = Instant::now();
         let after = handshake_timeout(&self.config, self.min_handshake, self.slowest_start);
-        let (process, info) = start(&self.config, after)?;
+        let (process, info, channel) = start_channel(&self.config, after, matches!(self.channel, Channel::Stream(_)))?;
+        self.channel = channel;
         self.slowest_start = self.slowest_start.max(started.elapsed());
         if info.capabilities != self.first {
             let n = self.restarts + self.recycles + 1;
@@ -756,6 +811,17 @@ fn handshake_timeout(config: &WorkerConfig, floor: Duration, slowest: Duration) 
 /// withstand: the workers' own threads may be stuck waiting for them.
 pub fn kill_all_workers() -> usize {
     process::kill_all()
+}
+
+/// Starts a persistent interpreter: the worker driver, or with `stream` a streaming batch
+/// process (whose start includes a probe program).
+fn start_channel(config: &WorkerConfig, after: Duration, stream: bool) -> Result<(Process, InterpreterInfo, Channel), Error> {
+    if stream {
+        let (process, info, stream) = batch::start_stream(config, after)?;
+        return Ok((process, info, Channel::Stream(stream)));
+    }
+    let (process, info) = start(config, after)?;
+    Ok((process, info, Channel::Worker))
 }
 
 /// Starts an interpreter: the process, the handshake, the prelude; `after` is how long it may

@@ -38,6 +38,15 @@ pub fn frame_into(out: &mut Vec<u8>, source: &str) {
     out.extend_from_slice(source.as_bytes());
 }
 
+/// Appends the frame of `source` for the batch driver's stdin (`batch.py` with `_STREAM`): the
+/// length in characters, a newline, then the UTF-8 bytes. Characters, because that is what a
+/// text stdin's `read(n)` counts on every implementation.
+pub fn frame_chars_into(out: &mut Vec<u8>, source: &str) {
+    use std::io::Write;
+    let _ = writeln!(out, "{}", source.chars().count());
+    out.extend_from_slice(source.as_bytes());
+}
+
 /// The first line a worker sends: `{"proto": 1, "implementation": "cpython", ...}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

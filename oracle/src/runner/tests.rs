@@ -887,10 +887,19 @@ fn python_2_is_refused_in_one_clear_line() {
 
 // ---- the batch transport (batch.rs), auto fallback, capabilities ----
 
+/// The process transport with a script per batch of `batch` programs (no streaming).
 fn batch_config(python: impl Into<PathBuf>, timeout: Duration, batch: usize) -> WorkerConfig {
     let mut c = config(python, timeout);
     c.transport = Transport::Process;
     c.batch = batch;
+    c.stream = false;
+    c
+}
+
+/// The process transport streaming programs on stdin.
+fn stream_config(python: impl Into<PathBuf>, timeout: Duration) -> WorkerConfig {
+    let mut c = config(python, timeout);
+    c.transport = Transport::Process;
     c
 }
 
@@ -901,7 +910,7 @@ fn the_batch_transport_gives_the_workers_traces() {
     assert_eq!(batch.transport(), Transport::Process);
     assert_eq!(batch.info().implementation, "cpython");
     assert_eq!(batch.capabilities(), Capabilities::FULL);
-    let mut persistent = worker(python, Duration::from_secs(10));
+    let mut persistent = worker(python.clone(), Duration::from_secs(10));
     // The first program leaves a global behind and prints partial lines; neither may reach the
     // next program or the answers.
     let sources = [
@@ -918,6 +927,45 @@ fn the_batch_transport_gives_the_workers_traces() {
     assert!(matches!(completed(got[3].clone()).outcome, Outcome::CompileError(_)));
     // Five programs in batches of two: three processes, none after a failure.
     assert_eq!((batch.recycles(), batch.restarts()), (3, 0));
+    assert_eq!(batch.transport_description(), "one process per batch of 2 programs");
+
+    // Streamed on the stdin of one process: the same traces, from the same process.
+    let mut stream = spawn(&stream_config(&python, Duration::from_secs(10))).expect("python3 streams");
+    assert_eq!(stream.transport(), Transport::Process);
+    assert!(stream.transport_description().contains("streamed on its stdin"), "{}", stream.transport_description());
+    let pid = stream.pid();
+    assert_eq!(stream.run_many(&sources).unwrap(), want);
+    assert_eq!((stream.pid(), stream.restarts()), (pid, 0));
+}
+
+#[test]
+fn a_streaming_process_that_dies_or_hangs_loses_only_the_program_in_flight() {
+    let Some(python) = python3("a_streaming_process_that_dies_or_hangs_loses_only_the_program_in_flight") else {
+        return;
+    };
+    let mut w = spawn(&stream_config(&python, Duration::from_millis(1500))).unwrap();
+    let crash = "import os\ndef main():\n    os._exit(3)\n";
+    let hang = "def main():\n    while True:\n        pass\n";
+    let (a, b, c) = (returns(1), returns(2), returns(3));
+    let res = w.run_many(&[&a, crash, &b, hang, &c]).unwrap();
+    assert_eq!(completed(res[0].clone()).outcome, Outcome::Returned("1".to_owned()));
+    assert_eq!(crash_status(&res[1]), "exit status 3");
+    assert_eq!(completed(res[2].clone()).outcome, Outcome::Returned("2".to_owned()));
+    assert!(matches!(res[3], RunResult::Timeout { .. }), "{:?}", res[3]);
+    assert_eq!(completed(res[4].clone()).outcome, Outcome::Returned("3".to_owned()));
+    assert_eq!(w.restarts(), 2);
+}
+
+#[test]
+fn an_interpreter_that_does_not_read_its_stdin_gets_a_script_per_batch() {
+    let Some(_) = python3("an_interpreter_that_does_not_read_its_stdin_gets_a_script_per_batch") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Its stdin is always empty, as under a runner that does not pass it on.
+    let python = script(dir.path(), "python", "exec python3 \"$@\" </dev/null\n");
+    let mut w = spawn(&stream_config(&python, Duration::from_secs(10))).expect("it runs scripts");
+    assert_eq!(w.transport_description(), "one process per batch of 200 programs");
+    assert!(w.notes()[0].starts_with("a script per batch: it does not read programs from its stdin"), "{:?}", w.notes());
+    assert_eq!(completed(w.run(&returns(6)).unwrap()).outcome, Outcome::Returned("6".to_owned()));
 }
 
 #[test]
