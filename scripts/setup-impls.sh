@@ -109,7 +109,7 @@ apt_install() {
 check() {
     local name="$1" launcher="$2"
     local out
-    out="$("$launcher" -c 'import sys; print(sys.implementation.name, sys.version.split()[0])' 2>&1)" \
+    out="$("$launcher" -c 'import sys; print(sys.implementation.name, sys.version.split()[0].rstrip(";"))' 2>&1)" \
         || fail "$name does not run: $launcher -c ... said: $(echo "$out" | tail -n 1)"
     say "$name: $out ($launcher)"
 }

@@ -59,6 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let probe = Judge::start(&args.interpreter.native()).context("cannot start the interpreter")?;
     let (profile, capabilities, worker_config) = (probe.profile, probe.capabilities, probe.worker.config());
     let transport = probe.worker.transport();
+    let transport_description = probe.worker.transport_description();
     drop(probe);
     anyhow::ensure!(
         !args.floor || transport == Transport::Worker,
@@ -107,7 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     outln!(
         "  interpreter round trip, {jobs} worker(s) through {}, verdict included: {:.0} programs/s ({failures}) against {} as {}",
-        judge::transport_name(transport),
+        transport_description,
         n as f64 / worker_secs.max(1e-9),
         python.display(),
         profile.describe()
