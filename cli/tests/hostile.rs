@@ -101,7 +101,7 @@ fn a_flood_of_events_is_judged_and_saved_in_bounded_time_and_size() {
     let out = tmp.path().join("findings");
     let mut cmd = with_fake(
         "flood=90000",
-        &["run", "--quiet", "--no-shrink", "--cases", "4", "--jobs", "1", "--timeout", "30s", "--out"],
+        &["run", "--quiet", "--no-shrink", "--cases", "4", "--seed", "1", "--jobs", "1", "--timeout", "30s", "--out"],
     );
     cmd.arg(&out);
     let (o, took) = run_within(&mut cmd, Duration::from_secs(120));
@@ -227,7 +227,20 @@ fn names_from_the_interpreter_and_file_names_cannot_inject_lines() {
     let out = tmp.path().join("findings");
     let mut cmd = with_fake(
         "no-exit-log",
-        &["run", "--quiet", "--no-shrink", "--cases", "20", "--jobs", "1", "--target", "cpython-3.11", "--out"],
+        &[
+            "run",
+            "--quiet",
+            "--no-shrink",
+            "--cases",
+            "20",
+            "--seed",
+            "7",
+            "--jobs",
+            "1",
+            "--target",
+            "cpython-3.11",
+            "--out",
+        ],
     );
     cmd.arg(&out).env("WITHSTAND_FAKE_NAME", "cpython\nprint('INJECTED')\n\u{1b}[31m");
     let (o, _) = run_within(&mut cmd, Duration::from_secs(60));
@@ -383,8 +396,10 @@ fn huge_values_are_cut_in_what_is_printed_and_saved() {
     }
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("findings");
-    let mut cmd =
-        with_fake("big-return=3000000", &["run", "--quiet", "--no-shrink", "--cases", "3", "--jobs", "1", "--out"]);
+    let mut cmd = with_fake(
+        "big-return=3000000",
+        &["run", "--quiet", "--no-shrink", "--cases", "3", "--seed", "1", "--jobs", "1", "--out"],
+    );
     let (o, _) = run_within(cmd.arg(&out), Duration::from_secs(60));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let longest = text(&o.stdout).lines().map(str::len).max().unwrap_or(0);

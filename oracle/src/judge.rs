@@ -169,8 +169,9 @@ pub fn transport_name(transport: Transport) -> &'static str {
 pub fn profile_for(info: &InterpreterInfo, target: Option<Profile>) -> Result<Profile, String> {
     match target {
         Some(p) => Ok(p),
-        None => Profile::for_interpreter(&info.implementation, info.version)
-            .map_err(|e| one_line(&e, MAX_NAME_BYTES * 2)),
+        None => {
+            Profile::for_interpreter(&info.implementation, info.version).map_err(|e| one_line(&e, MAX_NAME_BYTES * 2))
+        }
     }
 }
 
