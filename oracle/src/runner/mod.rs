@@ -296,6 +296,9 @@ pub struct Worker {
     notes: Vec<String>,
 }
 
+/// How a [`Worker`] runs programs. One lives per worker, is built once and never moved in a
+/// loop, so the persistent engine's size is not boxed away.
+#[allow(clippy::large_enum_variant)]
 enum Engine {
     Persistent(Persistent),
     Batch(batch::Batch),
