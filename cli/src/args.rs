@@ -8,6 +8,7 @@ use std::time::Duration;
 use oracle::judge::JudgeConfig;
 use oracle::profile::Profile;
 use oracle::triage::{known, KnownFile};
+use oracle::runner::Transport;
 use oracle::verdict::Messages;
 
 use crate::limits::{MAX_DURATION, MAX_PRINTED_LINES};
@@ -21,6 +22,36 @@ pub struct InterpreterArgs {
     /// Per-program time limit before the interpreter is declared hung, e.g. 10s, 500ms.
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub timeout: Duration,
+    /// How programs reach the interpreter: a persistent worker, one process per batch of
+    /// programs (for interpreters that cannot host the worker, e.g. MicroPython), or the worker
+    /// and, when it does not start, one process per batch.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub transport: TransportArg,
+    /// The least time an interpreter gets to start (a restart gets more after a slow start), e.g.
+    /// 30s: Pyodide takes 3 to 15 s.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub start_timeout: Duration,
+}
+
+/// `--transport`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TransportArg {
+    /// The persistent worker only.
+    Worker,
+    /// One process per batch of programs.
+    Process,
+    /// The worker, or one process per batch when its handshake fails.
+    Auto,
+}
+
+impl From<TransportArg> for Transport {
+    fn from(t: TransportArg) -> Transport {
+        match t {
+            TransportArg::Worker => Transport::Worker,
+            TransportArg::Process => Transport::Process,
+            TransportArg::Auto => Transport::Auto,
+        }
+    }
 }
 
 /// The interpreter, and how it is judged.
@@ -39,12 +70,7 @@ pub struct JudgeArgs {
 impl JudgeArgs {
     /// How to start the judge.
     pub fn config(&self) -> JudgeConfig {
-        JudgeConfig {
-            python: self.interpreter.python.clone(),
-            target: self.target,
-            messages: self.messages.into(),
-            timeout: self.interpreter.timeout,
-        }
+        JudgeConfig { target: self.target, messages: self.messages.into(), ..self.interpreter.native() }
     }
 }
 
@@ -52,7 +78,14 @@ impl InterpreterArgs {
     /// A judge of this interpreter as its own profile, messages exact: how `record` and `corpus
     /// add` see it.
     pub fn native(&self) -> JudgeConfig {
-        JudgeConfig { python: self.python.clone(), target: None, messages: Messages::Exact, timeout: self.timeout }
+        JudgeConfig {
+            python: crate::cmd::impls::resolve(&self.python),
+            target: None,
+            messages: Messages::Exact,
+            timeout: self.timeout,
+            transport: self.transport.into(),
+            start_timeout: self.start_timeout,
+        }
     }
 }
 

@@ -45,6 +45,7 @@ enum Command {
     Replay(cmd::replay::Args),
     Bench(cmd::bench::Args),
     Merge(cmd::merge::Args),
+    Impls(cmd::impls::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => cmd::replay::run(args),
         Command::Bench(args) => cmd::bench::run(args),
         Command::Merge(args) => cmd::merge::run(args),
+        Command::Impls(args) => cmd::impls::run(args),
     };
     match res {
         Ok(code) => code,

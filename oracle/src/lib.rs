@@ -4,6 +4,7 @@
 //! - [`ir`]: the program representation every stage shares, and its validation.
 //! - [`trace`]: events and outcome, the contract between the model and the runner.
 //! - [`profile`]: which implementation and version the model speaks for.
+//! - [`capability`]: what an implementation has of what programs use; what is left out or masked without it.
 //! - [`model`]: the reference semantics, an interpreter over the IR.
 //! - [`render`]: IR to readable, runnable Python.
 //! - [`parse`]: rendered (or hand-edited) program text back to the IR.
@@ -18,6 +19,7 @@
 pub mod ir;
 pub mod trace;
 pub mod profile;
+pub mod capability;
 pub mod model;
 pub mod render;
 pub mod parse;

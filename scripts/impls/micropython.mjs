@@ -2,9 +2,9 @@
 // interpreter arguments so that withstand can use it as `--python`:
 //   micropython.mjs [-u] [-X heapsize=N] (-c CODE | FILE | -) [ARGS...]
 // MicroPython has no os.dup or os.fdopen, so it cannot host withstand's persistent worker;
-// withstand runs it with the per-program transport (one process per batch of programs, the
-// trace on stdout). stdin blocks as a real interpreter's does, output is written through
-// unbuffered. Run it through a wrapper that `exec`s node, so that a hang can be killed:
+// withstand runs it with the per-program transport (one process that reads programs from its
+// stdin, the traces on stdout). stdin blocks as a real interpreter's does (for the program too:
+// sys.stdin), output is written through unbuffered. Run it through a wrapper that `exec`s node, so that a hang can be killed:
 // scripts/setup-impls.sh writes one.
 import fs from "node:fs";
 import path from "node:path";
@@ -105,10 +105,31 @@ if (code !== null) {
   }
 }
 
+// The program's stdin (sys.stdin), one byte at a time as the WebAssembly port asks for it,
+// blocking while the pipe is empty (the port's own reader turns EAGAIN into OSError 29); null is
+// the end of input. A program read from stdin (`-`) has taken it all already.
+const inbuf = Buffer.alloc(65536);
+let inlen = 0;
+let inpos = 0;
+let ineof = code === null && (file === null || file === "-");
+function stdinByte() {
+  if (inpos >= inlen) {
+    if (ineof) return null;
+    inlen = readBlocking(inbuf);
+    inpos = 0;
+    if (inlen === 0) {
+      ineof = true;
+      return null;
+    }
+  }
+  return inbuf[inpos++];
+}
+
 const mp = await loadMicroPython({
   heapsize,
   pystack: 64 * 1024,
   linebuffer: false,
+  stdin: stdinByte,
   stdout: (b) => writeAll(1, Buffer.from(b)),
   stderr: (b) => writeAll(2, Buffer.from(b)),
 });

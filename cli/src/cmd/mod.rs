@@ -11,3 +11,4 @@ pub mod corpus;
 pub mod replay;
 pub mod bench;
 pub mod merge;
+pub mod impls;

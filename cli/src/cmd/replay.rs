@@ -129,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "replay: {} cases against {} as {}: {passed} passed{}, {failed} failed, {invalid} invalid{}{} ({secs:.1}s)",
         results.len(),
         judge.interpreter,
-        judge.profile,
+        judge.profile.describe(),
         if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) },
         if stale > 0 { format!("; {stale} recorded traces are stale against the model") } else { String::new() },
         if stale_entries > 0 { format!("; {stale_entries} known entries are stale") } else { String::new() },
@@ -164,6 +164,12 @@ fn replay_one(
 ) -> anyhow::Result<(TestResult, Vec<String>)> {
     let shown = corpus::display_path(&case.path);
     let mut notes = Vec::new();
+    let lacks = judge.lacks(&case.program);
+    if !lacks.is_empty() {
+        let names: Vec<&str> = lacks.iter().map(|c| c.name()).collect();
+        notes.push(format!("not run: the interpreter lacks {}", names.join(", ")));
+        return Ok((TestResult::Passed, notes));
+    }
     let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {
         notes.push(format!("not run: the model does not predict it on {}", judge.profile));
         return Ok((TestResult::Passed, notes));

@@ -27,7 +27,7 @@ use oracle::ir::Program;
 use oracle::judge::{self, Judge};
 use oracle::model::{predict, Prediction};
 use oracle::profile::Profile;
-use oracle::render;
+use oracle::capability::Capabilities;
 use oracle::runner::{Worker, WorkerConfig};
 use oracle::triage::{Class, Facts, Triage};
 use oracle::verdict::{self, Messages, Verdict};
@@ -103,11 +103,11 @@ enum Report {
     Shrunk { finding: Box<Finding>, dir: PathBuf, shrunk: Box<Shrunk> },
     /// Something the user should know that does not stop the campaign.
     Warning(String),
+    /// An interpreter started after the first reports other capabilities (kept for the summary).
+    CapabilityChange(String),
     /// The campaign cannot go on.
     Failed(anyhow::Error),
 }
-
-const BATCH: u64 = 64;
 
 /// How long the main thread waits past `--time` plus `--timeout` for the workers to stop.
 const GRACE: Duration = Duration::from_secs(1);
@@ -137,6 +137,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (profile, messages, interpreter) = (first.profile, first.messages, first.interpreter.clone());
     let info = first.worker.info().clone();
     let triage = Arc::new(Triage::new(&known, &info));
+    // What the interpreter has decides what is generated and compared (oracle::capability).
+    let (capabilities, worker_config) = (first.capabilities, first.worker.config());
+    let started_as = crate::cmd::impls::started_as(&first.worker);
     let run_dir = findings::create_run_dir(&args.out, seed)?;
 
     let started = Instant::now();
@@ -154,7 +157,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let ctx = Ctx {
             shared: Arc::clone(&shared),
             tx: tx.clone(),
-            worker_config: judge::worker_config(&config.python, timeout),
+            worker_config: worker_config.clone(),
+            capabilities,
             seed,
             total,
             deadline,
@@ -192,6 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut summary = Summary::default();
     let mut failure = None;
     let mut abandoned = false;
+    let mut changes = Vec::new();
     loop {
         let report = match hard_stop {
             None => match rx.recv() {
@@ -228,6 +233,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 bar.suspend(|| report::print_shrunk(&finding, &dir, &shrunk));
             }
             Report::Warning(w) => bar.suspend(|| eprintln!("withstand: warning: {w}")),
+            Report::CapabilityChange(w) => {
+                bar.suspend(|| eprintln!("withstand: warning: {w}"));
+                changes.push(w);
+            }
             Report::Failed(err) => {
                 shared.stop.store(true, Ordering::Relaxed);
                 failure.get_or_insert(err);
@@ -239,9 +248,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let secs = started.elapsed().as_secs_f64();
     let shard_note = if args.shard.is_some() { format!(", shard {shard}") } else { String::new() };
     outln!(
-        "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {profile}, seed {seed:#x}{shard_note}",
+        "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {}, seed {seed:#x}{shard_note}",
         done as f64 / secs.max(1e-9),
+        profile.describe(),
     );
+    for line in crate::cmd::impls::summary_lines(&started_as, capabilities, &changes) {
+        outln!("  {line}");
+    }
     if skipped > 0 {
         outln!(
             "  skipped: {skipped} programs the model does not predict (never end, or depend on the garbage collector)"
@@ -356,6 +369,8 @@ struct Ctx {
     shared: Arc<Shared>,
     tx: mpsc::Sender<Report>,
     worker_config: WorkerConfig,
+    /// What the interpreter has: what programs are generated for and traces masked by.
+    capabilities: Capabilities,
     seed: u64,
     total: u64,
     deadline: Option<Instant>,
@@ -421,25 +436,26 @@ impl Ctx {
     }
 
     fn work_inner(&self, mut worker: Worker) -> anyhow::Result<()> {
-        let config = GenConfig::full();
+        let config = GenConfig::full().within(self.capabilities);
+        let batch = worker.preferred_batch() as u64;
         while !self.stopping() {
-            let start = self.shared.next.fetch_add(BATCH, Ordering::Relaxed);
+            let start = self.shared.next.fetch_add(batch, Ordering::Relaxed);
             if start >= self.total {
                 return Ok(());
             }
-            let end = start.saturating_add(BATCH).min(self.total);
+            let end = start.saturating_add(batch).min(self.total);
             let mut cases = Vec::with_capacity((end - start) as usize);
             for position in start..end {
                 let index = self.shard.index(position);
                 let seed = case_seed(self.seed, index);
                 let program = from_seed(seed, &config);
-                let prediction = predict(&program, self.profile);
+                let prediction = predict(&program, self.profile).within(self.capabilities);
                 if prediction.unpredictable.is_none() {
                     cases.push(Case { index, seed, program, prediction });
                 }
             }
             let skipped = (end - start) - cases.len() as u64;
-            let sources: Vec<String> = cases.iter().map(|c| render::body(&c.program)).collect();
+            let sources: Vec<String> = cases.iter().map(|c| judge::source_for(&c.program, self.capabilities)).collect();
             let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
 
             // Each result is judged, and a finding saved and reported, as it comes.
@@ -449,6 +465,7 @@ impl Ctx {
             let res = worker.run_each(&refs, |i, result| {
                 ran += 1;
                 let case = &cases[i];
+                let result = judge::observed_within(result, self.capabilities);
                 if let Verdict::Fails(failure) = verdict::judge(&case.prediction, result, self.messages) {
                     match self.found(case, failure) {
                         Ok(Some(it)) => to_shrink.push(it),
@@ -468,6 +485,9 @@ impl Ctx {
             // A batch cut short by the deadline counts only what ran.
             let (n, skipped) = if ran as usize == cases.len() { (end - start, skipped) } else { (ran, 0) };
             let _ = self.tx.send(Report::Done { cases: n, skipped });
+            for change in worker.take_capability_changes() {
+                let _ = self.tx.send(Report::CapabilityChange(change));
+            }
             if let Some(err) = error {
                 return Err(err);
             }
@@ -497,6 +517,7 @@ impl Ctx {
             profile: self.profile,
             interpreter: self.interpreter.clone(),
             python: self.worker_config.python.clone(),
+            capabilities: self.capabilities,
         };
         let dir = findings::save(&self.run_dir, &finding)?;
         let shrinking = self.shrink_time.is_some()

@@ -96,6 +96,8 @@ impl InterpreterRecord {
             implementation: self.implementation.clone(),
             version: (self.version[0], self.version[1], self.version[2]),
             version_string: self.version_string.clone(),
+            // Triage reads only the name and the version; the report does not record capabilities.
+            capabilities: oracle::capability::Capabilities::default(),
         }
     }
 }
