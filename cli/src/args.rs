@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use oracle::judge::JudgeConfig;
 use oracle::profile::Profile;
-use oracle::triage::{known, KnownFile};
 use oracle::runner::Transport;
+use oracle::triage::{known, KnownFile};
 use oracle::verdict::Messages;
 
 use crate::limits::{MAX_DURATION, MAX_PRINTED_LINES};

@@ -12,14 +12,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use oracle::capability::Capabilities;
 use oracle::corpus::{self, Header, Origin};
 use oracle::ir::Program;
 use oracle::model::{Coverage, Prediction, Rule};
 use oracle::profile::Profile;
 use oracle::render;
-use oracle::triage::Class;
-use oracle::capability::Capabilities;
 use oracle::render::Dialect;
+use oracle::triage::Class;
 use oracle::verdict::Failure;
 
 use crate::limits::clip_file;

@@ -72,7 +72,11 @@ fn a_campaign_through_the_process_transport_agrees_with_cpython() {
 fn an_interpreter_with_no_usable_transport_is_one_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     script(dir.path(), "tinypy", "echo \"tinypy: no module named 'os'\" >&2\nexit 1\n");
-    let out = run(withstand().args(["run", "--cases", "5", "--python"]).arg(dir.path().join("tinypy")).arg("--out").arg(dir.path()));
+    let out = run(withstand()
+        .args(["run", "--cases", "5", "--python"])
+        .arg(dir.path().join("tinypy"))
+        .arg("--out")
+        .arg(dir.path()));
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -155,13 +159,28 @@ fn pyodide_agrees_with_cpython_3_14() {
 
 #[test]
 fn implementations_are_judged_as_the_cpython_version_they_claim() {
-    for (name, profile) in [("pypy3", "as pypy-3.9 as cpython-3.9"), ("rustpython", "as rustpython-3.14 as cpython-3.14")] {
+    for (name, profile) in
+        [("pypy3", "as pypy-3.9 as cpython-3.9"), ("rustpython", "as rustpython-3.14 as cpython-3.14")]
+    {
         if !has_implementation(name, "implementations_are_judged_as_the_cpython_version_they_claim") {
             continue;
         }
         let out_dir = tempfile::tempdir().unwrap();
         let out = run(withstand()
-            .args(["run", "--python", name, "--cases", "60", "--seed", "2", "--jobs", "1", "--quiet", "--no-shrink", "--out"])
+            .args([
+                "run",
+                "--python",
+                name,
+                "--cases",
+                "60",
+                "--seed",
+                "2",
+                "--jobs",
+                "1",
+                "--quiet",
+                "--no-shrink",
+                "--out",
+            ])
             .arg(out_dir.path()));
         let summary = summary(&out);
         assert!(matches!(out.status.code(), Some(0 | 1)), "{name}: {summary}{}", text(&out.stderr));

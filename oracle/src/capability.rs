@@ -400,7 +400,8 @@ impl FromStr for Capabilities {
                 Some(rest) => (Capabilities::FULL, rest.split(',').map(|n| format!("-{}", n.trim())).collect()),
                 None => {
                     let items: Vec<String> = s.split(',').map(|n| n.trim().to_owned()).collect();
-                    let start = if items.iter().all(|n| n.starts_with('-')) { Capabilities::FULL } else { Capabilities::NONE };
+                    let start =
+                        if items.iter().all(|n| n.starts_with('-')) { Capabilities::FULL } else { Capabilities::NONE };
                     (start, items)
                 }
             },

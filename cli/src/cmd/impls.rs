@@ -66,7 +66,8 @@ struct Found {
 fn is_python_name(name: &str) -> bool {
     let versioned = |prefix: &str| {
         name.strip_prefix(prefix).is_some_and(|rest| {
-            rest.is_empty() || rest.strip_prefix('.').is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            rest.is_empty()
+                || rest.strip_prefix('.').is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
         })
     };
     versioned("python3")
@@ -141,7 +142,8 @@ fn names_a_minor(name: &str) -> bool {
 
 /// What pyenv's shim `name` runs (`pyenv which NAME`), or `None` where it runs nothing.
 fn shim_target(name: &str) -> Option<PathBuf> {
-    let out = std::process::Command::new("pyenv").args(["which", name]).stderr(std::process::Stdio::null()).output().ok()?;
+    let out =
+        std::process::Command::new("pyenv").args(["which", name]).stderr(std::process::Stdio::null()).output().ok()?;
     let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
     (out.status.success() && is_executable(&path)).then_some(path)
 }
@@ -187,7 +189,8 @@ fn discover() -> Vec<Found> {
     }
     if let Some(dir) = setup_dir() {
         if let Ok(entries) = fs::read_dir(&dir) {
-            let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            let mut names: Vec<String> =
+                entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
             names.sort();
             for name in names {
                 let path = dir.join(&name);
@@ -211,8 +214,7 @@ pub fn resolve(python: &Path) -> PathBuf {
     let Some(name) = python.to_str().filter(|n| !n.contains('/') && !n.is_empty()) else {
         return python.to_owned();
     };
-    let first_on_path = env::var_os("PATH")
-        .and_then(|p| env::split_paths(&p).find(|d| is_executable(&d.join(name))));
+    let first_on_path = env::var_os("PATH").and_then(|p| env::split_paths(&p).find(|d| is_executable(&d.join(name))));
     match first_on_path {
         Some(dir) if !is_pyenv_shims(&dir) => return python.to_owned(),
         Some(_) if !names_a_minor(name) || shim_target(name).is_some() => return python.to_owned(),
@@ -291,7 +293,10 @@ struct Started {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let found = discover();
     if found.is_empty() {
-        outln!("impls: no Python found on PATH, in pyenv or in {}", setup_dir().map_or("-".into(), |d| d.display().to_string()));
+        outln!(
+            "impls: no Python found on PATH, in pyenv or in {}",
+            setup_dir().map_or("-".into(), |d| d.display().to_string())
+        );
         return Ok(ExitCode::from(1));
     }
     if args.no_start {
@@ -340,7 +345,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Err(why) => outln!("{:<14} not usable: {}", row.found.name, crate::limits::clip_message(why, 300)),
         }
     }
-    outln!("(names are what --python takes; found on PATH, in pyenv, and in {})", setup_dir().map_or("-".into(), |d| d.display().to_string()));
+    outln!(
+        "(names are what --python takes; found on PATH, in pyenv, and in {})",
+        setup_dir().map_or("-".into(), |d| d.display().to_string())
+    );
     Ok(if any { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
@@ -382,8 +390,11 @@ mod tests {
 
     #[test]
     fn summaries_say_what_was_left_out_and_why() {
-        let worker =
-            StartedAs { transport: Transport::Worker, description: "the persistent worker".to_owned(), notes: Vec::new() };
+        let worker = StartedAs {
+            transport: Transport::Worker,
+            description: "the persistent worker".to_owned(),
+            notes: Vec::new(),
+        };
         assert!(summary_lines(&worker, Capabilities::FULL, &[]).is_empty());
         let batch = StartedAs {
             transport: Transport::Process,

@@ -109,7 +109,11 @@ fn record_native(judge: &mut Judge, case: &Case, force: bool) -> anyhow::Result<
     let lacks = judge.lacks(&case.program);
     if judge.capabilities.masks() || !lacks.is_empty() {
         let missing: Vec<&str> = judge.capabilities.missing().map(|c| c.name()).collect();
-        eprintln!("refused {shown}: {} lacks {}, so its trace cannot be recorded", judge.interpreter, missing.join(", "));
+        eprintln!(
+            "refused {shown}: {} lacks {}, so its trace cannot be recorded",
+            judge.interpreter,
+            missing.join(", ")
+        );
         return Ok(Recording::Refused);
     }
     let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {

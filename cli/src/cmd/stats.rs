@@ -53,7 +53,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let judge = Judge::start(&config).context("cannot probe the interpreter")?;
             (judge.profile, judge.capabilities, format!(", for {}", judge.interpreter))
         }
-        None => (args.target.unwrap_or(Profile::CPYTHON_3_11), args.capabilities.unwrap_or(Capabilities::FULL), String::new()),
+        None => (
+            args.target.unwrap_or(Profile::CPYTHON_3_11),
+            args.capabilities.unwrap_or(Capabilities::FULL),
+            String::new(),
+        ),
     };
     let config = GenConfig::full().within(capabilities);
     let mut total = Coverage::default();
@@ -65,7 +69,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         unpredictable += u64::from(prediction.unpredictable.is_some());
     }
     let mut out = std::io::stdout().lock();
-    let caps = if capabilities == Capabilities::FULL { String::new() } else { format!(", capabilities: {capabilities}") };
+    let caps =
+        if capabilities == Capabilities::FULL { String::new() } else { format!(", capabilities: {capabilities}") };
     writeln!(out, "rule coverage over {} programs ({}{against}{caps}):", args.cases, target.describe())?;
     let mut never = 0;
     for rule in Rule::ALL {

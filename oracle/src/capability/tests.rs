@@ -21,7 +21,11 @@ fn chained() -> Trace {
             Event::Log { label: "L2".into(), info: Some(exc("E3", 1)) },
             Event::Exit { mgr: "M0".into(), is_async: false, exc: Some(exc("E3", 1)), consistent: false, info: None },
         ],
-        outcome: Outcome::Raised(vec![handled, detail(exc("E1", 2), None, Some(exc("KeyError", 3))), detail(exc("KeyError", 3), None, None)]),
+        outcome: Outcome::Raised(vec![
+            handled,
+            detail(exc("E1", 2), None, Some(exc("KeyError", 3))),
+            detail(exc("KeyError", 3), None, None),
+        ]),
     }
 }
 
@@ -114,7 +118,10 @@ fn programs_name_the_capabilities_they_use() {
     .expect("a program");
     let needs = required(&program);
     let names: Vec<&str> = needs.iter().map(|c| c.name()).collect();
-    assert_eq!(names, ["contextlib.contextmanager", "contextlib.ExitStack", "contextlib.suppress", "contextlib.nullcontext"]);
+    assert_eq!(
+        names,
+        ["contextlib.contextmanager", "contextlib.ExitStack", "contextlib.suppress", "contextlib.nullcontext"]
+    );
     assert!(Capabilities::FULL.covers(needs));
     assert!(!Capabilities::FULL.without(Capability::Suppress).covers(needs));
 }

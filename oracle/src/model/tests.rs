@@ -961,8 +961,20 @@ fn from_3_14_the_stop_iteration_carrying_a_returned_value_is_not_chained() {
         predict(&program(ret), profile).trace.lines().join("\n")
     };
     let with_value = "return ret('v3', 5)";
-    assert!(on(with_value, "cpython-3.13").contains("chain StopIteration(\"5\")#3 context=E1#1"), "{}", on(with_value, "cpython-3.13"));
-    assert!(on(with_value, "cpython-3.14").ends_with("chain StopIteration(\"5\")#3"), "{}", on(with_value, "cpython-3.14"));
+    assert!(
+        on(with_value, "cpython-3.13").contains("chain StopIteration(\"5\")#3 context=E1#1"),
+        "{}",
+        on(with_value, "cpython-3.13")
+    );
+    assert!(
+        on(with_value, "cpython-3.14").ends_with("chain StopIteration(\"5\")#3"),
+        "{}",
+        on(with_value, "cpython-3.14")
+    );
     // A generator that returns None still raises a chained StopIteration.
-    assert!(on("log('L3')", "cpython-3.14").contains("chain StopIteration(\"\")#3 context=E1#1"), "{}", on("log('L3')", "cpython-3.14"));
+    assert!(
+        on("log('L3')", "cpython-3.14").contains("chain StopIteration(\"\")#3 context=E1#1"),
+        "{}",
+        on("log('L3')", "cpython-3.14")
+    );
 }

@@ -7,12 +7,12 @@
 
 use std::fmt::Write;
 
+use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
     Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
     NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value, WithItem,
 };
-use crate::capability::{Capabilities, Capability};
 use crate::model::py_repr_str;
 
 /// The instrumentation every program uses; defines what the trace events look like.

@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use super::process::{Limits, Process, Received};
 use super::{
-    crash_status, handshake_timeout, last_line, not_a_worker, proto, stderr_summary, Error, InterpreterInfo,
-    RunResult, WorkerConfig, GARBAGE_SHOWN_BYTES,
+    crash_status, handshake_timeout, last_line, not_a_worker, proto, stderr_summary, Error, InterpreterInfo, RunResult,
+    WorkerConfig, GARBAGE_SHOWN_BYTES,
 };
 use crate::capability::Capabilities;
 use crate::trace::Outcome;
@@ -75,7 +75,10 @@ const PROBE_PROGRAM: &str = "def main():\n    return 1\n";
 
 /// Starts a streaming batch process: the hello, then one probe program sent on stdin, which must
 /// come back before `after` runs out. `Err` says why the interpreter cannot stream.
-pub(super) fn start_stream(config: &WorkerConfig, after: Duration) -> Result<(Process, InterpreterInfo, Stream), Error> {
+pub(super) fn start_stream(
+    config: &WorkerConfig,
+    after: Duration,
+) -> Result<(Process, InterpreterInfo, Stream), Error> {
     let started = Instant::now();
     let (running, info) = start_script(config, &[], true, after)?;
     let Running { mut process, marker, _script } = running;
@@ -104,7 +107,12 @@ pub(super) fn start_stream(config: &WorkerConfig, after: Duration) -> Result<(Pr
 /// The next answer of a streaming batch process, without its marker and index: lines without the
 /// marker are skipped; a marked line that is not the answer due next comes back whole, as an
 /// answer that does not decode.
-pub(super) fn receive_stream(process: &mut Process, stream: &mut Stream, deadline: Instant, max_bytes: usize) -> Received {
+pub(super) fn receive_stream(
+    process: &mut Process,
+    stream: &mut Stream,
+    deadline: Instant,
+    max_bytes: usize,
+) -> Received {
     loop {
         let line = match process.receive(deadline, max_bytes) {
             Received::Line(line) => line,
@@ -315,14 +323,18 @@ impl Batch {
 
 /// Writes the script of `sources` (streaming more from stdin with `stream`), starts it, and waits
 /// up to `after` for its hello.
-fn start_script(config: &WorkerConfig, sources: &[&str], stream: bool, after: Duration) -> Result<(Running, InterpreterInfo), Error> {
+fn start_script(
+    config: &WorkerConfig,
+    sources: &[&str],
+    stream: bool,
+    after: Duration,
+) -> Result<(Running, InterpreterInfo), Error> {
     static SCRIPTS: AtomicU64 = AtomicU64::new(0);
     let python = config.python.clone();
     let io_error = |error| Error::Io { python: python.clone(), error };
     let n = SCRIPTS.fetch_add(1, Ordering::Relaxed);
     let marker = format!("\u{1e}withstand-{:08x}-{n}:", std::process::id());
-    let mut file =
-        tempfile::Builder::new().prefix("withstand-batch-").suffix(".py").tempfile().map_err(io_error)?;
+    let mut file = tempfile::Builder::new().prefix("withstand-batch-").suffix(".py").tempfile().map_err(io_error)?;
     file.write_all(script(&marker, &config.prelude, sources, stream).as_bytes()).map_err(io_error)?;
     file.flush().map_err(io_error)?;
     let mut command = Command::new(&python);

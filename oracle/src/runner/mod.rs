@@ -433,7 +433,9 @@ impl Worker {
     pub fn transport_description(&self) -> String {
         match &self.engine {
             Engine::Persistent(Persistent { channel: Channel::Worker, .. }) => "the persistent worker".to_owned(),
-            Engine::Persistent(_) => "one process, programs streamed on its stdin, answers behind a marker on its stdout".to_owned(),
+            Engine::Persistent(_) => {
+                "one process, programs streamed on its stdin, answers behind a marker on its stdout".to_owned()
+            }
             Engine::Batch(b) => format!("one process per batch of {} programs", b.config().batch.max(1)),
         }
     }
@@ -765,7 +767,10 @@ impl Persistent {
         if info.capabilities != self.first {
             let n = self.restarts + self.recycles + 1;
             let changes = self.first.changes_to(info.capabilities);
-            self.changes.push(format!("interpreter {} (after {n} restarts) reports other capabilities: {changes}", info.implementation));
+            self.changes.push(format!(
+                "interpreter {} (after {n} restarts) reports other capabilities: {changes}",
+                info.implementation
+            ));
         }
         self.process = process;
         self.info = info;
@@ -818,7 +823,11 @@ pub fn kill_all_workers() -> usize {
 
 /// Starts a persistent interpreter: the worker driver, or with `stream` a streaming batch
 /// process (whose start includes a probe program).
-fn start_channel(config: &WorkerConfig, after: Duration, stream: bool) -> Result<(Process, InterpreterInfo, Channel), Error> {
+fn start_channel(
+    config: &WorkerConfig,
+    after: Duration,
+    stream: bool,
+) -> Result<(Process, InterpreterInfo, Channel), Error> {
     if stream {
         let (process, info, stream) = batch::start_stream(config, after)?;
         return Ok((process, info, Channel::Stream(stream)));

@@ -966,7 +966,11 @@ fn an_interpreter_that_does_not_read_its_stdin_gets_a_script_per_batch() {
     let python = script(dir.path(), "python", "exec python3 \"$@\" </dev/null\n");
     let mut w = spawn(&stream_config(&python, Duration::from_secs(10))).expect("it runs scripts");
     assert_eq!(w.transport_description(), "one process per batch of 200 programs");
-    assert!(w.notes()[0].starts_with("a script per batch: it does not read programs from its stdin"), "{:?}", w.notes());
+    assert!(
+        w.notes()[0].starts_with("a script per batch: it does not read programs from its stdin"),
+        "{:?}",
+        w.notes()
+    );
     assert_eq!(completed(w.run(&returns(6)).unwrap()).outcome, Outcome::Returned("6".to_owned()));
 }
 

@@ -14,6 +14,7 @@ fn pypy(minor: u32, micro: u32) -> InterpreterInfo {
         implementation: "pypy".to_string(),
         version: (3, minor, micro),
         version_string: format!("3.{minor}.{micro} (7.3.11)\n[PyPy 7.3.11 with GCC 12.2.0]"),
+        capabilities: crate::capability::Capabilities::FULL,
     }
 }
 
