@@ -179,7 +179,7 @@ if wants pyodide || wants micropython; then
     else
         say "npm packages present in $node_dir"
     fi
-    cp "$here/impls/pyodide.mjs" "$here/impls/micropython.mjs" "$node_dir/" || fail "cannot copy the node runners into $node_dir"
+    cp "$here/impls/host.mjs" "$here/impls/pyodide.mjs" "$here/impls/micropython.mjs" "$node_dir/" || fail "cannot copy the node runners into $node_dir"
     if wants pyodide; then
         cat >"$bin/pyodide" <<LAUNCHER
 #!/bin/sh
