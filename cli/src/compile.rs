@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use oracle::capability::Capabilities;
 use oracle::ir::Program;
 use oracle::judge::{self, Judged};
 use oracle::model::Prediction;
@@ -187,9 +188,11 @@ impl Exec {
     }
 
     /// Builds the programs when compiling; the requests that run them.
-    pub fn prepare(&self, programs: &[&Program]) -> anyhow::Result<Prepared> {
+    /// Interpreted, each program is its source in the dialect of an interpreter with
+    /// `capabilities` ([`judge::source_for`]).
+    pub fn prepare(&self, programs: &[&Program], capabilities: Capabilities) -> anyhow::Result<Prepared> {
         let Exec::Compile(c) = self else {
-            let requests = programs.iter().map(|p| Some(render::body(p))).collect();
+            let requests = programs.iter().map(|p| Some(judge::source_for(p, capabilities))).collect();
             return Ok(Prepared { requests, failures: vec![None; programs.len()], _batch: None });
         };
         let units: Vec<Unit> = programs.iter().map(|p| Unit { source: render::module(p) }).collect();

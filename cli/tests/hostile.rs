@@ -51,11 +51,12 @@ fn run_within(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
 }
 
 /// The finding directories of the latest run under `out`.
+/// The finding directories of the latest run (not its `report.md` and `report.json`).
 fn findings(out: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(out.join("latest")) else { return Vec::new() };
     let mut res: Vec<PathBuf> = entries
         .map(|e| e.expect("an entry").path())
-        .filter(|p| !p.file_name().expect("a name").to_string_lossy().starts_with('.'))
+        .filter(|p| p.is_dir() && !p.file_name().expect("a name").to_string_lossy().starts_with('.'))
         .collect();
     res.sort();
     res
@@ -101,7 +102,7 @@ fn a_flood_of_events_is_judged_and_saved_in_bounded_time_and_size() {
     let out = tmp.path().join("findings");
     let mut cmd = with_fake(
         "flood=90000",
-        &["run", "--quiet", "--no-shrink", "--cases", "4", "--jobs", "1", "--timeout", "30s", "--out"],
+        &["run", "--quiet", "--no-shrink", "--cases", "4", "--seed", "1", "--jobs", "1", "--timeout", "30s", "--out"],
     );
     cmd.arg(&out);
     let (o, took) = run_within(&mut cmd, Duration::from_secs(120));
@@ -227,7 +228,20 @@ fn names_from_the_interpreter_and_file_names_cannot_inject_lines() {
     let out = tmp.path().join("findings");
     let mut cmd = with_fake(
         "no-exit-log",
-        &["run", "--quiet", "--no-shrink", "--cases", "20", "--jobs", "1", "--target", "cpython-3.11", "--out"],
+        &[
+            "run",
+            "--quiet",
+            "--no-shrink",
+            "--cases",
+            "20",
+            "--seed",
+            "7",
+            "--jobs",
+            "1",
+            "--target",
+            "cpython-3.11",
+            "--out",
+        ],
     );
     cmd.arg(&out).env("WITHSTAND_FAKE_NAME", "cpython\nprint('INJECTED')\n\u{1b}[31m");
     let (o, _) = run_within(&mut cmd, Duration::from_secs(60));
@@ -383,8 +397,10 @@ fn huge_values_are_cut_in_what_is_printed_and_saved() {
     }
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("findings");
-    let mut cmd =
-        with_fake("big-return=3000000", &["run", "--quiet", "--no-shrink", "--cases", "3", "--jobs", "1", "--out"]);
+    let mut cmd = with_fake(
+        "big-return=3000000",
+        &["run", "--quiet", "--no-shrink", "--cases", "3", "--seed", "1", "--jobs", "1", "--out"],
+    );
     let (o, _) = run_within(cmd.arg(&out), Duration::from_secs(60));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let longest = text(&o.stdout).lines().map(str::len).max().unwrap_or(0);
@@ -447,6 +463,10 @@ fn files_honour_the_umask_and_a_bom_and_errors_name_real_paths() {
         .expect("runs");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     use std::os::unix::fs::PermissionsExt;
+    for f in ["report.md", "report.json"] {
+        let m = fs::metadata(out.join("latest").join(f)).expect("the run's report");
+        assert_eq!(m.permissions().mode() & 0o777, 0o644, "{f}");
+    }
     for d in findings(&out) {
         assert_eq!(fs::metadata(&d).expect("stat").permissions().mode() & 0o777, 0o755, "{}", d.display());
         for f in ["README.md", "program.py", "reduced.py"] {

@@ -5,7 +5,7 @@ $WITHSTAND_FAKE is a comma-separated list of what to do; every count is per proc
   segv-at=N        the N-th program kills the interpreter with SIGSEGV
   hang             every program hangs
   flood=N          every program logs N more events before main runs
-  big-return=N     every main returns a string of N characters
+  big-return=N     every main returns a string of N characters (even one that raised)
   slow-start=S     sleep S seconds before the worker starts
 $WITHSTAND_FAKE_NAME replaces sys.implementation.name, $WITHSTAND_FAKE_VERSION sys.version.
 """
@@ -51,7 +51,10 @@ def compile(source, filename, mode, *args, **kwargs):
         if "flood" in _modes:
             text += "\nfor _i in range(%d):\n    log('F' + str(_i))\n" % int(_modes["flood"])
         if "big-return" in _modes:
-            text += "\n_main = main\ndef main():\n    _main()\n    return 'x' * %d\n" % int(_modes["big-return"])
+            # `return` in `finally` drops what main raised: every program diverges, whatever the seed.
+            text += "\n_main = main\ndef main():\n    try:\n        _main()\n    finally:\n        return 'x' * %d\n" % int(
+                _modes["big-return"]
+            )
         source = text
     return _compile(source, filename, mode, *args, **kwargs)
 
