@@ -1,0 +1,30 @@
+# @generated from nuitka-close-unchained.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/nuitka-close-unchained.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+def g0():
+    try:
+        yield 'y1'
+    except:
+        handler('h2')
+    yield 'y3'
+
+def main():
+    try:
+        raise E1('r4')
+    except:
+        handler('h5')
+        drive('d6', g0(), 'close', 1, None)
+
+
+if __name__ == "__main__":
+    _report(main)
