@@ -117,6 +117,9 @@ pub struct Totals {
     pub crashes: u64,
     /// Garbage answers.
     pub garbage: u64,
+    /// Programs a compiler did not build, or whose module did not import (`--compile`).
+    #[serde(default)]
+    pub compile: u64,
     /// Root causes.
     pub root_causes: usize,
     /// Root causes a known entry describes.
@@ -346,6 +349,7 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
             "divergence" => totals.divergences += 1,
             "hang" => totals.hangs += 1,
             "crash" => totals.crashes += 1,
+            "compile" => totals.compile += 1,
             _ => totals.garbage += 1,
         }
         if class.known.is_some() {

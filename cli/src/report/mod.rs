@@ -190,6 +190,9 @@ pub fn print_report(report: &Report, run_dir: &Path, verbose: bool) -> std::io::
         "  findings: {} ({} new, {} known); divergences: {}; crashes: {}; hangs: {}; garbage answers: {}",
         s.findings, s.new_findings, s.known_findings, s.divergences, s.crashes, s.hangs, s.garbage
     )?;
+    if s.compile > 0 {
+        writeln!(out, "  compile failures: {} (programs the compiler did not build)", s.compile)?;
+    }
     if let Some(i) = s.first_new_index {
         writeln!(out, "  first new finding at case {} (index {i})", i + 1)?;
     }
