@@ -599,6 +599,18 @@ fn clock_seed() -> u64 {
     now.as_nanos() as u64 ^ u64::from(std::process::id())
 }
 
+/// A rate as people read it: whole numbers from 10 up, two significant digits below (a compiled
+/// campaign runs a few programs a second, or less).
+fn rate(per_sec: f64) -> String {
+    if per_sec >= 10.0 {
+        format!("{per_sec:.0}")
+    } else if per_sec >= 1.0 {
+        format!("{per_sec:.1}")
+    } else {
+        format!("{per_sec:.2}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,14 +625,3 @@ mod tests {
     }
 }
 
-/// A rate as people read it: whole numbers from 10 up, two significant digits below (a compiled
-/// campaign runs a few programs a second, or less).
-fn rate(per_sec: f64) -> String {
-    if per_sec >= 10.0 {
-        format!("{per_sec:.0}")
-    } else if per_sec >= 1.0 {
-        format!("{per_sec:.1}")
-    } else {
-        format!("{per_sec:.2}")
-    }
-}
