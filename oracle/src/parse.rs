@@ -16,9 +16,9 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, ExitFn, ExitFnResult, GenFn,
-    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Try, Value,
-    WithItem,
+    validate, Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcAttr, ExcClass,
+    ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt,
+    Target, TextPos, Then, Thrown, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -1250,7 +1250,7 @@ fn action(text: &str) -> Result<Action, String> {
         match raise(&mut t, RaiseAt::Method)? {
             Raised::New(r) => Action::Raise(r),
             Raised::Bare => Action::BareRaise,
-            Raised::Arg | Raised::Caught(_) => Action::RaiseArg,
+            Raised::Arg | Raised::Caught(_) | Raised::Var(_) => Action::RaiseArg,
         }
     } else {
         return Err(format!("expected {WHAT}, found {:?}", clip(text)));
@@ -1275,6 +1275,11 @@ fn head(text: &str) -> Result<Head, String> {
     match t.toks.get(1).map(|(_, tok)| tok) {
         Some(Tok::Punct('=')) => {
             let s = assign(&mut t)?;
+            t.end()?;
+            return Ok(Head::Simple(s));
+        }
+        Some(Tok::Punct('.')) if kw.starts_with("e_") => {
+            let s = set_attr(&mut t)?;
             t.end()?;
             return Ok(Head::Simple(s));
         }
@@ -1350,6 +1355,7 @@ fn head(text: &str) -> Result<Head, String> {
             Raised::New(r) => Stmt::Raise(r),
             Raised::Bare => Stmt::BareRaise,
             Raised::Caught(label) => Stmt::RaiseCaught(label),
+            Raised::Var(name) => Stmt::RaiseVar(name),
             Raised::Arg => unreachable!("`raise v` is read only in methods"),
         }),
         "return" => {
@@ -1422,10 +1428,13 @@ fn head(text: &str) -> Result<Head, String> {
     Ok(res)
 }
 
-/// `drive('d1', g0(), 'throw', 2, E1('r1'))`: run a generator function, as [`Drive`] says; with
-/// `is_async`, `adrive(...)` after the `await`. Gives the generator function's index too.
+/// `drive('d1', g0(), 'throw', 2, E1('r1'))`: run a generator function, as [`Drive`] says, then
+/// maybe one more operation (`'close+throw'`, [`Then`]); with `is_async`, `adrive(...)` after the
+/// `await`. Gives the generator function's index too.
 fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     const CALL: &str = "a generator function call such as g0()";
+    const HOW: &str = "how to drive it: 'all', 'close', 'throw' or 'send', maybe followed by '+close', \
+                       '+throw' or '+again'";
     let func = if is_async { "adrive" } else { "drive" };
     t.keyword(func, func)?;
     t.punct('(', "'('")?;
@@ -1436,42 +1445,98 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     t.punct('(', "'(' (a generator function is called with no arguments, as in g0())")?;
     t.punct(')', "')' (a generator function is called with no arguments, as in g0())")?;
     t.punct(',', "','")?;
-    let how = t.string("how to drive it: 'all', 'close' or 'throw'")?;
-    if !["all", "close", "throw"].contains(&how.as_str()) {
-        return t.fail_back("how to drive it: 'all', 'close' or 'throw'");
+    let how = t.string(HOW)?;
+    let (base, then) = match how.split_once('+') {
+        Some((base, then)) => (base.to_string(), Some(then.to_string())),
+        None => (how.clone(), None),
+    };
+    let bases = ["all", "close", "throw", "send"];
+    let thens = ["close", "throw", "again"];
+    if !bases.contains(&base.as_str()) || then.as_ref().is_some_and(|th| !thens.contains(&th.as_str())) {
+        return t.fail_back(HOW);
     }
     t.punct(',', "','")?;
-    let k = if how == "all" {
+    let k = if base == "all" {
         if int(t, "0 (a drive to exhaustion takes no count)")? != 0 {
             return t.fail_back("0 (a drive to exhaustion takes no count)");
         }
         0
     } else {
-        let n = int(t, "how many items to take first, from 1 to 5")?;
+        let n = int(t, "how many items to take first, from 0 to 5")?;
         match u8::try_from(n) {
             Ok(k) => k,
-            Err(_) => return t.fail_back("how many items to take first, from 1 to 5"),
+            Err(_) => return t.fail_back("how many items to take first, from 0 to 5"),
         }
     };
     t.punct(',', "','")?;
-    let how = match how.as_str() {
-        "throw" => {
-            if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
-                return t.fail("an exception to throw, such as E1('r1')");
-            }
-            Drive::Throw(k, new_exc(t)?)
-        }
-        other => {
-            t.keyword("None", "None (only 'throw' throws an exception)")?;
-            if other == "all" {
-                Drive::Exhaust
-            } else {
-                Drive::Close(k)
-            }
-        }
+    let throws = base == "throw" || then.as_deref() == Some("throw");
+    let exc = if throws {
+        Some(thrown(t)?)
+    } else {
+        t.keyword("None", "None (only 'throw' throws an exception)")?;
+        None
+    };
+    let how = match base.as_str() {
+        "all" => Drive::Exhaust,
+        "close" => Drive::Close(k),
+        "send" => Drive::Send(k),
+        _ => Drive::Throw(k, exc.clone().expect("read above")),
+    };
+    let then = match then.as_deref() {
+        None => None,
+        Some("close") => Some(Then::Close),
+        Some("again") => Some(Then::Again),
+        _ if base == "throw" => return t.fail_back("a drive throws once: 'throw+throw' is not a form"),
+        _ => Some(Then::Throw(exc.expect("read above"))),
     };
     t.punct(')', "')'")?;
-    Ok((Stmt::Drive { label, gen, how }, gen))
+    Ok((Stmt::Drive { label, gen, how, then }, gen))
+}
+
+/// What `throw()` is given: `E1('r1')`, `e_h1`, `E1`, `(E1, E1('r1'), None)`, or one of the
+/// refused forms `'abc'`, `(E1('abc'), 'foo')`, `(E1, 'foo', 23)`.
+fn thrown(t: &mut Toks<'_>) -> Result<Thrown, String> {
+    const WHAT: &str = "an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None)";
+    let start = t.i;
+    for (text, bad) in [
+        (render::BAD_NOT_AN_EXCEPTION, BadThrow::NotAnException),
+        (render::BAD_SEPARATE_VALUE, BadThrow::SeparateValue),
+        (render::BAD_TRACEBACK, BadThrow::BadTraceback),
+    ] {
+        let Ok(expected) = Toks::new(text) else { continue };
+        let n = expected.toks.len();
+        let same = t.toks.len() >= t.i + n
+            && t.toks[t.i..t.i + n].iter().map(|(_, tok)| tok).eq(expected.toks.iter().map(|(_, tok)| tok));
+        if same {
+            t.i += n;
+            return Ok(Thrown::Bad(bad));
+        }
+    }
+    if let Some(label) = t.peek_name().and_then(|n| n.strip_prefix("e_")) {
+        let label = label.to_string();
+        t.bump();
+        return Ok(Thrown::Caught(label));
+    }
+    if t.eat('(') {
+        let class = exc_class(t)?;
+        t.punct(',', "','")?;
+        let e = new_exc(t)?;
+        if e.class != class {
+            t.i = start;
+            return t.fail("(E1, E1('r1'), None): the class of the instance, the instance, None");
+        }
+        t.punct(',', "','")?;
+        t.keyword("None", "None (the traceback)")?;
+        t.punct(')', "')'")?;
+        return Ok(Thrown::Triple(e));
+    }
+    if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
+        return t.fail(WHAT);
+    }
+    if t.toks.get(t.i + 1).map(|(_, tok)| tok) == Some(&Tok::Punct('(')) {
+        return Ok(Thrown::New(new_exc(t)?));
+    }
+    Ok(Thrown::Class(exc_class(t)?))
 }
 
 /// `step('d1', a, 2)`, or with `is_async`, `astep('d1', a, 2)` after the `await`.
@@ -1509,7 +1574,38 @@ fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
     if method.is_some_and(|m| m != "pop_all") {
         return stack_call(t, false, Some(name));
     }
+    if let Some(label) = t.peek_name().and_then(|n| n.strip_prefix("e_")) {
+        // `k1 = e_h1`: keep what a handler caught.
+        let label = label.to_string();
+        t.bump();
+        return Ok(Stmt::Keep { name, label });
+    }
     Ok(Stmt::Assign { name, expr: item_expr(t)? })
+}
+
+/// `e_h1.__context__ = None`, `e_h1.__cause__ = e_h2`, `e_h1.__suppress_context__ = True`.
+fn set_attr(t: &mut Toks<'_>) -> Result<Stmt, String> {
+    const ATTR: &str = "__context__, __cause__ or __suppress_context__";
+    let name = t.name("e_<label>")?;
+    let label = name.strip_prefix("e_").expect("head checked").to_string();
+    t.punct('.', "'.'")?;
+    let attr = match t.peek_name() {
+        Some("__context__") => ExcAttr::Context,
+        Some("__cause__") => ExcAttr::Cause,
+        Some("__suppress_context__") => ExcAttr::SuppressContext,
+        _ => return t.fail(ATTR),
+    };
+    t.bump();
+    t.punct('=', "'='")?;
+    let value = match t.peek_name() {
+        Some("None") => AttrValue::None,
+        Some("True") => AttrValue::Bool(true),
+        Some("False") => AttrValue::Bool(false),
+        Some(n) if n.starts_with("e_") => AttrValue::Caught(n["e_".len()..].to_string()),
+        _ => return t.fail("None, True, False or e_h1 (the name a handler binds)"),
+    };
+    t.bump();
+    Ok(Stmt::SetAttr { label, attr, value })
 }
 
 /// A statement `st.<method>(...)` on an exit stack, from the variable on; `awaited` when it came
@@ -1807,6 +1903,8 @@ enum Raised {
     New(RaiseNew),
     /// `raise e_h1`, in main.
     Caught(String),
+    /// `raise k1`, in main: a variable.
+    Var(String),
     /// `raise v`, in a method.
     Arg,
 }
@@ -1822,6 +1920,11 @@ fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
             if let Some(label) = n.strip_prefix("e_") {
                 t.bump();
                 return Ok(Raised::Caught(label.to_string()));
+            }
+            let lower = n.starts_with(|c: char| c.is_ascii_lowercase());
+            if lower && ExcClass::from_name(n).is_none() && t.toks.len() == t.i + 1 {
+                t.bump();
+                return Ok(Raised::Var(n.to_string()));
             }
         } else if n == "v" {
             t.bump();
@@ -1839,6 +1942,10 @@ fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
     let cause = if t.eat_name("from") {
         if t.eat_name("None") {
             Some(Cause::None)
+        } else if let Some(label) = t.peek_name().and_then(|n| n.strip_prefix("e_")) {
+            let label = label.to_string();
+            t.bump();
+            Some(Cause::Caught(label))
         } else {
             Some(Cause::New(new_exc(t)?))
         }

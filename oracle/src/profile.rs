@@ -128,6 +128,13 @@ quirks! {
     /// Not in §6 (§1.8, observed: 3.8.18 does not, 3.9.18 does): `throw()` and `close()` chain
     /// the exception thrown in to the one the generator is handling (`_PyErr_ChainStackItem`).
     generator_throw_chains_to_handled:                         [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §10.1: `throw()` / `athrow()` into a generator that never started raises
+    /// the exception as it is, without running its frame (so no PEP 479); before 3.12 the frame
+    /// starts with it.
+    throw_into_unstarted_skips_frame:                          [N,  N,  N,   N,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §10.2: `close()` returns the value the generator returns after catching
+    /// GeneratorExit (gh-104770); before 3.13 it returns None.
+    close_returns_generator_value:                             [N,  N,  N,   N,    N,    Y,   Y],
     /// Not in §6 (§4.1): `@contextmanager` restores the traceback of an exception `throw()`
     /// re-raised (`value.__traceback__ = tb`), so the details an exit stack holds stay valid.
     cm_restores_traceback:                                     [N,  N,  N,   Y,    Y,    Y,   Y],

@@ -31,8 +31,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr,
-    Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler,
+    ItemExpr, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -232,6 +232,7 @@ fn raise_size(r: &RaiseNew) -> usize {
         None => 0,
         Some(Cause::None) => 1,
         Some(Cause::New(c)) => 2 + rank(c.class),
+        Some(Cause::Caught(_)) => 2,
     };
     1 + rank(r.exc.class) + cause
 }
@@ -280,7 +281,28 @@ fn drive_size(how: &Drive) -> usize {
     match how {
         Drive::Exhaust => 0,
         Drive::Close(k) => usize::from(*k),
-        Drive::Throw(k, e) => usize::from(*k) + 1 + rank(e.class),
+        Drive::Throw(k, t) => usize::from(*k) + 1 + thrown_size(t),
+        Drive::Send(k) => usize::from(*k) + 2,
+    }
+}
+
+/// What `throw()` is given: a new instance is the plainest.
+fn thrown_size(t: &Thrown) -> usize {
+    match t {
+        Thrown::New(e) => rank(e.class),
+        Thrown::Caught(_) => 1,
+        Thrown::Class(c) => 1 + rank(*c),
+        Thrown::Triple(e) => 2 + rank(e.class),
+        Thrown::Bad(_) => 3,
+    }
+}
+
+fn then_size(then: &Option<Then>) -> usize {
+    match then {
+        None => 0,
+        Some(Then::Close) => 1,
+        Some(Then::Again) => 2,
+        Some(Then::Throw(t)) => 2 + thrown_size(t),
     }
 }
 
@@ -321,7 +343,10 @@ fn stack_op_size(op: &StackOp) -> usize {
 fn stmt_size(s: &Stmt) -> usize {
     match s {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
-        Stmt::Drive { how, .. } => 2 + drive_size(how),
+        Stmt::Drive { how, then, .. } => 2 + drive_size(how) + then_size(then),
+        Stmt::Keep { .. } => 2,
+        Stmt::RaiseVar(_) => 1,
+        Stmt::SetAttr { value, .. } => 2 + usize::from(matches!(value, AttrValue::Caught(_))),
         Stmt::Break | Stmt::Continue => 1,
         Stmt::With { is_async, items, .. } => {
             let items: usize = items
@@ -1085,8 +1110,28 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                         return Flow::Stop;
                     }
                 }
-                Stmt::Drive { how, .. } => {
+                Stmt::Drive { how, then, .. } => {
+                    if then.is_some() && cur.take() {
+                        *then = None;
+                        return Flow::Stop;
+                    }
+                    if let Some(Then::Throw(t @ Thrown::Triple(_))) = then {
+                        if cur.take() {
+                            let Thrown::Triple(e) = t else { unreachable!("matched") };
+                            *t = Thrown::New(e.clone());
+                            return Flow::Stop;
+                        }
+                    }
+                    if let Drive::Throw(k, Thrown::Triple(e)) = how {
+                        if cur.take() {
+                            *how = Drive::Throw(*k, Thrown::New(e.clone()));
+                            return Flow::Stop;
+                        }
+                    }
                     let mut alternatives = vec![Drive::Exhaust];
+                    if let Drive::Send(k) = how {
+                        alternatives.push(Drive::Close(*k));
+                    }
                     if let Drive::Throw(k, _) = how {
                         alternatives.push(Drive::Close(*k));
                     }
@@ -1326,6 +1371,20 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
         match s {
             Stmt::Show(var) if !scope.is_bound(&var) => {}
             Stmt::RaiseCaught(label) if !scope.is_bound(&format!("e_{label}")) => {}
+            Stmt::Keep { ref name, ref label } if !scope.is_bound(name) || !scope.catches(label) => {}
+            Stmt::RaiseVar(ref name) if !scope.is_bound(name) => {}
+            Stmt::SetAttr { ref label, ref value, .. }
+                if !scope.catches(label) || matches!(value, AttrValue::Caught(l) if !scope.catches(l)) => {}
+            Stmt::Drive { ref how, ref then, .. }
+                if [how_thrown(how), then_thrown(then)]
+                    .iter()
+                    .any(|t| matches!(t, Some(Thrown::Caught(l)) if !scope.catches(l))) => {}
+            Stmt::Raise(mut r) => {
+                if matches!(&r.cause, Some(Cause::Caught(l)) if !scope.catches(l)) {
+                    r.cause = None;
+                }
+                block.push(Stmt::Raise(r));
+            }
             Stmt::Break | Stmt::Continue if !scope.in_loop() => {}
             Stmt::Step { ref var, is_async, .. } if scope.step() != Some((var.as_str(), is_async)) => {}
             Stmt::Stack { ref stack, .. } if scope.stack(stack).is_none() => {}
@@ -1367,6 +1426,22 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                 block.push(other);
             }
         }
+    }
+}
+
+/// What a drive's [`Drive`] throws, if it throws.
+fn how_thrown(how: &Drive) -> Option<&Thrown> {
+    match how {
+        Drive::Throw(_, t) => Some(t),
+        _ => None,
+    }
+}
+
+/// What a drive's [`Then`] throws, if it throws.
+fn then_thrown(then: &Option<Then>) -> Option<&Thrown> {
+    match then {
+        Some(Then::Throw(t)) => Some(t),
+        _ => None,
     }
 }
 

@@ -129,10 +129,13 @@ pub enum Event {
         /// The drive's label.
         label: String,
     },
-    /// `close()` returned normally.
+    /// `close()` returned normally: None, or (3.13+) the value the generator returned after
+    /// catching GeneratorExit.
     GenClosed {
         /// The drive's label.
         label: String,
+        /// What `close()` returned, shown, if not None.
+        value: Option<String>,
     },
     /// A cleanup `close()` (closing a generator left suspended) raised, and `drive` logged it.
     GenCleanup {
@@ -368,7 +371,8 @@ impl fmt::Display for Event {
             Event::Close { label } => write!(f, "{label}.close()"),
             Event::GenYield { label, value } => write!(f, "{label} got {value}"),
             Event::GenEnd { label } => write!(f, "{label} exhausted"),
-            Event::GenClosed { label } => write!(f, "{label} closed"),
+            Event::GenClosed { label, value: None } => write!(f, "{label} closed"),
+            Event::GenClosed { label, value: Some(v) } => write!(f, "{label} closed, returned {v}"),
             Event::GenCleanup { label, exc } => write!(f, "{label} cleanup close raised {exc}"),
             Event::Suspend { label } => write!(f, "suspend {label}"),
             Event::Var { name, value } => write!(f, "var {name} = {value}"),

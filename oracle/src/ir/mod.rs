@@ -284,6 +284,8 @@ pub enum Cause {
     None,
     /// `from E2('c1')`.
     New(NewExc),
+    /// `from e_h1`: the exception an enclosing handler caught (SEMANTICS-ADDENDUM §12.1).
+    Caught(String),
 }
 
 /// The exception classes programs use: a small user hierarchy and builtins.
@@ -410,7 +412,7 @@ pub enum Stmt {
     /// `yield 'y1'` (only in generator functions).
     Yield(String),
     /// `drive('d1', g0(), 'close', 2, None)`: run generator function 0 as `how` says (not in
-    /// generator functions).
+    /// generator functions); `'close+throw'` and the like do `then` afterwards.
     Drive {
         /// The label of this drive in the trace.
         label: String,
@@ -418,6 +420,8 @@ pub enum Stmt {
         gen: usize,
         /// How far, and how it ends.
         how: Drive,
+        /// One more operation once `how` is done (SEMANTICS-ADDENDUM §10).
+        then: Option<Then>,
     },
     /// `raise E1('r1') [from ...]`.
     Raise(RaiseNew),
@@ -461,6 +465,27 @@ pub enum Stmt {
         /// What is done to it.
         op: StackOp,
     },
+    /// `k1 = e_h1`: keep the exception an enclosing handler caught in a variable bound before
+    /// (by `k1 = None`), so that it outlives the handler (SEMANTICS-ADDENDUM §12.2).
+    Keep {
+        /// The variable, bound before by an assignment.
+        name: String,
+        /// The label of the handler that binds `e_<label>`.
+        label: String,
+    },
+    /// `raise k1`: raise what a variable holds, an exception kept earlier or `None`
+    /// (SEMANTICS-ADDENDUM §12.2).
+    RaiseVar(String),
+    /// `e_h1.__context__ = None` and the other chaining attributes, on the exception an
+    /// enclosing handler caught (SEMANTICS-ADDENDUM §12.3).
+    SetAttr {
+        /// The label of the handler that binds `e_<label>`.
+        label: String,
+        /// Which attribute.
+        attr: ExcAttr,
+        /// What is assigned.
+        value: AttrValue,
+    },
     /// `step('d1', a, 2)` / `await astep('d1', a, 2)`: advance the generator bound by
     /// `with closing(g0()) as a:` (`async with aclosing(g0()) as a:`) by up to k items, leaving
     /// it suspended for `closing` to close. Only at the top level of that `with`'s body.
@@ -474,6 +499,39 @@ pub enum Stmt {
         /// `await astep` on an async generator.
         is_async: bool,
     },
+}
+
+/// A chaining attribute of an exception that a program assigns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExcAttr {
+    /// `__context__`.
+    Context,
+    /// `__cause__` (which also sets `__suppress_context__`).
+    Cause,
+    /// `__suppress_context__`.
+    SuppressContext,
+}
+
+impl ExcAttr {
+    /// The Python name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExcAttr::Context => "__context__",
+            ExcAttr::Cause => "__cause__",
+            ExcAttr::SuppressContext => "__suppress_context__",
+        }
+    }
+}
+
+/// What a program assigns to a chaining attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AttrValue {
+    /// `None` (for `__context__` and `__cause__`).
+    None,
+    /// `e_h2`: the exception an enclosing handler caught (for `__context__` and `__cause__`).
+    Caught(String),
+    /// `True` / `False` (for `__suppress_context__`).
+    Bool(bool),
 }
 
 /// An operation on an `ExitStack` (or `AsyncExitStack`) held in a variable.
@@ -574,15 +632,70 @@ pub struct CmGen {
     pub post: Vec<Stmt>,
 }
 
-/// How `drive` runs a generator.
+/// How `drive` runs a generator (`adrive` an async one, with `asend`, `aclose` and `athrow`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Drive {
     /// `next()` until it is exhausted.
     Exhaust,
-    /// `next()` k times (k >= 1), then `close()`.
+    /// `next()` k times, then `close()`; with k = 0 the generator never started.
     Close(u8),
-    /// `next()` k times (k >= 1), then `throw(exc)`.
-    Throw(u8, NewExc),
+    /// `next()` k times, then `throw(...)`; with k = 0 the generator never started.
+    Throw(u8, Thrown),
+    /// `next()` k times, then `send(1)`: a value other than None, which a generator that never
+    /// started refuses (SEMANTICS-ADDENDUM §10.4).
+    Send(u8),
+}
+
+impl Drive {
+    /// How many items it takes before its last operation (none for [`Drive::Exhaust`]).
+    pub fn k(&self) -> u8 {
+        match self {
+            Drive::Exhaust => 0,
+            Drive::Close(k) | Drive::Throw(k, _) | Drive::Send(k) => *k,
+        }
+    }
+}
+
+/// What `drive` does once its [`Drive`] is done, to a generator that may have finished
+/// (SEMANTICS-ADDENDUM §10.2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Then {
+    /// `close()` (`aclose()`) again, or for the first time after exhaustion.
+    Close,
+    /// `throw(...)` (`athrow(...)`).
+    Throw(Thrown),
+    /// Await the last awaitable of `adrive` once more: "cannot reuse already awaited ..."
+    /// (async generators only).
+    Again,
+}
+
+/// What `throw()` (`athrow()`) is given.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Thrown {
+    /// `E1('r1')`: a new instance.
+    New(NewExc),
+    /// `e_h1`: the exception an enclosing handler caught, which the caller is handling
+    /// (SEMANTICS-ADDENDUM §12.4).
+    Caught(String),
+    /// `E1`: a class, which `throw()` instantiates without arguments (SEMANTICS-ADDENDUM §10.3).
+    Class(ExcClass),
+    /// `(E1, E1('r1'), None)`: the three-argument form, deprecated from 3.12 (a warning on
+    /// stderr, nothing in the trace) (SEMANTICS-ADDENDUM §10.3).
+    Triple(NewExc),
+    /// Arguments `throw()` refuses with a TypeError before it touches the generator
+    /// (SEMANTICS-ADDENDUM §10.3).
+    Bad(BadThrow),
+}
+
+/// Arguments `throw()` refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BadThrow {
+    /// `'abc'`: not an exception at all.
+    NotAnException,
+    /// `(E1('abc'), 'foo')`: an instance and a separate value.
+    SeparateValue,
+    /// `(E1, 'foo', 23)`: a traceback that is not one.
+    BadTraceback,
 }
 
 /// A `try` statement; `handlers` and `finally` are not both empty.

@@ -3,8 +3,9 @@
 
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExitFnResult, ItemExpr, Loc, Method,
-    NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value, MAX_BLOCKS,
+    has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExcAttr, ExitFnResult,
+    ItemExpr, Loc, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
+    MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -99,10 +100,29 @@ impl Validator<'_> {
         self.label(at, &e.label);
     }
 
-    fn raise(&mut self, at: &Path, r: &RaiseNew) {
+    /// A raise; `scope` is where it stands, `None` in a method (which binds no handler's name).
+    fn raise(&mut self, at: &Path, r: &RaiseNew, scope: Option<&Scope>) {
         self.new_exc(at, &r.exc);
-        if let Some(Cause::New(c)) = &r.cause {
-            self.new_exc(at, c);
+        match &r.cause {
+            Some(Cause::New(c)) => self.new_exc(at, c),
+            Some(Cause::Caught(label)) => self.caught(at, label, scope),
+            Some(Cause::None) | None => {}
+        }
+    }
+
+    /// `e_<label>`, which an enclosing handler must bind (`scope` is `None` in a method).
+    fn caught(&mut self, at: &Path, label: &str, scope: Option<&Scope>) {
+        if !scope.is_some_and(|s| s.catches(label)) {
+            self.err(at, format!("`e_{label}` is not bound here: only inside the handler that binds it"));
+        }
+    }
+
+    /// What `throw()` is given.
+    fn thrown(&mut self, at: &Path, t: &Thrown, scope: &Scope) {
+        match t {
+            Thrown::New(e) | Thrown::Triple(e) => self.new_exc(at, e),
+            Thrown::Caught(label) => self.caught(at, label, Some(scope)),
+            Thrown::Class(_) | Thrown::Bad(_) => {}
         }
     }
 
@@ -151,7 +171,7 @@ impl Validator<'_> {
         match action {
             Action::ReturnSelf | Action::BareRaise | Action::RaiseArg => {}
             Action::Return(value) => self.value(at, value),
-            Action::Raise(r) => self.raise(at, r),
+            Action::Raise(r) => self.raise(at, r, None),
             Action::SuppressIf(classes) => {
                 if !slot.is_exit() {
                     self.err(at, "suppress_if only makes sense in __exit__");
@@ -312,7 +332,7 @@ impl Validator<'_> {
                     self.err(at, "yield outside a generator function");
                 }
             }
-            Stmt::Drive { label, gen, how } => {
+            Stmt::Drive { label, gen, how, then } => {
                 self.label(at, label);
                 if scope.in_gen() {
                     self.err(at, "drive inside a generator function");
@@ -324,16 +344,26 @@ impl Validator<'_> {
                     }
                     Some(_) => {}
                 }
-                match how {
-                    Drive::Exhaust => {}
-                    Drive::Close(k) | Drive::Throw(k, _) => {
-                        if *k == 0 || *k > 5 {
-                            self.err(at, "close/throw after 1 to 5 items");
+                if how.k() > 5 {
+                    self.err(at, "close/throw/send after 0 to 5 items");
+                }
+                if let Drive::Throw(_, t) = how {
+                    self.thrown(at, t, scope);
+                }
+                let is_async = self.program.gens.get(*gen).is_some_and(|g| g.is_async);
+                match then {
+                    None | Some(Then::Close) => {}
+                    Some(Then::Throw(t)) => {
+                        if matches!(how, Drive::Throw(..)) {
+                            self.err(at, "a drive throws once: 'throw+throw' is not a form");
+                        }
+                        self.thrown(at, t, scope);
+                    }
+                    Some(Then::Again) => {
+                        if !is_async {
+                            self.err(at, "only adrive awaits its last awaitable again ('+again')");
                         }
                     }
-                }
-                if let Drive::Throw(_, e) = how {
-                    self.new_exc(at, e);
                 }
             }
             Stmt::Await(label) => {
@@ -372,7 +402,32 @@ impl Validator<'_> {
                     inner.bind_item(it);
                 }
             }
-            Stmt::Raise(r) => self.raise(at, r),
+            Stmt::Raise(r) => self.raise(at, r, Some(scope)),
+            Stmt::Keep { name, label } => {
+                self.caught(at, label, Some(scope));
+                if !scope.is_bound(name) || name.starts_with("e_") {
+                    self.err(at, format!("`{name} = e_{label}` rebinds a name bound before, as by `{name} = None`"));
+                }
+                self.binding(at, name, scope);
+            }
+            Stmt::RaiseVar(name) => {
+                if !scope.is_bound(name) || name.starts_with("e_") {
+                    self.err(at, format!("`raise {name}` of a name not bound here"));
+                }
+            }
+            Stmt::SetAttr { label, attr, value } => {
+                self.caught(at, label, Some(scope));
+                match (attr, value) {
+                    (ExcAttr::SuppressContext, AttrValue::Bool(_)) => {}
+                    (ExcAttr::Context | ExcAttr::Cause, AttrValue::None) => {}
+                    (ExcAttr::Context | ExcAttr::Cause, AttrValue::Caught(other)) => {
+                        self.caught(at, other, Some(scope))
+                    }
+                    _ => {
+                        self.err(at, "__suppress_context__ is set to a bool, __context__ and __cause__ to None or e_h1")
+                    }
+                }
+            }
             Stmt::RaiseCaught(label) => {
                 let var = format!("e_{label}");
                 if !scope.is_bound(&var) {

@@ -20,7 +20,7 @@ use std::ops::ControlFlow;
 use super::scope::{bound, Clauses, Func, Scope};
 use super::{
     Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr, Method, Program,
-    RaiseNew, Slot, StackOp, Stmt, Value,
+    RaiseNew, Slot, StackOp, Stmt, Then, Thrown, Value,
 };
 
 /// Where a part of a program is, such as `main[1].with[0].item[0]` or `M0.__exit__`.
@@ -490,8 +490,13 @@ fn visit(f: &mut NodeFn<'_>, node: NodeMut<'_>) -> ControlFlow<(), bool> {
 /// The nodes of a statement itself, not of the statements inside it.
 fn stmt_nodes(s: &mut Stmt, f: &mut NodeFn<'_>) -> ControlFlow<()> {
     match s {
-        Stmt::Drive { how: Drive::Throw(_, e), .. } => {
-            visit(f, NodeMut::Class(&mut e.class))?;
+        Stmt::Drive { how, then, .. } => {
+            if let Drive::Throw(_, t) = how {
+                thrown_nodes(t, f)?;
+            }
+            if let Some(Then::Throw(t)) = then {
+                thrown_nodes(t, f)?;
+            }
         }
         Stmt::With { items, .. } => {
             for it in items {
@@ -518,6 +523,19 @@ fn stmt_nodes(s: &mut Stmt, f: &mut NodeFn<'_>) -> ControlFlow<()> {
             }
         }
         _ => {}
+    }
+    ControlFlow::Continue(())
+}
+
+fn thrown_nodes(t: &mut Thrown, f: &mut NodeFn<'_>) -> ControlFlow<()> {
+    match t {
+        Thrown::New(e) | Thrown::Triple(e) => {
+            visit(f, NodeMut::Class(&mut e.class))?;
+        }
+        Thrown::Class(c) => {
+            visit(f, NodeMut::Class(c))?;
+        }
+        Thrown::Caught(_) | Thrown::Bad(_) => {}
     }
     ControlFlow::Continue(())
 }

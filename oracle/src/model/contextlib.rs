@@ -280,9 +280,13 @@ impl<'p> Machine<'p> {
         };
         let x_obj = self.excs.get(x);
         if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {
-            // The generator let the thrown StopIteration through (PEP 479 wrapped it): the
-            // original propagates.
-            self.rule(is_async, Rule::CmUnwrapsStopIteration, Rule::AcmUnwrapsStopIteration);
+            // The generator let the thrown StopIteration through (PEP 479 wrapped it), or raised
+            // a RuntimeError from it itself: the original propagates.
+            if x_obj.rules.created.is_none() {
+                self.hit(Rule::CmUnwrapsRaisedFrom);
+            } else {
+                self.rule(is_async, Rule::CmUnwrapsStopIteration, Rule::AcmUnwrapsStopIteration);
+            }
             return Ok(Val::Bool(false));
         }
         self.rule(is_async, Rule::CmRaisesOther, Rule::AcmRaisesOther);

@@ -119,6 +119,13 @@ impl Excs {
         o.suppress_context = true;
     }
 
+    /// `e.__suppress_context__ = b` under `rule`.
+    pub(crate) fn set_suppress_context(&mut self, id: ExcId, b: bool, rule: Rule) {
+        let o = self.obj_mut(id);
+        o.suppress_context = b;
+        o.rules.cause = Some(rule);
+    }
+
     /// Whether following `__context__` from `id` comes back around.
     pub(crate) fn context_cycle(&self, id: ExcId) -> bool {
         let mut seen = vec![id];

@@ -225,6 +225,10 @@ impl<'p> Machine<'p> {
         let mut seen = vec![node];
         loop {
             let ctx = self.excs.get(node).context;
+            if ctx.is_none() && self.excs.context(node).1 == Some(Rule::SetContext) {
+                // A context the program set to None: 3.9+ leave it, 3.8 patches it below.
+                self.hit(Rule::StackKeepsExplicitNoneContext);
+            }
             if self.quirks.stack_keeps_explicit_none_context {
                 if ctx.is_none() || ctx == old {
                     return;

@@ -242,6 +242,36 @@ impl Code {
     }
 }
 
+/// `throw()` / `athrow()` refusing its arguments.
+pub(crate) fn throw_bad_args(bad: crate::ir::BadThrow) -> String {
+    match bad {
+        crate::ir::BadThrow::NotAnException => {
+            "exceptions must be classes or instances deriving from BaseException, not str"
+        }
+        crate::ir::BadThrow::SeparateValue => "instance exception may not have a separate value",
+        crate::ir::BadThrow::BadTraceback => "throw() third argument must be a traceback object",
+    }
+    .to_string()
+}
+
+/// `send()` / `asend()` of a value other than None to a generator that never started.
+pub(crate) fn send_just_started(is_async: bool) -> String {
+    let what = if is_async { "async generator" } else { "generator" };
+    format!("can't send non-None value to a just-started {what}")
+}
+
+/// An `asend()` (`aclose()`/`athrow()` with `close_or_throw`) awaitable awaited again.
+pub(crate) fn cannot_reuse(close_or_throw: bool) -> String {
+    let what = if close_or_throw { "aclose()/athrow()" } else { "__anext__()/asend()" };
+    format!("cannot reuse already awaited {what}")
+}
+
+/// The `str()` of an exception the interpreter instantiates from its class with no arguments
+/// (`throw(E1)`): empty, KeyError's included.
+pub(crate) fn instantiated() -> String {
+    String::new()
+}
+
 /// `close()` / `aclose()` of a generator that yielded instead of finishing.
 pub(crate) fn ignored_generator_exit(is_async: bool) -> String {
     if is_async {

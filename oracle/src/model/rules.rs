@@ -257,6 +257,47 @@ rules! {
     ClosingGen = "4.5",
     /// `aclosing(agen)` awaits `aclose()` on exit.
     AclosingGen = "4.5",
+    // ---- SEMANTICS-ADDENDUM.md: generator API corners, delegation, chaining primitives, groups ----
+    /// `close()` / `aclose()` of a generator that never started runs none of its code.
+    GenCloseUnstarted = "10.1",
+    /// `throw()` / `athrow()` into a generator that never started raises at its start: inside its
+    /// frame before 3.12 (PEP 479 applies), as it is from 3.12.
+    GenThrowUnstarted = "10.1",
+    /// `close()` returns what the generator returns after catching GeneratorExit (3.13+; None before).
+    GenCloseReturnsValue = "10.2",
+    /// `close()` / `aclose()` of a finished generator does nothing and returns None.
+    GenCloseFinished = "10.2",
+    /// `throw()` into a finished generator raises the exception as it is; `athrow()` returns None.
+    GenThrowFinished = "10.2",
+    /// `throw(E1)`: the class is instantiated without arguments.
+    GenThrowClass = "10.3",
+    /// `throw(E1, E1('r1'), None)`: the three-argument form throws the instance.
+    GenThrowTriple = "10.3",
+    /// `throw()` refuses what is not an exception, a separate value, a bad traceback: TypeError.
+    GenThrowBadArgs = "10.3",
+    /// `send()` / `asend()` of a value other than None to a generator that never started: TypeError.
+    GenSendJustStarted = "10.4",
+    /// An `asend()` / `athrow()` / `aclose()` awaitable awaited again: "cannot reuse already awaited".
+    AsyncGenAwaitableReused = "10.5",
+    /// `raise X from e_h1`: the cause is the caught exception, which is also the context.
+    RaiseFromCaught = "12.1",
+    /// A generator manager lets a RuntimeError raised `from` the thrown StopIteration through as
+    /// that StopIteration (also §4.1).
+    CmUnwrapsRaisedFrom = "12.1",
+    /// `raise k1` of a kept exception with nothing handled: its old context stays.
+    RaiseStoredKeepsContext = "12.2",
+    /// `raise k1` of a kept exception while another is handled: its context is replaced.
+    RaiseStoredRechained = "12.2",
+    /// `e.__context__ = ...` sets the context, with no cycle check.
+    SetContext = "12.3",
+    /// `e.__cause__ = ...` sets the cause and `__suppress_context__`.
+    SetCause = "12.3",
+    /// `e.__suppress_context__ = ...`.
+    SetSuppressContext = "12.3",
+    /// `_fix_exception_context` leaves a context set to None alone (3.9+; 3.8 re-chains it) (also §4.3).
+    StackKeepsExplicitNoneContext = "12.3",
+    /// `throw(e)` of the exception the caller is handling: no self-chaining in the generator.
+    ThrowHandled = "12.4",
 }
 
 impl Rule {

@@ -420,7 +420,6 @@ def main():
             line 5: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "foo():"
             line 7: expected ret('v1', <value>), found "3"
             line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
-            line 9: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "v"
             line 10: a loop runs from 0 to 5 times, found range(1000)
             line 12: expected ',' (a one-name tuple is written (a,)), found "):"
             line 14: expected ',' (a one-item tuple is written (1,)), found "))"
@@ -1137,7 +1136,8 @@ def main():
         Ok(vec![Stmt::Drive {
             label: "d2".to_string(),
             gen: 0,
-            how: crate::ir::Drive::Throw(2, exc(ExcClass::E3, "r3"))
+            how: crate::ir::Drive::Throw(2, crate::ir::Thrown::New(exc(ExcClass::E3, "r3"))),
+            then: None,
         }])
     );
 }
@@ -1172,11 +1172,11 @@ def g3():
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
             line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
-            line 9: expected how to drive it: 'all', 'close' or 'throw', found "'next', 1, None)"
+            line 9: expected how to drive it: 'all', 'close', 'throw' or 'send', maybe followed by '+close', '+throw' or '+again', found "'next', 1, None)"
             line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
             line 11: expected None (only 'throw' throws an exception), found "E1('r7'))"
-            line 12: expected an exception to throw, such as E1('r1'), found "None)"
-            line 13: expected how many items to take first, from 1 to 5, found "1000, E1('r10'))"
+            line 12: expected an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None), found "None)"
+            line 13: expected how many items to take first, from 0 to 5, found "1000, E1('r10'))"
             line 14: expected a generator function call such as g0(), found "f(), 'all', 0, None)"
             line 15: manager classes come before def main():
             line 18: generator functions come before def main():
@@ -1198,7 +1198,6 @@ def main():
             line 3: await outside an async function
             line 6: yield outside a generator function
             line 7: generator function g1 is not defined
-            line 7: close/throw after 1 to 5 items
         "#]],
     );
 }
@@ -1986,7 +1985,7 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
                     ))),
                     stack(StackOp::Callback { label: label("k12"), raises: Some(ExcClass::NameError), is_async: true }),
                     stack(StackOp::Close { is_async: true }),
-                    Stmt::Drive { label: label("d13"), gen: 0, how: crate::ir::Drive::Close(1) },
+                    Stmt::Drive { label: label("d13"), gen: 0, how: crate::ir::Drive::Close(1), then: None },
                 ],
             },
             Stmt::With {

@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value, WithItem,
+    Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr,
+    Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Then, Thrown, Value, WithItem,
 };
 use crate::model::py_repr_str;
 
@@ -237,14 +237,33 @@ impl Renderer {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
             Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
-            Stmt::Drive { label, gen, how } => {
-                let (how, k, exc) = match how {
-                    Drive::Exhaust => ("all", 0, "None".to_string()),
-                    Drive::Close(k) => ("close", *k, "None".to_string()),
-                    Drive::Throw(k, e) => ("throw", *k, new_exc(e)),
+            Stmt::Drive { label, gen, how, then } => {
+                let (base, exc) = match how {
+                    Drive::Exhaust => ("all", None),
+                    Drive::Close(_) => ("close", None),
+                    Drive::Throw(_, t) => ("throw", Some(t)),
+                    Drive::Send(_) => ("send", None),
                 };
+                let (then, exc) = match then {
+                    None => ("", exc),
+                    Some(Then::Close) => ("+close", exc),
+                    Some(Then::Throw(t)) => ("+throw", Some(t)),
+                    Some(Then::Again) => ("+again", exc),
+                };
+                let exc = exc.map_or("None".to_string(), thrown);
+                let k = how.k();
                 let call = if self.gen_async.get(*gen).copied().unwrap_or(false) { "await adrive" } else { "drive" };
-                self.line(depth, &format!("{call}('{label}', g{gen}(), '{how}', {k}, {exc})"));
+                self.line(depth, &format!("{call}('{label}', g{gen}(), '{base}{then}', {k}, {exc})"));
+            }
+            Stmt::Keep { name, label } => self.line(depth, &format!("{name} = e_{label}")),
+            Stmt::RaiseVar(name) => self.line(depth, &format!("raise {name}")),
+            Stmt::SetAttr { label, attr, value } => {
+                let value = match value {
+                    AttrValue::None => "None".to_string(),
+                    AttrValue::Caught(other) => format!("e_{other}"),
+                    AttrValue::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+                };
+                self.line(depth, &format!("e_{label}.{} = {value}", attr.name()));
             }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
             Stmt::With { is_async, items, body } => {
@@ -417,11 +436,33 @@ fn new_exc(e: &NewExc) -> String {
     format!("{}('{}')", e.class.name(), e.label)
 }
 
+/// The exception argument of `drive`: what `throw()` is given, a tuple spread into its
+/// arguments.
+fn thrown(t: &Thrown) -> String {
+    match t {
+        Thrown::New(e) => new_exc(e),
+        Thrown::Caught(label) => format!("e_{label}"),
+        Thrown::Class(c) => c.name().to_string(),
+        Thrown::Triple(e) => format!("({}, {}, None)", e.class.name(), new_exc(e)),
+        Thrown::Bad(BadThrow::NotAnException) => BAD_NOT_AN_EXCEPTION.to_string(),
+        Thrown::Bad(BadThrow::SeparateValue) => BAD_SEPARATE_VALUE.to_string(),
+        Thrown::Bad(BadThrow::BadTraceback) => BAD_TRACEBACK.to_string(),
+    }
+}
+
+/// The arguments `throw()` refuses, as `drive` is given them ([`BadThrow`]).
+pub(crate) const BAD_NOT_AN_EXCEPTION: &str = "'abc'";
+/// See [`BAD_NOT_AN_EXCEPTION`].
+pub(crate) const BAD_SEPARATE_VALUE: &str = "(E1('abc'), 'foo')";
+/// See [`BAD_NOT_AN_EXCEPTION`].
+pub(crate) const BAD_TRACEBACK: &str = "(E1, 'foo', 23)";
+
 fn raise(r: &RaiseNew) -> String {
     match &r.cause {
         None => format!("raise {}", new_exc(&r.exc)),
         Some(Cause::None) => format!("raise {} from None", new_exc(&r.exc)),
         Some(Cause::New(c)) => format!("raise {} from {}", new_exc(&r.exc), new_exc(c)),
+        Some(Cause::Caught(label)) => format!("raise {} from e_{label}", new_exc(&r.exc)),
     }
 }
 

@@ -240,7 +240,8 @@ fn event(v: &Value) -> Res<Event> {
         ("close", [label]) => Event::Close { label: string(label)? },
         ("gen-yield", [label, value]) => Event::GenYield { label: string(label)?, value: string(value)? },
         ("gen-end", [label]) => Event::GenEnd { label: string(label)? },
-        ("gen-closed", [label]) => Event::GenClosed { label: string(label)? },
+        ("gen-closed", [label]) => Event::GenClosed { label: string(label)?, value: None },
+        ("gen-closed", [label, value]) => Event::GenClosed { label: string(label)?, value: Some(string(value)?) },
         ("gen-cleanup", [label, exc]) => {
             let Some(exc) = exc_ref(exc)? else { return bad("an exception", exc) };
             Event::GenCleanup { label: string(label)?, exc }
