@@ -39,6 +39,13 @@ pub enum Focus {
     AsyncContextlib,
     /// `ExitStack` and `AsyncExitStack`.
     ExitStacks,
+    /// The corners of the generator API: unstarted and finished generators, `close()`'s value,
+    /// `throw()`'s argument forms, `send()`, awaitables awaited again (SEMANTICS-ADDENDUM §10).
+    GenApi,
+    /// The chaining primitives: `raise ... from e`, kept exceptions raised again, assigned
+    /// `__context__` / `__cause__` / `__suppress_context__`, the handled exception thrown into a
+    /// generator (SEMANTICS-ADDENDUM §12).
+    Chaining,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -93,6 +100,12 @@ pub struct Weights {
     /// `with closing(g0()) as i1:` stepping a generator (out of 6 for a second generator
     /// function in a program that has one).
     pub closing_gen: u32,
+    /// The generator API's corners in `drive` (out of 12): unstarted generators, a second
+    /// operation, `throw()`'s argument forms, `send(1)`.
+    pub gen_api: u32,
+    /// Chaining primitives in handlers (out of 12): `from e_h1`, assigned chaining attributes,
+    /// kept exceptions, the handled exception thrown into a generator.
+    pub chaining: u32,
 }
 
 impl GenConfig {
@@ -105,7 +118,7 @@ impl GenConfig {
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
         // Areas and how often each is picked, out of 16.
-        let area = match u.int_in_range(0..=15u8)? {
+        let area = match u.int_in_range(0..=19u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -113,6 +126,8 @@ impl GenConfig {
             9..=10 => Focus::Contextlib,
             11..=12 => Focus::AsyncContextlib,
             13..=14 => Focus::ExitStacks,
+            15..=16 => Focus::GenApi,
+            17 => Focus::Chaining,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -129,6 +144,8 @@ impl GenConfig {
             &mut w.exit_stack,
             &mut w.reentry,
             &mut w.closing_gen,
+            &mut w.gen_api,
+            &mut w.chaining,
         ] {
             *x = 0;
         }
@@ -165,6 +182,18 @@ impl GenConfig {
                 w.cm_fn = keep(2, orig.cm_fn);
                 w.contextlib_item = keep(2, orig.contextlib_item);
             }
+            Focus::GenApi => {
+                w.gen_fn = keep(6, orig.gen_fn);
+                w.async_main = keep(3, orig.async_main);
+                w.gen_api = keep(6, orig.gen_api);
+            }
+            Focus::Chaining => {
+                w.chaining = keep(6, orig.chaining);
+                w.gen_fn = keep(2, orig.gen_fn);
+                w.cm_fn = keep(2, orig.cm_fn);
+                w.exit_stack = keep(1, orig.exit_stack);
+                w.stack_op = keep(3, orig.stack_op);
+            }
         }
         Ok(res)
     }
@@ -200,6 +229,8 @@ impl GenConfig {
             &mut w.stack_op,
             &mut w.reentry,
             &mut w.closing_gen,
+            &mut w.gen_api,
+            &mut w.chaining,
         ]
         .into_iter()
         .enumerate()
@@ -247,6 +278,8 @@ impl GenConfig {
                 stack_op: 3,
                 reentry: 1,
                 closing_gen: 1,
+                gen_api: 1,
+                chaining: 1,
             },
         }
     }

@@ -3,7 +3,7 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
+    Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
     ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
     MAX_BLOCKS,
 };
@@ -11,6 +11,7 @@ use oracle::ir::{
 use crate::config::GenConfig;
 
 mod idioms;
+mod corners;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
@@ -171,6 +172,10 @@ enum Choice {
     Reentry,
     /// `with closing(g0()) as i1:`.
     ClosingWith,
+    /// `e_h1.__context__ = None` and the like, in a handler.
+    Chaining,
+    /// `k1 = None`, a handler keeping what it caught in `k1`, `raise k1`.
+    Keep,
 }
 
 /// The most blocks one compound statement generated here nests, counted as [`Scope::peak`]
@@ -455,11 +460,13 @@ impl Gen<'_, '_> {
             (Choice::StackOp, if cx.scope.stacks().is_empty() { 0 } else { w.stack_op * 2 }),
             (Choice::Reentry, if nested { w.reentry } else { 0 }),
             (Choice::ClosingWith, if nested && closable { w.closing_gen } else { 0 }),
+            (Choice::Chaining, if cx.scope.caught().is_empty() { 0 } else { w.chaining }),
+            (Choice::Keep, if nested { w.chaining.min(1) } else { 0 }),
         ];
         Ok(vec![match self.choose_weighted(&table)? {
             Choice::Log => Stmt::Log(self.labels.next('L')),
             Choice::With => self.with(cx, depth)?,
-            Choice::Raise => Stmt::Raise(self.raise_new()?),
+            Choice::Raise => Stmt::Raise(self.raise_in(cx)?),
             Choice::BareRaise => Stmt::BareRaise,
             Choice::Return => {
                 let value = self.enter_value()?;
@@ -493,16 +500,11 @@ impl Gen<'_, '_> {
             Choice::Yield => Stmt::Yield(self.labels.next('y')),
             Choice::Drive => {
                 let gen = *self.u.choose(&drivable)?;
-                let how = match self.weighted(&[2, 3, 3])? {
-                    0 => Drive::Exhaust,
-                    1 => Drive::Close(self.u.int_in_range(1..=2)?),
-                    _ => {
-                        let k = self.u.int_in_range(1..=2)?;
-                        Drive::Throw(k, self.new_exc('r')?)
-                    }
-                };
-                Stmt::Drive { label: self.labels.next('d'), gen, how }
+                let (how, then) = self.drive_how(cx, self.gen_async[gen])?;
+                Stmt::Drive { label: self.labels.next('d'), gen, how, then }
             }
+            Choice::Chaining => return self.chaining_stmt(cx),
+            Choice::Keep => return self.keep_idiom(),
             Choice::StackWith => self.stack_with(cx, depth)?,
             Choice::StackOp => return self.stack_op(cx),
             Choice::Reentry => return self.reentry(cx, depth),
