@@ -297,24 +297,44 @@ def _yshow(v):
     return v if isinstance(v, str) else _show(v)
 
 
+def _throw(gen, exc):
+    # A tuple is spread into throw()'s arguments: the three-argument form and refused ones.
+    return gen.throw(*exc) if type(exc) is tuple else gen.throw(exc)
+
+
+def _closed(label, r):
+    _T.append(["gen-closed", label] if r is None else ["gen-closed", label, _show(r)])
+
+
 def drive(label, gen, how, k, exc):
-    """Runs a generator: to exhaustion ('all'), or k items then close() or throw(exc). Then,
-    in the finally, closes it until it is finished, so that nothing is left to the GC."""
+    """Runs a generator: to exhaustion ('all'), or k items then close(), throw(exc) or send(1);
+    'base+then' then closes it, throws exc into it. Then, in the finally, closes it until it is
+    finished, so that nothing is left to the GC."""
+    base, _, then = how.partition("+")
     try:
         n = 0
-        while how == "all" or n < k:
+        while base == "all" or n < k:
             try:
                 v = next(gen)
             except StopIteration:
                 _T.append(["gen-end", label])
-                return
+                if base != "all":
+                    return
+                break
             n += 1
             _T.append(["gen-yield", label, _yshow(v)])
-        if how == "close":
-            gen.close()
-            _T.append(["gen-closed", label])
-        else:
-            v = gen.throw(exc)
+        if base == "close":
+            _closed(label, gen.close())
+        elif base == "throw":
+            v = _throw(gen, exc)
+            _T.append(["gen-yield", label, _yshow(v)])
+        elif base == "send":
+            v = gen.send(1)
+            _T.append(["gen-yield", label, _yshow(v)])
+        if then == "close":
+            _closed(label, gen.close())
+        elif then == "throw":
+            v = _throw(gen, exc)
             _T.append(["gen-yield", label, _yshow(v)])
     finally:
         while gen.gi_frame is not None:
@@ -324,28 +344,55 @@ def drive(label, gen, how, k, exc):
                 _T.append(["gen-cleanup", label, _ref(e)])
 
 
+def _athrow(gen, exc):
+    return gen.athrow(*exc) if type(exc) is tuple else gen.athrow(exc)
+
+
 async def adrive(label, gen, how, k, exc):
-    """drive for an async generator, with asend(None), aclose() and athrow(exc). Once aclose()
-    was called, athrow() and aclose() only raise StopAsyncIteration while the generator is
-    suspended, so a generator that ignored GeneratorExit is finished by resuming it."""
+    """drive for an async generator, with asend(None), aclose(), athrow(exc) and asend(1); '+again'
+    awaits the last awaitable once more. Once aclose() was called, athrow() and aclose() only
+    raise StopAsyncIteration while the generator is suspended, so a generator that ignored
+    GeneratorExit is finished by resuming it."""
+    base, _, then = how.partition("+")
     closed = False
+    last = None
     try:
         n = 0
-        while how == "all" or n < k:
+        while base == "all" or n < k:
+            last = gen.asend(None)
             try:
-                v = await gen.asend(None)
+                v = await last
             except StopAsyncIteration:
                 _T.append(["gen-end", label])
-                return
+                if base != "all":
+                    return
+                break
             n += 1
             _T.append(["gen-yield", label, _yshow(v)])
-        if how == "close":
+        if base == "close":
             closed = True
-            await gen.aclose()
+            last = gen.aclose()
+            await last
             _T.append(["gen-closed", label])
-        else:
-            v = await gen.athrow(exc)
+        elif base == "throw":
+            last = _athrow(gen, exc)
+            v = await last
             _T.append(["gen-yield", label, _yshow(v)])
+        elif base == "send":
+            last = gen.asend(1)
+            v = await last
+            _T.append(["gen-yield", label, _yshow(v)])
+        if then == "close":
+            closed = True
+            last = gen.aclose()
+            await last
+            _T.append(["gen-closed", label])
+        elif then == "throw":
+            last = _athrow(gen, exc)
+            v = await last
+            _T.append(["gen-yield", label, _yshow(v)])
+        elif then == "again":
+            await last
     finally:
         await _afinish(label, gen, closed)
 
