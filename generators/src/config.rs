@@ -46,6 +46,9 @@ pub enum Focus {
     /// `__context__` / `__cause__` / `__suppress_context__`, the handled exception thrown into a
     /// generator (SEMANTICS-ADDENDUM §12).
     Chaining,
+    /// `yield from`: `next()`, `throw()` and `close()` passed to a delegated generator
+    /// suspended in a `with` (SEMANTICS-ADDENDUM §11).
+    Delegation,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -106,6 +109,8 @@ pub struct Weights {
     /// Chaining primitives in handlers (out of 12): `from e_h1`, assigned chaining attributes,
     /// kept exceptions, the handled exception thrown into a generator.
     pub chaining: u32,
+    /// `yield from` a later generator function (out of 6 per generator function that can).
+    pub delegation: u32,
 }
 
 impl GenConfig {
@@ -118,7 +123,7 @@ impl GenConfig {
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
         // Areas and how often each is picked, out of 16.
-        let area = match u.int_in_range(0..=19u8)? {
+        let area = match u.int_in_range(0..=20u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -128,6 +133,7 @@ impl GenConfig {
             13..=14 => Focus::ExitStacks,
             15..=16 => Focus::GenApi,
             17 => Focus::Chaining,
+            18 => Focus::Delegation,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -146,6 +152,7 @@ impl GenConfig {
             &mut w.closing_gen,
             &mut w.gen_api,
             &mut w.chaining,
+            &mut w.delegation,
         ] {
             *x = 0;
         }
@@ -186,6 +193,11 @@ impl GenConfig {
                 w.gen_fn = keep(6, orig.gen_fn);
                 w.async_main = keep(3, orig.async_main);
                 w.gen_api = keep(6, orig.gen_api);
+            }
+            Focus::Delegation => {
+                w.gen_fn = keep(6, orig.gen_fn);
+                w.delegation = keep(4, orig.delegation);
+                w.gen_api = keep(2, orig.gen_api);
             }
             Focus::Chaining => {
                 w.chaining = keep(6, orig.chaining);
@@ -231,6 +243,7 @@ impl GenConfig {
             &mut w.closing_gen,
             &mut w.gen_api,
             &mut w.chaining,
+            &mut w.delegation,
         ]
         .into_iter()
         .enumerate()
@@ -280,6 +293,7 @@ impl GenConfig {
                 closing_gen: 1,
                 gen_api: 1,
                 chaining: 1,
+                delegation: 1,
             },
         }
     }

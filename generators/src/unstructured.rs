@@ -12,6 +12,7 @@ use crate::config::GenConfig;
 
 mod idioms;
 mod corners;
+mod delegation;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
@@ -45,7 +46,8 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     let cx = Cx { n_cms: cms.len(), ..cx };
     let mut gens = Vec::new();
     if g.chance(config.weights.gen_fn, 6)? {
-        let n = if g.chance(config.weights.closing_gen, 6)? { 2 } else { 1 };
+        let two = g.chance(config.weights.closing_gen, 6)? || g.chance(config.weights.delegation, 6)?;
+        let n = if two { 2 } else { 1 };
         for _ in 0..n {
             // An async program drives async generators more often than not.
             let gen_async = is_async && g.u.ratio(2, 3)?;
@@ -55,6 +57,7 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     }
     let cx = Cx { n_gens: gens.len(), ..cx };
     let mut main = g.block(&cx, 0)?;
+    g.delegations(&mut gens, &main)?;
     // A focused program starts, two times in three, with a plain shape of what it is about, so
     // that the area's rules are reached even when the rest of main raises early.
     if g.u.ratio(2, 3)? {

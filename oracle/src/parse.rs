@@ -1343,7 +1343,11 @@ fn head(text: &str) -> Result<Head, String> {
         },
         "yield" => {
             t.bump();
-            Head::Simple(Stmt::Yield(t.string("a label such as 'y1' (a generator yields only labels)")?))
+            if t.eat_name("from") {
+                Head::Simple(Stmt::YieldFrom { gen: yield_from(&mut t)?, target: None })
+            } else {
+                Head::Simple(Stmt::Yield(t.string("a label such as 'y1' (a generator yields only labels)")?))
+            }
         }
         "drive" => {
             let (s, gen) = drive(&mut t, false)?;
@@ -1486,7 +1490,6 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         None => None,
         Some("close") => Some(Then::Close),
         Some("again") => Some(Then::Again),
-        _ if base == "throw" => return t.fail_back("a drive throws once: 'throw+throw' is not a form"),
         _ => Some(Then::Throw(exc.expect("read above"))),
     };
     t.punct(')', "')'")?;
@@ -1574,6 +1577,10 @@ fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
     if method.is_some_and(|m| m != "pop_all") {
         return stack_call(t, false, Some(name));
     }
+    if t.eat_name("yield") {
+        t.keyword("from", "from (the only yield that binds a name is `x = yield from g1()`)")?;
+        return Ok(Stmt::YieldFrom { gen: yield_from(t)?, target: Some(name) });
+    }
     if let Some(label) = t.peek_name().and_then(|n| n.strip_prefix("e_")) {
         // `k1 = e_h1`: keep what a handler caught.
         let label = label.to_string();
@@ -1581,6 +1588,16 @@ fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
         return Ok(Stmt::Keep { name, label });
     }
     Ok(Stmt::Assign { name, expr: item_expr(t)? })
+}
+
+/// `g1()` after `yield from`: the generator function delegated to.
+fn yield_from(t: &mut Toks<'_>) -> Result<usize, String> {
+    const CALL: &str = "a generator function call such as g1() after yield from";
+    let Some(gen) = t.peek_name().and_then(|n| index(n, 'g')) else { return t.fail(CALL) };
+    t.bump();
+    t.punct('(', "'(' (a generator function is called with no arguments, as in g1())")?;
+    t.punct(')', "')' (a generator function is called with no arguments, as in g1())")?;
+    Ok(gen)
 }
 
 /// `e_h1.__context__ = None`, `e_h1.__cause__ = e_h2`, `e_h1.__suppress_context__ = True`.

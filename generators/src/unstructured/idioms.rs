@@ -47,6 +47,7 @@ impl Gen<'_, '_> {
             Focus::ExitStacks => self.open_stack(parts.managers, parts.cms, parts.is_async)?,
             Focus::GenApi => self.open_gen_api(parts.managers, parts.gens, parts.is_async)?,
             Focus::Chaining => self.open_chaining(parts.gens, parts.cms, parts.is_async)?,
+            Focus::Delegation => self.open_delegation(parts.managers, parts.gens)?,
             Focus::AsyncWith => return Ok(()),
         };
         parts.main.splice(0..0, opening);

@@ -411,6 +411,15 @@ pub enum Stmt {
     Await(String),
     /// `yield 'y1'` (only in generator functions).
     Yield(String),
+    /// `yield from g1()` or `x = yield from g1()`: delegate to a later (sync) generator function
+    /// until it returns, passing on `next()`, `throw()` and `close()` (only in sync generator
+    /// functions; SEMANTICS-ADDENDUM §11).
+    YieldFrom {
+        /// The generator function delegated to; a later one than the delegating function.
+        gen: usize,
+        /// `x = `: bind what it returns.
+        target: Option<String>,
+    },
     /// `drive('d1', g0(), 'close', 2, None)`: run generator function 0 as `how` says (not in
     /// generator functions); `'close+throw'` and the like do `then` afterwards.
     Drive {
@@ -662,7 +671,7 @@ impl Drive {
 pub enum Then {
     /// `close()` (`aclose()`) again, or for the first time after exhaustion.
     Close,
-    /// `throw(...)` (`athrow(...)`).
+    /// `throw(...)` (`athrow(...)`); after `Drive::Throw`, the same argument again.
     Throw(Thrown),
     /// Await the last awaitable of `adrive` once more: "cannot reuse already awaited ..."
     /// (async generators only).
@@ -788,7 +797,12 @@ pub enum Target {
 /// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a
 /// generator function.
 pub fn has_yield(s: &Stmt) -> bool {
-    visit::stmts(std::slice::from_ref(s)).any(|s| matches!(s, Stmt::Yield(_)))
+    visit::stmts(std::slice::from_ref(s)).any(|s| matches!(s, Stmt::Yield(_) | Stmt::YieldFrom { .. }))
+}
+
+/// Whether the body of a generator function delegates with `yield from` anywhere.
+pub fn delegates(body: &[Stmt]) -> bool {
+    visit::stmts(body).any(|s| matches!(s, Stmt::YieldFrom { .. }))
 }
 
 #[cfg(test)]

@@ -222,7 +222,7 @@ impl Scope {
         match s {
             Stmt::Assign { name, expr } => self.bind_to(name, expr),
             Stmt::Stack { op: StackOp::Enter { target: Some(t), .. }, .. } => self.bind(t),
-            Stmt::Keep { name, .. } => self.bind(name),
+            Stmt::Keep { name, .. } | Stmt::YieldFrom { target: Some(name), .. } => self.bind(name),
             _ => {}
         }
     }

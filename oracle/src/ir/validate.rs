@@ -3,9 +3,9 @@
 
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExcAttr, ExitFnResult,
-    ItemExpr, Loc, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
-    MAX_BLOCKS,
+    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExcAttr,
+    ExitFnResult, ItemExpr, Loc, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown,
+    Value, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -248,6 +248,9 @@ impl Validator<'_> {
                 Some(g) if g.is_async != *is_async => {
                     self.err(at, "closing takes a generator, aclosing an async generator")
                 }
+                Some(g) if delegates(&g.body) => {
+                    self.err(at, "a generator that delegates with yield from is driven, not stepped")
+                }
                 Some(_) => {}
             },
         }
@@ -326,6 +329,24 @@ impl Validator<'_> {
                     self.err(at, format!("`{var}` is not bound here"));
                 }
             }
+            Stmt::YieldFrom { gen, target } => {
+                match at.root {
+                    Root::Gen(own) if !scope.is_async() => {
+                        if *gen <= own {
+                            self.err(at, format!("g{own} delegates only to a later generator function, not g{gen}"));
+                        }
+                    }
+                    _ => self.err(at, "yield from is only in (sync) generator functions g<n>"),
+                }
+                match self.program.gens.get(*gen) {
+                    None => self.err(at, format!("generator function g{gen} is not defined")),
+                    Some(g) if g.is_async => self.err(at, "yield from an async generator is not iterable"),
+                    Some(_) => {}
+                }
+                if let Some(t) = target {
+                    self.binding(at, t, scope);
+                }
+            }
             Stmt::Yield(label) => {
                 self.label(at, label);
                 if !scope.in_gen() {
@@ -354,8 +375,8 @@ impl Validator<'_> {
                 match then {
                     None | Some(Then::Close) => {}
                     Some(Then::Throw(t)) => {
-                        if matches!(how, Drive::Throw(..)) {
-                            self.err(at, "a drive throws once: 'throw+throw' is not a form");
+                        if matches!(how, Drive::Throw(_, first) if first != t) {
+                            self.err(at, "'throw+throw' throws the same argument twice");
                         }
                         self.thrown(at, t, scope);
                     }

@@ -73,6 +73,11 @@ pub(crate) struct Excs {
     handled: Vec<ExcId>,
     /// Where each generator frame's part of `handled` starts.
     frames: Vec<usize>,
+    /// Per frame: set aside from the stack below the frames above it (a generator that
+    /// `throw()` or `close()` resumed through `yield from` runs with its delegating generators'
+    /// parts not on the thread's stack); how many are.
+    unlinked: Vec<bool>,
+    n_unlinked: usize,
 }
 
 impl Excs {
@@ -163,7 +168,38 @@ impl Excs {
     }
 
     pub(crate) fn handled(&self) -> Option<ExcId> {
-        self.handled.last().copied()
+        if self.n_unlinked == 0 {
+            return self.handled.last().copied();
+        }
+        self.top_linked(self.frames.len(), self.handled.len())
+    }
+
+    /// The top of the stack made of the parts of the linked frames below frame number `below`
+    /// (whose part ends at `end`) and the caller's part.
+    fn top_linked(&self, below: usize, mut end: usize) -> Option<ExcId> {
+        for i in (0..below).rev() {
+            let start = self.frames[i];
+            if !self.unlinked[i] && start < end {
+                return Some(self.handled[end - 1]);
+            }
+            end = start;
+        }
+        self.handled[..end].last().copied()
+    }
+
+    /// Whether the part of generator frame `frame` is on the stack for the frames above it: a
+    /// generator resumed by `throw()` or `close()` through `yield from` runs with the parts of
+    /// the generators delegating to it set aside (SEMANTICS-ADDENDUM §11.4).
+    pub(crate) fn set_linked(&mut self, frame: ExcFrame, linked: bool) {
+        let i = frame.0 as usize;
+        if self.unlinked[i] == linked {
+            self.unlinked[i] = !linked;
+            if linked {
+                self.n_unlinked -= 1;
+            } else {
+                self.n_unlinked += 1;
+            }
+        }
     }
 
     pub(crate) fn push_handled(&mut self, id: ExcId) {
@@ -173,6 +209,7 @@ impl Excs {
     /// Starts a generator frame, for `handled_below` and `pop_frame`.
     pub(crate) fn push_frame(&mut self) -> ExcFrame {
         self.frames.push(self.handled.len());
+        self.unlinked.push(false);
         ExcFrame(self.frames.len() as u32 - 1)
     }
 
@@ -186,6 +223,8 @@ impl Excs {
 
     pub(crate) fn pop_frame(&mut self, frame: ExcFrame) {
         assert!(self.is_top(frame), "generator frames end in order");
+        self.set_linked(frame, true);
+        self.unlinked.pop();
         let start = self.frames.pop().expect("a frame was pushed");
         assert_eq!(self.handled.len(), start, "a generator frame ends with its handlers closed");
     }
@@ -195,6 +234,8 @@ impl Excs {
     /// is suspended). Gives it back for [`Excs::resume_frame`].
     pub(crate) fn suspend_frame(&mut self, frame: ExcFrame) -> Vec<ExcId> {
         assert!(self.is_top(frame), "only the topmost frame suspends");
+        self.set_linked(frame, true);
+        self.unlinked.pop();
         let start = self.frames.pop().expect("a frame was pushed");
         self.handled.split_off(start)
     }
@@ -254,7 +295,10 @@ impl Excs {
 
     /// What the generator frame's caller sees as `sys.exc_info()`.
     pub(crate) fn handled_below(&self, frame: ExcFrame) -> Option<ExcId> {
-        self.handled[..self.start(frame)].last().copied()
+        if self.n_unlinked == 0 {
+            return self.handled[..self.start(frame)].last().copied();
+        }
+        self.top_linked(frame.0 as usize, self.start(frame))
     }
 
     pub(crate) fn pop_handled(&mut self) {

@@ -55,17 +55,23 @@ impl Finish {
 /// Where the driver is, for the generator currently running.
 #[derive(Clone, Debug)]
 pub(crate) struct GenCtx<'p> {
+    /// The generator's frame in the handled stack.
+    pub(crate) frame: ExcFrame,
     /// The label of the `drive` or of the current `step`.
     label: String,
     /// How `drive` runs it; a stepped generator is advanced k items at a time.
     how: How<'p>,
     /// Items received so far (in the current step).
     n: u8,
-    phase: Phase,
-    /// The generator's frame in the handled stack.
-    frame: ExcFrame,
+    pub(crate) phase: Phase,
     /// An async generator (`adrive`, `astep`).
     is_async: bool,
+    /// While the driver acts at a `yield` of a generator this one delegates to (`yield from`):
+    /// that generator's frame, where what the driver throws goes.
+    pub(crate) leaf: Option<ExcFrame>,
+    /// Set when the driver threw a GeneratorExit at such a `yield`: the delegated generators
+    /// were closed instead, and this is thrown into this one once they are.
+    pub(crate) delegated_ge: Option<ExcId>,
     /// `aclose()` was called: from then on `athrow()` and `aclose()` only raise
     /// StopAsyncIteration while it is suspended, so the drivers finish it with `asend`.
     closed: bool,
@@ -157,7 +163,7 @@ struct Finished<'p> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
+pub(crate) enum Phase {
     /// `next()` / `asend(None)` calls.
     Advancing,
     /// `send(1)` / `asend(1)`: like `next()`, but the generator returning raises StopIteration
@@ -207,6 +213,8 @@ impl<'p> Machine<'p> {
             phase: Phase::Advancing,
             frame,
             is_async: g.is_async,
+            leaf: None,
+            delegated_ge: None,
             closed: false,
         };
         let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));
@@ -372,8 +380,16 @@ impl<'p> Machine<'p> {
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
     /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`). 3.8 does
     /// not chain at all (observed: CPython 3.8.18 does not, 3.9.18 does).
+    /// Under `yield from` the exception goes to the innermost generator, the one suspended at a
+    /// `yield` ([`GenCtx::leaf`]).
     fn throw_in(&mut self, ctx: &GenCtx<'_>, x: ExcId) -> Flow {
-        if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {
+        self.throw_into(ctx.leaf.unwrap_or(ctx.frame), x)
+    }
+
+    /// `x` resumes the generator of frame `frame` where it is suspended: chained to its own
+    /// handled exception (3.9+).
+    pub(crate) fn throw_into(&mut self, frame: ExcFrame, x: ExcId) -> Flow {
+        if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(frame).is_some() {
             self.hit(Rule::GenThrowChained);
             Flow::Raise(self.raise_chained_by(x, Rule::GenThrowChained))
         } else {
@@ -412,7 +428,7 @@ impl<'p> Machine<'p> {
         }
     }
 
-    fn drive_at_yield(&mut self, ctx: &mut GenCtx<'p>, value: &str) -> Flow {
+    pub(crate) fn drive_at_yield(&mut self, ctx: &mut GenCtx<'p>, value: &str) -> Flow {
         let label = ctx.label.clone();
         let is_async = ctx.is_async;
         match ctx.phase {
@@ -505,7 +521,18 @@ impl<'p> Machine<'p> {
                     Ok(x) => {
                         self.rule(is_async, Rule::GenThrow, Rule::AsyncGenThrow);
                         ctx.phase = Phase::Thrown;
-                        self.throw_in(ctx, x)
+                        match ctx.leaf {
+                            Some(leaf) if self.is_generator_exit(x) => {
+                                // A GeneratorExit thrown into a delegating generator closes the
+                                // delegated ones instead; it is thrown in itself once they are.
+                                self.hit(Rule::YieldFromThrowGeneratorExit);
+                                ctx.delegated_ge = Some(x);
+                                let rule = Rule::YieldFromThrowGeneratorExit;
+                                let ge = self.excs.new_in_caller(ctx.frame, ExcClass::GeneratorExit, "", rule);
+                                self.throw_into(leaf, ge)
+                            }
+                            _ => self.throw_in(ctx, x),
+                        }
                     }
                     // Refused before the generator is touched: drive propagates the TypeError.
                     Err(err) => self.pending(ctx, err),
@@ -610,7 +637,7 @@ impl<'p> Machine<'p> {
         self.emit(Event::GenCleanup { label, exc });
     }
 
-    fn is_generator_exit(&self, x: ExcId) -> bool {
+    pub(crate) fn is_generator_exit(&self, x: ExcId) -> bool {
         exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit)
     }
 
@@ -724,6 +751,8 @@ impl<'p> Machine<'p> {
             phase: Phase::Advancing,
             frame,
             is_async: g.is_async,
+            leaf: None,
+            delegated_ge: None,
             closed: false,
         };
         assert!(self.in_main(), "steps are not inside generators");

@@ -22,6 +22,7 @@ mod with_stmt;
 mod contextlib;
 mod exit_stack;
 mod generator;
+mod delegation;
 
 use std::collections::HashMap;
 
@@ -142,6 +143,9 @@ pub(crate) enum Role<'p> {
     CmEntered,
     /// A `@contextmanager` generator resumed by `__exit__`: a `yield` is one it did not expect.
     CmResumed(contextlib::CmYield),
+    /// A generator function running under `yield from` in the frame below: at a `yield`, the
+    /// driver of the outermost generator acts.
+    Delegate(delegation::Delegate),
 }
 
 impl<'p> Frame<'p> {

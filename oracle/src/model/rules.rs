@@ -279,6 +279,23 @@ rules! {
     GenSendJustStarted = "10.4",
     /// An `asend()` / `athrow()` / `aclose()` awaitable awaited again: "cannot reuse already awaited".
     AsyncGenAwaitableReused = "10.5",
+    /// `yield from g1()`: `next()` reaches the delegated generator; what it returns is the value.
+    YieldFromDelegates = "11.1",
+    /// `throw()` reaches the delegated generator at its yield; what comes out is thrown into the
+    /// delegating one at its `yield from`, chained to what that one handles (3.9+).
+    YieldFromThrow = "11.2",
+    /// What comes out is the exception the delegating generator handles: no context of itself
+    /// (bpo-40696).
+    YieldFromThrowHandled = "11.2",
+    /// `close()` closes the delegated generator first, then throws a new GeneratorExit (or what
+    /// that close raised) into the delegating one.
+    YieldFromClose = "11.3",
+    /// `throw(GeneratorExit(...))` into a delegating generator closes the delegated one, then
+    /// throws that very GeneratorExit into the delegating one.
+    YieldFromThrowGeneratorExit = "11.3",
+    /// A generator resumed by `throw()` or `close()` through `yield from` runs with the handled
+    /// exceptions of the generators delegating to it out of `sys.exc_info()` and implicit chaining.
+    YieldFromUnlinked = "11.4",
     /// `raise X from e_h1`: the cause is the caught exception, which is also the context.
     RaiseFromCaught = "12.1",
     /// A generator manager lets a RuntimeError raised `from` the thrown StopIteration through as

@@ -34,11 +34,16 @@ impl<'p> Machine<'p> {
             }
             Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
             Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
+            Stmt::Yield(label) if matches!(self.frames.last().map(|f| &f.role), Some(Role::Delegate(_))) => {
+                self.delegated_yield(label)
+            }
             Stmt::Yield(label) => self.on_top_role(|m, role| match role {
                 Role::Driven(ctx) => m.on_yield(ctx, label),
                 Role::CmResumed(state) => m.cm_yields_again(state),
                 Role::CmEntered => unreachable!("validate keeps yield out of a @contextmanager's pre"),
+                Role::Delegate(_) => unreachable!("handled above"),
             }),
+            Stmt::YieldFrom { gen, target } => self.yield_from(*gen, target.as_deref()),
             Stmt::Drive { label, gen, how, then } => self.drive(label, *gen, how, then.as_ref()),
             Stmt::Await(label) => {
                 self.suspend_at(label);

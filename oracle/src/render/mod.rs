@@ -237,6 +237,8 @@ impl Renderer {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
             Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
+            Stmt::YieldFrom { gen, target: None } => self.line(depth, &format!("yield from g{gen}()")),
+            Stmt::YieldFrom { gen, target: Some(t) } => self.line(depth, &format!("{t} = yield from g{gen}()")),
             Stmt::Drive { label, gen, how, then } => {
                 let (base, exc) = match how {
                     Drive::Exhaust => ("all", None),
