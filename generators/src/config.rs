@@ -49,6 +49,9 @@ pub enum Focus {
     /// `yield from`: `next()`, `throw()` and `close()` passed to a delegated generator
     /// suspended in a `with` (SEMANTICS-ADDENDUM §11).
     Delegation,
+    /// Exception groups (3.11+): raised through `with`, split by `suppress` and `except*`
+    /// (SEMANTICS-ADDENDUM §13).
+    Groups,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -111,6 +114,9 @@ pub struct Weights {
     pub chaining: u32,
     /// `yield from` a later generator function (out of 6 per generator function that can).
     pub delegation: u32,
+    /// Exception groups: `raise ExceptionGroup(...)`, `try: ... except* ...`, group classes in
+    /// handlers. 0 for a profile without them (3.8 to 3.10): see [`GenConfig::for_profile`].
+    pub groups: u32,
 }
 
 impl GenConfig {
@@ -123,7 +129,7 @@ impl GenConfig {
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
         // Areas and how often each is picked, out of 16.
-        let area = match u.int_in_range(0..=20u8)? {
+        let area = match u.int_in_range(0..=21u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -134,6 +140,7 @@ impl GenConfig {
             15..=16 => Focus::GenApi,
             17 => Focus::Chaining,
             18 => Focus::Delegation,
+            19..=20 if orig.groups > 0 => Focus::Groups,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -153,6 +160,7 @@ impl GenConfig {
             &mut w.gen_api,
             &mut w.chaining,
             &mut w.delegation,
+            &mut w.groups,
         ] {
             *x = 0;
         }
@@ -193,6 +201,12 @@ impl GenConfig {
                 w.gen_fn = keep(6, orig.gen_fn);
                 w.async_main = keep(3, orig.async_main);
                 w.gen_api = keep(6, orig.gen_api);
+            }
+            Focus::Groups => {
+                w.groups = keep(6, orig.groups);
+                w.contextlib_item = keep(4, orig.contextlib_item);
+                w.exit_stack = keep(1, orig.exit_stack);
+                w.stack_op = keep(2, orig.stack_op);
             }
             Focus::Delegation => {
                 w.gen_fn = keep(6, orig.gen_fn);
@@ -244,6 +258,7 @@ impl GenConfig {
             &mut w.gen_api,
             &mut w.chaining,
             &mut w.delegation,
+            &mut w.groups,
         ]
         .into_iter()
         .enumerate()
@@ -255,6 +270,17 @@ impl GenConfig {
             }
         }
         Ok(res)
+    }
+
+    /// [`GenConfig::full`] for a campaign against `profile`: without exception groups where it
+    /// has none (3.8 to 3.10), which the same seed would otherwise make a NameError or a
+    /// SyntaxError there.
+    pub fn for_profile(profile: oracle::profile::Profile) -> GenConfig {
+        let mut res = GenConfig::full();
+        if !profile.quirks().exception_groups {
+            res.weights.groups = 0;
+        }
+        res
     }
 
     /// Every construct on, sized for fast campaigns: programs of about 10 to 40 lines.
@@ -294,6 +320,7 @@ impl GenConfig {
                 gen_api: 1,
                 chaining: 1,
                 delegation: 1,
+                groups: 1,
             },
         }
     }

@@ -13,6 +13,7 @@ use crate::config::GenConfig;
 mod idioms;
 mod corners;
 mod delegation;
+mod groups;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
@@ -179,6 +180,10 @@ enum Choice {
     Chaining,
     /// `k1 = None`, a handler keeping what it caught in `k1`, `raise k1`.
     Keep,
+    /// `raise ExceptionGroup('g1', [...])`.
+    RaiseGroup,
+    /// `try: ... except* E1: ...`.
+    TryStar,
 }
 
 /// The most blocks one compound statement generated here nests, counted as [`Scope::peak`]
@@ -449,7 +454,7 @@ impl Gen<'_, '_> {
             (Choice::With, if nested { w.with } else { 0 }),
             (Choice::Raise, w.raise),
             (Choice::BareRaise, if cx.scope.handling() { w.bare_raise * 2 } else { w.bare_raise.min(1) }),
-            (Choice::Return, if cx.scope.async_gen() { 0 } else { w.return_ }),
+            (Choice::Return, if cx.scope.async_gen() || cx.scope.in_star() { 0 } else { w.return_ }),
             (Choice::Loop, if nested && depth < 2 { w.loop_ } else { 0 }),
             (Choice::Jump, if cx.scope.in_loop() { w.jump } else { 0 }),
             // Nested handlers are where chains get interesting (and cycles get cut).
@@ -465,6 +470,8 @@ impl Gen<'_, '_> {
             (Choice::ClosingWith, if nested && closable { w.closing_gen } else { 0 }),
             (Choice::Chaining, if cx.scope.caught().is_empty() { 0 } else { w.chaining }),
             (Choice::Keep, if nested { w.chaining.min(1) } else { 0 }),
+            (Choice::RaiseGroup, w.groups),
+            (Choice::TryStar, if nested { w.groups } else { 0 }),
         ];
         Ok(vec![match self.choose_weighted(&table)? {
             Choice::Log => Stmt::Log(self.labels.next('L')),
@@ -508,6 +515,8 @@ impl Gen<'_, '_> {
             }
             Choice::Chaining => return self.chaining_stmt(cx),
             Choice::Keep => return self.keep_idiom(),
+            Choice::RaiseGroup => Stmt::RaiseGroup(self.group(0)?),
+            Choice::TryStar => self.try_star(cx, depth)?,
             Choice::StackWith => self.stack_with(cx, depth)?,
             Choice::StackOp => return self.stack_op(cx),
             Choice::Reentry => return self.reentry(cx, depth),
@@ -907,7 +916,7 @@ impl Gen<'_, '_> {
         for i in 0..n_handlers {
             let label = self.labels.next('h');
             let last = i + 1 == n_handlers;
-            let class = if last && self.u.ratio(1, 5)? { None } else { Some(self.pick(CAUGHT)?) };
+            let class = if last && self.u.ratio(1, 5)? { None } else { Some(self.caught_class()?) };
             let bind = class.is_some() && self.u.ratio(2, 3)?;
             let inner = cx.inside(cx.scope.handler_body(bind.then_some(label.as_str()), Clauses::ALL));
             let body = if bind && self.u.ratio(1, 2)? {

@@ -163,6 +163,7 @@ mod tests {
                 context: None,
                 cause: None,
                 suppress_context: false,
+                leaves: Vec::new(),
             }]),
         }
     }

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
     validate, Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcAttr, ExcClass,
-    ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt,
-    Target, TextPos, Then, Thrown, Try, Value, WithItem,
+    ExitFn, ExitFnResult, GenFn, Group, Handler, ItemExpr, Manager, Member as GroupMember, Method, NewExc, Program,
+    RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Then, Thrown, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -166,8 +166,8 @@ enum Head {
     With(bool, Vec<WithItem>),
     Loop(u8),
     Try,
-    /// `except [class [as e_<label>]]:`.
-    Except(Option<ExcClass>, Option<String>),
+    /// `except [class [as e_<label>]]:`, or `except* class [as e_<label>]:` when true.
+    Except(Option<ExcClass>, Option<String>, bool),
     Else,
     Finally,
 }
@@ -681,15 +681,20 @@ impl<'a> Parser<'a> {
         let body = self.in_block(at.join(Step::Try), |p| p.block(header, depth + 1));
         let mut t = Try { body, handlers: Vec::new(), orelse: Vec::new(), finally: None };
         let mut seen_else = false;
+        // `except*` or `except`, as the first clause says; a try has one kind.
+        let mut star: Option<bool> = None;
         while let Some(line) = self.peek() {
             if line.depth != depth || !is_clause(line.text) {
                 break;
             }
             self.pos += 1;
             match head(line.text) {
-                Ok(Head::Except(class, bound)) => {
+                Ok(Head::Except(class, bound, is_star)) => {
                     if seen_else || t.finally.is_some() {
                         self.err(line.no, "except clauses come before else: and finally:");
+                    }
+                    if *star.get_or_insert(is_star) != is_star {
+                        self.err(line.no, "a try has except clauses or except* clauses, not both");
                     }
                     let step = Step::Except(t.handlers.len());
                     self.mark(at.join(step), line.no);
@@ -725,6 +730,9 @@ impl<'a> Parser<'a> {
                     self.skip_deeper(depth);
                 }
             }
+        }
+        if star == Some(true) {
+            return Stmt::TryStar(Box::new(t));
         }
         Stmt::Try(Box::new(t))
     }
@@ -908,7 +916,10 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             seen = true;
             match head(line.text) {
-                Ok(Head::Except(class, bound)) => {
+                Ok(Head::Except(class, bound, star)) => {
+                    if star {
+                        self.err(line.no, "the try: around the yield has an except: clause, not except*");
+                    }
                     if cm.handler.is_some() {
                         self.err(line.no, "a second except: the try: around the yield has at most one");
                     } else if cm.finally.is_some() {
@@ -1250,7 +1261,7 @@ fn action(text: &str) -> Result<Action, String> {
         match raise(&mut t, RaiseAt::Method)? {
             Raised::New(r) => Action::Raise(r),
             Raised::Bare => Action::BareRaise,
-            Raised::Arg | Raised::Caught(_) | Raised::Var(_) => Action::RaiseArg,
+            Raised::Arg | Raised::Caught(_) | Raised::Var(_) | Raised::Group(_) => Action::RaiseArg,
         }
     } else {
         return Err(format!("expected {WHAT}, found {:?}", clip(text)));
@@ -1360,6 +1371,7 @@ fn head(text: &str) -> Result<Head, String> {
             Raised::Bare => Stmt::BareRaise,
             Raised::Caught(label) => Stmt::RaiseCaught(label),
             Raised::Var(name) => Stmt::RaiseVar(name),
+            Raised::Group(g) => Stmt::RaiseGroup(g),
             Raised::Arg => unreachable!("`raise v` is read only in methods"),
         }),
         "return" => {
@@ -1409,8 +1421,9 @@ fn head(text: &str) -> Result<Head, String> {
         }
         "except" => {
             t.bump();
-            if t.eat(':') {
-                Head::Except(None, None)
+            let star = t.eat('*');
+            if !star && t.eat(':') {
+                Head::Except(None, None, false)
             } else {
                 let class = exc_class(&mut t)?;
                 let bound = if t.eat_name("as") {
@@ -1423,7 +1436,7 @@ fn head(text: &str) -> Result<Head, String> {
                     None
                 };
                 t.punct(':', "':'")?;
-                Head::Except(Some(class), bound)
+                Head::Except(Some(class), bound, star)
             }
         }
         _ => return Err(format!("expected {STMT}, found {:?}", clip(text))),
@@ -1922,6 +1935,8 @@ enum Raised {
     Caught(String),
     /// `raise k1`, in main: a variable.
     Var(String),
+    /// `raise ExceptionGroup('g1', [...])`, in main.
+    Group(Group),
     /// `raise v`, in a method.
     Arg,
 }
@@ -1948,6 +1963,9 @@ fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
             return Ok(Raised::Arg);
         }
     }
+    if where_ == RaiseAt::Main && matches!(t.peek_name(), Some("ExceptionGroup" | "BaseExceptionGroup")) {
+        return Ok(Raised::Group(group(t, 0)?));
+    }
     if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
         let what = match where_ {
             RaiseAt::Main => "E1('r1') or e_h1 (the name a handler binds) after raise",
@@ -1970,6 +1988,38 @@ fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
         None
     };
     Ok(Raised::New(RaiseNew { exc, cause }))
+}
+
+/// `ExceptionGroup('g1', [E1('r2'), ...])` or `BaseExceptionGroup(...)`, members nested at most
+/// [`MAX_VALUE_DEPTH`] deep.
+fn group(t: &mut Toks<'_>, depth: usize) -> Result<Group, String> {
+    let base = match t.peek_name() {
+        Some("ExceptionGroup") => false,
+        Some("BaseExceptionGroup") => true,
+        _ => return t.fail("ExceptionGroup or BaseExceptionGroup"),
+    };
+    if depth >= MAX_VALUE_DEPTH {
+        return t.fail(&format!("an exception; groups nest at most {MAX_VALUE_DEPTH} deep"));
+    }
+    t.bump();
+    t.punct('(', "'('")?;
+    let label = t.string("a message such as 'g1'")?;
+    t.punct(',', "','")?;
+    t.punct('[', "'[' (the exceptions it holds are a list)")?;
+    let mut members = Vec::new();
+    loop {
+        if matches!(t.peek_name(), Some("ExceptionGroup" | "BaseExceptionGroup")) {
+            members.push(GroupMember::Group(group(t, depth + 1)?));
+        } else {
+            members.push(GroupMember::Exc(new_exc(t)?));
+        }
+        if !t.eat(',') {
+            break;
+        }
+    }
+    t.punct(']', "']'")?;
+    t.punct(')', "')'")?;
+    Ok(Group { base, label, members })
 }
 
 /// `E1('r1')`.
@@ -2101,7 +2151,7 @@ enum Tok<'a> {
     Int(&'a str),
     /// A string literal's value.
     Str(String),
-    /// One of `( ) , : . = - @`.
+    /// One of `( ) , : . = - @ * [ ]`.
     Punct(char),
 }
 
@@ -2120,7 +2170,7 @@ impl<'a> Toks<'a> {
             match c {
                 ' ' | '\t' => {}
                 '#' => break,
-                '(' | ')' | ',' | ':' | '.' | '=' | '-' | '@' => toks.push((start, Tok::Punct(c))),
+                '(' | ')' | ',' | ':' | '.' | '=' | '-' | '@' | '*' | '[' | ']' => toks.push((start, Tok::Punct(c))),
                 c if c.is_ascii_alphabetic() || c == '_' => {
                     let mut end = start + 1;
                     while let Some(&(i, c)) = it.peek() {

@@ -31,8 +31,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler,
-    ItemExpr, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Group,
+    Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -367,10 +367,26 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::Return { value, .. } => 1 + value_size(value),
         Stmt::Loop { times, .. } => 1 + usize::from(*times),
         Stmt::Try(t) => 1 + t.handlers.iter().map(handler_size).sum::<usize>() + usize::from(t.finally.is_some()),
+        Stmt::TryStar(t) => 2 + t.handlers.iter().map(handler_size).sum::<usize>() + usize::from(t.finally.is_some()),
+        Stmt::RaiseGroup(g) => 1 + group_size(g),
         Stmt::Assign { expr, .. } => 2 + item_size(expr),
         Stmt::Stack { op, .. } => 1 + stack_op_size(op),
         Stmt::Step { k, is_async, .. } => 1 + usize::from(*k) + usize::from(*is_async),
     }
+}
+
+/// A group weighs more than the raise of its first member alone, and a `BaseExceptionGroup`
+/// more than an `ExceptionGroup`.
+fn group_size(g: &Group) -> usize {
+    let members: usize = g
+        .members
+        .iter()
+        .map(|m| match m {
+            Member::Exc(e) => 1 + rank(e.class),
+            Member::Group(inner) => group_size(inner),
+        })
+        .sum();
+    3 + usize::from(g.base) + members
 }
 
 /// How unusual an exception class is: `E1` is the plainest.
@@ -389,6 +405,7 @@ fn rank(c: ExcClass) -> usize {
         ExcClass::B1 | ExcClass::BaseException => 4,
         ExcClass::KeyboardInterrupt | ExcClass::SystemExit | ExcClass::GeneratorExit => 5,
         ExcClass::StopAsyncIteration | ExcClass::S1 | ExcClass::S2 | ExcClass::NameError => 5,
+        ExcClass::ExceptionGroup | ExcClass::BaseExceptionGroup => 5,
     }
 }
 
@@ -559,7 +576,9 @@ fn unwrap_compound(program: &mut Program, cur: &mut Cursor) {
 fn unwrap_count(s: &Stmt) -> usize {
     match s {
         Stmt::With { .. } | Stmt::Loop { .. } => 1,
-        Stmt::Try(t) => 1 + usize::from(!t.orelse.is_empty()) + t.handlers.len() + usize::from(t.finally.is_some()),
+        Stmt::Try(t) | Stmt::TryStar(t) => {
+            1 + usize::from(!t.orelse.is_empty()) + t.handlers.len() + usize::from(t.finally.is_some())
+        }
         _ => 0,
     }
 }
@@ -573,7 +592,7 @@ fn unwrap_into(s: Stmt, k: usize) -> Vec<Stmt> {
             strip_loop_control(&mut body);
             body
         }
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let t = *t;
             let mut alternatives = vec![t.body.clone()];
             if !t.orelse.is_empty() {
@@ -1171,7 +1190,18 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                         return Flow::Stop;
                     }
                 }
-                Stmt::Try(t) => {
+                Stmt::TryStar(t) if cur.take() => {
+                    // except* as except, with the same handlers.
+                    *s = Stmt::Try(t.clone());
+                    return Flow::Stop;
+                }
+                Stmt::RaiseGroup(g) => {
+                    if let Some(r) = simpler_group_raise(g, cur) {
+                        *s = r;
+                        return Flow::Stop;
+                    }
+                }
+                Stmt::Try(t) | Stmt::TryStar(t) => {
                     if !t.orelse.is_empty() && cur.take() {
                         t.orelse.clear();
                         return Flow::Stop;
@@ -1198,6 +1228,51 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
         }
         Flow::Continue
     });
+}
+
+/// A smaller raise than `raise <g>`: the raise of its first exception alone, or the group with a
+/// member dropped, a nested group replaced by its first exception, or made an `ExceptionGroup`.
+fn simpler_group_raise(g: &mut Group, cur: &mut Cursor) -> Option<Stmt> {
+    if let Some(Member::Exc(e)) = g.members.first() {
+        if cur.take() {
+            return Some(Stmt::Raise(RaiseNew { exc: e.clone(), cause: None }));
+        }
+    }
+    if simplify_group(g, cur) {
+        return Some(Stmt::RaiseGroup(g.clone()));
+    }
+    None
+}
+
+/// Drops a member of `g` (or of a group nested in it), unnests one, or makes one an
+/// `ExceptionGroup`; true when it did.
+fn simplify_group(g: &mut Group, cur: &mut Cursor) -> bool {
+    if g.base && cur.take() {
+        g.base = false;
+        return true;
+    }
+    if 1 < g.members.len() {
+        for k in 0..g.members.len() {
+            if cur.take() {
+                g.members.remove(k);
+                return true;
+            }
+        }
+    }
+    for m in &mut g.members {
+        if let Member::Group(inner) = m {
+            if let Some(Member::Exc(e)) = inner.members.first() {
+                if cur.take() {
+                    *m = Member::Exc(e.clone());
+                    return true;
+                }
+            }
+            if simplify_group(inner, cur) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Pass 10: replace a class everywhere by a plainer one, then one occurrence at a time; make a
@@ -1412,6 +1487,10 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                     continue;
                 }
                 block.push(Stmt::With { is_async, items: kept, body });
+            }
+            Stmt::TryStar(t) if t.handlers.is_empty() => {
+                // Without except* clauses it is a plain try.
+                pending.push_front(Stmt::Try(t));
             }
             Stmt::Try(mut t) => {
                 if t.handlers.is_empty() {

@@ -28,6 +28,9 @@ pub struct ExcDetail {
     pub cause: Option<ExcRef>,
     /// `e.__suppress_context__`.
     pub suppress_context: bool,
+    /// `e.exceptions` of an exception group (3.11+), in order; empty for any other exception
+    /// (a group is never empty).
+    pub leaves: Vec<ExcRef>,
 }
 
 /// Something a program observably did, in order.
@@ -185,7 +188,7 @@ pub enum Outcome {
     /// `main()` returned a value, shown canonically (`None`, `3`, `'a'`, `<M0>`, `(1, 2)`).
     Returned(String),
     /// `main()` raised; the first entry is the exception, then every exception reachable through
-    /// `__context__` and `__cause__`, depth first, each once.
+    /// `__context__`, `__cause__` and, for a group, what it holds, depth first, each once.
     Raised(Vec<ExcDetail>),
     /// The interpreter refused to compile the program (`SyntaxError` and the like).
     CompileError(String),
@@ -240,6 +243,7 @@ impl ExcDetail {
         if let Some(c) = &mut self.cause {
             f(c);
         }
+        self.leaves.iter_mut().for_each(f);
     }
 }
 
@@ -311,6 +315,10 @@ impl fmt::Display for Opt<'_> {
 impl fmt::Display for ExcDetail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.exc)?;
+        if !self.leaves.is_empty() {
+            let leaves: Vec<String> = self.leaves.iter().map(|l| ExcRefShort(l).to_string()).collect();
+            write!(f, " [{}]", leaves.join(", "))?;
+        }
         if let Some(c) = &self.context {
             write!(f, " context={}", ExcRefShort(c))?;
         }

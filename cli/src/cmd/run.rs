@@ -236,7 +236,7 @@ impl Ctx {
             Some(w) => w,
             None => Worker::spawn(&self.worker_config).context("cannot start a worker")?,
         };
-        let config = GenConfig::full();
+        let config = GenConfig::for_profile(self.profile);
         loop {
             if self.stop.load(Ordering::Relaxed) || self.deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(());

@@ -31,7 +31,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         read_program(path)?
     } else {
         let seed = parse_seed(&args.case).with_context(|| format!("{:?} is neither a file nor a seed", args.case))?;
-        from_seed(seed, &GenConfig::full())
+        from_seed(seed, &GenConfig::for_profile(args.target))
     };
     let prediction = predict(&program, args.target);
     let mut out = std::io::stdout().lock();

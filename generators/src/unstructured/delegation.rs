@@ -3,8 +3,8 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    delegates, Action, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, Stmt, Target, Then, Thrown, Try,
-    Value, WithItem,
+    delegates, Action, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Stmt, Target, Then, Thrown,
+    Try, Value, WithItem,
 };
 
 use super::{Gen, NAMES};
@@ -164,7 +164,12 @@ impl Gen<'_, '_> {
             self.gen_async.push(false);
         }
         debug_assert!(delegates(&gens[outer].body));
-        let exc = Thrown::New(self.new_exc('r')?);
+        let exc = if self.u.ratio(1, 4)? {
+            // A GeneratorExit closes the delegated generators instead (§11.3).
+            Thrown::New(NewExc { class: ExcClass::GeneratorExit, label: self.labels.next('r') })
+        } else {
+            Thrown::New(self.new_exc('r')?)
+        };
         let (how, then) = if twice {
             (Drive::Throw(1, exc.clone()), Some(Then::Throw(exc)))
         } else {

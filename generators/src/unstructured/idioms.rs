@@ -48,6 +48,7 @@ impl Gen<'_, '_> {
             Focus::GenApi => self.open_gen_api(parts.managers, parts.gens, parts.is_async)?,
             Focus::Chaining => self.open_chaining(parts.gens, parts.cms, parts.is_async)?,
             Focus::Delegation => self.open_delegation(parts.managers, parts.gens)?,
+            Focus::Groups => self.open_groups(parts.managers)?,
             Focus::AsyncWith => return Ok(()),
         };
         parts.main.splice(0..0, opening);

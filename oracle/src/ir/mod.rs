@@ -332,6 +332,11 @@ pub enum ExcClass {
     /// `NameError`: never raised by a program, only by the interpreter (a name an old version
     /// lacks, such as `aclosing` before 3.10).
     NameError,
+    /// `ExceptionGroup` (3.11+): a subclass of both `BaseExceptionGroup` and `Exception`. Only
+    /// caught, raised by [`Stmt::RaiseGroup`] (SEMANTICS-ADDENDUM §13).
+    ExceptionGroup,
+    /// `BaseExceptionGroup` (3.11+). Only caught, raised by [`Stmt::RaiseGroup`].
+    BaseExceptionGroup,
 }
 
 impl ExcClass {
@@ -357,6 +362,8 @@ impl ExcClass {
         ExcClass::S1,
         ExcClass::S2,
         ExcClass::NameError,
+        ExcClass::ExceptionGroup,
+        ExcClass::BaseExceptionGroup,
     ];
 
     /// The Python name.
@@ -382,7 +389,15 @@ impl ExcClass {
             ExcClass::S1 => "S1",
             ExcClass::S2 => "S2",
             ExcClass::NameError => "NameError",
+            ExcClass::ExceptionGroup => "ExceptionGroup",
+            ExcClass::BaseExceptionGroup => "BaseExceptionGroup",
         }
+    }
+
+    /// `ExceptionGroup` or `BaseExceptionGroup`, which a program only catches: it raises groups
+    /// with [`Stmt::RaiseGroup`].
+    pub fn is_group(self) -> bool {
+        matches!(self, ExcClass::ExceptionGroup | ExcClass::BaseExceptionGroup)
     }
 
     /// Looks a class up by its Python name.
@@ -434,6 +449,12 @@ pub enum Stmt {
     },
     /// `raise E1('r1') [from ...]`.
     Raise(RaiseNew),
+    /// `raise ExceptionGroup('g1', [E1('r2'), ...])` (3.11+, SEMANTICS-ADDENDUM §13).
+    RaiseGroup(Group),
+    /// `try: ... except* E1 as e_h1: ... else: ... finally: ...` (3.11+, SEMANTICS-ADDENDUM
+    /// §13.4): its handlers all have a class, and none holds a `return`, or a `break` or
+    /// `continue` of a loop around it.
+    TryStar(Box<Try>),
     /// `raise e_h1`: re-raise, by name, the exception caught by an enclosing handler.
     RaiseCaught(String),
     /// A bare `raise`.
@@ -508,6 +529,27 @@ pub enum Stmt {
         /// `await astep` on an async generator.
         is_async: bool,
     },
+}
+
+/// `ExceptionGroup('g1', [E1('r2'), ValueError('r3')])`, or `BaseExceptionGroup(...)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Group {
+    /// `BaseExceptionGroup`, which may hold BaseExceptions (and is an `ExceptionGroup` when it
+    /// holds none).
+    pub base: bool,
+    /// Its message.
+    pub label: String,
+    /// What it holds, in order; at least one.
+    pub members: Vec<Member>,
+}
+
+/// One exception a group holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Member {
+    /// `E1('r2')`.
+    Exc(NewExc),
+    /// A nested group.
+    Group(Group),
 }
 
 /// A chaining attribute of an exception that a program assigns.
@@ -792,6 +834,29 @@ pub enum Target {
     Name(String),
     /// `as (a, b)`: unpacking, which can fail.
     Tuple(Vec<String>),
+}
+
+/// Whether a program uses exception groups (3.11+): raises one, has an `except*`, or names
+/// `ExceptionGroup` or `BaseExceptionGroup` where an exception is matched against a class.
+pub fn uses_groups(program: &Program) -> bool {
+    let groups = |classes: &[ExcClass]| classes.iter().any(|c| c.is_group());
+    let handler = |h: &Handler| h.class.is_some_and(ExcClass::is_group);
+    let expr = |e: &ItemExpr| matches!(e, ItemExpr::Suppress(cs) if groups(cs));
+    let in_stmts = visit::all_stmts(program).any(|s| match s {
+        Stmt::RaiseGroup(_) | Stmt::TryStar(_) => true,
+        Stmt::Try(t) => t.handlers.iter().any(handler),
+        Stmt::With { items, .. } => items.iter().any(|it| expr(&it.expr)),
+        Stmt::Assign { expr: e, .. }
+        | Stmt::Stack { op: StackOp::Enter { expr: e, .. } | StackOp::Push { expr: e, .. }, .. } => expr(e),
+        _ => false,
+    });
+    let in_cms = program.cms.iter().any(|cm| cm.handler.as_ref().is_some_and(handler));
+    let in_managers = program.managers.iter().any(|m| {
+        m.methods().iter().any(|(_, method)| {
+            matches!(method, Method::Defined(Action::SuppressIf(cs)) | Method::AsyncDef { action: Action::SuppressIf(cs), .. } if groups(cs))
+        })
+    });
+    in_stmts || in_cms || in_managers
 }
 
 /// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a

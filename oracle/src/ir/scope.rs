@@ -70,6 +70,9 @@ pub struct Scope {
     is_async: bool,
     async_gen: bool,
     handling: bool,
+    /// In the handler of an `except*` clause, where `return` is not (nor `break` or `continue`
+    /// of a loop around it).
+    star: bool,
     blocks: usize,
     /// Names bound by `with` targets and assignments (a name bound twice is here twice).
     vars: Vec<String>,
@@ -121,6 +124,11 @@ impl Scope {
     /// In an `except` or `finally` block, where a bare `raise` may have something to re-raise.
     pub fn handling(&self) -> bool {
         self.handling
+    }
+
+    /// In the block of an `except*` clause, where `return` is a SyntaxError (3.11+).
+    pub fn in_star(&self) -> bool {
+        self.star
     }
 
     /// How many blocks CPython counts around a statement here, the function's own included.
@@ -272,6 +280,17 @@ impl Scope {
         inner
     }
 
+    /// The `try:` block of a `try` with `except*` clauses here, whose clauses are not decided yet.
+    pub fn nested_try_star_body(&self) -> Scope {
+        self.nested(1).try_body(Clauses::ALL)
+    }
+
+    /// The block of an `except*` clause here: as an `except` clause's, counted one block deeper
+    /// (`except*` compiles to more), outside any loop around the `try`, and no `return`.
+    pub fn star_handler_body(&self, bound: Option<&str>, clauses: Clauses) -> Scope {
+        Scope { in_loop: false, star: true, ..self.nested(1).handler_body(bound, clauses) }
+    }
+
     /// The `else:` block of a `try` here with `clauses`.
     pub fn else_body(&self, clauses: Clauses) -> Scope {
         self.nested(1 + usize::from(clauses.finally))
@@ -291,6 +310,10 @@ impl Scope {
             (Stmt::Try(t), Step::Except(j)) => self.handler_body(bound(t.handlers.get(j)?), Clauses::of(t)),
             (Stmt::Try(t), Step::Else) => self.else_body(Clauses::of(t)),
             (Stmt::Try(t), Step::Finally) => self.finally_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Try) => self.nested(1).try_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Except(j)) => self.star_handler_body(bound(t.handlers.get(j)?), Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Else) => self.nested(1).else_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Finally) => self.nested(1).finally_body(Clauses::of(t)),
             _ => return None,
         })
     }
@@ -311,6 +334,7 @@ impl Scope {
                 Stmt::Loop { .. } => 1,
                 Stmt::Try(t) if t.handlers.is_empty() => 1,
                 Stmt::Try(t) => 2 + usize::from(t.finally.is_some()),
+                Stmt::TryStar(t) => 3 + usize::from(t.finally.is_some()),
                 _ => usize::from(awaits),
             }
     }

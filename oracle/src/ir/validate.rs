@@ -4,8 +4,8 @@
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
     delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExcAttr,
-    ExitFnResult, ItemExpr, Loc, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown,
-    Value, MAX_BLOCKS,
+    ExitFnResult, Group, ItemExpr, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target,
+    Then, Thrown, Value, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -98,6 +98,26 @@ impl Validator<'_> {
 
     fn new_exc(&mut self, at: &Path, e: &NewExc) {
         self.label(at, &e.label);
+        if e.class.is_group() {
+            self.err(
+                at,
+                format!("{}(...) takes a message and a list: raise it with raise {0}('g1', [...])", e.class.name()),
+            );
+        }
+    }
+
+    /// `ExceptionGroup('g1', [...])`: a label, and at least one member.
+    fn group(&mut self, at: &Path, g: &Group) {
+        self.label(at, &g.label);
+        if g.members.is_empty() {
+            self.err(at, "an exception group holds at least one exception");
+        }
+        for m in &g.members {
+            match m {
+                Member::Exc(e) => self.new_exc(at, e),
+                Member::Group(inner) => self.group(at, inner),
+            }
+        }
     }
 
     /// A raise; `scope` is where it stands, `None` in a method (which binds no handler's name).
@@ -461,6 +481,27 @@ impl Validator<'_> {
                 self.value(at, value);
                 if scope.async_gen() {
                     self.err(at, "an async generator cannot return a value");
+                }
+                if scope.in_star() {
+                    self.err(at, "'break', 'continue' and 'return' cannot appear in an except* block");
+                }
+            }
+            Stmt::RaiseGroup(g) => self.group(at, g),
+            Stmt::TryStar(t) => {
+                if t.handlers.is_empty() {
+                    self.err(at, "a try with except* needs at least one except* clause");
+                }
+                for (j, h) in t.handlers.iter().enumerate() {
+                    let at = at.join(Step::Except(j));
+                    self.label(&at, &h.label);
+                    match h.class {
+                        None => self.err(&at, "except* needs a class (there is no bare except*)"),
+                        Some(c) if c.is_group() => self.err(&at, "catching ExceptionGroup with except* is not allowed"),
+                        Some(_) => {}
+                    }
+                }
+                if let Some((label, _)) = &t.finally {
+                    self.label(&at.join(Step::Finally), label);
                 }
             }
             Stmt::Loop { times, .. } => {

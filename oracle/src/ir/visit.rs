@@ -19,8 +19,8 @@ use std::ops::ControlFlow;
 
 use super::scope::{bound, Clauses, Func, Scope};
 use super::{
-    Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr, Method, Program,
-    RaiseNew, Slot, StackOp, Stmt, Then, Thrown, Value,
+    Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, ExitFn, ExitFnResult, Group, Handler, ItemExpr, Member,
+    Method, Program, RaiseNew, Slot, StackOp, Stmt, Then, Thrown, Value,
 };
 
 /// Where a part of a program is, such as `main[1].with[0].item[0]` or `M0.__exit__`.
@@ -149,7 +149,7 @@ pub fn child_blocks(s: &Stmt) -> Vec<(Step, &Vec<Stmt>)> {
     match s {
         Stmt::With { body, .. } => vec![(Step::With, body)],
         Stmt::Loop { body, .. } => vec![(Step::Loop, body)],
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let mut res = vec![(Step::Try, &t.body)];
             res.extend(t.handlers.iter().enumerate().map(|(j, h)| (Step::Except(j), &h.body)));
             res.push((Step::Else, &t.orelse));
@@ -165,7 +165,7 @@ pub fn child_blocks_mut(s: &mut Stmt) -> Vec<(Step, &mut Vec<Stmt>)> {
     match s {
         Stmt::With { body, .. } => vec![(Step::With, body)],
         Stmt::Loop { body, .. } => vec![(Step::Loop, body)],
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let mut res = vec![(Step::Try, &mut t.body)];
             res.extend(t.handlers.iter_mut().enumerate().map(|(j, h)| (Step::Except(j), &mut h.body)));
             res.push((Step::Else, &mut t.orelse));
@@ -515,14 +515,29 @@ fn stmt_nodes(s: &mut Stmt, f: &mut NodeFn<'_>) -> ControlFlow<()> {
             visit(f, NodeMut::Class(c))?;
         }
         Stmt::Raise(r) => raise_nodes(r, f)?,
+        Stmt::RaiseGroup(g) => group_nodes(g, f)?,
         Stmt::Return { value, .. } => value_nodes(value, f)?,
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let n = t.handlers.len();
             for (j, h) in t.handlers.iter_mut().enumerate() {
                 visit(f, NodeMut::Handler { handler: h, last: j + 1 == n })?;
             }
         }
         _ => {}
+    }
+    ControlFlow::Continue(())
+}
+
+/// The classes of what a group holds (the group itself is no class node: `ExceptionGroup` and
+/// `BaseExceptionGroup` are only caught).
+fn group_nodes(g: &mut Group, f: &mut NodeFn<'_>) -> ControlFlow<()> {
+    for m in &mut g.members {
+        match m {
+            Member::Exc(e) => {
+                visit(f, NodeMut::Class(&mut e.class))?;
+            }
+            Member::Group(inner) => group_nodes(inner, f)?,
+        }
     }
     ControlFlow::Continue(())
 }

@@ -59,7 +59,15 @@ impl<'p> Machine<'p> {
                 }
                 // 3.8–3.11: `exctype is not None and issubclass(exctype, self._exceptions)`.
                 let yes = class.is_some_and(|c| classes.iter().any(|of| exc::is_subclass(c, *of)));
-                Val::Bool(yes)
+                // 3.12+: a group it does not match as a class is split (§13.5).
+                match exc {
+                    Some(e) if !yes => match self.suppress_group(e, classes) {
+                        Some(Ok(all)) => Val::Bool(all),
+                        Some(Err(rest)) => return Err(rest),
+                        None => Val::Bool(false),
+                    },
+                    _ => Val::Bool(yes),
+                }
             }
             Builtin::Null(_) => Val::None,
             Builtin::Closing { label, raises } => {

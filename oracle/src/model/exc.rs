@@ -34,6 +34,15 @@ pub(crate) struct ExcObj {
     pub(crate) tb: u32,
     /// The rules behind it, for triage.
     pub(crate) rules: ExcRules,
+    /// For an exception group: its message and what it holds.
+    pub(crate) group: Option<GroupData>,
+}
+
+/// What an exception group holds (`message`, `exceptions`).
+#[derive(Clone, Debug)]
+pub(crate) struct GroupData {
+    pub(crate) message: String,
+    pub(crate) members: Vec<ExcId>,
 }
 
 /// The direct base of each class; `None` for `BaseException`.
@@ -48,11 +57,18 @@ pub(crate) fn base(c: ExcClass) -> Option<ExcClass> {
         KeyError => LookupError,
         S1 => StopIteration,
         S2 => StopAsyncIteration,
+        // Its first base; it is an Exception too (see `is_subclass`).
+        ExceptionGroup => BaseExceptionGroup,
+        BaseExceptionGroup => BaseException,
     })
 }
 
 /// `issubclass(c, of)`.
 pub(crate) fn is_subclass(c: ExcClass, of: ExcClass) -> bool {
+    if c == ExcClass::ExceptionGroup && is_subclass(ExcClass::Exception, of) {
+        // class ExceptionGroup(BaseExceptionGroup, Exception)
+        return true;
+    }
     let mut it = Some(c);
     while let Some(x) = it {
         if x == of {
@@ -94,8 +110,45 @@ impl Excs {
 
     fn push(&mut self, class: ExcClass, msg: String, created: Option<Rule>) -> ExcId {
         let rules = ExcRules { created, context: None, cause: None };
-        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
+        let o = ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules, group: None };
+        self.objs.push(o);
         ExcId(self.objs.len() as u32 - 1)
+    }
+
+    /// An exception group of `class` (`ExceptionGroup` or `BaseExceptionGroup`) holding
+    /// `members`, whose `str()` is `msg`; `rule` made it (`None`: the program did).
+    pub(crate) fn new_group(
+        &mut self,
+        class: ExcClass,
+        message: String,
+        msg: String,
+        members: Vec<ExcId>,
+        rule: Option<Rule>,
+    ) -> ExcId {
+        let id = self.push(class, msg, rule);
+        self.obj_mut(id).group = Some(GroupData { message, members });
+        id
+    }
+
+    /// What `id` holds, if it is an exception group.
+    pub(crate) fn group(&self, id: ExcId) -> Option<&GroupData> {
+        self.get(id).group.as_ref()
+    }
+
+    /// Gives `id` the metadata of `from` as `split()`/`derive()` copies it: its context, its cause
+    /// (which sets `__suppress_context__`) and traceback.
+    pub(crate) fn copy_metadata(&mut self, id: ExcId, from: ExcId, rule: Rule) {
+        let (context, cause, tb) = {
+            let o = self.get(from);
+            (o.context, o.cause, o.tb)
+        };
+        let o = self.obj_mut(id);
+        o.context = context;
+        o.cause = cause;
+        o.suppress_context = true;
+        o.tb = tb;
+        o.rules.context = Some(rule);
+        o.rules.cause = Some(rule);
     }
 
     /// The rules behind an exception.
@@ -351,7 +404,9 @@ impl Excs {
         };
         let context = self.observe(context);
         let cause = self.observe(cause);
-        ExcDetail { exc, context, cause, suppress_context }
+        let members = self.get(id).group.as_ref().map(|g| g.members.clone()).unwrap_or_default();
+        let leaves = members.into_iter().filter_map(|m| self.observe(Some(m))).collect();
+        ExcDetail { exc, context, cause, suppress_context, leaves }
     }
 
     /// The exception and everything reachable through context and cause, depth first.
@@ -372,6 +427,10 @@ impl Excs {
         let (context, cause) = (self.get(id).context, self.get(id).cause);
         self.visit(context, visited, out);
         self.visit(cause, visited, out);
+        let members = self.get(id).group.as_ref().map(|g| g.members.clone()).unwrap_or_default();
+        for m in members {
+            self.visit(Some(m), visited, out);
+        }
     }
 }
 

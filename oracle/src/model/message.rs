@@ -272,6 +272,22 @@ pub(crate) fn instantiated() -> String {
     String::new()
 }
 
+/// The `str()` of an exception group: its message and how many exceptions it holds.
+pub(crate) fn group_str(message: &str, n: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{message} ({n} sub-exception{s})")
+}
+
+/// `ExceptionGroup(...)` holding an exception that is not an Exception.
+pub(crate) fn cannot_nest_base() -> String {
+    "Cannot nest BaseExceptions in an ExceptionGroup".to_string()
+}
+
+/// A name the profile's Python does not define, used by a program about exception groups.
+pub(crate) fn group_names_missing() -> &'static str {
+    "exception groups (ExceptionGroup, except*) are new in 3.11"
+}
+
 /// `close()` / `aclose()` of a generator that yielded instead of finishing.
 pub(crate) fn ignored_generator_exit(is_async: bool) -> String {
     if is_async {

@@ -23,6 +23,7 @@ mod contextlib;
 mod exit_stack;
 mod generator;
 mod delegation;
+mod groups;
 
 use std::collections::HashMap;
 
@@ -68,6 +69,10 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         finish: generator::Finish::default(),
         unpredictable: None,
     };
+    if !m.quirks.exception_groups && crate::ir::uses_groups(program) {
+        // ExceptionGroup and except* are NameError and SyntaxError before 3.11.
+        m.give_up(message::group_names_missing());
+    }
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
         // main is a coroutine: PEP 479 at its frame boundary.

@@ -315,6 +315,33 @@ rules! {
     StackKeepsExplicitNoneContext = "12.3",
     /// `throw(e)` of the exception the caller is handling: no self-chaining in the generator.
     ThrowHandled = "12.4",
+    /// `raise ExceptionGroup('g1', [...])`: what it holds is made first; its `str()` counts them.
+    GroupRaised = "13.1",
+    /// `BaseExceptionGroup(...)` of Exceptions only is an `ExceptionGroup`.
+    GroupBaseBecomesException = "13.1",
+    /// `ExceptionGroup(...)` holding a BaseException: TypeError "Cannot nest BaseExceptions in an ExceptionGroup".
+    GroupCannotNestBase = "13.1",
+    /// A group reaches `__exit__` as any exception does: the very object.
+    GroupReachesExit = "13.2",
+    /// A plain `except` catches a group by its class (ExceptionGroup, Exception, ...), never by what it holds.
+    GroupCaughtByExcept = "13.3",
+    /// `except*` splits: each handler gets the part that matches its class (a new group copying the
+    /// original's message, context and cause, suppress_context set; the group itself when it matches whole).
+    ExceptStarSplits = "13.4",
+    /// An `except*` clause matching nothing of a group: the next clauses get split's rest, a copy (3.12+);
+    /// on 3.11 the group itself.
+    ExceptStarUnmatchedCopied = "13.4",
+    /// `except*` of a naked exception: the handler gets `ExceptionGroup('', [e])`; unhandled, `e` propagates.
+    ExceptStarWrapsNaked = "13.4",
+    /// What `except*` handlers re-raise, and the rest none handled, propagate as one new group of the
+    /// original's shape.
+    ExceptStarReraises = "13.4",
+    /// What `except*` handlers raise anew propagates alone, or with the rest in `ExceptionGroup('', [...])`.
+    ExceptStarRaisesNew = "13.4",
+    /// `suppress` given a group its classes do not match as a class splits it (3.12+; BaseExceptionGroup
+    /// 3.12.1+): suppressed when all match, else the rest (a new group) is raised, its context the original.
+    /// Before, the group propagates.
+    SuppressSplitsGroup = "13.5",
 }
 
 impl Rule {

@@ -50,6 +50,8 @@ impl<'p> Machine<'p> {
                 Flow::Normal
             }
             Stmt::Raise(r) => Flow::Raise(self.raise_new(r)),
+            Stmt::RaiseGroup(g) => Flow::Raise(self.raise_group(g)),
+            Stmt::TryStar(t) => self.try_star(t),
             Stmt::RaiseCaught(label) => {
                 let id = self.caught(label);
                 Flow::Raise(self.raise_obj(id))
@@ -112,6 +114,9 @@ impl<'p> Machine<'p> {
                 let class = self.excs.get(x).class;
                 let found = handlers.iter().find(|h| h.class.is_none_or(|c| exc::is_subclass(class, c)));
                 if let Some(h) = found {
+                    if self.is_group(x) {
+                        self.hit(Rule::GroupCaughtByExcept);
+                    }
                     self.excs.push_handled(x);
                     let detail = self.excs.detail(x);
                     self.emit(Event::Handler { label: h.label.clone(), exc: detail });

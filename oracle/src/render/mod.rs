@@ -9,8 +9,9 @@ use std::fmt::Write;
 
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr,
-    Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Then, Thrown, Value, WithItem,
+    Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Group, Handler,
+    ItemExpr, Manager, Member, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
+    WithItem,
 };
 use crate::model::py_repr_str;
 
@@ -272,7 +273,8 @@ impl Renderer {
                 self.line(depth, &with_head(*is_async, items));
                 self.block(body, depth + 1);
             }
-            Stmt::Try(t) => {
+            Stmt::Try(t) | Stmt::TryStar(t) => {
+                let star = matches!(s, Stmt::TryStar(_));
                 for (step, body) in visit::child_blocks(s) {
                     match step {
                         Step::Try => {
@@ -281,7 +283,9 @@ impl Renderer {
                         }
                         Step::Except(j) => {
                             let h = &t.handlers[j];
-                            self.clause(depth, &except_head(h), &format!("handler('{}')", h.label), body);
+                            let head = except_head(h);
+                            let head = if star { head.replacen("except", "except*", 1) } else { head };
+                            self.clause(depth, &head, &format!("handler('{}')", h.label), body);
                         }
                         Step::Else if body.is_empty() => {}
                         Step::Else => {
@@ -297,6 +301,7 @@ impl Renderer {
                 }
             }
             Stmt::Raise(r) => self.line(depth, &raise(r)),
+            Stmt::RaiseGroup(g) => self.line(depth, &format!("raise {}", group(g))),
             Stmt::RaiseCaught(label) => self.line(depth, &format!("raise e_{label}")),
             Stmt::BareRaise => self.line(depth, "raise"),
             Stmt::Return { label, value: v } => self.line(depth, &format!("return ret('{label}', {})", value(v))),
@@ -436,6 +441,20 @@ fn exit_fn(f: &ExitFn) -> String {
 
 fn new_exc(e: &NewExc) -> String {
     format!("{}('{}')", e.class.name(), e.label)
+}
+
+/// `ExceptionGroup('g1', [E1('r2'), ExceptionGroup('g3', [...])])`.
+fn group(g: &Group) -> String {
+    let members: Vec<String> = g
+        .members
+        .iter()
+        .map(|m| match m {
+            Member::Exc(e) => new_exc(e),
+            Member::Group(inner) => group(inner),
+        })
+        .collect();
+    let class = if g.base { "BaseExceptionGroup" } else { "ExceptionGroup" };
+    format!("{class}('{}', [{}])", g.label, members.join(", "))
 }
 
 /// The exception argument of `drive`: what `throw()` is given, a tuple spread into its
