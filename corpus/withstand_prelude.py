@@ -39,8 +39,17 @@ def _str(e):
         return "<str() failed>"
 
 
+try:
+    _BEG = BaseExceptionGroup
+except NameError:  # before 3.11
+    _BEG = ()
+
+
 def _detail(e):
-    return [_ref(e), _ref(e.__context__), _ref(e.__cause__), bool(e.__suppress_context__)]
+    d = [_ref(e), _ref(e.__context__), _ref(e.__cause__), bool(e.__suppress_context__)]
+    if isinstance(e, _BEG):
+        d.append([_ref(x) for x in e.exceptions])
+    return d
 
 
 def _info():
@@ -288,6 +297,9 @@ def _chain(e):
         out.append(_detail(x))
         visit(x.__context__)
         visit(x.__cause__)
+        if isinstance(x, _BEG):
+            for y in x.exceptions:
+                visit(y)
 
     visit(e)
     return out
