@@ -348,17 +348,17 @@ impl<'a> Parser<'a> {
         });
         for (line, gen, written_async) in std::mem::take(&mut self.drives) {
             match gens.get(gen) {
-                Some(g) if g.is_async && !written_async => self.err(
+                Some(g) if g.is_async_gen() && !written_async => self.err(
                     line.no,
                     format!(
                         "expected await adrive(...): g{gen} is an async generator function, found {:?}",
                         clip(line.text)
                     ),
                 ),
-                Some(g) if !g.is_async && written_async => self.err(
+                Some(g) if !g.is_async_gen() && written_async => self.err(
                     line.no,
                     format!(
-                        "expected drive(...) without await: g{gen} is a plain generator function, found {:?}",
+                        "expected drive(...) without await: g{gen} is a generator or coroutine function, found {:?}",
                         clip(line.text)
                     ),
                 ),
@@ -1345,10 +1345,14 @@ fn head(text: &str) -> Result<Head, String> {
                 t.bump();
                 Head::Simple(stack_call(&mut t, true, None)?)
             }
+            (Some(Tok::Name(n)), Some(Tok::Punct('('))) if index(n, 'g').is_some() => {
+                t.bump();
+                Head::Simple(Stmt::AwaitCall { gen: coroutine_call(&mut t)?, target: None })
+            }
             _ => {
                 t.bump();
                 return t.fail(
-                    "Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await",
+                    "Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await",
                 );
             }
         },
@@ -1576,6 +1580,9 @@ fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
     let name = t.name("a variable name")?.to_string();
     t.punct('=', "'='")?;
     if t.eat_name("await") {
+        if t.peek_name().is_some_and(|n| index(n, 'g').is_some()) {
+            return Ok(Stmt::AwaitCall { gen: coroutine_call(t)?, target: Some(name) });
+        }
         if t.toks.get(t.i + 1).map(|(_, tok)| tok) != Some(&Tok::Punct('.')) {
             return t.fail(
                 "a stack method such as st.enter_async_context(M0()) after await (the only await that binds a name)",
@@ -1601,6 +1608,16 @@ fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
         return Ok(Stmt::Keep { name, label });
     }
     Ok(Stmt::Assign { name, expr: item_expr(t)? })
+}
+
+/// `g1()` after `await`: the coroutine function awaited.
+fn coroutine_call(t: &mut Toks<'_>) -> Result<usize, String> {
+    const CALL: &str = "a coroutine function call such as g1() after await";
+    let Some(gen) = t.peek_name().and_then(|n| index(n, 'g')) else { return t.fail(CALL) };
+    t.bump();
+    t.punct('(', "'(' (a coroutine function is called with no arguments, as in g1())")?;
+    t.punct(')', "')' (a coroutine function is called with no arguments, as in g1())")?;
+    Ok(gen)
 }
 
 /// `g1()` after `yield from`: the generator function delegated to.

@@ -345,7 +345,7 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
         Stmt::Drive { how, then, .. } => 2 + drive_size(how) + then_size(then),
         Stmt::Keep { .. } => 2,
-        Stmt::YieldFrom { target, .. } => 2 + usize::from(target.is_some()),
+        Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } => 2 + usize::from(target.is_some()),
         Stmt::RaiseVar(_) => 1,
         Stmt::SetAttr { value, .. } => 2 + usize::from(matches!(value, AttrValue::Caught(_))),
         Stmt::Break | Stmt::Continue => 1,
@@ -623,7 +623,7 @@ fn strip_loop_control(body: &mut Vec<Stmt>) {
 fn gen_ref(s: &mut Stmt) -> Vec<&mut usize> {
     let mut res = Vec::new();
     match s {
-        Stmt::Drive { gen, .. } | Stmt::YieldFrom { gen, .. } => res.push(gen),
+        Stmt::Drive { gen, .. } | Stmt::YieldFrom { gen, .. } | Stmt::AwaitCall { gen, .. } => res.push(gen),
         Stmt::With { items, .. } => res.extend(items.iter_mut().filter_map(|it| match &mut it.expr {
             ItemExpr::ClosingGen { gen, .. } => Some(gen),
             _ => None,
@@ -1130,7 +1130,7 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                         return Flow::Stop;
                     }
                 }
-                Stmt::YieldFrom { target, .. } if target.is_some() && cur.take() => {
+                Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } if target.is_some() && cur.take() => {
                     *target = None;
                     return Flow::Stop;
                 }

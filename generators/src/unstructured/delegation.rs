@@ -99,10 +99,82 @@ impl Gen<'_, '_> {
         Ok(GenFn { is_async: false, body })
     }
 
+    /// A manager class with `async def __aenter__` / `__aexit__`, which may suspend, for a
+    /// coroutine run by hand.
+    fn suspending_manager(&mut self, managers: &mut Vec<Manager>) -> Result<usize> {
+        let suspend = |g: &mut Self| -> Result<Option<String>> {
+            Ok(if g.u.ratio(1, 2)? { Some(g.labels.next('s')) } else { None })
+        };
+        let aenter = Method::AsyncDef { suspend: suspend(self)?, action: Action::ReturnSelf };
+        let aexit = Method::AsyncDef { suspend: suspend(self)?, action: self.opening_exit()? };
+        Ok(Self::async_manager(managers, aenter, aexit))
+    }
+
+    /// A coroutine function run by hand: suspended in an `async with` (at an `await`, or in the
+    /// manager's methods), maybe while it handles an exception, maybe awaiting the next one.
+    fn coroutine(&mut self, managers: &mut Vec<Manager>, awaits: Option<usize>) -> Result<GenFn> {
+        let m = self.suspending_manager(managers)?;
+        let mut inner = vec![Stmt::Await(self.labels.next('s'))];
+        if let Some(gen) = awaits {
+            let target = if self.u.ratio(1, 2)? { Some(self.pick(NAMES)?.to_string()) } else { None };
+            inner.push(Stmt::AwaitCall { gen, target: target.clone() });
+            if let Some(t) = target {
+                inner.push(Stmt::Show(t));
+            }
+        }
+        inner.push(Stmt::Await(self.labels.next('s')));
+        let item = WithItem { expr: ItemExpr::New(m), target: Target::None };
+        let mut body = vec![Stmt::With { is_async: true, items: vec![item], body: inner }];
+        match self.u.int_in_range(0..=3)? {
+            0 => {
+                let h = Handler { label: self.labels.next('h'), class: None, bind: false, body };
+                body = vec![try_except(vec![Stmt::Raise(self.raise_new()?)], h)];
+            }
+            1 => {
+                let class = self.pick(&[None, Some(ExcClass::GeneratorExit), Some(ExcClass::Exception)])?;
+                let again = if self.u.ratio(1, 2)? { vec![Stmt::Await(self.labels.next('s'))] } else { vec![] };
+                let h = Handler { label: self.labels.next('h'), class, bind: false, body: again };
+                body = vec![try_except(body, h)];
+            }
+            _ => {}
+        }
+        body.push(Stmt::Return { label: self.labels.next('v'), value: Value::Int(self.u.int_in_range(0..=9)?) });
+        Ok(GenFn { is_async: true, body })
+    }
+
+    /// §11.5: a coroutine run by hand (`send`, `throw` as a cancellation, `close`), maybe awaiting
+    /// another (and that one a third).
+    fn open_coroutine(&mut self, managers: &mut Vec<Manager>, gens: &mut Vec<GenFn>) -> Result<Vec<Stmt>> {
+        let outer = gens.len();
+        let depth = self.u.int_in_range(0..=2)?;
+        for i in 0..=depth {
+            let awaits = (i < depth).then_some(outer + i + 1);
+            let k = self.coroutine(managers, awaits)?;
+            gens.push(k);
+            self.gen_async.push(false);
+        }
+        let exc = match self.u.int_in_range(0..=3)? {
+            0 => Thrown::New(NewExc { class: ExcClass::GeneratorExit, label: self.labels.next('r') }),
+            1 => Thrown::New(NewExc { class: ExcClass::StopIteration, label: self.labels.next('r') }),
+            _ => Thrown::New(self.new_exc('r')?),
+        };
+        let k = self.u.int_in_range(0..=3)?;
+        let how = match self.u.int_in_range(0..=5)? {
+            0 => Drive::Exhaust,
+            1 | 2 => Drive::Close(k),
+            3 => Drive::Send(k),
+            _ => Drive::Throw(k, exc),
+        };
+        Ok(vec![Stmt::Drive { label: self.labels.next('d'), gen: outer, how, then: None }])
+    }
+
     /// §11: a generator delegating to another (sometimes through a third), driven to its end,
     /// closed or thrown into; the delegating one suspended in a `with` or while it handles an
     /// exception.
     pub(super) fn open_delegation(&mut self, managers: &mut Vec<Manager>, gens: &mut Vec<GenFn>) -> Result<Vec<Stmt>> {
+        if self.u.ratio(1, 2)? {
+            return self.open_coroutine(managers, gens);
+        }
         let outer = gens.len();
         let nested = self.u.ratio(1, 4)?;
         let target = if self.u.ratio(1, 2)? { Some(self.pick(NAMES)?.to_string()) } else { None };

@@ -36,14 +36,29 @@ pub struct Program {
     pub is_async: bool,
 }
 
-/// A generator function `def g0():`, or an async generator function `async def g0():`.
+/// A generator function `def g0():`, an async generator function `async def g0():`, or (an
+/// `async def` without a `yield`) a coroutine function, which `drive` runs by hand with `send`,
+/// `throw` and `close` (SEMANTICS-ADDENDUM §11.5).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GenFn {
-    /// `async def`: driven with `asend` / `athrow` / `aclose`; its body may `await` and use
-    /// `async with`, and `return` only without a value.
+    /// `async def`: an async generator driven with `asend` / `athrow` / `aclose` (its body may
+    /// `await` and use `async with`, and `return` only without a value), or without a `yield` a
+    /// coroutine function.
     pub is_async: bool,
-    /// The body; it holds a `yield` somewhere.
+    /// The body; a generator function's holds a `yield` somewhere.
     pub body: Vec<Stmt>,
+}
+
+impl GenFn {
+    /// An `async def` without a `yield`: a coroutine function.
+    pub fn is_coroutine(&self) -> bool {
+        self.is_async && !self.body.iter().any(has_yield)
+    }
+
+    /// An async generator function.
+    pub fn is_async_gen(&self) -> bool {
+        self.is_async && !self.is_coroutine()
+    }
 }
 
 /// A context-manager class. Its Python name is `M<index>`.
@@ -426,6 +441,15 @@ pub enum Stmt {
     Await(String),
     /// `yield 'y1'` (only in generator functions).
     Yield(String),
+    /// `await g1()` or `x = await g1()`: await a coroutine of a coroutine function (a later one,
+    /// from another), which passes the suspensions, `throw()` and `close()` on as `yield from`
+    /// does (only in coroutine functions and an async `main`; SEMANTICS-ADDENDUM §11.5).
+    AwaitCall {
+        /// The coroutine function.
+        gen: usize,
+        /// `x = `: bind what it returns.
+        target: Option<String>,
+    },
     /// `yield from g1()` or `x = yield from g1()`: delegate to a later (sync) generator function
     /// until it returns, passing on `next()`, `throw()` and `close()` (only in sync generator
     /// functions; SEMANTICS-ADDENDUM §11).

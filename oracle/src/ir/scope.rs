@@ -23,6 +23,8 @@ pub enum Func {
         /// `async def g0():`.
         is_async: bool,
     },
+    /// A coroutine function `async def g0():` without a `yield`.
+    Coro,
     /// A `@contextmanager` function `def c0():`, or an `@asynccontextmanager` one.
     Cm {
         /// `@asynccontextmanager async def c0():`.
@@ -70,6 +72,8 @@ pub struct Scope {
     is_async: bool,
     async_gen: bool,
     handling: bool,
+    /// In a coroutine function.
+    coro: bool,
     /// In the handler of an `except*` clause, where `return` is not (nor `break` or `continue`
     /// of a loop around it).
     star: bool,
@@ -96,6 +100,7 @@ impl Scope {
             Func::Gen { is_async } | Func::Cm { is_async } => {
                 Scope { in_gen: true, is_async, async_gen: is_async, blocks: 1, ..Scope::default() }
             }
+            Func::Coro => Scope { in_gen: true, is_async: true, coro: true, blocks: 1, ..Scope::default() },
         }
     }
 
@@ -124,6 +129,13 @@ impl Scope {
     /// In an `except` or `finally` block, where a bare `raise` may have something to re-raise.
     pub fn handling(&self) -> bool {
         self.handling
+    }
+
+    /// In a coroutine function, which `drive` runs by hand: it uses only what suspends at
+    /// `await`s the model passes to `drive` (manager classes, no exit stacks or generator
+    /// managers).
+    pub fn in_coro(&self) -> bool {
+        self.coro
     }
 
     /// In the block of an `except*` clause, where `return` is a SyntaxError (3.11+).
@@ -230,7 +242,9 @@ impl Scope {
         match s {
             Stmt::Assign { name, expr } => self.bind_to(name, expr),
             Stmt::Stack { op: StackOp::Enter { target: Some(t), .. }, .. } => self.bind(t),
-            Stmt::Keep { name, .. } | Stmt::YieldFrom { target: Some(name), .. } => self.bind(name),
+            Stmt::Keep { name, .. }
+            | Stmt::YieldFrom { target: Some(name), .. }
+            | Stmt::AwaitCall { target: Some(name), .. } => self.bind(name),
             _ => {}
         }
     }
@@ -323,7 +337,7 @@ impl Scope {
     /// every statement.
     pub fn peak(&self, s: &Stmt) -> usize {
         let awaits = match s {
-            Stmt::Await(_) | Stmt::Drive { .. } => self.is_async,
+            Stmt::Await(_) | Stmt::Drive { .. } | Stmt::AwaitCall { .. } => self.is_async,
             Stmt::Step { is_async, .. } => *is_async,
             Stmt::Stack { op: StackOp::Enter { is_async, .. } | StackOp::Close { is_async }, .. } => *is_async,
             _ => false,

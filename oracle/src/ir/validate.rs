@@ -26,7 +26,7 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         v.cm(&Path::new(Root::Cm(i)), cm);
     }
     for (i, g) in program.gens.iter().enumerate() {
-        if !g.body.iter().any(has_yield) {
+        if !g.is_async && !g.body.iter().any(has_yield) {
             let at = Path::new(Root::Gen(i));
             v.err(&at, "a generator function needs a yield (without one it is a plain function)");
         }
@@ -238,6 +238,17 @@ impl Validator<'_> {
 
     /// A context expression, of a `with` item or a stack operation.
     fn item_expr(&mut self, at: &Path, expr: &ItemExpr, scope: &Scope) {
+        if scope.in_coro()
+            && matches!(
+                expr,
+                ItemExpr::Cm(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. }
+            )
+        {
+            self.err(
+                at,
+                "a coroutine function driven by hand enters manager classes and the small contextlib managers only",
+            );
+        }
         match expr {
             ItemExpr::New(m) => {
                 if *m >= self.program.managers.len() {
@@ -271,6 +282,7 @@ impl Validator<'_> {
                 Some(g) if delegates(&g.body) => {
                     self.err(at, "a generator that delegates with yield from is driven, not stepped")
                 }
+                Some(g) if g.is_coroutine() => self.err(at, "a coroutine is driven, not stepped by closing"),
                 Some(_) => {}
             },
         }
@@ -380,8 +392,11 @@ impl Validator<'_> {
                 }
                 match self.program.gens.get(*gen) {
                     None => self.err(at, format!("generator function g{gen} is not defined")),
-                    Some(g) if g.is_async && !scope.is_async() => {
+                    Some(g) if g.is_async_gen() && !scope.is_async() => {
                         self.err(at, "an async generator is driven by `await adrive(...)`, in async code")
+                    }
+                    Some(g) if g.is_coroutine() && then.is_some() => {
+                        self.err(at, "a coroutine is driven with one last operation, no '+...' after it")
                     }
                     Some(_) => {}
                 }
@@ -542,7 +557,27 @@ impl Validator<'_> {
                 }
                 self.item_expr(at, expr, scope);
             }
+            Stmt::Stack { .. } if scope.in_coro() => {
+                self.err(at, "a coroutine function driven by hand uses no exit stack")
+            }
             Stmt::Stack { stack, op } => self.stack_op(at, stack, op, scope),
+            Stmt::AwaitCall { gen, target } => {
+                match at.root {
+                    Root::Gen(own) if scope.in_coro() => {
+                        if *gen <= own {
+                            self.err(at, format!("g{own} awaits only a later coroutine function, not g{gen}"));
+                        }
+                    }
+                    Root::Main if scope.is_async() => {}
+                    _ => self.err(at, "await g<n>() is only in coroutine functions and an async main"),
+                }
+                if !self.program.gens.get(*gen).is_some_and(|g| g.is_coroutine()) {
+                    self.err(at, format!("g{gen} is not a coroutine function (an async def without yield)"));
+                }
+                if let Some(t) = target {
+                    self.binding(at, t, scope);
+                }
+            }
             Stmt::Step { label, var, k, is_async } => {
                 self.label(at, label);
                 if *k == 0 || *k > 5 {

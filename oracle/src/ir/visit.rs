@@ -205,7 +205,7 @@ pub fn bodies(program: &Program) -> Vec<(Path, Scope, &Vec<Stmt>)> {
     let mut res =
         vec![(Path::new(Root::Main), Scope::function(Func::Main { is_async: program.is_async }), &program.main)];
     for (i, g) in program.gens.iter().enumerate() {
-        res.push((Path::new(Root::Gen(i)), Scope::function(Func::Gen { is_async: g.is_async }), &g.body));
+        res.push((Path::new(Root::Gen(i)), Scope::function(gen_func(g)), &g.body));
     }
     for (i, cm) in program.cms.iter().enumerate() {
         let scopes = cm_scopes(cm);
@@ -226,7 +226,8 @@ pub fn bodies_mut(program: &mut Program) -> Vec<(Path, Scope, &mut Vec<Stmt>)> {
     let mut res =
         vec![(Path::new(Root::Main), Scope::function(Func::Main { is_async: program.is_async }), &mut program.main)];
     for (i, g) in program.gens.iter_mut().enumerate() {
-        res.push((Path::new(Root::Gen(i)), Scope::function(Func::Gen { is_async: g.is_async }), &mut g.body));
+        let func = gen_func(g);
+        res.push((Path::new(Root::Gen(i)), Scope::function(func), &mut g.body));
     }
     for (i, cm) in program.cms.iter_mut().enumerate() {
         let scopes = cm_scopes(cm);
@@ -243,6 +244,15 @@ pub fn bodies_mut(program: &mut Program) -> Vec<(Path, Scope, &mut Vec<Stmt>)> {
         }
     }
     res
+}
+
+/// The kind of function of a generator function (a coroutine function without a `yield`).
+fn gen_func(g: &super::GenFn) -> Func {
+    if g.is_coroutine() {
+        Func::Coro
+    } else {
+        Func::Gen { is_async: g.is_async }
+    }
 }
 
 /// The steps and scopes of the four blocks of a `@contextmanager` function: pre, except,

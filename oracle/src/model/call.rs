@@ -131,7 +131,7 @@ impl<'p> Machine<'p> {
         }
         if let Some(label) = suspend {
             // `await Aw('s1', True, None)` in an `async def` method.
-            self.suspend_at(label);
+            self.suspend_at(label)?;
         }
         match action {
             Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
@@ -154,10 +154,10 @@ impl<'p> Machine<'p> {
     }
 
     /// `await` on something that suspends at `label`: the driver sees it.
-    pub(crate) fn suspend_at(&mut self, label: &str) {
+    pub(crate) fn suspend_at(&mut self, label: &str) -> Result<(), ExcId> {
         self.hit(Rule::AsyncSuspends);
         self.emit(Event::Await { label: label.to_string() });
-        self.emit(Event::Suspend { label: label.to_string() });
+        self.suspended(label)
     }
 
     /// For `async with`, awaits what the method returned (§2.3, §3); for `with`, the value itself.
@@ -182,7 +182,7 @@ impl<'p> Machine<'p> {
                 self.emit(Event::Await { label: label.clone() });
                 if suspend {
                     self.hit(Rule::AsyncSuspends);
-                    self.emit(Event::Suspend { label: label.clone() });
+                    self.suspended(&label)?;
                 }
                 match *then {
                     AwaitThen::Return(v) => Ok(self.eval(&v)),

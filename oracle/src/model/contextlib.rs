@@ -309,7 +309,7 @@ impl<'p> Machine<'p> {
     pub(crate) fn cm_yields_again(&mut self, state: &mut CmYield) -> Flow {
         if state.didnt_stop.is_some() {
             self.rule(state.is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-            let err = self.ignored_generator_exit(state.frame, state.is_async);
+            let err = self.ignored_generator_exit(state.frame, Code::of_generator(state.is_async));
             state.ignored = Some(err);
             return Flow::Raise(err);
         }

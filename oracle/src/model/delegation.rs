@@ -9,9 +9,11 @@
 //! generator ends, whether it ended under a `throw()` or a `close()`.
 
 use crate::ir::ExcClass;
+use crate::trace::Event;
 
 use super::exc::{self, ExcFrame, ExcId};
 use super::generator::Phase;
+use super::message::Code;
 use super::{Flow, Machine, Role, Rule, Val};
 
 /// A generator running under `yield from`.
@@ -41,13 +43,33 @@ impl<'p> Machine<'p> {
     /// `yield from g<n>()`, or `x = yield from g<n>()`, in the generator running now.
     pub(crate) fn yield_from(&mut self, gen: usize, target: Option<&str>) -> Flow {
         self.hit(Rule::YieldFromDelegates);
+        self.delegate(gen, target, Code::Generator)
+    }
+
+    /// `await g<n>()`, or `x = await g<n>()`: a coroutine awaited, which delegates as `yield
+    /// from` does (§11.5).
+    pub(crate) fn await_call(&mut self, gen: usize, target: Option<&str>) -> Flow {
+        self.hit(Rule::AwaitDelegates);
+        self.delegate(gen, target, Code::Coroutine)
+    }
+
+    /// Runs generator or coroutine function `gen` (whose frame is of `code`) delegated to.
+    fn delegate(&mut self, gen: usize, target: Option<&str>, code: Code) -> Flow {
         let g = &self.program.gens[gen];
         let frame = self.excs.push_frame();
         let role = Role::Delegate(Delegate { frame, resumed: Resumed::Next });
         let (flow, role) = self.in_frame(role, |m| m.block(&g.body));
         let Role::Delegate(d) = role else { unreachable!("the frame pushed above") };
-        let flow = self.leave_generator(flow, false);
+        let flow = self.leave_frame(flow, code);
         self.excs.pop_frame(frame);
+        if self.frames.is_empty() {
+            // Awaited from main, whose driver only ever sends None.
+            return match flow {
+                Flow::Raise(x) => Flow::Raise(x),
+                Flow::Return(v) => self.bind_delegated(target, v),
+                _ => self.bind_delegated(target, Val::None),
+            };
+        }
         let own = self.own_frame();
         // Back in this generator, resumed as its delegate ended: its part of the handled stack is
         // back on it (those of the generators delegating to it stay set aside until it yields).
@@ -84,11 +106,40 @@ impl<'p> Machine<'p> {
                     Flow::Return(v) => v,
                     _ => Val::None,
                 };
-                if let Some(t) = target {
-                    self.vars().insert(t.to_string(), value);
-                }
-                Flow::Normal
+                self.bind_delegated(target, value)
             }
+        }
+    }
+
+    fn bind_delegated(&mut self, target: Option<&str>, value: Val) -> Flow {
+        if let Some(t) = target {
+            self.vars().insert(t.to_string(), value);
+        }
+        Flow::Normal
+    }
+
+    /// A suspension at `label` (an awaitable yielded it): when a coroutine that `drive` runs by
+    /// hand is suspended (through `await g1()` too), its driver acts there; else the driver of main
+    /// (or `adrive`'s await) gets it and sends None back.
+    pub(crate) fn suspended(&mut self, label: &str) -> Result<(), ExcId> {
+        let driven = self.frames.iter().rev().find(|f| !matches!(f.role, Role::Delegate(_)));
+        if !matches!(driven.map(|f| &f.role), Some(Role::Driven(ctx)) if ctx.coro) {
+            self.emit(Event::Suspend { label: label.to_string() });
+            return Ok(());
+        }
+        self.hit(Rule::CoroutineDrivenByHand);
+        let flow = if matches!(self.frames.last().map(|f| &f.role), Some(Role::Delegate(_))) {
+            self.delegated_yield(label)
+        } else {
+            self.on_top_role(|m, role| match role {
+                Role::Driven(ctx) => m.on_yield(ctx, label),
+                _ => unreachable!("found above"),
+            })
+        };
+        match flow {
+            Flow::Normal => Ok(()),
+            Flow::Raise(x) => Err(x),
+            other => unreachable!("a driver resumes or raises: {other:?}"),
         }
     }
 
@@ -156,7 +207,7 @@ impl<'p> Machine<'p> {
         match self.frames.last().map(|f| &f.role) {
             Some(Role::Driven(ctx)) => ctx.frame,
             Some(Role::Delegate(d)) => d.frame,
-            _ => unreachable!("validate keeps yield from to driven generators"),
+            _ => unreachable!("validate keeps yield from and await g1() to driven generators, coroutines and main"),
         }
     }
 

@@ -309,7 +309,7 @@ impl<'p> Machine<'p> {
         let consistent = details.fresh;
         self.emit(Event::Call { label: f.label.clone(), is_async: f.is_async, exc: exc_ref, consistent, info });
         if f.suspend {
-            self.suspend_at(&f.label);
+            self.suspend_at(&f.label)?;
         }
         match &f.result {
             ExitFnResult::Return(v) => Ok(self.eval(v)),

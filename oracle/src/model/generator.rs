@@ -66,6 +66,9 @@ pub(crate) struct GenCtx<'p> {
     pub(crate) phase: Phase,
     /// An async generator (`adrive`, `astep`).
     is_async: bool,
+    /// A coroutine driven by hand (`drive` of a coroutine function): its suspensions are its
+    /// yields, and what `throw()` throws goes through the awaitable's iterator first.
+    pub(crate) coro: bool,
     /// While the driver acts at a `yield` of a generator this one delegates to (`yield from`):
     /// that generator's frame, where what the driver throws goes.
     pub(crate) leaf: Option<ExcFrame>,
@@ -181,6 +184,26 @@ pub(crate) enum Phase {
     Resume { pending: Option<ExcId> },
 }
 
+impl GenCtx<'_> {
+    /// The kind of frame it runs: generator, async generator or coroutine.
+    pub(crate) fn code(&self) -> Code {
+        if self.coro {
+            Code::Coroutine
+        } else {
+            Code::of_generator(self.is_async)
+        }
+    }
+}
+
+/// The kind of frame a generator function runs.
+fn code_of(g: &crate::ir::GenFn) -> Code {
+    if g.is_coroutine() {
+        Code::Coroutine
+    } else {
+        Code::of_generator(g.is_async)
+    }
+}
+
 impl<'p> Machine<'p> {
     /// `drive('d1', g0(), how, k, exc)`, or `await adrive(...)` for an async generator; `then`
     /// is the operation after `how` (`'close+throw'`).
@@ -197,7 +220,7 @@ impl<'p> Machine<'p> {
             Drive::Throw(..) => Op::Throw,
         };
         if k == 0 && !matches!(how, Drive::Exhaust) {
-            return self.drive_unstarted(label, g.is_async, last, thrown, then);
+            return self.drive_unstarted(label, g.is_async_gen(), code_of(g), last, thrown, then);
         }
         // The first `next()` starts the body; the others come at its yields.
         let mut ops: VecDeque<Op> = std::iter::repeat_n(Op::Next, usize::from(k).saturating_sub(1)).collect();
@@ -212,7 +235,8 @@ impl<'p> Machine<'p> {
             n: 0,
             phase: Phase::Advancing,
             frame,
-            is_async: g.is_async,
+            is_async: g.is_async_gen(),
+            coro: g.is_coroutine(),
             leaf: None,
             delegated_ge: None,
             closed: false,
@@ -285,10 +309,12 @@ impl<'p> Machine<'p> {
 
     /// `drive` of a generator that never started: its first operation is `close()`, `throw()`
     /// or `send(1)` (SEMANTICS-ADDENDUM §10.1, §10.4), and none of its code runs.
+    #[allow(clippy::too_many_arguments)]
     fn drive_unstarted(
         &mut self,
         label: &str,
         is_async: bool,
+        code: Code,
         op: Op,
         thrown: Option<ThrowArg>,
         then: Option<&'p Then>,
@@ -304,7 +330,7 @@ impl<'p> Machine<'p> {
                 // The TypeError, raised before anything runs; drive's finally closes the
                 // generator, which never started, so nothing of it runs then either.
                 self.hit(Rule::GenSendJustStarted);
-                let msg = message::send_just_started(is_async);
+                let msg = message::send_just_started(code);
                 Flow::Raise(self.raise_builtin(Rule::GenSendJustStarted, ExcClass::TypeError, msg))
             }
             Op::Close => {
@@ -322,7 +348,7 @@ impl<'p> Machine<'p> {
                 if !self.quirks.throw_into_unstarted_skips_frame {
                     // The frame starts with the exception (it handles nothing to chain it to):
                     // PEP 479 at its boundary.
-                    return Flow::Raise(self.pep479(x, Code::of_generator(is_async)));
+                    return Flow::Raise(self.pep479(x, code));
                 }
                 let is_stop = exc::is_subclass(self.excs.get(x).class, ExcClass::StopIteration);
                 if is_async && is_stop {
@@ -413,9 +439,9 @@ impl<'p> Machine<'p> {
 
     /// "generator ignored GeneratorExit": the RuntimeError `close()` (`aclose()`) raises in the
     /// caller of generator frame `frame` when the generator yields instead of finishing.
-    pub(crate) fn ignored_generator_exit(&mut self, frame: ExcFrame, is_async: bool) -> ExcId {
-        let msg = message::ignored_generator_exit(is_async);
-        let rule = if is_async { Rule::AsyncGenCloseIgnored } else { Rule::GenCloseIgnored };
+    pub(crate) fn ignored_generator_exit(&mut self, frame: ExcFrame, code: Code) -> ExcId {
+        let msg = message::ignored_generator_exit(code);
+        let rule = if code == Code::AsyncGenerator { Rule::AsyncGenCloseIgnored } else { Rule::GenCloseIgnored };
         self.excs.new_in_caller(frame, ExcClass::RuntimeError, &msg, rule)
     }
 
@@ -447,14 +473,14 @@ impl<'p> Machine<'p> {
                 // caller; then drive's finally closes the generator again (an async one, which
                 // aclose() marked closed, is resumed instead).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.ignored_generator_exit(ctx.frame, is_async);
+                let err = self.ignored_generator_exit(ctx.frame, ctx.code());
                 self.pending(ctx, err)
             }
             Phase::Cleanup { pending } => {
                 // The cleanup close() was ignored too: drive catches and logs the RuntimeError,
                 // then closes again (resumes an async one).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.ignored_generator_exit(ctx.frame, is_async);
+                let err = self.ignored_generator_exit(ctx.frame, ctx.code());
                 self.log_cleanup(label, err);
                 if is_async {
                     ctx.phase = Phase::Resume { pending };
@@ -520,6 +546,9 @@ impl<'p> Machine<'p> {
                 match self.thrown_exc(arg, Some(ctx.frame)) {
                     Ok(x) => {
                         self.rule(is_async, Rule::GenThrow, Rule::AsyncGenThrow);
+                        // A coroutine is suspended in an awaitable's iterator, a generator:
+                        // PEP 479 there first.
+                        let x = if ctx.coro { self.pep479(x, Code::Generator) } else { x };
                         ctx.phase = Phase::Thrown;
                         match ctx.leaf {
                             Some(leaf) if self.is_generator_exit(x) => {
@@ -557,7 +586,7 @@ impl<'p> Machine<'p> {
     /// driver propagates, or what `then` needs when it comes next, on the finished generator.
     fn gen_finished(&mut self, ctx: GenCtx<'p>, flow: Flow) -> (Flow, Option<Finished<'p>>) {
         let is_async = ctx.is_async;
-        let flow = self.leave_generator(flow, is_async);
+        let flow = self.leave_frame(flow, ctx.code());
         let label = ctx.label.clone();
         let How::Drive(script) = &ctx.how else { unreachable!("a driven generator") };
         let finished =
@@ -750,7 +779,8 @@ impl<'p> Machine<'p> {
             n: 0,
             phase: Phase::Advancing,
             frame,
-            is_async: g.is_async,
+            is_async: g.is_async_gen(),
+            coro: g.is_coroutine(),
             leaf: None,
             delegated_ge: None,
             closed: false,
@@ -828,7 +858,7 @@ impl<'p> Machine<'p> {
                 return Flow::Normal;
             }
             self.hit(Rule::GenCloseIgnored);
-            let err = self.ignored_generator_exit(ctx.frame, false);
+            let err = self.ignored_generator_exit(ctx.frame, Code::Generator);
             self.log_cleanup(label, err);
             return self.close_in(ctx);
         }
@@ -872,7 +902,7 @@ impl<'p> Machine<'p> {
                 // stays suspended, for `_finish` to finish after main. That runs now, with its
                 // events set aside and nothing handled below it.
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.ignored_generator_exit(ctx.frame, is_async);
+                let err = self.ignored_generator_exit(ctx.frame, Code::of_generator(is_async));
                 self.heap.set_gen(stepping.obj, GenState::Closed(Some(err)));
                 let below = self.excs.clear_below(ctx.frame);
                 let main_events = self.recorder.set_aside();

@@ -212,12 +212,7 @@ pub(crate) fn pep479(code: Code, class: ExcClass) -> String {
         ExcClass::StopAsyncIteration => "StopAsyncIteration",
         _ => "StopIteration",
     };
-    let code = match code {
-        Code::Generator => "generator",
-        Code::Coroutine => "coroutine",
-        Code::AsyncGenerator => "async generator",
-    };
-    format!("{code} raised {what}")
+    format!("{} raised {what}", code.noun())
 }
 
 /// The kind of code whose frame an exception leaves, for PEP 479.
@@ -232,6 +227,15 @@ pub(crate) enum Code {
 }
 
 impl Code {
+    /// What messages call it: "generator", "coroutine", "async generator".
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Code::Generator => "generator",
+            Code::Coroutine => "coroutine",
+            Code::AsyncGenerator => "async generator",
+        }
+    }
+
     /// A generator function's code, async or not.
     pub(crate) fn of_generator(is_async: bool) -> Code {
         if is_async {
@@ -254,10 +258,9 @@ pub(crate) fn throw_bad_args(bad: crate::ir::BadThrow) -> String {
     .to_string()
 }
 
-/// `send()` / `asend()` of a value other than None to a generator that never started.
-pub(crate) fn send_just_started(is_async: bool) -> String {
-    let what = if is_async { "async generator" } else { "generator" };
-    format!("can't send non-None value to a just-started {what}")
+/// `send()` / `asend()` of a value other than None to a generator (or coroutine) that never started.
+pub(crate) fn send_just_started(code: Code) -> String {
+    format!("can't send non-None value to a just-started {}", code.noun())
 }
 
 /// An `asend()` (`aclose()`/`athrow()` with `close_or_throw`) awaitable awaited again.
@@ -288,13 +291,10 @@ pub(crate) fn group_names_missing() -> &'static str {
     "exception groups (ExceptionGroup, except*) are new in 3.11"
 }
 
-/// `close()` / `aclose()` of a generator that yielded instead of finishing.
-pub(crate) fn ignored_generator_exit(is_async: bool) -> String {
-    if is_async {
-        "async generator ignored GeneratorExit".to_string()
-    } else {
-        "generator ignored GeneratorExit".to_string()
-    }
+/// `close()` / `aclose()` of a generator (or a coroutine) that yielded (suspended) instead of
+/// finishing.
+pub(crate) fn ignored_generator_exit(code: Code) -> String {
+    format!("{} ignored GeneratorExit", code.noun())
 }
 
 /// The `str()` of an exception the program raises as `class(label)`: the label, but a KeyError

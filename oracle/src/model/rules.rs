@@ -293,6 +293,12 @@ rules! {
     /// `throw(GeneratorExit(...))` into a delegating generator closes the delegated one, then
     /// throws that very GeneratorExit into the delegating one.
     YieldFromThrowGeneratorExit = "11.3",
+    /// A coroutine driven by hand (`send`, `throw`, `close`): its suspensions reach the driver, and
+    /// what it throws is raised at the await, through the awaitable's iterator (PEP 479 there).
+    CoroutineDrivenByHand = "11.5",
+    /// `await g1()` of a coroutine delegates to it as `yield from` does: suspensions, `throw()`,
+    /// `close()`; what it returns is the value.
+    AwaitDelegates = "11.5",
     /// A generator resumed by `throw()` or `close()` through `yield from` runs with the handled
     /// exceptions of the generators delegating to it out of `sys.exc_info()` and implicit chaining.
     YieldFromUnlinked = "11.4",

@@ -45,10 +45,11 @@ impl<'p> Machine<'p> {
             }),
             Stmt::YieldFrom { gen, target } => self.yield_from(*gen, target.as_deref()),
             Stmt::Drive { label, gen, how, then } => self.drive(label, *gen, how, then.as_ref()),
-            Stmt::Await(label) => {
-                self.suspend_at(label);
-                Flow::Normal
-            }
+            Stmt::Await(label) => match self.suspend_at(label) {
+                Ok(()) => Flow::Normal,
+                Err(x) => Flow::Raise(x),
+            },
+            Stmt::AwaitCall { gen, target } => self.await_call(*gen, target.as_deref()),
             Stmt::Raise(r) => Flow::Raise(self.raise_new(r)),
             Stmt::RaiseGroup(g) => Flow::Raise(self.raise_group(g)),
             Stmt::TryStar(t) => self.try_star(t),
@@ -309,8 +310,13 @@ impl<'p> Machine<'p> {
     /// A generator's frame (an async generator's, with `is_async`) ends with `flow`: PEP 479 at
     /// its boundary.
     pub(crate) fn leave_generator(&mut self, flow: Flow, is_async: bool) -> Flow {
+        self.leave_frame(flow, Code::of_generator(is_async))
+    }
+
+    /// A generator's or a coroutine's frame (of `code`) ends with `flow`: PEP 479 at its boundary.
+    pub(crate) fn leave_frame(&mut self, flow: Flow, code: Code) -> Flow {
         match flow {
-            Flow::Raise(x) => Flow::Raise(self.pep479(x, Code::of_generator(is_async))),
+            Flow::Raise(x) => Flow::Raise(self.pep479(x, code)),
             other => other,
         }
     }

@@ -1048,8 +1048,8 @@ async main():
             line 49: a second __aenter__ in class M3
             line 54: expected None (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "1)"
             line 55: expected True (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "False, None)"
-            line 56: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found "something()"
-            line 57: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found the end of the line
+            line 56: expected Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await, found "something()"
+            line 57: expected Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await, found the end of the line
             line 58: expected with after async (main has async with, not async for), found "for _ in range(1):"
             line 60: expected True or False (whether it suspends once), found "maybe, None):"
             line 62: expected what awaiting it gives: an exception class such as E1 or a value such as None, found "Foo):"
@@ -2057,8 +2057,8 @@ async def main():
 ",
         expect![[r#"
             line 8: expected await adrive(...): g0 is an async generator function, found "drive('d3', g0(), 'all', 0, None)"
-            line 9: expected drive(...) without await: g1 is a plain generator function, found "await adrive('d4', g1(), 'all', 0, None)"
-            line 10: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found "drive('d5', g1(), 'all', 0, None)"
+            line 9: expected drive(...) without await: g1 is a generator or coroutine function, found "await adrive('d4', g1(), 'all', 0, None)"
+            line 10: expected Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await, found "drive('d5', g1(), 'all', 0, None)"
             line 11: expected await before adrive (it is a coroutine function), found "adrive('d6', g0(), 'all', 0, None)"
             line 12: expected the variable bound by closing, as in step('d1', a, 2), found "'a', 1)"
             line 13: expected how many items to advance, from 1 to 5, found "300)"

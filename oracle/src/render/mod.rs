@@ -20,7 +20,7 @@ pub const PRELUDE: &str = include_str!("prelude.py");
 
 /// The program without the prelude: manager classes and `def main():`.
 pub fn body(program: &Program) -> String {
-    let gen_async = program.gens.iter().map(|g| g.is_async).collect();
+    let gen_async = program.gens.iter().map(|g| g.is_async_gen()).collect();
     let mut r = Renderer { out: String::with_capacity(1024), gen_async };
     for (i, m) in program.managers.iter().enumerate() {
         r.manager(i, m);
@@ -238,6 +238,8 @@ impl Renderer {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
             Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
+            Stmt::AwaitCall { gen, target: None } => self.line(depth, &format!("await g{gen}()")),
+            Stmt::AwaitCall { gen, target: Some(t) } => self.line(depth, &format!("{t} = await g{gen}()")),
             Stmt::YieldFrom { gen, target: None } => self.line(depth, &format!("yield from g{gen}()")),
             Stmt::YieldFrom { gen, target: Some(t) } => self.line(depth, &format!("{t} = yield from g{gen}()")),
             Stmt::Drive { label, gen, how, then } => {
