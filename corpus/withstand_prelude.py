@@ -314,20 +314,25 @@ def _throw(gen, exc):
     return gen.throw(*exc) if type(exc) is tuple else gen.throw(exc)
 
 
+def _frame(gen):
+    # A coroutine run by drive has cr_frame; a generator gi_frame.
+    return gen.cr_frame if hasattr(gen, "cr_frame") else gen.gi_frame
+
+
 def _closed(label, r):
     _T.append(["gen-closed", label] if r is None else ["gen-closed", label, _show(r)])
 
 
 def drive(label, gen, how, k, exc):
-    """Runs a generator: to exhaustion ('all'), or k items then close(), throw(exc) or send(1);
-    'base+then' then closes it, throws exc into it. Then, in the finally, closes it until it is
-    finished, so that nothing is left to the GC."""
+    """Runs a generator (or a coroutine, by hand): to exhaustion ('all'), or k items then close(),
+    throw(exc) or send(1); 'base+then' then closes it, throws exc into it. Then, in the finally,
+    closes it until it is finished, so that nothing is left to the GC."""
     base, _, then = how.partition("+")
     try:
         n = 0
         while base == "all" or n < k:
             try:
-                v = next(gen)
+                v = gen.send(None)
             except StopIteration:
                 _T.append(["gen-end", label])
                 if base != "all":
@@ -349,7 +354,7 @@ def drive(label, gen, how, k, exc):
             v = _throw(gen, exc)
             _T.append(["gen-yield", label, _yshow(v)])
     finally:
-        while gen.gi_frame is not None:
+        while _frame(gen) is not None:
             try:
                 gen.close()
             except BaseException as e:
