@@ -507,7 +507,7 @@ impl Gen<'_, '_> {
                 self.u.choose(cx.scope.caught())?.clone()
             }),
             Choice::Await => Stmt::Await(self.labels.next('s')),
-            Choice::Yield => Stmt::Yield(self.labels.next('y')),
+            Choice::Yield => self.yield_stmt()?,
             Choice::Drive => {
                 let gen = *self.u.choose(&drivable)?;
                 let (how, then) = self.drive_how(cx, self.gen_async[gen])?;

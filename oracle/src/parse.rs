@@ -18,7 +18,7 @@ use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
     validate, Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcAttr, ExcClass,
     ExitFn, ExitFnResult, GenFn, Group, Handler, ItemExpr, Manager, Member as GroupMember, Method, NewExc, Program,
-    RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Then, Thrown, Try, Value, WithItem,
+    RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Then, Thrown, Try, Value, WithItem, Yielded,
 };
 use crate::render;
 
@@ -1360,8 +1360,16 @@ fn head(text: &str) -> Result<Head, String> {
             t.bump();
             if t.eat_name("from") {
                 Head::Simple(Stmt::YieldFrom { gen: yield_from(&mut t)?, target: None })
+            } else if matches!(t.peek(), Some(Tok::Str(_))) {
+                Head::Simple(Stmt::Yield(t.string("a label such as 'y1'")?))
+            } else if t.peek_name().and_then(ExcClass::from_name).is_some() {
+                Head::Simple(Stmt::YieldValue(Yielded::Exc(new_exc(&mut t)?)))
+            } else if matches!(t.peek(), Some(Tok::Int(_) | Tok::Punct('(' | '-')))
+                || matches!(t.peek_name(), Some("None" | "True" | "False"))
+            {
+                Head::Simple(Stmt::YieldValue(Yielded::Value(value(&mut t, 0)?)))
             } else {
-                Head::Simple(Stmt::Yield(t.string("a label such as 'y1' (a generator yields only labels)")?))
+                return t.fail("a label such as 'y1', or a value such as (1,), 3 or StopIteration('y1')");
             }
         }
         "drive" => {

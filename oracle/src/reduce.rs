@@ -33,6 +33,7 @@ use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
     validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Group,
     Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
+    Yielded,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -345,6 +346,8 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
         Stmt::Drive { how, then, .. } => 2 + drive_size(how) + then_size(then),
         Stmt::Keep { .. } => 2,
+        Stmt::YieldValue(Yielded::Value(v)) => 2 + value_size(v),
+        Stmt::YieldValue(Yielded::Exc(e)) => 3 + rank(e.class),
         Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } => 2 + usize::from(target.is_some()),
         Stmt::RaiseVar(_) => 1,
         Stmt::SetAttr { value, .. } => 2 + usize::from(matches!(value, AttrValue::Caught(_))),
@@ -1129,6 +1132,10 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                         *k -= 1;
                         return Flow::Stop;
                     }
+                }
+                Stmt::YieldValue(_) if cur.take() => {
+                    *s = Stmt::Yield("y".to_string());
+                    return Flow::Stop;
                 }
                 Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } if target.is_some() && cur.take() => {
                     *target = None;

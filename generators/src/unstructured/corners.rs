@@ -5,7 +5,7 @@
 use arbitrary::Result;
 use oracle::ir::{
     Action, AttrValue, BadThrow, Cause, CmGen, Drive, ExcAttr, ExcClass, GenFn, Handler, ItemExpr, Manager, Method,
-    NewExc, RaiseNew, StackOp, Stmt, Target, Then, Thrown, Try, Value, WithItem,
+    NewExc, RaiseNew, StackOp, Stmt, Target, Then, Thrown, Try, Value, WithItem, Yielded,
 };
 
 use super::{Cx, Gen, RAISED};
@@ -45,6 +45,20 @@ impl Gen<'_, '_> {
             _ => Some(Then::Again),
         };
         Ok((how, then))
+    }
+
+    /// `yield 'y1'`, or with the `gen_api` weight a value: a tuple, an int, a StopIteration
+    /// instance (SEMANTICS-ADDENDUM §10.6).
+    pub(super) fn yield_stmt(&mut self) -> Result<Stmt> {
+        if !self.chance(self.config.weights.gen_api, 8)? {
+            return Ok(Stmt::Yield(self.labels.next('y')));
+        }
+        Ok(Stmt::YieldValue(match self.u.int_in_range(0..=3)? {
+            0 => Yielded::Value(Value::Tuple(vec![Value::Int(self.u.int_in_range(0..=9)?)])),
+            1 => Yielded::Value(Value::Int(self.u.int_in_range(0..=9)?)),
+            2 => Yielded::Value(Value::None),
+            _ => Yielded::Exc(NewExc { class: ExcClass::StopIteration, label: self.labels.next('y') }),
+        }))
     }
 
     /// What `throw()` is given in a plain drive: a new exception, or with the `chaining` weight

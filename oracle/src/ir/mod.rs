@@ -441,6 +441,10 @@ pub enum Stmt {
     Await(String),
     /// `yield 'y1'` (only in generator functions).
     Yield(String),
+    /// `yield (1, 2)`, `yield 3`, `yield StopIteration('y1')`: a value other than a label, which
+    /// comes back from `next()`, `asend()` and `athrow()` as it is (only in generator functions;
+    /// SEMANTICS-ADDENDUM §10.6).
+    YieldValue(Yielded),
     /// `await g1()` or `x = await g1()`: await a coroutine of a coroutine function (a later one,
     /// from another), which passes the suspensions, `throw()` and `close()` on as `yield from`
     /// does (only in coroutine functions and an async `main`; SEMANTICS-ADDENDUM §11.5).
@@ -574,6 +578,15 @@ pub enum Member {
     Exc(NewExc),
     /// A nested group.
     Group(Group),
+}
+
+/// What a [`Stmt::YieldValue`] yields.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Yielded {
+    /// `None`, a bool, an int or a tuple of them (a string would be a label).
+    Value(Value),
+    /// A new exception instance, as `StopIteration('y1')`: a value, not raised.
+    Exc(NewExc),
 }
 
 /// A chaining attribute of an exception that a program assigns.
@@ -886,7 +899,8 @@ pub fn uses_groups(program: &Program) -> bool {
 /// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a
 /// generator function.
 pub fn has_yield(s: &Stmt) -> bool {
-    visit::stmts(std::slice::from_ref(s)).any(|s| matches!(s, Stmt::Yield(_) | Stmt::YieldFrom { .. }))
+    visit::stmts(std::slice::from_ref(s))
+        .any(|s| matches!(s, Stmt::Yield(_) | Stmt::YieldValue(_) | Stmt::YieldFrom { .. }))
 }
 
 /// Whether the body of a generator function delegates with `yield from` anywhere.

@@ -5,7 +5,7 @@ use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
     delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExcAttr,
     ExitFnResult, Group, ItemExpr, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target,
-    Then, Thrown, Value, MAX_BLOCKS,
+    Then, Thrown, Value, Yielded, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -361,6 +361,23 @@ impl Validator<'_> {
                     self.err(at, format!("`{var}` is not bound here"));
                 }
             }
+            Stmt::YieldValue(y) => {
+                if !matches!(at.root, Root::Gen(_)) || !scope.in_gen() {
+                    self.err(at, "a yield of a value is only in generator functions g<n>");
+                }
+                match y {
+                    Yielded::Value(v) => {
+                        if !yieldable(v) {
+                            self.err(
+                                at,
+                                "a generator yields None, a bool, an int or a tuple of them (a string is a label)",
+                            );
+                        }
+                        self.value(at, v);
+                    }
+                    Yielded::Exc(e) => self.new_exc(at, e),
+                }
+            }
             Stmt::YieldFrom { gen, target } => {
                 match at.root {
                     Root::Gen(own) if !scope.is_async() => {
@@ -595,6 +612,15 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+}
+
+/// What [`Stmt::YieldValue`] may yield: what prints the same through `_show` on every side.
+fn yieldable(v: &Value) -> bool {
+    match v {
+        Value::None | Value::Bool(_) | Value::Int(_) => true,
+        Value::Tuple(items) => items.iter().all(yieldable),
+        _ => false,
     }
 }
 

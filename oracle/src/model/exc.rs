@@ -36,6 +36,12 @@ pub(crate) struct ExcObj {
     pub(crate) rules: ExcRules,
     /// For an exception group: its message and what it holds.
     pub(crate) group: Option<GroupData>,
+    /// Whose traceback it has: its own, or (a copy `split()` made) the original's, until it is
+    /// raised again. `except*` tells what was re-raised by that (§13.4).
+    pub(crate) tb_of: ExcId,
+    /// Raised (or thrown into a generator) since it got `tb_of`'s traceback, which gives it a
+    /// traceback of its own.
+    pub(crate) raised_again: bool,
 }
 
 /// What an exception group holds (`message`, `exceptions`).
@@ -110,9 +116,21 @@ impl Excs {
 
     fn push(&mut self, class: ExcClass, msg: String, created: Option<Rule>) -> ExcId {
         let rules = ExcRules { created, context: None, cause: None };
-        let o = ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules, group: None };
+        let id = ExcId(self.objs.len() as u32);
+        let o = ExcObj {
+            class,
+            msg,
+            context: None,
+            cause: None,
+            suppress_context: false,
+            tb: 0,
+            rules,
+            group: None,
+            tb_of: id,
+            raised_again: false,
+        };
         self.objs.push(o);
-        ExcId(self.objs.len() as u32 - 1)
+        id
     }
 
     /// An exception group of `class` (`ExceptionGroup` or `BaseExceptionGroup`) holding
@@ -138,15 +156,16 @@ impl Excs {
     /// Gives `id` the metadata of `from` as `split()`/`derive()` copies it: its context, its cause
     /// (which sets `__suppress_context__`) and traceback.
     pub(crate) fn copy_metadata(&mut self, id: ExcId, from: ExcId, rule: Rule) {
-        let (context, cause, tb) = {
+        let (context, cause, tb, tb_of) = {
             let o = self.get(from);
-            (o.context, o.cause, o.tb)
+            (o.context, o.cause, o.tb, if o.raised_again { from } else { o.tb_of })
         };
         let o = self.obj_mut(id);
         o.context = context;
         o.cause = cause;
         o.suppress_context = true;
         o.tb = tb;
+        o.tb_of = tb_of;
         o.rules.context = Some(rule);
         o.rules.cause = Some(rule);
     }
@@ -196,6 +215,18 @@ impl Excs {
             o = c;
         }
         false
+    }
+
+    /// `id` is raised again, or thrown into a generator: a traceback of its own from now on.
+    pub(crate) fn raised_again(&mut self, id: ExcId) {
+        self.obj_mut(id).raised_again = true;
+    }
+
+    /// `is_same_exception_metadata`: the same traceback, cause and context (§13.4).
+    pub(crate) fn same_metadata(&self, a: ExcId, b: ExcId) -> bool {
+        let (x, y) = (self.get(a), self.get(b));
+        let tb = |id: ExcId, o: &ExcObj| if o.raised_again { id } else { o.tb_of };
+        a == b || (tb(a, x) == tb(b, y) && x.context == y.context && x.cause == y.cause)
     }
 
     pub(crate) fn bump_tb(&mut self, id: ExcId) {

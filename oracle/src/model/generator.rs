@@ -415,6 +415,7 @@ impl<'p> Machine<'p> {
     /// `x` resumes the generator of frame `frame` where it is suspended: chained to its own
     /// handled exception (3.9+).
     pub(crate) fn throw_into(&mut self, frame: ExcFrame, x: ExcId) -> Flow {
+        self.excs.raised_again(x);
         if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(frame).is_some() {
             self.hit(Rule::GenThrowChained);
             Flow::Raise(self.raise_chained_by(x, Rule::GenThrowChained))

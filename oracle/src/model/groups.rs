@@ -245,7 +245,8 @@ impl<'p> Machine<'p> {
     /// `_PyExc_PrepReraiseStar`: what propagates from an `except*` given what its handlers
     /// raised and the rest none handled. For a naked exception, that one; else the parts of the
     /// original that were re-raised (or left) as one new group of its shape, and what handlers
-    /// raised anew in a new `ExceptionGroup('', [...])` with it.
+    /// raised anew (or raised again with `raise e`: a traceback of its own) in a new
+    /// `ExceptionGroup('', [...])` with it.
     fn prep_reraise_star(&mut self, orig: ExcId, excs: Vec<ExcId>) -> Option<ExcId> {
         if excs.is_empty() {
             return None;
@@ -253,9 +254,10 @@ impl<'p> Machine<'p> {
         if !self.is_group(orig) {
             return Some(excs[0]);
         }
-        let orig_leaves = self.leaves(orig);
+        // Re-raised: what still has the original's metadata (a part split from it, bare-raised or
+        // left); anything raised anew, or raised again with `raise e`, has its own traceback.
         let (reraised, mut raised): (Vec<ExcId>, Vec<ExcId>) =
-            excs.into_iter().partition(|e| self.leaves(*e).iter().all(|l| orig_leaves.contains(l)));
+            excs.into_iter().partition(|e| self.excs.same_metadata(*e, orig));
         let kept = if reraised.is_empty() {
             None
         } else {

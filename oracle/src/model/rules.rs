@@ -279,6 +279,9 @@ rules! {
     GenSendJustStarted = "10.4",
     /// An `asend()` / `athrow()` / `aclose()` awaitable awaited again: "cannot reuse already awaited".
     AsyncGenAwaitableReused = "10.5",
+    /// A value other than a label yielded (a tuple, an int, a StopIteration instance) comes back from
+    /// `next()`, `asend()` and `athrow()` as it is (PyPy #4660).
+    GenYieldsValue = "10.6",
     /// `yield from g1()`: `next()` reaches the delegated generator; what it returns is the value.
     YieldFromDelegates = "11.1",
     /// `throw()` reaches the delegated generator at its yield; what comes out is thrown into the

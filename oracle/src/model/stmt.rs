@@ -1,7 +1,7 @@
 //! Statements and blocks (SEMANTICS.md §1.4, §1.6): what each statement does, `try`, raising
 //! with implicit chaining, a bare `raise`, and PEP 479 at a frame's boundary.
 
-use crate::ir::{AttrValue, Cause, ExcAttr, ExcClass, Handler, NewExc, RaiseNew, Stmt, Try};
+use crate::ir::{AttrValue, Cause, ExcAttr, ExcClass, Handler, NewExc, RaiseNew, Stmt, Try, Yielded};
 use crate::trace::Event;
 
 use super::exc::{self, ChainEffect, ExcId};
@@ -34,15 +34,22 @@ impl<'p> Machine<'p> {
             }
             Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
             Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
-            Stmt::Yield(label) if matches!(self.frames.last().map(|f| &f.role), Some(Role::Delegate(_))) => {
-                self.delegated_yield(label)
+            Stmt::Yield(label) => self.yield_(label),
+            Stmt::YieldValue(y) => {
+                // `_yshow`: a value other than a label comes back as it is, and prints as `_show`.
+                self.hit(Rule::GenYieldsValue);
+                let shown = match y {
+                    Yielded::Value(v) => {
+                        let v = self.eval(v);
+                        self.show(&v)
+                    }
+                    Yielded::Exc(e) => {
+                        let x = self.instantiate(e);
+                        self.show(&Val::Exc(x))
+                    }
+                };
+                self.yield_(&shown)
             }
-            Stmt::Yield(label) => self.on_top_role(|m, role| match role {
-                Role::Driven(ctx) => m.on_yield(ctx, label),
-                Role::CmResumed(state) => m.cm_yields_again(state),
-                Role::CmEntered => unreachable!("validate keeps yield out of a @contextmanager's pre"),
-                Role::Delegate(_) => unreachable!("handled above"),
-            }),
             Stmt::YieldFrom { gen, target } => self.yield_from(*gen, target.as_deref()),
             Stmt::Drive { label, gen, how, then } => self.drive(label, *gen, how, then.as_ref()),
             Stmt::Await(label) => match self.suspend_at(label) {
@@ -95,6 +102,19 @@ impl<'p> Machine<'p> {
             }
             Stmt::Step { .. } => unreachable!("validate keeps steps at the top level of a stepped body"),
         }
+    }
+
+    /// A `yield` of `value` (as the driver prints it): what the driver does there.
+    fn yield_(&mut self, value: &str) -> Flow {
+        if matches!(self.frames.last().map(|f| &f.role), Some(Role::Delegate(_))) {
+            return self.delegated_yield(value);
+        }
+        self.on_top_role(|m, role| match role {
+            Role::Driven(ctx) => m.on_yield(ctx, value),
+            Role::CmResumed(state) => m.cm_yields_again(state),
+            Role::CmEntered => unreachable!("validate keeps yield out of a @contextmanager's pre"),
+            Role::Delegate(_) => unreachable!("handled above"),
+        })
     }
 
     fn try_(&mut self, t: &'p Try) -> Flow {
@@ -260,6 +280,7 @@ impl<'p> Machine<'p> {
     /// `raise obj`, where `rule` is why implicit chaining applies (the context it sets is
     /// recorded as set by `rule`).
     pub(crate) fn raise_chained_by(&mut self, id: ExcId, rule: Rule) -> ExcId {
+        self.excs.raised_again(id);
         match self.excs.chain_on_raise(id) {
             ChainEffect::None => {}
             ChainEffect::Chained => self.chained(id, rule),

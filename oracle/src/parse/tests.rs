@@ -1168,7 +1168,7 @@ def g3():
 ",
         expect![[r#"
             line 1: expected def g0(): (generator functions are named g0, g1, ... in order), found "def g1():"
-            line 2: expected a label such as 'y1' (a generator yields only labels), found "y1"
+            line 2: expected a label such as 'y1', or a value such as (1,), 3 or StopIteration('y1'), found "y1"
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
             line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
@@ -1481,7 +1481,6 @@ def main():
         expect![[r#"
             line 6: expected yield <value> in the body of "def c1():": alone, in a try: with an except or finally clause, or after a bare return
             line 11: expected a value after yield (what __enter__ returns), such as None or 1, found the end of the line
-            line 12: expected a label such as 'y1' (a generator yields only labels), found "3"
             line 16: expected a bare yield on the line after return (unreachable, it makes the function a generator)
             line 17: nothing follows the unreachable yield (a generator that returns before it yields has only its pre statements), found "log('L4')"
             line 23: nothing follows the unreachable yield (a generator that returns before it yields has only its pre statements), found "log('L5')"

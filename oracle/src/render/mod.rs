@@ -11,7 +11,7 @@ use crate::ir::visit::{self, Step};
 use crate::ir::{
     Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Group, Handler,
     ItemExpr, Manager, Member, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
-    WithItem,
+    WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -238,6 +238,8 @@ impl Renderer {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
             Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
+            Stmt::YieldValue(Yielded::Value(v)) => self.line(depth, &format!("yield {}", value(v))),
+            Stmt::YieldValue(Yielded::Exc(e)) => self.line(depth, &format!("yield {}", new_exc(e))),
             Stmt::AwaitCall { gen, target: None } => self.line(depth, &format!("await g{gen}()")),
             Stmt::AwaitCall { gen, target: Some(t) } => self.line(depth, &format!("{t} = await g{gen}()")),
             Stmt::YieldFrom { gen, target: None } => self.line(depth, &format!("yield from g{gen}()")),
