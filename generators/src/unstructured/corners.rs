@@ -159,7 +159,10 @@ impl Gen<'_, '_> {
             0 => {
                 let exit = self.opening_exit()?;
                 let m = if is_async {
-                    let aexit = Method::AsyncDef { suspend: None, action: exit };
+                    // An __aexit__ that suspends: an athrow() awaitable passes that on, and is
+                    // left usable after its result (§10.5).
+                    let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
+                    let aexit = Method::AsyncDef { suspend, action: exit };
                     let aenter = Method::AsyncDef { suspend: None, action: Action::ReturnSelf };
                     Self::async_manager(managers, aenter, aexit)
                 } else {
@@ -172,6 +175,9 @@ impl Gen<'_, '_> {
             _ => {
                 let class = self.pick(&[None, Some(ExcClass::GeneratorExit), Some(ExcClass::BaseException)])?;
                 let body = match self.u.int_in_range(0..=2)? {
+                    0 if is_async && self.u.ratio(1, 2)? => {
+                        vec![Stmt::Await(self.labels.next('s')), Stmt::Yield(self.labels.next('y'))]
+                    }
                     0 => vec![Stmt::Yield(self.labels.next('y'))],
                     1 if !is_async => {
                         vec![Stmt::Return {
@@ -256,11 +262,30 @@ impl Gen<'_, '_> {
             4 => (Drive::Send(1), if self.u.ratio(1, 2)? { Some(Then::Close) } else { None }),
             // An awaitable awaited again.
             _ if gen_async => {
-                let how = match self.u.int_in_range(0..=2)? {
+                let how = match self.u.int_in_range(0..=4)? {
                     0 => Drive::Exhaust,
                     1 => Drive::Close(1),
                     _ => Drive::Throw(1, Thrown::New(self.new_exc('r')?)),
                 };
+                if matches!(how, Drive::Throw(..)) && self.u.ratio(3, 4)? {
+                    // The handler awaits before it yields: the athrow() awaitable passes that
+                    // suspension on and is left usable, so awaiting it again resumes the
+                    // generator (§10.5), to a yield, its end or a raise.
+                    let after = match self.u.int_in_range(0..=2)? {
+                        0 => vec![Stmt::Yield(self.labels.next('y'))],
+                        1 => vec![Stmt::Raise(self.raise_new()?)],
+                        _ => vec![],
+                    };
+                    let h = Handler {
+                        label: self.labels.next('h'),
+                        class: None,
+                        bind: false,
+                        body: vec![Stmt::Await(self.labels.next('s')), Stmt::Yield(self.labels.next('y'))],
+                    };
+                    let mut body = vec![try_except(vec![Stmt::Yield(self.labels.next('y'))], h)];
+                    body.extend(after);
+                    gens[gen].body = body;
+                }
                 (how, Some(Then::Again))
             }
             _ => (Drive::Throw(1, Thrown::Class(self.pick(RAISED)?)), Some(Then::Close)),

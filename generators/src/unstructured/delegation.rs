@@ -3,7 +3,7 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    delegates, Action, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Stmt, Target, Then, Thrown,
+    delegates, Action, BadThrow, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Stmt, Target, Then, Thrown,
     Try, Value, WithItem,
 };
 
@@ -153,9 +153,11 @@ impl Gen<'_, '_> {
             gens.push(k);
             self.gen_async.push(false);
         }
-        let exc = match self.u.int_in_range(0..=3)? {
+        let exc = match self.u.int_in_range(0..=5)? {
             0 => Thrown::New(NewExc { class: ExcClass::GeneratorExit, label: self.labels.next('r') }),
             1 => Thrown::New(NewExc { class: ExcClass::StopIteration, label: self.labels.next('r') }),
+            // Refused by the awaitable's iterator: a TypeError at the await.
+            2 | 3 => Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?),
             _ => Thrown::New(self.new_exc('r')?),
         };
         let k = self.u.int_in_range(0..=3)?;

@@ -124,6 +124,7 @@ impl<'p> Machine<'p> {
     pub(crate) fn suspended(&mut self, label: &str) -> Result<(), ExcId> {
         let driven = self.frames.iter().rev().find(|f| !matches!(f.role, Role::Delegate(_)));
         if !matches!(driven.map(|f| &f.role), Some(Role::Driven(ctx)) if ctx.coro) {
+            self.athrow_passes_suspension();
             self.emit(Event::Suspend { label: label.to_string() });
             return Ok(());
         }
@@ -168,7 +169,7 @@ impl<'p> Machine<'p> {
             let flow = m.drive_at_yield(ctx, label);
             ctx.leaf = None;
             let resumed = match ctx.phase {
-                Phase::Advancing | Phase::Sent => Resumed::Next,
+                Phase::Advancing | Phase::Sent | Phase::Again => Resumed::Next,
                 Phase::Thrown if ctx.delegated_ge.is_some() => Resumed::Close,
                 Phase::Thrown => Resumed::Throw,
                 Phase::Closing | Phase::Cleanup { .. } | Phase::Resume { .. } => Resumed::Close,

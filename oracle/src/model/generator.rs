@@ -78,6 +78,9 @@ pub(crate) struct GenCtx<'p> {
     /// `aclose()` was called: from then on `athrow()` and `aclose()` only raise
     /// StopAsyncIteration while it is suspended, so the drivers finish it with `asend`.
     closed: bool,
+    /// The `athrow()` awaitable awaited last passed a suspension of the generator on before its
+    /// result: it stays usable (SEMANTICS-ADDENDUM §10.5).
+    athrow_suspended: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -172,6 +175,9 @@ pub(crate) enum Phase {
     /// `send(1)` / `asend(1)`: like `next()`, but the generator returning raises StopIteration
     /// out of `drive`.
     Sent,
+    /// An `athrow()` awaitable awaited again after it passed a suspension on: it resumes the
+    /// generator as `asend(None)` does, and `adrive` drops what it gives.
+    Again,
     /// `close()` / `aclose()` threw GeneratorExit in; the generator has not finished yet.
     Closing,
     /// `throw()` / `athrow()` threw its exception in.
@@ -240,6 +246,7 @@ impl<'p> Machine<'p> {
             leaf: None,
             delegated_ge: None,
             closed: false,
+            athrow_suspended: false,
         };
         let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));
         let Role::Driven(ctx) = role else { unreachable!("the frame pushed above") };
@@ -438,6 +445,20 @@ impl<'p> Machine<'p> {
         self.throw_in(ctx, x)
     }
 
+    /// A suspension of the code running reaches main's driver: when that passes through an
+    /// `athrow()` awaitable `adrive` awaits, the awaitable stays usable after its result (§10.5).
+    pub(crate) fn athrow_passes_suspension(&mut self) {
+        let driven = self.frames.iter_mut().rev().find_map(|f| match &mut f.role {
+            Role::Driven(ctx) => Some(ctx),
+            _ => None,
+        });
+        if let Some(ctx) = driven {
+            if ctx.is_async && ctx.phase == Phase::Thrown {
+                ctx.athrow_suspended = true;
+            }
+        }
+    }
+
     /// "generator ignored GeneratorExit": the RuntimeError `close()` (`aclose()`) raises in the
     /// caller of generator frame `frame` when the generator yields instead of finishing.
     pub(crate) fn ignored_generator_exit(&mut self, frame: ExcFrame, code: Code) -> ExcId {
@@ -459,6 +480,7 @@ impl<'p> Machine<'p> {
         let label = ctx.label.clone();
         let is_async = ctx.is_async;
         match ctx.phase {
+            Phase::Again => self.next_op(ctx),
             Phase::Advancing | Phase::Sent | Phase::Thrown => {
                 if ctx.phase == Phase::Thrown && is_async {
                     self.hit(Rule::AsyncGenThrowYields);
@@ -508,6 +530,13 @@ impl<'p> Machine<'p> {
                 None => None,
                 Some(Then::Close) => Some(Op::Close),
                 Some(Then::Throw(_)) => Some(Op::Throw),
+                Some(Then::Again) if script.last == Awaited::CloseOrThrow && ctx.athrow_suspended => {
+                    // An athrow() awaitable that passed a suspension on is left iterating, not
+                    // closed: awaited again, it sends None into the generator.
+                    self.hit(Rule::AsyncGenAthrowReusable);
+                    ctx.phase = Phase::Again;
+                    return Flow::Normal;
+                }
                 Some(Then::Again) => {
                     // The last awaitable again: "cannot reuse", raised in adrive while the
                     // generator stays suspended, for the finally to finish.
@@ -543,6 +572,7 @@ impl<'p> Machine<'p> {
             }
             Some(Op::Throw) => {
                 script.last = Awaited::CloseOrThrow;
+                ctx.athrow_suspended = false;
                 let arg = script.thrown.expect("throw has its argument");
                 match self.thrown_exc(arg, Some(ctx.frame)) {
                     Ok(x) => {
@@ -564,8 +594,25 @@ impl<'p> Machine<'p> {
                             _ => self.throw_in(ctx, x),
                         }
                     }
-                    // Refused before the generator is touched: drive propagates the TypeError.
-                    Err(err) => self.pending(ctx, err),
+                    // A coroutine is suspended in an awaitable's iterator, which refuses the
+                    // arguments; the coroutine lets go of the iterator (nothing of it runs) and
+                    // gets the TypeError at its `await`, as any exception the iterator raised.
+                    Err(err) if ctx.coro => {
+                        self.hit(Rule::CoroutineThrowRefused);
+                        ctx.phase = Phase::Thrown;
+                        self.throw_in(ctx, err)
+                    }
+                    Err(err) => {
+                        if ctx.leaf.is_some() {
+                            // Refused by the delegated generator, which the delegating one lets
+                            // go of at once: its finalizer closes it (CPython's reference counting;
+                            // another implementation's collector some time later), then the
+                            // TypeError is thrown in at `yield from`.
+                            self.give_up("throw() refused by a generator under yield from, which is finalized by the garbage collector");
+                        }
+                        // Refused before the generator is touched: drive propagates the TypeError.
+                        self.pending(ctx, err)
+                    }
                 }
             }
         }
@@ -623,8 +670,8 @@ impl<'p> Machine<'p> {
                     return (Flow::Normal, Some(finished(label)));
                 }
             },
-            Phase::Thrown | Phase::Sent => {
-                let sent = ctx.phase == Phase::Sent;
+            Phase::Thrown | Phase::Sent | Phase::Again => {
+                let sent = ctx.phase != Phase::Thrown;
                 match flow {
                     Flow::Raise(x) => Flow::Raise(x),
                     Flow::Return(v) => self.stop_iteration_in_caller(&ctx, Some(v), sent),
@@ -785,6 +832,7 @@ impl<'p> Machine<'p> {
             leaf: None,
             delegated_ge: None,
             closed: false,
+            athrow_suspended: false,
         };
         assert!(self.in_main(), "steps are not inside generators");
         let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));

@@ -279,6 +279,9 @@ rules! {
     GenSendJustStarted = "10.4",
     /// An `asend()` / `athrow()` / `aclose()` awaitable awaited again: "cannot reuse already awaited".
     AsyncGenAwaitableReused = "10.5",
+    /// An `athrow()` awaitable that passed a suspension of the generator on is not closed by its
+    /// result: awaited again, it resumes the generator as `asend(None)` does.
+    AsyncGenAthrowReusable = "10.5",
     /// A value other than a label yielded (a tuple, an int, a StopIteration instance) comes back from
     /// `next()`, `asend()` and `athrow()` as it is (PyPy #4660).
     GenYieldsValue = "10.6",
@@ -302,6 +305,9 @@ rules! {
     /// `await g1()` of a coroutine delegates to it as `yield from` does: suspensions, `throw()`,
     /// `close()`; what it returns is the value.
     AwaitDelegates = "11.5",
+    /// `throw()` arguments refused by the awaitable's iterator a coroutine is suspended in: the
+    /// TypeError is raised at the coroutine's `await`, as any exception that iterator raises.
+    CoroutineThrowRefused = "11.5",
     /// A generator resumed by `throw()` or `close()` through `yield from` runs with the handled
     /// exceptions of the generators delegating to it out of `sys.exc_info()` and implicit chaining.
     YieldFromUnlinked = "11.4",
