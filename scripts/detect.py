@@ -172,9 +172,12 @@ MUTATIONS = [
     ("except-star-naked-not-wrapped", "13.4", GROUPS,
      "(Some(self.new_group(String::new(), vec![cur], Rule::ExceptStarWrapsNaked)), None)",
      "(Some(cur), None)"),
-    ("suppress-does-not-split-groups", "13.5", GROUPS,
+    ("suppress-splits-groups-everywhere", "13.5", GROUPS,
      "        self.hit(Rule::SuppressSplitsGroup);\n        if !splits {",
-     "        self.hit(Rule::SuppressSplitsGroup);\n        if true || !splits {"),
+     "        self.hit(Rule::SuppressSplitsGroup);\n        if false && !splits {"),
+    ("athrow-awaitable-never-reusable", "10.5", GEN,
+     "Some(Then::Again) if script.last == Awaited::CloseOrThrow && ctx.athrow_suspended => {",
+     "Some(Then::Again) if false && ctx.athrow_suspended => {"),
 ]
 
 

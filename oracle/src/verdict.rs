@@ -835,7 +835,12 @@ fn detail_diff(x: &ExcDetail, y: &ExcDetail, messages: Messages) -> Option<Field
     if x.suppress_context != y.suppress_context {
         return Some(FieldDiff {
             differs: Differs::SuppressContext,
-            detail: format!("suppress_context of {}: {} vs {}", mask(&x.exc.ty), x.suppress_context, y.suppress_context),
+            detail: format!(
+                "suppress_context of {}: {} vs {}",
+                mask(&x.exc.ty),
+                x.suppress_context,
+                y.suppress_context
+            ),
             source: Source::Cause(n),
         });
     }

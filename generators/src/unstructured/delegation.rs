@@ -3,8 +3,8 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    delegates, Action, BadThrow, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Stmt, Target, Then, Thrown,
-    Try, Value, WithItem,
+    delegates, Action, BadThrow, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Stmt, Target,
+    Then, Thrown, Try, Value, WithItem,
 };
 
 use super::{Gen, NAMES};
@@ -157,11 +157,13 @@ impl Gen<'_, '_> {
             0 => Thrown::New(NewExc { class: ExcClass::GeneratorExit, label: self.labels.next('r') }),
             1 => Thrown::New(NewExc { class: ExcClass::StopIteration, label: self.labels.next('r') }),
             // Refused by the awaitable's iterator: a TypeError at the await.
-            2 | 3 => Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?),
+            2 | 3 => {
+                Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?)
+            }
             _ => Thrown::New(self.new_exc('r')?),
         };
         let k = self.u.int_in_range(0..=3)?;
-        let how = match self.u.int_in_range(0..=5)? {
+        let how = match self.u.int_in_range(0..=6)? {
             0 => Drive::Exhaust,
             1 | 2 => Drive::Close(k),
             3 => Drive::Send(k),
@@ -185,7 +187,7 @@ impl Gen<'_, '_> {
             delegate.push(Stmt::Show(t));
         }
         delegate.push(Stmt::Yield(self.labels.next('y')));
-        let body = match self.u.int_in_range(0..=3)? {
+        let body = match self.u.int_in_range(0..=5)? {
             0 => {
                 let exit = self.opening_exit()?;
                 let m = Self::sync_manager(managers, Action::ReturnSelf, Method::Defined(exit));
@@ -198,7 +200,7 @@ impl Gen<'_, '_> {
                 let h = Handler { label: self.labels.next('h'), class: None, bind: false, body: delegate };
                 vec![try_except(vec![Stmt::Raise(self.raise_new()?)], h)]
             }
-            2 => {
+            2..=4 => {
                 // bpo-40696: the exception thrown twice, the second time into the delegated
                 // generator while the delegating one handles it.
                 let catch = Handler { label: self.labels.next('h'), class: None, bind: false, body: vec![] };

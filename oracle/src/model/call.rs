@@ -129,6 +129,23 @@ impl<'p> Machine<'p> {
         } else {
             self.emit(Event::Enter { mgr: name.to_string(), is_async, info });
         }
+        let res = self.method_action(name, action, exc, suspend);
+        if let Err(x) = res {
+            // Out of the method's frame into the caller's: a traceback entry of its own, so an
+            // `except*` handler's part re-raised there is raised, not re-raised (§13.4).
+            self.excs.raised_again(x);
+        }
+        res
+    }
+
+    /// What a defined method does once its call is logged.
+    fn method_action(
+        &mut self,
+        name: &str,
+        action: &Action,
+        exc: Option<ExcId>,
+        suspend: Option<&str>,
+    ) -> Result<Val, ExcId> {
         if let Some(label) = suspend {
             // `await Aw('s1', True, None)` in an `async def` method.
             self.suspend_at(label)?;

@@ -193,6 +193,10 @@ impl<'p> Machine<'p> {
             // The generator resumes at its yield, inside the try: the yield returns, or raises
             // the thrown exception (unchained: the generator handles nothing there).
             (CmState::Suspended, _) => {
+                if let Some(e) = exc {
+                    // Thrown into the generator's frame: a traceback entry of its own (§13.4).
+                    m.excs.raised_again(e);
+                }
                 let resumed = exc.map_or(Flow::Normal, Flow::Raise);
                 let flow = m.try_rest(resumed, handlers, &[], cm.finally.as_ref());
                 match flow {

@@ -337,7 +337,11 @@ impl<'p> Machine<'p> {
     /// A generator's or a coroutine's frame (of `code`) ends with `flow`: PEP 479 at its boundary.
     pub(crate) fn leave_frame(&mut self, flow: Flow, code: Code) -> Flow {
         match flow {
-            Flow::Raise(x) => Flow::Raise(self.pep479(x, code)),
+            Flow::Raise(x) => {
+                // Into the caller's frame: a traceback entry of its own (§13.4).
+                self.excs.raised_again(x);
+                Flow::Raise(self.pep479(x, code))
+            }
             other => other,
         }
     }
