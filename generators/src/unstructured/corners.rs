@@ -3,6 +3,7 @@
 //! the openings of the `GenApi` and `Chaining` focuses.
 
 use arbitrary::Result;
+use oracle::capability::Capability;
 use oracle::ir::{
     Action, AttrValue, BadThrow, Cause, CmGen, Drive, ExcAttr, ExcClass, GenFn, Handler, ItemExpr, Manager, Method,
     NewExc, RaiseNew, StackOp, Stmt, Target, Then, Thrown, Try, Value, WithItem, Yielded,
@@ -201,7 +202,7 @@ impl Gen<'_, '_> {
         gens: &mut Vec<GenFn>,
         is_async: bool,
     ) -> Result<Vec<Stmt>> {
-        let gen_async = is_async && self.u.ratio(2, 3)?;
+        let gen_async = is_async && self.u.ratio(2, 3)? && self.has(Capability::AsyncGenerators);
         let g = self.corner_gen(managers, gen_async)?;
         gens.push(g);
         self.gen_async.push(gen_async);
@@ -307,7 +308,13 @@ impl Gen<'_, '_> {
                 Some(if g.u.ratio(1, 2).unwrap_or(false) { ExcClass::BaseException } else { ExcClass::Exception });
             try_except(vec![raise_outer.clone()], Handler { label: outer.clone(), class, bind: true, body })
         };
-        Ok(match self.u.int_in_range(0..=5)? {
+        let mut variant = self.u.int_in_range(0..=5)?;
+        // The last two need generator managers (and an exit stack): not where they are missing.
+        let cm = self.has(Capability::Contextmanager);
+        if (variant == 4 && !cm) || (variant == 5 && !(cm && self.has(Capability::ExitStack))) {
+            variant = 0;
+        }
+        Ok(match variant {
             // raise X from e (test_contextmanager_do_not_unchain..., bpo-27122).
             0 => {
                 let exc = self.new_exc('r')?;
@@ -341,7 +348,7 @@ impl Gen<'_, '_> {
             }
             // The handled exception thrown into a generator (test_except_throw, bpo-40696).
             3 => {
-                let gen_async = is_async && self.u.ratio(1, 2)?;
+                let gen_async = is_async && self.u.ratio(1, 2)? && self.has(Capability::AsyncGenerators);
                 let body = match self.u.int_in_range(0..=1)? {
                     0 => {
                         let h = Handler {

@@ -4,6 +4,7 @@
 //! makes it for 3.8 to 3.10.
 
 use arbitrary::Result;
+use oracle::capability::Capability;
 use oracle::ir::{
     Action, Clauses, ExcClass, Group, Handler, ItemExpr, Manager, Member, Method, NewExc, StackOp, Stmt, Target, Try,
     WithItem,
@@ -80,7 +81,13 @@ impl Gen<'_, '_> {
             items: vec![WithItem { expr, target: Target::None }],
             body,
         };
-        Ok(match self.u.int_in_range(0..=6)? {
+        let mut variant = self.u.int_in_range(0..=6)?;
+        // suppress and exit stacks only where the implementation has them.
+        let suppress = self.has(Capability::Suppress);
+        if (variant == 1 && !suppress) || (variant == 5 && !(suppress && self.has(Capability::ExitStack))) {
+            variant = 0;
+        }
+        Ok(match variant {
             // §13.2: a group reaches an exit, which suppresses it, lets it through, or replaces it.
             0 => {
                 let exit = match self.u.int_in_range(0..=3)? {

@@ -208,6 +208,16 @@ impl<'p> Machine<'p> {
             // the generator starts, before any of its code.
             (CmState::Created, Some(e)) => {
                 m.hit(Rule::CmExitUnentered);
+                let stop = exc::is_subclass(m.excs.get(e).class, ExcClass::StopIteration);
+                if is_async && stop && m.quirks.throw_into_unstarted_skips_frame {
+                    // 3.12+: the StopIteration leaves athrow()'s awaitable as it is, which ends
+                    // the await with a value, as if the generator had yielded (§10.1).
+                    m.hit(Rule::GenThrowUnstarted);
+                    return m.on_top_role(|m, role| match role {
+                        Role::CmResumed(state) => m.cm_yields_again(state),
+                        _ => unreachable!("the frame pushed above"),
+                    });
+                }
                 Flow::Raise(e)
             }
             // next() runs it from its start, up to a first yield that `__exit__` did not expect.

@@ -1,5 +1,5 @@
-# @generated from except-star-raise-in-enter.case by `withstand record`; do not edit.
-# Regenerate: withstand record corpus/groups/except-star-raise-in-enter.case
+# @generated from except-star-raises-new-in-enter.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/groups/except-star-raises-new-in-enter.case
 try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
     import os
     import sys
