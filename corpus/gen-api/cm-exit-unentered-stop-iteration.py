@@ -1,5 +1,5 @@
-# @generated from gen-throw-unstarted-acm-pushed.case by `withstand record`; do not edit.
-# Regenerate: withstand record corpus/gen-api/gen-throw-unstarted-acm-pushed.case
+# @generated from cm-exit-unentered-stop-iteration.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/gen-api/cm-exit-unentered-stop-iteration.case
 try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
     import os
     import sys
