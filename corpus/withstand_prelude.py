@@ -59,8 +59,17 @@ def _str(e):
         return "<str() failed>"
 
 
+try:
+    _BEG = BaseExceptionGroup
+except NameError:  # before 3.11
+    _BEG = ()
+
+
 def _detail(e):
-    return [_ref(e), _ref(e.__context__), _ref(e.__cause__), bool(e.__suppress_context__)]
+    d = [_ref(e), _ref(e.__context__), _ref(e.__cause__), bool(e.__suppress_context__)]
+    if isinstance(e, _BEG):
+        d.append([_ref(x) for x in e.exceptions])
+    return d
 
 
 def _info():
@@ -357,6 +366,9 @@ def _chain(e):
         out.append(_detail(x))
         visit(getattr(x, "__context__", None))
         visit(getattr(x, "__cause__", None))
+        if isinstance(x, _BEG):
+            for y in x.exceptions:
+                visit(y)
 
     visit(e)
     return out
@@ -366,38 +378,27 @@ def _yshow(v):
     return v if isinstance(v, str) else _show(v)
 
 
-def drive(label, gen, how, k, exc):
-    """Runs a generator: to exhaustion ('all'), or k items then close() or throw(exc). Then,
-    in the finally, closes it until it is finished, so that nothing is left to the GC."""
-    try:
-        n = 0
-        while how == "all" or n < k:
-            try:
-                v = next(gen)
-            except StopIteration:
-                _T.append(["gen-end", label])
-                return
-            n += 1
-            _T.append(["gen-yield", label, _yshow(v)])
-        if how == "close":
-            gen.close()
-            _T.append(["gen-closed", label])
-        else:
-            v = gen.throw(exc)
-            _T.append(["gen-yield", label, _yshow(v)])
-    finally:
-        _close(label, gen)
+def _throw(gen, exc):
+    # A tuple is spread into throw()'s arguments: the three-argument form and refused ones.
+    return gen.throw(*exc) if type(exc) is tuple else gen.throw(exc)
 
 
-# Whether a generator is finished is read from its frame (gi_frame, ag_frame) where it has one.
-# Compiled generators may have none (Cython's async generators have no ag_frame, mypyc's
-# generators no gi_frame): then the drivers go by what they saw, `st[0]` (false once an operation
-# ended the generator), and by close(), which leaves a generator suspended only when it ignored
-# GeneratorExit. On CPython every generator has its frame, and nothing below changes a trace.
+# Whether a generator is finished is read from its frame (gi_frame, ag_frame; cr_frame for a
+# coroutine run by drive) where it has one. Compiled generators may have none (Cython's async
+# generators have no ag_frame, mypyc's generators no gi_frame), nor has MicroPython: then the
+# drivers go by what they saw, `st[0]` (false once an operation ended the generator), and by
+# close(), which leaves a generator suspended only when it ignored GeneratorExit. On CPython every
+# generator has its frame, and nothing below changes a trace.
 
 
 def _alive(gen, st):
-    f = getattr(gen, "ag_frame" if hasattr(gen, "asend") else "gi_frame", _alive)
+    if hasattr(gen, "asend"):
+        name = "ag_frame"
+    elif hasattr(gen, "cr_frame"):
+        name = "cr_frame"
+    else:
+        name = "gi_frame"
+    f = getattr(gen, name, _alive)
     if f is _alive:
         return st[0]
     return f is not None
@@ -408,54 +409,119 @@ def _ignored(e):
     return isinstance(e, RuntimeError) and str(e).endswith("ignored GeneratorExit")
 
 
+def _closed(label, r):
+    _T.append(["gen-closed", label] if r is None else ["gen-closed", label, _show(r)])
+
+
+def drive(label, gen, how, k, exc):
+    """Runs a generator (or a coroutine, by hand): to exhaustion ('all'), or k items then close(),
+    throw(exc) or send(1); 'base+then' then closes it, throws exc into it. Then, in the finally,
+    closes it until it is finished, so that nothing is left to the GC."""
+    base, _, then = how.partition("+")
+    try:
+        n = 0
+        while base == "all" or n < k:
+            try:
+                v = gen.send(None)
+            except StopIteration:
+                _T.append(["gen-end", label])
+                if base != "all":
+                    return
+                break
+            n += 1
+            _T.append(["gen-yield", label, _yshow(v)])
+        if base == "close":
+            _closed(label, gen.close())
+        elif base == "throw":
+            v = _throw(gen, exc)
+            _T.append(["gen-yield", label, _yshow(v)])
+        elif base == "send":
+            v = gen.send(1)
+            _T.append(["gen-yield", label, _yshow(v)])
+        if then == "close":
+            _closed(label, gen.close())
+        elif then == "throw":
+            v = _throw(gen, exc)
+            _T.append(["gen-yield", label, _yshow(v)])
+    finally:
+        _close(label, gen)
+
+
 def _close(label, gen):
-    # close() until the generator is finished, logging what each close() raises.
+    """Closes a generator (or a coroutine) until it is finished, logging what each close() raises."""
     st = [True]
     while _alive(gen, st):
         try:
-            st[0] = False
             gen.close()
+            st[0] = False
         except BaseException as e:
             _T.append(["gen-cleanup", label, _ref(e)])
             st[0] = _ignored(e)
 
 
+def _athrow(gen, exc):
+    return gen.athrow(*exc) if type(exc) is tuple else gen.athrow(exc)
+
+
 async def adrive(label, gen, how, k, exc):
-    """drive for an async generator, with asend(None), aclose() and athrow(exc). Once aclose()
-    was called, athrow() and aclose() only raise StopAsyncIteration while the generator is
-    suspended, so a generator that ignored GeneratorExit is finished by resuming it."""
+    """drive for an async generator, with asend(None), aclose(), athrow(exc) and asend(1); '+again'
+    awaits the last awaitable once more. Once aclose() was called, athrow() and aclose() only
+    raise StopAsyncIteration while the generator is suspended, so a generator that ignored
+    GeneratorExit is finished by resuming it."""
+    base, _, then = how.partition("+")
     closed = False
+    last = None
     st = [True]
+
+    async def awaited(aw, closing=False):
+        # What an awaitable gives, keeping st: an exception ends the generator, but for aclose()'s
+        # RuntimeError of a generator that ignored GeneratorExit; a completed aclose() ends it too.
+        try:
+            v = await aw
+        except BaseException as e:
+            st[0] = closing and _ignored(e)
+            raise
+        if closing:
+            st[0] = False
+        return v
+
     try:
         n = 0
-        while how == "all" or n < k:
+        while base == "all" or n < k:
+            last = gen.asend(None)
             try:
-                v = await gen.asend(None)
+                v = await awaited(last)
             except StopAsyncIteration:
-                st[0] = False
                 _T.append(["gen-end", label])
-                return
-            except BaseException:
-                st[0] = False
-                raise
+                if base != "all":
+                    return
+                break
             n += 1
             _T.append(["gen-yield", label, _yshow(v)])
-        if how == "close":
+        if base == "close":
             closed = True
-            try:
-                await gen.aclose()
-            except BaseException as e:
-                st[0] = _ignored(e)
-                raise
-            st[0] = False
+            last = gen.aclose()
+            await awaited(last, True)
             _T.append(["gen-closed", label])
-        else:
-            try:
-                v = await gen.athrow(exc)
-            except BaseException:
-                st[0] = False
-                raise
+        elif base == "throw":
+            last = _athrow(gen, exc)
+            v = await awaited(last)
             _T.append(["gen-yield", label, _yshow(v)])
+        elif base == "send":
+            last = gen.asend(1)
+            v = await awaited(last)
+            _T.append(["gen-yield", label, _yshow(v)])
+        if then == "close":
+            closed = True
+            last = gen.aclose()
+            await awaited(last, True)
+            _T.append(["gen-closed", label])
+        elif then == "throw":
+            last = _athrow(gen, exc)
+            v = await awaited(last)
+            _T.append(["gen-yield", label, _yshow(v)])
+        elif then == "again":
+            await awaited(last)
     finally:
         await _afinish(label, gen, closed, st)
 

@@ -33,6 +33,9 @@ MSG = "oracle/src/model/message.rs"
 GEN = "oracle/src/model/generator.rs"
 CTX = "oracle/src/model/contextlib.rs"
 STACK = "oracle/src/model/exit_stack.rs"
+STMT = "oracle/src/model/stmt.rs"
+DELEG = "oracle/src/model/delegation.rs"
+GROUPS = "oracle/src/model/groups.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -146,6 +149,40 @@ MUTATIONS = [
     ("cm-no-stopiteration-unwrap", "4.1", CTX,
      "if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {",
      "if false && stop && x_obj.cause == Some(value) {"),
+    # generator API corners, delegation, chaining primitives, exception groups (SEMANTICS-ADDENDUM)
+    ("athrow-finished-raises", "10.2", GEN,
+     "                if f.is_async {\n                    // athrow() on a finished async generator",
+     "                if false && f.is_async {\n                    // athrow() on a finished async generator"),
+    ("reused-awaitable-message-swapped", "10.5", MSG,
+     "let what = if close_or_throw {",
+     "let what = if !close_or_throw {"),
+    ("yielded-stop-iteration-unpacked", "10.6", STMT,
+     "                        let x = self.instantiate(e);\n                        self.show(&Val::Exc(x))",
+     "                        let x = self.instantiate(e);\n                        self.excs.get(x).msg.clone()"),
+    ("yield-from-throw-not-thrown-in", "11.2", DELEG,
+     "                    self.hit(Rule::YieldFromThrowHandled);\n                }\n                self.throw_into(own, x)",
+     "                    self.hit(Rule::YieldFromThrowHandled);\n                }\n                Flow::Raise(x)"),
+    ("yield-from-linked-under-throw", "11.4", DELEG,
+     "let linked = resumed == Resumed::Next;",
+     "let linked = true;"),
+    ("coroutine-throw-refused-in-caller", "11.5", GEN,
+     "Err(err) if ctx.coro => {",
+     "Err(err) if false && ctx.coro => {"),
+    ("raise-from-caught-no-cause", "12.1", STMT,
+     "self.excs.set_cause(id, Some(cid), Rule::RaiseFromCaught);",
+     "self.excs.set_cause(id, None, Rule::RaiseFromCaught);"),
+    ("assigned-context-ignored", "12.3", STMT,
+     "self.excs.set_context(id, value, Rule::SetContext);",
+     "let _ = value;"),
+    ("except-star-naked-not-wrapped", "13.4", GROUPS,
+     "(Some(self.new_group(String::new(), vec![cur], Rule::ExceptStarWrapsNaked)), None)",
+     "(Some(cur), None)"),
+    ("suppress-splits-groups-everywhere", "13.5", GROUPS,
+     "        self.hit(Rule::SuppressSplitsGroup);\n        if !splits {",
+     "        self.hit(Rule::SuppressSplitsGroup);\n        if false && !splits {"),
+    ("athrow-awaitable-never-reusable", "10.5", GEN,
+     "Some(Then::Again) if script.last == Awaited::CloseOrThrow && ctx.athrow_suspended => {",
+     "Some(Then::Again) if false && ctx.athrow_suspended => {"),
 ]
 
 

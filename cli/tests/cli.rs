@@ -516,7 +516,7 @@ fn known_differences_are_counted_and_listed_and_only_new_root_causes_fail() {
             .args(extra));
         (o, report_of(&out.join("latest")), fs::read_to_string(&junit).expect("the junit report"))
     };
-    let (o, report, _) = campaign("plain", "1000", &[]);
+    let (o, report, _) = campaign("plain", "1010", &[]);
     assert_eq!(o.status.code(), Some(1));
     let causes: Vec<(String, String, String)> = report["root_causes"]
         .as_array()
@@ -534,7 +534,7 @@ fn known_differences_are_counted_and_listed_and_only_new_root_causes_fail() {
     // All but one known: the run fails for the one, and lists the others as known.
     let known = tmp.path().join("known.toml");
     known_file(&known, &causes[..n - 1]);
-    let (o, report, xml) = campaign("most", "1000", &["--known", known.to_str().expect("utf-8")]);
+    let (o, report, xml) = campaign("most", "1010", &["--known", known.to_str().expect("utf-8")]);
     let stdout = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{stdout}{}", text(&o.stderr));
     assert!(stdout.contains(&format!("root causes: {n} ({} known, 1 new)", n - 1)), "{stdout}");
@@ -554,7 +554,7 @@ fn known_differences_are_counted_and_listed_and_only_new_root_causes_fail() {
     let mut all = causes.clone();
     all.push(("never-seen".to_string(), "raise-none".to_string(), "message".to_string()));
     known_file(&known, &all);
-    let (o, report, _) = campaign("all", "1000", &["--known", known.to_str().expect("utf-8")]);
+    let (o, report, _) = campaign("all", "1010", &["--known", known.to_str().expect("utf-8")]);
     let stdout = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
     assert!(stdout.contains(" 0 new)"), "{stdout}");

@@ -46,6 +46,19 @@ pub enum Focus {
     AsyncContextlib,
     /// `ExitStack` and `AsyncExitStack`.
     ExitStacks,
+    /// The corners of the generator API: unstarted and finished generators, `close()`'s value,
+    /// `throw()`'s argument forms, `send()`, awaitables awaited again (SEMANTICS-ADDENDUM §10).
+    GenApi,
+    /// The chaining primitives: `raise ... from e`, kept exceptions raised again, assigned
+    /// `__context__` / `__cause__` / `__suppress_context__`, the handled exception thrown into a
+    /// generator (SEMANTICS-ADDENDUM §12).
+    Chaining,
+    /// `yield from`: `next()`, `throw()` and `close()` passed to a delegated generator
+    /// suspended in a `with` (SEMANTICS-ADDENDUM §11).
+    Delegation,
+    /// Exception groups (3.11+): raised through `with`, split by `suppress` and `except*`
+    /// (SEMANTICS-ADDENDUM §13).
+    Groups,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -100,6 +113,17 @@ pub struct Weights {
     /// `with closing(g0()) as i1:` stepping a generator (out of 6 for a second generator
     /// function in a program that has one).
     pub closing_gen: u32,
+    /// The generator API's corners in `drive` (out of 12): unstarted generators, a second
+    /// operation, `throw()`'s argument forms, `send(1)`.
+    pub gen_api: u32,
+    /// Chaining primitives in handlers (out of 12): `from e_h1`, assigned chaining attributes,
+    /// kept exceptions, the handled exception thrown into a generator.
+    pub chaining: u32,
+    /// `yield from` a later generator function (out of 6 per generator function that can).
+    pub delegation: u32,
+    /// Exception groups: `raise ExceptionGroup(...)`, `try: ... except* ...`, group classes in
+    /// handlers. 0 for a profile without them (3.8 to 3.10): see [`GenConfig::for_profile`].
+    pub groups: u32,
 }
 
 impl GenConfig {
@@ -112,7 +136,7 @@ impl GenConfig {
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
         // Areas and how often each is picked, out of 16.
-        let area = match u.int_in_range(0..=15u8)? {
+        let area = match u.int_in_range(0..=21u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -120,6 +144,10 @@ impl GenConfig {
             9..=10 => Focus::Contextlib,
             11..=12 => Focus::AsyncContextlib,
             13..=14 => Focus::ExitStacks,
+            15..=16 => Focus::GenApi,
+            17 => Focus::Chaining,
+            18 => Focus::Delegation,
+            19..=20 if orig.groups > 0 => Focus::Groups,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -136,6 +164,10 @@ impl GenConfig {
             &mut w.exit_stack,
             &mut w.reentry,
             &mut w.closing_gen,
+            &mut w.gen_api,
+            &mut w.chaining,
+            &mut w.delegation,
+            &mut w.groups,
         ] {
             *x = 0;
         }
@@ -172,6 +204,29 @@ impl GenConfig {
                 w.cm_fn = keep(2, orig.cm_fn);
                 w.contextlib_item = keep(2, orig.contextlib_item);
             }
+            Focus::GenApi => {
+                w.gen_fn = keep(6, orig.gen_fn);
+                w.async_main = keep(3, orig.async_main);
+                w.gen_api = keep(6, orig.gen_api);
+            }
+            Focus::Groups => {
+                w.groups = keep(6, orig.groups);
+                w.contextlib_item = keep(4, orig.contextlib_item);
+                w.exit_stack = keep(1, orig.exit_stack);
+                w.stack_op = keep(2, orig.stack_op);
+            }
+            Focus::Delegation => {
+                w.gen_fn = keep(6, orig.gen_fn);
+                w.delegation = keep(4, orig.delegation);
+                w.gen_api = keep(2, orig.gen_api);
+            }
+            Focus::Chaining => {
+                w.chaining = keep(6, orig.chaining);
+                w.gen_fn = keep(2, orig.gen_fn);
+                w.cm_fn = keep(2, orig.cm_fn);
+                w.exit_stack = keep(1, orig.exit_stack);
+                w.stack_op = keep(3, orig.stack_op);
+            }
         }
         Ok(res)
     }
@@ -207,6 +262,10 @@ impl GenConfig {
             &mut w.stack_op,
             &mut w.reentry,
             &mut w.closing_gen,
+            &mut w.gen_api,
+            &mut w.chaining,
+            &mut w.delegation,
+            &mut w.groups,
         ]
         .into_iter()
         .enumerate()
@@ -218,6 +277,17 @@ impl GenConfig {
             }
         }
         Ok(res)
+    }
+
+    /// [`GenConfig::full`] for a campaign against `profile`: without exception groups where it
+    /// has none (3.8 to 3.10), which the same seed would otherwise make a NameError or a
+    /// SyntaxError there.
+    pub fn for_profile(profile: oracle::profile::Profile) -> GenConfig {
+        let mut res = GenConfig::full();
+        if !profile.quirks().exception_groups {
+            res.weights.groups = 0;
+        }
+        res
     }
 
     /// This configuration for an implementation with `capabilities`: constructs it lacks
@@ -276,6 +346,10 @@ impl GenConfig {
                 stack_op: 3,
                 reentry: 1,
                 closing_gen: 1,
+                gen_api: 1,
+                chaining: 1,
+                delegation: 1,
+                groups: 1,
             },
         }
     }

@@ -3,7 +3,7 @@
 
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
-    Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
+    Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
     ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
     MAX_BLOCKS,
 };
@@ -13,6 +13,9 @@ use oracle::capability::Capability;
 use crate::config::GenConfig;
 
 mod idioms;
+mod corners;
+mod delegation;
+mod groups;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
@@ -48,7 +51,8 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     let cx = Cx { n_cms: cms.len(), ..cx };
     let mut gens = Vec::new();
     if g.chance(config.weights.gen_fn, 6)? {
-        let n = if g.chance(config.weights.closing_gen, 6)? { 2 } else { 1 };
+        let two = g.chance(config.weights.closing_gen, 6)? || g.chance(config.weights.delegation, 6)?;
+        let n = if two { 2 } else { 1 };
         for _ in 0..n {
             // An async program drives async generators more often than not.
             let gen_async = is_async && g.u.ratio(2, 3)? && g.has(Capability::AsyncGenerators);
@@ -58,6 +62,7 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     }
     let cx = Cx { n_gens: gens.len(), ..cx };
     let mut main = g.block(&cx, 0)?;
+    g.delegations(&mut gens, &main)?;
     // A focused program starts, two times in three, with a plain shape of what it is about, so
     // that the area's rules are reached even when the rest of main raises early.
     if g.u.ratio(2, 3)? {
@@ -175,6 +180,14 @@ enum Choice {
     Reentry,
     /// `with closing(g0()) as i1:`.
     ClosingWith,
+    /// `e_h1.__context__ = None` and the like, in a handler.
+    Chaining,
+    /// `k1 = None`, a handler keeping what it caught in `k1`, `raise k1`.
+    Keep,
+    /// `raise ExceptionGroup('g1', [...])`.
+    RaiseGroup,
+    /// `try: ... except* E1: ...`.
+    TryStar,
 }
 
 /// The most blocks one compound statement generated here nests, counted as [`Scope::peak`]
@@ -469,7 +482,7 @@ impl Gen<'_, '_> {
             (Choice::With, if nested { w.with } else { 0 }),
             (Choice::Raise, w.raise),
             (Choice::BareRaise, if cx.scope.handling() { w.bare_raise * 2 } else { w.bare_raise.min(1) }),
-            (Choice::Return, if cx.scope.async_gen() { 0 } else { w.return_ }),
+            (Choice::Return, if cx.scope.async_gen() || cx.scope.in_star() { 0 } else { w.return_ }),
             (Choice::Loop, if nested && depth < 2 { w.loop_ } else { 0 }),
             (Choice::Jump, if cx.scope.in_loop() { w.jump } else { 0 }),
             // Nested handlers are where chains get interesting (and cycles get cut).
@@ -483,11 +496,15 @@ impl Gen<'_, '_> {
             (Choice::StackOp, if cx.scope.stacks().is_empty() { 0 } else { w.stack_op * 2 }),
             (Choice::Reentry, if nested { w.reentry } else { 0 }),
             (Choice::ClosingWith, if nested && closable { w.closing_gen } else { 0 }),
+            (Choice::Chaining, if cx.scope.caught().is_empty() { 0 } else { w.chaining }),
+            (Choice::Keep, if nested { w.chaining.min(1) } else { 0 }),
+            (Choice::RaiseGroup, w.groups),
+            (Choice::TryStar, if nested { w.groups } else { 0 }),
         ];
         Ok(vec![match self.choose_weighted(&table)? {
             Choice::Log => Stmt::Log(self.labels.next('L')),
             Choice::With => self.with(cx, depth)?,
-            Choice::Raise => Stmt::Raise(self.raise_new()?),
+            Choice::Raise => Stmt::Raise(self.raise_in(cx)?),
             Choice::BareRaise => Stmt::BareRaise,
             Choice::Return => {
                 let value = self.enter_value()?;
@@ -518,19 +535,16 @@ impl Gen<'_, '_> {
                 self.u.choose(cx.scope.caught())?.clone()
             }),
             Choice::Await => Stmt::Await(self.labels.next('s')),
-            Choice::Yield => Stmt::Yield(self.labels.next('y')),
+            Choice::Yield => self.yield_stmt()?,
             Choice::Drive => {
                 let gen = *self.u.choose(&drivable)?;
-                let how = match self.weighted(&[2, 3, 3])? {
-                    0 => Drive::Exhaust,
-                    1 => Drive::Close(self.u.int_in_range(1..=2)?),
-                    _ => {
-                        let k = self.u.int_in_range(1..=2)?;
-                        Drive::Throw(k, self.new_exc('r')?)
-                    }
-                };
-                Stmt::Drive { label: self.labels.next('d'), gen, how }
+                let (how, then) = self.drive_how(cx, self.gen_async[gen])?;
+                Stmt::Drive { label: self.labels.next('d'), gen, how, then }
             }
+            Choice::Chaining => return self.chaining_stmt(cx),
+            Choice::Keep => return self.keep_idiom(),
+            Choice::RaiseGroup => Stmt::RaiseGroup(self.group(0)?),
+            Choice::TryStar => self.try_star(cx, depth)?,
             Choice::StackWith => self.stack_with(cx, depth)?,
             Choice::StackOp => return self.stack_op(cx),
             Choice::Reentry => return self.reentry(cx, depth),
@@ -951,7 +965,7 @@ impl Gen<'_, '_> {
         for i in 0..n_handlers {
             let label = self.labels.next('h');
             let last = i + 1 == n_handlers;
-            let class = if last && self.u.ratio(1, 5)? { None } else { Some(self.pick(CAUGHT)?) };
+            let class = if last && self.u.ratio(1, 5)? { None } else { Some(self.caught_class()?) };
             let bind = class.is_some() && self.u.ratio(2, 3)?;
             let inner = cx.inside(cx.scope.handler_body(bind.then_some(label.as_str()), Clauses::ALL));
             let body = if bind && self.u.ratio(1, 2)? {

@@ -422,7 +422,7 @@ pub fn required(program: &Program) -> Capabilities {
     for cm in &program.cms {
         res = res.with(if cm.is_async { Capability::AsyncContextmanager } else { Capability::Contextmanager });
     }
-    if program.gens.iter().any(|g| g.is_async) {
+    if program.gens.iter().any(|g| g.is_async_gen()) {
         res = res.with(Capability::AsyncGenerators);
     }
     let mut item = |e: &ItemExpr| {

@@ -16,9 +16,9 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, ExitFn, ExitFnResult, GenFn,
-    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Try, Value,
-    WithItem,
+    validate, Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcAttr, ExcClass,
+    ExitFn, ExitFnResult, GenFn, Group, Handler, ItemExpr, Manager, Member as GroupMember, Method, NewExc, Program,
+    RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Then, Thrown, Try, Value, WithItem, Yielded,
 };
 use crate::render;
 
@@ -166,8 +166,8 @@ enum Head {
     With(bool, Vec<WithItem>),
     Loop(u8),
     Try,
-    /// `except [class [as e_<label>]]:`.
-    Except(Option<ExcClass>, Option<String>),
+    /// `except [class [as e_<label>]]:`, or `except* class [as e_<label>]:` when true.
+    Except(Option<ExcClass>, Option<String>, bool),
     Else,
     Finally,
 }
@@ -348,17 +348,17 @@ impl<'a> Parser<'a> {
         });
         for (line, gen, written_async) in std::mem::take(&mut self.drives) {
             match gens.get(gen) {
-                Some(g) if g.is_async && !written_async => self.err(
+                Some(g) if g.is_async_gen() && !written_async => self.err(
                     line.no,
                     format!(
                         "expected await adrive(...): g{gen} is an async generator function, found {:?}",
                         clip(line.text)
                     ),
                 ),
-                Some(g) if !g.is_async && written_async => self.err(
+                Some(g) if !g.is_async_gen() && written_async => self.err(
                     line.no,
                     format!(
-                        "expected drive(...) without await: g{gen} is a plain generator function, found {:?}",
+                        "expected drive(...) without await: g{gen} is a generator or coroutine function, found {:?}",
                         clip(line.text)
                     ),
                 ),
@@ -681,15 +681,20 @@ impl<'a> Parser<'a> {
         let body = self.in_block(at.join(Step::Try), |p| p.block(header, depth + 1));
         let mut t = Try { body, handlers: Vec::new(), orelse: Vec::new(), finally: None };
         let mut seen_else = false;
+        // `except*` or `except`, as the first clause says; a try has one kind.
+        let mut star: Option<bool> = None;
         while let Some(line) = self.peek() {
             if line.depth != depth || !is_clause(line.text) {
                 break;
             }
             self.pos += 1;
             match head(line.text) {
-                Ok(Head::Except(class, bound)) => {
+                Ok(Head::Except(class, bound, is_star)) => {
                     if seen_else || t.finally.is_some() {
                         self.err(line.no, "except clauses come before else: and finally:");
+                    }
+                    if *star.get_or_insert(is_star) != is_star {
+                        self.err(line.no, "a try has except clauses or except* clauses, not both");
                     }
                     let step = Step::Except(t.handlers.len());
                     self.mark(at.join(step), line.no);
@@ -725,6 +730,9 @@ impl<'a> Parser<'a> {
                     self.skip_deeper(depth);
                 }
             }
+        }
+        if star == Some(true) {
+            return Stmt::TryStar(Box::new(t));
         }
         Stmt::Try(Box::new(t))
     }
@@ -908,7 +916,10 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             seen = true;
             match head(line.text) {
-                Ok(Head::Except(class, bound)) => {
+                Ok(Head::Except(class, bound, star)) => {
+                    if star {
+                        self.err(line.no, "the try: around the yield has an except: clause, not except*");
+                    }
                     if cm.handler.is_some() {
                         self.err(line.no, "a second except: the try: around the yield has at most one");
                     } else if cm.finally.is_some() {
@@ -1250,7 +1261,7 @@ fn action(text: &str) -> Result<Action, String> {
         match raise(&mut t, RaiseAt::Method)? {
             Raised::New(r) => Action::Raise(r),
             Raised::Bare => Action::BareRaise,
-            Raised::Arg | Raised::Caught(_) => Action::RaiseArg,
+            Raised::Arg | Raised::Caught(_) | Raised::Var(_) | Raised::Group(_) => Action::RaiseArg,
         }
     } else {
         return Err(format!("expected {WHAT}, found {:?}", clip(text)));
@@ -1275,6 +1286,11 @@ fn head(text: &str) -> Result<Head, String> {
     match t.toks.get(1).map(|(_, tok)| tok) {
         Some(Tok::Punct('=')) => {
             let s = assign(&mut t)?;
+            t.end()?;
+            return Ok(Head::Simple(s));
+        }
+        Some(Tok::Punct('.')) if kw.starts_with("e_") => {
+            let s = set_attr(&mut t)?;
             t.end()?;
             return Ok(Head::Simple(s));
         }
@@ -1329,16 +1345,32 @@ fn head(text: &str) -> Result<Head, String> {
                 t.bump();
                 Head::Simple(stack_call(&mut t, true, None)?)
             }
+            (Some(Tok::Name(n)), Some(Tok::Punct('('))) if index(n, 'g').is_some() => {
+                t.bump();
+                Head::Simple(Stmt::AwaitCall { gen: coroutine_call(&mut t)?, target: None })
+            }
             _ => {
                 t.bump();
                 return t.fail(
-                    "Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await",
+                    "Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await",
                 );
             }
         },
         "yield" => {
             t.bump();
-            Head::Simple(Stmt::Yield(t.string("a label such as 'y1' (a generator yields only labels)")?))
+            if t.eat_name("from") {
+                Head::Simple(Stmt::YieldFrom { gen: yield_from(&mut t)?, target: None })
+            } else if matches!(t.peek(), Some(Tok::Str(_))) {
+                Head::Simple(Stmt::Yield(t.string("a label such as 'y1'")?))
+            } else if t.peek_name().and_then(ExcClass::from_name).is_some() {
+                Head::Simple(Stmt::YieldValue(Yielded::Exc(new_exc(&mut t)?)))
+            } else if matches!(t.peek(), Some(Tok::Int(_) | Tok::Punct('(' | '-')))
+                || matches!(t.peek_name(), Some("None" | "True" | "False"))
+            {
+                Head::Simple(Stmt::YieldValue(Yielded::Value(value(&mut t, 0)?)))
+            } else {
+                return t.fail("a label such as 'y1', or a value such as (1,), 3 or StopIteration('y1')");
+            }
         }
         "drive" => {
             let (s, gen) = drive(&mut t, false)?;
@@ -1350,6 +1382,8 @@ fn head(text: &str) -> Result<Head, String> {
             Raised::New(r) => Stmt::Raise(r),
             Raised::Bare => Stmt::BareRaise,
             Raised::Caught(label) => Stmt::RaiseCaught(label),
+            Raised::Var(name) => Stmt::RaiseVar(name),
+            Raised::Group(g) => Stmt::RaiseGroup(g),
             Raised::Arg => unreachable!("`raise v` is read only in methods"),
         }),
         "return" => {
@@ -1399,8 +1433,9 @@ fn head(text: &str) -> Result<Head, String> {
         }
         "except" => {
             t.bump();
-            if t.eat(':') {
-                Head::Except(None, None)
+            let star = t.eat('*');
+            if !star && t.eat(':') {
+                Head::Except(None, None, false)
             } else {
                 let class = exc_class(&mut t)?;
                 let bound = if t.eat_name("as") {
@@ -1413,7 +1448,7 @@ fn head(text: &str) -> Result<Head, String> {
                     None
                 };
                 t.punct(':', "':'")?;
-                Head::Except(Some(class), bound)
+                Head::Except(Some(class), bound, star)
             }
         }
         _ => return Err(format!("expected {STMT}, found {:?}", clip(text))),
@@ -1422,10 +1457,13 @@ fn head(text: &str) -> Result<Head, String> {
     Ok(res)
 }
 
-/// `drive('d1', g0(), 'throw', 2, E1('r1'))`: run a generator function, as [`Drive`] says; with
-/// `is_async`, `adrive(...)` after the `await`. Gives the generator function's index too.
+/// `drive('d1', g0(), 'throw', 2, E1('r1'))`: run a generator function, as [`Drive`] says, then
+/// maybe one more operation (`'close+throw'`, [`Then`]); with `is_async`, `adrive(...)` after the
+/// `await`. Gives the generator function's index too.
 fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     const CALL: &str = "a generator function call such as g0()";
+    const HOW: &str = "how to drive it: 'all', 'close', 'throw' or 'send', maybe followed by '+close', \
+                       '+throw' or '+again'";
     let func = if is_async { "adrive" } else { "drive" };
     t.keyword(func, func)?;
     t.punct('(', "'('")?;
@@ -1436,42 +1474,97 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     t.punct('(', "'(' (a generator function is called with no arguments, as in g0())")?;
     t.punct(')', "')' (a generator function is called with no arguments, as in g0())")?;
     t.punct(',', "','")?;
-    let how = t.string("how to drive it: 'all', 'close' or 'throw'")?;
-    if !["all", "close", "throw"].contains(&how.as_str()) {
-        return t.fail_back("how to drive it: 'all', 'close' or 'throw'");
+    let how = t.string(HOW)?;
+    let (base, then) = match how.split_once('+') {
+        Some((base, then)) => (base.to_string(), Some(then.to_string())),
+        None => (how.clone(), None),
+    };
+    let bases = ["all", "close", "throw", "send"];
+    let thens = ["close", "throw", "again"];
+    if !bases.contains(&base.as_str()) || then.as_ref().is_some_and(|th| !thens.contains(&th.as_str())) {
+        return t.fail_back(HOW);
     }
     t.punct(',', "','")?;
-    let k = if how == "all" {
+    let k = if base == "all" {
         if int(t, "0 (a drive to exhaustion takes no count)")? != 0 {
             return t.fail_back("0 (a drive to exhaustion takes no count)");
         }
         0
     } else {
-        let n = int(t, "how many items to take first, from 1 to 5")?;
+        let n = int(t, "how many items to take first, from 0 to 5")?;
         match u8::try_from(n) {
             Ok(k) => k,
-            Err(_) => return t.fail_back("how many items to take first, from 1 to 5"),
+            Err(_) => return t.fail_back("how many items to take first, from 0 to 5"),
         }
     };
     t.punct(',', "','")?;
-    let how = match how.as_str() {
-        "throw" => {
-            if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
-                return t.fail("an exception to throw, such as E1('r1')");
-            }
-            Drive::Throw(k, new_exc(t)?)
-        }
-        other => {
-            t.keyword("None", "None (only 'throw' throws an exception)")?;
-            if other == "all" {
-                Drive::Exhaust
-            } else {
-                Drive::Close(k)
-            }
-        }
+    let throws = base == "throw" || then.as_deref() == Some("throw");
+    let exc = if throws {
+        Some(thrown(t)?)
+    } else {
+        t.keyword("None", "None (only 'throw' throws an exception)")?;
+        None
+    };
+    let how = match base.as_str() {
+        "all" => Drive::Exhaust,
+        "close" => Drive::Close(k),
+        "send" => Drive::Send(k),
+        _ => Drive::Throw(k, exc.clone().expect("read above")),
+    };
+    let then = match then.as_deref() {
+        None => None,
+        Some("close") => Some(Then::Close),
+        Some("again") => Some(Then::Again),
+        _ => Some(Then::Throw(exc.expect("read above"))),
     };
     t.punct(')', "')'")?;
-    Ok((Stmt::Drive { label, gen, how }, gen))
+    Ok((Stmt::Drive { label, gen, how, then }, gen))
+}
+
+/// What `throw()` is given: `E1('r1')`, `e_h1`, `E1`, `(E1, E1('r1'), None)`, or one of the
+/// refused forms `'abc'`, `(E1('abc'), 'foo')`, `(E1, 'foo', 23)`.
+fn thrown(t: &mut Toks<'_>) -> Result<Thrown, String> {
+    const WHAT: &str = "an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None)";
+    let start = t.i;
+    for (text, bad) in [
+        (render::BAD_NOT_AN_EXCEPTION, BadThrow::NotAnException),
+        (render::BAD_SEPARATE_VALUE, BadThrow::SeparateValue),
+        (render::BAD_TRACEBACK, BadThrow::BadTraceback),
+    ] {
+        let Ok(expected) = Toks::new(text) else { continue };
+        let n = expected.toks.len();
+        let same = t.toks.len() >= t.i + n
+            && t.toks[t.i..t.i + n].iter().map(|(_, tok)| tok).eq(expected.toks.iter().map(|(_, tok)| tok));
+        if same {
+            t.i += n;
+            return Ok(Thrown::Bad(bad));
+        }
+    }
+    if let Some(label) = t.peek_name().and_then(|n| n.strip_prefix("e_")) {
+        let label = label.to_string();
+        t.bump();
+        return Ok(Thrown::Caught(label));
+    }
+    if t.eat('(') {
+        let class = exc_class(t)?;
+        t.punct(',', "','")?;
+        let e = new_exc(t)?;
+        if e.class != class {
+            t.i = start;
+            return t.fail("(E1, E1('r1'), None): the class of the instance, the instance, None");
+        }
+        t.punct(',', "','")?;
+        t.keyword("None", "None (the traceback)")?;
+        t.punct(')', "')'")?;
+        return Ok(Thrown::Triple(e));
+    }
+    if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
+        return t.fail(WHAT);
+    }
+    if t.toks.get(t.i + 1).map(|(_, tok)| tok) == Some(&Tok::Punct('(')) {
+        return Ok(Thrown::New(new_exc(t)?));
+    }
+    Ok(Thrown::Class(exc_class(t)?))
 }
 
 /// `step('d1', a, 2)`, or with `is_async`, `astep('d1', a, 2)` after the `await`.
@@ -1495,6 +1588,9 @@ fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
     let name = t.name("a variable name")?.to_string();
     t.punct('=', "'='")?;
     if t.eat_name("await") {
+        if t.peek_name().is_some_and(|n| index(n, 'g').is_some()) {
+            return Ok(Stmt::AwaitCall { gen: coroutine_call(t)?, target: Some(name) });
+        }
         if t.toks.get(t.i + 1).map(|(_, tok)| tok) != Some(&Tok::Punct('.')) {
             return t.fail(
                 "a stack method such as st.enter_async_context(M0()) after await (the only await that binds a name)",
@@ -1509,7 +1605,62 @@ fn assign(t: &mut Toks<'_>) -> Result<Stmt, String> {
     if method.is_some_and(|m| m != "pop_all") {
         return stack_call(t, false, Some(name));
     }
+    if t.eat_name("yield") {
+        t.keyword("from", "from (the only yield that binds a name is `x = yield from g1()`)")?;
+        return Ok(Stmt::YieldFrom { gen: yield_from(t)?, target: Some(name) });
+    }
+    if let Some(label) = t.peek_name().and_then(|n| n.strip_prefix("e_")) {
+        // `k1 = e_h1`: keep what a handler caught.
+        let label = label.to_string();
+        t.bump();
+        return Ok(Stmt::Keep { name, label });
+    }
     Ok(Stmt::Assign { name, expr: item_expr(t)? })
+}
+
+/// `g1()` after `await`: the coroutine function awaited.
+fn coroutine_call(t: &mut Toks<'_>) -> Result<usize, String> {
+    const CALL: &str = "a coroutine function call such as g1() after await";
+    let Some(gen) = t.peek_name().and_then(|n| index(n, 'g')) else { return t.fail(CALL) };
+    t.bump();
+    t.punct('(', "'(' (a coroutine function is called with no arguments, as in g1())")?;
+    t.punct(')', "')' (a coroutine function is called with no arguments, as in g1())")?;
+    Ok(gen)
+}
+
+/// `g1()` after `yield from`: the generator function delegated to.
+fn yield_from(t: &mut Toks<'_>) -> Result<usize, String> {
+    const CALL: &str = "a generator function call such as g1() after yield from";
+    let Some(gen) = t.peek_name().and_then(|n| index(n, 'g')) else { return t.fail(CALL) };
+    t.bump();
+    t.punct('(', "'(' (a generator function is called with no arguments, as in g1())")?;
+    t.punct(')', "')' (a generator function is called with no arguments, as in g1())")?;
+    Ok(gen)
+}
+
+/// `e_h1.__context__ = None`, `e_h1.__cause__ = e_h2`, `e_h1.__suppress_context__ = True`.
+fn set_attr(t: &mut Toks<'_>) -> Result<Stmt, String> {
+    const ATTR: &str = "__context__, __cause__ or __suppress_context__";
+    let name = t.name("e_<label>")?;
+    let label = name.strip_prefix("e_").expect("head checked").to_string();
+    t.punct('.', "'.'")?;
+    let attr = match t.peek_name() {
+        Some("__context__") => ExcAttr::Context,
+        Some("__cause__") => ExcAttr::Cause,
+        Some("__suppress_context__") => ExcAttr::SuppressContext,
+        _ => return t.fail(ATTR),
+    };
+    t.bump();
+    t.punct('=', "'='")?;
+    let value = match t.peek_name() {
+        Some("None") => AttrValue::None,
+        Some("True") => AttrValue::Bool(true),
+        Some("False") => AttrValue::Bool(false),
+        Some(n) if n.starts_with("e_") => AttrValue::Caught(n["e_".len()..].to_string()),
+        _ => return t.fail("None, True, False or e_h1 (the name a handler binds)"),
+    };
+    t.bump();
+    Ok(Stmt::SetAttr { label, attr, value })
 }
 
 /// A statement `st.<method>(...)` on an exit stack, from the variable on; `awaited` when it came
@@ -1807,6 +1958,10 @@ enum Raised {
     New(RaiseNew),
     /// `raise e_h1`, in main.
     Caught(String),
+    /// `raise k1`, in main: a variable.
+    Var(String),
+    /// `raise ExceptionGroup('g1', [...])`, in main.
+    Group(Group),
     /// `raise v`, in a method.
     Arg,
 }
@@ -1823,10 +1978,18 @@ fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
                 t.bump();
                 return Ok(Raised::Caught(label.to_string()));
             }
+            let lower = n.starts_with(|c: char| c.is_ascii_lowercase());
+            if lower && ExcClass::from_name(n).is_none() && t.toks.len() == t.i + 1 {
+                t.bump();
+                return Ok(Raised::Var(n.to_string()));
+            }
         } else if n == "v" {
             t.bump();
             return Ok(Raised::Arg);
         }
+    }
+    if where_ == RaiseAt::Main && matches!(t.peek_name(), Some("ExceptionGroup" | "BaseExceptionGroup")) {
+        return Ok(Raised::Group(group(t, 0)?));
     }
     if ExcClass::from_name(t.peek_name().unwrap_or("")).is_none() {
         let what = match where_ {
@@ -1839,6 +2002,10 @@ fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
     let cause = if t.eat_name("from") {
         if t.eat_name("None") {
             Some(Cause::None)
+        } else if let Some(label) = t.peek_name().and_then(|n| n.strip_prefix("e_")) {
+            let label = label.to_string();
+            t.bump();
+            Some(Cause::Caught(label))
         } else {
             Some(Cause::New(new_exc(t)?))
         }
@@ -1846,6 +2013,38 @@ fn raise(t: &mut Toks<'_>, where_: RaiseAt) -> Result<Raised, String> {
         None
     };
     Ok(Raised::New(RaiseNew { exc, cause }))
+}
+
+/// `ExceptionGroup('g1', [E1('r2'), ...])` or `BaseExceptionGroup(...)`, members nested at most
+/// [`MAX_VALUE_DEPTH`] deep.
+fn group(t: &mut Toks<'_>, depth: usize) -> Result<Group, String> {
+    let base = match t.peek_name() {
+        Some("ExceptionGroup") => false,
+        Some("BaseExceptionGroup") => true,
+        _ => return t.fail("ExceptionGroup or BaseExceptionGroup"),
+    };
+    if depth >= MAX_VALUE_DEPTH {
+        return t.fail(&format!("an exception; groups nest at most {MAX_VALUE_DEPTH} deep"));
+    }
+    t.bump();
+    t.punct('(', "'('")?;
+    let label = t.string("a message such as 'g1'")?;
+    t.punct(',', "','")?;
+    t.punct('[', "'[' (the exceptions it holds are a list)")?;
+    let mut members = Vec::new();
+    loop {
+        if matches!(t.peek_name(), Some("ExceptionGroup" | "BaseExceptionGroup")) {
+            members.push(GroupMember::Group(group(t, depth + 1)?));
+        } else {
+            members.push(GroupMember::Exc(new_exc(t)?));
+        }
+        if !t.eat(',') {
+            break;
+        }
+    }
+    t.punct(']', "']'")?;
+    t.punct(')', "')'")?;
+    Ok(Group { base, label, members })
 }
 
 /// `E1('r1')`.
@@ -1977,7 +2176,7 @@ enum Tok<'a> {
     Int(&'a str),
     /// A string literal's value.
     Str(String),
-    /// One of `( ) , : . = - @`.
+    /// One of `( ) , : . = - @ * [ ]`.
     Punct(char),
 }
 
@@ -1996,7 +2195,7 @@ impl<'a> Toks<'a> {
             match c {
                 ' ' | '\t' => {}
                 '#' => break,
-                '(' | ')' | ',' | ':' | '.' | '=' | '-' | '@' => toks.push((start, Tok::Punct(c))),
+                '(' | ')' | ',' | ':' | '.' | '=' | '-' | '@' | '*' | '[' | ']' => toks.push((start, Tok::Punct(c))),
                 c if c.is_ascii_alphabetic() || c == '_' => {
                     let mut end = start + 1;
                     while let Some(&(i, c)) = it.peek() {

@@ -128,6 +128,25 @@ quirks! {
     /// Not in §6 (§1.8, observed: 3.8.18 does not, 3.9.18 does): `throw()` and `close()` chain
     /// the exception thrown in to the one the generator is handling (`_PyErr_ChainStackItem`).
     generator_throw_chains_to_handled:                         [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §13: exception groups (`ExceptionGroup`, `BaseExceptionGroup`,
+    /// `except*`, PEP 654).
+    exception_groups:                                          [N,  N,  N,   Y,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §13.4: an `except*` clause that matches nothing of a group replaces it
+    /// with `split()`'s rest, a copy (3.12's `CHECK_EG_MATCH`); 3.11 keeps the group itself.
+    except_star_unmatched_group_is_copied:                     [N,  N,  N,   N,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §13.5 (§4.4, §6 row 23): `suppress` splits an `ExceptionGroup` and
+    /// raises the rest (gh-103791); before, it matches a group by its class only.
+    suppress_splits_groups:                                    [N,  N,  N,   N,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §13.5: `suppress` splits a `BaseExceptionGroup` too (gh-111910:
+    /// 3.12.1); 3.12.0 tests `issubclass(exctype, ExceptionGroup)`.
+    suppress_splits_base_groups:                               [N,  N,  N,   N,    P(1), Y,   Y],
+    /// SEMANTICS-ADDENDUM §10.1: `throw()` / `athrow()` into a generator that never started raises
+    /// the exception as it is, without running its frame (so no PEP 479); before 3.12 the frame
+    /// starts with it.
+    throw_into_unstarted_skips_frame:                          [N,  N,  N,   N,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §10.2: `close()` returns the value the generator returns after catching
+    /// GeneratorExit (gh-104770); before 3.13 it returns None.
+    close_returns_generator_value:                             [N,  N,  N,   N,    N,    Y,   Y],
     /// Not in §6 (§1.8, observed on 3.14.2, Pyodide): the StopIteration `next()`, `send()` or
     /// `throw()` raise for a generator that returned a value other than None is not chained to
     /// the exception the caller handles (`_PyGen_SetStopIterationValue` raises it with

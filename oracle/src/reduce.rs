@@ -31,8 +31,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr,
-    Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Group,
+    Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
+    Yielded,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -232,6 +233,7 @@ fn raise_size(r: &RaiseNew) -> usize {
         None => 0,
         Some(Cause::None) => 1,
         Some(Cause::New(c)) => 2 + rank(c.class),
+        Some(Cause::Caught(_)) => 2,
     };
     1 + rank(r.exc.class) + cause
 }
@@ -280,7 +282,28 @@ fn drive_size(how: &Drive) -> usize {
     match how {
         Drive::Exhaust => 0,
         Drive::Close(k) => usize::from(*k),
-        Drive::Throw(k, e) => usize::from(*k) + 1 + rank(e.class),
+        Drive::Throw(k, t) => usize::from(*k) + 1 + thrown_size(t),
+        Drive::Send(k) => usize::from(*k) + 2,
+    }
+}
+
+/// What `throw()` is given: a new instance is the plainest.
+fn thrown_size(t: &Thrown) -> usize {
+    match t {
+        Thrown::New(e) => rank(e.class),
+        Thrown::Caught(_) => 1,
+        Thrown::Class(c) => 1 + rank(*c),
+        Thrown::Triple(e) => 2 + rank(e.class),
+        Thrown::Bad(_) => 3,
+    }
+}
+
+fn then_size(then: &Option<Then>) -> usize {
+    match then {
+        None => 0,
+        Some(Then::Close) => 1,
+        Some(Then::Again) => 2,
+        Some(Then::Throw(t)) => 2 + thrown_size(t),
     }
 }
 
@@ -321,7 +344,13 @@ fn stack_op_size(op: &StackOp) -> usize {
 fn stmt_size(s: &Stmt) -> usize {
     match s {
         Stmt::Log(_) | Stmt::Show(_) | Stmt::RaiseCaught(_) | Stmt::BareRaise | Stmt::Await(_) | Stmt::Yield(_) => 1,
-        Stmt::Drive { how, .. } => 2 + drive_size(how),
+        Stmt::Drive { how, then, .. } => 2 + drive_size(how) + then_size(then),
+        Stmt::Keep { .. } => 2,
+        Stmt::YieldValue(Yielded::Value(v)) => 2 + value_size(v),
+        Stmt::YieldValue(Yielded::Exc(e)) => 3 + rank(e.class),
+        Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } => 2 + usize::from(target.is_some()),
+        Stmt::RaiseVar(_) => 1,
+        Stmt::SetAttr { value, .. } => 2 + usize::from(matches!(value, AttrValue::Caught(_))),
         Stmt::Break | Stmt::Continue => 1,
         Stmt::With { is_async, items, .. } => {
             let items: usize = items
@@ -341,10 +370,26 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::Return { value, .. } => 1 + value_size(value),
         Stmt::Loop { times, .. } => 1 + usize::from(*times),
         Stmt::Try(t) => 1 + t.handlers.iter().map(handler_size).sum::<usize>() + usize::from(t.finally.is_some()),
+        Stmt::TryStar(t) => 2 + t.handlers.iter().map(handler_size).sum::<usize>() + usize::from(t.finally.is_some()),
+        Stmt::RaiseGroup(g) => 1 + group_size(g),
         Stmt::Assign { expr, .. } => 2 + item_size(expr),
         Stmt::Stack { op, .. } => 1 + stack_op_size(op),
         Stmt::Step { k, is_async, .. } => 1 + usize::from(*k) + usize::from(*is_async),
     }
+}
+
+/// A group weighs more than the raise of its first member alone, and a `BaseExceptionGroup`
+/// more than an `ExceptionGroup`.
+fn group_size(g: &Group) -> usize {
+    let members: usize = g
+        .members
+        .iter()
+        .map(|m| match m {
+            Member::Exc(e) => 1 + rank(e.class),
+            Member::Group(inner) => group_size(inner),
+        })
+        .sum();
+    3 + usize::from(g.base) + members
 }
 
 /// How unusual an exception class is: `E1` is the plainest.
@@ -363,6 +408,7 @@ fn rank(c: ExcClass) -> usize {
         ExcClass::B1 | ExcClass::BaseException => 4,
         ExcClass::KeyboardInterrupt | ExcClass::SystemExit | ExcClass::GeneratorExit => 5,
         ExcClass::StopAsyncIteration | ExcClass::S1 | ExcClass::S2 | ExcClass::NameError => 5,
+        ExcClass::ExceptionGroup | ExcClass::BaseExceptionGroup => 5,
     }
 }
 
@@ -533,7 +579,9 @@ fn unwrap_compound(program: &mut Program, cur: &mut Cursor) {
 fn unwrap_count(s: &Stmt) -> usize {
     match s {
         Stmt::With { .. } | Stmt::Loop { .. } => 1,
-        Stmt::Try(t) => 1 + usize::from(!t.orelse.is_empty()) + t.handlers.len() + usize::from(t.finally.is_some()),
+        Stmt::Try(t) | Stmt::TryStar(t) => {
+            1 + usize::from(!t.orelse.is_empty()) + t.handlers.len() + usize::from(t.finally.is_some())
+        }
         _ => 0,
     }
 }
@@ -547,7 +595,7 @@ fn unwrap_into(s: Stmt, k: usize) -> Vec<Stmt> {
             strip_loop_control(&mut body);
             body
         }
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let t = *t;
             let mut alternatives = vec![t.body.clone()];
             if !t.orelse.is_empty() {
@@ -578,7 +626,7 @@ fn strip_loop_control(body: &mut Vec<Stmt>) {
 fn gen_ref(s: &mut Stmt) -> Vec<&mut usize> {
     let mut res = Vec::new();
     match s {
-        Stmt::Drive { gen, .. } => res.push(gen),
+        Stmt::Drive { gen, .. } | Stmt::YieldFrom { gen, .. } | Stmt::AwaitCall { gen, .. } => res.push(gen),
         Stmt::With { items, .. } => res.extend(items.iter_mut().filter_map(|it| match &mut it.expr {
             ItemExpr::ClosingGen { gen, .. } => Some(gen),
             _ => None,
@@ -1085,8 +1133,36 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                         return Flow::Stop;
                     }
                 }
-                Stmt::Drive { how, .. } => {
+                Stmt::YieldValue(_) if cur.take() => {
+                    *s = Stmt::Yield("y".to_string());
+                    return Flow::Stop;
+                }
+                Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } if target.is_some() && cur.take() => {
+                    *target = None;
+                    return Flow::Stop;
+                }
+                Stmt::Drive { how, then, .. } => {
+                    if then.is_some() && cur.take() {
+                        *then = None;
+                        return Flow::Stop;
+                    }
+                    if let Some(Then::Throw(t @ Thrown::Triple(_))) = then {
+                        if cur.take() {
+                            let Thrown::Triple(e) = t else { unreachable!("matched") };
+                            *t = Thrown::New(e.clone());
+                            return Flow::Stop;
+                        }
+                    }
+                    if let Drive::Throw(k, Thrown::Triple(e)) = how {
+                        if cur.take() {
+                            *how = Drive::Throw(*k, Thrown::New(e.clone()));
+                            return Flow::Stop;
+                        }
+                    }
                     let mut alternatives = vec![Drive::Exhaust];
+                    if let Drive::Send(k) = how {
+                        alternatives.push(Drive::Close(*k));
+                    }
                     if let Drive::Throw(k, _) = how {
                         alternatives.push(Drive::Close(*k));
                     }
@@ -1121,7 +1197,18 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                         return Flow::Stop;
                     }
                 }
-                Stmt::Try(t) => {
+                Stmt::TryStar(t) if cur.take() => {
+                    // except* as except, with the same handlers.
+                    *s = Stmt::Try(t.clone());
+                    return Flow::Stop;
+                }
+                Stmt::RaiseGroup(g) => {
+                    if let Some(r) = simpler_group_raise(g, cur) {
+                        *s = r;
+                        return Flow::Stop;
+                    }
+                }
+                Stmt::Try(t) | Stmt::TryStar(t) => {
                     if !t.orelse.is_empty() && cur.take() {
                         t.orelse.clear();
                         return Flow::Stop;
@@ -1148,6 +1235,51 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
         }
         Flow::Continue
     });
+}
+
+/// A smaller raise than `raise <g>`: the raise of its first exception alone, or the group with a
+/// member dropped, a nested group replaced by its first exception, or made an `ExceptionGroup`.
+fn simpler_group_raise(g: &mut Group, cur: &mut Cursor) -> Option<Stmt> {
+    if let Some(Member::Exc(e)) = g.members.first() {
+        if cur.take() {
+            return Some(Stmt::Raise(RaiseNew { exc: e.clone(), cause: None }));
+        }
+    }
+    if simplify_group(g, cur) {
+        return Some(Stmt::RaiseGroup(g.clone()));
+    }
+    None
+}
+
+/// Drops a member of `g` (or of a group nested in it), unnests one, or makes one an
+/// `ExceptionGroup`; true when it did.
+fn simplify_group(g: &mut Group, cur: &mut Cursor) -> bool {
+    if g.base && cur.take() {
+        g.base = false;
+        return true;
+    }
+    if 1 < g.members.len() {
+        for k in 0..g.members.len() {
+            if cur.take() {
+                g.members.remove(k);
+                return true;
+            }
+        }
+    }
+    for m in &mut g.members {
+        if let Member::Group(inner) = m {
+            if let Some(Member::Exc(e)) = inner.members.first() {
+                if cur.take() {
+                    *m = Member::Exc(e.clone());
+                    return true;
+                }
+            }
+            if simplify_group(inner, cur) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Pass 10: replace a class everywhere by a plainer one, then one occurrence at a time; make a
@@ -1326,6 +1458,20 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
         match s {
             Stmt::Show(var) if !scope.is_bound(&var) => {}
             Stmt::RaiseCaught(label) if !scope.is_bound(&format!("e_{label}")) => {}
+            Stmt::Keep { ref name, ref label } if !scope.is_bound(name) || !scope.catches(label) => {}
+            Stmt::RaiseVar(ref name) if !scope.is_bound(name) => {}
+            Stmt::SetAttr { ref label, ref value, .. }
+                if !scope.catches(label) || matches!(value, AttrValue::Caught(l) if !scope.catches(l)) => {}
+            Stmt::Drive { ref how, ref then, .. }
+                if [how_thrown(how), then_thrown(then)]
+                    .iter()
+                    .any(|t| matches!(t, Some(Thrown::Caught(l)) if !scope.catches(l))) => {}
+            Stmt::Raise(mut r) => {
+                if matches!(&r.cause, Some(Cause::Caught(l)) if !scope.catches(l)) {
+                    r.cause = None;
+                }
+                block.push(Stmt::Raise(r));
+            }
             Stmt::Break | Stmt::Continue if !scope.in_loop() => {}
             Stmt::Step { ref var, is_async, .. } if scope.step() != Some((var.as_str(), is_async)) => {}
             Stmt::Stack { ref stack, .. } if scope.stack(stack).is_none() => {}
@@ -1349,6 +1495,10 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                 }
                 block.push(Stmt::With { is_async, items: kept, body });
             }
+            Stmt::TryStar(t) if t.handlers.is_empty() => {
+                // Without except* clauses it is a plain try.
+                pending.push_front(Stmt::Try(t));
+            }
             Stmt::Try(mut t) => {
                 if t.handlers.is_empty() {
                     let orelse = std::mem::take(&mut t.orelse);
@@ -1367,6 +1517,22 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                 block.push(other);
             }
         }
+    }
+}
+
+/// What a drive's [`Drive`] throws, if it throws.
+fn how_thrown(how: &Drive) -> Option<&Thrown> {
+    match how {
+        Drive::Throw(_, t) => Some(t),
+        _ => None,
+    }
+}
+
+/// What a drive's [`Then`] throws, if it throws.
+fn then_thrown(then: &Option<Then>) -> Option<&Thrown> {
+    match then {
+        Some(Then::Throw(t)) => Some(t),
+        _ => None,
     }
 }
 

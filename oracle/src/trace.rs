@@ -28,6 +28,9 @@ pub struct ExcDetail {
     pub cause: Option<ExcRef>,
     /// `e.__suppress_context__`.
     pub suppress_context: bool,
+    /// `e.exceptions` of an exception group (3.11+), in order; empty for any other exception
+    /// (a group is never empty).
+    pub leaves: Vec<ExcRef>,
 }
 
 /// Something a program observably did, in order.
@@ -129,10 +132,13 @@ pub enum Event {
         /// The drive's label.
         label: String,
     },
-    /// `close()` returned normally.
+    /// `close()` returned normally: None, or (3.13+) the value the generator returned after
+    /// catching GeneratorExit.
     GenClosed {
         /// The drive's label.
         label: String,
+        /// What `close()` returned, shown, if not None.
+        value: Option<String>,
     },
     /// A cleanup `close()` (closing a generator left suspended) raised, and `drive` logged it.
     GenCleanup {
@@ -182,7 +188,7 @@ pub enum Outcome {
     /// `main()` returned a value, shown canonically (`None`, `3`, `'a'`, `<M0>`, `(1, 2)`).
     Returned(String),
     /// `main()` raised; the first entry is the exception, then every exception reachable through
-    /// `__context__` and `__cause__`, depth first, each once.
+    /// `__context__`, `__cause__` and, for a group, what it holds, depth first, each once.
     Raised(Vec<ExcDetail>),
     /// The interpreter refused to compile the program (`SyntaxError` and the like).
     CompileError(String),
@@ -237,6 +243,7 @@ impl ExcDetail {
         if let Some(c) = &mut self.cause {
             f(c);
         }
+        self.leaves.iter_mut().for_each(f);
     }
 }
 
@@ -308,6 +315,10 @@ impl fmt::Display for Opt<'_> {
 impl fmt::Display for ExcDetail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.exc)?;
+        if !self.leaves.is_empty() {
+            let leaves: Vec<String> = self.leaves.iter().map(|l| ExcRefShort(l).to_string()).collect();
+            write!(f, " [{}]", leaves.join(", "))?;
+        }
         if let Some(c) = &self.context {
             write!(f, " context={}", ExcRefShort(c))?;
         }
@@ -368,7 +379,8 @@ impl fmt::Display for Event {
             Event::Close { label } => write!(f, "{label}.close()"),
             Event::GenYield { label, value } => write!(f, "{label} got {value}"),
             Event::GenEnd { label } => write!(f, "{label} exhausted"),
-            Event::GenClosed { label } => write!(f, "{label} closed"),
+            Event::GenClosed { label, value: None } => write!(f, "{label} closed"),
+            Event::GenClosed { label, value: Some(v) } => write!(f, "{label} closed, returned {v}"),
             Event::GenCleanup { label, exc } => write!(f, "{label} cleanup close raised {exc}"),
             Event::Suspend { label } => write!(f, "suspend {label}"),
             Event::Var { name, value } => write!(f, "var {name} = {value}"),

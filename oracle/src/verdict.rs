@@ -654,7 +654,7 @@ impl Item<'_> {
                 | (Event::Suspend { label: x }, Event::Suspend { label: y })
                 | (Event::GenYield { label: x, .. }, Event::GenYield { label: y, .. })
                 | (Event::GenEnd { label: x }, Event::GenEnd { label: y })
-                | (Event::GenClosed { label: x }, Event::GenClosed { label: y })
+                | (Event::GenClosed { label: x, .. }, Event::GenClosed { label: y, .. })
                 | (Event::GenCleanup { label: x, .. }, Event::GenCleanup { label: y, .. })
                 | (Event::Log { label: x, .. }, Event::Log { label: y, .. })
                 | (Event::Var { name: x, .. }, Event::Var { name: y, .. })
@@ -775,6 +775,10 @@ fn event_diff(e: &Event, o: &Event, messages: Messages) -> Option<FieldDiff> {
             .or_else(|| info(ix, iy)),
         (Event::GenYield { value: x, .. }, Event::GenYield { value: y, .. })
         | (Event::Var { value: x, .. }, Event::Var { value: y, .. }) => value_diff("value", x, y),
+        (Event::GenClosed { value: x, .. }, Event::GenClosed { value: y, .. }) => {
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "None".to_string());
+            value_diff("close() returned", &shown(x), &shown(y))
+        }
         (Event::GenCleanup { exc: x, .. }, Event::GenCleanup { exc: y, .. }) => exc_diff("exc", x, y, messages),
         (Event::Handler { exc: x, .. }, Event::Handler { exc: y, .. }) => detail_diff(x, y, messages),
         _ => None,
@@ -876,11 +880,37 @@ fn detail_diff(x: &ExcDetail, y: &ExcDetail, messages: Messages) -> Option<Field
             messages: None,
         });
     }
-    (x.suppress_context != y.suppress_context).then(|| FieldDiff {
-        differs: Differs::SuppressContext,
-        detail: format!("suppress_context of {}: {} vs {}", mask(&x.exc.ty), x.suppress_context, y.suppress_context),
-        source: Source::Cause(n),
-        messages: None,
+    if x.suppress_context != y.suppress_context {
+        return Some(FieldDiff {
+            differs: Differs::SuppressContext,
+            detail: format!(
+                "suppress_context of {}: {} vs {}",
+                mask(&x.exc.ty),
+                x.suppress_context,
+                y.suppress_context
+            ),
+            source: Source::Cause(n),
+            messages: None,
+        });
+    }
+    leaves_diff(x, y, messages)
+}
+
+/// What two exception groups hold (`e.exceptions`): how many, then each in order.
+fn leaves_diff(x: &ExcDetail, y: &ExcDetail, messages: Messages) -> Option<FieldDiff> {
+    if x.leaves.len() != y.leaves.len() {
+        return Some(FieldDiff {
+            differs: Differs::Value,
+            detail: format!("exceptions of {}: {} vs {}", mask(&x.exc.ty), x.leaves.len(), y.leaves.len()),
+            source: Source::Created(x.exc.id),
+            messages: None,
+        });
+    }
+    x.leaves.iter().zip(&y.leaves).find_map(|(a, b)| {
+        exc_diff("exceptions", a, b, messages).map(|mut d| {
+            d.source = Source::Created(x.exc.id);
+            d
+        })
     })
 }
 

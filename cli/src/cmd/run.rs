@@ -465,7 +465,7 @@ impl Ctx {
     }
 
     fn work_inner(&self, mut worker: Worker) -> anyhow::Result<()> {
-        let config = GenConfig::full().within(self.capabilities);
+        let config = GenConfig::for_profile(self.profile).within(self.capabilities);
         let batch = if self.exec.toolchain().is_some() { self.exec.batch_size(0) } else { worker.preferred_batch() as u64 };
         while !self.stopping() {
             let start = self.shared.next.fetch_add(batch, Ordering::Relaxed);

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         read_program(path)?
     } else {
         let seed = parse_seed(&args.case).map_err(|e| anyhow::format_err!("neither a file nor a seed: {e}"))?;
-        from_seed(seed, &GenConfig::full().within(args.capabilities.unwrap_or(Capabilities::FULL)))
+        from_seed(seed, &GenConfig::for_profile(args.target).within(args.capabilities.unwrap_or(Capabilities::FULL)))
     };
     // Masked as a campaign for those capabilities compared it.
     let prediction = predict(&program, args.target).within(args.capabilities.unwrap_or(Capabilities::FULL));

@@ -6,7 +6,7 @@
 use arbitrary::Result;
 use oracle::ir::{
     Action, BoolResult, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method,
-    NewExc, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    NewExc, RaiseNew, StackOp, Stmt, Target, Thrown, Try, Value, WithItem,
 };
 
 use oracle::capability::Capability;
@@ -49,6 +49,10 @@ impl Gen<'_, '_> {
                 self.open_cm(parts.cms, is_async)?
             }
             Focus::ExitStacks => self.open_stack(parts.managers, parts.cms, parts.is_async)?,
+            Focus::GenApi => self.open_gen_api(parts.managers, parts.gens, parts.is_async)?,
+            Focus::Chaining => self.open_chaining(parts.gens, parts.cms, parts.is_async)?,
+            Focus::Delegation => self.open_delegation(parts.managers, parts.gens)?,
+            Focus::Groups => self.open_groups(parts.managers)?,
             Focus::AsyncWith => return Ok(()),
         };
         parts.main.splice(0..0, opening);
@@ -56,7 +60,7 @@ impl Gen<'_, '_> {
     }
 
     /// A new manager class with `__enter__` and `__exit__` only.
-    fn sync_manager(managers: &mut Vec<Manager>, enter: Action, exit: Method) -> usize {
+    pub(super) fn sync_manager(managers: &mut Vec<Manager>, enter: Action, exit: Method) -> usize {
         let m = Manager {
             init_raises: None,
             enter: Method::Defined(enter),
@@ -69,7 +73,7 @@ impl Gen<'_, '_> {
     }
 
     /// A new manager class with `__aenter__` and `__aexit__` only.
-    fn async_manager(managers: &mut Vec<Manager>, aenter: Method, aexit: Method) -> usize {
+    pub(super) fn async_manager(managers: &mut Vec<Manager>, aenter: Method, aexit: Method) -> usize {
         managers.push(Manager { init_raises: None, enter: Method::Missing, exit: Method::Missing, aenter, aexit });
         managers.len() - 1
     }
@@ -80,7 +84,7 @@ impl Gen<'_, '_> {
 
     /// What an exit does in an opening: suppress, raise something new, re-raise what it got,
     /// or let it through.
-    fn opening_exit(&mut self) -> Result<Action> {
+    pub(super) fn opening_exit(&mut self) -> Result<Action> {
         Ok(match self.u.int_in_range(0..=4)? {
             0 | 1 => Action::Return(Value::Bool(true)),
             2 => Action::Raise(self.raise_new()?),
@@ -223,9 +227,9 @@ impl Gen<'_, '_> {
         let how = match self.u.int_in_range(0..=4)? {
             0 => Drive::Exhaust,
             1 | 2 => Drive::Close(1),
-            _ => Drive::Throw(1, self.new_exc('r')?),
+            _ => Drive::Throw(1, Thrown::New(self.new_exc('r')?)),
         };
-        let drive = Stmt::Drive { label: self.labels.next('d'), gen: gens.len() - 1, how };
+        let drive = Stmt::Drive { label: self.labels.next('d'), gen: gens.len() - 1, how, then: None };
         if self.u.ratio(1, 3)? {
             // Driven while the caller handles an exception: what close() chains to it, and
             // what aclose() does not.

@@ -9,7 +9,7 @@ fn exc(ty: &str, id: u32) -> ExcRef {
 }
 
 fn detail(e: ExcRef, context: Option<ExcRef>, cause: Option<ExcRef>) -> ExcDetail {
-    ExcDetail { exc: e, context, cause, suppress_context: false }
+    ExcDetail { exc: e, context, cause, suppress_context: false, leaves: Vec::new() }
 }
 
 /// A handler sees E3#1 whose context is E1#2; main then raises E3#1 again.

@@ -36,14 +36,29 @@ pub struct Program {
     pub is_async: bool,
 }
 
-/// A generator function `def g0():`, or an async generator function `async def g0():`.
+/// A generator function `def g0():`, an async generator function `async def g0():`, or (an
+/// `async def` without a `yield`) a coroutine function, which `drive` runs by hand with `send`,
+/// `throw` and `close` (SEMANTICS-ADDENDUM §11.5).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GenFn {
-    /// `async def`: driven with `asend` / `athrow` / `aclose`; its body may `await` and use
-    /// `async with`, and `return` only without a value.
+    /// `async def`: an async generator driven with `asend` / `athrow` / `aclose` (its body may
+    /// `await` and use `async with`, and `return` only without a value), or without a `yield` a
+    /// coroutine function.
     pub is_async: bool,
-    /// The body; it holds a `yield` somewhere.
+    /// The body; a generator function's holds a `yield` somewhere.
     pub body: Vec<Stmt>,
+}
+
+impl GenFn {
+    /// An `async def` without a `yield`: a coroutine function.
+    pub fn is_coroutine(&self) -> bool {
+        self.is_async && !self.body.iter().any(has_yield)
+    }
+
+    /// An async generator function.
+    pub fn is_async_gen(&self) -> bool {
+        self.is_async && !self.is_coroutine()
+    }
 }
 
 /// A context-manager class. Its Python name is `M<index>`.
@@ -284,6 +299,8 @@ pub enum Cause {
     None,
     /// `from E2('c1')`.
     New(NewExc),
+    /// `from e_h1`: the exception an enclosing handler caught (SEMANTICS-ADDENDUM §12.1).
+    Caught(String),
 }
 
 /// The exception classes programs use: a small user hierarchy and builtins.
@@ -330,6 +347,11 @@ pub enum ExcClass {
     /// `NameError`: never raised by a program, only by the interpreter (a name an old version
     /// lacks, such as `aclosing` before 3.10).
     NameError,
+    /// `ExceptionGroup` (3.11+): a subclass of both `BaseExceptionGroup` and `Exception`. Only
+    /// caught, raised by [`Stmt::RaiseGroup`] (SEMANTICS-ADDENDUM §13).
+    ExceptionGroup,
+    /// `BaseExceptionGroup` (3.11+). Only caught, raised by [`Stmt::RaiseGroup`].
+    BaseExceptionGroup,
 }
 
 impl ExcClass {
@@ -355,6 +377,8 @@ impl ExcClass {
         ExcClass::S1,
         ExcClass::S2,
         ExcClass::NameError,
+        ExcClass::ExceptionGroup,
+        ExcClass::BaseExceptionGroup,
     ];
 
     /// The Python name.
@@ -380,7 +404,15 @@ impl ExcClass {
             ExcClass::S1 => "S1",
             ExcClass::S2 => "S2",
             ExcClass::NameError => "NameError",
+            ExcClass::ExceptionGroup => "ExceptionGroup",
+            ExcClass::BaseExceptionGroup => "BaseExceptionGroup",
         }
+    }
+
+    /// `ExceptionGroup` or `BaseExceptionGroup`, which a program only catches: it raises groups
+    /// with [`Stmt::RaiseGroup`].
+    pub fn is_group(self) -> bool {
+        matches!(self, ExcClass::ExceptionGroup | ExcClass::BaseExceptionGroup)
     }
 
     /// Looks a class up by its Python name.
@@ -409,8 +441,30 @@ pub enum Stmt {
     Await(String),
     /// `yield 'y1'` (only in generator functions).
     Yield(String),
+    /// `yield (1, 2)`, `yield 3`, `yield StopIteration('y1')`: a value other than a label, which
+    /// comes back from `next()`, `asend()` and `athrow()` as it is (only in generator functions;
+    /// SEMANTICS-ADDENDUM §10.6).
+    YieldValue(Yielded),
+    /// `await g1()` or `x = await g1()`: await a coroutine of a coroutine function (a later one,
+    /// from another), which passes the suspensions, `throw()` and `close()` on as `yield from`
+    /// does (only in coroutine functions and an async `main`; SEMANTICS-ADDENDUM §11.5).
+    AwaitCall {
+        /// The coroutine function.
+        gen: usize,
+        /// `x = `: bind what it returns.
+        target: Option<String>,
+    },
+    /// `yield from g1()` or `x = yield from g1()`: delegate to a later (sync) generator function
+    /// until it returns, passing on `next()`, `throw()` and `close()` (only in sync generator
+    /// functions; SEMANTICS-ADDENDUM §11).
+    YieldFrom {
+        /// The generator function delegated to; a later one than the delegating function.
+        gen: usize,
+        /// `x = `: bind what it returns.
+        target: Option<String>,
+    },
     /// `drive('d1', g0(), 'close', 2, None)`: run generator function 0 as `how` says (not in
-    /// generator functions).
+    /// generator functions); `'close+throw'` and the like do `then` afterwards.
     Drive {
         /// The label of this drive in the trace.
         label: String,
@@ -418,9 +472,17 @@ pub enum Stmt {
         gen: usize,
         /// How far, and how it ends.
         how: Drive,
+        /// One more operation once `how` is done (SEMANTICS-ADDENDUM §10).
+        then: Option<Then>,
     },
     /// `raise E1('r1') [from ...]`.
     Raise(RaiseNew),
+    /// `raise ExceptionGroup('g1', [E1('r2'), ...])` (3.11+, SEMANTICS-ADDENDUM §13).
+    RaiseGroup(Group),
+    /// `try: ... except* E1 as e_h1: ... else: ... finally: ...` (3.11+, SEMANTICS-ADDENDUM
+    /// §13.4): its handlers all have a class, and none holds a `return`, or a `break` or
+    /// `continue` of a loop around it.
+    TryStar(Box<Try>),
     /// `raise e_h1`: re-raise, by name, the exception caught by an enclosing handler.
     RaiseCaught(String),
     /// A bare `raise`.
@@ -461,6 +523,27 @@ pub enum Stmt {
         /// What is done to it.
         op: StackOp,
     },
+    /// `k1 = e_h1`: keep the exception an enclosing handler caught in a variable bound before
+    /// (by `k1 = None`), so that it outlives the handler (SEMANTICS-ADDENDUM §12.2).
+    Keep {
+        /// The variable, bound before by an assignment.
+        name: String,
+        /// The label of the handler that binds `e_<label>`.
+        label: String,
+    },
+    /// `raise k1`: raise what a variable holds, an exception kept earlier or `None`
+    /// (SEMANTICS-ADDENDUM §12.2).
+    RaiseVar(String),
+    /// `e_h1.__context__ = None` and the other chaining attributes, on the exception an
+    /// enclosing handler caught (SEMANTICS-ADDENDUM §12.3).
+    SetAttr {
+        /// The label of the handler that binds `e_<label>`.
+        label: String,
+        /// Which attribute.
+        attr: ExcAttr,
+        /// What is assigned.
+        value: AttrValue,
+    },
     /// `step('d1', a, 2)` / `await astep('d1', a, 2)`: advance the generator bound by
     /// `with closing(g0()) as a:` (`async with aclosing(g0()) as a:`) by up to k items, leaving
     /// it suspended for `closing` to close. Only at the top level of that `with`'s body.
@@ -474,6 +557,69 @@ pub enum Stmt {
         /// `await astep` on an async generator.
         is_async: bool,
     },
+}
+
+/// `ExceptionGroup('g1', [E1('r2'), ValueError('r3')])`, or `BaseExceptionGroup(...)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Group {
+    /// `BaseExceptionGroup`, which may hold BaseExceptions (and is an `ExceptionGroup` when it
+    /// holds none).
+    pub base: bool,
+    /// Its message.
+    pub label: String,
+    /// What it holds, in order; at least one.
+    pub members: Vec<Member>,
+}
+
+/// One exception a group holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Member {
+    /// `E1('r2')`.
+    Exc(NewExc),
+    /// A nested group.
+    Group(Group),
+}
+
+/// What a [`Stmt::YieldValue`] yields.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Yielded {
+    /// `None`, a bool, an int or a tuple of them (a string would be a label).
+    Value(Value),
+    /// A new exception instance, as `StopIteration('y1')`: a value, not raised.
+    Exc(NewExc),
+}
+
+/// A chaining attribute of an exception that a program assigns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExcAttr {
+    /// `__context__`.
+    Context,
+    /// `__cause__` (which also sets `__suppress_context__`).
+    Cause,
+    /// `__suppress_context__`.
+    SuppressContext,
+}
+
+impl ExcAttr {
+    /// The Python name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExcAttr::Context => "__context__",
+            ExcAttr::Cause => "__cause__",
+            ExcAttr::SuppressContext => "__suppress_context__",
+        }
+    }
+}
+
+/// What a program assigns to a chaining attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AttrValue {
+    /// `None` (for `__context__` and `__cause__`).
+    None,
+    /// `e_h2`: the exception an enclosing handler caught (for `__context__` and `__cause__`).
+    Caught(String),
+    /// `True` / `False` (for `__suppress_context__`).
+    Bool(bool),
 }
 
 /// An operation on an `ExitStack` (or `AsyncExitStack`) held in a variable.
@@ -574,15 +720,70 @@ pub struct CmGen {
     pub post: Vec<Stmt>,
 }
 
-/// How `drive` runs a generator.
+/// How `drive` runs a generator (`adrive` an async one, with `asend`, `aclose` and `athrow`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Drive {
     /// `next()` until it is exhausted.
     Exhaust,
-    /// `next()` k times (k >= 1), then `close()`.
+    /// `next()` k times, then `close()`; with k = 0 the generator never started.
     Close(u8),
-    /// `next()` k times (k >= 1), then `throw(exc)`.
-    Throw(u8, NewExc),
+    /// `next()` k times, then `throw(...)`; with k = 0 the generator never started.
+    Throw(u8, Thrown),
+    /// `next()` k times, then `send(1)`: a value other than None, which a generator that never
+    /// started refuses (SEMANTICS-ADDENDUM §10.4).
+    Send(u8),
+}
+
+impl Drive {
+    /// How many items it takes before its last operation (none for [`Drive::Exhaust`]).
+    pub fn k(&self) -> u8 {
+        match self {
+            Drive::Exhaust => 0,
+            Drive::Close(k) | Drive::Throw(k, _) | Drive::Send(k) => *k,
+        }
+    }
+}
+
+/// What `drive` does once its [`Drive`] is done, to a generator that may have finished
+/// (SEMANTICS-ADDENDUM §10.2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Then {
+    /// `close()` (`aclose()`) again, or for the first time after exhaustion.
+    Close,
+    /// `throw(...)` (`athrow(...)`); after `Drive::Throw`, the same argument again.
+    Throw(Thrown),
+    /// Await the last awaitable of `adrive` once more: "cannot reuse already awaited ..."
+    /// (async generators only).
+    Again,
+}
+
+/// What `throw()` (`athrow()`) is given.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Thrown {
+    /// `E1('r1')`: a new instance.
+    New(NewExc),
+    /// `e_h1`: the exception an enclosing handler caught, which the caller is handling
+    /// (SEMANTICS-ADDENDUM §12.4).
+    Caught(String),
+    /// `E1`: a class, which `throw()` instantiates without arguments (SEMANTICS-ADDENDUM §10.3).
+    Class(ExcClass),
+    /// `(E1, E1('r1'), None)`: the three-argument form, deprecated from 3.12 (a warning on
+    /// stderr, nothing in the trace) (SEMANTICS-ADDENDUM §10.3).
+    Triple(NewExc),
+    /// Arguments `throw()` refuses with a TypeError before it touches the generator
+    /// (SEMANTICS-ADDENDUM §10.3).
+    Bad(BadThrow),
+}
+
+/// Arguments `throw()` refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BadThrow {
+    /// `'abc'`: not an exception at all.
+    NotAnException,
+    /// `(E1('abc'), 'foo')`: an instance and a separate value.
+    SeparateValue,
+    /// `(E1, 'foo', 23)`: a traceback that is not one.
+    BadTraceback,
 }
 
 /// A `try` statement; `handlers` and `finally` are not both empty.
@@ -672,10 +873,39 @@ pub enum Target {
     Tuple(Vec<String>),
 }
 
+/// Whether a program uses exception groups (3.11+): raises one, has an `except*`, or names
+/// `ExceptionGroup` or `BaseExceptionGroup` where an exception is matched against a class.
+pub fn uses_groups(program: &Program) -> bool {
+    let groups = |classes: &[ExcClass]| classes.iter().any(|c| c.is_group());
+    let handler = |h: &Handler| h.class.is_some_and(ExcClass::is_group);
+    let expr = |e: &ItemExpr| matches!(e, ItemExpr::Suppress(cs) if groups(cs));
+    let in_stmts = visit::all_stmts(program).any(|s| match s {
+        Stmt::RaiseGroup(_) | Stmt::TryStar(_) => true,
+        Stmt::Try(t) => t.handlers.iter().any(handler),
+        Stmt::With { items, .. } => items.iter().any(|it| expr(&it.expr)),
+        Stmt::Assign { expr: e, .. }
+        | Stmt::Stack { op: StackOp::Enter { expr: e, .. } | StackOp::Push { expr: e, .. }, .. } => expr(e),
+        _ => false,
+    });
+    let in_cms = program.cms.iter().any(|cm| cm.handler.as_ref().is_some_and(handler));
+    let in_managers = program.managers.iter().any(|m| {
+        m.methods().iter().any(|(_, method)| {
+            matches!(method, Method::Defined(Action::SuppressIf(cs)) | Method::AsyncDef { action: Action::SuppressIf(cs), .. } if groups(cs))
+        })
+    });
+    in_stmts || in_cms || in_managers
+}
+
 /// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a
 /// generator function.
 pub fn has_yield(s: &Stmt) -> bool {
-    visit::stmts(std::slice::from_ref(s)).any(|s| matches!(s, Stmt::Yield(_)))
+    visit::stmts(std::slice::from_ref(s))
+        .any(|s| matches!(s, Stmt::Yield(_) | Stmt::YieldValue(_) | Stmt::YieldFrom { .. }))
+}
+
+/// Whether the body of a generator function delegates with `yield from` anywhere.
+pub fn delegates(body: &[Stmt]) -> bool {
+    visit::stmts(body).any(|s| matches!(s, Stmt::YieldFrom { .. }))
 }
 
 #[cfg(test)]

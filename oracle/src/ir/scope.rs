@@ -23,6 +23,8 @@ pub enum Func {
         /// `async def g0():`.
         is_async: bool,
     },
+    /// A coroutine function `async def g0():` without a `yield`.
+    Coro,
     /// A `@contextmanager` function `def c0():`, or an `@asynccontextmanager` one.
     Cm {
         /// `@asynccontextmanager async def c0():`.
@@ -70,6 +72,11 @@ pub struct Scope {
     is_async: bool,
     async_gen: bool,
     handling: bool,
+    /// In a coroutine function.
+    coro: bool,
+    /// In the handler of an `except*` clause, where `return` is not (nor `break` or `continue`
+    /// of a loop around it).
+    star: bool,
     blocks: usize,
     /// Names bound by `with` targets and assignments (a name bound twice is here twice).
     vars: Vec<String>,
@@ -93,6 +100,7 @@ impl Scope {
             Func::Gen { is_async } | Func::Cm { is_async } => {
                 Scope { in_gen: true, is_async, async_gen: is_async, blocks: 1, ..Scope::default() }
             }
+            Func::Coro => Scope { in_gen: true, is_async: true, coro: true, blocks: 1, ..Scope::default() },
         }
     }
 
@@ -121,6 +129,18 @@ impl Scope {
     /// In an `except` or `finally` block, where a bare `raise` may have something to re-raise.
     pub fn handling(&self) -> bool {
         self.handling
+    }
+
+    /// In a coroutine function, which `drive` runs by hand: it uses only what suspends at
+    /// `await`s the model passes to `drive` (manager classes, no exit stacks or generator
+    /// managers).
+    pub fn in_coro(&self) -> bool {
+        self.coro
+    }
+
+    /// In the block of an `except*` clause, where `return` is a SyntaxError (3.11+).
+    pub fn in_star(&self) -> bool {
+        self.star
     }
 
     /// How many blocks CPython counts around a statement here, the function's own included.
@@ -222,6 +242,9 @@ impl Scope {
         match s {
             Stmt::Assign { name, expr } => self.bind_to(name, expr),
             Stmt::Stack { op: StackOp::Enter { target: Some(t), .. }, .. } => self.bind(t),
+            Stmt::Keep { name, .. }
+            | Stmt::YieldFrom { target: Some(name), .. }
+            | Stmt::AwaitCall { target: Some(name), .. } => self.bind(name),
             _ => {}
         }
     }
@@ -271,6 +294,17 @@ impl Scope {
         inner
     }
 
+    /// The `try:` block of a `try` with `except*` clauses here, whose clauses are not decided yet.
+    pub fn nested_try_star_body(&self) -> Scope {
+        self.nested(1).try_body(Clauses::ALL)
+    }
+
+    /// The block of an `except*` clause here: as an `except` clause's, counted one block deeper
+    /// (`except*` compiles to more), outside any loop around the `try`, and no `return`.
+    pub fn star_handler_body(&self, bound: Option<&str>, clauses: Clauses) -> Scope {
+        Scope { in_loop: false, star: true, ..self.nested(1).handler_body(bound, clauses) }
+    }
+
     /// The `else:` block of a `try` here with `clauses`.
     pub fn else_body(&self, clauses: Clauses) -> Scope {
         self.nested(1 + usize::from(clauses.finally))
@@ -290,6 +324,10 @@ impl Scope {
             (Stmt::Try(t), Step::Except(j)) => self.handler_body(bound(t.handlers.get(j)?), Clauses::of(t)),
             (Stmt::Try(t), Step::Else) => self.else_body(Clauses::of(t)),
             (Stmt::Try(t), Step::Finally) => self.finally_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Try) => self.nested(1).try_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Except(j)) => self.star_handler_body(bound(t.handlers.get(j)?), Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Else) => self.nested(1).else_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Finally) => self.nested(1).finally_body(Clauses::of(t)),
             _ => return None,
         })
     }
@@ -299,7 +337,7 @@ impl Scope {
     /// every statement.
     pub fn peak(&self, s: &Stmt) -> usize {
         let awaits = match s {
-            Stmt::Await(_) | Stmt::Drive { .. } => self.is_async,
+            Stmt::Await(_) | Stmt::Drive { .. } | Stmt::AwaitCall { .. } => self.is_async,
             Stmt::Step { is_async, .. } => *is_async,
             Stmt::Stack { op: StackOp::Enter { is_async, .. } | StackOp::Close { is_async }, .. } => *is_async,
             _ => false,
@@ -310,6 +348,7 @@ impl Scope {
                 Stmt::Loop { .. } => 1,
                 Stmt::Try(t) if t.handlers.is_empty() => 1,
                 Stmt::Try(t) => 2 + usize::from(t.finally.is_some()),
+                Stmt::TryStar(t) => 3 + usize::from(t.finally.is_some()),
                 _ => usize::from(awaits),
             }
     }

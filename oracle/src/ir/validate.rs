@@ -3,8 +3,9 @@
 
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExitFnResult, ItemExpr, Loc, Method,
-    NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value, MAX_BLOCKS,
+    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExcAttr,
+    ExitFnResult, Group, ItemExpr, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target,
+    Then, Thrown, Value, Yielded, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -25,7 +26,7 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         v.cm(&Path::new(Root::Cm(i)), cm);
     }
     for (i, g) in program.gens.iter().enumerate() {
-        if !g.body.iter().any(has_yield) {
+        if !g.is_async && !g.body.iter().any(has_yield) {
             let at = Path::new(Root::Gen(i));
             v.err(&at, "a generator function needs a yield (without one it is a plain function)");
         }
@@ -97,12 +98,51 @@ impl Validator<'_> {
 
     fn new_exc(&mut self, at: &Path, e: &NewExc) {
         self.label(at, &e.label);
+        if e.class.is_group() {
+            self.err(
+                at,
+                format!("{}(...) takes a message and a list: raise it with raise {0}('g1', [...])", e.class.name()),
+            );
+        }
     }
 
-    fn raise(&mut self, at: &Path, r: &RaiseNew) {
+    /// `ExceptionGroup('g1', [...])`: a label, and at least one member.
+    fn group(&mut self, at: &Path, g: &Group) {
+        self.label(at, &g.label);
+        if g.members.is_empty() {
+            self.err(at, "an exception group holds at least one exception");
+        }
+        for m in &g.members {
+            match m {
+                Member::Exc(e) => self.new_exc(at, e),
+                Member::Group(inner) => self.group(at, inner),
+            }
+        }
+    }
+
+    /// A raise; `scope` is where it stands, `None` in a method (which binds no handler's name).
+    fn raise(&mut self, at: &Path, r: &RaiseNew, scope: Option<&Scope>) {
         self.new_exc(at, &r.exc);
-        if let Some(Cause::New(c)) = &r.cause {
-            self.new_exc(at, c);
+        match &r.cause {
+            Some(Cause::New(c)) => self.new_exc(at, c),
+            Some(Cause::Caught(label)) => self.caught(at, label, scope),
+            Some(Cause::None) | None => {}
+        }
+    }
+
+    /// `e_<label>`, which an enclosing handler must bind (`scope` is `None` in a method).
+    fn caught(&mut self, at: &Path, label: &str, scope: Option<&Scope>) {
+        if !scope.is_some_and(|s| s.catches(label)) {
+            self.err(at, format!("`e_{label}` is not bound here: only inside the handler that binds it"));
+        }
+    }
+
+    /// What `throw()` is given.
+    fn thrown(&mut self, at: &Path, t: &Thrown, scope: &Scope) {
+        match t {
+            Thrown::New(e) | Thrown::Triple(e) => self.new_exc(at, e),
+            Thrown::Caught(label) => self.caught(at, label, Some(scope)),
+            Thrown::Class(_) | Thrown::Bad(_) => {}
         }
     }
 
@@ -151,7 +191,7 @@ impl Validator<'_> {
         match action {
             Action::ReturnSelf | Action::BareRaise | Action::RaiseArg => {}
             Action::Return(value) => self.value(at, value),
-            Action::Raise(r) => self.raise(at, r),
+            Action::Raise(r) => self.raise(at, r, None),
             Action::SuppressIf(classes) => {
                 if !slot.is_exit() {
                     self.err(at, "suppress_if only makes sense in __exit__");
@@ -198,6 +238,17 @@ impl Validator<'_> {
 
     /// A context expression, of a `with` item or a stack operation.
     fn item_expr(&mut self, at: &Path, expr: &ItemExpr, scope: &Scope) {
+        if scope.in_coro()
+            && matches!(
+                expr,
+                ItemExpr::Cm(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. }
+            )
+        {
+            self.err(
+                at,
+                "a coroutine function driven by hand enters manager classes and the small contextlib managers only",
+            );
+        }
         match expr {
             ItemExpr::New(m) => {
                 if *m >= self.program.managers.len() {
@@ -228,6 +279,10 @@ impl Validator<'_> {
                 Some(g) if g.is_async != *is_async => {
                     self.err(at, "closing takes a generator, aclosing an async generator")
                 }
+                Some(g) if delegates(&g.body) => {
+                    self.err(at, "a generator that delegates with yield from is driven, not stepped")
+                }
+                Some(g) if g.is_coroutine() => self.err(at, "a coroutine is driven, not stepped by closing"),
                 Some(_) => {}
             },
         }
@@ -306,34 +361,82 @@ impl Validator<'_> {
                     self.err(at, format!("`{var}` is not bound here"));
                 }
             }
+            Stmt::YieldValue(y) => {
+                if !matches!(at.root, Root::Gen(_)) || !scope.in_gen() {
+                    self.err(at, "a yield of a value is only in generator functions g<n>");
+                }
+                match y {
+                    Yielded::Value(v) => {
+                        if !yieldable(v) {
+                            self.err(
+                                at,
+                                "a generator yields None, a bool, an int or a tuple of them (a string is a label)",
+                            );
+                        }
+                        self.value(at, v);
+                    }
+                    Yielded::Exc(e) => self.new_exc(at, e),
+                }
+            }
+            Stmt::YieldFrom { gen, target } => {
+                match at.root {
+                    Root::Gen(own) if !scope.is_async() => {
+                        if *gen <= own {
+                            self.err(at, format!("g{own} delegates only to a later generator function, not g{gen}"));
+                        }
+                    }
+                    _ => self.err(at, "yield from is only in (sync) generator functions g<n>"),
+                }
+                match self.program.gens.get(*gen) {
+                    None => self.err(at, format!("generator function g{gen} is not defined")),
+                    Some(g) if g.is_async => self.err(at, "yield from an async generator is not iterable"),
+                    Some(_) => {}
+                }
+                if let Some(t) = target {
+                    self.binding(at, t, scope);
+                }
+            }
             Stmt::Yield(label) => {
                 self.label(at, label);
                 if !scope.in_gen() {
                     self.err(at, "yield outside a generator function");
                 }
             }
-            Stmt::Drive { label, gen, how } => {
+            Stmt::Drive { label, gen, how, then } => {
                 self.label(at, label);
                 if scope.in_gen() {
                     self.err(at, "drive inside a generator function");
                 }
                 match self.program.gens.get(*gen) {
                     None => self.err(at, format!("generator function g{gen} is not defined")),
-                    Some(g) if g.is_async && !scope.is_async() => {
+                    Some(g) if g.is_async_gen() && !scope.is_async() => {
                         self.err(at, "an async generator is driven by `await adrive(...)`, in async code")
+                    }
+                    Some(g) if g.is_coroutine() && then.is_some() => {
+                        self.err(at, "a coroutine is driven with one last operation, no '+...' after it")
                     }
                     Some(_) => {}
                 }
-                match how {
-                    Drive::Exhaust => {}
-                    Drive::Close(k) | Drive::Throw(k, _) => {
-                        if *k == 0 || *k > 5 {
-                            self.err(at, "close/throw after 1 to 5 items");
+                if how.k() > 5 {
+                    self.err(at, "close/throw/send after 0 to 5 items");
+                }
+                if let Drive::Throw(_, t) = how {
+                    self.thrown(at, t, scope);
+                }
+                let is_async = self.program.gens.get(*gen).is_some_and(|g| g.is_async);
+                match then {
+                    None | Some(Then::Close) => {}
+                    Some(Then::Throw(t)) => {
+                        if matches!(how, Drive::Throw(_, first) if first != t) {
+                            self.err(at, "'throw+throw' throws the same argument twice");
+                        }
+                        self.thrown(at, t, scope);
+                    }
+                    Some(Then::Again) => {
+                        if !is_async {
+                            self.err(at, "only adrive awaits its last awaitable again ('+again')");
                         }
                     }
-                }
-                if let Drive::Throw(_, e) = how {
-                    self.new_exc(at, e);
                 }
             }
             Stmt::Await(label) => {
@@ -372,7 +475,32 @@ impl Validator<'_> {
                     inner.bind_item(it);
                 }
             }
-            Stmt::Raise(r) => self.raise(at, r),
+            Stmt::Raise(r) => self.raise(at, r, Some(scope)),
+            Stmt::Keep { name, label } => {
+                self.caught(at, label, Some(scope));
+                if !scope.is_bound(name) || name.starts_with("e_") {
+                    self.err(at, format!("`{name} = e_{label}` rebinds a name bound before, as by `{name} = None`"));
+                }
+                self.binding(at, name, scope);
+            }
+            Stmt::RaiseVar(name) => {
+                if !scope.is_bound(name) || name.starts_with("e_") {
+                    self.err(at, format!("`raise {name}` of a name not bound here"));
+                }
+            }
+            Stmt::SetAttr { label, attr, value } => {
+                self.caught(at, label, Some(scope));
+                match (attr, value) {
+                    (ExcAttr::SuppressContext, AttrValue::Bool(_)) => {}
+                    (ExcAttr::Context | ExcAttr::Cause, AttrValue::None) => {}
+                    (ExcAttr::Context | ExcAttr::Cause, AttrValue::Caught(other)) => {
+                        self.caught(at, other, Some(scope))
+                    }
+                    _ => {
+                        self.err(at, "__suppress_context__ is set to a bool, __context__ and __cause__ to None or e_h1")
+                    }
+                }
+            }
             Stmt::RaiseCaught(label) => {
                 let var = format!("e_{label}");
                 if !scope.is_bound(&var) {
@@ -385,6 +513,27 @@ impl Validator<'_> {
                 self.value(at, value);
                 if scope.async_gen() {
                     self.err(at, "an async generator cannot return a value");
+                }
+                if scope.in_star() {
+                    self.err(at, "'break', 'continue' and 'return' cannot appear in an except* block");
+                }
+            }
+            Stmt::RaiseGroup(g) => self.group(at, g),
+            Stmt::TryStar(t) => {
+                if t.handlers.is_empty() {
+                    self.err(at, "a try with except* needs at least one except* clause");
+                }
+                for (j, h) in t.handlers.iter().enumerate() {
+                    let at = at.join(Step::Except(j));
+                    self.label(&at, &h.label);
+                    match h.class {
+                        None => self.err(&at, "except* needs a class (there is no bare except*)"),
+                        Some(c) if c.is_group() => self.err(&at, "catching ExceptionGroup with except* is not allowed"),
+                        Some(_) => {}
+                    }
+                }
+                if let Some((label, _)) = &t.finally {
+                    self.label(&at.join(Step::Finally), label);
                 }
             }
             Stmt::Loop { times, .. } => {
@@ -425,7 +574,27 @@ impl Validator<'_> {
                 }
                 self.item_expr(at, expr, scope);
             }
+            Stmt::Stack { .. } if scope.in_coro() => {
+                self.err(at, "a coroutine function driven by hand uses no exit stack")
+            }
             Stmt::Stack { stack, op } => self.stack_op(at, stack, op, scope),
+            Stmt::AwaitCall { gen, target } => {
+                match at.root {
+                    Root::Gen(own) if scope.in_coro() => {
+                        if *gen <= own {
+                            self.err(at, format!("g{own} awaits only a later coroutine function, not g{gen}"));
+                        }
+                    }
+                    Root::Main if scope.is_async() => {}
+                    _ => self.err(at, "await g<n>() is only in coroutine functions and an async main"),
+                }
+                if !self.program.gens.get(*gen).is_some_and(|g| g.is_coroutine()) {
+                    self.err(at, format!("g{gen} is not a coroutine function (an async def without yield)"));
+                }
+                if let Some(t) = target {
+                    self.binding(at, t, scope);
+                }
+            }
             Stmt::Step { label, var, k, is_async } => {
                 self.label(at, label);
                 if *k == 0 || *k > 5 {
@@ -443,6 +612,15 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+}
+
+/// What [`Stmt::YieldValue`] may yield: what prints the same through `_show` on every side.
+fn yieldable(v: &Value) -> bool {
+    match v {
+        Value::None | Value::Bool(_) | Value::Int(_) => true,
+        Value::Tuple(items) => items.iter().all(yieldable),
+        _ => false,
     }
 }
 

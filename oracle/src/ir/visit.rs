@@ -19,8 +19,8 @@ use std::ops::ControlFlow;
 
 use super::scope::{bound, Clauses, Func, Scope};
 use super::{
-    Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr, Method, Program,
-    RaiseNew, Slot, StackOp, Stmt, Value,
+    Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, ExitFn, ExitFnResult, Group, Handler, ItemExpr, Member,
+    Method, Program, RaiseNew, Slot, StackOp, Stmt, Then, Thrown, Value,
 };
 
 /// Where a part of a program is, such as `main[1].with[0].item[0]` or `M0.__exit__`.
@@ -149,7 +149,7 @@ pub fn child_blocks(s: &Stmt) -> Vec<(Step, &Vec<Stmt>)> {
     match s {
         Stmt::With { body, .. } => vec![(Step::With, body)],
         Stmt::Loop { body, .. } => vec![(Step::Loop, body)],
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let mut res = vec![(Step::Try, &t.body)];
             res.extend(t.handlers.iter().enumerate().map(|(j, h)| (Step::Except(j), &h.body)));
             res.push((Step::Else, &t.orelse));
@@ -165,7 +165,7 @@ pub fn child_blocks_mut(s: &mut Stmt) -> Vec<(Step, &mut Vec<Stmt>)> {
     match s {
         Stmt::With { body, .. } => vec![(Step::With, body)],
         Stmt::Loop { body, .. } => vec![(Step::Loop, body)],
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let mut res = vec![(Step::Try, &mut t.body)];
             res.extend(t.handlers.iter_mut().enumerate().map(|(j, h)| (Step::Except(j), &mut h.body)));
             res.push((Step::Else, &mut t.orelse));
@@ -205,7 +205,7 @@ pub fn bodies(program: &Program) -> Vec<(Path, Scope, &Vec<Stmt>)> {
     let mut res =
         vec![(Path::new(Root::Main), Scope::function(Func::Main { is_async: program.is_async }), &program.main)];
     for (i, g) in program.gens.iter().enumerate() {
-        res.push((Path::new(Root::Gen(i)), Scope::function(Func::Gen { is_async: g.is_async }), &g.body));
+        res.push((Path::new(Root::Gen(i)), Scope::function(gen_func(g)), &g.body));
     }
     for (i, cm) in program.cms.iter().enumerate() {
         let scopes = cm_scopes(cm);
@@ -226,7 +226,8 @@ pub fn bodies_mut(program: &mut Program) -> Vec<(Path, Scope, &mut Vec<Stmt>)> {
     let mut res =
         vec![(Path::new(Root::Main), Scope::function(Func::Main { is_async: program.is_async }), &mut program.main)];
     for (i, g) in program.gens.iter_mut().enumerate() {
-        res.push((Path::new(Root::Gen(i)), Scope::function(Func::Gen { is_async: g.is_async }), &mut g.body));
+        let func = gen_func(g);
+        res.push((Path::new(Root::Gen(i)), Scope::function(func), &mut g.body));
     }
     for (i, cm) in program.cms.iter_mut().enumerate() {
         let scopes = cm_scopes(cm);
@@ -243,6 +244,15 @@ pub fn bodies_mut(program: &mut Program) -> Vec<(Path, Scope, &mut Vec<Stmt>)> {
         }
     }
     res
+}
+
+/// The kind of function of a generator function (a coroutine function without a `yield`).
+fn gen_func(g: &super::GenFn) -> Func {
+    if g.is_coroutine() {
+        Func::Coro
+    } else {
+        Func::Gen { is_async: g.is_async }
+    }
 }
 
 /// The steps and scopes of the four blocks of a `@contextmanager` function: pre, except,
@@ -490,8 +500,13 @@ fn visit(f: &mut NodeFn<'_>, node: NodeMut<'_>) -> ControlFlow<(), bool> {
 /// The nodes of a statement itself, not of the statements inside it.
 fn stmt_nodes(s: &mut Stmt, f: &mut NodeFn<'_>) -> ControlFlow<()> {
     match s {
-        Stmt::Drive { how: Drive::Throw(_, e), .. } => {
-            visit(f, NodeMut::Class(&mut e.class))?;
+        Stmt::Drive { how, then, .. } => {
+            if let Drive::Throw(_, t) = how {
+                thrown_nodes(t, f)?;
+            }
+            if let Some(Then::Throw(t)) = then {
+                thrown_nodes(t, f)?;
+            }
         }
         Stmt::With { items, .. } => {
             for it in items {
@@ -510,14 +525,42 @@ fn stmt_nodes(s: &mut Stmt, f: &mut NodeFn<'_>) -> ControlFlow<()> {
             visit(f, NodeMut::Class(c))?;
         }
         Stmt::Raise(r) => raise_nodes(r, f)?,
+        Stmt::RaiseGroup(g) => group_nodes(g, f)?,
         Stmt::Return { value, .. } => value_nodes(value, f)?,
-        Stmt::Try(t) => {
+        Stmt::Try(t) | Stmt::TryStar(t) => {
             let n = t.handlers.len();
             for (j, h) in t.handlers.iter_mut().enumerate() {
                 visit(f, NodeMut::Handler { handler: h, last: j + 1 == n })?;
             }
         }
         _ => {}
+    }
+    ControlFlow::Continue(())
+}
+
+/// The classes of what a group holds (the group itself is no class node: `ExceptionGroup` and
+/// `BaseExceptionGroup` are only caught).
+fn group_nodes(g: &mut Group, f: &mut NodeFn<'_>) -> ControlFlow<()> {
+    for m in &mut g.members {
+        match m {
+            Member::Exc(e) => {
+                visit(f, NodeMut::Class(&mut e.class))?;
+            }
+            Member::Group(inner) => group_nodes(inner, f)?,
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+fn thrown_nodes(t: &mut Thrown, f: &mut NodeFn<'_>) -> ControlFlow<()> {
+    match t {
+        Thrown::New(e) | Thrown::Triple(e) => {
+            visit(f, NodeMut::Class(&mut e.class))?;
+        }
+        Thrown::Class(c) => {
+            visit(f, NodeMut::Class(c))?;
+        }
+        Thrown::Caught(_) | Thrown::Bad(_) => {}
     }
     ControlFlow::Continue(())
 }

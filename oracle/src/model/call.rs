@@ -129,9 +129,26 @@ impl<'p> Machine<'p> {
         } else {
             self.emit(Event::Enter { mgr: name.to_string(), is_async, info });
         }
+        let res = self.method_action(name, action, exc, suspend);
+        if let Err(x) = res {
+            // Out of the method's frame into the caller's: a traceback entry of its own, so an
+            // `except*` handler's part re-raised there is raised, not re-raised (§13.4).
+            self.excs.raised_again(x);
+        }
+        res
+    }
+
+    /// What a defined method does once its call is logged.
+    fn method_action(
+        &mut self,
+        name: &str,
+        action: &Action,
+        exc: Option<ExcId>,
+        suspend: Option<&str>,
+    ) -> Result<Val, ExcId> {
         if let Some(label) = suspend {
             // `await Aw('s1', True, None)` in an `async def` method.
-            self.suspend_at(label);
+            self.suspend_at(label)?;
         }
         match action {
             Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
@@ -154,10 +171,10 @@ impl<'p> Machine<'p> {
     }
 
     /// `await` on something that suspends at `label`: the driver sees it.
-    pub(crate) fn suspend_at(&mut self, label: &str) {
+    pub(crate) fn suspend_at(&mut self, label: &str) -> Result<(), ExcId> {
         self.hit(Rule::AsyncSuspends);
         self.emit(Event::Await { label: label.to_string() });
-        self.emit(Event::Suspend { label: label.to_string() });
+        self.suspended(label)
     }
 
     /// For `async with`, awaits what the method returned (§2.3, §3); for `with`, the value itself.
@@ -182,7 +199,7 @@ impl<'p> Machine<'p> {
                 self.emit(Event::Await { label: label.clone() });
                 if suspend {
                     self.hit(Rule::AsyncSuspends);
-                    self.emit(Event::Suspend { label: label.clone() });
+                    self.suspended(&label)?;
                 }
                 match *then {
                     AwaitThen::Return(v) => Ok(self.eval(&v)),

@@ -59,7 +59,15 @@ impl<'p> Machine<'p> {
                 }
                 // 3.8–3.11: `exctype is not None and issubclass(exctype, self._exceptions)`.
                 let yes = class.is_some_and(|c| classes.iter().any(|of| exc::is_subclass(c, *of)));
-                Val::Bool(yes)
+                // 3.12+: a group it does not match as a class is split (§13.5).
+                match exc {
+                    Some(e) if !yes => match self.suppress_group(e, classes) {
+                        Some(Ok(all)) => Val::Bool(all),
+                        Some(Err(rest)) => return Err(rest),
+                        None => Val::Bool(false),
+                    },
+                    _ => Val::Bool(yes),
+                }
             }
             Builtin::Null(_) => Val::None,
             Builtin::Closing { label, raises } => {
@@ -185,6 +193,10 @@ impl<'p> Machine<'p> {
             // The generator resumes at its yield, inside the try: the yield returns, or raises
             // the thrown exception (unchained: the generator handles nothing there).
             (CmState::Suspended, _) => {
+                if let Some(e) = exc {
+                    // Thrown into the generator's frame: a traceback entry of its own (§13.4).
+                    m.excs.raised_again(e);
+                }
                 let resumed = exc.map_or(Flow::Normal, Flow::Raise);
                 let flow = m.try_rest(resumed, handlers, &[], cm.finally.as_ref());
                 match flow {
@@ -196,6 +208,16 @@ impl<'p> Machine<'p> {
             // the generator starts, before any of its code.
             (CmState::Created, Some(e)) => {
                 m.hit(Rule::CmExitUnentered);
+                let stop = exc::is_subclass(m.excs.get(e).class, ExcClass::StopIteration);
+                if is_async && stop && m.quirks.throw_into_unstarted_skips_frame {
+                    // 3.12+: the StopIteration leaves athrow()'s awaitable as it is, which ends
+                    // the await with a value, as if the generator had yielded (§10.1).
+                    m.hit(Rule::GenThrowUnstarted);
+                    return m.on_top_role(|m, role| match role {
+                        Role::CmResumed(state) => m.cm_yields_again(state),
+                        _ => unreachable!("the frame pushed above"),
+                    });
+                }
                 Flow::Raise(e)
             }
             // next() runs it from its start, up to a first yield that `__exit__` did not expect.
@@ -280,9 +302,13 @@ impl<'p> Machine<'p> {
         };
         let x_obj = self.excs.get(x);
         if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {
-            // The generator let the thrown StopIteration through (PEP 479 wrapped it): the
-            // original propagates.
-            self.rule(is_async, Rule::CmUnwrapsStopIteration, Rule::AcmUnwrapsStopIteration);
+            // The generator let the thrown StopIteration through (PEP 479 wrapped it), or raised
+            // a RuntimeError from it itself: the original propagates.
+            if x_obj.rules.created.is_none() {
+                self.hit(Rule::CmUnwrapsRaisedFrom);
+            } else {
+                self.rule(is_async, Rule::CmUnwrapsStopIteration, Rule::AcmUnwrapsStopIteration);
+            }
             return Ok(Val::Bool(false));
         }
         self.rule(is_async, Rule::CmRaisesOther, Rule::AcmRaisesOther);
@@ -297,7 +323,7 @@ impl<'p> Machine<'p> {
     pub(crate) fn cm_yields_again(&mut self, state: &mut CmYield) -> Flow {
         if state.didnt_stop.is_some() {
             self.rule(state.is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-            let err = self.ignored_generator_exit(state.frame, state.is_async);
+            let err = self.ignored_generator_exit(state.frame, Code::of_generator(state.is_async));
             state.ignored = Some(err);
             return Flow::Raise(err);
         }

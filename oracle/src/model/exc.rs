@@ -34,6 +34,21 @@ pub(crate) struct ExcObj {
     pub(crate) tb: u32,
     /// The rules behind it, for triage.
     pub(crate) rules: ExcRules,
+    /// For an exception group: its message and what it holds.
+    pub(crate) group: Option<GroupData>,
+    /// Whose traceback it has: its own, or (a copy `split()` made) the original's, until it is
+    /// raised again. `except*` tells what was re-raised by that (§13.4).
+    pub(crate) tb_of: ExcId,
+    /// Raised (or thrown into a generator) since it got `tb_of`'s traceback, which gives it a
+    /// traceback of its own.
+    pub(crate) raised_again: bool,
+}
+
+/// What an exception group holds (`message`, `exceptions`).
+#[derive(Clone, Debug)]
+pub(crate) struct GroupData {
+    pub(crate) message: String,
+    pub(crate) members: Vec<ExcId>,
 }
 
 /// The direct base of each class; `None` for `BaseException`.
@@ -48,11 +63,18 @@ pub(crate) fn base(c: ExcClass) -> Option<ExcClass> {
         KeyError => LookupError,
         S1 => StopIteration,
         S2 => StopAsyncIteration,
+        // Its first base; it is an Exception too (see `is_subclass`).
+        ExceptionGroup => BaseExceptionGroup,
+        BaseExceptionGroup => BaseException,
     })
 }
 
 /// `issubclass(c, of)`.
 pub(crate) fn is_subclass(c: ExcClass, of: ExcClass) -> bool {
+    if c == ExcClass::ExceptionGroup && is_subclass(ExcClass::Exception, of) {
+        // class ExceptionGroup(BaseExceptionGroup, Exception)
+        return true;
+    }
     let mut it = Some(c);
     while let Some(x) = it {
         if x == of {
@@ -73,6 +95,11 @@ pub(crate) struct Excs {
     handled: Vec<ExcId>,
     /// Where each generator frame's part of `handled` starts.
     frames: Vec<usize>,
+    /// Per frame: set aside from the stack below the frames above it (a generator that
+    /// `throw()` or `close()` resumed through `yield from` runs with its delegating generators'
+    /// parts not on the thread's stack); how many are.
+    unlinked: Vec<bool>,
+    n_unlinked: usize,
 }
 
 impl Excs {
@@ -89,8 +116,58 @@ impl Excs {
 
     fn push(&mut self, class: ExcClass, msg: String, created: Option<Rule>) -> ExcId {
         let rules = ExcRules { created, context: None, cause: None };
-        self.objs.push(ExcObj { class, msg, context: None, cause: None, suppress_context: false, tb: 0, rules });
-        ExcId(self.objs.len() as u32 - 1)
+        let id = ExcId(self.objs.len() as u32);
+        let o = ExcObj {
+            class,
+            msg,
+            context: None,
+            cause: None,
+            suppress_context: false,
+            tb: 0,
+            rules,
+            group: None,
+            tb_of: id,
+            raised_again: false,
+        };
+        self.objs.push(o);
+        id
+    }
+
+    /// An exception group of `class` (`ExceptionGroup` or `BaseExceptionGroup`) holding
+    /// `members`, whose `str()` is `msg`; `rule` made it (`None`: the program did).
+    pub(crate) fn new_group(
+        &mut self,
+        class: ExcClass,
+        message: String,
+        msg: String,
+        members: Vec<ExcId>,
+        rule: Option<Rule>,
+    ) -> ExcId {
+        let id = self.push(class, msg, rule);
+        self.obj_mut(id).group = Some(GroupData { message, members });
+        id
+    }
+
+    /// What `id` holds, if it is an exception group.
+    pub(crate) fn group(&self, id: ExcId) -> Option<&GroupData> {
+        self.get(id).group.as_ref()
+    }
+
+    /// Gives `id` the metadata of `from` as `split()`/`derive()` copies it: its context, its cause
+    /// (which sets `__suppress_context__`) and traceback.
+    pub(crate) fn copy_metadata(&mut self, id: ExcId, from: ExcId, rule: Rule) {
+        let (context, cause, tb, tb_of) = {
+            let o = self.get(from);
+            (o.context, o.cause, o.tb, if o.raised_again { from } else { o.tb_of })
+        };
+        let o = self.obj_mut(id);
+        o.context = context;
+        o.cause = cause;
+        o.suppress_context = true;
+        o.tb = tb;
+        o.tb_of = tb_of;
+        o.rules.context = Some(rule);
+        o.rules.cause = Some(rule);
     }
 
     /// The rules behind an exception.
@@ -119,6 +196,13 @@ impl Excs {
         o.suppress_context = true;
     }
 
+    /// `e.__suppress_context__ = b` under `rule`.
+    pub(crate) fn set_suppress_context(&mut self, id: ExcId, b: bool, rule: Rule) {
+        let o = self.obj_mut(id);
+        o.suppress_context = b;
+        o.rules.cause = Some(rule);
+    }
+
     /// Whether following `__context__` from `id` comes back around.
     pub(crate) fn context_cycle(&self, id: ExcId) -> bool {
         let mut seen = vec![id];
@@ -131,6 +215,18 @@ impl Excs {
             o = c;
         }
         false
+    }
+
+    /// `id` is raised again, or thrown into a generator: a traceback of its own from now on.
+    pub(crate) fn raised_again(&mut self, id: ExcId) {
+        self.obj_mut(id).raised_again = true;
+    }
+
+    /// `is_same_exception_metadata`: the same traceback, cause and context (§13.4).
+    pub(crate) fn same_metadata(&self, a: ExcId, b: ExcId) -> bool {
+        let (x, y) = (self.get(a), self.get(b));
+        let tb = |id: ExcId, o: &ExcObj| if o.raised_again { id } else { o.tb_of };
+        a == b || (tb(a, x) == tb(b, y) && x.context == y.context && x.cause == y.cause)
     }
 
     pub(crate) fn bump_tb(&mut self, id: ExcId) {
@@ -156,7 +252,38 @@ impl Excs {
     }
 
     pub(crate) fn handled(&self) -> Option<ExcId> {
-        self.handled.last().copied()
+        if self.n_unlinked == 0 {
+            return self.handled.last().copied();
+        }
+        self.top_linked(self.frames.len(), self.handled.len())
+    }
+
+    /// The top of the stack made of the parts of the linked frames below frame number `below`
+    /// (whose part ends at `end`) and the caller's part.
+    fn top_linked(&self, below: usize, mut end: usize) -> Option<ExcId> {
+        for i in (0..below).rev() {
+            let start = self.frames[i];
+            if !self.unlinked[i] && start < end {
+                return Some(self.handled[end - 1]);
+            }
+            end = start;
+        }
+        self.handled[..end].last().copied()
+    }
+
+    /// Whether the part of generator frame `frame` is on the stack for the frames above it: a
+    /// generator resumed by `throw()` or `close()` through `yield from` runs with the parts of
+    /// the generators delegating to it set aside (SEMANTICS-ADDENDUM §11.4).
+    pub(crate) fn set_linked(&mut self, frame: ExcFrame, linked: bool) {
+        let i = frame.0 as usize;
+        if self.unlinked[i] == linked {
+            self.unlinked[i] = !linked;
+            if linked {
+                self.n_unlinked -= 1;
+            } else {
+                self.n_unlinked += 1;
+            }
+        }
     }
 
     pub(crate) fn push_handled(&mut self, id: ExcId) {
@@ -166,6 +293,7 @@ impl Excs {
     /// Starts a generator frame, for `handled_below` and `pop_frame`.
     pub(crate) fn push_frame(&mut self) -> ExcFrame {
         self.frames.push(self.handled.len());
+        self.unlinked.push(false);
         ExcFrame(self.frames.len() as u32 - 1)
     }
 
@@ -179,6 +307,8 @@ impl Excs {
 
     pub(crate) fn pop_frame(&mut self, frame: ExcFrame) {
         assert!(self.is_top(frame), "generator frames end in order");
+        self.set_linked(frame, true);
+        self.unlinked.pop();
         let start = self.frames.pop().expect("a frame was pushed");
         assert_eq!(self.handled.len(), start, "a generator frame ends with its handlers closed");
     }
@@ -188,6 +318,8 @@ impl Excs {
     /// is suspended). Gives it back for [`Excs::resume_frame`].
     pub(crate) fn suspend_frame(&mut self, frame: ExcFrame) -> Vec<ExcId> {
         assert!(self.is_top(frame), "only the topmost frame suspends");
+        self.set_linked(frame, true);
+        self.unlinked.pop();
         let start = self.frames.pop().expect("a frame was pushed");
         self.handled.split_off(start)
     }
@@ -247,7 +379,10 @@ impl Excs {
 
     /// What the generator frame's caller sees as `sys.exc_info()`.
     pub(crate) fn handled_below(&self, frame: ExcFrame) -> Option<ExcId> {
-        self.handled[..self.start(frame)].last().copied()
+        if self.n_unlinked == 0 {
+            return self.handled[..self.start(frame)].last().copied();
+        }
+        self.top_linked(frame.0 as usize, self.start(frame))
     }
 
     pub(crate) fn pop_handled(&mut self) {
@@ -300,7 +435,9 @@ impl Excs {
         };
         let context = self.observe(context);
         let cause = self.observe(cause);
-        ExcDetail { exc, context, cause, suppress_context }
+        let members = self.get(id).group.as_ref().map(|g| g.members.clone()).unwrap_or_default();
+        let leaves = members.into_iter().filter_map(|m| self.observe(Some(m))).collect();
+        ExcDetail { exc, context, cause, suppress_context, leaves }
     }
 
     /// The exception and everything reachable through context and cause, depth first.
@@ -321,6 +458,10 @@ impl Excs {
         let (context, cause) = (self.get(id).context, self.get(id).cause);
         self.visit(context, visited, out);
         self.visit(cause, visited, out);
+        let members = self.get(id).group.as_ref().map(|g| g.members.clone()).unwrap_or_default();
+        for m in members {
+            self.visit(Some(m), visited, out);
+        }
     }
 }
 

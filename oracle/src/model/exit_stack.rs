@@ -225,6 +225,10 @@ impl<'p> Machine<'p> {
         let mut seen = vec![node];
         loop {
             let ctx = self.excs.get(node).context;
+            if ctx.is_none() && self.excs.context(node).1 == Some(Rule::SetContext) {
+                // A context the program set to None: 3.9+ leave it, 3.8 patches it below.
+                self.hit(Rule::StackKeepsExplicitNoneContext);
+            }
             if self.quirks.stack_keeps_explicit_none_context {
                 if ctx.is_none() || ctx == old {
                     return;
@@ -305,7 +309,7 @@ impl<'p> Machine<'p> {
         let consistent = details.fresh;
         self.emit(Event::Call { label: f.label.clone(), is_async: f.is_async, exc: exc_ref, consistent, info });
         if f.suspend {
-            self.suspend_at(&f.label);
+            self.suspend_at(&f.label)?;
         }
         match &f.result {
             ExitFnResult::Return(v) => Ok(self.eval(v)),

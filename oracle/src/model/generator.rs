@@ -13,12 +13,14 @@
 //! generator's frame off the stack meanwhile. For a stepped generator that includes running the
 //! caller's statements up to the next step.
 
-use crate::ir::{Drive, ExcClass, Stmt};
+use std::collections::VecDeque;
+
+use crate::ir::{BadThrow, Drive, ExcClass, Stmt, Then, Thrown};
 use crate::trace::Event;
 
 use super::exc::{self, ExcFrame, ExcId, SetAside};
 use super::heap::{GenId, GenState};
-use super::message;
+use super::message::{self, Code};
 use super::provenance::Sink;
 use super::{Flow, Machine, Role, Rule, Val};
 
@@ -53,28 +55,84 @@ impl Finish {
 /// Where the driver is, for the generator currently running.
 #[derive(Clone, Debug)]
 pub(crate) struct GenCtx<'p> {
+    /// The generator's frame in the handled stack.
+    pub(crate) frame: ExcFrame,
     /// The label of the `drive` or of the current `step`.
     label: String,
     /// How `drive` runs it; a stepped generator is advanced k items at a time.
     how: How<'p>,
     /// Items received so far (in the current step).
     n: u8,
-    phase: Phase,
-    /// The generator's frame in the handled stack.
-    frame: ExcFrame,
-    /// The object `throw()` throws, created when `main` evaluated the call.
-    thrown: Option<ExcId>,
+    pub(crate) phase: Phase,
     /// An async generator (`adrive`, `astep`).
     is_async: bool,
+    /// A coroutine driven by hand (`drive` of a coroutine function): its suspensions are its
+    /// yields, and what `throw()` throws goes through the awaitable's iterator first.
+    pub(crate) coro: bool,
+    /// While the driver acts at a `yield` of a generator this one delegates to (`yield from`):
+    /// that generator's frame, where what the driver throws goes.
+    pub(crate) leaf: Option<ExcFrame>,
+    /// Set when the driver threw a GeneratorExit at such a `yield`: the delegated generators
+    /// were closed instead, and this is thrown into this one once they are.
+    pub(crate) delegated_ge: Option<ExcId>,
     /// `aclose()` was called: from then on `athrow()` and `aclose()` only raise
     /// StopAsyncIteration while it is suspended, so the drivers finish it with `asend`.
     closed: bool,
+    /// The `athrow()` awaitable awaited last passed a suspension of the generator on before its
+    /// result: it stays usable (SEMANTICS-ADDENDUM §10.5).
+    athrow_suspended: bool,
 }
 
 #[derive(Clone, Debug)]
 enum How<'p> {
-    Drive(Drive),
+    Drive(Script<'p>),
     Step(Box<Stepping<'p>>),
+}
+
+/// What `drive` (`adrive`) does to the generator, one operation at each point it is suspended.
+#[derive(Clone, Debug, Default)]
+struct Script<'p> {
+    /// `next()` until the end (`'all'`) once `ops` are done.
+    exhaust: bool,
+    /// The operations still to apply, in order: `next()`s, then the last operation of the
+    /// [`Drive`].
+    ops: VecDeque<Op>,
+    /// What `then` does once `ops` are done, to a generator that may have finished by then.
+    then: Option<&'p Then>,
+    /// What `throw()` throws, evaluated with the call.
+    thrown: Option<ThrowArg>,
+    /// The kind of the last awaitable `adrive` awaited, which `then` may await again.
+    last: Awaited,
+}
+
+/// One operation of a [`Script`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Next,
+    Close,
+    Throw,
+    Send,
+}
+
+/// What a `throw()` argument evaluated to.
+#[derive(Clone, Copy, Debug)]
+enum ThrowArg {
+    /// An exception object: new, or one a handler caught (`caught`).
+    Obj { exc: ExcId, caught: bool, triple: bool },
+    /// A class, which `throw()` instantiates.
+    Class(ExcClass),
+    /// Arguments `throw()` refuses.
+    Bad(BadThrow),
+}
+
+/// The kind of awaitable `adrive` awaited last.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Awaited {
+    /// `asend()`.
+    #[default]
+    Send,
+    /// `aclose()` or `athrow()`.
+    CloseOrThrow,
 }
 
 /// A generator stepped inside `with closing(g0()) as a:`.
@@ -100,10 +158,26 @@ struct Stepping<'p> {
     after_main: Option<(Sink, SetAside)>,
 }
 
+/// What [`Machine::then_finished`] needs once the generator's frame is gone.
+#[derive(Clone, Debug)]
+struct Finished<'p> {
+    label: String,
+    is_async: bool,
+    then: Option<&'p Then>,
+    thrown: Option<ThrowArg>,
+    last: Awaited,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
+pub(crate) enum Phase {
     /// `next()` / `asend(None)` calls.
     Advancing,
+    /// `send(1)` / `asend(1)`: like `next()`, but the generator returning raises StopIteration
+    /// out of `drive`.
+    Sent,
+    /// An `athrow()` awaitable awaited again after it passed a suspension on: it resumes the
+    /// generator as `asend(None)` does, and `adrive` drops what it gives.
+    Again,
     /// `close()` / `aclose()` threw GeneratorExit in; the generator has not finished yet.
     Closing,
     /// `throw()` / `athrow()` threw its exception in.
@@ -116,42 +190,240 @@ enum Phase {
     Resume { pending: Option<ExcId> },
 }
 
+impl GenCtx<'_> {
+    /// The kind of frame it runs: generator, async generator or coroutine.
+    pub(crate) fn code(&self) -> Code {
+        if self.coro {
+            Code::Coroutine
+        } else {
+            Code::of_generator(self.is_async)
+        }
+    }
+}
+
+/// The kind of frame a generator function runs.
+fn code_of(g: &crate::ir::GenFn) -> Code {
+    if g.is_coroutine() {
+        Code::Coroutine
+    } else {
+        Code::of_generator(g.is_async)
+    }
+}
+
 impl<'p> Machine<'p> {
-    /// `drive('d1', g0(), how, k, exc)`, or `await adrive(...)` for an async generator.
-    pub(crate) fn drive(&mut self, label: &str, gen: usize, how: &Drive) -> Flow {
-        let thrown = match how {
-            Drive::Throw(_, e) => Some(self.instantiate(e)),
-            Drive::Exhaust | Drive::Close(_) => None,
+    /// `drive('d1', g0(), how, k, exc)`, or `await adrive(...)` for an async generator; `then`
+    /// is the operation after `how` (`'close+throw'`).
+    pub(crate) fn drive(&mut self, label: &str, gen: usize, how: &'p Drive, then: Option<&'p Then>) -> Flow {
+        let thrown = match (how, then) {
+            (Drive::Throw(_, t), _) | (_, Some(Then::Throw(t))) => Some(self.throw_arg(t)),
+            _ => None,
         };
         let g = &self.program.gens[gen];
+        let k = how.k();
+        let last = match how {
+            Drive::Exhaust | Drive::Send(_) => Op::Send,
+            Drive::Close(_) => Op::Close,
+            Drive::Throw(..) => Op::Throw,
+        };
+        if k == 0 && !matches!(how, Drive::Exhaust) {
+            return self.drive_unstarted(label, g.is_async_gen(), code_of(g), last, thrown, then);
+        }
+        // The first `next()` starts the body; the others come at its yields.
+        let mut ops: VecDeque<Op> = std::iter::repeat_n(Op::Next, usize::from(k).saturating_sub(1)).collect();
+        if !matches!(how, Drive::Exhaust) {
+            ops.push_back(if matches!(how, Drive::Send(_)) { Op::Send } else { last });
+        }
+        let script = Script { exhaust: matches!(how, Drive::Exhaust), ops, then, thrown, last: Awaited::Send };
         let frame = self.excs.push_frame();
         let ctx = GenCtx {
             label: label.to_string(),
-            how: How::Drive(how.clone()),
+            how: How::Drive(script),
             n: 0,
             phase: Phase::Advancing,
             frame,
-            thrown,
-            is_async: g.is_async,
+            is_async: g.is_async_gen(),
+            coro: g.is_coroutine(),
+            leaf: None,
+            delegated_ge: None,
             closed: false,
+            athrow_suspended: false,
         };
         let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));
         let Role::Driven(ctx) = role else { unreachable!("the frame pushed above") };
         let pending = matches!(ctx.phase, Phase::Cleanup { pending: Some(_) } | Phase::Resume { pending: Some(_) });
-        let res = self.gen_finished(ctx, flow);
+        let (res, finished) = self.gen_finished(ctx, flow);
         self.excs.pop_frame(frame);
         if pending {
             // drive's finally is over: it re-raises what it was propagating.
             self.excs.pop_handled();
         }
-        res
+        match finished {
+            Some(finished) => self.then_finished(finished),
+            None => res,
+        }
+    }
+
+    /// What a `throw()` argument is, evaluated when `drive` is called.
+    fn throw_arg(&mut self, t: &Thrown) -> ThrowArg {
+        match t {
+            Thrown::New(e) => ThrowArg::Obj { exc: self.instantiate(e), caught: false, triple: false },
+            Thrown::Triple(e) => ThrowArg::Obj { exc: self.instantiate(e), caught: false, triple: true },
+            Thrown::Caught(label) => {
+                let Val::Exc(exc) = self.var(&format!("e_{label}")) else {
+                    panic!("validate checks that e_{label} is bound by a handler")
+                };
+                ThrowArg::Obj { exc, caught: true, triple: false }
+            }
+            Thrown::Class(c) => ThrowArg::Class(*c),
+            Thrown::Bad(b) => ThrowArg::Bad(*b),
+        }
+    }
+
+    /// The exception `throw()` throws (instantiating a class now), or the TypeError it raises
+    /// instead (`Err`), in the caller of generator frame `frame` (or, with none, where the
+    /// program stands).
+    fn thrown_exc(&mut self, arg: ThrowArg, frame: Option<ExcFrame>) -> Result<ExcId, ExcId> {
+        match arg {
+            ThrowArg::Obj { exc, caught, triple } => {
+                if caught {
+                    self.hit(Rule::ThrowHandled);
+                }
+                if triple {
+                    self.hit(Rule::GenThrowTriple);
+                }
+                Ok(exc)
+            }
+            ThrowArg::Class(c) => {
+                self.hit(Rule::GenThrowClass);
+                Ok(self.excs.new_exc(c, message::instantiated(), Rule::GenThrowClass))
+            }
+            ThrowArg::Bad(b) => {
+                self.hit(Rule::GenThrowBadArgs);
+                let msg = message::throw_bad_args(b);
+                Err(self.raised_in_caller(frame, ExcClass::TypeError, msg, Rule::GenThrowBadArgs))
+            }
+        }
+    }
+
+    /// An exception the interpreter raises in the caller of generator frame `frame` (or where
+    /// the program stands, when the generator has no frame running).
+    fn raised_in_caller(&mut self, frame: Option<ExcFrame>, class: ExcClass, msg: String, rule: Rule) -> ExcId {
+        match frame {
+            Some(frame) => self.excs.new_in_caller(frame, class, &msg, rule),
+            None => self.raise_builtin(rule, class, msg),
+        }
+    }
+
+    /// `drive` of a generator that never started: its first operation is `close()`, `throw()`
+    /// or `send(1)` (SEMANTICS-ADDENDUM §10.1, §10.4), and none of its code runs.
+    #[allow(clippy::too_many_arguments)]
+    fn drive_unstarted(
+        &mut self,
+        label: &str,
+        is_async: bool,
+        code: Code,
+        op: Op,
+        thrown: Option<ThrowArg>,
+        then: Option<&'p Then>,
+    ) -> Flow {
+        let label = label.to_string();
+        let last = match op {
+            Op::Next | Op::Send => Awaited::Send,
+            Op::Close | Op::Throw => Awaited::CloseOrThrow,
+        };
+        let finished = Finished { label: label.clone(), is_async, then, thrown, last };
+        match op {
+            Op::Send => {
+                // The TypeError, raised before anything runs; drive's finally closes the
+                // generator, which never started, so nothing of it runs then either.
+                self.hit(Rule::GenSendJustStarted);
+                let msg = message::send_just_started(code);
+                Flow::Raise(self.raise_builtin(Rule::GenSendJustStarted, ExcClass::TypeError, msg))
+            }
+            Op::Close => {
+                self.hit(Rule::GenCloseUnstarted);
+                self.emit(Event::GenClosed { label, value: None });
+                self.then_finished(finished)
+            }
+            Op::Throw => {
+                let arg = thrown.expect("throw has its argument");
+                let x = match self.thrown_exc(arg, None) {
+                    Ok(x) => x,
+                    Err(err) => return Flow::Raise(err),
+                };
+                self.hit(Rule::GenThrowUnstarted);
+                if !self.quirks.throw_into_unstarted_skips_frame {
+                    // The frame starts with the exception (it handles nothing to chain it to):
+                    // PEP 479 at its boundary.
+                    return Flow::Raise(self.pep479(x, code));
+                }
+                let is_stop = exc::is_subclass(self.excs.get(x).class, ExcClass::StopIteration);
+                if is_async && is_stop {
+                    // 3.12+: the StopIteration leaves athrow()'s awaitable as it is, which ends
+                    // the await with its value: its argument, None when a class was thrown.
+                    let value = match arg {
+                        ThrowArg::Class(_) => "None".to_string(),
+                        _ => self.excs.get(x).msg.clone(),
+                    };
+                    self.emit(Event::GenYield { label, value });
+                    return self.then_finished(finished);
+                }
+                Flow::Raise(x)
+            }
+            Op::Next => unreachable!("a drive that starts the generator runs it"),
+        }
+    }
+
+    /// `then` on a generator that has finished: after `Drive::Exhaust`, after a `close()` that
+    /// returned, or on one that never started and was closed or thrown into
+    /// (SEMANTICS-ADDENDUM §10.2, §10.5).
+    fn then_finished(&mut self, f: Finished<'p>) -> Flow {
+        let Some(then) = f.then else { return Flow::Normal };
+        match then {
+            Then::Close => {
+                self.hit(Rule::GenCloseFinished);
+                self.emit(Event::GenClosed { label: f.label, value: None });
+                Flow::Normal
+            }
+            Then::Throw(_) => {
+                if f.is_async {
+                    // athrow() on a finished async generator: StopIteration, so the await gives
+                    // None, whatever it was given (its arguments are not even checked).
+                    self.hit(Rule::GenThrowFinished);
+                    self.emit(Event::GenYield { label: f.label, value: "None".to_string() });
+                    return Flow::Normal;
+                }
+                let arg = f.thrown.expect("throw has its argument");
+                let x = match self.thrown_exc(arg, None) {
+                    Ok(x) => x,
+                    Err(err) => return Flow::Raise(err),
+                };
+                self.hit(Rule::GenThrowFinished);
+                // Restored as it is: no chaining, and no frame for PEP 479.
+                Flow::Raise(x)
+            }
+            Then::Again => {
+                self.hit(Rule::AsyncGenAwaitableReused);
+                let msg = message::cannot_reuse(f.last == Awaited::CloseOrThrow);
+                Flow::Raise(self.raise_builtin(Rule::AsyncGenAwaitableReused, ExcClass::RuntimeError, msg))
+            }
+        }
     }
 
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
     /// generator's own handled exception, and only to that (`_PyErr_ChainStackItem`). 3.8 does
     /// not chain at all (observed: CPython 3.8.18 does not, 3.9.18 does).
+    /// Under `yield from` the exception goes to the innermost generator, the one suspended at a
+    /// `yield` ([`GenCtx::leaf`]).
     fn throw_in(&mut self, ctx: &GenCtx<'_>, x: ExcId) -> Flow {
-        if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {
+        self.throw_into(ctx.leaf.unwrap_or(ctx.frame), x)
+    }
+
+    /// `x` resumes the generator of frame `frame` where it is suspended: chained to its own
+    /// handled exception (3.9+).
+    pub(crate) fn throw_into(&mut self, frame: ExcFrame, x: ExcId) -> Flow {
+        self.excs.raised_again(x);
+        if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(frame).is_some() {
             self.hit(Rule::GenThrowChained);
             Flow::Raise(self.raise_chained_by(x, Rule::GenThrowChained))
         } else {
@@ -173,11 +445,25 @@ impl<'p> Machine<'p> {
         self.throw_in(ctx, x)
     }
 
+    /// A suspension of the code running reaches main's driver: when that passes through an
+    /// `athrow()` awaitable `adrive` awaits, the awaitable stays usable after its result (§10.5).
+    pub(crate) fn athrow_passes_suspension(&mut self) {
+        let driven = self.frames.iter_mut().rev().find_map(|f| match &mut f.role {
+            Role::Driven(ctx) => Some(ctx),
+            _ => None,
+        });
+        if let Some(ctx) = driven {
+            if ctx.is_async && ctx.phase == Phase::Thrown {
+                ctx.athrow_suspended = true;
+            }
+        }
+    }
+
     /// "generator ignored GeneratorExit": the RuntimeError `close()` (`aclose()`) raises in the
     /// caller of generator frame `frame` when the generator yields instead of finishing.
-    pub(crate) fn ignored_generator_exit(&mut self, frame: ExcFrame, is_async: bool) -> ExcId {
-        let msg = message::ignored_generator_exit(is_async);
-        let rule = if is_async { Rule::AsyncGenCloseIgnored } else { Rule::GenCloseIgnored };
+    pub(crate) fn ignored_generator_exit(&mut self, frame: ExcFrame, code: Code) -> ExcId {
+        let msg = message::ignored_generator_exit(code);
+        let rule = if code == Code::AsyncGenerator { Rule::AsyncGenCloseIgnored } else { Rule::GenCloseIgnored };
         self.excs.new_in_caller(frame, ExcClass::RuntimeError, &msg, rule)
     }
 
@@ -190,59 +476,34 @@ impl<'p> Machine<'p> {
         }
     }
 
-    fn drive_at_yield(&mut self, ctx: &mut GenCtx<'_>, value: &str) -> Flow {
+    pub(crate) fn drive_at_yield(&mut self, ctx: &mut GenCtx<'p>, value: &str) -> Flow {
         let label = ctx.label.clone();
-        let How::Drive(how) = &ctx.how else { unreachable!("a driven generator") };
-        let how = how.clone();
         let is_async = ctx.is_async;
         match ctx.phase {
-            Phase::Advancing => {
-                self.emit(Event::GenYield { label, value: value.to_string() });
-                ctx.n += 1;
-                match how {
-                    Drive::Exhaust => Flow::Normal,
-                    Drive::Close(k) | Drive::Throw(k, _) if ctx.n < k => Flow::Normal,
-                    Drive::Close(_) => {
-                        self.rule(is_async, Rule::GenClose, Rule::AsyncGenClose);
-                        ctx.phase = Phase::Closing;
-                        self.close_in(ctx)
-                    }
-                    Drive::Throw(..) => {
-                        self.rule(is_async, Rule::GenThrow, Rule::AsyncGenThrow);
-                        ctx.phase = Phase::Thrown;
-                        let x = ctx.thrown.expect("throw has its exception");
-                        self.throw_in(ctx, x)
-                    }
+            Phase::Again => self.next_op(ctx),
+            Phase::Advancing | Phase::Sent | Phase::Thrown => {
+                if ctx.phase == Phase::Thrown && is_async {
+                    self.hit(Rule::AsyncGenThrowYields);
                 }
+                if ctx.phase == Phase::Advancing {
+                    ctx.n += 1;
+                }
+                self.emit(Event::GenYield { label, value: value.to_string() });
+                self.next_op(ctx)
             }
             Phase::Closing => {
                 // close() got a value back: "generator ignored GeneratorExit", raised in the
                 // caller; then drive's finally closes the generator again (an async one, which
                 // aclose() marked closed, is resumed instead).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.ignored_generator_exit(ctx.frame, is_async);
-                self.excs.push_handled_below(ctx.frame, err);
-                if is_async {
-                    ctx.phase = Phase::Resume { pending: Some(err) };
-                    return Flow::Normal;
-                }
-                ctx.phase = Phase::Cleanup { pending: Some(err) };
-                self.close_in(ctx)
-            }
-            Phase::Thrown => {
-                // throw() returned the next value; drive logs it, then its finally closes.
-                if is_async {
-                    self.hit(Rule::AsyncGenThrowYields);
-                }
-                self.emit(Event::GenYield { label, value: value.to_string() });
-                ctx.phase = Phase::Cleanup { pending: None };
-                self.close_in(ctx)
+                let err = self.ignored_generator_exit(ctx.frame, ctx.code());
+                self.pending(ctx, err)
             }
             Phase::Cleanup { pending } => {
                 // The cleanup close() was ignored too: drive catches and logs the RuntimeError,
                 // then closes again (resumes an async one).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.ignored_generator_exit(ctx.frame, is_async);
+                let err = self.ignored_generator_exit(ctx.frame, ctx.code());
                 self.log_cleanup(label, err);
                 if is_async {
                     ctx.phase = Phase::Resume { pending };
@@ -257,17 +518,138 @@ impl<'p> Machine<'p> {
         }
     }
 
-    /// The generator's frame is done with `flow`; what the driver does then.
-    fn gen_finished(&mut self, ctx: GenCtx<'_>, flow: Flow) -> Flow {
+    /// The driver's next operation on the generator suspended at a yield: what the `yield`
+    /// expression does.
+    fn next_op(&mut self, ctx: &mut GenCtx<'p>) -> Flow {
         let is_async = ctx.is_async;
-        let flow = self.leave_generator(flow, is_async);
+        let How::Drive(script) = &mut ctx.how else { unreachable!("a driven generator") };
+        let op = match script.ops.pop_front() {
+            Some(op) => Some(op),
+            None if script.exhaust => Some(Op::Next),
+            None => match script.then.take() {
+                None => None,
+                Some(Then::Close) => Some(Op::Close),
+                Some(Then::Throw(_)) => Some(Op::Throw),
+                Some(Then::Again) if script.last == Awaited::CloseOrThrow && ctx.athrow_suspended => {
+                    // An athrow() awaitable that passed a suspension on is left iterating, not
+                    // closed: awaited again, it sends None into the generator.
+                    self.hit(Rule::AsyncGenAthrowReusable);
+                    ctx.phase = Phase::Again;
+                    return Flow::Normal;
+                }
+                Some(Then::Again) => {
+                    // The last awaitable again: "cannot reuse", raised in adrive while the
+                    // generator stays suspended, for the finally to finish.
+                    self.hit(Rule::AsyncGenAwaitableReused);
+                    let msg = message::cannot_reuse(script.last == Awaited::CloseOrThrow);
+                    let rule = Rule::AsyncGenAwaitableReused;
+                    let err = self.excs.new_in_caller(ctx.frame, ExcClass::RuntimeError, &msg, rule);
+                    return self.pending(ctx, err);
+                }
+            },
+        };
+        match op {
+            None => {
+                // Done: drive's finally closes what is left suspended.
+                ctx.phase = Phase::Cleanup { pending: None };
+                self.close_in(ctx)
+            }
+            Some(Op::Next) => {
+                script.last = Awaited::Send;
+                ctx.phase = Phase::Advancing;
+                Flow::Normal
+            }
+            Some(Op::Send) => {
+                script.last = Awaited::Send;
+                ctx.phase = Phase::Sent;
+                Flow::Normal
+            }
+            Some(Op::Close) => {
+                script.last = Awaited::CloseOrThrow;
+                self.rule(is_async, Rule::GenClose, Rule::AsyncGenClose);
+                ctx.phase = Phase::Closing;
+                self.close_in(ctx)
+            }
+            Some(Op::Throw) => {
+                script.last = Awaited::CloseOrThrow;
+                ctx.athrow_suspended = false;
+                let arg = script.thrown.expect("throw has its argument");
+                match self.thrown_exc(arg, Some(ctx.frame)) {
+                    Ok(x) => {
+                        self.rule(is_async, Rule::GenThrow, Rule::AsyncGenThrow);
+                        // A coroutine is suspended in an awaitable's iterator, a generator:
+                        // PEP 479 there first.
+                        let x = if ctx.coro { self.pep479(x, Code::Generator) } else { x };
+                        ctx.phase = Phase::Thrown;
+                        match ctx.leaf {
+                            Some(leaf) if self.is_generator_exit(x) => {
+                                // A GeneratorExit thrown into a delegating generator closes the
+                                // delegated ones instead; it is thrown in itself once they are.
+                                self.hit(Rule::YieldFromThrowGeneratorExit);
+                                ctx.delegated_ge = Some(x);
+                                let rule = Rule::YieldFromThrowGeneratorExit;
+                                let ge = self.excs.new_in_caller(ctx.frame, ExcClass::GeneratorExit, "", rule);
+                                self.throw_into(leaf, ge)
+                            }
+                            _ => self.throw_in(ctx, x),
+                        }
+                    }
+                    // A coroutine is suspended in an awaitable's iterator, which refuses the
+                    // arguments; the coroutine lets go of the iterator (nothing of it runs) and
+                    // gets the TypeError at its `await`, as any exception the iterator raised.
+                    Err(err) if ctx.coro => {
+                        self.hit(Rule::CoroutineThrowRefused);
+                        ctx.phase = Phase::Thrown;
+                        self.throw_in(ctx, err)
+                    }
+                    Err(err) => {
+                        if ctx.leaf.is_some() {
+                            // Refused by the delegated generator, which the delegating one lets
+                            // go of at once: its finalizer closes it (CPython's reference counting;
+                            // another implementation's collector some time later), then the
+                            // TypeError is thrown in at `yield from`.
+                            self.give_up("throw() refused by a generator under yield from, which is finalized by the garbage collector");
+                        }
+                        // Refused before the generator is touched: drive propagates the TypeError.
+                        self.pending(ctx, err)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `err` was raised in the driver while the generator is suspended: its finally finishes the
+    /// generator (closes it, or resumes one `aclose()` left suspended), then re-raises `err`.
+    fn pending(&mut self, ctx: &mut GenCtx<'_>, err: ExcId) -> Flow {
+        self.excs.push_handled_below(ctx.frame, err);
+        if ctx.is_async && ctx.closed {
+            ctx.phase = Phase::Resume { pending: Some(err) };
+            return Flow::Normal;
+        }
+        ctx.phase = Phase::Cleanup { pending: Some(err) };
+        self.close_in(ctx)
+    }
+
+    /// The generator's frame is done with `flow`; what the driver does then. Gives what the
+    /// driver propagates, or what `then` needs when it comes next, on the finished generator.
+    fn gen_finished(&mut self, ctx: GenCtx<'p>, flow: Flow) -> (Flow, Option<Finished<'p>>) {
+        let is_async = ctx.is_async;
+        let flow = self.leave_frame(flow, ctx.code());
         let label = ctx.label.clone();
-        match ctx.phase {
+        let How::Drive(script) = &ctx.how else { unreachable!("a driven generator") };
+        let finished =
+            |label: String| Finished { label, is_async, then: script.then, thrown: script.thrown, last: script.last };
+        let res = match ctx.phase {
             Phase::Advancing => match flow {
                 Flow::Raise(x) => Flow::Raise(x),
                 _ => {
                     self.rule(is_async, Rule::GenExhausted, Rule::AsyncGenExhausted);
-                    self.emit(Event::GenEnd { label });
+                    self.emit(Event::GenEnd { label: label.clone() });
+                    // `then` follows only a drive to exhaustion; one that ended before its
+                    // k items returns.
+                    if script.exhaust {
+                        return (Flow::Normal, Some(finished(label)));
+                    }
                     Flow::Normal
                 }
             },
@@ -276,16 +658,26 @@ impl<'p> Machine<'p> {
                     self.rule(is_async, Rule::GenCloseRaises, Rule::AsyncGenCloseRaises);
                     Flow::Raise(x)
                 }
-                _ => {
-                    self.emit(Event::GenClosed { label });
-                    Flow::Normal
+                flow => {
+                    let value = match flow {
+                        Flow::Return(v) if !matches!(v, Val::None) => {
+                            self.hit(Rule::GenCloseReturnsValue);
+                            self.quirks.close_returns_generator_value.then(|| self.show(&v))
+                        }
+                        _ => None,
+                    };
+                    self.emit(Event::GenClosed { label: label.clone(), value });
+                    return (Flow::Normal, Some(finished(label)));
                 }
             },
-            Phase::Thrown => match flow {
-                Flow::Raise(x) => Flow::Raise(x),
-                Flow::Return(v) => self.stop_iteration_in_caller(&ctx, Some(v)),
-                _ => self.stop_iteration_in_caller(&ctx, None),
-            },
+            Phase::Thrown | Phase::Sent | Phase::Again => {
+                let sent = ctx.phase != Phase::Thrown;
+                match flow {
+                    Flow::Raise(x) => Flow::Raise(x),
+                    Flow::Return(v) => self.stop_iteration_in_caller(&ctx, Some(v), sent),
+                    _ => self.stop_iteration_in_caller(&ctx, None, sent),
+                }
+            }
             Phase::Cleanup { pending } => {
                 if let Flow::Raise(x) = flow {
                     if !self.is_generator_exit(x) {
@@ -312,7 +704,8 @@ impl<'p> Machine<'p> {
                     None => Flow::Normal,
                 }
             }
-        }
+        };
+        (res, None)
     }
 
     /// The driver's cleanup loop caught `x` while it closed the generator, and logs it.
@@ -321,20 +714,24 @@ impl<'p> Machine<'p> {
         self.emit(Event::GenCleanup { label, exc });
     }
 
-    fn is_generator_exit(&self, x: ExcId) -> bool {
+    pub(crate) fn is_generator_exit(&self, x: ExcId) -> bool {
         exc::is_subclass(self.excs.get(x).class, ExcClass::GeneratorExit)
     }
 
-    /// `throw()` on a generator that then returned: StopIteration(value) in the caller; for an
-    /// async generator, `athrow()` raises StopAsyncIteration.
-    fn stop_iteration_in_caller(&mut self, ctx: &GenCtx<'_>, value: Option<Val>) -> Flow {
+    /// `throw()` (`send(1)` when `sent`) on a generator that then returned: StopIteration(value)
+    /// in the caller; for an async generator, `athrow()` (`asend(1)`) raises StopAsyncIteration.
+    fn stop_iteration_in_caller(&mut self, ctx: &GenCtx<'_>, value: Option<Val>, sent: bool) -> Flow {
+        let rule = match (sent, ctx.is_async) {
+            (false, false) => Rule::GenThrowReturns,
+            (false, true) => Rule::AsyncGenThrowReturns,
+            (true, false) => Rule::GenExhausted,
+            (true, true) => Rule::AsyncGenExhausted,
+        };
+        self.hit(rule);
         if ctx.is_async {
-            self.hit(Rule::AsyncGenThrowReturns);
-            let rule = Rule::AsyncGenThrowReturns;
             return Flow::Raise(self.excs.new_in_caller(ctx.frame, ExcClass::StopAsyncIteration, "", rule));
         }
-        self.hit(Rule::GenThrowReturns);
-        Flow::Raise(self.stop_iteration(ctx.frame, value, Rule::GenThrowReturns))
+        Flow::Raise(self.stop_iteration(ctx.frame, value, rule))
     }
 
     /// The StopIteration that `next()` / `throw()` raise in the caller of generator frame
@@ -436,14 +833,17 @@ impl<'p> Machine<'p> {
             n: 0,
             phase: Phase::Advancing,
             frame,
-            thrown: None,
-            is_async: g.is_async,
+            is_async: g.is_async_gen(),
+            coro: g.is_coroutine(),
+            leaf: None,
+            delegated_ge: None,
             closed: false,
+            athrow_suspended: false,
         };
         assert!(self.in_main(), "steps are not inside generators");
         let (flow, role) = self.in_frame(Role::Driven(ctx), |m| m.block(&g.body));
         let Role::Driven(mut ctx) = role else { unreachable!("the frame pushed above") };
-        let How::Step(stepping) = std::mem::replace(&mut ctx.how, How::Drive(Drive::Exhaust)) else {
+        let How::Step(stepping) = std::mem::replace(&mut ctx.how, How::Drive(Script::default())) else {
             unreachable!("a stepped generator")
         };
         *pos = stepping.pos;
@@ -513,7 +913,7 @@ impl<'p> Machine<'p> {
                 return Flow::Normal;
             }
             self.hit(Rule::GenCloseIgnored);
-            let err = self.ignored_generator_exit(ctx.frame, false);
+            let err = self.ignored_generator_exit(ctx.frame, Code::Generator);
             self.log_cleanup(label, err);
             return self.close_in(ctx);
         }
@@ -557,7 +957,7 @@ impl<'p> Machine<'p> {
                 // stays suspended, for `_finish` to finish after main. That runs now, with its
                 // events set aside and nothing handled below it.
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
-                let err = self.ignored_generator_exit(ctx.frame, is_async);
+                let err = self.ignored_generator_exit(ctx.frame, Code::of_generator(is_async));
                 self.heap.set_gen(stepping.obj, GenState::Closed(Some(err)));
                 let below = self.excs.clear_below(ctx.frame);
                 let main_events = self.recorder.set_aside();

@@ -212,12 +212,7 @@ pub(crate) fn pep479(code: Code, class: ExcClass) -> String {
         ExcClass::StopAsyncIteration => "StopAsyncIteration",
         _ => "StopIteration",
     };
-    let code = match code {
-        Code::Generator => "generator",
-        Code::Coroutine => "coroutine",
-        Code::AsyncGenerator => "async generator",
-    };
-    format!("{code} raised {what}")
+    format!("{} raised {what}", code.noun())
 }
 
 /// The kind of code whose frame an exception leaves, for PEP 479.
@@ -232,6 +227,15 @@ pub(crate) enum Code {
 }
 
 impl Code {
+    /// What messages call it: "generator", "coroutine", "async generator".
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Code::Generator => "generator",
+            Code::Coroutine => "coroutine",
+            Code::AsyncGenerator => "async generator",
+        }
+    }
+
     /// A generator function's code, async or not.
     pub(crate) fn of_generator(is_async: bool) -> Code {
         if is_async {
@@ -242,13 +246,55 @@ impl Code {
     }
 }
 
-/// `close()` / `aclose()` of a generator that yielded instead of finishing.
-pub(crate) fn ignored_generator_exit(is_async: bool) -> String {
-    if is_async {
-        "async generator ignored GeneratorExit".to_string()
-    } else {
-        "generator ignored GeneratorExit".to_string()
+/// `throw()` / `athrow()` refusing its arguments.
+pub(crate) fn throw_bad_args(bad: crate::ir::BadThrow) -> String {
+    match bad {
+        crate::ir::BadThrow::NotAnException => {
+            "exceptions must be classes or instances deriving from BaseException, not str"
+        }
+        crate::ir::BadThrow::SeparateValue => "instance exception may not have a separate value",
+        crate::ir::BadThrow::BadTraceback => "throw() third argument must be a traceback object",
     }
+    .to_string()
+}
+
+/// `send()` / `asend()` of a value other than None to a generator (or coroutine) that never started.
+pub(crate) fn send_just_started(code: Code) -> String {
+    format!("can't send non-None value to a just-started {}", code.noun())
+}
+
+/// An `asend()` (`aclose()`/`athrow()` with `close_or_throw`) awaitable awaited again.
+pub(crate) fn cannot_reuse(close_or_throw: bool) -> String {
+    let what = if close_or_throw { "aclose()/athrow()" } else { "__anext__()/asend()" };
+    format!("cannot reuse already awaited {what}")
+}
+
+/// The `str()` of an exception the interpreter instantiates from its class with no arguments
+/// (`throw(E1)`): empty, KeyError's included.
+pub(crate) fn instantiated() -> String {
+    String::new()
+}
+
+/// The `str()` of an exception group: its message and how many exceptions it holds.
+pub(crate) fn group_str(message: &str, n: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{message} ({n} sub-exception{s})")
+}
+
+/// `ExceptionGroup(...)` holding an exception that is not an Exception.
+pub(crate) fn cannot_nest_base() -> String {
+    "Cannot nest BaseExceptions in an ExceptionGroup".to_string()
+}
+
+/// A name the profile's Python does not define, used by a program about exception groups.
+pub(crate) fn group_names_missing() -> &'static str {
+    "exception groups (ExceptionGroup, except*) are new in 3.11"
+}
+
+/// `close()` / `aclose()` of a generator (or a coroutine) that yielded (suspended) instead of
+/// finishing.
+pub(crate) fn ignored_generator_exit(code: Code) -> String {
+    format!("{} ignored GeneratorExit", code.noun())
 }
 
 /// The `str()` of an exception the program raises as `class(label)`: the label, but a KeyError

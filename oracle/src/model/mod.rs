@@ -22,6 +22,8 @@ mod with_stmt;
 mod contextlib;
 mod exit_stack;
 mod generator;
+mod delegation;
+mod groups;
 
 use std::collections::HashMap;
 
@@ -81,6 +83,10 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         finish: generator::Finish::default(),
         unpredictable: None,
     };
+    if !m.quirks.exception_groups && crate::ir::uses_groups(program) {
+        // ExceptionGroup and except* are NameError and SyntaxError before 3.11.
+        m.give_up(message::group_names_missing());
+    }
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
         // main is a coroutine: PEP 479 at its frame boundary.
@@ -156,6 +162,9 @@ pub(crate) enum Role<'p> {
     CmEntered,
     /// A `@contextmanager` generator resumed by `__exit__`: a `yield` is one it did not expect.
     CmResumed(contextlib::CmYield),
+    /// A generator function running under `yield from` in the frame below: at a `yield`, the
+    /// driver of the outermost generator acts.
+    Delegate(delegation::Delegate),
 }
 
 impl<'p> Frame<'p> {

@@ -257,6 +257,106 @@ rules! {
     ClosingGen = "4.5",
     /// `aclosing(agen)` awaits `aclose()` on exit.
     AclosingGen = "4.5",
+    // ---- SEMANTICS-ADDENDUM.md: generator API corners, delegation, chaining primitives, groups ----
+    /// `close()` / `aclose()` of a generator that never started runs none of its code.
+    GenCloseUnstarted = "10.1",
+    /// `throw()` / `athrow()` into a generator that never started raises at its start: inside its
+    /// frame before 3.12 (PEP 479 applies), as it is from 3.12.
+    GenThrowUnstarted = "10.1",
+    /// `close()` returns what the generator returns after catching GeneratorExit (3.13+; None before).
+    GenCloseReturnsValue = "10.2",
+    /// `close()` / `aclose()` of a finished generator does nothing and returns None.
+    GenCloseFinished = "10.2",
+    /// `throw()` into a finished generator raises the exception as it is; `athrow()` returns None.
+    GenThrowFinished = "10.2",
+    /// `throw(E1)`: the class is instantiated without arguments.
+    GenThrowClass = "10.3",
+    /// `throw(E1, E1('r1'), None)`: the three-argument form throws the instance.
+    GenThrowTriple = "10.3",
+    /// `throw()` refuses what is not an exception, a separate value, a bad traceback: TypeError.
+    GenThrowBadArgs = "10.3",
+    /// `send()` / `asend()` of a value other than None to a generator that never started: TypeError.
+    GenSendJustStarted = "10.4",
+    /// An `asend()` / `athrow()` / `aclose()` awaitable awaited again: "cannot reuse already awaited".
+    AsyncGenAwaitableReused = "10.5",
+    /// An `athrow()` awaitable that passed a suspension of the generator on is not closed by its
+    /// result: awaited again, it resumes the generator as `asend(None)` does.
+    AsyncGenAthrowReusable = "10.5",
+    /// A value other than a label yielded (a tuple, an int, a StopIteration instance) comes back from
+    /// `next()`, `asend()` and `athrow()` as it is (PyPy #4660).
+    GenYieldsValue = "10.6",
+    /// `yield from g1()`: `next()` reaches the delegated generator; what it returns is the value.
+    YieldFromDelegates = "11.1",
+    /// `throw()` reaches the delegated generator at its yield; what comes out is thrown into the
+    /// delegating one at its `yield from`, chained to what that one handles (3.9+).
+    YieldFromThrow = "11.2",
+    /// What comes out is the exception the delegating generator handles: no context of itself
+    /// (bpo-40696).
+    YieldFromThrowHandled = "11.2",
+    /// `close()` closes the delegated generator first, then throws a new GeneratorExit (or what
+    /// that close raised) into the delegating one.
+    YieldFromClose = "11.3",
+    /// `throw(GeneratorExit(...))` into a delegating generator closes the delegated one, then
+    /// throws that very GeneratorExit into the delegating one.
+    YieldFromThrowGeneratorExit = "11.3",
+    /// A coroutine driven by hand (`send`, `throw`, `close`): its suspensions reach the driver, and
+    /// what it throws is raised at the await, through the awaitable's iterator (PEP 479 there).
+    CoroutineDrivenByHand = "11.5",
+    /// `await g1()` of a coroutine delegates to it as `yield from` does: suspensions, `throw()`,
+    /// `close()`; what it returns is the value.
+    AwaitDelegates = "11.5",
+    /// `throw()` arguments refused by the awaitable's iterator a coroutine is suspended in: the
+    /// TypeError is raised at the coroutine's `await`, as any exception that iterator raises.
+    CoroutineThrowRefused = "11.5",
+    /// A generator resumed by `throw()` or `close()` through `yield from` runs with the handled
+    /// exceptions of the generators delegating to it out of `sys.exc_info()` and implicit chaining.
+    YieldFromUnlinked = "11.4",
+    /// `raise X from e_h1`: the cause is the caught exception, which is also the context.
+    RaiseFromCaught = "12.1",
+    /// A generator manager lets a RuntimeError raised `from` the thrown StopIteration through as
+    /// that StopIteration (also §4.1).
+    CmUnwrapsRaisedFrom = "12.1",
+    /// `raise k1` of a kept exception with nothing handled: its old context stays.
+    RaiseStoredKeepsContext = "12.2",
+    /// `raise k1` of a kept exception while another is handled: its context is replaced.
+    RaiseStoredRechained = "12.2",
+    /// `e.__context__ = ...` sets the context, with no cycle check.
+    SetContext = "12.3",
+    /// `e.__cause__ = ...` sets the cause and `__suppress_context__`.
+    SetCause = "12.3",
+    /// `e.__suppress_context__ = ...`.
+    SetSuppressContext = "12.3",
+    /// `_fix_exception_context` leaves a context set to None alone (3.9+; 3.8 re-chains it) (also §4.3).
+    StackKeepsExplicitNoneContext = "12.3",
+    /// `throw(e)` of the exception the caller is handling: no self-chaining in the generator.
+    ThrowHandled = "12.4",
+    /// `raise ExceptionGroup('g1', [...])`: what it holds is made first; its `str()` counts them.
+    GroupRaised = "13.1",
+    /// `BaseExceptionGroup(...)` of Exceptions only is an `ExceptionGroup`.
+    GroupBaseBecomesException = "13.1",
+    /// `ExceptionGroup(...)` holding a BaseException: TypeError "Cannot nest BaseExceptions in an ExceptionGroup".
+    GroupCannotNestBase = "13.1",
+    /// A group reaches `__exit__` as any exception does: the very object.
+    GroupReachesExit = "13.2",
+    /// A plain `except` catches a group by its class (ExceptionGroup, Exception, ...), never by what it holds.
+    GroupCaughtByExcept = "13.3",
+    /// `except*` splits: each handler gets the part that matches its class (a new group copying the
+    /// original's message, context and cause, suppress_context set; the group itself when it matches whole).
+    ExceptStarSplits = "13.4",
+    /// An `except*` clause matching nothing of a group: the next clauses get split's rest, a copy (3.12+);
+    /// on 3.11 the group itself.
+    ExceptStarUnmatchedCopied = "13.4",
+    /// `except*` of a naked exception: the handler gets `ExceptionGroup('', [e])`; unhandled, `e` propagates.
+    ExceptStarWrapsNaked = "13.4",
+    /// What `except*` handlers re-raise, and the rest none handled, propagate as one new group of the
+    /// original's shape.
+    ExceptStarReraises = "13.4",
+    /// What `except*` handlers raise anew propagates alone, or with the rest in `ExceptionGroup('', [...])`.
+    ExceptStarRaisesNew = "13.4",
+    /// `suppress` given a group its classes do not match as a class splits it (3.12+; BaseExceptionGroup
+    /// 3.12.1+): suppressed when all match, else the rest (a new group) is raised, its context the original.
+    /// Before, the group propagates.
+    SuppressSplitsGroup = "13.5",
 }
 
 impl Rule {

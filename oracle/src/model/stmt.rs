@@ -1,7 +1,7 @@
 //! Statements and blocks (SEMANTICS.md §1.4, §1.6): what each statement does, `try`, raising
 //! with implicit chaining, a bare `raise`, and PEP 479 at a frame's boundary.
 
-use crate::ir::{Cause, ExcClass, Handler, NewExc, RaiseNew, Stmt, Try};
+use crate::ir::{AttrValue, Cause, ExcAttr, ExcClass, Handler, NewExc, RaiseNew, Stmt, Try, Yielded};
 use crate::trace::Event;
 
 use super::exc::{self, ChainEffect, ExcId};
@@ -34,21 +34,34 @@ impl<'p> Machine<'p> {
             }
             Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
             Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
-            Stmt::Yield(label) => self.on_top_role(|m, role| match role {
-                Role::Driven(ctx) => m.on_yield(ctx, label),
-                Role::CmResumed(state) => m.cm_yields_again(state),
-                Role::CmEntered => unreachable!("validate keeps yield out of a @contextmanager's pre"),
-            }),
-            Stmt::Drive { label, gen, how } => self.drive(label, *gen, how),
-            Stmt::Await(label) => {
-                self.suspend_at(label);
-                Flow::Normal
-            }
-            Stmt::Raise(r) => Flow::Raise(self.raise_new(r)),
-            Stmt::RaiseCaught(label) => {
-                let Val::Exc(id) = self.var(&format!("e_{label}")) else {
-                    panic!("validate checks that `raise e_{label}` is inside its handler")
+            Stmt::Yield(label) => self.yield_(label),
+            Stmt::YieldValue(y) => {
+                // `_yshow`: a value other than a label comes back as it is, and prints as `_show`.
+                self.hit(Rule::GenYieldsValue);
+                let shown = match y {
+                    Yielded::Value(v) => {
+                        let v = self.eval(v);
+                        self.show(&v)
+                    }
+                    Yielded::Exc(e) => {
+                        let x = self.instantiate(e);
+                        self.show(&Val::Exc(x))
+                    }
                 };
+                self.yield_(&shown)
+            }
+            Stmt::YieldFrom { gen, target } => self.yield_from(*gen, target.as_deref()),
+            Stmt::Drive { label, gen, how, then } => self.drive(label, *gen, how, then.as_ref()),
+            Stmt::Await(label) => match self.suspend_at(label) {
+                Ok(()) => Flow::Normal,
+                Err(x) => Flow::Raise(x),
+            },
+            Stmt::AwaitCall { gen, target } => self.await_call(*gen, target.as_deref()),
+            Stmt::Raise(r) => Flow::Raise(self.raise_new(r)),
+            Stmt::RaiseGroup(g) => Flow::Raise(self.raise_group(g)),
+            Stmt::TryStar(t) => self.try_star(t),
+            Stmt::RaiseCaught(label) => {
+                let id = self.caught(label);
                 Flow::Raise(self.raise_obj(id))
             }
             Stmt::BareRaise => Flow::Raise(self.bare_raise()),
@@ -77,8 +90,31 @@ impl<'p> Machine<'p> {
                 Err(flow) => flow,
             },
             Stmt::Stack { stack, op } => self.stack_op(stack, op),
+            Stmt::Keep { name, label } => {
+                let caught = self.caught(label);
+                self.vars().insert(name.clone(), Val::Exc(caught));
+                Flow::Normal
+            }
+            Stmt::RaiseVar(name) => Flow::Raise(self.raise_var(name)),
+            Stmt::SetAttr { label, attr, value } => {
+                self.set_attr(label, *attr, value);
+                Flow::Normal
+            }
             Stmt::Step { .. } => unreachable!("validate keeps steps at the top level of a stepped body"),
         }
+    }
+
+    /// A `yield` of `value` (as the driver prints it): what the driver does there.
+    fn yield_(&mut self, value: &str) -> Flow {
+        if matches!(self.frames.last().map(|f| &f.role), Some(Role::Delegate(_))) {
+            return self.delegated_yield(value);
+        }
+        self.on_top_role(|m, role| match role {
+            Role::Driven(ctx) => m.on_yield(ctx, value),
+            Role::CmResumed(state) => m.cm_yields_again(state),
+            Role::CmEntered => unreachable!("validate keeps yield out of a @contextmanager's pre"),
+            Role::Delegate(_) => unreachable!("handled above"),
+        })
     }
 
     fn try_(&mut self, t: &'p Try) -> Flow {
@@ -99,6 +135,9 @@ impl<'p> Machine<'p> {
                 let class = self.excs.get(x).class;
                 let found = handlers.iter().find(|h| h.class.is_none_or(|c| exc::is_subclass(class, c)));
                 if let Some(h) = found {
+                    if self.is_group(x) {
+                        self.hit(Rule::GroupCaughtByExcept);
+                    }
                     self.excs.push_handled(x);
                     let detail = self.excs.detail(x);
                     self.emit(Event::Handler { label: h.label.clone(), exc: detail });
@@ -160,8 +199,70 @@ impl<'p> Machine<'p> {
                 let cid = self.instantiate(c);
                 self.excs.set_cause(id, Some(cid), Rule::RaiseFrom);
             }
+            Some(Cause::Caught(label)) => {
+                self.hit(Rule::RaiseFromCaught);
+                let cid = self.caught(label);
+                self.excs.set_cause(id, Some(cid), Rule::RaiseFromCaught);
+            }
         }
         self.raise_obj(id)
+    }
+
+    /// The exception `e_<label>` holds: what an enclosing handler caught.
+    pub(crate) fn caught(&self, label: &str) -> ExcId {
+        match self.var(&format!("e_{label}")) {
+            Val::Exc(id) => id,
+            other => panic!("validate checks that e_{label} is bound by a handler, not {other:?}"),
+        }
+    }
+
+    /// `raise k1` (SEMANTICS-ADDENDUM §12.2): an exception kept in a variable, raised again.
+    /// Implicit chaining replaces its context with the exception being handled, if any; with
+    /// nothing handled it keeps the context it had. `None` (never kept) is a TypeError.
+    fn raise_var(&mut self, name: &str) -> ExcId {
+        match self.var(name) {
+            Val::Exc(id) => {
+                let rule = match self.excs.handled() {
+                    Some(top) if top != id => Rule::RaiseStoredRechained,
+                    _ => Rule::RaiseStoredKeepsContext,
+                };
+                self.hit(rule);
+                self.raise_chained_by(id, rule)
+            }
+            _ => {
+                self.hit(Rule::RaiseNone);
+                self.raise_builtin(Rule::RaiseNone, ExcClass::TypeError, message::must_derive())
+            }
+        }
+    }
+
+    /// `e_h1.__context__ = ...` (SEMANTICS-ADDENDUM §12.3): plain attribute assignment, no cycle
+    /// check; setting `__cause__` also sets `__suppress_context__`.
+    fn set_attr(&mut self, label: &str, attr: ExcAttr, value: &AttrValue) {
+        let id = self.caught(label);
+        let value = match value {
+            AttrValue::None => None,
+            AttrValue::Caught(other) => Some(self.caught(other)),
+            AttrValue::Bool(b) => {
+                self.hit(Rule::SetSuppressContext);
+                self.excs.set_suppress_context(id, *b, Rule::SetSuppressContext);
+                return;
+            }
+        };
+        match attr {
+            ExcAttr::Context => {
+                self.hit(Rule::SetContext);
+                self.excs.set_context(id, value, Rule::SetContext);
+                if !self.quirks.chaining_stops_at_context_cycles && self.excs.context_cycle(id) {
+                    self.give_up("3.8 walks a __context__ cycle forever when it chains a new exception");
+                }
+            }
+            ExcAttr::Cause => {
+                self.hit(Rule::SetCause);
+                self.excs.set_cause(id, value, Rule::SetCause);
+            }
+            ExcAttr::SuppressContext => unreachable!("validate gives __suppress_context__ a bool"),
+        }
     }
 
     /// An exception the interpreter itself raises, whose type and message `rule` gives (a
@@ -179,6 +280,7 @@ impl<'p> Machine<'p> {
     /// `raise obj`, where `rule` is why implicit chaining applies (the context it sets is
     /// recorded as set by `rule`).
     pub(crate) fn raise_chained_by(&mut self, id: ExcId, rule: Rule) -> ExcId {
+        self.excs.raised_again(id);
         match self.excs.chain_on_raise(id) {
             ChainEffect::None => {}
             ChainEffect::Chained => self.chained(id, rule),
@@ -229,8 +331,17 @@ impl<'p> Machine<'p> {
     /// A generator's frame (an async generator's, with `is_async`) ends with `flow`: PEP 479 at
     /// its boundary.
     pub(crate) fn leave_generator(&mut self, flow: Flow, is_async: bool) -> Flow {
+        self.leave_frame(flow, Code::of_generator(is_async))
+    }
+
+    /// A generator's or a coroutine's frame (of `code`) ends with `flow`: PEP 479 at its boundary.
+    pub(crate) fn leave_frame(&mut self, flow: Flow, code: Code) -> Flow {
         match flow {
-            Flow::Raise(x) => Flow::Raise(self.pep479(x, Code::of_generator(is_async))),
+            Flow::Raise(x) => {
+                // Into the caller's frame: a traceback entry of its own (§13.4).
+                self.excs.raised_again(x);
+                Flow::Raise(self.pep479(x, code))
+            }
             other => other,
         }
     }

@@ -137,6 +137,9 @@ impl<'p> Machine<'p> {
         match flow {
             Flow::Raise(e) => {
                 self.hit(Rule::ExitGetsException);
+                if self.is_group(e) {
+                    self.hit(Rule::GroupReachesExit);
+                }
                 self.excs.push_handled(e);
                 let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(Some(e)))) {
                     Ok(v) => self.awaited(v, proto, Site::Exit),

@@ -420,7 +420,6 @@ def main():
             line 5: expected a manager such as M0(), c0(), suppress(E1), nullcontext(1), closing(Closer('k1', None)), closing(g0()), ExitStack(), st.pop_all(), a variable such as m1 or a literal such as 1, found "foo():"
             line 7: expected ret('v1', <value>), found "3"
             line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
-            line 9: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "v"
             line 10: a loop runs from 0 to 5 times, found range(1000)
             line 12: expected ',' (a one-name tuple is written (a,)), found "):"
             line 14: expected ',' (a one-item tuple is written (1,)), found "))"
@@ -1049,8 +1048,8 @@ async main():
             line 49: a second __aenter__ in class M3
             line 54: expected None (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "1)"
             line 55: expected True (a statement awaits only to suspend once, as in await Aw('s1', True, None)), found "False, None)"
-            line 56: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found "something()"
-            line 57: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found the end of the line
+            line 56: expected Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await, found "something()"
+            line 57: expected Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await, found the end of the line
             line 58: expected with after async (main has async with, not async for), found "for _ in range(1):"
             line 60: expected True or False (whether it suspends once), found "maybe, None):"
             line 62: expected what awaiting it gives: an exception class such as E1 or a value such as None, found "Foo):"
@@ -1137,7 +1136,8 @@ def main():
         Ok(vec![Stmt::Drive {
             label: "d2".to_string(),
             gen: 0,
-            how: crate::ir::Drive::Throw(2, exc(ExcClass::E3, "r3"))
+            how: crate::ir::Drive::Throw(2, crate::ir::Thrown::New(exc(ExcClass::E3, "r3"))),
+            then: None,
         }])
     );
 }
@@ -1168,15 +1168,15 @@ def g3():
 ",
         expect![[r#"
             line 1: expected def g0(): (generator functions are named g0, g1, ... in order), found "def g1():"
-            line 2: expected a label such as 'y1' (a generator yields only labels), found "y1"
+            line 2: expected a label such as 'y1', or a value such as (1,), 3 or StopIteration('y1'), found "y1"
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
             line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
-            line 9: expected how to drive it: 'all', 'close' or 'throw', found "'next', 1, None)"
+            line 9: expected how to drive it: 'all', 'close', 'throw' or 'send', maybe followed by '+close', '+throw' or '+again', found "'next', 1, None)"
             line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
             line 11: expected None (only 'throw' throws an exception), found "E1('r7'))"
-            line 12: expected an exception to throw, such as E1('r1'), found "None)"
-            line 13: expected how many items to take first, from 1 to 5, found "1000, E1('r10'))"
+            line 12: expected an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None), found "None)"
+            line 13: expected how many items to take first, from 0 to 5, found "1000, E1('r10'))"
             line 14: expected a generator function call such as g0(), found "f(), 'all', 0, None)"
             line 15: manager classes come before def main():
             line 18: generator functions come before def main():
@@ -1198,7 +1198,6 @@ def main():
             line 3: await outside an async function
             line 6: yield outside a generator function
             line 7: generator function g1 is not defined
-            line 7: close/throw after 1 to 5 items
         "#]],
     );
 }
@@ -1482,7 +1481,6 @@ def main():
         expect![[r#"
             line 6: expected yield <value> in the body of "def c1():": alone, in a try: with an except or finally clause, or after a bare return
             line 11: expected a value after yield (what __enter__ returns), such as None or 1, found the end of the line
-            line 12: expected a label such as 'y1' (a generator yields only labels), found "3"
             line 16: expected a bare yield on the line after return (unreachable, it makes the function a generator)
             line 17: nothing follows the unreachable yield (a generator that returns before it yields has only its pre statements), found "log('L4')"
             line 23: nothing follows the unreachable yield (a generator that returns before it yields has only its pre statements), found "log('L5')"
@@ -1986,7 +1984,7 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
                     ))),
                     stack(StackOp::Callback { label: label("k12"), raises: Some(ExcClass::NameError), is_async: true }),
                     stack(StackOp::Close { is_async: true }),
-                    Stmt::Drive { label: label("d13"), gen: 0, how: crate::ir::Drive::Close(1) },
+                    Stmt::Drive { label: label("d13"), gen: 0, how: crate::ir::Drive::Close(1), then: None },
                 ],
             },
             Stmt::With {
@@ -2058,8 +2056,8 @@ async def main():
 ",
         expect![[r#"
             line 8: expected await adrive(...): g0 is an async generator function, found "drive('d3', g0(), 'all', 0, None)"
-            line 9: expected drive(...) without await: g1 is a plain generator function, found "await adrive('d4', g1(), 'all', 0, None)"
-            line 10: expected Aw('s1', True, None), adrive(...), astep(...) or a stack method such as st.aclose() after await, found "drive('d5', g1(), 'all', 0, None)"
+            line 9: expected drive(...) without await: g1 is a generator or coroutine function, found "await adrive('d4', g1(), 'all', 0, None)"
+            line 10: expected Aw('s1', True, None), adrive(...), astep(...), g1() or a stack method such as st.aclose() after await, found "drive('d5', g1(), 'all', 0, None)"
             line 11: expected await before adrive (it is a coroutine function), found "adrive('d6', g0(), 'all', 0, None)"
             line 12: expected the variable bound by closing, as in step('d1', a, 2), found "'a', 1)"
             line 13: expected how many items to advance, from 1 to 5, found "300)"

@@ -6,7 +6,7 @@ use expect_test::{expect, Expect};
 
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler,
-    ItemExpr, Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    ItemExpr, Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Thrown, Try, Value, WithItem,
 };
 use crate::model::predict;
 use crate::profile::Profile;
@@ -669,7 +669,7 @@ fn a_def_aenter_becomes_an_async_def() {
 
 #[test]
 fn a_throw_into_a_generator_keeps_the_generator_and_its_with() {
-    let drive = |label: &str, gen, how| Stmt::Drive { label: label.to_string(), gen, how };
+    let drive = |label: &str, gen, how| Stmt::Drive { label: label.to_string(), gen, how, then: None };
     let yield_ = |label: &str| Stmt::Yield(label.to_string());
     let program = Program {
         managers: vec![plain_manager(), plain_manager()],
@@ -688,7 +688,7 @@ fn a_throw_into_a_generator_keeps_the_generator_and_its_with() {
         main: vec![
             drive("d8", 0, Drive::Close(2)),
             log("L9"),
-            drive("d10", 1, Drive::Throw(3, exc(ExcClass::KeyError, "r11"))),
+            drive("d10", 1, Drive::Throw(3, Thrown::New(exc(ExcClass::KeyError, "r11")))),
             drive("d12", 1, Drive::Exhaust),
         ],
         is_async: false,
@@ -902,7 +902,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
         managers: vec![],
         gens: vec![GenFn { is_async, body: vec![Stmt::Yield("y1".to_string())] }],
         cms: vec![],
-        main: vec![Stmt::Drive { label: "d2".to_string(), gen: 0, how: Drive::Exhaust }],
+        main: vec![Stmt::Drive { label: "d2".to_string(), gen: 0, how: Drive::Exhaust, then: None }],
         is_async: true,
     };
     assert!(size(&gen_program(false)) < size(&gen_program(true)));
@@ -973,7 +973,7 @@ fn an_async_generator_whose_asyncness_does_not_matter_becomes_sync() {
         }],
         cms: vec![],
         main: vec![
-            Stmt::Drive { label: "d4".to_string(), gen: 0, how: Drive::Close(2) },
+            Stmt::Drive { label: "d4".to_string(), gen: 0, how: Drive::Close(2), then: None },
             async_with(
                 vec![with_expr(ItemExpr::ClosingGen { gen: 0, is_async: true }, name("a"))],
                 vec![step("d5", "a", 3, true), raise(ExcClass::KeyError, "r6")],
@@ -1405,7 +1405,8 @@ fn every_construct_program() -> Program {
                     Stmt::Drive {
                         label: "d16".to_string(),
                         gen: 0,
-                        how: Drive::Throw(2, exc(ExcClass::StopAsyncIteration, "r17")),
+                        how: Drive::Throw(2, Thrown::New(exc(ExcClass::StopAsyncIteration, "r17"))),
+                        then: None,
                     },
                     stack("st", StackOp::Close { is_async: true }),
                 ],

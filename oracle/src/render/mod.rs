@@ -10,8 +10,9 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value, WithItem,
+    Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Group, Handler,
+    ItemExpr, Manager, Member, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
+    WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -50,7 +51,7 @@ pub fn body(program: &Program) -> String {
 
 /// [`body`] in another [`Dialect`].
 pub fn body_in(program: &Program, dialect: Dialect) -> String {
-    let gen_async = program.gens.iter().map(|g| g.is_async).collect();
+    let gen_async = program.gens.iter().map(|g| g.is_async_gen()).collect();
     let mut r = Renderer { out: String::with_capacity(1024), gen_async, dialect };
     for (i, m) in program.managers.iter().enumerate() {
         r.manager(i, m);
@@ -285,21 +286,47 @@ impl Renderer {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
             Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
-            Stmt::Drive { label, gen, how } => {
-                let (how, k, exc) = match how {
-                    Drive::Exhaust => ("all", 0, "None".to_string()),
-                    Drive::Close(k) => ("close", *k, "None".to_string()),
-                    Drive::Throw(k, e) => ("throw", *k, new_exc(e)),
+            Stmt::YieldValue(Yielded::Value(v)) => self.line(depth, &format!("yield {}", value(v))),
+            Stmt::YieldValue(Yielded::Exc(e)) => self.line(depth, &format!("yield {}", new_exc(e))),
+            Stmt::AwaitCall { gen, target: None } => self.line(depth, &format!("await g{gen}()")),
+            Stmt::AwaitCall { gen, target: Some(t) } => self.line(depth, &format!("{t} = await g{gen}()")),
+            Stmt::YieldFrom { gen, target: None } => self.line(depth, &format!("yield from g{gen}()")),
+            Stmt::YieldFrom { gen, target: Some(t) } => self.line(depth, &format!("{t} = yield from g{gen}()")),
+            Stmt::Drive { label, gen, how, then } => {
+                let (base, exc) = match how {
+                    Drive::Exhaust => ("all", None),
+                    Drive::Close(_) => ("close", None),
+                    Drive::Throw(_, t) => ("throw", Some(t)),
+                    Drive::Send(_) => ("send", None),
                 };
+                let (then, exc) = match then {
+                    None => ("", exc),
+                    Some(Then::Close) => ("+close", exc),
+                    Some(Then::Throw(t)) => ("+throw", Some(t)),
+                    Some(Then::Again) => ("+again", exc),
+                };
+                let exc = exc.map_or("None".to_string(), thrown);
+                let k = how.k();
                 let call = if self.gen_async.get(*gen).copied().unwrap_or(false) { "await adrive" } else { "drive" };
-                self.line(depth, &format!("{call}('{label}', g{gen}(), '{how}', {k}, {exc})"));
+                self.line(depth, &format!("{call}('{label}', g{gen}(), '{base}{then}', {k}, {exc})"));
+            }
+            Stmt::Keep { name, label } => self.line(depth, &format!("{name} = e_{label}")),
+            Stmt::RaiseVar(name) => self.line(depth, &format!("raise {name}")),
+            Stmt::SetAttr { label, attr, value } => {
+                let value = match value {
+                    AttrValue::None => "None".to_string(),
+                    AttrValue::Caught(other) => format!("e_{other}"),
+                    AttrValue::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+                };
+                self.line(depth, &format!("e_{label}.{} = {value}", attr.name()));
             }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
             Stmt::With { is_async, items, body } => {
                 self.line(depth, &with_head(*is_async, items));
                 self.block(body, depth + 1);
             }
-            Stmt::Try(t) => {
+            Stmt::Try(t) | Stmt::TryStar(t) => {
+                let star = matches!(s, Stmt::TryStar(_));
                 for (step, body) in visit::child_blocks(s) {
                     match step {
                         Step::Try => {
@@ -308,6 +335,7 @@ impl Renderer {
                         }
                         Step::Except(j) => {
                             let (head, first) = self.except(&t.handlers[j]);
+                            let head = if star { head.replacen("except", "except*", 1) } else { head };
                             self.clause(depth, &head, &first, body);
                         }
                         Step::Else if body.is_empty() => {}
@@ -324,6 +352,7 @@ impl Renderer {
                 }
             }
             Stmt::Raise(r) => self.line(depth, &raise(r)),
+            Stmt::RaiseGroup(g) => self.line(depth, &format!("raise {}", group(g))),
             Stmt::RaiseCaught(label) => self.line(depth, &format!("raise e_{label}")),
             Stmt::BareRaise => self.line(depth, "raise"),
             Stmt::Return { label, value: v } => self.line(depth, &format!("return ret('{label}', {})", value(v))),
@@ -465,11 +494,47 @@ fn new_exc(e: &NewExc) -> String {
     format!("{}('{}')", e.class.name(), e.label)
 }
 
+/// `ExceptionGroup('g1', [E1('r2'), ExceptionGroup('g3', [...])])`.
+fn group(g: &Group) -> String {
+    let members: Vec<String> = g
+        .members
+        .iter()
+        .map(|m| match m {
+            Member::Exc(e) => new_exc(e),
+            Member::Group(inner) => group(inner),
+        })
+        .collect();
+    let class = if g.base { "BaseExceptionGroup" } else { "ExceptionGroup" };
+    format!("{class}('{}', [{}])", g.label, members.join(", "))
+}
+
+/// The exception argument of `drive`: what `throw()` is given, a tuple spread into its
+/// arguments.
+fn thrown(t: &Thrown) -> String {
+    match t {
+        Thrown::New(e) => new_exc(e),
+        Thrown::Caught(label) => format!("e_{label}"),
+        Thrown::Class(c) => c.name().to_string(),
+        Thrown::Triple(e) => format!("({}, {}, None)", e.class.name(), new_exc(e)),
+        Thrown::Bad(BadThrow::NotAnException) => BAD_NOT_AN_EXCEPTION.to_string(),
+        Thrown::Bad(BadThrow::SeparateValue) => BAD_SEPARATE_VALUE.to_string(),
+        Thrown::Bad(BadThrow::BadTraceback) => BAD_TRACEBACK.to_string(),
+    }
+}
+
+/// The arguments `throw()` refuses, as `drive` is given them ([`BadThrow`]).
+pub(crate) const BAD_NOT_AN_EXCEPTION: &str = "'abc'";
+/// See [`BAD_NOT_AN_EXCEPTION`].
+pub(crate) const BAD_SEPARATE_VALUE: &str = "(E1('abc'), 'foo')";
+/// See [`BAD_NOT_AN_EXCEPTION`].
+pub(crate) const BAD_TRACEBACK: &str = "(E1, 'foo', 23)";
+
 fn raise(r: &RaiseNew) -> String {
     match &r.cause {
         None => format!("raise {}", new_exc(&r.exc)),
         Some(Cause::None) => format!("raise {} from None", new_exc(&r.exc)),
         Some(Cause::New(c)) => format!("raise {} from {}", new_exc(&r.exc), new_exc(c)),
+        Some(Cause::Caught(label)) => format!("raise {} from e_{label}", new_exc(&r.exc)),
     }
 }
 

@@ -283,15 +283,34 @@ fn exc_ref(v: &Value) -> Res<Option<ExcRef>> {
     Ok(Some(ExcRef { ty: string(ty)?, msg: Some(string(msg)?), id }))
 }
 
-/// `[ref, context_ref, cause_ref, suppress_context]`, where `ref` is not null.
+/// `[ref, context_ref, cause_ref, suppress_context]`, where `ref` is not null, and for an
+/// exception group a fifth item: the non-empty list of the refs of what it holds.
 fn detail(v: &Value) -> Res<ExcDetail> {
-    let [exc, context, cause, suppress] = tuple(v, "an exception detail")? else {
-        return bad("an exception detail [exc, context, cause, suppress_context]", v);
+    let (exc, context, cause, suppress, leaves) = match tuple(v, "an exception detail")? {
+        [exc, context, cause, suppress] => (exc, context, cause, suppress, Vec::new()),
+        [exc, context, cause, suppress, leaves] => {
+            let leaves = tuple(leaves, "the exceptions of a group")?;
+            if leaves.is_empty() {
+                return bad("the non-empty list of the exceptions of a group", v);
+            }
+            let refs = leaves
+                .iter()
+                .map(|l| exc_ref(l)?.map_or_else(|| bad("an exception", l), Ok))
+                .collect::<Res<Vec<_>>>()?;
+            (exc, context, cause, suppress, refs)
+        }
+        _ => return bad("an exception detail [exc, context, cause, suppress_context(, exceptions)]", v),
     };
     let Some(exc) = exc_ref(exc)? else {
         return bad("an exception", exc);
     };
-    Ok(ExcDetail { exc, context: exc_ref(context)?, cause: exc_ref(cause)?, suppress_context: boolean(suppress)? })
+    Ok(ExcDetail {
+        exc,
+        context: exc_ref(context)?,
+        cause: exc_ref(cause)?,
+        suppress_context: boolean(suppress)?,
+        leaves,
+    })
 }
 
 fn event(v: &Value) -> Res<Event> {
@@ -325,7 +344,8 @@ fn event(v: &Value) -> Res<Event> {
         ("close", [label]) => Event::Close { label: string(label)? },
         ("gen-yield", [label, value]) => Event::GenYield { label: string(label)?, value: string(value)? },
         ("gen-end", [label]) => Event::GenEnd { label: string(label)? },
-        ("gen-closed", [label]) => Event::GenClosed { label: string(label)? },
+        ("gen-closed", [label]) => Event::GenClosed { label: string(label)?, value: None },
+        ("gen-closed", [label, value]) => Event::GenClosed { label: string(label)?, value: Some(string(value)?) },
         ("gen-cleanup", [label, exc]) => {
             let Some(exc) = exc_ref(exc)? else { return bad("an exception", exc) };
             Event::GenCleanup { label: string(label)?, exc }

@@ -66,7 +66,7 @@ fn exc(ty: &str, msg: &str, id: u32) -> ExcRef {
 }
 
 fn plain(exc: ExcRef) -> ExcDetail {
-    ExcDetail { exc, context: None, cause: None, suppress_context: false }
+    ExcDetail { exc, context: None, cause: None, suppress_context: false, leaves: Vec::new() }
 }
 
 fn returns(i: usize) -> String {
@@ -511,6 +511,7 @@ fn answers_decode_strictly() {
                 context: Some(exc("E1", "m", 1)),
                 cause: None,
                 suppress_context: true,
+                leaves: Vec::new(),
             },
         }
     );

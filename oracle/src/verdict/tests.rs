@@ -110,6 +110,7 @@ fn a_missing_event_is_presence_and_names_the_rule_behind_the_expected_event() {
                 context: None,
                 cause: None,
                 suppress_context: false,
+                leaves: Vec::new(),
             }]);
         },
         expect![[r#"
@@ -326,4 +327,71 @@ fn kinds_and_differences_have_distinct_names() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), n);
+}
+
+const GROUP: &str = "
+def main():
+    raise ExceptionGroup('g1', [E1('r2'), ValueError('r3')])
+";
+
+const CLOSE_VALUE: &str = "
+def g0():
+    try:
+        yield 'y1'
+    except GeneratorExit:
+        handler('h4')
+        return ret('v2', 5)
+
+def main():
+    drive('d3', g0(), 'close', 1, None)
+";
+
+#[test]
+fn what_a_group_holds_is_compared() {
+    check(
+        GROUP,
+        Messages::Exact,
+        |t| {
+            if let Outcome::Raised(chain) = &mut t.outcome {
+                chain[0].leaves.pop();
+            }
+        },
+        expect![[r#"
+            group-raised: value of raise (exceptions of ExceptionGroup: 2 vs 1) @0
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,3 +1,3 @@
+            -=> raise ExceptionGroup("g1 (2 sub-exceptions)")#1 [E1#2, ValueError#3]
+            +=> raise ExceptionGroup("g1 (2 sub-exceptions)")#1 [E1#2]
+                chain E1("r2")#2
+                chain ValueError("r3")#3
+        "#]],
+    );
+}
+
+#[test]
+fn what_close_returned_is_compared() {
+    check(
+        CLOSE_VALUE,
+        Messages::Exact,
+        |t| {
+            for e in &mut t.events {
+                if let Event::GenClosed { value, .. } = e {
+                    *value = Some("5".to_string());
+                }
+            }
+        },
+        expect![[r#"
+            gen-close-returns-value: value of gen-closed (close() returned: None vs N) @3
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,5 +1,5 @@
+             d3 got y1
+             except h4 caught GeneratorExit("")#1
+             evaluate return value v2
+            -d3 closed
+            +d3 closed, returned 5
+             => return None
+        "#]],
+    );
 }

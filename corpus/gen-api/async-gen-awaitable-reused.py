@@ -1,0 +1,37 @@
+# @generated from async-gen-awaitable-reused.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/gen-api/async-gen-awaitable-reused.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+async def g0():
+    with M0():
+        try:
+            yield 'y1'
+        except E1:
+            handler('h2')
+            yield 'y3'
+
+async def main():
+    await adrive('d4', g0(), 'throw+again', 1, E1('r5'))
+
+
+if __name__ == "__main__":
+    _report(main)

@@ -1,0 +1,38 @@
+# @generated from cm-exit-unentered-stop-iteration.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/gen-api/cm-exit-unentered-stop-iteration.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+class M0:
+    def __init__(self):
+        on_init('M0')
+        raise StopIteration('r1')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+@asynccontextmanager
+async def c0():
+    return
+    yield  # unreachable: it makes c() a generator function
+
+async def main():
+    async with AsyncExitStack() as s4:
+        s4.push_async_exit(c0())
+        with M0():
+            pass
+
+
+if __name__ == "__main__":
+    _report(main)

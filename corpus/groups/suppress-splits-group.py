@@ -1,0 +1,20 @@
+# @generated from suppress-splits-group.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/groups/suppress-splits-group.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+def main():
+    with suppress(E1):
+        raise ExceptionGroup('g1', [E2('r2'), ValueError('r3')])
+
+
+if __name__ == "__main__":
+    _report(main)
