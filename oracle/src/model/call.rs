@@ -2,21 +2,19 @@
 //! method with the exception details, awaiting what an async method returned, and the truth of
 //! an exit's result.
 
-use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, Method, Value};
+use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, Method, Slot, Value};
 use crate::trace::Event;
 
 use super::exc::{self, ExcId};
 use super::message::{self, Code};
-use super::protocol::{dunder, Found, Proto};
+use super::protocol::Found;
 use super::{Machine, Rule, Val};
 
 /// Where an awaitable is awaited, for the §2.3 messages.
 #[derive(Clone, Copy)]
 pub(crate) enum Site {
-    /// `async with` awaiting what `__aenter__` returned.
-    Enter,
-    /// `async with` awaiting what `__aexit__` returned.
-    Exit,
+    /// `async with` awaiting what the method in the slot (`__aenter__` or `__aexit__`) returned.
+    With(Slot),
     /// An `await` expression (contextlib's coroutines awaiting what they called).
     Await,
 }
@@ -40,62 +38,52 @@ impl ExcDetails {
 }
 
 impl<'p> Machine<'p> {
-    /// Calls the enter method of `type(mgr)`, which contextlib found by attribute access.
-    pub(crate) fn call_enter_of(&mut self, mgr: &Val, proto: Proto) -> Result<Val, ExcId> {
-        let found = self.found_method(mgr, proto, false);
+    /// Calls the method in `slot` of `type(mgr)`, which contextlib found by attribute access;
+    /// an exit method with `details`, bound to `mgr`, as an exit stack calls it.
+    pub(crate) fn call_found(&mut self, mgr: &Val, slot: Slot, details: ExcDetails) -> Result<Val, ExcId> {
+        let found = self.found_method(mgr, slot);
         let name = self.type_name(mgr);
-        self.call_method(&name, mgr, found, proto, None)
+        self.call_method(&name, mgr, found, slot, details)
     }
 
-    /// Calls the exit method of `type(mgr)` bound to `mgr`, as an exit stack does.
-    pub(crate) fn call_exit_of(&mut self, mgr: &Val, proto: Proto, details: ExcDetails) -> Result<Val, ExcId> {
-        let found = self.found_method(mgr, proto, true);
-        let name = self.type_name(mgr);
-        self.call_method(&name, mgr, found, proto, Some(details))
-    }
-
-    /// Calls a protocol method: the enter method, or the exit method with `exit`'s details. For
-    /// `async def` methods the result is the coroutine, run when it is awaited.
+    /// Calls a protocol method: the one in `slot`, with `details` if it is an exit method (an
+    /// enter method ignores them). For `async def` methods the result is the coroutine, run when
+    /// it is awaited.
     pub(crate) fn call_method(
         &mut self,
         name: &str,
         mgr: &Val,
         method: Found<'p>,
-        proto: Proto,
-        exit: Option<ExcDetails>,
+        slot: Slot,
+        details: ExcDetails,
     ) -> Result<Val, ExcId> {
-        let is_exit = exit.is_some();
         let action = match method {
             Found::Builtin => {
                 let Val::Builtin(b) = mgr else { unreachable!("builtin methods belong to builtin managers") };
-                let is_async = proto == Proto::Async;
-                return match exit {
-                    Some(details) => self.builtin_exit(b, details.exc, is_async),
-                    None => self.builtin_enter(b, mgr, is_async),
+                let is_async = slot.is_async();
+                return if slot.is_exit() {
+                    self.builtin_exit(b, details.exc, is_async)
+                } else {
+                    self.builtin_enter(b, mgr, is_async)
                 };
             }
             Found::None => {
-                let rule = if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone };
+                let rule = if slot.is_exit() { Rule::ExitIsNone } else { Rule::EnterIsNone };
                 self.hit(rule);
                 return Err(self.raise_builtin(rule, ExcClass::TypeError, message::none_not_callable()));
             }
             Found::Method(Method::WrongArity) => {
                 self.hit(Rule::WrongArity);
-                let dunder = dunder(is_exit, proto);
-                let msg = if is_exit {
-                    message::exit_takes_one(&self.quirks, name, dunder)
-                } else {
-                    message::enter_missing_arg(&self.quirks, name, dunder)
-                };
+                let msg = message::wrong_arity(&self.quirks, name, slot);
                 return Err(self.raise_builtin(Rule::WrongArity, ExcClass::TypeError, msg));
             }
             Found::Method(Method::AsyncDef { suspend, action }) => {
                 return Ok(Val::Coro {
                     mgr: name.to_string(),
-                    is_exit,
+                    slot,
                     suspend: suspend.clone(),
                     action: Box::new(action.clone()),
-                    details: exit.unwrap_or(ExcDetails::of(None)),
+                    details,
                 });
             }
             Found::Method(Method::Defined(a)) => a,
@@ -103,26 +91,25 @@ impl<'p> Machine<'p> {
                 unreachable!("lookup only finds None, wrong-arity or defined methods")
             }
         };
-        if proto == Proto::Async {
+        if slot.is_async() {
             self.hit(Rule::AsyncPlainDef);
         }
-        let details = exit.unwrap_or(ExcDetails::of(None));
-        self.method_body(name, is_exit, proto == Proto::Async, action, details, None)
+        self.method_body(name, slot, action, details, None)
     }
 
     /// The body of a defined method: log the call, then the action.
     fn method_body(
         &mut self,
         name: &str,
-        is_exit: bool,
-        is_async: bool,
+        slot: Slot,
         action: &Action,
         details: ExcDetails,
         suspend: Option<&str>,
     ) -> Result<Val, ExcId> {
         let exc = details.exc;
+        let is_async = slot.is_async();
         let info = self.excs.observe(self.excs.handled());
-        if is_exit {
+        if slot.is_exit() {
             let exc_ref = self.excs.observe(exc);
             let event = Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: details.fresh, info };
             self.emit(event);
@@ -161,19 +148,19 @@ impl<'p> Machine<'p> {
     }
 
     /// For `async with`, awaits what the method returned (§2.3, §3); for `with`, the value itself.
-    pub(crate) fn awaited(&mut self, v: Val, proto: Proto, site: Site) -> Result<Val, ExcId> {
-        if proto == Proto::Sync {
+    pub(crate) fn awaited(&mut self, v: Val, slot: Slot) -> Result<Val, ExcId> {
+        if !slot.is_async() {
             return Ok(v);
         }
-        self.await_value(v, site)
+        self.await_value(v, Site::With(slot))
     }
 
     /// `await v`: runs what `v` does when awaited and gives its result.
     pub(crate) fn await_value(&mut self, v: Val, site: Site) -> Result<Val, ExcId> {
         match v {
-            Val::Coro { mgr, is_exit, suspend, action, details } => {
+            Val::Coro { mgr, slot, suspend, action, details } => {
                 self.hit(Rule::AsyncDefAwaited);
-                let res = self.method_body(&mgr, is_exit, true, &action, details, suspend.as_deref());
+                let res = self.method_body(&mgr, slot, &action, details, suspend.as_deref());
                 // PEP 479 at the coroutine's frame boundary.
                 res.map_err(|x| self.pep479(x, Code::Coroutine))
             }
@@ -206,8 +193,10 @@ impl<'p> Machine<'p> {
             other => {
                 let ty = self.type_name(&other);
                 let (rule, msg) = match site {
-                    Site::Enter => (Rule::AsyncEnterNotAwaitable, message::not_awaitable("__aenter__", &ty)),
-                    Site::Exit => (Rule::AsyncExitNotAwaitable, message::not_awaitable("__aexit__", &ty)),
+                    Site::With(slot) if slot.is_exit() => {
+                        (Rule::AsyncExitNotAwaitable, message::not_awaitable(slot, &ty))
+                    }
+                    Site::With(slot) => (Rule::AsyncEnterNotAwaitable, message::not_awaitable(slot, &ty)),
                     Site::Await => (Rule::AwaitNotAwaitable, message::await_not_awaitable(&self.quirks, &ty)),
                 };
                 self.hit(rule);

@@ -246,8 +246,8 @@ pub(crate) enum Val {
     Coro {
         /// `M<n>`.
         mgr: String,
-        /// `__aexit__` rather than `__aenter__`.
-        is_exit: bool,
+        /// `__aenter__` or `__aexit__`.
+        slot: crate::ir::Slot,
         /// The label it suspends on.
         suspend: Option<String>,
         /// What its body does.

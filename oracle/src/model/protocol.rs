@@ -3,10 +3,10 @@
 //! failed lookup raises. contextlib's exit stacks find the same methods; they differ only in
 //! what a missing one raises (`exit_stack`).
 
-use crate::ir::{Manager, Method};
+use crate::ir::{Method, Slot};
 
 use super::exc::ExcId;
-use super::message::{self, Missing};
+use super::message;
 use super::{Builtin, Machine, Rule, Val};
 
 /// Which protocol a statement uses.
@@ -24,6 +24,27 @@ impl Proto {
             Proto::Async
         } else {
             Proto::Sync
+        }
+    }
+
+    /// The protocol `slot` belongs to.
+    pub(crate) fn of_slot(slot: Slot) -> Proto {
+        Proto::of(slot.is_async())
+    }
+
+    /// The slot of the method that enters: `__enter__` or `__aenter__`.
+    pub(crate) fn enter(self) -> Slot {
+        match self {
+            Proto::Sync => Slot::Enter,
+            Proto::Async => Slot::AEnter,
+        }
+    }
+
+    /// The slot of the method that exits: `__exit__` or `__aexit__`.
+    pub(crate) fn exit(self) -> Slot {
+        match self {
+            Proto::Sync => Slot::Exit,
+            Proto::Async => Slot::AExit,
         }
     }
 
@@ -46,37 +67,19 @@ pub(crate) enum Found<'p> {
     Builtin,
 }
 
-/// The name of a protocol method: enter or exit (`is_exit`) of `proto`.
-pub(crate) fn dunder(is_exit: bool, proto: Proto) -> &'static str {
-    match (is_exit, proto) {
-        (false, Proto::Sync) => "__enter__",
-        (true, Proto::Sync) => "__exit__",
-        (false, Proto::Async) => "__aenter__",
-        (true, Proto::Async) => "__aexit__",
-    }
-}
-
 impl<'p> Machine<'p> {
-    /// What `type(mgr)` has of `proto`: its enter and exit method, `None` where missing.
-    pub(crate) fn type_methods(&self, mgr: &Val, proto: Proto) -> (Option<Found<'p>>, Option<Found<'p>>) {
+    /// What `type(mgr)` has in `slot`, `None` where it is missing.
+    pub(crate) fn type_method(&self, mgr: &Val, slot: Slot) -> Option<Found<'p>> {
         match mgr {
-            Val::Mgr(m) => {
-                let (e, x) = protocol_methods(&self.program.managers[*m], proto);
-                (found(e), found(x))
-            }
-            Val::Builtin(b) => {
-                let f = self.builtin_has(b, proto).then_some(Found::Builtin);
-                (f, f)
-            }
-            _ => (None, None),
+            Val::Mgr(m) => found(self.program.managers[*m].method(slot)),
+            Val::Builtin(b) => self.builtin_has(b, Proto::of_slot(slot)).then_some(Found::Builtin),
+            _ => None,
         }
     }
 
-    /// The method of `type(mgr)` that contextlib looked up already.
-    pub(crate) fn found_method(&self, mgr: &Val, proto: Proto, is_exit: bool) -> Found<'p> {
-        let (enter, exit) = self.type_methods(mgr, proto);
-        let method = if is_exit { exit } else { enter };
-        method.expect("contextlib looked the method up first")
+    /// The method of `type(mgr)` in `slot`, which contextlib looked up already.
+    pub(crate) fn found_method(&self, mgr: &Val, slot: Slot) -> Found<'p> {
+        self.type_method(mgr, slot).expect("contextlib looked the method up first")
     }
 
     /// Whether the type of a contextlib object has both methods of `proto`.
@@ -93,7 +96,7 @@ impl<'p> Machine<'p> {
     /// The `with` statement's lookups of both methods, before any call (§1.2.2, §2): the
     /// methods, or the exception a missing one raises.
     pub(crate) fn lookup(&mut self, mgr: &Val, proto: Proto) -> Result<(Found<'p>, Found<'p>), ExcId> {
-        let (enter, exit) = self.type_methods(mgr, proto);
+        let (enter, exit) = (self.type_method(mgr, proto.enter()), self.type_method(mgr, proto.exit()));
         let other_has_both = match mgr {
             Val::Builtin(b) => {
                 self.hit(Rule::ContextlibManager);
@@ -101,12 +104,11 @@ impl<'p> Machine<'p> {
             }
             Val::Mgr(m) => {
                 let def = &self.program.managers[*m];
-                let (e, x) = protocol_methods(def, proto);
-                if matches!(e, Method::InstanceOnly) || matches!(x, Method::InstanceOnly) {
+                if [proto.enter(), proto.exit()].iter().any(|s| matches!(def.method(*s), Method::InstanceOnly)) {
                     self.hit(Rule::InstanceAttrIgnored);
                 }
-                let (oe, ox) = protocol_methods(def, proto.other());
-                is_function(oe) && is_function(ox)
+                let other = proto.other();
+                is_function(def.method(other.enter())) && is_function(def.method(other.exit()))
             }
             _ => {
                 self.hit(Rule::NotAManager);
@@ -122,26 +124,18 @@ impl<'p> Machine<'p> {
             (Some(enter), Some(exit)) => return Ok((enter, exit)),
             (None, None) => {
                 let rule = if is_async { Rule::AsyncLacksBoth } else { Rule::LacksBoth };
-                (rule, if exit_first { Missing::Exit } else { Missing::Enter })
+                (rule, if exit_first { proto.exit() } else { proto.enter() })
             }
-            (None, Some(_)) => (if is_async { Rule::AsyncLacksEnter } else { Rule::LacksEnter }, Missing::Enter),
-            (Some(_), None) => (if is_async { Rule::AsyncLacksExit } else { Rule::LacksExit }, Missing::Exit),
+            (None, Some(_)) => (if is_async { Rule::AsyncLacksEnter } else { Rule::LacksEnter }, proto.enter()),
+            (Some(_), None) => (if is_async { Rule::AsyncLacksExit } else { Rule::LacksExit }, proto.exit()),
         };
         self.hit(rule);
         if other_has_both {
             self.hit(Rule::WrongStatementForManager);
         }
         let ty = self.protocol_type_name(mgr);
-        let (cls, msg) = message::protocol_error(&self.quirks, &ty, first_missing, is_async, other_has_both);
+        let (cls, msg) = message::protocol_error(&self.quirks, &ty, first_missing, other_has_both);
         Err(self.raise_builtin(rule, cls, msg))
-    }
-}
-
-/// A manager class's methods of a protocol: enter and exit.
-fn protocol_methods(def: &Manager, proto: Proto) -> (&Method, &Method) {
-    match proto {
-        Proto::Sync => (&def.enter, &def.exit),
-        Proto::Async => (&def.aenter, &def.aexit),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::ir::{ExcClass, Stmt, Target, WithItem};
 
-use super::call::{ExcDetails, Site};
+use super::call::ExcDetails;
 use super::exc::ExcId;
 use super::message;
 use super::protocol::{Found, Proto};
@@ -56,8 +56,8 @@ impl<'p> Machine<'p> {
         let name = self.type_name(&mgr);
 
         // §1.2.3: enter; when it raises, exit is not called.
-        let value = match self.call_method(&name, &mgr, enter, proto, None) {
-            Ok(v) => self.awaited(v, proto, Site::Enter),
+        let value = match self.call_method(&name, &mgr, enter, proto.enter(), ExcDetails::of(None)) {
+            Ok(v) => self.awaited(v, proto.enter()),
             Err(id) => Err(id),
         };
         let value = match value {
@@ -138,8 +138,8 @@ impl<'p> Machine<'p> {
             Flow::Raise(e) => {
                 self.hit(Rule::ExitGetsException);
                 self.excs.push_handled(e);
-                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(Some(e)))) {
-                    Ok(v) => self.awaited(v, proto, Site::Exit),
+                let res = match self.call_method(name, mgr, exit, proto.exit(), ExcDetails::of(Some(e))) {
+                    Ok(v) => self.awaited(v, proto.exit()),
                     Err(x) => Err(x),
                 };
                 let res = match res {
@@ -182,8 +182,8 @@ impl<'p> Machine<'p> {
                 if outer_handled.is_some() {
                     self.hit(Rule::ExitSeesOuterHandled);
                 }
-                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(None))) {
-                    Ok(v) => self.awaited(v, proto, Site::Exit),
+                let res = match self.call_method(name, mgr, exit, proto.exit(), ExcDetails::of(None)) {
+                    Ok(v) => self.awaited(v, proto.exit()),
                     Err(x) => Err(x),
                 };
                 match res {
