@@ -51,6 +51,8 @@ def _show(v):
     if isinstance(v, tuple):
         inner = ", ".join(_show(x) for x in v)
         return "(" + inner + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
     if v is None or isinstance(v, (bool, int, str)):
         return repr(v)
     label = getattr(v, "_label", None)
@@ -120,6 +122,26 @@ class Len:
     def __len__(self):
         _T.append(["len", self._label])
         return self.n
+
+
+class Sink:
+    """A target object for `as Sink('o1', None).a` and `as Sink('o1', None)['k']`: a store logs,
+    then raises `exc(label)` if `exc` is a class."""
+
+    def __init__(self, label, exc):
+        object.__setattr__(self, "_label", label)
+        object.__setattr__(self, "_exc", exc)
+
+    def _store(self, key, value):
+        _T.append(["store", self._label, key, _show(value)])
+        if self._exc is not None:
+            raise self._exc(self._label)
+
+    def __setattr__(self, name, value):
+        self._store("." + name, value)
+
+    def __setitem__(self, key, value):
+        self._store("[" + repr(key) + "]", value)
 
 
 def on_init(mgr):

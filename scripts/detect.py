@@ -28,6 +28,7 @@ MSG = "oracle/src/model/message.rs"
 GEN = "oracle/src/model/generator.rs"
 CTX = "oracle/src/model/contextlib.rs"
 STACK = "oracle/src/model/exit_stack.rs"
+TARGETS = "oracle/src/model/targets.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -141,6 +142,31 @@ MUTATIONS = [
     ("cm-no-stopiteration-unwrap", "4.1", CTX,
      "if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {",
      "if false && stop && x_obj.cause == Some(value) {"),
+    # binding targets and scopes (issue 15, SEMANTICS-ADDENDUM §8)
+    ("target-unbound-after-block", "8.1", TARGETS,
+     "        if let Some(v) = found {",
+     "        if let Some(v) = found.filter(|_| !after_block) {"),
+    ("target-never-bound-is-name-error", "8.1", TARGETS,
+     "Err(self.raise_builtin(Rule::TargetNeverBound, ExcClass::UnboundLocalError, msg))",
+     "Err(self.raise_builtin(Rule::TargetNeverBound, ExcClass::NameError, msg))"),
+    ("target-attribute-key-unmarked", "8.2", TARGETS,
+     'Key::Attr(a) => format!(".{a}"),',
+     'Key::Attr(a) => a.clone(),'),
+    ("target-subscript-key-unquoted", "8.2", TARGETS,
+     'Key::Item(k) => format!("[{}]", super::py_repr_str(k)),',
+     'Key::Item(k) => format!("[{k}]"),'),
+    ("target-store-never-raises", "8.2", TARGETS,
+     "let Some(c) = raises else { return Ok(()) };",
+     "let Some(c) = raises.filter(|_| false) else { return Ok(()) };"),
+    ("target-store-on-none-message", "8.2", TARGETS,
+     'message::no_item_assignment("NoneType")',
+     'message::no_item_assignment("None")'),
+    ("target-starred-binds-tuple", "8.3", TARGETS,
+     "items.push(Val::List(middle));",
+     "items.push(Val::Tuple(middle));"),
+    ("target-parenthesized-name-is-tuple", "8.3", TARGETS,
+     "                self.hit(Rule::TargetBindsEnterValue);\n                self.vars().insert(n.clone(), value);\n                Ok(())\n            }\n            Target::Store",
+     "                self.hit(Rule::TargetBindsEnterValue);\n                self.vars().insert(n.clone(), Val::Tuple(vec![value]));\n                Ok(())\n            }\n            Target::Store"),
 ]
 
 

@@ -39,6 +39,9 @@ pub enum Focus {
     AsyncContextlib,
     /// `ExitStack` and `AsyncExitStack`.
     ExitStacks,
+    /// `with` targets and where names live (§8.1–§8.4): reads after the block, attribute,
+    /// subscript and starred targets.
+    Targets,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -72,6 +75,9 @@ pub struct Weights {
     pub init_raises: u32,
     /// Tuple targets that may fail to unpack.
     pub tuple_target: u32,
+    /// The other targets (§8.2, §8.3): attribute and subscript stores, starred elements,
+    /// parenthesized names.
+    pub store_target: u32,
     /// `async def main` (out of 6).
     pub async_main: u32,
     /// `await` statements in an async main.
@@ -105,7 +111,7 @@ impl GenConfig {
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
         // Areas and how often each is picked, out of 16.
-        let area = match u.int_in_range(0..=15u8)? {
+        let area = match u.int_in_range(0..=23u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -113,6 +119,7 @@ impl GenConfig {
             9..=10 => Focus::Contextlib,
             11..=12 => Focus::AsyncContextlib,
             13..=14 => Focus::ExitStacks,
+            15..=16 => Focus::Targets,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -158,6 +165,11 @@ impl GenConfig {
                 w.contextlib_item = keep(10, orig.contextlib_item);
                 w.reentry = keep(3, orig.reentry);
             }
+            Focus::Targets => {
+                w.store_target = keep(3, orig.store_target);
+                w.tuple_target = keep(3, orig.tuple_target);
+                w.show = keep(4, orig.show);
+            }
             Focus::ExitStacks => {
                 w.exit_stack = keep(6, orig.exit_stack);
                 w.stack_op = keep(6, orig.stack_op);
@@ -190,6 +202,7 @@ impl GenConfig {
             &mut w.broken_method,
             &mut w.init_raises,
             &mut w.tuple_target,
+            &mut w.store_target,
             &mut w.async_main,
             &mut w.await_,
             &mut w.gen_fn,
@@ -237,6 +250,7 @@ impl GenConfig {
                 broken_method: 2,
                 init_raises: 1,
                 tuple_target: 2,
+                store_target: 1,
                 async_main: 2,
                 await_: 1,
                 gen_fn: 3,

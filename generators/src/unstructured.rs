@@ -11,6 +11,7 @@ use oracle::ir::{
 use crate::config::GenConfig;
 
 mod idioms;
+mod targets;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
@@ -413,13 +414,18 @@ impl Gen<'_, '_> {
     fn block(&mut self, cx: &Cx, depth: usize) -> Result<Vec<Stmt>> {
         let n = self.u.int_in_range(1..=self.config.max_block.max(1))?;
         let mut res = Vec::with_capacity(n);
+        // What the statements so far bound, for those after them (§8.1).
+        let mut cx = cx.clone();
         for i in 0..n {
             if i > 0 && self.budget == 0 {
                 break;
             }
             self.budget = self.budget.saturating_sub(1);
-            let stmts = self.stmt(cx, depth)?;
+            let stmts = self.stmt(&cx, depth)?;
             let ends = stmts.last().is_some_and(ends_block);
+            for s in &stmts {
+                cx.scope.after(s);
+            }
             res.extend(stmts);
             if ends {
                 // Code after an unconditional jump never runs; stop the block there.
@@ -446,7 +452,10 @@ impl Gen<'_, '_> {
             (Choice::Jump, if cx.scope.in_loop() { w.jump } else { 0 }),
             // Nested handlers are where chains get interesting (and cycles get cut).
             (Choice::Try, if nested { w.try_ * if cx.scope.caught().is_empty() { 1 } else { 3 } } else { 0 }),
-            (Choice::Show, if cx.scope.vars().is_empty() { 0 } else { w.show }),
+            (
+                Choice::Show,
+                if cx.scope.vars().is_empty() && cx.scope.maybe_bound().next().is_none() { 0 } else { w.show },
+            ),
             (Choice::RaiseCaught, w.raise * cx.scope.caught().len().min(2) as u32 * 2),
             (Choice::Await, if cx.scope.is_async() { w.await_ } else { 0 }),
             (Choice::Yield, if cx.may_yield { w.yield_ } else { 0 }),
@@ -479,7 +488,13 @@ impl Gen<'_, '_> {
             }
             Choice::Try => self.try_(cx, depth)?,
             Choice::Show => {
-                let var = self.u.choose(cx.scope.vars())?.clone();
+                // A name bound by a `with` before this one, read after it (§8.1), or a name bound here.
+                let after: Vec<&str> = cx.scope.maybe_bound().collect();
+                let var = if cx.scope.vars().is_empty() || (!after.is_empty() && self.u.ratio(1, 3)?) {
+                    self.u.choose(&after)?.to_string()
+                } else {
+                    self.u.choose(cx.scope.vars())?.clone()
+                };
                 Stmt::Show(var)
             }
             // Prefer the outermost caught exception: re-raising it inside an inner handler is
@@ -535,15 +550,7 @@ impl Gen<'_, '_> {
             } else {
                 ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?)
             };
-            let target = match self.weighted(&[4, 4, self.config.weights.tuple_target])? {
-                0 => Target::None,
-                1 => Target::Name(self.pick(NAMES)?.to_string()),
-                _ => {
-                    let k = self.u.int_in_range(1..=3)?;
-                    let start = self.u.int_in_range(0..=NAMES.len() - k)?;
-                    Target::Tuple(NAMES[start..start + k].iter().map(|s| s.to_string()).collect())
-                }
-            };
+            let target = self.target()?;
             items.push(WithItem { expr, target });
         }
         let inner = cx.inside(cx.scope.with_body(&items));

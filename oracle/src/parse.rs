@@ -16,9 +16,9 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcClass, ExitFn, ExitFnResult, GenFn,
-    Handler, ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Try, Value,
-    WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, Elem, ExcClass, ExitFn, ExitFnResult,
+    GenFn, Handler, ItemExpr, Key, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj,
+    Target, TextPos, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -1653,23 +1653,83 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
     let mut items = Vec::new();
     loop {
         let expr = item_expr(t)?;
-        let target = if t.eat_name("as") {
-            if t.eat('(') {
-                Target::Tuple(
-                    t.tuple("a one-name tuple is written (a,)", |t| Ok(t.name("a variable name")?.to_string()))?,
-                )
-            } else {
-                Target::Name(t.name("a variable name or a tuple such as (a, b)")?.to_string())
-            }
-        } else {
-            Target::None
-        };
+        let target = if t.eat_name("as") { target(t)? } else { Target::None };
         items.push(WithItem { expr, target });
         if t.eat(':') {
             return Ok(items);
         }
         t.punct(',', "',', 'as' or ':'")?;
     }
+}
+
+/// How a target is described when one is expected.
+const TARGET: &str = "a target such as x, (x), (a, *b), Sink('o1', None).a or None['k']";
+
+/// The target after `as`: `x`, `(x)`, `(a, *b, Sink('o1', None).c)`, `Sink('o1', E1)['k']`,
+/// `None.a`.
+fn target(t: &mut Toks<'_>) -> Result<Target, String> {
+    if !t.eat('(') {
+        return match elem(t)? {
+            Elem::Name(n) => Ok(Target::Name(n)),
+            Elem::Store(st) => Ok(Target::Store(st)),
+            Elem::Star(_) => t.fail_back("a starred name inside a tuple, as in (a, *b)"),
+        };
+    }
+    let first = elem(t)?;
+    if t.eat(')') {
+        return match first {
+            Elem::Name(n) => Ok(Target::Paren(n)),
+            _ => t.fail_back("',' (a one-element tuple is written (a,); only a name is written in parentheses alone)"),
+        };
+    }
+    let mut elems = vec![first];
+    loop {
+        t.punct(',', "',' or ')'")?;
+        if t.eat(')') {
+            return Ok(Target::Tuple(elems));
+        }
+        elems.push(elem(t)?);
+        if t.eat(')') {
+            return Ok(Target::Tuple(elems));
+        }
+    }
+}
+
+/// One element of a target: `a`, `*b`, `Sink('o1', None).a`, `None['k']`.
+fn elem(t: &mut Toks<'_>) -> Result<Elem, String> {
+    if t.eat('*') {
+        return Ok(Elem::Star(t.name("a variable name after *")?.to_string()));
+    }
+    let obj = match t.peek_name() {
+        Some("None") => {
+            t.bump();
+            StoreObj::None
+        }
+        Some("Sink") => {
+            t.bump();
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'o1'")?;
+            t.punct(',', "','")?;
+            let raises = none_or_class(t, "None or an exception class such as E1 (what a store raises)")?;
+            t.punct(')', "')'")?;
+            StoreObj::Sink { label, raises }
+        }
+        Some(n) => {
+            t.bump();
+            return Ok(Elem::Name(n.to_string()));
+        }
+        None => return t.fail(TARGET),
+    };
+    let key = if t.eat('.') {
+        Key::Attr(t.name("an attribute name such as a")?.to_string())
+    } else if t.eat('[') {
+        let k = t.string("a key such as 'k'")?;
+        t.punct(']', "']'")?;
+        Key::Item(k)
+    } else {
+        return t.fail("'.' or '[' (a store target is an attribute or an item, as in Sink('o1', None).a)");
+    };
+    Ok(Elem::Store(Store { obj, key }))
 }
 
 /// How a with item is described when one is expected.
@@ -1977,7 +2037,7 @@ enum Tok<'a> {
     Int(&'a str),
     /// A string literal's value.
     Str(String),
-    /// One of `( ) , : . = - @`.
+    /// One of `( ) , : . = - @ * [ ]`.
     Punct(char),
 }
 
@@ -1996,7 +2056,7 @@ impl<'a> Toks<'a> {
             match c {
                 ' ' | '\t' => {}
                 '#' => break,
-                '(' | ')' | ',' | ':' | '.' | '=' | '-' | '@' => toks.push((start, Tok::Punct(c))),
+                '(' | ')' | ',' | ':' | '.' | '=' | '-' | '@' | '*' | '[' | ']' => toks.push((start, Tok::Punct(c))),
                 c if c.is_ascii_alphabetic() || c == '_' => {
                     let mut end = start + 1;
                     while let Some(&(i, c)) = it.peek() {

@@ -11,7 +11,7 @@
 //! 2 (parenthesised items), 11 (the same on every version), 16 (`gen.throw`'s form: no event
 //! differs), 18 (a non-generator decorated with `@asynccontextmanager`), 20 (`callback(callback=)`),
 //! 23 (ExceptionGroup), 24 (`suppress.__exit__` called directly: False and None are both falsy
-//! for an exit stack), 25 (`chdir`), 26 (`issubclass` with a bad argument), 28 (attribute targets).
+//! for an exit stack), 25 (`chdir`), 26 (`issubclass` with a bad argument).
 
 use std::fmt;
 use std::str::FromStr;
@@ -119,6 +119,13 @@ quirks! {
     /// §6 row 27: "too many values to unpack" names the count for exact tuples and strings
     /// ("(expected 2, got 3)", gh-122239).
     unpack_error_names_count:                                  [N,  N,  N,   N,    N,    N,   Y],
+    /// Not in §6 (§8.1, probed on 3.8-3.13 and 3.14.2): reading a local never bound says
+    /// "cannot access local variable 'x' where it is not associated with a value", not "local
+    /// variable 'x' referenced before assignment".
+    unbound_local_error_is_reworded:                           [N,  N,  N,   Y,    Y,    Y,   Y],
+    /// §6 row 28 (§8.2): storing an attribute on an object without `__dict__` says "... and no
+    /// __dict__ for setting new attributes".
+    attribute_error_names_missing_dict:                        [N,  N,  N,   N,    N,    Y,   Y],
     /// Not in §6 (seen on 3.14's WebAssembly build): an `await` on a non-awaitable says
     /// "'X' object can't be awaited", not "object X can't be used in 'await' expression".
     await_error_is_reworded:                                   [N,  N,  N,   N,    N,    N,   Y],

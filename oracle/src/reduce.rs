@@ -31,8 +31,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Handler, ItemExpr,
-    Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, Handler,
+    ItemExpr, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Value,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -330,7 +330,18 @@ fn stmt_size(s: &Stmt) -> usize {
                     let target = match &it.target {
                         Target::None => 0,
                         Target::Name(_) => 1,
-                        Target::Tuple(ns) => 1 + ns.len(),
+                        Target::Paren(_) => 2,
+                        Target::Store(st) => 2 + store_size(st),
+                        Target::Tuple(elems) => {
+                            1 + elems
+                                .iter()
+                                .map(|e| match e {
+                                    Elem::Name(_) => 1,
+                                    Elem::Star(_) => 2,
+                                    Elem::Store(st) => 2 + store_size(st),
+                                })
+                                .sum::<usize>()
+                        }
                     };
                     1 + item_size(&it.expr) + target
                 })
@@ -363,6 +374,7 @@ fn rank(c: ExcClass) -> usize {
         ExcClass::B1 | ExcClass::BaseException => 4,
         ExcClass::KeyboardInterrupt | ExcClass::SystemExit | ExcClass::GeneratorExit => 5,
         ExcClass::StopAsyncIteration | ExcClass::S1 | ExcClass::S2 | ExcClass::NameError => 5,
+        ExcClass::UnboundLocalError => 5,
     }
 }
 
@@ -726,11 +738,9 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
                     it.target = Target::None;
                     return Flow::Stop;
                 }
-                if let Target::Tuple(names) = &it.target {
-                    if cur.take() {
-                        it.target = Target::Name(names[0].clone());
-                        return Flow::Stop;
-                    }
+                if let Some(simpler) = simpler_target(&it.target, cur) {
+                    it.target = simpler;
+                    return Flow::Stop;
                 }
                 if simplify_item_expr(&mut it.expr, cur) {
                     return Flow::Stop;
@@ -739,6 +749,69 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
         }
         Flow::Continue
     });
+}
+
+/// The measure of an attribute or subscript target: a sink that raises weighs one more.
+fn store_size(st: &Store) -> usize {
+    match &st.obj {
+        StoreObj::Sink { raises, .. } => 1 + raises.map_or(0, |c| 1 + rank(c)),
+        StoreObj::None => 1,
+    }
+}
+
+/// A simpler target, if the cursor takes one: a tuple's first name alone, a tuple without an
+/// element, a starred element a plain one, a sink that does not raise, a store a name, a
+/// parenthesized name a name.
+fn simpler_target(t: &Target, cur: &mut Cursor) -> Option<Target> {
+    let store_simpler = |st: &Store| -> Option<Store> {
+        match &st.obj {
+            StoreObj::Sink { label, raises: Some(_) } => {
+                Some(Store { obj: StoreObj::Sink { label: label.clone(), raises: None }, key: st.key.clone() })
+            }
+            _ => None,
+        }
+    };
+    match t {
+        Target::None | Target::Name(_) => None,
+        Target::Paren(n) => cur.take().then(|| Target::Name(n.clone())),
+        Target::Store(st) => {
+            if cur.take() {
+                return Some(Target::Name("x".to_string()));
+            }
+            store_simpler(st).filter(|_| cur.take()).map(Target::Store)
+        }
+        Target::Tuple(elems) => {
+            if let Some(n) = elems.iter().find_map(Elem::name) {
+                if cur.take() {
+                    return Some(Target::Name(n.to_string()));
+                }
+            }
+            if elems.len() > 1 {
+                for k in 0..elems.len() {
+                    if cur.take() {
+                        let mut fewer = elems.clone();
+                        fewer.remove(k);
+                        return Some(Target::Tuple(fewer));
+                    }
+                }
+            }
+            for k in 0..elems.len() {
+                let simpler = match &elems[k] {
+                    Elem::Star(n) => Some(Elem::Name(n.clone())),
+                    Elem::Store(st) => store_simpler(st).map(Elem::Store),
+                    Elem::Name(_) => None,
+                };
+                if let Some(e) = simpler {
+                    if cur.take() {
+                        let mut res = elems.clone();
+                        res[k] = e;
+                        return Some(Target::Tuple(res));
+                    }
+                }
+            }
+            None
+        }
+    }
 }
 
 /// Drops a class of `suppress(...)`, makes a `closing(...)` closer not raise; true when it did.
@@ -1324,7 +1397,7 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
     let mut pending: VecDeque<Stmt> = std::mem::take(block).into();
     while let Some(s) = pending.pop_front() {
         match s {
-            Stmt::Show(var) if !scope.is_bound(&var) => {}
+            Stmt::Show(var) if !scope.can_read(&var) => {}
             Stmt::RaiseCaught(label) if !scope.is_bound(&format!("e_{label}")) => {}
             Stmt::Break | Stmt::Continue if !scope.in_loop() => {}
             Stmt::Step { ref var, is_async, .. } if scope.step() != Some((var.as_str(), is_async)) => {}

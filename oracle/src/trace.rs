@@ -155,6 +155,16 @@ pub enum Event {
         /// Its canonical text.
         value: String,
     },
+    /// `Sink('o1', None).a = v` or `Sink('o1', None)['k'] = v` ran: a `with` target stored into
+    /// an attribute or an item (§8.2).
+    Store {
+        /// The sink's label.
+        label: String,
+        /// `.a` or `['k']`.
+        key: String,
+        /// The canonical text of the value stored.
+        value: String,
+    },
     /// `return ret('v1', ...)`: the return expression was evaluated.
     Ret {
         /// The label of the `return`.
@@ -264,6 +274,7 @@ impl Event {
             | Event::Bool { .. }
             | Event::Len { .. }
             | Event::Var { .. }
+            | Event::Store { .. }
             | Event::Await { .. }
             | Event::GenYield { .. }
             | Event::Close { .. }
@@ -372,6 +383,7 @@ impl fmt::Display for Event {
             Event::GenCleanup { label, exc } => write!(f, "{label} cleanup close raised {exc}"),
             Event::Suspend { label } => write!(f, "suspend {label}"),
             Event::Var { name, value } => write!(f, "var {name} = {value}"),
+            Event::Store { label, key, value } => write!(f, "store {label}{key} = {value}"),
             Event::Ret { label } => write!(f, "evaluate return value {label}"),
             Event::Handler { label, exc } => write!(f, "except {label} caught {exc}"),
             Event::Finally { label, info } => write!(f, "finally {label} exc_info={}", Opt(info)),

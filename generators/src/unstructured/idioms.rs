@@ -5,7 +5,7 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    Action, BoolResult, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method,
+    Action, BoolResult, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method,
     NewExc, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 
@@ -21,11 +21,11 @@ pub(super) struct Parts<'a> {
     pub(super) is_async: bool,
 }
 
-fn item(expr: ItemExpr) -> WithItem {
+pub(super) fn item(expr: ItemExpr) -> WithItem {
     WithItem { expr, target: Target::None }
 }
 
-fn with(is_async: bool, expr: ItemExpr, body: Vec<Stmt>) -> Stmt {
+pub(super) fn with(is_async: bool, expr: ItemExpr, body: Vec<Stmt>) -> Stmt {
     Stmt::With { is_async, items: vec![item(expr)], body }
 }
 
@@ -45,6 +45,7 @@ impl Gen<'_, '_> {
                 self.open_cm(parts.cms, is_async)?
             }
             Focus::ExitStacks => self.open_stack(parts.managers, parts.cms, parts.is_async)?,
+            Focus::Targets => self.open_targets(parts.managers)?,
             Focus::AsyncWith => return Ok(()),
         };
         parts.main.splice(0..0, opening);
@@ -52,7 +53,7 @@ impl Gen<'_, '_> {
     }
 
     /// A new manager class with `__enter__` and `__exit__` only.
-    fn sync_manager(managers: &mut Vec<Manager>, enter: Action, exit: Method) -> usize {
+    pub(super) fn sync_manager(managers: &mut Vec<Manager>, enter: Action, exit: Method) -> usize {
         let m = Manager {
             init_raises: None,
             enter: Method::Defined(enter),
@@ -70,13 +71,13 @@ impl Gen<'_, '_> {
         managers.len() - 1
     }
 
-    fn raise_stmt(&mut self) -> Result<Stmt> {
+    pub(super) fn raise_stmt(&mut self) -> Result<Stmt> {
         Ok(Stmt::Raise(self.raise_new()?))
     }
 
     /// What an exit does in an opening: suppress, raise something new, re-raise what it got,
     /// or let it through.
-    fn opening_exit(&mut self) -> Result<Action> {
+    pub(super) fn opening_exit(&mut self) -> Result<Action> {
         Ok(match self.u.int_in_range(0..=4)? {
             0 | 1 => Action::Return(Value::Bool(true)),
             2 => Action::Raise(self.raise_new()?),
@@ -94,7 +95,7 @@ impl Gen<'_, '_> {
                 let value = Value::Tuple((0..n).map(Value::Int).collect());
                 let exit = Method::Defined(self.opening_exit()?);
                 let m = Self::sync_manager(managers, Action::Return(value), exit);
-                let target = Target::Tuple(vec!["a".to_string(), "b".to_string()]);
+                let target = Target::Tuple(vec![Elem::Name("a".to_string()), Elem::Name("b".to_string())]);
                 let body = vec![Stmt::Show("b".to_string())];
                 vec![Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(m), target }], body }]
             }

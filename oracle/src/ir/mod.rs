@@ -328,8 +328,12 @@ pub enum ExcClass {
     /// `class S2(StopAsyncIteration)`.
     S2,
     /// `NameError`: never raised by a program, only by the interpreter (a name an old version
-    /// lacks, such as `aclosing` before 3.10).
+    /// lacks, such as `aclosing` before 3.10; a name never bound, read at module level or in a
+    /// class body).
     NameError,
+    /// `UnboundLocalError`, a `NameError`: raised by the interpreter only, reading a local never
+    /// bound (§8.1).
+    UnboundLocalError,
 }
 
 impl ExcClass {
@@ -355,6 +359,7 @@ impl ExcClass {
         ExcClass::S1,
         ExcClass::S2,
         ExcClass::NameError,
+        ExcClass::UnboundLocalError,
     ];
 
     /// The Python name.
@@ -380,6 +385,7 @@ impl ExcClass {
             ExcClass::S1 => "S1",
             ExcClass::S2 => "S2",
             ExcClass::NameError => "NameError",
+            ExcClass::UnboundLocalError => "UnboundLocalError",
         }
     }
 
@@ -661,15 +667,88 @@ pub enum ItemExpr {
     },
 }
 
-/// The `as` part of a `with` item.
+/// The `as` part of a `with` item. Binding it happens inside the protected region (§1.2.4): what
+/// it raises reaches `__exit__`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     /// No `as`.
     None,
     /// `as x`.
     Name(String),
-    /// `as (a, b)`: unpacking, which can fail.
-    Tuple(Vec<String>),
+    /// `as (x)`: a parenthesized name, which is a name, not a tuple (§8.3).
+    Paren(String),
+    /// `as Sink('o1', None).a` or `as Sink('o1', None)['k']`: an attribute or subscript store
+    /// (§8.2).
+    Store(Store),
+    /// `as (a, *b, Sink('o1', None).c)`: unpacking, which can fail; one element is written
+    /// `(a,)`.
+    Tuple(Vec<Elem>),
+}
+
+/// An element of a tuple target.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Elem {
+    /// `a`.
+    Name(String),
+    /// `*b`: takes what the other elements leave, as a list (§8.3).
+    Star(String),
+    /// An attribute or subscript store.
+    Store(Store),
+}
+
+impl Elem {
+    /// The name the element binds, if it binds one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Elem::Name(n) | Elem::Star(n) => Some(n),
+            Elem::Store(_) => None,
+        }
+    }
+}
+
+impl Target {
+    /// The names the target binds, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Target::None | Target::Store(_) => Vec::new(),
+            Target::Name(n) | Target::Paren(n) => vec![n],
+            Target::Tuple(elems) => elems.iter().filter_map(Elem::name).collect(),
+        }
+    }
+}
+
+/// An attribute or subscript target: `Sink('o1', None).a`, `None['k']` (§8.2). The object is
+/// made when the target is bound, after `__enter__` returned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Store {
+    /// What is stored into.
+    pub obj: StoreObj,
+    /// `.a` or `['k']`.
+    pub key: Key,
+}
+
+/// The object of a [`Store`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StoreObj {
+    /// `Sink('o1', None)`: its `__setattr__` and `__setitem__` log the store, then raise
+    /// `raises('o1')` if given.
+    Sink {
+        /// Its label, in the trace.
+        label: String,
+        /// What a store raises.
+        raises: Option<ExcClass>,
+    },
+    /// `None`, which refuses both.
+    None,
+}
+
+/// How a [`Store`] names its slot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// `.a`.
+    Attr(String),
+    /// `['k']`.
+    Item(String),
 }
 
 /// Whether a `yield` appears anywhere in `s`, reachable or not: that is what makes a function a

@@ -3,7 +3,7 @@
 //! scoping that validation, the reducer's repair, the walkers of [`visit`](super::visit) and the
 //! generator share.
 
-use super::visit::Step;
+use super::visit::{self, Step};
 use super::{Handler, ItemExpr, StackOp, Stmt, Target, Try, WithItem};
 
 /// CPython's limit on statically nested blocks in one function (`CO_MAXBLOCKS`): a function that
@@ -53,8 +53,9 @@ impl Clauses {
 /// What holds at a point of a function body.
 ///
 /// Names are bound by `with` targets, assignments, `x = st.enter_context(...)` and `except ... as
-/// e_<label>`, and are visible in the rest of their block and the blocks nested in it, never
-/// after the statement whose block binds them (the IR is stricter than Python here).
+/// e_<label>`, and are visible in the rest of their block and the blocks nested in it. A name
+/// some earlier statement of the function bound inside one of its blocks (a `with` target read
+/// after its `with`, §8.1) may be read too, by `show` only: it may be unbound when the read runs.
 ///
 /// The nesting count overestimates CPython's on every version from 3.8 on (probed with each
 /// interpreter): a `with` counts one block per item, a loop one, the body of a `try` one per kind
@@ -73,6 +74,9 @@ pub struct Scope {
     blocks: usize,
     /// Names bound by `with` targets and assignments (a name bound twice is here twice).
     vars: Vec<String>,
+    /// Names (not `e_<label>`) that statements before this one in the function bound inside
+    /// their blocks: locals of the function that may or may not be bound here.
+    seen: Vec<String>,
     /// Labels of the enclosing handlers that bind `e_<label>`, outermost first.
     caught: Vec<String>,
     /// The names among `vars` that hold an exit stack, and whether it is an `AsyncExitStack`.
@@ -154,6 +158,18 @@ impl Scope {
         self.vars.iter().any(|v| v == name) || name.strip_prefix("e_").is_some_and(|l| self.catches(l))
     }
 
+    /// Whether `show` may read `name` here: it is bound, or an earlier statement of the function
+    /// bound it somewhere inside its blocks (then it may be unbound when the read runs).
+    pub fn can_read(&self, name: &str) -> bool {
+        self.is_bound(name) || self.seen.iter().any(|v| v == name)
+    }
+
+    /// Names an earlier statement of the function bound inside its blocks and that are not
+    /// bound here for certain.
+    pub fn maybe_bound(&self) -> impl Iterator<Item = &str> {
+        self.seen.iter().map(String::as_str).filter(|n| !self.vars.iter().any(|v| v == n))
+    }
+
     /// Whether an enclosing handler binds `e_<label>`.
     pub fn catches(&self, label: &str) -> bool {
         self.caught.iter().any(|c| c == label)
@@ -210,19 +226,33 @@ impl Scope {
     /// Binds the target of a `with` item, for the items after it and the body.
     pub fn bind_item(&mut self, item: &WithItem) {
         match &item.target {
-            Target::None => {}
             Target::Name(n) => self.bind_to(n, &item.expr),
-            Target::Tuple(ns) => ns.iter().for_each(|n| self.bind(n)),
+            other => other.names().into_iter().for_each(|n| self.bind(n)),
         }
     }
 
     /// What `s` binds for the statements after it in its block: an assignment its name, `x =
-    /// st.enter_context(...)` its target.
+    /// st.enter_context(...)` its target; and the names bound inside its blocks, which may be
+    /// read (§8.1).
     pub fn after(&mut self, s: &Stmt) {
         match s {
             Stmt::Assign { name, expr } => self.bind_to(name, expr),
             Stmt::Stack { op: StackOp::Enter { target: Some(t), .. }, .. } => self.bind(t),
             _ => {}
+        }
+        for inner in visit::stmts(std::slice::from_ref(s)) {
+            let names: Vec<&str> = match inner {
+                Stmt::With { items, .. } => items.iter().flat_map(|it| it.target.names()).collect(),
+                Stmt::Assign { name, .. } | Stmt::Stack { op: StackOp::Enter { target: Some(name), .. }, .. } => {
+                    vec![name]
+                }
+                _ => Vec::new(),
+            };
+            for n in names {
+                if !self.seen.iter().any(|v| v == n) {
+                    self.seen.push(n.to_string());
+                }
+            }
         }
     }
 

@@ -3,8 +3,8 @@
 
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExitFnResult, ItemExpr, Loc, Method,
-    NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Value, MAX_BLOCKS,
+    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, Elem, ExitFnResult, ItemExpr, Key,
+    Loc, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Value, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -233,6 +233,51 @@ impl Validator<'_> {
         }
     }
 
+    /// The target of a `with` item.
+    fn target(&mut self, at: &Path, target: &Target, scope: &Scope) {
+        match target {
+            Target::None => {}
+            Target::Name(n) | Target::Paren(n) => self.binding(at, n, scope),
+            Target::Store(st) => self.store(at, st),
+            Target::Tuple(elems) => {
+                if elems.is_empty() {
+                    self.err(at, "a tuple target needs at least one element");
+                }
+                if elems.iter().filter(|e| matches!(e, Elem::Star(_))).count() > 1 {
+                    self.err(at, "a tuple target has at most one starred element");
+                }
+                let mut names: Vec<&str> = Vec::new();
+                for e in elems {
+                    match e {
+                        Elem::Name(n) | Elem::Star(n) => {
+                            self.binding(at, n, scope);
+                            if names.contains(&n.as_str()) {
+                                self.err(at, format!("`{n}` is bound twice by one target"));
+                            }
+                            names.push(n);
+                        }
+                        Elem::Store(st) => self.store(at, st),
+                    }
+                }
+            }
+        }
+    }
+
+    /// An attribute or subscript target.
+    fn store(&mut self, at: &Path, st: &Store) {
+        if let StoreObj::Sink { label, .. } = &st.obj {
+            self.label(at, label);
+        }
+        let (Key::Attr(k) | Key::Item(k)) = &st.key;
+        let ok = k.starts_with(|c: char| c.is_ascii_lowercase())
+            && k.len() <= 8
+            && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && !RESERVED.contains(&k.as_str());
+        if !ok {
+            self.err(at, format!("key {k:?} must be a short lowercase word"));
+        }
+    }
+
     fn stack_op(&mut self, at: &Path, stack: &str, op: &StackOp, scope: &Scope) {
         let Some(async_stack) = scope.stack(stack) else {
             self.err(at, format!("`{stack}` holds no exit stack here"));
@@ -302,7 +347,7 @@ impl Validator<'_> {
         match s {
             Stmt::Log(l) => self.label(at, l),
             Stmt::Show(var) => {
-                if !scope.is_bound(var) {
+                if !scope.can_read(var) {
                     self.err(at, format!("`{var}` is not bound here"));
                 }
             }
@@ -357,18 +402,7 @@ impl Validator<'_> {
                         self.err(&at, "a tuple literal with no target cannot be a with item");
                     }
                     self.item_expr(&at, &it.expr, &inner);
-                    match &it.target {
-                        Target::None => {}
-                        Target::Name(n) => self.binding(&at, n, &inner),
-                        Target::Tuple(ns) => {
-                            if ns.is_empty() {
-                                self.err(&at, "a tuple target needs at least one name");
-                            }
-                            for n in ns {
-                                self.binding(&at, n, &inner);
-                            }
-                        }
-                    }
+                    self.target(&at, &it.target, &inner);
                     inner.bind_item(it);
                 }
             }

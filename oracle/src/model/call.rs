@@ -212,7 +212,7 @@ impl<'p> Machine<'p> {
             Val::Bool(b) => *b,
             Val::Int(n) => *n != 0,
             Val::Str(s) => !s.is_empty(),
-            Val::Tuple(items) => !items.is_empty(),
+            Val::Tuple(items) | Val::List(items) => !items.is_empty(),
             Val::Mgr(_) | Val::Exc(_) | Val::Aw(_) | Val::BadAw | Val::Coro { .. } | Val::Gen { .. } | Val::Xf(_) => {
                 true
             }

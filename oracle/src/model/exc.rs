@@ -46,6 +46,7 @@ pub(crate) fn base(c: ExcClass) -> Option<ExcClass> {
         StopAsyncIteration | NameError => Exception,
         E2 => E1,
         KeyError => LookupError,
+        UnboundLocalError => NameError,
         S1 => StopIteration,
         S2 => StopAsyncIteration,
     })

@@ -124,6 +124,34 @@ pub(crate) fn unpack_count(quirks: &Quirks, expected: usize, got: usize, exact_s
     format!("too many values to unpack (expected {expected})")
 }
 
+/// Unpacking `got` values into a target of `fixed` names and one starred name (§8.3).
+pub(crate) fn unpack_count_starred(fixed: usize, got: usize) -> String {
+    format!("not enough values to unpack (expected at least {fixed}, got {got})")
+}
+
+/// Reading a local variable that holds nothing (§8.1).
+pub(crate) fn unbound_local(quirks: &Quirks, name: &str) -> String {
+    if quirks.unbound_local_error_is_reworded {
+        format!("cannot access local variable '{name}' where it is not associated with a value")
+    } else {
+        format!("local variable '{name}' referenced before assignment")
+    }
+}
+
+/// Storing attribute `attr` on an object of type `ty` that has no `__dict__` (§8.2, §6 row 28).
+pub(crate) fn no_attribute_to_set(quirks: &Quirks, ty: &str, attr: &str) -> String {
+    if quirks.attribute_error_names_missing_dict {
+        format!("'{ty}' object has no attribute '{attr}' and no __dict__ for setting new attributes")
+    } else {
+        format!("'{ty}' object has no attribute '{attr}'")
+    }
+}
+
+/// Storing an item into an object of type `ty` that has no `__setitem__` (§8.2).
+pub(crate) fn no_item_assignment(ty: &str) -> String {
+    format!("'{ty}' object does not support item assignment")
+}
+
 /// Unpacking an object that is not iterable.
 pub(crate) fn unpack_non_iterable(ty: &str) -> String {
     format!("cannot unpack non-iterable {ty} object")

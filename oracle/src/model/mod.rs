@@ -17,15 +17,17 @@ mod heap;
 mod value;
 mod protocol;
 mod call;
+mod targets;
 mod stmt;
 mod with_stmt;
 mod contextlib;
 mod exit_stack;
 mod generator;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::ir::{Action, ExitFn, Program, Value};
+use crate::ir::visit::{self, Flow as Walk};
+use crate::ir::{Action, ExitFn, Program, Stmt, Value};
 use crate::profile::{Profile, Quirks};
 use crate::trace::{Event, Outcome, Trace};
 
@@ -66,6 +68,7 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         heap: Heap::default(),
         finish: generator::Finish::default(),
         unpredictable: None,
+        after_reads: after_reads(program),
     };
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
@@ -86,6 +89,21 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
     let excs = numbers.into_iter().map(|(internal, number)| (number, m.excs.rules(ExcId::of_ref(internal)))).collect();
     let provenance = Provenance::new(log, events.spans, outcome_span, excs);
     Prediction { trace: Trace { events: events.events, outcome }, coverage, provenance, unpredictable: m.unpredictable }
+}
+
+/// The `show` statements that read a name after the `with` that bound it (§8.1): the name may be
+/// unbound there. Identified by address, which is stable while the program is borrowed.
+fn after_reads(program: &Program) -> HashSet<*const Stmt> {
+    let mut res = HashSet::new();
+    visit::each_stmt(program, |s, at| {
+        if let Stmt::Show(n) = s {
+            if !at.scope.is_bound(n) {
+                res.insert(s as *const Stmt);
+            }
+        }
+        Walk::Continue
+    });
+    res
 }
 
 /// Numbers exception objects in the order the program first observes them: the events of main,
@@ -124,6 +142,8 @@ pub(crate) struct Machine<'p> {
     /// Set when the program reached something a correct implementation loops on forever, or
     /// leaves to the garbage collector.
     unpredictable: Option<&'static str>,
+    /// The `show` statements that read a name after the `with` that bound it.
+    after_reads: HashSet<*const Stmt>,
 }
 
 /// A frame: its variables, and what kind of code runs in it.
@@ -217,6 +237,8 @@ pub(crate) enum Val {
     Int(i64),
     Str(String),
     Tuple(Vec<Val>),
+    /// A list: what a starred target binds.
+    List(Vec<Val>),
     /// An instance of manager class `M<n>`.
     Mgr(usize),
     /// A `Bool(label, r)` result object.

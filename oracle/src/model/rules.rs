@@ -257,6 +257,22 @@ rules! {
     ClosingGen = "4.5",
     /// `aclosing(agen)` awaits `aclose()` on exit.
     AclosingGen = "4.5",
+    /// A name a `with` target bound is still bound after the `with`, and reads as what it bound.
+    TargetReadAfterBlock = "8.1",
+    /// Reading a target that was never bound: UnboundLocalError in a function, NameError elsewhere.
+    TargetNeverBound = "8.1",
+    /// `as obj.attr` calls `type(obj).__setattr__` inside the protected region, after `__enter__`.
+    TargetAttribute = "8.2",
+    /// `as obj[k]` calls `type(obj).__setitem__` inside the protected region.
+    TargetSubscript = "8.2",
+    /// A store into the target raises: `__exit__` gets the error, as with a failed unpacking.
+    TargetStoreRaises = "8.2",
+    /// `as None.a` / `as None['k']`: AttributeError (no `__dict__`, 3.13+) or TypeError.
+    TargetStoreRefused = "8.2",
+    /// `as (a, *b)`: the starred name takes the rest as a list; too few values name "at least".
+    TargetStarred = "8.3",
+    /// `as (x)` is the name `x`, not a one-element tuple.
+    TargetParenthesizedName = "8.3",
 }
 
 impl Rule {

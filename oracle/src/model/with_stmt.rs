@@ -2,11 +2,10 @@
 //! enter, bind, run, exit, in exactly CPython's order. The async statement is the same
 //! algorithm with the call results awaited (§1.9).
 
-use crate::ir::{ExcClass, Stmt, Target, WithItem};
+use crate::ir::{Stmt, Target, WithItem};
 
 use super::call::ExcDetails;
 use super::exc::ExcId;
-use super::message;
 use super::protocol::{Found, Proto};
 use super::{Builtin, Flow, Machine, Rule, Val};
 
@@ -86,41 +85,6 @@ impl<'p> Machine<'p> {
         };
 
         self.exit(&name, &mgr, exit, flow, outer_handled, inner, proto)
-    }
-
-    fn bind(&mut self, target: &Target, value: Val) -> Result<(), ExcId> {
-        match target {
-            Target::None => Ok(()),
-            Target::Name(n) => {
-                self.hit(Rule::TargetBindsEnterValue);
-                self.vars().insert(n.clone(), value);
-                Ok(())
-            }
-            Target::Tuple(names) => {
-                let expected = names.len();
-                let items: Vec<Val> = match &value {
-                    Val::Tuple(items) => items.clone(),
-                    Val::Str(s) => s.chars().map(|c| Val::Str(c.to_string())).collect(),
-                    other => {
-                        self.hit(Rule::UnpackMessage);
-                        let msg = message::unpack_non_iterable(&self.type_name(other));
-                        return Err(self.raise_builtin(Rule::UnpackMessage, ExcClass::TypeError, msg));
-                    }
-                };
-                if items.len() != expected {
-                    self.hit(Rule::UnpackMessage);
-                    let exact = matches!(value, Val::Tuple(_));
-                    let msg = message::unpack_count(&self.quirks, expected, items.len(), exact);
-                    return Err(self.raise_builtin(Rule::UnpackMessage, ExcClass::ValueError, msg));
-                }
-                self.hit(Rule::TargetUnpacks);
-                let vars = self.vars();
-                for (n, v) in names.iter().zip(items) {
-                    vars.insert(n.clone(), v);
-                }
-                Ok(())
-            }
-        }
     }
 
     #[allow(clippy::too_many_arguments)]

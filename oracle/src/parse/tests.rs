@@ -5,8 +5,8 @@ use expect_test::{expect, Expect};
 
 use super::parse;
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager,
-    Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr,
+    Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -283,7 +283,7 @@ fn a_program_built_by_hand_reads_back() {
                 WithItem { expr: ItemExpr::New(1), target: Target::Name("x".to_string()) },
                 WithItem {
                     expr: ItemExpr::Literal(Value::Tuple(vec![])),
-                    target: Target::Tuple(vec!["a".to_string(), "b".to_string()]),
+                    target: Target::Tuple(vec![Elem::Name("a".to_string()), Elem::Name("b".to_string())]),
                 },
             ],
             body: vec![Stmt::Try(Box::new(Try {
@@ -422,7 +422,6 @@ def main():
             line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
             line 9: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "v"
             line 10: a loop runs from 0 to 5 times, found range(1000)
-            line 12: expected ',' (a one-name tuple is written (a,)), found "):"
             line 14: expected ',' (a one-item tuple is written (1,)), found "))"
             line 15: expected an integer without leading zeros, found "007)"
             line 16: expected an integer that fits in 64 bits, found "99999999999999999999)"
@@ -903,7 +902,7 @@ fn an_async_program_built_by_hand_reads_back() {
                             is_async: true,
                             items: vec![WithItem {
                                 expr: ItemExpr::Literal(aw("a7", true, AwaitThen::Return(Value::None))),
-                                target: Target::Tuple(vec!["a".to_string()]),
+                                target: Target::Tuple(vec![Elem::Name("a".to_string())]),
                             }],
                             body: vec![Stmt::Await("s8".to_string()), Stmt::Break],
                         }],
@@ -2173,7 +2172,6 @@ def main():
             line 20: an exit function returns None, a bool, an int, Bool(...) or Len(...)
             line 21: manager M9 is not defined
             line 22: closing takes a generator, aclosing an async generator
-            line 24: `x` is not bound here
             line 25: `m2` is not bound here
             line 27: `e_h1` holds no exit stack here
         "#]],

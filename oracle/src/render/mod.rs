@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Handler, ItemExpr, Manager, Method,
-    NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Value, WithItem,
+    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Handler, ItemExpr, Key, Manager,
+    Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Value, WithItem,
 };
 use crate::model::py_repr_str;
 
@@ -329,17 +329,46 @@ fn with_head(is_async: bool, items: &[WithItem]) -> String {
             text.push_str(", ");
         }
         text.push_str(&item_expr(&it.expr));
-        match &it.target {
-            Target::None => {}
-            Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
-            Target::Tuple(ns) => {
-                let comma = if ns.len() == 1 { "," } else { "" };
-                write!(text, " as ({}{comma})", ns.join(", ")).expect("writing to a String")
-            }
+        if it.target != Target::None {
+            write!(text, " as {}", target(&it.target)).expect("writing to a String");
         }
     }
     text.push(':');
     text
+}
+
+/// What follows `as`.
+pub(crate) fn target(t: &Target) -> String {
+    match t {
+        Target::None => String::new(),
+        Target::Name(n) => n.clone(),
+        Target::Paren(n) => format!("({n})"),
+        Target::Store(st) => store(st),
+        Target::Tuple(elems) => {
+            let inner: Vec<String> = elems
+                .iter()
+                .map(|e| match e {
+                    Elem::Name(n) => n.clone(),
+                    Elem::Star(n) => format!("*{n}"),
+                    Elem::Store(st) => store(st),
+                })
+                .collect();
+            let comma = if elems.len() == 1 { "," } else { "" };
+            format!("({}{comma})", inner.join(", "))
+        }
+    }
+}
+
+/// `Sink('o1', None).a`, `None['k']`.
+fn store(st: &Store) -> String {
+    let obj = match &st.obj {
+        StoreObj::Sink { label, raises } => format!("Sink('{label}', {})", raises.map_or("None", |c| c.name())),
+        StoreObj::None => "None".to_string(),
+    };
+    match &st.key {
+        Key::Attr(k) => format!("{obj}.{k}"),
+        Key::Item(k) => format!("{obj}['{k}']"),
+    }
 }
 
 /// `except:`, `except E1:` or `except E1 as e_h1:`.
