@@ -157,7 +157,7 @@ MUTATIONS = [
      'Key::Item(k) => format!("[{k}]"),'),
     ("target-store-never-raises", "8.2", TARGETS,
      "let Some(c) = raises else { return Ok(()) };",
-     "let Some(c) = raises.filter(|_| false) else { return Ok(()) };"),
+     "let Some(c) = raises.as_ref().filter(|_| false) else { return Ok(()) };"),
     ("target-store-on-none-message", "8.2", TARGETS,
      'message::no_item_assignment("NoneType")',
      'message::no_item_assignment("None")'),
@@ -167,6 +167,22 @@ MUTATIONS = [
     ("target-parenthesized-name-is-tuple", "8.3", TARGETS,
      "                self.hit(Rule::TargetBindsEnterValue);\n                self.vars().insert(n.clone(), value);\n                Ok(())\n            }\n            Target::Store",
      "                self.hit(Rule::TargetBindsEnterValue);\n                self.vars().insert(n.clone(), Val::Tuple(vec![value]));\n                Ok(())\n            }\n            Target::Store"),
+    # compile-time rules (SEMANTICS-ADDENDUM §8.5-§8.7)
+    ("compile-refused-none-message", "8.5", MSG,
+     'Bad::None => "cannot assign to None",',
+     'Bad::None => "can\'t assign to None",'),
+    ("parenthesized-targets-refused-everywhere", "8.6", MSG,
+     "Refused::ParenTargets if peg => return None,",
+     "Refused::ParenTargets if false => return None,"),
+    ("parenthesized-items-a-tuple-everywhere", "8.6", WITH,
+     "                if !self.quirks.peg_parser {\n                    return self.with_tuple(items, proto);",
+     "                if true {\n                    return self.with_tuple(items, proto);"),
+    ("async-with-outside-message", "8.7", MSG,
+     "Refused::AsyncWith => \"'async with' outside async function\",",
+     "Refused::AsyncWith => \"'async with' outside async function.\","),
+    ("too-deep-message", "8.7", MSG,
+     'Refused::TooDeep => "too many statically nested blocks",',
+     'Refused::TooDeep => "too many nested blocks",'),
 ]
 
 

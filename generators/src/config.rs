@@ -42,6 +42,8 @@ pub enum Focus {
     /// `with` targets and where names live (§8.1–§8.4): reads after the block, attribute,
     /// subscript and starred targets.
     Targets,
+    /// What CPython refuses to compile, and parenthesized items (§8.5–§8.7).
+    CompileTime,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -120,6 +122,7 @@ impl GenConfig {
             11..=12 => Focus::AsyncContextlib,
             13..=14 => Focus::ExitStacks,
             15..=16 => Focus::Targets,
+            17..=18 => Focus::CompileTime,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -164,6 +167,11 @@ impl GenConfig {
                 w.cm_fn = keep(6, orig.cm_fn);
                 w.contextlib_item = keep(10, orig.contextlib_item);
                 w.reentry = keep(3, orig.reentry);
+            }
+            Focus::CompileTime => {
+                w.async_main = keep(2, orig.async_main);
+                w.gen_fn = keep(2, orig.gen_fn);
+                w.cm_fn = keep(2, orig.cm_fn);
             }
             Focus::Targets => {
                 w.store_target = keep(3, orig.store_target);

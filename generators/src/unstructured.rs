@@ -4,12 +4,13 @@
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
     Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
-    ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
-    MAX_BLOCKS,
+    ItemExpr, Manager, Method, NewExc, Parens, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value,
+    WithItem, MAX_BLOCKS,
 };
 
 use crate::config::GenConfig;
 
+mod compile;
 mod idioms;
 mod targets;
 
@@ -553,6 +554,17 @@ impl Gen<'_, '_> {
             let target = self.target()?;
             items.push(WithItem { expr, target });
         }
+        // Now and then the items in parentheses, without targets, which 3.8 reads as one tuple
+        // (with a target, 3.8 refuses to compile them: only a program focused on that has one).
+        let parens = if items.iter().all(|it| it.target == Target::None) && self.u.ratio(1, 16)? {
+            if n > 1 && self.u.ratio(1, 2)? {
+                Parens::Yes
+            } else {
+                Parens::TrailingComma
+            }
+        } else {
+            Parens::No
+        };
         let inner = cx.inside(cx.scope.with_body(&items));
         let mut body = Vec::new();
         // Show what the first target bound most of the time: that is what `as` is about.
@@ -562,7 +574,7 @@ impl Gen<'_, '_> {
             }
         }
         body.extend(self.block(&inner, depth + 1)?);
-        Ok(Stmt::With { is_async, items, body })
+        Ok(Stmt::With { parens, is_async, items, body })
     }
 
     /// A `@contextmanager` function of the statement's kind, mostly: the other kind is a
@@ -697,7 +709,7 @@ impl Gen<'_, '_> {
             Some(c) if self.u.ratio(1, 4)? => ItemExpr::Cm(c),
             _ => ItemExpr::New(mgr),
         };
-        Ok(Stmt::With { is_async, items: vec![WithItem { expr, target: Target::None }], body })
+        Ok(Stmt::With { parens: Parens::No, is_async, items: vec![WithItem { expr, target: Target::None }], body })
     }
 
     // ---- ExitStack, re-entry, closing ----
@@ -723,12 +735,12 @@ impl Gen<'_, '_> {
                 pop_body.extend(self.stack_op_on(&pop_scope, &popped, is_async)?);
             }
             pop_body.extend(self.block(&pop_scope, depth + 2)?);
-            body.push(Stmt::With { is_async, items: vec![pop_item], body: pop_body });
+            body.push(Stmt::With { parens: Parens::No, is_async, items: vec![pop_item], body: pop_body });
         }
         if !body.last().is_some_and(ends_block) {
             body.extend(self.block(&inner, depth + 1)?);
         }
-        Ok(Stmt::With { is_async, items: vec![item], body })
+        Ok(Stmt::With { parens: Parens::No, is_async, items: vec![item], body })
     }
 
     /// An operation on one of the stacks in scope.
@@ -832,14 +844,14 @@ impl Gen<'_, '_> {
         let nested = self.u.ratio(1, 3)?;
         let second_scope = if nested { first_scope.with_body(&[item()]) } else { first_scope.clone() };
         let second_body = self.block(&cx.inside(second_scope), depth + 2)?;
-        let second = Stmt::With { is_async, items: vec![item()], body: second_body };
+        let second = Stmt::With { parens: Parens::No, is_async, items: vec![item()], body: second_body };
         let mut first_body = self.block(&cx.inside(first_scope), depth + 1)?;
         let mut res = vec![assign];
         if nested {
             first_body.insert(0, second);
-            res.push(Stmt::With { is_async, items: vec![item()], body: first_body });
+            res.push(Stmt::With { parens: Parens::No, is_async, items: vec![item()], body: first_body });
         } else {
-            res.push(Stmt::With { is_async, items: vec![item()], body: first_body });
+            res.push(Stmt::With { parens: Parens::No, is_async, items: vec![item()], body: first_body });
             res.push(second);
         }
         Ok(res)
@@ -878,7 +890,7 @@ impl Gen<'_, '_> {
                 }
             }
         }
-        Ok(Stmt::With { is_async, items: vec![item], body })
+        Ok(Stmt::With { parens: Parens::No, is_async, items: vec![item], body })
     }
 
     /// Two more §1.8 shapes: a yield that catches whatever is thrown at it (so the generator

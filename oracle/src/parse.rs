@@ -16,9 +16,9 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Diagnostic, Drive, Elem, ExcClass, ExitFn, ExitFnResult,
-    GenFn, Handler, ItemExpr, Key, Manager, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj,
-    Target, TextPos, Try, Value, WithItem,
+    validate, Action, AwaitThen, Bad, BoolResult, Cause, CmGen, Diagnostic, Drive, Elem, ExcClass, ExitFn,
+    ExitFnResult, GenFn, Handler, ItemExpr, Key, Manager, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp,
+    Stmt, Store, StoreObj, Target, TextPos, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -162,8 +162,8 @@ enum Head {
     /// A [`Stmt::Drive`] of generator function `gen`, written `await adrive(...)` when true.
     Drive(Stmt, usize, bool),
     Pass,
-    /// `with` or, when true, `async with`.
-    With(bool, Vec<WithItem>),
+    /// `with` or, when true, `async with`, with how its items are written.
+    With(bool, Parens, Vec<WithItem>),
     Loop(u8),
     Try,
     /// `except [class [as e_<label>]]:`.
@@ -641,10 +641,10 @@ impl<'a> Parser<'a> {
                     res.push(s);
                 }
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
-                Ok(Head::With(is_async, items)) => {
+                Ok(Head::With(is_async, parens, items)) => {
                     self.mark(at.clone(), line.no);
                     let body = self.in_block(at.join(Step::With), |p| p.block(line, depth + 1));
-                    res.push(Stmt::With { is_async, items, body });
+                    res.push(Stmt::With { is_async, parens, items, body });
                 }
                 Ok(Head::Loop(times)) => {
                     self.mark(at.clone(), line.no);
@@ -1307,12 +1307,14 @@ fn head(text: &str) -> Result<Head, String> {
         }
         "with" => {
             t.bump();
-            Head::With(false, with_items(&mut t)?)
+            let (parens, items) = with_head(&mut t)?;
+            Head::With(false, parens, items)
         }
         "async" => {
             t.bump();
             t.keyword("with", "with after async (main has async with, not async for)")?;
-            Head::With(true, with_items(&mut t)?)
+            let (parens, items) = with_head(&mut t)?;
+            Head::With(true, parens, items)
         }
         "await" => match (t.toks.get(1).map(|(_, tok)| tok), t.toks.get(2).map(|(_, tok)| tok)) {
             (Some(Tok::Name("Aw")), _) => Head::Simple(Stmt::Await(await_(&mut t)?)),
@@ -1653,12 +1655,57 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
     let mut items = Vec::new();
     loop {
         let expr = item_expr(t)?;
-        let target = if t.eat_name("as") { target(t)? } else { Target::None };
+        let mut target = if t.eat_name("as") { target(t)? } else { Target::None };
+        if let Target::Bad(b) = target {
+            // `as None,:`: a refused target, then a trailing comma (§8.5).
+            if t.toks.get(t.i).map(|(_, tok)| tok) == Some(&Tok::Punct(','))
+                && t.toks.get(t.i + 1).map(|(_, tok)| tok) == Some(&Tok::Punct(':'))
+            {
+                t.bump();
+                target = Target::BadComma(b);
+            }
+        }
         items.push(WithItem { expr, target });
         if t.eat(':') {
             return Ok(items);
         }
         t.punct(',', "',', 'as' or ':'")?;
+    }
+}
+
+/// The items of a `with` after the keyword, through the `:`, and how they are written:
+/// `M0() as x, M1():` or in parentheses, `(M0() as x, M1(),):`.
+fn with_head(t: &mut Toks<'_>) -> Result<(Parens, Vec<WithItem>), String> {
+    if t.peek() == Some(&Tok::Punct('(')) {
+        // Parenthesized items, unless the parenthesis opens the first item (a tuple literal).
+        let start = t.i;
+        t.bump();
+        if let Ok(res) = paren_items(t) {
+            return Ok(res);
+        }
+        t.i = start;
+    }
+    Ok((Parens::No, with_items(t)?))
+}
+
+/// `M0() as x, M1())` `:` to the end of the line, after the `(` of parenthesized items.
+fn paren_items(t: &mut Toks<'_>) -> Result<(Parens, Vec<WithItem>), String> {
+    let mut items = Vec::new();
+    loop {
+        let expr = item_expr(t)?;
+        let target = if t.eat_name("as") { target(t)? } else { Target::None };
+        items.push(WithItem { expr, target });
+        if t.eat(')') {
+            t.punct(':', "':'")?;
+            t.end()?;
+            return Ok((Parens::Yes, items));
+        }
+        t.punct(',', "',' or ')'")?;
+        if t.eat(')') {
+            t.punct(':', "':'")?;
+            t.end()?;
+            return Ok((Parens::TrailingComma, items));
+        }
     }
 }
 
@@ -1669,11 +1716,12 @@ const TARGET: &str = "a target such as x, (x), (a, *b), Sink('o1', None).a or No
 /// `None.a`.
 fn target(t: &mut Toks<'_>) -> Result<Target, String> {
     if !t.eat('(') {
-        return match elem(t)? {
-            Elem::Name(n) => Ok(Target::Name(n)),
-            Elem::Store(st) => Ok(Target::Store(st)),
-            Elem::Star(_) => t.fail_back("a starred name inside a tuple, as in (a, *b)"),
-        };
+        return Ok(match elem(t)? {
+            Elem::Name(n) => Target::Name(n),
+            Elem::Store(st) => Target::Store(st),
+            Elem::Star(n) => Target::Star(n),
+            Elem::Bad(b) => Target::Bad(b),
+        });
     }
     let first = elem(t)?;
     if t.eat(')') {
@@ -1700,9 +1748,27 @@ fn elem(t: &mut Toks<'_>) -> Result<Elem, String> {
     if t.eat('*') {
         return Ok(Elem::Star(t.name("a variable name after *")?.to_string()));
     }
+    let bad = match t.peek() {
+        Some(Tok::Name("True")) => Some(Bad::True),
+        Some(Tok::Name("f")) if t.toks.get(t.i + 1).map(|(_, tok)| tok) == Some(&Tok::Punct('(')) => {
+            t.bump();
+            t.bump();
+            t.punct(')', "')' (the call a target cannot be is written f())")?;
+            return Ok(Elem::Bad(Bad::Call));
+        }
+        Some(Tok::Int("1")) => Some(Bad::Literal),
+        _ => None,
+    };
+    if let Some(b) = bad {
+        t.bump();
+        return Ok(Elem::Bad(b));
+    }
     let obj = match t.peek_name() {
         Some("None") => {
             t.bump();
+            if !matches!(t.peek(), Some(Tok::Punct('.' | '['))) {
+                return Ok(Elem::Bad(Bad::None));
+            }
             StoreObj::None
         }
         Some("Sink") => {

@@ -29,6 +29,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, Handler,
@@ -81,6 +82,7 @@ pub fn reduce(
         accepted: 0,
         seen: HashSet::new(),
         budget,
+        refused: compile::refused(program).len(),
         interesting,
         on_progress,
     };
@@ -332,12 +334,14 @@ fn stmt_size(s: &Stmt) -> usize {
                         Target::Name(_) => 1,
                         Target::Paren(_) => 2,
                         Target::Store(st) => 2 + store_size(st),
+                        Target::Star(_) | Target::Bad(_) => 2,
+                        Target::BadComma(_) => 3,
                         Target::Tuple(elems) => {
                             1 + elems
                                 .iter()
                                 .map(|e| match e {
                                     Elem::Name(_) => 1,
-                                    Elem::Star(_) => 2,
+                                    Elem::Star(_) | Elem::Bad(_) => 2,
                                     Elem::Store(st) => 2 + store_size(st),
                                 })
                                 .sum::<usize>()
@@ -423,6 +427,8 @@ struct Reducer<'a, 'b> {
     /// Hashes of candidates already given to the predicate.
     seen: HashSet<u64>,
     budget: &'a Budget<'b>,
+    /// How many constructs the input has that some version refuses to compile.
+    refused: usize,
     interesting: &'a mut dyn FnMut(&Program) -> bool,
     on_progress: &'a mut dyn FnMut(&Program),
 }
@@ -432,6 +438,11 @@ impl Reducer<'_, '_> {
         repair(&mut candidate);
         let candidate_size = size(&candidate);
         if candidate_size >= self.best_size || !validate(&candidate).is_empty() {
+            return Verdict::Rejected;
+        }
+        // An edit must not make a program that compiled one that does not (`async with` in a
+        // function made plain, say): that is another program, never the same divergence.
+        if compile::refused(&candidate).len() > self.refused {
             return Verdict::Rejected;
         }
         let mut hasher = DefaultHasher::new();
@@ -772,8 +783,9 @@ fn simpler_target(t: &Target, cur: &mut Cursor) -> Option<Target> {
         }
     };
     match t {
-        Target::None | Target::Name(_) => None,
-        Target::Paren(n) => cur.take().then(|| Target::Name(n.clone())),
+        Target::None | Target::Name(_) | Target::Bad(_) => None,
+        Target::Paren(n) | Target::Star(n) => cur.take().then(|| Target::Name(n.clone())),
+        Target::BadComma(b) => cur.take().then_some(Target::Bad(*b)),
         Target::Store(st) => {
             if cur.take() {
                 return Some(Target::Name("x".to_string()));
@@ -799,7 +811,7 @@ fn simpler_target(t: &Target, cur: &mut Cursor) -> Option<Target> {
                 let simpler = match &elems[k] {
                     Elem::Star(n) => Some(Elem::Name(n.clone())),
                     Elem::Store(st) => store_simpler(st).map(Elem::Store),
-                    Elem::Name(_) => None,
+                    Elem::Name(_) | Elem::Bad(_) => None,
                 };
                 if let Some(e) = simpler {
                     if cur.take() {
@@ -1011,7 +1023,7 @@ fn make_sync(program: &mut Program, cur: &mut Cursor) {
         for i in 0..block.len() {
             let (head, rest) = block.split_at_mut(i + 1);
             match &mut head[i] {
-                Stmt::With { is_async, items, body } => {
+                Stmt::With { is_async, items, body, .. } => {
                     let only = items.len() == 1;
                     for it in items.iter_mut() {
                         if it.expr == (ItemExpr::ExitStack { is_async: true }) && cur.take() {
@@ -1052,7 +1064,7 @@ fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
     let is_use = |e: &ItemExpr| is_use(e) || matches!(e, ItemExpr::Var(n) if names.contains(n));
     visit::each_stmt_mut(program, |block, i, _| {
         match &mut block[i] {
-            Stmt::With { is_async, items, body } => {
+            Stmt::With { is_async, items, body, .. } => {
                 if items.len() == 1 && is_use(&items[0].expr) {
                     *is_async = false;
                 }
@@ -1116,7 +1128,7 @@ fn sync_stack_ops(block: &mut [Stmt], name: &str) {
                 let derived = derived.clone();
                 sync_stack_ops(rest, &derived);
             }
-            Stmt::With { is_async, items, body } => {
+            Stmt::With { is_async, items, body, .. } => {
                 if items.len() == 1 && from_it(&items[0].expr) {
                     *is_async = false;
                 }
@@ -1405,7 +1417,7 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
             Stmt::Stack { op: StackOp::Enter { ref expr, .. } | StackOp::Push { ref expr, .. }, .. }
                 if !scope.has(expr) => {}
             Stmt::Assign { ref expr, .. } if !scope.has(expr) => {}
-            Stmt::With { is_async, items, body } => {
+            Stmt::With { is_async, parens, items, body } => {
                 let mut inner = scope.items();
                 let mut kept = Vec::new();
                 for it in items {
@@ -1420,7 +1432,9 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                     }
                     continue;
                 }
-                block.push(Stmt::With { is_async, items: kept, body });
+                let with = Stmt::With { is_async, parens, items: kept, body };
+                scope.after(&with);
+                block.push(with);
             }
             Stmt::Try(mut t) => {
                 if t.handlers.is_empty() {
@@ -1433,7 +1447,9 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                         continue;
                     }
                 }
-                block.push(Stmt::Try(t));
+                let t = Stmt::Try(t);
+                scope.after(&t);
+                block.push(t);
             }
             other => {
                 scope.after(&other);

@@ -6,7 +6,7 @@
 use arbitrary::Result;
 use oracle::ir::{
     Action, BoolResult, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method,
-    NewExc, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    NewExc, Parens, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 
 use super::{Gen, RAISED};
@@ -26,7 +26,7 @@ pub(super) fn item(expr: ItemExpr) -> WithItem {
 }
 
 pub(super) fn with(is_async: bool, expr: ItemExpr, body: Vec<Stmt>) -> Stmt {
-    Stmt::With { is_async, items: vec![item(expr)], body }
+    Stmt::With { parens: Parens::No, is_async, items: vec![item(expr)], body }
 }
 
 impl Gen<'_, '_> {
@@ -46,6 +46,7 @@ impl Gen<'_, '_> {
             }
             Focus::ExitStacks => self.open_stack(parts.managers, parts.cms, parts.is_async)?,
             Focus::Targets => self.open_targets(parts.managers)?,
+            Focus::CompileTime => self.open_compile(parts.managers, parts.gens, parts.cms, parts.is_async)?,
             Focus::AsyncWith => return Ok(()),
         };
         parts.main.splice(0..0, opening);
@@ -97,7 +98,12 @@ impl Gen<'_, '_> {
                 let m = Self::sync_manager(managers, Action::Return(value), exit);
                 let target = Target::Tuple(vec![Elem::Name("a".to_string()), Elem::Name("b".to_string())]);
                 let body = vec![Stmt::Show("b".to_string())];
-                vec![Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(m), target }], body }]
+                vec![Stmt::With {
+                    parens: Parens::No,
+                    is_async: false,
+                    items: vec![WithItem { expr: ItemExpr::New(m), target }],
+                    body,
+                }]
             }
             1 => {
                 let exit = Method::Defined(self.opening_exit()?);
@@ -335,6 +341,7 @@ impl Gen<'_, '_> {
                     }),
                 );
                 let stack = Stmt::With {
+                    parens: Parens::No,
                     is_async: false,
                     items: vec![WithItem { expr: ItemExpr::ExitStack { is_async: false }, target: Target::Name(name) }],
                     body: vec![xf, cb],
@@ -377,6 +384,7 @@ impl Gen<'_, '_> {
         };
         let stack = ItemExpr::ExitStack { is_async: stack_async };
         Ok(vec![Stmt::With {
+            parens: Parens::No,
             is_async: stack_async,
             items: vec![WithItem { expr: stack, target: Target::Name(name) }],
             body,

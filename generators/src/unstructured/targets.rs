@@ -4,7 +4,7 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    Action, Elem, ExcClass, Handler, ItemExpr, Key, Manager, Method, Stmt, Store, StoreObj, Target, Try, Value,
+    Action, Elem, ExcClass, Handler, ItemExpr, Key, Manager, Method, Parens, Stmt, Store, StoreObj, Target, Try, Value,
     WithItem,
 };
 
@@ -70,7 +70,7 @@ impl Gen<'_, '_> {
                 let body = vec![self.raise_stmt()?];
                 let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
                 let t = Try {
-                    body: vec![Stmt::With { is_async: false, items: vec![item], body }],
+                    body: vec![Stmt::With { parens: Parens::No, is_async: false, items: vec![item], body }],
                     handlers: vec![handler],
                     orelse: Vec::new(),
                     finally: None,
@@ -87,7 +87,12 @@ impl Gen<'_, '_> {
                 );
                 let item = WithItem { expr: ItemExpr::New(m), target };
                 vec![
-                    Stmt::With { is_async: false, items: vec![item], body: vec![Stmt::Log(self.labels.next('L'))] },
+                    Stmt::With {
+                        parens: Parens::No,
+                        is_async: false,
+                        items: vec![item],
+                        body: vec![Stmt::Log(self.labels.next('L'))],
+                    },
                     Stmt::Show(name),
                 ]
             }
@@ -103,7 +108,12 @@ impl Gen<'_, '_> {
                     vec![Elem::Star("b".to_string()), Elem::Name("c".to_string())]
                 };
                 let item = WithItem { expr: ItemExpr::New(m), target: Target::Tuple(elems) };
-                vec![Stmt::With { is_async: false, items: vec![item], body: vec![Stmt::Show("b".to_string())] }]
+                vec![Stmt::With {
+                    parens: Parens::No,
+                    is_async: false,
+                    items: vec![item],
+                    body: vec![Stmt::Show("b".to_string())],
+                }]
             }
             _ => {
                 // A store into a sink that raises, or into None.
@@ -119,7 +129,12 @@ impl Gen<'_, '_> {
                 let exit = Method::Defined(self.opening_exit()?);
                 let m = Self::sync_manager(managers, Action::ReturnSelf, exit);
                 let item = WithItem { expr: ItemExpr::New(m), target: Target::Store(Store { obj, key }) };
-                vec![Stmt::With { is_async: false, items: vec![item], body: vec![Stmt::Log(self.labels.next('L'))] }]
+                vec![Stmt::With {
+                    parens: Parens::No,
+                    is_async: false,
+                    items: vec![item],
+                    body: vec![Stmt::Log(self.labels.next('L'))],
+                }]
             }
         })
     }

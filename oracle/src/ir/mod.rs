@@ -10,14 +10,17 @@
 //!   CPython's count of nested blocks); validation, the reducer's repair, the walkers and the
 //!   generator share it.
 //! - [`validate`]: every problem of a program, as [`Diagnostic`]s with a typed [`Loc`].
+//! - [`compile`]: the constructs some CPython version refuses to compile, and how deep the
+//!   functions nest.
 
+pub mod compile;
 mod diagnostic;
 mod scope;
 mod validate;
 pub mod visit;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Loc, TextPos};
-pub use scope::{Clauses, Func, Scope, MAX_BLOCKS};
+pub use scope::{Clauses, Func, Scope, MAX_BLOCKS, REFUSED_BLOCKS};
 pub use validate::validate;
 
 /// A whole generated program.
@@ -402,10 +405,13 @@ pub enum Stmt {
     Log(String),
     /// `show('x', x)`: log the value of a variable bound by an enclosing `with` or `except`.
     Show(String),
-    /// `with M0() as x, 1 as (a, b): body`, or `async with` (only in `async def main`).
+    /// `with M0() as x, 1 as (a, b): body`, or `async with` (in an async function; elsewhere a
+    /// compile error, §8.7).
     With {
         /// `async with`.
         is_async: bool,
+        /// Whether the items are written in parentheses (§8.6).
+        parens: Parens,
         /// The items, entered left to right.
         items: Vec<WithItem>,
         /// The body.
@@ -681,8 +687,39 @@ pub enum Target {
     /// (§8.2).
     Store(Store),
     /// `as (a, *b, Sink('o1', None).c)`: unpacking, which can fail; one element is written
-    /// `(a,)`.
+    /// `(a,)`. More than one starred element does not compile (§8.5).
     Tuple(Vec<Elem>),
+    /// `as *b`, which does not compile (§8.5).
+    Star(String),
+    /// `as None`, `as f()`, ...: does not compile (§8.5).
+    Bad(Bad),
+    /// `as None,` with the trailing comma and no parentheses: does not compile (§8.5).
+    BadComma(Bad),
+}
+
+/// How the items of a `with` are written (§8.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Parens {
+    /// `with A() as a, B():`.
+    No,
+    /// `with (A() as a, B()):`: the same on 3.9+; 3.8 refuses a target inside and reads the
+    /// items without one as a tuple.
+    Yes,
+    /// `with (A() as a, B(),):`, a trailing comma too.
+    TrailingComma,
+}
+
+/// A target CPython refuses to compile (§8.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bad {
+    /// `None`: "cannot assign to None".
+    None,
+    /// `True`: "cannot assign to True".
+    True,
+    /// `f()`: "cannot assign to function call".
+    Call,
+    /// `1`: "cannot assign to literal".
+    Literal,
 }
 
 /// An element of a tuple target.
@@ -694,6 +731,8 @@ pub enum Elem {
     Star(String),
     /// An attribute or subscript store.
     Store(Store),
+    /// `None`, `f()`, ...: does not compile (§8.5).
+    Bad(Bad),
 }
 
 impl Elem {
@@ -701,7 +740,7 @@ impl Elem {
     pub fn name(&self) -> Option<&str> {
         match self {
             Elem::Name(n) | Elem::Star(n) => Some(n),
-            Elem::Store(_) => None,
+            Elem::Store(_) | Elem::Bad(_) => None,
         }
     }
 }
@@ -710,8 +749,8 @@ impl Target {
     /// The names the target binds, in order.
     pub fn names(&self) -> Vec<&str> {
         match self {
-            Target::None | Target::Store(_) => Vec::new(),
-            Target::Name(n) | Target::Paren(n) => vec![n],
+            Target::None | Target::Store(_) | Target::Bad(_) | Target::BadComma(_) => Vec::new(),
+            Target::Name(n) | Target::Paren(n) | Target::Star(n) => vec![n],
             Target::Tuple(elems) => elems.iter().filter_map(Elem::name).collect(),
         }
     }

@@ -10,6 +10,11 @@ use super::{Handler, ItemExpr, StackOp, Stmt, Target, Try, WithItem};
 /// nests more does not compile ("too many statically nested blocks").
 pub const MAX_BLOCKS: usize = 20;
 
+/// The fewest blocks, counted as [`Scope::floor`] counts them, that every version from 3.8 to
+/// 3.14 refuses to compile (3.13 and 3.14 accept one more than [`MAX_BLOCKS`] in a plain
+/// function, probed; SEMANTICS-ADDENDUM §8.7).
+pub const REFUSED_BLOCKS: usize = MAX_BLOCKS + 2;
+
 /// The kind of function a block belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
@@ -72,6 +77,10 @@ pub struct Scope {
     async_gen: bool,
     handling: bool,
     blocks: usize,
+    /// A count of the blocks around a statement that no version from 3.8 on exceeds: a `with`
+    /// item, a loop and a `try:` block count one, the clauses of a `try` nothing, a generator
+    /// function or coroutine one.
+    floor: usize,
     /// Names bound by `with` targets and assignments (a name bound twice is here twice).
     vars: Vec<String>,
     /// Names (not `e_<label>`) that statements before this one in the function bound inside
@@ -93,9 +102,12 @@ impl Scope {
     /// The scope at the start of the body of a function of kind `func`.
     pub fn function(func: Func) -> Scope {
         match func {
-            Func::Main { is_async } => Scope { is_async, blocks: usize::from(is_async), ..Scope::default() },
+            Func::Main { is_async } => {
+                let blocks = usize::from(is_async);
+                Scope { is_async, blocks, floor: blocks, ..Scope::default() }
+            }
             Func::Gen { is_async } | Func::Cm { is_async } => {
-                Scope { in_gen: true, is_async, async_gen: is_async, blocks: 1, ..Scope::default() }
+                Scope { in_gen: true, is_async, async_gen: is_async, blocks: 1, floor: 1, ..Scope::default() }
             }
         }
     }
@@ -258,21 +270,41 @@ impl Scope {
 
     // ---- the blocks of a statement here ----
 
-    /// A block nested `blocks` deeper, where no step stands.
-    fn nested(&self, blocks: usize) -> Scope {
-        Scope { step: None, blocks: self.blocks + blocks, ..self.clone() }
+    /// A block nested `blocks` deeper (at least `floor` deeper on every version), where no step
+    /// stands.
+    fn nested(&self, blocks: usize, floor: usize) -> Scope {
+        Scope { step: None, blocks: self.blocks + blocks, floor: self.floor + floor, ..self.clone() }
+    }
+
+    /// Whether the code here is a plain function's (not a generator function's or a
+    /// coroutine's), where a statement nested too deep is refused cleanly on every version
+    /// (3.12.1 crashes compiling a generator or a coroutine one block short of the limit).
+    pub fn is_plain(&self) -> bool {
+        !self.in_gen && !self.is_async
+    }
+
+    /// The fewest blocks any version from 3.8 on counts around a statement here, its own blocks
+    /// included: a `with` counts one per item, a loop and a `try` one; at
+    /// [`REFUSED_BLOCKS`] no version compiles it (§8.7).
+    pub fn floor(&self, s: &Stmt) -> usize {
+        self.floor
+            + match s {
+                Stmt::With { items, .. } => items.len(),
+                Stmt::Loop { .. } | Stmt::Try(_) => 1,
+                _ => 0,
+            }
     }
 
     /// Where the first item of a `with` here is evaluated; [`bind_item`](Scope::bind_item) each
     /// item to get where the next one is.
     pub fn items(&self) -> Scope {
-        self.nested(0)
+        self.nested(0, 0)
     }
 
     /// The body of `with <items>:` here: the targets are bound, and after `closing(g0()) as a`
     /// last, `a` may be stepped.
     pub fn with_body(&self, items: &[WithItem]) -> Scope {
-        let mut inner = self.nested(items.len());
+        let mut inner = self.nested(items.len(), items.len());
         for it in items {
             inner.bind_item(it);
         }
@@ -285,30 +317,30 @@ impl Scope {
 
     /// The body of a loop here.
     pub fn loop_body(&self) -> Scope {
-        Scope { in_loop: true, ..self.nested(1) }
+        Scope { in_loop: true, ..self.nested(1, 1) }
     }
 
     /// The `try:` block of a `try` here with `clauses`.
     pub fn try_body(&self, clauses: Clauses) -> Scope {
-        self.nested(usize::from(clauses.handlers) + usize::from(clauses.finally))
+        self.nested(usize::from(clauses.handlers) + usize::from(clauses.finally), 1)
     }
 
     /// The block of an `except` clause here, in a `try` with `clauses`; `bound` is the label of
     /// a handler that binds `e_<label>`.
     pub fn handler_body(&self, bound: Option<&str>, clauses: Clauses) -> Scope {
-        let mut inner = Scope { handling: true, ..self.nested(2 + usize::from(clauses.finally)) };
+        let mut inner = Scope { handling: true, ..self.nested(2 + usize::from(clauses.finally), 0) };
         inner.caught.extend(bound.map(str::to_string));
         inner
     }
 
     /// The `else:` block of a `try` here with `clauses`.
     pub fn else_body(&self, clauses: Clauses) -> Scope {
-        self.nested(1 + usize::from(clauses.finally))
+        self.nested(1 + usize::from(clauses.finally), 0)
     }
 
     /// The `finally:` block of a `try` here with `clauses`.
     pub fn finally_body(&self, clauses: Clauses) -> Scope {
-        Scope { handling: true, ..self.nested(1 + usize::from(clauses.handlers)) }
+        Scope { handling: true, ..self.nested(1 + usize::from(clauses.handlers), 0) }
     }
 
     /// The block `step` of `s`, a statement here; `None` if `s` has no such block.

@@ -1,6 +1,7 @@
 //! `validate`: everything the renderer and the model assume of a program, checked, with every
 //! problem reported.
 
+use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
     has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, Elem, ExitFnResult, ItemExpr, Key,
@@ -11,7 +12,7 @@ use super::{
 /// The diagnostics are in the order of their paths: managers, `@contextmanager` functions,
 /// generator functions, `main`.
 pub fn validate(program: &Program) -> Vec<Diagnostic> {
-    let mut v = Validator { diags: Vec::new(), program, too_deep: Vec::new() };
+    let mut v = Validator { diags: Vec::new(), program };
     for (i, m) in program.managers.iter().enumerate() {
         let at = Path::new(Root::Manager(i));
         if let Some(e) = &m.init_raises {
@@ -31,6 +32,15 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         }
     }
     let _ = visit::walk(program, &mut v);
+    // At most one construct some version refuses to compile, so that which error CPython
+    // reports first never matters (SEMANTICS-ADDENDUM §8.5).
+    for (path, _) in compile::refused(program).into_iter().skip(1) {
+        v.err(&path, "a program holds at most one construct CPython refuses to compile");
+    }
+    for (path, blocks) in compile::nesting(program).unsure {
+        let loc = Loc { path: Some(path), text: None };
+        v.diags.push(Diagnostic { loc, kind: DiagnosticKind::TooDeep { blocks, limit: MAX_BLOCKS } });
+    }
     let mut diags = v.diags;
     diags.sort_by(|a, b| a.loc.path.cmp(&b.loc.path));
     diags
@@ -39,13 +49,6 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
 impl<'p> Visitor<'p> for Validator<'p> {
     fn stmt(&mut self, s: &'p Stmt, at: At<'_>) -> Flow {
         self.stmt(at.path, s, at.scope);
-        let blocks = at.scope.peak(s);
-        // Once, at the outermost statement that nests too deep: those inside it do too.
-        if blocks > MAX_BLOCKS && !self.too_deep.iter().any(|p| at.path.starts_with(p)) {
-            self.too_deep.push(at.path.clone());
-            let loc = Loc { path: Some(at.path.clone()), text: None };
-            self.diags.push(Diagnostic { loc, kind: DiagnosticKind::TooDeep { blocks, limit: MAX_BLOCKS } });
-        }
         Flow::Continue
     }
 }
@@ -53,8 +56,6 @@ impl<'p> Visitor<'p> for Validator<'p> {
 struct Validator<'a> {
     diags: Vec<Diagnostic>,
     program: &'a Program,
-    /// The statements reported for nesting too deep.
-    too_deep: Vec<Path>,
 }
 
 impl Validator<'_> {
@@ -239,12 +240,11 @@ impl Validator<'_> {
             Target::None => {}
             Target::Name(n) | Target::Paren(n) => self.binding(at, n, scope),
             Target::Store(st) => self.store(at, st),
+            Target::Star(n) => self.binding(at, n, scope),
+            Target::Bad(_) | Target::BadComma(_) => {}
             Target::Tuple(elems) => {
                 if elems.is_empty() {
                     self.err(at, "a tuple target needs at least one element");
-                }
-                if elems.iter().filter(|e| matches!(e, Elem::Star(_))).count() > 1 {
-                    self.err(at, "a tuple target has at most one starred element");
                 }
                 let mut names: Vec<&str> = Vec::new();
                 for e in elems {
@@ -257,6 +257,7 @@ impl Validator<'_> {
                             names.push(n);
                         }
                         Elem::Store(st) => self.store(at, st),
+                        Elem::Bad(_) => {}
                     }
                 }
             }
@@ -387,10 +388,7 @@ impl Validator<'_> {
                     self.err(at, "await outside an async function");
                 }
             }
-            Stmt::With { is_async, items, .. } => {
-                if *is_async && !scope.is_async() {
-                    self.err(at, "async with outside an async function");
-                }
+            Stmt::With { items, .. } => {
                 if items.is_empty() {
                     self.err(at, "a with statement needs at least one item");
                 }

@@ -2,7 +2,8 @@
 //! (SEMANTICS.md Appendix A), per profile. No other file of the model writes a message; where
 //! the text depends on the version, the function takes the profile's [`Quirks`].
 
-use crate::ir::{ExcClass, Slot};
+use crate::ir::compile::Refused;
+use crate::ir::{Bad, ExcClass, Slot};
 use crate::profile::Quirks;
 
 /// The error for a failed lookup of the protocol on an object of type `ty`. `first_missing` is
@@ -276,4 +277,28 @@ pub(crate) fn raised_by_program(class: ExcClass, label: &str) -> String {
         ExcClass::KeyError => format!("'{label}'"),
         _ => label.to_string(),
     }
+}
+
+/// The SyntaxError message of a construct CPython refuses to compile (SEMANTICS-ADDENDUM
+/// §8.5–§8.7); `None` where this profile compiles it.
+pub(crate) fn refused(quirks: &Quirks, r: Refused) -> Option<String> {
+    let peg = quirks.peg_parser;
+    let bad = |b: Bad| match b {
+        Bad::None => "cannot assign to None",
+        Bad::True => "cannot assign to True",
+        Bad::Call => "cannot assign to function call",
+        Bad::Literal => "cannot assign to literal",
+    };
+    let text = match r {
+        Refused::Target(b) => bad(b),
+        Refused::TrailingComma(b) if peg => bad(b),
+        Refused::StarAlone if peg => "starred assignment target must be in a list or tuple",
+        Refused::Stars if peg => "multiple starred expressions in assignment",
+        Refused::Stars => "two starred expressions in assignment",
+        Refused::ParenTargets if peg => return None,
+        Refused::TrailingComma(_) | Refused::StarAlone | Refused::ParenTargets => "invalid syntax",
+        Refused::AsyncWith => "'async with' outside async function",
+        Refused::TooDeep => "too many statically nested blocks",
+    };
+    Some(text.to_string())
 }

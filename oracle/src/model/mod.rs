@@ -26,6 +26,7 @@ mod generator;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::ir::compile;
 use crate::ir::visit::{self, Flow as Walk};
 use crate::ir::{Action, ExitFn, Program, Stmt, Value};
 use crate::profile::{Profile, Quirks};
@@ -70,6 +71,19 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         unpredictable: None,
         after_reads: after_reads(program),
     };
+    if let Some((rule, msg)) = refused(program, &m.quirks) {
+        // The program does not compile: nothing runs (SEMANTICS-ADDENDUM §8.5-§8.7).
+        m.hit(rule);
+        let (events, log, outcome_span, coverage) = m.recorder.finish();
+        let provenance = Provenance::new(log, events.spans, outcome_span, HashMap::new());
+        let outcome = Outcome::CompileError(format!("SyntaxError: {msg}"));
+        return Prediction {
+            trace: Trace { events: events.events, outcome },
+            coverage,
+            provenance,
+            unpredictable: None,
+        };
+    }
     let mut flow = m.block(&program.main);
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
         // main is a coroutine: PEP 479 at its frame boundary.
@@ -89,6 +103,23 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
     let excs = numbers.into_iter().map(|(internal, number)| (number, m.excs.rules(ExcId::of_ref(internal)))).collect();
     let provenance = Provenance::new(log, events.spans, outcome_span, excs);
     Prediction { trace: Trace { events: events.events, outcome }, coverage, provenance, unpredictable: m.unpredictable }
+}
+
+/// The first construct of `program` this profile refuses to compile, with its rule and message
+/// (validate lets a program hold at most one).
+fn refused(program: &Program, quirks: &Quirks) -> Option<(Rule, String)> {
+    use crate::ir::compile::Refused;
+    compile::refused(program).into_iter().find_map(|(_, r)| {
+        let rule = match r {
+            Refused::Target(_) | Refused::TrailingComma(_) | Refused::StarAlone | Refused::Stars => {
+                Rule::CompileRefusedTarget
+            }
+            Refused::ParenTargets => Rule::ParenthesizedTargets,
+            Refused::AsyncWith => Rule::CompileAsyncWithOutsideAsync,
+            Refused::TooDeep => Rule::CompileTooDeep,
+        };
+        message::refused(quirks, r).map(|msg| (rule, msg))
+    })
 }
 
 /// The `show` statements that read a name after the `with` that bound it (§8.1): the name may be

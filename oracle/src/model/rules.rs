@@ -273,6 +273,17 @@ rules! {
     TargetStarred = "8.3",
     /// `as (x)` is the name `x`, not a one-element tuple.
     TargetParenthesizedName = "8.3",
+    /// A target CPython refuses (`as None`, `as f()`, `as *b`, `as (*a, *b)`): a SyntaxError, nothing runs.
+    CompileRefusedTarget = "8.5",
+    /// Parenthesized items with a target among them: the items on 3.9+, "invalid syntax" on 3.8.
+    ParenthesizedTargets = "8.6",
+    /// Parenthesized items without targets (several, or a trailing comma): the items on 3.9+, one tuple
+    /// (no manager) on 3.8.
+    ParenthesizedNoTargets = "8.6",
+    /// `async with` outside an `async def`: "'async with' outside async function".
+    CompileAsyncWithOutsideAsync = "8.7",
+    /// Blocks nested deeper than every version compiles: "too many statically nested blocks".
+    CompileTooDeep = "8.7",
 }
 
 impl Rule {

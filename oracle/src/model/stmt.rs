@@ -35,8 +35,7 @@ impl<'p> Machine<'p> {
                 }
                 Err(x) => Flow::Raise(x),
             },
-            Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
-            Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
+            Stmt::With { is_async, parens, items, body } => self.with(items, body, *parens, Proto::of(*is_async)),
             Stmt::Yield(label) => self.on_top_role(|m, role| match role {
                 Role::Driven(ctx) => m.on_yield(ctx, label),
                 Role::CmResumed(state) => m.cm_yields_again(state),

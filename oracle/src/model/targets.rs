@@ -27,6 +27,9 @@ impl<'p> Machine<'p> {
                 Ok(())
             }
             Target::Store(st) => self.store(st, value),
+            Target::Star(_) | Target::Bad(_) | Target::BadComma(_) => {
+                unreachable!("a program with a target CPython refuses never runs")
+            }
             Target::Tuple(elems) => {
                 let items = self.unpack(elems, &value)?;
                 self.hit(Rule::TargetUnpacks);
@@ -36,6 +39,7 @@ impl<'p> Machine<'p> {
                             self.vars().insert(n.clone(), v);
                         }
                         Elem::Store(st) => self.store(st, v)?,
+                        Elem::Bad(_) => unreachable!("a program with a target CPython refuses never runs"),
                     }
                 }
                 Ok(())

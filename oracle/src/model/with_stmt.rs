@@ -2,7 +2,7 @@
 //! enter, bind, run, exit, in exactly CPython's order. The async statement is the same
 //! algorithm with the call results awaited (§1.9).
 
-use crate::ir::{Stmt, Target, WithItem};
+use crate::ir::{Parens, Stmt, Target, WithItem};
 
 use super::call::ExcDetails;
 use super::exc::ExcId;
@@ -10,8 +10,35 @@ use super::protocol::{Found, Proto};
 use super::{Builtin, Flow, Machine, Rule, Val};
 
 impl<'p> Machine<'p> {
-    pub(crate) fn with(&mut self, items: &'p [WithItem], body: &'p [Stmt], proto: Proto) -> Flow {
+    pub(crate) fn with(&mut self, items: &'p [WithItem], body: &'p [Stmt], parens: Parens, proto: Proto) -> Flow {
+        if parens != Parens::No {
+            if items.iter().any(|it| it.target != Target::None) {
+                // On 3.8 such a program does not compile.
+                self.hit(Rule::ParenthesizedTargets);
+            } else if items.len() > 1 || parens == Parens::TrailingComma {
+                self.hit(Rule::ParenthesizedNoTargets);
+                if !self.quirks.peg_parser {
+                    return self.with_tuple(items, proto);
+                }
+            }
+        }
         self.with_items(items, body, false, proto)
+    }
+
+    /// `with (A(), B()):` on 3.8: the tuple `(A(), B())` is the manager, and it has no
+    /// protocol method (SEMANTICS-ADDENDUM §8.6).
+    fn with_tuple(&mut self, items: &'p [WithItem], proto: Proto) -> Flow {
+        let mut values = Vec::with_capacity(items.len());
+        for it in items {
+            match self.eval_item(&it.expr) {
+                Ok(v) => values.push(v),
+                Err(flow) => return flow,
+            }
+        }
+        match self.lookup(&Val::Tuple(values), proto) {
+            Ok(_) => unreachable!("a tuple has no protocol method"),
+            Err(x) => Flow::Raise(x),
+        }
     }
 
     /// `inner` says this item is not the first of its statement (§1.7).

@@ -6,7 +6,7 @@ use expect_test::{expect, Expect};
 use super::parse;
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr,
-    Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    Manager, Method, NewExc, Parens, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -278,6 +278,7 @@ fn a_program_built_by_hand_reads_back() {
     let program = Program {
         managers: vec![plain_manager(), plain_manager()],
         main: vec![Stmt::With {
+            parens: Parens::No,
             is_async: false,
             items: vec![
                 WithItem { expr: ItemExpr::New(1), target: Target::Name("x".to_string()) },
@@ -665,6 +666,7 @@ fn show_names_the_variable_it_shows() {
 /// `def main():` (or `async def`) with `n` nested `with M0():` around `log('L1')`, as text.
 fn nested_withs(n: usize, is_async: bool) -> String {
     let with = |s| Stmt::With {
+        parens: Parens::No,
         is_async: false,
         items: vec![WithItem { expr: ItemExpr::New(0), target: Target::None }],
         body: vec![s],
@@ -884,6 +886,7 @@ fn an_async_program_built_by_hand_reads_back() {
         ],
         main: vec![
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![
                     WithItem { expr: ItemExpr::New(0), target: Target::Name("x".to_string()) },
@@ -892,6 +895,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 body: vec![
                     Stmt::Await("s6".to_string()),
                     Stmt::With {
+                        parens: Parens::No,
                         is_async: false,
                         items: vec![WithItem { expr: ItemExpr::New(2), target: Target::None }],
                         body: vec![Stmt::Show("x".to_string())],
@@ -899,6 +903,7 @@ fn an_async_program_built_by_hand_reads_back() {
                     Stmt::Loop {
                         times: 2,
                         body: vec![Stmt::With {
+                            parens: Parens::No,
                             is_async: true,
                             items: vec![WithItem {
                                 expr: ItemExpr::Literal(aw("a7", true, AwaitThen::Return(Value::None))),
@@ -910,6 +915,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 ],
             },
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![WithItem { expr: ItemExpr::New(3), target: Target::None }],
                 body: vec![],
@@ -1090,7 +1096,6 @@ def main():
             line 8: only __aenter__ and __aexit__ can be async def
             line 11: `raise v` needs the exception argument of __exit__
             line 16: await outside an async function
-            line 17: async with outside an async function
             line 18: manager M1 is not defined
             line 19: label "bad label" must be 1-16 ASCII letters, digits or '_'
             line 19: await outside an async function
@@ -1303,6 +1308,7 @@ fn a_contextlib_program_built_by_hand_reads_back() {
         ],
         gens: vec![],
         main: vec![Stmt::With {
+            parens: Parens::No,
             is_async: false,
             items: vec![
                 WithItem { expr: ItemExpr::Cm(1), target: Target::Name("x".into()) },
@@ -1964,6 +1970,7 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
         main: vec![
             Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0) },
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![
                     item(ItemExpr::Var(label("m1")), Target::None),
@@ -1989,11 +1996,13 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
                 ],
             },
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![item(ItemExpr::ClosingGen { gen: 0, is_async: true }, Target::Name(label("a")))],
                 body: vec![Stmt::Step { label: label("d14"), var: label("a"), k: 2, is_async: true }],
             },
             Stmt::With {
+                parens: Parens::No,
                 is_async: false,
                 items: vec![item(ItemExpr::ClosingGen { gen: 1, is_async: false }, Target::Name(label("b")))],
                 body: vec![Stmt::Step { label: label("d15"), var: label("b"), k: 1, is_async: false }],

@@ -6,7 +6,7 @@ use expect_test::{expect, Expect};
 
 use crate::ir::{
     validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler,
-    ItemExpr, Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    ItemExpr, Manager, Method, NewExc, Parens, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 use crate::model::predict;
 use crate::profile::Profile;
@@ -41,7 +41,7 @@ fn name(n: &str) -> Target {
 }
 
 fn with(items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
-    Stmt::With { is_async: false, items, body }
+    Stmt::With { parens: Parens::No, is_async: false, items, body }
 }
 
 fn handler(label: &str, class: Option<ExcClass>, bind: bool, body: Vec<Stmt>) -> Handler {
@@ -397,7 +397,7 @@ fn names_bound_by_with_and_except_are_dropped_with_their_binders() {
 // ---- async ----
 
 fn async_with(items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
-    Stmt::With { is_async: true, items, body }
+    Stmt::With { parens: Parens::No, is_async: true, items, body }
 }
 
 fn async_def(suspend: Option<&str>, action: Action) -> Method {
@@ -913,7 +913,12 @@ fn async_forms_weigh_more_than_their_sync_forms() {
         managers: vec![],
         gens: vec![],
         cms: vec![CmGen { is_async, ..cm(vec![], Some(Value::None), None, None, vec![]) }],
-        main: vec![Stmt::With { is_async, items: vec![with_expr(ItemExpr::Cm(0), Target::None)], body: vec![] }],
+        main: vec![Stmt::With {
+            parens: Parens::No,
+            is_async,
+            items: vec![with_expr(ItemExpr::Cm(0), Target::None)],
+            body: vec![],
+        }],
         is_async: true,
     };
     assert!(size(&cm_program(false)) < size(&cm_program(true)));
@@ -951,6 +956,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
             gens: vec![],
             cms: vec![],
             main: vec![Stmt::With {
+                parens: Parens::No,
                 is_async,
                 items: vec![with_expr(ItemExpr::ExitStack { is_async }, name("st"))],
                 body: ops.into_iter().map(|op| stack("st", op)).collect(),

@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Handler, ItemExpr, Key, Manager,
-    Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Value, WithItem,
+    Action, AwaitThen, Bad, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Handler, ItemExpr, Key,
+    Manager, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Value, WithItem,
 };
 use crate::model::py_repr_str;
 
@@ -247,8 +247,8 @@ impl Renderer {
                 self.line(depth, &format!("{call}('{label}', g{gen}(), '{how}', {k}, {exc})"));
             }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
-            Stmt::With { is_async, items, body } => {
-                self.line(depth, &with_head(*is_async, items));
+            Stmt::With { is_async, parens, items, body } => {
+                self.line(depth, &with_head(*is_async, *parens, items));
                 self.block(body, depth + 1);
             }
             Stmt::Try(t) => {
@@ -321,9 +321,12 @@ pub(crate) fn method_log(slot: Slot, name: &str) -> String {
     }
 }
 
-/// `with M0() as x, 1 as (a, b):`, or `async with ...:`.
-fn with_head(is_async: bool, items: &[WithItem]) -> String {
+/// `with M0() as x, 1 as (a, b):`, `with (M0() as x, M1()):`, or `async with ...:`.
+fn with_head(is_async: bool, parens: Parens, items: &[WithItem]) -> String {
     let mut text = String::from(if is_async { "async with " } else { "with " });
+    if parens != Parens::No {
+        text.push('(');
+    }
     for (i, it) in items.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
@@ -332,6 +335,11 @@ fn with_head(is_async: bool, items: &[WithItem]) -> String {
         if it.target != Target::None {
             write!(text, " as {}", target(&it.target)).expect("writing to a String");
         }
+    }
+    match parens {
+        Parens::No => {}
+        Parens::Yes => text.push(')'),
+        Parens::TrailingComma => text.push_str(",)"),
     }
     text.push(':');
     text
@@ -344,6 +352,9 @@ pub(crate) fn target(t: &Target) -> String {
         Target::Name(n) => n.clone(),
         Target::Paren(n) => format!("({n})"),
         Target::Store(st) => store(st),
+        Target::Star(n) => format!("*{n}"),
+        Target::Bad(b) => bad(*b).to_string(),
+        Target::BadComma(b) => format!("{},", bad(*b)),
         Target::Tuple(elems) => {
             let inner: Vec<String> = elems
                 .iter()
@@ -351,11 +362,22 @@ pub(crate) fn target(t: &Target) -> String {
                     Elem::Name(n) => n.clone(),
                     Elem::Star(n) => format!("*{n}"),
                     Elem::Store(st) => store(st),
+                    Elem::Bad(b) => bad(*b).to_string(),
                 })
                 .collect();
             let comma = if elems.len() == 1 { "," } else { "" };
             format!("({}{comma})", inner.join(", "))
         }
+    }
+}
+
+/// A target CPython refuses: `None`, `True`, `f()`, `1`.
+fn bad(b: Bad) -> &'static str {
+    match b {
+        Bad::None => "None",
+        Bad::True => "True",
+        Bad::Call => "f()",
+        Bad::Literal => "1",
     }
 }
 

@@ -3,7 +3,9 @@
 #
 # Requests (stdin): ASCII decimal byte length, "\n", then that many bytes of UTF-8 source.
 # Responses (a private copy of the original stdout): one JSON line each, ASCII only.
-# The first request is the prelude, executed once; every later one is a program.
+# The first request is the prelude, executed once; every later one is a program. A program that
+# does not compile is answered with the exception's type and message (a SyntaxError's `msg`,
+# without the file name and line).
 # This script never decides that a run failed: timeouts and crashes are the runner's business.
 # Two exits are signals to the runner: a MemoryError anywhere (the program's outcome or events,
 # or the driver itself) exits with status 86, so that a worker that hit its memory limit is told
@@ -105,7 +107,10 @@ def _serve():
             try:
                 code = compile(src, "<withstand>", "exec")
             except BaseException as e:
-                outcome = ["compile", "%s: %s" % (type(e).__name__, e)]
+                # A SyntaxError's message without its place: "(<withstand>, line 3)" depends on
+                # how the program was rendered, which the model does not know.
+                msg = e.msg if isinstance(e, SyntaxError) and isinstance(e.msg, str) else e
+                outcome = ["compile", "%s: %s" % (type(e).__name__, msg)]
             else:
                 try:
                     exec(code, ns)
