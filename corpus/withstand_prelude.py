@@ -144,6 +144,42 @@ class Sink:
         self._store("[" + repr(key) + "]", value)
 
 
+class descriptor:
+    """A descriptor class of its own, not property: `__get__` calls the function with the
+    instance (and with None when looked up on the class)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __get__(self, obj, cls):
+        return self.f(obj)
+
+
+class Fn:
+    """A callable object stored in a class as a protocol method: no descriptor, so `with` calls
+    it without self. Logs its call as the method would, then returns `r`, or raises
+    `r(method)` when `r` is an exception class."""
+
+    def __init__(self, mgr, method, r):
+        self.mgr = mgr
+        self.method = method
+        self.r = r
+
+    def __call__(self, *args):
+        kind = self.method.strip("_")
+        if kind.endswith("exit"):
+            _exit_event(kind, self.mgr, *args)
+        else:
+            _T.append([kind, self.mgr, _info()])
+        if isinstance(self.r, type):
+            raise self.r(self.method)
+        return self.r
+
+
+def on_get(mgr, method):
+    _T.append(["get", mgr, method])
+
+
 def on_init(mgr):
     _T.append(["init", mgr])
 

@@ -29,6 +29,8 @@ GEN = "oracle/src/model/generator.rs"
 CTX = "oracle/src/model/contextlib.rs"
 STACK = "oracle/src/model/exit_stack.rs"
 TARGETS = "oracle/src/model/targets.rs"
+PROTO = "oracle/src/model/protocol.rs"
+CALL = "oracle/src/model/call.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -183,6 +185,25 @@ MUTATIONS = [
     ("too-deep-message", "8.7", MSG,
      'Refused::TooDeep => "too many statically nested blocks",',
      'Refused::TooDeep => "too many nested blocks",'),
+    # how protocol methods are provided (SEMANTICS-ADDENDUM §7.1-§7.3)
+    ("descriptor-get-not-logged", "7.1", PROTO,
+     "self.emit(Event::Get { mgr: format!(\"M{owner}\"), method: slot.name().to_string() });",
+     "let _ = Event::Get { mgr: format!(\"M{owner}\"), method: slot.name().to_string() };"),
+    ("descriptor-get-raises-ignored", "7.1", PROTO,
+     "                self.hit(Rule::DescriptorGetRaises);\n                Err(self.raise_new(r))",
+     "                self.hit(Rule::DescriptorGetRaises);\n                let _ = r;\n                Ok(Some(Found::None))"),
+    ("descriptor-gets-none-callable", "7.1", PROTO,
+     "                self.hit(Rule::DescriptorGetsNone);\n                Ok(Some(Found::None))",
+     "                self.hit(Rule::DescriptorGetsNone);\n                Ok(Some(Found::Call { owner, how: Call::Plain(&Action::ReturnSelf) }))"),
+    ("static-method-gets-self", "7.2", PROTO,
+     "        Method::Defined(a) | Method::Static(a) | Method::ClassMethod(a) => Call::Plain(a),",
+     "        Method::Defined(a) => Call::Plain(a),\n        Method::Static(_) | Method::ClassMethod(_) => Call::WrongArity,"),
+    ("callable-gets-self", "7.2", CALL,
+     "                self.hit(Rule::CallableNotDescriptor);\n",
+     "                self.hit(Rule::CallableNotDescriptor);\n                #[allow(unreachable_code)]\n                return Err(self.raise_builtin(Rule::CallableNotDescriptor, ExcClass::TypeError, String::new()));\n"),
+    ("inherited-method-logs-instance-class", "7.3", CALL,
+     '        let name = format!("M{owner}");',
+     '        let name = self.type_name(mgr);'),
 ]
 
 

@@ -44,6 +44,9 @@ pub enum Focus {
     Targets,
     /// What CPython refuses to compile, and parenthesized items (§8.5–§8.7).
     CompileTime,
+    /// How protocol methods are provided and called (§7): descriptors, static and class methods,
+    /// callable objects, inheritance, direct calls.
+    Protocol,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -75,6 +78,12 @@ pub struct Weights {
     pub broken_method: u32,
     /// `__init__` raising.
     pub init_raises: u32,
+    /// Protocol methods given by a property, a descriptor, a static or class method, or a
+    /// callable object (§7.1, §7.2).
+    pub descriptor_method: u32,
+    /// Manager classes deriving from an earlier one, inheriting what they do not define (out of
+    /// 12 per class, §7.3).
+    pub inherit: u32,
     /// Tuple targets that may fail to unpack.
     pub tuple_target: u32,
     /// The other targets (§8.2, §8.3): attribute and subscript stores, starred elements,
@@ -112,7 +121,7 @@ impl GenConfig {
         let mut res = self.clone();
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
-        // Areas and how often each is picked, out of 16.
+        // Areas and how often each is picked, out of 24.
         let area = match u.int_in_range(0..=23u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
@@ -123,6 +132,7 @@ impl GenConfig {
             13..=14 => Focus::ExitStacks,
             15..=16 => Focus::Targets,
             17..=18 => Focus::CompileTime,
+            19..=20 => Focus::Protocol,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -168,6 +178,11 @@ impl GenConfig {
                 w.contextlib_item = keep(10, orig.contextlib_item);
                 w.reentry = keep(3, orig.reentry);
             }
+            Focus::Protocol => {
+                w.descriptor_method = keep(6, orig.descriptor_method);
+                w.inherit = keep(4, orig.inherit);
+                w.async_main = keep(2, orig.async_main);
+            }
             Focus::CompileTime => {
                 w.async_main = keep(2, orig.async_main);
                 w.gen_fn = keep(2, orig.gen_fn);
@@ -209,6 +224,8 @@ impl GenConfig {
             &mut w.literal_item,
             &mut w.broken_method,
             &mut w.init_raises,
+            &mut w.descriptor_method,
+            &mut w.inherit,
             &mut w.tuple_target,
             &mut w.store_target,
             &mut w.async_main,
@@ -257,6 +274,8 @@ impl GenConfig {
                 literal_item: 1,
                 broken_method: 2,
                 init_raises: 1,
+                descriptor_method: 1,
+                inherit: 1,
                 tuple_target: 2,
                 store_target: 1,
                 async_main: 2,

@@ -12,6 +12,7 @@ use crate::config::GenConfig;
 
 mod compile;
 mod idioms;
+mod protocol;
 mod targets;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
@@ -31,7 +32,9 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     let n_managers = g.u.int_in_range(1..=config.max_managers.max(1))?;
     let mut managers = Vec::with_capacity(n_managers);
     for _ in 0..n_managers {
-        managers.push(g.manager(is_async)?);
+        let mut m = g.manager(is_async)?;
+        g.inherit(&mut m, &managers)?;
+        managers.push(m);
     }
     let cx = Cx { scope: Scope::function(Func::Main { is_async }), may_yield: false, n_gens: 0, n_cms: 0, n_managers };
     let mut cms = Vec::new();
@@ -298,14 +301,15 @@ impl Gen<'_, '_> {
         } else {
             (Method::Missing, Method::Missing)
         };
-        Ok(Manager { init_raises, enter, exit, aenter, aexit })
+        Ok(Manager { init_raises, enter, exit, aenter, aexit, base: None })
     }
 
     /// `__aenter__` / `__aexit__`: mostly `async def`, sometimes a plain `def` returning an
     /// awaitable, a non-awaitable, or raising synchronously.
     fn async_method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
-        Ok(match self.weighted(&[16, 6, broken, broken, broken, broken])? {
+        let descriptor = self.config.weights.descriptor_method;
+        Ok(match self.weighted(&[16, 6, broken, broken, broken, broken, descriptor])? {
             0 => {
                 let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
                 Method::AsyncDef { suspend, action: self.action(slot)? }
@@ -334,18 +338,21 @@ impl Gen<'_, '_> {
             2 => Method::Missing,
             3 => Method::InstanceOnly,
             4 => Method::NoneAttr,
-            _ => Method::WrongArity,
+            5 => Method::WrongArity,
+            _ => self.descriptor_method(slot)?,
         })
     }
 
     fn method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
-        match self.weighted(&[24, broken, broken, broken, broken])? {
+        let descriptor = self.config.weights.descriptor_method;
+        match self.weighted(&[24, broken, broken, broken, broken, descriptor])? {
             0 => Ok(Method::Defined(self.action(slot)?)),
             1 => Ok(Method::Missing),
             2 => Ok(Method::InstanceOnly),
             3 => Ok(Method::NoneAttr),
-            _ => Ok(Method::WrongArity),
+            4 => Ok(Method::WrongArity),
+            _ => self.descriptor_method(slot),
         }
     }
 

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
     validate, Action, AwaitThen, Bad, BoolResult, Cause, CmGen, Diagnostic, Drive, Elem, ExcClass, ExitFn,
-    ExitFnResult, GenFn, Handler, ItemExpr, Key, Manager, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp,
-    Stmt, Store, StoreObj, Target, TextPos, Try, Value, WithItem,
+    ExitFnResult, GenFn, Getter, Handler, ItemExpr, Key, Manager, Method, NewExc, Parens, Program, RaiseNew, Slot,
+    StackOp, Stmt, Store, StoreObj, Target, TextPos, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -147,6 +147,10 @@ struct Parser<'a> {
 enum Member {
     Init,
     NoneAttr(Slot),
+    /// `__exit__ = Fn('M0', '__exit__', True)`.
+    Callable(Slot, ExitFnResult),
+    /// `@property`, `@descriptor`, `@staticmethod` or `@classmethod`, before a `def`.
+    Decorator(Deco),
     /// `def __enter__(self):` or `async def __aenter__(self):`.
     Def {
         slot: Slot,
@@ -154,6 +158,15 @@ enum Member {
     },
     /// `def __exit__(self):`: of the wrong arity.
     WrongArity(Slot),
+}
+
+/// How a protocol method defined with a decorator is provided.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Deco {
+    Property,
+    Descriptor,
+    Static,
+    Class,
 }
 
 /// A line of `main` at the start of a statement.
@@ -246,7 +259,7 @@ impl<'a> Parser<'a> {
             }
             let counts = Counts { managers: managers.len(), cms: cms.len(), gens: gens.len() };
             match top_head(line.text, counts) {
-                Ok(Top::Class(name, expected)) => {
+                Ok(Top::Class(name, expected, base)) => {
                     if main.is_some() {
                         self.err(line.no, "manager classes come before def main():");
                     } else if !gens.is_empty() {
@@ -258,7 +271,8 @@ impl<'a> Parser<'a> {
                     }
                     let root = Path::new(Root::Manager(managers.len()));
                     self.mark(root.clone(), line.no);
-                    let m = self.manager(line, &name, &root);
+                    let mut m = self.manager(line, &name, &root);
+                    m.base = base;
                     managers.push(m);
                 }
                 Ok(Top::Decorator(is_async)) => {
@@ -415,6 +429,19 @@ impl<'a> Parser<'a> {
                     continue;
                 }
                 Member::NoneAttr(slot) => (slot, Some(Method::NoneAttr)),
+                Member::Callable(slot, r) => {
+                    if !same_fn_owner(line.text, name) {
+                        self.err(
+                            line.no,
+                            format!("expected Fn('{name}', ...) in class {name}, found {:?}", clip(line.text)),
+                        );
+                    }
+                    (slot, Some(Method::Callable(r)))
+                }
+                Member::Decorator(deco) => match self.decorated(line, name, deco) {
+                    Some((slot, method)) => (slot, method),
+                    None => continue,
+                },
                 Member::Def { slot, is_async } => (slot, self.defined_body(line, name, slot, is_async)),
                 Member::WrongArity(slot) => (slot, self.wrong_arity_body(line, name, slot)),
             };
@@ -448,6 +475,157 @@ impl<'a> Parser<'a> {
             };
         }
         res
+    }
+
+    /// A method defined with a decorator (`@property`, `@descriptor`, `@staticmethod`,
+    /// `@classmethod` on the line `deco_line`): the `def` line after it and its body. `None`
+    /// (reported) when the `def` line is not one; then the slot is unknown.
+    fn decorated(&mut self, deco_line: Line<'a>, name: &str, deco: Deco) -> Option<(Slot, Option<Method>)> {
+        let Some(def) = self.peek().filter(|l| l.depth == 1) else {
+            self.err(deco_line.no, "expected a def on the line after the decorator");
+            return None;
+        };
+        self.pos += 1;
+        let parsed = Toks::new(def.text).and_then(|mut t| {
+            t.keyword("def", "def")?;
+            let n = t.name("a method name such as __exit__")?;
+            let Some(slot) = Slot::from_name(n) else {
+                return t.fail_back("__enter__, __exit__, __aenter__ or __aexit__");
+            };
+            t.punct('(', "'('")?;
+            let mut params = Vec::new();
+            if !t.eat(')') {
+                loop {
+                    params.push(t.name("a parameter name")?);
+                    if t.eat(')') {
+                        break;
+                    }
+                    t.punct(',', "',' or ')'")?;
+                }
+            }
+            t.punct(':', "':'")?;
+            t.end()?;
+            let args = &render::method_params(slot, false)[1..];
+            let expected: Vec<&str> = match deco {
+                Deco::Property | Deco::Descriptor => vec!["self"],
+                Deco::Static => args.to_vec(),
+                Deco::Class => ["cls"].iter().chain(args).copied().collect(),
+            };
+            if params != expected {
+                return Err(format!("expected def {n}({}):, found {:?}", expected.join(", "), clip(def.text)));
+            }
+            Ok(slot)
+        });
+        let slot = match parsed {
+            Ok(slot) => slot,
+            Err(m) => {
+                self.err(def.no, m);
+                self.skip_deeper(1);
+                return None;
+            }
+        };
+        let method = match deco {
+            Deco::Property | Deco::Descriptor => {
+                self.getter_body(def, name, slot).map(|get| Method::Property { custom: deco == Deco::Descriptor, get })
+            }
+            Deco::Static | Deco::Class => {
+                let lines = self
+                    .flat_block(def, &format!("an indented block starting with {}", render::method_log(slot, name)));
+                self.log_and_action(&lines, def, name, slot).map(|a| {
+                    if deco == Deco::Static {
+                        Method::Static(a)
+                    } else {
+                        Method::ClassMethod(a)
+                    }
+                })
+            }
+        };
+        Some((slot, method))
+    }
+
+    /// The log line and the one action line of a method body.
+    fn log_and_action(&mut self, lines: &[Line<'a>], header: Line<'a>, name: &str, slot: Slot) -> Option<Action> {
+        let log = render::method_log(slot, name);
+        let Some(first) = lines.first() else { return None };
+        if !same_tokens(first.text, &log) {
+            self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
+            return None;
+        }
+        let Some(second) = lines.get(1) else {
+            self.err(header.no, format!("expected a line such as return self or raise E1('r1') after {log}"));
+            return None;
+        };
+        if let Some(third) = lines.get(2) {
+            self.err(
+                third.no,
+                format!("a method does one thing after {log}, but here is another line: {:?}", clip(third.text)),
+            );
+        }
+        action(second.text).map_err(|m| self.err(second.no, m)).ok()
+    }
+
+    /// The body of a getter (`@property` / `@descriptor` `def __exit__(self):`): `on_get(...)`,
+    /// then `return None`, `raise E1('r1')`, or a nested `def` (`async def` for an async slot)
+    /// and `return __exit__` (§7.1).
+    fn getter_body(&mut self, header: Line<'a>, name: &str, slot: Slot) -> Option<Getter> {
+        let on_get = format!("on_get('{name}', '{}')", slot.name());
+        if !self.has_block(header, 2, &format!("an indented block starting with {on_get}")) {
+            return None;
+        }
+        let mut lines = Vec::new();
+        while let Some(l) = self.peek().filter(|l| l.depth >= 2) {
+            self.pos += 1;
+            if l.depth > 3 {
+                self.err(l.no, "unexpected indentation");
+                continue;
+            }
+            lines.push(l);
+        }
+        let first = lines.first()?;
+        if !same_call(first.text, "on_get", &[name, slot.name()]) {
+            self.err(first.no, format!("expected {on_get}, found {:?}", clip(first.text)));
+            return None;
+        }
+        let Some(second) = lines.get(1).copied() else {
+            self.err(first.no, format!("expected return None, raise E1('r1') or a def after {on_get}"));
+            return None;
+        };
+        let kw = if slot.is_async() { "async def" } else { "def" };
+        let params = render::method_params(slot, false)[1..].join(", ");
+        let def = format!("{kw} {}({params}):", slot.name());
+        if same_tokens(second.text, &def) {
+            let inner: Vec<Line<'a>> = lines[2..].iter().copied().take_while(|l| l.depth == 3).collect();
+            let action = self.log_and_action(&inner, second, name, slot)?;
+            let ret = format!("return {}", slot.name());
+            match lines.get(2 + inner.len()) {
+                Some(l) if l.depth == 2 && same_tokens(l.text, &ret) => {}
+                other => {
+                    let no = other.map_or(second.no, |l| l.no);
+                    self.err(no, format!("expected {ret} after the nested def"));
+                    return None;
+                }
+            }
+            if let Some(extra) = lines.get(3 + inner.len()) {
+                self.err(extra.no, format!("nothing follows {ret}, found {:?}", clip(extra.text)));
+            }
+            return Some(Getter::Function(action));
+        }
+        if let Some(extra) = lines.get(2) {
+            self.err(extra.no, format!("a getter does one thing after {on_get}, found {:?}", clip(extra.text)));
+        }
+        if same_tokens(second.text, "return None") {
+            return Some(Getter::None);
+        }
+        match Toks::new(second.text).and_then(|mut t| raise(&mut t, RaiseAt::Method)) {
+            Ok(Raised::New(r)) => Some(Getter::Raise(r)),
+            _ => {
+                self.err(
+                    second.no,
+                    format!("expected {def}, return None or raise E1('r1'), found {:?}", clip(second.text)),
+                );
+                None
+            }
+        }
     }
 
     /// The lines of a method body at depth 2, which holds no compound statements.
@@ -975,8 +1153,8 @@ fn is_exactly(text: &str, expected: &[Tok<'_>]) -> bool {
 }
 
 enum Top {
-    /// `class <name>:`, and whether the name is the one expected next.
-    Class(String, Result<(), String>),
+    /// `class <name>(<base>):`, whether the name is the one expected next, and the base.
+    Class(String, Result<(), String>, Option<usize>),
     /// `@contextmanager`, or with `true`, `@asynccontextmanager`.
     Decorator(bool),
     /// `def c<n>():` (with `true`, `async def c<n>():`), and whether it is the one expected next.
@@ -1029,6 +1207,15 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
     }
     if t.eat_name("class") {
         let name = t.name("a class name such as M0")?.to_string();
+        let mut base = None;
+        if t.eat('(') {
+            let b = t.name("a base class such as M0")?;
+            match manager_index(b) {
+                Some(m) if m < counts.managers => base = Some(m),
+                _ => return t.fail_back("a manager class defined before this one, such as M0"),
+            }
+            t.punct(')', "')'")?;
+        }
         t.punct(':', "':'")?;
         t.end()?;
         let expected = format!("M{}", counts.managers);
@@ -1040,7 +1227,7 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
                 clip(text)
             ))
         };
-        return Ok(Top::Class(name, ok));
+        return Ok(Top::Class(name, ok, base));
     }
     let is_async = t.eat_name("async");
     if is_async {
@@ -1131,16 +1318,50 @@ fn member(text: &str) -> Result<Member, String> {
             ))
         };
     }
+    if t.eat('@') {
+        let deco = match t.peek_name() {
+            Some("property") => Deco::Property,
+            Some("descriptor") => Deco::Descriptor,
+            Some("staticmethod") => Deco::Static,
+            Some("classmethod") => Deco::Class,
+            _ => return t.fail("property, descriptor, staticmethod or classmethod (the decorators of methods)"),
+        };
+        t.bump();
+        t.end()?;
+        return Ok(Member::Decorator(deco));
+    }
     if let Some(Tok::Name(n)) = t.peek() {
         if let Some(slot) = Slot::from_name(n) {
             t.bump();
             t.punct('=', "'='")?;
-            t.keyword("None", "None")?;
+            if t.eat_name("Fn") {
+                // `__exit__ = Fn('M0', '__exit__', True)`: the class name is checked by the caller.
+                t.punct('(', "'('")?;
+                let _owner = t.string("the class name, as in Fn('M0', '__exit__', True)")?;
+                t.punct(',', "','")?;
+                if t.string("the method name, as in Fn('M0', '__exit__', True)")? != slot.name() {
+                    return t.fail_back(&format!("'{}' (the method the Fn is stored as)", slot.name()));
+                }
+                t.punct(',', "','")?;
+                let r = match class_or_value(&mut t, 0, "a value or an exception class (what the call gives)")? {
+                    Gives::Raise(c) => ExitFnResult::Raise(c),
+                    Gives::Return(v) => ExitFnResult::Return(v),
+                };
+                t.punct(')', "')'")?;
+                t.end()?;
+                return Ok(Member::Callable(slot, r));
+            }
+            t.keyword("None", "None or Fn('M0', ...)")?;
             t.end()?;
             return Ok(Member::NoneAttr(slot));
         }
     }
     Err(format!("expected {WHAT}, found {:?}", clip(text)))
+}
+
+/// Whether `text`, a `__x__ = Fn(...)` line, names class `name` first.
+fn same_fn_owner(text: &str, name: &str) -> bool {
+    Toks::new(text).is_ok_and(|t| t.toks.iter().any(|(_, tok)| *tok == Tok::Str(name.to_string())))
 }
 
 /// Whether `text` is `func('a', 'b', ...)` with exactly these string arguments.

@@ -32,8 +32,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, Handler,
-    ItemExpr, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Value,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, Getter,
+    Handler, ItemExpr, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Value,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -216,6 +216,18 @@ fn method_size(m: &Method, slot: Slot, uses: &Uses) -> usize {
             2 + usize::from(!slot.is_async()) + usize::from(suspend.is_some()) + action_size(action)
         }
         Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => 4,
+        // Ways of providing a method that are not a plain `def` weigh more than it.
+        Method::Static(a) | Method::ClassMethod(a) => 3 + action_size(a),
+        Method::Callable(ExitFnResult::Return(v)) => 3 + value_size(v),
+        Method::Callable(ExitFnResult::Raise(c)) => 4 + rank(*c),
+        Method::Property { custom, get } => {
+            4 + usize::from(*custom)
+                + match get {
+                    Getter::Function(a) => action_size(a),
+                    Getter::None => 1,
+                    Getter::Raise(r) => 1 + raise_size(r),
+                }
+        }
     }
 }
 
@@ -672,6 +684,10 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
             used[m] = true;
         }
     });
+    // A base class is used by the classes deriving from it (§7.3).
+    for b in program.managers.iter().filter_map(|m| m.base) {
+        used[b] = true;
+    }
     let unused: Vec<usize> = (0..n).filter(|m| !used[*m]).collect();
     if unused.len() > 1 && cur.take() {
         for m in unused.iter().rev() {
@@ -698,6 +714,11 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                             *e = ItemExpr::New(i);
                         }
                     });
+                    for m in &mut program.managers {
+                        if m.base == Some(j) {
+                            m.base = Some(i);
+                        }
+                    }
                     remove_manager(program, j);
                     return;
                 }
@@ -709,6 +730,12 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
 /// Removes manager `m`, which nothing uses, and renumbers the later ones.
 fn remove_manager(program: &mut Program, m: usize) {
     program.managers.remove(m);
+    for k in program.managers.iter_mut().filter_map(|c| c.base.as_mut()) {
+        assert!(*k != m, "M{m} is still a base");
+        if m < *k {
+            *k -= 1;
+        }
+    }
     each_expr_mut(program, |e| {
         if let ItemExpr::New(k) = e {
             assert!(*k != m, "M{m} is still used");

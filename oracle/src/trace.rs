@@ -85,6 +85,14 @@ pub enum Event {
         /// `sys.exc_info()[1]`.
         info: Option<ExcRef>,
     },
+    /// The getter of a protocol method given as a property or a descriptor ran (`on_get('M0',
+    /// '__exit__')`), at lookup (§7.1).
+    Get {
+        /// The manager class that defines it.
+        mgr: String,
+        /// The method name.
+        method: String,
+    },
     /// A method stored only on the instance was called, which the protocol never does.
     InstanceMethod {
         /// The manager class.
@@ -270,6 +278,7 @@ impl Event {
             Event::Handler { exc, .. } => exc.for_each_exc_ref(f),
             Event::GenCleanup { exc, .. } => f(exc),
             Event::Init { .. }
+            | Event::Get { .. }
             | Event::InstanceMethod { .. }
             | Event::Bool { .. }
             | Event::Len { .. }
@@ -369,6 +378,7 @@ impl fmt::Display for Event {
                 let a = if *is_async { "a" } else { "" };
                 write!(f, "{a}callback {label} exc_info={}", Opt(info))
             }
+            Event::Get { mgr, method } => write!(f, "get {mgr}.{method}"),
             Event::InstanceMethod { mgr, method } => {
                 write!(f, "{mgr} instance attribute {method} called")
             }

@@ -46,6 +46,7 @@ impl Gen<'_, '_> {
             }
             Focus::ExitStacks => self.open_stack(parts.managers, parts.cms, parts.is_async)?,
             Focus::Targets => self.open_targets(parts.managers)?,
+            Focus::Protocol => self.open_protocol(parts.managers, parts.is_async)?,
             Focus::CompileTime => self.open_compile(parts.managers, parts.gens, parts.cms, parts.is_async)?,
             Focus::AsyncWith => return Ok(()),
         };
@@ -61,6 +62,7 @@ impl Gen<'_, '_> {
             exit,
             aenter: Method::Missing,
             aexit: Method::Missing,
+            base: None,
         };
         managers.push(m);
         managers.len() - 1
@@ -68,7 +70,14 @@ impl Gen<'_, '_> {
 
     /// A new manager class with `__aenter__` and `__aexit__` only.
     fn async_manager(managers: &mut Vec<Manager>, aenter: Method, aexit: Method) -> usize {
-        managers.push(Manager { init_raises: None, enter: Method::Missing, exit: Method::Missing, aenter, aexit });
+        managers.push(Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter,
+            aexit,
+            base: None,
+        });
         managers.len() - 1
     }
 

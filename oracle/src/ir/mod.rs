@@ -39,6 +39,23 @@ pub struct Program {
     pub is_async: bool,
 }
 
+impl Program {
+    /// The method in `slot` of manager class `M<m>` or of the first of its bases that has one
+    /// (`type(mgr).__mro__`, SEMANTICS-ADDENDUM §7.3), with the class that defines it; `None`
+    /// where none does. A method set only on the instance is not on the class.
+    pub fn resolve(&self, m: usize, slot: Slot) -> Option<(usize, &Method)> {
+        let mut at = Some(m);
+        while let Some(c) = at {
+            let def = &self.managers[c];
+            match def.method(slot) {
+                Method::Missing | Method::InstanceOnly => at = def.base,
+                method => return Some((c, method)),
+            }
+        }
+        None
+    }
+}
+
 /// A generator function `def g0():`, or an async generator function `async def g0():`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GenFn {
@@ -62,6 +79,9 @@ pub struct Manager {
     pub aenter: Method,
     /// `__aexit__`.
     pub aexit: Method,
+    /// `class M1(M0):`: the manager class it derives from, defined before it. A method it does
+    /// not define (missing, or set only on the instance) is looked up on the base (§7.3).
+    pub base: Option<usize>,
 }
 
 impl Manager {
@@ -73,6 +93,7 @@ impl Manager {
             exit: Method::Missing,
             aenter: Method::Missing,
             aexit: Method::Missing,
+            base: None,
         }
     }
 
@@ -156,6 +177,19 @@ impl Slot {
     }
 }
 
+/// What the getter of a protocol method given as a property or a custom descriptor does after
+/// logging its call (§7.1).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Getter {
+    /// Returns a function (a nested `def`, an `async def` for `__aenter__`/`__aexit__`), which
+    /// logs its call and does the action; `with` calls it without self.
+    Function(Action),
+    /// Returns `None`, which the call then fails on.
+    None,
+    /// Raises (an AttributeError too, which propagates as it is).
+    Raise(RaiseNew),
+}
+
 /// How a protocol method is provided.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -178,6 +212,34 @@ pub enum Method {
         /// What it does then.
         action: Action,
     },
+    /// `@property`, or with `custom` the prelude's `@getter` (a descriptor class whose `__get__`
+    /// calls the function): the lookup calls the getter, which logs, then does what `get` says
+    /// (§7.1).
+    Property {
+        /// The prelude's own descriptor class rather than `property`.
+        custom: bool,
+        /// What the getter does.
+        get: Getter,
+    },
+    /// `@staticmethod def __exit__(t, v, tb):`: a plain `def` without self (§7.2); its action is
+    /// not `return self`.
+    Static(Action),
+    /// `@classmethod def __exit__(cls, t, v, tb):`: bound to the class (§7.2); its action is
+    /// not `return self`.
+    ClassMethod(Action),
+    /// `__exit__ = Fn('M0', '__exit__', r)`: a callable object that is no descriptor, so `with`
+    /// calls it without self (§7.2); it logs its call as the method would, then returns `r` or
+    /// raises it.
+    Callable(ExitFnResult),
+}
+
+impl Method {
+    /// Whether the protocol finds it on the type through a descriptor other than a plain
+    /// function (property, custom descriptor, static or class method) or finds an object that
+    /// is no descriptor: what exit stacks (which look methods up on the class) do not model.
+    pub fn is_descriptor_kind(&self) -> bool {
+        matches!(self, Method::Property { .. } | Method::Static(_) | Method::ClassMethod(_) | Method::Callable(_))
+    }
 }
 
 /// What a defined method does after logging its call.

@@ -32,6 +32,7 @@ fn plain_manager() -> Manager {
         exit: Method::Defined(Action::Return(Value::None)),
         aenter: Method::AsyncDef { suspend: None, action: Action::ReturnSelf },
         aexit: Method::AsyncDef { suspend: None, action: Action::Return(Value::None) },
+        base: None,
     }
 }
 

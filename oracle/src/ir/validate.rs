@@ -4,8 +4,9 @@
 use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, Elem, ExitFnResult, ItemExpr, Key,
-    Loc, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Value, MAX_BLOCKS,
+    has_yield, Action, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, Elem, ExitFnResult, Getter,
+    ItemExpr, Key, Loc, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Value,
+    MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -20,6 +21,25 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         }
         for (slot, method) in m.methods() {
             v.method(&at.join(Step::Method(slot)), method, slot);
+        }
+        match m.base {
+            Some(b) if b >= i => v.err(&at, "a manager class derives only from one defined before it"),
+            Some(b) => {
+                for (slot, method) in m.methods() {
+                    let inherited = program.resolve(b, slot).map(|(_, method)| method);
+                    if *method == Method::InstanceOnly
+                        && matches!(inherited, Some(Method::Property { custom: false, .. }))
+                    {
+                        // The base's property has no setter: `self.__exit__ = ...` in `__init__`
+                        // raises AttributeError, with messages not modelled (§7.3).
+                        v.err(
+                            &at.join(Step::Method(slot)),
+                            "a method set on the instance cannot hide a property of a base class",
+                        );
+                    }
+                }
+            }
+            None => {}
         }
     }
     for (i, cm) in program.cms.iter().enumerate() {
@@ -147,7 +167,28 @@ impl Validator<'_> {
                 }
                 action
             }
-            Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => return,
+            Method::Static(action) | Method::ClassMethod(action) => {
+                if *action == Action::ReturnSelf {
+                    self.err(at, "a static or class method has no self to return");
+                }
+                action
+            }
+            Method::Property { get: Getter::Function(action), .. } => action,
+            Method::Property { get: Getter::Raise(r), .. } => {
+                self.raise(at, r);
+                return;
+            }
+            Method::Callable(r) => {
+                if let ExitFnResult::Return(v) = r {
+                    self.value(at, v);
+                }
+                return;
+            }
+            Method::Missing
+            | Method::InstanceOnly
+            | Method::NoneAttr
+            | Method::WrongArity
+            | Method::Property { get: Getter::None, .. } => return,
         };
         match action {
             Action::ReturnSelf | Action::BareRaise | Action::RaiseArg => {}
@@ -540,6 +581,8 @@ const RESERVED: &[&str] = &[
     "on_init",
     "on_enter",
     "on_exit",
+    "on_get",
+    "descriptor",
     "suppress_if",
     "self",
     "t",

@@ -2,12 +2,12 @@
 //! method with the exception details, awaiting what an async method returned, and the truth of
 //! an exit's result.
 
-use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, Method, Slot, Value};
+use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ExitFnResult, Method, Slot, Value};
 use crate::trace::Event;
 
 use super::exc::{self, ExcId};
 use super::message::{self, Code};
-use super::protocol::Found;
+use super::protocol::{Call, Found};
 use super::{Machine, Rule, Val};
 
 /// Where an awaitable is awaited, for the §2.3 messages.
@@ -42,22 +42,20 @@ impl<'p> Machine<'p> {
     /// an exit method with `details`, bound to `mgr`, as an exit stack calls it.
     pub(crate) fn call_found(&mut self, mgr: &Val, slot: Slot, details: ExcDetails) -> Result<Val, ExcId> {
         let found = self.found_method(mgr, slot);
-        let name = self.type_name(mgr);
-        self.call_method(&name, mgr, found, slot, details)
+        self.call_method(mgr, found, slot, details)
     }
 
-    /// Calls a protocol method: the one in `slot`, with `details` if it is an exit method (an
-    /// enter method ignores them). For `async def` methods the result is the coroutine, run when
-    /// it is awaited.
+    /// Calls a protocol method of `mgr`: the one in `slot`, with `details` if it is an exit
+    /// method (an enter method ignores them). For `async def` methods the result is the
+    /// coroutine, run when it is awaited.
     pub(crate) fn call_method(
         &mut self,
-        name: &str,
         mgr: &Val,
         method: Found<'p>,
         slot: Slot,
         details: ExcDetails,
     ) -> Result<Val, ExcId> {
-        let action = match method {
+        let (owner, how) = match method {
             Found::Builtin => {
                 let Val::Builtin(b) = mgr else { unreachable!("builtin methods belong to builtin managers") };
                 let is_async = slot.is_async();
@@ -72,56 +70,89 @@ impl<'p> Machine<'p> {
                 self.hit(rule);
                 return Err(self.raise_builtin(rule, ExcClass::TypeError, message::none_not_callable()));
             }
-            Found::Method(Method::WrongArity) => {
+            Found::Call { owner, how } => (owner, how),
+        };
+        let name = format!("M{owner}");
+        let this = Val::Mgr(self.instance_of(mgr));
+        if matches!(self.program.managers[owner].method(slot), Method::Static(_) | Method::ClassMethod(_)) {
+            self.hit(Rule::StaticOrClassMethod);
+        }
+        let action = match how {
+            Call::WrongArity => {
                 self.hit(Rule::WrongArity);
-                let msg = message::wrong_arity(&self.quirks, name, slot);
+                let msg = message::wrong_arity(&self.quirks, &name, slot);
                 return Err(self.raise_builtin(Rule::WrongArity, ExcClass::TypeError, msg));
             }
-            Found::Method(Method::AsyncDef { suspend, action }) => {
+            Call::Async { suspend, action } => {
                 return Ok(Val::Coro {
-                    mgr: name.to_string(),
+                    mgr: name,
+                    this: Box::new(this),
                     slot,
-                    suspend: suspend.clone(),
+                    suspend: suspend.map(str::to_string),
                     action: Box::new(action.clone()),
                     details,
                 });
             }
-            Found::Method(Method::Defined(a)) => a,
-            Found::Method(Method::Missing | Method::InstanceOnly | Method::NoneAttr) => {
-                unreachable!("lookup only finds None, wrong-arity or defined methods")
+            Call::Callable(r) => {
+                self.hit(Rule::CallableNotDescriptor);
+                self.log_call(&name, slot, details);
+                return match r {
+                    ExitFnResult::Return(v) => Ok(self.eval(v)),
+                    ExitFnResult::Raise(c) => {
+                        let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, slot.name()));
+                        Err(self.raise_obj(id))
+                    }
+                };
             }
+            Call::Plain(a) => a,
         };
         if slot.is_async() {
             self.hit(Rule::AsyncPlainDef);
         }
-        self.method_body(name, slot, action, details, None)
+        self.method_body(&name, &this, slot, action, details, None)
     }
 
-    /// The body of a defined method: log the call, then the action.
+    /// The manager class index of `mgr`, an instance (methods are only ever found on one).
+    fn instance_of(&self, mgr: &Val) -> usize {
+        match mgr {
+            Val::Mgr(m) => *m,
+            _ => unreachable!("only manager instances have methods of their own"),
+        }
+    }
+
+    /// The event of a call of a protocol method of class `name`: `__enter__` and `__aenter__` log
+    /// `sys.exc_info()`, the exit methods their arguments too.
+    fn log_call(&mut self, name: &str, slot: Slot, details: ExcDetails) {
+        let is_async = slot.is_async();
+        let info = self.excs.observe(self.excs.handled());
+        if slot.is_exit() {
+            let exc_ref = self.excs.observe(details.exc);
+            let event = Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: details.fresh, info };
+            self.emit(event);
+        } else {
+            self.emit(Event::Enter { mgr: name.to_string(), is_async, info });
+        }
+    }
+
+    /// The body of a defined method of class `name`, on the instance `this`: log the call,
+    /// then the action.
     fn method_body(
         &mut self,
         name: &str,
+        this: &Val,
         slot: Slot,
         action: &Action,
         details: ExcDetails,
         suspend: Option<&str>,
     ) -> Result<Val, ExcId> {
         let exc = details.exc;
-        let is_async = slot.is_async();
-        let info = self.excs.observe(self.excs.handled());
-        if slot.is_exit() {
-            let exc_ref = self.excs.observe(exc);
-            let event = Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: details.fresh, info };
-            self.emit(event);
-        } else {
-            self.emit(Event::Enter { mgr: name.to_string(), is_async, info });
-        }
+        self.log_call(name, slot, details);
         if let Some(label) = suspend {
             // `await Aw('s1', True, None)` in an `async def` method.
             self.suspend_at(label);
         }
         match action {
-            Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
+            Action::ReturnSelf => Ok(this.clone()),
             Action::Return(v) => Ok(self.eval(v)),
             Action::Raise(r) => Err(self.raise_new(r)),
             Action::RaiseArg => match exc {
@@ -158,9 +189,9 @@ impl<'p> Machine<'p> {
     /// `await v`: runs what `v` does when awaited and gives its result.
     pub(crate) fn await_value(&mut self, v: Val, site: Site) -> Result<Val, ExcId> {
         match v {
-            Val::Coro { mgr, slot, suspend, action, details } => {
+            Val::Coro { mgr, this, slot, suspend, action, details } => {
                 self.hit(Rule::AsyncDefAwaited);
-                let res = self.method_body(&mgr, slot, &action, details, suspend.as_deref());
+                let res = self.method_body(&mgr, &this, slot, &action, details, suspend.as_deref());
                 // PEP 479 at the coroutine's frame boundary.
                 res.map_err(|x| self.pep479(x, Code::Coroutine))
             }

@@ -85,8 +85,15 @@ impl<'p> Machine<'p> {
 
     /// What `type(v)` has of the protocol, as contextlib's plain attribute access on the class
     /// sees it (the same as the `with` statement's lookup: instance attributes are ignored).
-    fn attrs(&self, v: &Val, is_async: bool) -> (Option<Found<'p>>, Option<Found<'p>>) {
+    fn attrs(&mut self, v: &Val, is_async: bool) -> (Option<Found<'p>>, Option<Found<'p>>) {
         let proto = Proto::of(is_async);
+        if let Val::Mgr(m) = v {
+            if self.has_descriptor_method(*m, proto) {
+                // `type(cm).__enter__` gives the property itself, the function of a static
+                // method, a class method bound to the class...: not modelled.
+                self.give_up("contextlib's class-level lookup of a protocol method given by a descriptor");
+            }
+        }
         (self.type_method(v, proto.enter()), self.type_method(v, proto.exit()))
     }
 

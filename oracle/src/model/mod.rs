@@ -297,8 +297,10 @@ pub(crate) enum Val {
     Ready(Box<Val>),
     /// The coroutine an `async def` protocol method returned, not yet awaited.
     Coro {
-        /// `M<n>`.
+        /// `M<n>`, the class that defines the method.
         mgr: String,
+        /// The instance it was called on (`self`).
+        this: Box<Val>,
         /// `__aenter__` or `__aexit__`.
         slot: crate::ir::Slot,
         /// The label it suspends on.

@@ -257,6 +257,19 @@ rules! {
     ClosingGen = "4.5",
     /// `aclosing(agen)` awaits `aclose()` on exit.
     AclosingGen = "4.5",
+    /// A protocol method given by a property or a descriptor: its getter runs at lookup, in the profile's
+    /// lookup order, before `__enter__` is called.
+    DescriptorGet = "7.1",
+    /// The getter raises: that exception propagates as it is (an AttributeError too); no later lookup.
+    DescriptorGetRaises = "7.1",
+    /// The getter returns None: found, and the call fails as for `__enter__ = None`.
+    DescriptorGetsNone = "7.1",
+    /// A static or class method is called without the instance (a class method with the class).
+    StaticOrClassMethod = "7.2",
+    /// A callable object that is no descriptor, stored as the method, is called without self.
+    CallableNotDescriptor = "7.2",
+    /// A method found on a base class: it runs on the instance, and names the class that defines it.
+    InheritedMethod = "7.3",
     /// A name a `with` target bound is still bound after the `with`, and reads as what it bound.
     TargetReadAfterBlock = "8.1",
     /// Reading a target that was never bound: UnboundLocalError in a function, NameError elsewhere.

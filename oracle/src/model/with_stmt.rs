@@ -79,10 +79,9 @@ impl<'p> Machine<'p> {
             Ok(found) => found,
             Err(x) => return self.item_failed(inner, Flow::Raise(x)),
         };
-        let name = self.type_name(&mgr);
 
         // §1.2.3: enter; when it raises, exit is not called.
-        let value = match self.call_method(&name, &mgr, enter, proto.enter(), ExcDetails::of(None)) {
+        let value = match self.call_method(&mgr, enter, proto.enter(), ExcDetails::of(None)) {
             Ok(v) => self.awaited(v, proto.enter()),
             Err(id) => Err(id),
         };
@@ -111,13 +110,11 @@ impl<'p> Machine<'p> {
             },
         };
 
-        self.exit(&name, &mgr, exit, flow, outer_handled, inner, proto)
+        self.exit(&mgr, exit, flow, outer_handled, inner, proto)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn exit(
         &mut self,
-        name: &str,
         mgr: &Val,
         exit: Found<'p>,
         flow: Flow,
@@ -129,7 +126,7 @@ impl<'p> Machine<'p> {
             Flow::Raise(e) => {
                 self.hit(Rule::ExitGetsException);
                 self.excs.push_handled(e);
-                let res = match self.call_method(name, mgr, exit, proto.exit(), ExcDetails::of(Some(e))) {
+                let res = match self.call_method(mgr, exit, proto.exit(), ExcDetails::of(Some(e))) {
                     Ok(v) => self.awaited(v, proto.exit()),
                     Err(x) => Err(x),
                 };
@@ -173,7 +170,7 @@ impl<'p> Machine<'p> {
                 if outer_handled.is_some() {
                     self.hit(Rule::ExitSeesOuterHandled);
                 }
-                let res = match self.call_method(name, mgr, exit, proto.exit(), ExcDetails::of(None)) {
+                let res = match self.call_method(mgr, exit, proto.exit(), ExcDetails::of(None)) {
                     Ok(v) => self.awaited(v, proto.exit()),
                     Err(x) => Err(x),
                 };

@@ -37,6 +37,7 @@ fn plain_manager() -> Manager {
         exit: Method::Defined(Action::Return(Value::None)),
         aenter: Method::Missing,
         aexit: Method::Missing,
+        base: None,
     }
 }
 
@@ -202,6 +203,7 @@ def main():
                 exit: Method::InstanceOnly,
                 aenter: Method::Missing,
                 aexit: Method::Missing,
+                base: None,
             },
             Manager {
                 init_raises: None,
@@ -212,6 +214,7 @@ def main():
                 })),
                 aenter: Method::Missing,
                 aexit: Method::Missing,
+                base: None,
             },
         ]
     );
@@ -861,6 +864,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::WrongArity,
                 aenter: async_def(Some("s1"), Action::Return(aw("a2", true, AwaitThen::Return(Value::Int(3))))),
                 aexit: async_def(None, Action::Return(Value::Bool(true))),
+                base: None,
             },
             Manager {
                 init_raises: None,
@@ -868,6 +872,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::InstanceOnly,
                 aenter: Method::InstanceOnly,
                 aexit: Method::Defined(Action::Return(aw("a3", false, AwaitThen::Raise(ExcClass::E1)))),
+                base: None,
             },
             Manager {
                 init_raises: Some(exc(ExcClass::E2, "r4")),
@@ -875,6 +880,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::Defined(Action::BareRaise),
                 aenter: Method::NoneAttr,
                 aexit: Method::WrongArity,
+                base: None,
             },
             Manager {
                 init_raises: None,
@@ -882,6 +888,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::Missing,
                 aenter: Method::WrongArity,
                 aexit: async_def(Some("s5"), Action::SuppressIf(vec![ExcClass::KeyError, ExcClass::E3])),
+                base: None,
             },
         ],
         main: vec![

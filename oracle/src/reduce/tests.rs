@@ -53,7 +53,7 @@ fn try_(body: Vec<Stmt>, handlers: Vec<Handler>, orelse: Vec<Stmt>, finally: Opt
 }
 
 fn manager(enter: Method, exit: Method) -> Manager {
-    Manager { init_raises: None, enter, exit, aenter: Method::Missing, aexit: Method::Missing }
+    Manager { init_raises: None, enter, exit, aenter: Method::Missing, aexit: Method::Missing, base: None }
 }
 
 fn plain_manager() -> Manager {
@@ -75,6 +75,7 @@ fn big_program() -> Program {
             exit: Method::WrongArity,
             aenter: Method::Missing,
             aexit: Method::Missing,
+            base: None,
         },
         manager(
             Method::Defined(Action::ReturnSelf),
@@ -418,6 +419,7 @@ fn async_program() -> Program {
             exit: Method::Defined(Action::Return(Value::None)),
             aenter: async_def(Some("s1"), Action::ReturnSelf),
             aexit: async_def(None, Action::SuppressIf(vec![ExcClass::KeyError, ExcClass::E2])),
+            base: None,
         },
         Manager {
             init_raises: None,
@@ -425,6 +427,7 @@ fn async_program() -> Program {
             exit: Method::Missing,
             aenter: Method::Defined(Action::Return(aw("a2", true, AwaitThen::Return(Value::Int(3))))),
             aexit: async_def(Some("s3"), Action::Return(Value::None)),
+            base: None,
         },
         Manager {
             init_raises: None,
@@ -432,6 +435,7 @@ fn async_program() -> Program {
             exit: Method::Defined(Action::Return(Value::None)),
             aenter: async_def(Some("s4"), Action::ReturnSelf),
             aexit: Method::WrongArity,
+            base: None,
         },
         Manager {
             init_raises: None,
@@ -439,6 +443,7 @@ fn async_program() -> Program {
             exit: Method::Missing,
             aenter: Method::Defined(Action::Return(Value::BadAwaitable)),
             aexit: async_def(None, Action::Return(Value::Bool(true))),
+            base: None,
         },
     ];
     let main = vec![
@@ -640,6 +645,7 @@ fn a_def_aenter_becomes_an_async_def() {
             exit: Method::Missing,
             aenter: Method::Defined(Action::Return(aw("a1", true, AwaitThen::Return(Value::Int(3))))),
             aexit: async_def(Some("s2"), Action::Return(Value::None)),
+            base: None,
         }],
         main: vec![async_with(vec![item(0, name("x"))], vec![show("x"), raise(ExcClass::KeyError, "r3")])],
         gens: vec![],
@@ -884,6 +890,7 @@ fn async_manager() -> Manager {
         exit: Method::Defined(Action::Return(Value::None)),
         aenter: async_def(None, Action::ReturnSelf),
         aexit: async_def(None, Action::Return(Value::None)),
+        base: None,
     }
 }
 
@@ -1170,6 +1177,7 @@ fn a_coroutine_becomes_an_awaitable_unless_its_stop_iteration_boundary_matters()
                 coroutine: true,
             })),
             aexit: async_def(None, Action::Return(Value::None)),
+            base: None,
         }],
         gens: vec![],
         cms: vec![],

@@ -9,8 +9,9 @@ use std::fmt::Write;
 
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AwaitThen, Bad, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Handler, ItemExpr, Key,
-    Manager, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Value, WithItem,
+    Action, AwaitThen, Bad, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Getter, Handler, ItemExpr,
+    Key, Manager, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Value,
+    WithItem,
 };
 use crate::model::py_repr_str;
 
@@ -128,7 +129,10 @@ impl Renderer {
 
     fn manager(&mut self, i: usize, m: &Manager) {
         let name = format!("M{i}");
-        self.line(0, &format!("class {name}:"));
+        match m.base {
+            Some(b) => self.line(0, &format!("class {name}(M{b}):")),
+            None => self.line(0, &format!("class {name}:")),
+        }
         self.line(1, "def __init__(self):");
         self.line(2, &format!("on_init('{name}')"));
         for (slot, method) in m.methods() {
@@ -164,19 +168,45 @@ impl Renderer {
                 if let Method::AsyncDef { suspend: Some(label), .. } = m {
                     self.line(2, &format!("await Aw('{label}', True, None)"));
                 }
-                let stmt = match action {
-                    Action::ReturnSelf => "return self".to_string(),
-                    Action::Return(v) => format!("return {}", value(v)),
-                    Action::Raise(r) => raise(r),
-                    Action::RaiseArg => "raise v".to_string(),
-                    Action::BareRaise => "raise".to_string(),
-                    Action::SuppressIf(classes) => {
-                        let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
-                        let comma = if names.len() == 1 { "," } else { "" };
-                        format!("return suppress_if(t, ({}{comma}))", names.join(", "))
+                self.line(2, &action_line(action));
+            }
+            Method::Property { custom, get } => {
+                // §7.1: the lookup calls the getter.
+                self.line(1, if *custom { "@descriptor" } else { "@property" });
+                self.line(1, &format!("def {dunder}(self):"));
+                self.line(2, &format!("on_get('{name}', '{dunder}')"));
+                match get {
+                    Getter::Function(action) => {
+                        let kw = if slot.is_async() { "async def" } else { "def" };
+                        let params = &method_params(slot, false)[1..];
+                        self.line(2, &format!("{kw} {dunder}({}):", params.join(", ")));
+                        self.line(3, &method_log(slot, name));
+                        self.line(3, &action_line(action));
+                        self.line(2, &format!("return {dunder}"));
                     }
+                    Getter::None => self.line(2, "return None"),
+                    Getter::Raise(r) => self.line(2, &raise(r)),
+                }
+            }
+            Method::Static(action) | Method::ClassMethod(action) => {
+                // §7.2: no self; a class method gets the class.
+                let params = &method_params(slot, false)[1..];
+                let (deco, params) = match m {
+                    Method::Static(_) => ("@staticmethod", params.join(", ")),
+                    _ => ("@classmethod", ["cls"].iter().chain(params).copied().collect::<Vec<_>>().join(", ")),
                 };
-                self.line(2, &stmt);
+                self.line(1, deco);
+                self.line(1, &format!("def {dunder}({params}):"));
+                self.line(2, &method_log(slot, name));
+                self.line(2, &action_line(action));
+            }
+            Method::Callable(r) => {
+                // §7.2: an object with `__call__`, no descriptor: called without self.
+                let r = match r {
+                    ExitFnResult::Return(v) => value(v),
+                    ExitFnResult::Raise(c) => c.name().to_string(),
+                };
+                self.line(1, &format!("{dunder} = Fn('{name}', '{dunder}', {r})"));
             }
         }
     }
@@ -291,6 +321,22 @@ impl Renderer {
                 let call = if *is_async { "await astep" } else { "step" };
                 self.line(depth, &format!("{call}('{label}', {var}, {k})"));
             }
+        }
+    }
+}
+
+/// The statement a protocol method ends with: what its action says.
+pub(crate) fn action_line(action: &Action) -> String {
+    match action {
+        Action::ReturnSelf => "return self".to_string(),
+        Action::Return(v) => format!("return {}", value(v)),
+        Action::Raise(r) => raise(r),
+        Action::RaiseArg => "raise v".to_string(),
+        Action::BareRaise => "raise".to_string(),
+        Action::SuppressIf(classes) => {
+            let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+            let comma = if names.len() == 1 { "," } else { "" };
+            format!("return suppress_if(t, ({}{comma}))", names.join(", "))
         }
     }
 }

@@ -247,6 +247,7 @@ fn event(v: &Value) -> Res<Event> {
         }
         ("suspend", [label]) => Event::Suspend { label: string(label)? },
         ("inst", [mgr, method]) => Event::InstanceMethod { mgr: string(mgr)?, method: string(method)? },
+        ("get", [mgr, method]) => Event::Get { mgr: string(mgr)?, method: string(method)? },
         ("bool", [label]) => Event::Bool { label: string(label)? },
         ("len", [label]) => Event::Len { label: string(label)? },
         ("log", [label, info]) => Event::Log { label: string(label)?, info: exc_ref(info)? },
