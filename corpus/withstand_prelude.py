@@ -1,5 +1,5 @@
 # @generated from oracle/src/render/prelude.py by `withstand record`; do not edit.
-# Regenerate: withstand record corpus (or `UPDATE_EXPECT=1 cargo test -p oracle corpus`)
+# Regenerate: withstand record corpus (or `UPDATE_EXPECT=1 cargo test -p withstand-oracle corpus`)
 # The instrumentation every corpus/<topic>/<case>.py imports.
 # withstand prelude: the instrumentation every generated program uses.
 # Events are plain lists so that the worker can send them as JSON and a person can read them.

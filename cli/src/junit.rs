@@ -1,9 +1,11 @@
 //! A JUnit XML report, the format CI systems read: one `<testsuite>` per corpus directory, one
-//! `<testcase>` per corpus file, the diff in the failure. Written by hand: the format is small,
-//! and escaping is the only subtle part.
+//! `<testcase>` per corpus file, the diff in the failure. `quick-junit` writes the XML (and does
+//! the escaping).
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCaseStatus, TestSuite};
 
 /// One test case of the report.
 pub struct TestCase {
@@ -43,114 +45,42 @@ pub enum TestResult {
     },
 }
 
-/// The whole report.
+/// The whole report, through `quick-junit`: one `<testsuite>` per suite, in name order.
 pub fn render(name: &str, cases: &[TestCase], secs: f64) -> String {
     let mut suites: BTreeMap<&str, Vec<&TestCase>> = BTreeMap::new();
     for c in cases {
         suites.entry(&c.suite).or_default().push(c);
     }
-    let count = |cs: &[&TestCase], f: fn(&TestResult) -> bool| cs.iter().filter(|c| f(&c.result)).count();
-    let is_failure = |r: &TestResult| matches!(r, TestResult::Failure { .. });
-    let is_error = |r: &TestResult| matches!(r, TestResult::Error { .. });
-    let all: Vec<&TestCase> = cases.iter().collect();
-    let mut res = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        res,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{secs:.3}\">",
-        escape(name),
-        all.len(),
-        count(&all, is_failure),
-        count(&all, is_error)
-    );
-    for (suite, cs) in &suites {
-        let time: f64 = cs.iter().map(|c| c.secs).sum();
-        let _ = writeln!(
-            res,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{time:.3}\">",
-            escape(suite),
-            cs.len(),
-            count(cs, is_failure),
-            count(cs, is_error)
-        );
+    let mut report = Report::new(name);
+    report.set_time(Duration::from_secs_f64(secs.max(0.0)));
+    for (suite, cs) in suites {
+        let mut s = TestSuite::new(suite);
+        s.set_time(Duration::from_secs_f64(cs.iter().map(|c| c.secs.max(0.0)).sum()));
         for c in cs {
-            let _ = write!(
-                res,
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" time=\"{:.3}\"",
-                escape(&c.name),
-                escape(&suite.replace('/', ".")),
-                escape(&c.file),
-                c.secs
-            );
-            if matches!(c.result, TestResult::Passed) && c.notes.is_empty() {
-                res.push_str("/>\n");
-                continue;
-            }
-            res.push_str(">\n");
-            match &c.result {
-                TestResult::Passed => {}
+            let status = match &c.result {
+                TestResult::Passed => TestCaseStatus::success(),
                 TestResult::Failure { kind, message, text } => {
-                    let _ = writeln!(
-                        res,
-                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                        escape(kind),
-                        escape(message),
-                        escape_text(text)
-                    );
+                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    st.set_type(kind.as_str()).set_message(message.as_str()).set_description(text.as_str());
+                    st
                 }
                 TestResult::Error { kind, message } => {
-                    let _ = writeln!(
-                        res,
-                        "      <error type=\"{}\" message=\"{}\">{}</error>",
-                        escape(kind),
-                        escape(message),
-                        escape_text(message)
-                    );
+                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    st.set_type(kind.as_str()).set_message(message.as_str()).set_description(message.as_str());
+                    st
                 }
-            }
+            };
+            let mut t = quick_junit::TestCase::new(c.name.as_str(), status);
+            t.set_classname(suite.replace('/', ".")).set_time(Duration::from_secs_f64(c.secs.max(0.0)));
+            t.extra.insert("file".into(), c.file.as_str().into());
             if !c.notes.is_empty() {
-                let _ = writeln!(res, "      <system-out>{}</system-out>", escape_text(&c.notes.join("\n")));
+                t.set_system_out(c.notes.join("\n"));
             }
-            res.push_str("    </testcase>\n");
+            s.add_test_case(t);
         }
-        res.push_str("  </testsuite>\n");
+        report.add_test_suite(s);
     }
-    res.push_str("</testsuites>\n");
-    res
-}
-
-/// Element content: as [`escape`], but line breaks and tabs stay as they are, for people who
-/// read the file.
-pub fn escape_text(text: &str) -> String {
-    let mut res = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            res.push('\n');
-        }
-        res.push_str(&escape(line).replace("&#9;", "\t").replace("&#13;", ""));
-    }
-    res
-}
-
-/// An attribute value: the five markup characters escaped, line breaks kept as character
-/// references (an attribute value normalises a literal one to a space), and characters XML 1.0
-/// cannot hold replaced by U+FFFD.
-pub fn escape(text: &str) -> String {
-    let mut res = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => res.push_str("&amp;"),
-            '<' => res.push_str("&lt;"),
-            '>' => res.push_str("&gt;"),
-            '"' => res.push_str("&quot;"),
-            '\'' => res.push_str("&apos;"),
-            '\n' => res.push_str("&#10;"),
-            '\r' => res.push_str("&#13;"),
-            '\t' => res.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => res.push('\u{fffd}'),
-            c => res.push(c),
-        }
-    }
-    res
+    report.to_string().expect("a report of strings serialises")
 }
 
 #[cfg(test)]
@@ -198,21 +128,22 @@ mod tests {
         ];
         expect![[r#"
             <?xml version="1.0" encoding="UTF-8"?>
-            <testsuites name="withstand replay" tests="3" failures="1" errors="1" time="0.500">
-              <testsuite name="corpus/async" tests="1" failures="0" errors="1" skipped="0" time="0.000">
-                <testcase name="bad&lt;name&gt;" classname="corpus.async" file="corpus/async/bad&lt;name&gt;.case" time="0.000">
-                  <error type="invalid-case" message="line 3: unknown rule `x`�">line 3: unknown rule `x`�</error>
-                </testcase>
-              </testsuite>
-              <testsuite name="corpus/sync" tests="2" failures="1" errors="0" skipped="0" time="0.003">
-                <testcase name="exit-after-return" classname="corpus.sync" file="corpus/sync/exit-after-return.case" time="0.001">
-                  <failure type="divergence" message="expected MN.__exit__ | observed =&gt; return&#10;-M0.__exit__ exc=- exc_info=-">--- expected (model)
+            <testsuites name="withstand replay" tests="3" skipped="0" failures="1" errors="1" time="0.500">
+                <testsuite name="corpus/async" tests="1" skipped="0" errors="1" failures="0" time="0.000">
+                    <testcase name="bad&lt;name&gt;" classname="corpus.async" time="0.000" file="corpus/async/bad&lt;name&gt;.case">
+                        <error message="line 3: unknown rule `x`" type="invalid-case">line 3: unknown rule `x`</error>
+                    </testcase>
+                </testsuite>
+                <testsuite name="corpus/sync" tests="2" skipped="0" errors="0" failures="1" time="0.003">
+                    <testcase name="exit-after-return" classname="corpus.sync" time="0.001" file="corpus/sync/exit-after-return.case">
+                        <failure message="expected MN.__exit__ | observed =&gt; return
+            -M0.__exit__ exc=- exc_info=-" type="divergence">--- expected (model)
             +++ observed (interpreter)
             -M0.__exit__ exc=- exc_info=-
              =&gt; return 3</failure>
-                </testcase>
-                <testcase name="exit-suppresses" classname="corpus.sync" file="corpus/sync/exit-suppresses.case" time="0.002"/>
-              </testsuite>
+                    </testcase>
+                    <testcase name="exit-suppresses" classname="corpus.sync" time="0.002" file="corpus/sync/exit-suppresses.case"/>
+                </testsuite>
             </testsuites>
         "#]]
         .assert_eq(&render("withstand replay", &cases, 0.5));

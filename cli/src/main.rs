@@ -10,10 +10,13 @@ macro_rules! outln {
     }};
 }
 
+mod args;
 mod cmd;
 mod findings;
-mod judge;
+mod input;
 mod junit;
+mod limits;
+mod report;
 mod shrink;
 mod signals;
 
@@ -64,7 +67,9 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            anstream::eprintln!("withstand: error: {err:#}");
+            // One clear message; what it quotes is cut to a printable length.
+            let text = limits::clip_lines(&format!("{err:#}"), limits::MAX_PRINTED_LINES);
+            anstream::eprintln!("withstand: error: {text}");
             ExitCode::from(2)
         }
     }

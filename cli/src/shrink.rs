@@ -1,16 +1,16 @@
 //! Shrinking a failing program with `oracle::reduce`, against a real interpreter: a candidate is
-//! kept only while it fails the same way (the same divergence signature, or the same kind of
-//! interpreter failure), within a time budget. The caller saves every accepted step, so that an
-//! interrupted shrink leaves the best program so far on disk.
+//! kept only while it fails the same way ([`Failure::same_as`]: the same root cause of a
+//! divergence, the same kind of interpreter failure), within a time budget. The caller saves
+//! every accepted step, so that an interrupted shrink leaves the best program so far on disk.
 
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use oracle::ir::Program;
+use oracle::model::Prediction;
 use oracle::reduce::{reduce, Budget};
 use oracle::render;
-
-use crate::findings::FindingKind;
+use oracle::verdict::Failure;
 
 /// How a shrink went, so far or in the end.
 #[derive(Clone, Debug)]
@@ -68,8 +68,10 @@ impl Status {
 pub struct Shrunk {
     /// The smallest program that still fails the same way.
     pub program: Program,
+    /// What the model predicts for it.
+    pub prediction: Prediction,
     /// How it fails.
-    pub kind: FindingKind,
+    pub failure: Failure,
     /// How it went.
     pub report: ShrinkReport,
 }
@@ -94,43 +96,49 @@ pub fn program_lines(program: &Program) -> usize {
         .count()
 }
 
-/// Shrinks `program`, which fails as `kind`. `run` runs a candidate and says how it fails
-/// (`None`: it does not). `on_step` is called with every accepted program, with its failure and
-/// a report whose status is [`Status::InProgress`], and once more at the end with the final
-/// report; an error from it (or from `run`) ends the shrink with that error.
+/// How a candidate fails, with its prediction; `None` if it does not (or is not run).
+pub type Run<'a> = dyn FnMut(&Program) -> anyhow::Result<Option<(Prediction, Failure)>> + 'a;
+
+/// Called with every accepted program (with a report whose status is [`Status::InProgress`]) and
+/// once more at the end with the final report.
+pub type OnStep<'a> = dyn FnMut(&Program, &Prediction, &Failure, &ShrinkReport) -> anyhow::Result<()> + 'a;
+
+/// Shrinks `program`, predicted as `prediction`, which fails as `failure`. `run` runs a candidate
+/// and says how it fails. An error from `on_step` (or from `run`) ends the shrink with that error.
 pub fn shrink(
     program: &Program,
-    kind: &FindingKind,
-    run: &mut dyn FnMut(&Program) -> anyhow::Result<Option<FindingKind>>,
+    prediction: &Prediction,
+    failure: &Failure,
+    run: &mut Run<'_>,
     config: &ShrinkConfig<'_>,
-    on_step: &mut dyn FnMut(&Program, &FindingKind, &ShrinkReport) -> anyhow::Result<()>,
+    on_step: &mut OnStep<'_>,
 ) -> anyhow::Result<Shrunk> {
     let started = Instant::now();
     let deadline = started + config.time;
-    let signature = kind.signature();
     let lines_before = program_lines(program);
-    let failure: RefCell<Option<anyhow::Error>> = RefCell::new(None);
-    let last: RefCell<Option<FindingKind>> = RefCell::new(None);
-    let current = RefCell::new(kind.clone());
+    let error: RefCell<Option<anyhow::Error>> = RefCell::new(None);
+    let last: RefCell<Option<(Prediction, Failure)>> = RefCell::new(None);
+    let current = RefCell::new((prediction.clone(), failure.clone()));
     let attempts = Cell::new(0u64);
     let accepted = Cell::new(0u64);
-    let should_stop = || failure.borrow().is_some() || (config.stop)() || Instant::now() >= deadline;
+    let should_stop = || error.borrow().is_some() || (config.stop)() || Instant::now() >= deadline;
     let mut interesting = |candidate: &Program| {
         attempts.set(attempts.get() + 1);
         match run(candidate) {
-            Ok(Some(k)) if k.signature() == signature => {
-                *last.borrow_mut() = Some(k);
+            Ok(Some((p, f))) if f.same_as(failure) => {
+                *last.borrow_mut() = Some((p, f));
                 true
             }
             Ok(_) => false,
             Err(err) => {
-                failure.borrow_mut().get_or_insert(err);
+                error.borrow_mut().get_or_insert(err);
                 false
             }
         }
     };
     let mut on_progress = |p: &Program| {
-        let k = last.borrow_mut().take().expect("reduce accepts only what `interesting` just accepted");
+        let (prediction, failure) =
+            last.borrow_mut().take().expect("reduce accepts only what `interesting` just accepted");
         accepted.set(accepted.get() + 1);
         let report = ShrinkReport {
             lines_before,
@@ -140,14 +148,14 @@ pub fn shrink(
             secs: started.elapsed().as_secs_f64(),
             status: Status::InProgress,
         };
-        if let Err(err) = on_step(p, &k, &report) {
-            failure.borrow_mut().get_or_insert(err);
+        if let Err(err) = on_step(p, &prediction, &failure, &report) {
+            error.borrow_mut().get_or_insert(err);
         }
-        *current.borrow_mut() = k;
+        *current.borrow_mut() = (prediction, failure);
     };
     let budget = Budget { max_attempts: u64::MAX, should_stop: &should_stop };
     let reduced = reduce(program, &budget, &mut interesting, &mut on_progress);
-    if let Some(err) = failure.borrow_mut().take() {
+    if let Some(err) = error.borrow_mut().take() {
         return Err(err);
     }
     let status = if reduced.complete {
@@ -165,7 +173,7 @@ pub fn shrink(
         secs: started.elapsed().as_secs_f64(),
         status,
     };
-    let kind = current.into_inner();
-    on_step(&reduced.program, &kind, &report)?;
-    Ok(Shrunk { program: reduced.program, kind, report })
+    let (prediction, failure) = current.into_inner();
+    on_step(&reduced.program, &prediction, &failure, &report)?;
+    Ok(Shrunk { program: reduced.program, prediction, failure, report })
 }

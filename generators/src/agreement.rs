@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use oracle::compare::{compare, Messages};
 use oracle::model::predict;
 use oracle::profile::Profile;
 use oracle::render;
-use oracle::runner::{RunResult, Worker, WorkerConfig};
+use oracle::runner::{Worker, WorkerConfig};
+use oracle::verdict::{judge, Messages, Verdict};
 use proptest::prelude::*;
 
 use crate::strategy::arb_program;
@@ -53,15 +53,10 @@ proptest! {
             // A correct Python never finishes it: not run.
             return Ok(());
         }
-        let expected = prediction.trace;
         let source = render::body(&program);
-        match worker.run(&source).expect("the worker restarts") {
-            RunResult::Completed(observed) => {
-                if let Some(d) = compare(&expected, &observed, Messages::Exact) {
-                    prop_assert!(false, "model and {} disagree on\n{}\n{}", profile, source, d.unified_diff());
-                }
-            }
-            other => prop_assert!(false, "the interpreter failed on\n{source}\n{other:?}"),
+        let result = worker.run(&source).expect("the worker restarts");
+        if let Verdict::Fails(f) = judge(&prediction, result, Messages::Exact) {
+            prop_assert!(false, "model and {} disagree on\n{}\n{}", profile, source, f.details());
         }
     }
 }

@@ -8,7 +8,8 @@
 //! - [`render`]: IR to readable, runnable Python.
 //! - [`parse`]: rendered (or hand-edited) program text back to the IR.
 //! - [`runner`]: persistent interpreter workers (the only module that starts processes).
-//! - [`compare`]: trace against trace, and the diff a person reads.
+//! - [`verdict`]: a run judged against the prediction: agrees, or how it fails (typed signature), and the diff a person reads.
+//! - [`judge`]: an interpreter and the profile it is judged as: predict once, run, judge.
 //! - [`reduce`]: shrinking a program on the IR to a small reproducer.
 //! - [`corpus`]: the regression corpus on disk: `.case` files and the files generated beside them.
 #![deny(missing_docs)]
@@ -20,7 +21,8 @@ pub mod model;
 pub mod render;
 pub mod parse;
 pub mod runner;
-pub mod compare;
+pub mod verdict;
+pub mod judge;
 pub mod reduce;
 pub mod corpus;
 

@@ -3,7 +3,7 @@
 //! - every Rust file starts with a `//!` doc comment;
 //! - no test is switched off with an `ignore` or `should_panic` attribute (encode known-wrong
 //!   behaviour as data instead);
-//! - the pure stages (`ir`, `trace`, `model`, `render`, `parse`, `compare`, `reduce`) touch no
+//! - the pure stages (`ir`, `trace`, `model`, `render`, `parse`, `verdict`, `reduce`) touch no
 //!   files, processes, clocks or environment: only `runner` and `corpus` do I/O.
 
 use std::fs;

@@ -6,8 +6,10 @@
 //! alternating which of the two goes first, so that a machine busy with other work slows both
 //! alike and the ratio is a figure one command reproduces.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::ops::ControlFlow;
+use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
@@ -15,14 +17,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use generators::{case_seed, from_seed, GenConfig};
-use oracle::compare::{compare, Messages};
-use oracle::model::predict;
+use oracle::judge;
+use oracle::model::{predict, Prediction};
 use oracle::profile::Profile;
 use oracle::render;
-use oracle::runner::{RunResult, Worker};
-use oracle::trace::Trace;
+use oracle::runner::Worker;
+use oracle::verdict::{self, FailureKind, Messages};
 
-use crate::judge;
+use crate::args::InterpreterArgs;
 
 /// `scripts/floor.py`, run with `--serve` for `--floor`.
 const FLOOR_PY: &str = include_str!("../../../scripts/floor.py");
@@ -31,8 +33,8 @@ const FLOOR_PY: &str = include_str!("../../../scripts/floor.py");
 #[derive(clap::Args)]
 pub struct Args {
     /// The interpreter for the end-to-end figure.
-    #[arg(long, default_value = "python3")]
-    python: PathBuf,
+    #[command(flatten)]
+    interpreter: InterpreterArgs,
     /// How many programs per stage.
     #[arg(long, default_value_t = 20_000)]
     cases: u64,
@@ -62,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let profile = Profile::CPYTHON_3_11;
     let t = Instant::now();
-    let traces: Vec<_> = programs.iter().map(|p| predict(p, profile).trace).collect();
+    let predictions: Vec<_> = programs.iter().map(|p| predict(p, profile)).collect();
     let model = t.elapsed();
 
     let t = Instant::now();
@@ -78,15 +80,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let jobs = args.jobs as usize;
     let chunk = if args.floor { args.chunk as usize } else { sources.len().div_ceil(jobs) };
     let ours = process_cpu_seconds();
-    let rounds = round_trip(&args.python, &sources, &traces, jobs, chunk, args.floor)?;
+    let python = &args.interpreter.python;
+    let rounds = round_trip(python, args.interpreter.timeout, &sources, &predictions, jobs, chunk, args.floor)?;
     let ours_cpu = process_cpu_seconds() - ours;
 
     let worker_secs: f64 = rounds.iter().map(|r| r.worker).sum();
-    let (divergences, failures) = rounds.iter().fold((0, 0), |(d, f), r| (d + r.divergences, f + r.failures));
+    // What failed, by kind: a crash or a hang is not a divergence.
+    let mut failed: BTreeMap<FailureKind, u64> = BTreeMap::new();
+    for (kind, n) in rounds.iter().flat_map(|r| &r.failed) {
+        *failed.entry(*kind).or_default() += n;
+    }
+    let failures = if failed.is_empty() {
+        "no failures".to_string()
+    } else {
+        failed.iter().map(|(k, n)| format!("{n} {}", k.word())).collect::<Vec<_>>().join(", ")
+    };
     outln!(
-        "  interpreter round trip, {jobs} worker(s), compare included: {:.0} programs/s ({divergences} divergences, {failures} interpreter failures) against {}",
+        "  interpreter round trip, {jobs} worker(s), verdict included: {:.0} programs/s ({failures}) against {}",
         n as f64 / worker_secs.max(1e-9),
-        args.python.display()
+        python.display()
     );
     if args.floor {
         let floor_secs: f64 = rounds.iter().map(|r| r.floor).sum();
@@ -131,16 +143,17 @@ struct Round {
     /// summed over the jobs; 0 where /proc does not say.
     worker_cpu: f64,
     floor_cpu: f64,
-    divergences: u64,
-    failures: u64,
+    /// Programs that failed, by kind.
+    failed: BTreeMap<FailureKind, u64>,
 }
 
 /// Runs `sources` on `jobs` workers at once, in rounds of one chunk per job; with `floor`, each
 /// round runs the same chunks through `jobs` floor processes too, alternating which goes first.
 fn round_trip(
     python: &Path,
+    timeout: Duration,
     sources: &[String],
-    traces: &[Trace],
+    predictions: &[Prediction],
     jobs: usize,
     chunk: usize,
     floor: bool,
@@ -152,7 +165,7 @@ fn round_trip(
         for job in 0..jobs {
             let (barrier, tx) = (Arc::clone(&barrier), tx.clone());
             scope.spawn(move || {
-                let mut state = match Job::start(python, floor) {
+                let mut state = match Job::start(python, timeout, floor) {
                     Ok(it) => Some(it),
                     Err(err) => {
                         let _ = tx.send(Err(err));
@@ -163,7 +176,7 @@ fn round_trip(
                     let start = (round * jobs + job) * chunk;
                     let range = start.min(sources.len())..(start + chunk).min(sources.len());
                     let res = match &mut state {
-                        Some(state) => state.round(&barrier, round, &sources[range.clone()], &traces[range]),
+                        Some(state) => state.round(&barrier, round, &sources[range.clone()], &predictions[range]),
                         None => {
                             // Keep the others' rounds in step.
                             barrier.wait();
@@ -192,8 +205,9 @@ fn round_trip(
             round.floor = round.floor.max(r.floor);
             round.worker_cpu += r.worker_cpu;
             round.floor_cpu += r.floor_cpu;
-            round.divergences += r.divergences;
-            round.failures += r.failures;
+            for (kind, n) in r.failed {
+                *round.failed.entry(kind).or_default() += n;
+            }
         }
         Ok(rounds)
     })
@@ -206,9 +220,8 @@ struct Job {
 }
 
 impl Job {
-    fn start(python: &Path, floor: bool) -> anyhow::Result<Job> {
-        let worker =
-            Worker::spawn(&judge::worker_config(python, Duration::from_secs(10))).context("cannot start a worker")?;
+    fn start(python: &Path, timeout: Duration, floor: bool) -> anyhow::Result<Job> {
+        let worker = Worker::spawn(&judge::worker_config(python, timeout)).context("cannot start a worker")?;
         let floor = if floor { Some(Floor::start(python)?) } else { None };
         Ok(Job { worker, floor })
     }
@@ -220,7 +233,7 @@ impl Job {
         barrier: &Barrier,
         round: usize,
         sources: &[String],
-        traces: &[Trace],
+        predictions: &[Prediction],
     ) -> anyhow::Result<Round> {
         let mut res = Round::default();
         let mut failed = None;
@@ -236,7 +249,7 @@ impl Job {
                     res.floor_cpu = cpu;
                 }),
                 (None, true) => Ok(()),
-                (_, false) => self.run(sources, traces, &mut res),
+                (_, false) => self.run(sources, predictions, &mut res),
             };
             failed = step.err();
         }
@@ -247,20 +260,18 @@ impl Job {
     }
 
     /// The round trip of one chunk, compared as the answers come.
-    fn run(&mut self, sources: &[String], traces: &[Trace], res: &mut Round) -> anyhow::Result<()> {
+    fn run(&mut self, sources: &[String], predictions: &[Prediction], res: &mut Round) -> anyhow::Result<()> {
         let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
         let pid = self.worker.pid();
         let cpu = cpu_seconds(&format!("/proc/{pid}/schedstat"));
         let t = Instant::now();
         let ran = self
             .worker
-            .run_each(&refs, |idx, result| match result {
-                RunResult::Completed(observed) => {
-                    if compare(&traces[idx], &observed, Messages::Exact).is_some() {
-                        res.divergences += 1;
-                    }
+            .run_each(&refs, |idx, result| {
+                if let Some(f) = verdict::judge(&predictions[idx], result, Messages::Exact).failure() {
+                    *res.failed.entry(f.kind()).or_default() += 1;
                 }
-                _ => res.failures += 1,
+                ControlFlow::Continue(())
             })
             .context("the interpreter could not be restarted")?;
         res.worker = t.elapsed().as_secs_f64();

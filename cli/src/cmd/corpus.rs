@@ -2,15 +2,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
-use oracle::compare::Messages;
 use oracle::corpus::{self, Case};
+use oracle::judge::Judge;
 
+use crate::args::InterpreterArgs;
 use crate::cmd::record::{record, Recording};
-use crate::cmd::run::parse_duration;
-use crate::judge::{Judge, JudgeConfig};
 
 /// Manage the regression corpus.
 #[derive(clap::Args)]
@@ -47,11 +45,8 @@ struct AddArgs {
     #[arg(long)]
     description: Option<String>,
     /// The interpreter to record from.
-    #[arg(long, default_value = "python3")]
-    python: PathBuf,
-    /// Per-program time limit before the interpreter is declared hung.
-    #[arg(long, value_parser = parse_duration, default_value = "10s")]
-    timeout: Duration,
+    #[command(flatten)]
+    interpreter: InterpreterArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -77,7 +72,10 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
             format!("{} is not a finding directory (it has no reduced.case or program.case)", args.finding.display())
         })?;
     let case = corpus::load(&source).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| crate::limits::clip_message(&e.to_string(), crate::limits::MAX_PRINTED_LINE_BYTES))
+            .collect();
         anyhow::format_err!("{} is not a valid case:\n{}", source.display(), lines.join("\n"))
     })?;
     let mut header = case.header;
@@ -94,12 +92,7 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     corpus::write_atomic(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
     outln!("added {} (from {})", path.display(), source.display());
     let case = Case { path, header, program: case.program };
-    let mut judge = Judge::start(&JudgeConfig {
-        python: args.python,
-        target: None,
-        messages: Messages::Exact,
-        timeout: args.timeout,
-    })?;
+    let mut judge = Judge::start(&args.interpreter.native())?;
     match record(&mut judge, &case, false)? {
         Recording::Written | Recording::Unchanged => Ok(ExitCode::SUCCESS),
         Recording::Refused => {

@@ -10,7 +10,7 @@ use oracle::render;
 #[derive(clap::Args)]
 pub struct Args {
     /// Campaign seed; case i uses the same seed `run` would give it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = crate::args::parse_seed)]
     seed: u64,
     /// How many programs.
     #[arg(long, default_value_t = 1)]

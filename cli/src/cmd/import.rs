@@ -9,17 +9,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use generators::fuzz_input::program_from_fuzz_input;
-use oracle::compare::Messages;
+use generators::fuzz_input::{program_from_fuzz_input, TEXT_HEADER};
 use oracle::corpus::{self, Case, Origin};
 use oracle::ir::Program;
-use oracle::profile::Profile;
+use oracle::judge::Judge;
+use oracle::verdict::{Failure, Signature};
 
+use crate::args::{parse_duration, JudgeArgs};
 use crate::cmd::record::{record, Recording};
-use crate::cmd::run::parse_duration;
 use crate::findings::{self, today};
-use crate::judge::{Judge, JudgeConfig, Verdict};
-use crate::shrink::{self, ShrinkConfig};
+use crate::input::{parse_program, read_bytes};
+use crate::shrink::{self, program_lines, ShrinkConfig};
 
 /// Turn libFuzzer artifacts (fuzz/artifacts/differential/crash-...) into shrunk, recorded corpus cases.
 #[derive(clap::Args)]
@@ -31,21 +31,16 @@ pub struct Args {
     /// or bytes for the generator.
     #[arg(required = true)]
     artifacts: Vec<PathBuf>,
-    /// The interpreter to judge, shrink against and record from.
-    #[arg(long, default_value = "python3")]
-    python: PathBuf,
+    /// The interpreter to judge, shrink against and record from, and how it is judged (as the
+    /// `differential` fuzz target does: messages exact, unless told otherwise).
+    #[command(flatten)]
+    judge: JudgeArgs,
     /// The corpus topic: cases go to <corpus>/<topic>/.
     #[arg(long, default_value = "regressions")]
     topic: String,
     /// The corpus directory.
     #[arg(long, default_value = "corpus")]
     corpus: PathBuf,
-    /// Judge the interpreter as this profile instead of the one it reports, e.g. cpython-3.11.
-    #[arg(long)]
-    target: Option<Profile>,
-    /// Per-program time limit before the interpreter is declared hung.
-    #[arg(long, value_parser = parse_duration, default_value = "10s")]
-    timeout: Duration,
     /// How long shrinking one artifact may take; the smallest program so far is kept.
     #[arg(long, value_parser = parse_duration, default_value = "60s")]
     shrink_time: Duration,
@@ -58,13 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !topic_ok {
         anyhow::bail!("--topic {:?} must be kebab-case: lowercase letters, digits and '-'", args.topic);
     }
-    // Messages are compared exactly, as the `differential` fuzz target compares them.
-    let mut judge = Judge::start(&JudgeConfig {
-        python: args.python.clone(),
-        target: args.target,
-        messages: Messages::Exact,
-        timeout: args.timeout,
-    })?;
+    let mut judge = Judge::start(&args.judge.config())?;
     let mut all_done = true;
     for artifact in &args.artifacts {
         all_done &= import_one(&args, &mut judge, artifact)?;
@@ -76,27 +65,40 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// case could not be recorded.
 fn import_one(args: &Args, judge: &mut Judge, artifact: &Path) -> anyhow::Result<bool> {
     let shown = artifact.display();
-    let data = fs::read(artifact).with_context(|| format!("cannot read {shown}"))?;
+    let data = read_bytes(artifact)?;
     let Some(program) = program_from_fuzz_input(&data) else {
-        eprintln!("{shown}: not a withstand program (program text that does not parse)");
+        // Only program text can fail to be a program: say where, as file:line (the header line
+        // is a comment to the parser, so the lines are the file's).
+        let why = match std::str::from_utf8(&data) {
+            Ok(text) => match parse_program(text, artifact) {
+                Err(e) => format!("{e:#}"),
+                Ok(_) => format!("{shown}: not a withstand program"),
+            },
+            Err(e) => format!(
+                "{shown}: not a withstand program: program text after `{}` that is not UTF-8 ({e})",
+                TEXT_HEADER.trim()
+            ),
+        };
+        eprintln!("{why}");
         return Ok(false);
     };
-    let kind = match judge.judge(&program)? {
-        Verdict::Agrees => {
+    let judged = judge.failure(&program).context("the interpreter could not be restarted")?;
+    let (prediction, failure) = match judged {
+        None => {
             eprintln!(
                 "{shown}: {} does what the model predicts ({}): nothing to import (an artifact of the model or roundtrip target is a crash of withstand itself: reproduce it with `cargo +nightly fuzz run TARGET ARTIFACT`)",
                 judge.interpreter, judge.profile
             );
             return Ok(false);
         }
-        Verdict::Fails(kind) => kind,
+        Some(it) => it,
     };
-    println!("{shown}: {}; shrinking ({} lines)...", kind.signature(), shrink::program_lines(&program));
+    println!("{shown}: {}; shrinking ({} lines)...", failure.key(), program_lines(&program));
 
-    let mut run = |candidate: &Program| judge.failure(candidate);
+    let mut run = |candidate: &Program| judge.failure(candidate).context("the interpreter could not be restarted");
     let never = || false;
     let config = ShrinkConfig { time: args.shrink_time, stop: &never };
-    let shrunk = shrink::shrink(&program, &kind, &mut run, &config, &mut |_, _, _| Ok(()))?;
+    let shrunk = shrink::shrink(&program, &prediction, &failure, &mut run, &config, &mut |_, _, _, _| Ok(()))?;
     let r = &shrunk.report;
     println!(
         "{shown}: shrunk {} → {} lines in {:.1}s ({} attempts; {})",
@@ -114,13 +116,14 @@ fn import_one(args: &Args, judge: &mut Judge, artifact: &Path) -> anyhow::Result
         judge.interpreter,
         today()
     ));
-    let mut header = findings::case_header(&shrunk.program, &shrunk.kind, judge.profile, &judge.interpreter, origin);
+    let mut header =
+        findings::case_header(&shrunk.prediction.coverage, &shrunk.failure, judge.profile, &judge.interpreter, origin);
     let what = header.description.split("; found by").next().unwrap_or_default().to_string();
     header.description = format!("{what}; found by the differential fuzz target");
 
     let dir = args.corpus.join(&args.topic);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = match free_path(&dir, &slug(&shrunk.kind.signature()), &shrunk.program) {
+    let path = match free_path(&dir, &slug(&shrunk.failure), &shrunk.program) {
         Slot::Free(path) => path,
         Slot::Same(path) => {
             println!("{shown}: already in the corpus as {}", path.display());
@@ -144,19 +147,19 @@ fn import_one(args: &Args, judge: &mut Judge, artifact: &Path) -> anyhow::Result
     })
 }
 
-/// A file name from a signature: lowercase words joined by `-`, at most 60 characters. For a
-/// message divergence, the event and the message the model expects
-/// (`mn-exit-message-no-active-exception-to-re-raise`), not the whole masked line.
-fn slug(signature: &str) -> String {
-    let short = match signature.split_once(": message ") {
-        Some((kind, rest)) => {
-            let message = rest.split('"').nth(1).unwrap_or(rest);
-            format!("{kind} message {message}")
+/// A file name for a failure: for a divergence, its root cause (`exit-after-return-presence-exit`,
+/// `lacks-exit-message-handler`), else the kind of failure (`hang`); lowercase words joined by
+/// `-`, at most 60 characters.
+fn slug(failure: &Failure) -> String {
+    let words = match failure.signature() {
+        Some(Signature { rule, differs, kind, .. }) => {
+            let rule = rule.map_or_else(|| "no-rule".to_string(), |r| r.name());
+            format!("{rule} {differs} {kind}")
         }
-        None => signature.to_string(),
+        None => failure.kind().word().to_string(),
     };
     let mut res = String::new();
-    for c in short.chars() {
+    for c in words.chars() {
         if c.is_ascii_alphanumeric() {
             res.push(c.to_ascii_lowercase());
         } else if !res.ends_with('-') && !res.is_empty() {
@@ -200,15 +203,11 @@ fn free_path(dir: &Path, slug: &str, program: &Program) -> Slot {
 #[cfg(test)]
 mod tests {
     use super::slug;
+    use oracle::verdict::Failure;
 
     #[test]
-    fn slugs() {
-        assert_eq!(slug("expected MN.__exit__ | observed => return"), "expected-mn-exit-observed-return");
-        assert_eq!(
-            slug("MN.__exit__: message MN.__exit__ exc=RuntimeError(\"No active exception to re-raise\")#N vs MN.__exit__ exc=RuntimeError(\"x\")#N"),
-            "mn-exit-message-no-active-exception-to-re-raise"
-        );
-        assert_eq!(slug("=> raise TypeError: exc_info differ"), "raise-typeerror-exc-info-differ");
-        assert_eq!(slug("§"), "divergence");
+    fn slugs_name_the_root_cause_or_the_kind() {
+        assert_eq!(slug(&Failure::Hang { stderr_tail: String::new() }), "hang");
+        assert_eq!(slug(&Failure::Crash { status: "killed by signal 11".into(), stderr_tail: String::new() }), "crash");
     }
 }

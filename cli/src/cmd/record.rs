@@ -5,17 +5,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use oracle::compare::{compare, Messages};
+use anyhow::Context;
 use oracle::corpus::{self, Case};
-use oracle::model::predict;
-use oracle::render;
-use oracle::runner::RunResult;
+use oracle::judge::Judge;
+use oracle::verdict::{Failure, Messages, Verdict};
 
-use crate::cmd::run::parse_duration;
-use crate::findings;
-use crate::judge::{Judge, JudgeConfig};
+use crate::args::InterpreterArgs;
+use crate::report::print_diff;
 
 /// Record corpus cases from an interpreter: (re)write each case's .py and <profile>.trace.
 #[derive(clap::Args)]
@@ -26,25 +23,17 @@ pub struct Args {
     /// Corpus directories (searched recursively) or `.case` files.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// The interpreter to record from; the trace file is named after its profile.
-    #[arg(long, default_value = "python3")]
-    python: PathBuf,
+    /// The interpreter to record from (the trace file is named after its profile).
+    #[command(flatten)]
+    interpreter: InterpreterArgs,
     /// Record a trace even where it disagrees with the model.
     #[arg(long)]
     force: bool,
-    /// Per-program time limit before the interpreter is declared hung.
-    #[arg(long, value_parser = parse_duration, default_value = "10s")]
-    timeout: Duration,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (cases, load_failed) = load_cases(&args.paths)?;
-    let mut judge = Judge::start(&JudgeConfig {
-        python: args.python.clone(),
-        target: None,
-        messages: Messages::Exact,
-        timeout: args.timeout,
-    })?;
+    let mut judge = Judge::start(&args.interpreter.native())?;
     let mut refused = 0;
     let mut written = 0;
     for case in &cases {
@@ -101,33 +90,44 @@ pub enum Recording {
 }
 
 /// Runs `case` on the judge's interpreter and writes its `.py` and trace, unless the trace
-/// disagrees with the model for the interpreter's own profile (and `force` is off).
+/// disagrees with the model for the interpreter's own profile (and `force` is off). Whatever
+/// the judge's target and messages, a recording is judged as the interpreter's own profile,
+/// messages exact.
 pub fn record(judge: &mut Judge, case: &Case, force: bool) -> anyhow::Result<Recording> {
+    let native = judge.native_profile().map_err(anyhow::Error::msg)?;
+    let saved = (judge.profile, judge.messages);
+    (judge.profile, judge.messages) = (native, Messages::Exact);
+    let res = record_native(judge, case, force);
+    (judge.profile, judge.messages) = saved;
+    res
+}
+
+fn record_native(judge: &mut Judge, case: &Case, force: bool) -> anyhow::Result<Recording> {
     let shown = corpus::display_path(&case.path);
-    let profile = judge.native_profile()?;
-    let info = judge.worker.info().clone();
-    let version = format!("{} {}.{}.{}", info.implementation, info.version.0, info.version.1, info.version.2);
-    let result = judge.worker.run(&render::body(&case.program))?;
-    let observed = match result {
-        RunResult::Completed(t) => t,
-        other => {
-            eprintln!("refused {shown}: {} failed on it, there is nothing to record: {other:?}", judge.interpreter);
-            return Ok(Recording::Refused);
-        }
+    let profile = judge.profile;
+    let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {
+        eprintln!("refused {shown}: the model does not predict it on {profile}, there is nothing to record");
+        return Ok(Recording::Refused);
     };
-    let expected = predict(&case.program, profile).trace;
-    let divergence = compare(&expected, &observed, Messages::Exact);
-    match (&divergence, &case.header.known_divergence) {
-        (None, None) | (Some(_), Some(_)) => {}
-        (None, Some(reason)) => eprintln!(
-            "warning: {shown}: the known divergence ({reason}) is gone: the model and {} agree; remove the `known-divergence` line",
-            judge.interpreter
-        ),
-        (Some(d), None) => {
+    let observed = match (judged.verdict, &case.header.known_divergence) {
+        (Verdict::Agrees(t), None) => t,
+        (Verdict::Fails(Failure::Divergence(d)), Some(_)) => d.observed,
+        (Verdict::Agrees(t), Some(reason)) => {
+            eprintln!(
+                "warning: {shown}: the known divergence ({reason}) is gone: the model and {} agree; remove the `known-divergence` line",
+                judge.interpreter
+            );
+            t
+        }
+        (Verdict::Fails(Failure::Divergence(d)), None) => {
             let mut err = anstream::stderr().lock();
             let verb = if force { "recording anyway (--force)" } else { "refused" };
-            let _ = writeln!(err, "{verb} {shown}: {} disagrees with the model ({profile}): {}", judge.interpreter, d.signature);
-            findings::print_diff(&mut err, d);
+            let _ = writeln!(
+                err,
+                "{verb} {shown}: {} disagrees with the model ({profile}): {}",
+                judge.interpreter, d.signature
+            );
+            print_diff(&mut err, &d);
             if !force {
                 let _ = writeln!(
                     err,
@@ -135,16 +135,26 @@ pub fn record(judge: &mut Judge, case: &Case, force: bool) -> anyhow::Result<Rec
                 );
                 return Ok(Recording::Refused);
             }
+            d.observed
         }
-    }
+        (Verdict::Fails(other), _) => {
+            eprintln!(
+                "refused {shown}: {} failed on it, there is nothing to record: {}",
+                judge.interpreter,
+                other.key()
+            );
+            return Ok(Recording::Refused);
+        }
+    };
+    let lines = observed.lines();
     let py = case.write_py()?;
-    let trace = case.write_trace(profile, &version, &observed.lines())?;
+    let trace = case.write_trace(profile, &judge.version(), &lines)?;
     let changed = py || trace;
     outln!(
         "{} {shown}: {} ({} trace lines)",
         if changed { "recorded" } else { "unchanged" },
         case.trace_path(profile).file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        observed.lines().len()
+        lines.len()
     );
     Ok(if changed { Recording::Written } else { Recording::Unchanged })
 }

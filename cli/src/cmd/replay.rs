@@ -5,17 +5,17 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use oracle::corpus::{self, Case};
-use oracle::model::predict;
-use oracle::profile::Profile;
+use oracle::judge::Judge;
+use oracle::verdict::{Failure, Verdict};
 
-use crate::cmd::run::parse_duration;
-use crate::findings::{self, FindingKind};
-use crate::judge::{Judge, JudgeConfig, MessagesArg, Verdict};
+use crate::args::JudgeArgs;
 use crate::junit::{self, TestCase, TestResult};
+use crate::limits::{clip_lines, MAX_PRINTED_LINES};
+use crate::report::{indent, print_diff};
 
 /// Replay the corpus on an interpreter and diff against the model.
 #[derive(clap::Args)]
@@ -26,21 +26,11 @@ pub struct Args {
     /// Corpus directories (searched recursively) or `.case` files.
     #[arg(default_value = "corpus")]
     paths: Vec<PathBuf>,
-    /// The interpreter.
-    #[arg(long, default_value = "python3")]
-    python: PathBuf,
+    #[command(flatten)]
+    judge: JudgeArgs,
     /// Also write a JUnit XML report here (one testcase per corpus file).
     #[arg(long)]
     junit: Option<PathBuf>,
-    /// Compare exception messages exactly, or types only.
-    #[arg(long, value_enum, default_value = "exact")]
-    messages: MessagesArg,
-    /// Judge the interpreter as this profile instead of the one it reports, e.g. cpython-3.11.
-    #[arg(long)]
-    target: Option<Profile>,
-    /// Per-program time limit before the interpreter is declared hung.
-    #[arg(long, value_parser = parse_duration, default_value = "10s")]
-    timeout: Duration,
     /// Print failures only, not one line per passing case.
     #[arg(long)]
     quiet: bool,
@@ -49,22 +39,30 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let files = corpus::list(&args.paths)?;
-    let mut judge = Judge::start(&JudgeConfig {
-        python: args.python.clone(),
-        target: args.target,
-        messages: args.messages.into(),
-        timeout: args.timeout,
-    })?;
+    let mut judge = Judge::start(&args.judge.config())?;
     let mut results = Vec::with_capacity(files.len());
     let (mut failed, mut invalid, mut known, mut stale) = (0, 0, 0, 0);
     let mut out = anstream::stdout().lock();
+    // An interpreter that cannot be restarted ends the replay, after the report of what ran.
+    let mut gave_up = None;
     for file in &files {
         let case_started = Instant::now();
         let (result, notes) = match corpus::load(file) {
-            Ok(case) => replay_one(&mut judge, &case, &mut out)?,
+            Ok(case) => match replay_one(&mut judge, &case, &mut out) {
+                Ok(it) => it,
+                Err(err) => {
+                    gave_up = Some(err);
+                    break;
+                }
+            },
             Err(errors) => {
                 let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
-                writeln!(out, "INVALID {}\n{}", corpus::display_path(file), indent(&message))?;
+                writeln!(
+                    out,
+                    "INVALID {}\n{}",
+                    corpus::display_path(file),
+                    indent(&clip_lines(&message, MAX_PRINTED_LINES))
+                )?;
                 (TestResult::Error { kind: "invalid-case".to_string(), message }, Vec::new())
             }
         };
@@ -108,6 +106,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         corpus::write_atomic(path, &xml).with_context(|| format!("cannot write {}", path.display()))?;
         writeln!(out, "junit report: {}", path.display())?;
     }
+    if let Some(err) = gave_up {
+        return Err(err);
+    }
     Ok(if invalid > 0 {
         ExitCode::from(2)
     } else if failed > 0 {
@@ -121,11 +122,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Result<(TestResult, Vec<String>)> {
     let shown = corpus::display_path(&case.path);
     let mut notes = Vec::new();
+    let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {
+        notes.push(format!("not run: the model does not predict it on {}", judge.profile));
+        return Ok((TestResult::Passed, notes));
+    };
     // Is the recording for this profile still what the model predicts?
     match case.recorded(judge.profile) {
         Ok(Some(lines)) => {
-            let expected = predict(&case.program, judge.profile).trace.lines();
-            if lines != expected && case.header.known_divergence.is_none() {
+            if lines != judged.prediction.trace.lines() && case.header.known_divergence.is_none() {
                 notes.push(format!(
                     "stale: the recorded {} trace differs from the model; re-record with `{}`",
                     judge.profile,
@@ -136,14 +140,13 @@ fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Re
         Ok(None) => {}
         Err(e) => notes.push(format!("stale: {e}")),
     }
-    let verdict = judge.judge(&case.program)?;
-    let result = match (verdict, &case.header.known_divergence) {
-        (Verdict::Agrees, None) => TestResult::Passed,
-        (Verdict::Fails(FindingKind::Divergence(_)), Some(reason)) => {
+    let result = match (judged.verdict, &case.header.known_divergence) {
+        (Verdict::Agrees(_), None) => TestResult::Passed,
+        (Verdict::Fails(Failure::Divergence(_)), Some(reason)) => {
             notes.push(format!("known divergence: {reason}"));
             TestResult::Passed
         }
-        (Verdict::Agrees, Some(reason)) => {
+        (Verdict::Agrees(_), Some(reason)) => {
             let message = format!(
                 "the known divergence ({reason}) is gone: {} agrees with the model; remove the `known-divergence` line and re-record",
                 judge.interpreter
@@ -151,23 +154,19 @@ fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Re
             writeln!(out, "FAIL    {shown}: {message}")?;
             TestResult::Failure { kind: "known-divergence-gone".to_string(), message: message.clone(), text: message }
         }
-        (Verdict::Fails(kind), _) => {
-            writeln!(out, "FAIL    {shown}: {}", kind.signature())?;
-            match &kind {
-                FindingKind::Divergence(d) => findings::print_diff(out, d),
-                other => writeln!(out, "{}", indent(&other.details()))?,
+        (Verdict::Fails(failure), _) => {
+            writeln!(out, "FAIL    {shown}: {}", failure.key())?;
+            match &failure {
+                Failure::Divergence(d) => print_diff(out, d),
+                other => writeln!(out, "{}", indent(&clip_lines(&other.details(), MAX_PRINTED_LINES)))?,
             }
-            let details = kind.details();
+            let details = crate::limits::clip_file(&failure.details());
             TestResult::Failure {
-                kind: kind.word().to_string(),
-                message: format!("{} ({} as {})\n{details}", kind.signature(), judge.interpreter, judge.profile),
+                kind: failure.kind().word().to_string(),
+                message: format!("{} ({} as {})", failure.key(), judge.interpreter, judge.profile),
                 text: details,
             }
         }
     };
     Ok((result, notes))
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }

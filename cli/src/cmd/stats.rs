@@ -15,7 +15,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1000)]
     cases: u64,
     /// Campaign seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = crate::args::parse_seed)]
     seed: u64,
     /// The profile to predict for.
     #[arg(long, default_value = "cpython-3.11")]

@@ -104,15 +104,16 @@ pub fn rule_from_name(name: &str) -> Option<Rule> {
 impl Header {
     /// The header as it is written: the format line, the fields, the notes, one per line.
     pub fn render(&self) -> String {
+        let line = |text: &str| one_line(text, MAX_FIELD_BYTES);
         let mut res = format!("{FORMAT_LINE_PREFIX}{FORMAT_VERSION}\n");
-        res.push_str(&format!("# description: {}\n", self.description));
+        res.push_str(&format!("# description: {}\n", line(&self.description)));
         let rules = if self.rules.is_empty() {
             "-".to_string()
         } else {
             self.rules.iter().map(|r| rule_text(*r)).collect::<Vec<_>>().join(", ")
         };
         res.push_str(&format!("# rule: {rules}\n"));
-        res.push_str(&format!("# origin: {}\n", self.origin));
+        res.push_str(&format!("# origin: {}\n", line(&self.origin.to_string())));
         for (key, value) in [
             ("signature", &self.signature),
             ("profile", &self.profile),
@@ -120,14 +121,14 @@ impl Header {
             ("known-divergence", &self.known_divergence),
         ] {
             if let Some(v) = value {
-                res.push_str(&format!("# {key}: {v}\n"));
+                res.push_str(&format!("# {key}: {}\n", line(v)));
             }
         }
         for note in &self.notes {
             if note.is_empty() {
                 res.push_str("#\n");
             } else {
-                res.push_str(&format!("# {note}\n"));
+                res.push_str(&format!("# {}\n", line(note)));
             }
         }
         res
@@ -148,6 +149,8 @@ const FIELDS: &[&str] = &["description", "rule", "origin", "signature", "profile
 /// Reads the header at the top of `text`; reports every problem, never stops at the first.
 /// On success also returns the number of header lines.
 pub fn parse_header(text: &str) -> Result<Header, Vec<HeaderProblem>> {
+    // A byte order mark is accepted, as the program parser accepts it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut problems = Vec::new();
     let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r')).enumerate().map(|(i, l)| (i + 1, l)).peekable();
     let problem = |line: usize, message: String| HeaderProblem { line: Some(line), message };
@@ -313,10 +316,11 @@ fn parse_origin(text: &str) -> Result<Origin, String> {
 /// The header lines of a generated file (`.py` or `.trace`): the `@generated` marker with the
 /// case it comes from and the command that regenerates it, then `extra` lines.
 pub fn generated_header(case_file: &str, command: &str, extra: &[String]) -> String {
-    let mut res = format!("# {GENERATED} from {case_file} by `withstand record`; do not edit.\n");
-    res.push_str(&format!("# Regenerate: {command}\n"));
+    let line = |text: &str| one_line(text, MAX_FIELD_BYTES);
+    let mut res = format!("# {GENERATED} from {} by `withstand record`; do not edit.\n", line(case_file));
+    res.push_str(&format!("# Regenerate: {}\n", line(command)));
     for e in extra {
-        res.push_str(&format!("# {e}\n"));
+        res.push_str(&format!("# {}\n", line(e)));
     }
     res
 }
@@ -339,6 +343,32 @@ pub fn trace_lines(text: &str) -> Result<Vec<String>, String> {
     }
     Ok(res)
 }
+
+/// `text` as one line of a comment, safe to write into a header: every control character
+/// (line breaks included) and every other line or paragraph separator is escaped as `\u{..}`
+/// (so that escaping twice changes nothing more), and the whole is cut to at most `max` bytes
+/// (with `…`). Every externally supplied string (a file name, what an interpreter reports about
+/// itself, a description from the command line) goes through this before it reaches a
+/// generated Python file, a trace header or a case header.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut res = String::with_capacity(text.len().min(max) + 8);
+    for c in text.chars() {
+        if res.len() >= max {
+            res.push('…');
+            break;
+        }
+        match c {
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{feff}') => {
+                res.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => res.push(c),
+        }
+    }
+    res
+}
+
+/// Header values are cut to this many bytes.
+pub const MAX_FIELD_BYTES: usize = 1000;
 
 /// The first 60 characters of a line, for messages.
 fn clip(text: &str) -> String {

@@ -130,7 +130,7 @@ impl Case {
     /// The trace recorded for `profile`, if there is one.
     pub fn recorded(&self, profile: Profile) -> Result<Option<Vec<String>>, Error> {
         let path = self.trace_path(profile);
-        let text = match fs::read_to_string(&path) {
+        let text = match read_text(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::new(&path, None, ErrorKind::Read(e))),
@@ -174,7 +174,7 @@ impl Case {
 pub fn prelude_module_text() -> String {
     format!(
         "# {} from oracle/src/render/prelude.py by `withstand record`; do not edit.\n\
-         # Regenerate: withstand record corpus (or `UPDATE_EXPECT=1 cargo test -p oracle corpus`)\n\
+         # Regenerate: withstand record corpus (or `UPDATE_EXPECT=1 cargo test -p withstand-oracle corpus`)\n\
          # The instrumentation every corpus/<topic>/<case>.py imports.\n{}",
         format::GENERATED,
         render::prelude_module()
@@ -215,9 +215,34 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// The largest file the corpus code reads (a `.case`, a `.trace`), and what the command line
+/// reads as a program: 1 MiB.
+pub const MAX_INPUT_BYTES: u64 = 1 << 20;
+
+/// Reads a text file that is a regular file (a FIFO named `x.case` would block forever) of at
+/// most [`MAX_INPUT_BYTES`].
+pub fn read_text(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let too_big =
+        || io::Error::new(io::ErrorKind::InvalidData, format!("larger than the limit of {MAX_INPUT_BYTES} bytes"));
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    let mut text = String::new();
+    fs::File::open(path)?.take(MAX_INPUT_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    Ok(text)
+}
+
 /// Reads and validates one `.case` file; reports every problem in it.
 pub fn load(path: &Path) -> Result<Case, Vec<Error>> {
-    match fs::read_to_string(path) {
+    match read_text(path) {
         Ok(text) => parse_case(path, &text),
         Err(e) => Err(vec![Error::new(path, None, ErrorKind::Read(e))]),
     }
@@ -311,17 +336,42 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<bool, Error> {
 
 /// Writes `contents` to `path` atomically: a temporary file in the same directory (a hidden
 /// `.tmp` name), then a rename. An interrupted write leaves the old file or the new one, never
-/// half of one.
+/// half of one. The file gets the mode a plain write would (0666 less the umask), and an error
+/// says what the system said, never the temporary name.
 pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    tmp.write_all(contents.as_bytes())?;
-    tmp.as_file().sync_data()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let write = || -> io::Result<()> {
+        let mut tmp = plain_builder(".tmp-", false).tempfile_in(dir)?;
+        tmp.write_all(contents.as_bytes())?;
+        tmp.as_file().sync_data()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    // tempfile says `<what the system said> at path "<the temporary file>"`: keep the first part.
+    write().map_err(|e| {
+        let text = e.to_string();
+        match text.find(" at path ") {
+            Some(i) => io::Error::new(e.kind(), text[..i].to_string()),
+            None => e,
+        }
+    })
+}
+
+/// A temporary-file builder whose files (and directories) get the mode a plain create would:
+/// 0666 (0777 for a directory) less the umask, not tempfile's private 0600.
+pub fn plain_builder<'a>(prefix: &'a str, dir: bool) -> tempfile::Builder<'a, 'a> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(fs::Permissions::from_mode(if dir { 0o777 } else { 0o666 }));
+    }
+    let _ = dir;
+    b
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@ use std::time::Duration;
 use expect_test::expect;
 
 use super::*;
-use crate::compare::{compare, Messages};
 use crate::model::{Coverage, Rule};
 use crate::runner::{RunResult, Worker, WorkerConfig};
+use crate::verdict::{judge, Messages, Verdict};
 
 // ---- the format ----
 
@@ -308,7 +308,7 @@ fn the_generated_py_files_are_up_to_date() {
     }
     assert!(
         failures.is_empty(),
-        "{failures}\nRegenerate with `withstand record corpus --python python3.11` (or the .py files alone with `UPDATE_EXPECT=1 cargo test -p oracle corpus`)"
+        "{failures}\nRegenerate with `withstand record corpus --python python3.11` (or the .py files alone with `UPDATE_EXPECT=1 cargo test -p withstand-oracle corpus`)"
     );
 }
 
@@ -365,17 +365,17 @@ fn the_corpus_replays_on_python3_when_there_is_one() {
                 continue;
             }
         };
-        let expected = predict(&case.program, profile).trace;
-        match (compare(&expected, &observed, Messages::Exact), &case.header.known_divergence) {
-            (None, None) | (Some(_), Some(_)) => {}
-            (None, Some(reason)) => {
+        let prediction = predict(&case.program, profile);
+        match (judge(&prediction, RunResult::Completed(observed), Messages::Exact), &case.header.known_divergence) {
+            (Verdict::Agrees(_), None) | (Verdict::Fails(_), Some(_)) => {}
+            (Verdict::Agrees(_), Some(reason)) => {
                 writeln!(failures, "{shown}: the known divergence ({reason}) is gone").expect("a String")
             }
-            (Some(d), None) => writeln!(
+            (Verdict::Fails(f), None) => writeln!(
                 failures,
                 "{shown}: {} disagrees with the model ({profile}):\n{}",
                 info.version_string,
-                d.unified_diff()
+                f.details()
             )
             .expect("a String"),
         }

@@ -2,7 +2,7 @@
 //!
 //! Each test pins the predicted trace with `expect!` AND, when `python3` is on PATH, runs the
 //! same program on it and requires the very same trace: an expectation cannot merely echo the
-//! model. `UPDATE_EXPECT=1 cargo test -p oracle model::tests` re-blesses from the model.
+//! model. `UPDATE_EXPECT=1 cargo test -p withstand-oracle model::tests` re-blesses from the model.
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;

@@ -28,6 +28,7 @@ mod tests;
 
 use std::fmt;
 use std::io;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -297,7 +298,15 @@ impl Worker {
     /// means no program of this call ran, so a caller that saves each result as it comes and
     /// propagates the error with `?` saves every crash before giving up on the interpreter.
     /// A call after an `Err` tries to start an interpreter again.
-    pub fn run_each(&mut self, sources: &[&str], mut each: impl FnMut(usize, RunResult)) -> Result<usize, Error> {
+    ///
+    /// `each` returns `ControlFlow::Break(())` to stop early (a deadline passed): the programs
+    /// still in flight are abandoned with the interpreter, which is killed, and the next call
+    /// starts a new one; the count returned then includes the result that asked to stop.
+    pub fn run_each(
+        &mut self,
+        sources: &[&str],
+        mut each: impl FnMut(usize, RunResult) -> ControlFlow<()>,
+    ) -> Result<usize, Error> {
         if let Some(err) = self.restart_error.take() {
             return Err(err);
         }
@@ -331,9 +340,16 @@ impl Worker {
             let res = match self.process.receive(head_since + self.config.timeout, self.config.max_answer_bytes) {
                 Received::Line(line) => match proto::parse_run_reply(&line, self.config.max_events) {
                     Ok(trace) => {
-                        each(done, RunResult::Completed(trace));
+                        let flow = each(done, RunResult::Completed(trace));
                         done += 1;
                         head_since = Instant::now();
+                        if flow.is_break() {
+                            if sent > done {
+                                self.process.kill();
+                                self.state = State::Failed;
+                            }
+                            return Ok(done);
+                        }
                         continue;
                     }
                     Err(violation) => {
@@ -376,11 +392,14 @@ impl Worker {
                 }
                 other => other,
             };
-            each(done, res);
+            let flow = each(done, res);
             done += 1;
             self.state = State::Failed;
             // Everything after the failed case was lost with the old interpreter.
             sent = done;
+            if flow.is_break() {
+                return Ok(done);
+            }
         }
         Ok(done)
     }
@@ -390,7 +409,10 @@ impl Worker {
     /// result usually the crash that needed the respawn) and the next call returns the error.
     pub fn run_many(&mut self, sources: &[&str]) -> Result<Vec<RunResult>, Error> {
         let mut res = Vec::with_capacity(sources.len());
-        self.run_each(sources, |_, it| res.push(it))?;
+        self.run_each(sources, |_, it| {
+            res.push(it);
+            ControlFlow::Continue(())
+        })?;
         Ok(res)
     }
 

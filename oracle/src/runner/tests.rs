@@ -1,6 +1,7 @@
 //! Tests for the worker: real `python3` runs, fake interpreters, and the wire decoding.
 
 use std::fs;
+use std::ops::ControlFlow;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -611,7 +612,12 @@ fn a_crash_is_kept_when_the_interpreter_cannot_restart() {
     // The crash needs a restart for the program after it, and the restart fails: the results up
     // to the crash come back first, the restart error with the next call.
     let mut seen = Vec::new();
-    let n = w.run_each(&[&a, crash, &c], |idx, res| seen.push((idx, res))).expect("results before the error");
+    let n = w
+        .run_each(&[&a, crash, &c], |idx, res| {
+            seen.push((idx, res));
+            ControlFlow::Continue(())
+        })
+        .expect("results before the error");
     assert_eq!(n, 2);
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].0, 0);

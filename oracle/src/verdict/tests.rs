@@ -1,0 +1,329 @@
+//! The verdict on small programs: the observed trace is the predicted one with one thing changed,
+//! as a buggy interpreter would change it, and the signature must name what and the rule behind it.
+
+use expect_test::{expect, Expect};
+
+use super::*;
+use crate::model::predict;
+use crate::parse::parse;
+use crate::profile::Profile;
+
+const SUPPRESS: &str = "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return True
+
+def main():
+    with M0():
+        raise E1('r1')
+    log('L2')
+    return ret('v3', 3)
+";
+
+const LACKS_EXIT: &str = "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+
+def main():
+    try:
+        with M0():
+            log('L1')
+    except TypeError:
+        handler('h2')
+        raise E1('r3')
+";
+
+fn predicted(text: &str) -> Prediction {
+    let program = parse(text).unwrap_or_else(|d| panic!("test program does not parse: {d:?}"));
+    predict(&program, Profile::CPYTHON_3_11)
+}
+
+/// Judges `change(predicted trace)` as the interpreter's answer; the signature and the diff.
+fn check(text: &str, messages: Messages, change: impl FnOnce(&mut Trace), expected: Expect) {
+    let prediction = predicted(text);
+    let mut observed = prediction.trace.clone();
+    change(&mut observed);
+    let out = match judge(&prediction, RunResult::Completed(observed), messages) {
+        Verdict::Agrees(_) => "agrees\n".to_string(),
+        Verdict::Fails(Failure::Divergence(d)) => {
+            format!("{} @{}\n{}", d.signature, d.signature.position, d.unified_diff())
+        }
+        Verdict::Fails(other) => format!("{other:?}\n"),
+    };
+    expected.assert_eq(&out);
+}
+
+fn raised(trace: &mut Trace) -> &mut Vec<ExcDetail> {
+    match &mut trace.outcome {
+        Outcome::Raised(chain) => chain,
+        other => panic!("the test program raises, not {other:?}"),
+    }
+}
+
+#[test]
+fn the_same_trace_agrees_and_a_message_counts_only_when_messages_are_exact() {
+    check(SUPPRESS, Messages::Exact, |_| {}, expect!["agrees\n"]);
+    let reword = |t: &mut Trace| raised(t)[0].exc.msg = Some("another wording".to_string());
+    check(LACKS_EXIT, Messages::Types, reword, expect!["agrees\n"]);
+    check(
+        LACKS_EXIT,
+        Messages::Exact,
+        |t| {
+            if let Event::Handler { exc, .. } = &mut t.events[1] {
+                exc.exc.msg = Some("'M0' object is not a context manager".to_string());
+            }
+        },
+        expect![[r#"
+            lacks-exit: message of handler (exc message of TypeError: "'MN' object does not support the context manager protocol (missed __exit__ method)" vs "'MN' object is not a context manager") @1
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,4 +1,4 @@
+             M0.__init__
+            -except h2 caught TypeError("'M0' object does not support the context manager protocol (missed __exit__ method)")#1
+            +except h2 caught TypeError("'M0' object is not a context manager")#1
+             => raise E1("r3")#2 context=TypeError#1
+                chain TypeError("'M0' object does not support the context manager protocol (missed __exit__ method)")#1
+        "#]],
+    );
+}
+
+#[test]
+fn a_missing_event_is_presence_and_names_the_rule_behind_the_expected_event() {
+    // The interpreter ignores the truthy result: no `log L2`, the exception escapes.
+    check(
+        SUPPRESS,
+        Messages::Exact,
+        |t| {
+            t.events.truncate(3);
+            t.outcome = Outcome::Raised(vec![ExcDetail {
+                exc: ExcRef { ty: "E1".to_string(), msg: Some("r1".to_string()), id: 1 },
+                context: None,
+                cause: None,
+                suppress_context: false,
+            }]);
+        },
+        expect![[r#"
+            exit-suppresses: presence of log (expected log | observed => raise EN) @3
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,6 +1,4 @@
+             M0.__init__
+             M0.__enter__ exc_info=-
+             M0.__exit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+            -log L2 exc_info=-
+            -evaluate return value v3
+            -=> return 3
+            +=> raise E1("r1")#1
+        "#]],
+    );
+    // An extra event: no rule of the model produced it.
+    check(
+        SUPPRESS,
+        Messages::Exact,
+        |t| t.events.insert(3, Event::Log { label: "L9".to_string(), info: None }),
+        expect![[r#"
+            no-rule: presence of log (expected log | observed log) @3
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,6 +1,7 @@
+             M0.__init__
+             M0.__enter__ exc_info=-
+             M0.__exit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+            +log L9 exc_info=-
+             log L2 exc_info=-
+             evaluate return value v3
+             => return 3
+        "#]],
+    );
+}
+
+#[test]
+fn the_same_events_in_another_order_are_order() {
+    check(
+        SUPPRESS,
+        Messages::Exact,
+        |t| t.events.swap(3, 4),
+        expect![[r#"
+            exit-suppresses: order of log (expected log | observed evaluate return value) @3
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,6 +1,6 @@
+             M0.__init__
+             M0.__enter__ exc_info=-
+             M0.__exit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+            +evaluate return value v3
+             log L2 exc_info=-
+            -evaluate return value v3
+             => return 3
+        "#]],
+    );
+}
+
+#[test]
+fn fields_name_what_differs_and_the_rule_that_made_or_chained_the_exception() {
+    // The type of the protocol error: the rule that created it.
+    check(
+        LACKS_EXIT,
+        Messages::Types,
+        |t| {
+            if let Event::Handler { exc, .. } = &mut t.events[1] {
+                exc.exc.ty = "AttributeError".to_string();
+            }
+        },
+        expect![[r#"
+            lacks-exit: type of handler (exc type: TypeError vs AttributeError) @1
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,4 +1,4 @@
+             M0.__init__
+            -except h2 caught TypeError#1
+            +except h2 caught AttributeError#1
+             => raise E1#2 context=TypeError#1
+                chain TypeError#1
+        "#]],
+    );
+    // The context of the raised exception: the rule that chained it.
+    check(
+        LACKS_EXIT,
+        Messages::Exact,
+        |t| {
+            let chain = raised(t);
+            chain[0].context = None;
+            chain.truncate(1);
+        },
+        expect![[r#"
+            implicit-chaining: context of raise (context of EN: TypeError vs -) @2
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,4 +1,3 @@
+             M0.__init__
+             except h2 caught TypeError("'M0' object does not support the context manager protocol (missed __exit__ method)")#1
+            -=> raise E1("r3")#2 context=TypeError#1
+            -   chain TypeError("'M0' object does not support the context manager protocol (missed __exit__ method)")#1
+            +=> raise E1("r3")#2
+        "#]],
+    );
+    // Another exception object reaches __exit__: identity, the rule behind the exit.
+    check(
+        SUPPRESS,
+        Messages::Exact,
+        |t| {
+            if let Event::Exit { exc: Some(e), .. } = &mut t.events[2] {
+                e.id = 2;
+            }
+        },
+        expect![[r#"
+            exit-gets-exception: identity of exit (exc identity of EN) @2
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,6 +1,6 @@
+             M0.__init__
+             M0.__enter__ exc_info=-
+            -M0.__exit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+            +M0.__exit__ exc=E1("r1")#2 exc_info=E1("r1")#1
+             log L2 exc_info=-
+             evaluate return value v3
+             => return 3
+        "#]],
+    );
+    // A returned value, which no rule decided (the program returns it).
+    check(
+        SUPPRESS,
+        Messages::Exact,
+        |t| t.outcome = Outcome::Returned("None".to_string()),
+        expect![[r#"
+            no-rule: value of return (return value: N vs None) @5
+            --- expected (model)
+            +++ observed (interpreter)
+            @@ -1,6 +1,6 @@
+             M0.__init__
+             M0.__enter__ exc_info=-
+             M0.__exit__ exc=E1("r1")#1 exc_info=E1("r1")#1
+             log L2 exc_info=-
+             evaluate return value v3
+            -=> return 3
+            +=> return None
+        "#]],
+    );
+}
+
+#[test]
+fn shrinking_keeps_a_root_cause_not_a_detail_and_interpreter_failures_by_kind() {
+    let prediction = predicted(SUPPRESS);
+    let fail = |change: &dyn Fn(&mut Trace)| {
+        let mut t = prediction.trace.clone();
+        change(&mut t);
+        judge(&prediction, RunResult::Completed(t), Messages::Exact).failure().expect("it fails")
+    };
+    let a = fail(&|t| t.outcome = Outcome::Returned("None".to_string()));
+    let b = fail(&|t| t.outcome = Outcome::Returned("'x'".to_string()));
+    let c = fail(&|t| t.events.swap(3, 4));
+    assert!(a.same_as(&b), "the same root cause with other values");
+    assert_ne!(a.key(), b.key(), "the detail tells them apart");
+    assert!(!a.same_as(&c));
+    let crash = |status: &str| Failure::Crash { status: status.to_string(), stderr_tail: String::new() };
+    assert!(crash("killed by signal 11").same_as(&crash("killed by signal 11")));
+    assert!(!crash("killed by signal 11").same_as(&crash("exit status 1")));
+    assert!(Failure::Hang { stderr_tail: "a".into() }.same_as(&Failure::Hang { stderr_tail: "b".into() }));
+    assert!(!a.same_as(&Failure::Hang { stderr_tail: String::new() }));
+}
+
+#[test]
+fn a_flood_of_events_is_judged_and_diffed_in_bounded_size() {
+    let prediction = predicted(SUPPRESS);
+    let mut observed = prediction.trace.clone();
+    let flood = (0..400_000).map(|i| Event::Log { label: format!("L{i}"), info: None });
+    observed.events.splice(3..3, flood);
+    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+    else {
+        panic!("a flood diverges")
+    };
+    assert_eq!((d.signature.position, d.signature.differs), (3, Differs::Presence));
+    let diff = d.unified_diff();
+    let lines = diff.lines().count();
+    assert!(lines <= 2 * MAX_DIFF_LINES + 50, "the diff is cut: {lines} lines");
+    assert!(diff.starts_with("(long traces: lines 1.. shown"), "and says so:\n{}", &diff[..200]);
+}
+
+#[test]
+fn a_long_value_is_cut_in_the_diff_and_the_signature() {
+    let prediction = predicted(SUPPRESS);
+    let mut observed = prediction.trace.clone();
+    observed.outcome = Outcome::Returned(format!("'{}'", "x".repeat(100_000)));
+    let f = judge(&prediction, RunResult::Completed(observed), Messages::Exact).failure().expect("it fails");
+    assert!(f.key().len() < 300, "{}", f.key());
+    let diff = f.details();
+    assert!(diff.len() < 10 * MAX_DIFF_LINE_BYTES, "{} bytes", diff.len());
+    assert!(diff.contains("more bytes)"), "{diff}");
+}
+
+#[test]
+fn kinds_and_differences_are_read_back_by_name() {
+    for k in Kind::ALL {
+        assert_eq!(k.name().parse::<Kind>(), Ok(*k));
+    }
+    for d in Differs::ALL {
+        assert_eq!(d.name().parse::<Differs>(), Ok(*d));
+    }
+    assert!("exitt".parse::<Kind>().is_err());
+}
+
+#[test]
+fn kinds_and_differences_have_distinct_names() {
+    let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+    names.extend(Differs::ALL.iter().map(|d| d.name()));
+    let n = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), n);
+}
