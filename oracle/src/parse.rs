@@ -1948,7 +1948,11 @@ fn target(t: &mut Toks<'_>) -> Result<Target, String> {
     if t.eat(')') {
         return match first {
             Elem::Name(n) => Ok(Target::Paren(n)),
-            _ => t.fail_back("',' (a one-element tuple is written (a,); only a name is written in parentheses alone)"),
+            Elem::Bad(b) => Ok(Target::BadParen(b)),
+            _ => t.fail_back(
+                "',' (a one-element tuple is written (a,); only a name or None, True, f(), 1 is written in \
+                 parentheses alone)",
+            ),
         };
     }
     let mut elems = vec![first];

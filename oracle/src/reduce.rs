@@ -347,7 +347,7 @@ fn stmt_size(s: &Stmt) -> usize {
                         Target::Paren(_) => 2,
                         Target::Store(st) => 2 + store_size(st),
                         Target::Star(_) | Target::Bad(_) => 2,
-                        Target::BadComma(_) => 3,
+                        Target::BadComma(_) | Target::BadParen(_) => 3,
                         Target::Tuple(elems) => {
                             1 + elems
                                 .iter()
@@ -812,7 +812,7 @@ fn simpler_target(t: &Target, cur: &mut Cursor) -> Option<Target> {
     match t {
         Target::None | Target::Name(_) | Target::Bad(_) => None,
         Target::Paren(n) | Target::Star(n) => cur.take().then(|| Target::Name(n.clone())),
-        Target::BadComma(b) => cur.take().then_some(Target::Bad(*b)),
+        Target::BadComma(b) | Target::BadParen(b) => cur.take().then_some(Target::Bad(*b)),
         Target::Store(st) => {
             if cur.take() {
                 return Some(Target::Name("x".to_string()));

@@ -29,11 +29,14 @@ impl Gen<'_, '_> {
         let log = Stmt::Log(self.labels.next('L'));
         let opening = match self.u.int_in_range(0..=6)? {
             0 => {
-                // `as None`, `as f()`, ..., alone, with a trailing comma, or in a tuple.
+                // `as None`, `as f()`, ..., alone, in parentheses, with a trailing comma, or in a
+                // tuple.
                 let bad = self.pick(&[Bad::None, Bad::True, Bad::Call, Bad::Literal])?;
-                let target = match self.u.int_in_range(0..=3)? {
-                    0 | 1 => Target::Bad(bad),
+                let target = match self.u.int_in_range(0..=4)? {
+                    0 => Target::Bad(bad),
+                    1 => Target::BadParen(bad),
                     2 => Target::BadComma(bad),
+                    3 => Target::Bad(bad),
                     _ => Target::Tuple(vec![Elem::Name(self.pick(NAMES)?.to_string()), Elem::Bad(bad)]),
                 };
                 let items = vec![WithItem { expr: ItemExpr::New(m), target }];

@@ -107,7 +107,7 @@ impl Finder {
 /// What a target's form refuses (a tuple may refuse twice over).
 fn refused_target(t: &Target) -> Vec<Refused> {
     match t {
-        Target::Bad(b) => vec![Refused::Target(*b)],
+        Target::Bad(b) | Target::BadParen(b) => vec![Refused::Target(*b)],
         Target::BadComma(b) => vec![Refused::TrailingComma(*b)],
         Target::Star(_) => vec![Refused::StarAlone],
         Target::Tuple(elems) => {

@@ -757,6 +757,9 @@ pub enum Target {
     Bad(Bad),
     /// `as None,` with the trailing comma and no parentheses: does not compile (§8.5).
     BadComma(Bad),
+    /// `as (None)`: a refused target in parentheses, which is no tuple; does not compile, with
+    /// the message of the bare one (§8.5).
+    BadParen(Bad),
 }
 
 /// How the items of a `with` are written (§8.6).
@@ -811,7 +814,7 @@ impl Target {
     /// The names the target binds, in order.
     pub fn names(&self) -> Vec<&str> {
         match self {
-            Target::None | Target::Store(_) | Target::Bad(_) | Target::BadComma(_) => Vec::new(),
+            Target::None | Target::Store(_) | Target::Bad(_) | Target::BadComma(_) | Target::BadParen(_) => Vec::new(),
             Target::Name(n) | Target::Paren(n) | Target::Star(n) => vec![n],
             Target::Tuple(elems) => elems.iter().filter_map(Elem::name).collect(),
         }

@@ -282,7 +282,7 @@ impl Validator<'_> {
             Target::Name(n) | Target::Paren(n) => self.binding(at, n, scope),
             Target::Store(st) => self.store(at, st),
             Target::Star(n) => self.binding(at, n, scope),
-            Target::Bad(_) | Target::BadComma(_) => {}
+            Target::Bad(_) | Target::BadComma(_) | Target::BadParen(_) => {}
             Target::Tuple(elems) => {
                 if elems.is_empty() {
                     self.err(at, "a tuple target needs at least one element");

@@ -27,7 +27,7 @@ impl<'p> Machine<'p> {
                 Ok(())
             }
             Target::Store(st) => self.store(st, value),
-            Target::Star(_) | Target::Bad(_) | Target::BadComma(_) => {
+            Target::Star(_) | Target::Bad(_) | Target::BadComma(_) | Target::BadParen(_) => {
                 unreachable!("a program with a target CPython refuses never runs")
             }
             Target::Tuple(elems) => {

@@ -401,6 +401,7 @@ pub(crate) fn target(t: &Target) -> String {
         Target::Star(n) => format!("*{n}"),
         Target::Bad(b) => bad(*b).to_string(),
         Target::BadComma(b) => format!("{},", bad(*b)),
+        Target::BadParen(b) => format!("({})", bad(*b)),
         Target::Tuple(elems) => {
             let inner: Vec<String> = elems
                 .iter()
