@@ -45,7 +45,7 @@ pub enum Focus {
     /// What CPython refuses to compile, and parenthesized items (§8.5–§8.7).
     CompileTime,
     /// How protocol methods are provided and called (§7): descriptors, static and class methods,
-    /// callable objects, inheritance, direct calls.
+    /// callable objects, inheritance.
     Protocol,
 }
 

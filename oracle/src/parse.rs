@@ -546,7 +546,7 @@ impl<'a> Parser<'a> {
     /// The log line and the one action line of a method body.
     fn log_and_action(&mut self, lines: &[Line<'a>], header: Line<'a>, name: &str, slot: Slot) -> Option<Action> {
         let log = render::method_log(slot, name);
-        let Some(first) = lines.first() else { return None };
+        let first = lines.first()?;
         if !same_tokens(first.text, &log) {
             self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
             return None;
