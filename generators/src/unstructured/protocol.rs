@@ -75,9 +75,11 @@ impl Gen<'_, '_> {
         let base = self.u.int_in_range(0..=earlier.len() - 1)?;
         m.base = Some(base);
         for (slot, method) in m.methods_mut() {
+            let property = inherited_property(earlier, base, slot);
             if self.u.ratio(1, 2)? {
-                let property = inherited_property(earlier, base, slot);
                 *method = if !property && self.u.ratio(1, 4)? { Method::InstanceOnly } else { Method::Missing };
+            } else if property && *method == Method::InstanceOnly {
+                *method = Method::Missing;
             }
         }
         Ok(())
