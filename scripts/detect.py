@@ -5,17 +5,22 @@ Each mutation is a textual edit of the model's source; the source is restored af
 if the run fails. Run it on a copy of the repository if someone else is editing the model.
 Needs cargo and the interpreter to test against (default python3).
 
-For each mutation it reports the reproducer of its main signature (the one with the most raw
-findings): its program lines (non-blank, non-comment lines of the program, not the prelude) and
-its shrink time, and the largest reproducer over all its signatures. At the end: the medians and
+For each mutation it reports the reproducer of its main new root cause (the one with the most
+findings, read from the run's report.json): its program lines (non-blank, non-comment lines of the
+program, not the prelude) and its shrink time, and the largest reproducer over all its new root
+causes. At the end: the medians and
 the maximum, against the targets (median <= 12 lines, none over 25, median shrink time < 2 s).
 
-usage: python3 scripts/detect.py [--cases 5000] [--seed 1] [--python python3] [--only NAME,NAME] [--limit N]
+With --known FILE (repeatable) the campaigns load known-differences files, as an implementation's
+CI does: a mutation must still be caught as a new root cause (exit status 1), not absorbed by a
+known entry.
+
+usage: python3 scripts/detect.py [--cases 5000] [--seed 1] [--python python3] [--known FILE] [--only NAME,NAME] [--limit N]
 """
 import argparse
+import json
 import statistics
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -41,8 +46,8 @@ MUTATIONS = [
      "Val::Int(n) => *n != 0,",
      "Val::Int(n) => *n > 1,"),
     ("exit-error-not-chained", "1.6", WITH,
-     "                self.excs.push_handled(e);\n                let res = match self.call_method(name, mgr, exit, proto, Some(e), true) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };",
-     "                let res = match self.call_method(name, mgr, exit, proto, Some(e), true) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };\n                self.excs.push_handled(e);"),
+     "                self.excs.push_handled(e);\n                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(Some(e)))) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };",
+     "                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(Some(e)))) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };\n                self.excs.push_handled(e);"),
     ("unpack-error-skips-exit", "1.2.4", WITH,
      "                self.hit(Rule::TargetUnpackFails);\n                if inner {",
      "                self.hit(Rule::TargetUnpackFails);\n                return Flow::Raise(id);\n                #[allow(unreachable_code)]\n                if inner {"),
@@ -91,7 +96,7 @@ MUTATIONS = [
      "        let converted = if exc::is_subclass(class, ExcClass::StopIteration) {",
      "        let converted = if false {"),
     ("gen-throw-never-chained", "1.8", GEN,
-     "if self.profile.at_least(9) && self.excs.own_handled(ctx.frame).is_some() {",
+     "if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {",
      "if false {"),
     # contextlib (issue 4)
     ("cm-didnt-yield-message", "4.1", CTX,
@@ -211,29 +216,25 @@ MUTATIONS = [
 ]
 
 
-def summary(stdout):
-    """The per-signature lines of the run summary: (raw findings, signature, lines after, seconds, dir)."""
+def summary(out):
+    """The new root causes of the run's report.json under `out`: (findings, name, reproducer lines,
+    shrink seconds, finding dir), and the first new finding's case number (None if nothing new)."""
+    try:
+        with open(os.path.join(out, "latest", "report.json")) as f:
+            report = json.load(f)
+    except (OSError, ValueError):
+        return [], None
+    run_dir = report["run"]["run_dir"]
     res = []
-    lines = stdout.splitlines()
-    for i, line in enumerate(lines):
-        m = re.match(r"\s+(\d+) raw findings? x (.*)$", line)
-        if not m:
+    for r in report["root_causes"]:
+        if r["known"] is not None:
             continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        s = re.match(r"\s+shrunk (\d+) → (\d+) lines in [0-9.]+s: (.*)/reduced\.py$", nxt)
-        if not s:
-            res.append((int(m.group(1)), m.group(2), None, None, None))
-            continue
-        finding = s.group(3)
-        secs = None
-        try:
-            with open(os.path.join(finding, "README.md")) as f:
-                t = re.search(r"^- time: ([0-9.]+)s$", f.read(), re.M)
-                secs = float(t.group(1)) if t else None
-        except OSError:
-            pass
-        res.append((int(m.group(1)), m.group(2), int(s.group(2)), secs, finding))
-    return res
+        shrink = r.get("shrink")
+        lines = r["reproducer_lines"] if shrink else None
+        secs = shrink["secs"] if shrink else None
+        res.append((r["count"], r["name"], lines, secs, os.path.join(run_dir, r["finding"])))
+    first = report["summary"].get("first_new_index")
+    return res, (first + 1 if first is not None else None)
 
 
 def main():
@@ -244,6 +245,7 @@ def main():
     ap.add_argument("--only", help="comma-separated mutation names")
     ap.add_argument("--limit", type=int, help="run only the first N mutations")
     ap.add_argument("--extra", default="", help="extra flags for withstand run, e.g. --no-shrink")
+    ap.add_argument("--known", action="append", default=[], help="a known-differences file (repeatable)")
     args = ap.parse_args()
     only = set(args.only.split(",")) if args.only else None
     chosen = []
@@ -270,13 +272,15 @@ def main():
             out = tempfile.mkdtemp(prefix="withstand-detect-")
             cmd = [os.path.join(ROOT, "target/release/withstand"), "run", "--quiet", "--cases", str(args.cases),
                    "--seed", args.seed, "--python", args.python, "--out", out] + args.extra.split()
+            for k in args.known:
+                cmd += ["--known", os.path.abspath(k)]
             res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         finally:
             with open(full, "w") as f:
                 f.write(original)
-        m = re.search(r"first finding at case (\d+)", res.stdout)
-        first = m.group(1) if m else "not caught"
-        sigs = summary(res.stdout)
+        sigs, first_case = summary(out)
+        # Caught: the run failed (exit status 1) with a new root cause.
+        first = str(first_case) if res.returncode == 1 and first_case is not None else "not caught"
         shrunk = [s for s in sigs if s[2] is not None]
         main_sig = max(shrunk, key=lambda s: s[0]) if shrunk else None
         worst = max((s[2] for s in shrunk), default=None)
@@ -285,7 +289,7 @@ def main():
             repro = f"{main_sig[2]:>3} lines {main_sig[3]:>6.2f}s (largest {worst:>3})   {main_sig[4]}/reduced.py"
         else:
             repro = "no shrunk reproducer"
-        print(f"{name:34} §{section:6} first caught at case {first:>10}   signatures {len(sigs):>3}   {repro}",
+        print(f"{name:34} §{section:6} first caught at case {first:>10}   new root causes {len(sigs):>3}   exit {res.returncode}   {repro}",
               flush=True)
     subprocess.run(["cargo", "build", "-q", "--release", "--bin", "withstand"], cwd=ROOT, check=True)
     caught = sum(1 for r in rows if r[2] != "not caught")
@@ -294,7 +298,7 @@ def main():
     if mains:
         every = [n for r in rows for n in r[6]]
         print(f"main reproducers: median {statistics.median(m[2] for m in mains)} lines (target <= 12), "
-              f"largest {max(m[2] for m in mains)}; over all {len(every)} shrunk signatures: median "
+              f"largest {max(m[2] for m in mains)}; over all {len(every)} shrunk root causes: median "
               f"{statistics.median(every)}, largest {max(every)} (target: none over 25); "
               f"median shrink time {statistics.median(m[3] for m in mains if m[3] is not None):.2f}s (target < 2 s)")
 

@@ -12,11 +12,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use oracle::capability::Capabilities;
 use oracle::corpus::{self, Header, Origin};
 use oracle::ir::Program;
 use oracle::model::{Coverage, Prediction, Rule};
 use oracle::profile::Profile;
 use oracle::render;
+use oracle::render::Dialect;
+use oracle::triage::Class;
 use oracle::verdict::Failure;
 
 use crate::limits::clip_file;
@@ -35,15 +38,25 @@ pub struct Finding {
     pub prediction: Prediction,
     /// How it failed.
     pub failure: Failure,
+    /// Its root cause, and the known difference it is, if any.
+    pub class: Class,
     /// The profile the model predicted for.
     pub profile: Profile,
     /// The interpreter, for reports (one line, see `oracle::judge::interpreter_name`).
     pub interpreter: String,
     /// The interpreter as given on the command line.
     pub python: PathBuf,
+    /// What the interpreter has: the program was generated for it and written in its dialect.
+    pub capabilities: Capabilities,
 }
 
 impl Finding {
+    /// How the interpreter ran the program, when that is not as `program.py` is written (no
+    /// `sys.exc_info`: handlers bind what they handle).
+    fn dialect(&self) -> Option<Dialect> {
+        Some(Dialect::for_capabilities(self.capabilities)).filter(|d| *d != Dialect::CPYTHON)
+    }
+
     /// The directory name: `divergence-<seed>`.
     fn slug(&self) -> String {
         format!("{}-{:016x}", self.failure.kind().word(), self.seed)
@@ -140,6 +153,9 @@ pub fn save(run: &Path, finding: &Finding) -> anyhow::Result<PathBuf> {
         ("program.case", corpus::case_text(&header, &finding.program)),
         ("expected.trace", clip_file(&finding.prediction.trace.lines().join("\n"))),
     ];
+    if let Some(dialect) = finding.dialect() {
+        files.push(("program-as-run.py", render::standalone_in(&finding.program, dialect)));
+    }
     match &finding.failure {
         Failure::Divergence(d) => {
             files.push(("observed.trace", clip_file(&d.observed_lines().join("\n"))));
@@ -176,6 +192,10 @@ pub fn save(run: &Path, finding: &Finding) -> anyhow::Result<PathBuf> {
 pub fn readme(finding: &Finding, shrink: Option<&ShrinkReport>) -> String {
     let mut res = String::new();
     res.push_str(&format!("# {}\n\n", finding.slug()));
+    res.push_str(&format!("- root cause: `{}`\n", finding.class.cause));
+    if let Some(id) = &finding.class.known {
+        res.push_str(&format!("- known difference: `{id}`\n"));
+    }
     res.push_str(&format!("- signature: `{}`\n", finding.failure.key()));
     res.push_str(&format!("- interpreter: {}\n", finding.interpreter));
     res.push_str(&format!("- profile: {}\n", finding.profile));
@@ -183,17 +203,29 @@ pub fn readme(finding: &Finding, shrink: Option<&ShrinkReport>) -> String {
     res.push_str(&format!("- found: {} by withstand {}\n\n", today(), env!("CARGO_PKG_VERSION")));
     res.push_str("Reproduce:\n\n");
     let file = if shrink.is_some() { "reduced.py" } else { "program.py" };
+    let as_run = match (finding.dialect(), shrink.is_some()) {
+        (None, _) => file,
+        (Some(_), true) => "reduced-as-run.py",
+        (Some(_), false) => "program-as-run.py",
+    };
     let python = oracle::corpus::format::one_line(&finding.python.display().to_string(), 200);
-    res.push_str(&format!("    {python} {file}    # prints the observed trace\n"));
+    res.push_str(&format!("    {python} {as_run}    # prints the observed trace\n"));
     res.push_str(&format!(
         "    withstand show {file} --target {}    # the program and the predicted trace\n",
         finding.profile
     ));
+    let capabilities = match finding.capabilities {
+        Capabilities::FULL => String::new(),
+        c => format!(" --capabilities '{c}'"),
+    };
     res.push_str(&format!(
-        "    withstand show {:#x} --target {}    # regenerates the unshrunk program from its seed\n\n",
+        "    withstand show {:#x} --target {}{capabilities}    # regenerates the unshrunk program from its seed\n\n",
         finding.seed, finding.profile
     ));
     res.push_str("Files: program.py (runs as it is), program.case (the program in the corpus format), expected.trace (the model), observed.trace and diff.txt (divergences), stderr.txt (interpreter failures).\n");
+    if finding.dialect().is_some() {
+        res.push_str("program-as-run.py (and reduced-as-run.py) are the same program as the interpreter ran it: it has no sys.exc_info, so every except clause binds what it handles and passes it to handler().\n");
+    }
     if let Some(s) = shrink {
         res.push_str(&shrink_section(s));
     }
@@ -268,6 +300,11 @@ pub fn save_step(
 ) -> anyhow::Result<()> {
     let header = case_header(&prediction.coverage, failure, finding.profile, &finding.interpreter, finding.origin());
     if write_reduced(dir, "reduced", program, failure, &header)? {
+        if let Some(dialect) = finding.dialect() {
+            let path = dir.join("reduced-as-run.py");
+            corpus::write_if_changed(&path, &render::standalone_in(program, dialect))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         let path = dir.join("README.md");
         corpus::write_if_changed(&path, &readme(finding, Some(report)))
             .with_context(|| format!("cannot write {}", path.display()))?;

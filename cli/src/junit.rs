@@ -1,6 +1,7 @@
-//! A JUnit XML report, the format CI systems read: one `<testsuite>` per corpus directory, one
-//! `<testcase>` per corpus file, the diff in the failure. `quick-junit` writes the XML (and does
-//! the escaping).
+//! A JUnit XML report, the format CI systems read. For `replay`: one `<testsuite>` per corpus
+//! directory, one `<testcase>` per corpus file, the diff in the failure. For `run` and `merge`
+//! ([`root_causes`]): one `<testcase>` per root cause, a new one failing with its reproducer and
+//! diff, a known one skipped with its entry. `quick-junit` writes the XML (and does the escaping).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -36,6 +37,11 @@ pub enum TestResult {
         /// The diff or the details.
         text: String,
     },
+    /// Not counted as a pass or a failure: a known difference.
+    Skipped {
+        /// Why.
+        message: String,
+    },
     /// It could not be run: the case file is invalid.
     Error {
         /// `invalid-case`.
@@ -47,6 +53,11 @@ pub enum TestResult {
 
 /// The whole report, through `quick-junit`: one `<testsuite>` per suite, in name order.
 pub fn render(name: &str, cases: &[TestCase], secs: f64) -> String {
+    render_with_output(name, cases, secs, &[])
+}
+
+/// [`render`], with `output` as every suite's `<system-out>` (when not empty).
+fn render_with_output(name: &str, cases: &[TestCase], secs: f64, output: &[String]) -> String {
     let mut suites: BTreeMap<&str, Vec<&TestCase>> = BTreeMap::new();
     for c in cases {
         suites.entry(&c.suite).or_default().push(c);
@@ -64,6 +75,11 @@ pub fn render(name: &str, cases: &[TestCase], secs: f64) -> String {
                     st.set_type(kind.as_str()).set_message(message.as_str()).set_description(text.as_str());
                     st
                 }
+                TestResult::Skipped { message } => {
+                    let mut st = TestCaseStatus::skipped();
+                    st.set_message(message.as_str());
+                    st
+                }
                 TestResult::Error { kind, message } => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
                     st.set_type(kind.as_str()).set_message(message.as_str()).set_description(message.as_str());
@@ -78,9 +94,76 @@ pub fn render(name: &str, cases: &[TestCase], secs: f64) -> String {
             }
             s.add_test_case(t);
         }
+        if !output.is_empty() {
+            s.set_system_out(output.join("\n"));
+        }
         report.add_test_suite(s);
     }
     report.to_string().expect("a report of strings serialises")
+}
+
+/// The JUnit report of a campaign: one `<testsuite>` (the interpreter), one `<testcase>` per root
+/// cause; stale known entries go to the suite's output.
+pub fn root_causes(report: &crate::report::data::Report) -> String {
+    let run = &report.run;
+    let suite = format!("withstand run: {} as {}", run.interpreter.name, run.profile);
+    let cases: Vec<TestCase> = report
+        .root_causes
+        .iter()
+        .map(|r| {
+            let result = match &r.known {
+                Some(id) => TestResult::Skipped {
+                    message: format!("known difference {id}: {}", r.known_summary.as_deref().unwrap_or("")),
+                },
+                None => TestResult::Failure {
+                    kind: r.failure.clone(),
+                    message: format!(
+                        "{}: {} findings, {} signatures ({} as {}, seed {})",
+                        r.name,
+                        r.count,
+                        r.signatures.len(),
+                        run.interpreter.name,
+                        run.profile,
+                        run.seed
+                    ),
+                    text: format!(
+                        "reproducer {}/{} ({} lines):\n\n{}\n\n{}",
+                        run.run_dir,
+                        r.reproducer,
+                        r.reproducer_lines,
+                        r.program.trim_end(),
+                        r.diff.trim_end()
+                    ),
+                },
+            };
+            TestCase {
+                suite: suite.clone(),
+                name: r.name.clone(),
+                file: format!("{}/{}", run.run_dir, r.reproducer),
+                secs: 0.0,
+                result,
+                notes: r.signatures.iter().map(|s| format!("{} x {}", s.count, s.signature)).collect(),
+            }
+        })
+        .collect();
+    let mut xml_cases = cases;
+    if xml_cases.is_empty() {
+        // A suite with no test looks like a broken run; say what passed.
+        xml_cases.push(TestCase {
+            suite: suite.clone(),
+            name: format!("{} programs, no new root cause", report.summary.programs),
+            file: run.run_dir.clone(),
+            secs: 0.0,
+            result: TestResult::Passed,
+            notes: Vec::new(),
+        });
+    }
+    let stale: Vec<String> = report
+        .stale
+        .iter()
+        .map(|e| format!("stale known entry {} ({}:{}): {}", e.id, e.file, e.line, e.summary))
+        .collect();
+    render_with_output("withstand run", &xml_cases, run.secs, &stale)
 }
 
 #[cfg(test)]

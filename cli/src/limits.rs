@@ -15,6 +15,10 @@ pub const MAX_CONCURRENT_STARTS: usize = 4;
 /// The largest input file (`.case`, program, fuzz artifact) read.
 pub const MAX_INPUT_BYTES: u64 = oracle::corpus::MAX_INPUT_BYTES;
 
+/// The largest `report.json` that `withstand merge` reads: a campaign's findings, about 600 bytes
+/// each.
+pub const MAX_REPORT_BYTES: u64 = 512 << 20;
+
 /// A printed diff shows at most this many lines (the finding's `diff.txt` has more).
 pub const MAX_PRINTED_LINES: usize = 200;
 

@@ -44,6 +44,8 @@ enum Command {
     Corpus(cmd::corpus::Args),
     Replay(cmd::replay::Args),
     Bench(cmd::bench::Args),
+    Merge(cmd::merge::Args),
+    Impls(cmd::impls::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,8 @@ fn main() -> ExitCode {
         Command::Corpus(args) => cmd::corpus::run(args),
         Command::Replay(args) => cmd::replay::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
+        Command::Impls(args) => cmd::impls::run(args),
     };
     match res {
         Ok(code) => code,

@@ -16,6 +16,32 @@ use std::time::{Duration, Instant};
 mod common;
 use common::{has_python3, text, withstand};
 
+/// The `report.json` of a run directory.
+fn report_of(run_dir: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(run_dir.join("report.json")).expect("every run writes report.json");
+    serde_json::from_str(&text).expect("report.json is JSON")
+}
+
+/// What must be equal between two reports of the same campaign: each finding (case index, root
+/// cause, known entry, signature), and each root cause (name, known entry, count, signatures).
+fn triaged(report: &serde_json::Value) -> (Vec<String>, Vec<String>) {
+    let mut findings: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| format!("{} {} {} {}", f["index"], f["root_cause"], f["known"], f["signature"]))
+        .collect();
+    findings.sort();
+    let mut causes: Vec<String> = report["root_causes"]
+        .as_array()
+        .expect("root causes")
+        .iter()
+        .map(|r| format!("{} {} {} {}", r["name"], r["known"], r["count"], r["signatures"]))
+        .collect();
+    causes.sort();
+    (findings, causes)
+}
+
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("withstand runs")
 }
@@ -124,8 +150,9 @@ fn a_campaign_shrinks_the_first_finding_of_each_signature_and_shrink_shrinks_a_s
         .arg(&python));
     assert_eq!(o.status.code(), Some(1), "{}{}", text(&o.stdout), text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(stdout.contains("raw finding"), "the summary counts raw findings per signature:\n{stdout}");
-    assert!(stdout.contains("shrunk "), "{stdout}");
+    assert!(stdout.contains("  root causes: "), "the summary leads with the root causes:\n{stdout}");
+    assert!(stdout.contains("new root cause 1: "), "{stdout}");
+    assert!(stdout.contains("shrunk from "), "{stdout}");
     let dirs = finding_dirs(&out);
     let shrunk: Vec<&PathBuf> = dirs.iter().filter(|d| d.join("reduced.py").exists()).collect();
     assert!(!shrunk.is_empty());
@@ -142,8 +169,15 @@ fn a_campaign_shrinks_the_first_finding_of_each_signature_and_shrink_shrinks_a_s
         let ran = run(Command::new(&python).arg(d.join("reduced.py")));
         assert!(ran.status.success(), "{}", text(&ran.stderr));
     }
-    // Later findings of a signature are saved unshrunk.
-    assert!(dirs.len() > shrunk.len(), "some signature had more than one finding in 300 cases");
+    // Later findings of a root cause are saved unshrunk: one shrink per root cause.
+    assert!(dirs.len() > shrunk.len(), "some root cause had more than one finding in 300 cases");
+    let report = report_of(&out.join("latest"));
+    let causes = report["root_causes"].as_array().expect("root causes");
+    assert_eq!(shrunk.len(), causes.len(), "the first finding of each root cause is shrunk, and only that one");
+    for r in causes {
+        assert!(r["shrink"].is_object(), "{r}");
+        assert!(r["reproducer"].as_str().is_some_and(|p| p.ends_with("/reduced.py")), "{r}");
+    }
 
     // `withstand shrink` on a finding that was saved unshrunk.
     let plain = tmp.path().join("plain");
@@ -379,6 +413,301 @@ fn corpus_add_promotes_a_finding_with_one_command() {
     let o = run(withstand().arg("show").arg(&case));
     assert!(o.status.success());
     assert!(text(&o.stdout).contains("# predicted trace (cpython-3.11)"));
+}
+
+#[test]
+fn shards_merged_equal_the_unsharded_campaign() {
+    if !has_python3("shards_merged...") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let python = buggy_python(tmp.path(), 0.0);
+    let campaign = |out: &Path, seed: &str, extra: &[&str]| {
+        let o = run(withstand()
+            .args(["run", "--quiet", "--cases", "150", "--seed", seed, "--out"])
+            .arg(out)
+            .arg("--python")
+            .arg(&python)
+            .args(extra));
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}{}", text(&o.stdout), text(&o.stderr));
+        out.join("latest")
+    };
+    let whole = campaign(&tmp.path().join("whole"), "21", &["--jobs", "2"]);
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| campaign(&tmp.path().join(format!("s{k}")), "21", &["--jobs", "1", "--shard", &format!("{k}/3")]))
+        .collect();
+    // The shards are disjoint slices of the case indices.
+    for (k, dir) in shards.iter().enumerate() {
+        let report = report_of(dir);
+        assert_eq!(report["run"]["shard"], format!("{}/3", k + 1));
+        for f in report["findings"].as_array().expect("findings") {
+            assert_eq!(f["index"].as_u64().expect("an index") % 3, k as u64, "{f}");
+        }
+    }
+    let merged = tmp.path().join("merged");
+    let o = run(withstand().arg("merge").args(&shards).arg("--out").arg(&merged));
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(text(&o.stdout).contains("all 3 shards"), "{}", text(&o.stdout));
+    let (a, b) = (report_of(&whole), report_of(&merged));
+    assert!(!triaged(&a).0.is_empty(), "the campaign found something");
+    assert_eq!(triaged(&a), triaged(&b), "shards plus merge equal the unsharded run");
+    assert_eq!(a["summary"], b["summary"]);
+    assert_eq!(a["run"]["programs"], b["run"]["programs"]);
+    // Every finding directory was copied, and the report names reproducers inside the merge.
+    for f in b["findings"].as_array().expect("findings") {
+        assert!(merged.join(f["dir"].as_str().expect("a dir")).join("program.py").is_file(), "{f}");
+    }
+    for r in b["root_causes"].as_array().expect("root causes") {
+        assert!(merged.join(r["reproducer"].as_str().expect("a path")).is_file(), "{r}");
+    }
+    let md = fs::read_to_string(merged.join("report.md")).expect("report.md");
+    assert!(md.contains("**root causes: "), "{md}");
+    assert!(md.contains("--seed 0x15 --cases 150") && !md.contains("--shard"), "the unsharded command:\n{md}");
+
+    // Runs of another seed do not belong to the campaign.
+    let other = campaign(&tmp.path().join("other"), "22", &["--jobs", "1", "--shard", "1/3"]);
+    let o = run(withstand().arg("merge").arg(&shards[0]).arg(&other).arg("--out").arg(tmp.path().join("m2")));
+    assert_eq!(o.status.code(), Some(2), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(text(&o.stderr).contains("seed: 0x15 in"), "{}", text(&o.stderr));
+    let o = run(withstand()
+        .arg("merge")
+        .arg(&shards[0])
+        .arg(&other)
+        .arg("--allow-mixed")
+        .arg("--out")
+        .arg(tmp.path().join("m2")));
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}{}", text(&o.stdout), text(&o.stderr));
+    // Nor is an existing directory a place to merge into, or a directory without a report a run.
+    let o = run(withstand().arg("merge").arg(&shards[0]).arg("--out").arg(&merged));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let o = run(withstand().arg("merge").arg(tmp.path()).arg("--out").arg(tmp.path().join("m3")));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no report.json"), "{}", text(&o.stderr));
+}
+
+/// A known-differences file for `python3` naming `causes` as (id, rule, what differs).
+fn known_file(path: &Path, causes: &[(String, String, String)]) {
+    let mut text = String::from("implementation = \"cpython\"\nversions = \"*\"\n");
+    for (id, rule, differs) in causes {
+        text.push_str(&format!(
+            "\n[[known]]\nid = \"{id}\"\nsummary = \"the test's wrong interpreter\"\nreason = \"it never logs __exit__\"\nrule = \"{rule}\"\ndiffers = \"{differs}\"\n"
+        ));
+    }
+    fs::write(path, text).expect("write the known file");
+}
+
+#[test]
+fn known_differences_are_counted_and_listed_and_only_new_root_causes_fail() {
+    if !has_python3("known_differences...") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let python = buggy_python(tmp.path(), 0.0);
+    let campaign = |name: &str, cases: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let junit = tmp.path().join(format!("{name}.xml"));
+        let o = run(withstand()
+            .args(["run", "--quiet", "--no-shrink", "--jobs", "2", "--seed", "3", "--cases", cases, "--out"])
+            .arg(&out)
+            .arg("--python")
+            .arg(&python)
+            .arg("--junit")
+            .arg(&junit)
+            .args(extra));
+        (o, report_of(&out.join("latest")), fs::read_to_string(&junit).expect("the junit report"))
+    };
+    let (o, report, _) = campaign("plain", "1000", &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let causes: Vec<(String, String, String)> = report["root_causes"]
+        .as_array()
+        .expect("root causes")
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let rule = r["rule"].as_str().expect("a divergence's rule").to_string();
+            (format!("cause-{i}"), rule, r["differs"].as_str().expect("what differs").to_string())
+        })
+        .collect();
+    assert!(causes.len() >= 2, "the wrong interpreter shows several root causes: {causes:?}");
+    let n = causes.len();
+
+    // All but one known: the run fails for the one, and lists the others as known.
+    let known = tmp.path().join("known.toml");
+    known_file(&known, &causes[..n - 1]);
+    let (o, report, xml) = campaign("most", "1000", &["--known", known.to_str().expect("utf-8")]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{}", text(&o.stderr));
+    assert!(stdout.contains(&format!("root causes: {n} ({} known, 1 new)", n - 1)), "{stdout}");
+    assert!(stdout.contains("known cause-0: "), "{stdout}");
+    assert_eq!(report["summary"]["new"], 1);
+    let new: Vec<&serde_json::Value> =
+        report["root_causes"].as_array().expect("causes").iter().filter(|r| r["known"].is_null()).collect();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0]["rule"].as_str(), Some(causes[n - 1].1.as_str()));
+    assert_eq!(xml.matches("<failure").count(), 1, "one failing testcase, the new root cause:\n{xml}");
+    assert_eq!(xml.matches("<skipped").count(), n - 1, "the known ones are skipped:\n{xml}");
+    assert!(xml.contains("known difference cause-0"), "{xml}");
+    let md = fs::read_to_string(tmp.path().join("most/latest/report.md")).expect("report.md");
+    assert!(md.contains("## Known differences") && md.contains("(new)"), "{md}");
+
+    // All known, and one entry that matches nothing in 1,000 programs: exit 0, the entry stale.
+    let mut all = causes.clone();
+    all.push(("never-seen".to_string(), "raise-none".to_string(), "message".to_string()));
+    known_file(&known, &all);
+    let (o, report, _) = campaign("all", "1000", &["--known", known.to_str().expect("utf-8")]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
+    assert!(stdout.contains(" 0 new)"), "{stdout}");
+    assert!(stdout.contains("stale known entries") && stdout.contains("never-seen"), "{stdout}");
+    assert_eq!(report["stale"].as_array().map(|s| s.len()), Some(1), "{}", report["stale"]);
+    assert_eq!(report["stale"][0]["id"], "never-seen");
+    // Fewer than 1,000 programs say nothing about staleness.
+    let (_, report, _) = campaign("short", "200", &["--known", known.to_str().expect("utf-8")]);
+    assert_eq!(report["stale"].as_array().map(|s| s.len()), Some(0));
+
+    // The same file in replay: the case that shows the new root cause passes as known.
+    let dir = tmp.path().join("corpus/sync");
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join("exit-suppresses.case"), CASE).expect("write");
+    let o = run(withstand().arg("replay").arg(tmp.path().join("corpus")).arg("--python").arg(&python));
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(withstand()
+        .arg("replay")
+        .arg(tmp.path().join("corpus"))
+        .arg("--python")
+        .arg(&python)
+        .arg("--known")
+        .arg(&known));
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
+    assert!(stdout.contains("known difference cause-") && stdout.contains("1 known differences"), "{stdout}");
+
+    // On an interpreter that agrees, an entry whose own case agrees is stale.
+    let with_case = tmp.path().join("with-case.toml");
+    let (id, rule, differs) = &causes[0];
+    fs::write(
+        &with_case,
+        format!(
+            "implementation = \"cpython\"\n[[known]]\nid = \"{id}\"\nsummary = \"s\"\nlink = \"l\"\ncase = \"corpus/sync/exit-suppresses.case\"\nrule = \"{rule}\"\ndiffers = \"{differs}\"\n"
+        ),
+    )
+    .expect("write");
+    let o = run(withstand()
+        .arg("replay")
+        .arg(tmp.path().join("corpus"))
+        .args(["--python", "python3", "--known"])
+        .arg(&with_case));
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
+    assert!(stdout.contains(&format!("stale known entry {id}: its case agrees")), "{stdout}");
+    assert!(stdout.contains("1 known entries are stale"), "{stdout}");
+}
+
+#[test]
+fn a_bad_known_file_or_shard_is_an_error_before_anything_starts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("findings");
+    let bad = tmp.path().join("bad.toml");
+    let cases = [
+        ("implementation = \"pypy\"\n[[known]]\nid = \"a\"\nsumary = \"typo\"\n", "bad.toml:4: unknown field `sumary`"),
+        (
+            "implementation = \"pypy\"\n[[known]]\nid = \"a\"\nsummary = \"s\"\nreason = \"r\"\nrule = \"raise-none\"\ndiffers = \"message\"\nmessage = \"[unclosed\"\n",
+            "bad.toml:8: the pattern \"[unclosed\" does not compile",
+        ),
+        ("[[known]\n", "bad.toml:1: "),
+    ];
+    for (text_of_file, expected) in cases {
+        fs::write(&bad, text_of_file).expect("write");
+        for command in [&["run", "--cases", "10"][..], &["replay"]] {
+            let o = run(withstand()
+                .args(command)
+                .arg("--known")
+                .arg(&bad)
+                .arg("--python")
+                .arg("/nonexistent/python")
+                .args(if command[0] == "run" { vec!["--out".into(), out.clone().into_os_string()] } else { vec![] }));
+            let stderr = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{command:?}: {stderr}");
+            assert!(stderr.contains(expected), "{command:?}: {stderr}");
+            assert!(!stderr.contains("/nonexistent/python"), "the interpreter was never started: {stderr}");
+        }
+        assert!(!out.exists(), "no run directory for a campaign that did not start");
+    }
+    for shard in ["0/3", "4/3", "1/0", "x", "1/2/3"] {
+        let o = run(withstand().args(["run", "--cases", "10", "--shard", shard, "--python", "/nonexistent/python"]));
+        assert_eq!(o.status.code(), Some(2), "--shard {shard}");
+        assert!(text(&o.stderr).contains("--shard"), "{}", text(&o.stderr));
+    }
+}
+
+/// An implementation to test against: `$var`, the setup script's launcher, or `name` on PATH.
+fn implementation(var: &str, name: &str) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = std::env::var_os(var).map(PathBuf::from).into_iter().collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".cache/withstand/impls/bin").join(name));
+    }
+    candidates.push(PathBuf::from(name));
+    candidates.into_iter().find(|p| {
+        Command::new(p)
+            .arg("-c")
+            .arg("pass")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+#[test]
+fn the_shipped_known_files_cover_their_implementations() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace").to_path_buf();
+    let targets = [
+        ("pypy3", "WITHSTAND_PYPY", "known/pypy-3.9.toml", vec![], "pypy-"),
+        (
+            "rustpython",
+            "WITHSTAND_RUSTPYTHON",
+            "known/rustpython-0.6.toml",
+            vec!["--target", "cpython-3.14"],
+            "rustpython-",
+        ),
+    ];
+    for (name, var, known, target, prefix) in targets {
+        let Some(python) = implementation(var, name) else {
+            println!("skipped: no {name} (scripts/setup-impls.sh installs it; or set ${var})");
+            continue;
+        };
+        // The regression corpus replays clean, each case of the implementation as a known difference.
+        let o = run(withstand()
+            .current_dir(&root)
+            .args(["replay", "corpus/regressions", "--known", known, "--python"])
+            .arg(&python)
+            .args(&target));
+        let stdout = text(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{name}: {stdout}{}", text(&o.stderr));
+        let shown = stdout.lines().filter(|l| l.contains(": known difference ")).count();
+        let cases = fs::read_dir(root.join("corpus/regressions"))
+            .expect("the regressions")
+            .filter(|e| {
+                let n = e.as_ref().expect("entry").file_name().to_string_lossy().into_owned();
+                n.ends_with(".case") && (n.starts_with(prefix) || n.starts_with("pypy-rustpython-"))
+            })
+            .count();
+        assert!(cases > 0 && shown >= cases, "{name}: {shown} known differences for {cases} cases:\n{stdout}");
+        // A short campaign: nothing new.
+        let tmp = tempfile::tempdir().expect("tmp");
+        let o = run(withstand()
+            .current_dir(&root)
+            .args(["run", "--quiet", "--no-shrink", "--cases", "300", "--seed", "1234", "--known", known, "--python"])
+            .arg(&python)
+            .args(&target)
+            .arg("--out")
+            .arg(tmp.path()));
+        let stdout = text(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{name}: {stdout}{}", text(&o.stderr));
+        let report = report_of(&tmp.path().join("latest"));
+        assert_eq!(report["summary"]["new"], 0, "{name}: {stdout}");
+        assert!(report["summary"]["known"].as_u64() > Some(0), "{name}: the known differences show: {stdout}");
+    }
 }
 
 fn is_cpython_3_11() -> bool {

@@ -51,11 +51,12 @@ fn run_within(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
 }
 
 /// The finding directories of the latest run under `out`.
+/// The finding directories of the latest run (not its `report.md` and `report.json`).
 fn findings(out: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(out.join("latest")) else { return Vec::new() };
     let mut res: Vec<PathBuf> = entries
         .map(|e| e.expect("an entry").path())
-        .filter(|p| !p.file_name().expect("a name").to_string_lossy().starts_with('.'))
+        .filter(|p| p.is_dir() && !p.file_name().expect("a name").to_string_lossy().starts_with('.'))
         .collect();
     res.sort();
     res
@@ -462,6 +463,10 @@ fn files_honour_the_umask_and_a_bom_and_errors_name_real_paths() {
         .expect("runs");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     use std::os::unix::fs::PermissionsExt;
+    for f in ["report.md", "report.json"] {
+        let m = fs::metadata(out.join("latest").join(f)).expect("the run's report");
+        assert_eq!(m.permissions().mode() & 0o777, 0o644, "{f}");
+    }
     for d in findings(&out) {
         assert_eq!(fs::metadata(&d).expect("stat").permissions().mode() & 0o777, 0o755, "{}", d.display());
         for f in ["README.md", "program.py", "reduced.py"] {

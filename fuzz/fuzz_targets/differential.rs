@@ -11,12 +11,16 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
+use oracle::capability;
 use oracle::judge::{Judge, JudgeConfig};
 use oracle::render;
+use oracle::runner::Transport;
 use oracle::verdict::{Messages, Verdict};
 
 /// How long one program may run before the interpreter counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// The least time the interpreter gets to start (Pyodide takes seconds).
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 static JUDGE: OnceLock<Mutex<Judge>> = OnceLock::new();
 
@@ -33,9 +37,16 @@ fn start() -> Judge {
         Ok(p) => Some(p.parse().unwrap_or_else(|e: String| exit(&e))),
         Err(_) => None,
     };
-    let config = JudgeConfig { python, target, messages: Messages::Exact, timeout: TIMEOUT };
+    let config = JudgeConfig {
+        python,
+        target,
+        messages: Messages::Exact,
+        timeout: TIMEOUT,
+        transport: Transport::Auto,
+        start_timeout: START_TIMEOUT,
+    };
     let judge = Judge::start(&config).unwrap_or_else(|e| exit(&e));
-    eprintln!("withstand-fuzz differential: against {} as {}", judge.interpreter, judge.profile);
+    eprintln!("withstand-fuzz differential: against {} as {}", judge.interpreter, judge.profile.describe());
     judge
 }
 
@@ -46,6 +57,10 @@ fuzz_target!(
     |data: &[u8]| {
         let Some(program) = fuzz::program("differential", data) else { return };
         let mut judge = JUDGE.get().expect("init ran").lock().unwrap_or_else(|e| e.into_inner());
+        // What the interpreter lacks is not tested (oracle::capability).
+        if !judge.capabilities.covers(capability::required(&program)) {
+            return;
+        }
         // A program a correct Python never finishes is not run (`None`).
         let judged = judge.judge(&program).unwrap_or_else(|err| panic!("the interpreter could not be restarted: {err}"));
         let Some(Verdict::Fails(failure)) = judged.map(|j| j.verdict) else { return };
@@ -54,7 +69,7 @@ fuzz_target!(
             failure.kind().word(),
             failure.key(),
             judge.interpreter,
-            judge.profile,
+            judge.profile.describe(),
             render::body(&program),
             failure.details()
         );

@@ -1,5 +1,8 @@
 //! The one configuration both generation paths (fuzzer bytes and proptest) read, so that they
-//! cannot drift apart: sizes, depth, and the weight of every construct.
+//! cannot drift apart: sizes, depth, the weight of every construct, and the capabilities of the
+//! implementation the programs are for.
+
+use oracle::capability::{Capabilities, Capability};
 
 /// Sizes and weights of generation. A weight of 0 turns a construct off.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +21,10 @@ pub struct GenConfig {
     pub weights: Weights,
     /// The area of the semantics this program is about, which decides how it opens.
     pub focus: Focus,
+    /// What the implementation has: no program uses a capability outside it
+    /// (`oracle::capability::required` of every program is covered). Set it with
+    /// [`GenConfig::within`].
+    pub capabilities: Capabilities,
 }
 
 /// The areas [`GenConfig::focus`] picks from, one per program.
@@ -251,6 +258,27 @@ impl GenConfig {
         Ok(res)
     }
 
+    /// This configuration for an implementation with `capabilities`: constructs it lacks
+    /// altogether are weighted out, and generation picks only what it has at every other choice.
+    /// With every capability, the same configuration (the same seeds give the same programs).
+    pub fn within(&self, capabilities: Capabilities) -> GenConfig {
+        let mut res = self.clone();
+        res.capabilities = capabilities;
+        let has = |c: Capability| capabilities.has(c);
+        let w = &mut res.weights;
+        if !has(Capability::Contextmanager) && !has(Capability::AsyncContextmanager) {
+            w.cm_fn = 0;
+        }
+        if !has(Capability::ExitStack) && !has(Capability::AsyncExitStack) {
+            w.exit_stack = 0;
+            w.stack_op = 0;
+        }
+        if !has(Capability::Closing) && !has(Capability::Aclosing) {
+            w.closing_gen = 0;
+        }
+        res
+    }
+
     /// Every construct on, sized for fast campaigns: programs of about 10 to 40 lines.
     pub fn full() -> GenConfig {
         GenConfig {
@@ -260,6 +288,7 @@ impl GenConfig {
             max_items: 3,
             max_stmts: 40,
             focus: Focus::Mix,
+            capabilities: Capabilities::FULL,
             weights: Weights {
                 log: 3,
                 with: 5,

@@ -232,3 +232,58 @@ proptest! {
         }
     }
 }
+
+/// A capability set from the bits of `bits`, one bit per `Capability::ALL` entry.
+fn capabilities_from(bits: u32) -> oracle::capability::Capabilities {
+    use oracle::capability::{Capabilities, Capability};
+    Capability::ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .fold(Capabilities::NONE, |caps, (_, c)| caps.with(*c))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn programs_for_an_implementation_use_only_what_it_has(
+        (caps, program) in any::<u32>().prop_flat_map(|bits| {
+            let caps = capabilities_from(bits);
+            (Just(caps), arb_program(GenConfig::full().within(caps)))
+        })
+    ) {
+        let needs = oracle::capability::required(&program);
+        prop_assert!(caps.covers(needs), "{caps} does not cover {needs}");
+        let diags = validate(&program);
+        prop_assert!(diags.is_empty(), "{diags:?}");
+    }
+}
+
+#[test]
+fn with_every_capability_generation_is_unchanged() {
+    use oracle::capability::Capabilities;
+    let full = GenConfig::full();
+    let within = full.within(Capabilities::FULL);
+    assert_eq!(within, full);
+    for seed in 0..200 {
+        assert_eq!(from_seed(seed, &within), from_seed(seed, &full));
+    }
+}
+
+#[test]
+fn without_contextlib_or_async_generators_campaigns_still_reach_async_with_and_generators() {
+    use oracle::capability::{Capabilities, Capability};
+    // MicroPython's capabilities, as its probe reports them.
+    let mut caps = Capabilities::FULL;
+    for c in Capability::ALL.iter().filter(|c| c.name().starts_with("contextlib.")) {
+        caps = caps.without(*c);
+    }
+    let caps = caps.without(Capability::AsyncGenerators).without(Capability::Context).without(Capability::ExcInfo);
+    let config = GenConfig::full().within(caps);
+    let programs: Vec<_> = (0..300).map(|seed| from_seed(seed, &config)).collect();
+    assert!(programs.iter().all(|p| caps.covers(oracle::capability::required(p))));
+    assert!(programs.iter().any(|p| p.is_async), "async main");
+    assert!(programs.iter().any(|p| !p.gens.is_empty()), "generator functions");
+    assert!(programs.iter().all(|p| p.cms.is_empty()));
+}

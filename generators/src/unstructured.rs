@@ -8,6 +8,8 @@ use oracle::ir::{
     WithItem, MAX_BLOCKS,
 };
 
+use oracle::capability::Capability;
+
 use crate::config::GenConfig;
 
 mod compile;
@@ -42,6 +44,8 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         for _ in 0..g.u.int_in_range(1..=2)? {
             // In an async program, mostly `@asynccontextmanager` functions.
             let cm_async = is_async && g.u.ratio(2, 3)?;
+            // Of a kind the implementation has.
+            let Some(cm_async) = g.cm_kind(cm_async, is_async) else { continue };
             cms.push(g.cm_gen(&cx, cm_async)?);
             g.cm_async.push(cm_async);
         }
@@ -52,7 +56,7 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         let n = if g.chance(config.weights.closing_gen, 6)? { 2 } else { 1 };
         for _ in 0..n {
             // An async program drives async generators more often than not.
-            let gen_async = is_async && g.u.ratio(2, 3)?;
+            let gen_async = is_async && g.u.ratio(2, 3)? && g.has(Capability::AsyncGenerators);
             gens.push(g.gen_fn(&cx, gen_async)?);
             g.gen_async.push(gen_async);
         }
@@ -231,6 +235,30 @@ const CAUGHT: &[ExcClass] = &[
 const NAMES: &[&str] = &["x", "y", "z", "a", "b", "c"];
 
 impl Gen<'_, '_> {
+    /// Whether the implementation has `c` (oracle::capability).
+    fn has(&self, c: Capability) -> bool {
+        self.config.capabilities.has(c)
+    }
+
+    /// A `@contextmanager` function's kind, `is_async` if the implementation has it, else the
+    /// other one where it can be used (`async` ones only in async code); `None` for neither.
+    fn cm_kind(&self, is_async: bool, in_async: bool) -> Option<bool> {
+        let has = |a: bool| self.has(if a { Capability::AsyncContextmanager } else { Capability::Contextmanager });
+        if has(is_async) {
+            return Some(is_async);
+        }
+        (has(!is_async) && (in_async || is_async)).then_some(!is_async)
+    }
+
+    /// The kind of exit stack for a `with` of kind `is_async`, as [`Gen::cm_kind`] picks.
+    fn stack_kind(&self, is_async: bool, in_async: bool) -> Option<bool> {
+        let has = |a: bool| self.has(if a { Capability::AsyncExitStack } else { Capability::ExitStack });
+        if has(is_async) {
+            return Some(is_async);
+        }
+        (has(!is_async) && (in_async || is_async)).then_some(!is_async)
+    }
+
     fn pick<T: Copy>(&mut self, options: &[T]) -> Result<T> {
         Ok(*self.u.choose(options)?)
     }
@@ -599,7 +627,17 @@ impl Gen<'_, '_> {
 
     /// A contextlib manager as a `with` item of a `with` (`async with` when `is_async`).
     fn contextlib_item(&mut self, cx: &Cx, is_async: bool) -> Result<ItemExpr> {
-        Ok(match self.weighted(&[if cx.n_cms > 0 { 12 } else { 0 }, 2, 1, 2])? {
+        let weights = [
+            if cx.n_cms > 0 { 12 } else { 0 },
+            if self.has(Capability::Suppress) { 2 } else { 0 },
+            if self.has(Capability::Nullcontext) { 1 } else { 0 },
+            if self.has(Capability::Closing) { 2 } else { 0 },
+        ];
+        if weights.iter().all(|w| *w == 0) {
+            // None of contextlib here: a manager class instead.
+            return Ok(ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?));
+        }
+        Ok(match self.weighted(&weights)? {
             0 => ItemExpr::Cm(self.cm_index(cx, is_async)?.expect("weighted out when there is none")),
             1 => {
                 let n = self.u.int_in_range(0..=2)?;
@@ -725,6 +763,10 @@ impl Gen<'_, '_> {
     /// with a few operations on the stack; statements further in may use it too.
     fn stack_with(&mut self, cx: &Cx, depth: usize) -> Result<Stmt> {
         let is_async = self.with_kind(cx)?;
+        let Some(is_async) = self.stack_kind(is_async, cx.scope.is_async()) else {
+            // No exit stack of a kind that can be used here.
+            return self.with(cx, depth);
+        };
         let name = self.labels.next('s');
         let item = WithItem { expr: ItemExpr::ExitStack { is_async }, target: Target::Name(name.clone()) };
         let inner = cx.inside(cx.scope.with_body(std::slice::from_ref(&item)));
@@ -824,7 +866,8 @@ impl Gen<'_, '_> {
     /// What a stack enters or pushes: mostly a manager class, sometimes a contextlib manager,
     /// a nested stack, or something that is no manager at all.
     fn stack_item(&mut self, cx: &Cx, is_async: bool) -> Result<ItemExpr> {
-        Ok(match self.weighted(&[8, 3, 1, 1])? {
+        let nested = self.has(if is_async { Capability::AsyncExitStack } else { Capability::ExitStack });
+        Ok(match self.weighted(&[8, 3, if nested { 1 } else { 0 }, 1])? {
             0 => ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?),
             1 => self.contextlib_item(cx, is_async)?,
             2 => ItemExpr::ExitStack { is_async },
@@ -837,7 +880,10 @@ impl Gen<'_, '_> {
     fn reentry(&mut self, cx: &Cx, depth: usize) -> Result<Vec<Stmt>> {
         let is_async = self.with_kind(cx)?;
         let name = self.labels.next('m');
-        let expr = match self.weighted(&[if cx.n_cms > 0 { 6 } else { 0 }, 3, 1, 1])? {
+        let suppress = self.has(Capability::Suppress);
+        let stack = self.has(if is_async { Capability::AsyncExitStack } else { Capability::ExitStack });
+        let weights = [if cx.n_cms > 0 { 6 } else { 0 }, 3, if suppress { 1 } else { 0 }, if stack { 1 } else { 0 }];
+        let expr = match self.weighted(&weights)? {
             0 => ItemExpr::Cm(self.cm_index(cx, is_async)?.expect("weighted out when there is none")),
             1 => ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?),
             2 => ItemExpr::Suppress(vec![self.pick(CAUGHT)?]),
@@ -881,6 +927,9 @@ impl Gen<'_, '_> {
             }
             true => (self.gen_async.iter().position(|a| !*a).expect("some generator"), false),
         };
+        if !self.has(if is_async { Capability::Aclosing } else { Capability::Closing }) {
+            return self.with(cx, depth);
+        }
         let var = self.labels.next('i');
         let item = WithItem { expr: ItemExpr::ClosingGen { gen, is_async }, target: Target::Name(var.clone()) };
         let inner = cx.inside(cx.scope.with_body(std::slice::from_ref(&item)));

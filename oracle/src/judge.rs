@@ -3,17 +3,22 @@
 //! runs programs and the `differential` fuzz target share, so that none of them decides a
 //! profile, names an interpreter or classifies a run on its own.
 //!
+//! What the interpreter lacks ([`Capabilities`], probed when its worker starts) is honoured here
+//! too: each program is rendered in the [`Dialect`] that runs there, and predicted and observed
+//! traces are masked alike ([`Prediction::within`], [`observed_within`]).
+//!
 //! The model and the verdict are pure; the I/O here is the runner's.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::capability::{self, Capabilities, Capability};
 use crate::corpus::format::one_line;
 use crate::ir::Program;
 use crate::model::{predict, Prediction};
 use crate::profile::Profile;
-use crate::render;
-use crate::runner::{self, InterpreterInfo, Worker, WorkerConfig};
+use crate::render::{self, Dialect};
+use crate::runner::{self, InterpreterInfo, RunResult, Transport, Worker, WorkerConfig};
 use crate::verdict::{self, Failure, Messages, Verdict};
 
 /// How to start a [`Judge`].
@@ -27,6 +32,10 @@ pub struct JudgeConfig {
     pub messages: Messages,
     /// Per-program time limit.
     pub timeout: Duration,
+    /// How programs reach the interpreter.
+    pub transport: Transport,
+    /// The least time an interpreter gets to start.
+    pub start_timeout: Duration,
 }
 
 /// An interpreter, ready to run programs, and how it is judged.
@@ -40,6 +49,9 @@ pub struct Judge {
     pub interpreter: String,
     /// How exception messages are compared.
     pub messages: Messages,
+    /// What the interpreter has of what programs use (the first one started), as the profile
+    /// judges it ([`Capabilities::for_profile`]).
+    pub capabilities: Capabilities,
 }
 
 /// Why a [`Judge`] could not start.
@@ -65,10 +77,14 @@ pub struct Judged {
 impl Judge {
     /// Starts the interpreter; the profile is `config.target` or the one it reports.
     pub fn start(config: &JudgeConfig) -> Result<Judge, StartError> {
-        let worker = Worker::spawn(&worker_config(&config.python, config.timeout))?;
+        let mut worker_config = worker_config(&config.python, config.timeout);
+        worker_config.transport = config.transport;
+        worker_config.start_timeout = config.start_timeout;
+        let worker = Worker::spawn(&worker_config)?;
         let profile = profile_for(worker.info(), config.target).map_err(StartError::Profile)?;
         let interpreter = interpreter_name(worker.info(), &config.python);
-        Ok(Judge { worker, profile, interpreter, messages: config.messages })
+        let capabilities = worker.capabilities().for_profile(profile);
+        Ok(Judge { worker, profile, interpreter, messages: config.messages, capabilities })
     }
 
     /// Predicts `program`, runs it and judges the run; `None` for a program the model does not
@@ -76,6 +92,12 @@ impl Judge {
     /// interpreter cannot be restarted.
     pub fn judge(&mut self, program: &Program) -> Result<Option<Judged>, runner::Error> {
         judge_on(&mut self.worker, program, self.profile, self.messages)
+    }
+
+    /// What `program` uses that the interpreter lacks (`capability::required`): such a program
+    /// is not run (a corpus case is skipped, saying so).
+    pub fn lacks(&self, program: &Program) -> Vec<Capability> {
+        capability::required(program).missing_from(self.capabilities)
     }
 
     /// How `program` fails, if it does: the predicate shrinking uses.
@@ -96,25 +118,51 @@ impl Judge {
     }
 }
 
-/// [`Judge::judge`] on any worker.
+/// [`Judge::judge`] on any worker, for what its interpreter has ([`Worker::capabilities`], as
+/// `profile` judges them).
 pub fn judge_on(
     worker: &mut Worker,
     program: &Program,
     profile: Profile,
     messages: Messages,
 ) -> Result<Option<Judged>, runner::Error> {
-    let prediction = predict(program, profile);
+    let capabilities = worker.capabilities().for_profile(profile);
+    let prediction = predict(program, profile).within(capabilities);
     if prediction.unpredictable.is_some() {
         return Ok(None);
     }
-    let result = worker.run(&render::body(program))?;
-    let verdict = verdict::judge(&prediction, result, messages);
+    let result = worker.run(&source_for(program, capabilities))?;
+    let verdict = verdict::judge(&prediction, observed_within(result, capabilities), messages);
     Ok(Some(Judged { prediction, verdict }))
+}
+
+/// The program as an interpreter with `capabilities` runs it: [`render::body`] in the
+/// [`Dialect`] it needs.
+pub fn source_for(program: &Program, capabilities: Capabilities) -> String {
+    render::body_in(program, Dialect::for_capabilities(capabilities))
+}
+
+/// A run's result with its trace masked for `capabilities`, as [`Prediction::within`] masks the
+/// prediction: judge the two together.
+pub fn observed_within(result: RunResult, capabilities: Capabilities) -> RunResult {
+    match result {
+        RunResult::Completed(trace) if capabilities.masks() => RunResult::Completed(capabilities.mask(&trace)),
+        other => other,
+    }
 }
 
 /// The worker configuration for an interpreter.
 pub fn worker_config(python: &Path, timeout: Duration) -> WorkerConfig {
     WorkerConfig::new(python, render::PRELUDE, timeout)
+}
+
+/// `transport`, and `via worker`, `via one process per batch` for a summary.
+pub fn transport_name(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Worker => "the persistent worker",
+        Transport::Process => "one process per batch",
+        Transport::Auto => "the worker or one process per batch",
+    }
 }
 
 /// `target`, or the profile of the interpreter that reported `info`.

@@ -140,6 +140,11 @@ quirks! {
     /// Not in §6 (§1.8, observed: 3.8.18 does not, 3.9.18 does): `throw()` and `close()` chain
     /// the exception thrown in to the one the generator is handling (`_PyErr_ChainStackItem`).
     generator_throw_chains_to_handled:                         [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// Not in §6 (§1.8, observed on 3.14.2, Pyodide): the StopIteration `next()`, `send()` or
+    /// `throw()` raise for a generator that returned a value other than None is not chained to
+    /// the exception the caller handles (`_PyGen_SetStopIterationValue` raises it with
+    /// `PyErr_SetRaisedException`); one for `return` or `return None` still is.
+    stop_iteration_value_unchained:                            [N,  N,  N,   N,    N,    N,   Y],
     /// Not in §6 (§4.1): `@contextmanager` restores the traceback of an exception `throw()`
     /// re-raised (`value.__traceback__ = tb`), so the details an exit stack holds stay valid.
     cm_restores_traceback:                                     [N,  N,  N,   Y,    Y,    Y,   Y],
@@ -150,17 +155,39 @@ struct ImplementationRow {
     /// `sys.implementation.name`, and the first part of the profile's name (`pypy-3.10`).
     name: &'static str,
     /// What it does differently from the CPython version it claims (its `sys.version_info`),
-    /// applied to that version's quirks. A difference belongs here once it is documented as the
-    /// implementation's own; until then it is a finding.
-    differences: fn(&mut Quirks),
+    /// applied to that version's quirks; `None` for none. A difference belongs here once it is
+    /// documented as the implementation's own; until then it is a finding. An implementation
+    /// without differences behaves as CPython's profiles do, so [`Profile::known`] leaves it out.
+    differences: Option<fn(&mut Quirks)>,
+    /// What a claimed version older than the model knows (3.8) means.
+    older: Older,
 }
 
-/// Every implementation with profiles. Adding one is adding its row.
+/// How an implementation that claims a version older than the model's oldest is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Older {
+    /// Refused: CPython 3.7 and older, and implementations that follow CPython releases, are
+    /// judged against a version the model knows only with `--target`.
+    Refused,
+    /// Judged as the oldest profile the model knows. MicroPython claims 3.4 (the language level
+    /// its core follows) but implements `with` and `async with` as 3.5+ does; the older the
+    /// profile, the fewer of the later additions the model expects (no qualified names in
+    /// messages, no 3.11 TypeError for a missing protocol, no `aclosing`). What it lacks
+    /// altogether (contextlib, `__context__`, `sys.exc_info`) is a capability, probed at start.
+    Oldest,
+}
+
+/// Every implementation with profiles. Adding one is adding its row. Each is judged as the
+/// CPython version it claims (`rustpython-3.14 as cpython-3.14`), with its differences applied.
 const IMPLEMENTATIONS: &[ImplementationRow] = &[
     // The reference.
-    ImplementationRow { name: "cpython", differences: |_| {} },
-    // Judged as the CPython version it implements.
-    ImplementationRow { name: "pypy", differences: |_| {} },
+    ImplementationRow { name: "cpython", differences: None, older: Older::Refused },
+    ImplementationRow { name: "pypy", differences: None, older: Older::Refused },
+    ImplementationRow { name: "rustpython", differences: None, older: Older::Refused },
+    ImplementationRow { name: "graalpy", differences: None, older: Older::Refused },
+    // Claims 3.4; see `Older::Oldest`.
+    ImplementationRow { name: "micropython", differences: None, older: Older::Oldest },
+    ImplementationRow { name: "circuitpython", differences: None, older: Older::Oldest },
 ];
 
 /// A Python implementation the model has profiles for (a row of `IMPLEMENTATIONS`), named by
@@ -197,18 +224,23 @@ impl Implementation {
 pub struct Profile {
     /// The implementation.
     pub implementation: Implementation,
-    /// `(major, minor)`, e.g. `(3, 11)`.
+    /// `(major, minor)` of the CPython rules the model applies, e.g. `(3, 11)`: the version the
+    /// implementation claims, or the oldest the model knows for one that claims an older one.
     pub version: (u32, u32),
     /// The patch release, e.g. `Some(7)` for 3.11.7. `None`, a profile named without one
     /// (`cpython-3.11`), is the newest patch release the table knows of: it behaves as that
     /// release and every later one (so `cpython-3.11` is 3.11.7 and later).
     pub patch: Option<u32>,
+    /// `(major, minor)` the implementation claims (its `sys.version_info`), which names the
+    /// profile: `micropython-3.4` applies 3.8's rules. The same as `version` but for an
+    /// implementation judged as the oldest profile.
+    pub claimed: (u32, u32),
 }
 
 impl Profile {
     /// The profile the model is complete and exact for.
     pub const CPYTHON_3_11: Profile =
-        Profile { implementation: Implementation::CPYTHON, version: (3, 11), patch: None };
+        Profile { implementation: Implementation::CPYTHON, version: (3, 11), patch: None, claimed: (3, 11) };
 
     /// Oldest and newest minor versions of Python 3 the model knows rules for.
     pub const MINORS: std::ops::RangeInclusive<u32> = Quirks::MINORS;
@@ -218,25 +250,36 @@ impl Profile {
     pub fn for_interpreter(implementation: &str, version: (u32, u32, u32)) -> Result<Profile, String> {
         let Some(it) = Implementation::named(implementation) else {
             return Err(format!(
-                "no profile for implementation {implementation:?}; pass --target cpython-3.X to judge it as CPython"
+                "no profile for implementation {implementation:?} (the model knows {}); pass --target cpython-3.X to judge it as CPython",
+                known_names()
             ));
         };
         Profile::new(it, (version.0, version.1), Some(version.2))
     }
 
-    fn new(implementation: Implementation, version: (u32, u32), patch: Option<u32>) -> Result<Profile, String> {
-        if version.0 != 3 || !Profile::MINORS.contains(&version.1) {
-            return Err(format!("no profile for Python {}.{}: the model knows 3.8 to 3.14", version.0, version.1));
+    fn new(implementation: Implementation, claimed: (u32, u32), patch: Option<u32>) -> Result<Profile, String> {
+        let oldest = *Profile::MINORS.start();
+        let older = claimed.0 == 3 && claimed.1 < oldest || claimed.0 < 3;
+        if older && IMPLEMENTATIONS[implementation.row].older == Older::Oldest {
+            // Judged by the oldest rules the model has; a patch release of the claimed version
+            // says nothing about those.
+            return Ok(Profile { implementation, version: (3, oldest), patch: None, claimed });
         }
-        Ok(Profile { implementation, version, patch })
+        if claimed.0 != 3 || !Profile::MINORS.contains(&claimed.1) {
+            return Err(format!("no profile for Python {}.{}: the model knows 3.8 to 3.14", claimed.0, claimed.1));
+        }
+        Ok(Profile { implementation, version: claimed, patch, claimed })
     }
 
     /// Every profile that behaves differently from the others of its implementation and minor
     /// version: per implementation and minor version, the one named without a patch, and one per
     /// patch range before the table's last change in that minor (`cpython-3.11.0` for 3.11.0 to
-    /// 3.11.6).
+    /// 3.11.6). Implementations without differences of their own behave as CPython's profiles
+    /// and are left out.
     pub fn known() -> impl Iterator<Item = Profile> {
-        Implementation::all().flat_map(|implementation| {
+        let distinct = Implementation::all()
+            .filter(|it| *it == Implementation::CPYTHON || IMPLEMENTATIONS[it.row].differences.is_some());
+        distinct.flat_map(|implementation| {
             Profile::MINORS.flat_map(move |minor| {
                 let mut changes: Vec<u32> = Quirks::column(minor)
                     .filter_map(|cell| match cell {
@@ -252,7 +295,7 @@ impl Profile {
                     Some((_, before)) => [0].iter().chain(before).copied().collect(),
                 };
                 let patches = starts.into_iter().map(Some).chain([None]);
-                patches.map(move |patch| Profile { implementation, version: (3, minor), patch })
+                patches.map(move |patch| Profile { implementation, version: (3, minor), patch, claimed: (3, minor) })
             })
         })
     }
@@ -260,8 +303,25 @@ impl Profile {
     /// What this profile does where versions differ.
     pub fn quirks(self) -> Quirks {
         let mut quirks = Quirks::cpython(self.version.1, self.patch);
-        (IMPLEMENTATIONS[self.implementation.row].differences)(&mut quirks);
+        if let Some(differences) = IMPLEMENTATIONS[self.implementation.row].differences {
+            differences(&mut quirks);
+        }
         quirks
+    }
+
+    /// The CPython profile whose rules this one applies (itself, for CPython).
+    pub fn judged_as(self) -> Profile {
+        Profile { implementation: Implementation::CPYTHON, claimed: self.version, ..self }
+    }
+
+    /// How reports name the profile: `cpython-3.11`, or for another implementation the CPython
+    /// profile it is judged as, `rustpython-3.14 as cpython-3.14`, `micropython-3.4 as
+    /// cpython-3.8`.
+    pub fn describe(self) -> String {
+        if self.implementation == Implementation::CPYTHON {
+            return self.to_string();
+        }
+        format!("{self} as {}", self.judged_as())
     }
 
     /// Whether the patch release changes anything: it does when the profile behaves unlike the
@@ -273,7 +333,7 @@ impl Profile {
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}.{}", self.implementation.name(), self.version.0, self.version.1)?;
+        write!(f, "{}-{}.{}", self.implementation.name(), self.claimed.0, self.claimed.1)?;
         match self.patch {
             Some(patch) if self.patch_matters() => write!(f, ".{patch}"),
             _ => Ok(()),
@@ -339,12 +399,13 @@ mod tests {
 
     #[test]
     fn unknown_implementations_and_versions_are_refused() {
-        assert!("rustpython-3.12".parse::<Profile>().is_err());
+        assert!("jython-3.12".parse::<Profile>().is_err());
         assert!("cpython-3.7".parse::<Profile>().is_err());
         assert!("cpython-3.15".parse::<Profile>().is_err());
         assert!("cpython-3.11.7.1".parse::<Profile>().is_err());
         assert!("cpython-3".parse::<Profile>().is_err());
-        assert!(Profile::for_interpreter("micropython", (3, 4, 0)).is_err());
+        assert!(Profile::for_interpreter("pypy", (3, 7, 13)).is_err());
+        assert!(Profile::for_interpreter("ironpython", (3, 4, 0)).is_err());
     }
 
     #[test]
@@ -365,12 +426,36 @@ mod tests {
                 "cpython-3.14"
             ]
         );
-        assert!(known.contains(&"pypy-3.11.0".to_string()));
+        // Implementations without differences of their own behave as CPython's profiles.
+        assert!(!known.iter().any(|p| p.starts_with("pypy") || p.starts_with("rustpython")));
         // Within a minor version, each behaves differently from the others.
         for p in Profile::known() {
             let same_minor =
                 Profile::known().filter(|q| q.implementation == p.implementation && q.version == p.version);
             assert_eq!(same_minor.filter(|q| q.quirks() == p.quirks()).count(), 1, "{p}");
         }
+    }
+
+    #[test]
+    fn implementations_are_judged_as_the_cpython_version_they_claim() {
+        let rustpython = Profile::for_interpreter("rustpython", (3, 14, 0)).expect("a known implementation");
+        assert_eq!(rustpython.describe(), "rustpython-3.14 as cpython-3.14");
+        assert_eq!(rustpython.quirks(), profile("cpython-3.14").quirks());
+        let pypy = Profile::for_interpreter("pypy", (3, 9, 16)).expect("a known implementation");
+        assert_eq!(pypy.describe(), "pypy-3.9 as cpython-3.9");
+        assert_eq!(profile("cpython-3.11").describe(), "cpython-3.11");
+        assert_eq!(profile("graalpy-3.11.6").describe(), "graalpy-3.11.6 as cpython-3.11.6");
+    }
+
+    #[test]
+    fn micropython_claims_3_4_and_is_judged_as_the_oldest_profile() {
+        let mp = Profile::for_interpreter("micropython", (3, 4, 0)).expect("judged as the oldest");
+        assert_eq!(mp.to_string(), "micropython-3.4");
+        assert_eq!(mp.describe(), "micropython-3.4 as cpython-3.8");
+        assert_eq!(mp.quirks(), profile("cpython-3.8").quirks());
+        // The name round-trips, as corpus headers and --target need.
+        assert_eq!(profile("micropython-3.4"), mp);
+        // A MicroPython that claims a version the model knows is judged as that one.
+        assert_eq!(profile("micropython-3.10").describe(), "micropython-3.10 as cpython-3.10");
     }
 }

@@ -6,10 +6,13 @@
 //! [`Trace::lines`]: each event, then each entry of the outcome), in one linear pass. The first
 //! position that differs gives the divergence its [`Signature`]: the kind of the expected event
 //! there, what differs ([`Differs`]), and the rule of the model behind it, read from the
-//! prediction's provenance. `(rule, what differs, event kind)` is the [`RootCause`]: findings
-//! that share one are very likely the same bug, and the reducer keeps a candidate only while it
-//! keeps the root cause. The signature's `detail` is the finer, masked level (which event, which
-//! field, which message).
+//! prediction's provenance. `(rule, what differs)` is the [`RootCause`]: findings that share one
+//! are very likely the same bug, and the reducer keeps a candidate only while it keeps the root
+//! cause. The kind of event is not part of it: one wrong message shows in a handler, an exit or
+//! the outcome alike, and a shrink that moves it from one to the other keeps the bug. The kind
+//! and the signature's `detail` are the finer, masked level (which event, which field, which
+//! message). `oracle::triage` groups root causes further, by families of rules and by known
+//! differences.
 //!
 //! Pure: no files, processes or clocks (the runner produced the [`RunResult`]).
 
@@ -106,17 +109,22 @@ pub struct Signature {
     /// The finer level, masked so that it does not depend on labels and exception numbers:
     /// `expected MN.__exit__ | observed => return`, `exc message: "…" vs "…"`.
     pub detail: String,
+    /// When an exception's type or message differs (or a compile error's message): the expected
+    /// and the observed message, unmasked, each cut to [`MAX_MESSAGE_BYTES`]. What a
+    /// known-differences entry's message pattern is matched against.
+    pub messages: Option<(String, String)>,
 }
 
-/// What a root cause is made of: the rule, what differs, and the kind of event.
+/// How much of each message a [`Signature`] keeps.
+pub const MAX_MESSAGE_BYTES: usize = 1000;
+
+/// What a root cause is made of: the rule and what differs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RootCause {
     /// The rule of the model behind what differs.
     pub rule: Option<Rule>,
     /// What differs.
     pub differs: Differs,
-    /// The kind of the expected event.
-    pub kind: Kind,
 }
 
 /// What differs at the first differing position.
@@ -357,28 +365,28 @@ impl fmt::Display for Differs {
 }
 
 impl fmt::Display for RootCause {
-    /// `exit-after-return: presence of exit`.
+    /// `exit-after-return: presence`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.rule {
             Some(r) => write!(f, "{}", r.name())?,
             None => f.write_str("no-rule")?,
         }
-        write!(f, ": {} of {}", self.differs, self.kind)
+        write!(f, ": {}", self.differs)
     }
 }
 
 impl fmt::Display for Signature {
-    /// The root cause, then the detail: `exit-after-return: presence of exit (expected
-    /// MN.__exit__ | observed => return)`.
+    /// The root cause, the kind of event, then the detail: `exit-after-return: presence of exit
+    /// (expected MN.__exit__ | observed => return)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.root_cause(), self.detail)
+        write!(f, "{} of {} ({})", self.root_cause(), self.kind, self.detail)
     }
 }
 
 impl Signature {
-    /// The part that names a bug: rule, what differs, event kind.
+    /// The part that names a bug: the rule and what differs.
     pub fn root_cause(&self) -> RootCause {
-        RootCause { rule: self.rule, differs: self.differs, kind: self.kind }
+        RootCause { rule: self.rule, differs: self.differs }
     }
 }
 
@@ -431,7 +439,7 @@ impl Failure {
     }
 
     /// Whether `other` fails the same way, the predicate shrinking keeps candidates by: the same
-    /// root cause for a divergence, the same kind of interpreter failure (and exit status, for a
+    /// root cause (rule and what differs) for a divergence, the same kind of interpreter failure (and exit status, for a
     /// crash) otherwise.
     pub fn same_as(&self, other: &Failure) -> bool {
         match (self, other) {
@@ -706,6 +714,8 @@ struct FieldDiff {
     differs: Differs,
     detail: String,
     source: Source,
+    /// The expected and observed message, for a type or message difference.
+    messages: Option<(String, String)>,
 }
 
 /// Compares two items of the same subject field by field, in printed order.
@@ -717,6 +727,7 @@ fn field_diff(e: Item<'_>, o: Item<'_>, messages: Messages) -> Option<FieldDiff>
             differs: Differs::Message,
             detail: format!("compile error: {} vs {}", show_text(x), show_text(y)),
             source: Source::Position,
+            messages: Some((clip(x, MAX_MESSAGE_BYTES), clip(y, MAX_MESSAGE_BYTES))),
         }),
         (Item::Raise(x), Item::Raise(y)) | (Item::Chain(x), Item::Chain(y)) => detail_diff(x, y, messages),
         _ => None,
@@ -743,6 +754,7 @@ fn event_diff(e: &Event, o: &Event, messages: Messages) -> Option<FieldDiff> {
                     differs: Differs::Value,
                     detail: format!("args consistent: {cx} vs {cy}"),
                     source: Source::Consequence,
+                    messages: None,
                 })
             })
             .or_else(|| info(ix, iy)),
@@ -760,6 +772,7 @@ fn value_diff(field: &str, x: &str, y: &str) -> Option<FieldDiff> {
         differs: Differs::Value,
         detail: format!("{field}: {} vs {}", mask(&clip(x, 60)), mask(&clip(y, 60))),
         source: Source::Consequence,
+        messages: None,
     })
 }
 
@@ -771,6 +784,7 @@ fn opt_exc_diff(field: &str, x: &Option<ExcRef>, y: &Option<ExcRef>, messages: M
             differs: Differs::Value,
             detail: format!("{field}: {} vs {}", short(x.as_ref()), short(y.as_ref())),
             source: value_source(field),
+            messages: None,
         }),
     }
 }
@@ -789,11 +803,16 @@ fn value_source(field: &str) -> Source {
 
 /// Type, then message, then identity: the printed order of `Type("message")#n`.
 fn exc_diff(field: &str, x: &ExcRef, y: &ExcRef, messages: Messages) -> Option<FieldDiff> {
+    let texts = || {
+        let t = |r: &ExcRef| clip(r.msg.as_deref().unwrap_or(""), MAX_MESSAGE_BYTES);
+        Some((t(x), t(y)))
+    };
     if x.ty != y.ty {
         return Some(FieldDiff {
             differs: Differs::Type,
             detail: format!("{field} type: {} vs {}", mask(&x.ty), mask(&y.ty)),
             source: Source::Created(x.id),
+            messages: texts(),
         });
     }
     if messages == Messages::Exact && x.msg != y.msg {
@@ -802,12 +821,14 @@ fn exc_diff(field: &str, x: &ExcRef, y: &ExcRef, messages: Messages) -> Option<F
             differs: Differs::Message,
             detail: format!("{field} message of {}: {} vs {}", mask(&x.ty), m(x), m(y)),
             source: Source::Created(x.id),
+            messages: texts(),
         });
     }
     (x.id != y.id).then(|| FieldDiff {
         differs: Differs::Identity,
         detail: format!("{field} identity of {}", mask(&x.ty)),
         source: value_source(field),
+        messages: None,
     })
 }
 
@@ -830,6 +851,7 @@ fn detail_diff(x: &ExcDetail, y: &ExcDetail, messages: Messages) -> Option<Field
                 short(y.context.as_ref())
             ),
             source: Source::Context(n),
+            messages: None,
         });
     }
     if link(&x.cause, &y.cause) {
@@ -837,12 +859,14 @@ fn detail_diff(x: &ExcDetail, y: &ExcDetail, messages: Messages) -> Option<Field
             differs: Differs::Cause,
             detail: format!("cause of {}: {} vs {}", mask(&x.exc.ty), short(x.cause.as_ref()), short(y.cause.as_ref())),
             source: Source::Cause(n),
+            messages: None,
         });
     }
     (x.suppress_context != y.suppress_context).then(|| FieldDiff {
         differs: Differs::SuppressContext,
         detail: format!("suppress_context of {}: {} vs {}", mask(&x.exc.ty), x.suppress_context, y.suppress_context),
         source: Source::Cause(n),
+        messages: None,
     })
 }
 
@@ -899,8 +923,8 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
     };
     let provenance = &prediction.provenance;
     let events = prediction.trace.events.len();
-    let (differs, detail, source) = match diff {
-        Some(d) => (d.differs, d.detail, d.source),
+    let (differs, detail, source, messages) = match diff {
+        Some(d) => (d.differs, d.detail, d.source, d.messages),
         None => {
             let later = |v: &[Item<'_>], it: Item<'_>| v.iter().skip(i + 1).any(|z| z.same_subject(it));
             let both = !matches!(x, Item::End) && !matches!(y, Item::End);
@@ -913,11 +937,11 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
             } else {
                 (Differs::Presence, Source::Position)
             };
-            (differs, format!("expected {} | observed {}", x.subject(), y.subject()), source)
+            (differs, format!("expected {} | observed {}", x.subject(), y.subject()), source, None)
         }
     };
     let rule = rule_for(provenance, i, events, x, source);
-    Some(Signature { position: i, kind: x.kind(), differs, rule, detail })
+    Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages })
 }
 
 /// The rule behind a difference at position `i` (of a trace with `events` events): for a type or

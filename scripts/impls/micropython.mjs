@@ -2,13 +2,13 @@
 // interpreter arguments so that withstand can use it as `--python`:
 //   micropython.mjs [-u] [-X heapsize=N] (-c CODE | FILE | -) [ARGS...]
 // MicroPython has no os.dup or os.fdopen, so it cannot host withstand's persistent worker;
-// withstand runs it with the per-program transport (one process per batch of programs, the
-// trace on stdout). stdin blocks as a real interpreter's does, output is written through
-// unbuffered. Run it through a wrapper that `exec`s node, so that a hang can be killed:
+// withstand runs it with the per-program transport (one process that reads programs from its
+// stdin, the traces on stdout). stdin blocks as a real interpreter's does (for the program too:
+// sys.stdin), output is written through unbuffered. Run it through a wrapper that `exec`s node, so that a hang can be killed:
 // scripts/setup-impls.sh writes one.
-import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseArgs, readBlocking, readSource, writeAll } from "./host.mjs";
 
 const dir = process.env.WITHSTAND_MICROPYTHON_DIR;
 const modulePath = dir
@@ -16,99 +16,47 @@ const modulePath = dir
   : "@micropython/micropython-webassembly-pyscript/micropython.mjs";
 const { loadMicroPython } = await import(modulePath);
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function readBlocking(buffer) {
-  for (;;) {
-    try {
-      return fs.readSync(0, buffer, 0, buffer.length, null);
-    } catch (e) {
-      if (e.code === "EAGAIN") {
-        Atomics.wait(sleeper, 0, 0, 2);
-        continue;
-      }
-      if (e.code === "EOF") return 0;
-      throw e;
-    }
-  }
-}
-
-function writeAll(fd, buffer) {
-  let off = 0;
-  while (off < buffer.length) {
-    try {
-      off += fs.writeSync(fd, buffer, off, buffer.length - off);
-    } catch (e) {
-      if (e.code === "EAGAIN") {
-        Atomics.wait(sleeper, 0, 0, 2);
-        continue;
-      }
-      throw e;
-    }
-  }
-}
-
-function usage(msg) {
-  process.stderr.write(`micropython: ${msg}\nusage: micropython.mjs [-X heapsize=N] (-c CODE | FILE | -) [ARGS...]\n`);
-  process.exit(2);
-}
-
-const argv = process.argv.slice(2);
-let code = null;
-let file = null;
-let rest = [];
 let heapsize = 256 * 1024 * 1024;
-while (argv.length) {
-  const a = argv.shift();
-  if (a === "-u" || a === "-B" || a === "-E" || a === "-I" || a === "-s" || a === "-S") continue;
-  if (a === "-X") {
+const { code, file, rest } = parseArgs(
+  "micropython",
+  "micropython.mjs [-X heapsize=N] (-c CODE | FILE | -) [ARGS...]",
+  "import sys; print('MicroPython', sys.version)",
+  (a, argv, usage) => {
+    if (a !== "-X") return false;
     const opt = argv.shift() || "";
     const m = /^heapsize=(\d+)([kKmM]?)$/.exec(opt);
     if (!m) usage(`unsupported -X option ${opt}`);
     heapsize = Number(m[1]) * ({ k: 1024, K: 1024, m: 1 << 20, M: 1 << 20 }[m[2]] || 1);
-    continue;
-  }
-  if (a === "-c") {
-    if (!argv.length) usage("-c needs an argument");
-    code = argv.shift();
-    rest = argv.splice(0);
-    break;
-  }
-  if (a === "-V" || a === "--version") {
-    code = "import sys; print('MicroPython', sys.version)";
-    break;
-  }
-  if (a.startsWith("-") && a !== "-") usage(`unknown option ${a}`);
-  file = a;
-  rest = argv.splice(0);
-  break;
-}
+    return true;
+  },
+);
+const source = readSource("micropython", { code, file });
 
-let source;
-if (code !== null) {
-  source = code;
-} else if (file === null || file === "-") {
-  const chunks = [];
-  const buf = Buffer.alloc(65536);
-  for (;;) {
-    const n = readBlocking(buf);
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
+// The program's stdin (sys.stdin), one byte at a time as the WebAssembly port asks for it,
+// blocking while the pipe is empty (the port's own reader turns EAGAIN into OSError 29); null is
+// the end of input. A program read from stdin (`-`) has taken it all already.
+const inbuf = Buffer.alloc(65536);
+let inlen = 0;
+let inpos = 0;
+let ineof = code === null && (file === null || file === "-");
+function stdinByte() {
+  if (inpos >= inlen) {
+    if (ineof) return null;
+    inlen = readBlocking(inbuf);
+    inpos = 0;
+    if (inlen === 0) {
+      ineof = true;
+      return null;
+    }
   }
-  source = Buffer.concat(chunks).toString("utf8");
-} else {
-  try {
-    source = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    process.stderr.write(`micropython: can't open file '${file}': ${e.message}\n`);
-    process.exit(2);
-  }
+  return inbuf[inpos++];
 }
 
 const mp = await loadMicroPython({
   heapsize,
   pystack: 64 * 1024,
   linebuffer: false,
+  stdin: stdinByte,
   stdout: (b) => writeAll(1, Buffer.from(b)),
   stderr: (b) => writeAll(2, Buffer.from(b)),
 });

@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { parseArgs, readBlocking, readSource, writeAll } from "./host.mjs";
 
 const require = createRequire(import.meta.url);
 const pyodidePath = process.env.WITHSTAND_PYODIDE_DIR
@@ -16,66 +17,11 @@ const pyodidePath = process.env.WITHSTAND_PYODIDE_DIR
   : "pyodide";
 const { loadPyodide } = require(pyodidePath);
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function readBlocking(buffer) {
-  for (;;) {
-    try {
-      return fs.readSync(0, buffer, 0, buffer.length, null);
-    } catch (e) {
-      if (e.code === "EAGAIN") {
-        Atomics.wait(sleeper, 0, 0, 2);
-        continue;
-      }
-      if (e.code === "EOF") return 0;
-      throw e;
-    }
-  }
-}
-
-function writeAll(fd, buffer) {
-  let off = 0;
-  while (off < buffer.length) {
-    try {
-      off += fs.writeSync(fd, buffer, off, buffer.length - off);
-    } catch (e) {
-      if (e.code === "EAGAIN") {
-        Atomics.wait(sleeper, 0, 0, 2);
-        continue;
-      }
-      throw e;
-    }
-  }
-  return buffer.length;
-}
-
-function usage(msg) {
-  process.stderr.write(`pyodide: ${msg}\nusage: pyodide.mjs [-u] (-c CODE | FILE | -) [ARGS...]\n`);
-  process.exit(2);
-}
-
-const argv = process.argv.slice(2);
-let code = null;
-let file = null;
-let rest = [];
-while (argv.length) {
-  const a = argv.shift();
-  if (a === "-u" || a === "-B" || a === "-E" || a === "-I" || a === "-s" || a === "-S") continue;
-  if (a === "-c") {
-    if (!argv.length) usage("-c needs an argument");
-    code = argv.shift();
-    rest = argv.splice(0);
-    break;
-  }
-  if (a === "-V" || a === "--version") {
-    code = "import sys; print('Python ' + sys.version.split()[0])";
-    break;
-  }
-  if (a.startsWith("-") && a !== "-") usage(`unknown option ${a}`);
-  file = a;
-  rest = argv.splice(0);
-  break;
-}
+const { code, file, rest } = parseArgs(
+  "pyodide",
+  "pyodide.mjs [-u] (-c CODE | FILE | -) [ARGS...]",
+  "import sys; print('Python ' + sys.version.split()[0])",
+);
 
 const py = await loadPyodide({
   stdin: undefined,
@@ -102,30 +48,8 @@ try {
   /* not mounted */
 }
 
-let source;
-let filename;
-if (code !== null) {
-  source = code;
-  filename = "<string>";
-} else if (file === null || file === "-") {
-  const chunks = [];
-  const buf = Buffer.alloc(65536);
-  for (;;) {
-    const n = readBlocking(buf);
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-  source = Buffer.concat(chunks).toString("utf8");
-  filename = "<stdin>";
-} else {
-  try {
-    source = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    process.stderr.write(`pyodide: can't open file '${file}': ${e.message}\n`);
-    process.exit(2);
-  }
-  filename = path.resolve(file);
-}
+const source = readSource("pyodide", { code, file });
+const filename = code !== null ? "<string>" : file === null || file === "-" ? "<stdin>" : path.resolve(file);
 
 py.globals.set("__withstand_argv", py.toPy([code !== null ? "-c" : filename, ...rest]));
 py.globals.set("__withstand_source", source);

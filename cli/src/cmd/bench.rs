@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use generators::{case_seed, from_seed, GenConfig};
-use oracle::judge;
+use oracle::capability::Capabilities;
+use oracle::judge::{self, Judge};
 use oracle::model::{predict, Prediction};
-use oracle::profile::Profile;
 use oracle::render;
-use oracle::runner::Worker;
+use oracle::runner::{Transport, Worker, WorkerConfig};
 use oracle::verdict::{self, FailureKind, Messages};
 
 use crate::args::InterpreterArgs;
@@ -54,7 +54,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = GenConfig::full();
+    // The interpreter first: what it has decides what is generated, its transport how programs
+    // reach it (`--transport`).
+    let probe = Judge::start(&args.interpreter.native()).context("cannot start the interpreter")?;
+    let (profile, capabilities, worker_config) = (probe.profile, probe.capabilities, probe.worker.config());
+    let transport = probe.worker.transport();
+    let transport_description = probe.worker.transport_description();
+    drop(probe);
+    anyhow::ensure!(
+        !args.floor || transport == Transport::Worker,
+        "--floor needs an interpreter that hosts the persistent worker (scripts/floor.py runs the same way)"
+    );
+    let config = GenConfig::full().within(capabilities);
     let n = args.cases.max(1);
     let per_sec = |d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
 
@@ -62,13 +73,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let programs: Vec<_> = (0..n).map(|i| from_seed(case_seed(args.seed, i), &config)).collect();
     let generate = t.elapsed();
 
-    let profile = Profile::CPYTHON_3_11;
     let t = Instant::now();
-    let predictions: Vec<_> = programs.iter().map(|p| predict(p, profile)).collect();
+    let predictions: Vec<_> = programs.iter().map(|p| predict(p, profile).within(capabilities)).collect();
     let model = t.elapsed();
 
     let t = Instant::now();
-    let sources: Vec<String> = programs.iter().map(render::body).collect();
+    let sources: Vec<String> = programs.iter().map(|p| judge::source_for(p, capabilities)).collect();
     let render_time = t.elapsed();
     let lines: usize = sources.iter().map(|s| s.lines().count()).sum();
 
@@ -80,8 +90,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let jobs = args.jobs as usize;
     let chunk = if args.floor { args.chunk as usize } else { sources.len().div_ceil(jobs) };
     let ours = process_cpu_seconds();
-    let python = &args.interpreter.python;
-    let rounds = round_trip(python, args.interpreter.timeout, &sources, &predictions, jobs, chunk, args.floor)?;
+    let python = &worker_config.python;
+    let setup = Setup { worker: &worker_config, capabilities };
+    let rounds = round_trip(&setup, &sources, &predictions, jobs, chunk, args.floor)?;
     let ours_cpu = process_cpu_seconds() - ours;
 
     let worker_secs: f64 = rounds.iter().map(|r| r.worker).sum();
@@ -96,9 +107,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         failed.iter().map(|(k, n)| format!("{n} {}", k.word())).collect::<Vec<_>>().join(", ")
     };
     outln!(
-        "  interpreter round trip, {jobs} worker(s), verdict included: {:.0} programs/s ({failures}) against {}",
+        "  interpreter round trip, {jobs} worker(s) through {}, verdict included: {:.0} programs/s ({failures}) against {} as {}",
+        transport_description,
         n as f64 / worker_secs.max(1e-9),
-        python.display()
+        python.display(),
+        profile.describe()
     );
     if args.floor {
         let floor_secs: f64 = rounds.iter().map(|r| r.floor).sum();
@@ -147,11 +160,16 @@ struct Round {
     failed: BTreeMap<FailureKind, u64>,
 }
 
+/// How every job's worker starts, and what its traces are masked by.
+struct Setup<'a> {
+    worker: &'a WorkerConfig,
+    capabilities: Capabilities,
+}
+
 /// Runs `sources` on `jobs` workers at once, in rounds of one chunk per job; with `floor`, each
 /// round runs the same chunks through `jobs` floor processes too, alternating which goes first.
 fn round_trip(
-    python: &Path,
-    timeout: Duration,
+    setup: &Setup<'_>,
     sources: &[String],
     predictions: &[Prediction],
     jobs: usize,
@@ -165,7 +183,7 @@ fn round_trip(
         for job in 0..jobs {
             let (barrier, tx) = (Arc::clone(&barrier), tx.clone());
             scope.spawn(move || {
-                let mut state = match Job::start(python, timeout, floor) {
+                let mut state = match Job::start(setup, floor) {
                     Ok(it) => Some(it),
                     Err(err) => {
                         let _ = tx.send(Err(err));
@@ -217,13 +235,14 @@ fn round_trip(
 struct Job {
     worker: Worker,
     floor: Option<Floor>,
+    capabilities: Capabilities,
 }
 
 impl Job {
-    fn start(python: &Path, timeout: Duration, floor: bool) -> anyhow::Result<Job> {
-        let worker = Worker::spawn(&judge::worker_config(python, timeout)).context("cannot start a worker")?;
-        let floor = if floor { Some(Floor::start(python)?) } else { None };
-        Ok(Job { worker, floor })
+    fn start(setup: &Setup<'_>, floor: bool) -> anyhow::Result<Job> {
+        let worker = Worker::spawn(setup.worker).context("cannot start a worker")?;
+        let floor = if floor { Some(Floor::start(&setup.worker.python)?) } else { None };
+        Ok(Job { worker, floor, capabilities: setup.capabilities })
     }
 
     /// One chunk through both, the floor first on even rounds. Every job passes the barrier
@@ -265,9 +284,11 @@ impl Job {
         let pid = self.worker.pid();
         let cpu = cpu_seconds(&format!("/proc/{pid}/schedstat"));
         let t = Instant::now();
+        let capabilities = self.capabilities;
         let ran = self
             .worker
             .run_each(&refs, |idx, result| {
+                let result = judge::observed_within(result, capabilities);
                 if let Some(f) = verdict::judge(&predictions[idx], result, Messages::Exact).failure() {
                     *res.failed.entry(f.kind()).or_default() += 1;
                 }

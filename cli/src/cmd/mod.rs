@@ -10,3 +10,5 @@ pub mod record;
 pub mod corpus;
 pub mod replay;
 pub mod bench;
+pub mod merge;
+pub mod impls;

@@ -105,6 +105,17 @@ pub fn record(judge: &mut Judge, case: &Case, force: bool) -> anyhow::Result<Rec
 fn record_native(judge: &mut Judge, case: &Case, force: bool) -> anyhow::Result<Recording> {
     let shown = corpus::display_path(&case.path);
     let profile = judge.profile;
+    // A trace is recorded whole: not from an interpreter that cannot show all of it.
+    let lacks = judge.lacks(&case.program);
+    if judge.capabilities.masks() || !lacks.is_empty() {
+        let missing: Vec<&str> = judge.capabilities.missing().map(|c| c.name()).collect();
+        eprintln!(
+            "refused {shown}: {} lacks {}, so its trace cannot be recorded",
+            judge.interpreter,
+            missing.join(", ")
+        );
+        return Ok(Recording::Refused);
+    }
     let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {
         eprintln!("refused {shown}: the model does not predict it on {profile}, there is nothing to record");
         return Ok(Recording::Refused);

@@ -1,6 +1,7 @@
 //! `withstand replay`: run every corpus case on an interpreter, diff against the model, report
 //! (on the terminal and, for CI, as JUnit XML). It also says when a recorded trace has gone
-//! stale against the model.
+//! stale against the model. With `--known`, a case that diverges the way a known entry of the
+//! implementation describes passes as known, and an entry whose own case agrees is stale.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,9 +11,10 @@ use std::time::Instant;
 use anyhow::Context;
 use oracle::corpus::{self, Case};
 use oracle::judge::Judge;
+use oracle::triage::{Facts, Triage};
 use oracle::verdict::{Failure, Verdict};
 
-use crate::args::JudgeArgs;
+use crate::args::{known_case_path, JudgeArgs, KnownArgs};
 use crate::junit::{self, TestCase, TestResult};
 use crate::limits::{clip_lines, MAX_PRINTED_LINES};
 use crate::report::{indent, print_diff};
@@ -20,7 +22,7 @@ use crate::report::{indent, print_diff};
 /// Replay the corpus on an interpreter and diff against the model.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Exit status: 0 every case agrees with the model, 1 some case diverges (or the interpreter hung or crashed on it), 2 a case file is invalid, or usage or infrastructure error."
+    after_help = "Exit status: 0 every case agrees with the model (or diverges as a --known entry describes), 1 some case diverges otherwise (or the interpreter hung or crashed on it), 2 a case file or known file is invalid, or usage or infrastructure error."
 )]
 pub struct Args {
     /// Corpus directories (searched recursively) or `.case` files.
@@ -28,6 +30,8 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     judge: JudgeArgs,
+    #[command(flatten)]
+    known: KnownArgs,
     /// Also write a JUnit XML report here (one testcase per corpus file).
     #[arg(long)]
     junit: Option<PathBuf>,
@@ -38,17 +42,26 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let known_files = args.known.load()?;
     let files = corpus::list(&args.paths)?;
     let mut judge = Judge::start(&args.judge.config())?;
+    let triage = Triage::new(&known_files, judge.worker.info());
+    // The case each applicable entry names, to say when it agrees now.
+    let entry_cases: Vec<(String, Option<PathBuf>)> = triage
+        .entries()
+        .iter()
+        .map(|e| (e.id.clone(), e.case.as_ref().and_then(|c| known_case_path(&e.file, c).canonicalize().ok())))
+        .collect();
     let mut results = Vec::with_capacity(files.len());
     let (mut failed, mut invalid, mut known, mut stale) = (0, 0, 0, 0);
+    let (mut known_entries, mut stale_entries) = (0, 0);
     let mut out = anstream::stdout().lock();
     // An interpreter that cannot be restarted ends the replay, after the report of what ran.
     let mut gave_up = None;
     for file in &files {
         let case_started = Instant::now();
         let (result, notes) = match corpus::load(file) {
-            Ok(case) => match replay_one(&mut judge, &case, &mut out) {
+            Ok(case) => match replay_one(&mut judge, &triage, &case, &mut out) {
                 Ok(it) => it,
                 Err(err) => {
                     gave_up = Some(err);
@@ -67,12 +80,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         };
         match &result {
-            TestResult::Passed => {}
+            TestResult::Passed | TestResult::Skipped { .. } => {}
             TestResult::Failure { .. } => failed += 1,
             TestResult::Error { .. } => invalid += 1,
         }
+        // A known entry whose own case agrees with the model: the implementation fixed it.
+        let mut notes = notes;
+        if matches!(result, TestResult::Passed) && !notes.iter().any(|n| n.starts_with("known")) {
+            let here = file.canonicalize().ok();
+            for (id, case) in &entry_cases {
+                if here.is_some() && *case == here {
+                    notes.push(format!("stale known entry {id}: its case agrees with the model now (fixed?)"));
+                    stale_entries += 1;
+                }
+            }
+        }
         known += usize::from(notes.iter().any(|n| n.starts_with("known divergence")));
-        stale += usize::from(notes.iter().any(|n| n.starts_with("stale")));
+        known_entries += usize::from(notes.iter().any(|n| n.starts_with("known difference")));
+        stale += usize::from(notes.iter().any(|n| n.starts_with("stale:")));
         let shown = corpus::display_path(file);
         if matches!(result, TestResult::Passed) && !args.quiet {
             writeln!(out, "ok      {shown}")?;
@@ -92,15 +117,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let secs = started.elapsed().as_secs_f64();
     let passed = results.len() - failed - invalid;
+    let mut notes = Vec::new();
+    if known > 0 {
+        notes.push(format!("{known} known divergences"));
+    }
+    if known_entries > 0 {
+        notes.push(format!("{known_entries} known differences of the implementation"));
+    }
     writeln!(
         out,
-        "replay: {} cases against {} as {}: {passed} passed{}, {failed} failed, {invalid} invalid{} ({secs:.1}s)",
+        "replay: {} cases against {} as {}: {passed} passed{}, {failed} failed, {invalid} invalid{}{} ({secs:.1}s)",
         results.len(),
         judge.interpreter,
-        judge.profile,
-        if known > 0 { format!(" ({known} known divergences)") } else { String::new() },
+        judge.profile.describe(),
+        if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) },
         if stale > 0 { format!("; {stale} recorded traces are stale against the model") } else { String::new() },
+        if stale_entries > 0 { format!("; {stale_entries} known entries are stale") } else { String::new() },
     )?;
+    if !triage.not_applicable.is_empty() {
+        writeln!(out, "        {} known entries do not apply to {}", triage.not_applicable.len(), judge.interpreter)?;
+    }
     if let Some(path) = &args.junit {
         let xml = junit::render("withstand replay", &results, secs);
         corpus::write_atomic(path, &xml).with_context(|| format!("cannot write {}", path.display()))?;
@@ -118,10 +154,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs one case; its result and notes (a known divergence, a stale recording).
-fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Result<(TestResult, Vec<String>)> {
+/// Runs one case; its result and notes (a known divergence, a known difference of the
+/// implementation, a stale recording).
+fn replay_one(
+    judge: &mut Judge,
+    triage: &Triage,
+    case: &Case,
+    out: &mut dyn Write,
+) -> anyhow::Result<(TestResult, Vec<String>)> {
     let shown = corpus::display_path(&case.path);
     let mut notes = Vec::new();
+    let lacks = judge.lacks(&case.program);
+    if !lacks.is_empty() {
+        let names: Vec<&str> = lacks.iter().map(|c| c.name()).collect();
+        notes.push(format!("not run: the interpreter lacks {}", names.join(", ")));
+        return Ok((TestResult::Passed, notes));
+    }
     let Some(judged) = judge.judge(&case.program).context("the interpreter could not be restarted")? else {
         notes.push(format!("not run: the model does not predict it on {}", judge.profile));
         return Ok((TestResult::Passed, notes));
@@ -153,6 +201,12 @@ fn replay_one(judge: &mut Judge, case: &Case, out: &mut dyn Write) -> anyhow::Re
             );
             writeln!(out, "FAIL    {shown}: {message}")?;
             TestResult::Failure { kind: "known-divergence-gone".to_string(), message: message.clone(), text: message }
+        }
+        (Verdict::Fails(failure), None) if triage.classify(&Facts::of(&failure)).known.is_some() => {
+            let id = triage.classify(&Facts::of(&failure)).known.unwrap_or_default();
+            let summary = triage.entry(&id).map_or_else(String::new, |e| e.summary.clone());
+            notes.push(format!("known difference {id}: {summary}"));
+            TestResult::Passed
         }
         (Verdict::Fails(failure), _) => {
             writeln!(out, "FAIL    {shown}: {}", failure.key())?;

@@ -1,6 +1,10 @@
-//! `withstand run`: a differential campaign. Generate, predict (once), execute, judge; save and
-//! report every finding the moment it is classified, then shrink the first finding of each
-//! signature on the worker that found it. Every run writes into a directory of its own.
+//! `withstand run`: a differential campaign. Generate, predict (once), execute, judge, triage;
+//! save and report every finding the moment it is classified, then shrink the first finding of
+//! each new root cause on the worker that found it. Every run writes into a directory of its
+//! own, and ends with its report there (`report.md`, `report.json`; `--report`, `--junit`).
+//!
+//! `--shard K/N` runs the case indices `i` with `i % N == K - 1` (see [`Shard`]); `--known`
+//! files make the findings they describe known, which do not fail the run.
 //!
 //! Bounds: `--time` stops the campaign mid-batch (the campaign ends within `--time` plus one
 //! `--timeout`, even against an interpreter that never answers); `--jobs` never starts more
@@ -19,28 +23,47 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use generators::{case_seed, from_seed, GenConfig};
 use indicatif::{ProgressBar, ProgressStyle};
+use oracle::capability::Capabilities;
 use oracle::ir::Program;
 use oracle::judge::{self, Judge};
 use oracle::model::{predict, Prediction};
 use oracle::profile::Profile;
-use oracle::render;
 use oracle::runner::{Worker, WorkerConfig};
+use oracle::triage::{Class, Facts, Triage};
 use oracle::verdict::{self, Messages, Verdict};
 
-use crate::args::{parse_duration, parse_jobs, parse_seed, JudgeArgs};
+use crate::args::{parse_duration, parse_jobs, parse_seed, parse_shard, JudgeArgs, KnownArgs, Shard};
 use crate::findings::{self, Finding};
 use crate::limits::{MAX_CONCURRENT_STARTS, MAX_JOBS};
+use crate::report::data::{self, InterpreterRecord, RunInfo};
 use crate::report::{self, Summary};
 use crate::shrink::{self, ShrinkConfig, Shrunk};
 
 /// Run a differential campaign against an interpreter.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Each run writes its findings to a directory of its own, <out>/<UTC time>-<seed>/, and points <out>/latest at it.\n\nExit status: 0 no divergence, 1 divergences or interpreter failures found, 2 usage or infrastructure error (an interpreter that cannot be started or restarted; the findings so far are saved and reported first)."
+    after_help = "Each run writes its findings to a directory of its own, <out>/<UTC time>-<seed>/, points <out>/latest at it, and ends with report.md and report.json there.\n\nExit status: 0 nothing new (no finding, or only known differences), 1 new root causes (divergences or interpreter failures no --known entry describes), 2 usage or infrastructure error (an interpreter that cannot be started or restarted; the findings so far are saved and reported first)."
 )]
 pub struct Args {
     #[command(flatten)]
     judge: JudgeArgs,
+    #[command(flatten)]
+    known: KnownArgs,
+    /// Run only the K-th of N disjoint slices of the campaign's case indices (1 <= K <= N); the
+    /// shards of one --seed and --cases together run exactly the unsharded campaign. Merge their
+    /// directories with `withstand merge`.
+    #[arg(long, value_parser = parse_shard, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Also write the report as JSON here (it is always written as report.json in the run
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write a JUnit XML report here: one testcase per root cause (known ones skipped).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// List every root cause's signatures (the finer level) in the summary.
+    #[arg(long, short)]
+    verbose: bool,
     /// How many programs to run [default: 10000 unless --time is given].
     #[arg(long, conflicts_with = "time")]
     cases: Option<u64>,
@@ -74,28 +97,33 @@ enum Report {
     /// `cases` more programs are done, `skipped` of them not run because a correct Python never
     /// finishes them.
     Done { cases: u64, skipped: u64 },
-    /// A finding, already saved in its directory; `shrinking` if this thread shrinks it next.
+    /// A finding, already saved and triaged; `shrinking` if this thread shrinks it next.
     Found { finding: Box<Finding>, dir: PathBuf, shrinking: bool },
     /// The shrink of a finding reported before.
     Shrunk { finding: Box<Finding>, dir: PathBuf, shrunk: Box<Shrunk> },
     /// Something the user should know that does not stop the campaign.
     Warning(String),
+    /// An interpreter started after the first reports other capabilities (kept for the summary).
+    CapabilityChange(String),
     /// The campaign cannot go on.
     Failed(anyhow::Error),
 }
-
-const BATCH: u64 = 64;
 
 /// How long the main thread waits past `--time` plus `--timeout` for the workers to stop.
 const GRACE: Duration = Duration::from_secs(1);
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let seed = args.seed.unwrap_or_else(clock_seed);
-    let total = match (args.cases, args.time) {
+    let campaign_cases = match (args.cases, args.time) {
         (Some(n), _) => n,
         (None, Some(_)) => u64::MAX,
         (None, None) => 10_000,
     };
+    let shard = args.shard.unwrap_or(Shard::ALL);
+    // The workers hand out the shard's own positions 0..total; `shard.index` maps them back.
+    let total = shard.count(campaign_cases);
+    // A malformed known file stops everything before an interpreter starts.
+    let known = args.known.load()?;
     let cpus = thread::available_parallelism().map_or(1, |n| n.get());
     let (jobs, warning) = plan_jobs(args.jobs.unwrap_or(cpus), total);
     if let Some(w) = warning {
@@ -107,6 +135,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The first worker tells us what we are testing; failing here is an infrastructure error.
     let first = Judge::start(&config)?;
     let (profile, messages, interpreter) = (first.profile, first.messages, first.interpreter.clone());
+    let info = first.worker.info().clone();
+    let triage = Arc::new(Triage::new(&known, &info));
+    // What the interpreter has decides what is generated and compared (oracle::capability).
+    let (capabilities, worker_config) = (first.capabilities, first.worker.config());
+    let started_as = crate::cmd::impls::started_as(&first.worker);
     let run_dir = findings::create_run_dir(&args.out, seed)?;
 
     let started = Instant::now();
@@ -124,7 +157,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let ctx = Ctx {
             shared: Arc::clone(&shared),
             tx: tx.clone(),
-            worker_config: judge::worker_config(&config.python, timeout),
+            worker_config: worker_config.clone(),
+            capabilities,
             seed,
             total,
             deadline,
@@ -133,12 +167,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             interpreter: interpreter.clone(),
             run_dir: run_dir.clone(),
             shrink_time: if args.no_shrink { None } else { Some(args.shrink_time) },
+            triage: Arc::clone(&triage),
+            shard,
         };
         thread::spawn(move || ctx.work(worker));
     }
     drop(tx);
 
-    let bar = if args.quiet || total == u64::MAX && deadline.is_none() {
+    let bar = if args.quiet || total >= u64::MAX / 2 && deadline.is_none() {
         ProgressBar::hidden()
     } else if let Some(t) = args.time {
         let b = ProgressBar::new(t.as_secs().max(1));
@@ -160,6 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut summary = Summary::default();
     let mut failure = None;
     let mut abandoned = false;
+    let mut changes = Vec::new();
     loop {
         let report = match hard_stop {
             None => match rx.recv() {
@@ -186,16 +223,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
             Report::Found { finding, dir, shrinking } => {
-                let fresh = summary.add(&finding, &dir);
+                let fresh = summary.add(&finding, &dir, &run_dir);
                 // The finding being shrunk gets its full report when the shrink is done.
                 bar.suspend(|| report::print(&finding, &dir, fresh || shrinking, shrinking));
                 bar.set_message(summary.short());
             }
             Report::Shrunk { finding, dir, shrunk } => {
-                summary.shrunk(&finding.failure.key(), &dir, &shrunk.report);
+                summary.shrunk(&dir, &shrunk);
                 bar.suspend(|| report::print_shrunk(&finding, &dir, &shrunk));
             }
             Report::Warning(w) => bar.suspend(|| eprintln!("withstand: warning: {w}")),
+            Report::CapabilityChange(w) => {
+                bar.suspend(|| eprintln!("withstand: warning: {w}"));
+                changes.push(w);
+            }
             Report::Failed(err) => {
                 shared.stop.store(true, Ordering::Relaxed);
                 failure.get_or_insert(err);
@@ -205,10 +246,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
 
     let secs = started.elapsed().as_secs_f64();
+    let shard_note = if args.shard.is_some() { format!(", shard {shard}") } else { String::new() };
     outln!(
-        "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {profile}, seed {seed:#x}",
+        "withstand: {done} cases in {secs:.1}s ({:.0} cases/s), {jobs} job(s), against {interpreter} as {}, seed {seed:#x}{shard_note}",
         done as f64 / secs.max(1e-9),
+        profile.describe(),
     );
+    for line in crate::cmd::impls::summary_lines(&started_as, capabilities, &changes) {
+        outln!("  {line}");
+    }
     if skipped > 0 {
         outln!(
             "  skipped: {skipped} programs the model does not predict (never end, or depend on the garbage collector)"
@@ -217,12 +263,79 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if abandoned {
         outln!("  stopped at the --time bound while a worker was still busy (a hung interpreter or a slow restart)");
     }
-    summary.print()?;
-    outln!("  findings: {}", if summary.any() { run_dir.display().to_string() } else { "none".to_string() });
+    let run_info = RunInfo {
+        withstand: env!("CARGO_PKG_VERSION").to_string(),
+        seed: format!("{seed:#x}"),
+        cases: args.cases.or(if args.time.is_none() { Some(campaign_cases) } else { None }),
+        time_secs: args.time.map(|t| t.as_secs_f64()),
+        shard: args.shard.map(|s| s.to_string()),
+        programs: done - skipped,
+        skipped,
+        secs: (secs * 10.0).round() / 10.0,
+        profile: profile.to_string(),
+        target: args.judge.target.map(|t| t.to_string()),
+        messages: data::messages_word(messages).to_string(),
+        interpreter: InterpreterRecord {
+            name: interpreter.clone(),
+            python: args.judge.interpreter.python.display().to_string(),
+            implementation: info.implementation.clone(),
+            version: [info.version.0, info.version.1, info.version.2],
+            version_string: oracle::corpus::format::one_line(&info.version_string.replace('\n', " "), 1000),
+        },
+        known_files: args.known.known.iter().map(|p| p.display().to_string()).collect(),
+        complete: failure.is_none() && !abandoned,
+        run_dir: run_dir.display().to_string(),
+        merged: Vec::new(),
+        reproduce: String::new(),
+    };
+    let run_info = RunInfo { reproduce: reproduce_command(&run_info, &args), ..run_info };
+    let report = data::build(run_info, summary.into_records(), &triage, &run_dir);
+    report::print_report(&report, &run_dir, args.verbose)?;
+    let new = report.summary.new > 0;
+    report::write(&report, &run_dir, args.report.as_deref(), args.junit.as_deref())?;
+    outln!("  report: {}", run_dir.join("report.md").display());
+    outln!(
+        "  findings: {}",
+        if report.findings.is_empty() { "none".to_string() } else { run_dir.display().to_string() }
+    );
     if let Some(err) = failure {
         return Err(err);
     }
-    Ok(if summary.any() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if new { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The command line that runs the same campaign again (the same programs, judged the same way).
+fn reproduce_command(info: &RunInfo, args: &Args) -> String {
+    let mut cmd = vec!["withstand".to_string(), "run".to_string()];
+    cmd.extend(["--python".to_string(), info.interpreter.python.clone(), "--seed".to_string(), info.seed.clone()]);
+    match (info.cases, args.time) {
+        (Some(n), _) => cmd.extend(["--cases".to_string(), n.to_string()]),
+        (None, Some(t)) => cmd.extend(["--time".to_string(), format!("{}s", t.as_secs())]),
+        (None, None) => {}
+    }
+    if let Some(s) = &info.shard {
+        cmd.extend(["--shard".to_string(), s.clone()]);
+    }
+    if let Some(t) = &info.target {
+        cmd.extend(["--target".to_string(), t.clone()]);
+    }
+    if info.messages != "exact" {
+        cmd.extend(["--messages".to_string(), info.messages.clone()]);
+    }
+    for k in &info.known_files {
+        cmd.extend(["--known".to_string(), k.clone()]);
+    }
+    cmd.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")
+}
+
+/// `a` as one shell word: quoted when it holds anything but safe characters.
+pub fn shell_word(a: &str) -> String {
+    let safe = !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if safe {
+        a.to_string()
+    } else {
+        format!("'{}'", oracle::corpus::format::one_line(a, 1000).replace('\'', "'\\''"))
+    }
 }
 
 /// How many workers to start for `requested` jobs and `total` cases, and a warning when fewer
@@ -245,8 +358,9 @@ struct Shared {
     next: AtomicU64,
     /// Stop now: the campaign is ending.
     stop: AtomicBool,
-    /// Signatures some thread has claimed to shrink: only the first finding of each is shrunk.
-    claimed: Mutex<HashSet<String>>,
+    /// New root causes some thread has claimed to shrink: only the first finding of each is
+    /// shrunk (a known one is not: its entry's case is its reproducer).
+    claimed: Mutex<HashSet<Class>>,
     /// How many workers are starting, at most [`MAX_CONCURRENT_STARTS`].
     starting: (Mutex<usize>, Condvar),
 }
@@ -255,6 +369,8 @@ struct Ctx {
     shared: Arc<Shared>,
     tx: mpsc::Sender<Report>,
     worker_config: WorkerConfig,
+    /// What the interpreter has: what programs are generated for and traces masked by.
+    capabilities: Capabilities,
     seed: u64,
     total: u64,
     deadline: Option<Instant>,
@@ -264,6 +380,10 @@ struct Ctx {
     run_dir: PathBuf,
     /// The shrink budget, or `None` with `--no-shrink`.
     shrink_time: Option<Duration>,
+    /// Root causes and known differences.
+    triage: Arc<Triage>,
+    /// Which slice of the case indices this run takes.
+    shard: Shard,
 }
 
 /// One case of a batch: predicted once, the prediction carried to the verdict and the finding.
@@ -316,24 +436,26 @@ impl Ctx {
     }
 
     fn work_inner(&self, mut worker: Worker) -> anyhow::Result<()> {
-        let config = GenConfig::full();
+        let config = GenConfig::full().within(self.capabilities);
+        let batch = worker.preferred_batch() as u64;
         while !self.stopping() {
-            let start = self.shared.next.fetch_add(BATCH, Ordering::Relaxed);
+            let start = self.shared.next.fetch_add(batch, Ordering::Relaxed);
             if start >= self.total {
                 return Ok(());
             }
-            let end = (start + BATCH).min(self.total);
+            let end = start.saturating_add(batch).min(self.total);
             let mut cases = Vec::with_capacity((end - start) as usize);
-            for index in start..end {
+            for position in start..end {
+                let index = self.shard.index(position);
                 let seed = case_seed(self.seed, index);
                 let program = from_seed(seed, &config);
-                let prediction = predict(&program, self.profile);
+                let prediction = predict(&program, self.profile).within(self.capabilities);
                 if prediction.unpredictable.is_none() {
                     cases.push(Case { index, seed, program, prediction });
                 }
             }
             let skipped = (end - start) - cases.len() as u64;
-            let sources: Vec<String> = cases.iter().map(|c| render::body(&c.program)).collect();
+            let sources: Vec<String> = cases.iter().map(|c| judge::source_for(&c.program, self.capabilities)).collect();
             let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
 
             // Each result is judged, and a finding saved and reported, as it comes.
@@ -343,6 +465,7 @@ impl Ctx {
             let res = worker.run_each(&refs, |i, result| {
                 ran += 1;
                 let case = &cases[i];
+                let result = judge::observed_within(result, self.capabilities);
                 if let Verdict::Fails(failure) = verdict::judge(&case.prediction, result, self.messages) {
                     match self.found(case, failure) {
                         Ok(Some(it)) => to_shrink.push(it),
@@ -362,6 +485,9 @@ impl Ctx {
             // A batch cut short by the deadline counts only what ran.
             let (n, skipped) = if ran as usize == cases.len() { (end - start, skipped) } else { (ran, 0) };
             let _ = self.tx.send(Report::Done { cases: n, skipped });
+            for change in worker.take_capability_changes() {
+                let _ = self.tx.send(Report::CapabilityChange(change));
+            }
             if let Some(err) = error {
                 return Err(err);
             }
@@ -377,35 +503,43 @@ impl Ctx {
         Ok(())
     }
 
-    /// Saves and reports a finding; returns it (with its directory) when this thread is to shrink
-    /// it, being the first to find its signature.
+    /// Triages, saves and reports a finding; returns it (with its directory) when this thread is to
+    /// shrink it, being the first to find its new root cause.
     fn found(&self, case: &Case, failure: verdict::Failure) -> anyhow::Result<Option<(Finding, PathBuf)>> {
+        let class = self.triage.classify(&Facts::of(&failure));
         let finding = Finding {
             index: case.index,
             seed: case.seed,
             program: case.program.clone(),
             prediction: case.prediction.clone(),
             failure,
+            class,
             profile: self.profile,
             interpreter: self.interpreter.clone(),
             python: self.worker_config.python.clone(),
+            capabilities: self.capabilities,
         };
         let dir = findings::save(&self.run_dir, &finding)?;
         let shrinking = self.shrink_time.is_some()
-            && self.shared.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(finding.failure.key());
+            && finding.class.known.is_none()
+            && self.shared.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(finding.class.clone());
         let copy = Box::new(finding.clone());
         let _ = self.tx.send(Report::Found { finding: copy, dir: dir.clone(), shrinking });
         Ok(shrinking.then_some((finding, dir)))
     }
 
     /// Shrinks a saved finding on this thread's worker, saving every step in its directory. It
-    /// stops with the campaign (`--time`, a failure elsewhere).
+    /// stops with the campaign (`--time`, a failure elsewhere). A candidate counts only while it
+    /// stays in the finding's class: a shrink never drifts into a known difference, nor into
+    /// another family's rule.
     fn shrink(&self, worker: &mut Worker, finding: &Finding, dir: &Path) -> anyhow::Result<Shrunk> {
         let time = self.shrink_time.expect("only called when shrinking");
         let mut run = |candidate: &Program| {
             let judged = judge::judge_on(worker, candidate, self.profile, self.messages)
                 .context("the interpreter could not be restarted")?;
-            Ok(judged.and_then(|j| j.verdict.failure().map(|f| (j.prediction, f))))
+            Ok(judged
+                .and_then(|j| j.verdict.failure().map(|f| (j.prediction, f)))
+                .filter(|(_, f)| self.triage.classify(&Facts::of(f)) == finding.class))
         };
         let stop = || self.stopping();
         let config = ShrinkConfig { time, stop: &stop };

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use generators::{from_seed, GenConfig};
+use oracle::capability::Capabilities;
 use oracle::model::predict;
 use oracle::profile::Profile;
 use oracle::render;
@@ -24,6 +25,11 @@ pub struct Args {
     /// Print the standalone program (prelude included) instead of the body only.
     #[arg(long)]
     standalone: bool,
+    /// Generate (for a seed) and mask the predicted trace for these capabilities, as a campaign
+    /// against an implementation that has only them did (its finding's README gives them)
+    /// [default: all].
+    #[arg(long)]
+    capabilities: Option<Capabilities>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -32,9 +38,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         read_program(path)?
     } else {
         let seed = parse_seed(&args.case).map_err(|e| anyhow::format_err!("neither a file nor a seed: {e}"))?;
-        from_seed(seed, &GenConfig::full())
+        from_seed(seed, &GenConfig::full().within(args.capabilities.unwrap_or(Capabilities::FULL)))
     };
-    let prediction = predict(&program, args.target);
+    // Masked as a campaign for those capabilities compared it.
+    let prediction = predict(&program, args.target).within(args.capabilities.unwrap_or(Capabilities::FULL));
     let mut out = std::io::stdout().lock();
     let text = if args.standalone { render::standalone(&program) } else { render::body(&program) };
     writeln!(out, "{text}")?;

@@ -9,6 +9,8 @@ use oracle::ir::{
     NewExc, Parens, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 
+use oracle::capability::Capability;
+
 use super::{Gen, RAISED};
 use crate::config::Focus;
 
@@ -37,7 +39,9 @@ impl Gen<'_, '_> {
             Focus::With => self.open_with(parts.managers)?,
             Focus::AsyncWith if parts.is_async => self.open_async_with(parts.managers)?,
             Focus::Generators | Focus::AsyncGenerators => {
-                let is_async = parts.is_async && self.config.focus == Focus::AsyncGenerators;
+                let is_async = parts.is_async
+                    && self.config.focus == Focus::AsyncGenerators
+                    && self.has(Capability::AsyncGenerators);
                 self.open_generator(parts.managers, parts.gens, is_async)?
             }
             Focus::Contextlib | Focus::AsyncContextlib => {
@@ -251,7 +255,8 @@ impl Gen<'_, '_> {
     /// §4.1, §4.2: a generator manager that catches what the body raises (and may yield
     /// again), never yields, or is entered twice.
     fn open_cm(&mut self, cms: &mut Vec<CmGen>, is_async: bool) -> Result<Vec<Stmt>> {
-        if self.u.ratio(1, 5)? {
+        let suppress = self.u.ratio(1, 5)?;
+        if suppress && self.has(Capability::Suppress) {
             // §4.4: suppress, with no class, the raised class, or another.
             let n = self.u.int_in_range(0..=2)?;
             let mut classes = Vec::new();
@@ -260,6 +265,8 @@ impl Gen<'_, '_> {
             }
             return Ok(vec![with(false, ItemExpr::Suppress(classes), vec![self.raise_stmt()?])]);
         }
+        // Of a kind the implementation has, or no opening.
+        let Some(is_async) = self.cm_kind(is_async, is_async) else { return Ok(Vec::new()) };
         let yields = if self.u.ratio(1, 6)? { None } else { Some(Value::Int(self.u.int_in_range(0..=3)?)) };
         let shape = if yields.is_none() {
             CmGen { is_async, pre: Vec::new(), yields, handler: None, finally: None, post: Vec::new() }
@@ -313,7 +320,17 @@ impl Gen<'_, '_> {
     fn open_stack(&mut self, managers: &mut Vec<Manager>, cms: &mut Vec<CmGen>, is_async: bool) -> Result<Vec<Stmt>> {
         let name = self.labels.next('s');
         let op = |stack: &str, op: StackOp| Stmt::Stack { stack: stack.to_string(), op };
-        let (stack_async, body) = match self.u.int_in_range(0..=4)? {
+        let shape = self.u.int_in_range(0..=4)?;
+        // Every shape but the async one (4) uses ExitStack, the first a @contextmanager too.
+        let needs: &[Capability] = match shape {
+            0 => &[Capability::ExitStack, Capability::Contextmanager],
+            1..=3 => &[Capability::ExitStack],
+            _ => &[Capability::AsyncExitStack],
+        };
+        if !needs.iter().all(|c| self.has(*c)) {
+            return Ok(Vec::new());
+        }
+        let (stack_async, body) = match shape {
             0 => {
                 let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
                 let yields = Some(Value::None);

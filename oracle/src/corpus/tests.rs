@@ -296,9 +296,14 @@ fn the_generated_py_files_are_up_to_date() {
             if dir == corpus_dir() && name == format!("{}.py", crate::render::PRELUDE_MODULE) {
                 continue;
             }
-            let stem = match name.split_once('.') {
-                Some((stem, ext)) if ext == "py" || ext.ends_with(".trace") => stem,
-                _ => continue,
+            // `<stem>.py` or `<stem>.<profile>.trace`, where a profile (`cpython-3.11`) holds one dot
+            // and a stem may hold some (`cpython-3.14-...`).
+            let stem = if let Some(stem) = name.strip_suffix(".py") {
+                stem
+            } else if let Some(rest) = name.strip_suffix(".trace") {
+                rest.rsplitn(3, '.').nth(2).unwrap_or(rest)
+            } else {
+                continue;
             };
             if !dir.join(format!("{stem}.case")).exists() {
                 writeln!(failures, "{}: generated file without its .case; delete it", display_path(&path))

@@ -340,12 +340,18 @@ impl<'p> Machine<'p> {
     /// The StopIteration that `next()` / `throw()` raise in the caller of generator frame
     /// `frame` when the generator returns `value`: `StopIteration()` for `None`, else
     /// `StopIteration(value)`, whose `str()` is `str(value)`. `rule` is why the generator returned.
+    /// It is chained to the exception the caller handles, but from 3.14 on not when it carries a
+    /// value (`_PyGen_SetStopIterationValue` raises it with `PyErr_SetRaisedException`).
     pub(crate) fn stop_iteration(&mut self, frame: ExcFrame, value: Option<Val>, rule: Rule) -> ExcId {
         let msg = match &value {
             None | Some(Val::None) => String::new(),
             Some(Val::Str(s)) => s.clone(),
             Some(v) => self.show(v),
         };
+        let carries_value = !matches!(value, None | Some(Val::None));
+        if carries_value && self.quirks.stop_iteration_value_unchained {
+            return self.excs.new_exc(ExcClass::StopIteration, msg, rule);
+        }
         self.excs.new_in_caller(frame, ExcClass::StopIteration, &msg, rule)
     }
 

@@ -26,6 +26,7 @@ mod generator;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::capability::Capabilities;
 use crate::ir::compile;
 use crate::ir::visit::{self, Flow as Walk};
 use crate::ir::{Action, ExitFn, Program, Stmt, Value};
@@ -53,6 +54,19 @@ pub struct Prediction {
     /// Python never finishes it, or what it does depends on when the garbage collector runs.
     /// Campaigns do not run such a program; the trace is what the model got to.
     pub unpredictable: Option<&'static str>,
+}
+
+impl Prediction {
+    /// The prediction as an implementation with `capabilities` can show it: the trace masked by
+    /// [`Capabilities::mask`], the provenance following its renumbered exceptions. Unchanged
+    /// when no missing capability masks anything.
+    pub fn within(&self, capabilities: Capabilities) -> Prediction {
+        if !capabilities.masks() {
+            return self.clone();
+        }
+        let (trace, map) = capabilities.mask_numbered(&self.trace);
+        Prediction { trace, provenance: self.provenance.renumbered(&map), ..self.clone() }
+    }
 }
 
 /// Predicts the trace of `program` under `profile`.

@@ -126,6 +126,13 @@ impl Provenance {
         self.excs.get(&number).copied().unwrap_or_default()
     }
 
+    /// The same provenance for a trace whose exceptions were renumbered by `map` (old, new);
+    /// an exception the map leaves out is gone from the trace.
+    pub(crate) fn renumbered(&self, map: &[(u32, u32)]) -> Provenance {
+        let excs = map.iter().filter_map(|(old, new)| self.excs.get(old).map(|r| (*new, *r))).collect();
+        Provenance { excs, ..self.clone() }
+    }
+
     /// Every rule applied, in order.
     pub fn log(&self) -> &[Rule] {
         &self.log

@@ -946,3 +946,35 @@ async def main():
         "#]],
     );
 }
+
+#[test]
+fn from_3_14_the_stop_iteration_carrying_a_returned_value_is_not_chained() {
+    // Seen on CPython 3.14.2 (Pyodide): `_PyGen_SetStopIterationValue` no longer chains.
+    let program = |ret: &str| {
+        let text = format!(
+            "@contextmanager\ndef c0():\n    {ret}\n    return\n    yield  # unreachable: it makes c() a generator function\n\ndef main():\n    try:\n        raise E1('r1')\n    except:\n        handler('h2')\n        with c0():\n            pass\n"
+        );
+        parse(&text).unwrap_or_else(|d| panic!("{d:?}"))
+    };
+    let on = |ret: &str, profile: &str| {
+        let profile: Profile = profile.parse().expect("a profile");
+        predict(&program(ret), profile).trace.lines().join("\n")
+    };
+    let with_value = "return ret('v3', 5)";
+    assert!(
+        on(with_value, "cpython-3.13").contains("chain StopIteration(\"5\")#3 context=E1#1"),
+        "{}",
+        on(with_value, "cpython-3.13")
+    );
+    assert!(
+        on(with_value, "cpython-3.14").ends_with("chain StopIteration(\"5\")#3"),
+        "{}",
+        on(with_value, "cpython-3.14")
+    );
+    // A generator that returns None still raises a chained StopIteration.
+    assert!(
+        on("log('L3')", "cpython-3.14").contains("chain StopIteration(\"\")#3 context=E1#1"),
+        "{}",
+        on("log('L3')", "cpython-3.14")
+    );
+}

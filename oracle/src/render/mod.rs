@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
     Action, AwaitThen, Bad, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Getter, Handler, ItemExpr,
@@ -18,10 +19,37 @@ use crate::model::py_repr_str;
 /// The instrumentation every program uses; defines what the trace events look like.
 pub const PRELUDE: &str = include_str!("prelude.py");
 
+/// How a program is written for an implementation: the same program, in a form that runs on what
+/// it has ([`Capabilities`]) and shows the same events. [`Dialect::CPYTHON`] is the only form
+/// `parse` reads back, the corpus stores and bug reports show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    /// Every `except` clause binds what it handles (`except E1 as _e_h1:`, a bare `except:` as
+    /// `except BaseException as _e_h1:`) and passes it to `handler('h1', _e_h1)`: for an
+    /// implementation without `sys.exc_info()`, where the prelude cannot ask which exception is
+    /// being handled.
+    pub handlers_bind: bool,
+}
+
+impl Dialect {
+    /// As CPython runs it, and as people read it.
+    pub const CPYTHON: Dialect = Dialect { handlers_bind: false };
+
+    /// The form that runs on an implementation with `capabilities`.
+    pub fn for_capabilities(capabilities: Capabilities) -> Dialect {
+        Dialect { handlers_bind: !capabilities.has(Capability::ExcInfo) }
+    }
+}
+
 /// The program without the prelude: manager classes and `def main():`.
 pub fn body(program: &Program) -> String {
+    body_in(program, Dialect::CPYTHON)
+}
+
+/// [`body`] in another [`Dialect`].
+pub fn body_in(program: &Program, dialect: Dialect) -> String {
     let gen_async = program.gens.iter().map(|g| g.is_async).collect();
-    let mut r = Renderer { out: String::with_capacity(1024), gen_async };
+    let mut r = Renderer { out: String::with_capacity(1024), gen_async, dialect };
     for (i, m) in program.managers.iter().enumerate() {
         r.manager(i, m);
         r.out.push('\n');
@@ -44,9 +72,14 @@ pub fn body(program: &Program) -> String {
 /// One self-contained file: the prelude, the program, and a `__main__` block that prints the
 /// trace, so that it can be run under any interpreter and its output compared by eye.
 pub fn standalone(program: &Program) -> String {
+    standalone_in(program, Dialect::CPYTHON)
+}
+
+/// [`standalone`] in another [`Dialect`].
+pub fn standalone_in(program: &Program, dialect: Dialect) -> String {
     format!(
         "{PRELUDE}\n\n# ---- the program ----\n\n{}\n\nif __name__ == \"__main__\":\n    _report(main)\n",
-        body(program)
+        body_in(program, dialect)
     )
 }
 
@@ -116,6 +149,7 @@ struct Renderer {
     out: String,
     /// Which generator functions are async (driven by `await adrive(...)`).
     gen_async: Vec<bool>,
+    dialect: Dialect,
 }
 
 impl Renderer {
@@ -233,7 +267,8 @@ impl Renderer {
             self.line(1, "try:");
             self.line(2, &format!("yield {}", value(y)));
             if let Some(h) = &cm.handler {
-                self.clause(1, &except_head(h), &format!("handler('{}')", h.label), &h.body);
+                let (head, first) = self.except(h);
+                self.clause(1, &head, &first, &h.body);
             }
             if let Some((label, body)) = &cm.finally {
                 self.clause(1, "finally:", &format!("fin('{label}')"), body);
@@ -242,6 +277,16 @@ impl Renderer {
         for s in &cm.post {
             self.stmt(s, 1);
         }
+    }
+
+    /// The head of an `except` clause and the call that logs it, in the dialect.
+    fn except(&self, h: &Handler) -> (String, String) {
+        if !self.dialect.handlers_bind {
+            return (except_head(h), format!("handler('{}')", h.label));
+        }
+        let name = if h.bind { format!("e_{}", h.label) } else { format!("_e_{}", h.label) };
+        let class = h.class.map_or("BaseException", |c| c.name());
+        (format!("except {class} as {name}:"), format!("handler('{}', {name})", h.label))
     }
 
     /// An `except` or `finally` clause: its head, the call that logs it, its statements.
@@ -289,8 +334,8 @@ impl Renderer {
                             self.block(body, depth + 1);
                         }
                         Step::Except(j) => {
-                            let h = &t.handlers[j];
-                            self.clause(depth, &except_head(h), &format!("handler('{}')", h.label), body);
+                            let (head, first) = self.except(&t.handlers[j]);
+                            self.clause(depth, &head, &first, body);
                         }
                         Step::Else if body.is_empty() => {}
                         Step::Else => {

@@ -1,7 +1,27 @@
 # withstand prelude: the instrumentation every generated program uses.
 # Events are plain lists so that the worker can send them as JSON and a person can read them.
+# It also runs on small implementations (MicroPython): what they lack is probed by _capabilities()
+# at the end, no program uses what is missing, and the helpers below do without it.
 import sys
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, closing, contextmanager, nullcontext, suppress
+
+try:
+    from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, closing, contextmanager, nullcontext, suppress
+except ImportError:  # no contextlib, or not all of it: what there is
+
+    def _some_contextlib():
+        try:
+            import contextlib
+        except ImportError:
+            return
+        g = globals()
+        for name in ("AsyncExitStack", "ExitStack", "asynccontextmanager", "closing", "contextmanager"):
+            if hasattr(contextlib, name):
+                g[name] = getattr(contextlib, name)
+        for name in ("nullcontext", "suppress"):
+            if hasattr(contextlib, name):
+                g[name] = getattr(contextlib, name)
+
+    _some_contextlib()
 
 try:
     from contextlib import aclosing
@@ -42,6 +62,28 @@ def _detail(e):
 
 def _info():
     return _ref(sys.exc_info()[1])
+
+
+def _has_chains():
+    e = ValueError()
+    return hasattr(e, "__context__") and hasattr(e, "__cause__") and hasattr(e, "__suppress_context__")
+
+
+if not _has_chains():  # not all of the chaining to show (MicroPython: none)
+
+    def _detail(e):
+        return [
+            _ref(e),
+            _ref(getattr(e, "__context__", None)),
+            _ref(getattr(e, "__cause__", None)),
+            bool(getattr(e, "__suppress_context__", False)),
+        ]
+
+
+if not hasattr(sys, "exc_info"):  # except clauses pass what they handle to handler()
+
+    def _info():
+        return None
 
 
 def _show(v):
@@ -189,7 +231,7 @@ def _exit_event(kind, mgr, t, v, tb):
     if v is None:
         ok = t is None and tb is None
     else:
-        ok = t is type(v) and tb is v.__traceback__
+        ok = t is type(v) and tb is getattr(v, "__traceback__", None)
     _T.append([kind, mgr, _ref(v), ok, _info()])
 
 
@@ -250,6 +292,30 @@ class BadAw:
 
     def __await__(self):
         return 1
+
+
+def _await_works():
+    class A:
+        def __await__(self):
+            return iter(())
+
+    async def c():
+        await A()
+
+    try:
+        c().send(None)
+    except StopIteration:
+        return True
+    except TypeError:
+        return False
+    return False
+
+
+_AWAIT = _await_works()
+if not _AWAIT:  # `await` takes iterators, not __await__ (MicroPython): await these as such (BadAw stays
+    # what it is, an object `await` refuses)
+    Aw.__iter__ = Aw.__await__
+    _Suspend.__iter__ = _Suspend.__await__
 
 
 class Xf:
@@ -320,8 +386,11 @@ def ret(label, v):
     return v
 
 
-def handler(label):
-    _T.append(["handler", label, _detail(sys.exc_info()[1])])
+def handler(label, e=None):
+    # `e` is given only where the implementation has no sys.exc_info (render::Dialect).
+    if e is None:
+        e = sys.exc_info()[1]
+    _T.append(["handler", label, _detail(e)])
 
 
 def fin(label):
@@ -341,8 +410,8 @@ def _chain(e):
             return
         seen.append(x)
         out.append(_detail(x))
-        visit(x.__context__)
-        visit(x.__cause__)
+        visit(getattr(x, "__context__", None))
+        visit(getattr(x, "__cause__", None))
 
     visit(e)
     return out
@@ -372,9 +441,31 @@ def drive(label, gen, how, k, exc):
             v = gen.throw(exc)
             _T.append(["gen-yield", label, _yshow(v)])
     finally:
-        while gen.gi_frame is not None:
+        _close(label, gen)
+
+
+def _close(label, gen):
+    """Closes a generator until it is finished, logging what each close() raises."""
+    while gen.gi_frame is not None:
+        try:
+            gen.close()
+        except BaseException as e:
+            _T.append(["gen-cleanup", label, _ref(e)])
+
+
+def _gen():
+    yield
+
+
+if not hasattr(_gen(), "gi_frame"):  # no frames to look at (MicroPython)
+
+    def _close(label, gen):
+        # close() on a finished generator returns at once: close until one returns. One that
+        # raised is finished; one that ignored GeneratorExit is suspended again.
+        while True:
             try:
                 gen.close()
+                return
             except BaseException as e:
                 _T.append(["gen-cleanup", label, _ref(e)])
 
@@ -460,11 +551,7 @@ def _finish():
         if hasattr(gen, "ag_frame"):
             _drive(_afinish(label, gen, True))
             continue
-        while gen.gi_frame is not None:
-            try:
-                gen.close()
-            except BaseException as e:
-                _T.append(["gen-cleanup", label, _ref(e)])
+        _close(label, gen)
 
 
 def _drive(coro):
@@ -480,7 +567,8 @@ def _drive(coro):
 def _outcome(main):
     try:
         v = main()
-        if type(v).__name__ == "coroutine":
+        # MicroPython's coroutines are generators; no main returns one otherwise.
+        if type(v).__name__ in ("coroutine", "generator"):
             v = _drive(v)
     except BaseException as e:
         out = ["raise", _chain(e)]
@@ -495,3 +583,55 @@ def _report(main):
     for ev in _T:
         print(*ev)
     print(*out)
+
+
+def _has_async_generators():
+    ns = {}
+    try:
+        exec("async def g():\n    yield 1\n", ns)
+    except SyntaxError:
+        return False
+    g = ns["g"]()
+    return hasattr(g, "asend") and hasattr(g, "athrow") and hasattr(g, "aclose")
+
+
+def _capabilities():
+    """What this implementation has of what the programs use, by presence (oracle::capability):
+    a name for each capability, and whether it is there."""
+    try:
+        import contextlib
+    except ImportError:
+        contextlib = None
+    res = {}
+    for name in (
+        "contextmanager",
+        "asynccontextmanager",
+        "ExitStack",
+        "AsyncExitStack",
+        "suppress",
+        "nullcontext",
+        "closing",
+        "aclosing",
+    ):
+        res["contextlib." + name] = contextlib is not None and hasattr(contextlib, name)
+    res["async-generators"] = _has_async_generators()
+    res["__await__"] = _AWAIT
+    try:
+        raise E1("probe")
+    except E1 as e:
+        for name in ("__context__", "__cause__", "__suppress_context__", "__traceback__"):
+            res[name] = hasattr(e, name)
+    res["sys.exc_info"] = hasattr(sys, "exc_info")
+    try:
+        ExceptionGroup  # noqa: B018
+        res["ExceptionGroup"] = True
+    except NameError:
+        res["ExceptionGroup"] = False
+    try:
+        import types
+
+        res["types.MethodType"] = hasattr(types, "MethodType")
+    except ImportError:
+        res["types.MethodType"] = False
+    res["__qualname__"] = hasattr(Bool, "__qualname__") and hasattr(Bool.__bool__, "__qualname__")
+    return res

@@ -125,8 +125,22 @@ impl Process {
         self.child.id()
     }
 
+    /// Closes the interpreter's stdin: a process that gets its program from a file reads nothing.
+    pub(super) fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
     /// Queues one framed request and writes what the pipe takes now.
     pub(super) fn send(&mut self, source: &str) {
+        self.send_framed(source, proto::frame_into);
+    }
+
+    /// [`Process::send`] with the length counted in characters (the batch driver's stdin).
+    pub(super) fn send_chars(&mut self, source: &str) {
+        self.send_framed(source, proto::frame_chars_into);
+    }
+
+    fn send_framed(&mut self, source: &str, frame: fn(&mut Vec<u8>, &str)) {
         if self.stdin.is_none() {
             return;
         }
@@ -134,7 +148,7 @@ impl Process {
             self.pending.clear();
             self.pending_at = 0;
         }
-        proto::frame_into(&mut self.pending, source);
+        frame(&mut self.pending, source);
         self.write_some();
     }
 

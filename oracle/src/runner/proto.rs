@@ -13,6 +13,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::InterpreterInfo;
+use crate::capability::{Capabilities, Capability};
 use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
 
 /// The protocol version this runner speaks; the handshake must announce the same.
@@ -33,6 +35,15 @@ pub fn frame(source: &str) -> Vec<u8> {
 pub fn frame_into(out: &mut Vec<u8>, source: &str) {
     use std::io::Write;
     let _ = writeln!(out, "{}", source.len());
+    out.extend_from_slice(source.as_bytes());
+}
+
+/// Appends the frame of `source` for the batch driver's stdin (`batch.py` with `_STREAM`): the
+/// length in characters, a newline, then the UTF-8 bytes. Characters, because that is what a
+/// text stdin's `read(n)` counts on every implementation.
+pub fn frame_chars_into(out: &mut Vec<u8>, source: &str) {
+    use std::io::Write;
+    let _ = writeln!(out, "{}", source.chars().count());
     out.extend_from_slice(source.as_bytes());
 }
 
@@ -74,23 +85,81 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, HandshakeError> {
     serde_json::from_value(value).map_err(|e| HandshakeError::Malformed(e.to_string()))
 }
 
-/// The answer to the prelude: `{"ok": true}` or `{"error": "<traceback>"}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "lowercase")]
+/// The answer to the prelude: `{"ok": true, "capabilities": {...}}` or `{"error": "<traceback>"}`.
+#[derive(Debug)]
 pub enum PreludeReply {
-    /// The prelude loaded.
-    Ok(bool),
+    /// The prelude loaded, and its probe found these capabilities (`None`: no report, as from a
+    /// driver before capabilities were probed; such an interpreter is taken to have them all).
+    Ok(Option<Capabilities>),
     /// The prelude raised; the traceback text.
     Error(String),
 }
 
 /// Decodes the prelude answer; `Err` holds why the line is not one.
 pub fn parse_prelude_reply(line: &str) -> Result<PreludeReply, String> {
-    match serde_json::from_str(line) {
-        Ok(PreludeReply::Ok(false)) => Err("`ok` is false".to_owned()),
-        Ok(it) => Ok(it),
-        Err(e) => Err(e.to_string()),
+    let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let Value::Object(obj) = value else {
+        return Err("expected an object".to_owned());
+    };
+    let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    match keys.as_slice() {
+        ["error"] => match &obj["error"] {
+            Value::String(traceback) => Ok(PreludeReply::Error(traceback.clone())),
+            other => Err(format!("expected a traceback, found {}", shown(other))),
+        },
+        ["ok"] | ["capabilities", "ok"] | ["ok", "capabilities"] => {
+            if obj["ok"] != Value::Bool(true) {
+                return Err(format!("`ok` is {}", shown(&obj["ok"])));
+            }
+            obj.get("capabilities").map(parse_capabilities).transpose().map(PreludeReply::Ok)
+        }
+        _ => Err(format!("unknown keys {keys:?}")),
     }
+}
+
+/// Decodes the prelude's capability report, `{"contextlib.ExitStack": true, ...}`: a boolean
+/// for every [`Capability`] (names the runner does not know are ignored, so that a newer
+/// prelude may report more).
+pub fn parse_capabilities(v: &Value) -> Result<Capabilities, String> {
+    let Value::Object(obj) = v else {
+        return Err(format!("expected a capability report, found {}", shown(v)));
+    };
+    let mut res = Capabilities::NONE;
+    for c in Capability::ALL {
+        match obj.get(c.name()) {
+            Some(Value::Bool(true)) => res = res.with(*c),
+            Some(Value::Bool(false)) => {}
+            Some(other) => return Err(format!("capability {:?} is {}, not a boolean", c.name(), shown(other))),
+            None => return Err(format!("the capability report lacks {:?}", c.name())),
+        }
+    }
+    Ok(res)
+}
+
+fn shown(v: &Value) -> String {
+    let mut s = v.to_string();
+    truncate(&mut s, 80);
+    s
+}
+
+/// What the batch driver says once the prelude has loaded: `{"implementation": "micropython",
+/// "version": [3, 4, 0], "version_string": "...", "capabilities": {...}}`.
+pub fn parse_batch_hello(line: &str) -> Result<InterpreterInfo, String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Hello {
+        implementation: String,
+        version: (u32, u32, u32),
+        version_string: String,
+        capabilities: Value,
+    }
+    let hello: Hello = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    Ok(InterpreterInfo {
+        implementation: hello.implementation,
+        version: hello.version,
+        version_string: hello.version_string,
+        capabilities: parse_capabilities(&hello.capabilities)?,
+    })
 }
 
 /// Why an answer line is not a valid trace.

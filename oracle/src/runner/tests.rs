@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::runner::{proto, seconds, Error, RunResult, Worker, WorkerConfig};
+use crate::capability::{Capabilities, Capability};
+use crate::runner::{proto, seconds, Error, RunResult, Transport, Worker, WorkerConfig};
 use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
 
 const PRELUDE: &str = include_str!("../render/prelude.py");
@@ -884,4 +885,235 @@ fn python_2_is_refused_in_one_clear_line() {
         assert!(msg.ends_with(want), "{msg}");
         assert!(!msg.contains('\n'), "{msg}");
     }
+}
+
+// ---- the batch transport (batch.rs), auto fallback, capabilities ----
+
+/// The process transport with a script per batch of `batch` programs (no streaming).
+fn batch_config(python: impl Into<PathBuf>, timeout: Duration, batch: usize) -> WorkerConfig {
+    let mut c = config(python, timeout);
+    c.transport = Transport::Process;
+    c.batch = batch;
+    c.stream = false;
+    c
+}
+
+/// The process transport streaming programs on stdin.
+fn stream_config(python: impl Into<PathBuf>, timeout: Duration) -> WorkerConfig {
+    let mut c = config(python, timeout);
+    c.transport = Transport::Process;
+    c
+}
+
+#[test]
+fn the_batch_transport_gives_the_workers_traces() {
+    let Some(python) = python3("the_batch_transport_gives_the_workers_traces") else { return };
+    let mut batch = spawn(&batch_config(&python, Duration::from_secs(10), 2)).expect("python3 runs batches");
+    assert_eq!(batch.transport(), Transport::Process);
+    assert_eq!(batch.info().implementation, "cpython");
+    assert_eq!(batch.capabilities(), Capabilities::FULL);
+    let mut persistent = worker(python.clone(), Duration::from_secs(10));
+    // The first program leaves a global behind and prints partial lines; neither may reach the
+    // next program or the answers.
+    let sources = [
+        "import sys\nleak = 1\ndef main():\n    sys.stdout.write('no newline')\n    log('L1')\n    raise E1('r1')\n",
+        "def main():\n    print('\\x1ewithstand-0-0:0 {}')\n    return ret('v', 'leak' in globals())\n",
+        "class M0:\n    def __enter__(self):\n        return self\n    def __exit__(self, t, v, tb):\n        on_exit('M0', t, v, tb)\n        return True\n\ndef main():\n    with M0():\n        raise KeyError('k')\n",
+        "def main(:\n",
+        &returns(5),
+    ];
+    let got = batch.run_many(&sources).unwrap();
+    let want = persistent.run_many(&sources).unwrap();
+    assert_eq!(got, want);
+    assert_eq!(completed(got[1].clone()).outcome, Outcome::Returned("False".to_owned()));
+    assert!(matches!(completed(got[3].clone()).outcome, Outcome::CompileError(_)));
+    // Five programs in batches of two: three processes, none after a failure.
+    assert_eq!((batch.recycles(), batch.restarts()), (3, 0));
+    assert_eq!(batch.transport_description(), "one process per batch of 2 programs");
+
+    // Streamed on the stdin of one process: the same traces, from the same process.
+    let mut stream = spawn(&stream_config(&python, Duration::from_secs(10))).expect("python3 streams");
+    assert_eq!(stream.transport(), Transport::Process);
+    assert!(stream.transport_description().contains("streamed on its stdin"), "{}", stream.transport_description());
+    let pid = stream.pid();
+    assert_eq!(stream.run_many(&sources).unwrap(), want);
+    assert_eq!((stream.pid(), stream.restarts()), (pid, 0));
+}
+
+#[test]
+fn a_streaming_process_that_dies_or_hangs_loses_only_the_program_in_flight() {
+    let Some(python) = python3("a_streaming_process_that_dies_or_hangs_loses_only_the_program_in_flight") else {
+        return;
+    };
+    let mut w = spawn(&stream_config(&python, Duration::from_millis(1500))).unwrap();
+    let crash = "import os\ndef main():\n    os._exit(3)\n";
+    let hang = "def main():\n    while True:\n        pass\n";
+    let (a, b, c) = (returns(1), returns(2), returns(3));
+    let res = w.run_many(&[&a, crash, &b, hang, &c]).unwrap();
+    assert_eq!(completed(res[0].clone()).outcome, Outcome::Returned("1".to_owned()));
+    assert_eq!(crash_status(&res[1]), "exit status 3");
+    assert_eq!(completed(res[2].clone()).outcome, Outcome::Returned("2".to_owned()));
+    assert!(matches!(res[3], RunResult::Timeout { .. }), "{:?}", res[3]);
+    assert_eq!(completed(res[4].clone()).outcome, Outcome::Returned("3".to_owned()));
+    assert_eq!(w.restarts(), 2);
+}
+
+#[test]
+fn an_interpreter_that_does_not_read_its_stdin_gets_a_script_per_batch() {
+    let Some(_) = python3("an_interpreter_that_does_not_read_its_stdin_gets_a_script_per_batch") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Its stdin is always empty, as under a runner that does not pass it on.
+    let python = script(dir.path(), "python", "exec python3 \"$@\" </dev/null\n");
+    let mut w = spawn(&stream_config(&python, Duration::from_secs(10))).expect("it runs scripts");
+    assert_eq!(w.transport_description(), "one process per batch of 200 programs");
+    assert!(
+        w.notes()[0].starts_with("a script per batch: it does not read programs from its stdin"),
+        "{:?}",
+        w.notes()
+    );
+    assert_eq!(completed(w.run(&returns(6)).unwrap()).outcome, Outcome::Returned("6".to_owned()));
+}
+
+#[test]
+fn a_batch_process_that_dies_or_hangs_loses_only_the_program_in_flight() {
+    let Some(python) = python3("a_batch_process_that_dies_or_hangs_loses_only_the_program_in_flight") else {
+        return;
+    };
+    let mut w = spawn(&batch_config(&python, Duration::from_millis(1500), 10)).unwrap();
+    let crash = "import os\ndef main():\n    os._exit(3)\n";
+    let hang = "def main():\n    while True:\n        pass\n";
+    let (a, b, c) = (returns(1), returns(2), returns(3));
+    let mut seen = Vec::new();
+    let n = w
+        .run_each(&[&a, crash, &b, hang, &c], |idx, res| {
+            seen.push((idx, res));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(n, 5);
+    assert_eq!(seen.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert_eq!(completed(seen[0].1.clone()).outcome, Outcome::Returned("1".to_owned()));
+    assert_eq!(crash_status(&seen[1].1), "exit status 3");
+    assert_eq!(completed(seen[2].1.clone()).outcome, Outcome::Returned("2".to_owned()));
+    assert!(matches!(seen[3].1, RunResult::Timeout { .. }), "{:?}", seen[3].1);
+    assert_eq!(completed(seen[4].1.clone()).outcome, Outcome::Returned("3".to_owned()));
+    // The rest of the batch ran again after each failure.
+    assert_eq!(w.restarts(), 2);
+}
+
+#[test]
+fn a_batch_process_that_cannot_start_again_keeps_the_results_so_far() {
+    let Some(_) = python3("a_batch_process_that_cannot_start_again_keeps_the_results_so_far") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let fail = dir.path().join("fail");
+    let wrapper = script(
+        dir.path(),
+        "python-wrapper",
+        &format!("if [ -e '{}' ]; then exit 5; fi\nexec python3 \"$@\"\n", fail.display()),
+    );
+    let mut w = spawn(&batch_config(&wrapper, Duration::from_secs(10), 10)).unwrap();
+    let crash = format!("import os\ndef main():\n    open('{}', 'w').close()\n    os._exit(3)\n", fail.display());
+    let res = w.run_many(&[&returns(1), &crash, &returns(3)]).expect("the results before the failed start");
+    assert_eq!(res.len(), 2);
+    assert_eq!(crash_status(&res[1]), "exit status 3");
+    let err = w.run(&returns(3)).expect_err("the start error comes next");
+    assert!(err.to_string().ends_with("it exited before the handshake (exit status 5)"), "{err}");
+}
+
+#[test]
+fn auto_falls_back_to_one_process_per_batch_and_says_why() {
+    let Some(_) = python3("auto_falls_back_to_one_process_per_batch_and_says_why") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // A python3 that cannot host the worker (run with -c), as MicroPython cannot.
+    let python = script(
+        dir.path(),
+        "python",
+        "if [ \"$1\" = -u ]; then echo \"AttributeError: module 'os' has no attribute 'fdopen'\" >&2; exit 1; fi\nexec python3 \"$@\"\n",
+    );
+    let mut c = config(&python, Duration::from_secs(10));
+    let err = spawn(&c).expect_err("the worker alone does not start");
+    assert!(matches!(err, Error::Handshake { .. }), "{err}");
+    c.transport = Transport::Auto;
+    let mut w = spawn(&c).expect("the batch transport starts");
+    assert_eq!(w.transport(), Transport::Process);
+    assert_eq!(w.config().transport, Transport::Process);
+    assert!(w.notes()[0].contains("has no attribute 'fdopen'"), "{:?}", w.notes());
+    assert_eq!(completed(w.run(&returns(4)).unwrap()).outcome, Outcome::Returned("4".to_owned()));
+    // A real python3 keeps the worker.
+    let mut c = config("python3", Duration::from_secs(10));
+    c.transport = Transport::Auto;
+    let w = spawn(&c).unwrap();
+    assert_eq!(w.transport(), Transport::Worker);
+    assert!(w.notes().is_empty());
+}
+
+#[test]
+fn an_interpreter_with_no_usable_transport_gets_one_message_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = script(dir.path(), "python", "echo 'ImportError: no module named sys' >&2\nexit 1\n");
+    let mut c = config(&python, Duration::from_secs(10));
+    c.transport = Transport::Auto;
+    let err = spawn(&c).expect_err("nothing starts");
+    assert!(matches!(err, Error::NoTransport { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("the persistent worker did not start"), "{text}");
+    assert!(text.contains("neither did one process per batch"), "{text}");
+    assert!(text.contains("no module named sys"), "{text}");
+    assert!(!text.contains('\n'), "one line: {text}");
+}
+
+#[test]
+fn an_interpreter_that_does_not_start_under_the_memory_limit_runs_without_one() {
+    let Some(_) = python3("an_interpreter_that_does_not_start_under_the_memory_limit_runs_without_one") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Like node with WebAssembly: it needs more address space than any limit reserves.
+    let python = script(
+        dir.path(),
+        "python",
+        "if [ \"$(ulimit -v)\" != unlimited ]; then echo 'RangeError: WebAssembly.Memory(): could not allocate memory' >&2; exit 1; fi\nexec python3 \"$@\"\n",
+    );
+    let w = spawn(&config(&python, Duration::from_secs(10))).expect("it starts without the limit");
+    assert_eq!(w.config().memory_limit, None);
+    assert!(w.notes().iter().any(|n| n.starts_with("no memory limit")), "{:?}", w.notes());
+}
+
+#[test]
+fn capabilities_are_probed_in_every_process_and_changes_reported() {
+    let Some(_) = python3("capabilities_are_probed_in_every_process_and_changes_reported") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("seen");
+    // Every start after the first has no sys.exc_info.
+    fs::write(
+        dir.path().join("sitecustomize.py"),
+        format!(
+            "import os, sys\nif os.path.exists({seen:?}):\n    del sys.exc_info\nelse:\n    open({seen:?}, 'w').close()\n",
+            seen = seen.display().to_string()
+        ),
+    )
+    .unwrap();
+    let python = script(dir.path(), "python", &format!("PYTHONPATH='{}' exec python3 \"$@\"\n", dir.path().display()));
+    let mut w = spawn(&batch_config(&python, Duration::from_secs(10), 1)).unwrap();
+    assert!(w.capabilities().has(Capability::ExcInfo));
+    assert!(w.take_capability_changes().is_empty());
+    let res = w.run_many(&[&returns(1), &returns(2)]).unwrap();
+    assert!(res.iter().all(|r| matches!(r, RunResult::Completed(_))), "{res:?}");
+    let changes = w.take_capability_changes();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(changes[0].ends_with("reports other capabilities: -sys.exc_info"), "{changes:?}");
+    // Still judged for the first interpreter's.
+    assert!(w.capabilities().has(Capability::ExcInfo));
+}
+
+#[test]
+fn the_prelude_reports_capabilities_with_the_worker_handshake() {
+    let Some(python) = python3("the_prelude_reports_capabilities_with_the_worker_handshake") else { return };
+    let w = worker(python, Duration::from_secs(10));
+    assert_eq!(w.capabilities(), Capabilities::FULL);
+    assert!(matches!(proto::parse_prelude_reply(r#"{"ok": true}"#), Ok(proto::PreludeReply::Ok(None))));
+    let partial = r#"{"ok": true, "capabilities": {"sys.exc_info": true}}"#;
+    let err = proto::parse_prelude_reply(partial).expect_err("a report lacking capabilities");
+    assert!(err.contains("lacks"), "{err}");
+    assert!(proto::parse_prelude_reply(r#"{"ok": false}"#).is_err());
 }

@@ -3,9 +3,10 @@
 #
 # Requests (stdin): ASCII decimal byte length, "\n", then that many bytes of UTF-8 source.
 # Responses (a private copy of the original stdout): one JSON line each, ASCII only.
-# The first request is the prelude, executed once; every later one is a program. A program that
-# does not compile is answered with the exception's type and message (a SyntaxError's `msg`,
-# without the file name and line).
+# The first request is the prelude, executed once; its answer carries the prelude's capability
+# report (`_capabilities()`). Every later request is a program. A program that does not compile
+# is answered with the exception's type and message (a SyntaxError's `msg`, without the file
+# name and line).
 # This script never decides that a run failed: timeouts and crashes are the runner's business.
 # Two exits are signals to the runner: a MemoryError anywhere (the program's outcome or events,
 # or the driver itself) exits with status 86, so that a worker that hit its memory limit is told
@@ -85,13 +86,15 @@ def _serve():
         reset = P["_reset"]
         chain = P["_chain"]
         outcome_of = P["_outcome"]
+        # What the implementation has of what programs use (oracle::capability).
+        capabilities = P["_capabilities"]()
     except BaseException:
         send({"error": error_text()})
         return
     base = {k: v for k, v in P.items() if not k.startswith("__")}
     base["__name__"] = "__main__"
     base["__builtins__"] = builtins
-    send({"ok": True})
+    send({"ok": True, "capabilities": capabilities})
     # The prelude's objects live as long as the worker: keep the cyclic collector off them.
     if hasattr(__import__("gc"), "freeze"):
         __import__("gc").freeze()

@@ -1,0 +1,490 @@
+//! The report of a run as data: what `report.json` holds (and `--report FILE`), what `report.md`,
+//! the summary and the JUnit report are printed from, and what `withstand merge` reads back.
+//!
+//! A report is built from the run's description and its findings, each with the facts triage
+//! needs, so that a merge triages the findings of several runs exactly as one run would have.
+//! The reproducer of each root cause is read from its finding's directory on disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use oracle::triage::{Cause, Class, Culprit, Facts, Triage};
+use oracle::verdict::{Differs, FailureKind, Kind, Messages, Signature};
+use serde::{Deserialize, Serialize};
+
+use crate::shrink::{program_lines, ShrinkReport};
+
+/// The version of `report.json`'s format; a merge refuses another.
+pub const REPORT_FORMAT: u32 = 1;
+
+/// Everything a run found, triaged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`REPORT_FORMAT`].
+    pub format: u32,
+    /// What was run.
+    pub run: RunInfo,
+    /// The totals.
+    pub summary: Totals,
+    /// One per root cause: the new ones first, most findings first; then the known ones.
+    pub root_causes: Vec<RootCauseRecord>,
+    /// Known entries that matched nothing in a campaign of at least 1,000 programs.
+    pub stale: Vec<StaleRecord>,
+    /// Every finding, by case index.
+    pub findings: Vec<FindingRecord>,
+}
+
+/// What was run, enough to run it again and to merge it with other shards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// The withstand version.
+    pub withstand: String,
+    /// The campaign seed, `0x…`.
+    pub seed: String,
+    /// The campaign's `--cases` (of the whole campaign, not of this shard), if it had one.
+    pub cases: Option<u64>,
+    /// Its `--time` in seconds, if it had one.
+    pub time_secs: Option<f64>,
+    /// `K/N` for a shard.
+    pub shard: Option<String>,
+    /// Programs run.
+    pub programs: u64,
+    /// Programs not run because the model does not predict them.
+    pub skipped: u64,
+    /// Wall-clock seconds.
+    pub secs: f64,
+    /// The profile the model predicted for.
+    pub profile: String,
+    /// `--target`, if given.
+    pub target: Option<String>,
+    /// `exact` or `types`.
+    pub messages: String,
+    /// The interpreter.
+    pub interpreter: InterpreterRecord,
+    /// The known-differences files, as given.
+    pub known_files: Vec<String>,
+    /// False if the run stopped early (an infrastructure error, or the `--time` bound while a
+    /// worker was busy).
+    pub complete: bool,
+    /// The run directory.
+    pub run_dir: String,
+    /// For a merge: the run directories merged.
+    pub merged: Vec<String>,
+    /// The command that reproduces the run.
+    pub reproduce: String,
+}
+
+/// The interpreter, as it reported itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InterpreterRecord {
+    /// `pypy 3.9.16 (pypy3)`.
+    pub name: String,
+    /// As given on the command line.
+    pub python: String,
+    /// `sys.implementation.name`.
+    pub implementation: String,
+    /// `sys.version_info[:3]`.
+    pub version: [u32; 3],
+    /// `sys.version`.
+    pub version_string: String,
+}
+
+impl InterpreterRecord {
+    /// What triage needs of it.
+    pub fn info(&self) -> oracle::runner::InterpreterInfo {
+        oracle::runner::InterpreterInfo {
+            implementation: self.implementation.clone(),
+            version: (self.version[0], self.version[1], self.version[2]),
+            version_string: self.version_string.clone(),
+            // Triage reads only the name and the version; the report does not record capabilities.
+            capabilities: oracle::capability::Capabilities::default(),
+        }
+    }
+}
+
+/// The totals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Programs run.
+    pub programs: u64,
+    /// Findings.
+    pub findings: u64,
+    /// Divergences.
+    pub divergences: u64,
+    /// Hangs.
+    pub hangs: u64,
+    /// Crashes.
+    pub crashes: u64,
+    /// Garbage answers.
+    pub garbage: u64,
+    /// Root causes.
+    pub root_causes: usize,
+    /// Root causes a known entry describes.
+    pub known: usize,
+    /// The others: what fails the run.
+    pub new: usize,
+    /// Findings of known root causes.
+    pub known_findings: u64,
+    /// Findings of new root causes.
+    pub new_findings: u64,
+    /// The lowest case index of a new finding.
+    pub first_new_index: Option<u64>,
+}
+
+/// One root cause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RootCauseRecord {
+    /// `missing-protocol: message`, `interpreter crash (killed by signal 11)`.
+    pub name: String,
+    /// The rule or family behind it (a divergence's).
+    pub rule: Option<String>,
+    /// The rules its findings were attributed to (more than one for a family).
+    pub rules: Vec<String>,
+    /// What differs (a divergence's).
+    pub differs: Option<String>,
+    /// `divergence`, `hang`, `crash`, `garbage`.
+    pub failure: String,
+    /// The known entry that describes it, or null: a new root cause.
+    pub known: Option<String>,
+    /// That entry's summary.
+    pub known_summary: Option<String>,
+    /// That entry's corpus case (as the known file names it, resolved against its directory).
+    pub known_case: Option<String>,
+    /// How many findings.
+    pub count: u64,
+    /// The lowest case index among them.
+    pub first_index: u64,
+    /// Its signatures (the finer level) with their counts, most first.
+    pub signatures: Vec<SignatureCount>,
+    /// The finding directory whose program is the reproducer (relative to the run directory):
+    /// the shrunk finding (the one with the lowest index if several were), else the first.
+    pub finding: String,
+    /// The reproducer (relative to the run directory): `<finding>/reduced.py`, or
+    /// `<finding>/program.py` when it was not shrunk.
+    pub reproducer: String,
+    /// Its program lines (not the prelude).
+    pub reproducer_lines: usize,
+    /// How its shrink went.
+    pub shrink: Option<ShrinkRecord>,
+    /// The reproducer's program (without the prelude).
+    pub program: String,
+    /// Its diff (or what the interpreter left).
+    pub diff: String,
+}
+
+/// A signature and how many findings had it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignatureCount {
+    /// The signature.
+    pub signature: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// A known entry that matched nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaleRecord {
+    /// Its id.
+    pub id: String,
+    /// Where it is defined.
+    pub file: String,
+    /// At which line.
+    pub line: usize,
+    /// Its summary.
+    pub summary: String,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingRecord {
+    /// The case index in the campaign.
+    pub index: u64,
+    /// The case seed, `0x…`.
+    pub seed: String,
+    /// Its directory, relative to the run directory.
+    pub dir: String,
+    /// `divergence`, `hang`, `crash`, `garbage`.
+    pub failure: String,
+    /// A divergence's signature.
+    pub signature: Option<SignatureRecord>,
+    /// A crash's status.
+    pub status: Option<String>,
+    /// What an interpreter failure left (the end of it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// Its root cause.
+    pub root_cause: String,
+    /// The known entry that describes it.
+    pub known: Option<String>,
+    /// Its shrink, if it was shrunk.
+    pub shrink: Option<ShrinkRecord>,
+}
+
+/// A signature, field by field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignatureRecord {
+    /// The first differing line.
+    pub position: usize,
+    /// The kind of the expected event there.
+    pub kind: String,
+    /// What differs.
+    pub differs: String,
+    /// The rule behind it.
+    pub rule: Option<String>,
+    /// The masked detail.
+    pub detail: String,
+    /// The expected and observed messages, for a type or message difference.
+    pub messages: Option<(String, String)>,
+}
+
+/// How a shrink went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShrinkRecord {
+    /// `complete`, `time budget ran out`, ...
+    pub status: String,
+    /// Program lines before.
+    pub lines_before: usize,
+    /// Program lines after.
+    pub lines_after: usize,
+    /// Seconds.
+    pub secs: f64,
+    /// Candidates run.
+    pub attempts: u64,
+}
+
+impl ShrinkRecord {
+    /// From a shrink's report.
+    pub fn of(r: &ShrinkReport) -> ShrinkRecord {
+        ShrinkRecord {
+            status: r.status.short().to_string(),
+            lines_before: r.lines_before,
+            lines_after: r.lines_after,
+            secs: (r.secs * 1000.0).round() / 1000.0,
+            attempts: r.attempts,
+        }
+    }
+}
+
+impl SignatureRecord {
+    /// From a signature.
+    pub fn of(s: &Signature) -> SignatureRecord {
+        SignatureRecord {
+            position: s.position,
+            kind: s.kind.name().to_string(),
+            differs: s.differs.name().to_string(),
+            rule: s.rule.map(|r| r.name()),
+            detail: s.detail.clone(),
+            messages: s.messages.clone(),
+        }
+    }
+
+    /// Back to a signature; an error names what this withstand does not know.
+    pub fn signature(&self) -> Result<Signature, String> {
+        let rule = match &self.rule {
+            None => None,
+            Some(name) => Some(
+                oracle::corpus::format::rule_from_name(name)
+                    .ok_or_else(|| format!("unknown rule {name:?} (a report of another withstand version?)"))?,
+            ),
+        };
+        Ok(Signature {
+            position: self.position,
+            kind: self.kind.parse::<Kind>()?,
+            differs: self.differs.parse::<Differs>()?,
+            rule,
+            detail: self.detail.clone(),
+            messages: self.messages.clone(),
+        })
+    }
+}
+
+/// `divergence` back to a kind of failure.
+pub fn failure_kind(word: &str) -> Result<FailureKind, String> {
+    [FailureKind::Divergence, FailureKind::Hang, FailureKind::Crash, FailureKind::Garbage]
+        .into_iter()
+        .find(|k| k.word() == word)
+        .ok_or_else(|| format!("unknown kind of failure {word:?}"))
+}
+
+impl FindingRecord {
+    /// What triage reads of it.
+    pub fn facts(&self) -> Result<Facts, String> {
+        Ok(Facts {
+            failure: failure_kind(&self.failure)?,
+            signature: self.signature.as_ref().map(SignatureRecord::signature).transpose()?,
+            status: self.status.clone(),
+            text: self.text.clone(),
+        })
+    }
+}
+
+/// `exact` or `types`.
+pub fn messages_word(m: Messages) -> &'static str {
+    match m {
+        Messages::Exact => "exact",
+        Messages::Types => "types",
+    }
+}
+
+/// Builds the report: triages every finding with `triage`, groups them (a new finding by its root
+/// cause; a known one by its entry, which is one documented difference however many root causes it
+/// shows as), and reads each group's reproducer from `run_dir`.
+pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, run_dir: &Path) -> Report {
+    findings.sort_by_key(|f| f.index);
+    let messages = if run.messages == "types" { Messages::Types } else { Messages::Exact };
+    let mut groups: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
+    let mut totals = Totals { programs: run.programs, findings: findings.len() as u64, ..Totals::default() };
+    for (i, f) in findings.iter_mut().enumerate() {
+        let class = match f.facts() {
+            Ok(facts) => triage.classify(&facts),
+            // A record this withstand cannot read (edited by hand, another version) stays new.
+            Err(_) => Class { cause: oracle::triage::Cause::Garbage, known: None },
+        };
+        f.root_cause = class.cause.to_string();
+        f.known = class.known.clone();
+        match f.failure.as_str() {
+            "divergence" => totals.divergences += 1,
+            "hang" => totals.hangs += 1,
+            "crash" => totals.crashes += 1,
+            _ => totals.garbage += 1,
+        }
+        if class.known.is_some() {
+            totals.known_findings += 1;
+        } else {
+            totals.new_findings += 1;
+            totals.first_new_index = Some(totals.first_new_index.map_or(f.index, |x| x.min(f.index)));
+        }
+        let group = match class.known {
+            Some(id) => Group::Known(id),
+            None => Group::New(class.cause),
+        };
+        groups.entry(group).or_default().push(i);
+    }
+    let mut matched: BTreeMap<String, u64> = BTreeMap::new();
+    let mut root_causes: Vec<RootCauseRecord> = groups
+        .iter()
+        .map(|(group, members)| {
+            if let Group::Known(id) = group {
+                *matched.entry(id.clone()).or_default() += members.len() as u64;
+            }
+            root_cause(group, members.iter().map(|&i| &findings[i]).collect(), triage, run_dir)
+        })
+        .collect();
+    root_causes.sort_by(|a, b| {
+        (a.known.is_some(), std::cmp::Reverse(a.count), &a.name).cmp(&(
+            b.known.is_some(),
+            std::cmp::Reverse(b.count),
+            &b.name,
+        ))
+    });
+    totals.root_causes = root_causes.len();
+    totals.known = root_causes.iter().filter(|r| r.known.is_some()).count();
+    totals.new = totals.root_causes - totals.known;
+    let stale = triage
+        .stale(&matched, run.programs, messages)
+        .into_iter()
+        .map(|e| StaleRecord { id: e.id.clone(), file: e.file.clone(), line: e.line, summary: e.summary.clone() })
+        .collect();
+    Report { format: REPORT_FORMAT, run, summary: totals, root_causes, stale, findings }
+}
+
+/// How findings are grouped into root causes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    /// A new root cause.
+    New(Cause),
+    /// A known difference, by its entry's id.
+    Known(String),
+}
+
+/// One group's record: counts, signatures, and its reproducer read from disk.
+fn root_cause(group: &Group, members: Vec<&FindingRecord>, triage: &Triage, run_dir: &Path) -> RootCauseRecord {
+    let mut signatures: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rules: BTreeSet<String> = BTreeSet::new();
+    let mut causes: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in &members {
+        *causes.entry(f.root_cause.as_str()).or_default() += 1;
+        let sig = match &f.signature {
+            Some(s) => {
+                if let Some(r) = &s.rule {
+                    rules.insert(r.clone());
+                }
+                format!("{}: {} of {} ({})", s.rule.as_deref().unwrap_or("no-rule"), s.differs, s.kind, s.detail)
+            }
+            None => f.root_cause.clone(),
+        };
+        *signatures.entry(sig).or_default() += 1;
+    }
+    let mut signatures: Vec<SignatureCount> =
+        signatures.into_iter().map(|(signature, count)| SignatureCount { signature, count }).collect();
+    signatures
+        .sort_by(|a, b| (std::cmp::Reverse(a.count), &a.signature).cmp(&(std::cmp::Reverse(b.count), &b.signature)));
+    let first_index = members.iter().map(|f| f.index).min().unwrap_or(0);
+    // The reproducer: the shrunk finding with the lowest index, else the first finding.
+    let chosen = members
+        .iter()
+        .filter(|f| f.shrink.is_some())
+        .min_by_key(|f| f.index)
+        .or_else(|| members.iter().min_by_key(|f| f.index))
+        .expect("a class has findings");
+    let (stem, diff_file) = match (&chosen.shrink, chosen.failure.as_str()) {
+        (Some(_), _) => ("reduced", "reduced.diff"),
+        (None, "divergence") => ("program", "diff.txt"),
+        (None, _) => ("program", "stderr.txt"),
+    };
+    let dir = run_dir.join(&chosen.dir);
+    let program = match oracle::corpus::load(&dir.join(format!("{stem}.case"))) {
+        Ok(case) => oracle::render::body(&case.program),
+        Err(_) => format!("# (cannot read {}/{stem}.case)\n", chosen.dir),
+    };
+    let diff = std::fs::read_to_string(dir.join(diff_file))
+        .map(|t| crate::limits::clip_message(&t, crate::limits::MAX_FINDING_FILE_BYTES / 16))
+        .unwrap_or_else(|_| format!("(cannot read {}/{diff_file})\n", chosen.dir));
+    // A known entry's root causes, most findings first.
+    let mut causes: Vec<(&str, u64)> = causes.into_iter().collect();
+    causes.sort_by(|a, b| (std::cmp::Reverse(a.1), a.0).cmp(&(std::cmp::Reverse(b.1), b.0)));
+    let (name, culprit, differs, known) = match group {
+        Group::New(cause) => {
+            let (culprit, differs) = match cause {
+                Cause::Divergence { culprit, differs } => (Some(culprit.name()), Some(differs.name().to_string())),
+                _ => (None, None),
+            };
+            (cause.to_string(), culprit, differs, None)
+        }
+        Group::Known(id) => {
+            let name = causes.iter().map(|c| c.0).collect::<Vec<_>>().join(", ");
+            let first = members.iter().find(|f| f.root_cause == causes[0].0).and_then(|f| f.signature.as_ref());
+            let culprit = first.map(|s| Culprit::of(s.signature().ok().and_then(|s| s.rule)).name());
+            (name, culprit, first.map(|s| s.differs.clone()), Some(id.clone()))
+        }
+    };
+    let entry = known.as_deref().and_then(|id| triage.entry(id));
+    RootCauseRecord {
+        name,
+        rule: culprit,
+        rules: rules.into_iter().collect(),
+        differs,
+        failure: chosen.failure.clone(),
+        known,
+        known_summary: entry.map(|e| e.summary.clone()),
+        known_case: entry
+            .and_then(|e| e.case.as_ref().map(|c| crate::args::known_case_path(&e.file, c).display().to_string())),
+        count: members.len() as u64,
+        first_index,
+        signatures,
+        finding: chosen.dir.clone(),
+        reproducer: format!("{}/{stem}.py", chosen.dir),
+        reproducer_lines: program_lines_of(&program),
+        shrink: chosen.shrink.clone(),
+        program,
+        diff,
+    }
+}
+
+/// Program lines of a rendered body, as [`program_lines`] counts them.
+fn program_lines_of(body: &str) -> usize {
+    match oracle::parse::parse(body) {
+        Ok(p) => program_lines(&p),
+        Err(_) => body.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count(),
+    }
+}

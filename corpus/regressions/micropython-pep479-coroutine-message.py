@@ -1,0 +1,19 @@
+# @generated from micropython-pep479-coroutine-message.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/micropython-pep479-coroutine-message.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+async def main():
+    raise StopIteration('r1')
+
+
+if __name__ == "__main__":
+    _report(main)

@@ -1,0 +1,26 @@
+# @generated from pypy-attribute-error-message.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/pypy-attribute-error-message.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+@contextmanager
+def c0():
+    yield None
+
+def main():
+    m8 = c0()
+    with m8:
+        with m8:
+            pass
+
+
+if __name__ == "__main__":
+    _report(main)

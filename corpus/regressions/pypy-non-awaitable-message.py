@@ -1,0 +1,30 @@
+# @generated from pypy-non-awaitable-message.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/pypy-non-awaitable-message.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __aenter__(self):
+        on_aenter('M0')
+        return None
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        return None
+
+async def main():
+    async with M0():
+        pass
+
+
+if __name__ == "__main__":
+    _report(main)

@@ -1,0 +1,270 @@
+//! Triage on small cases: root causes leave out the kind of event and join families, known files
+//! parse (or fail at a line), entries match by rule, what differs, kind and message, and go stale.
+
+use std::collections::BTreeMap;
+
+use expect_test::expect;
+
+use super::known::{parse, Versions};
+use super::*;
+use crate::verdict::Kind;
+
+fn pypy(minor: u32, micro: u32) -> InterpreterInfo {
+    InterpreterInfo {
+        implementation: "pypy".to_string(),
+        version: (3, minor, micro),
+        version_string: format!("3.{minor}.{micro} (7.3.11)\n[PyPy 7.3.11 with GCC 12.2.0]"),
+        capabilities: crate::capability::Capabilities::FULL,
+    }
+}
+
+fn divergence(rule: Rule, differs: Differs, kind: Kind, messages: Option<(&str, &str)>) -> Facts {
+    Facts {
+        failure: FailureKind::Divergence,
+        signature: Some(Signature {
+            position: 3,
+            kind,
+            differs,
+            rule: Some(rule),
+            detail: "exc message of AttributeError: \"__enter__\" vs \"…\"".to_string(),
+            messages: messages.map(|(a, b)| (a.to_string(), b.to_string())),
+        }),
+        status: None,
+        text: String::new(),
+    }
+}
+
+const PYPY: &str = r#"
+# Known differences of a PyPy, for the tests.
+implementation = "pypy"
+versions = ">=3.9, <3.10"
+
+[[known]]
+id = "protocol-message"
+summary = "the error for a missing __enter__ or __exit__ has PyPy's wording"
+cpython = "AttributeError: __enter__"
+actual = "AttributeError: 'M0' object is not a context manager (no __enter__/__exit__ method)"
+reason = "PyPy words the failed lookup itself"
+case = "../corpus/regressions/pypy-missing-protocol-message.case"
+rule = "missing-protocol"
+differs = "message"
+message = "is not a context manager \\(no __a?enter__/__a?exit__ method\\)$"
+
+[[known]]
+id = "bool-message"
+summary = "__bool__ returning a non-bool names the wrong type"
+link = "https://example.org/pypy/issue"
+rule = ["bool-returns-non-bool"]
+differs = ["message", "type"]
+kind = ["raise", "handler"]
+
+[[known.also]]
+rule = "no-rule"
+differs = "presence"
+detail = "^expected => raise TypeError \\| observed "
+
+[[known]]
+id = "crashes-on-3.9.16"
+summary = "a crash with a status"
+reason = "for the test"
+versions = "3.9.16"
+failure = "crash"
+message = "signal 11"
+"#;
+
+#[test]
+fn families_are_named_apart_from_rules_and_hold_each_rule_once() {
+    let mut names: Vec<String> = Rule::ALL.iter().map(|r| r.name()).collect();
+    names.extend(FAMILIES.iter().map(|f| f.name.to_string()));
+    names.push("no-rule".to_string());
+    let n = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), n, "a family or `no-rule` has a rule's name");
+    for r in Rule::ALL {
+        let homes = FAMILIES.iter().filter(|f| f.rules.contains(r)).count();
+        assert!(homes <= 1, "{} is in {homes} families", r.name());
+        // Any rule's name names its culprit: its family, or itself.
+        let c = Culprit::named(&r.name()).expect("every rule is named");
+        assert_eq!(c, Culprit::of(Some(*r)));
+        assert!(c.rules().contains(r));
+        assert_eq!(Culprit::named(&c.name()), Some(c), "{}", c.name());
+    }
+    assert_eq!(Culprit::named("no-rule"), Some(Culprit::NoRule));
+    assert_eq!(Culprit::named("lacks-exit"), Culprit::named("async-lacks-both"));
+    assert_eq!(Culprit::named("missing-protocol").map(Culprit::name).as_deref(), Some("missing-protocol"));
+    assert_eq!(Culprit::named("nope"), None);
+}
+
+#[test]
+fn the_root_cause_leaves_out_the_kind_of_event_and_joins_a_family() {
+    let handler = divergence(Rule::LacksExit, Differs::Message, Kind::Handler, None);
+    let outcome = divergence(Rule::AsyncLacksBoth, Differs::Message, Kind::Raise, None);
+    let other = divergence(Rule::RaiseNone, Differs::Message, Kind::Raise, None);
+    let context = divergence(Rule::LacksExit, Differs::Context, Kind::Raise, None);
+    assert_eq!(handler.cause(), outcome.cause());
+    assert_ne!(handler.cause(), other.cause());
+    assert_ne!(handler.cause(), context.cause());
+    assert_eq!(handler.cause().to_string(), "missing-protocol: message");
+    assert_eq!(other.cause().to_string(), "raise-none: message");
+    let crash = |status: &str| Facts::of(&Failure::Crash { status: status.into(), stderr_tail: "boom".into() });
+    assert_eq!(crash("killed by signal 11").cause(), crash("killed by signal 11").cause());
+    assert_ne!(crash("killed by signal 11").cause(), crash("exit status 3").cause());
+    assert_eq!(crash("killed by signal 11").cause().to_string(), "interpreter crash (killed by signal 11)");
+    let hang = Facts::of(&Failure::Hang { stderr_tail: "x".repeat(10_000) });
+    assert_eq!(hang.cause(), Cause::Hang);
+    assert_eq!(hang.text.len(), MAX_FACT_TEXT_BYTES, "only the end of stderr is kept");
+}
+
+#[test]
+fn versions_compare_the_parts_they_name() {
+    let v = |s: &str| Versions::parse(s).expect(s);
+    assert!(v(">=3.9, <3.10").contains((3, 9, 16)));
+    assert!(!v(">=3.9, <3.10").contains((3, 10, 0)));
+    assert!(v("3.9").contains((3, 9, 0)) && !v("3.9").contains((3, 8, 18)));
+    assert!(v("==3.14.0").contains((3, 14, 0)) && !v("==3.14.0").contains((3, 14, 1)));
+    assert!(v("*").contains((2, 7, 18)));
+    assert!(v(">3.9").contains((3, 10, 0)) && !v(">3.9").contains((3, 9, 99)));
+    assert!(v("<=3.11").contains((3, 11, 9)));
+    for bad in ["3.x", ">=", "~3.9", "3.9.1.2", "=>3.9"] {
+        assert!(Versions::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn an_entry_matches_by_rule_or_family_what_differs_kind_and_message() {
+    let file = parse(PYPY, "known/pypy.toml").expect("the test file parses");
+    let triage = Triage::new(&[file], &pypy(9, 16));
+    assert_eq!(triage.entries().len(), 3);
+    let pypy_msg = "'M0' object is not a context manager (no __enter__/__exit__ method)";
+    let classify = |f: &Facts| triage.classify(f).known;
+    let f = divergence(Rule::LacksEnter, Differs::Message, Kind::Handler, Some(("__enter__", pypy_msg)));
+    assert_eq!(classify(&f).as_deref(), Some("protocol-message"));
+    let f = divergence(Rule::AsyncLacksExit, Differs::Message, Kind::Raise, Some(("__aexit__", pypy_msg)));
+    assert_eq!(classify(&f).as_deref(), Some("protocol-message"), "any rule of the family");
+    let f = divergence(Rule::LacksEnter, Differs::Message, Kind::Raise, Some(("__enter__", "something else")));
+    assert_eq!(classify(&f), None, "the message must match");
+    let f = divergence(Rule::LacksEnter, Differs::Context, Kind::Raise, None);
+    assert_eq!(classify(&f), None, "what differs must match");
+    let f = divergence(Rule::BoolReturnsNonBool, Differs::Type, Kind::Handler, Some(("a", "b")));
+    assert_eq!(classify(&f).as_deref(), Some("bool-message"));
+    let f = divergence(Rule::BoolReturnsNonBool, Differs::Message, Kind::Exit, Some(("a", "b")));
+    assert_eq!(classify(&f), None, "the kind must be one the entry names");
+    // Another pattern of the same entry.
+    let mut f = divergence(Rule::BoolReturnsNonBool, Differs::Presence, Kind::Raise, None);
+    let sig = f.signature.as_mut().expect("a divergence");
+    sig.rule = None;
+    sig.detail = "expected => raise TypeError | observed MN.__init__".to_string();
+    assert_eq!(classify(&f).as_deref(), Some("bool-message"));
+    f.signature.as_mut().expect("a divergence").detail = "expected => raise KeyError | observed log".to_string();
+    assert_eq!(classify(&f), None);
+    let crash = |s: &str| Facts::of(&Failure::Crash { status: s.into(), stderr_tail: String::new() });
+    assert_eq!(classify(&crash("killed by signal 11")).as_deref(), Some("crashes-on-3.9.16"));
+    assert_eq!(classify(&crash("exit status 1")), None);
+    let class = triage.classify(&crash("killed by signal 11"));
+    assert_eq!(class.to_string(), "interpreter crash (killed by signal 11) [known: crashes-on-3.9.16]");
+
+    // Entries apply by implementation and version.
+    let file = parse(PYPY, "known/pypy.toml").expect("parses");
+    let other = Triage::new(std::slice::from_ref(&file), &pypy(9, 18));
+    assert_eq!(other.entries().len(), 2, "the crash entry is for 3.9.16 only");
+    let cpython = InterpreterInfo { implementation: "cpython".into(), ..pypy(9, 16) };
+    assert_eq!(Triage::new(std::slice::from_ref(&file), &cpython).not_applicable.len(), 3);
+    assert_eq!(Triage::new(&[file], &pypy(10, 0)).entries().len(), 0);
+}
+
+#[test]
+fn stale_entries_are_those_that_matched_nothing_in_enough_programs() {
+    let file = parse(PYPY, "known/pypy.toml").expect("parses");
+    let triage = Triage::new(&[file], &pypy(9, 16));
+    let mut matched = BTreeMap::new();
+    matched.insert("protocol-message".to_string(), 12);
+    let ids = |v: Vec<&Entry>| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    assert!(triage.stale(&matched, STALE_AFTER_PROGRAMS - 1, Messages::Exact).is_empty(), "too few programs");
+    assert_eq!(ids(triage.stale(&matched, 5000, Messages::Exact)), ["bool-message", "crashes-on-3.9.16"]);
+    matched.clear();
+    assert_eq!(
+        ids(triage.stale(&matched, 5000, Messages::Types)),
+        ["bool-message", "crashes-on-3.9.16"],
+        "a message-only entry cannot match when messages are not compared"
+    );
+}
+
+fn errors(text: &str) -> String {
+    match parse(text, "k.toml") {
+        Ok(f) => format!("ok: {} entries\n", f.entries.len()),
+        Err(es) => es.iter().map(|e| format!("{e}\n")).collect(),
+    }
+}
+
+#[test]
+fn every_problem_of_a_known_file_is_reported_at_its_line() {
+    expect![[r#"
+        k.toml:2: string values must be quoted, expected literal string
+    "#]]
+    .assert_eq(&errors("[[known]]\nid = oops\n"));
+    expect![[r#"
+        k.toml:3: unknown field `rules`, expected one of `id`, `summary`, `cpython`, `actual`, `reason`, `link`, `case`, `implementation`, `versions`, `version-string`, `failure`, `rule`, `differs`, `kind`, `message`, `expected-message`, `detail`, `also`
+    "#]]
+    .assert_eq(&errors("implementation = \"pypy\"\n[[known]]\nrules = \"x\"\n"));
+    let text = r#"implementation = "pypy"
+versions = ">=3.9"
+
+[[known]]
+id = "a"
+summary = "s"
+reason = "r"
+rule = "no-such-rule"
+differs = "mesage"
+message = "("
+
+[[known]]
+id = "a"
+summary = "s"
+rule = "raise-none"
+differs = "message"
+kind = "exitt"
+
+[[known.also]]
+rule = "raise-none"
+
+[[known]]
+id = "c"
+summary = "s"
+reason = "r"
+failure = "crash"
+differs = "message"
+versions = "3.x"
+"#;
+    expect![[r#"
+        k.toml:8: unknown rule "no-such-rule" (`withstand stats` lists the rules; families: missing-protocol, not-awaitable, pep-479)
+        k.toml:9: unknown difference "mesage"; one of presence, order, type, message, identity, context, cause, suppress_context, value
+        k.toml:10: the pattern "(" does not compile: error: unclosed group
+        k.toml:12: entry "a" needs a `reason` or a `link`
+        k.toml:13: the id "a" is used twice (first at line 4)
+        k.toml:17: unknown event kind "exitt"; one of init, enter, aenter, exit, aexit, call, acall, callback, acallback, instance-method, bool, len, close, await, suspend, gen-yield, gen-end, gen-closed, gen-cleanup, log, var, ret, handler, finally, return, raise, compile-error, chain, end
+        k.toml:19: entry "a" needs `differs` (what differs: message, context, ...)
+        k.toml:27: `differs` is for divergences, and this entry is a crash
+        k.toml:28: "3.x" is not a version constraint (e.g. ">=3.9, <3.11", "3.9", "==3.14.0")
+    "#]]
+    .assert_eq(&errors(text));
+    expect![[r#"
+        k.toml:1: entry "x" needs an `implementation` (or one at the top of the file)
+        k.toml:1: entry "x" needs a `rule` (a rule or family name, or "no-rule")
+        k.toml:1: entry "x" needs `differs` (what differs: message, context, ...)
+    "#]]
+    .assert_eq(&errors("[[known]]\nid = \"x\"\nsummary = \"s\"\nlink = \"l\"\n"));
+    expect![[r#"
+        ok: 3 entries
+    "#]]
+    .assert_eq(&errors(PYPY));
+}
+
+#[test]
+fn ids_are_unique_across_files() {
+    let a = parse(PYPY, "a.toml").expect("parses");
+    let b = parse(PYPY, "b.toml").expect("parses");
+    let errs = known::duplicate_ids(&[a, b]);
+    assert_eq!(errs.len(), 3);
+    assert_eq!(errs[0].to_string(), "b.toml:6: the id \"protocol-message\" is also used at a.toml:6");
+}
