@@ -4,6 +4,7 @@
 //! at most one, so that which error CPython reports first never matters.
 
 use arbitrary::Result;
+use oracle::capability::Capability;
 use oracle::ir::{
     Action, Bad, CmGen, Elem, GenFn, ItemExpr, Manager, Method, Parens, Stmt, Target, Value, WithItem, REFUSED_BLOCKS,
 };
@@ -82,6 +83,10 @@ impl Gen<'_, '_> {
                         });
                         self.gen_async.push(false);
                         log
+                    }
+                    // Only where `@contextmanager` functions may be generated (capabilities).
+                    _ if self.config.weights.cm_fn == 0 || !self.has(Capability::Contextmanager) => {
+                        return Ok(Vec::new())
                     }
                     _ => {
                         let pre = vec![awith(vec![log])];
