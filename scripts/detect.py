@@ -36,6 +36,9 @@ STACK = "oracle/src/model/exit_stack.rs"
 STMT = "oracle/src/model/stmt.rs"
 DELEG = "oracle/src/model/delegation.rs"
 GROUPS = "oracle/src/model/groups.rs"
+TARGETS = "oracle/src/model/targets.rs"
+PROTO = "oracle/src/model/protocol.rs"
+CALL = "oracle/src/model/call.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -86,8 +89,8 @@ MUTATIONS = [
      "                if suspend {\n                    self.hit(Rule::AsyncSuspends);\n                    self.events.push(Event::Suspend { label: label.clone() });\n                }",
      "                let _ = suspend;"),
     ("async-not-awaitable-message", "2.3", MSG,
-     "received an object from {which} that",
-     "received an object from __aenter__ that"),
+     "received an object from {} that does not implement __await__: {ty}\", slot.name())",
+     "received an object from {} that does not implement __await__: {ty}\", Slot::AEnter.name())"),
     # generators (issue 3)
     ("gen-close-swallows-everything", "1.8", GEN,
      "Flow::Raise(x) if !self.is_generator_exit(x) => {\n                    self.rule(is_async, Rule::GenCloseRaises",
@@ -138,8 +141,8 @@ MUTATIONS = [
      "                    pending = false;\n                    current = None;",
      "                    pending = false;"),
     ("stack-pushes-exit-before-enter", "4.3", STACK,
-     "        let v = self.call_enter_of(&cm, Proto::Sync)?;\n        self.push_cm_exit(obj, cm, exit, false)?;",
-     "        self.push_cm_exit(obj, cm.clone(), exit, false)?;\n        let v = self.call_enter_of(&cm, Proto::Sync)?;"),
+     "        let v = self.call_found(&cm, Slot::Enter, ExcDetails::of(None))?;\n        self.push_cm_exit(obj, cm, exit, false)?;",
+     "        self.push_cm_exit(obj, cm.clone(), exit, false)?;\n        let v = self.call_found(&cm, Slot::Enter, ExcDetails::of(None))?;"),
     ("acm-athrow-message", "4.2", CTX,
      '(true, true) => "generator didn\'t stop after athrow()",',
      '(true, true) => "generator didn\'t stop after throw()",'),
@@ -183,6 +186,70 @@ MUTATIONS = [
     ("athrow-awaitable-never-reusable", "10.5", GEN,
      "Some(Then::Again) if script.last == Awaited::CloseOrThrow && ctx.athrow_suspended => {",
      "Some(Then::Again) if false && ctx.athrow_suspended => {"),
+    # binding targets and scopes (issue 15, SEMANTICS-ADDENDUM §8)
+    ("target-unbound-after-block", "8.1", TARGETS,
+     "        if let Some(v) = found {",
+     "        if let Some(v) = found.filter(|_| !after_block) {"),
+    ("target-never-bound-is-name-error", "8.1", TARGETS,
+     "Err(self.raise_builtin(Rule::TargetNeverBound, ExcClass::UnboundLocalError, msg))",
+     "Err(self.raise_builtin(Rule::TargetNeverBound, ExcClass::NameError, msg))"),
+    ("target-attribute-key-unmarked", "8.2", TARGETS,
+     'Key::Attr(a) => format!(".{a}"),',
+     'Key::Attr(a) => a.clone(),'),
+    ("target-subscript-key-unquoted", "8.2", TARGETS,
+     'Key::Item(k) => format!("[{}]", super::py_repr_str(k)),',
+     'Key::Item(k) => format!("[{k}]"),'),
+    ("target-store-never-raises", "8.2", TARGETS,
+     "let Some(c) = raises else { return Ok(()) };",
+     "let Some(c) = raises.as_ref().filter(|_| false) else { return Ok(()) };"),
+    ("target-store-on-none-message", "8.2", TARGETS,
+     'message::no_item_assignment("NoneType")',
+     'message::no_item_assignment("None")'),
+    ("target-starred-binds-tuple", "8.3", TARGETS,
+     "items.push(Val::List(middle));",
+     "items.push(Val::Tuple(middle));"),
+    ("target-parenthesized-name-is-tuple", "8.3", TARGETS,
+     "                self.hit(Rule::TargetBindsEnterValue);\n                self.vars().insert(n.clone(), value);\n                Ok(())\n            }\n            Target::Store",
+     "                self.hit(Rule::TargetBindsEnterValue);\n                self.vars().insert(n.clone(), Val::Tuple(vec![value]));\n                Ok(())\n            }\n            Target::Store"),
+    # compile-time rules (SEMANTICS-ADDENDUM §8.5-§8.7)
+    ("compile-refused-none-message", "8.5", MSG,
+     'Bad::None => "cannot assign to None",',
+     'Bad::None => "can\'t assign to None",'),
+    ("parenthesized-targets-refused-everywhere", "8.6", MSG,
+     "Refused::ParenTargets if peg => return None,",
+     "Refused::ParenTargets if false => return None,"),
+    ("parenthesized-items-a-tuple-everywhere", "8.6", WITH,
+     "                if !self.quirks.peg_parser {\n                    return self.with_tuple(items, proto);",
+     "                if true {\n                    return self.with_tuple(items, proto);"),
+    ("async-with-outside-message", "8.7", MSG,
+     "Refused::AsyncWith => \"'async with' outside async function\",",
+     "Refused::AsyncWith => \"'async with' outside async function.\","),
+    # taken for a tuple: 3.8 would say "invalid syntax"; caught only with --python python3.8
+    ("parenthesized-refused-target-as-tuple", "8.5", "oracle/src/ir/compile.rs",
+     "        Target::Bad(b) | Target::BadParen(b) => vec![Refused::Target(*b)],",
+     "        Target::Bad(b) => vec![Refused::Target(*b)],\n        Target::BadParen(b) => vec![Refused::TrailingComma(*b)],"),
+    ("too-deep-message", "8.7", MSG,
+     'Refused::TooDeep => "too many statically nested blocks",',
+     'Refused::TooDeep => "too many nested blocks",'),
+    # how protocol methods are provided (SEMANTICS-ADDENDUM §7.1-§7.3)
+    ("descriptor-get-not-logged", "7.1", PROTO,
+     "self.emit(Event::Get { mgr: format!(\"M{owner}\"), method: slot.name().to_string() });",
+     "let _ = Event::Get { mgr: format!(\"M{owner}\"), method: slot.name().to_string() };"),
+    ("descriptor-get-raises-ignored", "7.1", PROTO,
+     "                self.hit(Rule::DescriptorGetRaises);\n                Err(self.raise_new(r))",
+     "                self.hit(Rule::DescriptorGetRaises);\n                let _ = r;\n                Ok(Some(Found::None))"),
+    ("descriptor-gets-none-callable", "7.1", PROTO,
+     "                self.hit(Rule::DescriptorGetsNone);\n                Ok(Some(Found::None))",
+     "                self.hit(Rule::DescriptorGetsNone);\n                Ok(Some(Found::Call { owner, how: Call::Plain(&Action::ReturnSelf) }))"),
+    ("static-method-gets-self", "7.2", PROTO,
+     "        Method::Defined(a) | Method::Static(a) | Method::ClassMethod(a) => Call::Plain(a),",
+     "        Method::Defined(a) => Call::Plain(a),\n        Method::Static(_) | Method::ClassMethod(_) => Call::WrongArity,"),
+    ("callable-gets-self", "7.2", CALL,
+     "                self.hit(Rule::CallableNotDescriptor);\n",
+     "                self.hit(Rule::CallableNotDescriptor);\n                #[allow(unreachable_code)]\n                return Err(self.raise_builtin(Rule::CallableNotDescriptor, ExcClass::TypeError, String::new()));\n"),
+    ("inherited-method-logs-instance-class", "7.3", CALL,
+     '        let name = format!("M{owner}");',
+     '        let name = self.type_name(mgr);'),
 ]
 
 

@@ -200,7 +200,11 @@ impl Exec {
             Ok(b) => b,
             Err(BuildError::Stopped) => {
                 // The campaign is ending: nothing of this batch runs.
-                return Ok(Prepared { requests: vec![None; programs.len()], failures: vec![None; programs.len()], _batch: None });
+                return Ok(Prepared {
+                    requests: vec![None; programs.len()],
+                    failures: vec![None; programs.len()],
+                    _batch: None,
+                });
             }
             Err(e) => return Err(e.into()),
         };
@@ -238,11 +242,14 @@ impl Exec {
                 judge::judge_on(worker, program, profile, messages).context("the interpreter could not be restarted")
             }
             Exec::Compile(_) if self.leaves_out(program).is_some() => Ok(None),
-            Exec::Compile(c) => judge::judge_compiled_on(worker, &c.builder, program, profile, messages)
-                .map_err(|e| match e {
-                    judge::CompiledError::Worker(e) => anyhow::Error::new(e).context("the interpreter could not be restarted"),
+            Exec::Compile(c) => {
+                judge::judge_compiled_on(worker, &c.builder, program, profile, messages).map_err(|e| match e {
+                    judge::CompiledError::Worker(e) => {
+                        anyhow::Error::new(e).context("the interpreter could not be restarted")
+                    }
                     judge::CompiledError::Build(e) => e.into(),
-                }),
+                })
+            }
         }
     }
 
@@ -280,7 +287,9 @@ impl Exec {
         profile: Profile,
         messages: Messages,
     ) -> anyhow::Result<Option<(Prediction, Failure)>> {
-        Ok(self.judge_on(worker, program, profile, messages)?.and_then(|j| j.verdict.failure().map(|f| (j.prediction, f))))
+        Ok(self
+            .judge_on(worker, program, profile, messages)?
+            .and_then(|j| j.verdict.failure().map(|f| (j.prediction, f))))
     }
 
     /// Removes the builds (unless kept); says where they are when kept.
@@ -298,7 +307,8 @@ impl Exec {
 /// Where a command without a run directory (`replay`, `shrink`) builds: a temporary directory,
 /// kept with `--keep-builds`.
 pub fn scratch_dir(args: &CompileArgs) -> anyhow::Result<Scratch> {
-    let dir = tempfile::Builder::new().prefix("withstand-builds-").tempdir().context("cannot create a build directory")?;
+    let dir =
+        tempfile::Builder::new().prefix("withstand-builds-").tempdir().context("cannot create a build directory")?;
     Ok(if args.keep_builds { Scratch::Kept(dir.keep()) } else { Scratch::Temp(dir) })
 }
 

@@ -18,8 +18,8 @@ use oracle::ir::Program;
 use oracle::model::{Coverage, Prediction, Rule};
 use oracle::profile::Profile;
 use oracle::render;
-use oracle::runner::compile::Toolchain;
 use oracle::render::Dialect;
+use oracle::runner::compile::Toolchain;
 use oracle::triage::Class;
 use oracle::verdict::Failure;
 
@@ -216,7 +216,9 @@ pub fn readme(finding: &Finding, shrink: Option<&ShrinkReport>) -> String {
     if let Some(t) = &finding.toolchain {
         let dir = if shrink.is_some() { "reduced-module" } else { "module" };
         res.push_str(&format!("    sh {dir}/build.sh && sh {dir}/run.sh    # builds the program with {}, runs it, prints the observed trace\n", t.name()));
-        res.push_str(&format!("    cat {dir}/build.sh    # the exact build commands; {dir}/repro.py is the program as a module\n"));
+        res.push_str(&format!(
+            "    cat {dir}/build.sh    # the exact build commands; {dir}/repro.py is the program as a module\n"
+        ));
     }
     let as_run = match (finding.dialect(), shrink.is_some()) {
         (None, _) => file,

@@ -183,7 +183,8 @@ fn replay_compiled(compiler: &str, cases: &[&str]) -> Option<(Option<i32>, Strin
 
 #[test]
 fn real_cython_raises_attribute_error_for_a_manager_without_exit_and_crashes_on_with_1() {
-    let cases = ["sync/exit-suppresses.case", "sync/lacks-exit.case", "regressions/cython-with-int-literal-segfault.case"];
+    let cases =
+        ["sync/exit-suppresses.case", "sync/lacks-exit.case", "regressions/cython-with-int-literal-segfault.case"];
     let Some((status, out)) = replay_compiled("cython", &cases) else {
         return;
     };
@@ -193,15 +194,16 @@ fn real_cython_raises_attribute_error_for_a_manager_without_exit_and_crashes_on_
     assert!(out.contains("AttributeError"), "Cython 3.3 raises AttributeError, 3.11 TypeError:\n{out}");
     // The segfault is a crash of that case; the worker is restarted for the others.
     assert!(
-        out.contains("FAIL    corpus/regressions/cython-with-int-literal-segfault.case: interpreter crash (killed by signal 11)"),
+        out.contains(
+            "FAIL    corpus/regressions/cython-with-int-literal-segfault.case: interpreter crash (killed by signal 11)"
+        ),
         "{out}"
     );
 }
 
 #[test]
 fn real_mypyc_crashes_on_a_manager_without_enter() {
-    let Some((status, out)) = replay_compiled("mypyc", &["sync/exit-suppresses.case", "sync/lacks-enter.case"])
-    else {
+    let Some((status, out)) = replay_compiled("mypyc", &["sync/exit-suppresses.case", "sync/lacks-enter.case"]) else {
         return;
     };
     assert_eq!(status, Some(1), "{out}");

@@ -129,8 +129,11 @@ fn micropython_is_tested_on_what_it_has() {
     ] {
         assert!(summary.contains(line), "{line:?} not in:\n{summary}");
     }
-    // No finding is about what MicroPython lacks: every program ran, none needs contextlib.
-    assert!(!summary.contains("NameError"), "{summary}");
+    // No finding is about what MicroPython lacks: every program ran, none needs contextlib. (A
+    // never-bound local read after its `with` is a NameError on MicroPython, which has no
+    // UnboundLocalError: SEMANTICS-ADDENDUM §8.1's rule, not a missing name.)
+    let mut lacking = summary.split("new root cause ").filter(|part| !part.contains(": target-never-bound: "));
+    assert!(lacking.all(|part| !part.contains("NameError")), "{summary}");
 
     let stats = run(withstand().args(["stats", "--python", "micropython", "--cases", "1000"]));
     let stats = text(&stats.stdout);

@@ -59,6 +59,14 @@ pub enum Focus {
     /// Exception groups (3.11+): raised through `with`, split by `suppress` and `except*`
     /// (SEMANTICS-ADDENDUM §13).
     Groups,
+    /// `with` targets and where names live (§8.1–§8.4): reads after the block, attribute,
+    /// subscript and starred targets.
+    Targets,
+    /// What CPython refuses to compile, and parenthesized items (§8.5–§8.7).
+    CompileTime,
+    /// How protocol methods are provided and called (§7): descriptors, static and class methods,
+    /// callable objects, inheritance.
+    Protocol,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -90,8 +98,17 @@ pub struct Weights {
     pub broken_method: u32,
     /// `__init__` raising.
     pub init_raises: u32,
+    /// Protocol methods given by a property, a descriptor, a static or class method, or a
+    /// callable object (§7.1, §7.2).
+    pub descriptor_method: u32,
+    /// Manager classes deriving from an earlier one, inheriting what they do not define (out of
+    /// 12 per class, §7.3).
+    pub inherit: u32,
     /// Tuple targets that may fail to unpack.
     pub tuple_target: u32,
+    /// The other targets (§8.2, §8.3): attribute and subscript stores, starred elements,
+    /// parenthesized names.
+    pub store_target: u32,
     /// `async def main` (out of 6).
     pub async_main: u32,
     /// `await` statements in an async main.
@@ -135,8 +152,8 @@ impl GenConfig {
         let mut res = self.clone();
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
-        // Areas and how often each is picked, out of 16.
-        let area = match u.int_in_range(0..=21u8)? {
+        // Areas and how often each is picked, out of 28.
+        let area = match u.int_in_range(0..=27u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -148,6 +165,9 @@ impl GenConfig {
             17 => Focus::Chaining,
             18 => Focus::Delegation,
             19..=20 if orig.groups > 0 => Focus::Groups,
+            21..=22 => Focus::Targets,
+            23..=24 => Focus::CompileTime,
+            25..=26 => Focus::Protocol,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -196,6 +216,21 @@ impl GenConfig {
                 w.cm_fn = keep(6, orig.cm_fn);
                 w.contextlib_item = keep(10, orig.contextlib_item);
                 w.reentry = keep(3, orig.reentry);
+            }
+            Focus::Protocol => {
+                w.descriptor_method = keep(6, orig.descriptor_method);
+                w.inherit = keep(4, orig.inherit);
+                w.async_main = keep(2, orig.async_main);
+            }
+            Focus::CompileTime => {
+                w.async_main = keep(2, orig.async_main);
+                w.gen_fn = keep(2, orig.gen_fn);
+                w.cm_fn = keep(2, orig.cm_fn);
+            }
+            Focus::Targets => {
+                w.store_target = keep(3, orig.store_target);
+                w.tuple_target = keep(3, orig.tuple_target);
+                w.show = keep(4, orig.show);
             }
             Focus::ExitStacks => {
                 w.exit_stack = keep(6, orig.exit_stack);
@@ -251,7 +286,10 @@ impl GenConfig {
             &mut w.literal_item,
             &mut w.broken_method,
             &mut w.init_raises,
+            &mut w.descriptor_method,
+            &mut w.inherit,
             &mut w.tuple_target,
+            &mut w.store_target,
             &mut w.async_main,
             &mut w.await_,
             &mut w.gen_fn,
@@ -335,7 +373,10 @@ impl GenConfig {
                 literal_item: 1,
                 broken_method: 2,
                 init_raises: 1,
+                descriptor_method: 1,
+                inherit: 1,
                 tuple_target: 2,
+                store_target: 1,
                 async_main: 2,
                 await_: 1,
                 gen_fn: 3,

@@ -4,18 +4,21 @@
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
     Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
-    ItemExpr, Manager, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value, WithItem,
-    MAX_BLOCKS,
+    ItemExpr, Manager, Method, NewExc, Parens, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value,
+    WithItem, MAX_BLOCKS,
 };
 
 use oracle::capability::Capability;
 
 use crate::config::GenConfig;
 
+mod compile;
 mod idioms;
 mod corners;
 mod delegation;
 mod groups;
+mod protocol;
+mod targets;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.
@@ -34,7 +37,9 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
     let n_managers = g.u.int_in_range(1..=config.max_managers.max(1))?;
     let mut managers = Vec::with_capacity(n_managers);
     for _ in 0..n_managers {
-        managers.push(g.manager(is_async)?);
+        let mut m = g.manager(is_async)?;
+        g.inherit(&mut m, &managers)?;
+        managers.push(m);
     }
     let cx = Cx { scope: Scope::function(Func::Main { is_async }), may_yield: false, n_gens: 0, n_cms: 0, n_managers };
     let mut cms = Vec::new();
@@ -337,14 +342,15 @@ impl Gen<'_, '_> {
         } else {
             (Method::Missing, Method::Missing)
         };
-        Ok(Manager { init_raises, enter, exit, aenter, aexit })
+        Ok(Manager { init_raises, enter, exit, aenter, aexit, base: None })
     }
 
     /// `__aenter__` / `__aexit__`: mostly `async def`, sometimes a plain `def` returning an
     /// awaitable, a non-awaitable, or raising synchronously.
     fn async_method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
-        Ok(match self.weighted(&[16, 6, broken, broken, broken, broken])? {
+        let descriptor = self.config.weights.descriptor_method;
+        Ok(match self.weighted(&[16, 6, broken, broken, broken, broken, descriptor])? {
             0 => {
                 let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
                 Method::AsyncDef { suspend, action: self.action(slot)? }
@@ -373,18 +379,21 @@ impl Gen<'_, '_> {
             2 => Method::Missing,
             3 => Method::InstanceOnly,
             4 => Method::NoneAttr,
-            _ => Method::WrongArity,
+            5 => Method::WrongArity,
+            _ => self.descriptor_method(slot)?,
         })
     }
 
     fn method(&mut self, slot: Slot) -> Result<Method> {
         let broken = self.config.weights.broken_method;
-        match self.weighted(&[24, broken, broken, broken, broken])? {
+        let descriptor = self.config.weights.descriptor_method;
+        match self.weighted(&[24, broken, broken, broken, broken, descriptor])? {
             0 => Ok(Method::Defined(self.action(slot)?)),
             1 => Ok(Method::Missing),
             2 => Ok(Method::InstanceOnly),
             3 => Ok(Method::NoneAttr),
-            _ => Ok(Method::WrongArity),
+            4 => Ok(Method::WrongArity),
+            _ => self.descriptor_method(slot),
         }
     }
 
@@ -454,13 +463,18 @@ impl Gen<'_, '_> {
     fn block(&mut self, cx: &Cx, depth: usize) -> Result<Vec<Stmt>> {
         let n = self.u.int_in_range(1..=self.config.max_block.max(1))?;
         let mut res = Vec::with_capacity(n);
+        // What the statements so far bound, for those after them (§8.1).
+        let mut cx = cx.clone();
         for i in 0..n {
             if i > 0 && self.budget == 0 {
                 break;
             }
             self.budget = self.budget.saturating_sub(1);
-            let stmts = self.stmt(cx, depth)?;
+            let stmts = self.stmt(&cx, depth)?;
             let ends = stmts.last().is_some_and(ends_block);
+            for s in &stmts {
+                cx.scope.after(s);
+            }
             res.extend(stmts);
             if ends {
                 // Code after an unconditional jump never runs; stop the block there.
@@ -487,7 +501,10 @@ impl Gen<'_, '_> {
             (Choice::Jump, if cx.scope.in_loop() { w.jump } else { 0 }),
             // Nested handlers are where chains get interesting (and cycles get cut).
             (Choice::Try, if nested { w.try_ * if cx.scope.caught().is_empty() { 1 } else { 3 } } else { 0 }),
-            (Choice::Show, if cx.scope.vars().is_empty() { 0 } else { w.show }),
+            (
+                Choice::Show,
+                if cx.scope.vars().is_empty() && cx.scope.maybe_bound().next().is_none() { 0 } else { w.show },
+            ),
             (Choice::RaiseCaught, w.raise * cx.scope.caught().len().min(2) as u32 * 2),
             (Choice::Await, if cx.scope.is_async() { w.await_ } else { 0 }),
             (Choice::Yield, if cx.may_yield { w.yield_ } else { 0 }),
@@ -524,7 +541,13 @@ impl Gen<'_, '_> {
             }
             Choice::Try => self.try_(cx, depth)?,
             Choice::Show => {
-                let var = self.u.choose(cx.scope.vars())?.clone();
+                // A name bound by a `with` before this one, read after it (§8.1), or a name bound here.
+                let after: Vec<&str> = cx.scope.maybe_bound().collect();
+                let var = if cx.scope.vars().is_empty() || (!after.is_empty() && self.u.ratio(1, 3)?) {
+                    self.u.choose(&after)?.to_string()
+                } else {
+                    self.u.choose(cx.scope.vars())?.clone()
+                };
                 Stmt::Show(var)
             }
             // Prefer the outermost caught exception: re-raising it inside an inner handler is
@@ -577,17 +600,20 @@ impl Gen<'_, '_> {
             } else {
                 ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?)
             };
-            let target = match self.weighted(&[4, 4, self.config.weights.tuple_target])? {
-                0 => Target::None,
-                1 => Target::Name(self.pick(NAMES)?.to_string()),
-                _ => {
-                    let k = self.u.int_in_range(1..=3)?;
-                    let start = self.u.int_in_range(0..=NAMES.len() - k)?;
-                    Target::Tuple(NAMES[start..start + k].iter().map(|s| s.to_string()).collect())
-                }
-            };
+            let target = self.target()?;
             items.push(WithItem { expr, target });
         }
+        // Now and then the items in parentheses, without targets, which 3.8 reads as one tuple
+        // (with a target, 3.8 refuses to compile them: only a program focused on that has one).
+        let parens = if items.iter().all(|it| it.target == Target::None) && self.u.ratio(1, 16)? {
+            if n > 1 && self.u.ratio(1, 2)? {
+                Parens::Yes
+            } else {
+                Parens::TrailingComma
+            }
+        } else {
+            Parens::No
+        };
         let inner = cx.inside(cx.scope.with_body(&items));
         let mut body = Vec::new();
         // Show what the first target bound most of the time: that is what `as` is about.
@@ -597,7 +623,7 @@ impl Gen<'_, '_> {
             }
         }
         body.extend(self.block(&inner, depth + 1)?);
-        Ok(Stmt::With { is_async, items, body })
+        Ok(Stmt::With { parens, is_async, items, body })
     }
 
     /// A `@contextmanager` function of the statement's kind, mostly: the other kind is a
@@ -742,7 +768,7 @@ impl Gen<'_, '_> {
             Some(c) if self.u.ratio(1, 4)? => ItemExpr::Cm(c),
             _ => ItemExpr::New(mgr),
         };
-        Ok(Stmt::With { is_async, items: vec![WithItem { expr, target: Target::None }], body })
+        Ok(Stmt::With { parens: Parens::No, is_async, items: vec![WithItem { expr, target: Target::None }], body })
     }
 
     // ---- ExitStack, re-entry, closing ----
@@ -772,12 +798,12 @@ impl Gen<'_, '_> {
                 pop_body.extend(self.stack_op_on(&pop_scope, &popped, is_async)?);
             }
             pop_body.extend(self.block(&pop_scope, depth + 2)?);
-            body.push(Stmt::With { is_async, items: vec![pop_item], body: pop_body });
+            body.push(Stmt::With { parens: Parens::No, is_async, items: vec![pop_item], body: pop_body });
         }
         if !body.last().is_some_and(ends_block) {
             body.extend(self.block(&inner, depth + 1)?);
         }
-        Ok(Stmt::With { is_async, items: vec![item], body })
+        Ok(Stmt::With { parens: Parens::No, is_async, items: vec![item], body })
     }
 
     /// An operation on one of the stacks in scope.
@@ -885,14 +911,14 @@ impl Gen<'_, '_> {
         let nested = self.u.ratio(1, 3)?;
         let second_scope = if nested { first_scope.with_body(&[item()]) } else { first_scope.clone() };
         let second_body = self.block(&cx.inside(second_scope), depth + 2)?;
-        let second = Stmt::With { is_async, items: vec![item()], body: second_body };
+        let second = Stmt::With { parens: Parens::No, is_async, items: vec![item()], body: second_body };
         let mut first_body = self.block(&cx.inside(first_scope), depth + 1)?;
         let mut res = vec![assign];
         if nested {
             first_body.insert(0, second);
-            res.push(Stmt::With { is_async, items: vec![item()], body: first_body });
+            res.push(Stmt::With { parens: Parens::No, is_async, items: vec![item()], body: first_body });
         } else {
-            res.push(Stmt::With { is_async, items: vec![item()], body: first_body });
+            res.push(Stmt::With { parens: Parens::No, is_async, items: vec![item()], body: first_body });
             res.push(second);
         }
         Ok(res)
@@ -934,7 +960,7 @@ impl Gen<'_, '_> {
                 }
             }
         }
-        Ok(Stmt::With { is_async, items: vec![item], body })
+        Ok(Stmt::With { parens: Parens::No, is_async, items: vec![item], body })
     }
 
     /// Two more §1.8 shapes: a yield that catches whatever is thrown at it (so the generator

@@ -300,6 +300,8 @@ impl Capabilities {
                 }
                 Event::Init { .. }
                 | Event::InstanceMethod { .. }
+                | Event::Get { .. }
+                | Event::Store { .. }
                 | Event::Bool { .. }
                 | Event::Len { .. }
                 | Event::Close { .. }

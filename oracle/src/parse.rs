@@ -16,9 +16,10 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Diagnostic, Drive, ExcAttr, ExcClass,
-    ExitFn, ExitFnResult, GenFn, Group, Handler, ItemExpr, Manager, Member as GroupMember, Method, NewExc, Program,
-    RaiseNew, Slot, StackOp, Stmt, Target, TextPos, Then, Thrown, Try, Value, WithItem, Yielded,
+    validate, Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Diagnostic, Drive, Elem, ExcAttr,
+    ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler, ItemExpr, Key, Manager, Member as GroupMember,
+    Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, TextPos, Then, Thrown,
+    Try, Value, WithItem, Yielded,
 };
 use crate::render;
 
@@ -147,6 +148,10 @@ struct Parser<'a> {
 enum Member {
     Init,
     NoneAttr(Slot),
+    /// `__exit__ = Fn('M0', '__exit__', True)`.
+    Callable(Slot, ExitFnResult),
+    /// `@property`, `@descriptor`, `@staticmethod` or `@classmethod`, before a `def`.
+    Decorator(Deco),
     /// `def __enter__(self):` or `async def __aenter__(self):`.
     Def {
         slot: Slot,
@@ -156,14 +161,23 @@ enum Member {
     WrongArity(Slot),
 }
 
+/// How a protocol method defined with a decorator is provided.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Deco {
+    Property,
+    Descriptor,
+    Static,
+    Class,
+}
+
 /// A line of `main` at the start of a statement.
 enum Head {
     Simple(Stmt),
     /// A [`Stmt::Drive`] of generator function `gen`, written `await adrive(...)` when true.
     Drive(Stmt, usize, bool),
     Pass,
-    /// `with` or, when true, `async with`.
-    With(bool, Vec<WithItem>),
+    /// `with` or, when true, `async with`, with how its items are written.
+    With(bool, Parens, Vec<WithItem>),
     Loop(u8),
     Try,
     /// `except [class [as e_<label>]]:`, or `except* class [as e_<label>]:` when true.
@@ -246,7 +260,7 @@ impl<'a> Parser<'a> {
             }
             let counts = Counts { managers: managers.len(), cms: cms.len(), gens: gens.len() };
             match top_head(line.text, counts) {
-                Ok(Top::Class(name, expected)) => {
+                Ok(Top::Class(name, expected, base)) => {
                     if main.is_some() {
                         self.err(line.no, "manager classes come before def main():");
                     } else if !gens.is_empty() {
@@ -258,7 +272,8 @@ impl<'a> Parser<'a> {
                     }
                     let root = Path::new(Root::Manager(managers.len()));
                     self.mark(root.clone(), line.no);
-                    let m = self.manager(line, &name, &root);
+                    let mut m = self.manager(line, &name, &root);
+                    m.base = base;
                     managers.push(m);
                 }
                 Ok(Top::Decorator(is_async)) => {
@@ -415,6 +430,19 @@ impl<'a> Parser<'a> {
                     continue;
                 }
                 Member::NoneAttr(slot) => (slot, Some(Method::NoneAttr)),
+                Member::Callable(slot, r) => {
+                    if !same_fn_owner(line.text, name) {
+                        self.err(
+                            line.no,
+                            format!("expected Fn('{name}', ...) in class {name}, found {:?}", clip(line.text)),
+                        );
+                    }
+                    (slot, Some(Method::Callable(r)))
+                }
+                Member::Decorator(deco) => match self.decorated(line, name, deco) {
+                    Some((slot, method)) => (slot, method),
+                    None => continue,
+                },
                 Member::Def { slot, is_async } => (slot, self.defined_body(line, name, slot, is_async)),
                 Member::WrongArity(slot) => (slot, self.wrong_arity_body(line, name, slot)),
             };
@@ -448,6 +476,157 @@ impl<'a> Parser<'a> {
             };
         }
         res
+    }
+
+    /// A method defined with a decorator (`@property`, `@descriptor`, `@staticmethod`,
+    /// `@classmethod` on the line `deco_line`): the `def` line after it and its body. `None`
+    /// (reported) when the `def` line is not one; then the slot is unknown.
+    fn decorated(&mut self, deco_line: Line<'a>, name: &str, deco: Deco) -> Option<(Slot, Option<Method>)> {
+        let Some(def) = self.peek().filter(|l| l.depth == 1) else {
+            self.err(deco_line.no, "expected a def on the line after the decorator");
+            return None;
+        };
+        self.pos += 1;
+        let parsed = Toks::new(def.text).and_then(|mut t| {
+            t.keyword("def", "def")?;
+            let n = t.name("a method name such as __exit__")?;
+            let Some(slot) = Slot::from_name(n) else {
+                return t.fail_back("__enter__, __exit__, __aenter__ or __aexit__");
+            };
+            t.punct('(', "'('")?;
+            let mut params = Vec::new();
+            if !t.eat(')') {
+                loop {
+                    params.push(t.name("a parameter name")?);
+                    if t.eat(')') {
+                        break;
+                    }
+                    t.punct(',', "',' or ')'")?;
+                }
+            }
+            t.punct(':', "':'")?;
+            t.end()?;
+            let args = &render::method_params(slot, false)[1..];
+            let expected: Vec<&str> = match deco {
+                Deco::Property | Deco::Descriptor => vec!["self"],
+                Deco::Static => args.to_vec(),
+                Deco::Class => ["cls"].iter().chain(args).copied().collect(),
+            };
+            if params != expected {
+                return Err(format!("expected def {n}({}):, found {:?}", expected.join(", "), clip(def.text)));
+            }
+            Ok(slot)
+        });
+        let slot = match parsed {
+            Ok(slot) => slot,
+            Err(m) => {
+                self.err(def.no, m);
+                self.skip_deeper(1);
+                return None;
+            }
+        };
+        let method = match deco {
+            Deco::Property | Deco::Descriptor => {
+                self.getter_body(def, name, slot).map(|get| Method::Property { custom: deco == Deco::Descriptor, get })
+            }
+            Deco::Static | Deco::Class => {
+                let lines = self
+                    .flat_block(def, &format!("an indented block starting with {}", render::method_log(slot, name)));
+                self.log_and_action(&lines, def, name, slot).map(|a| {
+                    if deco == Deco::Static {
+                        Method::Static(a)
+                    } else {
+                        Method::ClassMethod(a)
+                    }
+                })
+            }
+        };
+        Some((slot, method))
+    }
+
+    /// The log line and the one action line of a method body.
+    fn log_and_action(&mut self, lines: &[Line<'a>], header: Line<'a>, name: &str, slot: Slot) -> Option<Action> {
+        let log = render::method_log(slot, name);
+        let first = lines.first()?;
+        if !same_tokens(first.text, &log) {
+            self.err(first.no, format!("expected {log}, found {:?}", clip(first.text)));
+            return None;
+        }
+        let Some(second) = lines.get(1) else {
+            self.err(header.no, format!("expected a line such as return self or raise E1('r1') after {log}"));
+            return None;
+        };
+        if let Some(third) = lines.get(2) {
+            self.err(
+                third.no,
+                format!("a method does one thing after {log}, but here is another line: {:?}", clip(third.text)),
+            );
+        }
+        action(second.text).map_err(|m| self.err(second.no, m)).ok()
+    }
+
+    /// The body of a getter (`@property` / `@descriptor` `def __exit__(self):`): `on_get(...)`,
+    /// then `return None`, `raise E1('r1')`, or a nested `def` (`async def` for an async slot)
+    /// and `return __exit__` (§7.1).
+    fn getter_body(&mut self, header: Line<'a>, name: &str, slot: Slot) -> Option<Getter> {
+        let on_get = format!("on_get('{name}', '{}')", slot.name());
+        if !self.has_block(header, 2, &format!("an indented block starting with {on_get}")) {
+            return None;
+        }
+        let mut lines = Vec::new();
+        while let Some(l) = self.peek().filter(|l| l.depth >= 2) {
+            self.pos += 1;
+            if l.depth > 3 {
+                self.err(l.no, "unexpected indentation");
+                continue;
+            }
+            lines.push(l);
+        }
+        let first = lines.first()?;
+        if !same_call(first.text, "on_get", &[name, slot.name()]) {
+            self.err(first.no, format!("expected {on_get}, found {:?}", clip(first.text)));
+            return None;
+        }
+        let Some(second) = lines.get(1).copied() else {
+            self.err(first.no, format!("expected return None, raise E1('r1') or a def after {on_get}"));
+            return None;
+        };
+        let kw = if slot.is_async() { "async def" } else { "def" };
+        let params = render::method_params(slot, false)[1..].join(", ");
+        let def = format!("{kw} {}({params}):", slot.name());
+        if same_tokens(second.text, &def) {
+            let inner: Vec<Line<'a>> = lines[2..].iter().copied().take_while(|l| l.depth == 3).collect();
+            let action = self.log_and_action(&inner, second, name, slot)?;
+            let ret = format!("return {}", slot.name());
+            match lines.get(2 + inner.len()) {
+                Some(l) if l.depth == 2 && same_tokens(l.text, &ret) => {}
+                other => {
+                    let no = other.map_or(second.no, |l| l.no);
+                    self.err(no, format!("expected {ret} after the nested def"));
+                    return None;
+                }
+            }
+            if let Some(extra) = lines.get(3 + inner.len()) {
+                self.err(extra.no, format!("nothing follows {ret}, found {:?}", clip(extra.text)));
+            }
+            return Some(Getter::Function(action));
+        }
+        if let Some(extra) = lines.get(2) {
+            self.err(extra.no, format!("a getter does one thing after {on_get}, found {:?}", clip(extra.text)));
+        }
+        if same_tokens(second.text, "return None") {
+            return Some(Getter::None);
+        }
+        match Toks::new(second.text).and_then(|mut t| raise(&mut t, RaiseAt::Method)) {
+            Ok(Raised::New(r)) => Some(Getter::Raise(r)),
+            _ => {
+                self.err(
+                    second.no,
+                    format!("expected {def}, return None or raise E1('r1'), found {:?}", clip(second.text)),
+                );
+                None
+            }
+        }
     }
 
     /// The lines of a method body at depth 2, which holds no compound statements.
@@ -641,10 +820,10 @@ impl<'a> Parser<'a> {
                     res.push(s);
                 }
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
-                Ok(Head::With(is_async, items)) => {
+                Ok(Head::With(is_async, parens, items)) => {
                     self.mark(at.clone(), line.no);
                     let body = self.in_block(at.join(Step::With), |p| p.block(line, depth + 1));
-                    res.push(Stmt::With { is_async, items, body });
+                    res.push(Stmt::With { is_async, parens, items, body });
                 }
                 Ok(Head::Loop(times)) => {
                     self.mark(at.clone(), line.no);
@@ -986,8 +1165,8 @@ fn is_exactly(text: &str, expected: &[Tok<'_>]) -> bool {
 }
 
 enum Top {
-    /// `class <name>:`, and whether the name is the one expected next.
-    Class(String, Result<(), String>),
+    /// `class <name>(<base>):`, whether the name is the one expected next, and the base.
+    Class(String, Result<(), String>, Option<usize>),
     /// `@contextmanager`, or with `true`, `@asynccontextmanager`.
     Decorator(bool),
     /// `def c<n>():` (with `true`, `async def c<n>():`), and whether it is the one expected next.
@@ -1040,6 +1219,15 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
     }
     if t.eat_name("class") {
         let name = t.name("a class name such as M0")?.to_string();
+        let mut base = None;
+        if t.eat('(') {
+            let b = t.name("a base class such as M0")?;
+            match manager_index(b) {
+                Some(m) if m < counts.managers => base = Some(m),
+                _ => return t.fail_back("a manager class defined before this one, such as M0"),
+            }
+            t.punct(')', "')'")?;
+        }
         t.punct(':', "':'")?;
         t.end()?;
         let expected = format!("M{}", counts.managers);
@@ -1051,7 +1239,7 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
                 clip(text)
             ))
         };
-        return Ok(Top::Class(name, ok));
+        return Ok(Top::Class(name, ok, base));
     }
     let is_async = t.eat_name("async");
     if is_async {
@@ -1142,16 +1330,50 @@ fn member(text: &str) -> Result<Member, String> {
             ))
         };
     }
+    if t.eat('@') {
+        let deco = match t.peek_name() {
+            Some("property") => Deco::Property,
+            Some("descriptor") => Deco::Descriptor,
+            Some("staticmethod") => Deco::Static,
+            Some("classmethod") => Deco::Class,
+            _ => return t.fail("property, descriptor, staticmethod or classmethod (the decorators of methods)"),
+        };
+        t.bump();
+        t.end()?;
+        return Ok(Member::Decorator(deco));
+    }
     if let Some(Tok::Name(n)) = t.peek() {
         if let Some(slot) = Slot::from_name(n) {
             t.bump();
             t.punct('=', "'='")?;
-            t.keyword("None", "None")?;
+            if t.eat_name("Fn") {
+                // `__exit__ = Fn('M0', '__exit__', True)`: the class name is checked by the caller.
+                t.punct('(', "'('")?;
+                let _owner = t.string("the class name, as in Fn('M0', '__exit__', True)")?;
+                t.punct(',', "','")?;
+                if t.string("the method name, as in Fn('M0', '__exit__', True)")? != slot.name() {
+                    return t.fail_back(&format!("'{}' (the method the Fn is stored as)", slot.name()));
+                }
+                t.punct(',', "','")?;
+                let r = match class_or_value(&mut t, 0, "a value or an exception class (what the call gives)")? {
+                    Gives::Raise(c) => ExitFnResult::Raise(c),
+                    Gives::Return(v) => ExitFnResult::Return(v),
+                };
+                t.punct(')', "')'")?;
+                t.end()?;
+                return Ok(Member::Callable(slot, r));
+            }
+            t.keyword("None", "None or Fn('M0', ...)")?;
             t.end()?;
             return Ok(Member::NoneAttr(slot));
         }
     }
     Err(format!("expected {WHAT}, found {:?}", clip(text)))
+}
+
+/// Whether `text`, a `__x__ = Fn(...)` line, names class `name` first.
+fn same_fn_owner(text: &str, name: &str) -> bool {
+    Toks::new(text).is_ok_and(|t| t.toks.iter().any(|(_, tok)| *tok == Tok::Str(name.to_string())))
 }
 
 /// Whether `text` is `func('a', 'b', ...)` with exactly these string arguments.
@@ -1323,12 +1545,14 @@ fn head(text: &str) -> Result<Head, String> {
         }
         "with" => {
             t.bump();
-            Head::With(false, with_items(&mut t)?)
+            let (parens, items) = with_head(&mut t)?;
+            Head::With(false, parens, items)
         }
         "async" => {
             t.bump();
             t.keyword("with", "with after async (main has async with, not async for)")?;
-            Head::With(true, with_items(&mut t)?)
+            let (parens, items) = with_head(&mut t)?;
+            Head::With(true, parens, items)
         }
         "await" => match (t.toks.get(1).map(|(_, tok)| tok), t.toks.get(2).map(|(_, tok)| tok)) {
             (Some(Tok::Name("Aw")), _) => Head::Simple(Stmt::Await(await_(&mut t)?)),
@@ -1804,23 +2028,151 @@ fn with_items(t: &mut Toks<'_>) -> Result<Vec<WithItem>, String> {
     let mut items = Vec::new();
     loop {
         let expr = item_expr(t)?;
-        let target = if t.eat_name("as") {
-            if t.eat('(') {
-                Target::Tuple(
-                    t.tuple("a one-name tuple is written (a,)", |t| Ok(t.name("a variable name")?.to_string()))?,
-                )
-            } else {
-                Target::Name(t.name("a variable name or a tuple such as (a, b)")?.to_string())
+        let mut target = if t.eat_name("as") { target(t)? } else { Target::None };
+        if let Target::Bad(b) = target {
+            // `as None,:`: a refused target, then a trailing comma (§8.5).
+            if t.toks.get(t.i).map(|(_, tok)| tok) == Some(&Tok::Punct(','))
+                && t.toks.get(t.i + 1).map(|(_, tok)| tok) == Some(&Tok::Punct(':'))
+            {
+                t.bump();
+                target = Target::BadComma(b);
             }
-        } else {
-            Target::None
-        };
+        }
         items.push(WithItem { expr, target });
         if t.eat(':') {
             return Ok(items);
         }
         t.punct(',', "',', 'as' or ':'")?;
     }
+}
+
+/// The items of a `with` after the keyword, through the `:`, and how they are written:
+/// `M0() as x, M1():` or in parentheses, `(M0() as x, M1(),):`.
+fn with_head(t: &mut Toks<'_>) -> Result<(Parens, Vec<WithItem>), String> {
+    if t.peek() == Some(&Tok::Punct('(')) {
+        // Parenthesized items, unless the parenthesis opens the first item (a tuple literal).
+        let start = t.i;
+        t.bump();
+        if let Ok(res) = paren_items(t) {
+            return Ok(res);
+        }
+        t.i = start;
+    }
+    Ok((Parens::No, with_items(t)?))
+}
+
+/// `M0() as x, M1())` `:` to the end of the line, after the `(` of parenthesized items.
+fn paren_items(t: &mut Toks<'_>) -> Result<(Parens, Vec<WithItem>), String> {
+    let mut items = Vec::new();
+    loop {
+        let expr = item_expr(t)?;
+        let target = if t.eat_name("as") { target(t)? } else { Target::None };
+        items.push(WithItem { expr, target });
+        if t.eat(')') {
+            t.punct(':', "':'")?;
+            t.end()?;
+            return Ok((Parens::Yes, items));
+        }
+        t.punct(',', "',' or ')'")?;
+        if t.eat(')') {
+            t.punct(':', "':'")?;
+            t.end()?;
+            return Ok((Parens::TrailingComma, items));
+        }
+    }
+}
+
+/// How a target is described when one is expected.
+const TARGET: &str = "a target such as x, (x), (a, *b), Sink('o1', None).a or None['k']";
+
+/// The target after `as`: `x`, `(x)`, `(a, *b, Sink('o1', None).c)`, `Sink('o1', E1)['k']`,
+/// `None.a`.
+fn target(t: &mut Toks<'_>) -> Result<Target, String> {
+    if !t.eat('(') {
+        return Ok(match elem(t)? {
+            Elem::Name(n) => Target::Name(n),
+            Elem::Store(st) => Target::Store(st),
+            Elem::Star(n) => Target::Star(n),
+            Elem::Bad(b) => Target::Bad(b),
+        });
+    }
+    let first = elem(t)?;
+    if t.eat(')') {
+        return match first {
+            Elem::Name(n) => Ok(Target::Paren(n)),
+            Elem::Bad(b) => Ok(Target::BadParen(b)),
+            _ => t.fail_back(
+                "',' (a one-element tuple is written (a,); only a name or None, True, f(), 1 is written in \
+                 parentheses alone)",
+            ),
+        };
+    }
+    let mut elems = vec![first];
+    loop {
+        t.punct(',', "',' or ')'")?;
+        if t.eat(')') {
+            return Ok(Target::Tuple(elems));
+        }
+        elems.push(elem(t)?);
+        if t.eat(')') {
+            return Ok(Target::Tuple(elems));
+        }
+    }
+}
+
+/// One element of a target: `a`, `*b`, `Sink('o1', None).a`, `None['k']`.
+fn elem(t: &mut Toks<'_>) -> Result<Elem, String> {
+    if t.eat('*') {
+        return Ok(Elem::Star(t.name("a variable name after *")?.to_string()));
+    }
+    let bad = match t.peek() {
+        Some(Tok::Name("True")) => Some(Bad::True),
+        Some(Tok::Name("f")) if t.toks.get(t.i + 1).map(|(_, tok)| tok) == Some(&Tok::Punct('(')) => {
+            t.bump();
+            t.bump();
+            t.punct(')', "')' (the call a target cannot be is written f())")?;
+            return Ok(Elem::Bad(Bad::Call));
+        }
+        Some(Tok::Int("1")) => Some(Bad::Literal),
+        _ => None,
+    };
+    if let Some(b) = bad {
+        t.bump();
+        return Ok(Elem::Bad(b));
+    }
+    let obj = match t.peek_name() {
+        Some("None") => {
+            t.bump();
+            if !matches!(t.peek(), Some(Tok::Punct('.' | '['))) {
+                return Ok(Elem::Bad(Bad::None));
+            }
+            StoreObj::None
+        }
+        Some("Sink") => {
+            t.bump();
+            t.punct('(', "'('")?;
+            let label = t.string("a label such as 'o1'")?;
+            t.punct(',', "','")?;
+            let raises = none_or_class(t, "None or an exception class such as E1 (what a store raises)")?;
+            t.punct(')', "')'")?;
+            StoreObj::Sink { label, raises }
+        }
+        Some(n) => {
+            t.bump();
+            return Ok(Elem::Name(n.to_string()));
+        }
+        None => return t.fail(TARGET),
+    };
+    let key = if t.eat('.') {
+        Key::Attr(t.name("an attribute name such as a")?.to_string())
+    } else if t.eat('[') {
+        let k = t.string("a key such as 'k'")?;
+        t.punct(']', "']'")?;
+        Key::Item(k)
+    } else {
+        return t.fail("'.' or '[' (a store target is an attribute or an item, as in Sink('o1', None).a)");
+    };
+    Ok(Elem::Store(Store { obj, key }))
 }
 
 /// How a with item is described when one is expected.

@@ -7,11 +7,10 @@
 //! behaviour starts at), and `IMPLEMENTATIONS`, which says how an implementation differs from
 //! the CPython version it claims to be.
 //!
-//! §6 rows the model has no field for, because the IR cannot express what they are about: 1 and
-//! 2 (parenthesised items), 11 (the same on every version), 16 (`gen.throw`'s form: no event
+//! §6 rows the model has no field for, because the IR cannot express what they are about: 11 (the same on every version), 16 (`gen.throw`'s form: no event
 //! differs), 18 (a non-generator decorated with `@asynccontextmanager`), 20 (`callback(callback=)`),
 //! 23 (ExceptionGroup), 24 (`suppress.__exit__` called directly: False and None are both falsy
-//! for an exit stack), 25 (`chdir`), 26 (`issubclass` with a bad argument), 28 (attribute targets).
+//! for an exit stack), 25 (`chdir`), 26 (`issubclass` with a bad argument).
 
 use std::fmt;
 use std::str::FromStr;
@@ -74,6 +73,12 @@ use Cell::{FromPatch as P, No as N, Yes as Y};
 
 quirks! {
     //                                                         3.8 3.9 3.10 3.11  3.12  3.13 3.14
+    /// §6 rows 1 and 2 (SEMANTICS-ADDENDUM §8.5, §8.6): 3.9's PEG parser reads parenthesized
+    /// `with` items as items (3.8 refuses a target inside them and reads the rest as one tuple),
+    /// and words its compile errors its own way ("starred assignment target must be in a list or
+    /// tuple", "multiple starred expressions in assignment"; 3.8: "invalid syntax", "two starred
+    /// expressions in assignment").
+    peg_parser:                                                [N,  Y,  Y,   Y,    Y,    Y,   Y],
     /// §6 row 3: `with` looks up `__exit__` before `__enter__`.
     sync_exit_looked_up_first:                                 [N,  N,  N,   N,    N,    N,   Y],
     /// §6 row 4: `async with` looks up `__aexit__` before `__aenter__`.
@@ -119,6 +124,13 @@ quirks! {
     /// §6 row 27: "too many values to unpack" names the count for exact tuples and strings
     /// ("(expected 2, got 3)", gh-122239).
     unpack_error_names_count:                                  [N,  N,  N,   N,    N,    N,   Y],
+    /// Not in §6 (§8.1, probed on 3.8-3.13 and 3.14.2): reading a local never bound says
+    /// "cannot access local variable 'x' where it is not associated with a value", not "local
+    /// variable 'x' referenced before assignment".
+    unbound_local_error_is_reworded:                           [N,  N,  N,   Y,    Y,    Y,   Y],
+    /// §6 row 28 (§8.2): storing an attribute on an object without `__dict__` says "... and no
+    /// __dict__ for setting new attributes".
+    attribute_error_names_missing_dict:                        [N,  N,  N,   N,    N,    Y,   Y],
     /// Not in §6 (seen on 3.14's WebAssembly build): an `await` on a non-awaitable says
     /// "'X' object can't be awaited", not "object X can't be used in 'await' expression".
     await_error_is_reworded:                                   [N,  N,  N,   N,    N,    N,   Y],

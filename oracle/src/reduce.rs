@@ -29,11 +29,12 @@
 use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, Group,
-    Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
-    Yielded,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult,
+    Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj,
+    Target, Then, Thrown, Value, Yielded,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -82,6 +83,7 @@ pub fn reduce(
         accepted: 0,
         seen: HashSet::new(),
         budget,
+        refused: compile::refused(program).len(),
         interesting,
         on_progress,
     };
@@ -215,6 +217,18 @@ fn method_size(m: &Method, slot: Slot, uses: &Uses) -> usize {
             2 + usize::from(!slot.is_async()) + usize::from(suspend.is_some()) + action_size(action)
         }
         Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => 4,
+        // Ways of providing a method that are not a plain `def` weigh more than it.
+        Method::Static(a) | Method::ClassMethod(a) => 3 + action_size(a),
+        Method::Callable(ExitFnResult::Return(v)) => 3 + value_size(v),
+        Method::Callable(ExitFnResult::Raise(c)) => 4 + rank(*c),
+        Method::Property { custom, get } => {
+            4 + usize::from(*custom)
+                + match get {
+                    Getter::Function(a) => action_size(a),
+                    Getter::None => 1,
+                    Getter::Raise(r) => 1 + raise_size(r),
+                }
+        }
     }
 }
 
@@ -359,7 +373,20 @@ fn stmt_size(s: &Stmt) -> usize {
                     let target = match &it.target {
                         Target::None => 0,
                         Target::Name(_) => 1,
-                        Target::Tuple(ns) => 1 + ns.len(),
+                        Target::Paren(_) => 2,
+                        Target::Store(st) => 2 + store_size(st),
+                        Target::Star(_) | Target::Bad(_) => 2,
+                        Target::BadComma(_) | Target::BadParen(_) => 3,
+                        Target::Tuple(elems) => {
+                            1 + elems
+                                .iter()
+                                .map(|e| match e {
+                                    Elem::Name(_) => 1,
+                                    Elem::Star(_) | Elem::Bad(_) => 2,
+                                    Elem::Store(st) => 2 + store_size(st),
+                                })
+                                .sum::<usize>()
+                        }
                     };
                     1 + item_size(&it.expr) + target
                 })
@@ -408,7 +435,7 @@ fn rank(c: ExcClass) -> usize {
         ExcClass::B1 | ExcClass::BaseException => 4,
         ExcClass::KeyboardInterrupt | ExcClass::SystemExit | ExcClass::GeneratorExit => 5,
         ExcClass::StopAsyncIteration | ExcClass::S1 | ExcClass::S2 | ExcClass::NameError => 5,
-        ExcClass::ExceptionGroup | ExcClass::BaseExceptionGroup => 5,
+        ExcClass::UnboundLocalError | ExcClass::ExceptionGroup | ExcClass::BaseExceptionGroup => 5,
     }
 }
 
@@ -457,6 +484,8 @@ struct Reducer<'a, 'b> {
     /// Hashes of candidates already given to the predicate.
     seen: HashSet<u64>,
     budget: &'a Budget<'b>,
+    /// How many constructs the input has that some version refuses to compile.
+    refused: usize,
     interesting: &'a mut dyn FnMut(&Program) -> bool,
     on_progress: &'a mut dyn FnMut(&Program),
 }
@@ -466,6 +495,11 @@ impl Reducer<'_, '_> {
         repair(&mut candidate);
         let candidate_size = size(&candidate);
         if candidate_size >= self.best_size || !validate(&candidate).is_empty() {
+            return Verdict::Rejected;
+        }
+        // An edit must not make a program that compiled one that does not (`async with` in a
+        // function made plain, say): that is another program, never the same divergence.
+        if compile::refused(&candidate).len() > self.refused {
             return Verdict::Rejected;
         }
         let mut hasher = DefaultHasher::new();
@@ -697,6 +731,10 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
             used[m] = true;
         }
     });
+    // A base class is used by the classes deriving from it (§7.3).
+    for b in program.managers.iter().filter_map(|m| m.base) {
+        used[b] = true;
+    }
     let unused: Vec<usize> = (0..n).filter(|m| !used[*m]).collect();
     if unused.len() > 1 && cur.take() {
         for m in unused.iter().rev() {
@@ -723,6 +761,11 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                             *e = ItemExpr::New(i);
                         }
                     });
+                    for m in &mut program.managers {
+                        if m.base == Some(j) {
+                            m.base = Some(i);
+                        }
+                    }
                     remove_manager(program, j);
                     return;
                 }
@@ -734,6 +777,12 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
 /// Removes manager `m`, which nothing uses, and renumbers the later ones.
 fn remove_manager(program: &mut Program, m: usize) {
     program.managers.remove(m);
+    for k in program.managers.iter_mut().filter_map(|c| c.base.as_mut()) {
+        assert!(*k != m, "M{m} is still a base");
+        if m < *k {
+            *k -= 1;
+        }
+    }
     each_expr_mut(program, |e| {
         if let ItemExpr::New(k) = e {
             assert!(*k != m, "M{m} is still used");
@@ -774,11 +823,9 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
                     it.target = Target::None;
                     return Flow::Stop;
                 }
-                if let Target::Tuple(names) = &it.target {
-                    if cur.take() {
-                        it.target = Target::Name(names[0].clone());
-                        return Flow::Stop;
-                    }
+                if let Some(simpler) = simpler_target(&it.target, cur) {
+                    it.target = simpler;
+                    return Flow::Stop;
                 }
                 if simplify_item_expr(&mut it.expr, cur) {
                     return Flow::Stop;
@@ -787,6 +834,70 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
         }
         Flow::Continue
     });
+}
+
+/// The measure of an attribute or subscript target: a sink that raises weighs one more.
+fn store_size(st: &Store) -> usize {
+    match &st.obj {
+        StoreObj::Sink { raises, .. } => 1 + raises.map_or(0, |c| 1 + rank(c)),
+        StoreObj::None => 1,
+    }
+}
+
+/// A simpler target, if the cursor takes one: a tuple's first name alone, a tuple without an
+/// element, a starred element a plain one, a sink that does not raise, a store a name, a
+/// parenthesized name a name.
+fn simpler_target(t: &Target, cur: &mut Cursor) -> Option<Target> {
+    let store_simpler = |st: &Store| -> Option<Store> {
+        match &st.obj {
+            StoreObj::Sink { label, raises: Some(_) } => {
+                Some(Store { obj: StoreObj::Sink { label: label.clone(), raises: None }, key: st.key.clone() })
+            }
+            _ => None,
+        }
+    };
+    match t {
+        Target::None | Target::Name(_) | Target::Bad(_) => None,
+        Target::Paren(n) | Target::Star(n) => cur.take().then(|| Target::Name(n.clone())),
+        Target::BadComma(b) | Target::BadParen(b) => cur.take().then_some(Target::Bad(*b)),
+        Target::Store(st) => {
+            if cur.take() {
+                return Some(Target::Name("x".to_string()));
+            }
+            store_simpler(st).filter(|_| cur.take()).map(Target::Store)
+        }
+        Target::Tuple(elems) => {
+            if let Some(n) = elems.iter().find_map(Elem::name) {
+                if cur.take() {
+                    return Some(Target::Name(n.to_string()));
+                }
+            }
+            if elems.len() > 1 {
+                for k in 0..elems.len() {
+                    if cur.take() {
+                        let mut fewer = elems.clone();
+                        fewer.remove(k);
+                        return Some(Target::Tuple(fewer));
+                    }
+                }
+            }
+            for k in 0..elems.len() {
+                let simpler = match &elems[k] {
+                    Elem::Star(n) => Some(Elem::Name(n.clone())),
+                    Elem::Store(st) => store_simpler(st).map(Elem::Store),
+                    Elem::Name(_) | Elem::Bad(_) => None,
+                };
+                if let Some(e) = simpler {
+                    if cur.take() {
+                        let mut res = elems.clone();
+                        res[k] = e;
+                        return Some(Target::Tuple(res));
+                    }
+                }
+            }
+            None
+        }
+    }
 }
 
 /// Drops a class of `suppress(...)`, makes a `closing(...)` closer not raise; true when it did.
@@ -986,7 +1097,7 @@ fn make_sync(program: &mut Program, cur: &mut Cursor) {
         for i in 0..block.len() {
             let (head, rest) = block.split_at_mut(i + 1);
             match &mut head[i] {
-                Stmt::With { is_async, items, body } => {
+                Stmt::With { is_async, items, body, .. } => {
                     let only = items.len() == 1;
                     for it in items.iter_mut() {
                         if it.expr == (ItemExpr::ExitStack { is_async: true }) && cur.take() {
@@ -1027,7 +1138,7 @@ fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
     let is_use = |e: &ItemExpr| is_use(e) || matches!(e, ItemExpr::Var(n) if names.contains(n));
     visit::each_stmt_mut(program, |block, i, _| {
         match &mut block[i] {
-            Stmt::With { is_async, items, body } => {
+            Stmt::With { is_async, items, body, .. } => {
                 if items.len() == 1 && is_use(&items[0].expr) {
                     *is_async = false;
                 }
@@ -1091,7 +1202,7 @@ fn sync_stack_ops(block: &mut [Stmt], name: &str) {
                 let derived = derived.clone();
                 sync_stack_ops(rest, &derived);
             }
-            Stmt::With { is_async, items, body } => {
+            Stmt::With { is_async, items, body, .. } => {
                 if items.len() == 1 && from_it(&items[0].expr) {
                     *is_async = false;
                 }
@@ -1456,7 +1567,7 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
     let mut pending: VecDeque<Stmt> = std::mem::take(block).into();
     while let Some(s) = pending.pop_front() {
         match s {
-            Stmt::Show(var) if !scope.is_bound(&var) => {}
+            Stmt::Show(var) if !scope.can_read(&var) => {}
             Stmt::RaiseCaught(label) if !scope.is_bound(&format!("e_{label}")) => {}
             Stmt::Keep { ref name, ref label } if !scope.is_bound(name) || !scope.catches(label) => {}
             Stmt::RaiseVar(ref name) if !scope.is_bound(name) => {}
@@ -1478,7 +1589,7 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
             Stmt::Stack { op: StackOp::Enter { ref expr, .. } | StackOp::Push { ref expr, .. }, .. }
                 if !scope.has(expr) => {}
             Stmt::Assign { ref expr, .. } if !scope.has(expr) => {}
-            Stmt::With { is_async, items, body } => {
+            Stmt::With { is_async, parens, items, body } => {
                 let mut inner = scope.items();
                 let mut kept = Vec::new();
                 for it in items {
@@ -1493,7 +1604,9 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                     }
                     continue;
                 }
-                block.push(Stmt::With { is_async, items: kept, body });
+                let with = Stmt::With { is_async, parens, items: kept, body };
+                scope.after(&with);
+                block.push(with);
             }
             Stmt::TryStar(t) if t.handlers.is_empty() => {
                 // Without except* clauses it is a plain try.
@@ -1510,7 +1623,9 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
                         continue;
                     }
                 }
-                block.push(Stmt::Try(t));
+                let t = Stmt::Try(t);
+                scope.after(&t);
+                block.push(t);
             }
             other => {
                 scope.after(&other);

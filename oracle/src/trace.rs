@@ -88,6 +88,14 @@ pub enum Event {
         /// `sys.exc_info()[1]`.
         info: Option<ExcRef>,
     },
+    /// The getter of a protocol method given as a property or a descriptor ran (`on_get('M0',
+    /// '__exit__')`), at lookup (§7.1).
+    Get {
+        /// The manager class that defines it.
+        mgr: String,
+        /// The method name.
+        method: String,
+    },
     /// A method stored only on the instance was called, which the protocol never does.
     InstanceMethod {
         /// The manager class.
@@ -159,6 +167,16 @@ pub enum Event {
         /// The variable.
         name: String,
         /// Its canonical text.
+        value: String,
+    },
+    /// `Sink('o1', None).a = v` or `Sink('o1', None)['k'] = v` ran: a `with` target stored into
+    /// an attribute or an item (§8.2).
+    Store {
+        /// The sink's label.
+        label: String,
+        /// `.a` or `['k']`.
+        key: String,
+        /// The canonical text of the value stored.
         value: String,
     },
     /// `return ret('v1', ...)`: the return expression was evaluated.
@@ -267,10 +285,12 @@ impl Event {
             Event::Handler { exc, .. } => exc.for_each_exc_ref(f),
             Event::GenCleanup { exc, .. } => f(exc),
             Event::Init { .. }
+            | Event::Get { .. }
             | Event::InstanceMethod { .. }
             | Event::Bool { .. }
             | Event::Len { .. }
             | Event::Var { .. }
+            | Event::Store { .. }
             | Event::Await { .. }
             | Event::GenYield { .. }
             | Event::Close { .. }
@@ -369,6 +389,7 @@ impl fmt::Display for Event {
                 let a = if *is_async { "a" } else { "" };
                 write!(f, "{a}callback {label} exc_info={}", Opt(info))
             }
+            Event::Get { mgr, method } => write!(f, "get {mgr}.{method}"),
             Event::InstanceMethod { mgr, method } => {
                 write!(f, "{mgr} instance attribute {method} called")
             }
@@ -384,6 +405,7 @@ impl fmt::Display for Event {
             Event::GenCleanup { label, exc } => write!(f, "{label} cleanup close raised {exc}"),
             Event::Suspend { label } => write!(f, "suspend {label}"),
             Event::Var { name, value } => write!(f, "var {name} = {value}"),
+            Event::Store { label, key, value } => write!(f, "store {label}{key} = {value}"),
             Event::Ret { label } => write!(f, "evaluate return value {label}"),
             Event::Handler { label, exc } => write!(f, "except {label} caught {exc}"),
             Event::Finally { label, info } => write!(f, "finally {label} exc_info={}", Opt(info)),

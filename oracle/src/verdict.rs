@@ -170,6 +170,7 @@ pub enum Kind {
     Callback,
     ACallback,
     InstanceMethod,
+    Get,
     Bool,
     Len,
     Close,
@@ -181,6 +182,7 @@ pub enum Kind {
     GenCleanup,
     Log,
     Var,
+    Store,
     Ret,
     Handler,
     Finally,
@@ -209,6 +211,7 @@ impl Kind {
         Kind::Callback,
         Kind::ACallback,
         Kind::InstanceMethod,
+        Kind::Get,
         Kind::Bool,
         Kind::Len,
         Kind::Close,
@@ -220,6 +223,7 @@ impl Kind {
         Kind::GenCleanup,
         Kind::Log,
         Kind::Var,
+        Kind::Store,
         Kind::Ret,
         Kind::Handler,
         Kind::Finally,
@@ -243,6 +247,7 @@ impl Kind {
             Kind::Callback => "callback",
             Kind::ACallback => "acallback",
             Kind::InstanceMethod => "instance-method",
+            Kind::Get => "get",
             Kind::Bool => "bool",
             Kind::Len => "len",
             Kind::Close => "close",
@@ -254,6 +259,7 @@ impl Kind {
             Kind::GenCleanup => "gen-cleanup",
             Kind::Log => "log",
             Kind::Var => "var",
+            Kind::Store => "store",
             Kind::Ret => "ret",
             Kind::Handler => "handler",
             Kind::Finally => "finally",
@@ -275,6 +281,7 @@ impl Kind {
             Event::Call { is_async, .. } => pick(*is_async, Kind::Call, Kind::ACall),
             Event::Callback { is_async, .. } => pick(*is_async, Kind::Callback, Kind::ACallback),
             Event::InstanceMethod { .. } => Kind::InstanceMethod,
+            Event::Get { .. } => Kind::Get,
             Event::Bool { .. } => Kind::Bool,
             Event::Len { .. } => Kind::Len,
             Event::Close { .. } => Kind::Close,
@@ -286,6 +293,7 @@ impl Kind {
             Event::GenCleanup { .. } => Kind::GenCleanup,
             Event::Log { .. } => Kind::Log,
             Event::Var { .. } => Kind::Var,
+            Event::Store { .. } => Kind::Store,
             Event::Ret { .. } => Kind::Ret,
             Event::Handler { .. } => Kind::Handler,
             Event::Finally { .. } => Kind::Finally,
@@ -644,9 +652,9 @@ impl Item<'_> {
                 | (Event::Callback { label: x, is_async: p, .. }, Event::Callback { label: y, is_async: q, .. }) => {
                     x == y && p == q
                 }
-                (Event::InstanceMethod { mgr: x, method: m }, Event::InstanceMethod { mgr: y, method: n }) => {
-                    x == y && m == n
-                }
+                (Event::InstanceMethod { mgr: x, method: m }, Event::InstanceMethod { mgr: y, method: n })
+                | (Event::Get { mgr: x, method: m }, Event::Get { mgr: y, method: n })
+                | (Event::Store { label: x, key: m, .. }, Event::Store { label: y, key: n, .. }) => x == y && m == n,
                 (Event::Bool { label: x }, Event::Bool { label: y })
                 | (Event::Len { label: x }, Event::Len { label: y })
                 | (Event::Close { label: x }, Event::Close { label: y })
@@ -679,6 +687,7 @@ impl Item<'_> {
                 Event::Call { is_async, .. } => format!("{}call", a(*is_async)),
                 Event::Callback { is_async, .. } => format!("{}callback", a(*is_async)),
                 Event::InstanceMethod { mgr, method } => format!("{mgr} instance attribute {method}"),
+                Event::Get { mgr, method } => format!("get {mgr}.{method}"),
                 Event::Bool { .. } => "__bool__".to_string(),
                 Event::Len { .. } => "__len__".to_string(),
                 Event::Close { .. } => "close()".to_string(),
@@ -690,6 +699,7 @@ impl Item<'_> {
                 Event::GenCleanup { .. } => "cleanup close raised".to_string(),
                 Event::Log { .. } => "log".to_string(),
                 Event::Var { .. } => "var".to_string(),
+                Event::Store { label, key, .. } => format!("store {label}{key}"),
                 Event::Ret { .. } => "evaluate return value".to_string(),
                 Event::Handler { .. } => "except".to_string(),
                 Event::Finally { .. } => "finally".to_string(),
@@ -774,7 +784,8 @@ fn event_diff(e: &Event, o: &Event, messages: Messages) -> Option<FieldDiff> {
             })
             .or_else(|| info(ix, iy)),
         (Event::GenYield { value: x, .. }, Event::GenYield { value: y, .. })
-        | (Event::Var { value: x, .. }, Event::Var { value: y, .. }) => value_diff("value", x, y),
+        | (Event::Var { value: x, .. }, Event::Var { value: y, .. })
+        | (Event::Store { value: x, .. }, Event::Store { value: y, .. }) => value_diff("value", x, y),
         (Event::GenClosed { value: x, .. }, Event::GenClosed { value: y, .. }) => {
             let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "None".to_string());
             value_diff("close() returned", &shown(x), &shown(y))

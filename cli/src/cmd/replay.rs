@@ -50,7 +50,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut judge = Judge::start(&args.judge.config())?;
     let toolchain = find_toolchain(&args.compile, &args.judge.interpreter.python)?;
     let builds = crate::compile::scratch_dir(&args.compile)?;
-    let exec = Exec::start(toolchain, &args.compile, &mut judge.worker, builds.path(), 1, std::sync::Arc::new(|| false))?;
+    let exec =
+        Exec::start(toolchain, &args.compile, &mut judge.worker, builds.path(), 1, std::sync::Arc::new(|| false))?;
     // With --compile, every case is built first, a batch at a time.
     let prebuilt = prebuild(&exec, &files, judge.capabilities)?;
     let triage = Triage::new(&known_files, judge.worker.info());
@@ -181,7 +182,11 @@ impl Prebuilt {
 
 /// With `--compile`, builds every valid case, `--batch` at a time (invalid ones are reported
 /// when they are replayed).
-fn prebuild(exec: &Exec, files: &[std::path::PathBuf], capabilities: oracle::capability::Capabilities) -> anyhow::Result<Prebuilt> {
+fn prebuild(
+    exec: &Exec,
+    files: &[std::path::PathBuf],
+    capabilities: oracle::capability::Capabilities,
+) -> anyhow::Result<Prebuilt> {
     let mut res = Prebuilt { batches: Vec::new(), by_file: Default::default() };
     if exec.toolchain().is_none() {
         return Ok(res);

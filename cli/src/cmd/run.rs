@@ -161,7 +161,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let builds = run_dir.join("builds");
     let exec = Arc::new(Exec::start(toolchain, &args.compile, &mut first.worker, &builds, jobs, stop)?);
-    let shrink_time = args.shrink_time.unwrap_or(Duration::from_secs(if args.compile.compile.is_some() { 60 } else { 10 }));
+    let shrink_time =
+        args.shrink_time.unwrap_or(Duration::from_secs(if args.compile.compile.is_some() { 60 } else { 10 }));
     let (tx, rx) = mpsc::channel::<Report>();
     let mut first = Some(first.worker);
     for _ in 0..jobs {
@@ -466,7 +467,8 @@ impl Ctx {
 
     fn work_inner(&self, mut worker: Worker) -> anyhow::Result<()> {
         let config = GenConfig::for_profile(self.profile).within(self.capabilities);
-        let batch = if self.exec.toolchain().is_some() { self.exec.batch_size(0) } else { worker.preferred_batch() as u64 };
+        let batch =
+            if self.exec.toolchain().is_some() { self.exec.batch_size(0) } else { worker.preferred_batch() as u64 };
         while !self.stopping() {
             let start = self.shared.next.fetch_add(batch, Ordering::Relaxed);
             if start >= self.total {
@@ -624,4 +626,3 @@ mod tests {
         assert_eq!(plan_jobs(8, 0), (1, None));
     }
 }
-

@@ -6,7 +6,7 @@ use arbitrary::Result;
 use oracle::capability::Capability;
 use oracle::ir::{
     Action, AttrValue, BadThrow, Cause, CmGen, Drive, ExcAttr, ExcClass, GenFn, Handler, ItemExpr, Manager, Method,
-    NewExc, RaiseNew, StackOp, Stmt, Target, Then, Thrown, Try, Value, WithItem, Yielded,
+    NewExc, Parens, RaiseNew, StackOp, Stmt, Target, Then, Thrown, Try, Value, WithItem, Yielded,
 };
 
 use super::{Cx, Gen, RAISED};
@@ -171,7 +171,7 @@ impl Gen<'_, '_> {
                 };
                 let inner = vec![Stmt::Yield(self.labels.next('y')), Stmt::Yield(self.labels.next('y'))];
                 let item = WithItem { expr: ItemExpr::New(m), target: Target::None };
-                vec![Stmt::With { is_async, items: vec![item], body: inner }]
+                vec![Stmt::With { parens: Parens::No, is_async, items: vec![item], body: inner }]
             }
             _ => {
                 let class = self.pick(&[None, Some(ExcClass::GeneratorExit), Some(ExcClass::BaseException)])?;
@@ -404,6 +404,7 @@ impl Gen<'_, '_> {
                     cause: None,
                 })];
                 vec![Stmt::With {
+                    parens: Parens::No,
                     is_async: false,
                     items: vec![WithItem { expr: ItemExpr::Cm(cms.len() - 1), target: Target::None }],
                     body,
@@ -444,7 +445,7 @@ impl Gen<'_, '_> {
                 };
                 let body = vec![enter, Stmt::Raise(self.raise_new()?)];
                 let item = WithItem { expr: ItemExpr::ExitStack { is_async: false }, target: Target::Name(stack) };
-                vec![Stmt::With { is_async: false, items: vec![item], body }]
+                vec![Stmt::With { parens: Parens::No, is_async: false, items: vec![item], body }]
             }
         })
     }

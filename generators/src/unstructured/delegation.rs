@@ -3,8 +3,8 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    delegates, Action, BadThrow, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Stmt, Target,
-    Then, Thrown, Try, Value, WithItem,
+    delegates, Action, BadThrow, Drive, ExcClass, GenFn, Handler, ItemExpr, Manager, Method, NewExc, Parens, Stmt,
+    Target, Then, Thrown, Try, Value, WithItem,
 };
 
 use super::{Gen, NAMES};
@@ -63,7 +63,7 @@ impl Gen<'_, '_> {
                 let m = Self::sync_manager(managers, Action::ReturnSelf, Method::Defined(exit));
                 let item = WithItem { expr: ItemExpr::New(m), target: Target::None };
                 let inner = vec![Stmt::Yield(self.labels.next('y')), Stmt::Yield(self.labels.next('y'))];
-                vec![Stmt::With { is_async: false, items: vec![item], body: inner }, ret(self)?]
+                vec![Stmt::With { parens: Parens::No, is_async: false, items: vec![item], body: inner }, ret(self)?]
             }
             1 => {
                 let class = self.pick(&[None, Some(ExcClass::Exception), Some(ExcClass::GeneratorExit)])?;
@@ -124,7 +124,7 @@ impl Gen<'_, '_> {
         }
         inner.push(Stmt::Await(self.labels.next('s')));
         let item = WithItem { expr: ItemExpr::New(m), target: Target::None };
-        let mut body = vec![Stmt::With { is_async: true, items: vec![item], body: inner }];
+        let mut body = vec![Stmt::With { parens: Parens::No, is_async: true, items: vec![item], body: inner }];
         match self.u.int_in_range(0..=3)? {
             0 => {
                 let h = Handler { label: self.labels.next('h'), class: None, bind: false, body };
@@ -192,7 +192,7 @@ impl Gen<'_, '_> {
                 let exit = self.opening_exit()?;
                 let m = Self::sync_manager(managers, Action::ReturnSelf, Method::Defined(exit));
                 let item = WithItem { expr: ItemExpr::New(m), target: Target::None };
-                vec![Stmt::With { is_async: false, items: vec![item], body: delegate }]
+                vec![Stmt::With { parens: Parens::No, is_async: false, items: vec![item], body: delegate }]
             }
             1 => {
                 // Delegating while it handles an exception: what comes out of the delegated

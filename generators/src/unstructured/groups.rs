@@ -6,8 +6,8 @@
 use arbitrary::Result;
 use oracle::capability::Capability;
 use oracle::ir::{
-    Action, Clauses, ExcClass, Group, Handler, ItemExpr, Manager, Member, Method, NewExc, StackOp, Stmt, Target, Try,
-    WithItem,
+    Action, Clauses, ExcClass, Group, Handler, ItemExpr, Manager, Member, Method, NewExc, Parens, StackOp, Stmt,
+    Target, Try, WithItem,
 };
 
 use super::{Cx, Gen, CAUGHT, RAISED};
@@ -77,6 +77,7 @@ impl Gen<'_, '_> {
         }
         let group = |g: &mut Self| -> Result<Stmt> { Ok(Stmt::RaiseGroup(g.group(0)?)) };
         let with = |expr: ItemExpr, body: Vec<Stmt>| Stmt::With {
+            parens: Parens::No,
             is_async: false,
             items: vec![WithItem { expr, target: Target::None }],
             body,
@@ -168,7 +169,12 @@ impl Gen<'_, '_> {
                 let callback = op(StackOp::Callback { label: self.labels.next('k'), raises: None, is_async: false });
                 let item =
                     WithItem { expr: ItemExpr::ExitStack { is_async: false }, target: Target::Name(stack.clone()) };
-                vec![Stmt::With { is_async: false, items: vec![item], body: vec![callback, enter, group(self)?] }]
+                vec![Stmt::With {
+                    parens: Parens::No,
+                    is_async: false,
+                    items: vec![item],
+                    body: vec![callback, enter, group(self)?],
+                }]
             }
             // §13.1: what the constructors make of BaseExceptions and Exceptions.
             _ => {

@@ -5,8 +5,8 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    Action, BoolResult, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method,
-    NewExc, RaiseNew, StackOp, Stmt, Target, Thrown, Try, Value, WithItem,
+    Action, BoolResult, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager, Method,
+    NewExc, Parens, RaiseNew, StackOp, Stmt, Target, Thrown, Try, Value, WithItem,
 };
 
 use oracle::capability::Capability;
@@ -23,12 +23,12 @@ pub(super) struct Parts<'a> {
     pub(super) is_async: bool,
 }
 
-fn item(expr: ItemExpr) -> WithItem {
+pub(super) fn item(expr: ItemExpr) -> WithItem {
     WithItem { expr, target: Target::None }
 }
 
-fn with(is_async: bool, expr: ItemExpr, body: Vec<Stmt>) -> Stmt {
-    Stmt::With { is_async, items: vec![item(expr)], body }
+pub(super) fn with(is_async: bool, expr: ItemExpr, body: Vec<Stmt>) -> Stmt {
+    Stmt::With { parens: Parens::No, is_async, items: vec![item(expr)], body }
 }
 
 impl Gen<'_, '_> {
@@ -53,6 +53,9 @@ impl Gen<'_, '_> {
             Focus::Chaining => self.open_chaining(parts.gens, parts.cms, parts.is_async)?,
             Focus::Delegation => self.open_delegation(parts.managers, parts.gens)?,
             Focus::Groups => self.open_groups(parts.managers)?,
+            Focus::Targets => self.open_targets(parts.managers)?,
+            Focus::Protocol => self.open_protocol(parts.managers, parts.is_async)?,
+            Focus::CompileTime => self.open_compile(parts.managers, parts.gens, parts.cms, parts.is_async)?,
             Focus::AsyncWith => return Ok(()),
         };
         parts.main.splice(0..0, opening);
@@ -67,6 +70,7 @@ impl Gen<'_, '_> {
             exit,
             aenter: Method::Missing,
             aexit: Method::Missing,
+            base: None,
         };
         managers.push(m);
         managers.len() - 1
@@ -74,11 +78,18 @@ impl Gen<'_, '_> {
 
     /// A new manager class with `__aenter__` and `__aexit__` only.
     pub(super) fn async_manager(managers: &mut Vec<Manager>, aenter: Method, aexit: Method) -> usize {
-        managers.push(Manager { init_raises: None, enter: Method::Missing, exit: Method::Missing, aenter, aexit });
+        managers.push(Manager {
+            init_raises: None,
+            enter: Method::Missing,
+            exit: Method::Missing,
+            aenter,
+            aexit,
+            base: None,
+        });
         managers.len() - 1
     }
 
-    fn raise_stmt(&mut self) -> Result<Stmt> {
+    pub(super) fn raise_stmt(&mut self) -> Result<Stmt> {
         Ok(Stmt::Raise(self.raise_new()?))
     }
 
@@ -102,9 +113,14 @@ impl Gen<'_, '_> {
                 let value = Value::Tuple((0..n).map(Value::Int).collect());
                 let exit = Method::Defined(self.opening_exit()?);
                 let m = Self::sync_manager(managers, Action::Return(value), exit);
-                let target = Target::Tuple(vec!["a".to_string(), "b".to_string()]);
+                let target = Target::Tuple(vec![Elem::Name("a".to_string()), Elem::Name("b".to_string())]);
                 let body = vec![Stmt::Show("b".to_string())];
-                vec![Stmt::With { is_async: false, items: vec![WithItem { expr: ItemExpr::New(m), target }], body }]
+                vec![Stmt::With {
+                    parens: Parens::No,
+                    is_async: false,
+                    items: vec![WithItem { expr: ItemExpr::New(m), target }],
+                    body,
+                }]
             }
             1 => {
                 let exit = Method::Defined(self.opening_exit()?);
@@ -355,6 +371,7 @@ impl Gen<'_, '_> {
                     }),
                 );
                 let stack = Stmt::With {
+                    parens: Parens::No,
                     is_async: false,
                     items: vec![WithItem { expr: ItemExpr::ExitStack { is_async: false }, target: Target::Name(name) }],
                     body: vec![xf, cb],
@@ -397,6 +414,7 @@ impl Gen<'_, '_> {
         };
         let stack = ItemExpr::ExitStack { is_async: stack_async };
         Ok(vec![Stmt::With {
+            parens: Parens::No,
             is_async: stack_async,
             items: vec![WithItem { expr: stack, target: Target::Name(name) }],
             body,

@@ -402,7 +402,11 @@ for path in sys.stdin.read().splitlines():
     sys.modules.pop("withstand_prelude", None)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        runpy.run_path(path, run_name="__main__")
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SyntaxError as e:
+            # A program CPython refuses to compile prints nothing; its SyntaxError is what it shows.
+            print("compile error %s: %s" % (type(e).__name__, e.msg))
     module = sys.modules.get("withstand_prelude")
     if module is not None:
         # Named as when the prelude is part of the program, so that 3.14's messages read the same.

@@ -10,14 +10,17 @@
 //!   CPython's count of nested blocks); validation, the reducer's repair, the walkers and the
 //!   generator share it.
 //! - [`validate`]: every problem of a program, as [`Diagnostic`]s with a typed [`Loc`].
+//! - [`compile`]: the constructs some CPython version refuses to compile, and how deep the
+//!   functions nest.
 
+pub mod compile;
 mod diagnostic;
 mod scope;
 mod validate;
 pub mod visit;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Loc, TextPos};
-pub use scope::{Clauses, Func, Scope, MAX_BLOCKS};
+pub use scope::{Clauses, Func, Scope, MAX_BLOCKS, REFUSED_BLOCKS};
 pub use validate::validate;
 
 /// A whole generated program.
@@ -34,6 +37,23 @@ pub struct Program {
     pub main: Vec<Stmt>,
     /// `async def main():`, driven by hand with `send(None)`.
     pub is_async: bool,
+}
+
+impl Program {
+    /// The method in `slot` of manager class `M<m>` or of the first of its bases that has one
+    /// (`type(mgr).__mro__`, SEMANTICS-ADDENDUM §7.3), with the class that defines it; `None`
+    /// where none does. A method set only on the instance is not on the class.
+    pub fn resolve(&self, m: usize, slot: Slot) -> Option<(usize, &Method)> {
+        let mut at = Some(m);
+        while let Some(c) = at {
+            let def = &self.managers[c];
+            match def.method(slot) {
+                Method::Missing | Method::InstanceOnly => at = def.base,
+                method => return Some((c, method)),
+            }
+        }
+        None
+    }
 }
 
 /// A generator function `def g0():`, an async generator function `async def g0():`, or (an
@@ -74,6 +94,9 @@ pub struct Manager {
     pub aenter: Method,
     /// `__aexit__`.
     pub aexit: Method,
+    /// `class M1(M0):`: the manager class it derives from, defined before it. A method it does
+    /// not define (missing, or set only on the instance) is looked up on the base (§7.3).
+    pub base: Option<usize>,
 }
 
 impl Manager {
@@ -85,6 +108,7 @@ impl Manager {
             exit: Method::Missing,
             aenter: Method::Missing,
             aexit: Method::Missing,
+            base: None,
         }
     }
 
@@ -168,6 +192,19 @@ impl Slot {
     }
 }
 
+/// What the getter of a protocol method given as a property or a custom descriptor does after
+/// logging its call (§7.1).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Getter {
+    /// Returns a function (a nested `def`, an `async def` for `__aenter__`/`__aexit__`), which
+    /// logs its call and does the action; `with` calls it without self.
+    Function(Action),
+    /// Returns `None`, which the call then fails on.
+    None,
+    /// Raises (an AttributeError too, which propagates as it is).
+    Raise(RaiseNew),
+}
+
 /// How a protocol method is provided.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -190,6 +227,34 @@ pub enum Method {
         /// What it does then.
         action: Action,
     },
+    /// `@property`, or with `custom` the prelude's `@getter` (a descriptor class whose `__get__`
+    /// calls the function): the lookup calls the getter, which logs, then does what `get` says
+    /// (§7.1).
+    Property {
+        /// The prelude's own descriptor class rather than `property`.
+        custom: bool,
+        /// What the getter does.
+        get: Getter,
+    },
+    /// `@staticmethod def __exit__(t, v, tb):`: a plain `def` without self (§7.2); its action is
+    /// not `return self`.
+    Static(Action),
+    /// `@classmethod def __exit__(cls, t, v, tb):`: bound to the class (§7.2); its action is
+    /// not `return self`.
+    ClassMethod(Action),
+    /// `__exit__ = Fn('M0', '__exit__', r)`: a callable object that is no descriptor, so `with`
+    /// calls it without self (§7.2); it logs its call as the method would, then returns `r` or
+    /// raises it.
+    Callable(ExitFnResult),
+}
+
+impl Method {
+    /// Whether the protocol finds it on the type through a descriptor other than a plain
+    /// function (property, custom descriptor, static or class method) or finds an object that
+    /// is no descriptor: what exit stacks (which look methods up on the class) do not model.
+    pub fn is_descriptor_kind(&self) -> bool {
+        matches!(self, Method::Property { .. } | Method::Static(_) | Method::ClassMethod(_) | Method::Callable(_))
+    }
 }
 
 /// What a defined method does after logging its call.
@@ -345,13 +410,17 @@ pub enum ExcClass {
     /// `class S2(StopAsyncIteration)`.
     S2,
     /// `NameError`: never raised by a program, only by the interpreter (a name an old version
-    /// lacks, such as `aclosing` before 3.10).
+    /// lacks, such as `aclosing` before 3.10; a name never bound, read at module level or in a
+    /// class body).
     NameError,
     /// `ExceptionGroup` (3.11+): a subclass of both `BaseExceptionGroup` and `Exception`. Only
     /// caught, raised by [`Stmt::RaiseGroup`] (SEMANTICS-ADDENDUM §13).
     ExceptionGroup,
     /// `BaseExceptionGroup` (3.11+). Only caught, raised by [`Stmt::RaiseGroup`].
     BaseExceptionGroup,
+    /// `UnboundLocalError`, a `NameError`: raised by the interpreter only, reading a local never
+    /// bound (§8.1).
+    UnboundLocalError,
 }
 
 impl ExcClass {
@@ -379,6 +448,7 @@ impl ExcClass {
         ExcClass::NameError,
         ExcClass::ExceptionGroup,
         ExcClass::BaseExceptionGroup,
+        ExcClass::UnboundLocalError,
     ];
 
     /// The Python name.
@@ -406,6 +476,7 @@ impl ExcClass {
             ExcClass::NameError => "NameError",
             ExcClass::ExceptionGroup => "ExceptionGroup",
             ExcClass::BaseExceptionGroup => "BaseExceptionGroup",
+            ExcClass::UnboundLocalError => "UnboundLocalError",
         }
     }
 
@@ -428,10 +499,13 @@ pub enum Stmt {
     Log(String),
     /// `show('x', x)`: log the value of a variable bound by an enclosing `with` or `except`.
     Show(String),
-    /// `with M0() as x, 1 as (a, b): body`, or `async with` (only in `async def main`).
+    /// `with M0() as x, 1 as (a, b): body`, or `async with` (in an async function; elsewhere a
+    /// compile error, §8.7).
     With {
         /// `async with`.
         is_async: bool,
+        /// Whether the items are written in parentheses (§8.6).
+        parens: Parens,
         /// The items, entered left to right.
         items: Vec<WithItem>,
         /// The body.
@@ -862,15 +936,124 @@ pub enum ItemExpr {
     },
 }
 
-/// The `as` part of a `with` item.
+/// The `as` part of a `with` item. Binding it happens inside the protected region (§1.2.4): what
+/// it raises reaches `__exit__`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     /// No `as`.
     None,
     /// `as x`.
     Name(String),
-    /// `as (a, b)`: unpacking, which can fail.
-    Tuple(Vec<String>),
+    /// `as (x)`: a parenthesized name, which is a name, not a tuple (§8.3).
+    Paren(String),
+    /// `as Sink('o1', None).a` or `as Sink('o1', None)['k']`: an attribute or subscript store
+    /// (§8.2).
+    Store(Store),
+    /// `as (a, *b, Sink('o1', None).c)`: unpacking, which can fail; one element is written
+    /// `(a,)`. More than one starred element does not compile (§8.5).
+    Tuple(Vec<Elem>),
+    /// `as *b`, which does not compile (§8.5).
+    Star(String),
+    /// `as None`, `as f()`, ...: does not compile (§8.5).
+    Bad(Bad),
+    /// `as None,` with the trailing comma and no parentheses: does not compile (§8.5).
+    BadComma(Bad),
+    /// `as (None)`: a refused target in parentheses, which is no tuple; does not compile, with
+    /// the message of the bare one (§8.5).
+    BadParen(Bad),
+}
+
+/// How the items of a `with` are written (§8.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Parens {
+    /// `with A() as a, B():`.
+    No,
+    /// `with (A() as a, B()):`: the same on 3.9+; 3.8 refuses a target inside and reads the
+    /// items without one as a tuple.
+    Yes,
+    /// `with (A() as a, B(),):`, a trailing comma too.
+    TrailingComma,
+}
+
+/// A target CPython refuses to compile (§8.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bad {
+    /// `None`: "cannot assign to None".
+    None,
+    /// `True`: "cannot assign to True".
+    True,
+    /// `f()`: "cannot assign to function call".
+    Call,
+    /// `1`: "cannot assign to literal".
+    Literal,
+}
+
+/// An element of a tuple target.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Elem {
+    /// `a`.
+    Name(String),
+    /// `*b`: takes what the other elements leave, as a list (§8.3).
+    Star(String),
+    /// An attribute or subscript store.
+    Store(Store),
+    /// `None`, `f()`, ...: does not compile (§8.5).
+    Bad(Bad),
+}
+
+impl Elem {
+    /// The name the element binds, if it binds one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Elem::Name(n) | Elem::Star(n) => Some(n),
+            Elem::Store(_) | Elem::Bad(_) => None,
+        }
+    }
+}
+
+impl Target {
+    /// The names the target binds, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Target::None | Target::Store(_) | Target::Bad(_) | Target::BadComma(_) | Target::BadParen(_) => Vec::new(),
+            Target::Name(n) | Target::Paren(n) | Target::Star(n) => vec![n],
+            Target::Tuple(elems) => elems.iter().filter_map(Elem::name).collect(),
+        }
+    }
+}
+
+/// An attribute or subscript target: `Sink('o1', None).a`, `None['k']` (§8.2). The object is
+/// made when the target is bound, after `__enter__` returned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Store {
+    /// What is stored into.
+    pub obj: StoreObj,
+    /// `.a` or `['k']`.
+    pub key: Key,
+}
+
+/// The object of a [`Store`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StoreObj {
+    /// `Sink('o1', None)`: its `__setattr__` and `__setitem__` log the store, then raise
+    /// `raises('o1')` if given.
+    Sink {
+        /// Its label, in the trace.
+        label: String,
+        /// What a store raises.
+        raises: Option<ExcClass>,
+    },
+    /// `None`, which refuses both.
+    None,
+}
+
+/// How a [`Store`] names its slot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// `.a`.
+    Attr(String),
+    /// `['k']`.
+    Item(String),
 }
 
 /// Whether a program uses exception groups (3.11+): raises one, has an `except*`, or names

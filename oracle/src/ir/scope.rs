@@ -3,12 +3,17 @@
 //! scoping that validation, the reducer's repair, the walkers of [`visit`](super::visit) and the
 //! generator share.
 
-use super::visit::Step;
+use super::visit::{self, Step};
 use super::{Handler, ItemExpr, StackOp, Stmt, Target, Try, WithItem};
 
 /// CPython's limit on statically nested blocks in one function (`CO_MAXBLOCKS`): a function that
 /// nests more does not compile ("too many statically nested blocks").
 pub const MAX_BLOCKS: usize = 20;
+
+/// The fewest blocks, counted as [`Scope::floor`] counts them, that every version from 3.8 to
+/// 3.14 refuses to compile (3.13 and 3.14 accept one more than [`MAX_BLOCKS`] in a plain
+/// function, probed; SEMANTICS-ADDENDUM §8.7).
+pub const REFUSED_BLOCKS: usize = MAX_BLOCKS + 2;
 
 /// The kind of function a block belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,8 +60,9 @@ impl Clauses {
 /// What holds at a point of a function body.
 ///
 /// Names are bound by `with` targets, assignments, `x = st.enter_context(...)` and `except ... as
-/// e_<label>`, and are visible in the rest of their block and the blocks nested in it, never
-/// after the statement whose block binds them (the IR is stricter than Python here).
+/// e_<label>`, and are visible in the rest of their block and the blocks nested in it. A name
+/// some earlier statement of the function bound inside one of its blocks (a `with` target read
+/// after its `with`, §8.1) may be read too, by `show` only: it may be unbound when the read runs.
 ///
 /// The nesting count overestimates CPython's on every version from 3.8 on (probed with each
 /// interpreter): a `with` counts one block per item, a loop one, the body of a `try` one per kind
@@ -78,8 +84,15 @@ pub struct Scope {
     /// of a loop around it).
     star: bool,
     blocks: usize,
+    /// A count of the blocks around a statement that no version from 3.8 on exceeds: a `with`
+    /// item, a loop and a `try:` block count one, the clauses of a `try` nothing, a generator
+    /// function or coroutine one.
+    floor: usize,
     /// Names bound by `with` targets and assignments (a name bound twice is here twice).
     vars: Vec<String>,
+    /// Names (not `e_<label>`) that statements before this one in the function bound inside
+    /// their blocks: locals of the function that may or may not be bound here.
+    seen: Vec<String>,
     /// Labels of the enclosing handlers that bind `e_<label>`, outermost first.
     caught: Vec<String>,
     /// The names among `vars` that hold an exit stack, and whether it is an `AsyncExitStack`.
@@ -96,9 +109,12 @@ impl Scope {
     /// The scope at the start of the body of a function of kind `func`.
     pub fn function(func: Func) -> Scope {
         match func {
-            Func::Main { is_async } => Scope { is_async, blocks: usize::from(is_async), ..Scope::default() },
+            Func::Main { is_async } => {
+                let blocks = usize::from(is_async);
+                Scope { is_async, blocks, floor: blocks, ..Scope::default() }
+            }
             Func::Gen { is_async } | Func::Cm { is_async } => {
-                Scope { in_gen: true, is_async, async_gen: is_async, blocks: 1, ..Scope::default() }
+                Scope { in_gen: true, is_async, async_gen: is_async, blocks: 1, floor: 1, ..Scope::default() }
             }
             Func::Coro => Scope { in_gen: true, is_async: true, coro: true, blocks: 1, ..Scope::default() },
         }
@@ -174,6 +190,18 @@ impl Scope {
         self.vars.iter().any(|v| v == name) || name.strip_prefix("e_").is_some_and(|l| self.catches(l))
     }
 
+    /// Whether `show` may read `name` here: it is bound, or an earlier statement of the function
+    /// bound it somewhere inside its blocks (then it may be unbound when the read runs).
+    pub fn can_read(&self, name: &str) -> bool {
+        self.is_bound(name) || self.seen.iter().any(|v| v == name)
+    }
+
+    /// Names an earlier statement of the function bound inside its blocks and that are not
+    /// bound here for certain.
+    pub fn maybe_bound(&self) -> impl Iterator<Item = &str> {
+        self.seen.iter().map(String::as_str).filter(|n| !self.vars.iter().any(|v| v == n))
+    }
+
     /// Whether an enclosing handler binds `e_<label>`.
     pub fn catches(&self, label: &str) -> bool {
         self.caught.iter().any(|c| c == label)
@@ -230,14 +258,14 @@ impl Scope {
     /// Binds the target of a `with` item, for the items after it and the body.
     pub fn bind_item(&mut self, item: &WithItem) {
         match &item.target {
-            Target::None => {}
             Target::Name(n) => self.bind_to(n, &item.expr),
-            Target::Tuple(ns) => ns.iter().for_each(|n| self.bind(n)),
+            other => other.names().into_iter().for_each(|n| self.bind(n)),
         }
     }
 
     /// What `s` binds for the statements after it in its block: an assignment its name, `x =
-    /// st.enter_context(...)` its target.
+    /// st.enter_context(...)` its target; and the names bound inside its blocks, which may be
+    /// read (§8.1).
     pub fn after(&mut self, s: &Stmt) {
         match s {
             Stmt::Assign { name, expr } => self.bind_to(name, expr),
@@ -247,25 +275,59 @@ impl Scope {
             | Stmt::AwaitCall { target: Some(name), .. } => self.bind(name),
             _ => {}
         }
+        for inner in visit::stmts(std::slice::from_ref(s)) {
+            let names: Vec<&str> = match inner {
+                Stmt::With { items, .. } => items.iter().flat_map(|it| it.target.names()).collect(),
+                Stmt::Assign { name, .. } | Stmt::Stack { op: StackOp::Enter { target: Some(name), .. }, .. } => {
+                    vec![name]
+                }
+                _ => Vec::new(),
+            };
+            for n in names {
+                if !self.seen.iter().any(|v| v == n) {
+                    self.seen.push(n.to_string());
+                }
+            }
+        }
     }
 
     // ---- the blocks of a statement here ----
 
-    /// A block nested `blocks` deeper, where no step stands.
-    fn nested(&self, blocks: usize) -> Scope {
-        Scope { step: None, blocks: self.blocks + blocks, ..self.clone() }
+    /// A block nested `blocks` deeper (at least `floor` deeper on every version), where no step
+    /// stands.
+    fn nested(&self, blocks: usize, floor: usize) -> Scope {
+        Scope { step: None, blocks: self.blocks + blocks, floor: self.floor + floor, ..self.clone() }
+    }
+
+    /// Whether the code here is a plain function's (not a generator function's or a
+    /// coroutine's), where a statement nested too deep is refused cleanly on every version
+    /// (3.12.1 crashes compiling a generator or a coroutine one block short of the limit).
+    pub fn is_plain(&self) -> bool {
+        !self.in_gen && !self.is_async
+    }
+
+    /// The fewest blocks any version from 3.8 on counts around a statement here, its own blocks
+    /// included: a `with` counts one per item, a loop and a `try` one; at
+    /// [`REFUSED_BLOCKS`] no version compiles it (§8.7).
+    pub fn floor(&self, s: &Stmt) -> usize {
+        self.floor
+            + match s {
+                Stmt::With { items, .. } => items.len(),
+                Stmt::Loop { .. } | Stmt::Try(_) => 1,
+                _ => 0,
+            }
     }
 
     /// Where the first item of a `with` here is evaluated; [`bind_item`](Scope::bind_item) each
     /// item to get where the next one is.
     pub fn items(&self) -> Scope {
-        self.nested(0)
+        self.nested(0, 0)
     }
 
     /// The body of `with <items>:` here: the targets are bound, and after `closing(g0()) as a`
     /// last, `a` may be stepped.
     pub fn with_body(&self, items: &[WithItem]) -> Scope {
-        let mut inner = self.nested(items.len());
+        let mut inner = self.nested(items.len(), items.len());
         for it in items {
             inner.bind_item(it);
         }
@@ -278,41 +340,41 @@ impl Scope {
 
     /// The body of a loop here.
     pub fn loop_body(&self) -> Scope {
-        Scope { in_loop: true, ..self.nested(1) }
+        Scope { in_loop: true, ..self.nested(1, 1) }
     }
 
     /// The `try:` block of a `try` here with `clauses`.
     pub fn try_body(&self, clauses: Clauses) -> Scope {
-        self.nested(usize::from(clauses.handlers) + usize::from(clauses.finally))
+        self.nested(usize::from(clauses.handlers) + usize::from(clauses.finally), 1)
     }
 
     /// The block of an `except` clause here, in a `try` with `clauses`; `bound` is the label of
     /// a handler that binds `e_<label>`.
     pub fn handler_body(&self, bound: Option<&str>, clauses: Clauses) -> Scope {
-        let mut inner = Scope { handling: true, ..self.nested(2 + usize::from(clauses.finally)) };
+        let mut inner = Scope { handling: true, ..self.nested(2 + usize::from(clauses.finally), 0) };
         inner.caught.extend(bound.map(str::to_string));
         inner
     }
 
     /// The `try:` block of a `try` with `except*` clauses here, whose clauses are not decided yet.
     pub fn nested_try_star_body(&self) -> Scope {
-        self.nested(1).try_body(Clauses::ALL)
+        self.nested(1, 0).try_body(Clauses::ALL)
     }
 
     /// The block of an `except*` clause here: as an `except` clause's, counted one block deeper
     /// (`except*` compiles to more), outside any loop around the `try`, and no `return`.
     pub fn star_handler_body(&self, bound: Option<&str>, clauses: Clauses) -> Scope {
-        Scope { in_loop: false, star: true, ..self.nested(1).handler_body(bound, clauses) }
+        Scope { in_loop: false, star: true, ..self.nested(1, 0).handler_body(bound, clauses) }
     }
 
     /// The `else:` block of a `try` here with `clauses`.
     pub fn else_body(&self, clauses: Clauses) -> Scope {
-        self.nested(1 + usize::from(clauses.finally))
+        self.nested(1 + usize::from(clauses.finally), 0)
     }
 
     /// The `finally:` block of a `try` here with `clauses`.
     pub fn finally_body(&self, clauses: Clauses) -> Scope {
-        Scope { handling: true, ..self.nested(1 + usize::from(clauses.handlers)) }
+        Scope { handling: true, ..self.nested(1 + usize::from(clauses.handlers), 0) }
     }
 
     /// The block `step` of `s`, a statement here; `None` if `s` has no such block.
@@ -324,10 +386,10 @@ impl Scope {
             (Stmt::Try(t), Step::Except(j)) => self.handler_body(bound(t.handlers.get(j)?), Clauses::of(t)),
             (Stmt::Try(t), Step::Else) => self.else_body(Clauses::of(t)),
             (Stmt::Try(t), Step::Finally) => self.finally_body(Clauses::of(t)),
-            (Stmt::TryStar(t), Step::Try) => self.nested(1).try_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Try) => self.nested(1, 0).try_body(Clauses::of(t)),
             (Stmt::TryStar(t), Step::Except(j)) => self.star_handler_body(bound(t.handlers.get(j)?), Clauses::of(t)),
-            (Stmt::TryStar(t), Step::Else) => self.nested(1).else_body(Clauses::of(t)),
-            (Stmt::TryStar(t), Step::Finally) => self.nested(1).finally_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Else) => self.nested(1, 0).else_body(Clauses::of(t)),
+            (Stmt::TryStar(t), Step::Finally) => self.nested(1, 0).finally_body(Clauses::of(t)),
             _ => return None,
         })
     }

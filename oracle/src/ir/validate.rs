@@ -1,18 +1,19 @@
 //! `validate`: everything the renderer and the model assume of a program, checked, with every
 //! problem reported.
 
+use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, ExcAttr,
-    ExitFnResult, Group, ItemExpr, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target,
-    Then, Thrown, Value, Yielded, MAX_BLOCKS,
+    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, Elem, ExcAttr,
+    ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp,
+    Stmt, Store, StoreObj, Target, Then, Thrown, Value, Yielded, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
 /// The diagnostics are in the order of their paths: managers, `@contextmanager` functions,
 /// generator functions, `main`.
 pub fn validate(program: &Program) -> Vec<Diagnostic> {
-    let mut v = Validator { diags: Vec::new(), program, too_deep: Vec::new() };
+    let mut v = Validator { diags: Vec::new(), program };
     for (i, m) in program.managers.iter().enumerate() {
         let at = Path::new(Root::Manager(i));
         if let Some(e) = &m.init_raises {
@@ -20,6 +21,25 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         }
         for (slot, method) in m.methods() {
             v.method(&at.join(Step::Method(slot)), method, slot);
+        }
+        match m.base {
+            Some(b) if b >= i => v.err(&at, "a manager class derives only from one defined before it"),
+            Some(b) => {
+                for (slot, method) in m.methods() {
+                    let inherited = program.resolve(b, slot).map(|(_, method)| method);
+                    if *method == Method::InstanceOnly
+                        && matches!(inherited, Some(Method::Property { custom: false, .. }))
+                    {
+                        // The base's property has no setter: `self.__exit__ = ...` in `__init__`
+                        // raises AttributeError, with messages not modelled (§7.3).
+                        v.err(
+                            &at.join(Step::Method(slot)),
+                            "a method set on the instance cannot hide a property of a base class",
+                        );
+                    }
+                }
+            }
+            None => {}
         }
     }
     for (i, cm) in program.cms.iter().enumerate() {
@@ -32,6 +52,15 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         }
     }
     let _ = visit::walk(program, &mut v);
+    // At most one construct some version refuses to compile, so that which error CPython
+    // reports first never matters (SEMANTICS-ADDENDUM §8.5).
+    for (path, _) in compile::refused(program).into_iter().skip(1) {
+        v.err(&path, "a program holds at most one construct CPython refuses to compile");
+    }
+    for (path, blocks) in compile::nesting(program).unsure {
+        let loc = Loc { path: Some(path), text: None };
+        v.diags.push(Diagnostic { loc, kind: DiagnosticKind::TooDeep { blocks, limit: MAX_BLOCKS } });
+    }
     let mut diags = v.diags;
     diags.sort_by(|a, b| a.loc.path.cmp(&b.loc.path));
     diags
@@ -40,13 +69,6 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
 impl<'p> Visitor<'p> for Validator<'p> {
     fn stmt(&mut self, s: &'p Stmt, at: At<'_>) -> Flow {
         self.stmt(at.path, s, at.scope);
-        let blocks = at.scope.peak(s);
-        // Once, at the outermost statement that nests too deep: those inside it do too.
-        if blocks > MAX_BLOCKS && !self.too_deep.iter().any(|p| at.path.starts_with(p)) {
-            self.too_deep.push(at.path.clone());
-            let loc = Loc { path: Some(at.path.clone()), text: None };
-            self.diags.push(Diagnostic { loc, kind: DiagnosticKind::TooDeep { blocks, limit: MAX_BLOCKS } });
-        }
         Flow::Continue
     }
 }
@@ -54,8 +76,6 @@ impl<'p> Visitor<'p> for Validator<'p> {
 struct Validator<'a> {
     diags: Vec<Diagnostic>,
     program: &'a Program,
-    /// The statements reported for nesting too deep.
-    too_deep: Vec<Path>,
 }
 
 impl Validator<'_> {
@@ -186,7 +206,28 @@ impl Validator<'_> {
                 }
                 action
             }
-            Method::Missing | Method::InstanceOnly | Method::NoneAttr | Method::WrongArity => return,
+            Method::Static(action) | Method::ClassMethod(action) => {
+                if *action == Action::ReturnSelf {
+                    self.err(at, "a static or class method has no self to return");
+                }
+                action
+            }
+            Method::Property { get: Getter::Function(action), .. } => action,
+            Method::Property { get: Getter::Raise(r), .. } => {
+                self.raise(at, r, None);
+                return;
+            }
+            Method::Callable(r) => {
+                if let ExitFnResult::Return(v) = r {
+                    self.value(at, v);
+                }
+                return;
+            }
+            Method::Missing
+            | Method::InstanceOnly
+            | Method::NoneAttr
+            | Method::WrongArity
+            | Method::Property { get: Getter::None, .. } => return,
         };
         match action {
             Action::ReturnSelf | Action::BareRaise | Action::RaiseArg => {}
@@ -288,6 +329,51 @@ impl Validator<'_> {
         }
     }
 
+    /// The target of a `with` item.
+    fn target(&mut self, at: &Path, target: &Target, scope: &Scope) {
+        match target {
+            Target::None => {}
+            Target::Name(n) | Target::Paren(n) => self.binding(at, n, scope),
+            Target::Store(st) => self.store(at, st),
+            Target::Star(n) => self.binding(at, n, scope),
+            Target::Bad(_) | Target::BadComma(_) | Target::BadParen(_) => {}
+            Target::Tuple(elems) => {
+                if elems.is_empty() {
+                    self.err(at, "a tuple target needs at least one element");
+                }
+                let mut names: Vec<&str> = Vec::new();
+                for e in elems {
+                    match e {
+                        Elem::Name(n) | Elem::Star(n) => {
+                            self.binding(at, n, scope);
+                            if names.contains(&n.as_str()) {
+                                self.err(at, format!("`{n}` is bound twice by one target"));
+                            }
+                            names.push(n);
+                        }
+                        Elem::Store(st) => self.store(at, st),
+                        Elem::Bad(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// An attribute or subscript target.
+    fn store(&mut self, at: &Path, st: &Store) {
+        if let StoreObj::Sink { label, .. } = &st.obj {
+            self.label(at, label);
+        }
+        let (Key::Attr(k) | Key::Item(k)) = &st.key;
+        let ok = k.starts_with(|c: char| c.is_ascii_lowercase())
+            && k.len() <= 8
+            && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && !RESERVED.contains(&k.as_str());
+        if !ok {
+            self.err(at, format!("key {k:?} must be a short lowercase word"));
+        }
+    }
+
     fn stack_op(&mut self, at: &Path, stack: &str, op: &StackOp, scope: &Scope) {
         let Some(async_stack) = scope.stack(stack) else {
             self.err(at, format!("`{stack}` holds no exit stack here"));
@@ -357,7 +443,7 @@ impl Validator<'_> {
         match s {
             Stmt::Log(l) => self.label(at, l),
             Stmt::Show(var) => {
-                if !scope.is_bound(var) {
+                if !scope.can_read(var) {
                     self.err(at, format!("`{var}` is not bound here"));
                 }
             }
@@ -445,10 +531,7 @@ impl Validator<'_> {
                     self.err(at, "await outside an async function");
                 }
             }
-            Stmt::With { is_async, items, .. } => {
-                if *is_async && !scope.is_async() {
-                    self.err(at, "async with outside an async function");
-                }
+            Stmt::With { items, .. } => {
                 if items.is_empty() {
                     self.err(at, "a with statement needs at least one item");
                 }
@@ -460,18 +543,7 @@ impl Validator<'_> {
                         self.err(&at, "a tuple literal with no target cannot be a with item");
                     }
                     self.item_expr(&at, &it.expr, &inner);
-                    match &it.target {
-                        Target::None => {}
-                        Target::Name(n) => self.binding(&at, n, &inner),
-                        Target::Tuple(ns) => {
-                            if ns.is_empty() {
-                                self.err(&at, "a tuple target needs at least one name");
-                            }
-                            for n in ns {
-                                self.binding(&at, n, &inner);
-                            }
-                        }
-                    }
+                    self.target(&at, &it.target, &inner);
                     inner.bind_item(it);
                 }
             }
@@ -686,6 +758,8 @@ const RESERVED: &[&str] = &[
     "on_init",
     "on_enter",
     "on_exit",
+    "on_get",
+    "descriptor",
     "suppress_if",
     "self",
     "t",

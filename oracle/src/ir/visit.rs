@@ -19,8 +19,8 @@ use std::ops::ControlFlow;
 
 use super::scope::{bound, Clauses, Func, Scope};
 use super::{
-    Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, ExitFn, ExitFnResult, Group, Handler, ItemExpr, Member,
-    Method, Program, RaiseNew, Slot, StackOp, Stmt, Then, Thrown, Value,
+    Action, AwaitThen, BoolResult, Cause, Drive, ExcClass, ExitFn, ExitFnResult, Getter, Group, Handler, ItemExpr,
+    Member, Method, Program, RaiseNew, Slot, StackOp, Stmt, Then, Thrown, Value,
 };
 
 /// Where a part of a program is, such as `main[1].with[0].item[0]` or `M0.__exit__`.
@@ -474,7 +474,14 @@ fn nodes_mut(program: &mut Program, f: &mut NodeFn<'_>) -> ControlFlow<()> {
             visit(f, NodeMut::Class(&mut e.class))?;
         }
         for (_, method) in m.methods_mut() {
-            let (Method::Defined(action) | Method::AsyncDef { action, .. }) = method else { continue };
+            let (Method::Defined(action)
+            | Method::AsyncDef { action, .. }
+            | Method::Static(action)
+            | Method::ClassMethod(action)
+            | Method::Property { get: Getter::Function(action), .. }) = method
+            else {
+                continue;
+            };
             match action {
                 Action::Return(v) => value_nodes(v, f)?,
                 Action::Raise(r) => raise_nodes(r, f)?,

@@ -2,21 +2,19 @@
 //! method with the exception details, awaiting what an async method returned, and the truth of
 //! an exit's result.
 
-use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, Method, Value};
+use crate::ir::{Action, AwaitThen, BoolResult, ExcClass, ExitFnResult, Method, Slot, Value};
 use crate::trace::Event;
 
 use super::exc::{self, ExcId};
 use super::message::{self, Code};
-use super::protocol::{dunder, Found, Proto};
+use super::protocol::{Call, Found};
 use super::{Machine, Rule, Val};
 
 /// Where an awaitable is awaited, for the §2.3 messages.
 #[derive(Clone, Copy)]
 pub(crate) enum Site {
-    /// `async with` awaiting what `__aenter__` returned.
-    Enter,
-    /// `async with` awaiting what `__aexit__` returned.
-    Exit,
+    /// `async with` awaiting what the method in the slot (`__aenter__` or `__aexit__`) returned.
+    With(Slot),
     /// An `await` expression (contextlib's coroutines awaiting what they called).
     Await,
 }
@@ -40,96 +38,116 @@ impl ExcDetails {
 }
 
 impl<'p> Machine<'p> {
-    /// Calls the enter method of `type(mgr)`, which contextlib found by attribute access.
-    pub(crate) fn call_enter_of(&mut self, mgr: &Val, proto: Proto) -> Result<Val, ExcId> {
-        let found = self.found_method(mgr, proto, false);
-        let name = self.type_name(mgr);
-        self.call_method(&name, mgr, found, proto, None)
+    /// Calls the method in `slot` of `type(mgr)`, which contextlib found by attribute access;
+    /// an exit method with `details`, bound to `mgr`, as an exit stack calls it.
+    pub(crate) fn call_found(&mut self, mgr: &Val, slot: Slot, details: ExcDetails) -> Result<Val, ExcId> {
+        let found = self.found_method(mgr, slot);
+        self.call_method(mgr, found, slot, details)
     }
 
-    /// Calls the exit method of `type(mgr)` bound to `mgr`, as an exit stack does.
-    pub(crate) fn call_exit_of(&mut self, mgr: &Val, proto: Proto, details: ExcDetails) -> Result<Val, ExcId> {
-        let found = self.found_method(mgr, proto, true);
-        let name = self.type_name(mgr);
-        self.call_method(&name, mgr, found, proto, Some(details))
-    }
-
-    /// Calls a protocol method: the enter method, or the exit method with `exit`'s details. For
-    /// `async def` methods the result is the coroutine, run when it is awaited.
+    /// Calls a protocol method of `mgr`: the one in `slot`, with `details` if it is an exit
+    /// method (an enter method ignores them). For `async def` methods the result is the
+    /// coroutine, run when it is awaited.
     pub(crate) fn call_method(
         &mut self,
-        name: &str,
         mgr: &Val,
         method: Found<'p>,
-        proto: Proto,
-        exit: Option<ExcDetails>,
+        slot: Slot,
+        details: ExcDetails,
     ) -> Result<Val, ExcId> {
-        let is_exit = exit.is_some();
-        let action = match method {
+        let (owner, how) = match method {
             Found::Builtin => {
                 let Val::Builtin(b) = mgr else { unreachable!("builtin methods belong to builtin managers") };
-                let is_async = proto == Proto::Async;
-                return match exit {
-                    Some(details) => self.builtin_exit(b, details.exc, is_async),
-                    None => self.builtin_enter(b, mgr, is_async),
+                let is_async = slot.is_async();
+                return if slot.is_exit() {
+                    self.builtin_exit(b, details.exc, is_async)
+                } else {
+                    self.builtin_enter(b, mgr, is_async)
                 };
             }
             Found::None => {
-                let rule = if is_exit { Rule::ExitIsNone } else { Rule::EnterIsNone };
+                let rule = if slot.is_exit() { Rule::ExitIsNone } else { Rule::EnterIsNone };
                 self.hit(rule);
                 return Err(self.raise_builtin(rule, ExcClass::TypeError, message::none_not_callable()));
             }
-            Found::Method(Method::WrongArity) => {
+            Found::Call { owner, how } => (owner, how),
+        };
+        let name = format!("M{owner}");
+        let this = Val::Mgr(self.instance_of(mgr));
+        if matches!(self.program.managers[owner].method(slot), Method::Static(_) | Method::ClassMethod(_)) {
+            self.hit(Rule::StaticOrClassMethod);
+        }
+        let action = match how {
+            Call::WrongArity => {
                 self.hit(Rule::WrongArity);
-                let dunder = dunder(is_exit, proto);
-                let msg = if is_exit {
-                    message::exit_takes_one(&self.quirks, name, dunder)
-                } else {
-                    message::enter_missing_arg(&self.quirks, name, dunder)
-                };
+                let msg = message::wrong_arity(&self.quirks, &name, slot);
                 return Err(self.raise_builtin(Rule::WrongArity, ExcClass::TypeError, msg));
             }
-            Found::Method(Method::AsyncDef { suspend, action }) => {
+            Call::Async { suspend, action } => {
                 return Ok(Val::Coro {
-                    mgr: name.to_string(),
-                    is_exit,
-                    suspend: suspend.clone(),
+                    mgr: name,
+                    this: Box::new(this),
+                    slot,
+                    suspend: suspend.map(str::to_string),
                     action: Box::new(action.clone()),
-                    details: exit.unwrap_or(ExcDetails::of(None)),
+                    details,
                 });
             }
-            Found::Method(Method::Defined(a)) => a,
-            Found::Method(Method::Missing | Method::InstanceOnly | Method::NoneAttr) => {
-                unreachable!("lookup only finds None, wrong-arity or defined methods")
+            Call::Callable(r) => {
+                self.hit(Rule::CallableNotDescriptor);
+                self.log_call(&name, slot, details);
+                return match r {
+                    ExitFnResult::Return(v) => Ok(self.eval(v)),
+                    ExitFnResult::Raise(c) => {
+                        let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, slot.name()));
+                        Err(self.raise_obj(id))
+                    }
+                };
             }
+            Call::Plain(a) => a,
         };
-        if proto == Proto::Async {
+        if slot.is_async() {
             self.hit(Rule::AsyncPlainDef);
         }
-        let details = exit.unwrap_or(ExcDetails::of(None));
-        self.method_body(name, is_exit, proto == Proto::Async, action, details, None)
+        self.method_body(&name, &this, slot, action, details, None)
     }
 
-    /// The body of a defined method: log the call, then the action.
-    fn method_body(
-        &mut self,
-        name: &str,
-        is_exit: bool,
-        is_async: bool,
-        action: &Action,
-        details: ExcDetails,
-        suspend: Option<&str>,
-    ) -> Result<Val, ExcId> {
-        let exc = details.exc;
+    /// The manager class index of `mgr`, an instance (methods are only ever found on one).
+    fn instance_of(&self, mgr: &Val) -> usize {
+        match mgr {
+            Val::Mgr(m) => *m,
+            _ => unreachable!("only manager instances have methods of their own"),
+        }
+    }
+
+    /// The event of a call of a protocol method of class `name`: `__enter__` and `__aenter__` log
+    /// `sys.exc_info()`, the exit methods their arguments too.
+    fn log_call(&mut self, name: &str, slot: Slot, details: ExcDetails) {
+        let is_async = slot.is_async();
         let info = self.excs.observe(self.excs.handled());
-        if is_exit {
-            let exc_ref = self.excs.observe(exc);
+        if slot.is_exit() {
+            let exc_ref = self.excs.observe(details.exc);
             let event = Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: details.fresh, info };
             self.emit(event);
         } else {
             self.emit(Event::Enter { mgr: name.to_string(), is_async, info });
         }
-        let res = self.method_action(name, action, exc, suspend);
+    }
+
+    /// The body of a defined method of class `name`, on the instance `this`: log the call,
+    /// then the action.
+    fn method_body(
+        &mut self,
+        name: &str,
+        this: &Val,
+        slot: Slot,
+        action: &Action,
+        details: ExcDetails,
+        suspend: Option<&str>,
+    ) -> Result<Val, ExcId> {
+        let exc = details.exc;
+        self.log_call(name, slot, details);
+        let res = self.method_action(this, action, exc, suspend);
         if let Err(x) = res {
             // Out of the method's frame into the caller's: a traceback entry of its own, so an
             // `except*` handler's part re-raised there is raised, not re-raised (§13.4).
@@ -141,7 +159,7 @@ impl<'p> Machine<'p> {
     /// What a defined method does once its call is logged.
     fn method_action(
         &mut self,
-        name: &str,
+        this: &Val,
         action: &Action,
         exc: Option<ExcId>,
         suspend: Option<&str>,
@@ -151,7 +169,7 @@ impl<'p> Machine<'p> {
             self.suspend_at(label)?;
         }
         match action {
-            Action::ReturnSelf => Ok(Val::Mgr(name[1..].parse().expect("manager names are M<n>"))),
+            Action::ReturnSelf => Ok(this.clone()),
             Action::Return(v) => Ok(self.eval(v)),
             Action::Raise(r) => Err(self.raise_new(r)),
             Action::RaiseArg => match exc {
@@ -178,19 +196,19 @@ impl<'p> Machine<'p> {
     }
 
     /// For `async with`, awaits what the method returned (§2.3, §3); for `with`, the value itself.
-    pub(crate) fn awaited(&mut self, v: Val, proto: Proto, site: Site) -> Result<Val, ExcId> {
-        if proto == Proto::Sync {
+    pub(crate) fn awaited(&mut self, v: Val, slot: Slot) -> Result<Val, ExcId> {
+        if !slot.is_async() {
             return Ok(v);
         }
-        self.await_value(v, site)
+        self.await_value(v, Site::With(slot))
     }
 
     /// `await v`: runs what `v` does when awaited and gives its result.
     pub(crate) fn await_value(&mut self, v: Val, site: Site) -> Result<Val, ExcId> {
         match v {
-            Val::Coro { mgr, is_exit, suspend, action, details } => {
+            Val::Coro { mgr, this, slot, suspend, action, details } => {
                 self.hit(Rule::AsyncDefAwaited);
-                let res = self.method_body(&mgr, is_exit, true, &action, details, suspend.as_deref());
+                let res = self.method_body(&mgr, &this, slot, &action, details, suspend.as_deref());
                 // PEP 479 at the coroutine's frame boundary.
                 res.map_err(|x| self.pep479(x, Code::Coroutine))
             }
@@ -223,8 +241,10 @@ impl<'p> Machine<'p> {
             other => {
                 let ty = self.type_name(&other);
                 let (rule, msg) = match site {
-                    Site::Enter => (Rule::AsyncEnterNotAwaitable, message::not_awaitable("__aenter__", &ty)),
-                    Site::Exit => (Rule::AsyncExitNotAwaitable, message::not_awaitable("__aexit__", &ty)),
+                    Site::With(slot) if slot.is_exit() => {
+                        (Rule::AsyncExitNotAwaitable, message::not_awaitable(slot, &ty))
+                    }
+                    Site::With(slot) => (Rule::AsyncEnterNotAwaitable, message::not_awaitable(slot, &ty)),
                     Site::Await => (Rule::AwaitNotAwaitable, message::await_not_awaitable(&self.quirks, &ty)),
                 };
                 self.hit(rule);
@@ -240,7 +260,7 @@ impl<'p> Machine<'p> {
             Val::Bool(b) => *b,
             Val::Int(n) => *n != 0,
             Val::Str(s) => !s.is_empty(),
-            Val::Tuple(items) => !items.is_empty(),
+            Val::Tuple(items) | Val::List(items) => !items.is_empty(),
             Val::Mgr(_) | Val::Exc(_) | Val::Aw(_) | Val::BadAw | Val::Coro { .. } | Val::Gen { .. } | Val::Xf(_) => {
                 true
             }

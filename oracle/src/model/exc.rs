@@ -61,6 +61,7 @@ pub(crate) fn base(c: ExcClass) -> Option<ExcClass> {
         StopAsyncIteration | NameError => Exception,
         E2 => E1,
         KeyError => LookupError,
+        UnboundLocalError => NameError,
         S1 => StopIteration,
         S2 => StopAsyncIteration,
         // Its first base; it is an Exception too (see `is_subclass`).

@@ -4,14 +4,14 @@
 //! they raise so that the chain looks like nested `with` statements, except for what the
 //! frame itself was handling.
 
-use crate::ir::{ExcClass, ExitFn, ExitFnResult, StackOp};
+use crate::ir::{ExcClass, ExitFn, ExitFnResult, Slot, StackOp};
 use crate::trace::Event;
 
 use super::call::{ExcDetails, Site};
 use super::exc::ExcId;
 use super::heap::{Entry, StackId};
 use super::message;
-use super::protocol::{dunder, Found, Proto};
+use super::protocol::{Found, Proto};
 use super::{Builtin, Flow, Machine, Rule, Val};
 
 impl<'p> Machine<'p> {
@@ -85,8 +85,16 @@ impl<'p> Machine<'p> {
 
     /// What `type(v)` has of the protocol, as contextlib's plain attribute access on the class
     /// sees it (the same as the `with` statement's lookup: instance attributes are ignored).
-    fn attrs(&self, v: &Val, is_async: bool) -> (Option<Found<'p>>, Option<Found<'p>>) {
-        self.type_methods(v, Proto::of(is_async))
+    fn attrs(&mut self, v: &Val, is_async: bool) -> (Option<Found<'p>>, Option<Found<'p>>) {
+        let proto = Proto::of(is_async);
+        if let Val::Mgr(m) = v {
+            if self.has_descriptor_method(*m, proto) {
+                // `type(cm).__enter__` gives the property itself, the function of a static
+                // method, a class method bound to the class...: not modelled.
+                self.give_up("contextlib's class-level lookup of a protocol method given by a descriptor");
+            }
+        }
+        (self.type_method(v, proto.enter()), self.type_method(v, proto.exit()))
     }
 
     /// The lookups of `enter_context` / `enter_async_context`: 3.11+ look up enter then exit
@@ -99,8 +107,10 @@ impl<'p> Machine<'p> {
             return Ok(exit);
         }
         self.hit(Rule::StackEnterUnsupported);
+        let proto = Proto::of(is_async);
         let exit_missing = if self.quirks.enter_context_raises_type_error { enter.is_some() } else { exit.is_none() };
-        let attr_msg = message::type_has_no_attribute(&ty, dunder(exit_missing, Proto::of(is_async)));
+        let missing = if exit_missing { proto.exit() } else { proto.enter() };
+        let attr_msg = message::type_has_no_attribute(&ty, missing.name());
         let attr_err = self.raise_builtin(Rule::StackEnterUnsupported, ExcClass::AttributeError, attr_msg);
         if !self.quirks.enter_context_raises_type_error {
             return Err(attr_err);
@@ -119,7 +129,7 @@ impl<'p> Machine<'p> {
     fn enter_context(&mut self, obj: StackId, cm: Val) -> Result<Val, ExcId> {
         self.hit(Rule::StackEnterContext);
         let exit = self.enter_lookup(&cm, false)?;
-        let v = self.call_enter_of(&cm, Proto::Sync)?;
+        let v = self.call_found(&cm, Slot::Enter, ExcDetails::of(None))?;
         self.push_cm_exit(obj, cm, exit, false)?;
         Ok(v)
     }
@@ -129,7 +139,7 @@ impl<'p> Machine<'p> {
         self.hit(Rule::StackEnterAsyncContext);
         let res = (|| {
             let exit = self.enter_lookup(&cm, true)?;
-            let v = self.call_enter_of(&cm, Proto::Async)?;
+            let v = self.call_found(&cm, Slot::AEnter, ExcDetails::of(None))?;
             let v = self.await_value(v, Site::Await)?;
             self.push_cm_exit(obj, cm, exit, true)?;
             Ok(v)
@@ -267,7 +277,7 @@ impl<'p> Machine<'p> {
     fn call_entry(&mut self, entry: Entry, details: ExcDetails) -> Result<Val, ExcId> {
         match entry {
             Entry::CmExit { mgr, is_async } => {
-                let v = self.call_exit_of(&mgr, Proto::of(is_async), details)?;
+                let v = self.call_found(&mgr, Proto::of(is_async).exit(), details)?;
                 if is_async {
                     self.await_value(v, Site::Await)
                 } else {

@@ -2,41 +2,31 @@
 //! (SEMANTICS.md Appendix A), per profile. No other file of the model writes a message; where
 //! the text depends on the version, the function takes the profile's [`Quirks`].
 
-use crate::ir::ExcClass;
+use crate::ir::compile::Refused;
+use crate::ir::{Bad, ExcClass, Slot};
 use crate::profile::Quirks;
 
-/// A protocol lookup that failed: which method was missing, and what the other lookup found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Missing {
-    /// `__enter__` (or `__aenter__`) is missing.
-    Enter,
-    /// `__exit__` (or `__aexit__`) is missing.
-    Exit,
-}
-
 /// The error for a failed lookup of the protocol on an object of type `ty`. `first_missing` is
-/// the first lookup (in the profile's order) that failed; `other_protocol` says the object has
-/// the other protocol's two methods (3.14 then suggests the other statement).
+/// the slot of the first lookup (in the profile's order) that failed, which says the protocol
+/// too; `other_protocol` says the object has the other protocol's two methods (3.14 then
+/// suggests the other statement).
 pub(crate) fn protocol_error(
     quirks: &Quirks,
     ty: &str,
-    first_missing: Missing,
-    is_async: bool,
+    first_missing: Slot,
     other_protocol: bool,
 ) -> (ExcClass, String) {
-    let a = if is_async { "a" } else { "" };
-    let dunder = match first_missing {
-        Missing::Enter => format!("__{a}enter__"),
-        Missing::Exit => format!("__{a}exit__"),
-    };
+    let is_async = first_missing.is_async();
+    let dunder = first_missing.name();
     if !quirks.protocol_error_is_type_error {
-        return (ExcClass::AttributeError, dunder);
+        return (ExcClass::AttributeError, dunder.to_string());
     }
     let kind = if is_async { "asynchronous context manager" } else { "context manager" };
     let base = format!("'{ty}' object does not support the {kind} protocol");
-    let mut text = match (first_missing, quirks.protocol_error_names_missing_enter) {
-        (Missing::Exit, _) | (Missing::Enter, true) => format!("{base} (missed {dunder} method)"),
-        (Missing::Enter, false) => base,
+    let mut text = if first_missing.is_exit() || quirks.protocol_error_names_missing_enter {
+        format!("{base} (missed {dunder} method)")
+    } else {
+        base
     };
     // gh-128398: 3.14 suggests the other statement.
     if quirks.protocol_error_suggests_other_statement && other_protocol {
@@ -60,9 +50,9 @@ pub(crate) fn protocol_type_name(quirks: &Quirks, module: &str, name: String) ->
     }
 }
 
-/// `__aenter__`/`__aexit__` returned something without `__await__` (§2.3).
-pub(crate) fn not_awaitable(which: &str, ty: &str) -> String {
-    format!("'async with' received an object from {which} that does not implement __await__: {ty}")
+/// `__aenter__`/`__aexit__` (`slot`) returned something without `__await__` (§2.3).
+pub(crate) fn not_awaitable(slot: Slot, ty: &str) -> String {
+    format!("'async with' received an object from {} that does not implement __await__: {ty}", slot.name())
 }
 
 /// `__await__` returned something that is not an iterator.
@@ -85,14 +75,15 @@ pub(crate) fn none_not_callable() -> String {
     "'NoneType' object is not callable".to_string()
 }
 
-/// `def __exit__(self)` called with the three exception arguments.
-pub(crate) fn exit_takes_one(quirks: &Quirks, class: &str, dunder: &str) -> String {
-    format!("{} takes 1 positional argument but 4 were given", func_name(quirks, class, dunder))
-}
-
-/// `def __enter__(self, x)` called with no argument.
-pub(crate) fn enter_missing_arg(quirks: &Quirks, class: &str, dunder: &str) -> String {
-    format!("{} missing 1 required positional argument: 'x'", func_name(quirks, class, dunder))
+/// A protocol method of class `class` defined with the wrong arity, called: `def __exit__(self)`
+/// with the three exception arguments, or `def __enter__(self, x)` with none.
+pub(crate) fn wrong_arity(quirks: &Quirks, class: &str, slot: Slot) -> String {
+    let func = func_name(quirks, class, slot.name());
+    if slot.is_exit() {
+        format!("{func} takes 1 positional argument but 4 were given")
+    } else {
+        format!("{func} missing 1 required positional argument: 'x'")
+    }
 }
 
 fn func_name(quirks: &Quirks, class: &str, method: &str) -> String {
@@ -132,6 +123,34 @@ pub(crate) fn unpack_count(quirks: &Quirks, expected: usize, got: usize, exact_s
         return format!("too many values to unpack (expected {expected}, got {got})");
     }
     format!("too many values to unpack (expected {expected})")
+}
+
+/// Unpacking `got` values into a target of `fixed` names and one starred name (§8.3).
+pub(crate) fn unpack_count_starred(fixed: usize, got: usize) -> String {
+    format!("not enough values to unpack (expected at least {fixed}, got {got})")
+}
+
+/// Reading a local variable that holds nothing (§8.1).
+pub(crate) fn unbound_local(quirks: &Quirks, name: &str) -> String {
+    if quirks.unbound_local_error_is_reworded {
+        format!("cannot access local variable '{name}' where it is not associated with a value")
+    } else {
+        format!("local variable '{name}' referenced before assignment")
+    }
+}
+
+/// Storing attribute `attr` on an object of type `ty` that has no `__dict__` (§8.2, §6 row 28).
+pub(crate) fn no_attribute_to_set(quirks: &Quirks, ty: &str, attr: &str) -> String {
+    if quirks.attribute_error_names_missing_dict {
+        format!("'{ty}' object has no attribute '{attr}' and no __dict__ for setting new attributes")
+    } else {
+        format!("'{ty}' object has no attribute '{attr}'")
+    }
+}
+
+/// Storing an item into an object of type `ty` that has no `__setitem__` (§8.2).
+pub(crate) fn no_item_assignment(ty: &str) -> String {
+    format!("'{ty}' object does not support item assignment")
 }
 
 /// Unpacking an object that is not iterable.
@@ -304,4 +323,28 @@ pub(crate) fn raised_by_program(class: ExcClass, label: &str) -> String {
         ExcClass::KeyError => format!("'{label}'"),
         _ => label.to_string(),
     }
+}
+
+/// The SyntaxError message of a construct CPython refuses to compile (SEMANTICS-ADDENDUM
+/// §8.5–§8.7); `None` where this profile compiles it.
+pub(crate) fn refused(quirks: &Quirks, r: Refused) -> Option<String> {
+    let peg = quirks.peg_parser;
+    let bad = |b: Bad| match b {
+        Bad::None => "cannot assign to None",
+        Bad::True => "cannot assign to True",
+        Bad::Call => "cannot assign to function call",
+        Bad::Literal => "cannot assign to literal",
+    };
+    let text = match r {
+        Refused::Target(b) => bad(b),
+        Refused::TrailingComma(b) if peg => bad(b),
+        Refused::StarAlone if peg => "starred assignment target must be in a list or tuple",
+        Refused::Stars if peg => "multiple starred expressions in assignment",
+        Refused::Stars => "two starred expressions in assignment",
+        Refused::ParenTargets if peg => return None,
+        Refused::TrailingComma(_) | Refused::StarAlone | Refused::ParenTargets => "invalid syntax",
+        Refused::AsyncWith => "'async with' outside async function",
+        Refused::TooDeep => "too many statically nested blocks",
+    };
+    Some(text.to_string())
 }

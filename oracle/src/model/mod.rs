@@ -17,6 +17,7 @@ mod heap;
 mod value;
 mod protocol;
 mod call;
+mod targets;
 mod stmt;
 mod with_stmt;
 mod contextlib;
@@ -25,10 +26,12 @@ mod generator;
 mod delegation;
 mod groups;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::capability::Capabilities;
-use crate::ir::{Action, ExitFn, Program, Value};
+use crate::ir::compile;
+use crate::ir::visit::{self, Flow as Walk};
+use crate::ir::{Action, ExitFn, Program, Stmt, Value};
 use crate::profile::{Profile, Quirks};
 use crate::trace::{Event, Outcome, Trace};
 
@@ -82,7 +85,21 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         heap: Heap::default(),
         finish: generator::Finish::default(),
         unpredictable: None,
+        after_reads: after_reads(program),
     };
+    if let Some((rule, msg)) = refused(program, &m.quirks) {
+        // The program does not compile: nothing runs (SEMANTICS-ADDENDUM §8.5-§8.7).
+        m.hit(rule);
+        let (events, log, outcome_span, coverage) = m.recorder.finish();
+        let provenance = Provenance::new(log, events.spans, outcome_span, HashMap::new());
+        let outcome = Outcome::CompileError(format!("SyntaxError: {msg}"));
+        return Prediction {
+            trace: Trace { events: events.events, outcome },
+            coverage,
+            provenance,
+            unpredictable: None,
+        };
+    }
     if !m.quirks.exception_groups && crate::ir::uses_groups(program) {
         // ExceptionGroup and except* are NameError and SyntaxError before 3.11.
         m.give_up(message::group_names_missing());
@@ -106,6 +123,38 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
     let excs = numbers.into_iter().map(|(internal, number)| (number, m.excs.rules(ExcId::of_ref(internal)))).collect();
     let provenance = Provenance::new(log, events.spans, outcome_span, excs);
     Prediction { trace: Trace { events: events.events, outcome }, coverage, provenance, unpredictable: m.unpredictable }
+}
+
+/// The first construct of `program` this profile refuses to compile, with its rule and message
+/// (validate lets a program hold at most one).
+fn refused(program: &Program, quirks: &Quirks) -> Option<(Rule, String)> {
+    use crate::ir::compile::Refused;
+    compile::refused(program).into_iter().find_map(|(_, r)| {
+        let rule = match r {
+            Refused::Target(_) | Refused::TrailingComma(_) | Refused::StarAlone | Refused::Stars => {
+                Rule::CompileRefusedTarget
+            }
+            Refused::ParenTargets => Rule::ParenthesizedTargets,
+            Refused::AsyncWith => Rule::CompileAsyncWithOutsideAsync,
+            Refused::TooDeep => Rule::CompileTooDeep,
+        };
+        message::refused(quirks, r).map(|msg| (rule, msg))
+    })
+}
+
+/// The `show` statements that read a name after the `with` that bound it (§8.1): the name may be
+/// unbound there. Identified by address, which is stable while the program is borrowed.
+fn after_reads(program: &Program) -> HashSet<*const Stmt> {
+    let mut res = HashSet::new();
+    visit::each_stmt(program, |s, at| {
+        if let Stmt::Show(n) = s {
+            if !at.scope.is_bound(n) {
+                res.insert(s as *const Stmt);
+            }
+        }
+        Walk::Continue
+    });
+    res
 }
 
 /// Numbers exception objects in the order the program first observes them: the events of main,
@@ -144,6 +193,8 @@ pub(crate) struct Machine<'p> {
     /// Set when the program reached something a correct implementation loops on forever, or
     /// leaves to the garbage collector.
     unpredictable: Option<&'static str>,
+    /// The `show` statements that read a name after the `with` that bound it.
+    after_reads: HashSet<*const Stmt>,
 }
 
 /// A frame: its variables, and what kind of code runs in it.
@@ -240,6 +291,8 @@ pub(crate) enum Val {
     Int(i64),
     Str(String),
     Tuple(Vec<Val>),
+    /// A list: what a starred target binds.
+    List(Vec<Val>),
     /// An instance of manager class `M<n>`.
     Mgr(usize),
     /// A `Bool(label, r)` result object.
@@ -267,10 +320,12 @@ pub(crate) enum Val {
     Ready(Box<Val>),
     /// The coroutine an `async def` protocol method returned, not yet awaited.
     Coro {
-        /// `M<n>`.
+        /// `M<n>`, the class that defines the method.
         mgr: String,
-        /// `__aexit__` rather than `__aenter__`.
-        is_exit: bool,
+        /// The instance it was called on (`self`).
+        this: Box<Val>,
+        /// `__aenter__` or `__aexit__`.
+        slot: crate::ir::Slot,
         /// The label it suspends on.
         suspend: Option<String>,
         /// What its body does.

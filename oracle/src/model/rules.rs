@@ -257,6 +257,46 @@ rules! {
     ClosingGen = "4.5",
     /// `aclosing(agen)` awaits `aclose()` on exit.
     AclosingGen = "4.5",
+    /// A protocol method given by a property or a descriptor: its getter runs at lookup, in the profile's
+    /// lookup order, before `__enter__` is called.
+    DescriptorGet = "7.1",
+    /// The getter raises: that exception propagates as it is (an AttributeError too); no later lookup.
+    DescriptorGetRaises = "7.1",
+    /// The getter returns None: found, and the call fails as for `__enter__ = None`.
+    DescriptorGetsNone = "7.1",
+    /// A static or class method is called without the instance (a class method with the class).
+    StaticOrClassMethod = "7.2",
+    /// A callable object that is no descriptor, stored as the method, is called without self.
+    CallableNotDescriptor = "7.2",
+    /// A method found on a base class: it runs on the instance, and names the class that defines it.
+    InheritedMethod = "7.3",
+    /// A name a `with` target bound is still bound after the `with`, and reads as what it bound.
+    TargetReadAfterBlock = "8.1",
+    /// Reading a target that was never bound: UnboundLocalError in a function, NameError elsewhere.
+    TargetNeverBound = "8.1",
+    /// `as obj.attr` calls `type(obj).__setattr__` inside the protected region, after `__enter__`.
+    TargetAttribute = "8.2",
+    /// `as obj[k]` calls `type(obj).__setitem__` inside the protected region.
+    TargetSubscript = "8.2",
+    /// A store into the target raises: `__exit__` gets the error, as with a failed unpacking.
+    TargetStoreRaises = "8.2",
+    /// `as None.a` / `as None['k']`: AttributeError (no `__dict__`, 3.13+) or TypeError.
+    TargetStoreRefused = "8.2",
+    /// `as (a, *b)`: the starred name takes the rest as a list; too few values name "at least".
+    TargetStarred = "8.3",
+    /// `as (x)` is the name `x`, not a one-element tuple.
+    TargetParenthesizedName = "8.3",
+    /// A target CPython refuses (`as None`, `as f()`, `as *b`, `as (*a, *b)`): a SyntaxError, nothing runs.
+    CompileRefusedTarget = "8.5",
+    /// Parenthesized items with a target among them: the items on 3.9+, "invalid syntax" on 3.8.
+    ParenthesizedTargets = "8.6",
+    /// Parenthesized items without targets (several, or a trailing comma): the items on 3.9+, one tuple
+    /// (no manager) on 3.8.
+    ParenthesizedNoTargets = "8.6",
+    /// `async with` outside an `async def`: "'async with' outside async function".
+    CompileAsyncWithOutsideAsync = "8.7",
+    /// Blocks nested deeper than every version compiles: "too many statically nested blocks".
+    CompileTooDeep = "8.7",
     // ---- SEMANTICS-ADDENDUM.md: generator API corners, delegation, chaining primitives, groups ----
     /// `close()` / `aclose()` of a generator that never started runs none of its code.
     GenCloseUnstarted = "10.1",

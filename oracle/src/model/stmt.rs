@@ -27,13 +27,15 @@ impl<'p> Machine<'p> {
                 self.emit(Event::Log { label: label.clone(), info });
                 Flow::Normal
             }
-            Stmt::Show(name) => {
-                let value = self.show(&self.var(name));
-                self.emit(Event::Var { name: name.clone(), value });
-                Flow::Normal
-            }
-            Stmt::With { is_async: false, items, body } => self.with(items, body, Proto::Sync),
-            Stmt::With { is_async: true, items, body } => self.with(items, body, Proto::Async),
+            Stmt::Show(name) => match self.read(name, self.after_reads.contains(&(s as *const Stmt))) {
+                Ok(v) => {
+                    let value = self.show(&v);
+                    self.emit(Event::Var { name: name.clone(), value });
+                    Flow::Normal
+                }
+                Err(x) => Flow::Raise(x),
+            },
+            Stmt::With { is_async, parens, items, body } => self.with(items, body, *parens, Proto::of(*is_async)),
             Stmt::Yield(label) => self.yield_(label),
             Stmt::YieldValue(y) => {
                 // `_yshow`: a value other than a label comes back as it is, and prints as `_show`.

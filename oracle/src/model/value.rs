@@ -72,6 +72,10 @@ impl<'p> Machine<'p> {
                 let comma = if items.len() == 1 { "," } else { "" };
                 format!("({}{comma})", inner.join(", "))
             }
+            Val::List(items) => {
+                let inner: Vec<String> = items.iter().map(|it| self.show(it)).collect();
+                format!("[{}]", inner.join(", "))
+            }
             Val::Mgr(m) => format!("<M{m}>"),
             Val::BoolObj(Value::BoolObj { label, .. }) => format!("<Bool {label}>"),
             Val::LenObj(Value::LenObj { label, .. }) => format!("<Len {label}>"),
@@ -97,6 +101,7 @@ impl<'p> Machine<'p> {
             Val::Int(_) => "int".to_string(),
             Val::Str(_) => "str".to_string(),
             Val::Tuple(_) => "tuple".to_string(),
+            Val::List(_) => "list".to_string(),
             Val::Mgr(m) => format!("M{m}"),
             Val::BoolObj(_) => "Bool".to_string(),
             Val::LenObj(_) => "Len".to_string(),
@@ -134,7 +139,9 @@ impl<'p> Machine<'p> {
     pub(crate) fn type_module(&self, v: &Val) -> &'static str {
         match v {
             Val::Builtin(_) => "contextlib",
-            Val::None | Val::Bool(_) | Val::Int(_) | Val::Str(_) | Val::Tuple(_) | Val::Gen { .. } => "builtins",
+            Val::None | Val::Bool(_) | Val::Int(_) | Val::Str(_) | Val::Tuple(_) | Val::List(_) | Val::Gen { .. } => {
+                "builtins"
+            }
             Val::Ready(_) | Val::Coro { .. } | Val::Aw(Value::Awaitable { coroutine: true, .. }) => "builtins",
             Val::Exc(id) => match self.excs.get(*id).class {
                 ExcClass::E1 | ExcClass::E2 | ExcClass::E3 | ExcClass::B1 | ExcClass::S1 | ExcClass::S2 => "__main__",

@@ -2,17 +2,43 @@
 //! enter, bind, run, exit, in exactly CPython's order. The async statement is the same
 //! algorithm with the call results awaited (§1.9).
 
-use crate::ir::{ExcClass, Stmt, Target, WithItem};
+use crate::ir::{Parens, Stmt, Target, WithItem};
 
-use super::call::{ExcDetails, Site};
+use super::call::ExcDetails;
 use super::exc::ExcId;
-use super::message;
 use super::protocol::{Found, Proto};
 use super::{Builtin, Flow, Machine, Rule, Val};
 
 impl<'p> Machine<'p> {
-    pub(crate) fn with(&mut self, items: &'p [WithItem], body: &'p [Stmt], proto: Proto) -> Flow {
+    pub(crate) fn with(&mut self, items: &'p [WithItem], body: &'p [Stmt], parens: Parens, proto: Proto) -> Flow {
+        if parens != Parens::No {
+            if items.iter().any(|it| it.target != Target::None) {
+                // On 3.8 such a program does not compile.
+                self.hit(Rule::ParenthesizedTargets);
+            } else if items.len() > 1 || parens == Parens::TrailingComma {
+                self.hit(Rule::ParenthesizedNoTargets);
+                if !self.quirks.peg_parser {
+                    return self.with_tuple(items, proto);
+                }
+            }
+        }
         self.with_items(items, body, false, proto)
+    }
+
+    /// `with (A(), B()):` on 3.8: the tuple `(A(), B())` is the manager, and it has no
+    /// protocol method (SEMANTICS-ADDENDUM §8.6).
+    fn with_tuple(&mut self, items: &'p [WithItem], proto: Proto) -> Flow {
+        let mut values = Vec::with_capacity(items.len());
+        for it in items {
+            match self.eval_item(&it.expr) {
+                Ok(v) => values.push(v),
+                Err(flow) => return flow,
+            }
+        }
+        match self.lookup(&Val::Tuple(values), proto) {
+            Ok(_) => unreachable!("a tuple has no protocol method"),
+            Err(x) => Flow::Raise(x),
+        }
     }
 
     /// `inner` says this item is not the first of its statement (§1.7).
@@ -53,11 +79,10 @@ impl<'p> Machine<'p> {
             Ok(found) => found,
             Err(x) => return self.item_failed(inner, Flow::Raise(x)),
         };
-        let name = self.type_name(&mgr);
 
         // §1.2.3: enter; when it raises, exit is not called.
-        let value = match self.call_method(&name, &mgr, enter, proto, None) {
-            Ok(v) => self.awaited(v, proto, Site::Enter),
+        let value = match self.call_method(&mgr, enter, proto.enter(), ExcDetails::of(None)) {
+            Ok(v) => self.awaited(v, proto.enter()),
             Err(id) => Err(id),
         };
         let value = match value {
@@ -85,48 +110,11 @@ impl<'p> Machine<'p> {
             },
         };
 
-        self.exit(&name, &mgr, exit, flow, outer_handled, inner, proto)
+        self.exit(&mgr, exit, flow, outer_handled, inner, proto)
     }
 
-    fn bind(&mut self, target: &Target, value: Val) -> Result<(), ExcId> {
-        match target {
-            Target::None => Ok(()),
-            Target::Name(n) => {
-                self.hit(Rule::TargetBindsEnterValue);
-                self.vars().insert(n.clone(), value);
-                Ok(())
-            }
-            Target::Tuple(names) => {
-                let expected = names.len();
-                let items: Vec<Val> = match &value {
-                    Val::Tuple(items) => items.clone(),
-                    Val::Str(s) => s.chars().map(|c| Val::Str(c.to_string())).collect(),
-                    other => {
-                        self.hit(Rule::UnpackMessage);
-                        let msg = message::unpack_non_iterable(&self.type_name(other));
-                        return Err(self.raise_builtin(Rule::UnpackMessage, ExcClass::TypeError, msg));
-                    }
-                };
-                if items.len() != expected {
-                    self.hit(Rule::UnpackMessage);
-                    let exact = matches!(value, Val::Tuple(_));
-                    let msg = message::unpack_count(&self.quirks, expected, items.len(), exact);
-                    return Err(self.raise_builtin(Rule::UnpackMessage, ExcClass::ValueError, msg));
-                }
-                self.hit(Rule::TargetUnpacks);
-                let vars = self.vars();
-                for (n, v) in names.iter().zip(items) {
-                    vars.insert(n.clone(), v);
-                }
-                Ok(())
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
     fn exit(
         &mut self,
-        name: &str,
         mgr: &Val,
         exit: Found<'p>,
         flow: Flow,
@@ -141,8 +129,8 @@ impl<'p> Machine<'p> {
                     self.hit(Rule::GroupReachesExit);
                 }
                 self.excs.push_handled(e);
-                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(Some(e)))) {
-                    Ok(v) => self.awaited(v, proto, Site::Exit),
+                let res = match self.call_method(mgr, exit, proto.exit(), ExcDetails::of(Some(e))) {
+                    Ok(v) => self.awaited(v, proto.exit()),
                     Err(x) => Err(x),
                 };
                 let res = match res {
@@ -185,8 +173,8 @@ impl<'p> Machine<'p> {
                 if outer_handled.is_some() {
                     self.hit(Rule::ExitSeesOuterHandled);
                 }
-                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(None))) {
-                    Ok(v) => self.awaited(v, proto, Site::Exit),
+                let res = match self.call_method(mgr, exit, proto.exit(), ExcDetails::of(None)) {
+                    Ok(v) => self.awaited(v, proto.exit()),
                     Err(x) => Err(x),
                 };
                 match res {

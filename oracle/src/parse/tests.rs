@@ -5,8 +5,8 @@ use expect_test::{expect, Expect};
 
 use super::parse;
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr, Manager,
-    Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr,
+    Manager, Method, NewExc, Parens, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
 };
 use crate::render;
 
@@ -37,6 +37,7 @@ fn plain_manager() -> Manager {
         exit: Method::Defined(Action::Return(Value::None)),
         aenter: Method::Missing,
         aexit: Method::Missing,
+        base: None,
     }
 }
 
@@ -202,6 +203,7 @@ def main():
                 exit: Method::InstanceOnly,
                 aenter: Method::Missing,
                 aexit: Method::Missing,
+                base: None,
             },
             Manager {
                 init_raises: None,
@@ -212,6 +214,7 @@ def main():
                 })),
                 aenter: Method::Missing,
                 aexit: Method::Missing,
+                base: None,
             },
         ]
     );
@@ -278,12 +281,13 @@ fn a_program_built_by_hand_reads_back() {
     let program = Program {
         managers: vec![plain_manager(), plain_manager()],
         main: vec![Stmt::With {
+            parens: Parens::No,
             is_async: false,
             items: vec![
                 WithItem { expr: ItemExpr::New(1), target: Target::Name("x".to_string()) },
                 WithItem {
                     expr: ItemExpr::Literal(Value::Tuple(vec![])),
-                    target: Target::Tuple(vec!["a".to_string(), "b".to_string()]),
+                    target: Target::Tuple(vec![Elem::Name("a".to_string()), Elem::Name("b".to_string())]),
                 },
             ],
             body: vec![Stmt::Try(Box::new(Try {
@@ -421,7 +425,6 @@ def main():
             line 7: expected ret('v1', <value>), found "3"
             line 8: expected E1('r1') or e_h1 (the name a handler binds) after raise, found "Foo('r1')"
             line 10: a loop runs from 0 to 5 times, found range(1000)
-            line 12: expected ',' (a one-name tuple is written (a,)), found "):"
             line 14: expected ',' (a one-item tuple is written (1,)), found "))"
             line 15: expected an integer without leading zeros, found "007)"
             line 16: expected an integer that fits in 64 bits, found "99999999999999999999)"
@@ -665,6 +668,7 @@ fn show_names_the_variable_it_shows() {
 /// `def main():` (or `async def`) with `n` nested `with M0():` around `log('L1')`, as text.
 fn nested_withs(n: usize, is_async: bool) -> String {
     let with = |s| Stmt::With {
+        parens: Parens::No,
         is_async: false,
         items: vec![WithItem { expr: ItemExpr::New(0), target: Target::None }],
         body: vec![s],
@@ -859,6 +863,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::WrongArity,
                 aenter: async_def(Some("s1"), Action::Return(aw("a2", true, AwaitThen::Return(Value::Int(3))))),
                 aexit: async_def(None, Action::Return(Value::Bool(true))),
+                base: None,
             },
             Manager {
                 init_raises: None,
@@ -866,6 +871,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::InstanceOnly,
                 aenter: Method::InstanceOnly,
                 aexit: Method::Defined(Action::Return(aw("a3", false, AwaitThen::Raise(ExcClass::E1)))),
+                base: None,
             },
             Manager {
                 init_raises: Some(exc(ExcClass::E2, "r4")),
@@ -873,6 +879,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::Defined(Action::BareRaise),
                 aenter: Method::NoneAttr,
                 aexit: Method::WrongArity,
+                base: None,
             },
             Manager {
                 init_raises: None,
@@ -880,10 +887,12 @@ fn an_async_program_built_by_hand_reads_back() {
                 exit: Method::Missing,
                 aenter: Method::WrongArity,
                 aexit: async_def(Some("s5"), Action::SuppressIf(vec![ExcClass::KeyError, ExcClass::E3])),
+                base: None,
             },
         ],
         main: vec![
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![
                     WithItem { expr: ItemExpr::New(0), target: Target::Name("x".to_string()) },
@@ -892,6 +901,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 body: vec![
                     Stmt::Await("s6".to_string()),
                     Stmt::With {
+                        parens: Parens::No,
                         is_async: false,
                         items: vec![WithItem { expr: ItemExpr::New(2), target: Target::None }],
                         body: vec![Stmt::Show("x".to_string())],
@@ -899,10 +909,11 @@ fn an_async_program_built_by_hand_reads_back() {
                     Stmt::Loop {
                         times: 2,
                         body: vec![Stmt::With {
+                            parens: Parens::No,
                             is_async: true,
                             items: vec![WithItem {
                                 expr: ItemExpr::Literal(aw("a7", true, AwaitThen::Return(Value::None))),
-                                target: Target::Tuple(vec!["a".to_string()]),
+                                target: Target::Tuple(vec![Elem::Name("a".to_string())]),
                             }],
                             body: vec![Stmt::Await("s8".to_string()), Stmt::Break],
                         }],
@@ -910,6 +921,7 @@ fn an_async_program_built_by_hand_reads_back() {
                 ],
             },
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![WithItem { expr: ItemExpr::New(3), target: Target::None }],
                 body: vec![],
@@ -1090,7 +1102,6 @@ def main():
             line 8: only __aenter__ and __aexit__ can be async def
             line 11: `raise v` needs the exception argument of __exit__
             line 16: await outside an async function
-            line 17: async with outside an async function
             line 18: manager M1 is not defined
             line 19: label "bad label" must be 1-16 ASCII letters, digits or '_'
             line 19: await outside an async function
@@ -1303,6 +1314,7 @@ fn a_contextlib_program_built_by_hand_reads_back() {
         ],
         gens: vec![],
         main: vec![Stmt::With {
+            parens: Parens::No,
             is_async: false,
             items: vec![
                 WithItem { expr: ItemExpr::Cm(1), target: Target::Name("x".into()) },
@@ -1963,6 +1975,7 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
         main: vec![
             Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0) },
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![
                     item(ItemExpr::Var(label("m1")), Target::None),
@@ -1988,11 +2001,13 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
                 ],
             },
             Stmt::With {
+                parens: Parens::No,
                 is_async: true,
                 items: vec![item(ItemExpr::ClosingGen { gen: 0, is_async: true }, Target::Name(label("a")))],
                 body: vec![Stmt::Step { label: label("d14"), var: label("a"), k: 2, is_async: true }],
             },
             Stmt::With {
+                parens: Parens::No,
                 is_async: false,
                 items: vec![item(ItemExpr::ClosingGen { gen: 1, is_async: false }, Target::Name(label("b")))],
                 body: vec![Stmt::Step { label: label("d15"), var: label("b"), k: 1, is_async: false }],
@@ -2171,7 +2186,6 @@ def main():
             line 20: an exit function returns None, a bool, an int, Bool(...) or Len(...)
             line 21: manager M9 is not defined
             line 22: closing takes a generator, aclosing an async generator
-            line 24: `x` is not bound here
             line 25: `m2` is not bound here
             line 27: `e_h1` holds no exit stack here
         "#]],

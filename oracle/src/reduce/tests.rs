@@ -5,8 +5,8 @@ use std::cell::Cell;
 use expect_test::{expect, Expect};
 
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, ExcClass, ExitFn, ExitFnResult, GenFn, Handler,
-    ItemExpr, Manager, Method, NewExc, Program, RaiseNew, StackOp, Stmt, Target, Thrown, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler,
+    ItemExpr, Manager, Method, NewExc, Parens, Program, RaiseNew, StackOp, Stmt, Target, Thrown, Try, Value, WithItem,
 };
 use crate::model::predict;
 use crate::profile::Profile;
@@ -41,7 +41,7 @@ fn name(n: &str) -> Target {
 }
 
 fn with(items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
-    Stmt::With { is_async: false, items, body }
+    Stmt::With { parens: Parens::No, is_async: false, items, body }
 }
 
 fn handler(label: &str, class: Option<ExcClass>, bind: bool, body: Vec<Stmt>) -> Handler {
@@ -53,7 +53,7 @@ fn try_(body: Vec<Stmt>, handlers: Vec<Handler>, orelse: Vec<Stmt>, finally: Opt
 }
 
 fn manager(enter: Method, exit: Method) -> Manager {
-    Manager { init_raises: None, enter, exit, aenter: Method::Missing, aexit: Method::Missing }
+    Manager { init_raises: None, enter, exit, aenter: Method::Missing, aexit: Method::Missing, base: None }
 }
 
 fn plain_manager() -> Manager {
@@ -75,6 +75,7 @@ fn big_program() -> Program {
             exit: Method::WrongArity,
             aenter: Method::Missing,
             aexit: Method::Missing,
+            base: None,
         },
         manager(
             Method::Defined(Action::ReturnSelf),
@@ -106,7 +107,10 @@ fn big_program() -> Program {
         ),
         try_(
             vec![with(
-                vec![item(1, Target::Tuple(vec!["x".to_string(), "y".to_string()])), item(0, Target::None)],
+                vec![
+                    item(1, Target::Tuple(vec![Elem::Name("x".to_string()), Elem::Name("y".to_string())])),
+                    item(0, Target::None),
+                ],
                 vec![
                     show("x"),
                     show("y"),
@@ -381,20 +385,20 @@ fn names_bound_by_with_and_except_are_dropped_with_their_binders() {
 
             def main():
                 try:
-                    with M0() as (x, y):
+                    with M0() as y:
                         show('y', y)
                 except E1 as e_h8:
                     handler('h8')
                     raise e_h8
         "#]],
-        expect!["33 attempts, 14 accepted"],
+        expect!["39 attempts, 16 accepted"],
     );
 }
 
 // ---- async ----
 
 fn async_with(items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
-    Stmt::With { is_async: true, items, body }
+    Stmt::With { parens: Parens::No, is_async: true, items, body }
 }
 
 fn async_def(suspend: Option<&str>, action: Action) -> Method {
@@ -415,6 +419,7 @@ fn async_program() -> Program {
             exit: Method::Defined(Action::Return(Value::None)),
             aenter: async_def(Some("s1"), Action::ReturnSelf),
             aexit: async_def(None, Action::SuppressIf(vec![ExcClass::KeyError, ExcClass::E2])),
+            base: None,
         },
         Manager {
             init_raises: None,
@@ -422,6 +427,7 @@ fn async_program() -> Program {
             exit: Method::Missing,
             aenter: Method::Defined(Action::Return(aw("a2", true, AwaitThen::Return(Value::Int(3))))),
             aexit: async_def(Some("s3"), Action::Return(Value::None)),
+            base: None,
         },
         Manager {
             init_raises: None,
@@ -429,6 +435,7 @@ fn async_program() -> Program {
             exit: Method::Defined(Action::Return(Value::None)),
             aenter: async_def(Some("s4"), Action::ReturnSelf),
             aexit: Method::WrongArity,
+            base: None,
         },
         Manager {
             init_raises: None,
@@ -436,6 +443,7 @@ fn async_program() -> Program {
             exit: Method::Missing,
             aenter: Method::Defined(Action::Return(Value::BadAwaitable)),
             aexit: async_def(None, Action::Return(Value::Bool(true))),
+            base: None,
         },
     ];
     let main = vec![
@@ -637,6 +645,7 @@ fn a_def_aenter_becomes_an_async_def() {
             exit: Method::Missing,
             aenter: Method::Defined(Action::Return(aw("a1", true, AwaitThen::Return(Value::Int(3))))),
             aexit: async_def(Some("s2"), Action::Return(Value::None)),
+            base: None,
         }],
         main: vec![async_with(vec![item(0, name("x"))], vec![show("x"), raise(ExcClass::KeyError, "r3")])],
         gens: vec![],
@@ -881,6 +890,7 @@ fn async_manager() -> Manager {
         exit: Method::Defined(Action::Return(Value::None)),
         aenter: async_def(None, Action::ReturnSelf),
         aexit: async_def(None, Action::Return(Value::None)),
+        base: None,
     }
 }
 
@@ -910,7 +920,12 @@ fn async_forms_weigh_more_than_their_sync_forms() {
         managers: vec![],
         gens: vec![],
         cms: vec![CmGen { is_async, ..cm(vec![], Some(Value::None), None, None, vec![]) }],
-        main: vec![Stmt::With { is_async, items: vec![with_expr(ItemExpr::Cm(0), Target::None)], body: vec![] }],
+        main: vec![Stmt::With {
+            parens: Parens::No,
+            is_async,
+            items: vec![with_expr(ItemExpr::Cm(0), Target::None)],
+            body: vec![],
+        }],
         is_async: true,
     };
     assert!(size(&cm_program(false)) < size(&cm_program(true)));
@@ -948,6 +963,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
             gens: vec![],
             cms: vec![],
             main: vec![Stmt::With {
+                parens: Parens::No,
                 is_async,
                 items: vec![with_expr(ItemExpr::ExitStack { is_async }, name("st"))],
                 body: ops.into_iter().map(|op| stack("st", op)).collect(),
@@ -1161,6 +1177,7 @@ fn a_coroutine_becomes_an_awaitable_unless_its_stop_iteration_boundary_matters()
                 coroutine: true,
             })),
             aexit: async_def(None, Action::Return(Value::None)),
+            base: None,
         }],
         gens: vec![],
         cms: vec![],

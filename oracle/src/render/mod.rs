@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwaitThen, BadThrow, BoolResult, Cause, CmGen, Drive, ExitFn, ExitFnResult, Group, Handler,
-    ItemExpr, Manager, Member, Method, NewExc, Program, RaiseNew, Slot, StackOp, Stmt, Target, Then, Thrown, Value,
-    WithItem, Yielded,
+    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Getter,
+    Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt,
+    Store, StoreObj, Target, Then, Thrown, Value, WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -166,7 +166,10 @@ impl Renderer {
 
     fn manager(&mut self, i: usize, m: &Manager) {
         let name = format!("M{i}");
-        self.line(0, &format!("class {name}:"));
+        match m.base {
+            Some(b) => self.line(0, &format!("class {name}(M{b}):")),
+            None => self.line(0, &format!("class {name}:")),
+        }
         self.line(1, "def __init__(self):");
         self.line(2, &format!("on_init('{name}')"));
         for (slot, method) in m.methods() {
@@ -202,19 +205,45 @@ impl Renderer {
                 if let Method::AsyncDef { suspend: Some(label), .. } = m {
                     self.line(2, &format!("await Aw('{label}', True, None)"));
                 }
-                let stmt = match action {
-                    Action::ReturnSelf => "return self".to_string(),
-                    Action::Return(v) => format!("return {}", value(v)),
-                    Action::Raise(r) => raise(r),
-                    Action::RaiseArg => "raise v".to_string(),
-                    Action::BareRaise => "raise".to_string(),
-                    Action::SuppressIf(classes) => {
-                        let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
-                        let comma = if names.len() == 1 { "," } else { "" };
-                        format!("return suppress_if(t, ({}{comma}))", names.join(", "))
+                self.line(2, &action_line(action));
+            }
+            Method::Property { custom, get } => {
+                // §7.1: the lookup calls the getter.
+                self.line(1, if *custom { "@descriptor" } else { "@property" });
+                self.line(1, &format!("def {dunder}(self):"));
+                self.line(2, &format!("on_get('{name}', '{dunder}')"));
+                match get {
+                    Getter::Function(action) => {
+                        let kw = if slot.is_async() { "async def" } else { "def" };
+                        let params = &method_params(slot, false)[1..];
+                        self.line(2, &format!("{kw} {dunder}({}):", params.join(", ")));
+                        self.line(3, &method_log(slot, name));
+                        self.line(3, &action_line(action));
+                        self.line(2, &format!("return {dunder}"));
                     }
+                    Getter::None => self.line(2, "return None"),
+                    Getter::Raise(r) => self.line(2, &raise(r)),
+                }
+            }
+            Method::Static(action) | Method::ClassMethod(action) => {
+                // §7.2: no self; a class method gets the class.
+                let params = &method_params(slot, false)[1..];
+                let (deco, params) = match m {
+                    Method::Static(_) => ("@staticmethod", params.join(", ")),
+                    _ => ("@classmethod", ["cls"].iter().chain(params).copied().collect::<Vec<_>>().join(", ")),
                 };
-                self.line(2, &stmt);
+                self.line(1, deco);
+                self.line(1, &format!("def {dunder}({params}):"));
+                self.line(2, &method_log(slot, name));
+                self.line(2, &action_line(action));
+            }
+            Method::Callable(r) => {
+                // §7.2: an object with `__call__`, no descriptor: called without self.
+                let r = match r {
+                    ExitFnResult::Return(v) => value(v),
+                    ExitFnResult::Raise(c) => c.name().to_string(),
+                };
+                self.line(1, &format!("{dunder} = Fn('{name}', '{dunder}', {r})"));
             }
         }
     }
@@ -321,8 +350,8 @@ impl Renderer {
                 self.line(depth, &format!("e_{label}.{} = {value}", attr.name()));
             }
             Stmt::Await(label) => self.line(depth, &format!("await Aw('{label}', True, None)")),
-            Stmt::With { is_async, items, body } => {
-                self.line(depth, &with_head(*is_async, items));
+            Stmt::With { is_async, parens, items, body } => {
+                self.line(depth, &with_head(*is_async, *parens, items));
                 self.block(body, depth + 1);
             }
             Stmt::Try(t) | Stmt::TryStar(t) => {
@@ -372,6 +401,22 @@ impl Renderer {
     }
 }
 
+/// The statement a protocol method ends with: what its action says.
+pub(crate) fn action_line(action: &Action) -> String {
+    match action {
+        Action::ReturnSelf => "return self".to_string(),
+        Action::Return(v) => format!("return {}", value(v)),
+        Action::Raise(r) => raise(r),
+        Action::RaiseArg => "raise v".to_string(),
+        Action::BareRaise => "raise".to_string(),
+        Action::SuppressIf(classes) => {
+            let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+            let comma = if names.len() == 1 { "," } else { "" };
+            format!("return suppress_if(t, ({}{comma}))", names.join(", "))
+        }
+    }
+}
+
 /// The parameters of a protocol method: the ones it is called with, or with `wrong_arity` ones
 /// that make the call fail before the body runs.
 pub(crate) fn method_params(slot: Slot, wrong_arity: bool) -> &'static [&'static str] {
@@ -398,25 +443,77 @@ pub(crate) fn method_log(slot: Slot, name: &str) -> String {
     }
 }
 
-/// `with M0() as x, 1 as (a, b):`, or `async with ...:`.
-fn with_head(is_async: bool, items: &[WithItem]) -> String {
+/// `with M0() as x, 1 as (a, b):`, `with (M0() as x, M1()):`, or `async with ...:`.
+fn with_head(is_async: bool, parens: Parens, items: &[WithItem]) -> String {
     let mut text = String::from(if is_async { "async with " } else { "with " });
+    if parens != Parens::No {
+        text.push('(');
+    }
     for (i, it) in items.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
         text.push_str(&item_expr(&it.expr));
-        match &it.target {
-            Target::None => {}
-            Target::Name(n) => write!(text, " as {n}").expect("writing to a String"),
-            Target::Tuple(ns) => {
-                let comma = if ns.len() == 1 { "," } else { "" };
-                write!(text, " as ({}{comma})", ns.join(", ")).expect("writing to a String")
-            }
+        if it.target != Target::None {
+            write!(text, " as {}", target(&it.target)).expect("writing to a String");
         }
+    }
+    match parens {
+        Parens::No => {}
+        Parens::Yes => text.push(')'),
+        Parens::TrailingComma => text.push_str(",)"),
     }
     text.push(':');
     text
+}
+
+/// What follows `as`.
+pub(crate) fn target(t: &Target) -> String {
+    match t {
+        Target::None => String::new(),
+        Target::Name(n) => n.clone(),
+        Target::Paren(n) => format!("({n})"),
+        Target::Store(st) => store(st),
+        Target::Star(n) => format!("*{n}"),
+        Target::Bad(b) => bad(*b).to_string(),
+        Target::BadComma(b) => format!("{},", bad(*b)),
+        Target::BadParen(b) => format!("({})", bad(*b)),
+        Target::Tuple(elems) => {
+            let inner: Vec<String> = elems
+                .iter()
+                .map(|e| match e {
+                    Elem::Name(n) => n.clone(),
+                    Elem::Star(n) => format!("*{n}"),
+                    Elem::Store(st) => store(st),
+                    Elem::Bad(b) => bad(*b).to_string(),
+                })
+                .collect();
+            let comma = if elems.len() == 1 { "," } else { "" };
+            format!("({}{comma})", inner.join(", "))
+        }
+    }
+}
+
+/// A target CPython refuses: `None`, `True`, `f()`, `1`.
+fn bad(b: Bad) -> &'static str {
+    match b {
+        Bad::None => "None",
+        Bad::True => "True",
+        Bad::Call => "f()",
+        Bad::Literal => "1",
+    }
+}
+
+/// `Sink('o1', None).a`, `None['k']`.
+fn store(st: &Store) -> String {
+    let obj = match &st.obj {
+        StoreObj::Sink { label, raises } => format!("Sink('{label}', {})", raises.map_or("None", |c| c.name())),
+        StoreObj::None => "None".to_string(),
+    };
+    match &st.key {
+        Key::Attr(k) => format!("{obj}.{k}"),
+        Key::Item(k) => format!("{obj}['{k}']"),
+    }
 }
 
 /// `except:`, `except E1:` or `except E1 as e_h1:`.

@@ -99,6 +99,8 @@ def _show(v):
     if isinstance(v, tuple):
         inner = ", ".join(_show(x) for x in v)
         return "(" + inner + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
     if v is None or isinstance(v, (bool, int, str)):
         return repr(v)
     label = getattr(v, "_label", None)
@@ -168,6 +170,62 @@ class Len:
     def __len__(self):
         _T.append(["len", self._label])
         return self.n
+
+
+class Sink:
+    """A target object for `as Sink('o1', None).a` and `as Sink('o1', None)['k']`: a store logs,
+    then raises `exc(label)` if `exc` is a class."""
+
+    def __init__(self, label, exc):
+        object.__setattr__(self, "_label", label)
+        object.__setattr__(self, "_exc", exc)
+
+    def _store(self, key, value):
+        _T.append(["store", self._label, key, _show(value)])
+        if self._exc is not None:
+            raise self._exc(self._label)
+
+    def __setattr__(self, name, value):
+        self._store("." + name, value)
+
+    def __setitem__(self, key, value):
+        self._store("[" + repr(key) + "]", value)
+
+
+class descriptor:
+    """A descriptor class of its own, not property: `__get__` calls the function with the
+    instance (and with None when looked up on the class)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __get__(self, obj, cls):
+        return self.f(obj)
+
+
+class Fn:
+    """A callable object stored in a class as a protocol method: no descriptor, so `with` calls
+    it without self. Logs its call as the method would, then returns `r`, or raises
+    `r(method)` when `r` is an exception class."""
+
+    def __init__(self, mgr, method, r):
+        self.mgr = mgr
+        self.method = method
+        self.r = r
+
+    def __call__(self, *args):
+        kind = self.method.strip("_")
+        if kind.endswith("exit"):
+            _exit_event(kind, self.mgr, *args)
+        else:
+            _T.append([kind, self.mgr, _info()])
+        if isinstance(self.r, type):
+            raise self.r(self.method)
+        return self.r
+
+
+def on_get(mgr, method):
+    _T.append(["get", mgr, method])
 
 
 def on_init(mgr):

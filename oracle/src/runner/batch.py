@@ -148,7 +148,9 @@ def _main():
             try:
                 code = _compile(src, "<withstand>")
             except BaseException as e:
-                outcome = ["compile", "%s: %s" % (type(e).__name__, e)]
+                # A SyntaxError's message without its place, as the worker answers it.
+                msg = getattr(e, "msg", None) if isinstance(e, SyntaxError) else None
+                outcome = ["compile", "%s: %s" % (type(e).__name__, msg if isinstance(msg, str) else e)]
             else:
                 try:
                     exec(code, ns)

@@ -267,7 +267,13 @@ impl Toolchain {
                 }
             }
         }
-        Err(FindError::Missing { compiler, package: compiler.package(), python: python.to_path_buf(), version: short, tried })
+        Err(FindError::Missing {
+            compiler,
+            package: compiler.package(),
+            python: python.to_path_buf(),
+            version: short,
+            tried,
+        })
     }
 
     /// `cython 3.3.1`.
@@ -287,11 +293,15 @@ impl Toolchain {
                 Cmd { env: Vec::new(), argv: self.cc_argv(name) },
             ],
             Compiler::Mypyc => vec![Cmd {
-                env: vec![("MYPYPATH".to_owned(), STUBS_DIR.to_owned()), ("MYPYC_OPT_LEVEL".to_owned(), "0".to_owned())],
+                env: vec![
+                    ("MYPYPATH".to_owned(), STUBS_DIR.to_owned()),
+                    ("MYPYC_OPT_LEVEL".to_owned(), "0".to_owned()),
+                ],
                 argv: [&py, "-m", "mypyc", &format!("{name}.py")].map(str::to_owned).to_vec(),
             }],
             Compiler::Nuitka => {
-                let mut argv = vec![py, "-m".to_owned(), "nuitka".to_owned(), "--module".to_owned(), format!("{name}.py")];
+                let mut argv =
+                    vec![py, "-m".to_owned(), "nuitka".to_owned(), "--module".to_owned(), format!("{name}.py")];
                 argv.extend(NUITKA_FLAGS.iter().map(|s| s.to_string()));
                 argv.push("--output-dir=.".to_owned());
                 vec![Cmd { env: Vec::new(), argv }]
@@ -362,8 +372,7 @@ impl Cmd {
 
 /// `word` quoted for a POSIX shell, unless it needs no quoting.
 pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
     if plain {
         word.to_owned()
     } else {
@@ -709,7 +718,14 @@ impl Builder {
         match (attempt.rest, unsettled.as_slice()) {
             (_, []) => {}
             (Some(failure), [i]) => out[*i] = Some(UnitBuild::Failed(failure)),
-            (_, [i]) => out[*i] = Some(UnitBuild::Failed(self.failure(How::Rejected { status: "?".to_owned() }, "no result".to_owned(), String::new(), Vec::new()))),
+            (_, [i]) => {
+                out[*i] = Some(UnitBuild::Failed(self.failure(
+                    How::Rejected { status: "?".to_owned() },
+                    "no result".to_owned(),
+                    String::new(),
+                    Vec::new(),
+                )))
+            }
             (_, _) => {
                 let (a, b) = unsettled.split_at(unsettled.len() / 2);
                 self.build_some(batch_dir, a, units, names, out, attempts)?;
@@ -804,7 +820,8 @@ impl Builder {
         }
         if let Ok(path) = &res {
             if !path.exists() {
-                let error = io::Error::new(io::ErrorKind::NotFound, format!("Cython's utility module was not built: {path:?}"));
+                let error =
+                    io::Error::new(io::ErrorKind::NotFound, format!("Cython's utility module was not built: {path:?}"));
                 return Err(AttemptError::Io(error));
             }
         }
@@ -816,13 +833,18 @@ impl Builder {
         let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
         let shared = match self.cython_shared()? {
             Ok(shared) => shared,
-            Err(failure) => return Ok(Attempt::each(units.iter().map(|_| UnitBuild::Failed(failure.clone())).collect())),
+            Err(failure) => {
+                return Ok(Attempt::each(units.iter().map(|_| UnitBuild::Failed(failure.clone())).collect()))
+            }
         };
         // Each directory a module is imported from has the utility module beside it.
         let file = shared.file_name().expect("a file");
-        fs::hard_link(&shared, dir.join(file)).or_else(|_| fs::copy(&shared, dir.join(file)).map(|_| ())).map_err(AttemptError::Io)?;
+        fs::hard_link(&shared, dir.join(file))
+            .or_else(|_| fs::copy(&shared, dir.join(file)).map(|_| ()))
+            .map_err(AttemptError::Io)?;
         let py = self.toolchain.python.display().to_string();
-        let mut argv = vec![py, "-m".to_owned(), "cython".to_owned(), "-3".to_owned(), format!("--shared={CYTHON_SHARED}")];
+        let mut argv =
+            vec![py, "-m".to_owned(), "cython".to_owned(), "-3".to_owned(), format!("--shared={CYTHON_SHARED}")];
         for (name, unit) in units {
             write(dir, &format!("{name}.py"), &unit.source)?;
             argv.push(format!("{name}.py"));
@@ -916,8 +938,11 @@ impl Builder {
         self.give_back(cache);
         let mut ran = ran?;
         // The driver's long source is no use in a report: name it.
-        ran.command = format!("{} -c <mypyc_build.py> {}", shell_quote(&self.toolchain.python.display().to_string()),
-            units.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" "));
+        ran.command = format!(
+            "{} -c <mypyc_build.py> {}",
+            shell_quote(&self.toolchain.python.display().to_string()),
+            units.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
+        );
         let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
         let result: Option<MypycResult> =
             fs::read_to_string(dir.join("withstand-result.json")).ok().and_then(|t| serde_json::from_str(&t).ok());
@@ -931,9 +956,16 @@ impl Builder {
                     let status = format!("exit status {}", f.status);
                     let how = if f.crash { How::Crashed { status } } else { How::Rejected { status } };
                     let summary = mask(&mypyc_error_line(&f.output, name), &names);
-                    each.push(Some(UnitBuild::Failed(self.failure(how, summary, f.output.clone(), vec![ran.command.clone()]))));
+                    each.push(Some(UnitBuild::Failed(self.failure(
+                        how,
+                        summary,
+                        f.output.clone(),
+                        vec![ran.command.clone()],
+                    ))));
                 }
-                None if result.whole.is_none() && dir.join(format!("{name}{}", self.toolchain.target.ext_suffix)).exists() => {
+                None if result.whole.is_none()
+                    && dir.join(format!("{name}{}", self.toolchain.target.ext_suffix)).exists() =>
+                {
                     each.push(Some(UnitBuild::Built { path: path_text(dir), module: name.to_string() }))
                 }
                 None => each.push(None),
@@ -1065,9 +1097,17 @@ fn status_is_crash(status: std::process::ExitStatus) -> bool {
 /// Whether a compiler's output says it crashed rather than refused: a traceback of its own, or
 /// an internal error.
 fn crash_text(output: &str) -> bool {
-    ["Compiler crash", "internal compiler error", "INTERNAL ERROR", "internal mypyc error", "Traceback (most recent call last)", "Nuitka-Reports: Compile crash", "Nuitka:ERROR: Nuitka"]
-        .iter()
-        .any(|w| output.contains(w))
+    [
+        "Compiler crash",
+        "internal compiler error",
+        "INTERNAL ERROR",
+        "internal mypyc error",
+        "Traceback (most recent call last)",
+        "Nuitka-Reports: Compile crash",
+        "Nuitka:ERROR: Nuitka",
+    ]
+    .iter()
+    .any(|w| output.contains(w))
 }
 
 /// The lines of Cython's output about the file `name.py`: each "Error compiling Cython file"
@@ -1088,7 +1128,11 @@ fn cython_errors(output: &str, name: &str) -> String {
         }
     }
     if res.is_empty() {
-        return output.lines().filter(|l| l.contains(&file) && !l.starts_with("warning:")).collect::<Vec<_>>().join("\n");
+        return output
+            .lines()
+            .filter(|l| l.contains(&file) && !l.starts_with("warning:"))
+            .collect::<Vec<_>>()
+            .join("\n");
     }
     res.join("\n")
 }
@@ -1112,10 +1156,16 @@ fn error_line(output: &str) -> String {
     let lines: Vec<&str> = output.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let reports = |l: &&&str| {
         let lower = l.to_ascii_lowercase();
-        !lower.starts_with("warning") && (lower.starts_with("error") || lower.contains(" error:") || lower.contains(":error:"))
+        !lower.starts_with("warning")
+            && (lower.starts_with("error") || lower.contains(" error:") || lower.contains(":error:"))
     };
     let names = |l: &&&str| l.contains("Error") && !l.to_ascii_lowercase().starts_with("warning");
-    lines.iter().find(reports).or_else(|| lines.iter().find(names)).or(lines.last()).map_or_else(String::new, |l| l.to_string())
+    lines
+        .iter()
+        .find(reports)
+        .or_else(|| lines.iter().find(names))
+        .or(lines.last())
+        .map_or_else(String::new, |l| l.to_string())
 }
 
 fn first_line(text: &str) -> &str {

@@ -352,10 +352,14 @@ fn event(v: &Value) -> Res<Event> {
         }
         ("suspend", [label]) => Event::Suspend { label: string(label)? },
         ("inst", [mgr, method]) => Event::InstanceMethod { mgr: string(mgr)?, method: string(method)? },
+        ("get", [mgr, method]) => Event::Get { mgr: string(mgr)?, method: string(method)? },
         ("bool", [label]) => Event::Bool { label: string(label)? },
         ("len", [label]) => Event::Len { label: string(label)? },
         ("log", [label, info]) => Event::Log { label: string(label)?, info: exc_ref(info)? },
         ("var", [name, value]) => Event::Var { name: string(name)?, value: string(value)? },
+        ("store", [label, key, value]) => {
+            Event::Store { label: string(label)?, key: string(key)?, value: string(value)? }
+        }
         ("ret", [label]) => Event::Ret { label: string(label)? },
         ("handler", [label, exc]) => Event::Handler { label: string(label)?, exc: detail(exc)? },
         ("finally", [label, info]) => Event::Finally { label: string(label)?, info: exc_ref(info)? },

@@ -6,7 +6,9 @@
 # The first request is the prelude, executed once; its answer carries the prelude's capability
 # report (`_capabilities()`). Every later request is a program, or (a request starting with
 # IMPORT, then JSON {"path", "module", "async"}) a compiled program: its module is imported from
-# that directory and its `main` run, the prelude being the module withstand_prelude.
+# that directory and its `main` run, the prelude being the module withstand_prelude. A program
+# that does not compile is answered with the exception's type and message (a SyntaxError's `msg`,
+# without the file name and line).
 # This script never decides that a run failed: timeouts and crashes are the runner's business.
 # Two exits are signals to the runner: a MemoryError anywhere (the program's outcome or events,
 # or the driver itself) exits with status 86, so that a worker that hit its memory limit is told
@@ -141,7 +143,10 @@ def _serve():
                 try:
                     code = compile(src, "<withstand>", "exec")
                 except BaseException as e:
-                    outcome = ["compile", "%s: %s" % (type(e).__name__, e)]
+                    # A SyntaxError's message without its place: "(<withstand>, line 3)" depends on
+                    # how the program was rendered, which the model does not know.
+                    msg = e.msg if isinstance(e, SyntaxError) and isinstance(e.msg, str) else e
+                    outcome = ["compile", "%s: %s" % (type(e).__name__, msg)]
                 else:
                     try:
                         exec(code, ns)

@@ -242,7 +242,7 @@ versions = "3.x"
         k.toml:10: the pattern "(" does not compile: error: unclosed group
         k.toml:12: entry "a" needs a `reason` or a `link`
         k.toml:13: the id "a" is used twice (first at line 4)
-        k.toml:17: unknown event kind "exitt"; one of init, enter, aenter, exit, aexit, call, acall, callback, acallback, instance-method, bool, len, close, await, suspend, gen-yield, gen-end, gen-closed, gen-cleanup, log, var, ret, handler, finally, return, raise, compile-error, chain, end
+        k.toml:17: unknown event kind "exitt"; one of init, enter, aenter, exit, aexit, call, acall, callback, acallback, instance-method, get, bool, len, close, await, suspend, gen-yield, gen-end, gen-closed, gen-cleanup, log, var, store, ret, handler, finally, return, raise, compile-error, chain, end
         k.toml:19: entry "a" needs `differs` (what differs: message, context, ...)
         k.toml:27: `differs` is for divergences, and this entry is a crash
         k.toml:28: "3.x" is not a version constraint (e.g. ">=3.9, <3.11", "3.9", "==3.14.0")

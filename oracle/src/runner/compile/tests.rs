@@ -9,14 +9,8 @@ fn masks_locations_names_and_numbers() {
         mask("p0000.py:39: KeyError: \"'M1' has no attribute '__enter__'\"", &["p0000"]),
         "KeyError: \"'MN' has no attribute '__enter__'\""
     );
-    assert_eq!(
-        mask("w3_12.py:8:12: Expected an identifier or literal", &[]),
-        "Expected an identifier or literal"
-    );
-    assert_eq!(
-        mask("error: 'w3_12' and w4p have   12 problems", &[]),
-        "error: 'MOD' and MOD have N problems"
-    );
+    assert_eq!(mask("w3_12.py:8:12: Expected an identifier or literal", &[]), "Expected an identifier or literal");
+    assert_eq!(mask("error: 'w3_12' and w4p have   12 problems", &[]), "error: 'MOD' and MOD have N problems");
     assert_eq!(mask("w3_12.c:100:1: error: expected ';'", &[]), "error: expected ';'");
     // Not a location: a sentence with a colon.
     assert_eq!(mask("Error compiling: see above", &[]), "Error compiling: see above");
@@ -33,7 +27,10 @@ fn cython_errors_are_read_per_file() {
 
 #[test]
 fn commands_are_quoted_for_a_person() {
-    let c = Cmd { env: vec![("A".into(), "1 2".into())], argv: vec!["x y".into(), "-c".into(), "it's".into(), "p.py".into()] };
+    let c = Cmd {
+        env: vec![("A".into(), "1 2".into())],
+        argv: vec!["x y".into(), "-c".into(), "it's".into(), "p.py".into()],
+    };
     assert_eq!(c.shell(), "A='1 2' 'x y' -c 'it'\\''s' p.py");
 }
 
@@ -96,8 +93,7 @@ fn fake_cython(dir: &Path) -> PathBuf {
 }
 
 fn builder(dir: &Path, target: Target, timeout: Duration, stop: Arc<dyn Fn() -> bool + Send + Sync>) -> Builder {
-    let toolchain =
-        Toolchain { compiler: Compiler::Cython, version: "fake".into(), python: fake_cython(dir), target };
+    let toolchain = Toolchain { compiler: Compiler::Cython, version: "fake".into(), python: fake_cython(dir), target };
     let config = BuildConfig { timeout, memory_limit: None, stop, jobs: 1 };
     Builder::new(toolchain, &dir.join("builds"), config, false).expect("a builder")
 }
@@ -239,7 +235,8 @@ fn a_missing_compiler_names_what_to_install() {
     let dir = tempfile::tempdir().unwrap();
     // A Python that answers the probe without any compiler.
     let py = dir.path().join("python");
-    let probe_answer = r#"{"version": "3.11.7 (fake)", "include": "/nowhere", "ext_suffix": ".so", "cc": "cc", "compiler": null}"#;
+    let probe_answer =
+        r#"{"version": "3.11.7 (fake)", "include": "/nowhere", "ext_suffix": ".so", "cc": "cc", "compiler": null}"#;
     fs::write(&py, format!("#!/bin/sh\necho '{probe_answer}'\n")).unwrap();
     fs::set_permissions(&py, fs::Permissions::from_mode(0o755)).unwrap();
     let err = Toolchain::find(Compiler::Mypyc, &py, Some(dir.path())).expect_err("no mypyc");
@@ -268,10 +265,15 @@ fn the_worker_imports_a_module_runs_its_main_and_reports_an_import_that_fails() 
         "from withstand_prelude import log\nclass M0:\n    pass\ndef main():\n    log('L1')\n    return M0.__module__\n",
     )
     .unwrap();
-    fs::write(dir.path().join("m_async.py"), "from withstand_prelude import Aw\nasync def main():\n    return await Aw('a1', True, 3)\n").unwrap();
+    fs::write(
+        dir.path().join("m_async.py"),
+        "from withstand_prelude import Aw\nasync def main():\n    return await Aw('a1', True, 3)\n",
+    )
+    .unwrap();
     fs::write(dir.path().join("m_bad.py"), "raise ImportError('on purpose')\n").unwrap();
     fs::write(dir.path().join("m_segv.py"), "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n").unwrap();
-    let run = |w: &mut Worker, module: &str, is_async: bool| w.run(&proto::import_request(path, module, is_async)).unwrap();
+    let run =
+        |w: &mut Worker, module: &str, is_async: bool| w.run(&proto::import_request(path, module, is_async)).unwrap();
     match run(&mut w, "m_ok", false) {
         RunResult::Completed(t) => {
             // The module's classes say they come from __main__, as an exec'd program's do.
@@ -308,11 +310,14 @@ fn an_import_that_fails_is_judged_a_compile_failure_not_a_divergence() {
     use crate::ir::{Program, Stmt};
     use crate::profile::Profile;
     use crate::verdict::{judge_compiled, Failure, Messages, Verdict};
-    let program = Program { managers: vec![], gens: vec![], cms: vec![], main: vec![Stmt::Log("L1".into())], is_async: false };
+    let program =
+        Program { managers: vec![], gens: vec![], cms: vec![], main: vec![Stmt::Log("L1".into())], is_async: false };
     let prediction = crate::model::predict(&program, Profile::for_interpreter("cpython", (3, 11, 7)).unwrap());
     let result = RunResult::Completed(crate::trace::Trace {
         events: Vec::new(),
-        outcome: Outcome::CompileError("import failed: ImportError: dynamic module does not define module export function (PyInit_w3_1)".into()),
+        outcome: Outcome::CompileError(
+            "import failed: ImportError: dynamic module does not define module export function (PyInit_w3_1)".into(),
+        ),
     });
     match judge_compiled(&prediction, result, Messages::Exact, "cython 3.3.1") {
         Verdict::Fails(Failure::Compile(f)) => {
