@@ -47,7 +47,12 @@ def measure(programs, P, base, run_main=True, clock=time.perf_counter):
     for src in programs:
         ns = base.copy()
         reset()
-        code = compile(src, "<withstand>", "exec")
+        try:
+            code = compile(src, "<withstand>", "exec")
+        except SyntaxError as e:
+            # A program CPython refuses to compile (SEMANTICS-ADDENDUM §8.5-§8.7), as the worker answers it.
+            encode({"events": T, "outcome": ["compile", "%s: %s" % (type(e).__name__, e.msg)]})
+            continue
         if run_main:
             try:
                 exec(code, ns)

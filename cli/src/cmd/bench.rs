@@ -87,6 +87,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     outln!("  model (predict)   {:>10.0} programs/s", per_sec(model));
     outln!("  render            {:>10.0} programs/s", per_sec(render_time));
 
+    // As a campaign does, the interpreter runs only what the model predicts (a program that never
+    // ends, or depends on the garbage collector, would be a false divergence or a hang).
+    let (sources, predictions): (Vec<String>, Vec<Prediction>) =
+        sources.into_iter().zip(predictions).filter(|(_, p)| p.unpredictable.is_none()).unzip();
+    let skipped = n - sources.len() as u64;
+    if skipped > 0 {
+        outln!("  skipped: {skipped} programs the model does not predict (as in a campaign)");
+    }
+    let n = sources.len().max(1) as u64;
+
     let jobs = args.jobs as usize;
     let chunk = if args.floor { args.chunk as usize } else { sources.len().div_ceil(jobs) };
     let ours = process_cpu_seconds();
