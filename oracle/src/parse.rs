@@ -493,19 +493,7 @@ impl<'a> Parser<'a> {
             let Some(slot) = Slot::from_name(n) else {
                 return t.fail_back("__enter__, __exit__, __aenter__ or __aexit__");
             };
-            t.punct('(', "'('")?;
-            let mut params = Vec::new();
-            if !t.eat(')') {
-                loop {
-                    params.push(t.name("a parameter name")?);
-                    if t.eat(')') {
-                        break;
-                    }
-                    t.punct(',', "',' or ')'")?;
-                }
-            }
-            t.punct(':', "':'")?;
-            t.end()?;
+            let params = t.signature_end()?;
             let args = &render::method_params(slot, false)[1..];
             let expected: Vec<&str> = match deco {
                 Deco::Property | Deco::Descriptor => vec!["self"],
@@ -1292,19 +1280,7 @@ fn member(text: &str) -> Result<Member, String> {
     }
     if is_async || t.eat_name("def") {
         let name = t.name("a method name such as __enter__")?;
-        t.punct('(', "'('")?;
-        let mut params = Vec::new();
-        if !t.eat(')') {
-            loop {
-                params.push(t.name("a parameter name")?);
-                if t.eat(')') {
-                    break;
-                }
-                t.punct(',', "',' or ')'")?;
-            }
-        }
-        t.punct(':', "':'")?;
-        t.end()?;
+        let params = t.signature_end()?;
         if name == "__init__" {
             return if params == ["self"] && !is_async {
                 Ok(Member::Init)
@@ -2728,6 +2704,24 @@ impl<'a> Toks<'a> {
                 return Ok(items);
             }
         }
+    }
+
+    /// A `def` line's `(a, b):` to its end: the parameter names.
+    fn signature_end(&mut self) -> Result<Vec<&'a str>, String> {
+        self.punct('(', "'('")?;
+        let mut params = Vec::new();
+        if !self.eat(')') {
+            loop {
+                params.push(self.name("a parameter name")?);
+                if self.eat(')') {
+                    break;
+                }
+                self.punct(',', "',' or ')'")?;
+            }
+        }
+        self.punct(':', "':'")?;
+        self.end()?;
+        Ok(params)
     }
 
     fn end(&self) -> Result<(), String> {
