@@ -395,3 +395,46 @@ fn what_close_returned_is_compared() {
         "#]],
     );
 }
+
+#[test]
+fn an_exception_only_one_rule_raises_names_that_rule_whatever_was_expected() {
+    let reuse = |t: &mut Trace, ty: &str, msg: &str| {
+        t.outcome = Outcome::Raised(vec![ExcDetail {
+            exc: ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id: 2 },
+            context: None,
+            cause: None,
+            suppress_context: false,
+            leaves: Vec::new(),
+        }]);
+    };
+    // Where the program returns, the interpreter raises what only an awaitable awaited again
+    // raises: that rule, as an extra exception, with its message for known-file patterns.
+    let prediction = predicted(SUPPRESS);
+    let mut observed = prediction.trace.clone();
+    reuse(&mut observed, "RuntimeError", "cannot reuse already awaited aclose()/athrow()");
+    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+    else {
+        panic!("a different outcome must diverge");
+    };
+    assert_eq!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
+    assert_eq!(d.signature.differs, Differs::Presence);
+    let (_, observed_message) = d.signature.messages.expect("the extra exception's message");
+    assert_eq!(observed_message, "cannot reuse already awaited aclose()/athrow()");
+    // A message some other code could write is no rule's own: the verdict's usual attribution.
+    let mut observed = prediction.trace.clone();
+    reuse(&mut observed, "RuntimeError", "cannot reuse");
+    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+    else {
+        panic!("a different outcome must diverge");
+    };
+    assert_ne!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
+    // With messages masked nothing is recognised.
+    let mut observed = prediction.trace.clone();
+    reuse(&mut observed, "RuntimeError", "cannot reuse already awaited aclose()/athrow()");
+    let Verdict::Fails(Failure::Divergence(d)) =
+        judge(&prediction, RunResult::Completed(observed.without_messages()), Messages::Types)
+    else {
+        panic!("a different outcome must diverge");
+    };
+    assert_ne!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
+}
