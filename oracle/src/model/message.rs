@@ -372,6 +372,15 @@ pub fn rule_raising(ty: &str, message: &str) -> Option<(Rule, &'static str)> {
     if codes.into_iter().any(|c| is("TypeError", send_just_started(c))) {
         return Some((Rule::GenSendJustStarted, "send_just_started"));
     }
+    // The protocol error of 3.11+ (its type name varies; the wording does not).
+    if ty == "TypeError" {
+        if message.contains("object does not support the asynchronous context manager protocol") {
+            return Some((Rule::AsyncLacksExit, "protocol_error"));
+        }
+        if message.contains("object does not support the context manager protocol") {
+            return Some((Rule::LacksExit, "protocol_error"));
+        }
+    }
     // PEP 479's conversion where CPython has none (a StopIteration thrown into a generator that
     // never started is raised as it is, its frame never ran).
     for (code, rule) in [

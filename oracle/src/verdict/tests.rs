@@ -438,3 +438,48 @@ fn an_exception_only_one_rule_raises_names_that_rule_whatever_was_expected() {
     };
     assert_ne!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
 }
+
+#[test]
+fn a_wrong_variant_of_the_models_own_message_stays_a_message_difference() {
+    // Both raise PEP 479's RuntimeError, in another wording: the template is the model's own
+    // there, so what differs is the message, not an extra exception.
+    let program = "
+def g0():
+    yield 'y1'
+    raise StopIteration('r2')
+
+def main():
+    drive('d3', g0(), 'all', 0, None)
+";
+    let prediction = predicted(program);
+    let mut observed = prediction.trace.clone();
+    let pep479 = raised(&mut observed)[0].exc.msg.clone();
+    assert_eq!(pep479.as_deref(), Some("generator raised StopIteration"));
+    raised(&mut observed)[0].exc.msg = Some("coroutine raised StopIteration".to_string());
+    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+    else {
+        panic!("another message must diverge");
+    };
+    assert_eq!(d.signature.differs, Differs::Message);
+    assert_eq!(d.signature.rule, Some(Rule::GeneratorStopIteration));
+    // 3.11's protocol error where the model raises none is the protocol's rule, whatever the type
+    // name in it.
+    let mut observed = prediction.trace.clone();
+    raised(&mut observed)[0] = ExcDetail {
+        exc: ExcRef {
+            ty: "TypeError".to_string(),
+            msg: Some("'X.Y' object does not support the context manager protocol (missed __exit__ method)".to_string()),
+            id: 2,
+        },
+        context: None,
+        cause: None,
+        suppress_context: false,
+        leaves: Vec::new(),
+    };
+    observed.outcome = Outcome::Raised(vec![raised(&mut observed)[0].clone()]);
+    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+    else {
+        panic!("another exception must diverge");
+    };
+    assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::LacksExit), Differs::Presence));
+}
