@@ -210,7 +210,9 @@ impl Facts {
             Failure::Crash { status, stderr_tail } => {
                 (None, Some(clip(status, 200)), format!("{}\n{}", clip(status, 200), tail(stderr_tail)))
             }
-            Failure::Garbage { line, stderr_tail } => (None, None, format!("{}\n{}", clip(line, 200), tail(stderr_tail))),
+            Failure::Garbage { line, stderr_tail } => {
+                (None, None, format!("{}\n{}", clip(line, 200), tail(stderr_tail)))
+            }
             Failure::Compile(b) => (None, Some(clip(&b.key(), 400)), tail(&b.details())),
         };
         Facts { failure: failure.kind(), signature, status, text }

@@ -468,7 +468,9 @@ def main():
     raised(&mut observed)[0] = ExcDetail {
         exc: ExcRef {
             ty: "TypeError".to_string(),
-            msg: Some("'X.Y' object does not support the context manager protocol (missed __exit__ method)".to_string()),
+            msg: Some(
+                "'X.Y' object does not support the context manager protocol (missed __exit__ method)".to_string(),
+            ),
             id: 2,
         },
         context: None,
