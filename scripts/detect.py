@@ -39,6 +39,7 @@ GROUPS = "oracle/src/model/groups.rs"
 TARGETS = "oracle/src/model/targets.rs"
 PROTO = "oracle/src/model/protocol.rs"
 CALL = "oracle/src/model/call.rs"
+DECO = "oracle/src/model/decorator.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -250,6 +251,29 @@ MUTATIONS = [
     ("inherited-method-logs-instance-class", "7.3", CALL,
      '        let name = format!("M{owner}");',
      '        let name = self.type_name(mgr);'),
+    # managers used as decorators (SEMANTICS-ADDENDUM §14)
+    ("deco-cm-not-recreated", "14.1", DECO,
+     "                Val::Builtin(Builtin::Cm { cm, obj: self.heap.new_cm() })\n            }\n            Deco::Mgr(_) => {",
+     "                let _ = cm;\n                self.decorators[fun].clone()\n            }\n            Deco::Mgr(_) => {"),
+    ("deco-instance-made-per-call", "14.1", DECO,
+     "                self.hit(Rule::DecoInstanceReused);",
+     "                self.hit(Rule::DecoInstanceReused);\n                if let Deco::Mgr(m) = self.program.decos[fun].deco {\n                    self.emit(Event::Init { mgr: format!(\"M{m}\") });\n                }"),
+    ("deco-recursion-undecorated", "14.1", DECO,
+     "            if let Err(x) = self.decorated_call(fun, n - 1, k + 1) {",
+     "            if let (Flow::Raise(x), _) = self.in_frame(Role::Call, |m| m.decorated_body(fun, n - 1, k + 1)) {"),
+    ("deco-return-value-lost", "14.2", DECO,
+     "            Flow::Return(v) => Flow::Return(v),",
+     "            Flow::Return(_) => Flow::Return(Val::None),"),
+    ("deco-suppressed-returns-true", "14.2", DECO,
+     "                self.hit(Rule::DecoSuppressedReturnsNone);\n                Ok(Val::None)",
+     "                self.hit(Rule::DecoSuppressedReturnsNone);\n                Ok(Val::Bool(true))"),
+    ("deco-async-entered-with-sync-protocol", "14.3", DECO,
+     "        let proto = Proto::of(is_async);",
+     "        let proto = Proto::of(false);"),
+    # caught only with --python python3.8 or python3.9
+    ("deco-async-callable-everywhere", "14.3", DECO,
+     "                        if !self.quirks.contextlib_async_helpers {",
+     "                        if false {"),
 ]
 
 

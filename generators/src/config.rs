@@ -67,6 +67,9 @@ pub enum Focus {
     /// How protocol methods are provided and called (§7): descriptors, static and class methods,
     /// callable objects, inheritance.
     Protocol,
+    /// Managers used as decorators (SEMANTICS-ADDENDUM §14): `@c0()`, `@M0()` of a
+    /// `ContextDecorator`, async functions under `@asynccontextmanager` objects, recursion.
+    Decorators,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -141,6 +144,9 @@ pub struct Weights {
     /// Exception groups: `raise ExceptionGroup(...)`, `try: ... except* ...`, group classes in
     /// handlers. 0 for a profile without them (3.8 to 3.10): see [`GenConfig::for_profile`].
     pub groups: u32,
+    /// Functions decorated with a manager, and calls of them (out of 6 per program, §14). Not
+    /// varied by [`GenConfig::swarm`], so that the draws of the other weights stay as they were.
+    pub decorator: u32,
 }
 
 impl GenConfig {
@@ -168,6 +174,9 @@ impl GenConfig {
             21..=22 => Focus::Targets,
             23..=24 => Focus::CompileTime,
             25..=26 => Focus::Protocol,
+            // Areas added later take their share from the mix with a draw of their own, so that
+            // the programs of every other area stay what their seeds gave before.
+            _ if u.ratio(2, 3u8)? => Focus::Decorators,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -188,6 +197,7 @@ impl GenConfig {
             &mut w.chaining,
             &mut w.delegation,
             &mut w.groups,
+            &mut w.decorator,
         ] {
             *x = 0;
         }
@@ -254,6 +264,11 @@ impl GenConfig {
                 w.gen_fn = keep(6, orig.gen_fn);
                 w.delegation = keep(4, orig.delegation);
                 w.gen_api = keep(2, orig.gen_api);
+            }
+            Focus::Decorators => {
+                w.decorator = keep(6, orig.decorator);
+                w.cm_fn = keep(2, orig.cm_fn);
+                w.async_main = keep(3, orig.async_main);
             }
             Focus::Chaining => {
                 w.chaining = keep(6, orig.chaining);
@@ -346,6 +361,12 @@ impl GenConfig {
         if !has(Capability::Closing) && !has(Capability::Aclosing) {
             w.closing_gen = 0;
         }
+        if !has(Capability::Contextmanager)
+            && !has(Capability::AsyncContextmanager)
+            && !has(Capability::ContextDecorator)
+        {
+            w.decorator = 0;
+        }
         res
     }
 
@@ -391,6 +412,7 @@ impl GenConfig {
                 chaining: 1,
                 delegation: 1,
                 groups: 1,
+                decorator: 1,
             },
         }
     }

@@ -13,6 +13,7 @@ use oracle::capability::Capability;
 use crate::config::GenConfig;
 
 mod compile;
+mod decorators;
 mod idioms;
 mod corners;
 mod delegation;
@@ -75,7 +76,12 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
             idioms::Parts { managers: &mut managers, cms: &mut cms, gens: &mut gens, main: &mut main, is_async };
         g.open(parts)?;
     }
-    Ok(Program { managers, gens, cms, main, is_async })
+    let decos = if g.chance(config.weights.decorator, 6)? {
+        g.decorated(&cx, &mut managers, &mut cms, &mut main, is_async)?
+    } else {
+        Vec::new()
+    };
+    Ok(Program { managers, gens, cms, main, is_async, decos })
 }
 
 /// A program from a 64-bit seed: the same seed always gives the same program.

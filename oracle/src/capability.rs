@@ -108,6 +108,9 @@ capabilities! {
     /// the model knows when CPython has it).
     Aclosing = "contextlib.aclosing",
         Effect::LeftOut("`aclosing(g0())` items");
+    /// `contextlib.ContextDecorator`, the base of manager classes used as decorators (§14).
+    ContextDecorator = "contextlib.ContextDecorator",
+        Effect::LeftOut("manager classes used as decorators (`@M0()`)");
     /// Async generator functions (`async def` with `yield`) with `asend`, `athrow`, `aclose`.
     AsyncGenerators = "async-generators",
         Effect::LeftOut("async generator functions");
@@ -426,6 +429,9 @@ pub fn required(program: &Program) -> Capabilities {
     }
     if program.gens.iter().any(|g| g.is_async_gen()) {
         res = res.with(Capability::AsyncGenerators);
+    }
+    if program.decos.iter().any(|d| matches!(d.deco, crate::ir::Deco::Mgr(_))) {
+        res = res.with(Capability::ContextDecorator);
     }
     let mut item = |e: &ItemExpr| {
         let c = match e {

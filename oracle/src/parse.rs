@@ -16,10 +16,10 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Diagnostic, Drive, Elem, ExcAttr,
-    ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler, ItemExpr, Key, Manager, Member as GroupMember,
-    Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, TextPos, Then, Thrown,
-    Try, Value, WithItem, Yielded,
+    validate, Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco as Decorator, DecoFn,
+    Diagnostic, Drive, Elem, ExcAttr, ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler, ItemExpr, Key,
+    Manager, Member as GroupMember, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj,
+    Target, TextPos, Then, Thrown, Try, Value, WithItem, Yielded,
 };
 use crate::render;
 
@@ -59,8 +59,16 @@ pub fn parse(text: &str) -> Result<Program, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let lines = lines(text, &mut diags);
     let end = lines.len();
-    let mut p =
-        Parser { lines, pos: 0, end, diags, drives: Vec::new(), path: Path::new(Root::Main), lines_of: HashMap::new() };
+    let mut p = Parser {
+        lines,
+        pos: 0,
+        end,
+        diags,
+        drives: Vec::new(),
+        calls: Vec::new(),
+        path: Path::new(Root::Main),
+        lines_of: HashMap::new(),
+    };
     let program = p.program();
     let mut diags = if p.diags.is_empty() {
         // Where the program came from, for what validation finds: the line of the part at the
@@ -138,6 +146,9 @@ struct Parser<'a> {
     /// (the renderer picks the form from the generator function), so the form written is checked
     /// against the function once all of them are read.
     drives: Vec<(Line<'a>, usize, bool)>,
+    /// The calls of decorated functions read, with whether each is written with `await` and as a
+    /// method's (`F0().f0(...)`): checked once the functions are known.
+    calls: Vec<(Line<'a>, usize, bool, bool)>,
     /// The block being read: where the statements read next go.
     path: Path,
     /// The line of each part of the program read, to place what validation finds.
@@ -175,6 +186,8 @@ enum Head {
     Simple(Stmt),
     /// A [`Stmt::Drive`] of generator function `gen`, written `await adrive(...)` when true.
     Drive(Stmt, usize, bool),
+    /// A [`Stmt::Call`], written with `await` and as a method's call when true.
+    Call(Stmt, bool, bool),
     Pass,
     /// `with` or, when true, `async with`, with how its items are written.
     With(bool, Parens, Vec<WithItem>),
@@ -184,6 +197,56 @@ enum Head {
     Except(Option<ExcClass>, Option<String>, bool),
     Else,
     Finally,
+}
+
+/// `@c0()` or `@M0()`: the decorator of a decorated function (§14).
+fn deco_head(text: &str) -> Option<Decorator> {
+    let inner = text.strip_prefix('@')?.strip_suffix("()")?;
+    let index =
+        |d: &str| (!d.is_empty() && d.len() < 6 && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.parse().ok())?;
+    if let Some(d) = inner.strip_prefix('c') {
+        return index(d).map(Decorator::Cm);
+    }
+    index(inner.strip_prefix('M')?).map(Decorator::Mgr)
+}
+
+/// `[x = ][await ]f0(2, k=0)` or `...F0().f0(2, k=0)`: a call of a decorated function (§14);
+/// `None` when the line is no such call.
+fn deco_call(text: &str) -> Option<Result<Head, String>> {
+    let (target, rest) = match text.split_once(" = ") {
+        Some((t, rest)) if t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => (Some(t.to_string()), rest),
+        _ => (None, text),
+    };
+    let (written_await, rest) = match rest.strip_prefix("await ") {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let (method, fun, rest) = if let Some(r) = rest.strip_prefix('F') {
+        let d = digits(r);
+        let (num, r) = r.split_at(d);
+        let r = r.strip_prefix("().f")?.strip_prefix(num)?;
+        (true, num, r)
+    } else {
+        let r = rest.strip_prefix('f')?;
+        let d = digits(r);
+        let (num, r) = r.split_at(d);
+        (false, num, r)
+    };
+    if fun.is_empty() || !rest.starts_with('(') {
+        return None;
+    }
+    let parsed = (|| {
+        let fun: usize = fun.parse().map_err(|_| "a decorated function such as f0".to_string())?;
+        let args = rest.strip_prefix('(').and_then(|r| r.strip_suffix(", k=0)"));
+        let n =
+            args.and_then(|a| (digits(a) == a.len() && !a.is_empty() && a.len() < 4).then(|| a.parse::<u8>().ok())?);
+        let Some(n) = n else {
+            return Err(format!("expected a call such as f0(2, k=0), found {:?}", clip(text)));
+        };
+        Ok(Head::Call(Stmt::Call { fun, n, target }, written_await, method))
+    })();
+    Some(parsed)
 }
 
 /// Where a `raise` line stands, which decides the forms it may take.
@@ -246,6 +309,8 @@ impl<'a> Parser<'a> {
         let mut cms = Vec::new();
         let mut gens = Vec::new();
         let mut main: Option<Vec<Stmt>> = None;
+        let mut decos = Vec::new();
+        let mut deco_defs = Vec::new();
         let mut is_async = false;
         while let Some(line) = self.peek() {
             self.pos += 1;
@@ -347,7 +412,9 @@ impl<'a> Parser<'a> {
                         is_async = a;
                         let root = Path::new(Root::Main);
                         self.mark(root.clone(), line.no);
-                        main = Some(self.in_block(root, |p| p.block(line, 1)));
+                        decos = self.decos(&mut deco_defs);
+                        let read = |p: &mut Self| if decos.is_empty() { p.block(line, 1) } else { p.stmts(1) };
+                        main = Some(self.in_block(root, read));
                     }
                 }
                 Err(m) => {
@@ -381,7 +448,110 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
-        Program { managers, gens, cms, main, is_async }
+        let program = Program { managers, gens, cms, main, is_async, decos };
+        for (line, i, written_async) in deco_defs {
+            // A function whose fixed lines were not read is not in the program.
+            let Some(d) = program.decos.get(i) else { continue };
+            if d.is_async(&program) != written_async {
+                let kw = def_kw(!written_async);
+                self.err(
+                    line.no,
+                    format!(
+                        "expected {kw} f{i}: its decorator is {}",
+                        if written_async { "no @asynccontextmanager" } else { "an @asynccontextmanager" }
+                    ),
+                );
+            }
+        }
+        for (line, fun, written_await, written_method) in std::mem::take(&mut self.calls) {
+            // An undefined one is left to validation.
+            let Some(d) = program.decos.get(fun) else { continue };
+            if d.is_async(&program) != written_await {
+                let what = if written_await { "without await" } else { "with await" };
+                self.err(line.no, format!("expected a call of f{fun} {what}, found {:?}", clip(line.text)));
+            }
+            if d.method != written_method {
+                let what = if d.method { format!("F{fun}().f{fun}(...)") } else { format!("f{fun}(...)") };
+                self.err(line.no, format!("expected {what}, found {:?}", clip(line.text)));
+            }
+        }
+        program
+    }
+
+    // ---- decorated functions (SEMANTICS-ADDENDUM §14) ----
+
+    /// The decorated functions at the start of main, each with its `def` line and whether it is
+    /// written `async def` (checked against its decorator once the program is read).
+    fn decos(&mut self, defs: &mut Vec<(Line<'a>, usize, bool)>) -> Vec<DecoFn> {
+        let mut res = Vec::new();
+        while let Some(line) = self.peek().filter(|l| l.depth == 1) {
+            let i = res.len();
+            let method = line.text == format!("class F{i}:");
+            let depth = if method { 2 } else { 1 };
+            let deco_line = if method {
+                self.pos += 1;
+                match self.peek().filter(|l| l.depth == 2) {
+                    Some(l) => l,
+                    None => {
+                        self.err(line.no, format!("expected @c0() or @M0() then def f{i}(self, n, k): in class F{i}"));
+                        break;
+                    }
+                }
+            } else {
+                line
+            };
+            let Some(deco) = deco_head(deco_line.text) else {
+                if method {
+                    self.err(deco_line.no, format!("expected @c0() or @M0(), found {:?}", clip(deco_line.text)));
+                }
+                break;
+            };
+            self.pos += 1;
+            let root = Path::new(Root::Deco(i));
+            self.mark(root.clone(), deco_line.no);
+            let params = if method { "self, n, k" } else { "n, k" };
+            let Some(def) = self.peek().filter(|l| l.depth == depth) else {
+                self.err(deco_line.no, format!("expected def f{i}({params}): after {:?}", deco_line.text));
+                break;
+            };
+            self.pos += 1;
+            let written_async = def.text.starts_with("async ");
+            let this = if method { "self." } else { "" };
+            let aw = if written_async { "await " } else { "" };
+            if def.text != format!("{}def f{i}({params}):", if written_async { "async " } else { "" }) {
+                self.err(def.no, format!("expected def f{i}({params}):, found {:?}", clip(def.text)));
+            }
+            defs.push((def, i, written_async));
+            let fixed = [
+                (depth + 1, "show('n', n)".to_string()),
+                (depth + 1, "show('k', k)".to_string()),
+                (depth + 1, "if n:".to_string()),
+                (depth + 2, format!("{aw}{this}f{i}(n - 1, k=k + 1)")),
+            ];
+            let mut ok = true;
+            for (d, text) in fixed {
+                match self.peek() {
+                    Some(l) if l.depth == d && l.text == text => self.pos += 1,
+                    Some(l) => {
+                        self.err(l.no, format!("expected {text} in f{i}, found {:?}", clip(l.text)));
+                        ok = false;
+                        break;
+                    }
+                    None => {
+                        self.diags.push(Diagnostic::syntax(TextPos::End, format!("expected {text} in f{i}")));
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                self.skip_deeper(depth);
+                break;
+            }
+            let body = self.in_block(root, |p| p.stmts(depth + 1));
+            res.push(DecoFn { deco, method, body });
+        }
+        res
     }
 
     // ---- manager classes ----
@@ -807,6 +977,13 @@ impl<'a> Parser<'a> {
                     self.drives.push((line, gen, is_async));
                     res.push(s);
                 }
+                Ok(Head::Call(s, written_await, method)) => {
+                    self.mark(at, line.no);
+                    if let Stmt::Call { fun, .. } = &s {
+                        self.calls.push((line, *fun, written_await, method));
+                    }
+                    res.push(s);
+                }
                 Ok(Head::Pass) => pass = pass.or(Some(line.no)),
                 Ok(Head::With(is_async, parens, items)) => {
                     self.mark(at.clone(), line.no);
@@ -1209,10 +1386,16 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
         let name = t.name("a class name such as M0")?.to_string();
         let mut base = None;
         if t.eat('(') {
-            let b = t.name("a base class such as M0")?;
-            match manager_index(b) {
-                Some(m) if m < counts.managers => base = Some(m),
-                _ => return t.fail_back("a manager class defined before this one, such as M0"),
+            // `ContextDecorator` among the bases follows from the decorated functions (§14).
+            if !t.eat_name("ContextDecorator") {
+                let b = t.name("a base class such as M0")?;
+                match manager_index(b) {
+                    Some(m) if m < counts.managers => base = Some(m),
+                    _ => return t.fail_back("a manager class defined before this one, such as M0"),
+                }
+                if t.eat(',') {
+                    t.keyword("ContextDecorator", "ContextDecorator after the base class")?;
+                }
             }
             t.punct(')', "')'")?;
         }
@@ -1475,6 +1658,9 @@ fn is_clause(text: &str) -> bool {
 
 /// The statement a line of `main` starts.
 fn head(text: &str) -> Result<Head, String> {
+    if let Some(call) = deco_call(text) {
+        return call;
+    }
     let mut t = Toks::new(text)?;
     let Some(Tok::Name(kw)) = t.peek() else {
         return Err(format!("expected {STMT}, found {:?}", clip(text)));

@@ -32,9 +32,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult,
-    Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj,
-    Target, Then, Thrown, Value, Yielded,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Deco, Drive, Elem, ExcClass, ExitFn,
+    ExitFnResult, Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt,
+    Store, StoreObj, Target, Then, Thrown, Value, Yielded,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -146,8 +146,9 @@ pub fn size(program: &Program) -> usize {
         .sum();
     let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async)).sum();
     let cms: usize = program.cms.iter().map(|c| 1 + usize::from(c.is_async) + cm_size(c)).sum();
+    let decos: usize = program.decos.iter().map(|d| 2 + usize::from(d.method)).sum();
     let stmts: usize = visit::all_stmts(program).map(stmt_size).sum();
-    usize::from(program.is_async) + managers + cms + gens + stmts
+    usize::from(program.is_async) + managers + cms + gens + decos + stmts
 }
 
 /// How a manager is used: by a `with`, by an `async with`.
@@ -363,6 +364,7 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::YieldValue(Yielded::Value(v)) => 2 + value_size(v),
         Stmt::YieldValue(Yielded::Exc(e)) => 3 + rank(e.class),
         Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } => 2 + usize::from(target.is_some()),
+        Stmt::Call { n, target, .. } => 2 + usize::from(*n) + usize::from(target.is_some()),
         Stmt::RaiseVar(_) => 1,
         Stmt::SetAttr { value, .. } => 2 + usize::from(matches!(value, AttrValue::Caught(_))),
         Stmt::Break | Stmt::Continue => 1,
@@ -703,16 +705,31 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
             return;
         }
     }
+    if drop_decos(program, cur) {
+        return;
+    }
     let mut cm_used = vec![false; program.cms.len()];
     each_expr_mut(program, |e| {
         if let ItemExpr::Cm(c) = *e {
             cm_used[c] = true;
         }
     });
+    for d in &program.decos {
+        if let Deco::Cm(c) = d.deco {
+            cm_used[c] = true;
+        }
+    }
     let unused_cms: Vec<usize> = (0..cm_used.len()).filter(|c| !cm_used[*c]).collect();
     for c in unused_cms {
         if cur.take() {
             program.cms.remove(c);
+            for d in &mut program.decos {
+                if let Deco::Cm(k) = &mut d.deco {
+                    if c < *k {
+                        *k -= 1;
+                    }
+                }
+            }
             each_expr_mut(program, |e| {
                 if let ItemExpr::Cm(k) = e {
                     assert!(*k != c, "c{c} is still used");
@@ -734,6 +751,11 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     // A base class is used by the classes deriving from it (§7.3).
     for b in program.managers.iter().filter_map(|m| m.base) {
         used[b] = true;
+    }
+    for d in &program.decos {
+        if let Deco::Mgr(m) = d.deco {
+            used[m] = true;
+        }
     }
     let unused: Vec<usize> = (0..n).filter(|m| !used[*m]).collect();
     if unused.len() > 1 && cur.take() {
@@ -766,6 +788,11 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                             m.base = Some(i);
                         }
                     }
+                    for d in &mut program.decos {
+                        if d.deco == Deco::Mgr(j) {
+                            d.deco = Deco::Mgr(i);
+                        }
+                    }
                     remove_manager(program, j);
                     return;
                 }
@@ -774,9 +801,65 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     }
 }
 
+/// Drops a decorated function no call names, or simplifies one (a plain function rather than a
+/// method) or a call (fewer recursive calls, no target). Whether it made a candidate.
+fn drop_decos(program: &mut Program, cur: &mut Cursor) -> bool {
+    let mut used = vec![false; program.decos.len()];
+    visit::each_stmt_mut(program, |block, i, _| {
+        if let Stmt::Call { fun, .. } = block[i] {
+            used[fun] = true;
+        }
+        Flow::Continue
+    });
+    for f in (0..used.len()).filter(|f| !used[*f]) {
+        if cur.take() {
+            program.decos.remove(f);
+            visit::each_stmt_mut(program, |block, i, _| {
+                if let Stmt::Call { fun, .. } = &mut block[i] {
+                    if f < *fun {
+                        *fun -= 1;
+                    }
+                }
+                Flow::Continue
+            });
+            return true;
+        }
+    }
+    for d in &mut program.decos {
+        if d.method && cur.take() {
+            d.method = false;
+            return true;
+        }
+    }
+    let mut done = false;
+    visit::each_stmt_mut(program, |block, i, _| {
+        if let Stmt::Call { n, target, .. } = &mut block[i] {
+            if *n > 0 && cur.take() {
+                *n -= 1;
+                done = true;
+                return Flow::Stop;
+            }
+            if target.is_some() && cur.take() {
+                *target = None;
+                done = true;
+                return Flow::Stop;
+            }
+        }
+        Flow::Continue
+    });
+    done
+}
+
 /// Removes manager `m`, which nothing uses, and renumbers the later ones.
 fn remove_manager(program: &mut Program, m: usize) {
     program.managers.remove(m);
+    for d in &mut program.decos {
+        if let Deco::Mgr(k) = &mut d.deco {
+            if m < *k {
+                *k -= 1;
+            }
+        }
+    }
     for k in program.managers.iter_mut().filter_map(|c| c.base.as_mut()) {
         assert!(*k != m, "M{m} is still a base");
         if m < *k {

@@ -57,6 +57,8 @@ impl Gen<'_, '_> {
             Focus::Protocol => self.open_protocol(parts.managers, parts.is_async)?,
             Focus::CompileTime => self.open_compile(parts.managers, parts.gens, parts.cms, parts.is_async)?,
             Focus::AsyncWith => return Ok(()),
+            // The decorated functions and their calls come after the opening (decorators.rs).
+            Focus::Decorators => return Ok(()),
         };
         parts.main.splice(0..0, opening);
         Ok(())

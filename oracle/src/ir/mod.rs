@@ -21,7 +21,7 @@ pub mod visit;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Loc, TextPos};
 pub use scope::{Clauses, Func, Scope, MAX_BLOCKS, REFUSED_BLOCKS};
-pub use validate::validate;
+pub use validate::{allowed_in_decorated, validate};
 
 /// A whole generated program.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -37,9 +37,32 @@ pub struct Program {
     pub main: Vec<Stmt>,
     /// `async def main():`, driven by hand with `send(None)`.
     pub is_async: bool,
+    /// Functions decorated with a manager, `@c0()` or `@M0()` above `def f0(n, k):`, defined at
+    /// the start of `main` in this order (SEMANTICS-ADDENDUM §14).
+    pub decos: Vec<DecoFn>,
 }
 
 impl Program {
+    /// Which manager classes list `ContextDecorator` among their bases: those a decorated function
+    /// uses (`@M0()`) and that do not inherit it from a base class already (SEMANTICS-ADDENDUM §14).
+    pub fn context_decorators(&self) -> Vec<bool> {
+        let n = self.managers.len();
+        let mut used = vec![false; n];
+        for d in &self.decos {
+            if let Deco::Mgr(m) = d.deco {
+                if m < n {
+                    used[m] = true;
+                }
+            }
+        }
+        let (mut lists, mut inherits) = (vec![false; n], vec![false; n]);
+        for (i, m) in self.managers.iter().enumerate() {
+            inherits[i] = m.base.is_some_and(|b| b < i && (lists[b] || inherits[b]));
+            lists[i] = used[i] && !inherits[i];
+        }
+        lists
+    }
+
     /// The method in `slot` of manager class `M<m>` or of the first of its bases that has one
     /// (`type(mgr).__mro__`, SEMANTICS-ADDENDUM §7.3), with the class that defines it; `None`
     /// where none does. A method set only on the instance is not on the class.
@@ -54,6 +77,51 @@ impl Program {
         }
         None
     }
+}
+
+/// A function decorated with a manager, defined at the start of `main` (SEMANTICS-ADDENDUM §14):
+///
+/// ```text
+/// @c0()                        # or @M0(), M0 a subclass of ContextDecorator
+/// def f0(n, k):                # `async def` under an @asynccontextmanager
+///     show('n', n)
+///     show('k', k)
+///     if n:
+///         f0(n - 1, k=k + 1)   # `await f0(...)`
+///     <body>
+/// ```
+///
+/// With `method`, the function is a method of a class `F0` defined there (`def f0(self, n, k):`,
+/// recursing with `self.f0(...)`) and called on a new instance: `F0().f0(2, k=0)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DecoFn {
+    /// What decorates it.
+    pub deco: Deco,
+    /// A method of a class `F<n>` rather than a function.
+    pub method: bool,
+    /// What a call runs after the recursive call; neither `yield`, `drive`, exit stacks, stepped
+    /// generators, nor calls of decorated functions.
+    pub body: Vec<Stmt>,
+}
+
+impl DecoFn {
+    /// `async def`: decorated by an `@asynccontextmanager` object.
+    pub fn is_async(&self, program: &Program) -> bool {
+        match self.deco {
+            Deco::Cm(c) => program.cms.get(c).is_some_and(|cm| cm.is_async),
+            Deco::Mgr(_) => false,
+        }
+    }
+}
+
+/// The decorator of a [`DecoFn`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Deco {
+    /// `@c0()`: a `@contextmanager` (or `@asynccontextmanager`) object, recreated for every call.
+    Cm(usize),
+    /// `@M0()`: an instance of manager class `M0`, which derives from `ContextDecorator` (itself
+    /// or a base class), entered again on every call.
+    Mgr(usize),
 }
 
 /// A generator function `def g0():`, an async generator function `async def g0():`, or (an
@@ -617,6 +685,16 @@ pub enum Stmt {
         attr: ExcAttr,
         /// What is assigned.
         value: AttrValue,
+    },
+    /// `f0(2, k=0)`, `x = await f0(2, k=0)`, `F0().f0(2, k=0)`: call a decorated function, which
+    /// calls itself `n` times more (only in `main`; SEMANTICS-ADDENDUM §14).
+    Call {
+        /// Which decorated function.
+        fun: usize,
+        /// Its first argument: how many recursive calls it makes, at most 3.
+        n: u8,
+        /// `x = `: bind what it returns.
+        target: Option<String>,
     },
     /// `step('d1', a, 2)` / `await astep('d1', a, 2)`: advance the generator bound by
     /// `with closing(g0()) as a:` (`async with aclosing(g0()) as a:`) by up to k items, leaving

@@ -30,6 +30,12 @@ pub enum Func {
     },
     /// A coroutine function `async def g0():` without a `yield`.
     Coro,
+    /// A decorated function `def f0(n, k):` (SEMANTICS-ADDENDUM §14), or an `async def` one: a
+    /// plain function, counted as `main` is.
+    Def {
+        /// `async def f0(n, k):`.
+        is_async: bool,
+    },
     /// A `@contextmanager` function `def c0():`, or an `@asynccontextmanager` one.
     Cm {
         /// `@asynccontextmanager async def c0():`.
@@ -109,7 +115,7 @@ impl Scope {
     /// The scope at the start of the body of a function of kind `func`.
     pub fn function(func: Func) -> Scope {
         match func {
-            Func::Main { is_async } => {
+            Func::Main { is_async } | Func::Def { is_async } => {
                 let blocks = usize::from(is_async);
                 Scope { is_async, blocks, floor: blocks, ..Scope::default() }
             }
@@ -272,7 +278,8 @@ impl Scope {
             Stmt::Stack { op: StackOp::Enter { target: Some(t), .. }, .. } => self.bind(t),
             Stmt::Keep { name, .. }
             | Stmt::YieldFrom { target: Some(name), .. }
-            | Stmt::AwaitCall { target: Some(name), .. } => self.bind(name),
+            | Stmt::AwaitCall { target: Some(name), .. }
+            | Stmt::Call { target: Some(name), .. } => self.bind(name),
             _ => {}
         }
         for inner in visit::stmts(std::slice::from_ref(s)) {
@@ -399,7 +406,7 @@ impl Scope {
     /// every statement.
     pub fn peak(&self, s: &Stmt) -> usize {
         let awaits = match s {
-            Stmt::Await(_) | Stmt::Drive { .. } | Stmt::AwaitCall { .. } => self.is_async,
+            Stmt::Await(_) | Stmt::Drive { .. } | Stmt::AwaitCall { .. } | Stmt::Call { .. } => self.is_async,
             Stmt::Step { is_async, .. } => *is_async,
             Stmt::Stack { op: StackOp::Enter { is_async, .. } | StackOp::Close { is_async }, .. } => *is_async,
             _ => false,

@@ -37,7 +37,7 @@ fn plain_manager() -> Manager {
 }
 
 fn program(main: Vec<Stmt>) -> Program {
-    Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async: false }
+    Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async: false, decos: Vec::new() }
 }
 
 /// `main` with a `with` (binding `x`), a loop in it, and a `try` whose handler binds `e_h1`,
@@ -70,7 +70,14 @@ fn sample() -> Program {
         post: vec![],
     };
     let gen = GenFn { is_async: true, body: vec![Stmt::Yield("y1".to_string())] };
-    Program { managers: vec![plain_manager()], gens: vec![gen], cms: vec![cm], main, is_async: false }
+    Program {
+        managers: vec![plain_manager()],
+        gens: vec![gen],
+        cms: vec![cm],
+        main,
+        is_async: false,
+        decos: Vec::new(),
+    }
 }
 
 // ---- visit ----

@@ -4,9 +4,9 @@
 use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, Elem, ExcAttr,
-    ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp,
-    Stmt, Store, StoreObj, Target, Then, Thrown, Value, Yielded, MAX_BLOCKS,
+    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Deco, Diagnostic, DiagnosticKind, Drive, Elem,
+    ExcAttr, ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot,
+    StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Value, Yielded, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -44,6 +44,14 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
     }
     for (i, cm) in program.cms.iter().enumerate() {
         v.cm(&Path::new(Root::Cm(i)), cm);
+    }
+    for (i, d) in program.decos.iter().enumerate() {
+        let at = Path::new(Root::Deco(i));
+        match d.deco {
+            Deco::Cm(c) if c >= program.cms.len() => v.err(&at, format!("c{c} is not a @contextmanager function")),
+            Deco::Mgr(m) if m >= program.managers.len() => v.err(&at, format!("M{m} is not a manager class")),
+            _ => {}
+        }
     }
     for (i, g) in program.gens.iter().enumerate() {
         if !g.is_async && !g.body.iter().any(has_yield) {
@@ -440,6 +448,9 @@ impl Validator<'_> {
 
     /// One statement, but for the statements inside it (the walk's).
     fn stmt(&mut self, at: &Path, s: &Stmt, scope: &Scope) {
+        if matches!(at.root, Root::Deco(_)) && !allowed_in_decorated(s) {
+            self.err(at, "a decorated function's body has no yield, drive, exit stack, stepped generator, await g<n>() or call of a decorated function");
+        }
         match s {
             Stmt::Log(l) => self.label(at, l),
             Stmt::Show(var) => {
@@ -667,6 +678,24 @@ impl Validator<'_> {
                     self.binding(at, t, scope);
                 }
             }
+            Stmt::Call { fun, n, target } => {
+                if at.root != Root::Main {
+                    self.err(at, "a decorated function is called only from main, where it is defined");
+                }
+                match self.program.decos.get(*fun) {
+                    None => self.err(at, format!("f{fun} is not a decorated function")),
+                    Some(d) if d.is_async(self.program) && !scope.is_async() => {
+                        self.err(at, "await outside an async function")
+                    }
+                    Some(_) => {}
+                }
+                if *n > 3 {
+                    self.err(at, "a decorated function calls itself at most 3 times");
+                }
+                if let Some(t) = target {
+                    self.binding(at, t, scope);
+                }
+            }
             Stmt::Step { label, var, k, is_async } => {
                 self.label(at, label);
                 if *k == 0 || *k > 5 {
@@ -684,6 +713,27 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+}
+
+/// Whether `s` may stand in the body of a decorated function, which the model runs in a plain
+/// frame of its own called from main: nothing that needs a generator's frame, a driver or a name of
+/// main (SEMANTICS-ADDENDUM §14).
+pub fn allowed_in_decorated(s: &Stmt) -> bool {
+    let item =
+        |e: &ItemExpr| !matches!(e, ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. });
+    match s {
+        Stmt::Yield(_)
+        | Stmt::YieldValue(_)
+        | Stmt::YieldFrom { .. }
+        | Stmt::AwaitCall { .. }
+        | Stmt::Drive { .. }
+        | Stmt::Stack { .. }
+        | Stmt::Step { .. }
+        | Stmt::Call { .. } => false,
+        Stmt::With { items, .. } => items.iter().all(|it| item(&it.expr)),
+        Stmt::Assign { expr, .. } => item(expr),
+        _ => true,
     }
 }
 

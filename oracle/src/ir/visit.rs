@@ -11,7 +11,7 @@
 //! - [`each_node_mut`]: the exception classes, values, raises, handlers and context expressions
 //!   of the whole program, managers included: what the reducer simplifies.
 //!
-//! Bodies are visited `main` first, then the generator functions, then the blocks of each
+//! Bodies are visited `main` first, then the generator functions, the decorated functions, then the blocks of each
 //! `@contextmanager` function (pre, except, finally, post).
 
 use std::fmt;
@@ -41,6 +41,8 @@ pub enum Root {
     Cm(usize),
     /// Generator function `g<n>`.
     Gen(usize),
+    /// Decorated function `f<n>`, defined at the start of `main`.
+    Deco(usize),
     /// `main`.
     Main,
 }
@@ -101,6 +103,7 @@ impl fmt::Display for Path {
             Root::Manager(i) => write!(f, "M{i}")?,
             Root::Cm(i) => write!(f, "c{i}")?,
             Root::Gen(i) => write!(f, "g{i}")?,
+            Root::Deco(i) => write!(f, "f{i}")?,
             Root::Main => write!(f, "main")?,
         }
         for step in &self.steps {
@@ -207,6 +210,10 @@ pub fn bodies(program: &Program) -> Vec<(Path, Scope, &Vec<Stmt>)> {
     for (i, g) in program.gens.iter().enumerate() {
         res.push((Path::new(Root::Gen(i)), Scope::function(gen_func(g)), &g.body));
     }
+    for (i, d) in program.decos.iter().enumerate() {
+        let func = Func::Def { is_async: d.is_async(program) };
+        res.push((Path::new(Root::Deco(i)), Scope::function(func), &d.body));
+    }
     for (i, cm) in program.cms.iter().enumerate() {
         let scopes = cm_scopes(cm);
         let blocks =
@@ -223,11 +230,15 @@ pub fn bodies(program: &Program) -> Vec<(Path, Scope, &Vec<Stmt>)> {
 /// The top-level blocks of `program`, in walking order, each with its path and the scope at its
 /// start, to change them.
 pub fn bodies_mut(program: &mut Program) -> Vec<(Path, Scope, &mut Vec<Stmt>)> {
+    let deco_async: Vec<bool> = program.decos.iter().map(|d| d.is_async(program)).collect();
     let mut res =
         vec![(Path::new(Root::Main), Scope::function(Func::Main { is_async: program.is_async }), &mut program.main)];
     for (i, g) in program.gens.iter_mut().enumerate() {
         let func = gen_func(g);
         res.push((Path::new(Root::Gen(i)), Scope::function(func), &mut g.body));
+    }
+    for (i, (d, is_async)) in program.decos.iter_mut().zip(deco_async).enumerate() {
+        res.push((Path::new(Root::Deco(i)), Scope::function(Func::Def { is_async }), &mut d.body));
     }
     for (i, cm) in program.cms.iter_mut().enumerate() {
         let scopes = cm_scopes(cm);

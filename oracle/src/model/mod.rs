@@ -25,6 +25,7 @@ mod exit_stack;
 mod generator;
 mod delegation;
 mod groups;
+mod decorator;
 
 use std::collections::{HashMap, HashSet};
 
@@ -87,6 +88,7 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         finish: generator::Finish::default(),
         unpredictable: None,
         after_reads: after_reads(program),
+        decorators: Vec::new(),
     };
     if let Some((rule, msg)) = refused(program, &m.quirks) {
         // The program does not compile: nothing runs (SEMANTICS-ADDENDUM §8.5-§8.7).
@@ -105,7 +107,10 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
         // ExceptionGroup and except* are NameError and SyntaxError before 3.11.
         m.give_up(message::group_names_missing());
     }
-    let mut flow = m.block(&program.main);
+    let mut flow = match m.define_decorated() {
+        Flow::Normal => m.block(&program.main),
+        failed => failed,
+    };
     if let (true, Flow::Raise(x)) = (program.is_async, &flow) {
         // main is a coroutine: PEP 479 at its frame boundary.
         flow = Flow::Raise(m.pep479(*x, Code::Coroutine));
@@ -196,6 +201,9 @@ pub(crate) struct Machine<'p> {
     unpredictable: Option<&'static str>,
     /// The `show` statements that read a name after the `with` that bound it.
     after_reads: HashSet<*const Stmt>,
+    /// What decorates each decorated function defined so far: the `ContextDecorator` instance,
+    /// or the `@contextmanager` object, which every call recreates (§14).
+    decorators: Vec<Val>,
 }
 
 /// A frame: its variables, and what kind of code runs in it.
@@ -214,6 +222,8 @@ pub(crate) enum Role<'p> {
     CmEntered,
     /// A `@contextmanager` generator resumed by `__exit__`: a `yield` is one it did not expect.
     CmResumed(contextlib::CmYield),
+    /// A decorated function's body (§14), a plain function's frame: it has no `yield`.
+    Call,
     /// A generator function running under `yield from` in the frame below: at a `yield`, the
     /// driver of the outermost generator acts.
     Delegate(delegation::Delegate),

@@ -397,6 +397,23 @@ rules! {
     /// 3.12.1+): suppressed when all match, else the rest (a new group) is raised, its context the original.
     /// Before, the group propagates.
     SuppressSplitsGroup = "13.5",
+    /// A call of a function decorated by a `@contextmanager` object runs in a new manager
+    /// (`_recreate_cm()`): a new generator for every call.
+    DecoCmRecreated = "14.1",
+    /// A call of a function decorated by a `ContextDecorator` instance enters that same instance again.
+    DecoInstanceReused = "14.1",
+    /// A decorated function calls itself: the managers of the calls nest, the inner one exits first.
+    DecoRecursionNests = "14.1",
+    /// What the decorated function returns passes back through the exit to its caller.
+    DecoReturnsValue = "14.2",
+    /// The exit suppresses what the decorated function raised: the call returns None.
+    DecoSuppressedReturnsNone = "14.2",
+    /// An `async def` decorated by an `@asynccontextmanager` object: awaiting the call runs it in
+    /// `async with` a new manager (3.10+).
+    DecoAsync = "14.3",
+    /// An `@asynccontextmanager` object decorates an `async def` (3.10+); before 3.10 it is not
+    /// callable: TypeError "'_AsyncGeneratorContextManager' object is not callable" there.
+    DecoAsyncCallable = "14.3",
 }
 
 impl Rule {

@@ -59,6 +59,7 @@ impl<'p> Machine<'p> {
                 Err(x) => Flow::Raise(x),
             },
             Stmt::AwaitCall { gen, target } => self.await_call(*gen, target.as_deref()),
+            Stmt::Call { fun, n, target } => self.call_decorated(*fun, *n, target.as_deref()),
             Stmt::Raise(r) => Flow::Raise(self.raise_new(r)),
             Stmt::RaiseGroup(g) => Flow::Raise(self.raise_group(g)),
             Stmt::TryStar(t) => self.try_star(t),
@@ -115,6 +116,7 @@ impl<'p> Machine<'p> {
             Role::Driven(ctx) => m.on_yield(ctx, value),
             Role::CmResumed(state) => m.cm_yields_again(state),
             Role::CmEntered => unreachable!("validate keeps yield out of a @contextmanager's pre"),
+            Role::Call => unreachable!("validate keeps yield out of decorated functions"),
             Role::Delegate(_) => unreachable!("handled above"),
         })
     }

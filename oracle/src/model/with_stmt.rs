@@ -113,7 +113,7 @@ impl<'p> Machine<'p> {
         self.exit(&mgr, exit, flow, outer_handled, inner, proto)
     }
 
-    fn exit(
+    pub(crate) fn exit(
         &mut self,
         mgr: &Val,
         exit: Found<'p>,

@@ -267,6 +267,7 @@ fn strings_keep_what_the_renderer_escapes() {
             gens: vec![],
             cms: vec![],
             is_async: false,
+            decos: Vec::new(),
         };
         assert_eq!(parse(&render::body(&program)), Ok(program));
     }
@@ -314,6 +315,7 @@ fn a_program_built_by_hand_reads_back() {
         gens: vec![],
         cms: vec![],
         is_async: false,
+        decos: Vec::new(),
     };
     assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
     assert_eq!(parse(&render::standalone(&program)), Ok(program));
@@ -327,6 +329,7 @@ fn a_standalone_file_reads_from_its_marker() {
         gens: vec![],
         cms: vec![],
         is_async: false,
+        decos: Vec::new(),
     };
     let text = render::standalone(&program);
     assert!(text.contains(super::MARKER));
@@ -674,7 +677,14 @@ fn nested_withs(n: usize, is_async: bool) -> String {
         body: vec![s],
     };
     let main = vec![(0..n).fold(Stmt::Log("L1".to_string()), |s, _| with(s))];
-    render::body(&Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async })
+    render::body(&Program {
+        managers: vec![plain_manager()],
+        gens: vec![],
+        cms: vec![],
+        main,
+        is_async,
+        decos: Vec::new(),
+    })
 }
 
 #[test]
@@ -938,6 +948,7 @@ fn an_async_program_built_by_hand_reads_back() {
         gens: vec![],
         cms: vec![],
         is_async: true,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
@@ -1332,6 +1343,7 @@ fn a_contextlib_program_built_by_hand_reads_back() {
             body: vec![Stmt::Show("x".into())],
         }],
         is_async: false,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     assert_eq!(parse(&render::body(&program)), Ok(program.clone()));
@@ -2014,6 +2026,7 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
             },
         ],
         is_async: true,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     let text = render::body(&program);

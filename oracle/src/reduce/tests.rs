@@ -151,7 +151,7 @@ fn big_program() -> Program {
             value: Value::Tuple(vec![Value::Int(1), Value::Str("abc".to_string()), Value::Bool(true)]),
         },
     ];
-    let program = Program { managers, main, gens: vec![], cms: vec![], is_async: false };
+    let program = Program { managers, main, gens: vec![], cms: vec![], is_async: false, decos: Vec::new() };
     assert_eq!(validate(&program), vec![]);
     program
 }
@@ -466,7 +466,7 @@ fn async_program() -> Program {
         ),
         Stmt::Return { label: "v11".to_string(), value: aw("a12", true, AwaitThen::Raise(ExcClass::E1)) },
     ];
-    let program = Program { managers, main, gens: vec![], cms: vec![], is_async: true };
+    let program = Program { managers, main, gens: vec![], cms: vec![], is_async: true, decos: Vec::new() };
     assert_eq!(validate(&program), vec![]);
     program
 }
@@ -651,6 +651,7 @@ fn a_def_aenter_becomes_an_async_def() {
         gens: vec![],
         cms: vec![],
         is_async: true,
+        decos: Vec::new(),
     };
     check(
         &program,
@@ -701,6 +702,7 @@ fn a_throw_into_a_generator_keeps_the_generator_and_its_with() {
             drive("d12", 1, Drive::Exhaust),
         ],
         is_async: false,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     check(
@@ -781,7 +783,8 @@ fn contextlib_program() -> Program {
             ],
         ),
     ];
-    let program = Program { managers: vec![plain_manager()], gens: vec![], cms, main, is_async: false };
+    let program =
+        Program { managers: vec![plain_manager()], gens: vec![], cms, main, is_async: false, decos: Vec::new() };
     assert_eq!(validate(&program), vec![]);
     program
 }
@@ -914,6 +917,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
         cms: vec![],
         main: vec![Stmt::Drive { label: "d2".to_string(), gen: 0, how: Drive::Exhaust, then: None }],
         is_async: true,
+        decos: Vec::new(),
     };
     assert!(size(&gen_program(false)) < size(&gen_program(true)));
     let cm_program = |is_async| Program {
@@ -927,6 +931,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
             body: vec![],
         }],
         is_async: true,
+        decos: Vec::new(),
     };
     assert!(size(&cm_program(false)) < size(&cm_program(true)));
     let value_program = |coroutine| Program {
@@ -943,6 +948,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
             },
         }],
         is_async: false,
+        decos: Vec::new(),
     };
     assert!(size(&value_program(false)) < size(&value_program(true)));
     let stack_program = |is_async| {
@@ -969,6 +975,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
                 body: ops.into_iter().map(|op| stack("st", op)).collect(),
             }],
             is_async: true,
+            decos: Vec::new(),
         }
     };
     assert_eq!(validate(&stack_program(true)), vec![]);
@@ -996,6 +1003,7 @@ fn an_async_generator_whose_asyncness_does_not_matter_becomes_sync() {
             ),
         ],
         is_async: true,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     let yields_y2_then_key_error = |p: &Program| {
@@ -1047,6 +1055,7 @@ fn an_aclosing_is_kept_when_the_generator_awaits() {
             ),
         ],
         is_async: true,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     let suspends_then_finally = |p: &Program| {
@@ -1122,6 +1131,7 @@ fn async_stack_program() -> Program {
             ),
         ],
         is_async: true,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     program
@@ -1183,6 +1193,7 @@ fn a_coroutine_becomes_an_awaitable_unless_its_stop_iteration_boundary_matters()
         cms: vec![],
         main: vec![async_with(vec![item(0, Target::None)], vec![log("L2")])],
         is_async: true,
+        decos: Vec::new(),
     };
     check(
         &program(AwaitThen::Return(Value::Int(3))),
@@ -1251,6 +1262,7 @@ fn an_asynccontextmanager_entered_again_through_its_name_keeps_the_assignment_an
             async_with(vec![with_expr(ItemExpr::Var("m1".to_string()), Target::None)], vec![log("L4")]),
         ],
         is_async: true,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     // Entering a @contextmanager object a second time fails, whatever else happens.
@@ -1306,6 +1318,7 @@ fn repair_drops_what_names_a_binding_an_edit_removed() {
             ),
         ],
         is_async: false,
+        decos: Vec::new(),
     };
     assert_ne!(validate(&program), vec![]);
     let mut repaired = program.clone();
@@ -1442,6 +1455,7 @@ fn every_construct_program() -> Program {
             },
         ],
         is_async: true,
+        decos: Vec::new(),
     };
     assert_eq!(validate(&program), vec![]);
     program
@@ -1480,7 +1494,8 @@ fn a_program_at_the_nesting_limit_reduces_without_ever_nesting_deeper() {
         Some(("f1", vec![log("L2")])),
     );
     let main = vec![(0..16).fold(t, |s, _| with(vec![item(0, Target::None)], vec![s]))];
-    let program = Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async: true };
+    let program =
+        Program { managers: vec![plain_manager()], gens: vec![], cms: vec![], main, is_async: true, decos: Vec::new() };
     assert_eq!(validate(&program), vec![]);
     let mut deeper = program.clone();
     deeper.main = vec![with(vec![item(0, Target::None)], deeper.main)];

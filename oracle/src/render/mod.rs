@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Getter,
-    Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt,
-    Store, StoreObj, Target, Then, Thrown, Value, WithItem, Yielded,
+    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco, DecoFn, Drive, Elem, ExitFn,
+    ExitFnResult, Getter, Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew,
+    Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Value, WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -52,9 +52,12 @@ pub fn body(program: &Program) -> String {
 /// [`body`] in another [`Dialect`].
 pub fn body_in(program: &Program, dialect: Dialect) -> String {
     let gen_async = program.gens.iter().map(|g| g.is_async_gen()).collect();
-    let mut r = Renderer { out: String::with_capacity(1024), gen_async, dialect };
+    let deco_async = program.decos.iter().map(|d| d.is_async(program)).collect();
+    let deco_method = program.decos.iter().map(|d| d.method).collect();
+    let mut r = Renderer { out: String::with_capacity(1024), gen_async, deco_async, deco_method, dialect };
+    let decorators = program.context_decorators();
     for (i, m) in program.managers.iter().enumerate() {
-        r.manager(i, m);
+        r.manager(i, m, decorators[i]);
         r.out.push('\n');
     }
     for (i, cm) in program.cms.iter().enumerate() {
@@ -68,6 +71,9 @@ pub fn body_in(program: &Program, dialect: Dialect) -> String {
         r.out.push('\n');
     }
     r.out.push_str(if program.is_async { "async def main():\n" } else { "def main():\n" });
+    for (i, d) in program.decos.iter().enumerate() {
+        r.deco(i, d, program);
+    }
     r.block(&program.main, 1);
     r.out
 }
@@ -152,6 +158,10 @@ struct Renderer {
     out: String,
     /// Which generator functions are async (driven by `await adrive(...)`).
     gen_async: Vec<bool>,
+    /// Which decorated functions are async (called with `await`).
+    deco_async: Vec<bool>,
+    /// Which decorated functions are methods (called as `F0().f0(...)`).
+    deco_method: Vec<bool>,
     dialect: Dialect,
 }
 
@@ -164,10 +174,13 @@ impl Renderer {
         self.out.push('\n');
     }
 
-    fn manager(&mut self, i: usize, m: &Manager) {
+    fn manager(&mut self, i: usize, m: &Manager, decorator: bool) {
         let name = format!("M{i}");
+        let cd = if decorator { "ContextDecorator" } else { "" };
         match m.base {
+            Some(b) if decorator => self.line(0, &format!("class {name}(M{b}, {cd}):")),
             Some(b) => self.line(0, &format!("class {name}(M{b}):")),
+            None if decorator => self.line(0, &format!("class {name}({cd}):")),
             None => self.line(0, &format!("class {name}:")),
         }
         self.line(1, "def __init__(self):");
@@ -248,6 +261,30 @@ impl Renderer {
         }
     }
 
+    /// A decorated function at the start of main (SEMANTICS-ADDENDUM §14).
+    fn deco(&mut self, i: usize, d: &DecoFn, program: &Program) {
+        let (depth, this, params) = if d.method {
+            self.line(1, &format!("class F{i}:"));
+            (2, "self.", "self, n, k")
+        } else {
+            (1, "", "n, k")
+        };
+        match d.deco {
+            Deco::Cm(c) => self.line(depth, &format!("@c{c}()")),
+            Deco::Mgr(m) => self.line(depth, &format!("@M{m}()")),
+        }
+        let is_async = d.is_async(program);
+        let (kw, aw) = if is_async { ("async def", "await ") } else { ("def", "") };
+        self.line(depth, &format!("{kw} f{i}({params}):"));
+        self.line(depth + 1, "show('n', n)");
+        self.line(depth + 1, "show('k', k)");
+        self.line(depth + 1, "if n:");
+        self.line(depth + 2, &format!("{aw}{this}f{i}(n - 1, k=k + 1)"));
+        for s in &d.body {
+            self.stmt(s, depth + 1);
+        }
+    }
+
     fn cm(&mut self, i: usize, cm: &CmGen) {
         if cm.is_async {
             self.line(0, "@asynccontextmanager");
@@ -318,6 +355,16 @@ impl Renderer {
             Stmt::YieldValue(Yielded::Value(v)) => self.line(depth, &format!("yield {}", value(v))),
             Stmt::YieldValue(Yielded::Exc(e)) => self.line(depth, &format!("yield {}", new_exc(e))),
             Stmt::AwaitCall { gen, target: None } => self.line(depth, &format!("await g{gen}()")),
+            Stmt::Call { fun, n, target } => {
+                let t = target.as_ref().map_or(String::new(), |t| format!("{t} = "));
+                let aw = if self.deco_async.get(*fun).copied().unwrap_or(false) { "await " } else { "" };
+                let callee = if self.deco_method.get(*fun).copied().unwrap_or(false) {
+                    format!("F{fun}().f{fun}")
+                } else {
+                    format!("f{fun}")
+                };
+                self.line(depth, &format!("{t}{aw}{callee}({n}, k=0)"));
+            }
             Stmt::AwaitCall { gen, target: Some(t) } => self.line(depth, &format!("{t} = await g{gen}()")),
             Stmt::YieldFrom { gen, target: None } => self.line(depth, &format!("yield from g{gen}()")),
             Stmt::YieldFrom { gen, target: Some(t) } => self.line(depth, &format!("{t} = yield from g{gen}()")),

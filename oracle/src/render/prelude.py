@@ -28,6 +28,11 @@ try:
 except ImportError:  # before 3.10
     pass
 
+try:
+    from contextlib import ContextDecorator
+except ImportError:  # an implementation without it
+    pass
+
 _T = []  # the events, in order
 _S = []  # exception objects in the order they were first observed (never id() or addresses)
 _G = []  # (label, generator) stepped by step/astep, finished by _finish if left suspended
@@ -703,6 +708,7 @@ def _capabilities():
         "nullcontext",
         "closing",
         "aclosing",
+        "ContextDecorator",
     ):
         res["contextlib." + name] = contextlib is not None and hasattr(contextlib, name)
     res["async-generators"] = _has_async_generators()

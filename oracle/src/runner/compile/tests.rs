@@ -310,8 +310,14 @@ fn an_import_that_fails_is_judged_a_compile_failure_not_a_divergence() {
     use crate::ir::{Program, Stmt};
     use crate::profile::Profile;
     use crate::verdict::{judge_compiled, Failure, Messages, Verdict};
-    let program =
-        Program { managers: vec![], gens: vec![], cms: vec![], main: vec![Stmt::Log("L1".into())], is_async: false };
+    let program = Program {
+        managers: vec![],
+        gens: vec![],
+        cms: vec![],
+        main: vec![Stmt::Log("L1".into())],
+        is_async: false,
+        decos: Vec::new(),
+    };
     let prediction = crate::model::predict(&program, Profile::for_interpreter("cpython", (3, 11, 7)).unwrap());
     let result = RunResult::Completed(crate::trace::Trace {
         events: Vec::new(),
