@@ -1183,7 +1183,7 @@ def g3():
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
             line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
-            line 9: expected how to drive it: 'all', 'close', 'throw' or 'send', maybe followed by '+close', '+throw' or '+again', found "'next', 1, None)"
+            line 9: expected how to drive it: 'all', 'close', 'throw', 'send', 'anext.throw', 'aclose.throw' or 'athrow.throw', maybe followed by '+close', '+throw' or '+again', found "'next', 1, None)"
             line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
             line 11: expected None (only 'throw' throws an exception), found "E1('r7'))"
             line 12: expected an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None), found "None)"
