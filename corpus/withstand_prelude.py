@@ -528,7 +528,8 @@ def _athrow(gen, exc):
 
 async def adrive(label, gen, how, k, exc):
     """drive for an async generator, with asend(None), aclose(), athrow(exc) and asend(1); '+again'
-    awaits the last awaitable once more. Once aclose() was called, athrow() and aclose() only
+    awaits the last awaitable once more. 'anext.throw' ('aclose.throw', 'athrow.throw') throws exc
+    into that awaitable by hand; '+again' then logs what that raised and throws into it again. Once aclose() was called, athrow() and aclose() only
     raise StopAsyncIteration while the generator is suspended, so a generator that ignored
     GeneratorExit is finished by resuming it."""
     base, _, then = how.partition("+")
@@ -574,6 +575,21 @@ async def adrive(label, gen, how, k, exc):
             last = gen.asend(1)
             v = await awaited(last)
             _T.append(["gen-yield", label, _yshow(v)])
+        elif base.endswith(".throw"):
+            op = base[:-6]
+            last = gen.__anext__() if op == "anext" else gen.aclose() if op == "aclose" else _athrow(gen, exc)
+            closing = op == "aclose"
+            try:
+                await _thrown_into(label, last, exc, closing, awaited)
+            except BaseException as e:
+                if then != "again":
+                    raise
+                # What the first throw raised is logged, and the same awaitable is thrown into
+                # again, outside this handler.
+                _T.append(["gen-cleanup", label, _ref(e)])
+            if then == "again":
+                await _thrown_into(label, last, exc, closing, awaited)
+            return
         if then == "close":
             closed = True
             last = gen.aclose()
@@ -587,6 +603,32 @@ async def adrive(label, gen, how, k, exc):
             await awaited(last)
     finally:
         await _afinish(label, gen, closed, st)
+
+
+class _Thrown:
+    """Awaits an awaitable the way `await` does, but starts it with its own throw(exc) instead of
+    send(None): what it yields (the generator's suspensions) goes on to the driver, and its
+    StopIteration ends the await with its value."""
+
+    def __init__(self, aw, exc):
+        self._aw = aw
+        self._exc = exc
+
+    def __await__(self):
+        try:
+            v = _throw(self._aw, self._exc)
+            while True:
+                yield v
+                v = self._aw.send(None)
+        except StopIteration as e:
+            return e.value
+
+
+async def _thrown_into(label, aw, exc, closing, awaited):
+    """throw(exc) into an awaitable of adrive's generator, by hand: an aclose() awaitable's end
+    is the generator closed, another's the value it carries."""
+    v = await awaited(_Thrown(aw, exc), closing)
+    _T.append(["gen-closed", label] if closing else ["gen-yield", label, _yshow(v)])
 
 
 async def _afinish(label, gen, closed, st):

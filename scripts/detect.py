@@ -274,6 +274,20 @@ MUTATIONS = [
     ("deco-async-callable-everywhere", "14.3", DECO,
      "                        if !self.quirks.contextlib_async_helpers {",
      "                        if false {"),
+    # throw() into an async generator's awaitables by hand (SEMANTICS-ADDENDUM §10.8)
+    ("awaitable-throw-read-as-aclose", "10.8", GEN,
+     "            Drive::AwThrow(..) => Op::Throw,",
+     "            Drive::AwThrow(..) => Op::AcloseThrow,"),
+    ("aclose-throw-read-as-athrow", "10.8", GEN,
+     "                        self.hit(Rule::AsyncGenAcloseThrow);\n                        ctx.phase = Phase::Closing;",
+     "                        self.hit(Rule::AsyncGenAcloseThrow);\n                        ctx.phase = Phase::Thrown;"),
+    ("anext-awaitable-not-closed-by-throw", "10.8", GEN,
+     "op == AwOp::Next || ignored ||",
+     "ignored ||"),
+    # 3.13's behaviour everywhere; caught only with --python python3.8 to python3.12
+    ("athrow-awaitable-closed-by-throw-everywhere", "10.8", GEN,
+     "(self.quirks.awaitable_closed_by_throw && !(op == AwOp::Throw && suspended))",
+     "(!(op == AwOp::Throw && suspended))"),
 ]
 
 

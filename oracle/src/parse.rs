@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco as Decorator, DecoFn,
+    validate, Action, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco as Decorator, DecoFn,
     Diagnostic, Drive, Elem, ExcAttr, ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler, ItemExpr, Key,
     Manager, Member as GroupMember, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj,
     Target, TextPos, Then, Thrown, Try, Value, WithItem, Yielded,
@@ -1848,8 +1848,8 @@ fn head(text: &str) -> Result<Head, String> {
 /// `await`. Gives the generator function's index too.
 fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     const CALL: &str = "a generator function call such as g0()";
-    const HOW: &str = "how to drive it: 'all', 'close', 'throw' or 'send', maybe followed by '+close', \
-                       '+throw' or '+again'";
+    const HOW: &str = "how to drive it: 'all', 'close', 'throw', 'send', 'anext.throw', 'aclose.throw' or \
+                       'athrow.throw', maybe followed by '+close', '+throw' or '+again'";
     let func = if is_async { "adrive" } else { "drive" };
     t.keyword(func, func)?;
     t.punct('(', "'('")?;
@@ -1865,7 +1865,7 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         Some((base, then)) => (base.to_string(), Some(then.to_string())),
         None => (how.clone(), None),
     };
-    let bases = ["all", "close", "throw", "send"];
+    let bases = ["all", "close", "throw", "send", "anext.throw", "aclose.throw", "athrow.throw"];
     let thens = ["close", "throw", "again"];
     if !bases.contains(&base.as_str()) || then.as_ref().is_some_and(|th| !thens.contains(&th.as_str())) {
         return t.fail_back(HOW);
@@ -1884,7 +1884,7 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         }
     };
     t.punct(',', "','")?;
-    let throws = base == "throw" || then.as_deref() == Some("throw");
+    let throws = base.ends_with("throw") || then.as_deref() == Some("throw");
     let exc = if throws {
         Some(thrown(t)?)
     } else {
@@ -1895,6 +1895,9 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         "all" => Drive::Exhaust,
         "close" => Drive::Close(k),
         "send" => Drive::Send(k),
+        "anext.throw" => Drive::AwThrow(k, AwOp::Next, exc.clone().expect("read above")),
+        "aclose.throw" => Drive::AwThrow(k, AwOp::Close, exc.clone().expect("read above")),
+        "athrow.throw" => Drive::AwThrow(k, AwOp::Throw, exc.clone().expect("read above")),
         _ => Drive::Throw(k, exc.clone().expect("read above")),
     };
     let then = match then.as_deref() {

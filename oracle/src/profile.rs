@@ -156,6 +156,10 @@ quirks! {
     /// the exception as it is, without running its frame (so no PEP 479); before 3.12 the frame
     /// starts with it.
     throw_into_unstarted_skips_frame:                          [N,  N,  N,   N,    Y,    Y,   Y],
+    /// SEMANTICS-ADDENDUM §10.8: `throw()` by hand into an `aclose()` / `athrow()` awaitable
+    /// marks it started and closes it when it ends (gh-117881, probed on 3.13.0; 3.12.1 does not):
+    /// a second throw is "cannot reuse"; before, it goes to the generator again.
+    awaitable_closed_by_throw:                                 [N,  N,  N,   N,    N,    Y,   Y],
     /// SEMANTICS-ADDENDUM §10.2: `close()` returns the value the generator returns after catching
     /// GeneratorExit (gh-104770); before 3.13 it returns None.
     close_returns_generator_value:                             [N,  N,  N,   N,    N,    Y,   Y],

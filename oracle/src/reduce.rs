@@ -299,6 +299,7 @@ fn drive_size(how: &Drive) -> usize {
         Drive::Close(k) => usize::from(*k),
         Drive::Throw(k, t) => usize::from(*k) + 1 + thrown_size(t),
         Drive::Send(k) => usize::from(*k) + 2,
+        Drive::AwThrow(k, _, t) => usize::from(*k) + 2 + thrown_size(t),
     }
 }
 
@@ -1360,6 +1361,10 @@ fn simplify_clauses(program: &mut Program, cur: &mut Cursor) {
                     if let Drive::Throw(k, _) = how {
                         alternatives.push(Drive::Close(*k));
                     }
+                    if let Drive::AwThrow(k, _, t) = how {
+                        // The same throw through athrow(), awaited.
+                        alternatives.push(Drive::Throw(*k, t.clone()));
+                    }
                     if let Drive::Close(k) | Drive::Throw(k, _) = how {
                         for fewer in [1, k.saturating_sub(1)] {
                             let mut alt = how.clone();
@@ -1720,10 +1725,7 @@ fn repair_block(block: &mut Vec<Stmt>, scope: &Scope) {
 
 /// What a drive's [`Drive`] throws, if it throws.
 fn how_thrown(how: &Drive) -> Option<&Thrown> {
-    match how {
-        Drive::Throw(_, t) => Some(t),
-        _ => None,
-    }
+    how.thrown()
 }
 
 /// What a drive's [`Then`] throws, if it throws.

@@ -5,8 +5,8 @@
 use arbitrary::Result;
 use oracle::capability::Capability;
 use oracle::ir::{
-    Action, AttrValue, BadThrow, Cause, CmGen, Drive, ExcAttr, ExcClass, GenFn, Handler, ItemExpr, Manager, Method,
-    NewExc, Parens, RaiseNew, StackOp, Stmt, Target, Then, Thrown, Try, Value, WithItem, Yielded,
+    Action, AttrValue, AwOp, BadThrow, Cause, CmGen, Drive, ExcAttr, ExcClass, GenFn, Handler, ItemExpr, Manager,
+    Method, NewExc, Parens, RaiseNew, StackOp, Stmt, Target, Then, Thrown, Try, Value, WithItem, Yielded,
 };
 
 use super::{Cx, Gen, RAISED};
@@ -207,7 +207,7 @@ impl Gen<'_, '_> {
         gens.push(g);
         self.gen_async.push(gen_async);
         let gen = gens.len() - 1;
-        let (how, then) = match self.u.int_in_range(0..=5)? {
+        let (how, then) = match self.u.int_in_range(0..=6)? {
             // close() of a generator that catches GeneratorExit and returns: its value (3.13).
             0 if !gen_async => {
                 let h = Handler {
@@ -261,6 +261,8 @@ impl Gen<'_, '_> {
             3 => (Drive::Throw(1, self.thrown_corner(&[])?), None),
             // send(1) to a started generator, then something more.
             4 => (Drive::Send(1), if self.u.ratio(1, 2)? { Some(Then::Close) } else { None }),
+            // throw() into an awaitable by hand, maybe twice (§10.8).
+            6 if gen_async => return self.aw_throw(gens, gen),
             // An awaitable awaited again.
             _ if gen_async => {
                 let how = match self.u.int_in_range(0..=4)? {
@@ -291,6 +293,48 @@ impl Gen<'_, '_> {
             }
             _ => (Drive::Throw(1, Thrown::Class(self.pick(RAISED)?)), Some(Then::Close)),
         };
+        Ok(vec![Stmt::Drive { label: self.labels.next('d'), gen, how, then }])
+    }
+
+    /// §10.8: `__anext__()`, `aclose()` or `athrow()` thrown into by hand, of a generator that never
+    /// started or is suspended at a yield whose handler may await and yield a value, then maybe
+    /// the same awaitable thrown into again.
+    fn aw_throw(&mut self, gens: &mut [GenFn], gen: usize) -> Result<Vec<Stmt>> {
+        let op = self.pick(&[AwOp::Next, AwOp::Close, AwOp::Throw])?;
+        let k = self.u.int_in_range(0..=1)?;
+        let class = self.pick(&[
+            ExcClass::E1,
+            ExcClass::E1,
+            ExcClass::GeneratorExit,
+            ExcClass::StopIteration,
+            ExcClass::StopAsyncIteration,
+        ])?;
+        let thrown = match self.weighted(&[4, 4, 1, 1])? {
+            0 => Thrown::Class(class),
+            1 => Thrown::New(NewExc { class, label: self.labels.next('r') }),
+            2 => Thrown::Triple(NewExc { class, label: self.labels.next('r') }),
+            _ => {
+                Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?)
+            }
+        };
+        if k == 1 && self.u.ratio(2, 3)? {
+            // The handler yields a value (it comes out of throw() in StopIteration), after an
+            // await that may suspend (passed on to main's driver).
+            let mut body = Vec::new();
+            if self.u.ratio(1, 4)? {
+                body.push(Stmt::Await(self.labels.next('s')));
+            }
+            body.push(self.yield_stmt()?);
+            let caught = self.pick(&[None, Some(class), Some(ExcClass::BaseException)])?;
+            let h = Handler { label: self.labels.next('h'), class: caught, bind: false, body };
+            gens[gen].body =
+                vec![try_except(vec![Stmt::Yield(self.labels.next('y'))], h), Stmt::Yield(self.labels.next('y'))];
+        }
+        if !gens[gen].is_async_gen() {
+            return Ok(Vec::new());
+        }
+        let how = Drive::AwThrow(k, op, thrown);
+        let then = if self.u.ratio(1, 2)? { Some(Then::Again) } else { None };
         Ok(vec![Stmt::Drive { label: self.labels.next('d'), gen, how, then }])
     }
 

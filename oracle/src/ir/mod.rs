@@ -884,6 +884,32 @@ pub enum Drive {
     /// `next()` k times, then `send(1)`: a value other than None, which a generator that never
     /// started refuses (SEMANTICS-ADDENDUM §10.4).
     Send(u8),
+    /// `next()` k times, then `throw(...)` called on an awaitable of the async generator
+    /// itself, by hand (`__anext__().throw(exc)`, `aclose().throw(exc)`, `athrow(exc).throw(exc)`),
+    /// which the prelude then drives as `await` would (SEMANTICS-ADDENDUM §10.8).
+    AwThrow(u8, AwOp, Thrown),
+}
+
+/// Which awaitable of an async generator [`Drive::AwThrow`] throws into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AwOp {
+    /// `__anext__()` (the `asend(None)` awaitable).
+    Next,
+    /// `aclose()`: what comes out is read as `aclose()` reads GeneratorExit.
+    Close,
+    /// `athrow(exc)`: its own argument is never thrown; `throw()`'s is.
+    Throw,
+}
+
+impl AwOp {
+    /// The method that makes the awaitable, as `adrive`'s `how` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AwOp::Next => "anext",
+            AwOp::Close => "aclose",
+            AwOp::Throw => "athrow",
+        }
+    }
 }
 
 impl Drive {
@@ -891,7 +917,15 @@ impl Drive {
     pub fn k(&self) -> u8 {
         match self {
             Drive::Exhaust => 0,
-            Drive::Close(k) | Drive::Throw(k, _) | Drive::Send(k) => *k,
+            Drive::Close(k) | Drive::Throw(k, _) | Drive::Send(k) | Drive::AwThrow(k, ..) => *k,
+        }
+    }
+
+    /// What it throws, if it throws.
+    pub fn thrown(&self) -> Option<&Thrown> {
+        match self {
+            Drive::Throw(_, t) | Drive::AwThrow(_, _, t) => Some(t),
+            _ => None,
         }
     }
 }
@@ -905,7 +939,8 @@ pub enum Then {
     /// `throw(...)` (`athrow(...)`); after `Drive::Throw`, the same argument again.
     Throw(Thrown),
     /// Await the last awaitable of `adrive` once more: "cannot reuse already awaited ..."
-    /// (async generators only).
+    /// (async generators only); after [`Drive::AwThrow`], throw into it once more, whatever the
+    /// first throw gave (SEMANTICS-ADDENDUM §10.8).
     Again,
 }
 

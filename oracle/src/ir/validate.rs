@@ -517,8 +517,14 @@ impl Validator<'_> {
                 if how.k() > 5 {
                     self.err(at, "close/throw/send after 0 to 5 items");
                 }
-                if let Drive::Throw(_, t) = how {
+                if let Some(t) = how.thrown() {
                     self.thrown(at, t, scope);
+                }
+                if matches!(how, Drive::AwThrow(..)) && !self.program.gens.get(*gen).is_some_and(|g| g.is_async_gen()) {
+                    self.err(at, "only an async generator's awaitables are thrown into by hand ('anext.throw', ...)");
+                }
+                if matches!(how, Drive::AwThrow(..)) && matches!(then, Some(Then::Close | Then::Throw(_))) {
+                    self.err(at, "after a throw into an awaitable only '+again' may follow");
                 }
                 let is_async = self.program.gens.get(*gen).is_some_and(|g| g.is_async);
                 match then {

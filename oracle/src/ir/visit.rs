@@ -519,7 +519,7 @@ fn visit(f: &mut NodeFn<'_>, node: NodeMut<'_>) -> ControlFlow<(), bool> {
 fn stmt_nodes(s: &mut Stmt, f: &mut NodeFn<'_>) -> ControlFlow<()> {
     match s {
         Stmt::Drive { how, then, .. } => {
-            if let Drive::Throw(_, t) = how {
+            if let Drive::Throw(_, t) | Drive::AwThrow(_, _, t) = how {
                 thrown_nodes(t, f)?;
             }
             if let Some(Then::Throw(t)) = then {

@@ -15,7 +15,7 @@
 
 use std::collections::VecDeque;
 
-use crate::ir::{BadThrow, Drive, ExcClass, Stmt, Then, Thrown};
+use crate::ir::{AwOp, BadThrow, Drive, ExcClass, Stmt, Then, Thrown};
 use crate::trace::Event;
 
 use super::exc::{self, ExcFrame, ExcId, SetAside};
@@ -103,6 +103,8 @@ struct Script<'p> {
     thrown: Option<ThrowArg>,
     /// The kind of the last awaitable `adrive` awaited, which `then` may await again.
     last: Awaited,
+    /// The awaitable its last operation throws into by hand ([`Drive::AwThrow`]).
+    by_hand: Option<AwOp>,
 }
 
 /// One operation of a [`Script`].
@@ -112,6 +114,8 @@ enum Op {
     Close,
     Throw,
     Send,
+    /// `aclose().throw(exc)` by hand: exc in, what comes out read as `aclose()` reads it.
+    AcloseThrow,
 }
 
 /// What a `throw()` argument evaluated to.
@@ -158,6 +162,16 @@ struct Stepping<'p> {
     after_main: Option<(Sink, SetAside)>,
 }
 
+/// A drive whose first operation finds the generator not started.
+struct Unstarted<'p> {
+    is_async: bool,
+    code: Code,
+    op: Op,
+    thrown: Option<ThrowArg>,
+    then: Option<&'p Then>,
+    by_hand: Option<AwOp>,
+}
+
 /// What [`Machine::then_finished`] needs once the generator's frame is gone.
 #[derive(Clone, Debug)]
 struct Finished<'p> {
@@ -166,6 +180,9 @@ struct Finished<'p> {
     then: Option<&'p Then>,
     thrown: Option<ThrowArg>,
     last: Awaited,
+    by_hand: Option<AwOp>,
+    /// The generator passed a suspension on during the last `athrow()` (§10.5, §10.8).
+    suspended: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,8 +231,12 @@ impl<'p> Machine<'p> {
     /// `drive('d1', g0(), how, k, exc)`, or `await adrive(...)` for an async generator; `then`
     /// is the operation after `how` (`'close+throw'`).
     pub(crate) fn drive(&mut self, label: &str, gen: usize, how: &'p Drive, then: Option<&'p Then>) -> Flow {
-        let thrown = match (how, then) {
-            (Drive::Throw(_, t), _) | (_, Some(Then::Throw(t))) => Some(self.throw_arg(t)),
+        let thrown = match (how.thrown(), then) {
+            (Some(t), _) | (_, Some(Then::Throw(t))) => Some(self.throw_arg(t)),
+            _ => None,
+        };
+        let by_hand = match how {
+            Drive::AwThrow(_, op, _) => Some(*op),
             _ => None,
         };
         let g = &self.program.gens[gen];
@@ -224,16 +245,19 @@ impl<'p> Machine<'p> {
             Drive::Exhaust | Drive::Send(_) => Op::Send,
             Drive::Close(_) => Op::Close,
             Drive::Throw(..) => Op::Throw,
+            Drive::AwThrow(_, AwOp::Close, _) => Op::AcloseThrow,
+            Drive::AwThrow(..) => Op::Throw,
         };
         if k == 0 && !matches!(how, Drive::Exhaust) {
-            return self.drive_unstarted(label, g.is_async_gen(), code_of(g), last, thrown, then);
+            let start = Unstarted { is_async: g.is_async_gen(), code: code_of(g), op: last, thrown, then, by_hand };
+            return self.drive_unstarted(label, start);
         }
         // The first `next()` starts the body; the others come at its yields.
         let mut ops: VecDeque<Op> = std::iter::repeat_n(Op::Next, usize::from(k).saturating_sub(1)).collect();
         if !matches!(how, Drive::Exhaust) {
             ops.push_back(if matches!(how, Drive::Send(_)) { Op::Send } else { last });
         }
-        let script = Script { exhaust: matches!(how, Drive::Exhaust), ops, then, thrown, last: Awaited::Send };
+        let script = Script { exhaust: matches!(how, Drive::Exhaust), ops, then, thrown, last: Awaited::Send, by_hand };
         let frame = self.excs.push_frame();
         let ctx = GenCtx {
             label: label.to_string(),
@@ -316,22 +340,14 @@ impl<'p> Machine<'p> {
 
     /// `drive` of a generator that never started: its first operation is `close()`, `throw()`
     /// or `send(1)` (SEMANTICS-ADDENDUM §10.1, §10.4), and none of its code runs.
-    #[allow(clippy::too_many_arguments)]
-    fn drive_unstarted(
-        &mut self,
-        label: &str,
-        is_async: bool,
-        code: Code,
-        op: Op,
-        thrown: Option<ThrowArg>,
-        then: Option<&'p Then>,
-    ) -> Flow {
+    fn drive_unstarted(&mut self, label: &str, start: Unstarted<'p>) -> Flow {
+        let Unstarted { is_async, code, op, thrown, then, by_hand } = start;
         let label = label.to_string();
         let last = match op {
             Op::Next | Op::Send => Awaited::Send,
-            Op::Close | Op::Throw => Awaited::CloseOrThrow,
+            Op::Close | Op::Throw | Op::AcloseThrow => Awaited::CloseOrThrow,
         };
-        let finished = Finished { label: label.clone(), is_async, then, thrown, last };
+        let finished = Finished { label: label.clone(), is_async, then, thrown, last, by_hand, suspended: false };
         match op {
             Op::Send => {
                 // The TypeError, raised before anything runs; drive's finally closes the
@@ -345,17 +361,42 @@ impl<'p> Machine<'p> {
                 self.emit(Event::GenClosed { label, value: None });
                 self.then_finished(finished)
             }
+            Op::AcloseThrow => {
+                let arg = thrown.expect("throw has its argument");
+                let x = match self.thrown_exc(arg, None) {
+                    Ok(x) => x,
+                    Err(err) => return self.first_throw_raised(finished, err),
+                };
+                self.hit(Rule::GenThrowUnstarted);
+                self.hit(Rule::AsyncGenAcloseThrow);
+                let x = if self.quirks.throw_into_unstarted_skips_frame { x } else { self.pep479(x, code) };
+                let class = self.excs.get(x).class;
+                let closes = exc::is_subclass(class, ExcClass::GeneratorExit)
+                    || exc::is_subclass(class, ExcClass::StopAsyncIteration)
+                    || exc::is_subclass(class, ExcClass::StopIteration);
+                if closes {
+                    // Read as aclose() reads GeneratorExit (a StopIteration ends the awaitable
+                    // itself): the generator is closed.
+                    self.emit(Event::GenClosed { label, value: None });
+                    return self.then_finished(finished);
+                }
+                self.first_throw_raised(finished, x)
+            }
             Op::Throw => {
                 let arg = thrown.expect("throw has its argument");
                 let x = match self.thrown_exc(arg, None) {
                     Ok(x) => x,
-                    Err(err) => return Flow::Raise(err),
+                    Err(err) => return self.first_throw_raised(finished, err),
                 };
                 self.hit(Rule::GenThrowUnstarted);
+                if by_hand.is_some() {
+                    self.hit(Rule::AsyncGenAwaitableThrow);
+                }
                 if !self.quirks.throw_into_unstarted_skips_frame {
                     // The frame starts with the exception (it handles nothing to chain it to):
                     // PEP 479 at its boundary.
-                    return Flow::Raise(self.pep479(x, code));
+                    let x = self.pep479(x, code);
+                    return self.first_throw_raised(finished, x);
                 }
                 let is_stop = exc::is_subclass(self.excs.get(x).class, ExcClass::StopIteration);
                 if is_async && is_stop {
@@ -368,9 +409,63 @@ impl<'p> Machine<'p> {
                     self.emit(Event::GenYield { label, value });
                     return self.then_finished(finished);
                 }
-                Flow::Raise(x)
+                self.first_throw_raised(finished, x)
             }
             Op::Next => unreachable!("a drive that starts the generator runs it"),
+        }
+    }
+
+    /// What the first throw into an awaitable by hand raised, the generator finished (or never
+    /// started): with `'+again'` after it, `adrive` logs it and throws again (§10.8); else it
+    /// propagates.
+    fn first_throw_raised(&mut self, f: Finished<'p>, x: ExcId) -> Flow {
+        if f.by_hand.is_some() && matches!(f.then, Some(Then::Again)) {
+            self.log_cleanup(f.label.clone(), x);
+            return self.then_finished(f);
+        }
+        Flow::Raise(x)
+    }
+
+    /// Whether a throw by hand into awaitable `op` closed it (§10.8): an `__anext__()` one always;
+    /// an `aclose()` / `athrow()` one from 3.13, but for an `athrow()` one that passed a
+    /// suspension on, or always once it raised "ignored GeneratorExit".
+    fn thrown_awaitable_closed(&self, op: AwOp, ignored: bool, suspended: bool) -> bool {
+        op == AwOp::Next || ignored || (self.quirks.awaitable_closed_by_throw && !(op == AwOp::Throw && suspended))
+    }
+
+    /// "cannot reuse already awaited ...": a throw into a closed awaitable, raised in the caller
+    /// of generator frame `frame` (or where the program stands).
+    fn thrown_awaitable_reused(&mut self, frame: Option<ExcFrame>, op: AwOp) -> ExcId {
+        self.hit(Rule::AsyncGenAwaitableThrowReused);
+        let msg = message::cannot_reuse(op != AwOp::Next);
+        self.raised_in_caller(frame, ExcClass::RuntimeError, msg, Rule::AsyncGenAwaitableThrowReused)
+    }
+
+    /// `'+again'` after a throw into an awaitable by hand, the generator suspended at a yield:
+    /// "cannot reuse" when the first closed it, else the same throw again.
+    fn aw_throw_again(&mut self, ctx: &mut GenCtx<'p>, op: AwOp, ignored: bool) -> Flow {
+        let How::Drive(script) = &mut ctx.how else { unreachable!("a driven generator") };
+        script.then = None;
+        if self.thrown_awaitable_closed(op, ignored, ctx.athrow_suspended) {
+            let err = self.thrown_awaitable_reused(Some(ctx.frame), op);
+            return self.pending(ctx, err);
+        }
+        self.hit(Rule::AsyncGenAwaitableThrowAgain);
+        script.ops.push_back(if op == AwOp::Close { Op::AcloseThrow } else { Op::Throw });
+        self.next_op(ctx)
+    }
+
+    /// What the first throw by hand raised while the generator stays suspended (a refused
+    /// argument, "ignored GeneratorExit"): with `'+again'` logged and the throw made again, else
+    /// propagated with the generator finished by `adrive`'s finally.
+    fn first_throw_refused(&mut self, ctx: &mut GenCtx<'p>, err: ExcId, ignored: bool) -> Flow {
+        let How::Drive(script) = &ctx.how else { unreachable!("a driven generator") };
+        match (script.by_hand, script.then) {
+            (Some(op), Some(Then::Again)) => {
+                self.log_cleanup(ctx.label.clone(), err);
+                self.aw_throw_again(ctx, op, ignored)
+            }
+            _ => self.pending(ctx, err),
         }
     }
 
@@ -403,11 +498,50 @@ impl<'p> Machine<'p> {
                 Flow::Raise(x)
             }
             Then::Again => {
+                if let Some(op) = f.by_hand {
+                    return self.aw_throw_again_finished(f, op);
+                }
                 self.hit(Rule::AsyncGenAwaitableReused);
                 let msg = message::cannot_reuse(f.last == Awaited::CloseOrThrow);
                 Flow::Raise(self.raise_builtin(Rule::AsyncGenAwaitableReused, ExcClass::RuntimeError, msg))
             }
         }
+    }
+
+    /// `'+again'` after a throw into an awaitable by hand, the generator finished (or never
+    /// started, its argument refused): "cannot reuse" when the first throw closed the awaitable;
+    /// else the argument goes to the generator again, which raises it as it is, and what comes
+    /// out is read as the first time (§10.8).
+    fn aw_throw_again_finished(&mut self, f: Finished<'p>, op: AwOp) -> Flow {
+        if self.thrown_awaitable_closed(op, false, f.suspended) {
+            return Flow::Raise(self.thrown_awaitable_reused(None, op));
+        }
+        self.hit(Rule::AsyncGenAwaitableThrowAgain);
+        let arg = f.thrown.expect("throw has its argument");
+        let x = match self.thrown_exc(arg, None) {
+            Ok(x) => x,
+            Err(err) => return Flow::Raise(err),
+        };
+        let class = self.excs.get(x).class;
+        let is_stop = exc::is_subclass(class, ExcClass::StopIteration);
+        if op == AwOp::Close
+            && (is_stop
+                || exc::is_subclass(class, ExcClass::GeneratorExit)
+                || exc::is_subclass(class, ExcClass::StopAsyncIteration))
+        {
+            self.emit(Event::GenClosed { label: f.label, value: None });
+            return Flow::Normal;
+        }
+        if op == AwOp::Throw && is_stop {
+            // The StopIteration ends the awaitable with its value.
+            let value = match arg {
+                ThrowArg::Class(_) => "None".to_string(),
+                _ => self.excs.get(x).msg.clone(),
+            };
+            self.emit(Event::GenYield { label: f.label, value });
+            return Flow::Normal;
+        }
+        Flow::Raise(x)
     }
 
     /// Resuming the generator with an exception (`close()`, `throw()`) chains it to the
@@ -452,10 +586,25 @@ impl<'p> Machine<'p> {
             Role::Driven(ctx) => Some(ctx),
             _ => None,
         });
+        let mut unmodelled = false;
         if let Some(ctx) = driven {
             if ctx.is_async && ctx.phase == Phase::Thrown {
                 ctx.athrow_suspended = true;
             }
+            let by_hand = match &ctx.how {
+                How::Drive(script) => script.by_hand,
+                How::Step(_) => None,
+            };
+            unmodelled = matches!(by_hand, Some(AwOp::Close | AwOp::Throw))
+                && matches!(ctx.phase, Phase::Thrown | Phase::Closing);
+        }
+        if unmodelled && !self.quirks.awaitable_closed_by_throw {
+            // 3.8-3.12: throw() leaves an aclose() / athrow() awaitable in its initial state, so
+            // the send that resumes it after the suspension starts it: it throws its own argument
+            // (GeneratorExit for aclose()) into the generator suspended in an await (§10.8).
+            self.give_up(
+                "a throw by hand into an aclose()/athrow() awaitable that passes a suspension on, before 3.13",
+            );
         }
     }
 
@@ -497,7 +646,7 @@ impl<'p> Machine<'p> {
                 // aclose() marked closed, is resumed instead).
                 self.rule(is_async, Rule::GenCloseIgnored, Rule::AsyncGenCloseIgnored);
                 let err = self.ignored_generator_exit(ctx.frame, ctx.code());
-                self.pending(ctx, err)
+                self.first_throw_refused(ctx, err, true)
             }
             Phase::Cleanup { pending } => {
                 // The cleanup close() was ignored too: drive catches and logs the RuntimeError,
@@ -523,11 +672,16 @@ impl<'p> Machine<'p> {
     fn next_op(&mut self, ctx: &mut GenCtx<'p>) -> Flow {
         let is_async = ctx.is_async;
         let How::Drive(script) = &mut ctx.how else { unreachable!("a driven generator") };
+        let by_hand = script.by_hand;
         let op = match script.ops.pop_front() {
             Some(op) => Some(op),
             None if script.exhaust => Some(Op::Next),
             None => match script.then.take() {
                 None => None,
+                Some(Then::Again) if by_hand.is_some() => {
+                    let op = by_hand.expect("matched");
+                    return self.aw_throw_again(ctx, op, false);
+                }
                 Some(Then::Close) => Some(Op::Close),
                 Some(Then::Throw(_)) => Some(Op::Throw),
                 Some(Then::Again) if script.last == Awaited::CloseOrThrow && ctx.athrow_suspended => {
@@ -570,6 +724,21 @@ impl<'p> Machine<'p> {
                 ctx.phase = Phase::Closing;
                 self.close_in(ctx)
             }
+            Some(Op::AcloseThrow) => {
+                script.last = Awaited::CloseOrThrow;
+                ctx.athrow_suspended = false;
+                let arg = script.thrown.expect("throw has its argument");
+                match self.thrown_exc(arg, Some(ctx.frame)) {
+                    Ok(x) => {
+                        // Unlike aclose() awaited, throw() does not mark the generator
+                        // closed: adrive's finally closes it with aclose() still.
+                        self.hit(Rule::AsyncGenAcloseThrow);
+                        ctx.phase = Phase::Closing;
+                        self.throw_in(ctx, x)
+                    }
+                    Err(err) => self.first_throw_refused(ctx, err, false),
+                }
+            }
             Some(Op::Throw) => {
                 script.last = Awaited::CloseOrThrow;
                 ctx.athrow_suspended = false;
@@ -577,6 +746,9 @@ impl<'p> Machine<'p> {
                 match self.thrown_exc(arg, Some(ctx.frame)) {
                     Ok(x) => {
                         self.rule(is_async, Rule::GenThrow, Rule::AsyncGenThrow);
+                        if by_hand.is_some() {
+                            self.hit(Rule::AsyncGenAwaitableThrow);
+                        }
                         // A coroutine is suspended in an awaitable's iterator, a generator:
                         // PEP 479 there first.
                         let x = if ctx.coro { self.pep479(x, Code::Generator) } else { x };
@@ -611,7 +783,7 @@ impl<'p> Machine<'p> {
                             self.give_up("throw() refused by a generator under yield from, which is finalized by the garbage collector");
                         }
                         // Refused before the generator is touched: drive propagates the TypeError.
-                        self.pending(ctx, err)
+                        self.first_throw_refused(ctx, err, false)
                     }
                 }
             }
@@ -637,8 +809,20 @@ impl<'p> Machine<'p> {
         let flow = self.leave_frame(flow, ctx.code());
         let label = ctx.label.clone();
         let How::Drive(script) = &ctx.how else { unreachable!("a driven generator") };
-        let finished =
-            |label: String| Finished { label, is_async, then: script.then, thrown: script.thrown, last: script.last };
+        let suspended = ctx.athrow_suspended;
+        let finished = |label: String| Finished {
+            label,
+            is_async,
+            then: script.then,
+            thrown: script.thrown,
+            last: script.last,
+            by_hand: script.by_hand,
+            suspended,
+        };
+        // The first throw into an awaitable by hand raised, and '+again' follows: adrive logs it.
+        let first_by_hand = script.by_hand.is_some()
+            && matches!(script.then, Some(Then::Again))
+            && matches!(ctx.phase, Phase::Thrown | Phase::Closing);
         let res = match ctx.phase {
             Phase::Advancing => match flow {
                 Flow::Raise(x) => Flow::Raise(x),
@@ -705,7 +889,13 @@ impl<'p> Machine<'p> {
                 }
             }
         };
-        (res, None)
+        match res {
+            Flow::Raise(x) if first_by_hand => {
+                self.log_cleanup(ctx.label.clone(), x);
+                (Flow::Normal, Some(finished(ctx.label.clone())))
+            }
+            res => (res, None),
+        }
     }
 
     /// The driver's cleanup loop caught `x` while it closed the generator, and logs it.

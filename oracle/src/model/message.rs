@@ -361,6 +361,8 @@ pub(crate) fn refused(quirks: &Quirks, r: Refused) -> Option<String> {
 pub fn rule_raising(ty: &str, message: &str) -> Option<(Rule, &'static str)> {
     use crate::ir::BadThrow;
     let is = |t: &str, m: String| ty == t && message == m;
+    // Raised by async-gen-awaitable-throw-reused too, whose family (triage's `awaitable-reused`)
+    // this names.
     if is("RuntimeError", cannot_reuse(false)) || is("RuntimeError", cannot_reuse(true)) {
         return Some((Rule::AsyncGenAwaitableReused, "cannot_reuse"));
     }

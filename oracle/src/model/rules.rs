@@ -414,6 +414,21 @@ rules! {
     /// An `@asynccontextmanager` object decorates an `async def` (3.10+); before 3.10 it is not
     /// callable: TypeError "'_AsyncGeneratorContextManager' object is not callable" there.
     DecoAsyncCallable = "14.3",
+    /// `throw()` called by hand on an `__anext__()` / `athrow()` awaitable throws its argument in as
+    /// `athrow()` would (the awaitable's own argument is never thrown); what the generator yields comes
+    /// out of `throw()` as StopIteration(value), a tuple not unpacked.
+    AsyncGenAwaitableThrow = "10.8",
+    /// `aclose().throw(exc)` throws exc in and reads what comes out as `aclose()` reads GeneratorExit:
+    /// GeneratorExit, StopAsyncIteration or a return is the generator closed, a yield "async generator
+    /// ignored GeneratorExit", any other exception propagates.
+    AsyncGenAcloseThrow = "10.8",
+    /// `throw()` into the same awaitable again: "cannot reuse already awaited ..." once it is closed;
+    /// an `__anext__()` awaitable is closed by its first throw, an `aclose()` / `athrow()` one from 3.13
+    /// (but for an `athrow()` one that passed a suspension on).
+    AsyncGenAwaitableThrowReused = "10.8",
+    /// 3.8–3.12: an `aclose()` / `athrow()` awaitable is not closed by `throw()`: a second one goes to
+    /// the generator again (raised as it is by a finished one, thrown in at a suspended one's yield).
+    AsyncGenAwaitableThrowAgain = "10.8",
 }
 
 impl Rule {

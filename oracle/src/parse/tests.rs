@@ -1194,7 +1194,7 @@ def g3():
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
             line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
-            line 9: expected how to drive it: 'all', 'close', 'throw' or 'send', maybe followed by '+close', '+throw' or '+again', found "'next', 1, None)"
+            line 9: expected how to drive it: 'all', 'close', 'throw', 'send', 'anext.throw', 'aclose.throw' or 'athrow.throw', maybe followed by '+close', '+throw' or '+again', found "'next', 1, None)"
             line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
             line 11: expected None (only 'throw' throws an exception), found "E1('r7'))"
             line 12: expected an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None), found "None)"
@@ -2246,4 +2246,58 @@ fn odd_input_of_the_new_forms_gives_diagnostics_not_panics() {
     ] {
         assert!(parse(text).is_err(), "{text:?}");
     }
+}
+
+#[test]
+fn throws_into_awaitables_by_hand_read_back() {
+    roundtrip(
+        "\
+async def g0():
+    yield 'y1'
+
+async def main():
+    await adrive('d2', g0(), 'anext.throw', 1, E1)
+    await adrive('d3', g0(), 'aclose.throw+again', 0, E1('r4'))
+    await adrive('d5', g0(), 'athrow.throw+again', 1, (E2, E2('r6'), None))
+",
+    );
+    let program = parse(
+        "async def g0():\n    yield 'y1'\n\nasync def main():\n    await adrive('d2', g0(), 'aclose.throw', 0, E3)\n",
+    );
+    assert_eq!(
+        program.map(|p| p.main),
+        Ok(vec![Stmt::Drive {
+            label: "d2".to_string(),
+            gen: 0,
+            how: crate::ir::Drive::AwThrow(0, crate::ir::AwOp::Close, crate::ir::Thrown::Class(ExcClass::E3)),
+            then: None,
+        }])
+    );
+}
+
+#[test]
+fn throws_into_awaitables_by_hand_that_are_wrong_are_reported() {
+    check_err(
+        "\
+def g0():
+    yield 'y1'
+
+async def g1():
+    yield 'y2'
+
+async def main():
+    drive('d3', g0(), 'anext.throw', 1, E1)
+    await adrive('d4', g1(), 'anext.throw+close', 1, E1)
+",
+        expect![[r#"
+            line 8: only an async generator's awaitables are thrown into by hand ('anext.throw', ...)
+            line 9: after a throw into an awaitable only '+again' may follow
+        "#]],
+    );
+    check_err(
+        "async def g0():\n    yield 'y1'\n\nasync def main():\n    await adrive('d2', g0(), 'athrow.throw', 1, None)\n",
+        expect![[r#"
+            line 5: expected an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None), found "None)"
+        "#]],
+    );
 }

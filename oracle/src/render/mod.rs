@@ -10,7 +10,7 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco, DecoFn, Drive, Elem, ExitFn,
+    Action, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco, DecoFn, Drive, Elem, ExitFn,
     ExitFnResult, Getter, Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew,
     Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Value, WithItem, Yielded,
 };
@@ -374,6 +374,7 @@ impl Renderer {
                     Drive::Close(_) => ("close", None),
                     Drive::Throw(_, t) => ("throw", Some(t)),
                     Drive::Send(_) => ("send", None),
+                    Drive::AwThrow(_, op, t) => (aw_throw_base(*op), Some(t)),
                 };
                 let (then, exc) = match then {
                     None => ("", exc),
@@ -714,5 +715,14 @@ fn value(v: &Value) -> String {
             format!("{func}('{label}', {s}, {t})")
         }
         Value::BadAwaitable => "BadAw()".to_string(),
+    }
+}
+
+/// `adrive`'s base for a throw into an awaitable by hand: `'anext.throw'`, ...
+fn aw_throw_base(op: AwOp) -> &'static str {
+    match op {
+        AwOp::Next => "anext.throw",
+        AwOp::Close => "aclose.throw",
+        AwOp::Throw => "athrow.throw",
     }
 }

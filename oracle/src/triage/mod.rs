@@ -77,6 +77,14 @@ pub const FAMILIES: &[Family] = &[
               frame becomes a RuntimeError chained to it: one conversion at the end of a frame \
               (`_PyGen_SetStopIterationValue`'s counterpart in `gen_send_ex`)",
     },
+    Family {
+        name: "awaitable-reused",
+        rules: &[Rule::AsyncGenAwaitableReused, Rule::AsyncGenAwaitableThrowReused],
+        why: "an async generator's `asend()` / `athrow()` / `aclose()` awaitable used once it is closed, \
+              awaited again or thrown into by hand: one state check and one message in CPython \
+              (`AWAITABLE_STATE_CLOSED`: \"cannot reuse already awaited ...\" in the awaitables' `send` \
+              and `throw`)",
+    },
 ];
 
 /// What a root cause is attributed to: a family of rules, a rule in no family, or no rule (an
