@@ -2301,3 +2301,129 @@ async def main():
         "#]],
     );
 }
+
+#[test]
+fn decorated_functions_round_trip() {
+    // §14: a @contextmanager object, a ContextDecorator mixin on a method, an async function.
+    roundtrip(
+        "class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return True
+
+class M1(M0, ContextDecorator):
+    def __init__(self):
+        on_init('M1')
+
+@contextmanager
+def c0():
+    yield None
+
+@asynccontextmanager
+async def c1():
+    yield None
+
+async def main():
+    @c0()
+    def f0(n, k):
+        show('n', n)
+        show('k', k)
+        if n:
+            f0(n - 1, k=k + 1)
+    class F1:
+        @M1()
+        def f1(self, n, k):
+            show('n', n)
+            show('k', k)
+            if n:
+                self.f1(n - 1, k=k + 1)
+            raise E1('r1')
+    @c1()
+    async def f2(n, k):
+        show('n', n)
+        show('k', k)
+        if n:
+            await f2(n - 1, k=k + 1)
+        return ret('v2', 3)
+    f0(2, k=0)
+    x = F1().f1(0, k=0)
+    show('x', x)
+    y = await f2(1, k=0)
+",
+    );
+}
+
+#[test]
+fn decorated_function_errors() {
+    // A call written without the await its async function needs, and one of a method as a function.
+    check_err(
+        "@asynccontextmanager
+async def c0():
+    yield None
+
+async def main():
+    @c0()
+    async def f0(n, k):
+        show('n', n)
+        show('k', k)
+        if n:
+            await f0(n - 1, k=k + 1)
+    f0(1, k=0)
+",
+        expect![[r#"
+            line 12: expected a call of f0 with await, found "f0(1, k=0)"
+        "#]],
+    );
+    check_err(
+        "@contextmanager
+def c0():
+    yield None
+
+def main():
+    @c0()
+    def f0(n, k):
+        show('n', n)
+        show('k', k)
+        if n:
+            f0(n - 2, k=k + 1)
+    f0(1, k=0)
+",
+        expect![[r#"
+            line 11: expected f0(n - 1, k=k + 1) in f0, found "f0(n - 2, k=k + 1)"
+        "#]],
+    );
+    // Validation: a call of a decorated function outside main, a yield in one, too deep a recursion.
+    let mut p = parse(
+        "@contextmanager
+def c0():
+    yield None
+
+def g0():
+    yield 'y1'
+
+def main():
+    @c0()
+    def f0(n, k):
+        show('n', n)
+        show('k', k)
+        if n:
+            f0(n - 1, k=k + 1)
+    f0(3, k=0)
+",
+    )
+    .unwrap_or_else(|d| panic!("{}", show(&d)));
+    p.gens[0].body.push(Stmt::Call { fun: 0, n: 0, target: None });
+    p.decos[0].body.push(Stmt::Yield("y2".to_string()));
+    p.main[0] = Stmt::Call { fun: 0, n: 4, target: None };
+    expect![[r#"
+        g0[1]: a decorated function is called only from main, where it is defined
+        f0[0]: a decorated function's body has no yield, drive, exit stack, stepped generator, await g<n>() or call of a decorated function
+        f0[0]: yield outside a generator function
+        main[0]: a decorated function calls itself at most 3 times
+    "#]].assert_eq(&show(&validate(&p)));
+}

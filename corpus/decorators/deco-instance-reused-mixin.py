@@ -1,0 +1,40 @@
+# @generated from deco-instance-reused-mixin.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/decorators/deco-instance-reused-mixin.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+class M1(M0, ContextDecorator):
+    def __init__(self):
+        on_init('M1')
+
+def main():
+    @M1()
+    def f0(n, k):
+        show('n', n)
+        show('k', k)
+        if n:
+            f0(n - 1, k=k + 1)
+        raise E1('r1')
+    f0(1, k=0)
+
+
+if __name__ == "__main__":
+    _report(main)
