@@ -995,7 +995,7 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
             (differs, format!("expected {} | observed {}", x.subject(), y.subject()), source, None)
         }
     };
-    let rule = rule_for(provenance, i, events, x, source);
+    let rule = rule_for(provenance, i, events, x, source).or_else(|| added_event_rule(differs, y));
     // An exception only one rule raises, where the model raises none like it: the interpreter
     // applied that rule where CPython does not, whatever the model expected instead.
     let (rule, differs, messages) = match extra_rule(x, y) {
@@ -1006,6 +1006,16 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         None => (rule, differs, messages),
     };
     Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages })
+}
+
+/// The rule behind an event the interpreter added, when only one rule of the model produces
+/// events of its kind: a descriptor's getter that runs where CPython runs none (an implementation
+/// that looks `__exit__` up first, or calls a getter to word a hint) is the lookup's rule.
+fn added_event_rule(differs: Differs, y: Item<'_>) -> Option<Rule> {
+    match (differs, y) {
+        (Differs::Presence, Item::Event(Event::Get { .. })) => Some(Rule::DescriptorGet),
+        _ => None,
+    }
 }
 
 /// The rule whose own exception the observed item `y` shows and the expected `x` does not (see

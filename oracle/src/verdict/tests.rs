@@ -485,3 +485,23 @@ def main():
     };
     assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::LacksExit), Differs::Presence));
 }
+
+#[test]
+fn a_getter_the_interpreter_added_is_the_lookups_rule() {
+    let prediction = predicted(SUPPRESS);
+    let mut observed = prediction.trace.clone();
+    observed.events.insert(1, Event::Get { mgr: "M0".to_string(), method: "__exit__".to_string() });
+    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+    else {
+        panic!("an extra event must diverge");
+    };
+    assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::DescriptorGet), Differs::Presence));
+    // Another added event stays no rule's.
+    let mut observed = prediction.trace.clone();
+    observed.events.insert(1, Event::Log { label: "L9".to_string(), info: None });
+    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+    else {
+        panic!("an extra event must diverge");
+    };
+    assert_eq!(d.signature.rule, None);
+}
