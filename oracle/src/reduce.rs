@@ -32,9 +32,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Drive, Elem, ExcClass, ExitFn, ExitFnResult,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, DirectCall, Drive, Elem, ExcClass, ExitFn, ExitFnResult,
     Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj,
-    Target, Then, Thrown, Value, Yielded,
+    Target, Then, Thrown, Triple, Value, Yielded,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -364,6 +364,15 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::YieldValue(Yielded::Exc(e)) => 3 + rank(e.class),
         Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } => 2 + usize::from(target.is_some()),
         Stmt::RaiseVar(_) => 1,
+        Stmt::Direct { is_async, call, .. } => {
+            let call = match call {
+                DirectCall::Enter => 0,
+                DirectCall::Exit(Triple::Nones) => 1,
+                DirectCall::Exit(Triple::TypeOnly(c)) => 2 + rank(*c),
+                DirectCall::Exit(Triple::Exc(e)) => 3 + rank(e.class),
+            };
+            2 + usize::from(*is_async) + call
+        }
         Stmt::SetAttr { value, .. } => 2 + usize::from(matches!(value, AttrValue::Caught(_))),
         Stmt::Break | Stmt::Continue => 1,
         Stmt::With { is_async, items, .. } => {
@@ -1173,6 +1182,8 @@ fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
                     *is_async = false;
                 }
             }
+            // `await m1.__aexit__(...)` of a manager that is now sync: `m1.__exit__(...)`.
+            Stmt::Direct { var, is_async, .. } if names.contains(var) => *is_async = false,
             _ => {}
         }
         Flow::Continue

@@ -4,9 +4,9 @@
 use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, Drive, Elem, ExcAttr,
+    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, DirectCall, Drive, Elem, ExcAttr,
     ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp,
-    Stmt, Store, StoreObj, Target, Then, Thrown, Value, Yielded, MAX_BLOCKS,
+    Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -113,6 +113,63 @@ impl Validator<'_> {
                 at,
                 format!("variable name {name:?} must be a short lowercase identifier not used by the prelude"),
             );
+        }
+    }
+
+    /// `show('d1', m1.__exit__(...))` (SEMANTICS-ADDENDUM §15.1): `m1` is bound here, and only
+    /// ever by `m1 = M0()` of a class whose method in the slot is a plain function (so that the
+    /// attribute the call reads is the class's) or by `m1 = c0()` of the matching protocol.
+    fn direct(&mut self, at: &Path, scope: &Scope, label: &str, var: &str, is_async: bool, call: &DirectCall) {
+        self.label(at, label);
+        if is_async && !scope.is_async() {
+            self.err(at, "await outside an async function");
+        }
+        if !scope.is_bound(var) || var.starts_with("e_") {
+            self.err(at, format!("`{var}` is not bound here"));
+        }
+        let slot = match (call, is_async) {
+            (DirectCall::Enter, false) => Slot::Enter,
+            (DirectCall::Enter, true) => Slot::AEnter,
+            (DirectCall::Exit(_), false) => Slot::Exit,
+            (DirectCall::Exit(_), true) => Slot::AExit,
+        };
+        match call {
+            DirectCall::Exit(Triple::Exc(e)) => self.new_exc(at, e),
+            DirectCall::Exit(Triple::TypeOnly(c)) if c.is_group() => {
+                self.err(at, format!("{}() needs arguments: contextlib cannot instantiate it", c.name()))
+            }
+            _ => {}
+        }
+        for expr in direct_holders(self.program, var) {
+            let ok = match expr {
+                Some(ItemExpr::New(m)) => *m < self.program.managers.len() && self.direct_method(*m, slot),
+                Some(ItemExpr::Cm(c)) => self.program.cms.get(*c).is_some_and(|cm| cm.is_async == is_async),
+                _ => false,
+            };
+            if !ok {
+                self.err(
+                    at,
+                    format!(
+                        "`{var}` of a direct {} call is bound only by `{var} = M<n>()` of a class with a plain \
+                         method there, or `{var} = c<n>()` of that protocol",
+                        slot.name()
+                    ),
+                );
+                return;
+            }
+        }
+    }
+
+    /// Whether `m1.<slot>` of an instance of `M<m>` is a plain function of its class: defined,
+    /// inherited, static or a class method; `async def` only for the async slots.
+    fn direct_method(&self, m: usize, slot: Slot) -> bool {
+        if matches!(self.program.managers[m].method(slot), Method::InstanceOnly) {
+            return false;
+        }
+        match self.program.resolve(m, slot) {
+            Some((_, Method::Defined(_) | Method::Static(_) | Method::ClassMethod(_))) => true,
+            Some((_, Method::AsyncDef { .. })) => slot.is_async(),
+            _ => false,
         }
     }
 
@@ -531,6 +588,7 @@ impl Validator<'_> {
                     self.err(at, "await outside an async function");
                 }
             }
+            Stmt::Direct { label, var, is_async, call } => self.direct(at, scope, label, var, *is_async, call),
             Stmt::With { items, .. } => {
                 if items.is_empty() {
                     self.err(at, "a with statement needs at least one item");
@@ -772,3 +830,27 @@ const RESERVED: &[&str] = &[
     "str",
     "int",
 ];
+
+/// What every binding of `var` in the program binds it to: the expression of each `var = ...`
+/// assignment, `None` for any other kind of binding (a target, a handler's name, ...).
+fn direct_holders<'a>(program: &'a Program, var: &str) -> Vec<Option<&'a ItemExpr>> {
+    let mut res = Vec::new();
+    for s in visit::all_stmts(program) {
+        match s {
+            Stmt::Assign { name, expr } if name == var => res.push(Some(expr)),
+            Stmt::With { items, .. } => {
+                res.extend(items.iter().filter(|it| it.target.names().contains(&var)).map(|_| None));
+            }
+            Stmt::Stack { op: StackOp::Enter { target: Some(n), .. }, .. }
+            | Stmt::Keep { name: n, .. }
+            | Stmt::YieldFrom { target: Some(n), .. }
+            | Stmt::AwaitCall { target: Some(n), .. }
+                if n == var =>
+            {
+                res.push(None)
+            }
+            _ => {}
+        }
+    }
+    res
+}

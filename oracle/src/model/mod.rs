@@ -21,6 +21,7 @@ mod targets;
 mod stmt;
 mod with_stmt;
 mod contextlib;
+mod direct;
 mod exit_stack;
 mod generator;
 mod delegation;

@@ -397,6 +397,17 @@ rules! {
     /// 3.12.1+): suppressed when all match, else the rest (a new group) is raised, its context the original.
     /// Before, the group propagates.
     SuppressSplitsGroup = "13.5",
+    // ---- SEMANTICS-ADDENDUM §15: direct protocol calls ----
+    /// `m1.__enter__()` (`await m1.__aenter__()`) called by the program: the method of the instance's class
+    /// runs as `with` runs it, and what it returns is a value, shown as it is.
+    DirectEnter = "15.1",
+    /// `m1.__exit__(t, v, tb)` (`await m1.__aexit__(...)`) called by the program with the arguments it
+    /// chooses: no exception is handled for it, and its result is a value, never tested for truth.
+    DirectExit = "15.1",
+    /// A class's exit method called with `(E1, None, None)`: it gets the type without a value.
+    DirectExitUnnormalised = "15.1",
+    /// A generator manager's `__exit__(E1, None, None)`: contextlib makes `E1()` and throws that in.
+    DirectExitInstantiates = "15.2",
 }
 
 impl Rule {

@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Drive, Elem, ExitFn, ExitFnResult, Getter,
+    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, DirectCall, Drive, Elem, ExitFn, ExitFnResult, Getter,
     Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt,
-    Store, StoreObj, Target, Then, Thrown, Value, WithItem, Yielded,
+    Store, StoreObj, Target, Then, Thrown, Triple, Value, WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -314,6 +314,16 @@ impl Renderer {
         match s {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
+            Stmt::Direct { label, var, is_async, call } => {
+                let (aw, a) = if *is_async { ("await ", "a") } else { ("", "") };
+                let call = match call {
+                    DirectCall::Enter => format!("__{a}enter__()"),
+                    DirectCall::Exit(Triple::Nones) => format!("__{a}exit__(None, None, None)"),
+                    DirectCall::Exit(Triple::Exc(e)) => format!("__{a}exit__({}, {}, None)", e.class.name(), new_exc(e)),
+                    DirectCall::Exit(Triple::TypeOnly(c)) => format!("__{a}exit__({}, None, None)", c.name()),
+                };
+                self.line(depth, &format!("show('{label}', {aw}{var}.{call})"));
+            }
             Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
             Stmt::YieldValue(Yielded::Value(v)) => self.line(depth, &format!("yield {}", value(v))),
             Stmt::YieldValue(Yielded::Exc(e)) => self.line(depth, &format!("yield {}", new_exc(e))),
