@@ -67,6 +67,9 @@ pub enum Focus {
     /// How protocol methods are provided and called (§7): descriptors, static and class methods,
     /// callable objects, inheritance.
     Protocol,
+    /// Protocol methods the program calls itself, with the argument triples it chooses
+    /// (SEMANTICS-ADDENDUM §15).
+    Direct,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -152,8 +155,8 @@ impl GenConfig {
         let mut res = self.clone();
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
-        // Areas and how often each is picked, out of 28.
-        let area = match u.int_in_range(0..=27u8)? {
+        // Areas and how often each is picked, out of 30.
+        let area = match u.int_in_range(0..=29u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -168,6 +171,7 @@ impl GenConfig {
             21..=22 => Focus::Targets,
             23..=24 => Focus::CompileTime,
             25..=26 => Focus::Protocol,
+            27..=28 => Focus::Direct,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -254,6 +258,11 @@ impl GenConfig {
                 w.gen_fn = keep(6, orig.gen_fn);
                 w.delegation = keep(4, orig.delegation);
                 w.gen_api = keep(2, orig.gen_api);
+            }
+            Focus::Direct => {
+                w.async_main = keep(3, orig.async_main);
+                w.cm_fn = keep(2, orig.cm_fn);
+                w.reentry = keep(2, orig.reentry);
             }
             Focus::Chaining => {
                 w.chaining = keep(6, orig.chaining);
