@@ -16,10 +16,10 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Diagnostic, DirectCall, Drive, Elem, ExcAttr,
-    ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler, ItemExpr, Key, Manager, Member as GroupMember,
-    Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, TextPos, Then, Thrown,
-    Triple, Try, Value, WithItem, Yielded,
+    validate, Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Diagnostic, DirectCall, Drive,
+    Elem, ExcAttr, ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler, ItemExpr, Key, Manager,
+    Member as GroupMember, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target,
+    TextPos, Then, Thrown, Triple, Try, Value, WithItem, Yielded,
 };
 use crate::render;
 
@@ -2390,6 +2390,7 @@ fn direct_call(t: &mut Toks<'_>, label: String) -> Result<Stmt, String> {
     t.punct('.', "'.'")?;
     let a = if is_async { "a" } else { "" };
     let (enter, exit) = (format!("__{a}enter__"), format!("__{a}exit__"));
+    let at_method = t.i;
     let method = t.name(&format!("{enter} or {exit}"))?;
     t.punct('(', "'('")?;
     let call = if method == enter {
@@ -2406,9 +2407,11 @@ fn direct_call(t: &mut Toks<'_>, label: String) -> Result<Stmt, String> {
             if t.eat_name("None") {
                 Triple::TypeOnly(class)
             } else {
+                let at_value = t.i;
                 let e = new_exc(t)?;
                 if e.class != class {
-                    return t.fail_back(&format!("an instance of {} itself", class.name()));
+                    t.i = at_value;
+                    return t.fail(&format!("an instance of {} itself", class.name()));
                 }
                 Triple::Exc(e)
             }
@@ -2417,7 +2420,8 @@ fn direct_call(t: &mut Toks<'_>, label: String) -> Result<Stmt, String> {
         t.keyword("None", "None (the traceback)")?;
         DirectCall::Exit(triple)
     } else {
-        return t.fail_back(&format!("{enter} or {exit}"));
+        t.i = at_method;
+        return t.fail(&format!("{enter} or {exit}"));
     };
     t.punct(')', "')'")?;
     Ok(Stmt::Direct { label, var, is_async, call })

@@ -32,9 +32,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, DirectCall, Drive, Elem, ExcClass, ExitFn, ExitFnResult,
-    Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj,
-    Target, Then, Thrown, Triple, Value, Yielded,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, DirectCall, Drive, Elem, ExcClass, ExitFn,
+    ExitFnResult, Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt,
+    Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded,
 };
 
 /// How long [`reduce`] may keep trying.

@@ -59,7 +59,12 @@ impl Gen<'_, '_> {
         } else {
             calls
         };
-        let t = Try { body: guarded, handlers: vec![catch_all(self.labels.next('h'), Vec::new())], orelse: Vec::new(), finally: None };
+        let t = Try {
+            body: guarded,
+            handlers: vec![catch_all(self.labels.next('h'), Vec::new())],
+            orelse: Vec::new(),
+            finally: None,
+        };
         Ok(vec![Stmt::Assign { name, expr }, Stmt::Try(Box::new(t))])
     }
 

@@ -4,9 +4,9 @@
 use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, DirectCall, Drive, Elem, ExcAttr,
-    ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot, StackOp,
-    Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded, MAX_BLOCKS,
+    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Diagnostic, DiagnosticKind, DirectCall, Drive,
+    Elem, ExcAttr, ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew, Scope,
+    Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.

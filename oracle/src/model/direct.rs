@@ -41,8 +41,8 @@ impl<'p> Machine<'p> {
                     }
                     Triple::TypeOnly(c) => {
                         // `if value is None: value = typ()`, before anything is thrown in.
-                        self.hit(Rule::DirectExitInstantiates);
-                        let x = self.excs.new_exc(*c, message::instantiated(), Rule::DirectExitInstantiates);
+                        self.hit(Rule::DirectExitMakesValue);
+                        let x = self.excs.new_exc(*c, message::instantiated(), Rule::DirectExitMakesValue);
                         ExcDetails::of(Some(x))
                     }
                 }

@@ -407,7 +407,7 @@ rules! {
     /// A class's exit method called with `(E1, None, None)`: it gets the type without a value.
     DirectExitUnnormalised = "15.1",
     /// A generator manager's `__exit__(E1, None, None)`: contextlib makes `E1()` and throws that in.
-    DirectExitInstantiates = "15.2",
+    DirectExitMakesValue = "15.2",
 }
 
 impl Rule {

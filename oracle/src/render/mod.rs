@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, DirectCall, Drive, Elem, ExitFn, ExitFnResult, Getter,
-    Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt,
-    Store, StoreObj, Target, Then, Thrown, Triple, Value, WithItem, Yielded,
+    Action, AttrValue, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, DirectCall, Drive, Elem, ExitFn,
+    ExitFnResult, Getter, Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew,
+    Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -319,7 +319,9 @@ impl Renderer {
                 let call = match call {
                     DirectCall::Enter => format!("__{a}enter__()"),
                     DirectCall::Exit(Triple::Nones) => format!("__{a}exit__(None, None, None)"),
-                    DirectCall::Exit(Triple::Exc(e)) => format!("__{a}exit__({}, {}, None)", e.class.name(), new_exc(e)),
+                    DirectCall::Exit(Triple::Exc(e)) => {
+                        format!("__{a}exit__({}, {}, None)", e.class.name(), new_exc(e))
+                    }
                     DirectCall::Exit(Triple::TypeOnly(c)) => format!("__{a}exit__({}, None, None)", c.name()),
                 };
                 self.line(depth, &format!("show('{label}', {aw}{var}.{call})"));
