@@ -39,6 +39,7 @@ GROUPS = "oracle/src/model/groups.rs"
 TARGETS = "oracle/src/model/targets.rs"
 PROTO = "oracle/src/model/protocol.rs"
 CALL = "oracle/src/model/call.rs"
+DIRECT = "oracle/src/model/direct.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -250,6 +251,19 @@ MUTATIONS = [
     ("inherited-method-logs-instance-class", "7.3", CALL,
      '        let name = format!("M{owner}");',
      '        let name = self.type_name(mgr);'),
+    # SEMANTICS-ADDENDUM §15: direct protocol calls.
+    ("direct-enter-returns-manager", "15.1", DIRECT,
+     "                self.hit(Rule::DirectEnter);\n                ExcDetails::of(None)",
+     "                self.hit(Rule::DirectEnter);\n                return Ok(mgr);"),
+    ("direct-exit-result-truth-tested", "15.1", DIRECT,
+     "        if !is_async {\n            return Ok(res);\n        }",
+     "        if !is_async {\n            return Ok(Val::Bool(self.truthy(&res)?));\n        }"),
+    ("direct-exit-type-only-normalised", "15.1", DIRECT,
+     "                        ExcDetails { exc: None, fresh: false, only_type: Some(*c) }",
+     "                        ExcDetails::of(Some(self.excs.new_exc(*c, message::instantiated(), Rule::DirectExitUnnormalised)))"),
+    ("direct-exit-value-made-with-message", "15.2", DIRECT,
+     "self.excs.new_exc(*c, message::instantiated(), Rule::DirectExitMakesValue)",
+     "self.excs.new_exc(*c, c.name().to_string(), Rule::DirectExitMakesValue)"),
 ]
 
 
