@@ -264,6 +264,15 @@ MUTATIONS = [
     ("direct-exit-value-made-with-message", "15.2", DIRECT,
      "self.excs.new_exc(*c, message::instantiated(), Rule::DirectExitMakesValue)",
      "self.excs.new_exc(*c, c.name().to_string(), Rule::DirectExitMakesValue)"),
+    ("nested-binds-tuple", "15.4", DIRECT,
+     "        Ok(Val::List(values))\n    }",
+     "        Ok(Val::Tuple(values))\n    }"),
+    ("nested-exits-in-order", "15.4", DIRECT,
+     "        for m in members.iter().rev() {",
+     "        for m in members.iter() {"),
+    ("nested-member-error-handled", "15.4", DIRECT,
+     "                    self.hit(Rule::NestedMemberRaises);\n                    cur = Some(x);",
+     "                    self.hit(Rule::NestedMemberRaises);\n                    self.excs.push_handled(x);\n                    cur = Some(x);"),
 ]
 
 

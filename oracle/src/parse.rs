@@ -2181,6 +2181,22 @@ fn item_expr(t: &mut Toks<'_>) -> Result<ItemExpr, String> {
 fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
     let no_args = |what: &str| format!("is created with no arguments, as in {what}");
     let res = match name {
+        "Nested" => {
+            // `Nested(M0(), c1())` (SEMANTICS-ADDENDUM §15.4); what it may hold, validate says.
+            t.bump();
+            t.punct('(', "'('")?;
+            let mut members = Vec::new();
+            if !t.eat(')') {
+                loop {
+                    members.push(item_expr(t)?);
+                    if t.eat(')') {
+                        break;
+                    }
+                    t.punct(',', "',' or ')'")?;
+                }
+            }
+            ItemExpr::Nested(members)
+        }
         "suppress" => {
             t.bump();
             t.punct('(', "'('")?;

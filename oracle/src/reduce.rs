@@ -331,6 +331,7 @@ fn item_size(expr: &ItemExpr) -> usize {
         ItemExpr::Closing { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
         ItemExpr::ExitStack { is_async } => 1 + usize::from(*is_async),
         ItemExpr::ClosingGen { is_async, .. } => 2 + usize::from(*is_async),
+        ItemExpr::Nested(members) => 2 + members.iter().map(item_size).sum::<usize>(),
     }
 }
 
@@ -924,6 +925,14 @@ fn simplify_item_expr(expr: &mut ItemExpr, cur: &mut Cursor) -> bool {
             if raises.is_some() && cur.take() {
                 *raises = None;
                 return true;
+            }
+        }
+        ItemExpr::Nested(members) => {
+            for k in 0..members.len() {
+                if members.len() > 1 && cur.take() {
+                    members.remove(k);
+                    return true;
+                }
             }
         }
         ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Nullcontext(_) => {}

@@ -5,7 +5,8 @@
 
 use arbitrary::Result;
 use oracle::ir::{
-    Action, CmGen, DirectCall, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Stmt, Triple, Try, Value,
+    Action, CmGen, DirectCall, Elem, ExcClass, Handler, ItemExpr, Manager, Method, NewExc, Parens, Stmt, Target,
+    Triple, Try, Value, WithItem,
 };
 
 use super::{Gen, RAISED};
@@ -32,6 +33,9 @@ impl Gen<'_, '_> {
         cms: &mut Vec<CmGen>,
         in_async: bool,
     ) -> Result<Vec<Stmt>> {
+        if self.u.ratio(1, 3)? {
+            return self.open_nested(managers, cms);
+        }
         let is_async = in_async && self.u.ratio(1, 2)?;
         let expr = match self.cm_kind(is_async, in_async) {
             Some(kind) if kind == is_async && self.u.ratio(1, 2)? => ItemExpr::Cm(self.direct_cm(cms, is_async)?),
@@ -66,6 +70,47 @@ impl Gen<'_, '_> {
             finally: None,
         };
         Ok(vec![Stmt::Assign { name, expr }, Stmt::Try(Box::new(t))])
+    }
+
+    /// `with Nested(M0(), c1()) as (a, b):` (§15.4): members whose enter or exit may raise or
+    /// suppress, bound as a list, unpacked, or not at all, around a body that may raise.
+    fn open_nested(&mut self, managers: &mut Vec<Manager>, cms: &mut Vec<CmGen>) -> Result<Vec<Stmt>> {
+        let n = self.u.int_in_range(1..=3)?;
+        let mut members = Vec::with_capacity(n);
+        for _ in 0..n {
+            let cm = self.cm_kind(false, false) == Some(false) && self.u.ratio(1, 3)?;
+            members.push(if cm {
+                ItemExpr::Cm(self.direct_cm(cms, false)?)
+            } else {
+                ItemExpr::New(self.direct_class(managers, false)?)
+            });
+        }
+        let names = ["a", "b", "c", "x"];
+        let (target, shown): (Target, Vec<&str>) = match self.u.int_in_range(0..=3)? {
+            0 => (Target::None, Vec::new()),
+            1 => (Target::Name("x".to_string()), vec!["x"]),
+            2 => (Target::Paren("x".to_string()), vec!["x"]),
+            _ => {
+                // Mostly as many names as members; one more or fewer fails to unpack.
+                let k = if self.u.ratio(3, 4)? { n } else { self.u.int_in_range(1..=4)? };
+                (Target::Tuple(names[..k].iter().map(|s| Elem::Name(s.to_string())).collect()), names[..k].to_vec())
+            }
+        };
+        let mut body: Vec<Stmt> = shown.iter().map(|s| Stmt::Show(s.to_string())).collect();
+        if self.u.ratio(1, 2)? {
+            body.push(self.raise_stmt()?);
+        } else {
+            body.push(Stmt::Log(self.labels.next('L')));
+        }
+        let with = Stmt::With {
+            is_async: false,
+            parens: Parens::No,
+            items: vec![WithItem { expr: ItemExpr::Nested(members), target }],
+            body,
+        };
+        let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
+        let t = Try { body: vec![with], handlers: vec![handler], orelse: Vec::new(), finally: None };
+        Ok(vec![Stmt::Try(Box::new(t))])
     }
 
     fn direct(&mut self, var: &str, is_async: bool, call: DirectCall) -> Stmt {

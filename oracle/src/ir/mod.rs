@@ -967,6 +967,11 @@ pub enum ItemExpr {
         /// `aclosing` of an async generator.
         is_async: bool,
     },
+    /// `Nested(M0(), c1())`: the prelude's hand-written composite manager, which calls its
+    /// members' `__enter__()` in order and gives the list of their values, and their
+    /// `__exit__(...)` in reverse, each with what the one after it left (SEMANTICS-ADDENDUM §15.4).
+    /// Only as an item of a plain `with`; members are `M<n>()` with plain methods, or sync `c<n>()`.
+    Nested(Vec<ItemExpr>),
 }
 
 /// The `as` part of a `with` item. Binding it happens inside the protected region (§1.2.4): what

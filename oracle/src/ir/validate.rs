@@ -334,6 +334,33 @@ impl Validator<'_> {
         }
     }
 
+    /// `Nested(M0(), c1())` as the item of a `with` (SEMANTICS-ADDENDUM §15.4): a plain `with`,
+    /// at least one member, each a class whose `__enter__`/`__exit__` attribute access finds as
+    /// the class's plain functions, or a sync generator manager.
+    fn nested(&mut self, at: &Path, members: &[ItemExpr], is_async: bool) {
+        if is_async {
+            self.err(at, "Nested(...) has no __aenter__: it is an item of a plain with only");
+        }
+        if members.is_empty() {
+            self.err(at, "Nested(...) holds at least one manager");
+        }
+        for m in members {
+            let ok = match m {
+                ItemExpr::New(k) => {
+                    *k < self.program.managers.len()
+                        && self.direct_method(*k, Slot::Enter)
+                        && self.direct_method(*k, Slot::Exit)
+                }
+                ItemExpr::Cm(c) => self.program.cms.get(*c).is_some_and(|cm| !cm.is_async),
+                _ => false,
+            };
+            if !ok {
+                self.err(at, "Nested(...) holds M<n>() of classes with plain __enter__ and __exit__, or sync c<n>()");
+                return;
+            }
+        }
+    }
+
     /// A context expression, of a `with` item or a stack operation.
     fn item_expr(&mut self, at: &Path, expr: &ItemExpr, scope: &Scope) {
         if scope.in_coro()
@@ -348,6 +375,7 @@ impl Validator<'_> {
             );
         }
         match expr {
+            ItemExpr::Nested(_) => self.err(at, "Nested(...) is only an item of a with statement"),
             ItemExpr::New(m) => {
                 if *m >= self.program.managers.len() {
                     self.err(at, format!("manager M{m} is not defined"));
@@ -589,7 +617,7 @@ impl Validator<'_> {
                 }
             }
             Stmt::Direct { label, var, is_async, call } => self.direct(at, scope, label, var, *is_async, call),
-            Stmt::With { items, .. } => {
+            Stmt::With { items, is_async, .. } => {
                 if items.is_empty() {
                     self.err(at, "a with statement needs at least one item");
                 }
@@ -600,7 +628,11 @@ impl Validator<'_> {
                     if matches!(it.expr, ItemExpr::Literal(Value::Tuple(_))) && it.target == Target::None {
                         self.err(&at, "a tuple literal with no target cannot be a with item");
                     }
-                    self.item_expr(&at, &it.expr, &inner);
+                    if let ItemExpr::Nested(members) = &it.expr {
+                        self.nested(&at, members, *is_async);
+                    } else {
+                        self.item_expr(&at, &it.expr, &inner);
+                    }
                     self.target(&at, &it.target, &inner);
                     inner.bind_item(it);
                 }

@@ -45,6 +45,7 @@ impl<'p> Machine<'p> {
             Builtin::Cm { cm, obj } => self.cm_enter(*cm, *obj)?,
             Builtin::Stack { .. } => mgr.clone(),
             Builtin::ClosingGen { gen, obj, .. } => Val::Gen { gen: *gen, obj: *obj },
+            Builtin::Nested(members) => self.nested_enter(members)?,
         };
         Ok(if is_async { Val::Ready(Box::new(res)) } else { res })
     }
@@ -81,6 +82,7 @@ impl<'p> Machine<'p> {
                 Val::None
             }
             Builtin::Cm { cm, obj } => return self.cm_exit(*cm, *obj, exc),
+            Builtin::Nested(members) => self.nested_exit(members, exc)?,
             Builtin::Stack { is_async: stack_async, obj } => {
                 let res = self.stack_exit(*obj, exc, *stack_async);
                 // AsyncExitStack.__aexit__ is a coroutine: PEP 479 at its boundary.

@@ -65,4 +65,69 @@ impl<'p> Machine<'p> {
         }
         self.await_value(res, Site::Await)
     }
+
+    /// The member's method in `slot`, found by attribute access (validate allows only members
+    /// whose access finds the class's plain function, or a generator manager's).
+    fn member_method(&mut self, member: &Val, slot: Slot) -> Found<'p> {
+        match member {
+            Val::Mgr(m) => {
+                let (owner, _) = self.resolve(*m, slot).expect("validate checks that the class has the method");
+                if owner != *m {
+                    self.hit(Rule::InheritedMethod);
+                }
+                self.type_method(member, slot).expect("resolved above")
+            }
+            Val::Builtin(_) => Found::Builtin,
+            _ => unreachable!("validate checks what Nested holds"),
+        }
+    }
+
+    /// `Nested.__enter__`: each member's `__enter__()` in order; the list of their values. When
+    /// one raises, in its `except BaseException` (the exception handled) `__exit__` exits the
+    /// members entered before it with that exception, and a bare `raise` re-raises it whatever
+    /// they did, unless that `__exit__` raised another (§15.4).
+    pub(crate) fn nested_enter(&mut self, members: &[Val]) -> Result<Val, ExcId> {
+        self.hit(Rule::NestedEnters);
+        let mut values = Vec::with_capacity(members.len());
+        for (i, m) in members.iter().enumerate() {
+            let found = self.member_method(m, Slot::Enter);
+            match self.call_method(m, found, Slot::Enter, ExcDetails::of(None)) {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    self.hit(Rule::NestedMemberRaises);
+                    self.excs.push_handled(e);
+                    let res = self.nested_exit(&members[..i], Some(e));
+                    self.excs.pop_handled();
+                    return Err(res.err().unwrap_or(e));
+                }
+            }
+        }
+        Ok(Val::List(values))
+    }
+
+    /// `Nested.__exit__(t, v, tb)`: each member's `__exit__` in reverse order with the exception
+    /// left so far, in a `try` whose `except BaseException` takes what it raises (or what the
+    /// truth test of its result raises) as the new one, a true result clearing it. Then: nothing
+    /// left, suppress if there was an exception; the same, False; another, `raise` it (§15.4).
+    pub(crate) fn nested_exit(&mut self, members: &[Val], exc: Option<ExcId>) -> Result<Val, ExcId> {
+        self.hit(Rule::NestedExits);
+        let mut cur = exc;
+        for m in members.iter().rev() {
+            let found = self.member_method(m, Slot::Exit);
+            let res = self.call_method(m, found, Slot::Exit, ExcDetails::of(cur)).and_then(|v| self.truthy(&v));
+            match res {
+                Ok(true) => cur = None,
+                Ok(false) => {}
+                Err(x) => {
+                    self.hit(Rule::NestedMemberRaises);
+                    cur = Some(x);
+                }
+            }
+        }
+        match cur {
+            None => Ok(Val::Bool(exc.is_some())),
+            Some(x) if Some(x) == exc => Ok(Val::Bool(false)),
+            Some(x) => Err(self.raise_obj(x)),
+        }
+    }
 }

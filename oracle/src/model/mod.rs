@@ -20,8 +20,8 @@ mod call;
 mod targets;
 mod stmt;
 mod with_stmt;
-mod contextlib;
 mod direct;
+mod contextlib;
 mod exit_stack;
 mod generator;
 mod delegation;
@@ -354,6 +354,8 @@ pub(crate) enum Builtin {
     Stack { is_async: bool, obj: StackId },
     /// `closing(g<n>())` / `aclosing(g<n>())`.
     ClosingGen { gen: usize, is_async: bool, obj: GenId },
+    /// `Nested(M0(), c1())`: the prelude's composite manager and its members (§15.4).
+    Nested(Vec<Val>),
 }
 
 /// How a statement or block ended.

@@ -408,6 +408,15 @@ rules! {
     DirectExitUnnormalised = "15.1",
     /// A generator manager's `__exit__(E1, None, None)`: contextlib makes `E1()` and throws that in.
     DirectExitMakesValue = "15.2",
+    /// `Nested(...).__enter__` calls its members' `__enter__()` in order and gives the list of their
+    /// values (what `as` binds or unpacks).
+    NestedEnters = "15.4",
+    /// `Nested(...).__exit__` calls its members' `__exit__` in reverse, each with the exception the
+    /// ones after it left (none once one returned true), and re-raises a new one or suppresses.
+    NestedExits = "15.4",
+    /// A member's `__enter__` or `__exit__` (or the truth of its result) raises inside Nested: the members
+    /// entered before it get that exception, while what is handled stays the exception `with` passed.
+    NestedMemberRaises = "15.4",
 }
 
 impl Rule {

@@ -557,6 +557,10 @@ fn item_expr(expr: &ItemExpr) -> String {
         ItemExpr::ExitStack { is_async: true } => "AsyncExitStack()".to_string(),
         ItemExpr::PopAll(n) => format!("{n}.pop_all()"),
         ItemExpr::ClosingGen { gen, is_async: false } => format!("closing(g{gen}())"),
+        ItemExpr::Nested(members) => {
+            let members: Vec<String> = members.iter().map(item_expr).collect();
+            format!("Nested({})", members.join(", "))
+        }
         ItemExpr::ClosingGen { gen, is_async: true } => format!("aclosing(g{gen}())"),
     }
 }
