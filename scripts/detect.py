@@ -40,6 +40,7 @@ TARGETS = "oracle/src/model/targets.rs"
 PROTO = "oracle/src/model/protocol.rs"
 CALL = "oracle/src/model/call.rs"
 DECO = "oracle/src/model/decorator.rs"
+DIRECT = "oracle/src/model/direct.rs"
 
 # (name, SEMANTICS section, file, old text, new text)
 MUTATIONS = [
@@ -288,6 +289,28 @@ MUTATIONS = [
     ("athrow-awaitable-closed-by-throw-everywhere", "10.8", GEN,
      "(self.quirks.awaitable_closed_by_throw && !(op == AwOp::Throw && suspended))",
      "(!(op == AwOp::Throw && suspended))"),
+    # SEMANTICS-ADDENDUM §15: direct protocol calls.
+    ("direct-enter-returns-manager", "15.1", DIRECT,
+     "                self.hit(Rule::DirectEnter);\n                ExcDetails::of(None)",
+     "                self.hit(Rule::DirectEnter);\n                return Ok(mgr);"),
+    ("direct-exit-result-truth-tested", "15.1", DIRECT,
+     "        if !is_async {\n            return Ok(res);\n        }",
+     "        if !is_async {\n            return Ok(Val::Bool(self.truthy(&res)?));\n        }"),
+    ("direct-exit-type-only-normalised", "15.1", DIRECT,
+     "                        ExcDetails { exc: None, fresh: false, only_type: Some(*c) }",
+     "                        ExcDetails::of(Some(self.excs.new_exc(*c, message::instantiated(), Rule::DirectExitUnnormalised)))"),
+    ("direct-exit-value-made-with-message", "15.2", DIRECT,
+     "self.excs.new_exc(*c, message::instantiated(), Rule::DirectExitMakesValue)",
+     "self.excs.new_exc(*c, c.name().to_string(), Rule::DirectExitMakesValue)"),
+    ("nested-binds-tuple", "15.4", DIRECT,
+     "        Ok(Val::List(values))\n    }",
+     "        Ok(Val::Tuple(values))\n    }"),
+    ("nested-exits-in-order", "15.4", DIRECT,
+     "        for m in members.iter().rev() {",
+     "        for m in members.iter() {"),
+    ("nested-member-error-handled", "15.4", DIRECT,
+     "                    self.hit(Rule::NestedMemberRaises);\n                    cur = Some(x);",
+     "                    self.hit(Rule::NestedMemberRaises);\n                    self.excs.push_handled(x);\n                    cur = Some(x);"),
 ]
 
 

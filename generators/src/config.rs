@@ -70,6 +70,9 @@ pub enum Focus {
     /// Managers used as decorators (SEMANTICS-ADDENDUM §14): `@c0()`, `@M0()` of a
     /// `ContextDecorator`, async functions under `@asynccontextmanager` objects, recursion.
     Decorators,
+    /// Protocol methods the program calls itself, with the argument triples it chooses
+    /// (SEMANTICS-ADDENDUM §15).
+    Direct,
 }
 
 /// Relative weights of the constructs generation chooses between.
@@ -158,8 +161,8 @@ impl GenConfig {
         let mut res = self.clone();
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
-        // Areas and how often each is picked, out of 28.
-        let area = match u.int_in_range(0..=27u8)? {
+        // Areas and how often each is picked, out of 35.
+        let area = match u.int_in_range(0..=34u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -168,15 +171,14 @@ impl GenConfig {
             11..=12 => Focus::AsyncContextlib,
             13..=14 => Focus::ExitStacks,
             15..=16 => Focus::GenApi,
-            17 => Focus::Chaining,
-            18 => Focus::Delegation,
-            19..=20 if orig.groups > 0 => Focus::Groups,
-            21..=22 => Focus::Targets,
-            23..=24 => Focus::CompileTime,
-            25..=26 => Focus::Protocol,
-            // Areas added later take their share from the mix with a draw of their own, so that
-            // the programs of every other area stay what their seeds gave before.
-            _ if u.ratio(2, 3u8)? => Focus::Decorators,
+            17..=18 => Focus::Chaining,
+            19..=20 => Focus::Delegation,
+            21..=22 if orig.groups > 0 => Focus::Groups,
+            23..=24 => Focus::Targets,
+            25..=26 => Focus::CompileTime,
+            27..=28 => Focus::Protocol,
+            29..=30 => Focus::Direct,
+            31..=32 => Focus::Decorators,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -269,6 +271,11 @@ impl GenConfig {
                 w.decorator = keep(6, orig.decorator);
                 w.cm_fn = keep(2, orig.cm_fn);
                 w.async_main = keep(3, orig.async_main);
+            }
+            Focus::Direct => {
+                w.async_main = keep(3, orig.async_main);
+                w.cm_fn = keep(2, orig.cm_fn);
+                w.reentry = keep(2, orig.reentry);
             }
             Focus::Chaining => {
                 w.chaining = keep(6, orig.chaining);

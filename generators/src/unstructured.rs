@@ -20,6 +20,7 @@ mod delegation;
 mod groups;
 mod protocol;
 mod targets;
+mod direct;
 
 /// Builds one program from `u`. Running out of bytes is fine: every choice then takes its first
 /// option, so the program just gets smaller.

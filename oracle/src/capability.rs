@@ -441,9 +441,14 @@ pub fn required(program: &Program) -> Capabilities {
             ItemExpr::ClosingGen { is_async: true, .. } => Capability::Aclosing,
             ItemExpr::ExitStack { is_async: false } => Capability::ExitStack,
             ItemExpr::ExitStack { is_async: true } => Capability::AsyncExitStack,
-            ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Var(_) | ItemExpr::PopAll(_) => {
-                return
-            }
+            // Nested's members are items of their own to `all_exprs`' walk; the prelude's class needs
+            // nothing (it reads `__traceback__` with getattr).
+            ItemExpr::New(_)
+            | ItemExpr::Literal(_)
+            | ItemExpr::Cm(_)
+            | ItemExpr::Var(_)
+            | ItemExpr::PopAll(_)
+            | ItemExpr::Nested(_) => return,
         };
         res = res.with(c);
     };

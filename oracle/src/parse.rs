@@ -17,9 +17,9 @@ use std::collections::HashMap;
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
     validate, Action, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco as Decorator, DecoFn,
-    Diagnostic, Drive, Elem, ExcAttr, ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler, ItemExpr, Key,
-    Manager, Member as GroupMember, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj,
-    Target, TextPos, Then, Thrown, Try, Value, WithItem, Yielded,
+    Diagnostic, DirectCall, Drive, Elem, ExcAttr, ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler,
+    ItemExpr, Key, Manager, Member as GroupMember, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt,
+    Store, StoreObj, Target, TextPos, Then, Thrown, Triple, Try, Value, WithItem, Yielded,
 };
 use crate::render;
 
@@ -1698,6 +1698,13 @@ fn head(text: &str) -> Result<Head, String> {
             t.punct('(', "'('")?;
             let shown = t.string("the name of a variable as a string, as in show('x', x)")?;
             t.punct(',', "','")?;
+            let is_direct = t.is_name("await") || matches!(t.toks.get(t.i + 1), Some((_, Tok::Punct('.'))));
+            if is_direct {
+                let s = direct_call(&mut t, shown)?;
+                t.punct(')', "')'")?;
+                t.end()?;
+                return Ok(Head::Simple(s));
+            }
             if !t.is_name(&shown) {
                 return t.fail(&format!("the variable {shown} itself, as in show('x', x)"));
             }
@@ -2363,6 +2370,22 @@ fn item_expr(t: &mut Toks<'_>) -> Result<ItemExpr, String> {
 fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
     let no_args = |what: &str| format!("is created with no arguments, as in {what}");
     let res = match name {
+        "Nested" => {
+            // `Nested(M0(), c1())` (SEMANTICS-ADDENDUM §15.4); what it may hold, validate says.
+            t.bump();
+            t.punct('(', "'('")?;
+            let mut members = Vec::new();
+            if !t.eat(')') {
+                loop {
+                    members.push(item_expr(t)?);
+                    if t.eat(')') {
+                        break;
+                    }
+                    t.punct(',', "',' or ')'")?;
+                }
+            }
+            ItemExpr::Nested(members)
+        }
         "suppress" => {
             t.bump();
             t.punct('(', "'('")?;
@@ -2562,6 +2585,51 @@ fn group(t: &mut Toks<'_>, depth: usize) -> Result<Group, String> {
     t.punct(']', "']'")?;
     t.punct(')', "')'")?;
     Ok(Group { base, label, members })
+}
+
+/// What `show('d1', ` is followed by in a direct protocol call: `m1.__exit__(E1, E1('x1'), None)`,
+/// `await m1.__aenter__()`, ... (SEMANTICS-ADDENDUM §15).
+fn direct_call(t: &mut Toks<'_>, label: String) -> Result<Stmt, String> {
+    let is_async = t.eat_name("await");
+    let var = t.name("the variable holding the manager, as in m1.__enter__()")?.to_string();
+    t.punct('.', "'.'")?;
+    let a = if is_async { "a" } else { "" };
+    let (enter, exit) = (format!("__{a}enter__"), format!("__{a}exit__"));
+    let at_method = t.i;
+    let method = t.name(&format!("{enter} or {exit}"))?;
+    t.punct('(', "'('")?;
+    let call = if method == enter {
+        DirectCall::Enter
+    } else if method == exit {
+        const TRIPLE: &str = "(None, None, None), (E1, None, None) or (E1, E1('x1'), None)";
+        let triple = if t.eat_name("None") {
+            t.punct(',', TRIPLE)?;
+            t.keyword("None", TRIPLE)?;
+            Triple::Nones
+        } else {
+            let class = exc_class(t)?;
+            t.punct(',', "','")?;
+            if t.eat_name("None") {
+                Triple::TypeOnly(class)
+            } else {
+                let at_value = t.i;
+                let e = new_exc(t)?;
+                if e.class != class {
+                    t.i = at_value;
+                    return t.fail(&format!("an instance of {} itself", class.name()));
+                }
+                Triple::Exc(e)
+            }
+        };
+        t.punct(',', "',' and the traceback None")?;
+        t.keyword("None", "None (the traceback)")?;
+        DirectCall::Exit(triple)
+    } else {
+        t.i = at_method;
+        return t.fail(&format!("{enter} or {exit}"));
+    };
+    t.punct(')', "')'")?;
+    Ok(Stmt::Direct { label, var, is_async, call })
 }
 
 /// `E1('r1')`.

@@ -171,6 +171,10 @@ quirks! {
     /// Not in §6 (§4.1): `@contextmanager` restores the traceback of an exception `throw()`
     /// re-raised (`value.__traceback__ = tb`), so the details an exit stack holds stay valid.
     cm_restores_traceback:                                     [N,  N,  N,   Y,    Y,    Y,   Y],
+    /// Not in §6 (SEMANTICS-ADDENDUM §15.2, probed on 3.8-3.13): `_AsyncGeneratorContextManager.__aexit__`
+    /// returns False on the normal path and for the very exception let through; 3.8 returns None
+    /// there (but for a RuntimeError), which only a direct call shows.
+    acm_aexit_returns_false:                                   [N,  Y,  Y,   Y,    Y,    Y,   Y],
 }
 
 /// One implementation the model has profiles for.

@@ -32,9 +32,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Deco, Drive, Elem, ExcClass, ExitFn,
+    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Deco, DirectCall, Drive, Elem, ExcClass, ExitFn,
     ExitFnResult, Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt,
-    Store, StoreObj, Target, Then, Thrown, Value, Yielded,
+    Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -333,6 +333,7 @@ fn item_size(expr: &ItemExpr) -> usize {
         ItemExpr::Closing { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
         ItemExpr::ExitStack { is_async } => 1 + usize::from(*is_async),
         ItemExpr::ClosingGen { is_async, .. } => 2 + usize::from(*is_async),
+        ItemExpr::Nested(members) => 2 + members.iter().map(item_size).sum::<usize>(),
     }
 }
 
@@ -367,6 +368,15 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::YieldFrom { target, .. } | Stmt::AwaitCall { target, .. } => 2 + usize::from(target.is_some()),
         Stmt::Call { n, target, .. } => 2 + usize::from(*n) + usize::from(target.is_some()),
         Stmt::RaiseVar(_) => 1,
+        Stmt::Direct { is_async, call, .. } => {
+            let call = match call {
+                DirectCall::Enter => 0,
+                DirectCall::Exit(Triple::Nones) => 1,
+                DirectCall::Exit(Triple::TypeOnly(c)) => 2 + rank(*c),
+                DirectCall::Exit(Triple::Exc(e)) => 3 + rank(e.class),
+            };
+            2 + usize::from(*is_async) + call
+        }
         Stmt::SetAttr { value, .. } => 2 + usize::from(matches!(value, AttrValue::Caught(_))),
         Stmt::Break | Stmt::Continue => 1,
         Stmt::With { is_async, items, .. } => {
@@ -1001,6 +1011,14 @@ fn simplify_item_expr(expr: &mut ItemExpr, cur: &mut Cursor) -> bool {
                 return true;
             }
         }
+        ItemExpr::Nested(members) => {
+            for k in 0..members.len() {
+                if members.len() > 1 && cur.take() {
+                    members.remove(k);
+                    return true;
+                }
+            }
+        }
         ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Nullcontext(_) => {}
         // Their async forms go with what they stand for, in `make_sync`.
         ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => {}
@@ -1257,6 +1275,8 @@ fn sync_uses(program: &mut Program, is_use: &dyn Fn(&ItemExpr) -> bool) {
                     *is_async = false;
                 }
             }
+            // `await m1.__aexit__(...)` of a manager that is now sync: `m1.__exit__(...)`.
+            Stmt::Direct { var, is_async, .. } if names.contains(var) => *is_async = false,
             _ => {}
         }
         Flow::Continue

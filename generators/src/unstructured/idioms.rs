@@ -56,6 +56,7 @@ impl Gen<'_, '_> {
             Focus::Targets => self.open_targets(parts.managers)?,
             Focus::Protocol => self.open_protocol(parts.managers, parts.is_async)?,
             Focus::CompileTime => self.open_compile(parts.managers, parts.gens, parts.cms, parts.is_async)?,
+            Focus::Direct => self.open_direct(parts.managers, parts.cms, parts.is_async)?,
             Focus::AsyncWith => return Ok(()),
             // The decorated functions and their calls come after the opening (decorators.rs).
             Focus::Decorators => return Ok(()),

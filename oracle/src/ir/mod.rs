@@ -709,6 +709,39 @@ pub enum Stmt {
         /// `await astep` on an async generator.
         is_async: bool,
     },
+    /// `show('d1', m1.__exit__(E1, E1('x1'), None))` or `show('d1', await m1.__aenter__())`: a
+    /// protocol method called by the program itself, its result shown (SEMANTICS-ADDENDUM §15.1).
+    /// `m1` is bound by `m1 = M0()` or `m1 = c0()` and by nothing else.
+    Direct {
+        /// The name the result is shown under.
+        label: String,
+        /// The variable holding the manager.
+        var: String,
+        /// `__aenter__` / `__aexit__`, awaited (only where `await` is).
+        is_async: bool,
+        /// Which method, with which arguments.
+        call: DirectCall,
+    },
+}
+
+/// The method a [`Stmt::Direct`] calls.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DirectCall {
+    /// `__enter__()` / `__aenter__()`.
+    Enter,
+    /// `__exit__(t, v, tb)` / `__aexit__(t, v, tb)`.
+    Exit(Triple),
+}
+
+/// The three arguments a program passes to an exit method itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Triple {
+    /// `(None, None, None)`.
+    Nones,
+    /// `(E1, E1('x1'), None)`: a new exception, never raised, so its traceback is None.
+    Exc(NewExc),
+    /// `(E1, None, None)`: unnormalised; contextlib instantiates `E1()` itself.
+    TypeOnly(ExcClass),
 }
 
 /// `ExceptionGroup('g1', [E1('r2'), ValueError('r3')])`, or `BaseExceptionGroup(...)`.
@@ -1047,6 +1080,11 @@ pub enum ItemExpr {
         /// `aclosing` of an async generator.
         is_async: bool,
     },
+    /// `Nested(M0(), c1())`: the prelude's hand-written composite manager, which calls its
+    /// members' `__enter__()` in order and gives the list of their values, and their
+    /// `__exit__(...)` in reverse, each with what the one after it left (SEMANTICS-ADDENDUM §15.4).
+    /// Only as an item of a plain `with`; members are `M<n>()` with plain methods, or sync `c<n>()`.
+    Nested(Vec<ItemExpr>),
 }
 
 /// The `as` part of a `with` item. Binding it happens inside the protected region (§1.2.4): what

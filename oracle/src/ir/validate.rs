@@ -4,9 +4,9 @@
 use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Deco, Diagnostic, DiagnosticKind, Drive, Elem,
-    ExcAttr, ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew, Scope, Slot,
-    StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Value, Yielded, MAX_BLOCKS,
+    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Deco, Diagnostic, DiagnosticKind, DirectCall,
+    Drive, Elem, ExcAttr, ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew,
+    Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded, MAX_BLOCKS,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -121,6 +121,63 @@ impl Validator<'_> {
                 at,
                 format!("variable name {name:?} must be a short lowercase identifier not used by the prelude"),
             );
+        }
+    }
+
+    /// `show('d1', m1.__exit__(...))` (SEMANTICS-ADDENDUM §15.1): `m1` is bound here, and only
+    /// ever by `m1 = M0()` of a class whose method in the slot is a plain function (so that the
+    /// attribute the call reads is the class's) or by `m1 = c0()` of the matching protocol.
+    fn direct(&mut self, at: &Path, scope: &Scope, label: &str, var: &str, is_async: bool, call: &DirectCall) {
+        self.label(at, label);
+        if is_async && !scope.is_async() {
+            self.err(at, "await outside an async function");
+        }
+        if !scope.is_bound(var) || var.starts_with("e_") {
+            self.err(at, format!("`{var}` is not bound here"));
+        }
+        let slot = match (call, is_async) {
+            (DirectCall::Enter, false) => Slot::Enter,
+            (DirectCall::Enter, true) => Slot::AEnter,
+            (DirectCall::Exit(_), false) => Slot::Exit,
+            (DirectCall::Exit(_), true) => Slot::AExit,
+        };
+        match call {
+            DirectCall::Exit(Triple::Exc(e)) => self.new_exc(at, e),
+            DirectCall::Exit(Triple::TypeOnly(c)) if c.is_group() => {
+                self.err(at, format!("{}() needs arguments: contextlib cannot instantiate it", c.name()))
+            }
+            _ => {}
+        }
+        for expr in direct_holders(self.program, var) {
+            let ok = match expr {
+                Some(ItemExpr::New(m)) => *m < self.program.managers.len() && self.direct_method(*m, slot),
+                Some(ItemExpr::Cm(c)) => self.program.cms.get(*c).is_some_and(|cm| cm.is_async == is_async),
+                _ => false,
+            };
+            if !ok {
+                self.err(
+                    at,
+                    format!(
+                        "`{var}` of a direct {} call is bound only by `{var} = M<n>()` of a class with a plain \
+                         method there, or `{var} = c<n>()` of that protocol",
+                        slot.name()
+                    ),
+                );
+                return;
+            }
+        }
+    }
+
+    /// Whether `m1.<slot>` of an instance of `M<m>` is a plain function of its class: defined,
+    /// inherited, static or a class method; `async def` only for the async slots.
+    fn direct_method(&self, m: usize, slot: Slot) -> bool {
+        if matches!(self.program.managers[m].method(slot), Method::InstanceOnly) {
+            return false;
+        }
+        match self.program.resolve(m, slot) {
+            Some((_, Method::Defined(_) | Method::Static(_) | Method::ClassMethod(_))) => true,
+            Some((_, Method::AsyncDef { .. })) => slot.is_async(),
+            _ => false,
         }
     }
 
@@ -285,6 +342,33 @@ impl Validator<'_> {
         }
     }
 
+    /// `Nested(M0(), c1())` as the item of a `with` (SEMANTICS-ADDENDUM §15.4): a plain `with`,
+    /// at least one member, each a class whose `__enter__`/`__exit__` attribute access finds as
+    /// the class's plain functions, or a sync generator manager.
+    fn nested(&mut self, at: &Path, members: &[ItemExpr], is_async: bool) {
+        if is_async {
+            self.err(at, "Nested(...) has no __aenter__: it is an item of a plain with only");
+        }
+        if members.is_empty() {
+            self.err(at, "Nested(...) holds at least one manager");
+        }
+        for m in members {
+            let ok = match m {
+                ItemExpr::New(k) => {
+                    *k < self.program.managers.len()
+                        && self.direct_method(*k, Slot::Enter)
+                        && self.direct_method(*k, Slot::Exit)
+                }
+                ItemExpr::Cm(c) => self.program.cms.get(*c).is_some_and(|cm| !cm.is_async),
+                _ => false,
+            };
+            if !ok {
+                self.err(at, "Nested(...) holds M<n>() of classes with plain __enter__ and __exit__, or sync c<n>()");
+                return;
+            }
+        }
+    }
+
     /// A context expression, of a `with` item or a stack operation.
     fn item_expr(&mut self, at: &Path, expr: &ItemExpr, scope: &Scope) {
         if scope.in_coro()
@@ -299,6 +383,7 @@ impl Validator<'_> {
             );
         }
         match expr {
+            ItemExpr::Nested(_) => self.err(at, "Nested(...) is only an item of a with statement"),
             ItemExpr::New(m) => {
                 if *m >= self.program.managers.len() {
                     self.err(at, format!("manager M{m} is not defined"));
@@ -548,7 +633,8 @@ impl Validator<'_> {
                     self.err(at, "await outside an async function");
                 }
             }
-            Stmt::With { items, .. } => {
+            Stmt::Direct { label, var, is_async, call } => self.direct(at, scope, label, var, *is_async, call),
+            Stmt::With { items, is_async, .. } => {
                 if items.is_empty() {
                     self.err(at, "a with statement needs at least one item");
                 }
@@ -559,7 +645,11 @@ impl Validator<'_> {
                     if matches!(it.expr, ItemExpr::Literal(Value::Tuple(_))) && it.target == Target::None {
                         self.err(&at, "a tuple literal with no target cannot be a with item");
                     }
-                    self.item_expr(&at, &it.expr, &inner);
+                    if let ItemExpr::Nested(members) = &it.expr {
+                        self.nested(&at, members, *is_async);
+                    } else {
+                        self.item_expr(&at, &it.expr, &inner);
+                    }
                     self.target(&at, &it.target, &inner);
                     inner.bind_item(it);
                 }
@@ -828,3 +918,27 @@ const RESERVED: &[&str] = &[
     "str",
     "int",
 ];
+
+/// What every binding of `var` in the program binds it to: the expression of each `var = ...`
+/// assignment, `None` for any other kind of binding (a target, a handler's name, ...).
+fn direct_holders<'a>(program: &'a Program, var: &str) -> Vec<Option<&'a ItemExpr>> {
+    let mut res = Vec::new();
+    for s in visit::all_stmts(program) {
+        match s {
+            Stmt::Assign { name, expr } if name == var => res.push(Some(expr)),
+            Stmt::With { items, .. } => {
+                res.extend(items.iter().filter(|it| it.target.names().contains(&var)).map(|_| None));
+            }
+            Stmt::Stack { op: StackOp::Enter { target: Some(n), .. }, .. }
+            | Stmt::Keep { name: n, .. }
+            | Stmt::YieldFrom { target: Some(n), .. }
+            | Stmt::AwaitCall { target: Some(n), .. }
+                if n == var =>
+            {
+                res.push(None)
+            }
+            _ => {}
+        }
+    }
+    res
+}

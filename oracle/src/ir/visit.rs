@@ -600,6 +600,12 @@ fn expr_nodes(expr: &mut ItemExpr, f: &mut NodeFn<'_>) -> ControlFlow<()> {
             ControlFlow::Continue(())
         }
         ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Closing { raises: None, .. } => ControlFlow::Continue(()),
+        ItemExpr::Nested(members) => {
+            for m in members {
+                expr_nodes(m, f)?;
+            }
+            ControlFlow::Continue(())
+        }
         ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => {
             ControlFlow::Continue(())
         }

@@ -28,12 +28,15 @@ pub(crate) struct ExcDetails {
     /// calls; an exit stack before 3.13 passes the ones it received, which go stale when the
     /// exception's traceback changes meanwhile.
     pub(crate) fresh: bool,
+    /// `(E1, None, None)` passed by a direct call (SEMANTICS-ADDENDUM §15.1): the type without an
+    /// exception; `fresh` is then false.
+    pub(crate) only_type: Option<ExcClass>,
 }
 
 impl ExcDetails {
     /// The details of `exc` taken now.
     pub(crate) fn of(exc: Option<ExcId>) -> ExcDetails {
-        ExcDetails { exc, fresh: true }
+        ExcDetails { exc, fresh: true, only_type: None }
     }
 }
 
@@ -145,9 +148,8 @@ impl<'p> Machine<'p> {
         details: ExcDetails,
         suspend: Option<&str>,
     ) -> Result<Val, ExcId> {
-        let exc = details.exc;
         self.log_call(name, slot, details);
-        let res = self.method_action(this, action, exc, suspend);
+        let res = self.method_action(this, action, details, suspend);
         if let Err(x) = res {
             // Out of the method's frame into the caller's: a traceback entry of its own, so an
             // `except*` handler's part re-raised there is raised, not re-raised (§13.4).
@@ -161,9 +163,10 @@ impl<'p> Machine<'p> {
         &mut self,
         this: &Val,
         action: &Action,
-        exc: Option<ExcId>,
+        details: ExcDetails,
         suspend: Option<&str>,
     ) -> Result<Val, ExcId> {
+        let exc = details.exc;
         if let Some(label) = suspend {
             // `await Aw('s1', True, None)` in an `async def` method.
             self.suspend_at(label)?;
@@ -181,7 +184,8 @@ impl<'p> Machine<'p> {
             },
             Action::BareRaise => Err(self.bare_raise()),
             Action::SuppressIf(classes) => {
-                let class = exc.map(|e| self.excs.get(e).class);
+                // `suppress_if(t, ...)`: the type passed, which a direct call may pass alone.
+                let class = details.only_type.or_else(|| exc.map(|e| self.excs.get(e).class));
                 let yes = class.is_some_and(|c| classes.iter().any(|of| exc::is_subclass(c, *of)));
                 Ok(Val::Bool(yes))
             }

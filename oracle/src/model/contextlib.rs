@@ -45,6 +45,7 @@ impl<'p> Machine<'p> {
             Builtin::Cm { cm, obj } => self.cm_enter(*cm, *obj)?,
             Builtin::Stack { .. } => mgr.clone(),
             Builtin::ClosingGen { gen, obj, .. } => Val::Gen { gen: *gen, obj: *obj },
+            Builtin::Nested(members) => self.nested_enter(members)?,
         };
         Ok(if is_async { Val::Ready(Box::new(res)) } else { res })
     }
@@ -81,6 +82,7 @@ impl<'p> Machine<'p> {
                 Val::None
             }
             Builtin::Cm { cm, obj } => return self.cm_exit(*cm, *obj, exc),
+            Builtin::Nested(members) => self.nested_exit(members, exc)?,
             Builtin::Stack { is_async: stack_async, obj } => {
                 let res = self.stack_exit(*obj, exc, *stack_async);
                 // AsyncExitStack.__aexit__ is a coroutine: PEP 479 at its boundary.
@@ -183,7 +185,8 @@ impl<'p> Machine<'p> {
             if let Some(e) = exc {
                 self.stale_traceback(e);
             }
-            return Ok(ready(Val::Bool(false)));
+            let res = self.acm_false(is_async);
+            return Ok(ready(res));
         }
         let frame = self.excs.push_frame();
         let cm_yield =
@@ -263,7 +266,7 @@ impl<'p> Machine<'p> {
         }
         let res = match (exc, flow) {
             (None, Flow::Raise(x)) => Err(x),
-            (None, _) => Ok(Val::Bool(false)),
+            (None, _) => Ok(self.acm_false(is_async)),
             (Some(e), Flow::Raise(x)) => {
                 let res = self.cm_throw_raised(e, x, is_async);
                 if res.is_ok() {
@@ -286,11 +289,15 @@ impl<'p> Machine<'p> {
 
     /// `gen.throw(value)` raised `x`: contextlib's `except RuntimeError` / `except BaseException`.
     fn cm_throw_raised(&mut self, value: ExcId, x: ExcId, is_async: bool) -> Result<Val, ExcId> {
+        let value_class = self.excs.get(value).class;
         if x == value {
             self.rule(is_async, Rule::CmReraisesSame, Rule::AcmReraisesSame);
-            return Ok(Val::Bool(false));
+            // 3.8's `except RuntimeError` returns False, its `except BaseException` nothing.
+            if exc::is_subclass(value_class, ExcClass::RuntimeError) {
+                return Ok(Val::Bool(false));
+            }
+            return Ok(self.acm_false(is_async));
         }
-        let value_class = self.excs.get(value).class;
         let stop = if is_async {
             // `isinstance(value, (StopIteration, StopAsyncIteration))`, on every version.
             exc::is_subclass(value_class, ExcClass::StopIteration)
@@ -351,6 +358,16 @@ impl<'p> Machine<'p> {
             self.excs.set_context(ge, Some(rt), Rule::ImplicitChaining);
         }
         Flow::Raise(ge)
+    }
+
+    /// What `__exit__` returns where it returns a false value: False, but None from 3.8's
+    /// `__aexit__` (`return` without a value, or falling off its end). Only a direct call tells
+    /// them apart (SEMANTICS-ADDENDUM §15.2).
+    fn acm_false(&self, is_async: bool) -> Val {
+        if is_async && !self.quirks.acm_aexit_returns_false {
+            return Val::None;
+        }
+        Val::Bool(false)
     }
 
     /// 3.8-3.10 re-raise a thrown exception out of `throw()` without restoring its traceback:

@@ -191,7 +191,7 @@ impl<'p> Machine<'p> {
             }
             let stale = !self.quirks.stack_recomputes_exc_details
                 && current.is_some_and(|e| Some(self.excs.get(e).tb) != details_tb);
-            let res = match self.call_entry(entry, ExcDetails { exc: current, fresh: !stale }) {
+            let res = match self.call_entry(entry, ExcDetails { exc: current, fresh: !stale, only_type: None }) {
                 Ok(v) => self.truthy(&v),
                 Err(x) => Err(x),
             };

@@ -20,6 +20,7 @@ mod call;
 mod targets;
 mod stmt;
 mod with_stmt;
+mod direct;
 mod contextlib;
 mod exit_stack;
 mod generator;
@@ -364,6 +365,8 @@ pub(crate) enum Builtin {
     Stack { is_async: bool, obj: StackId },
     /// `closing(g<n>())` / `aclosing(g<n>())`.
     ClosingGen { gen: usize, is_async: bool, obj: GenId },
+    /// `Nested(M0(), c1())`: the prelude's composite manager and its members (§15.4).
+    Nested(Vec<Val>),
 }
 
 /// How a statement or block ended.

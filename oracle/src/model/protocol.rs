@@ -153,7 +153,7 @@ impl<'p> Machine<'p> {
     /// Whether the type of a contextlib object has both methods of `proto`.
     fn builtin_has(&self, b: &Builtin, proto: Proto) -> bool {
         let is_async = match b {
-            Builtin::Suppress(_) | Builtin::Closing { .. } => false,
+            Builtin::Suppress(_) | Builtin::Closing { .. } | Builtin::Nested(_) => false,
             Builtin::Null(_) => return proto == Proto::Sync || self.quirks.contextlib_async_helpers,
             Builtin::Cm { cm, .. } => self.program.cms[*cm].is_async,
             Builtin::Stack { is_async, .. } | Builtin::ClosingGen { is_async, .. } => *is_async,

@@ -429,6 +429,26 @@ rules! {
     /// 3.8–3.12: an `aclose()` / `athrow()` awaitable is not closed by `throw()`: a second one goes to
     /// the generator again (raised as it is by a finished one, thrown in at a suspended one's yield).
     AsyncGenAwaitableThrowAgain = "10.8",
+    // ---- SEMANTICS-ADDENDUM §15: direct protocol calls ----
+    /// `m1.__enter__()` (`await m1.__aenter__()`) called by the program: the method of the instance's class
+    /// runs as `with` runs it, and what it returns is a value, shown as it is.
+    DirectEnter = "15.1",
+    /// `m1.__exit__(t, v, tb)` (`await m1.__aexit__(...)`) called by the program with the arguments it
+    /// chooses: no exception is handled for it, and its result is a value, never tested for truth.
+    DirectExit = "15.1",
+    /// A class's exit method called with `(E1, None, None)`: it gets the type without a value.
+    DirectExitUnnormalised = "15.1",
+    /// A generator manager's `__exit__(E1, None, None)`: contextlib makes `E1()` and throws that in.
+    DirectExitMakesValue = "15.2",
+    /// `Nested(...).__enter__` calls its members' `__enter__()` in order and gives the list of their
+    /// values (what `as` binds or unpacks).
+    NestedEnters = "15.4",
+    /// `Nested(...).__exit__` calls its members' `__exit__` in reverse, each with the exception the
+    /// ones after it left (none once one returned true), and re-raises a new one or suppresses.
+    NestedExits = "15.4",
+    /// A member's `__enter__` or `__exit__` (or the truth of its result) raises inside Nested: the members
+    /// entered before it get that exception, while what is handled stays the exception `with` passed.
+    NestedMemberRaises = "15.4",
 }
 
 impl Rule {

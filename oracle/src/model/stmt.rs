@@ -36,6 +36,14 @@ impl<'p> Machine<'p> {
                 Err(x) => Flow::Raise(x),
             },
             Stmt::With { is_async, parens, items, body } => self.with(items, body, *parens, Proto::of(*is_async)),
+            Stmt::Direct { label, var, is_async, call } => match self.direct(var, *is_async, call) {
+                Ok(v) => {
+                    let value = self.show(&v);
+                    self.emit(Event::Var { name: label.clone(), value });
+                    Flow::Normal
+                }
+                Err(x) => Flow::Raise(x),
+            },
             Stmt::Yield(label) => self.yield_(label),
             Stmt::YieldValue(y) => {
                 // `_yshow`: a value other than a label comes back as it is, and prints as `_show`.

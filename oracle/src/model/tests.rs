@@ -978,3 +978,74 @@ fn from_3_14_the_stop_iteration_carrying_a_returned_value_is_not_chained() {
         on("log('L3')", "cpython-3.14")
     );
 }
+
+/// SEMANTICS-ADDENDUM §15.2: a direct `await __aexit__` shows 3.8's None where 3.9+ return False
+/// (probed on 3.8.18 and 3.9.18; the `async with` statement cannot tell them apart).
+#[test]
+fn direct_aexit_of_an_async_generator_manager_returns_none_on_3_8_only() {
+    let text = "\
+@asynccontextmanager
+async def c0():
+    log('L1')
+    yield 1
+    log('L2')
+
+async def main():
+    m1 = c0()
+    show('d1', await m1.__aenter__())
+    show('d2', await m1.__aexit__(None, None, None))
+    m2 = c0()
+    show('d3', await m2.__aenter__())
+    show('d4', await m2.__aexit__(KeyError, KeyError('x1'), None))
+    m3 = c0()
+    show('d5', await m3.__aenter__())
+    show('d6', await m3.__aexit__(RuntimeError, RuntimeError('x2'), None))
+";
+    let program = parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+    let shown = |profile: &str| {
+        let trace = predict(&program, profile.parse().unwrap()).trace;
+        trace
+            .lines()
+            .into_iter()
+            .filter(|l| l.starts_with("var d2") || l.starts_with("var d4") || l.starts_with("var d6"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shown("cpython-3.8"), ["var d2 = None", "var d4 = None", "var d6 = False"]);
+    for version in ["cpython-3.9", "cpython-3.13"] {
+        assert_eq!(shown(version), ["var d2 = False", "var d4 = False", "var d6 = False"], "{version}");
+    }
+}
+
+/// §15.1, §15.2: the same `(E1, None, None)` reaches a class's `__exit__` as it is, and a
+/// `@contextmanager` generator as the `E1()` contextlib makes.
+#[test]
+fn a_type_only_triple_reaches_a_class_as_it_is_and_a_generator_instantiated() {
+    check(
+        &with_plain(
+            "\
+@contextmanager
+def c0():
+    try:
+        yield 1
+    except E1:
+        handler('h1')
+
+def main():
+    m1 = M0()
+    show('d1', m1.__exit__(E1, None, None))
+    m2 = c0()
+    show('d2', m2.__enter__())
+    show('d3', m2.__exit__(E1, None, None))
+",
+        ),
+        expect![[r#"
+            M0.__init__
+            M0.__exit__ exc=- INCONSISTENT-ARGS exc_info=-
+            var d1 = None
+            var d2 = 1
+            except h1 caught E1("")#1
+            var d3 = True
+            => return None
+        "#]],
+    );
+}

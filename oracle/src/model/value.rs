@@ -48,6 +48,14 @@ impl<'p> Machine<'p> {
                 Val::Builtin(Builtin::Stack { is_async: *is_async, obj: self.heap.new_stack(Vec::new()) })
             }
             ItemExpr::PopAll(n) => return self.pop_all(n),
+            ItemExpr::Nested(members) => {
+                // `Nested(*managers)`: the members left to right, then Nested's own `__init__`.
+                let mut vals = Vec::with_capacity(members.len());
+                for m in members {
+                    vals.push(self.eval_item(m)?);
+                }
+                Val::Builtin(Builtin::Nested(vals))
+            }
             ItemExpr::ClosingGen { gen, is_async } => {
                 if *is_async && !self.quirks.contextlib_async_helpers {
                     // The rule of aclosing, which this version does not have.
@@ -131,6 +139,7 @@ impl<'p> Machine<'p> {
             Builtin::Cm { .. } => "_GeneratorContextManager",
             Builtin::Stack { is_async: false, .. } => "ExitStack",
             Builtin::Stack { is_async: true, .. } => "AsyncExitStack",
+            Builtin::Nested(_) => "Nested",
         }
     }
 
@@ -138,6 +147,7 @@ impl<'p> Machine<'p> {
     /// (the prelude's included), which run as `__main__`.
     pub(crate) fn type_module(&self, v: &Val) -> &'static str {
         match v {
+            Val::Builtin(Builtin::Nested(_)) => "__main__",
             Val::Builtin(_) => "contextlib",
             Val::None | Val::Bool(_) | Val::Int(_) | Val::Str(_) | Val::Tuple(_) | Val::List(_) | Val::Gen { .. } => {
                 "builtins"

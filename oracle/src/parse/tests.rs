@@ -2427,3 +2427,98 @@ def main():
         main[0]: a decorated function calls itself at most 3 times
     "#]].assert_eq(&show(&validate(&p)));
 }
+
+#[test]
+fn direct_protocol_calls_read_back_into_the_ir() {
+    let text = "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+    async def __aenter__(self):
+        on_aenter('M0')
+        return self
+    async def __aexit__(self, t, v, tb):
+        on_aexit('M0', t, v, tb)
+        return None
+
+async def main():
+    m1 = M0()
+    show('d1', m1.__enter__())
+    show('d2', m1.__exit__(None, None, None))
+    show('d3', m1.__exit__(E1, E1('x1'), None))
+    show('d4', m1.__exit__(RuntimeError, None, None))
+    show('d5', await m1.__aenter__())
+    show('d6', await m1.__aexit__(KeyError, None, None))
+";
+    roundtrip(text);
+    let program = parse(text).unwrap();
+    let direct = |label: &str, is_async: bool, call: DirectCall| Stmt::Direct {
+        label: label.to_string(),
+        var: "m1".to_string(),
+        is_async,
+        call,
+    };
+    assert_eq!(
+        program.main[1..],
+        [
+            direct("d1", false, DirectCall::Enter),
+            direct("d2", false, DirectCall::Exit(Triple::Nones)),
+            direct("d3", false, DirectCall::Exit(Triple::Exc(exc(ExcClass::E1, "x1")))),
+            direct("d4", false, DirectCall::Exit(Triple::TypeOnly(ExcClass::RuntimeError))),
+            direct("d5", true, DirectCall::Enter),
+            direct("d6", true, DirectCall::Exit(Triple::TypeOnly(ExcClass::KeyError))),
+        ]
+    );
+}
+
+#[test]
+fn direct_calls_need_a_manager_only_an_assignment_binds() {
+    let class = "\
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+";
+    check_err(
+        &format!("{class}def main():\n    show('d1', m1.__enter__())\n"),
+        expect![[r#"
+            line 12: `m1` is not bound here
+        "#]],
+    );
+    check_err(
+        &format!("{class}def main():\n    with M0() as m1:\n        show('d1', m1.__exit__(None, None, None))\n"),
+        expect![[r#"
+            line 13: `m1` of a direct __exit__ call is bound only by `m1 = M<n>()` of a class with a plain method there, or `m1 = c<n>()` of that protocol
+        "#]],
+    );
+    check_err(
+        &format!("{class}async def main():\n    m1 = M0()\n    show('d1', await m1.__aenter__())\n"),
+        expect![[r#"
+            line 13: `m1` of a direct __aenter__ call is bound only by `m1 = M<n>()` of a class with a plain method there, or `m1 = c<n>()` of that protocol
+        "#]],
+    );
+    check_err(
+        &format!("{class}def main():\n    m1 = M0()\n    show('d1', m1.__exit__(E1, E2('x1'), None))\n"),
+        expect![[r#"
+            line 13: expected an instance of E1 itself, found "E2('x1'), None))"
+        "#]],
+    );
+    check_err(
+        &format!("{class}def main():\n    m1 = M0()\n    show('d1', m1.__aexit__(None, None, None))\n"),
+        expect![[r#"
+            line 13: expected __enter__ or __exit__, found "__aexit__(None, None, None))"
+        "#]],
+    );
+}

@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco, DecoFn, Drive, Elem, ExitFn,
-    ExitFnResult, Getter, Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program, RaiseNew,
-    Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Value, WithItem, Yielded,
+    Action, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco, DecoFn, DirectCall, Drive, Elem,
+    ExitFn, ExitFnResult, Getter, Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program,
+    RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -351,6 +351,18 @@ impl Renderer {
         match s {
             Stmt::Log(l) => self.line(depth, &format!("log('{l}')")),
             Stmt::Show(n) => self.line(depth, &format!("show('{n}', {n})")),
+            Stmt::Direct { label, var, is_async, call } => {
+                let (aw, a) = if *is_async { ("await ", "a") } else { ("", "") };
+                let call = match call {
+                    DirectCall::Enter => format!("__{a}enter__()"),
+                    DirectCall::Exit(Triple::Nones) => format!("__{a}exit__(None, None, None)"),
+                    DirectCall::Exit(Triple::Exc(e)) => {
+                        format!("__{a}exit__({}, {}, None)", e.class.name(), new_exc(e))
+                    }
+                    DirectCall::Exit(Triple::TypeOnly(c)) => format!("__{a}exit__({}, None, None)", c.name()),
+                };
+                self.line(depth, &format!("show('{label}', {aw}{var}.{call})"));
+            }
             Stmt::Yield(label) => self.line(depth, &format!("yield '{label}'")),
             Stmt::YieldValue(Yielded::Value(v)) => self.line(depth, &format!("yield {}", value(v))),
             Stmt::YieldValue(Yielded::Exc(e)) => self.line(depth, &format!("yield {}", new_exc(e))),
@@ -593,6 +605,10 @@ fn item_expr(expr: &ItemExpr) -> String {
         ItemExpr::ExitStack { is_async: true } => "AsyncExitStack()".to_string(),
         ItemExpr::PopAll(n) => format!("{n}.pop_all()"),
         ItemExpr::ClosingGen { gen, is_async: false } => format!("closing(g{gen}())"),
+        ItemExpr::Nested(members) => {
+            let members: Vec<String> = members.iter().map(item_expr).collect();
+            format!("Nested({})", members.join(", "))
+        }
         ItemExpr::ClosingGen { gen, is_async: true } => format!("aclosing(g{gen}())"),
     }
 }

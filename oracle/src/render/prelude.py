@@ -197,6 +197,48 @@ class Sink:
         self._store("[" + repr(key) + "]", value)
 
 
+class Nested:
+    """A composite manager written by hand, as test_with's: enters its members in order and gives
+    the list of their values (when one fails, exits those entered with its exception, which goes
+    on even if they suppress it); exits them
+    in reverse, each with the exception the ones after it left (none once one returned true), then
+    suppresses it or raises the new one."""
+
+    def __init__(self, *managers):
+        self.managers = managers
+        self.entered = []
+
+    def __enter__(self):
+        values = []
+        try:
+            for m in self.managers:
+                values.append(m.__enter__())
+                self.entered.append(m)
+        except BaseException as e:
+            self.__exit__(type(e), e, getattr(e, "__traceback__", None))
+            raise
+        return values
+
+    def __exit__(self, t, v, tb):
+        exc = v
+        while self.entered:
+            m = self.entered.pop()
+            try:
+                if exc is None:
+                    done = m.__exit__(None, None, None)
+                else:
+                    done = m.__exit__(type(exc), exc, getattr(exc, "__traceback__", None))
+                if done:
+                    exc = None
+            except BaseException as e:
+                exc = e
+        if exc is None:
+            return v is not None
+        if exc is v:
+            return False
+        raise exc
+
+
 class descriptor:
     """A descriptor class of its own, not property: `__get__` calls the function with the
     instance (and with None when looked up on the class)."""

@@ -1,0 +1,39 @@
+# @generated from nested-exits.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/direct/nested-exits.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+@contextmanager
+def c0():
+    try:
+        yield 2
+    except E1:
+        handler('h1')
+
+def main():
+    with Nested(M0(), c0(), M0()) as (Sink('o1', None).a, Sink('o2', None).a, c):
+        raise E2('r1')
+    with Nested(M0(), M0()):
+        raise E3('r2')
+
+
+if __name__ == "__main__":
+    _report(main)
