@@ -5,8 +5,8 @@ use expect_test::{expect, Expect};
 
 use super::parse;
 use crate::ir::{
-    validate, Action, AwaitThen, BoolResult, Cause, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler, ItemExpr,
-    Manager, Method, NewExc, Parens, Program, RaiseNew, StackOp, Stmt, Target, Try, Value, WithItem,
+    validate, Action, AwaitThen, BoolResult, Cause, DirectCall, Elem, ExcClass, ExitFn, ExitFnResult, GenFn, Handler,
+    ItemExpr, Manager, Method, NewExc, Parens, Program, RaiseNew, StackOp, Stmt, Target, Triple, Try, Value, WithItem,
 };
 use crate::render;
 
