@@ -202,12 +202,12 @@ impl Gen<'_, '_> {
         gens: &mut Vec<GenFn>,
         is_async: bool,
     ) -> Result<Vec<Stmt>> {
-        let gen_async = is_async && self.u.ratio(2, 3)? && self.has(Capability::AsyncGenerators);
+        let gen_async = is_async && self.u.ratio(3, 4)? && self.has(Capability::AsyncGenerators);
         let g = self.corner_gen(managers, gen_async)?;
         gens.push(g);
         self.gen_async.push(gen_async);
         let gen = gens.len() - 1;
-        let (how, then) = match self.u.int_in_range(0..=6)? {
+        let (how, then) = match self.u.int_in_range(0..=9)? {
             // close() of a generator that catches GeneratorExit and returns: its value (3.13).
             0 if !gen_async => {
                 let h = Handler {
@@ -262,7 +262,7 @@ impl Gen<'_, '_> {
             // send(1) to a started generator, then something more.
             4 => (Drive::Send(1), if self.u.ratio(1, 2)? { Some(Then::Close) } else { None }),
             // throw() into an awaitable by hand, maybe twice (§10.8).
-            6 if gen_async => return self.aw_throw(gens, gen),
+            6..=8 if gen_async => return self.aw_throw(gens, gen),
             // An awaitable awaited again.
             _ if gen_async => {
                 let how = match self.u.int_in_range(0..=4)? {
