@@ -80,3 +80,40 @@ pub fn run_module_code(name: &str, is_async: bool) -> String {
 pub fn steps_async_generator(program: &Program) -> bool {
     visit::all_stmts(program).any(|s| matches!(s, Stmt::Step { is_async: true, .. }))
 }
+
+/// Whether the program defines an async generator function (`async def g0():` with a `yield`,
+/// or an `@asynccontextmanager` function): mypyc does not build them ("async generators are
+/// unimplemented").
+pub fn defines_async_generator(program: &Program) -> bool {
+    program.gens.iter().any(|g| g.is_async_gen()) || program.cms.iter().any(|c| c.is_async)
+}
+
+/// Whether the program has an `except*` (mypyc: "Exception groups and except* cannot be
+/// compiled yet").
+pub fn uses_except_star(program: &Program) -> bool {
+    visit::all_stmts(program).any(|s| matches!(s, Stmt::TryStar(_)))
+}
+
+/// Whether a `break` or `continue` leaves a `with` or the protected part of a `try` that has a
+/// `finally` (mypyc: "break inside try/finally block is unimplemented"; a `with` is such a
+/// block to mypyc).
+pub fn breaks_out_of_finally(program: &Program) -> bool {
+    fn block(stmts: &[Stmt], guarded: bool) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Break | Stmt::Continue => guarded,
+            // A loop's own break is guarded only by what is inside the loop.
+            Stmt::Loop { body, .. } => block(body, false),
+            Stmt::Try(t) | Stmt::TryStar(t) => {
+                let g = guarded || t.finally.is_some();
+                block(&t.body, g)
+                    || t.handlers.iter().any(|h| block(&h.body, g))
+                    || block(&t.orelse, g)
+                    || t.finally.as_ref().is_some_and(|(_, b)| block(b, guarded))
+            }
+            other => visit::child_blocks(other).into_iter().any(|(step, b)| {
+                block(b, guarded || step == visit::Step::With)
+            }),
+        })
+    }
+    visit::bodies(program).into_iter().any(|(_, _, body)| block(body, false))
+}
