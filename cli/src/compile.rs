@@ -386,7 +386,6 @@ fn worker_python(worker: &Worker) -> String {
 
 /// `cython 3.3.1 (/root/.cache/withstand/impls/venvs/cpython-3.11/bin/python)` for each compiler
 /// found for `python`, or why it is not: the compilers section of `withstand impls`.
-#[allow(dead_code)] // for `withstand impls` (branch impls), which lists the compilers it finds
 pub fn compilers_report(python: &Path) -> Vec<(Compiler, Result<Toolchain, String>)> {
     let impls = compile::impls_dir();
     Compiler::ALL

@@ -117,3 +117,46 @@ pub fn breaks_out_of_finally(program: &Program) -> bool {
     }
     visit::bodies(program).into_iter().any(|(_, _, body)| block(body, false))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{breaks_out_of_finally, defines_async_generator, uses_except_star};
+    use crate::parse::parse;
+
+    const M0: &str = "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+";
+
+    fn program(main: &str) -> crate::ir::Program {
+        let text = format!("{M0}\n{main}");
+        parse(&text).unwrap_or_else(|d| panic!("does not parse: {d:?}\n{text}"))
+    }
+
+    #[test]
+    fn what_mypyc_does_not_build_is_told_apart() {
+        let breaks = |body: &str| breaks_out_of_finally(&program(&format!("def main():\n{body}")));
+        assert!(breaks("    for _ in range(3):\n        with M0():\n            break\n"));
+        assert!(breaks("    for _ in range(3):\n        try:\n            continue\n        finally:\n            fin('f1')\n"));
+        assert!(breaks("    for _ in range(3):\n        with M0():\n            for _ in range(2):\n                log('L1')\n            break\n"));
+        // The loop inside the `with` is left by its own break; a try without finally guards nothing.
+        assert!(!breaks("    with M0():\n        for _ in range(3):\n            break\n"));
+        assert!(!breaks("    for _ in range(3):\n        try:\n            break\n        except E1:\n            handler('h1')\n"));
+        assert!(!breaks("    for _ in range(3):\n        log('L1')\n        break\n"));
+
+        let gen = "async def g0():\n    yield 'y1'\n\nasync def main():\n    await adrive('d2', g0(), 'close', 1, None)\n";
+        assert!(defines_async_generator(&program(gen)));
+        let coroutine = "async def g0():\n    log('L1')\n\nasync def main():\n    await adrive('d2', g0(), 'close', 1, None)\n";
+        assert!(!defines_async_generator(&program(coroutine)));
+        let star = "def main():\n    try:\n        raise ExceptionGroup('g1', [E1('r2')])\n    except* E1:\n        handler('h3')\n";
+        assert!(uses_except_star(&program(star)));
+        assert!(!uses_except_star(&program("def main():\n    log('L1')\n")));
+    }
+}
