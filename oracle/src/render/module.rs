@@ -153,7 +153,7 @@ class M0:
 
         let gen = "async def g0():\n    yield 'y1'\n\nasync def main():\n    await adrive('d2', g0(), 'close', 1, None)\n";
         assert!(defines_async_generator(&program(gen)));
-        let coroutine = "async def g0():\n    log('L1')\n\nasync def main():\n    await adrive('d2', g0(), 'close', 1, None)\n";
+        let coroutine = "async def g0():\n    await Aw('s1', True, None)\n\ndef main():\n    drive('d2', g0(), 'close', 1, None)\n";
         assert!(!defines_async_generator(&program(coroutine)));
         let star = "def main():\n    try:\n        raise ExceptionGroup('g1', [E1('r2')])\n    except* E1:\n        handler('h3')\n";
         assert!(uses_except_star(&program(star)));
