@@ -1016,8 +1016,53 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
             (differs, format!("expected {} | observed {}", x.subject(), y.subject()), source, None)
         }
     };
-    let rule = rule_for(provenance, i, events, x, source);
+    let rule = rule_for(provenance, i, events, x, source).or_else(|| added_event_rule(differs, y));
+    // An exception only one rule raises, where the model raises none like it: the interpreter
+    // applied that rule where CPython does not, whatever the model expected instead.
+    let (rule, differs, messages) = match extra_rule(x, y) {
+        Some((r, message)) => {
+            let expected = messages.map(|(e, _)| e).unwrap_or_default();
+            (Some(r), Differs::Presence, Some((expected, clip(&message, MAX_MESSAGE_BYTES))))
+        }
+        None => (rule, differs, messages),
+    };
     Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages })
+}
+
+/// The rule behind an event the interpreter added, when only one rule of the model produces
+/// events of its kind: a descriptor's getter that runs where CPython runs none (an implementation
+/// that looks `__exit__` up first, or calls a getter to word a hint) is the lookup's rule.
+fn added_event_rule(differs: Differs, y: Item<'_>) -> Option<Rule> {
+    match (differs, y) {
+        (Differs::Presence, Item::Event(Event::Get { .. })) => Some(Rule::DescriptorGet),
+        _ => None,
+    }
+}
+
+/// The rule whose own exception the observed item `y` shows and the expected `x` does not (see
+/// [`crate::model::rule_raising`]), with that exception's message.
+fn extra_rule(x: Item<'_>, y: Item<'_>) -> Option<(Rule, String)> {
+    let raised = |item: Item<'_>| -> Vec<(Rule, &'static str, String)> {
+        let mut res = Vec::new();
+        let mut note = |e: &mut ExcRef| {
+            if let Some(m) = e.msg.take() {
+                if let Some((r, template)) = crate::model::rule_raising(&e.ty, &m) {
+                    res.push((r, template, m));
+                }
+            }
+        };
+        match item {
+            Item::Raise(d) | Item::Chain(d) => d.clone().for_each_exc_ref(&mut note),
+            Item::Event(ev) => ev.clone().for_each_exc_ref(&mut note),
+            _ => {}
+        }
+        res
+    };
+    let expected = raised(x);
+    raised(y)
+        .into_iter()
+        .find(|(_, template, _)| !expected.iter().any(|(_, t, _)| t == template))
+        .map(|(r, _, m)| (r, m))
 }
 
 /// The rule behind a difference at position `i` (of a trace with `events` events): for a type or

@@ -6,6 +6,8 @@ use crate::ir::compile::Refused;
 use crate::ir::{Bad, ExcClass, Slot};
 use crate::profile::Quirks;
 
+use super::rules::Rule;
+
 /// The error for a failed lookup of the protocol on an object of type `ty`. `first_missing` is
 /// the slot of the first lookup (in the profile's order) that failed, which says the protocol
 /// too; `other_protocol` says the object has the other protocol's two methods (3.14 then
@@ -347,4 +349,49 @@ pub(crate) fn refused(quirks: &Quirks, r: Refused) -> Option<String> {
         Refused::TooDeep => "too many statically nested blocks",
     };
     Some(text.to_string())
+}
+
+/// The rule behind an exception an interpreter raised, when its type and message are ones only
+/// that rule of the model raises, and the message template: an interpreter that raises one where
+/// the model raises nothing from that template applied the rule where CPython does not, and
+/// triage names the rule (PyPy refusing to await an `athrow()` again shows as "cannot reuse"
+/// wherever the generator went on in CPython). Only messages no other rule and no program writes
+/// are here. The template tells a wrong variant of the model's own message ("generator raised
+/// StopIteration" in a coroutine) from an exception the model does not raise at all.
+pub fn rule_raising(ty: &str, message: &str) -> Option<(Rule, &'static str)> {
+    use crate::ir::BadThrow;
+    let is = |t: &str, m: String| ty == t && message == m;
+    if is("RuntimeError", cannot_reuse(false)) || is("RuntimeError", cannot_reuse(true)) {
+        return Some((Rule::AsyncGenAwaitableReused, "cannot_reuse"));
+    }
+    let bad = [BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback];
+    if bad.into_iter().any(|b| is("TypeError", throw_bad_args(b))) {
+        return Some((Rule::GenThrowBadArgs, "throw_bad_args"));
+    }
+    let codes = [Code::Generator, Code::Coroutine, Code::AsyncGenerator];
+    if codes.into_iter().any(|c| is("TypeError", send_just_started(c))) {
+        return Some((Rule::GenSendJustStarted, "send_just_started"));
+    }
+    // The protocol error of 3.11+ (its type name varies; the wording does not).
+    if ty == "TypeError" {
+        if message.contains("object does not support the asynchronous context manager protocol") {
+            return Some((Rule::AsyncLacksExit, "protocol_error"));
+        }
+        if message.contains("object does not support the context manager protocol") {
+            return Some((Rule::LacksExit, "protocol_error"));
+        }
+    }
+    // PEP 479's conversion where CPython has none (a StopIteration thrown into a generator that
+    // never started is raised as it is, its frame never ran).
+    for (code, rule) in [
+        (Code::Generator, Rule::GeneratorStopIteration),
+        (Code::Coroutine, Rule::CoroutineStopIteration),
+        (Code::AsyncGenerator, Rule::AsyncGeneratorStopIteration),
+    ] {
+        let classes = [ExcClass::StopIteration, ExcClass::StopAsyncIteration];
+        if classes.into_iter().any(|c| is("RuntimeError", pep479(code, c))) {
+            return Some((rule, "pep479"));
+        }
+    }
+    None
 }

@@ -35,6 +35,7 @@ use crate::ir::{Action, ExitFn, Program, Stmt, Value};
 use crate::profile::{Profile, Quirks};
 use crate::trace::{Event, Outcome, Trace};
 
+pub use message::rule_raising;
 pub use provenance::{ExcRules, Provenance};
 pub use rules::{Coverage, Rule};
 

@@ -187,8 +187,8 @@ pub struct Facts {
     pub signature: Option<Signature>,
     /// A crash's status.
     pub status: Option<String>,
-    /// What an interpreter failure left: the status, the answer and the end of stderr, at most
-    /// [`MAX_FACT_TEXT_BYTES`]; empty for a divergence.
+    /// What an interpreter failure left: the status or the answer (cut to 200 bytes), then the
+    /// end of stderr (at most [`MAX_FACT_TEXT_BYTES`]); empty for a divergence.
     pub text: String,
 }
 
@@ -205,10 +205,14 @@ impl Facts {
         let (signature, status, text) = match failure {
             Failure::Divergence(d) => (Some(d.signature.clone()), None, String::new()),
             Failure::Hang { stderr_tail } => (None, None, tail(stderr_tail)),
+            // The status and the answer come first and are kept whole (cut to 200 bytes): a long
+            // stderr (warnings) must not push "signal 11" out of what an entry's pattern reads.
             Failure::Crash { status, stderr_tail } => {
-                (None, Some(clip(status, 200)), tail(&format!("{status}\n{stderr_tail}")))
+                (None, Some(clip(status, 200)), format!("{}\n{}", clip(status, 200), tail(stderr_tail)))
             }
-            Failure::Garbage { line, stderr_tail } => (None, None, tail(&format!("{line}\n{stderr_tail}"))),
+            Failure::Garbage { line, stderr_tail } => {
+                (None, None, format!("{}\n{}", clip(line, 200), tail(stderr_tail)))
+            }
             Failure::Compile(b) => (None, Some(clip(&b.key(), 400)), tail(&b.details())),
         };
         Facts { failure: failure.kind(), signature, status, text }

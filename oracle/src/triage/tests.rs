@@ -114,6 +114,10 @@ fn the_root_cause_leaves_out_the_kind_of_event_and_joins_a_family() {
     let hang = Facts::of(&Failure::Hang { stderr_tail: "x".repeat(10_000) });
     assert_eq!(hang.cause(), Cause::Hang);
     assert_eq!(hang.text.len(), MAX_FACT_TEXT_BYTES, "only the end of stderr is kept");
+    // A long stderr (warnings) keeps the status in what a known entry's pattern reads.
+    let noisy = Facts::of(&Failure::Crash { status: "killed by signal 11".into(), stderr_tail: "w\n".repeat(5_000) });
+    assert!(noisy.text.starts_with("killed by signal 11\n"), "{}", &noisy.text[..40]);
+    assert!(noisy.text.len() <= MAX_FACT_TEXT_BYTES + 201);
 }
 
 #[test]
