@@ -94,6 +94,15 @@ const SMOKE: &str = "from withstand_prelude import log\n\ndef main():\n    log('
 /// does not build this).
 const AG_FRAME_PROBE: &str = "async def g0():\n    yield 1\n\ndef main():\n    return hasattr(g0(), 'ag_frame')\n";
 
+/// Why a program is left out: it steps an async generator whose end needs `ag_frame`.
+const NO_AG_FRAME: &str = "steps an async generator with astep, and this compiler's async generators have no ag_frame";
+/// Why a program is left out with mypyc (its error: "async generators are unimplemented").
+const MYPYC_ASYNC_GENERATORS: &str = "defines an async generator, which mypyc does not build";
+/// Why a program is left out with mypyc ("Exception groups and except* cannot be compiled yet").
+const MYPYC_EXCEPT_STAR: &str = "uses except*, which mypyc does not build";
+/// Why a program is left out with mypyc ("break inside try/finally block is unimplemented").
+const MYPYC_BREAK_IN_FINALLY: &str = "breaks or continues out of a with or try/finally, which mypyc does not build";
+
 /// The compiler `--compile` names, found for the interpreter `python`; `None` without
 /// `--compile`. A compiler that is not installed is an error (status 2) naming what to install.
 pub fn find_toolchain(args: &CompileArgs, python: &Path) -> anyhow::Result<Option<Toolchain>> {
@@ -179,11 +188,49 @@ impl Exec {
     /// Whether `program` is left out on this target (it would need what the target lacks),
     /// and why.
     pub fn leaves_out(&self, program: &Program) -> Option<&'static str> {
-        match self {
-            Exec::Compile(c) if c.no_ag_frame && render::steps_async_generator(program) => {
-                Some("steps an async generator with astep, and this compiler's async generators have no ag_frame")
+        let Exec::Compile(c) = self else { return None };
+        if c.no_ag_frame && render::steps_async_generator(program) {
+            return Some(NO_AG_FRAME);
+        }
+        if c.builder.toolchain().compiler == Compiler::Mypyc {
+            // What mypyc documents it does not compile (its error names each as unimplemented or
+            // not supported): building such a program only shows the documentation again.
+            if render::defines_async_generator(program) {
+                return Some(MYPYC_ASYNC_GENERATORS);
             }
-            _ => None,
+            if render::uses_except_star(program) {
+                return Some(MYPYC_EXCEPT_STAR);
+            }
+            if render::breaks_out_of_finally(program) {
+                return Some(MYPYC_BREAK_IN_FINALLY);
+            }
+        }
+        None
+    }
+
+    /// Why programs may be left out on this target ([`Exec::leaves_out`]), for the summary.
+    pub fn left_out_reasons(&self) -> Vec<&'static str> {
+        match self {
+            Exec::Interpret => Vec::new(),
+            Exec::Compile(c) => {
+                let mut res = Vec::new();
+                if c.no_ag_frame {
+                    res.push(NO_AG_FRAME);
+                }
+                if c.builder.toolchain().compiler == Compiler::Mypyc {
+                    res.extend([MYPYC_ASYNC_GENERATORS, MYPYC_EXCEPT_STAR, MYPYC_BREAK_IN_FINALLY]);
+                }
+                res
+            }
+        }
+    }
+
+    /// The verdict on a program that did not build (or import): agreement when CPython refuses
+    /// to compile it too ([`verdict::judge_build_failure`]), else the failure.
+    pub fn judge_failure(&self, prediction: &Prediction, failure: Failure) -> Verdict {
+        match failure {
+            Failure::Compile(b) => verdict::judge_build_failure(prediction, &b),
+            other => Verdict::Fails(other),
         }
     }
 
@@ -269,7 +316,7 @@ impl Exec {
             return Ok(None);
         }
         let verdict = match (failure, request) {
-            (Some(f), _) => Verdict::Fails(f.clone()),
+            (Some(f), _) => self.judge_failure(&prediction, f.clone()),
             (None, Some(r)) => {
                 let result = worker.run(r).context("the interpreter could not be restarted")?;
                 self.judge(&prediction, result, messages)
@@ -339,7 +386,6 @@ fn worker_python(worker: &Worker) -> String {
 
 /// `cython 3.3.1 (/root/.cache/withstand/impls/venvs/cpython-3.11/bin/python)` for each compiler
 /// found for `python`, or why it is not: the compilers section of `withstand impls`.
-#[allow(dead_code)] // for `withstand impls` (branch impls), which lists the compilers it finds
 pub fn compilers_report(python: &Path) -> Vec<(Compiler, Result<Toolchain, String>)> {
     let impls = compile::impls_dir();
     Compiler::ALL

@@ -158,7 +158,7 @@ pub fn judge_compiled_on(
         Err(e) => return Err(CompiledError::Build(e)),
     };
     let verdict = match (&batch.units[0], batch.request(0, program.is_async)) {
-        (UnitBuild::Failed(f), _) => Verdict::Fails(verdict::Failure::Compile(Box::new(f.clone()))),
+        (UnitBuild::Failed(f), _) => verdict::judge_build_failure(&prediction, f),
         (_, Some(request)) => {
             let result = worker.run(&request)?;
             verdict::judge_compiled(&prediction, result, messages, &builder.toolchain().name())

@@ -422,11 +422,32 @@ pub fn judge_compiled(prediction: &Prediction, result: RunResult, messages: Mess
     if let RunResult::Completed(Trace { events, outcome: Outcome::CompileError(message) }) = &result {
         if let Some(error) = message.strip_prefix(crate::runner::proto::IMPORT_FAILED) {
             if events.is_empty() {
-                return Verdict::Fails(Failure::Compile(Box::new(BuildFailure::import_failed(compiler, error))));
+                return judge_build_failure(prediction, &BuildFailure::import_failed(compiler, error));
             }
         }
     }
     judge(prediction, result, messages)
+}
+
+/// The verdict on a program a compiler did not build (or whose module did not import): the
+/// compiler agrees with a prediction that CPython refuses to compile the program (a
+/// `SyntaxError`, SEMANTICS-ADDENDUM §8.5-§8.8) when it rejected the program itself (an error
+/// and a failing status; not a crash or a hang) or its module raised SyntaxError on import.
+/// The compiler's wording and line are its own, so only the refusal is compared; the agreeing
+/// trace is the prediction's. Any other failure is a finding.
+pub fn judge_build_failure(prediction: &Prediction, failure: &BuildFailure) -> Verdict {
+    use crate::runner::compile::{How, Stage};
+    let refused = matches!(&prediction.trace.outcome, Outcome::CompileError(_)) && prediction.trace.events.is_empty();
+    let rejected = match (&failure.stage, &failure.how) {
+        (Stage::Build, How::Rejected { .. }) => true,
+        (Stage::Import, _) => failure.output.trim_start().starts_with("SyntaxError"),
+        _ => false,
+    };
+    if refused && rejected {
+        Verdict::Agrees(prediction.trace.clone())
+    } else {
+        Verdict::Fails(Failure::Compile(Box::new(failure.clone())))
+    }
 }
 
 impl Verdict {

@@ -1,8 +1,9 @@
 //! `withstand impls`: the Python implementations withstand finds here (on `PATH`, in pyenv, and
 //! in the directory `scripts/setup-impls.sh` installs into), each started once: its name (what
 //! `--python NAME` takes), version, the profile it is judged as, the transport it runs through,
-//! its capabilities and its start-up time. Also the resolution of `--python NAME`, and the lines
-//! every command's summary gives about transport and capabilities.
+//! its capabilities, its start-up time and, for a CPython, the compilers `--compile` finds for
+//! it. Also the resolution of `--python NAME`, and the lines every command's summary gives about
+//! transport and capabilities.
 
 use std::env;
 use std::fs;
@@ -22,7 +23,7 @@ use crate::args::{parse_duration, TransportArg};
 /// List the Python implementations found here, how each is judged and how it runs.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Interpreters are looked for on PATH (python3, python3.X, pypy3, rustpython, micropython, graalpy, pyodide), in pyenv's versions, and in $WITHSTAND_IMPLS/bin (default ~/.cache/withstand/impls/bin, where scripts/setup-impls.sh installs). The NAME column is what --python takes.\n\nExit status: 0 at least one interpreter found and started, 1 none could be started, 2 usage error."
+    after_help = "Interpreters are looked for on PATH (python3, python3.X, pypy3, rustpython, micropython, graalpy, pyodide), in pyenv's versions, and in $WITHSTAND_IMPLS/bin (default ~/.cache/withstand/impls/bin, where scripts/setup-impls.sh installs). The NAME column is what --python takes. Under each CPython, the compilers --compile finds for it (Cython, mypyc, Nuitka: in the interpreter, or in $WITHSTAND_IMPLS/venvs/cpython-3.X, which scripts/setup-impls.sh --compilers makes).\n\nExit status: 0 at least one interpreter found and started, 1 none could be started, 2 usage error."
 )]
 pub struct Args {
     /// List only, without starting the interpreters.
@@ -288,6 +289,9 @@ struct Started {
     took: Duration,
     /// Why it runs as it does.
     notes: Vec<String>,
+    /// The compilers `--compile` finds for it (CPython only): `cython 3.3.1`, with the Python
+    /// that runs them.
+    compilers: Vec<(String, PathBuf)>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -341,6 +345,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 for n in &it.notes {
                     outln!("{:<14}   {n}", "");
                 }
+                for line in compiler_lines(&it.compilers) {
+                    outln!("{:<14}   {line}", "");
+                }
             }
             Err(why) => outln!("{:<14} not usable: {}", row.found.name, crate::limits::clip_message(why, 300)),
         }
@@ -369,7 +376,34 @@ fn start(python: &Path, transport: Transport, start_timeout: Duration) -> Result
     };
     let transport = worker.transport().name().to_owned();
     let notes = worker.notes().to_vec();
-    Ok(Started { version, profile, transport, capabilities, took, notes })
+    // Only CPython has the C API the compilers build for.
+    let compilers = if info.implementation == "cpython" {
+        crate::compile::compilers_report(python)
+            .into_iter()
+            .filter_map(|(_, found)| found.ok().map(|t| (t.name(), t.python)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Started { version, profile, transport, capabilities, took, notes, compilers })
+}
+
+/// The lines under an interpreter that list the compilers found for it, one per Python that runs
+/// them: `compilers: cython 3.3.1, mypyc 2.4.1 (--compile; in /…/venvs/cpython-3.11/bin/python)`.
+fn compiler_lines(compilers: &[(String, PathBuf)]) -> Vec<String> {
+    let mut pythons: Vec<&PathBuf> = Vec::new();
+    for (_, p) in compilers {
+        if !pythons.contains(&p) {
+            pythons.push(p);
+        }
+    }
+    pythons
+        .into_iter()
+        .map(|p| {
+            let names: Vec<&str> = compilers.iter().filter(|(_, q)| q == p).map(|(n, _)| n.as_str()).collect();
+            format!("compilers: {} (--compile; in {})", names.join(", "), p.display())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -377,6 +411,25 @@ mod tests {
     use super::{is_python_name, summary_lines, StartedAs};
     use oracle::capability::{Capabilities, Capability};
     use oracle::runner::Transport;
+
+    #[test]
+    fn compilers_are_listed_per_python_that_runs_them() {
+        use std::path::PathBuf;
+        let venv = PathBuf::from("/v/bin/python");
+        let found = vec![
+            ("cython 3.3.1".to_owned(), venv.clone()),
+            ("mypyc 2.4.1".to_owned(), PathBuf::from("/usr/bin/python3")),
+            ("nuitka 4.3.3".to_owned(), venv),
+        ];
+        assert_eq!(
+            super::compiler_lines(&found),
+            [
+                "compilers: cython 3.3.1, nuitka 4.3.3 (--compile; in /v/bin/python)",
+                "compilers: mypyc 2.4.1 (--compile; in /usr/bin/python3)"
+            ]
+        );
+        assert!(super::compiler_lines(&[]).is_empty());
+    }
 
     #[test]
     fn python_names_on_path() {

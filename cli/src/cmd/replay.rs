@@ -54,7 +54,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Exec::start(toolchain, &args.compile, &mut judge.worker, builds.path(), 1, std::sync::Arc::new(|| false))?;
     // With --compile, every case is built first, a batch at a time.
     let prebuilt = prebuild(&exec, &files, judge.capabilities)?;
-    let triage = Triage::new(&known_files, judge.worker.info());
+    // With --compile, known entries are those of the compiler (`implementation = "cython"`).
+    let triage = match exec.toolchain() {
+        Some(t) => Triage::new(&known_files, &t.known_info(judge.worker.info())),
+        None => Triage::new(&known_files, judge.worker.info()),
+    };
     // The case each applicable entry names, to say when it agrees now.
     let entry_cases: Vec<(String, Option<PathBuf>)> = triage
         .entries()

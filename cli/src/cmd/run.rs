@@ -141,7 +141,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (profile, messages, interpreter) = (first.profile, first.messages, first.interpreter.clone());
     let toolchain = find_toolchain(&args.compile, &config.python)?;
     let info = first.worker.info().clone();
-    let triage = Arc::new(Triage::new(&known, &info));
+    // With --compile, known entries are those of the compiler (`implementation = "cython"`).
+    let triage = Arc::new(Triage::new(&known, &toolchain.as_ref().map_or_else(|| info.clone(), |t| t.known_info(&info))));
     // What the interpreter has decides what is generated and compared (oracle::capability).
     let (capabilities, worker_config) = (first.capabilities, first.worker.config());
     let started_as = crate::cmd::impls::started_as(&first.worker);
@@ -278,8 +279,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if left_out > 0 {
         outln!(
-            "  left out: {left_out} programs that step an async generator with astep ({} builds async generators without ag_frame)",
-            exec.toolchain().map_or_else(String::new, |t| t.name())
+            "  left out: {left_out} programs that use what {} does not have or build: {}",
+            exec.toolchain().map_or_else(String::new, |t| t.name()),
+            exec.left_out_reasons().join("; ")
         );
     }
     if let Some(t) = exec.toolchain() {
@@ -352,6 +354,12 @@ fn reproduce_command(info: &RunInfo, args: &Args) -> String {
     }
     for k in &info.known_files {
         cmd.extend(["--known".to_string(), k.clone()]);
+    }
+    if let Some(c) = args.compile.compile {
+        cmd.extend(["--compile".to_string(), c.name().to_string()]);
+        if let Some(b) = args.compile.batch {
+            cmd.extend(["--batch".to_string(), b.to_string()]);
+        }
     }
     cmd.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")
 }
@@ -494,7 +502,10 @@ impl Ctx {
             let prepared = self.exec.prepare(&programs, self.capabilities)?;
             let mut to_shrink = Vec::new();
             for (case, failure) in cases.iter().zip(&prepared.failures) {
-                if let Some(it) = failure.clone().map(|f| self.found(case, f)).transpose()?.flatten() {
+                let Some(failure) = failure.clone() else { continue };
+                // A program CPython refuses to compile, which the compiler rejects too, agrees.
+                let Verdict::Fails(failure) = self.exec.judge_failure(&case.prediction, failure) else { continue };
+                if let Some(it) = self.found(case, failure)? {
                     to_shrink.push(it);
                 }
             }

@@ -17,7 +17,10 @@ use crate::ir::{
 use crate::model::py_repr_str;
 
 mod module;
-pub use module::{module, prelude_names, run_module_code, steps_async_generator};
+pub use module::{
+    breaks_out_of_finally, defines_async_generator, module, prelude_names, run_module_code, steps_async_generator,
+    uses_except_star,
+};
 
 /// The instrumentation every program uses; defines what the trace events look like.
 pub const PRELUDE: &str = include_str!("prelude.py");

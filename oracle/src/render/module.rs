@@ -80,3 +80,83 @@ pub fn run_module_code(name: &str, is_async: bool) -> String {
 pub fn steps_async_generator(program: &Program) -> bool {
     visit::all_stmts(program).any(|s| matches!(s, Stmt::Step { is_async: true, .. }))
 }
+
+/// Whether the program defines an async generator function (`async def g0():` with a `yield`,
+/// or an `@asynccontextmanager` function): mypyc does not build them ("async generators are
+/// unimplemented").
+pub fn defines_async_generator(program: &Program) -> bool {
+    program.gens.iter().any(|g| g.is_async_gen()) || program.cms.iter().any(|c| c.is_async)
+}
+
+/// Whether the program has an `except*` (mypyc: "Exception groups and except* cannot be
+/// compiled yet").
+pub fn uses_except_star(program: &Program) -> bool {
+    visit::all_stmts(program).any(|s| matches!(s, Stmt::TryStar(_)))
+}
+
+/// Whether a `break` or `continue` leaves a `with` or the protected part of a `try` that has a
+/// `finally` (mypyc: "break inside try/finally block is unimplemented"; a `with` is such a
+/// block to mypyc).
+pub fn breaks_out_of_finally(program: &Program) -> bool {
+    fn block(stmts: &[Stmt], guarded: bool) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Break | Stmt::Continue => guarded,
+            // A loop's own break is guarded only by what is inside the loop.
+            Stmt::Loop { body, .. } => block(body, false),
+            Stmt::Try(t) | Stmt::TryStar(t) => {
+                let g = guarded || t.finally.is_some();
+                block(&t.body, g)
+                    || t.handlers.iter().any(|h| block(&h.body, g))
+                    || block(&t.orelse, g)
+                    || t.finally.as_ref().is_some_and(|(_, b)| block(b, guarded))
+            }
+            other => visit::child_blocks(other).into_iter().any(|(step, b)| {
+                block(b, guarded || step == visit::Step::With)
+            }),
+        })
+    }
+    visit::bodies(program).into_iter().any(|(_, _, body)| block(body, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{breaks_out_of_finally, defines_async_generator, uses_except_star};
+    use crate::parse::parse;
+
+    const M0: &str = "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+";
+
+    fn program(main: &str) -> crate::ir::Program {
+        let text = format!("{M0}\n{main}");
+        parse(&text).unwrap_or_else(|d| panic!("does not parse: {d:?}\n{text}"))
+    }
+
+    #[test]
+    fn what_mypyc_does_not_build_is_told_apart() {
+        let breaks = |body: &str| breaks_out_of_finally(&program(&format!("def main():\n{body}")));
+        assert!(breaks("    for _ in range(3):\n        with M0():\n            break\n"));
+        assert!(breaks("    for _ in range(3):\n        try:\n            continue\n        finally:\n            fin('f1')\n"));
+        assert!(breaks("    for _ in range(3):\n        with M0():\n            for _ in range(2):\n                log('L1')\n            break\n"));
+        // The loop inside the `with` is left by its own break; a try without finally guards nothing.
+        assert!(!breaks("    with M0():\n        for _ in range(3):\n            break\n"));
+        assert!(!breaks("    for _ in range(3):\n        try:\n            break\n        except E1:\n            handler('h1')\n"));
+        assert!(!breaks("    for _ in range(3):\n        log('L1')\n        break\n"));
+
+        let gen = "async def g0():\n    yield 'y1'\n\nasync def main():\n    await adrive('d2', g0(), 'close', 1, None)\n";
+        assert!(defines_async_generator(&program(gen)));
+        let coroutine = "async def g0():\n    await Aw('s1', True, None)\n\ndef main():\n    drive('d2', g0(), 'close', 1, None)\n";
+        assert!(!defines_async_generator(&program(coroutine)));
+        let star = "def main():\n    try:\n        raise ExceptionGroup('g1', [E1('r2')])\n    except* E1:\n        handler('h3')\n";
+        assert!(uses_except_star(&program(star)));
+        assert!(!uses_except_star(&program("def main():\n    log('L1')\n")));
+    }
+}

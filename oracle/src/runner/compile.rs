@@ -34,6 +34,7 @@ use serde::Deserialize;
 
 use super::process::{self, Ended, Limits};
 use super::proto;
+use super::InterpreterInfo;
 
 /// The driver that builds a batch with mypyc (`python -c`): see its header.
 const MYPYC_BUILD_PY: &str = include_str!("mypyc_build.py");
@@ -274,6 +275,24 @@ impl Toolchain {
             version: short,
             tried,
         })
+    }
+
+    /// Who known-differences entries are matched against on this target (`--known`): the
+    /// compiler as the implementation, its version as `versions` (`3.3.1`; a version it does not
+    /// say in numbers is 0.0.0) and `cython 3.3.1 for 3.11.7 (main, ...)` as `version`, so that
+    /// `implementation = "cython"` with `versions = ">=3.3, <3.4"` applies whatever CPython the
+    /// module is built for, and a `version` pattern can narrow it to some. `host` is what the
+    /// interpreter that runs the modules reported.
+    pub fn known_info(&self, host: &InterpreterInfo) -> InterpreterInfo {
+        let mut numbers = self.version.split(|c: char| !c.is_ascii_digit()).map(|n| n.parse::<u32>().ok());
+        let mut next = || numbers.next().flatten().unwrap_or(0);
+        let version = (next(), next(), next());
+        InterpreterInfo {
+            implementation: self.compiler.name().to_owned(),
+            version,
+            version_string: format!("{} for {}", self.name(), host.version_string),
+            capabilities: host.capabilities,
+        }
     }
 
     /// `cython 3.3.1`.

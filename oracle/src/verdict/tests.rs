@@ -396,6 +396,59 @@ fn what_close_returned_is_compared() {
     );
 }
 
+/// A build failure of `how` at `stage`, as a compiler reports it.
+fn build_failure(stage: crate::runner::compile::Stage, how: crate::runner::compile::How, output: &str) -> BuildFailure {
+    BuildFailure {
+        compiler: "cython 3.3.1".to_string(),
+        stage,
+        how,
+        summary: "w1_0.py:9:4: bad".to_string(),
+        output: output.to_string(),
+        commands: Vec::new(),
+    }
+}
+
+#[test]
+fn a_compiler_that_refuses_what_cpython_refuses_agrees_and_nothing_else_does() {
+    use crate::runner::compile::{How, Stage};
+    let refused = predicted(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return None
+
+def main():
+    with M0() as None:
+        log('L1')
+",
+    );
+    assert!(matches!(refused.trace.outcome, Outcome::CompileError(_)), "{:?}", refused.trace);
+    let compiles = predicted(SUPPRESS);
+    let rejects = build_failure(Stage::Build, How::Rejected { status: "exit status 1".into() }, "Cannot assign to None");
+    let crashes = build_failure(Stage::Build, How::Crashed { status: "exit status 2".into() }, "Traceback");
+    let hangs = build_failure(Stage::Build, How::Hung { after: std::time::Duration::from_secs(1) }, "");
+    let import_syntax =
+        build_failure(Stage::Import, How::Rejected { status: "import failed".into() }, "SyntaxError: invalid syntax");
+    let import_other =
+        build_failure(Stage::Import, How::Rejected { status: "import failed".into() }, "ImportError: no init");
+    // The compiler's own wording of the refusal is not compared: the refusal is.
+    assert_eq!(judge_build_failure(&refused, &rejects), Verdict::Agrees(refused.trace.clone()));
+    assert_eq!(judge_build_failure(&refused, &import_syntax), Verdict::Agrees(refused.trace.clone()));
+    for f in [&crashes, &hangs, &import_other] {
+        assert_eq!(judge_build_failure(&refused, f), Verdict::Fails(Failure::Compile(Box::new(f.clone()))), "{f:?}");
+    }
+    // A program CPython compiles stays a finding however the compiler fails on it.
+    for f in [&rejects, &crashes, &hangs, &import_syntax, &import_other] {
+        assert_eq!(judge_build_failure(&compiles, f), Verdict::Fails(Failure::Compile(Box::new(f.clone()))), "{f:?}");
+    }
+}
+
 #[test]
 fn an_exception_only_one_rule_raises_names_that_rule_whatever_was_expected() {
     let reuse = |t: &mut Trace, ty: &str, msg: &str| {

@@ -333,3 +333,41 @@ fn an_import_that_fails_is_judged_a_compile_failure_not_a_divergence() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn known_entries_are_matched_against_the_compiler_and_its_version() {
+    let target = Target {
+        version: "3.11.7 (main)".into(),
+        include: String::new(),
+        ext_suffix: ".so".into(),
+        cc: vec!["cc".into()],
+    };
+    let host = InterpreterInfo {
+        implementation: "cpython".into(),
+        version: (3, 11, 7),
+        version_string: "3.11.7 (main)".into(),
+        capabilities: crate::capability::Capabilities::FULL,
+    };
+    let toolchain = |compiler, version: &str| Toolchain {
+        compiler,
+        version: version.into(),
+        python: PathBuf::from("/v/bin/python"),
+        target: target.clone(),
+    };
+    let info = toolchain(Compiler::Cython, "3.3.1").known_info(&host);
+    assert_eq!((info.implementation.as_str(), info.version), ("cython", (3, 3, 1)));
+    assert_eq!(info.version_string, "cython 3.3.1 for 3.11.7 (main)");
+    // A version that is not all numbers keeps the numbers it starts with.
+    assert_eq!(toolchain(Compiler::Mypyc, "2.4.1+dev.abc").known_info(&host).version, (2, 4, 1));
+    assert_eq!(toolchain(Compiler::Nuitka, "4.3").known_info(&host).version, (4, 3, 0));
+
+    let file = "implementation = \"cython\"\nversions = \">=3.3, <3.4\"\n\n[[known]]\nid = \"a\"\nsummary = \"s\"\nreason = \"r\"\nrule = \"missing-protocol\"\ndiffers = \"type\"\n";
+    let known = [crate::triage::known::parse(file, "cython.toml").expect("parses")];
+    assert_eq!(crate::triage::Triage::new(&known, &info).entries().len(), 1);
+    // Not to the interpreter itself, nor to another compiler or version.
+    assert!(crate::triage::Triage::new(&known, &host).entries().is_empty());
+    let other = toolchain(Compiler::Cython, "3.4.0").known_info(&host);
+    assert!(crate::triage::Triage::new(&known, &other).entries().is_empty());
+    let mypyc = toolchain(Compiler::Mypyc, "3.3.1").known_info(&host);
+    assert!(crate::triage::Triage::new(&known, &mypyc).entries().is_empty());
+}
