@@ -15,7 +15,12 @@ With --known FILE (repeatable) the campaigns load known-differences files, as an
 CI does: a mutation must still be caught as a new root cause (exit status 1), not absorbed by a
 known entry.
 
+With --check it only checks that every mutation still applies: its old text is found exactly once
+in its file (a refactor of the model makes a mutation stale, and a stale one is skipped); it
+prints the stale ones and exits 1. `cargo test` runs it (oracle/src/tidy.rs).
+
 usage: python3 scripts/detect.py [--cases 5000] [--seed 1] [--python python3] [--known FILE] [--only NAME,NAME] [--limit N]
+       python3 scripts/detect.py --check
 """
 import argparse
 import json
@@ -253,6 +258,20 @@ MUTATIONS = [
 ]
 
 
+def stale():
+    """The mutations that no longer apply: (name, file, how many times its old text is found)."""
+    res = []
+    for m in MUTATIONS:
+        try:
+            with open(os.path.join(ROOT, m[2])) as f:
+                n = f.read().count(m[3])
+        except OSError:
+            n = 0
+        if n != 1:
+            res.append((m[0], m[2], n))
+    return res
+
+
 def summary(out):
     """The new root causes of the run's report.json under `out`: (findings, name, reproducer lines,
     shrink seconds, finding dir), and the first new finding's case number (None if nothing new)."""
@@ -283,7 +302,18 @@ def main():
     ap.add_argument("--limit", type=int, help="run only the first N mutations")
     ap.add_argument("--extra", default="", help="extra flags for withstand run, e.g. --no-shrink")
     ap.add_argument("--known", action="append", default=[], help="a known-differences file (repeatable)")
+    ap.add_argument("--check", action="store_true", help="only check that every mutation applies")
     args = ap.parse_args()
+    if args.check:
+        bad = stale()
+        names = [m[0] for m in MUTATIONS]
+        bad += [(n, "(name)", names.count(n)) for n in sorted(set(names)) if names.count(n) > 1]
+        for name, path, n in bad:
+            what = "its name is used" if path == "(name)" else f"its old text is found in {path}"
+            print(f"stale mutation {name}: {what} {n} times, not once", file=sys.stderr)
+        if bad:
+            print("update it in scripts/detect.py to plant the same bug in today's code", file=sys.stderr)
+        sys.exit(1 if bad else 0)
     only = set(args.only.split(",")) if args.only else None
     chosen = []
     for m in MUTATIONS:
