@@ -82,7 +82,7 @@ MUTATIONS = [
      "classes.iter().any(|of| c == *of)"),
     ("arity-message-no-qualname", "1.3", MSG,
      "    if quirks.call_error_names_qualname {\n        format!(\"{class}.{method}()\")",
-     "    if false {\n        format!(\"{class}.{method}()\")"),
+     "    if false && quirks.call_error_names_qualname {\n        format!(\"{class}.{method}()\")"),
     # async with (issue 3)
     ("async-lookup-exit-first", "2.2", PROTO,
      "Proto::Async => self.quirks.async_exit_looked_up_first,",
@@ -105,7 +105,7 @@ MUTATIONS = [
      "        let converted = if false {"),
     ("gen-throw-never-chained", "1.8", GEN,
      "if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(frame).is_some() {",
-     "if false {"),
+     "if false && self.excs.own_handled(frame).is_some() {"),
     # contextlib (issue 4)
     ("cm-didnt-yield-message", "4.1", MSG,
      "\"generator didn't yield\".to_string()",
@@ -153,7 +153,7 @@ MUTATIONS = [
      '(true, true) => "generator didn\'t stop after throw()",'),
     ("cm-reentry-short-message", "4.1", MSG,
      "    if quirks.cm_reentry_error_is_long {",
-     "    if false {"),
+     "    if false && quirks.cm_reentry_error_is_long {"),
     ("cm-no-stopiteration-unwrap", "4.1", CTX,
      "if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {",
      "if false && stop && x_obj.cause == Some(value) {"),
