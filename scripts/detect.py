@@ -15,7 +15,12 @@ With --known FILE (repeatable) the campaigns load known-differences files, as an
 CI does: a mutation must still be caught as a new root cause (exit status 1), not absorbed by a
 known entry.
 
+With --check it only checks that every mutation still applies: its old text is found exactly once
+in its file (a refactor of the model makes a mutation stale, and a stale one is skipped); it
+prints the stale ones and exits 1. `cargo test` runs it (oracle/src/tidy.rs).
+
 usage: python3 scripts/detect.py [--cases 5000] [--seed 1] [--python python3] [--known FILE] [--only NAME,NAME] [--limit N]
+       python3 scripts/detect.py --check
 """
 import argparse
 import json
@@ -47,48 +52,48 @@ MUTATIONS = [
     ("exit-skipped-on-return", "1.4", WITH,
      "Flow::Return(_) => self.hit(Rule::ExitAfterReturn),",
      "Flow::Return(_) => return other,"),
-    ("int-1-result-is-falsy", "1.5", WITH,
+    ("int-1-result-is-falsy", "1.5", CALL,
      "Val::Int(n) => *n != 0,",
      "Val::Int(n) => *n > 1,"),
     ("exit-error-not-chained", "1.6", WITH,
-     "                self.excs.push_handled(e);\n                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(Some(e)))) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };",
-     "                let res = match self.call_method(name, mgr, exit, proto, Some(ExcDetails::of(Some(e)))) {\n                    Ok(v) => self.awaited(v, proto, Site::Exit),\n                    Err(x) => Err(x),\n                };\n                self.excs.push_handled(e);"),
+     "                self.excs.push_handled(e);\n                let res = match self.call_method(mgr, exit, proto.exit(), ExcDetails::of(Some(e))) {\n                    Ok(v) => self.awaited(v, proto.exit()),\n                    Err(x) => Err(x),\n                };",
+     "                let res = match self.call_method(mgr, exit, proto.exit(), ExcDetails::of(Some(e))) {\n                    Ok(v) => self.awaited(v, proto.exit()),\n                    Err(x) => Err(x),\n                };\n                self.excs.push_handled(e);"),
     ("unpack-error-skips-exit", "1.2.4", WITH,
      "                self.hit(Rule::TargetUnpackFails);\n                if inner {",
      "                self.hit(Rule::TargetUnpackFails);\n                return Flow::Raise(id);\n                #[allow(unreachable_code)]\n                if inner {"),
     ("missing-exit-message", "2.1", MSG,
-     '(Missing::Exit, _) | (Missing::Enter, true) => format!("{base} (missed {dunder} method)"),',
-     "(Missing::Exit, _) | (Missing::Enter, true) => base.clone(),"),
-    ("bool-error-not-chained", "1.5", WITH,
-     "                        let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                        return Err(flow_exc(self.raise_obj(id)));",
-     "                        let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                        return Err(id);"),
-    ("normal-exit-sees-no-outer-exc", "1.4", WITH,
-     "            let exc_ref = self.excs.observe(exc);\n            let info = info_of(self);",
-     "            let exc_ref = self.excs.observe(exc);\n            let info = if exc.is_none() { None } else { info_of(self) };"),
+     "    let mut text = if first_missing.is_exit() || quirks.protocol_error_names_missing_enter {",
+     "    let mut text = if false {"),
+    ("bool-error-not-chained", "1.5", CALL,
+     "                        let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));\n                        return Err(self.raise_obj(id));",
+     "                        let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));\n                        return Err(id);"),
+    ("normal-exit-sees-no-outer-exc", "1.4", CALL,
+     "            let exc_ref = self.excs.observe(details.exc);\n",
+     "            let exc_ref = self.excs.observe(details.exc);\n            let info = if details.exc.is_none() { None } else { info };\n"),
     ("enter-none-message", "1.3", MSG,
      "\"'NoneType' object is not callable\".to_string()",
      "\"'NoneType' object is not callable.\".to_string()"),
     ("no-cycle-cut", "1.6", EXC,
-     "            if c == value {\n                self.objs[o].context = None;",
-     "            if c == value && false {\n                self.objs[o].context = None;"),
-    ("finally-sees-nothing", "1.4", MOD,
+     "            if c == value {\n                self.set_context(o, None, Rule::ContextCycleBroken);",
+     "            if c == value && false {\n                self.set_context(o, None, Rule::ContextCycleBroken);"),
+    ("finally-sees-nothing", "1.4", STMT,
      "        if let Some(x) = pending {\n            self.excs.push_handled(x);\n        }",
-     "        let pending: Option<usize> = pending.and(None);"),
-    ("suppress-if-exact-class", "1.5", WITH,
+     "        let pending = pending.filter(|_| false);"),
+    ("suppress-if-exact-class", "1.5", CALL,
      "classes.iter().any(|of| exc::is_subclass(c, *of))",
      "classes.iter().any(|of| c == *of)"),
     ("arity-message-no-qualname", "1.3", MSG,
-     "if profile.at_least(10) {",
-     "if profile.at_least(12) {"),
+     "    if quirks.call_error_names_qualname {\n        format!(\"{class}.{method}()\")",
+     "    if false && quirks.call_error_names_qualname {\n        format!(\"{class}.{method}()\")"),
     # async with (issue 3)
-    ("async-lookup-exit-first", "2.2", WITH,
-     "Proto::Async => !self.profile.at_least(9) || self.profile.at_least(14),",
+    ("async-lookup-exit-first", "2.2", PROTO,
+     "Proto::Async => self.quirks.async_exit_looked_up_first,",
      "Proto::Async => true,"),
-    ("async-coroutine-no-pep479", "1.8", WITH,
-     "res.map_err(|x| self.pep479(x, Frame::Coroutine))",
+    ("async-coroutine-no-pep479", "1.8", CALL,
+     "res.map_err(|x| self.pep479(x, Code::Coroutine))",
      "res"),
-    ("async-awaitable-suspension-lost", "3", WITH,
-     "                if suspend {\n                    self.hit(Rule::AsyncSuspends);\n                    self.events.push(Event::Suspend { label: label.clone() });\n                }",
+    ("async-awaitable-suspension-lost", "3", CALL,
+     "                if suspend {\n                    self.hit(Rule::AsyncSuspends);\n                    self.suspended(&label)?;\n                }",
      "                let _ = suspend;"),
     ("async-not-awaitable-message", "2.3", MSG,
      "received an object from {} that does not implement __await__: {ty}\", slot.name())",
@@ -97,45 +102,45 @@ MUTATIONS = [
     ("gen-close-swallows-everything", "1.8", GEN,
      "Flow::Raise(x) if !self.is_generator_exit(x) => {\n                    self.rule(is_async, Rule::GenCloseRaises",
      "Flow::Raise(x) if false && !self.is_generator_exit(x) => {\n                    self.rule(is_async, Rule::GenCloseRaises"),
-    ("gen-no-pep479", "1.8", MOD,
+    ("gen-no-pep479", "1.8", STMT,
      "        let converted = if exc::is_subclass(class, ExcClass::StopIteration) {",
      "        let converted = if false {"),
     ("gen-throw-never-chained", "1.8", GEN,
-     "if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(ctx.frame).is_some() {",
-     "if false {"),
+     "if self.quirks.generator_throw_chains_to_handled && self.excs.own_handled(frame).is_some() {",
+     "if false && self.excs.own_handled(frame).is_some() {"),
     # contextlib (issue 4)
-    ("cm-didnt-yield-message", "4.1", CTX,
+    ("cm-didnt-yield-message", "4.1", MSG,
      "\"generator didn't yield\".to_string()",
      "\"generator did not yield\".to_string()"),
     ("cm-catching-generator-does-not-suppress", "4.1", CTX,
-     "                self.hit(if is_async { Rule::AcmSuppresses } else { Rule::CmSuppresses });\n                Ok(Val::Bool(true))",
-     "                self.hit(if is_async { Rule::AcmSuppresses } else { Rule::CmSuppresses });\n                Ok(Val::Bool(false))"),
+     "                self.rule(is_async, Rule::CmSuppresses, Rule::AcmSuppresses);\n                Ok(Val::Bool(true))",
+     "                self.rule(is_async, Rule::CmSuppresses, Rule::AcmSuppresses);\n                Ok(Val::Bool(false))"),
     ("suppress-exact-class-only", "4.4", CTX,
      "classes.iter().any(|of| exc::is_subclass(c, *of))",
      "classes.iter().any(|of| c == *of)"),
     ("closing-error-not-chained", "4.5", CTX,
-     "                    let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                    return Err(flow_exc(self.raise_obj(id)));",
-     "                    let id = self.excs.new_exc(*c, exc::message_of(*c, label));\n                    return Err(id);"),
+     "                    let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));\n                    return Err(self.raise_obj(id));",
+     "                    let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));\n                    return Err(id);"),
     # async generators and coroutines (issue 3)
     ("agen-aclose-chains-callers-exception", "3", GEN,
-     "        let x = if ctx.is_async {\n            self.excs.new_exc(ExcClass::GeneratorExit, String::new())",
-     "        let x = if false {\n            self.excs.new_exc(ExcClass::GeneratorExit, String::new())"),
+     "        let x = if ctx.is_async {\n            self.excs.new_exc(ExcClass::GeneratorExit, String::new(), rule)",
+     "        let x = if false {\n            self.excs.new_exc(ExcClass::GeneratorExit, String::new(), rule)"),
     ("agen-ignored-message-of-generators", "1.8", MSG,
-     '"async generator ignored GeneratorExit".to_string()',
-     '"generator ignored GeneratorExit".to_string()'),
-    ("agen-stopasynciteration-not-converted", "1.8", MOD,
-     "} else if frame == Frame::AsyncGenerator && exc::is_subclass(class, ExcClass::StopAsyncIteration) {",
+     'format!("{} ignored GeneratorExit", code.noun())',
+     'format!("{} ignored GeneratorExit", if code == Code::AsyncGenerator { "generator" } else { code.noun() })'),
+    ("agen-stopasynciteration-not-converted", "1.8", STMT,
+     "} else if code == Code::AsyncGenerator && exc::is_subclass(class, ExcClass::StopAsyncIteration) {",
      "} else if false {"),
-    ("coroutine-object-pep479-as-generator", "3", WITH,
-     "let frame = if coroutine { Frame::Coroutine } else { Frame::Generator };",
-     "let frame = Frame::Generator;"),
+    ("coroutine-object-pep479-as-generator", "3", CALL,
+     "let code = if coroutine { Code::Coroutine } else { Code::Generator };",
+     "let code = Code::Generator;"),
     ("closing-skips-stepped-generator", "4.5", GEN,
      "                        stepping.ended = Some(flow);\n                        ctx.phase = Phase::Closing;\n                        self.close_in(ctx)",
      "                        stepping.ended = Some(flow);\n                        ctx.phase = Phase::Closing;\n                        Flow::Normal"),
     # ExitStack, @asynccontextmanager, re-entry (issue 4)
     ("stack-fifo", "4.3", STACK,
-     "let Some(entry) = entries.pop() else { break };",
-     "let Some(entry) = (!entries.is_empty()).then(|| entries.remove(0)) else { break };"),
+     "while let Some(entry) = self.heap.stack(obj).pop() {",
+     "while let Some(entry) = { let s = self.heap.stack(obj); (!s.is_empty()).then(|| s.remove(0)) } {"),
     ("stack-no-context-fix", "4.3", STACK,
      "    fn fix_exception_context(&mut self, new: ExcId, old: Option<ExcId>, frame_exc: Option<ExcId>) {\n",
      "    fn fix_exception_context(&mut self, new: ExcId, old: Option<ExcId>, frame_exc: Option<ExcId>) {\n        if true { return; }\n"),
@@ -145,12 +150,12 @@ MUTATIONS = [
     ("stack-pushes-exit-before-enter", "4.3", STACK,
      "        let v = self.call_found(&cm, Slot::Enter, ExcDetails::of(None))?;\n        self.push_cm_exit(obj, cm, exit, false)?;",
      "        self.push_cm_exit(obj, cm.clone(), exit, false)?;\n        let v = self.call_found(&cm, Slot::Enter, ExcDetails::of(None))?;"),
-    ("acm-athrow-message", "4.2", CTX,
+    ("acm-athrow-message", "4.2", MSG,
      '(true, true) => "generator didn\'t stop after athrow()",',
      '(true, true) => "generator didn\'t stop after throw()",'),
     ("cm-reentry-short-message", "4.1", MSG,
-     "    if profile.at_least(11) {\n        format!(\"'{ty}' object has no attribute 'args'\")",
-     "    if profile.at_least(99) {\n        format!(\"'{ty}' object has no attribute 'args'\")"),
+     "    if quirks.cm_reentry_error_is_long {",
+     "    if false && quirks.cm_reentry_error_is_long {"),
     ("cm-no-stopiteration-unwrap", "4.1", CTX,
      "if x_obj.class == ExcClass::RuntimeError && stop && x_obj.cause == Some(value) {",
      "if false && stop && x_obj.cause == Some(value) {"),
@@ -314,6 +319,20 @@ MUTATIONS = [
 ]
 
 
+def stale():
+    """The mutations that no longer apply: (name, file, how many times its old text is found)."""
+    res = []
+    for m in MUTATIONS:
+        try:
+            with open(os.path.join(ROOT, m[2])) as f:
+                n = f.read().count(m[3])
+        except OSError:
+            n = 0
+        if n != 1:
+            res.append((m[0], m[2], n))
+    return res
+
+
 def summary(out):
     """The new root causes of the run's report.json under `out`: (findings, name, reproducer lines,
     shrink seconds, finding dir), and the first new finding's case number (None if nothing new)."""
@@ -344,7 +363,18 @@ def main():
     ap.add_argument("--limit", type=int, help="run only the first N mutations")
     ap.add_argument("--extra", default="", help="extra flags for withstand run, e.g. --no-shrink")
     ap.add_argument("--known", action="append", default=[], help="a known-differences file (repeatable)")
+    ap.add_argument("--check", action="store_true", help="only check that every mutation applies")
     args = ap.parse_args()
+    if args.check:
+        bad = stale()
+        names = [m[0] for m in MUTATIONS]
+        bad += [(n, "(name)", names.count(n)) for n in sorted(set(names)) if names.count(n) > 1]
+        for name, path, n in bad:
+            what = "its name is used" if path == "(name)" else f"its old text is found in {path}"
+            print(f"stale mutation {name}: {what} {n} times, not once", file=sys.stderr)
+        if bad:
+            print("update it in scripts/detect.py to plant the same bug in today's code", file=sys.stderr)
+        sys.exit(1 if bad else 0)
     only = set(args.only.split(",")) if args.only else None
     chosen = []
     for m in MUTATIONS:

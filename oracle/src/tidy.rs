@@ -4,10 +4,13 @@
 //! - no test is switched off with an `ignore` or `should_panic` attribute (encode known-wrong
 //!   behaviour as data instead);
 //! - the pure stages (`ir`, `trace`, `model`, `render`, `parse`, `verdict`, `reduce`) touch no
-//!   files, processes, clocks or environment: only `runner` and `corpus` do I/O.
+//!   files, processes, clocks or environment: only `runner` and `corpus` do I/O;
+//! - every mutation of `scripts/detect.py` still applies to the model's source (its old text is
+//!   found exactly once), so that a refactor cannot leave one stale and silently skipped.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> =
@@ -76,4 +79,21 @@ fn only_the_runner_and_the_corpus_do_io() {
         }
     }
     assert!(problems.is_empty(), "tidy:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_detect_mutation_applies() {
+    let out = match Command::new("python3").arg("scripts/detect.py").arg("--check").current_dir(workspace()).output() {
+        Ok(out) => out,
+        Err(e) => {
+            println!("skipped: no python3 to read scripts/detect.py ({e}) (every_detect_mutation_applies)");
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "scripts/detect.py --check (is a detect.py run mutating the model right now?):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
