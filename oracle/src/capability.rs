@@ -24,7 +24,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ir::{visit, ItemExpr, Program, StackOp, Stmt};
+use crate::ir::{visit, ExcAttr, ItemExpr, Program, StackOp, Stmt};
 use crate::profile::Profile;
 use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
 
@@ -421,6 +421,17 @@ impl FromStr for Capabilities {
     }
 }
 
+impl Capability {
+    /// The capability that assigning `attr` to an exception needs.
+    pub fn of_attr(attr: ExcAttr) -> Capability {
+        match attr {
+            ExcAttr::Context => Capability::Context,
+            ExcAttr::Cause => Capability::Cause,
+            ExcAttr::SuppressContext => Capability::SuppressContext,
+        }
+    }
+}
+
 /// The capabilities `program` uses: what an implementation must have for it to be generated.
 pub fn required(program: &Program) -> Capabilities {
     let mut res = Capabilities::NONE;
@@ -452,15 +463,17 @@ pub fn required(program: &Program) -> Capabilities {
         };
         res = res.with(c);
     };
+    let mut attrs = Vec::new();
     for s in visit::all_stmts(program) {
         match s {
             Stmt::With { items, .. } => items.iter().for_each(|it| item(&it.expr)),
             Stmt::Assign { expr, .. } => item(expr),
             Stmt::Stack { op: StackOp::Enter { expr, .. } | StackOp::Push { expr, .. }, .. } => item(expr),
+            Stmt::SetAttr { attr, .. } => attrs.push(Capability::of_attr(*attr)),
             _ => {}
         }
     }
-    res
+    attrs.into_iter().fold(res, Capabilities::with)
 }
 
 #[cfg(test)]

@@ -142,7 +142,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let toolchain = find_toolchain(&args.compile, &config.python)?;
     let info = first.worker.info().clone();
     // With --compile, known entries are those of the compiler (`implementation = "cython"`).
-    let triage = Arc::new(Triage::new(&known, &toolchain.as_ref().map_or_else(|| info.clone(), |t| t.known_info(&info))));
+    let triage =
+        Arc::new(Triage::new(&known, &toolchain.as_ref().map_or_else(|| info.clone(), |t| t.known_info(&info))));
     // What the interpreter has decides what is generated and compared (oracle::capability).
     let (capabilities, worker_config) = (first.capabilities, first.worker.config());
     let started_as = crate::cmd::impls::started_as(&first.worker);

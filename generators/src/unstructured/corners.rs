@@ -96,7 +96,11 @@ impl Gen<'_, '_> {
     /// a bare `raise` (which keeps what was assigned).
     pub(super) fn chaining_stmt(&mut self, cx: &Cx) -> Result<Vec<Stmt>> {
         let label = self.u.choose(cx.scope.caught())?.clone();
-        let attr = self.pick(&[ExcAttr::Context, ExcAttr::Context, ExcAttr::Cause, ExcAttr::SuppressContext])?;
+        let attrs = self.settable(&[ExcAttr::Context, ExcAttr::Context, ExcAttr::Cause, ExcAttr::SuppressContext]);
+        if attrs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let attr = self.pick(&attrs)?;
         let value = match attr {
             ExcAttr::SuppressContext => AttrValue::Bool(self.u.ratio(1, 2)?),
             _ if self.u.ratio(1, 2)? => AttrValue::None,
@@ -107,6 +111,12 @@ impl Gen<'_, '_> {
             res.push(Stmt::BareRaise);
         }
         Ok(res)
+    }
+
+    /// Those of `attrs` the interpreter has: assigning one it lacks raises AttributeError, which
+    /// is no finding (`oracle::capability::required` names them).
+    fn settable(&self, attrs: &[ExcAttr]) -> Vec<ExcAttr> {
+        attrs.iter().copied().filter(|a| self.has(Capability::of_attr(*a))).collect()
     }
 
     /// `k1 = None`, a `try` whose handler keeps what it caught in `k1`, then `raise k1`: alone
@@ -353,9 +363,15 @@ impl Gen<'_, '_> {
             try_except(vec![raise_outer.clone()], Handler { label: outer.clone(), class, bind: true, body })
         };
         let mut variant = self.u.int_in_range(0..=5)?;
-        // The last two need generator managers (and an exit stack): not where they are missing.
+        // The last two need generator managers (and an exit stack), the assigned attributes an
+        // implementation that has them: not where they are missing.
         let cm = self.has(Capability::Contextmanager);
-        if (variant == 4 && !cm) || (variant == 5 && !(cm && self.has(Capability::ExitStack))) {
+        let attrs = self.settable(&[ExcAttr::Context, ExcAttr::Cause, ExcAttr::SuppressContext]);
+        let context = self.has(Capability::Context);
+        if (variant == 2 && (attrs.is_empty() || !context))
+            || (variant == 4 && !cm)
+            || (variant == 5 && !(cm && self.has(Capability::ExitStack) && context))
+        {
             variant = 0;
         }
         Ok(match variant {
@@ -369,7 +385,7 @@ impl Gen<'_, '_> {
             // Assigned chaining attributes, then a bare raise or a raise from.
             2 => {
                 let inner = self.labels.next('h');
-                let attr = self.pick(&[ExcAttr::Context, ExcAttr::Cause, ExcAttr::SuppressContext])?;
+                let attr = self.pick(&attrs)?;
                 let value = match attr {
                     ExcAttr::SuppressContext => AttrValue::Bool(self.u.ratio(1, 2)?),
                     _ if self.u.ratio(1, 2)? => AttrValue::None,

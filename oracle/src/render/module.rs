@@ -110,9 +110,9 @@ pub fn breaks_out_of_finally(program: &Program) -> bool {
                     || block(&t.orelse, g)
                     || t.finally.as_ref().is_some_and(|(_, b)| block(b, guarded))
             }
-            other => visit::child_blocks(other).into_iter().any(|(step, b)| {
-                block(b, guarded || step == visit::Step::With)
-            }),
+            other => {
+                visit::child_blocks(other).into_iter().any(|(step, b)| block(b, guarded || step == visit::Step::With))
+            }
         })
     }
     visit::bodies(program).into_iter().any(|(_, _, body)| block(body, false))
@@ -144,16 +144,22 @@ class M0:
     fn what_mypyc_does_not_build_is_told_apart() {
         let breaks = |body: &str| breaks_out_of_finally(&program(&format!("def main():\n{body}")));
         assert!(breaks("    for _ in range(3):\n        with M0():\n            break\n"));
-        assert!(breaks("    for _ in range(3):\n        try:\n            continue\n        finally:\n            fin('f1')\n"));
+        assert!(breaks(
+            "    for _ in range(3):\n        try:\n            continue\n        finally:\n            fin('f1')\n"
+        ));
         assert!(breaks("    for _ in range(3):\n        with M0():\n            for _ in range(2):\n                log('L1')\n            break\n"));
         // The loop inside the `with` is left by its own break; a try without finally guards nothing.
         assert!(!breaks("    with M0():\n        for _ in range(3):\n            break\n"));
-        assert!(!breaks("    for _ in range(3):\n        try:\n            break\n        except E1:\n            handler('h1')\n"));
+        assert!(!breaks(
+            "    for _ in range(3):\n        try:\n            break\n        except E1:\n            handler('h1')\n"
+        ));
         assert!(!breaks("    for _ in range(3):\n        log('L1')\n        break\n"));
 
-        let gen = "async def g0():\n    yield 'y1'\n\nasync def main():\n    await adrive('d2', g0(), 'close', 1, None)\n";
+        let gen =
+            "async def g0():\n    yield 'y1'\n\nasync def main():\n    await adrive('d2', g0(), 'close', 1, None)\n";
         assert!(defines_async_generator(&program(gen)));
-        let coroutine = "async def g0():\n    await Aw('s1', True, None)\n\ndef main():\n    drive('d2', g0(), 'close', 1, None)\n";
+        let coroutine =
+            "async def g0():\n    await Aw('s1', True, None)\n\ndef main():\n    drive('d2', g0(), 'close', 1, None)\n";
         assert!(!defines_async_generator(&program(coroutine)));
         let star = "def main():\n    try:\n        raise ExceptionGroup('g1', [E1('r2')])\n    except* E1:\n        handler('h3')\n";
         assert!(uses_except_star(&program(star)));

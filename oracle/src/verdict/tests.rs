@@ -430,7 +430,8 @@ def main():
     );
     assert!(matches!(refused.trace.outcome, Outcome::CompileError(_)), "{:?}", refused.trace);
     let compiles = predicted(SUPPRESS);
-    let rejects = build_failure(Stage::Build, How::Rejected { status: "exit status 1".into() }, "Cannot assign to None");
+    let rejects =
+        build_failure(Stage::Build, How::Rejected { status: "exit status 1".into() }, "Cannot assign to None");
     let crashes = build_failure(Stage::Build, How::Crashed { status: "exit status 2".into() }, "Traceback");
     let hangs = build_failure(Stage::Build, How::Hung { after: std::time::Duration::from_secs(1) }, "");
     let import_syntax =
