@@ -295,6 +295,11 @@ impl<'p> Machine<'p> {
                     Val::Builtin(Builtin::Cm { cm, .. }) => {
                         message::decorator_called_with_exc_details(&self.quirks, &ty, self.program.cms[*cm].is_async)
                     }
+                    // So is an instance of a class that derives from ContextDecorator (§14), here or
+                    // in a base class.
+                    Val::Mgr(m) if self.derives_context_decorator(*m) => {
+                        message::decorator_called_with_exc_details(&self.quirks, &ty, false)
+                    }
                     _ => message::not_callable(&ty),
                 };
                 // Pushed as a callable because its type has no exit method: calling it fails.
@@ -329,5 +334,20 @@ impl<'p> Machine<'p> {
                 Err(self.coroutine_boundary(x, f.is_async))
             }
         }
+    }
+}
+
+impl Machine<'_> {
+    /// Whether manager class `M<m>` derives from `ContextDecorator`, itself or through a base.
+    fn derives_context_decorator(&self, m: usize) -> bool {
+        let lists = self.program.context_decorators();
+        let mut at = Some(m);
+        while let Some(c) = at {
+            if lists.get(c).copied().unwrap_or(false) {
+                return true;
+            }
+            at = self.program.managers.get(c).and_then(|d| d.base).filter(|b| *b < c);
+        }
+        false
     }
 }
