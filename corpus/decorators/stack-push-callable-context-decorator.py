@@ -1,5 +1,5 @@
-# @generated from stack-push-context-decorator.case by `withstand record`; do not edit.
-# Regenerate: withstand record corpus/decorators/stack-push-context-decorator.case
+# @generated from stack-push-callable-context-decorator.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/decorators/stack-push-callable-context-decorator.case
 try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
     import os
     import sys
