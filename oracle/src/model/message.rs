@@ -23,8 +23,7 @@ pub(crate) fn protocol_error(
     if !quirks.protocol_error_is_type_error {
         return (ExcClass::AttributeError, dunder.to_string());
     }
-    let kind = if is_async { "asynchronous context manager" } else { "context manager" };
-    let base = format!("'{ty}' object does not support the {kind} protocol");
+    let base = format!("'{ty}' {}", unsupported_protocol(is_async));
     let mut text = if first_missing.is_exit() || quirks.protocol_error_names_missing_enter {
         format!("{base} (missed {dunder} method)")
     } else {
@@ -39,6 +38,12 @@ pub(crate) fn protocol_error(
         });
     }
     (ExcClass::TypeError, text)
+}
+
+/// What 3.11+'s protocol error says of the object, after its type name.
+fn unsupported_protocol(is_async: bool) -> String {
+    let kind = if is_async { "asynchronous context manager" } else { "context manager" };
+    format!("object does not support the {kind} protocol")
 }
 
 /// How a protocol error names the type `name` defined in `module`: `tp_name` up to 3.13, and
@@ -376,11 +381,10 @@ pub fn rule_raising(ty: &str, message: &str) -> Option<(Rule, &'static str)> {
     }
     // The protocol error of 3.11+ (its type name varies; the wording does not).
     if ty == "TypeError" {
-        if message.contains("object does not support the asynchronous context manager protocol") {
-            return Some((Rule::AsyncLacksExit, "protocol_error"));
-        }
-        if message.contains("object does not support the context manager protocol") {
-            return Some((Rule::LacksExit, "protocol_error"));
+        for (is_async, rule) in [(true, Rule::AsyncLacksExit), (false, Rule::LacksExit)] {
+            if message.contains(&unsupported_protocol(is_async)) {
+                return Some((rule, "protocol_error"));
+            }
         }
     }
     // PEP 479's conversion where CPython has none (a StopIteration thrown into a generator that
