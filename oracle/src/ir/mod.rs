@@ -46,6 +46,17 @@ impl Program {
     /// Which manager classes list `ContextDecorator` among their bases: those a decorated function
     /// uses (`@M0()`) and that do not inherit it from a base class already (SEMANTICS-ADDENDUM §14).
     pub fn context_decorators(&self) -> Vec<bool> {
+        self.context_decorator_bases().0
+    }
+
+    /// Whether manager class `M<m>` derives from `ContextDecorator`, listing it or through a base.
+    pub fn derives_context_decorator(&self, m: usize) -> bool {
+        let (lists, inherits) = self.context_decorator_bases();
+        lists.get(m).is_some_and(|l| *l || inherits[m])
+    }
+
+    /// Per manager class: whether it lists `ContextDecorator`, and whether it inherits it.
+    fn context_decorator_bases(&self) -> (Vec<bool>, Vec<bool>) {
         let n = self.managers.len();
         let mut used = vec![false; n];
         for d in &self.decos {
@@ -60,7 +71,7 @@ impl Program {
             inherits[i] = m.base.is_some_and(|b| b < i && (lists[b] || inherits[b]));
             lists[i] = used[i] && !inherits[i];
         }
-        lists
+        (lists, inherits)
     }
 
     /// The method in `slot` of manager class `M<m>` or of the first of its bases that has one

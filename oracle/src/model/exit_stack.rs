@@ -297,7 +297,7 @@ impl<'p> Machine<'p> {
                     }
                     // So is an instance of a class that derives from ContextDecorator (§14), here or
                     // in a base class.
-                    Val::Mgr(m) if self.derives_context_decorator(*m) => {
+                    Val::Mgr(m) if self.program.derives_context_decorator(*m) => {
                         message::decorator_called_with_exc_details(&self.quirks, &ty, false)
                     }
                     _ => message::not_callable(&ty),
@@ -334,20 +334,5 @@ impl<'p> Machine<'p> {
                 Err(self.coroutine_boundary(x, f.is_async))
             }
         }
-    }
-}
-
-impl Machine<'_> {
-    /// Whether manager class `M<m>` derives from `ContextDecorator`, itself or through a base.
-    fn derives_context_decorator(&self, m: usize) -> bool {
-        let lists = self.program.context_decorators();
-        let mut at = Some(m);
-        while let Some(c) = at {
-            if lists.get(c).copied().unwrap_or(false) {
-                return true;
-            }
-            at = self.program.managers.get(c).and_then(|d| d.base).filter(|b| *b < c);
-        }
-        false
     }
 }
