@@ -450,46 +450,45 @@ def main():
     }
 }
 
+/// The divergence of `observed` from `prediction`; the test fails if they agree.
+fn diverged(prediction: &Prediction, observed: Trace, messages: Messages) -> Divergence {
+    match judge(prediction, RunResult::Completed(observed), messages) {
+        Verdict::Fails(Failure::Divergence(d)) => *d,
+        other => panic!("the traces must diverge: {other:?}"),
+    }
+}
+
+/// An outcome that raises one exception `ty(msg)`, with nothing chained.
+fn raises(ty: &str, msg: &str) -> Outcome {
+    Outcome::Raised(vec![ExcDetail {
+        exc: ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id: 2 },
+        context: None,
+        cause: None,
+        suppress_context: false,
+        leaves: Vec::new(),
+    }])
+}
+
 #[test]
 fn an_exception_only_one_rule_raises_names_that_rule_whatever_was_expected() {
-    let reuse = |t: &mut Trace, ty: &str, msg: &str| {
-        t.outcome = Outcome::Raised(vec![ExcDetail {
-            exc: ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id: 2 },
-            context: None,
-            cause: None,
-            suppress_context: false,
-            leaves: Vec::new(),
-        }]);
-    };
     // Where the program returns, the interpreter raises what only an awaitable awaited again
     // raises: that rule, as an extra exception, with its message for known-file patterns.
     let prediction = predicted(SUPPRESS);
     let mut observed = prediction.trace.clone();
-    reuse(&mut observed, "RuntimeError", "cannot reuse already awaited aclose()/athrow()");
-    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
-    else {
-        panic!("a different outcome must diverge");
-    };
+    observed.outcome = raises("RuntimeError", "cannot reuse already awaited aclose()/athrow()");
+    let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
     assert_eq!(d.signature.differs, Differs::Presence);
     let (_, observed_message) = d.signature.messages.expect("the extra exception's message");
     assert_eq!(observed_message, "cannot reuse already awaited aclose()/athrow()");
     // A message some other code could write is no rule's own: the verdict's usual attribution.
     let mut observed = prediction.trace.clone();
-    reuse(&mut observed, "RuntimeError", "cannot reuse");
-    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
-    else {
-        panic!("a different outcome must diverge");
-    };
-    assert_ne!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
+    observed.outcome = raises("RuntimeError", "cannot reuse");
+    assert_ne!(diverged(&prediction, observed, Messages::Exact).signature.rule, Some(Rule::AsyncGenAwaitableReused));
     // With messages masked nothing is recognised.
     let mut observed = prediction.trace.clone();
-    reuse(&mut observed, "RuntimeError", "cannot reuse already awaited aclose()/athrow()");
-    let Verdict::Fails(Failure::Divergence(d)) =
-        judge(&prediction, RunResult::Completed(observed.without_messages()), Messages::Types)
-    else {
-        panic!("a different outcome must diverge");
-    };
+    observed.outcome = raises("RuntimeError", "cannot reuse already awaited aclose()/athrow()");
+    let d = diverged(&prediction, observed.without_messages(), Messages::Types);
     assert_ne!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
 }
 
@@ -510,33 +509,15 @@ def main():
     let pep479 = raised(&mut observed)[0].exc.msg.clone();
     assert_eq!(pep479.as_deref(), Some("generator raised StopIteration"));
     raised(&mut observed)[0].exc.msg = Some("coroutine raised StopIteration".to_string());
-    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
-    else {
-        panic!("another message must diverge");
-    };
+    let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!(d.signature.differs, Differs::Message);
     assert_eq!(d.signature.rule, Some(Rule::GeneratorStopIteration));
     // 3.11's protocol error where the model raises none is the protocol's rule, whatever the type
     // name in it.
     let mut observed = prediction.trace.clone();
-    raised(&mut observed)[0] = ExcDetail {
-        exc: ExcRef {
-            ty: "TypeError".to_string(),
-            msg: Some(
-                "'X.Y' object does not support the context manager protocol (missed __exit__ method)".to_string(),
-            ),
-            id: 2,
-        },
-        context: None,
-        cause: None,
-        suppress_context: false,
-        leaves: Vec::new(),
-    };
-    observed.outcome = Outcome::Raised(vec![raised(&mut observed)[0].clone()]);
-    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
-    else {
-        panic!("another exception must diverge");
-    };
+    observed.outcome =
+        raises("TypeError", "'X.Y' object does not support the context manager protocol (missed __exit__ method)");
+    let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::LacksExit), Differs::Presence));
 }
 
@@ -545,17 +526,10 @@ fn a_getter_the_interpreter_added_is_the_lookups_rule() {
     let prediction = predicted(SUPPRESS);
     let mut observed = prediction.trace.clone();
     observed.events.insert(1, Event::Get { mgr: "M0".to_string(), method: "__exit__".to_string() });
-    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
-    else {
-        panic!("an extra event must diverge");
-    };
+    let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::DescriptorGet), Differs::Presence));
     // Another added event stays no rule's.
     let mut observed = prediction.trace.clone();
     observed.events.insert(1, Event::Log { label: "L9".to_string(), info: None });
-    let Verdict::Fails(Failure::Divergence(d)) = judge(&prediction, RunResult::Completed(observed), Messages::Exact)
-    else {
-        panic!("an extra event must diverge");
-    };
-    assert_eq!(d.signature.rule, None);
+    assert_eq!(diverged(&prediction, observed, Messages::Exact).signature.rule, None);
 }
