@@ -51,8 +51,8 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
             let cm_async = is_async && g.u.ratio(2, 3)?;
             // Of a kind the implementation has.
             let Some(cm_async) = g.cm_kind(cm_async, is_async) else { continue };
-            cms.push(g.cm_gen(&cx, cm_async)?);
-            g.cm_async.push(cm_async);
+            let cm = g.cm_gen(&cx, cm_async)?;
+            g.push_cm(&mut cms, cm);
         }
     }
     let cx = Cx { n_cms: cms.len(), ..cx };
@@ -709,6 +709,14 @@ impl Gen<'_, '_> {
 
     /// A `@contextmanager` (`@asynccontextmanager` with `is_async`) generator function in the
     /// shape `ir::CmGen` describes.
+    /// Adds `cm` to the program's generator managers, with its kind in [`Self::cm_async`] beside
+    /// it (what statements generated later read); its index.
+    fn push_cm(&mut self, cms: &mut Vec<CmGen>, cm: CmGen) -> usize {
+        self.cm_async.push(cm.is_async);
+        cms.push(cm);
+        cms.len() - 1
+    }
+
     fn cm_gen(&mut self, cx: &Cx, is_async: bool) -> Result<CmGen> {
         let plain =
             Cx { scope: Scope::function(Func::Cm { is_async }), may_yield: false, n_gens: 0, n_cms: 0, ..cx.clone() };

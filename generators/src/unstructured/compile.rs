@@ -90,15 +90,15 @@ impl Gen<'_, '_> {
                     }
                     _ => {
                         let pre = vec![awith(vec![log])];
-                        cms.push(CmGen {
+                        let cm = CmGen {
                             is_async: false,
                             pre,
                             yields: Some(Value::None),
                             handler: None,
                             finally: None,
                             post: Vec::new(),
-                        });
-                        self.cm_async.push(false);
+                        };
+                        self.push_cm(cms, cm);
                         Stmt::Log(self.labels.next('L'))
                     }
                 }

@@ -11,6 +11,18 @@ use oracle::ir::{
 
 use super::{Cx, Gen, RAISED};
 
+/// `@contextmanager def c<n>(): try: yield None` with `handler`.
+fn handling_cm(handler: Handler) -> CmGen {
+    CmGen {
+        is_async: false,
+        pre: Vec::new(),
+        yields: Some(Value::None),
+        handler: Some(handler),
+        finally: None,
+        post: Vec::new(),
+    }
+}
+
 fn try_except(body: Vec<Stmt>, handler: Handler) -> Stmt {
     Stmt::Try(Box::new(Try { body, handlers: vec![handler], orelse: Vec::new(), finally: None }))
 }
@@ -449,15 +461,7 @@ impl Gen<'_, '_> {
                     cause: Some(Cause::Caught(label.clone())),
                 };
                 let handler = Handler { label, class: Some(class), bind: true, body: vec![Stmt::Raise(wrap)] };
-                cms.push(CmGen {
-                    is_async: false,
-                    pre: Vec::new(),
-                    yields: Some(Value::None),
-                    handler: Some(handler),
-                    finally: None,
-                    post: Vec::new(),
-                });
-                self.cm_async.push(false);
+                let c = self.push_cm(cms, handling_cm(handler));
                 let stop = self.pick(&[ExcClass::StopIteration, ExcClass::S1, ExcClass::E1])?;
                 let body = vec![Stmt::Raise(RaiseNew {
                     exc: NewExc { class: stop, label: self.labels.next('r') },
@@ -466,7 +470,7 @@ impl Gen<'_, '_> {
                 vec![Stmt::With {
                     parens: Parens::No,
                     is_async: false,
-                    items: vec![WithItem { expr: ItemExpr::Cm(cms.len() - 1), target: Target::None }],
+                    items: vec![WithItem { expr: ItemExpr::Cm(c), target: Target::None }],
                     body,
                 }]
             }
@@ -489,19 +493,11 @@ impl Gen<'_, '_> {
                     bind: false,
                     body: vec![raise_fixed],
                 };
-                cms.push(CmGen {
-                    is_async: false,
-                    pre: Vec::new(),
-                    yields: Some(Value::None),
-                    handler: Some(handler),
-                    finally: None,
-                    post: Vec::new(),
-                });
-                self.cm_async.push(false);
+                let c = self.push_cm(cms, handling_cm(handler));
                 let stack = self.labels.next('s');
                 let enter = Stmt::Stack {
                     stack: stack.clone(),
-                    op: StackOp::Enter { expr: ItemExpr::Cm(cms.len() - 1), is_async: false, target: None },
+                    op: StackOp::Enter { expr: ItemExpr::Cm(c), is_async: false, target: None },
                 };
                 let body = vec![enter, Stmt::Raise(self.raise_new()?)];
                 let item = WithItem { expr: ItemExpr::ExitStack { is_async: false }, target: Target::Name(stack) };

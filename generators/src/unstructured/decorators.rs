@@ -73,9 +73,8 @@ impl Gen<'_, '_> {
         let want_async = is_async && self.u.ratio(2, 3)?;
         let Some(cm_async) = self.cm_kind(want_async, is_async) else { return Ok(None) };
         let cx = Cx { n_cms: cms.len(), ..cx.clone() };
-        cms.push(self.cm_gen(&cx, cm_async)?);
-        self.cm_async.push(cm_async);
-        Ok(Some(Deco::Cm(cms.len() - 1)))
+        let cm = self.cm_gen(&cx, cm_async)?;
+        Ok(Some(Deco::Cm(self.push_cm(cms, cm))))
     }
 
     /// What a call of the function runs after its recursive call: a short block of what a plain

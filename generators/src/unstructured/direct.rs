@@ -188,8 +188,6 @@ impl Gen<'_, '_> {
         let finally = if self.u.ratio(1, 4)? { Some((self.labels.next('f'), Vec::new())) } else { None };
         let post = if self.u.ratio(1, 4)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
         let yields = Some(Value::Int(self.u.int_in_range(0..=3)?));
-        cms.push(CmGen { is_async, pre: Vec::new(), yields, handler, finally, post });
-        self.cm_async.push(is_async);
-        Ok(cms.len() - 1)
+        Ok(self.push_cm(cms, CmGen { is_async, pre: Vec::new(), yields, handler, finally, post }))
     }
 }

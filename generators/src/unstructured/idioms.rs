@@ -296,9 +296,7 @@ impl Gen<'_, '_> {
             let post = if self.u.ratio(1, 2)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
             CmGen { is_async, pre: Vec::new(), yields, handler, finally, post }
         };
-        cms.push(shape);
-        self.cm_async.push(is_async);
-        let c = cms.len() - 1;
+        let c = self.push_cm(cms, shape);
         let body = match self.u.int_in_range(0..=2)? {
             0 => Stmt::Log(self.labels.next('L')),
             1 => {
@@ -342,16 +340,10 @@ impl Gen<'_, '_> {
                 let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
                 let yields = Some(Value::None);
                 let post = if self.u.ratio(1, 2)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
-                cms.push(CmGen {
-                    is_async: false,
-                    pre: Vec::new(),
-                    yields,
-                    handler: Some(handler),
-                    finally: None,
-                    post,
-                });
-                self.cm_async.push(false);
-                let push = op(&name, StackOp::Push { expr: ItemExpr::Cm(cms.len() - 1), is_async: false });
+                let cm =
+                    CmGen { is_async: false, pre: Vec::new(), yields, handler: Some(handler), finally: None, post };
+                let c = self.push_cm(cms, cm);
+                let push = op(&name, StackOp::Push { expr: ItemExpr::Cm(c), is_async: false });
                 let end = if self.u.ratio(1, 2)? { self.raise_stmt()? } else { Stmt::Log(self.labels.next('L')) };
                 (false, vec![push, end])
             }
