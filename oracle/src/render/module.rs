@@ -64,12 +64,13 @@ fn used_prelude_names(text: &str) -> Vec<&'static str> {
 /// The Python command that runs a built module `name` (from the directory that holds it and
 /// `withstand_prelude.py`) and prints its trace, as `program.py` does; `is_async` is whether its
 /// `main` is `async def` (a compiled coroutine may not call its type `coroutine`). It refuses to
-/// run the module from its source: the built one must be what is imported.
+/// run the module from its source: the built one must be what is imported. By its loader, not
+/// its `__file__`, which Nuitka's modules set to the source's.
 pub fn run_module_code(name: &str, is_async: bool) -> String {
     let is_async = if is_async { "True" } else { "False" };
     format!(
         "import {PRELUDE_MODULE} as w, {name}; \
-         assert not {name}.__file__.endswith(\".py\"), {name}.__file__; \
+         assert type({name}.__loader__).__name__ != \"SourceFileLoader\", {name}.__loader__; \
          w._report({name}.main, {is_async})"
     )
 }

@@ -371,3 +371,22 @@ fn known_entries_are_matched_against_the_compiler_and_its_version() {
     let mypyc = toolchain(Compiler::Mypyc, "3.3.1").known_info(&host);
     assert!(crate::triage::Triage::new(&known, &mypyc).entries().is_empty());
 }
+
+#[test]
+fn a_package_built_without_some_of_its_modules_says_which() {
+    let Some(target) = target("a_package_built_without_some_of_its_modules_says_which") else { return };
+    let dir = hostile_dir();
+    let toolchain = Toolchain { compiler: Compiler::Nuitka, version: "fake".into(), python: "python3".into(), target };
+    let config = BuildConfig { timeout: Duration::from_secs(60), memory_limit: None, stop: never(), jobs: 1 };
+    let b = Builder::new(toolchain, &dir.path().join("builds"), config, false).expect("a builder");
+    let pkg = dir.path().join("w7p");
+    fs::create_dir_all(&pkg).unwrap();
+    fs::write(pkg.join("__init__.py"), "").unwrap();
+    // Found, never run: a module that raises on import is still in the package.
+    fs::write(pkg.join("w7_0.py"), "raise SystemExit(3)\n").unwrap();
+    let missing = |names: &[&str]| b.missing_modules(dir.path(), "w7p", names).unwrap_or_else(|_| panic!("ran"));
+    assert_eq!(missing(&["w7_0", "w7_1"]), vec!["w7_1".to_string()]);
+    // A package that does not import lacks every module.
+    fs::write(pkg.join("__init__.py"), "raise ImportError('no')\n").unwrap();
+    assert_eq!(missing(&["w7_0"]), vec!["w7_0".to_string()]);
+}
