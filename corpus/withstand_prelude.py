@@ -571,7 +571,8 @@ def _athrow(gen, exc):
 async def adrive(label, gen, how, k, exc):
     """drive for an async generator, with asend(None), aclose(), athrow(exc) and asend(1); '+again'
     awaits the last awaitable once more. 'anext.throw' ('aclose.throw', 'athrow.throw') throws exc
-    into that awaitable by hand; '+again' then logs what that raised and throws into it again. Once aclose() was called, athrow() and aclose() only
+    into that awaitable by hand; '+again' then logs what that raised and throws into it again,
+    '+next' logs it and awaits __anext__() until the end. Once aclose() was called, athrow() and aclose() only
     raise StopAsyncIteration while the generator is suspended, so a generator that ignored
     GeneratorExit is finished by resuming it."""
     base, _, then = how.partition("+")
@@ -624,13 +625,22 @@ async def adrive(label, gen, how, k, exc):
             try:
                 await _thrown_into(label, last, exc, closing, awaited)
             except BaseException as e:
-                if then != "again":
+                if then != "again" and then != "next":
                     raise
                 # What the first throw raised is logged, and the same awaitable is thrown into
-                # again, outside this handler.
+                # again ('+next': __anext__() awaited), outside this handler.
                 _T.append(["gen-cleanup", label, _ref(e)])
             if then == "again":
                 await _thrown_into(label, last, exc, closing, awaited)
+            elif then == "next":
+                while True:
+                    last = gen.__anext__()
+                    try:
+                        v = await awaited(last)
+                    except StopAsyncIteration:
+                        _T.append(["gen-end", label])
+                        break
+                    _T.append(["gen-yield", label, _yshow(v)])
             return
         if then == "close":
             closed = True

@@ -1856,7 +1856,7 @@ fn head(text: &str) -> Result<Head, String> {
 fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     const CALL: &str = "a generator function call such as g0()";
     const HOW: &str = "how to drive it: 'all', 'close', 'throw', 'send', 'anext.throw', 'aclose.throw' or \
-                       'athrow.throw', maybe followed by '+close', '+throw' or '+again'";
+                       'athrow.throw', maybe followed by '+close', '+throw', '+again' or '+next'";
     let func = if is_async { "adrive" } else { "drive" };
     t.keyword(func, func)?;
     t.punct('(', "'('")?;
@@ -1873,7 +1873,7 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         None => (how.clone(), None),
     };
     let bases = ["all", "close", "throw", "send", "anext.throw", "aclose.throw", "athrow.throw"];
-    let thens = ["close", "throw", "again"];
+    let thens = ["close", "throw", "again", "next"];
     if !bases.contains(&base.as_str()) || then.as_ref().is_some_and(|th| !thens.contains(&th.as_str())) {
         return t.fail_back(HOW);
     }
@@ -1911,6 +1911,7 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         None => None,
         Some("close") => Some(Then::Close),
         Some("again") => Some(Then::Again),
+        Some("next") => Some(Then::Next),
         _ => Some(Then::Throw(exc.expect("read above"))),
     };
     t.punct(')', "')'")?;

@@ -318,7 +318,7 @@ fn then_size(then: &Option<Then>) -> usize {
     match then {
         None => 0,
         Some(Then::Close) => 1,
-        Some(Then::Again) => 2,
+        Some(Then::Again | Then::Next) => 2,
         Some(Then::Throw(t)) => 2 + thrown_size(t),
     }
 }

@@ -609,11 +609,14 @@ impl Validator<'_> {
                     self.err(at, "only an async generator's awaitables are thrown into by hand ('anext.throw', ...)");
                 }
                 if matches!(how, Drive::AwThrow(..)) && matches!(then, Some(Then::Close | Then::Throw(_))) {
-                    self.err(at, "after a throw into an awaitable only '+again' may follow");
+                    self.err(at, "after a throw into an awaitable only '+again' or '+next' may follow");
+                }
+                if !matches!(how, Drive::AwThrow(..)) && matches!(then, Some(Then::Next)) {
+                    self.err(at, "'+next' follows only a throw into an awaitable ('anext.throw+next', ...)");
                 }
                 let is_async = self.program.gens.get(*gen).is_some_and(|g| g.is_async);
                 match then {
-                    None | Some(Then::Close) => {}
+                    None | Some(Then::Close | Then::Next) => {}
                     Some(Then::Throw(t)) => {
                         if matches!(how, Drive::Throw(_, first) if first != t) {
                             self.err(at, "'throw+throw' throws the same argument twice");

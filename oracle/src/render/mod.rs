@@ -396,6 +396,7 @@ impl Renderer {
                     Some(Then::Close) => ("+close", exc),
                     Some(Then::Throw(t)) => ("+throw", Some(t)),
                     Some(Then::Again) => ("+again", exc),
+                    Some(Then::Next) => ("+next", exc),
                 };
                 let exc = exc.map_or("None".to_string(), thrown);
                 let k = how.k();
