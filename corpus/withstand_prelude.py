@@ -572,7 +572,7 @@ async def adrive(label, gen, how, k, exc):
     """drive for an async generator, with asend(None), aclose(), athrow(exc) and asend(1); '+again'
     awaits the last awaitable once more. 'anext.throw' ('aclose.throw', 'athrow.throw') throws exc
     into that awaitable by hand; '+again' then logs what that raised and throws into it again,
-    '+next' logs it and awaits __anext__() until the end. Once aclose() was called, athrow() and aclose() only
+    '+next' logs it and awaits __anext__() until the end ('all+next': once more, on the exhausted generator). Once aclose() was called, athrow() and aclose() only
     raise StopAsyncIteration while the generator is suspended, so a generator that ignored
     GeneratorExit is finished by resuming it."""
     base, _, then = how.partition("+")
@@ -633,14 +633,7 @@ async def adrive(label, gen, how, k, exc):
             if then == "again":
                 await _thrown_into(label, last, exc, closing, awaited)
             elif then == "next":
-                while True:
-                    last = gen.__anext__()
-                    try:
-                        v = await awaited(last)
-                    except StopAsyncIteration:
-                        _T.append(["gen-end", label])
-                        break
-                    _T.append(["gen-yield", label, _yshow(v)])
+                await _anexts(label, gen, awaited)
             return
         if then == "close":
             closed = True
@@ -653,8 +646,21 @@ async def adrive(label, gen, how, k, exc):
             _T.append(["gen-yield", label, _yshow(v)])
         elif then == "again":
             await awaited(last)
+        elif then == "next":
+            await _anexts(label, gen, awaited)
     finally:
         await _afinish(label, gen, closed, st)
+
+
+async def _anexts(label, gen, awaited):
+    # __anext__() awaited until StopAsyncIteration.
+    while True:
+        try:
+            v = await awaited(gen.__anext__())
+        except StopAsyncIteration:
+            _T.append(["gen-end", label])
+            return
+        _T.append(["gen-yield", label, _yshow(v)])
 
 
 class _Thrown:

@@ -296,8 +296,8 @@ MUTATIONS = [
      "(!(op == AwOp::Throw && suspended))"),
     # __anext__() after a throw into an awaitable by hand ('+next', §10.8)
     ("anext-after-finishing-throw-gives-none", "10.8", GEN,
-     "                self.hit(Rule::AsyncGenAwaitableThrowNextFinished);\n                self.emit(Event::GenEnd { label: f.label });",
-     "                self.hit(Rule::AsyncGenAwaitableThrowNextFinished);\n                self.emit(Event::GenYield { label: f.label, value: \"None\".to_string() });"),
+     "                self.hit(rule);\n                self.emit(Event::GenEnd { label: f.label });",
+     "                self.hit(rule);\n                self.emit(Event::GenYield { label: f.label, value: \"None\".to_string() });"),
     ("anext-after-throw-finds-generator-closed", "10.8", GEN,
      "        self.hit(Rule::AsyncGenAwaitableThrowNext);\n        ctx.phase = Phase::Advancing;\n        Flow::Normal",
      "        self.hit(Rule::AsyncGenAwaitableThrowNext);\n        ctx.phase = Phase::Cleanup { pending: None };\n        self.close_in(ctx)"),

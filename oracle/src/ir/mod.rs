@@ -986,10 +986,11 @@ pub enum Then {
     /// (async generators only); after [`Drive::AwThrow`], throw into it once more, whatever the
     /// first throw gave (SEMANTICS-ADDENDUM §10.8).
     Again,
-    /// After [`Drive::AwThrow`] only: `__anext__()` awaited until the generator ends, whatever the
+    /// After [`Drive::AwThrow`]: `__anext__()` awaited until the generator ends, whatever the
     /// throw gave (what it raised is logged first): the generator goes on from where the throw
     /// left it, or raises StopAsyncIteration at once when the throw finished it
-    /// (SEMANTICS-ADDENDUM §10.8).
+    /// (SEMANTICS-ADDENDUM §10.8). After [`Drive::Exhaust`]: once more, StopAsyncIteration again
+    /// (async generators only).
     Next,
 }
 

@@ -611,12 +611,17 @@ impl Validator<'_> {
                 if matches!(how, Drive::AwThrow(..)) && matches!(then, Some(Then::Close | Then::Throw(_))) {
                     self.err(at, "after a throw into an awaitable only '+again' or '+next' may follow");
                 }
-                if !matches!(how, Drive::AwThrow(..)) && matches!(then, Some(Then::Next)) {
-                    self.err(at, "'+next' follows only a throw into an awaitable ('anext.throw+next', ...)");
+                if !matches!(how, Drive::AwThrow(..) | Drive::Exhaust) && matches!(then, Some(Then::Next)) {
+                    self.err(at, "'+next' follows only a throw into an awaitable ('anext.throw+next', ...) or 'all'");
                 }
                 let is_async = self.program.gens.get(*gen).is_some_and(|g| g.is_async);
                 match then {
-                    None | Some(Then::Close | Then::Next) => {}
+                    None | Some(Then::Close) => {}
+                    Some(Then::Next) => {
+                        if !is_async {
+                            self.err(at, "only adrive awaits __anext__() after its drive ('+next')");
+                        }
+                    }
                     Some(Then::Throw(t)) => {
                         if matches!(how, Drive::Throw(_, first) if first != t) {
                             self.err(at, "'throw+throw' throws the same argument twice");

@@ -530,9 +530,10 @@ impl<'p> Machine<'p> {
                 Flow::Raise(x)
             }
             Then::Next => {
-                // The throw by hand finished the generator: __anext__() raises
-                // StopAsyncIteration at once.
-                self.hit(Rule::AsyncGenAwaitableThrowNextFinished);
+                // The throw by hand (or the drive to exhaustion) finished the generator:
+                // __anext__() raises StopAsyncIteration at once.
+                let rule = if f.by_hand.is_some() { Rule::AsyncGenAwaitableThrowNextFinished } else { Rule::AsyncGenExhausted };
+                self.hit(rule);
                 self.emit(Event::GenEnd { label: f.label });
                 Flow::Normal
             }
