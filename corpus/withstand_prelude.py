@@ -199,6 +199,10 @@ class Sink:
     def __setitem__(self, key, value):
         self._store("[" + repr(key) + "]", value)
 
+    def __getitem__(self, key):
+        # `Sink('o1', None)['j']['k']`: the item loaded is a sink of its own, named by its path.
+        return Sink(self._label + "[" + repr(key) + "]", self._exc)
+
 
 class Nested:
     """A composite manager written by hand, as test_with's: enters its members in order and gives

@@ -2336,16 +2336,29 @@ fn elem(t: &mut Toks<'_>) -> Result<Elem, String> {
         }
         None => return t.fail(TARGET),
     };
-    let key = if t.eat('.') {
-        Key::Attr(t.name("an attribute name such as a")?.to_string())
+    let mut key = store_key(t)?;
+    if let (StoreObj::Sink { label, raises }, Key::Item(k)) = (&obj, &key) {
+        if matches!(t.peek(), Some(Tok::Punct('.' | '['))) {
+            // `Sink('o1', None)['j']['k']`: stored into the item loaded (§8.2).
+            let obj = StoreObj::Loaded { label: label.clone(), raises: *raises, key: k.clone() };
+            key = store_key(t)?;
+            return Ok(Elem::Store(Store { obj, key }));
+        }
+    }
+    Ok(Elem::Store(Store { obj, key }))
+}
+
+/// `.a` or `['k']` of a store target.
+fn store_key(t: &mut Toks<'_>) -> Result<Key, String> {
+    if t.eat('.') {
+        Ok(Key::Attr(t.name("an attribute name such as a")?.to_string()))
     } else if t.eat('[') {
         let k = t.string("a key such as 'k'")?;
         t.punct(']', "']'")?;
-        Key::Item(k)
+        Ok(Key::Item(k))
     } else {
-        return t.fail("'.' or '[' (a store target is an attribute or an item, as in Sink('o1', None).a)");
-    };
-    Ok(Elem::Store(Store { obj, key }))
+        t.fail("'.' or '[' (a store target is an attribute or an item, as in Sink('o1', None).a)")
+    }
 }
 
 /// How a with item is described when one is expected.

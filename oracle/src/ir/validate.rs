@@ -454,16 +454,22 @@ impl Validator<'_> {
 
     /// An attribute or subscript target.
     fn store(&mut self, at: &Path, st: &Store) {
-        if let StoreObj::Sink { label, .. } = &st.obj {
+        if let StoreObj::Sink { label, .. } | StoreObj::Loaded { label, .. } = &st.obj {
             self.label(at, label);
         }
         let (Key::Attr(k) | Key::Item(k)) = &st.key;
-        let ok = k.starts_with(|c: char| c.is_ascii_lowercase())
-            && k.len() <= 8
-            && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && !RESERVED.contains(&k.as_str());
-        if !ok {
-            self.err(at, format!("key {k:?} must be a short lowercase word"));
+        let loaded = match &st.obj {
+            StoreObj::Loaded { key, .. } => Some(key),
+            _ => None,
+        };
+        for k in std::iter::once(k).chain(loaded) {
+            let ok = k.starts_with(|c: char| c.is_ascii_lowercase())
+                && k.len() <= 8
+                && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && !RESERVED.contains(&k.as_str());
+            if !ok {
+                self.err(at, format!("key {k:?} must be a short lowercase word"));
+            }
         }
     }
 

@@ -278,6 +278,9 @@ rules! {
     TargetAttribute = "8.2",
     /// `as obj[k]` calls `type(obj).__setitem__` inside the protected region.
     TargetSubscript = "8.2",
+    /// `as Sink('o1', None)['j']['k']` (nested subscripts of a call's result): the item is loaded with
+    /// `__getitem__` at binding time, then stored into.
+    TargetSubscriptNested = "8.2",
     /// A store into the target raises: `__exit__` gets the error, as with a failed unpacking.
     TargetStoreRaises = "8.2",
     /// `as None.a` / `as None['k']`: AttributeError (no `__dict__`, 3.13+) or TypeError.

@@ -2528,3 +2528,27 @@ class M0:
         "#]],
     );
 }
+
+#[test]
+fn nested_subscript_targets_read_back() {
+    // §8.2: the item loaded from a call's result, then stored into, alone and in a tuple.
+    roundtrip(
+        "\
+def main():
+    with nullcontext(1) as Sink('o1', None)['j']['k']:
+        pass
+    with nullcontext((1, 2)) as (Sink('o2', E1)['j'].a, Sink('o3', None)['k']):
+        pass
+",
+    );
+    let program = parse("def main():\n    with nullcontext(1) as Sink('o1', None)['j'].a:\n        pass\n");
+    let Ok(program) = program else { panic!("parses") };
+    let Stmt::With { items, .. } = &program.main[0] else { panic!("a with") };
+    assert_eq!(
+        items[0].target,
+        crate::ir::Target::Store(crate::ir::Store {
+            obj: crate::ir::StoreObj::Loaded { label: "o1".to_string(), raises: None, key: "j".to_string() },
+            key: crate::ir::Key::Attr("a".to_string()),
+        })
+    );
+}

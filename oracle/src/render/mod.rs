@@ -573,6 +573,9 @@ fn store(st: &Store) -> String {
     let obj = match &st.obj {
         StoreObj::Sink { label, raises } => format!("Sink('{label}', {})", raises.map_or("None", |c| c.name())),
         StoreObj::None => "None".to_string(),
+        StoreObj::Loaded { label, raises, key } => {
+            format!("Sink('{label}', {})['{key}']", raises.map_or("None", |c| c.name()))
+        }
     };
     match &st.key {
         Key::Attr(k) => format!("{obj}.{k}"),
