@@ -200,8 +200,9 @@ class Sink:
         self._store("[" + repr(key) + "]", value)
 
     def __getitem__(self, key):
-        # `Sink('o1', None)['j']['k']`: the item loaded is a sink of its own, named by its path.
-        return Sink(self._label + "[" + repr(key) + "]", self._exc)
+        # `Sink('o1', None)['j']['k']`: the item loaded is a sink of its own, named by its path
+        # without quotes (`o1[j]`: an exception's message with a quote would be repr'd by KeyError).
+        return Sink(self._label + "[" + key + "]", self._exc)
 
 
 class Nested:

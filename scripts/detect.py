@@ -303,7 +303,7 @@ MUTATIONS = [
      "        self.hit(Rule::AsyncGenAwaitableThrowNext);\n        ctx.phase = Phase::Cleanup { pending: None };\n        self.close_in(ctx)"),
     # nested subscript targets (§8.2)
     ("nested-subscript-stores-into-the-sink", "8.2", TARGETS,
-     "                loaded = format!(\"{label}[{}]\", super::py_repr_str(key));",
+     "                loaded = format!(\"{label}[{key}]\");",
      "                loaded = label.clone();"),
     # SEMANTICS-ADDENDUM §15: direct protocol calls.
     ("direct-enter-returns-manager", "15.1", DIRECT,

@@ -1214,7 +1214,7 @@ pub enum StoreObj {
     /// `None`, which refuses both.
     None,
     /// `Sink('o1', None)['j']`: an item loaded from a new sink at binding time, a sink of its own
-    /// labelled `o1['j']` (nested subscripts, a subscript of a call's result: §8.2).
+    /// labelled `o1[j]` (nested subscripts, a subscript of a call's result: §8.2).
     Loaded {
         /// The label of the sink it is loaded from.
         label: String,

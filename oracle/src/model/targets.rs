@@ -95,7 +95,7 @@ impl<'p> Machine<'p> {
             StoreObj::Loaded { label, raises, key } => {
                 // The item is loaded (a sink of its own) before the store.
                 self.hit(Rule::TargetSubscriptNested);
-                loaded = format!("{label}[{}]", super::py_repr_str(key));
+                loaded = format!("{label}[{key}]");
                 (&loaded, raises)
             }
             StoreObj::None => {
