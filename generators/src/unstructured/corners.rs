@@ -271,11 +271,11 @@ impl Gen<'_, '_> {
             // Finished generators: closed and thrown into.
             2 => {
                 let how = if self.u.ratio(1, 2)? { Drive::Exhaust } else { Drive::Close(1) };
-                let then = match self.u.int_in_range(0..=3)? {
+                let then = match self.u.int_in_range(0..=2)? {
                     0 => Then::Close,
                     1 => Then::Throw(self.thrown_corner(&[])?),
                     // __anext__() once more on the exhausted generator: StopAsyncIteration again.
-                    2 if gen_async && how == Drive::Exhaust => Then::Next,
+                    _ if gen_async && how == Drive::Exhaust && self.u.ratio(1, 2)? => Then::Next,
                     _ if gen_async => Then::Again,
                     _ => Then::Close,
                 };
