@@ -199,6 +199,11 @@ class Sink:
     def __setitem__(self, key, value):
         self._store("[" + repr(key) + "]", value)
 
+    def __getitem__(self, key):
+        # `Sink('o1', None)['j']['k']`: the item loaded is a sink of its own, named by its path
+        # without quotes (`o1[j]`: an exception's message with a quote would be repr'd by KeyError).
+        return Sink(self._label + "[" + key + "]", self._exc)
+
 
 class Nested:
     """A composite manager written by hand, as test_with's: enters its members in order and gives
@@ -571,7 +576,8 @@ def _athrow(gen, exc):
 async def adrive(label, gen, how, k, exc):
     """drive for an async generator, with asend(None), aclose(), athrow(exc) and asend(1); '+again'
     awaits the last awaitable once more. 'anext.throw' ('aclose.throw', 'athrow.throw') throws exc
-    into that awaitable by hand; '+again' then logs what that raised and throws into it again. Once aclose() was called, athrow() and aclose() only
+    into that awaitable by hand; '+again' then logs what that raised and throws into it again,
+    '+next' logs it and awaits __anext__() until the end ('all+next': once more, on the exhausted generator). Once aclose() was called, athrow() and aclose() only
     raise StopAsyncIteration while the generator is suspended, so a generator that ignored
     GeneratorExit is finished by resuming it."""
     base, _, then = how.partition("+")
@@ -624,13 +630,15 @@ async def adrive(label, gen, how, k, exc):
             try:
                 await _thrown_into(label, last, exc, closing, awaited)
             except BaseException as e:
-                if then != "again":
+                if then != "again" and then != "next":
                     raise
                 # What the first throw raised is logged, and the same awaitable is thrown into
-                # again, outside this handler.
+                # again ('+next': __anext__() awaited), outside this handler.
                 _T.append(["gen-cleanup", label, _ref(e)])
             if then == "again":
                 await _thrown_into(label, last, exc, closing, awaited)
+            elif then == "next":
+                await _anexts(label, gen, awaited)
             return
         if then == "close":
             closed = True
@@ -643,8 +651,21 @@ async def adrive(label, gen, how, k, exc):
             _T.append(["gen-yield", label, _yshow(v)])
         elif then == "again":
             await awaited(last)
+        elif then == "next":
+            await _anexts(label, gen, awaited)
     finally:
         await _afinish(label, gen, closed, st)
+
+
+async def _anexts(label, gen, awaited):
+    # __anext__() awaited until StopAsyncIteration.
+    while True:
+        try:
+            v = await awaited(gen.__anext__())
+        except StopAsyncIteration:
+            _T.append(["gen-end", label])
+            return
+        _T.append(["gen-yield", label, _yshow(v)])
 
 
 class _Thrown:

@@ -294,6 +294,17 @@ MUTATIONS = [
     ("athrow-awaitable-closed-by-throw-everywhere", "10.8", GEN,
      "(self.quirks.awaitable_closed_by_throw && !(op == AwOp::Throw && suspended))",
      "(!(op == AwOp::Throw && suspended))"),
+    # __anext__() after a throw into an awaitable by hand ('+next', §10.8)
+    ("anext-after-finishing-throw-gives-none", "10.8", GEN,
+     "                self.hit(rule);\n                self.emit(Event::GenEnd { label: f.label });",
+     "                self.hit(rule);\n                self.emit(Event::GenYield { label: f.label, value: \"None\".to_string() });"),
+    ("anext-after-throw-finds-generator-closed", "10.8", GEN,
+     "        self.hit(Rule::AsyncGenAwaitableThrowNext);\n        ctx.phase = Phase::Advancing;\n        Flow::Normal",
+     "        self.hit(Rule::AsyncGenAwaitableThrowNext);\n        ctx.phase = Phase::Cleanup { pending: None };\n        self.close_in(ctx)"),
+    # nested subscript targets (§8.2)
+    ("nested-subscript-stores-into-the-sink", "8.2", TARGETS,
+     "                loaded = format!(\"{label}[{key}]\");",
+     "                loaded = label.clone();"),
     # SEMANTICS-ADDENDUM §15: direct protocol calls.
     ("direct-enter-returns-manager", "15.1", DIRECT,
      "                self.hit(Rule::DirectEnter);\n                ExcDetails::of(None)",

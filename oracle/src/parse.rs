@@ -1856,7 +1856,7 @@ fn head(text: &str) -> Result<Head, String> {
 fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
     const CALL: &str = "a generator function call such as g0()";
     const HOW: &str = "how to drive it: 'all', 'close', 'throw', 'send', 'anext.throw', 'aclose.throw' or \
-                       'athrow.throw', maybe followed by '+close', '+throw' or '+again'";
+                       'athrow.throw', maybe followed by '+close', '+throw', '+again' or '+next'";
     let func = if is_async { "adrive" } else { "drive" };
     t.keyword(func, func)?;
     t.punct('(', "'('")?;
@@ -1873,7 +1873,7 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         None => (how.clone(), None),
     };
     let bases = ["all", "close", "throw", "send", "anext.throw", "aclose.throw", "athrow.throw"];
-    let thens = ["close", "throw", "again"];
+    let thens = ["close", "throw", "again", "next"];
     if !bases.contains(&base.as_str()) || then.as_ref().is_some_and(|th| !thens.contains(&th.as_str())) {
         return t.fail_back(HOW);
     }
@@ -1911,6 +1911,7 @@ fn drive(t: &mut Toks<'_>, is_async: bool) -> Result<(Stmt, usize), String> {
         None => None,
         Some("close") => Some(Then::Close),
         Some("again") => Some(Then::Again),
+        Some("next") => Some(Then::Next),
         _ => Some(Then::Throw(exc.expect("read above"))),
     };
     t.punct(')', "')'")?;
@@ -2335,16 +2336,29 @@ fn elem(t: &mut Toks<'_>) -> Result<Elem, String> {
         }
         None => return t.fail(TARGET),
     };
-    let key = if t.eat('.') {
-        Key::Attr(t.name("an attribute name such as a")?.to_string())
+    let mut key = store_key(t)?;
+    if let (StoreObj::Sink { label, raises }, Key::Item(k)) = (&obj, &key) {
+        if matches!(t.peek(), Some(Tok::Punct('.' | '['))) {
+            // `Sink('o1', None)['j']['k']`: stored into the item loaded (§8.2).
+            let obj = StoreObj::Loaded { label: label.clone(), raises: *raises, key: k.clone() };
+            key = store_key(t)?;
+            return Ok(Elem::Store(Store { obj, key }));
+        }
+    }
+    Ok(Elem::Store(Store { obj, key }))
+}
+
+/// `.a` or `['k']` of a store target.
+fn store_key(t: &mut Toks<'_>) -> Result<Key, String> {
+    if t.eat('.') {
+        Ok(Key::Attr(t.name("an attribute name such as a")?.to_string()))
     } else if t.eat('[') {
         let k = t.string("a key such as 'k'")?;
         t.punct(']', "']'")?;
-        Key::Item(k)
+        Ok(Key::Item(k))
     } else {
-        return t.fail("'.' or '[' (a store target is an attribute or an item, as in Sink('o1', None).a)");
-    };
-    Ok(Elem::Store(Store { obj, key }))
+        t.fail("'.' or '[' (a store target is an attribute or an item, as in Sink('o1', None).a)")
+    }
 }
 
 /// How a with item is described when one is expected.

@@ -318,7 +318,7 @@ fn then_size(then: &Option<Then>) -> usize {
     match then {
         None => 0,
         Some(Then::Close) => 1,
-        Some(Then::Again) => 2,
+        Some(Then::Again | Then::Next) => 2,
         Some(Then::Throw(t)) => 2 + thrown_size(t),
     }
 }
@@ -934,6 +934,7 @@ fn simplify_items(program: &mut Program, cur: &mut Cursor) {
 fn store_size(st: &Store) -> usize {
     match &st.obj {
         StoreObj::Sink { raises, .. } => 1 + raises.map_or(0, |c| 1 + rank(c)),
+        StoreObj::Loaded { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
         StoreObj::None => 1,
     }
 }
@@ -946,6 +947,10 @@ fn simpler_target(t: &Target, cur: &mut Cursor) -> Option<Target> {
         match &st.obj {
             StoreObj::Sink { label, raises: Some(_) } => {
                 Some(Store { obj: StoreObj::Sink { label: label.clone(), raises: None }, key: st.key.clone() })
+            }
+            // The item stored into the sink itself, not into one loaded from it.
+            StoreObj::Loaded { label, raises, .. } => {
+                Some(Store { obj: StoreObj::Sink { label: label.clone(), raises: *raises }, key: st.key.clone() })
             }
             _ => None,
         }

@@ -229,7 +229,7 @@ impl Gen<'_, '_> {
         gens.push(g);
         self.gen_async.push(gen_async);
         let gen = gens.len() - 1;
-        let (how, then) = match self.u.int_in_range(0..=9)? {
+        let (how, then) = match self.u.int_in_range(0..=10)? {
             // close() of a generator that catches GeneratorExit and returns: its value (3.13).
             0 if !gen_async => {
                 let h = Handler {
@@ -274,6 +274,8 @@ impl Gen<'_, '_> {
                 let then = match self.u.int_in_range(0..=2)? {
                     0 => Then::Close,
                     1 => Then::Throw(self.thrown_corner(&[])?),
+                    // __anext__() once more on the exhausted generator: StopAsyncIteration again.
+                    _ if gen_async && how == Drive::Exhaust && self.u.ratio(1, 2)? => Then::Next,
                     _ if gen_async => Then::Again,
                     _ => Then::Close,
                 };
@@ -284,7 +286,7 @@ impl Gen<'_, '_> {
             // send(1) to a started generator, then something more.
             4 => (Drive::Send(1), if self.u.ratio(1, 2)? { Some(Then::Close) } else { None }),
             // throw() into an awaitable by hand, maybe twice (§10.8).
-            6..=8 if gen_async => return self.aw_throw(gens, gen),
+            6..=9 if gen_async => return self.aw_throw(gens, gen),
             // An awaitable awaited again.
             _ if gen_async => {
                 let how = match self.u.int_in_range(0..=4)? {
@@ -320,7 +322,7 @@ impl Gen<'_, '_> {
 
     /// §10.8: `__anext__()`, `aclose()` or `athrow()` thrown into by hand, of a generator that never
     /// started or is suspended at a yield whose handler may await and yield a value, then maybe
-    /// the same awaitable thrown into again.
+    /// the same awaitable thrown into again, or `__anext__()` awaited until the end.
     fn aw_throw(&mut self, gens: &mut [GenFn], gen: usize) -> Result<Vec<Stmt>> {
         let op = self.pick(&[AwOp::Next, AwOp::Close, AwOp::Throw])?;
         let k = self.u.int_in_range(0..=1)?;
@@ -356,7 +358,12 @@ impl Gen<'_, '_> {
             return Ok(Vec::new());
         }
         let how = Drive::AwThrow(k, op, thrown);
-        let then = if self.u.ratio(1, 2)? { Some(Then::Again) } else { None };
+        // Maybe the same awaitable thrown into again, or __anext__() until the end after it.
+        let then = match self.weighted(&[1, 2, 2])? {
+            0 => None,
+            1 => Some(Then::Again),
+            _ => Some(Then::Next),
+        };
         Ok(vec![Stmt::Drive { label: self.labels.next('d'), gen, how, then }])
     }
 

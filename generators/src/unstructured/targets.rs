@@ -40,13 +40,19 @@ impl Gen<'_, '_> {
         Ok(Target::Tuple(elems))
     }
 
-    /// `Sink('o1', None).a`, `Sink('o1', E1)['k']`, or, rarely, `None.a` / `None['k']`.
+    /// `Sink('o1', None).a`, `Sink('o1', E1)['k']`, `Sink('o1', None)['j']['k']`, or, rarely,
+    /// `None.a` / `None['k']`.
     pub(super) fn store(&mut self) -> Result<Store> {
         let obj = if self.u.ratio(1, 6)? {
             StoreObj::None
         } else {
             let raises = if self.u.ratio(1, 3)? { Some(self.pick(RAISED)?) } else { None };
-            StoreObj::Sink { label: self.labels.next('o'), raises }
+            if self.u.ratio(1, 5)? {
+                // Stored into an item loaded from the sink (nested subscripts).
+                StoreObj::Loaded { label: self.labels.next('o'), raises, key: "j".to_string() }
+            } else {
+                StoreObj::Sink { label: self.labels.next('o'), raises }
+            }
         };
         let key = if self.u.ratio(1, 2)? { Key::Attr("a".to_string()) } else { Key::Item("k".to_string()) };
         Ok(Store { obj, key })

@@ -986,6 +986,12 @@ pub enum Then {
     /// (async generators only); after [`Drive::AwThrow`], throw into it once more, whatever the
     /// first throw gave (SEMANTICS-ADDENDUM §10.8).
     Again,
+    /// After [`Drive::AwThrow`]: `__anext__()` awaited until the generator ends, whatever the
+    /// throw gave (what it raised is logged first): the generator goes on from where the throw
+    /// left it, or raises StopAsyncIteration at once when the throw finished it
+    /// (SEMANTICS-ADDENDUM §10.8). After [`Drive::Exhaust`]: once more, StopAsyncIteration again
+    /// (async generators only).
+    Next,
 }
 
 /// What `throw()` (`athrow()`) is given.
@@ -1207,6 +1213,16 @@ pub enum StoreObj {
     },
     /// `None`, which refuses both.
     None,
+    /// `Sink('o1', None)['j']`: an item loaded from a new sink at binding time, a sink of its own
+    /// labelled `o1[j]` (nested subscripts, a subscript of a call's result: §8.2).
+    Loaded {
+        /// The label of the sink it is loaded from.
+        label: String,
+        /// What a store into the loaded sink raises.
+        raises: Option<ExcClass>,
+        /// The key loaded, `'j'`.
+        key: String,
+    },
 }
 
 /// How a [`Store`] names its slot.

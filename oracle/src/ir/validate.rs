@@ -454,16 +454,22 @@ impl Validator<'_> {
 
     /// An attribute or subscript target.
     fn store(&mut self, at: &Path, st: &Store) {
-        if let StoreObj::Sink { label, .. } = &st.obj {
+        if let StoreObj::Sink { label, .. } | StoreObj::Loaded { label, .. } = &st.obj {
             self.label(at, label);
         }
         let (Key::Attr(k) | Key::Item(k)) = &st.key;
-        let ok = k.starts_with(|c: char| c.is_ascii_lowercase())
-            && k.len() <= 8
-            && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && !RESERVED.contains(&k.as_str());
-        if !ok {
-            self.err(at, format!("key {k:?} must be a short lowercase word"));
+        let loaded = match &st.obj {
+            StoreObj::Loaded { key, .. } => Some(key),
+            _ => None,
+        };
+        for k in std::iter::once(k).chain(loaded) {
+            let ok = k.starts_with(|c: char| c.is_ascii_lowercase())
+                && k.len() <= 8
+                && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && !RESERVED.contains(&k.as_str());
+            if !ok {
+                self.err(at, format!("key {k:?} must be a short lowercase word"));
+            }
         }
     }
 
@@ -609,11 +615,19 @@ impl Validator<'_> {
                     self.err(at, "only an async generator's awaitables are thrown into by hand ('anext.throw', ...)");
                 }
                 if matches!(how, Drive::AwThrow(..)) && matches!(then, Some(Then::Close | Then::Throw(_))) {
-                    self.err(at, "after a throw into an awaitable only '+again' may follow");
+                    self.err(at, "after a throw into an awaitable only '+again' or '+next' may follow");
+                }
+                if !matches!(how, Drive::AwThrow(..) | Drive::Exhaust) && matches!(then, Some(Then::Next)) {
+                    self.err(at, "'+next' follows only a throw into an awaitable ('anext.throw+next', ...) or 'all'");
                 }
                 let is_async = self.program.gens.get(*gen).is_some_and(|g| g.is_async);
                 match then {
                     None | Some(Then::Close) => {}
+                    Some(Then::Next) => {
+                        if !is_async {
+                            self.err(at, "only adrive awaits __anext__() after its drive ('+next')");
+                        }
+                    }
                     Some(Then::Throw(t)) => {
                         if matches!(how, Drive::Throw(_, first) if first != t) {
                             self.err(at, "'throw+throw' throws the same argument twice");

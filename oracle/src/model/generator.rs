@@ -164,6 +164,8 @@ struct Stepping<'p> {
 
 /// A drive whose first operation finds the generator not started.
 struct Unstarted<'p> {
+    /// The generator function, which `'+next'` runs after a refused throw.
+    gen: usize,
     is_async: bool,
     code: Code,
     op: Op,
@@ -249,7 +251,7 @@ impl<'p> Machine<'p> {
             Drive::AwThrow(..) => Op::Throw,
         };
         if k == 0 && !matches!(how, Drive::Exhaust) {
-            let start = Unstarted { is_async: g.is_async_gen(), code: code_of(g), op: last, thrown, then, by_hand };
+            let start = Unstarted { gen, is_async: g.is_async_gen(), code: code_of(g), op: last, thrown, then, by_hand };
             return self.drive_unstarted(label, start);
         }
         // The first `next()` starts the body; the others come at its yields.
@@ -341,7 +343,7 @@ impl<'p> Machine<'p> {
     /// `drive` of a generator that never started: its first operation is `close()`, `throw()`
     /// or `send(1)` (SEMANTICS-ADDENDUM §10.1, §10.4), and none of its code runs.
     fn drive_unstarted(&mut self, label: &str, start: Unstarted<'p>) -> Flow {
-        let Unstarted { is_async, code, op, thrown, then, by_hand } = start;
+        let Unstarted { gen, is_async, code, op, thrown, then, by_hand } = start;
         let label = label.to_string();
         let last = match op {
             Op::Next | Op::Send => Awaited::Send,
@@ -365,7 +367,7 @@ impl<'p> Machine<'p> {
                 let arg = thrown.expect("throw has its argument");
                 let x = match self.thrown_exc(arg, None) {
                     Ok(x) => x,
-                    Err(err) => return self.first_throw_raised(finished, err),
+                    Err(err) => return self.unstarted_refused(gen, finished, err),
                 };
                 self.hit(Rule::GenThrowUnstarted);
                 self.hit(Rule::AsyncGenAcloseThrow);
@@ -386,7 +388,7 @@ impl<'p> Machine<'p> {
                 let arg = thrown.expect("throw has its argument");
                 let x = match self.thrown_exc(arg, None) {
                     Ok(x) => x,
-                    Err(err) => return self.first_throw_raised(finished, err),
+                    Err(err) => return self.unstarted_refused(gen, finished, err),
                 };
                 self.hit(Rule::GenThrowUnstarted);
                 if by_hand.is_some() {
@@ -416,14 +418,40 @@ impl<'p> Machine<'p> {
     }
 
     /// What the first throw into an awaitable by hand raised, the generator finished (or never
-    /// started): with `'+again'` after it, `adrive` logs it and throws again (§10.8); else it
-    /// propagates.
+    /// started): with `'+again'` (`'+next'`) after it, `adrive` logs it and throws again
+    /// (awaits `__anext__()`) (§10.8); else it propagates.
     fn first_throw_raised(&mut self, f: Finished<'p>, x: ExcId) -> Flow {
-        if f.by_hand.is_some() && matches!(f.then, Some(Then::Again)) {
+        if f.by_hand.is_some() && matches!(f.then, Some(Then::Again | Then::Next)) {
             self.log_cleanup(f.label.clone(), x);
             return self.then_finished(f);
         }
         Flow::Raise(x)
+    }
+
+    /// The first throw by hand into the awaitable of a generator that never started refused its
+    /// argument: the generator is untouched, so `'+next'` after it (logged first) starts it and
+    /// runs it to its end as `'all'` does (§10.8); else as [`Machine::first_throw_raised`].
+    fn unstarted_refused(&mut self, gen: usize, f: Finished<'p>, err: ExcId) -> Flow {
+        static EXHAUST: Drive = Drive::Exhaust;
+        if f.by_hand.is_some() && matches!(f.then, Some(Then::Next)) {
+            self.log_cleanup(f.label.clone(), err);
+            self.hit(Rule::AsyncGenAwaitableThrowNext);
+            return self.drive(&f.label, gen, &EXHAUST, None);
+        }
+        self.first_throw_raised(f, err)
+    }
+
+    /// `'+next'` after a throw into an awaitable by hand that left the generator suspended at a
+    /// yield (the one it gave, or the one it stayed at): `__anext__()` resumes it there, until
+    /// its end (§10.8).
+    fn aw_throw_next(&mut self, ctx: &mut GenCtx<'p>) -> Flow {
+        let How::Drive(script) = &mut ctx.how else { unreachable!("a driven generator") };
+        script.then = None;
+        script.exhaust = true;
+        script.last = Awaited::Send;
+        self.hit(Rule::AsyncGenAwaitableThrowNext);
+        ctx.phase = Phase::Advancing;
+        Flow::Normal
     }
 
     /// Whether a throw by hand into awaitable `op` closed it (§10.8): an `__anext__()` one always;
@@ -465,6 +493,10 @@ impl<'p> Machine<'p> {
                 self.log_cleanup(ctx.label.clone(), err);
                 self.aw_throw_again(ctx, op, ignored)
             }
+            (Some(_), Some(Then::Next)) => {
+                self.log_cleanup(ctx.label.clone(), err);
+                self.aw_throw_next(ctx)
+            }
             _ => self.pending(ctx, err),
         }
     }
@@ -496,6 +528,14 @@ impl<'p> Machine<'p> {
                 self.hit(Rule::GenThrowFinished);
                 // Restored as it is: no chaining, and no frame for PEP 479.
                 Flow::Raise(x)
+            }
+            Then::Next => {
+                // The throw by hand (or the drive to exhaustion) finished the generator:
+                // __anext__() raises StopAsyncIteration at once.
+                let rule = if f.by_hand.is_some() { Rule::AsyncGenAwaitableThrowNextFinished } else { Rule::AsyncGenExhausted };
+                self.hit(rule);
+                self.emit(Event::GenEnd { label: f.label });
+                Flow::Normal
             }
             Then::Again => {
                 if let Some(op) = f.by_hand {
@@ -682,6 +722,7 @@ impl<'p> Machine<'p> {
                     let op = by_hand.expect("matched");
                     return self.aw_throw_again(ctx, op, false);
                 }
+                Some(Then::Next) => return self.aw_throw_next(ctx),
                 Some(Then::Close) => Some(Op::Close),
                 Some(Then::Throw(_)) => Some(Op::Throw),
                 Some(Then::Again) if script.last == Awaited::CloseOrThrow && ctx.athrow_suspended => {
@@ -819,9 +860,10 @@ impl<'p> Machine<'p> {
             by_hand: script.by_hand,
             suspended,
         };
-        // The first throw into an awaitable by hand raised, and '+again' follows: adrive logs it.
+        // The first throw into an awaitable by hand raised, and '+again' ('+next') follows: adrive
+        // logs it.
         let first_by_hand = script.by_hand.is_some()
-            && matches!(script.then, Some(Then::Again))
+            && matches!(script.then, Some(Then::Again | Then::Next))
             && matches!(ctx.phase, Phase::Thrown | Phase::Closing);
         let res = match ctx.phase {
             Phase::Advancing => match flow {

@@ -278,6 +278,9 @@ rules! {
     TargetAttribute = "8.2",
     /// `as obj[k]` calls `type(obj).__setitem__` inside the protected region.
     TargetSubscript = "8.2",
+    /// `as Sink('o1', None)['j']['k']` (nested subscripts of a call's result): the item is loaded with
+    /// `__getitem__` at binding time, then stored into.
+    TargetSubscriptNested = "8.2",
     /// A store into the target raises: `__exit__` gets the error, as with a failed unpacking.
     TargetStoreRaises = "8.2",
     /// `as None.a` / `as None['k']`: AttributeError (no `__dict__`, 3.13+) or TypeError.
@@ -429,6 +432,14 @@ rules! {
     /// 3.8–3.12: an `aclose()` / `athrow()` awaitable is not closed by `throw()`: a second one goes to
     /// the generator again (raised as it is by a finished one, thrown in at a suspended one's yield).
     AsyncGenAwaitableThrowAgain = "10.8",
+    /// `__anext__()` after a throw into an awaitable by hand (`'+next'`) resumes the generator where
+    /// the throw left it: at the yield it gave, or, when the throw was refused or `aclose()` read a
+    /// yield as "ignored GeneratorExit", at the yield it is suspended at; a generator that never
+    /// started and refused the argument starts.
+    AsyncGenAwaitableThrowNext = "10.8",
+    /// The throw by hand finished the generator (it raised, returned, was closed, or never started
+    /// and was thrown into): `__anext__()` after it raises StopAsyncIteration at once.
+    AsyncGenAwaitableThrowNextFinished = "10.8",
     // ---- SEMANTICS-ADDENDUM §15: direct protocol calls ----
     /// `m1.__enter__()` (`await m1.__aenter__()`) called by the program: the method of the instance's class
     /// runs as `with` runs it, and what it returns is a value, shown as it is.

@@ -83,24 +83,20 @@ impl<'p> Machine<'p> {
         Ok(items)
     }
 
-    /// `Sink('o1', None).a = value`, `None['k'] = value` (§8.2).
+    /// `Sink('o1', None).a = value`, `Sink('o1', None)['j']['k'] = value`, `None['k'] = value` (§8.2).
     fn store(&mut self, st: &Store, value: Val) -> Result<(), ExcId> {
         self.hit(match st.key {
             Key::Attr(_) => Rule::TargetAttribute,
             Key::Item(_) => Rule::TargetSubscript,
         });
-        match &st.obj {
-            StoreObj::Sink { label, raises } => {
-                let key = match &st.key {
-                    Key::Attr(a) => format!(".{a}"),
-                    Key::Item(k) => format!("[{}]", super::py_repr_str(k)),
-                };
-                let value = self.show(&value);
-                self.emit(Event::Store { label: label.clone(), key, value });
-                let Some(c) = raises else { return Ok(()) };
-                self.hit(Rule::TargetStoreRaises);
-                let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));
-                Err(self.raise_obj(id))
+        let loaded;
+        let (label, raises) = match &st.obj {
+            StoreObj::Sink { label, raises } => (label, raises),
+            StoreObj::Loaded { label, raises, key } => {
+                // The item is loaded (a sink of its own) before the store.
+                self.hit(Rule::TargetSubscriptNested);
+                loaded = format!("{label}[{key}]");
+                (&loaded, raises)
             }
             StoreObj::None => {
                 self.hit(Rule::TargetStoreRefused);
@@ -110,9 +106,19 @@ impl<'p> Machine<'p> {
                     }
                     Key::Item(_) => (ExcClass::TypeError, message::no_item_assignment("NoneType")),
                 };
-                Err(self.raise_builtin(Rule::TargetStoreRefused, class, msg))
+                return Err(self.raise_builtin(Rule::TargetStoreRefused, class, msg));
             }
-        }
+        };
+        let key = match &st.key {
+            Key::Attr(a) => format!(".{a}"),
+            Key::Item(k) => format!("[{}]", super::py_repr_str(k)),
+        };
+        let value = self.show(&value);
+        self.emit(Event::Store { label: label.clone(), key, value });
+        let Some(c) = raises else { return Ok(()) };
+        self.hit(Rule::TargetStoreRaises);
+        let id = self.excs.new_user_exc(*c, message::raised_by_program(*c, label));
+        Err(self.raise_obj(id))
     }
 
     /// Reads `name` for `show` (§8.1): its value, or the error of reading a name never bound.

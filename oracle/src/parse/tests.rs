@@ -1194,7 +1194,7 @@ def g3():
             line 3: expected def g1(): (generator functions are named g0, g1, ... in order), found "def g0():"
             line 5: expected async def g2(): (generator functions are named g0, g1, ... in order), found "async def g3():"
             line 8: expected '(' (a generator function is called with no arguments, as in g0()), found ", 'all', 0, None)"
-            line 9: expected how to drive it: 'all', 'close', 'throw', 'send', 'anext.throw', 'aclose.throw' or 'athrow.throw', maybe followed by '+close', '+throw' or '+again', found "'next', 1, None)"
+            line 9: expected how to drive it: 'all', 'close', 'throw', 'send', 'anext.throw', 'aclose.throw' or 'athrow.throw', maybe followed by '+close', '+throw', '+again' or '+next', found "'next', 1, None)"
             line 10: expected 0 (a drive to exhaustion takes no count), found "2, None)"
             line 11: expected None (only 'throw' throws an exception), found "E1('r7'))"
             line 12: expected an exception to throw, such as E1('r1'), e_h1, E1 or (E1, E1('r1'), None), found "None)"
@@ -2259,6 +2259,8 @@ async def main():
     await adrive('d2', g0(), 'anext.throw', 1, E1)
     await adrive('d3', g0(), 'aclose.throw+again', 0, E1('r4'))
     await adrive('d5', g0(), 'athrow.throw+again', 1, (E2, E2('r6'), None))
+    await adrive('d7', g0(), 'anext.throw+next', 1, E1('r8'))
+    await adrive('d9', g0(), 'all+next', 0, None)
 ",
     );
     let program = parse(
@@ -2288,10 +2290,14 @@ async def g1():
 async def main():
     drive('d3', g0(), 'anext.throw', 1, E1)
     await adrive('d4', g1(), 'anext.throw+close', 1, E1)
+    await adrive('d5', g1(), 'close+next', 1, None)
+    drive('d6', g0(), 'all+next', 0, None)
 ",
         expect![[r#"
             line 8: only an async generator's awaitables are thrown into by hand ('anext.throw', ...)
-            line 9: after a throw into an awaitable only '+again' may follow
+            line 9: after a throw into an awaitable only '+again' or '+next' may follow
+            line 10: '+next' follows only a throw into an awaitable ('anext.throw+next', ...) or 'all'
+            line 11: only adrive awaits __anext__() after its drive ('+next')
         "#]],
     );
     check_err(
@@ -2520,5 +2526,29 @@ class M0:
         expect![[r#"
             line 13: expected __enter__ or __exit__, found "__aexit__(None, None, None))"
         "#]],
+    );
+}
+
+#[test]
+fn nested_subscript_targets_read_back() {
+    // §8.2: the item loaded from a call's result, then stored into, alone and in a tuple.
+    roundtrip(
+        "\
+def main():
+    with nullcontext(1) as Sink('o1', None)['j']['k']:
+        pass
+    with nullcontext((1, 2)) as (Sink('o2', E1)['j'].a, Sink('o3', None)['k']):
+        pass
+",
+    );
+    let program = parse("def main():\n    with nullcontext(1) as Sink('o1', None)['j'].a:\n        pass\n");
+    let Ok(program) = program else { panic!("parses") };
+    let Stmt::With { items, .. } = &program.main[0] else { panic!("a with") };
+    assert_eq!(
+        items[0].target,
+        crate::ir::Target::Store(crate::ir::Store {
+            obj: crate::ir::StoreObj::Loaded { label: "o1".to_string(), raises: None, key: "j".to_string() },
+            key: crate::ir::Key::Attr("a".to_string()),
+        })
     );
 }

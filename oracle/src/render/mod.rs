@@ -396,6 +396,7 @@ impl Renderer {
                     Some(Then::Close) => ("+close", exc),
                     Some(Then::Throw(t)) => ("+throw", Some(t)),
                     Some(Then::Again) => ("+again", exc),
+                    Some(Then::Next) => ("+next", exc),
                 };
                 let exc = exc.map_or("None".to_string(), thrown);
                 let k = how.k();
@@ -572,6 +573,9 @@ fn store(st: &Store) -> String {
     let obj = match &st.obj {
         StoreObj::Sink { label, raises } => format!("Sink('{label}', {})", raises.map_or("None", |c| c.name())),
         StoreObj::None => "None".to_string(),
+        StoreObj::Loaded { label, raises, key } => {
+            format!("Sink('{label}', {})['{key}']", raises.map_or("None", |c| c.name()))
+        }
     };
     match &st.key {
         Key::Attr(k) => format!("{obj}.{k}"),

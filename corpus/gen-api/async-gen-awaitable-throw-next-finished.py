@@ -1,0 +1,26 @@
+# @generated from async-gen-awaitable-throw-next-finished.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/gen-api/async-gen-awaitable-throw-next-finished.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+async def g0():
+    try:
+        yield 'y1'
+    finally:
+        fin('f2')
+    yield 'y3'
+
+async def main():
+    await adrive('d4', g0(), 'anext.throw+next', 1, E1('r5'))
+
+
+if __name__ == "__main__":
+    _report(main)
