@@ -161,26 +161,27 @@ impl GenConfig {
         let mut res = self.clone();
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
-        // Areas and how often each is picked, out of 40: an area with rare rules (the generator
-        // API's corners, chaining, exit stacks) gets more draws, so that each of its rules fires
-        // in every 1,000 programs (`withstand stats`).
-        let area = match u.int_in_range(0..=39u8)? {
+        // Areas and how often each is picked, out of 50: an area with rare rules (the generator
+        // API's corners, chaining, groups, delegation, exit stacks, compile-time rules, direct
+        // calls) gets more draws, so that each of its rules fires in every 1,000 programs
+        // (`withstand stats`).
+        let area = match u.int_in_range(0..=49u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
             7..=8 => Focus::AsyncGenerators,
             9..=10 => Focus::Contextlib,
-            11..=12 => Focus::AsyncContextlib,
-            13..=15 => Focus::ExitStacks,
-            16..=19 => Focus::GenApi,
-            20..=22 => Focus::Chaining,
-            23..=24 => Focus::Delegation,
-            25..=26 if orig.groups > 0 => Focus::Groups,
-            27..=28 => Focus::Targets,
-            29..=30 => Focus::CompileTime,
-            31..=32 => Focus::Protocol,
-            33..=34 => Focus::Direct,
-            35..=36 => Focus::Decorators,
+            11..=13 => Focus::AsyncContextlib,
+            14..=16 => Focus::ExitStacks,
+            17..=23 => Focus::GenApi,
+            24..=27 => Focus::Chaining,
+            28..=30 => Focus::Delegation,
+            31..=34 if orig.groups > 0 => Focus::Groups,
+            35..=36 => Focus::Targets,
+            37..=39 => Focus::CompileTime,
+            40..=41 => Focus::Protocol,
+            42..=44 => Focus::Direct,
+            45..=46 => Focus::Decorators,
             _ => Focus::Mix,
         };
         res.focus = area;

@@ -655,7 +655,7 @@ impl Gen<'_, '_> {
         let weights = [
             if cx.n_cms > 0 { 12 } else { 0 },
             if self.has(Capability::Suppress) { 2 } else { 0 },
-            if self.has(Capability::Nullcontext) { 1 } else { 0 },
+            if self.has(Capability::Nullcontext) { 2 } else { 0 },
             if self.has(Capability::Closing) { 2 } else { 0 },
         ];
         if weights.iter().all(|w| *w == 0) {
@@ -677,7 +677,8 @@ impl Gen<'_, '_> {
             }
             2 => ItemExpr::Nullcontext(self.enter_value()?),
             _ => {
-                let raises = if self.u.ratio(1, 3)? { Some(self.pick(RAISED)?) } else { None };
+                // One in two raises from close(): closing-raises is as rare as closing is.
+                let raises = if self.u.ratio(1, 2)? { Some(self.pick(RAISED)?) } else { None };
                 ItemExpr::Closing { label: self.labels.next('k'), raises }
             }
         })

@@ -1091,16 +1091,25 @@ fn consequence_rule(p: &Provenance, i: usize, events: usize) -> Option<Rule> {
 /// before); for the outcome, the last applied after the last event, or the one that made the
 /// exception raised. None when no rule decided the item (a `log` in straight-line code): the
 /// rules of earlier events are not why it is there, and a shrink would have to keep them.
+///
+/// Rules that only chain ([`CHAINS_ONLY`]) are passed over: they set what an exception carries,
+/// never whether an item is there, so a difference in presence or order is not theirs (PyPy's
+/// finished `athrow()` showed as implicit-chaining because the missing RuntimeError had a context).
 fn position_rule(p: &Provenance, i: usize, events: usize, item: Item<'_>) -> Option<Rule> {
+    let deciding = |rules: &[Rule]| rules.iter().rev().find(|r| !CHAINS_ONLY.contains(r)).copied();
     if i < events {
-        return p.event_rules(i).last().copied();
+        return deciding(p.event_rules(i));
     }
     let created = match item {
         Item::Raise(d) | Item::Chain(d) => p.exception(d.exc.id).created,
         _ => None,
     };
-    p.outcome_rules().last().copied().or(created)
+    deciding(p.outcome_rules()).or(created)
 }
+
+/// Rules that decide only an exception's chain (its `__context__`); a context difference still
+/// names them, through the exception's provenance.
+const CHAINS_ONLY: &[Rule] = &[Rule::ImplicitChaining];
 
 #[cfg(test)]
 mod tests;

@@ -153,20 +153,20 @@ impl Gen<'_, '_> {
             gens.push(k);
             self.gen_async.push(false);
         }
-        let exc = match self.u.int_in_range(0..=5)? {
+        // Thrown into more often than anything else, and arguments the awaitable's iterator
+        // refuses most often: coroutine-throw-refused is otherwise among the rarest rules.
+        let exc = match self.weighted(&[1, 1, 3, 2])? {
             0 => Thrown::New(NewExc { class: ExcClass::GeneratorExit, label: self.labels.next('r') }),
             1 => Thrown::New(NewExc { class: ExcClass::StopIteration, label: self.labels.next('r') }),
             // Refused by the awaitable's iterator: a TypeError at the await.
-            2 | 3 => {
-                Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?)
-            }
+            2 => Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?),
             _ => Thrown::New(self.new_exc('r')?),
         };
         let k = self.u.int_in_range(0..=3)?;
-        let how = match self.u.int_in_range(0..=6)? {
+        let how = match self.weighted(&[1, 2, 1, 4])? {
             0 => Drive::Exhaust,
-            1 | 2 => Drive::Close(k),
-            3 => Drive::Send(k),
+            1 => Drive::Close(k),
+            2 => Drive::Send(k),
             _ => Drive::Throw(k, exc),
         };
         Ok(vec![Stmt::Drive { label: self.labels.next('d'), gen: outer, how, then: None }])

@@ -82,7 +82,11 @@ impl Gen<'_, '_> {
             items: vec![WithItem { expr, target: Target::None }],
             body,
         };
-        let mut variant = self.u.int_in_range(0..=6)?;
+        // except* (2 and 3) gets a third draw (7): its rules are the area's rarest.
+        let mut variant = match self.u.int_in_range(0..=7)? {
+            7 => 2,
+            v => v,
+        };
         // suppress and exit stacks only where the implementation has them.
         let suppress = self.has(Capability::Suppress);
         if (variant == 1 && !suppress) || (variant == 5 && !(suppress && self.has(Capability::ExitStack))) {
@@ -123,15 +127,28 @@ impl Gen<'_, '_> {
             2 | 3 => {
                 let m = Self::sync_manager(managers, Action::ReturnSelf, Method::Defined(self.opening_exit()?));
                 let label = self.labels.next('h');
-                let class =
-                    self.pick(&[ExcClass::E1, ExcClass::ValueError, ExcClass::Exception, ExcClass::KeyError])?;
-                let body = match self.u.int_in_range(0..=2)? {
+                // A handler that raises anew, and a naked exception wrapped, are the rarer rules
+                // of §13.4 (except-star-raises-new, except-star-wraps-naked): drawn more often,
+                // and the handler often catches the class of what is raised.
+                let raise = if self.u.ratio(3, 5)? { group(self)? } else { Stmt::Raise(self.raise_new()?) };
+                let first = match &raise {
+                    Stmt::RaiseGroup(g) => g.members.iter().find_map(|m| match m {
+                        Member::Exc(e) => Some(e.class),
+                        Member::Group(_) => None,
+                    }),
+                    Stmt::Raise(r) => Some(r.exc.class),
+                    _ => None,
+                };
+                let class = match first {
+                    Some(c) if is_exception(c) && self.u.ratio(1, 2)? => c,
+                    _ => self.pick(&[ExcClass::E1, ExcClass::ValueError, ExcClass::Exception, ExcClass::KeyError])?,
+                };
+                let body = match self.weighted(&[1, 1, 2])? {
                     0 => Vec::new(),
                     1 => vec![Stmt::BareRaise],
                     _ => vec![Stmt::Raise(self.raise_new()?)],
                 };
                 let handler = Handler { label, class: Some(class), bind: false, body };
-                let raise = if self.u.ratio(3, 4)? { group(self)? } else { Stmt::Raise(self.raise_new()?) };
                 if self.u.ratio(1, 2)? {
                     let t = Try {
                         body: vec![with(ItemExpr::New(m), vec![raise])],

@@ -32,10 +32,37 @@ pub(super) fn with(is_async: bool, expr: ItemExpr, body: Vec<Stmt>) -> Stmt {
 }
 
 impl Gen<'_, '_> {
-    /// Puts the opening of the program's focus in front of `main`.
+    /// Puts the opening of the program's focus in front of `main`; one time in two, two of them,
+    /// the first inside `try: ... except BaseException:` so that the second runs whatever the
+    /// first raised (an area's rarer rules each hang on one arm of its openings).
     pub(super) fn open(&mut self, parts: Parts<'_>) -> Result<()> {
+        let Parts { managers, cms, gens, main, is_async } = parts;
+        let Some(first) = self.opening(Parts { managers, cms, gens, main, is_async })? else { return Ok(()) };
+        let twice = self.config.focus != Focus::CompileTime && self.u.ratio(1, 2)?;
+        let second = if twice { self.opening(Parts { managers, cms, gens, main, is_async })? } else { None };
+        let opening = match second {
+            Some(second) => {
+                let h = Handler {
+                    label: self.labels.next('h'),
+                    class: Some(ExcClass::BaseException),
+                    bind: false,
+                    body: Vec::new(),
+                };
+                let mut both =
+                    vec![Stmt::Try(Box::new(Try { body: first, handlers: vec![h], orelse: Vec::new(), finally: None }))];
+                both.extend(second);
+                both
+            }
+            None => first,
+        };
+        main.splice(0..0, opening);
+        Ok(())
+    }
+
+    /// The statements of one opening of the program's focus, if it has openings.
+    fn opening(&mut self, parts: Parts<'_>) -> Result<Option<Vec<Stmt>>> {
         let opening = match self.config.focus {
-            Focus::Mix => return Ok(()),
+            Focus::Mix => return Ok(None),
             Focus::With => self.open_with(parts.managers)?,
             Focus::AsyncWith if parts.is_async => self.open_async_with(parts.managers)?,
             Focus::Generators | Focus::AsyncGenerators => {
@@ -57,12 +84,11 @@ impl Gen<'_, '_> {
             Focus::Protocol => self.open_protocol(parts.managers, parts.is_async)?,
             Focus::CompileTime => self.open_compile(parts.managers, parts.gens, parts.cms, parts.is_async)?,
             Focus::Direct => self.open_direct(parts.managers, parts.cms, parts.is_async)?,
-            Focus::AsyncWith => return Ok(()),
+            Focus::AsyncWith => return Ok(None),
             // The decorated functions and their calls come after the opening (decorators.rs).
-            Focus::Decorators => return Ok(()),
+            Focus::Decorators => return Ok(None),
         };
-        parts.main.splice(0..0, opening);
-        Ok(())
+        Ok(Some(opening))
     }
 
     /// A new manager class with `__enter__` and `__exit__` only.
@@ -220,7 +246,9 @@ impl Gen<'_, '_> {
         is_async: bool,
     ) -> Result<Vec<Stmt>> {
         let body = if self.u.ratio(2, 3)? {
-            let exit = self.opening_exit()?;
+            // An exit that raises, often: the cleanup of close() raising (gen-close-raises and its
+            // async form) is otherwise among the rarest rules.
+            let exit = if self.u.ratio(1, 3)? { Action::Raise(self.raise_new()?) } else { self.opening_exit()? };
             let m = if is_async {
                 let suspend = if self.u.ratio(1, 2)? { Some(self.labels.next('s')) } else { None };
                 let aexit = Method::AsyncDef { suspend, action: exit };
@@ -243,12 +271,21 @@ impl Gen<'_, '_> {
         };
         gens.push(GenFn { is_async, body });
         self.gen_async.push(is_async);
+        let gen = gens.len() - 1;
+        // Stepped in `with closing(g0()) as it:` (`async with aclosing(...)`), which closes it.
+        if self.u.ratio(1, 4)? && self.has(if is_async { Capability::Aclosing } else { Capability::Closing }) {
+            let var = self.labels.next('i');
+            let item = WithItem { expr: ItemExpr::ClosingGen { gen, is_async }, target: Target::Name(var.clone()) };
+            let k = self.u.int_in_range(1..=2)?;
+            let step = Stmt::Step { label: self.labels.next('d'), var, k, is_async };
+            return Ok(vec![Stmt::With { parens: Parens::No, is_async, items: vec![item], body: vec![step] }]);
+        }
         let how = match self.u.int_in_range(0..=4)? {
             0 => Drive::Exhaust,
             1 | 2 => Drive::Close(1),
             _ => Drive::Throw(1, Thrown::New(self.new_exc('r')?)),
         };
-        let drive = Stmt::Drive { label: self.labels.next('d'), gen: gens.len() - 1, how, then: None };
+        let drive = Stmt::Drive { label: self.labels.next('d'), gen, how, then: None };
         if self.u.ratio(1, 3)? {
             // Driven while the caller handles an exception: what close() chains to it, and
             // what aclose() does not.
@@ -262,6 +299,12 @@ impl Gen<'_, '_> {
     /// §4.1, §4.2: a generator manager that catches what the body raises (and may yield
     /// again), never yields, or is entered twice.
     fn open_cm(&mut self, cms: &mut Vec<CmGen>, is_async: bool) -> Result<Vec<Stmt>> {
+        if self.u.ratio(1, 6)? && self.has(Capability::Closing) {
+            // §4: closing() whose close() raises, after a body that raised or not.
+            let raises = if self.u.ratio(2, 3)? { Some(self.pick(RAISED)?) } else { None };
+            let body = if self.u.ratio(1, 2)? { self.raise_stmt()? } else { Stmt::Log(self.labels.next('L')) };
+            return Ok(vec![with(false, ItemExpr::Closing { label: self.labels.next('k'), raises }, vec![body])]);
+        }
         let suppress = self.u.ratio(1, 5)?;
         if suppress && self.has(Capability::Suppress) {
             // §4.4: suppress, with no class, the raised class, or another.
@@ -370,7 +413,8 @@ impl Gen<'_, '_> {
                 // Inside an `except` block, a callback's exception loses the handled one.
                 let raises = Some(self.pick(RAISED)?);
                 let cb = op(&name, StackOp::Callback { label: self.labels.next('k'), raises, is_async: false });
-                let fn_result = ExitFnResult::Return(Value::None);
+                // Half the time the exit function suppresses it (stack-callback-suppresses).
+                let fn_result = ExitFnResult::Return(if self.u.ratio(1, 2)? { Value::Bool(true) } else { Value::None });
                 let xf = op(
                     &name,
                     StackOp::PushFn(ExitFn {

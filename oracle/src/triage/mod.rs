@@ -85,6 +85,15 @@ pub const FAMILIES: &[Family] = &[
               (`AWAITABLE_STATE_CLOSED`: \"cannot reuse already awaited ...\" in the awaitables' `send` \
               and `throw`)",
     },
+    Family {
+        name: "awaitable-throw",
+        rules: &[Rule::AsyncGenAwaitableThrow, Rule::AsyncGenAcloseThrow, Rule::AsyncGenAwaitableThrowAgain],
+        why: "throwing into an async generator's `__anext__()`, `asend()`, `athrow()` or `aclose()` \
+              awaitable by hand, once or again: the awaitables' own `throw` method, which passes the \
+              exception into the generator and reads what comes out as `await` would \
+              (`async_gen_asend_throw`, `async_gen_athrow_throw`); an implementation without it \
+              fails under all three (PyPy's \"can't do async_generator.athrow().throw()\")",
+    },
 ];
 
 /// What a root cause is attributed to: a family of rules, a rule in no family, or no rule (an

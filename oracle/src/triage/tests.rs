@@ -241,7 +241,7 @@ differs = "message"
 versions = "3.x"
 "#;
     expect![[r#"
-        k.toml:8: unknown rule "no-such-rule" (`withstand stats` lists the rules; families: missing-protocol, not-awaitable, pep-479, awaitable-reused)
+        k.toml:8: unknown rule "no-such-rule" (`withstand stats` lists the rules; families: missing-protocol, not-awaitable, pep-479, awaitable-reused, awaitable-throw)
         k.toml:9: unknown difference "mesage"; one of presence, order, type, message, identity, context, cause, suppress_context, value
         k.toml:10: the pattern "(" does not compile: error: unclosed group
         k.toml:12: entry "a" needs a `reason` or a `link`

@@ -533,3 +533,37 @@ fn a_getter_the_interpreter_added_is_the_lookups_rule() {
     observed.events.insert(1, Event::Log { label: "L9".to_string(), info: None });
     assert_eq!(diverged(&prediction, observed, Messages::Exact).signature.rule, None);
 }
+
+#[test]
+fn a_missing_exception_is_not_the_chaining_rules_that_gave_it_a_context() {
+    // PyPy's finished `athrow()` raises where CPython's returns, so contextlib's "didn't stop"
+    // RuntimeError is missing; that it would have had a context is not why it is missing.
+    let program = "
+@asynccontextmanager
+async def c0():
+    return
+    yield
+
+async def main():
+    m8 = c0()
+    try:
+        raise E1('r14')
+    except:
+        handler('h16')
+        show('d11', await m8.__aexit__(S2, S2('x10'), None))
+        show('d13', await m8.__aexit__(KeyError, KeyError('x12'), None))
+";
+    let prediction = predicted(program);
+    let chain = match &prediction.trace.outcome {
+        Outcome::Raised(chain) => chain.clone(),
+        other => panic!("the program raises: {other:?}"),
+    };
+    assert_eq!(chain[0].context.as_ref().map(|c| c.ty.as_str()), Some("E1"), "the RuntimeError is chained");
+    let mut observed = prediction.trace.clone();
+    observed.events.push(Event::Var { name: "d13".to_string(), value: "False".to_string() });
+    observed.outcome = Outcome::Returned("None".to_string());
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(d.signature.differs, Differs::Presence);
+    assert_ne!(d.signature.rule, Some(Rule::ImplicitChaining));
+    assert!(d.signature.rule.is_some(), "a rule of the second __aexit__ decided it: {}", d.signature);
+}
