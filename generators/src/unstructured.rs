@@ -665,7 +665,7 @@ impl Gen<'_, '_> {
         Ok(match self.weighted(&weights)? {
             0 => {
                 let c = self.cm_index(cx, is_async)?.expect("weighted out when there is none");
-                self.cm_call(c, 10)?
+                self.cm_call(c, 30)?
             }
             1 => {
                 let n = self.u.int_in_range(0..=2)?;
@@ -798,7 +798,7 @@ impl Gen<'_, '_> {
         }
         let is_async = cx.scope.is_async() && self.u.ratio(3, 4)?;
         let expr = match self.cm_index(cx, is_async)? {
-            Some(c) if self.u.ratio(1, 4)? => self.cm_call(c, 10)?,
+            Some(c) if self.u.ratio(1, 4)? => self.cm_call(c, 30)?,
             _ => ItemExpr::New(mgr),
         };
         Ok(Stmt::With { parens: Parens::No, is_async, items: vec![WithItem { expr, target: Target::None }], body })
@@ -933,7 +933,7 @@ impl Gen<'_, '_> {
         let expr = match self.weighted(&weights)? {
             0 => {
                 let c = self.cm_index(cx, is_async)?.expect("weighted out when there is none");
-                self.cm_call(c, 10)?
+                self.cm_call(c, 30)?
             }
             1 => ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?),
             2 => ItemExpr::Suppress(vec![self.pick(CAUGHT)?]),

@@ -12,7 +12,8 @@ use super::Gen;
 impl Gen<'_, '_> {
     /// The parameters of a new `@contextmanager` function: mostly none.
     pub(super) fn cm_params(&mut self) -> Result<Vec<Param>> {
-        if !self.u.ratio(1, 3)? {
+        // Drawn so that exhausted input (where `ratio` is always true) gives none.
+        if self.u.ratio(2, 3)? {
             return Ok(Vec::new());
         }
         let mut names: Vec<&str> = PARAM_NAMES.to_vec();
@@ -54,7 +55,13 @@ impl Gen<'_, '_> {
         for p in &params[given..] {
             keywords.push(Arg { keyword: Some(p.name.clone()), value: self.arg_value()? });
         }
-        if bad > 0 && self.u.ratio(1, bad)? {
+        // Good where the input is exhausted (`ratio` is then always true).
+        let spoilt = match bad {
+            0 => false,
+            1 => true,
+            n => !self.u.ratio(n - 1, n)?,
+        };
+        if spoilt {
             match self.u.int_in_range(0..=2)? {
                 // A parameter left without its argument.
                 0 if !params.is_empty() => {

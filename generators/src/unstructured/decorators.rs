@@ -30,7 +30,7 @@ impl Gen<'_, '_> {
             let body = self.decorated_body(managers.len(), cms.len(), fun_async)?;
             // `@c0(11, kwds=22)`: the arguments every call's `_recreate_cm()` passes on (§16).
             let args = match deco {
-                Deco::Cm(c) => self.cm_args(c, 20)?,
+                Deco::Cm(c) => self.cm_args(c, 50)?,
                 Deco::Mgr(_) => Vec::new(),
             };
             decos.push(DecoFn { deco, method, body, args });

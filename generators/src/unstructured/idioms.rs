@@ -48,8 +48,12 @@ impl Gen<'_, '_> {
                     bind: false,
                     body: Vec::new(),
                 };
-                let mut both =
-                    vec![Stmt::Try(Box::new(Try { body: first, handlers: vec![h], orelse: Vec::new(), finally: None }))];
+                let mut both = vec![Stmt::Try(Box::new(Try {
+                    body: first,
+                    handlers: vec![h],
+                    orelse: Vec::new(),
+                    finally: None,
+                }))];
                 both.extend(second);
                 both
             }
@@ -366,9 +370,24 @@ impl Gen<'_, '_> {
             let name = self.labels.next('m');
             let again = with(is_async, ItemExpr::Var(name.clone()), vec![body]);
             let first = with(is_async, ItemExpr::Var(name.clone()), vec![again]);
-            return Ok(vec![Stmt::Assign { name, expr: self.cm_call(c, 5)? }, first]);
+            return Ok(vec![Stmt::Assign { name, expr: self.cm_call(c, 0)? }, first]);
         }
-        Ok(vec![with(is_async, self.cm_call(c, 5)?, vec![body])])
+        let mut res = Vec::new();
+        if !self.u.ratio(7, 8)? {
+            // §16.2 first: a call whose arguments do not bind, its TypeError caught, so that
+            // the opening itself still runs.
+            let log = Stmt::Log(self.labels.next('L'));
+            let handler = Handler {
+                label: self.labels.next('h'),
+                class: Some(ExcClass::TypeError),
+                bind: false,
+                body: Vec::new(),
+            };
+            let body = vec![with(is_async, self.cm_call(c, 1)?, vec![log])];
+            res.push(Stmt::Try(Box::new(Try { body, handlers: vec![handler], orelse: Vec::new(), finally: None })));
+        }
+        res.push(with(is_async, self.cm_call(c, 0)?, vec![body]));
+        Ok(res)
     }
 
     /// §4.3: a generator manager pushed without being entered, an exit that is None, a stack
