@@ -1800,14 +1800,13 @@ fn then_thrown(then: &Option<Then>) -> Option<&Thrown> {
 /// Runs `f` on the arguments of every call of `c<c>`: context expressions (inside `Nested(...)`
 /// too) and decorators.
 fn each_cm_call_mut(program: &mut Program, c: usize, mut f: impl FnMut(&mut Vec<Arg>)) {
-    fn walk(e: &mut ItemExpr, c: usize, f: &mut dyn FnMut(&mut Vec<Arg>)) {
-        match e {
-            ItemExpr::Cm(k, args) if *k == c => f(args),
-            ItemExpr::Nested(members) => members.iter_mut().for_each(|m| walk(m, c, f)),
-            _ => {}
+    each_expr_mut(program, |e| {
+        if let ItemExpr::Cm(k, args) = e {
+            if *k == c {
+                f(args);
+            }
         }
-    }
-    each_expr_mut(program, |e| walk(e, c, &mut f));
+    });
     for d in &mut program.decos {
         if d.deco == Deco::Cm(c) {
             f(&mut d.args);
@@ -1826,12 +1825,14 @@ fn unbind(args: &mut Vec<Arg>, params: &[Param], j: usize) {
     }
 }
 
+/// Runs `f` on every context expression, the members of a `Nested(...)` included (after it), so
+/// that what counts and renumbers managers and generator functions sees them all.
 fn each_expr_mut(program: &mut Program, mut f: impl FnMut(&mut ItemExpr)) {
     visit::each_node_mut(program, |node| {
         if let NodeMut::Expr(e) = node {
             f(e);
         }
-        Flow::Skip
+        Flow::Continue
     });
 }
 
