@@ -96,6 +96,11 @@ pub struct Pattern {
     pub expected_message: Option<Regex>,
     /// A pattern of the signature's detail (the masked, finer level).
     pub detail: Option<Regex>,
+    /// A pattern of an exception the interpreter raised, anywhere in its trace, that the model's
+    /// trace has none like (`RuntimeError: can't do ...`): the implementation's own error, which
+    /// names the bug wherever the first difference is. A pattern with it may leave out `rule` and
+    /// `differs` (any then).
+    pub raised: Option<Regex>,
 }
 
 /// A problem in a known-differences file, at a line.
@@ -186,13 +191,21 @@ impl Entry {
 
     /// Whether it describes a failure with these facts.
     pub fn matches(&self, facts: &Facts) -> bool {
-        facts.failure == self.failure && self.patterns.iter().any(|p| p.matches(facts))
+        self.matches_by(facts, false) || self.matches_by(facts, true)
+    }
+
+    /// Whether a pattern of it matches that reads (`by_raised`) or does not read what the
+    /// interpreter raised elsewhere in its trace: triage tries every entry's patterns at the
+    /// first difference before any `raised` one, which is only evidence from farther away.
+    pub fn matches_by(&self, facts: &Facts, by_raised: bool) -> bool {
+        facts.failure == self.failure
+            && self.patterns.iter().filter(|p| p.raised.is_some() == by_raised).any(|p| p.matches(facts))
     }
 
     /// Whether it can only match when messages are compared.
     pub fn needs_messages(&self) -> bool {
         self.failure == FailureKind::Divergence
-            && self.patterns.iter().all(|p| p.differs.iter().all(|d| *d == Differs::Message))
+            && self.patterns.iter().all(|p| p.raised.is_some() || p.differs.iter().all(|d| *d == Differs::Message))
     }
 
     /// How it recognises a finding, one line per pattern: `missing-protocol: message, message ~ /…/`.
@@ -213,9 +226,11 @@ impl Pattern {
             (Some(r), Some(t)) => r.is_match(t),
             (Some(_), None) => false,
         };
-        self.culprits.contains(&culprit)
-            && self.differs.contains(&sig.differs)
+        // Empty only in a pattern with `raised`: any rule, any difference.
+        (self.culprits.is_empty() || self.culprits.contains(&culprit))
+            && (self.differs.is_empty() || self.differs.contains(&sig.differs))
             && (self.kinds.is_empty() || self.kinds.contains(&sig.kind))
+            && self.raised.as_ref().is_none_or(|r| facts.text.lines().any(|l| r.is_match(l)))
             && pattern(&self.message, sig.messages.as_ref().map(|m| m.1.as_str()))
             && pattern(&self.expected_message, sig.messages.as_ref().map(|m| m.0.as_str()))
             && pattern(&self.detail, Some(&sig.detail))
@@ -224,7 +239,7 @@ impl Pattern {
     fn criteria(&self, failure: FailureKind) -> String {
         let mut res = match failure {
             FailureKind::Divergence => {
-                let names = |v: Vec<String>| v.join("|");
+                let names = |v: Vec<String>| if v.is_empty() { "any".to_string() } else { v.join("|") };
                 format!(
                     "{}: {}",
                     names(self.culprits.iter().map(|c| c.name()).collect()),
@@ -238,7 +253,12 @@ impl Pattern {
             res.push_str(&format!(" of {}", kinds.join("|")));
         }
         for (name, r) in
-            [("message", &self.message), ("expected message", &self.expected_message), ("detail", &self.detail)]
+            [
+                ("message", &self.message),
+                ("expected message", &self.expected_message),
+                ("detail", &self.detail),
+                ("raised", &self.raised),
+            ]
         {
             if let Some(r) = r {
                 res.push_str(&format!(", {name} ~ /{}/", r.as_str()));
@@ -296,6 +316,7 @@ struct RawEntry {
     message: Option<Spanned<String>>,
     expected_message: Option<Spanned<String>>,
     detail: Option<Spanned<String>>,
+    raised: Option<Spanned<String>>,
     #[serde(default)]
     also: Vec<Spanned<RawPattern>>,
 }
@@ -309,6 +330,7 @@ struct RawPattern {
     message: Option<Spanned<String>>,
     expected_message: Option<Spanned<String>>,
     detail: Option<Spanned<String>>,
+    raised: Option<Spanned<String>>,
 }
 
 /// The largest compiled pattern, so that a known file cannot ask for unbounded memory.
@@ -405,6 +427,7 @@ pub fn parse(text: &str, file: &str) -> Result<KnownFile, Vec<KnownError>> {
             message: e.message,
             expected_message: e.expected_message,
             detail: e.detail,
+            raised: e.raised,
         };
         let main = pattern(&first, failure, at, &id, &err, &regex, &mut errors);
         patterns.extend(main);
@@ -460,6 +483,7 @@ fn pattern(
     let mut kinds = Vec::new();
     if failure == FailureKind::Divergence {
         match &raw.rule {
+            None if raw.raised.is_some() => {}
             None => {
                 errors.push(err(at, format!("entry {id:?} needs a `rule` (a rule or family name, or \"no-rule\")")))
             }
@@ -483,6 +507,7 @@ fn pattern(
             }
         }
         match &raw.differs {
+            None if raw.raised.is_some() => {}
             None => errors.push(err(at, format!("entry {id:?} needs `differs` (what differs: message, context, ...)"))),
             Some(d) => {
                 for name in d.get_ref().list() {
@@ -511,6 +536,7 @@ fn pattern(
             ("kind", raw.kind.as_ref().map(|s| s.span())),
             ("expected-message", raw.expected_message.as_ref().map(|s| s.span())),
             ("detail", raw.detail.as_ref().map(|s| s.span())),
+            ("raised", raw.raised.as_ref().map(|s| s.span())),
         ];
         for (name, span) in divergence_only {
             if let Some(span) = span {
@@ -524,7 +550,8 @@ fn pattern(
     let message = regex(&raw.message, errors);
     let expected_message = regex(&raw.expected_message, errors);
     let detail = regex(&raw.detail, errors);
-    (errors.len() == before).then_some(Pattern { culprits, differs, kinds, message, expected_message, detail })
+    let raised = regex(&raw.raised, errors);
+    (errors.len() == before).then_some(Pattern { culprits, differs, kinds, message, expected_message, detail, raised })
 }
 
 /// Ids used by more than one of `files`: an error at the second definition of each.

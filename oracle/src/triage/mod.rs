@@ -27,6 +27,7 @@ use std::fmt;
 
 use crate::model::Rule;
 use crate::runner::InterpreterInfo;
+use crate::trace::{ExcRef, Trace};
 use crate::verdict::{clip, Differs, Failure, FailureKind, Messages, Signature};
 
 pub use known::{Entry, KnownError, KnownFile};
@@ -205,7 +206,9 @@ pub struct Facts {
     /// A crash's status.
     pub status: Option<String>,
     /// What an interpreter failure left: the status or the answer (cut to 200 bytes), then the
-    /// end of stderr (at most [`MAX_FACT_TEXT_BYTES`]); empty for a divergence.
+    /// end of stderr (at most [`MAX_FACT_TEXT_BYTES`]). For a divergence, the exceptions the
+    /// interpreter raised that the model's trace has none like, one `Type: message` a line (at
+    /// most [`MAX_FACT_TEXT_BYTES`]): what a known entry's `raised` reads.
     pub text: String,
 }
 
@@ -220,7 +223,7 @@ impl Facts {
             s[start..].to_string()
         };
         let (signature, status, text) = match failure {
-            Failure::Divergence(d) => (Some(d.signature.clone()), None, String::new()),
+            Failure::Divergence(d) => (Some(d.signature.clone()), None, only_observed(&d.expected, &d.observed)),
             Failure::Hang { stderr_tail } => (None, None, tail(stderr_tail)),
             // The status and the answer come first and are kept whole (cut to 200 bytes): a long
             // stderr (warnings) must not push "signal 11" out of what an entry's pattern reads.
@@ -251,6 +254,37 @@ impl Facts {
             (FailureKind::Compile, _) => Cause::Compile { key: self.status.clone().unwrap_or_default() },
         }
     }
+}
+
+/// The exceptions of `observed` that `expected` has none like (by type and message), one
+/// `Type: message` (`Type` without a message) a line, each once, in the order they show.
+fn only_observed(expected: &Trace, observed: &Trace) -> String {
+    let lines = |t: &Trace| {
+        let mut res: Vec<String> = Vec::new();
+        let mut note = |e: &mut ExcRef| {
+            let line = match &e.msg {
+                Some(m) => format!("{}: {}", e.ty, clip(m, 200)),
+                None => e.ty.clone(),
+            };
+            if !res.contains(&line) {
+                res.push(line);
+            }
+        };
+        let mut t = t.clone();
+        t.events.iter_mut().for_each(|ev| ev.for_each_exc_ref(&mut note));
+        t.outcome.for_each_exc_ref(&mut note);
+        res
+    };
+    let expected = lines(expected);
+    let mut text = String::new();
+    for line in lines(observed).into_iter().filter(|l| !expected.contains(l)) {
+        if text.len() + line.len() + 1 > MAX_FACT_TEXT_BYTES {
+            break;
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
 }
 
 /// A failure as triage files it: its root cause, and the known-differences entry that describes
@@ -309,9 +343,11 @@ impl Triage {
         self.applicable.iter().find(|e| e.id == id)
     }
 
-    /// How a failure is filed: its root cause, and the first applicable entry that describes it.
+    /// How a failure is filed: its root cause, and the first applicable entry that describes it
+    /// at the first difference, else the first whose `raised` pattern does.
     pub fn classify(&self, facts: &Facts) -> Class {
-        let known = self.applicable.iter().find(|e| e.matches(facts)).map(|e| e.id.clone());
+        let by = |raised: bool| self.applicable.iter().find(|e| e.matches_by(facts, raised));
+        let known = by(false).or_else(|| by(true)).map(|e| e.id.clone());
         Class { cause: facts.cause(), known }
     }
 

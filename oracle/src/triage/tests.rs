@@ -208,7 +208,7 @@ fn every_problem_of_a_known_file_is_reported_at_its_line() {
     "#]]
     .assert_eq(&errors("[[known]]\nid = oops\n"));
     expect![[r#"
-        k.toml:3: unknown field `rules`, expected one of `id`, `summary`, `cpython`, `actual`, `reason`, `link`, `case`, `implementation`, `versions`, `version-string`, `failure`, `rule`, `differs`, `kind`, `message`, `expected-message`, `detail`, `also`
+        k.toml:3: unknown field `rules`, expected one of `id`, `summary`, `cpython`, `actual`, `reason`, `link`, `case`, `implementation`, `versions`, `version-string`, `failure`, `rule`, `differs`, `kind`, `message`, `expected-message`, `detail`, `raised`, `also`
     "#]]
     .assert_eq(&errors("implementation = \"pypy\"\n[[known]]\nrules = \"x\"\n"));
     let text = r#"implementation = "pypy"
@@ -271,4 +271,86 @@ fn ids_are_unique_across_files() {
     let errs = known::duplicate_ids(&[a, b]);
     assert_eq!(errs.len(), 3);
     assert_eq!(errs[0].to_string(), "b.toml:6: the id \"protocol-message\" is also used at a.toml:6");
+}
+
+#[test]
+fn an_entry_may_name_the_implementations_own_exception_wherever_the_traces_differ() {
+    let text = r#"
+implementation = "pypy"
+versions = "3.9"
+
+[[known]]
+id = "awaitable-throw"
+summary = "the awaitables have no throw()"
+reason = "for the test"
+rule = "awaitable-throw"
+differs = "presence"
+
+[[known.also]]
+raised = "^RuntimeError: can't do async_generator\\.athrow\\(\\)\\.throw\\(\\)$"
+"#;
+    let file = parse(text, "k.toml").expect("a pattern with `raised` needs no rule or difference");
+    let triage = Triage::new(&[file], &pypy(9, 16));
+    let entry = triage.entry("awaitable-throw").expect("applies");
+    assert!(entry.criteria()[1].starts_with("any: any, raised ~ /"), "{:?}", entry.criteria());
+    // Any rule, anything differing, where the interpreter raised its own RuntimeError.
+    let mut facts = divergence(Rule::GenThrowClass, Differs::Type, Kind::Raise, None);
+    facts.text = "E1: r3\nRuntimeError: can't do async_generator.athrow().throw()\n".to_string();
+    assert_eq!(triage.classify(&facts).known.as_deref(), Some("awaitable-throw"));
+    // Not where it raised none.
+    facts.text = "E1: r3\n".to_string();
+    assert_eq!(triage.classify(&facts).known, None);
+    // Its first pattern reads no message: it goes stale under `--messages types` too.
+    assert!(!entry.needs_messages(), "its first pattern does not read messages");
+    // `raised` is for divergences.
+    let crash = text.replace("rule = \"awaitable-throw\"\ndiffers = \"presence\"", "failure = \"crash\"");
+    let errors = parse(&crash, "k.toml").expect_err("raised on a crash");
+    assert!(errors.iter().any(|e| e.message.contains("`raised` is for divergences")), "{errors:?}");
+}
+
+#[test]
+fn a_divergences_facts_list_what_only_the_interpreter_raised() {
+    use crate::trace::{ExcDetail, ExcRef, Outcome, Trace};
+    use crate::verdict::{Divergence, Messages};
+    let exc = |ty: &str, msg: &str, id: u32| ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id };
+    let raised = |e: ExcRef, context: Option<ExcRef>| {
+        Outcome::Raised(vec![ExcDetail { exc: e, context, cause: None, suppress_context: false, leaves: Vec::new() }])
+    };
+    let expected = Trace { events: Vec::new(), outcome: raised(exc("E1", "r3", 1), None) };
+    let observed = Trace {
+        events: Vec::new(),
+        outcome: raised(exc("RuntimeError", "can't do it", 2), Some(exc("E1", "r3", 1))),
+    };
+    let signature = divergence(Rule::GenThrowClass, Differs::Type, Kind::Raise, None).signature.unwrap();
+    let d = Divergence { expected, observed, messages: Messages::Exact, signature };
+    let facts = Facts::of(&Failure::Divergence(Box::new(d)));
+    assert_eq!(facts.text, "RuntimeError: can't do it\n", "E1 is in both traces");
+}
+
+#[test]
+fn an_entry_at_the_first_difference_wins_over_an_earlier_ones_raised() {
+    let text = r#"
+implementation = "pypy"
+versions = "3.9"
+
+[[known]]
+id = "calls-none"
+summary = "a bound None called later"
+reason = "for the test"
+raised = "^TypeError: 'NoneType' object is not callable$"
+
+[[known]]
+id = "no-nesting-limit"
+summary = "no nesting limit"
+reason = "for the test"
+rule = "compile-too-deep"
+differs = "presence"
+"#;
+    let triage = Triage::new(&[parse(text, "k.toml").expect("parses")], &pypy(9, 16));
+    let mut facts = divergence(Rule::CompileTooDeep, Differs::Presence, Kind::CompileError, None);
+    facts.text = "TypeError: 'NoneType' object is not callable\n".to_string();
+    assert_eq!(triage.classify(&facts).known.as_deref(), Some("no-nesting-limit"));
+    let mut facts = divergence(Rule::LacksExit, Differs::Presence, Kind::Raise, None);
+    facts.text = "TypeError: 'NoneType' object is not callable\n".to_string();
+    assert_eq!(triage.classify(&facts).known.as_deref(), Some("calls-none"));
 }
