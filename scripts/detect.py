@@ -259,8 +259,8 @@ MUTATIONS = [
      '        let name = self.type_name(mgr);'),
     # managers used as decorators (SEMANTICS-ADDENDUM §14)
     ("deco-cm-not-recreated", "14.1", DECO,
-     "                Val::Builtin(Builtin::Cm { cm, obj: self.heap.new_cm() })\n            }\n            Deco::Mgr(_) => {",
-     "                let _ = cm;\n                self.decorators[fun].clone()\n            }\n            Deco::Mgr(_) => {"),
+     "                Val::Builtin(Builtin::Cm { cm, obj: self.heap.new_cm(args) })\n            }\n            Deco::Mgr(_) => {",
+     "                let _ = (cm, args);\n                self.decorators[fun].clone()\n            }\n            Deco::Mgr(_) => {"),
     ("deco-instance-made-per-call", "14.1", DECO,
      "                self.hit(Rule::DecoInstanceReused);",
      "                self.hit(Rule::DecoInstanceReused);\n                if let Deco::Mgr(m) = self.program.decos[fun].deco {\n                    self.emit(Event::Init { mgr: format!(\"M{m}\") });\n                }"),
@@ -327,6 +327,13 @@ MUTATIONS = [
     ("nested-member-error-handled", "15.4", DIRECT,
      "                    self.hit(Rule::NestedMemberRaises);\n                    cur = Some(x);",
      "                    self.hit(Rule::NestedMemberRaises);\n                    self.excs.push_handled(x);\n                    cur = Some(x);"),
+    # arguments of @contextmanager functions (SEMANTICS-ADDENDUM §16)
+    ("cm-keywords-bound-in-call-order", "16.1", CTX,
+     "            Some(j) => slots[j] = Some(arg.value),",
+     "            Some(_) => {\n                let j = slots.iter().position(Option::is_none).unwrap_or(0);\n                slots[j] = Some(arg.value)\n            }"),
+    ("cm-unexpected-keyword-ignored", "16.2", CTX,
+     "            None => {\n                let near",
+     "            None if true => continue,\n            None => {\n                let near"),
 ]
 
 

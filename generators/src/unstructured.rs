@@ -4,14 +4,15 @@
 use arbitrary::{Result, Unstructured};
 use oracle::ir::{
     Action, AwaitThen, BoolResult, Cause, Clauses, CmGen, ExcClass, ExitFn, ExitFnResult, Func, GenFn, Handler,
-    ItemExpr, Manager, Method, NewExc, Parens, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try, Value,
-    WithItem, MAX_BLOCKS,
+    ItemExpr, Manager, Method, NewExc, Param, Parens, Program, RaiseNew, Scope, Slot, StackOp, Stmt, Target, Try,
+    Value, WithItem, MAX_BLOCKS,
 };
 
 use oracle::capability::Capability;
 
 use crate::config::GenConfig;
 
+mod cm_args;
 mod compile;
 mod decorators;
 mod idioms;
@@ -33,6 +34,7 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
         labels: Labels::default(),
         budget: config.max_stmts,
         cm_async: Vec::new(),
+        cm_params: Vec::new(),
         gen_async: Vec::new(),
     };
     let is_async = g.chance(config.weights.async_main, 6)?;
@@ -52,7 +54,7 @@ pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig) -> Result<Program>
             // Of a kind the implementation has.
             let Some(cm_async) = g.cm_kind(cm_async, is_async) else { continue };
             let cm = g.cm_gen(&cx, cm_async)?;
-            g.push_cm(&mut cms, cm);
+            g.push_cm(&mut cms, cm)?;
         }
     }
     let cx = Cx { n_cms: cms.len(), ..cx };
@@ -151,6 +153,8 @@ struct Gen<'a, 'b> {
     budget: usize,
     /// Which `@contextmanager` functions are `@asynccontextmanager`.
     cm_async: Vec<bool>,
+    /// The parameters of each `@contextmanager` function, which its calls bind (§16).
+    cm_params: Vec<Vec<Param>>,
     /// Which generator functions are async.
     gen_async: Vec<bool>,
 }
@@ -659,7 +663,10 @@ impl Gen<'_, '_> {
             return Ok(ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?));
         }
         Ok(match self.weighted(&weights)? {
-            0 => ItemExpr::Cm(self.cm_index(cx, is_async)?.expect("weighted out when there is none")),
+            0 => {
+                let c = self.cm_index(cx, is_async)?.expect("weighted out when there is none");
+                self.cm_call(c, 30)?
+            }
             1 => {
                 let n = self.u.int_in_range(0..=2)?;
                 let mut classes = Vec::with_capacity(n);
@@ -712,10 +719,12 @@ impl Gen<'_, '_> {
     /// shape `ir::CmGen` describes.
     /// Adds `cm` to the program's generator managers, with its kind in [`Self::cm_async`] beside
     /// it (what statements generated later read); its index.
-    fn push_cm(&mut self, cms: &mut Vec<CmGen>, cm: CmGen) -> usize {
+    fn push_cm(&mut self, cms: &mut Vec<CmGen>, mut cm: CmGen) -> Result<usize> {
         self.cm_async.push(cm.is_async);
+        cm.params = self.cm_params()?;
+        self.cm_params.push(cm.params.clone());
         cms.push(cm);
-        cms.len() - 1
+        Ok(cms.len() - 1)
     }
 
     fn cm_gen(&mut self, cx: &Cx, is_async: bool) -> Result<CmGen> {
@@ -730,7 +739,15 @@ impl Gen<'_, '_> {
         };
         let pre = small(self)?;
         if self.u.ratio(1, 10)? {
-            return Ok(CmGen { is_async, pre, yields: None, handler: None, finally: None, post: Vec::new() });
+            return Ok(CmGen {
+                is_async,
+                params: Vec::new(),
+                pre,
+                yields: None,
+                handler: None,
+                finally: None,
+                post: Vec::new(),
+            });
         }
         let yields = Some(self.enter_value()?);
         let handler = if self.u.ratio(1, 2)? {
@@ -768,7 +785,7 @@ impl Gen<'_, '_> {
         if yield_again && !post.last().is_some_and(ends_block) {
             post.push(Stmt::Yield(self.labels.next('y')));
         }
-        Ok(CmGen { is_async, pre, yields, handler, finally, post })
+        Ok(CmGen { is_async, params: Vec::new(), pre, yields, handler, finally, post })
     }
 
     /// `with M<i>(): yield 'y1'; ...`: the body starts suspended inside the manager (an
@@ -781,7 +798,7 @@ impl Gen<'_, '_> {
         }
         let is_async = cx.scope.is_async() && self.u.ratio(3, 4)?;
         let expr = match self.cm_index(cx, is_async)? {
-            Some(c) if self.u.ratio(1, 4)? => ItemExpr::Cm(c),
+            Some(c) if self.u.ratio(1, 4)? => self.cm_call(c, 30)?,
             _ => ItemExpr::New(mgr),
         };
         Ok(Stmt::With { parens: Parens::No, is_async, items: vec![WithItem { expr, target: Target::None }], body })
@@ -914,7 +931,10 @@ impl Gen<'_, '_> {
         let stack = self.has(if is_async { Capability::AsyncExitStack } else { Capability::ExitStack });
         let weights = [if cx.n_cms > 0 { 6 } else { 0 }, 3, if suppress { 1 } else { 0 }, if stack { 1 } else { 0 }];
         let expr = match self.weighted(&weights)? {
-            0 => ItemExpr::Cm(self.cm_index(cx, is_async)?.expect("weighted out when there is none")),
+            0 => {
+                let c = self.cm_index(cx, is_async)?.expect("weighted out when there is none");
+                self.cm_call(c, 30)?
+            }
             1 => ItemExpr::New(self.u.int_in_range(0..=cx.n_managers - 1)?),
             2 => ItemExpr::Suppress(vec![self.pick(CAUGHT)?]),
             _ => ItemExpr::ExitStack { is_async },

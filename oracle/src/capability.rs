@@ -456,7 +456,7 @@ pub fn required(program: &Program) -> Capabilities {
             // nothing (it reads `__traceback__` with getattr).
             ItemExpr::New(_)
             | ItemExpr::Literal(_)
-            | ItemExpr::Cm(_)
+            | ItemExpr::Cm(..)
             | ItemExpr::Var(_)
             | ItemExpr::PopAll(_)
             | ItemExpr::Nested(_) => return,

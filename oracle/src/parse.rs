@@ -16,10 +16,10 @@ use std::collections::HashMap;
 
 use crate::ir::visit::{Path, Root, Step};
 use crate::ir::{
-    validate, Action, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco as Decorator, DecoFn,
-    Diagnostic, DirectCall, Drive, Elem, ExcAttr, ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group, Handler,
-    ItemExpr, Key, Manager, Member as GroupMember, Method, NewExc, Parens, Program, RaiseNew, Slot, StackOp, Stmt,
-    Store, StoreObj, Target, TextPos, Then, Thrown, Triple, Try, Value, WithItem, Yielded,
+    validate, Action, Arg, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco as Decorator,
+    DecoFn, Diagnostic, DirectCall, Drive, Elem, ExcAttr, ExcClass, ExitFn, ExitFnResult, GenFn, Getter, Group,
+    Handler, ItemExpr, Key, Manager, Member as GroupMember, Method, NewExc, Param, Parens, Program, RaiseNew, Slot,
+    StackOp, Stmt, Store, StoreObj, Target, TextPos, Then, Thrown, Triple, Try, Value, WithItem, Yielded,
 };
 use crate::render;
 
@@ -199,15 +199,68 @@ enum Head {
     Finally,
 }
 
-/// `@c0()` or `@M0()`: the decorator of a decorated function (§14).
-fn deco_head(text: &str) -> Option<Decorator> {
-    let inner = text.strip_prefix('@')?.strip_suffix("()")?;
+/// `@c0()` (`@c0(11, kwds=22)`, SEMANTICS-ADDENDUM §16) or `@M0()`: the decorator of a decorated
+/// function (§14), with the factory's arguments.
+fn deco_head(text: &str) -> Option<(Decorator, Vec<Arg>)> {
+    let inner = text.strip_prefix('@')?;
     let index =
         |d: &str| (!d.is_empty() && d.len() < 6 && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.parse().ok())?;
-    if let Some(d) = inner.strip_prefix('c') {
-        return index(d).map(Decorator::Cm);
+    if let Some(rest) = inner.strip_prefix('c') {
+        let (d, rest) = rest.split_once('(')?;
+        let c = index(d)?;
+        let mut t = Toks::new(rest).ok()?;
+        let args = call_args(&mut t).ok()?;
+        t.end().ok()?;
+        return Some((Decorator::Cm(c), args));
     }
-    index(inner.strip_prefix('M')?).map(Decorator::Mgr)
+    index(inner.strip_suffix("()")?.strip_prefix('M')?).map(|m| (Decorator::Mgr(m), Vec::new()))
+}
+
+/// The arguments of a call of a `@contextmanager` function after its `(`, through its `)`:
+/// `11, kwds=22` (SEMANTICS-ADDENDUM §16). Their order and keywords are validate's to check.
+fn call_args(t: &mut Toks<'_>) -> Result<Vec<Arg>, String> {
+    let mut args = Vec::new();
+    if t.eat(')') {
+        return Ok(args);
+    }
+    loop {
+        let keyword = match (t.peek_name(), t.toks.get(t.i + 1).map(|(_, tok)| tok)) {
+            (Some(name), Some(Tok::Punct('='))) => {
+                t.bump();
+                t.bump();
+                Some(name.to_string())
+            }
+            _ => None,
+        };
+        let value = int(t, "an argument: an integer such as 11, or a keyword argument such as kwds=11")?;
+        args.push(Arg { keyword, value });
+        if t.eat(')') {
+            return Ok(args);
+        }
+        t.punct(',', "',' or ')'")?;
+    }
+}
+
+/// The parameters of `def c<n>(...)` after the name: `(self, func, *, kwds)` (SEMANTICS-ADDENDUM §16).
+fn cm_params(t: &mut Toks<'_>) -> Result<Vec<Param>, String> {
+    t.punct('(', "'('")?;
+    let mut params = Vec::new();
+    if t.eat(')') {
+        return Ok(params);
+    }
+    let mut kw_only = false;
+    loop {
+        if !kw_only && t.eat('*') {
+            kw_only = true;
+            t.punct(',', "',' then a keyword-only parameter after *")?;
+        }
+        let name = t.name("a parameter name such as self")?;
+        params.push(Param { name: name.to_string(), kw_only });
+        if t.eat(')') {
+            return Ok(params);
+        }
+        t.punct(',', "',' or ')'")?;
+    }
 }
 
 /// `[x = ][await ]f0(2, k=0)` or `...F0().f0(2, k=0)`: a call of a decorated function (§14);
@@ -347,7 +400,7 @@ impl<'a> Parser<'a> {
                     let n = cms.len();
                     let expected_def = format!("{} c{n}():", def_kw(is_async));
                     match def.map(|d| (d, top_head(d.text, counts))) {
-                        Some((d, Ok(Top::Cm(def_async, expected)))) => {
+                        Some((d, Ok(Top::Cm(def_async, expected, params)))) => {
                             self.pos += 1;
                             if def_async != is_async {
                                 self.err(
@@ -360,7 +413,7 @@ impl<'a> Parser<'a> {
                                 );
                             }
                             self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                            cms.push(self.cm(d, def_async, cms.len()));
+                            cms.push(self.cm(d, def_async, cms.len(), params));
                         }
                         _ => {
                             let found =
@@ -379,19 +432,21 @@ impl<'a> Parser<'a> {
                     // A decorator misspelt: what it decorates is still read as a contextlib function.
                     self.err(line.no, m);
                     let def = self.peek().filter(|l| l.depth == 0);
-                    if let Some((d, Ok(Top::Cm(is_async, expected)))) = def.map(|d| (d, top_head(d.text, counts))) {
+                    if let Some((d, Ok(Top::Cm(is_async, expected, params)))) =
+                        def.map(|d| (d, top_head(d.text, counts)))
+                    {
                         self.pos += 1;
                         self.cm_order(d, expected, main.is_some(), !gens.is_empty());
-                        cms.push(self.cm(d, is_async, cms.len()));
+                        cms.push(self.cm(d, is_async, cms.len(), params));
                     }
                 }
-                Ok(Top::Cm(is_async, expected)) => {
+                Ok(Top::Cm(is_async, expected, params)) => {
                     self.err(
                         line.no,
                         format!("expected {} on the line before {:?}", decorator(is_async), clip(line.text)),
                     );
                     self.cm_order(line, expected, main.is_some(), !gens.is_empty());
-                    cms.push(self.cm(line, is_async, cms.len()));
+                    cms.push(self.cm(line, is_async, cms.len(), params));
                 }
                 Ok(Top::Gen(is_async, expected)) => {
                     if main.is_some() {
@@ -500,7 +555,7 @@ impl<'a> Parser<'a> {
             } else {
                 line
             };
-            let Some(deco) = deco_head(deco_line.text) else {
+            let Some((deco, args)) = deco_head(deco_line.text) else {
                 if method {
                     self.err(deco_line.no, format!("expected @c0() or @M0(), found {:?}", clip(deco_line.text)));
                 }
@@ -549,7 +604,7 @@ impl<'a> Parser<'a> {
                 break;
             }
             let body = self.in_block(root, |p| p.stmts(depth + 1));
-            res.push(DecoFn { deco, method, body });
+            res.push(DecoFn { deco, method, body, args });
         }
         res
     }
@@ -1140,12 +1195,23 @@ impl<'a> Parser<'a> {
     /// The body of `def c<n>():` (`async def c<n>():` when `is_async`), in the shape [`CmGen`]
     /// describes: `<pre>`, then `yield <value>` alone or in a `try:` with an `except` clause, a
     /// `finally` clause or both, then `<post>`; or `<pre>`, `return` and an unreachable bare `yield`.
-    fn cm(&mut self, header: Line<'a>, is_async: bool, i: usize) -> CmGen {
+    fn cm(&mut self, header: Line<'a>, is_async: bool, i: usize, params: Vec<Param>) -> CmGen {
         let root = Path::new(Root::Cm(i));
         self.mark(root.clone(), header.no);
-        let mut cm = CmGen { is_async, pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
+        let mut cm =
+            CmGen { is_async, params, pre: Vec::new(), yields: None, handler: None, finally: None, post: Vec::new() };
         if !self.has_block(header, 1, "an indented body with a yield") {
             return cm;
+        }
+        // `show('self', self)` for each parameter, first of all (SEMANTICS-ADDENDUM §16.1).
+        for p in &cm.params {
+            let text = format!("show('{0}', {0})", p.name);
+            match self.peek() {
+                Some(l) if l.depth == 1 && l.text == text => self.pos += 1,
+                Some(l) => self
+                    .err(l.no, format!("expected {text} (c{i} shows its parameters first), found {:?}", clip(l.text))),
+                None => self.diags.push(Diagnostic::syntax(TextPos::End, format!("expected {text} in c{i}"))),
+            }
         }
         let Some((at, kind)) = self.cm_yield_at() else {
             self.err(
@@ -1334,8 +1400,9 @@ enum Top {
     Class(String, Result<(), String>, Option<usize>),
     /// `@contextmanager`, or with `true`, `@asynccontextmanager`.
     Decorator(bool),
-    /// `def c<n>():` (with `true`, `async def c<n>():`), and whether it is the one expected next.
-    Cm(bool, Result<(), String>),
+    /// `def c<n>(<params>):` (with `true`, `async def c<n>(<params>):`), whether it is the one
+    /// expected next, and its parameters.
+    Cm(bool, Result<(), String>, Vec<Param>),
     /// `def g<n>():` (with `true`, `async def g<n>():`), and whether it is the one expected next.
     Gen(bool, Result<(), String>),
     /// `def main():`, or with `true`, `async def main():`.
@@ -1429,8 +1496,13 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
         {
             let Some(n) = t.peek_name().and_then(|n| index(n, prefix)) else { continue };
             t.bump();
-            t.punct('(', "'('")?;
-            t.punct(')', "')'")?;
+            let params = if prefix == 'c' {
+                cm_params(&mut t)?
+            } else {
+                t.punct('(', "'('")?;
+                t.punct(')', "')'")?;
+                Vec::new()
+            };
             t.punct(':', "':'")?;
             t.end()?;
             let expected = if n == count {
@@ -1442,7 +1514,7 @@ fn top_head(text: &str, counts: Counts) -> Result<Top, String> {
                     clip(text)
                 ))
             };
-            return Ok(if prefix == 'g' { Top::Gen(is_async, expected) } else { Top::Cm(is_async, expected) });
+            return Ok(if prefix == 'g' { Top::Gen(is_async, expected) } else { Top::Cm(is_async, expected, params) });
         }
         return t.fail(if is_async {
             "main():, a generator function g0(): or an @asynccontextmanager function c0(): after async def"
@@ -2452,10 +2524,10 @@ fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
             ItemExpr::Closing { label, raises }
         }
         _ => {
-            let (expr, example) = if let Some(m) = manager_index(name) {
+            let (mut expr, example) = if let Some(m) = manager_index(name) {
                 (ItemExpr::New(m), ("a manager", "M0()"))
             } else if let Some(c) = index(name, 'c') {
-                (ItemExpr::Cm(c), ("a @contextmanager manager", "c0()"))
+                (ItemExpr::Cm(c, Vec::new()), ("a @contextmanager manager", "c0()"))
             } else if name == "ExitStack" || name == "AsyncExitStack" {
                 (ItemExpr::ExitStack { is_async: name == "AsyncExitStack" }, ("an exit stack", "ExitStack()"))
             } else {
@@ -2481,6 +2553,10 @@ fn item_call(t: &mut Toks<'_>, name: &str) -> Result<ItemExpr, String> {
             let what = format!("{} {}", example.0, no_args(example.1));
             t.bump();
             t.punct('(', &format!("'(' ({what})"))?;
+            if let ItemExpr::Cm(_, args) = &mut expr {
+                *args = call_args(t)?;
+                return Ok(expr);
+            }
             t.punct(')', &format!("')' ({what})"))?;
             expr
         }

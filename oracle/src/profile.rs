@@ -175,6 +175,9 @@ quirks! {
     /// returns False on the normal path and for the very exception let through; 3.8 returns None
     /// there (but for a RuntimeError), which only a direct call shows.
     acm_aexit_returns_false:                                   [N,  Y,  Y,   Y,    Y,    Y,   Y],
+    /// Not in §6 (SEMANTICS-ADDENDUM §16.2, probed on 3.8-3.13 and 3.14.2): "got an unexpected
+    /// keyword argument 'funk'" goes on ". Did you mean 'func'?" for a parameter close to it.
+    unexpected_keyword_suggests:                               [N,  N,  N,   N,    N,    Y,   Y],
 }
 
 /// One implementation the model has profiles for.

@@ -32,9 +32,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use crate::ir::compile;
 use crate::ir::visit::{self, At, Flow, NodeMut, VisitorMut};
 use crate::ir::{
-    validate, Action, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Deco, DirectCall, Drive, Elem, ExcClass, ExitFn,
-    ExitFnResult, Getter, Group, Handler, ItemExpr, Member, Method, Program, RaiseNew, Scope, Slot, StackOp, Stmt,
-    Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded,
+    validate, Action, Arg, AttrValue, AwaitThen, BoolResult, Cause, CmGen, Deco, DirectCall, Drive, Elem, ExcClass,
+    ExitFn, ExitFnResult, Getter, Group, Handler, ItemExpr, Member, Method, Param, Program, RaiseNew, Scope, Slot,
+    StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded,
 };
 
 /// How long [`reduce`] may keep trying.
@@ -146,7 +146,7 @@ pub fn size(program: &Program) -> usize {
         .sum();
     let gens: usize = program.gens.iter().map(|g| 1 + usize::from(g.is_async)).sum();
     let cms: usize = program.cms.iter().map(|c| 1 + usize::from(c.is_async) + cm_size(c)).sum();
-    let decos: usize = program.decos.iter().map(|d| 2 + usize::from(d.method)).sum();
+    let decos: usize = program.decos.iter().map(|d| 2 + usize::from(d.method) + args_size(&d.args)).sum();
     let stmts: usize = visit::all_stmts(program).map(stmt_size).sum();
     usize::from(program.is_async) + managers + cms + gens + decos + stmts
 }
@@ -283,9 +283,15 @@ fn value_size(v: &Value) -> usize {
 /// A `@contextmanager` function but for the statements of its blocks, which count with all the
 /// others.
 fn cm_size(cm: &CmGen) -> usize {
-    cm.yields.as_ref().map_or(0, |v| 1 + value_size(v))
+    cm.params.iter().map(|p| 2 + usize::from(p.kw_only)).sum::<usize>()
+        + cm.yields.as_ref().map_or(0, |v| 1 + value_size(v))
         + cm.handler.as_ref().map_or(0, handler_size)
         + usize::from(cm.finally.is_some())
+}
+
+/// The arguments of a `@contextmanager` function's call: each weighs two, a keyword one more.
+fn args_size(args: &[Arg]) -> usize {
+    args.iter().map(|a| 2 + usize::from(a.keyword.is_some())).sum()
 }
 
 /// A handler but for the statements of its block.
@@ -328,7 +334,8 @@ fn item_size(expr: &ItemExpr) -> usize {
     match expr {
         ItemExpr::New(_) => 0,
         ItemExpr::Literal(v) | ItemExpr::Nullcontext(v) => 1 + value_size(v),
-        ItemExpr::Cm(_) | ItemExpr::Var(_) | ItemExpr::PopAll(_) => 1,
+        ItemExpr::Cm(_, args) => 1 + args_size(args),
+        ItemExpr::Var(_) | ItemExpr::PopAll(_) => 1,
         ItemExpr::Suppress(classes) => 1 + classes.iter().map(|c| 1 + rank(*c)).sum::<usize>(),
         ItemExpr::Closing { raises, .. } => 2 + raises.map_or(0, |c| 1 + rank(c)),
         ItemExpr::ExitStack { is_async } => 1 + usize::from(*is_async),
@@ -721,7 +728,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
     }
     let mut cm_used = vec![false; program.cms.len()];
     each_expr_mut(program, |e| {
-        if let ItemExpr::Cm(c) = *e {
+        if let ItemExpr::Cm(c, _) = *e {
             cm_used[c] = true;
         }
     });
@@ -742,7 +749,7 @@ fn drop_managers(program: &mut Program, cur: &mut Cursor) {
                 }
             }
             each_expr_mut(program, |e| {
-                if let ItemExpr::Cm(k) = e {
+                if let ItemExpr::Cm(k, _) = e {
                     assert!(*k != c, "c{c} is still used");
                     if c < *k {
                         *k -= 1;
@@ -1024,7 +1031,15 @@ fn simplify_item_expr(expr: &mut ItemExpr, cur: &mut Cursor) -> bool {
                 }
             }
         }
-        ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Cm(_) | ItemExpr::Nullcontext(_) => {}
+        ItemExpr::Cm(_, args) => {
+            for k in 0..args.len() {
+                if cur.take() {
+                    args.remove(k);
+                    return true;
+                }
+            }
+        }
+        ItemExpr::New(_) | ItemExpr::Literal(_) | ItemExpr::Nullcontext(_) => {}
         // Their async forms go with what they stand for, in `make_sync`.
         ItemExpr::Var(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. } => {}
     }
@@ -1147,6 +1162,28 @@ fn simplify_methods(program: &mut Program, cur: &mut Cursor) {
 /// after its pre statements). Its statements, yielded value and handler class are left to the
 /// passes that simplify those everywhere.
 fn simplify_cms(program: &mut Program, cur: &mut Cursor) {
+    // A parameter, with the arguments that bind it at every call (SEMANTICS-ADDENDUM §16).
+    for c in 0..program.cms.len() {
+        for j in 0..program.cms[c].params.len() {
+            if cur.take() {
+                let params = program.cms[c].params.clone();
+                program.cms[c].params.remove(j);
+                each_cm_call_mut(program, c, |args| unbind(args, &params, j));
+                return;
+            }
+        }
+    }
+    // An argument of a decorator's factory call (those of `with` items are simplify_items's).
+    for d in &mut program.decos {
+        if let Deco::Cm(_) = d.deco {
+            for k in 0..d.args.len() {
+                if cur.take() {
+                    d.args.remove(k);
+                    return;
+                }
+            }
+        }
+    }
     for cm in &mut program.cms {
         if cm.handler.is_some() && cur.take() {
             cm.handler = None;
@@ -1165,6 +1202,7 @@ fn simplify_cms(program: &mut Program, cur: &mut Cursor) {
         if cm.yields.is_some() && cur.take() {
             *cm = CmGen {
                 is_async: cm.is_async,
+                params: std::mem::take(&mut cm.params),
                 pre: std::mem::take(&mut cm.pre),
                 yields: None,
                 handler: None,
@@ -1196,7 +1234,7 @@ fn make_sync(program: &mut Program, cur: &mut Cursor) {
     for c in 0..program.cms.len() {
         if program.cms[c].is_async && cur.take() {
             program.cms[c].is_async = false;
-            sync_uses(program, &|e| *e == ItemExpr::Cm(c));
+            sync_uses(program, &|e| matches!(e, ItemExpr::Cm(k, _) if *k == c));
             return;
         }
     }
@@ -1764,12 +1802,42 @@ fn then_thrown(then: &Option<Then>) -> Option<&Thrown> {
 // ---- traversal ----
 
 /// Calls `f` on every context expression (of a `with` item, an assignment, a stack operation).
+/// Runs `f` on the arguments of every call of `c<c>`: context expressions (inside `Nested(...)`
+/// too) and decorators.
+fn each_cm_call_mut(program: &mut Program, c: usize, mut f: impl FnMut(&mut Vec<Arg>)) {
+    each_expr_mut(program, |e| {
+        if let ItemExpr::Cm(k, args) = e {
+            if *k == c {
+                f(args);
+            }
+        }
+    });
+    for d in &mut program.decos {
+        if d.deco == Deco::Cm(c) {
+            f(&mut d.args);
+        }
+    }
+}
+
+/// Drops from a call's arguments the one that binds parameter `j` of `params`: its keyword, or
+/// the positional argument at its place.
+fn unbind(args: &mut Vec<Arg>, params: &[Param], j: usize) {
+    let p = &params[j];
+    if let Some(k) = args.iter().position(|a| a.keyword.as_deref() == Some(p.name.as_str())) {
+        args.remove(k);
+    } else if !p.kw_only && args.iter().filter(|a| a.keyword.is_none()).count() > j {
+        args.remove(j);
+    }
+}
+
+/// Runs `f` on every context expression, the members of a `Nested(...)` included (after it), so
+/// that what counts and renumbers managers and generator functions sees them all.
 fn each_expr_mut(program: &mut Program, mut f: impl FnMut(&mut ItemExpr)) {
     visit::each_node_mut(program, |node| {
         if let NodeMut::Expr(e) = node {
             f(e);
         }
-        Flow::Skip
+        Flow::Continue
     });
 }
 

@@ -92,6 +92,7 @@ impl Gen<'_, '_> {
                     _ => {
                         let pre = vec![awith(vec![log])];
                         let cm = CmGen {
+                            params: Vec::new(),
                             is_async: false,
                             pre,
                             yields: Some(Value::None),
@@ -99,7 +100,7 @@ impl Gen<'_, '_> {
                             finally: None,
                             post: Vec::new(),
                         };
-                        self.push_cm(cms, cm);
+                        self.push_cm(cms, cm)?;
                         Stmt::Log(self.labels.next('L'))
                     }
                 }

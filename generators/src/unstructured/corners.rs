@@ -14,6 +14,7 @@ use super::{Cx, Gen, RAISED};
 /// `@contextmanager def c<n>(): try: yield None` with `handler`.
 fn handling_cm(handler: Handler) -> CmGen {
     CmGen {
+        params: Vec::new(),
         is_async: false,
         pre: Vec::new(),
         yields: Some(Value::None),
@@ -469,7 +470,7 @@ impl Gen<'_, '_> {
                     cause: Some(Cause::Caught(label.clone())),
                 };
                 let handler = Handler { label, class: Some(class), bind: true, body: vec![Stmt::Raise(wrap)] };
-                let c = self.push_cm(cms, handling_cm(handler));
+                let c = self.push_cm(cms, handling_cm(handler))?;
                 let stop = self.pick(&[ExcClass::StopIteration, ExcClass::S1, ExcClass::E1])?;
                 let body = vec![Stmt::Raise(RaiseNew {
                     exc: NewExc { class: stop, label: self.labels.next('r') },
@@ -478,7 +479,7 @@ impl Gen<'_, '_> {
                 vec![Stmt::With {
                     parens: Parens::No,
                     is_async: false,
-                    items: vec![WithItem { expr: ItemExpr::Cm(c), target: Target::None }],
+                    items: vec![WithItem { expr: self.cm_call(c, 0)?, target: Target::None }],
                     body,
                 }]
             }
@@ -501,11 +502,11 @@ impl Gen<'_, '_> {
                     bind: false,
                     body: vec![raise_fixed],
                 };
-                let c = self.push_cm(cms, handling_cm(handler));
+                let c = self.push_cm(cms, handling_cm(handler))?;
                 let stack = self.labels.next('s');
                 let enter = Stmt::Stack {
                     stack: stack.clone(),
-                    op: StackOp::Enter { expr: ItemExpr::Cm(c), is_async: false, target: None },
+                    op: StackOp::Enter { expr: self.cm_call(c, 0)?, is_async: false, target: None },
                 };
                 let body = vec![enter, Stmt::Raise(self.raise_new()?)];
                 let item = WithItem { expr: ItemExpr::ExitStack { is_async: false }, target: Target::Name(stack) };

@@ -28,7 +28,12 @@ impl Gen<'_, '_> {
             let fun_async = matches!(deco, Deco::Cm(c) if self.cm_async[c]);
             let method = self.u.ratio(1, 4)?;
             let body = self.decorated_body(managers.len(), cms.len(), fun_async)?;
-            decos.push(DecoFn { deco, method, body });
+            // `@c0(11, kwds=22)`: the arguments every call's `_recreate_cm()` passes on (§16).
+            let args = match deco {
+                Deco::Cm(c) => self.cm_args(c, 50)?,
+                Deco::Mgr(_) => Vec::new(),
+            };
+            decos.push(DecoFn { deco, method, body, args });
         }
         for fun in 0..decos.len() {
             let n = self.u.int_in_range(0..=3)?;
@@ -74,7 +79,7 @@ impl Gen<'_, '_> {
         let Some(cm_async) = self.cm_kind(want_async, is_async) else { return Ok(None) };
         let cx = Cx { n_cms: cms.len(), ..cx.clone() };
         let cm = self.cm_gen(&cx, cm_async)?;
-        Ok(Some(Deco::Cm(self.push_cm(cms, cm))))
+        Ok(Some(Deco::Cm(self.push_cm(cms, cm)?)))
     }
 
     /// What a call of the function runs after its recursive call: a short block of what a plain

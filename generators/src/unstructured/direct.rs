@@ -38,7 +38,10 @@ impl Gen<'_, '_> {
         }
         let is_async = in_async && self.u.ratio(1, 2)?;
         let expr = match self.cm_kind(is_async, in_async) {
-            Some(kind) if kind == is_async && self.u.ratio(1, 2)? => ItemExpr::Cm(self.direct_cm(cms, is_async)?),
+            Some(kind) if kind == is_async && self.u.ratio(1, 2)? => {
+                let c = self.direct_cm(cms, is_async)?;
+                self.cm_call(c, 0)?
+            }
             _ => ItemExpr::New(self.direct_class(managers, is_async)?),
         };
         let name = self.labels.next('m');
@@ -80,7 +83,10 @@ impl Gen<'_, '_> {
         for _ in 0..n {
             let cm = self.cm_kind(false, false) == Some(false) && self.u.ratio(1, 3)?;
             members.push(if cm {
-                ItemExpr::Cm(self.direct_cm(cms, false)?)
+                {
+                    let c = self.direct_cm(cms, false)?;
+                    self.cm_call(c, 0)?
+                }
             } else {
                 ItemExpr::New(self.direct_class(managers, false)?)
             });
@@ -188,6 +194,6 @@ impl Gen<'_, '_> {
         let finally = if self.u.ratio(1, 4)? { Some((self.labels.next('f'), Vec::new())) } else { None };
         let post = if self.u.ratio(1, 4)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
         let yields = Some(Value::Int(self.u.int_in_range(0..=3)?));
-        Ok(self.push_cm(cms, CmGen { is_async, pre: Vec::new(), yields, handler, finally, post }))
+        self.push_cm(cms, CmGen { is_async, params: Vec::new(), pre: Vec::new(), yields, handler, finally, post })
     }
 }

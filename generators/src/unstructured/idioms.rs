@@ -48,8 +48,12 @@ impl Gen<'_, '_> {
                     bind: false,
                     body: Vec::new(),
                 };
-                let mut both =
-                    vec![Stmt::Try(Box::new(Try { body: first, handlers: vec![h], orelse: Vec::new(), finally: None }))];
+                let mut both = vec![Stmt::Try(Box::new(Try {
+                    body: first,
+                    handlers: vec![h],
+                    orelse: Vec::new(),
+                    finally: None,
+                }))];
                 both.extend(second);
                 both
             }
@@ -319,7 +323,15 @@ impl Gen<'_, '_> {
         let Some(is_async) = self.cm_kind(is_async, is_async) else { return Ok(Vec::new()) };
         let yields = if self.u.ratio(1, 6)? { None } else { Some(Value::Int(self.u.int_in_range(0..=3)?)) };
         let shape = if yields.is_none() {
-            CmGen { is_async, pre: Vec::new(), yields, handler: None, finally: None, post: Vec::new() }
+            CmGen {
+                is_async,
+                params: Vec::new(),
+                pre: Vec::new(),
+                yields,
+                handler: None,
+                finally: None,
+                post: Vec::new(),
+            }
         } else {
             let class = match self.u.int_in_range(0..=3)? {
                 0 => None,
@@ -337,9 +349,9 @@ impl Gen<'_, '_> {
             };
             let finally = if self.u.ratio(1, 3)? { Some((self.labels.next('f'), Vec::new())) } else { None };
             let post = if self.u.ratio(1, 2)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
-            CmGen { is_async, pre: Vec::new(), yields, handler, finally, post }
+            CmGen { is_async, params: Vec::new(), pre: Vec::new(), yields, handler, finally, post }
         };
-        let c = self.push_cm(cms, shape);
+        let c = self.push_cm(cms, shape)?;
         let body = match self.u.int_in_range(0..=2)? {
             0 => Stmt::Log(self.labels.next('L')),
             1 => {
@@ -358,9 +370,24 @@ impl Gen<'_, '_> {
             let name = self.labels.next('m');
             let again = with(is_async, ItemExpr::Var(name.clone()), vec![body]);
             let first = with(is_async, ItemExpr::Var(name.clone()), vec![again]);
-            return Ok(vec![Stmt::Assign { name, expr: ItemExpr::Cm(c) }, first]);
+            return Ok(vec![Stmt::Assign { name, expr: self.cm_call(c, 0)? }, first]);
         }
-        Ok(vec![with(is_async, ItemExpr::Cm(c), vec![body])])
+        let mut res = Vec::new();
+        if !self.u.ratio(7, 8)? {
+            // §16.2 first: a call whose arguments do not bind, its TypeError caught, so that
+            // the opening itself still runs.
+            let log = Stmt::Log(self.labels.next('L'));
+            let handler = Handler {
+                label: self.labels.next('h'),
+                class: Some(ExcClass::TypeError),
+                bind: false,
+                body: Vec::new(),
+            };
+            let body = vec![with(is_async, self.cm_call(c, 1)?, vec![log])];
+            res.push(Stmt::Try(Box::new(Try { body, handlers: vec![handler], orelse: Vec::new(), finally: None })));
+        }
+        res.push(with(is_async, self.cm_call(c, 0)?, vec![body]));
+        Ok(res)
     }
 
     /// §4.3: a generator manager pushed without being entered, an exit that is None, a stack
@@ -383,10 +410,17 @@ impl Gen<'_, '_> {
                 let handler = Handler { label: self.labels.next('h'), class: None, bind: false, body: Vec::new() };
                 let yields = Some(Value::None);
                 let post = if self.u.ratio(1, 2)? { vec![Stmt::Yield(self.labels.next('y'))] } else { Vec::new() };
-                let cm =
-                    CmGen { is_async: false, pre: Vec::new(), yields, handler: Some(handler), finally: None, post };
-                let c = self.push_cm(cms, cm);
-                let push = op(&name, StackOp::Push { expr: ItemExpr::Cm(c), is_async: false });
+                let cm = CmGen {
+                    is_async: false,
+                    params: Vec::new(),
+                    pre: Vec::new(),
+                    yields,
+                    handler: Some(handler),
+                    finally: None,
+                    post,
+                };
+                let c = self.push_cm(cms, cm)?;
+                let push = op(&name, StackOp::Push { expr: self.cm_call(c, 0)?, is_async: false });
                 let end = if self.u.ratio(1, 2)? { self.raise_stmt()? } else { Stmt::Log(self.labels.next('L')) };
                 (false, vec![push, end])
             }

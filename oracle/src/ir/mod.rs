@@ -113,6 +113,9 @@ pub struct DecoFn {
     /// What a call runs after the recursive call; neither `yield`, `drive`, exit stacks, stepped
     /// generators, nor calls of decorated functions.
     pub body: Vec<Stmt>,
+    /// The arguments of the `@contextmanager` factory, `@c0(11, kwds=22)` (SEMANTICS-ADDENDUM §16);
+    /// none for `@M0()`.
+    pub args: Vec<Arg>,
 }
 
 impl DecoFn {
@@ -904,6 +907,9 @@ pub enum ExitFnResult {
 pub struct CmGen {
     /// `@asynccontextmanager async def c0():`; its blocks may `await` and use `async with`.
     pub is_async: bool,
+    /// `def c0(self, func, *, kwds):`: the parameters, which the function shows first of all,
+    /// `show('self', self)`, ... (SEMANTICS-ADDENDUM §16).
+    pub params: Vec<Param>,
     /// Before the `try`; no `yield`.
     pub pre: Vec<Stmt>,
     /// What the first `yield` gives `__enter__`; `None` for a generator that never yields.
@@ -914,6 +920,33 @@ pub struct CmGen {
     pub finally: Option<(String, Vec<Stmt>)>,
     /// After the `try`; at most one `yield`, at its top level.
     pub post: Vec<Stmt>,
+}
+
+/// A parameter of a `@contextmanager` function (SEMANTICS-ADDENDUM §16): one of [`PARAM_NAMES`],
+/// the names contextlib's own helper uses for its arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Param {
+    /// The name.
+    pub name: String,
+    /// After the `*`: given by keyword only.
+    pub kw_only: bool,
+}
+
+/// The names parameters of `@contextmanager` functions take (CPython's test_keywords).
+pub const PARAM_NAMES: [&str; 4] = ["self", "func", "args", "kwds"];
+
+/// The keywords a call may give that name no parameter, each with the parameter 3.13+ suggests for
+/// it when the function has one ("Did you mean 'kwds'?").
+pub const BAD_KEYWORDS: [(&str, Option<&str>); 3] = [("zz", None), ("funk", Some("func")), ("kwd", Some("kwds"))];
+
+/// An argument of a call of a `@contextmanager` function: `11` or `kwds=11`
+/// (SEMANTICS-ADDENDUM §16).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Arg {
+    /// `Some(name)` for a keyword argument: one of [`PARAM_NAMES`] or of [`BAD_KEYWORDS`].
+    pub keyword: Option<String>,
+    /// The value, a small non-negative integer.
+    pub value: i64,
 }
 
 /// How `drive` runs a generator (`adrive` an async one, with `asend`, `aclose` and `athrow`).
@@ -1065,8 +1098,9 @@ pub enum ItemExpr {
     New(usize),
     /// A literal that is no manager at all, such as `1` or `None`.
     Literal(Value),
-    /// `c0()`: a new `@contextmanager` manager from generator function `c<n>`.
-    Cm(usize),
+    /// `c0(11, kwds=22)`: a new `@contextmanager` manager from generator function `c<n>`, called
+    /// with these arguments (SEMANTICS-ADDENDUM §16).
+    Cm(usize, Vec<Arg>),
     /// `suppress(E1, KeyError)`.
     Suppress(Vec<ExcClass>),
     /// `nullcontext(3)`.

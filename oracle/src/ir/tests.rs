@@ -63,6 +63,7 @@ fn sample() -> Program {
     ];
     let cm = CmGen {
         is_async: false,
+        params: Vec::new(),
         pre: vec![log("L7")],
         yields: Some(Value::None),
         handler: Some(handler("h2", true, vec![log("L8")])),

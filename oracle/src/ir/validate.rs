@@ -4,9 +4,10 @@
 use super::compile;
 use super::visit::{self, At, Flow, Path, Root, Step, Visitor};
 use super::{
-    delegates, has_yield, Action, AttrValue, AwaitThen, Cause, CmGen, Deco, Diagnostic, DiagnosticKind, DirectCall,
-    Drive, Elem, ExcAttr, ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program, RaiseNew,
-    Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded, MAX_BLOCKS,
+    delegates, has_yield, Action, Arg, AttrValue, AwaitThen, Cause, CmGen, Deco, Diagnostic, DiagnosticKind,
+    DirectCall, Drive, Elem, ExcAttr, ExitFnResult, Getter, Group, ItemExpr, Key, Loc, Member, Method, NewExc, Program,
+    RaiseNew, Scope, Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, Yielded, BAD_KEYWORDS,
+    MAX_BLOCKS, PARAM_NAMES,
 };
 
 /// Checks everything the renderer and the model assume; reports every problem, never stops early.
@@ -51,6 +52,11 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
             Deco::Cm(c) if c >= program.cms.len() => v.err(&at, format!("c{c} is not a @contextmanager function")),
             Deco::Mgr(m) if m >= program.managers.len() => v.err(&at, format!("M{m} is not a manager class")),
             _ => {}
+        }
+        match d.deco {
+            Deco::Cm(_) => v.call_args(&at, &d.args),
+            Deco::Mgr(m) if !d.args.is_empty() => v.err(&at, format!("M{m}() takes no arguments here")),
+            Deco::Mgr(_) => {}
         }
     }
     for (i, g) in program.gens.iter().enumerate() {
@@ -151,7 +157,7 @@ impl Validator<'_> {
         for expr in direct_holders(self.program, var) {
             let ok = match expr {
                 Some(ItemExpr::New(m)) => *m < self.program.managers.len() && self.direct_method(*m, slot),
-                Some(ItemExpr::Cm(c)) => self.program.cms.get(*c).is_some_and(|cm| cm.is_async == is_async),
+                Some(ItemExpr::Cm(c, _)) => self.program.cms.get(*c).is_some_and(|cm| cm.is_async == is_async),
                 _ => false,
             };
             if !ok {
@@ -312,8 +318,42 @@ impl Validator<'_> {
         }
     }
 
+    /// The arguments of a call of a `@contextmanager` function (SEMANTICS-ADDENDUM §16): what
+    /// Python compiles (no positional argument after a keyword one, no keyword twice), keywords
+    /// from the fixed vocabulary, small values.
+    fn call_args(&mut self, at: &Path, args: &[Arg]) {
+        let mut keywords: Vec<&str> = Vec::new();
+        for a in args {
+            if !(0..1000).contains(&a.value) {
+                self.err(at, format!("argument {} is not in 0..1000", a.value));
+            }
+            match &a.keyword {
+                None if !keywords.is_empty() => self.err(at, "a positional argument follows a keyword argument"),
+                None => {}
+                Some(k) if keywords.contains(&k.as_str()) => self.err(at, format!("keyword argument {k} repeated")),
+                Some(k) => {
+                    if !PARAM_NAMES.contains(&k.as_str()) && !BAD_KEYWORDS.iter().any(|(b, _)| b == k) {
+                        self.err(at, format!("keyword {k} is neither a parameter name nor one of the bad keywords"));
+                    }
+                    keywords.push(k);
+                }
+            }
+        }
+    }
+
     /// A `@contextmanager` function, but for the statements of its blocks (the walk's).
     fn cm(&mut self, at: &Path, cm: &CmGen) {
+        for (i, p) in cm.params.iter().enumerate() {
+            if !PARAM_NAMES.contains(&p.name.as_str()) {
+                self.err(at, format!("parameter {} is not one of {}", p.name, PARAM_NAMES.join(", ")));
+            }
+            if cm.params[..i].iter().any(|q| q.name == p.name) {
+                self.err(at, format!("duplicate parameter {}", p.name));
+            }
+            if i > 0 && cm.params[i - 1].kw_only && !p.kw_only {
+                self.err(at, format!("positional parameter {} after a keyword-only one", p.name));
+            }
+        }
         let yields_in = |b: &[Stmt]| b.iter().any(has_yield);
         if yields_in(&cm.pre)
             || cm.handler.as_ref().is_some_and(|h| yields_in(&h.body))
@@ -359,7 +399,7 @@ impl Validator<'_> {
                         && self.direct_method(*k, Slot::Enter)
                         && self.direct_method(*k, Slot::Exit)
                 }
-                ItemExpr::Cm(c) => self.program.cms.get(*c).is_some_and(|cm| !cm.is_async),
+                ItemExpr::Cm(c, _) => self.program.cms.get(*c).is_some_and(|cm| !cm.is_async),
                 _ => false,
             };
             if !ok {
@@ -374,7 +414,7 @@ impl Validator<'_> {
         if scope.in_coro()
             && matches!(
                 expr,
-                ItemExpr::Cm(_) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. }
+                ItemExpr::Cm(..) | ItemExpr::ExitStack { .. } | ItemExpr::PopAll(_) | ItemExpr::ClosingGen { .. }
             )
         {
             self.err(
@@ -389,10 +429,11 @@ impl Validator<'_> {
                     self.err(at, format!("manager M{m} is not defined"));
                 }
             }
-            ItemExpr::Cm(c) => {
+            ItemExpr::Cm(c, args) => {
                 if *c >= self.program.cms.len() {
                     self.err(at, format!("context manager function c{c} is not defined"));
                 }
+                self.call_args(at, args);
             }
             ItemExpr::Suppress(_) | ItemExpr::ExitStack { .. } => {}
             ItemExpr::Nullcontext(v) => self.value(at, v),

@@ -599,7 +599,7 @@ fn expr_nodes(expr: &mut ItemExpr, f: &mut NodeFn<'_>) -> ControlFlow<()> {
             visit(f, NodeMut::Class(c))?;
             ControlFlow::Continue(())
         }
-        ItemExpr::New(_) | ItemExpr::Cm(_) | ItemExpr::Closing { raises: None, .. } => ControlFlow::Continue(()),
+        ItemExpr::New(_) | ItemExpr::Cm(..) | ItemExpr::Closing { raises: None, .. } => ControlFlow::Continue(()),
         ItemExpr::Nested(members) => {
             for m in members {
                 expr_nodes(m, f)?;

@@ -4,12 +4,12 @@
 //! `ExitStack` and `AsyncExitStack` are in `exit_stack`. contextlib's own frames log nothing;
 //! what shows in the trace is the generator's code, what the managers call, and the exceptions.
 
-use crate::ir::{CmGen, ExcClass, Handler};
+use crate::ir::{Arg, CmGen, ExcClass, Handler, Param, BAD_KEYWORDS};
 use crate::trace::Event;
 
 use super::exc::{self, ExcFrame, ExcId};
 use super::heap::{CmId, CmState, GenState};
-use super::message::{self, Code};
+use super::message::{self, BadCall, Code};
 use super::{Builtin, Flow, Machine, Role, Rule, Val};
 
 /// contextlib's view of a `@contextmanager` generator resumed by `__exit__`.
@@ -32,7 +32,84 @@ pub(crate) struct CmYield {
     is_async: bool,
 }
 
+/// Binds the arguments of a call to the parameters of a Python function as CPython's
+/// `initialize_locals` does (SEMANTICS-ADDENDUM §16.2): the values in the parameters' order, or
+/// the first thing wrong it meets. Positional arguments fill the positional parameters; then each
+/// keyword, in order, must name a parameter not filled yet; then too many positional arguments,
+/// missing positional parameters, missing keyword-only ones.
+pub(crate) fn bind_args<'a>(params: &'a [Param], args: &'a [Arg]) -> Result<Vec<i64>, BadCall<'a>> {
+    let takes = params.iter().filter(|p| !p.kw_only).count();
+    let mut slots: Vec<Option<i64>> = vec![None; params.len()];
+    let positional: Vec<i64> = args.iter().filter(|a| a.keyword.is_none()).map(|a| a.value).collect();
+    for (slot, v) in slots.iter_mut().zip(positional.iter().take(takes)) {
+        *slot = Some(*v);
+    }
+    for arg in args {
+        let Some(name) = &arg.keyword else { continue };
+        match params.iter().position(|p| p.name == *name) {
+            None => {
+                let near = BAD_KEYWORDS
+                    .iter()
+                    .find(|(bad, _)| bad == name)
+                    .and_then(|(_, near)| *near)
+                    .filter(|near| params.iter().any(|p| p.name == *near));
+                return Err(BadCall::Unexpected(name, near));
+            }
+            Some(j) if slots[j].is_some() => return Err(BadCall::Multiple(&params[j].name)),
+            Some(j) => slots[j] = Some(arg.value),
+        }
+    }
+    if positional.len() > takes {
+        let kw_only = slots[takes..].iter().filter(|s| s.is_some()).count();
+        return Err(BadCall::TooMany { takes, given: positional.len(), kw_only });
+    }
+    for positional in [true, false] {
+        let missing: Vec<&str> = params
+            .iter()
+            .zip(&slots)
+            .filter(|(p, s)| p.kw_only != positional && s.is_none())
+            .map(|(p, _)| p.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(BadCall::Missing(positional, missing));
+        }
+    }
+    Ok(slots.into_iter().map(|s| s.expect("every parameter filled")).collect())
+}
+
 impl<'p> Machine<'p> {
+    /// `c0(11, kwds=22)`: contextlib's helper makes the manager, whose `__init__` calls the
+    /// generator function with the arguments (SEMANTICS-ADDENDUM §16): a TypeError there when they
+    /// do not bind, before any manager exists.
+    pub(crate) fn cm_factory(&mut self, c: usize, args: &[Arg]) -> Result<Val, ExcId> {
+        let cm: &'p CmGen = &self.program.cms[c];
+        match bind_args(&cm.params, args) {
+            Ok(bound) => Ok(Val::Builtin(Builtin::Cm { cm: c, obj: self.heap.new_cm(bound) })),
+            Err(bad) => {
+                self.hit(Rule::CmFactoryBadArgs);
+                let msg = message::bad_call(&self.quirks, &format!("c{c}"), &bad);
+                Err(self.raise_builtin(Rule::CmFactoryBadArgs, ExcClass::TypeError, msg))
+            }
+        }
+    }
+
+    /// The first thing a `@contextmanager` generator with parameters does: `show('self', self)`
+    /// for each, with the values the factory bound (SEMANTICS-ADDENDUM §16.1).
+    fn cm_start(&mut self, c: usize, obj: CmId) {
+        let params: &'p [Param] = &self.program.cms[c].params;
+        if params.is_empty() {
+            return;
+        }
+        self.hit(Rule::CmFactoryArgs);
+        let values = self.heap.cm_args(obj).to_vec();
+        for (p, v) in params.iter().zip(values) {
+            let v = Val::Int(v);
+            let value = self.show(&v);
+            self.vars().insert(p.name.clone(), v);
+            self.emit(Event::Var { name: p.name.clone(), value });
+        }
+    }
+
     /// `__enter__` (or `__aenter__` when `is_async`) of a contextlib manager `mgr`.
     pub(crate) fn builtin_enter(&mut self, b: &Builtin, mgr: &Val, is_async: bool) -> Result<Val, ExcId> {
         let res = match b {
@@ -124,7 +201,15 @@ impl<'p> Machine<'p> {
         self.heap.set_cm(obj, CmState::Finished);
         let gen_code = Code::of_generator(is_async);
         let frame = self.excs.push_frame();
-        let flow = if entered { Flow::Normal } else { self.in_frame(Role::CmEntered, |m| m.block(&cm.pre)).0 };
+        let flow = if entered {
+            Flow::Normal
+        } else {
+            self.in_frame(Role::CmEntered, |m| {
+                m.cm_start(c, obj);
+                m.block(&cm.pre)
+            })
+            .0
+        };
         let res = match (flow, &cm.yields) {
             (Flow::Normal, Some(v)) if !entered => {
                 self.rule(is_async, Rule::CmEnterYields, Rule::AcmEnterYields);
@@ -226,6 +311,7 @@ impl<'p> Machine<'p> {
             // next() runs it from its start, up to a first yield that `__exit__` did not expect.
             (CmState::Created, None) => {
                 m.hit(Rule::CmExitUnentered);
+                m.cm_start(c, obj);
                 match (m.block(&cm.pre), &cm.yields) {
                     (Flow::Normal, Some(_)) => {
                         if !m.quirks.cm_closes_generator_that_did_not_stop

@@ -25,6 +25,12 @@ impl<'p> Machine<'p> {
                     Err(flow) => return flow,
                 },
                 Deco::Cm(c) => {
+                    // `c0(11, kwds=22)` first: a manager that is never entered, as each call makes
+                    // its own with the same arguments.
+                    let made = match self.cm_factory(c, &d.args) {
+                        Ok(v) => v,
+                        Err(x) => return Flow::Raise(x),
+                    };
                     if self.program.cms[c].is_async {
                         self.hit(Rule::DecoAsyncCallable);
                         if !self.quirks.contextlib_async_helpers {
@@ -33,8 +39,7 @@ impl<'p> Machine<'p> {
                             return Flow::Raise(x);
                         }
                     }
-                    // `c0()`: a manager that is never entered, as each call makes its own.
-                    Val::Builtin(Builtin::Cm { cm: c, obj: self.heap.new_cm() })
+                    made
                 }
             };
             self.decorators.push(decorator);
@@ -74,7 +79,11 @@ impl<'p> Machine<'p> {
             Deco::Cm(cm) => {
                 self.hit(Rule::DecoCmRecreated);
                 // `_recreate_cm()`: a new manager of the same function and arguments.
-                Val::Builtin(Builtin::Cm { cm, obj: self.heap.new_cm() })
+                let args = match &self.decorators[fun] {
+                    Val::Builtin(Builtin::Cm { obj, .. }) => self.heap.cm_args(*obj).to_vec(),
+                    _ => unreachable!("define_decorated made a generator manager for @c<n>(...)"),
+                };
+                Val::Builtin(Builtin::Cm { cm, obj: self.heap.new_cm(args) })
             }
             Deco::Mgr(_) => {
                 self.hit(Rule::DecoInstanceReused);

@@ -57,15 +57,23 @@ pub(crate) enum Entry {
 #[derive(Default)]
 pub(crate) struct Heap {
     cms: Vec<CmState>,
+    /// Per generator manager, the arguments its generator function's parameters are bound to.
+    cm_args: Vec<Vec<i64>>,
     stacks: Vec<Vec<Entry>>,
     gens: Vec<GenState>,
 }
 
 impl Heap {
-    /// A new generator manager, not entered yet.
-    pub(crate) fn new_cm(&mut self) -> CmId {
+    /// A new generator manager, not entered yet, whose generator's parameters are bound to `args`.
+    pub(crate) fn new_cm(&mut self, args: Vec<i64>) -> CmId {
         self.cms.push(CmState::Created);
+        self.cm_args.push(args);
         CmId(self.cms.len() as u32 - 1)
+    }
+
+    /// The values the parameters of a generator manager's generator are bound to, in their order.
+    pub(crate) fn cm_args(&self, id: CmId) -> &[i64] {
+        &self.cm_args[id.0 as usize]
     }
 
     /// A new exit stack holding `entries`, oldest first.

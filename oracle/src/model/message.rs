@@ -401,3 +401,53 @@ pub fn rule_raising(ty: &str, message: &str) -> Option<(Rule, &'static str)> {
     }
     None
 }
+
+/// How a call of Python function `func` (named as the error names it) fails to bind its arguments
+/// (SEMANTICS-ADDENDUM §16.2); CPython's `initialize_locals` reports the first it meets of these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum BadCall<'a> {
+    /// A keyword that names no parameter, with the parameter 3.13+ suggests instead.
+    Unexpected(&'a str, Option<&'a str>),
+    /// A keyword for a parameter a positional argument already filled.
+    Multiple(&'a str),
+    /// `takes` positional parameters, `given` positional arguments, `kw_only` keyword-only
+    /// arguments given.
+    TooMany { takes: usize, given: usize, kw_only: usize },
+    /// Positional (with `false`, keyword-only) parameters left without an argument.
+    Missing(bool, Vec<&'a str>),
+}
+
+/// The TypeError of a call that cannot bind its arguments.
+pub(crate) fn bad_call(quirks: &Quirks, func: &str, bad: &BadCall<'_>) -> String {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    match bad {
+        BadCall::Unexpected(name, near) => {
+            let hint = match near {
+                Some(p) if quirks.unexpected_keyword_suggests => format!(". Did you mean '{p}'?"),
+                _ => String::new(),
+            };
+            format!("{func}() got an unexpected keyword argument '{name}'{hint}")
+        }
+        BadCall::Multiple(name) => format!("{func}() got multiple values for argument '{name}'"),
+        BadCall::TooMany { takes, given, kw_only } => {
+            let kw = if *kw_only > 0 {
+                format!(" positional argument{} (and {kw_only} keyword-only argument{})", s(*given), s(*kw_only))
+            } else {
+                String::new()
+            };
+            let were = if *given == 1 && *kw_only == 0 { "was" } else { "were" };
+            format!("{func}() takes {takes} positional argument{} but {given}{kw} {were} given", s(*takes))
+        }
+        BadCall::Missing(positional, names) => {
+            let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+            let list = match quoted.as_slice() {
+                [one] => one.clone(),
+                [a, b] => format!("{a} and {b}"),
+                [init @ .., last] => format!("{}, and {last}", init.join(", ")),
+                [] => String::new(),
+            };
+            let kind = if *positional { "positional" } else { "keyword-only" };
+            format!("{func}() missing {} required {kind} argument{}: {list}", names.len(), s(names.len()))
+        }
+    }
+}

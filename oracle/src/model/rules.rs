@@ -460,6 +460,14 @@ rules! {
     /// A member's `__enter__` or `__exit__` (or the truth of its result) raises inside Nested: the members
     /// entered before it get that exception, while what is handled stays the exception `with` passed.
     NestedMemberRaises = "15.4",
+    // ---- SEMANTICS-ADDENDUM §16: arguments of @contextmanager functions ----
+    /// `c0(11, kwds=22)`: the factory passes its arguments on to the generator function, keywords
+    /// named `self`, `func`, `args` and `kwds` included; the generator sees them when it starts.
+    CmFactoryArgs = "16.1",
+    /// Arguments the generator function cannot bind: TypeError from the factory call, before any
+    /// manager exists ("unexpected keyword argument", "multiple values", "takes N positional
+    /// arguments", "missing N required ... arguments", in CPython's order; 3.13+ suggests a keyword).
+    CmFactoryBadArgs = "16.2",
 }
 
 impl Rule {

@@ -1049,3 +1049,114 @@ def main():
         "#]],
     );
 }
+
+/// §16.1: keyword arguments named like contextlib's helper's own reach the generator, which
+/// shows them when it starts; a decorator's factory arguments are passed to every call's generator.
+#[test]
+fn factory_arguments_reach_the_generator_when_it_starts_and_every_decorated_call() {
+    check(
+        "\
+@contextmanager
+def c0(self, func, *, args, kwds):
+    show('self', self)
+    show('func', func)
+    show('args', args)
+    show('kwds', kwds)
+    yield None
+
+@contextmanager
+def c1(self):
+    show('self', self)
+    yield None
+
+def main():
+    @c1(self=5)
+    def f0(n, k):
+        show('n', n)
+        show('k', k)
+        if n:
+            f0(n - 1, k=k + 1)
+    m1 = c0(11, kwds=44, func=22, args=33)
+    log('L1')
+    with m1:
+        log('L2')
+    f0(1, k=0)
+",
+        expect![[r#"
+            log L1 exc_info=-
+            var self = 11
+            var func = 22
+            var args = 33
+            var kwds = 44
+            log L2 exc_info=-
+            var self = 5
+            var n = 1
+            var k = 0
+            var self = 5
+            var n = 0
+            var k = 1
+            => return None
+        "#]],
+    );
+}
+
+/// §16.2: arguments that do not bind raise TypeError at the factory call, in CPython's order of
+/// checks, before `__enter__`; 3.13+ suggest a close parameter name.
+#[test]
+fn arguments_that_do_not_bind_raise_at_the_factory_with_each_versions_message() {
+    let text = "\
+@contextmanager
+def c0(self, func, *, kwds):
+    show('self', self)
+    show('func', func)
+    show('kwds', kwds)
+    yield None
+
+def main():
+    try:
+        with c0(1, 2, 3, kwds=4):
+            log('L1')
+    except TypeError:
+        handler('h2')
+    try:
+        with c0(1, funk=2, self=3):
+            log('L3')
+    except TypeError:
+        handler('h4')
+    try:
+        with c0(1, self=3):
+            log('L5')
+    except TypeError:
+        handler('h6')
+    try:
+        with c0():
+            log('L7')
+    except TypeError:
+        handler('h8')
+    try:
+        with c0(1, 2):
+            log('L9')
+    except TypeError:
+        handler('h10')
+    with c0(1, 2, 3):
+        log('L11')
+";
+    check(
+        text,
+        expect![[r#"
+            except h2 caught TypeError("c0() takes 2 positional arguments but 3 positional arguments (and 1 keyword-only argument) were given")#1
+            except h4 caught TypeError("c0() got an unexpected keyword argument 'funk'")#2
+            except h6 caught TypeError("c0() got multiple values for argument 'self'")#3
+            except h8 caught TypeError("c0() missing 2 required positional arguments: 'self' and 'func'")#4
+            except h10 caught TypeError("c0() missing 1 required keyword-only argument: 'kwds'")#5
+            => raise TypeError("c0() takes 2 positional arguments but 3 were given")#6
+        "#]],
+    );
+    let program = parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+    let h4 = |profile: &str| {
+        let trace = predict(&program, profile.parse().unwrap()).trace;
+        trace.lines().into_iter().find(|l| l.starts_with("except h4")).expect("h4 catches")
+    };
+    assert!(h4("cpython-3.12").ends_with("'funk'\")#2"));
+    assert!(h4("cpython-3.13").ends_with("'funk'. Did you mean 'func'?\")#2"));
+}

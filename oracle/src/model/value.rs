@@ -37,7 +37,7 @@ impl<'p> Machine<'p> {
                 Val::Mgr(m)
             }
             ItemExpr::Literal(v) => self.eval(v),
-            ItemExpr::Cm(c) => Val::Builtin(Builtin::Cm { cm: *c, obj: self.heap.new_cm() }),
+            ItemExpr::Cm(c, args) => self.cm_factory(*c, args).map_err(Flow::Raise)?,
             ItemExpr::Suppress(classes) => Val::Builtin(Builtin::Suppress(classes.clone())),
             ItemExpr::Nullcontext(v) => Val::Builtin(Builtin::Null(v.clone())),
             ItemExpr::Closing { label, raises } => {

@@ -1303,6 +1303,7 @@ def main():
 fn a_contextlib_program_built_by_hand_reads_back() {
     let cm = |pre, yields, handler, finally: Option<(&str, Vec<Stmt>)>, post| crate::ir::CmGen {
         is_async: false,
+        params: Vec::new(),
         pre,
         yields,
         handler,
@@ -1328,16 +1329,16 @@ fn a_contextlib_program_built_by_hand_reads_back() {
             parens: Parens::No,
             is_async: false,
             items: vec![
-                WithItem { expr: ItemExpr::Cm(1), target: Target::Name("x".into()) },
+                WithItem { expr: ItemExpr::Cm(1, Vec::new()), target: Target::Name("x".into()) },
                 WithItem { expr: ItemExpr::Suppress(vec![ExcClass::E2]), target: Target::None },
                 WithItem { expr: ItemExpr::Nullcontext(Value::Str("s".into())), target: Target::None },
                 WithItem {
                     expr: ItemExpr::Closing { label: "k8".into(), raises: Some(ExcClass::KeyboardInterrupt) },
                     target: Target::None,
                 },
-                WithItem { expr: ItemExpr::Cm(0), target: Target::None },
-                WithItem { expr: ItemExpr::Cm(2), target: Target::None },
-                WithItem { expr: ItemExpr::Cm(3), target: Target::None },
+                WithItem { expr: ItemExpr::Cm(0, Vec::new()), target: Target::None },
+                WithItem { expr: ItemExpr::Cm(2, Vec::new()), target: Target::None },
+                WithItem { expr: ItemExpr::Cm(3, Vec::new()), target: Target::None },
                 WithItem { expr: ItemExpr::New(0), target: Target::None },
             ],
             body: vec![Stmt::Show("x".into())],
@@ -1369,7 +1370,7 @@ def main():
     assert_eq!(program.cms[0].yields, None);
     let Stmt::With { items, .. } = &program.main[0] else { panic!("{:?}", program.main) };
     assert_eq!(items[0].expr, ItemExpr::Suppress(vec![ExcClass::E1]));
-    assert_eq!(items[1].expr, ItemExpr::Cm(0));
+    assert_eq!(items[1].expr, ItemExpr::Cm(0, Vec::new()));
 }
 
 #[test]
@@ -1758,7 +1759,7 @@ def main():
 ";
     roundtrip(text);
     let program = parse(text).unwrap();
-    assert_eq!(program.main[0], Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0) });
+    assert_eq!(program.main[0], Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0, Vec::new()) });
     let Stmt::With { items, .. } = &program.main[2] else { panic!("{:?}", program.main[2]) };
     assert_eq!(items, &[WithItem { expr: ItemExpr::Var(label("m1")), target: Target::None }]);
     assert_eq!(
@@ -1969,6 +1970,7 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
         managers: vec![plain_manager()],
         cms: vec![crate::ir::CmGen {
             is_async: true,
+            params: Vec::new(),
             pre: vec![Stmt::Await(label("s1"))],
             yields: Some(Value::Awaitable {
                 label: label("a2"),
@@ -1985,7 +1987,7 @@ fn a_program_of_every_new_construct_built_by_hand_reads_back() {
             GenFn { is_async: false, body: vec![Stmt::Yield(label("y7")), Stmt::Yield(label("y8"))] },
         ],
         main: vec![
-            Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0) },
+            Stmt::Assign { name: label("m1"), expr: ItemExpr::Cm(0, Vec::new()) },
             Stmt::With {
                 parens: Parens::No,
                 is_async: true,

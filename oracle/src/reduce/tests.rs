@@ -739,7 +739,15 @@ fn cm(
     finally: Option<(&str, Vec<Stmt>)>,
     post: Vec<Stmt>,
 ) -> CmGen {
-    CmGen { is_async: false, pre, yields, handler, finally: finally.map(|(l, b)| (l.to_string(), b)), post }
+    CmGen {
+        is_async: false,
+        params: Vec::new(),
+        pre,
+        yields,
+        handler,
+        finally: finally.map(|(l, b)| (l.to_string(), b)),
+        post,
+    }
 }
 
 fn with_expr(expr: ItemExpr, target: Target) -> WithItem {
@@ -761,7 +769,7 @@ fn contextlib_program() -> Program {
         cm(vec![], None, None, None, vec![]),
     ];
     let main = vec![
-        with(vec![with_expr(ItemExpr::Cm(0), name("a"))], vec![show("a")]),
+        with(vec![with_expr(ItemExpr::Cm(0, Vec::new()), name("a"))], vec![show("a")]),
         with(
             vec![
                 with_expr(
@@ -777,7 +785,7 @@ fn contextlib_program() -> Program {
             vec![
                 show("n"),
                 with(
-                    vec![with_expr(ItemExpr::Cm(1), name("x")), item(0, Target::None)],
+                    vec![with_expr(ItemExpr::Cm(1, Vec::new()), name("x")), item(0, Target::None)],
                     vec![show("x"), raise(ExcClass::KeyError, "r12")],
                 ),
             ],
@@ -927,7 +935,7 @@ fn async_forms_weigh_more_than_their_sync_forms() {
         main: vec![Stmt::With {
             parens: Parens::No,
             is_async,
-            items: vec![with_expr(ItemExpr::Cm(0), Target::None)],
+            items: vec![with_expr(ItemExpr::Cm(0, Vec::new()), Target::None)],
             body: vec![],
         }],
         is_async: true,
@@ -1250,7 +1258,7 @@ fn an_asynccontextmanager_entered_again_through_its_name_keeps_the_assignment_an
         gens: vec![],
         cms: vec![CmGen { is_async: true, ..cm(vec![log("L1")], Some(Value::Int(2)), None, None, vec![]) }],
         main: vec![
-            Stmt::Assign { name: "m1".to_string(), expr: ItemExpr::Cm(0) },
+            Stmt::Assign { name: "m1".to_string(), expr: ItemExpr::Cm(0, Vec::new()) },
             Stmt::Assign { name: "m2".to_string(), expr: ItemExpr::New(0) },
             async_with(
                 vec![
@@ -1303,7 +1311,7 @@ fn repair_drops_what_names_a_binding_an_edit_removed() {
             with(
                 vec![with_expr(ItemExpr::ExitStack { is_async: false }, name("st"))],
                 vec![
-                    stack("st", StackOp::Enter { expr: ItemExpr::Cm(0), is_async: false, target: None }),
+                    stack("st", StackOp::Enter { expr: ItemExpr::Cm(0, Vec::new()), is_async: false, target: None }),
                     show("x"),
                     Stmt::Assign { name: "s3".to_string(), expr: ItemExpr::PopAll("st".to_string()) },
                     with(
@@ -1397,14 +1405,18 @@ fn every_construct_program() -> Program {
             cm(vec![log("L9")], Some(Value::None), None, Some(("f10", vec![])), vec![]),
         ],
         main: vec![
-            Stmt::Assign { name: "m1".to_string(), expr: ItemExpr::Cm(1) },
+            Stmt::Assign { name: "m1".to_string(), expr: ItemExpr::Cm(1, Vec::new()) },
             Stmt::Assign { name: "m2".to_string(), expr: ItemExpr::New(0) },
             async_with(
                 vec![with_expr(ItemExpr::ExitStack { is_async: true }, name("st")), item(1, name("b"))],
                 vec![
                     stack(
                         "st",
-                        StackOp::Enter { expr: ItemExpr::Cm(0), is_async: true, target: Some("x".to_string()) },
+                        StackOp::Enter {
+                            expr: ItemExpr::Cm(0, Vec::new()),
+                            is_async: true,
+                            target: Some("x".to_string()),
+                        },
                     ),
                     show("x"),
                     stack(
@@ -1504,4 +1516,46 @@ fn a_program_at_the_nesting_limit_reduces_without_ever_nesting_deeper() {
     let r = run(&program, 10_000, &|| false, |p| render::body(p).contains("log('L1')"));
     assert!(r.reduced.complete);
     assert_eq!(r.reduced.program.main, vec![log("L1")]);
+}
+
+/// §16: a parameter goes with the argument that binds it at every call (by keyword or by
+/// position), so that a bad call keeps only what makes it bad and a good one loses them all.
+#[test]
+fn parameters_go_with_their_arguments_and_a_bad_call_keeps_only_what_makes_it_bad() {
+    let text = "\
+@contextmanager
+def c0(self, func, *, kwds):
+    show('self', self)
+    show('func', func)
+    show('kwds', kwds)
+    yield None
+
+def main():
+    with c0(1, 2, kwds=3):
+        log('L1')
+    with c0(4, func=5, kwds=6):
+        log('L2')
+    with c0(7, 8, 9, kwds=10):
+        log('L3')
+";
+    let program = crate::parse::parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+    let too_many = |p: &Program| {
+        matches!(predict(p, Profile::CPYTHON_3_11).trace.outcome,
+            Outcome::Raised(chain) if chain[0].exc.msg.as_deref().is_some_and(|m| m.contains("positional argument")))
+    };
+    check(
+        &program,
+        too_many,
+        expect![[r#"
+            @contextmanager
+            def c0():
+                return
+                yield  # unreachable: it makes c() a generator function
+
+            def main():
+                with c0(9):
+                    pass
+        "#]],
+        expect!["14 attempts, 8 accepted"],
+    );
 }

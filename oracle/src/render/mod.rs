@@ -10,9 +10,9 @@ use std::fmt::Write;
 use crate::capability::{Capabilities, Capability};
 use crate::ir::visit::{self, Step};
 use crate::ir::{
-    Action, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco, DecoFn, DirectCall, Drive, Elem,
-    ExitFn, ExitFnResult, Getter, Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Parens, Program,
-    RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, WithItem, Yielded,
+    Action, Arg, AttrValue, AwOp, AwaitThen, Bad, BadThrow, BoolResult, Cause, CmGen, Deco, DecoFn, DirectCall, Drive,
+    Elem, ExitFn, ExitFnResult, Getter, Group, Handler, ItemExpr, Key, Manager, Member, Method, NewExc, Param, Parens,
+    Program, RaiseNew, Slot, StackOp, Stmt, Store, StoreObj, Target, Then, Thrown, Triple, Value, WithItem, Yielded,
 };
 use crate::model::py_repr_str;
 
@@ -273,7 +273,7 @@ impl Renderer {
             (1, "", "n, k")
         };
         match d.deco {
-            Deco::Cm(c) => self.line(depth, &format!("@c{c}()")),
+            Deco::Cm(c) => self.line(depth, &format!("@c{c}({})", call_args(&d.args))),
             Deco::Mgr(m) => self.line(depth, &format!("@M{m}()")),
         }
         let is_async = d.is_async(program);
@@ -291,10 +291,13 @@ impl Renderer {
     fn cm(&mut self, i: usize, cm: &CmGen) {
         if cm.is_async {
             self.line(0, "@asynccontextmanager");
-            self.line(0, &format!("async def c{i}():"));
+            self.line(0, &format!("async def c{i}({}):", params(&cm.params)));
         } else {
             self.line(0, "@contextmanager");
-            self.line(0, &format!("def c{i}():"));
+            self.line(0, &format!("def c{i}({}):", params(&cm.params)));
+        }
+        for p in &cm.params {
+            self.line(1, &format!("show('{0}', {0})", p.name));
         }
         for s in &cm.pre {
             self.stmt(s, 1);
@@ -592,12 +595,36 @@ fn except_head(h: &Handler) -> String {
     }
 }
 
+/// The parameters of a `@contextmanager` function: `self, func, *, kwds` (SEMANTICS-ADDENDUM §16).
+fn params(params: &[Param]) -> String {
+    let mut out: Vec<&str> = Vec::with_capacity(params.len() + 1);
+    for (i, p) in params.iter().enumerate() {
+        if p.kw_only && (i == 0 || !params[i - 1].kw_only) {
+            out.push("*");
+        }
+        out.push(&p.name);
+    }
+    out.join(", ")
+}
+
+/// The arguments of a call of a `@contextmanager` function: `11, kwds=22`.
+fn call_args(args: &[Arg]) -> String {
+    let out: Vec<String> = args
+        .iter()
+        .map(|a| match &a.keyword {
+            Some(k) => format!("{k}={}", a.value),
+            None => a.value.to_string(),
+        })
+        .collect();
+    out.join(", ")
+}
+
 /// A context expression, as a `with` item or an argument of a stack operation.
 fn item_expr(expr: &ItemExpr) -> String {
     match expr {
         ItemExpr::New(m) => format!("M{m}()"),
         ItemExpr::Literal(v) => value(v),
-        ItemExpr::Cm(c) => format!("c{c}()"),
+        ItemExpr::Cm(c, args) => format!("c{c}({})", call_args(args)),
         ItemExpr::Suppress(classes) => {
             let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
             format!("suppress({})", names.join(", "))
