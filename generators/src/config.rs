@@ -161,11 +161,11 @@ impl GenConfig {
         let mut res = self.clone();
         let orig = &self.weights;
         let keep = |x: u32, weight: u32| if weight > 0 { x } else { 0 };
-        // Areas and how often each is picked, out of 50: an area with rare rules (the generator
+        // Areas and how often each is picked, out of 51: an area with rare rules (the generator
         // API's corners, chaining, groups, delegation, exit stacks, compile-time rules, direct
         // calls) gets more draws, so that each of its rules fires in every 1,000 programs
         // (`withstand stats`).
-        let area = match u.int_in_range(0..=49u8)? {
+        let area = match u.int_in_range(0..=50u8)? {
             0..=2 => Focus::With,
             3..=4 => Focus::AsyncWith,
             5..=6 => Focus::Generators,
@@ -175,13 +175,13 @@ impl GenConfig {
             14..=16 => Focus::ExitStacks,
             17..=23 => Focus::GenApi,
             24..=27 => Focus::Chaining,
-            28..=30 => Focus::Delegation,
-            31..=34 if orig.groups > 0 => Focus::Groups,
-            35..=36 => Focus::Targets,
-            37..=39 => Focus::CompileTime,
-            40..=41 => Focus::Protocol,
-            42..=44 => Focus::Direct,
-            45..=46 => Focus::Decorators,
+            28..=31 => Focus::Delegation,
+            32..=35 if orig.groups > 0 => Focus::Groups,
+            36..=37 => Focus::Targets,
+            38..=40 => Focus::CompileTime,
+            41..=42 => Focus::Protocol,
+            43..=45 => Focus::Direct,
+            46..=47 => Focus::Decorators,
             _ => Focus::Mix,
         };
         res.focus = area;
@@ -256,7 +256,7 @@ impl GenConfig {
             }
             Focus::GenApi => {
                 w.gen_fn = keep(6, orig.gen_fn);
-                w.async_main = keep(3, orig.async_main);
+                w.async_main = keep(4, orig.async_main);
                 w.gen_api = keep(6, orig.gen_api);
             }
             Focus::Groups => {
