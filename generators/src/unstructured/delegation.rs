@@ -159,7 +159,9 @@ impl Gen<'_, '_> {
             0 => Thrown::New(NewExc { class: ExcClass::GeneratorExit, label: self.labels.next('r') }),
             1 => Thrown::New(NewExc { class: ExcClass::StopIteration, label: self.labels.next('r') }),
             // Refused by the awaitable's iterator: a TypeError at the await.
-            2 => Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?),
+            2 => {
+                Thrown::Bad(self.pick(&[BadThrow::NotAnException, BadThrow::SeparateValue, BadThrow::BadTraceback])?)
+            }
             _ => Thrown::New(self.new_exc('r')?),
         };
         let k = self.u.int_in_range(0..=3)?;

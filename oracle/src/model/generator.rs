@@ -251,7 +251,8 @@ impl<'p> Machine<'p> {
             Drive::AwThrow(..) => Op::Throw,
         };
         if k == 0 && !matches!(how, Drive::Exhaust) {
-            let start = Unstarted { gen, is_async: g.is_async_gen(), code: code_of(g), op: last, thrown, then, by_hand };
+            let start =
+                Unstarted { gen, is_async: g.is_async_gen(), code: code_of(g), op: last, thrown, then, by_hand };
             return self.drive_unstarted(label, start);
         }
         // The first `next()` starts the body; the others come at its yields.
@@ -532,7 +533,11 @@ impl<'p> Machine<'p> {
             Then::Next => {
                 // The throw by hand (or the drive to exhaustion) finished the generator:
                 // __anext__() raises StopAsyncIteration at once.
-                let rule = if f.by_hand.is_some() { Rule::AsyncGenAwaitableThrowNextFinished } else { Rule::AsyncGenExhausted };
+                let rule = if f.by_hand.is_some() {
+                    Rule::AsyncGenAwaitableThrowNextFinished
+                } else {
+                    Rule::AsyncGenExhausted
+                };
                 self.hit(rule);
                 self.emit(Event::GenEnd { label: f.label });
                 Flow::Normal

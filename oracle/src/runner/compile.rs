@@ -1053,7 +1053,8 @@ impl Builder {
                 .collect();
             let summary = "the package was built without the module".to_owned();
             let output = format!("{}\nnot in the package: {}", ran.output, missing.join(" "));
-            let failure = self.failure(How::Rejected { status: "exit status 0".to_owned() }, summary, output, vec![ran.command]);
+            let failure =
+                self.failure(How::Rejected { status: "exit status 0".to_owned() }, summary, output, vec![ran.command]);
             return Ok(Attempt { each, rest: Some(failure) });
         }
         Ok(Attempt::each(modules.into_iter().map(|module| UnitBuild::Built { path: path.clone(), module }).collect()))

@@ -252,14 +252,12 @@ impl Pattern {
             let kinds: Vec<&str> = self.kinds.iter().map(|k| k.name()).collect();
             res.push_str(&format!(" of {}", kinds.join("|")));
         }
-        for (name, r) in
-            [
-                ("message", &self.message),
-                ("expected message", &self.expected_message),
-                ("detail", &self.detail),
-                ("raised", &self.raised),
-            ]
-        {
+        for (name, r) in [
+            ("message", &self.message),
+            ("expected message", &self.expected_message),
+            ("detail", &self.detail),
+            ("raised", &self.raised),
+        ] {
             if let Some(r) = r {
                 res.push_str(&format!(", {name} ~ /{}/", r.as_str()));
             }

@@ -317,10 +317,8 @@ fn a_divergences_facts_list_what_only_the_interpreter_raised() {
         Outcome::Raised(vec![ExcDetail { exc: e, context, cause: None, suppress_context: false, leaves: Vec::new() }])
     };
     let expected = Trace { events: Vec::new(), outcome: raised(exc("E1", "r3", 1), None) };
-    let observed = Trace {
-        events: Vec::new(),
-        outcome: raised(exc("RuntimeError", "can't do it", 2), Some(exc("E1", "r3", 1))),
-    };
+    let observed =
+        Trace { events: Vec::new(), outcome: raised(exc("RuntimeError", "can't do it", 2), Some(exc("E1", "r3", 1))) };
     let signature = divergence(Rule::GenThrowClass, Differs::Type, Kind::Raise, None).signature.unwrap();
     let d = Divergence { expected, observed, messages: Messages::Exact, signature };
     let facts = Facts::of(&Failure::Divergence(Box::new(d)));
