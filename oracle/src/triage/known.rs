@@ -189,14 +189,10 @@ impl Entry {
             && self.version_string.as_ref().is_none_or(|r| r.is_match(&info.version_string))
     }
 
-    /// Whether it describes a failure with these facts.
-    pub fn matches(&self, facts: &Facts) -> bool {
-        self.matches_by(facts, false) || self.matches_by(facts, true)
-    }
-
-    /// Whether a pattern of it matches that reads (`by_raised`) or does not read what the
-    /// interpreter raised elsewhere in its trace: triage tries every entry's patterns at the
-    /// first difference before any `raised` one, which is only evidence from farther away.
+    /// Whether it describes a failure with these facts, by a pattern that reads (`by_raised`) or
+    /// does not read what the interpreter raised elsewhere in its trace: triage tries every
+    /// entry's patterns at the first difference before any `raised` one, which is only evidence
+    /// from farther away.
     pub fn matches_by(&self, facts: &Facts, by_raised: bool) -> bool {
         facts.failure == self.failure
             && self.patterns.iter().filter(|p| p.raised.is_some() == by_raised).any(|p| p.matches(facts))
