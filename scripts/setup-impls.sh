@@ -6,7 +6,7 @@
 #   scripts/setup-impls.sh [--only LIST] [--compilers] [--list]
 #
 #   --only pypy,rustpython,pyodide,micropython,cpython   install only these (default: all)
-#   --compilers   also create a virtual environment per CPython version with Cython, mypy
+#   --compilers   also create a virtual environment per CPython version (3.10+) with Cython, mypy
 #                 (mypyc) and Nuitka from PyPI, in $WITHSTAND_IMPLS/venvs/cpython-3.X
 #   --list        print what is installed and where, install nothing
 #
@@ -221,12 +221,17 @@ if wants cpython; then
     fi
 fi
 
-# Compilers: one virtual environment per CPython version, from PyPI.
+# Compilers: one virtual environment per CPython version, from PyPI. The pinned Cython and
+# mypy need 3.9 and 3.10 or later, so 3.8 and 3.9 get none (pip would find no matching
+# distribution).
 if [ "$compilers" = 1 ]; then
+    for old in 3.8 3.9; do
+        [ -x "$bin/python$old" ] && say "compilers: none for CPython $old (mypy $MYPY_VERSION needs 3.10 or later, Cython $CYTHON_VERSION 3.9)"
+    done
     for py in "$bin"/python3.*; do
         [ -x "$py" ] || continue
         minor="$(basename "$py" | sed 's/^python//')"
-        case "$minor" in 3.8|3.9|3.10|3.11|3.12|3.13|3.14) ;; *) continue ;; esac
+        case "$minor" in 3.10|3.11|3.12|3.13|3.14) ;; *) continue ;; esac
         venv="$impls/venvs/cpython-$minor"
         if [ ! -x "$venv/bin/python" ]; then
             say "creating $venv"
