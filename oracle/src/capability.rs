@@ -302,6 +302,7 @@ impl Capabilities {
                     }
                 }
                 Event::Init { .. }
+                | Event::Leaked { .. }
                 | Event::InstanceMethod { .. }
                 | Event::Get { .. }
                 | Event::Store { .. }

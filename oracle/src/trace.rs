@@ -198,6 +198,14 @@ pub enum Event {
         /// `sys.exc_info()[1]`.
         info: Option<ExcRef>,
     },
+    /// After `main()` was over, `sys.exc_info()[1]` still held this exception: a handler's
+    /// exception outlived the handler. A correct Python never shows it (the model never predicts
+    /// it); the worker reports it at the end of the program that left it, and clears it where it
+    /// can, so that the next program run in the same process does not inherit it.
+    Leaked {
+        /// What `sys.exc_info()[1]` held.
+        info: ExcRef,
+    },
 }
 
 /// How `main()` ended.
@@ -283,7 +291,7 @@ impl Event {
                 opt(info);
             }
             Event::Handler { exc, .. } => exc.for_each_exc_ref(f),
-            Event::GenCleanup { exc, .. } => f(exc),
+            Event::GenCleanup { exc, .. } | Event::Leaked { info: exc } => f(exc),
             Event::Init { .. }
             | Event::Get { .. }
             | Event::InstanceMethod { .. }
@@ -409,6 +417,7 @@ impl fmt::Display for Event {
             Event::Ret { label } => write!(f, "evaluate return value {label}"),
             Event::Handler { label, exc } => write!(f, "except {label} caught {exc}"),
             Event::Finally { label, info } => write!(f, "finally {label} exc_info={}", Opt(info)),
+            Event::Leaked { info } => write!(f, "after main exc_info={info}"),
         }
     }
 }

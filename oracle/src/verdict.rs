@@ -106,7 +106,8 @@ pub struct Divergence {
 pub struct Signature {
     /// The first differing position: an index into [`Trace::lines`] of both traces.
     pub position: usize,
-    /// The kind of the expected event at that position.
+    /// The kind of the expected event at that position ([`Kind::Leaked`] for an exception the
+    /// interpreter left in hand after main, where the model expects whatever comes next).
     pub kind: Kind,
     /// What differs.
     pub differs: Differs,
@@ -186,6 +187,8 @@ pub enum Kind {
     Ret,
     Handler,
     Finally,
+    /// `after main exc_info=…`: an exception left in hand after `main()` ([`Event::Leaked`]).
+    Leaked,
     /// `=> return`.
     Return,
     /// `=> raise`.
@@ -227,6 +230,7 @@ impl Kind {
         Kind::Ret,
         Kind::Handler,
         Kind::Finally,
+        Kind::Leaked,
         Kind::Return,
         Kind::Raise,
         Kind::CompileError,
@@ -263,6 +267,7 @@ impl Kind {
             Kind::Ret => "ret",
             Kind::Handler => "handler",
             Kind::Finally => "finally",
+            Kind::Leaked => "leaked",
             Kind::Return => "return",
             Kind::Raise => "raise",
             Kind::CompileError => "compile-error",
@@ -297,6 +302,7 @@ impl Kind {
             Event::Ret { .. } => Kind::Ret,
             Event::Handler { .. } => Kind::Handler,
             Event::Finally { .. } => Kind::Finally,
+            Event::Leaked { .. } => Kind::Leaked,
         }
     }
 }
@@ -690,6 +696,7 @@ impl Item<'_> {
                 | (Event::Ret { label: x }, Event::Ret { label: y })
                 | (Event::Handler { label: x, .. }, Event::Handler { label: y, .. })
                 | (Event::Finally { label: x, .. }, Event::Finally { label: y, .. }) => x == y,
+                (Event::Leaked { .. }, Event::Leaked { .. }) => true,
                 _ => false,
             },
             (a, b) => a.kind() == b.kind(),
@@ -724,6 +731,7 @@ impl Item<'_> {
                 Event::Ret { .. } => "evaluate return value".to_string(),
                 Event::Handler { .. } => "except".to_string(),
                 Event::Finally { .. } => "finally".to_string(),
+                Event::Leaked { .. } => "after main".to_string(),
             },
             Item::Return(_) => "=> return".to_string(),
             Item::CompileError(_) => "=> compile error".to_string(),
@@ -997,6 +1005,19 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         }
         i += 1;
     };
+    if let (None, Item::Event(Event::Leaked { .. })) = (&diff, y) {
+        // An exception left in hand after main: the interpreter's bug whatever the model expected
+        // there (the end of the events, or a `log` the leaked state no longer lets it reach).
+        let detail = format!("observed {}", y.subject());
+        return Some(Signature {
+            position: i,
+            kind: Kind::Leaked,
+            differs: Differs::Presence,
+            rule: None,
+            detail,
+            messages: None,
+        });
+    }
     let provenance = &prediction.provenance;
     let events = prediction.trace.events.len();
     let (differs, detail, source, messages) = match diff {

@@ -458,7 +458,7 @@ fn root_cause(group: &Group, members: Vec<&FindingRecord>, triage: &Triage, run_
         Group::Known(id) => {
             let name = causes.iter().map(|c| c.0).collect::<Vec<_>>().join(", ");
             let first = members.iter().find(|f| f.root_cause == causes[0].0).and_then(|f| f.signature.as_ref());
-            let culprit = first.map(|s| Culprit::of(s.signature().ok().and_then(|s| s.rule)).name());
+            let culprit = first.and_then(|s| s.signature().ok()).map(|s| Culprit::of_signature(&s).name());
             (name, culprit, first.map(|s| s.differs.clone()), Some(id.clone()))
         }
     };

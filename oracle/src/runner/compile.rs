@@ -1013,7 +1013,7 @@ impl Builder {
             write(&src, &format!("{name}.py"), &unit.source)?;
             (format!("{name}.py"), vec![name.to_string()], name.to_string())
         } else {
-            let pkg = format!("{}p", names[0].split('_').next().unwrap_or("w"));
+            let pkg = package_name(dir, names[0]);
             let pkg_dir = src.join(&pkg);
             fs::create_dir_all(&pkg_dir).map_err(AttemptError::Io)?;
             write(&pkg_dir, "__init__.py", "")?;
@@ -1095,6 +1095,15 @@ impl Builder {
             let _ = fs::remove_dir_all(&self.root);
         }
     }
+}
+
+/// The package an attempt (its directory `a2`) builds programs `w7_0`, ... into: `w7a2p`. Named
+/// after the attempt too: the worker keeps what it imported, so the package of a batch's second
+/// attempt must not be taken for the first one's (in `sys.modules`), which lacks its modules (a
+/// campaign blamed 52 programs for it).
+fn package_name(attempt_dir: &Path, first: &str) -> String {
+    let attempt = attempt_dir.file_name().and_then(|n| n.to_str()).unwrap_or("a");
+    format!("{}{attempt}p", first.split('_').next().unwrap_or("w"))
 }
 
 /// Imports a built package (argv: its directory, its name, then module names) and prints

@@ -363,6 +363,10 @@ fn event(v: &Value) -> Res<Event> {
         ("ret", [label]) => Event::Ret { label: string(label)? },
         ("handler", [label, exc]) => Event::Handler { label: string(label)?, exc: detail(exc)? },
         ("finally", [label, info]) => Event::Finally { label: string(label)?, info: exc_ref(info)? },
+        ("leaked", [info]) => {
+            let Some(info) = exc_ref(info)? else { return bad("an exception", info) };
+            Event::Leaked { info }
+        }
         _ => return bad("a known event", v),
     };
     Ok(res)

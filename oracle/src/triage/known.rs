@@ -216,7 +216,7 @@ impl Pattern {
             // An interpreter failure: the pattern, if any, against what it left.
             return self.message.as_ref().is_none_or(|r| r.is_match(&facts.text));
         };
-        let culprit = Culprit::of(sig.rule);
+        let culprit = Culprit::of_signature(sig);
         let pattern = |r: &Option<Regex>, text: Option<&str>| match (r, text) {
             (None, _) => true,
             (Some(r), Some(t)) => r.is_match(t),

@@ -28,7 +28,7 @@ use std::fmt;
 use crate::model::Rule;
 use crate::runner::InterpreterInfo;
 use crate::trace::{ExcRef, Trace};
-use crate::verdict::{clip, Differs, Failure, FailureKind, Messages, Signature};
+use crate::verdict::{clip, Differs, Failure, FailureKind, Kind, Messages, Signature};
 
 pub use known::{Entry, KnownError, KnownFile};
 
@@ -97,6 +97,9 @@ pub const FAMILIES: &[Family] = &[
     },
 ];
 
+/// The name of [`Culprit::Leaked`].
+const LEAKED: &str = "exc-info-leaked";
+
 /// What a root cause is attributed to: a family of rules, a rule in no family, or no rule (an
 /// event the interpreter added, or one no rule decided).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,6 +110,10 @@ pub enum Culprit {
     Rule(Rule),
     /// No rule.
     NoRule,
+    /// An exception still in hand after `main()` ([`crate::trace::Event::Leaked`]): no rule of
+    /// the model makes one, and it is one bug (a handler that does not restore the exception
+    /// state it found) whatever the program did before.
+    Leaked,
 }
 
 impl Culprit {
@@ -121,12 +128,22 @@ impl Culprit {
         }
     }
 
-    /// `missing-protocol`, `raise-none`, `no-rule`.
+    /// The culprit of a divergence with this signature.
+    pub fn of_signature(sig: &Signature) -> Culprit {
+        if sig.kind == Kind::Leaked {
+            Culprit::Leaked
+        } else {
+            Culprit::of(sig.rule)
+        }
+    }
+
+    /// `missing-protocol`, `raise-none`, `no-rule`, `exc-info-leaked`.
     pub fn name(self) -> String {
         match self {
             Culprit::Family(i) => FAMILIES[i].name.to_string(),
             Culprit::Rule(r) => r.name(),
             Culprit::NoRule => "no-rule".to_string(),
+            Culprit::Leaked => LEAKED.to_string(),
         }
     }
 
@@ -135,6 +152,9 @@ impl Culprit {
     pub fn named(name: &str) -> Option<Culprit> {
         if name == "no-rule" {
             return Some(Culprit::NoRule);
+        }
+        if name == LEAKED {
+            return Some(Culprit::Leaked);
         }
         if let Some(i) = FAMILIES.iter().position(|f| f.name == name) {
             return Some(Culprit::Family(i));
@@ -147,7 +167,7 @@ impl Culprit {
         match self {
             Culprit::Family(i) => FAMILIES[i].rules.to_vec(),
             Culprit::Rule(r) => vec![r],
-            Culprit::NoRule => Vec::new(),
+            Culprit::NoRule | Culprit::Leaked => Vec::new(),
         }
     }
 }
@@ -242,7 +262,7 @@ impl Facts {
     pub fn cause(&self) -> Cause {
         match (self.failure, &self.signature) {
             (FailureKind::Divergence, Some(s)) => {
-                Cause::Divergence { culprit: Culprit::of(s.rule), differs: s.differs }
+                Cause::Divergence { culprit: Culprit::of_signature(s), differs: s.differs }
             }
             (FailureKind::Divergence, None) => {
                 // Only a report edited by hand has a divergence without a signature.

@@ -567,3 +567,22 @@ async def main():
     assert_ne!(d.signature.rule, Some(Rule::ImplicitChaining));
     assert!(d.signature.rule.is_some(), "a rule of the second __aexit__ decided it: {}", d.signature);
 }
+
+#[test]
+fn an_exception_left_in_hand_after_main_is_its_own_root_cause() {
+    use crate::trace::ExcRef;
+    use crate::triage::{Cause, Culprit, Facts};
+    let prediction = predicted(SUPPRESS);
+    let mut observed = prediction.trace.clone();
+    let leaked = ExcRef { ty: "E1".to_string(), msg: Some("r1".to_string()), id: 1 };
+    observed.events.push(Event::Leaked { info: leaked });
+    let d = diverged(&prediction, observed.clone(), Messages::Exact);
+    assert_eq!((d.signature.kind, d.signature.differs, d.signature.rule), (Kind::Leaked, Differs::Presence, None));
+    let cause = Facts::of(&Failure::Divergence(Box::new(d))).cause();
+    assert_eq!(cause, Cause::Divergence { culprit: Culprit::Leaked, differs: Differs::Presence });
+    assert_eq!(cause.to_string(), "exc-info-leaked: presence");
+    // An earlier difference is still what the root cause is about.
+    observed.events.remove(1);
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_ne!(d.signature.kind, Kind::Leaked, "{}", d.signature);
+}

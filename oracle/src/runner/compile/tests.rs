@@ -390,3 +390,55 @@ fn a_package_built_without_some_of_its_modules_says_which() {
     fs::write(pkg.join("__init__.py"), "raise ImportError('no')\n").unwrap();
     assert_eq!(missing(&["w7_0"]), vec!["w7_0".to_string()]);
 }
+
+#[test]
+fn packages_of_two_attempts_of_a_batch_both_import_in_one_worker() {
+    let Some(mut w) = worker_or_skip("packages_of_two_attempts") else { return };
+    let batch = tempfile::tempdir().unwrap();
+    // The first attempt built w7_0 (w7_1 failed with it); the second built w7_1 alone.
+    let mut paths = Vec::new();
+    for (attempt, module) in [("a1", "w7_0"), ("a2", "w7_1")] {
+        let out = batch.path().join(attempt).join("out");
+        let pkg = package_name(&batch.path().join(attempt), "w7_0");
+        fs::create_dir_all(out.join(&pkg)).unwrap();
+        fs::write(out.join(&pkg).join("__init__.py"), "").unwrap();
+        fs::write(out.join(&pkg).join(format!("{module}.py")), "def main():\n    return 1\n").unwrap();
+        paths.push((out.to_str().unwrap().to_owned(), format!("{pkg}.{module}")));
+    }
+    assert_ne!(paths[0].1.split('.').next(), paths[1].1.split('.').next(), "one package name for two attempts");
+    for (path, module) in &paths {
+        match w.run(&proto::import_request(path, module, false)).unwrap() {
+            RunResult::Completed(t) => assert_eq!(t.outcome, Outcome::Returned("1".into()), "{module}: {t:?}"),
+            other => panic!("{module}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_exception_left_in_hand_after_main_is_reported_and_cleared() {
+    let Some(mut w) = worker_or_skip("an_exception_left_in_hand") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    // What a compiled handler that does not restore the exception state leaves behind, made with
+    // the C API (CPython's code never leaves it).
+    fs::write(
+        dir.path().join("m_leaks.py"),
+        "import ctypes\nfrom withstand_prelude import log\ndef main():\n    e = KeyError('k1')\n    \
+         api = ctypes.pythonapi\n    api.PyErr_SetExcInfo.argtypes = [ctypes.py_object] * 3\n    \
+         for x in (KeyError, e, None):\n        api.Py_IncRef(ctypes.py_object(x))\n    \
+         api.PyErr_SetExcInfo(KeyError, e, None)\n    log('L1')\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("m_after.py"), "from withstand_prelude import log\ndef main():\n    log('L2')\n")
+        .unwrap();
+    let run = |w: &mut Worker, module: &str| match w.run(&proto::import_request(path, module, false)).unwrap() {
+        RunResult::Completed(t) => t,
+        other => panic!("{module}: {other:?}"),
+    };
+    let leaks = run(&mut w, "m_leaks");
+    let shown: Vec<String> = leaks.events.iter().map(|e| e.to_string()).collect();
+    assert_eq!(shown, ["log L1 exc_info=KeyError(\"'k1'\")#1", "after main exc_info=KeyError(\"'k1'\")#1"]);
+    // Cleared: the next program in the same worker does not inherit it.
+    let after = run(&mut w, "m_after");
+    assert!(matches!(&after.events[..], [Event::Log { info: None, .. }]), "{:?}", after.events);
+}
