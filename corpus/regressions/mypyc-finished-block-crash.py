@@ -1,0 +1,23 @@
+# @generated from mypyc-finished-block-crash.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/mypyc-finished-block-crash.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+def main():
+    try:
+        raise E1('r1')
+    finally:
+        fin('f2')
+        return ret('v3', 2)
+
+
+if __name__ == "__main__":
+    _report(main)

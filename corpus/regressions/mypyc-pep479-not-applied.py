@@ -1,0 +1,23 @@
+# @generated from mypyc-pep479-not-applied.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/regressions/mypyc-pep479-not-applied.case
+try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+except Exception:
+    pass
+from withstand_prelude import *  # noqa: F403
+
+# ---- the program ----
+
+def g0():
+    yield 'y1'
+    raise StopIteration('r2')
+
+def main():
+    drive('d3', g0(), 'all', 0, None)
+
+
+if __name__ == "__main__":
+    _report(main)
