@@ -489,7 +489,7 @@ fn pattern(
                         None => errors.push(err(
                             r.span().start,
                             format!(
-                                "unknown rule {name:?} (`withstand stats` lists the rules; families: {})",
+                                "unknown rule {name:?} (`withstand stats` lists the rules; families: {}; also no-rule, exc-info-leaked)",
                                 family_names()
                             ),
                         )),

@@ -241,12 +241,12 @@ differs = "message"
 versions = "3.x"
 "#;
     expect![[r#"
-        k.toml:8: unknown rule "no-such-rule" (`withstand stats` lists the rules; families: missing-protocol, not-awaitable, pep-479, awaitable-reused, awaitable-throw)
+        k.toml:8: unknown rule "no-such-rule" (`withstand stats` lists the rules; families: missing-protocol, not-awaitable, pep-479, awaitable-reused, awaitable-throw; also no-rule, exc-info-leaked)
         k.toml:9: unknown difference "mesage"; one of presence, order, type, message, identity, context, cause, suppress_context, value
         k.toml:10: the pattern "(" does not compile: error: unclosed group
         k.toml:12: entry "a" needs a `reason` or a `link`
         k.toml:13: the id "a" is used twice (first at line 4)
-        k.toml:17: unknown event kind "exitt"; one of init, enter, aenter, exit, aexit, call, acall, callback, acallback, instance-method, get, bool, len, close, await, suspend, gen-yield, gen-end, gen-closed, gen-cleanup, log, var, store, ret, handler, finally, return, raise, compile-error, chain, end
+        k.toml:17: unknown event kind "exitt"; one of init, enter, aenter, exit, aexit, call, acall, callback, acallback, instance-method, get, bool, len, close, await, suspend, gen-yield, gen-end, gen-closed, gen-cleanup, log, var, store, ret, handler, finally, leaked, return, raise, compile-error, chain, end
         k.toml:19: entry "a" needs `differs` (what differs: message, context, ...)
         k.toml:27: `differs` is for divergences, and this entry is a crash
         k.toml:28: "3.x" is not a version constraint (e.g. ">=3.9, <3.11", "3.9", "==3.14.0")
