@@ -125,6 +125,27 @@ fn a_compiled_campaign_builds_in_batches_blames_each_program_shrinks_and_cleans_
     let module = divergences[0].join("module");
     assert!(module.join("run.sh").exists() && module.join("withstand_prelude.py").exists());
 
+    // The report says which compiler the known files saw, and merge re-triages against it: an
+    // entry for the fake's rejections names the compile findings again.
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(run_dir.join("report.json")).expect("report.json")).expect("json");
+    assert_eq!(report["run"]["compiler"]["implementation"], "cython", "{}", report["run"]);
+    let known = tmp.path().join("fake.toml");
+    fs::write(
+        &known,
+        "implementation = \"cython\"\nversions = \"<1\"\n\n[[known]]\nid = \"fake-rejects-m2\"\nsummary = \"s\"\n\
+         reason = \"the fake\"\nfailure = \"compile\"\nmessage = \"rejected on purpose\"\n",
+    )
+    .expect("write");
+    let o = run(withstand()
+        .arg("merge")
+        .arg(&run_dir)
+        .arg("--out")
+        .arg(tmp.path().join("merged"))
+        .arg("--known")
+        .arg(&known));
+    assert!(text(&o.stdout).contains("known fake-rejects-m2"), "{}{}", text(&o.stdout), text(&o.stderr));
+
     // --keep-builds keeps them, and says where.
     let o = run(withstand()
         .args(["run", "--python", "python3", "--compile", "cython", "--cases", "3", "--no-shrink", "--keep-builds"])

@@ -71,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let known =
         load_known(&known_paths).context("cannot read the known-differences files the runs used (pass --known)")?;
-    let triage = Triage::new(&known, &first.interpreter.info());
+    let triage = Triage::new(&known, &first.known_info());
 
     let out = &args.out;
     if out.exists() && fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {

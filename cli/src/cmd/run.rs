@@ -162,6 +162,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Arc::new(move || shared.stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d))
     };
     let builds = run_dir.join("builds");
+    // What the known files see, kept in the report for `merge`.
+    let compiler = toolchain.as_ref().map(|t| {
+        let k = t.known_info(&info);
+        InterpreterRecord {
+            name: t.name(),
+            python: t.python.display().to_string(),
+            implementation: k.implementation,
+            version: [k.version.0, k.version.1, k.version.2],
+            version_string: oracle::corpus::format::one_line(&k.version_string.replace('\n', " "), 1000),
+        }
+    });
     let exec = Arc::new(Exec::start(toolchain, &args.compile, &mut first.worker, &builds, jobs, stop)?);
     let shrink_time =
         args.shrink_time.unwrap_or(Duration::from_secs(if args.compile.compile.is_some() { 60 } else { 10 }));
@@ -310,6 +321,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             version: [info.version.0, info.version.1, info.version.2],
             version_string: oracle::corpus::format::one_line(&info.version_string.replace('\n', " "), 1000),
         },
+        compiler,
         known_files: args.known.known.iter().map(|p| p.display().to_string()).collect(),
         complete: failure.is_none() && !abandoned,
         run_dir: run_dir.display().to_string(),

@@ -61,6 +61,10 @@ pub struct RunInfo {
     pub messages: String,
     /// The interpreter.
     pub interpreter: InterpreterRecord,
+    /// With `--compile`: the compiler as known files see it (its name and version, `cython 3.3.1
+    /// for 3.11.7 ...`), so that `merge` matches the entries the run matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compiler: Option<InterpreterRecord>,
     /// The known-differences files, as given.
     pub known_files: Vec<String>,
     /// False if the run stopped early (an infrastructure error, or the `--time` bound while a
@@ -87,6 +91,13 @@ pub struct InterpreterRecord {
     pub version: [u32; 3],
     /// `sys.version`.
     pub version_string: String,
+}
+
+impl RunInfo {
+    /// What the known files were matched against: the compiler, if any, else the interpreter.
+    pub fn known_info(&self) -> oracle::runner::InterpreterInfo {
+        self.compiler.as_ref().unwrap_or(&self.interpreter).info()
+    }
 }
 
 impl InterpreterRecord {
