@@ -442,3 +442,28 @@ fn an_exception_left_in_hand_after_main_is_reported_and_cleared() {
     let after = run(&mut w, "m_after");
     assert!(matches!(&after.events[..], [Event::Log { info: None, .. }]), "{:?}", after.events);
 }
+
+#[test]
+fn what_a_compiled_program_leaves_to_the_collector_is_finalized_in_its_own_trace() {
+    let Some(mut w) = worker_or_skip("what_a_compiled_program_leaves") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    // A suspended generator kept alive only by a reference cycle: its `finally` runs when the
+    // cyclic collector finds it.
+    fs::write(
+        dir.path().join("m_cycle.py"),
+        "from withstand_prelude import log, fin\ndef g0():\n    try:\n        yield 'y1'\n    finally:\n        \
+         fin('f2')\ndef main():\n    box = []\n    g = g0()\n    next(g)\n    box.append((g, box))\n    log('L3')\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("m_next.py"), "from withstand_prelude import log\ndef main():\n    log('L4')\n").unwrap();
+    let run = |w: &mut Worker, module: &str| match w.run(&proto::import_request(path, module, false)).unwrap() {
+        RunResult::Completed(t) => {
+            assert!(matches!(t.outcome, Outcome::Returned(_)), "{module}: {t:?}");
+            t.events.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+        }
+        other => panic!("{module}: {other:?}"),
+    };
+    assert_eq!(run(&mut w, "m_cycle"), ["log L3 exc_info=-", "finally f2 exc_info=GeneratorExit(\"\")#1"]);
+    assert_eq!(run(&mut w, "m_next"), ["log L4 exc_info=-"]);
+}
