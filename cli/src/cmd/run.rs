@@ -163,16 +163,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let builds = run_dir.join("builds");
     // What the known files see, kept in the report for `merge`.
-    let compiler = toolchain.as_ref().map(|t| {
-        let k = t.known_info(&info);
-        InterpreterRecord {
-            name: t.name(),
-            python: t.python.display().to_string(),
-            implementation: k.implementation,
-            version: [k.version.0, k.version.1, k.version.2],
-            version_string: oracle::corpus::format::one_line(&k.version_string.replace('\n', " "), 1000),
-        }
-    });
+    let compiler = toolchain
+        .as_ref()
+        .map(|t| InterpreterRecord::new(t.name(), t.python.display().to_string(), &t.known_info(&info)));
     let exec = Arc::new(Exec::start(toolchain, &args.compile, &mut first.worker, &builds, jobs, stop)?);
     let shrink_time =
         args.shrink_time.unwrap_or(Duration::from_secs(if args.compile.compile.is_some() { 60 } else { 10 }));
@@ -314,13 +307,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         profile: profile.to_string(),
         target: args.judge.target.map(|t| t.to_string()),
         messages: data::messages_word(messages).to_string(),
-        interpreter: InterpreterRecord {
-            name: interpreter.clone(),
-            python: args.judge.interpreter.python.display().to_string(),
-            implementation: info.implementation.clone(),
-            version: [info.version.0, info.version.1, info.version.2],
-            version_string: oracle::corpus::format::one_line(&info.version_string.replace('\n', " "), 1000),
-        },
+        interpreter: InterpreterRecord::new(
+            interpreter.clone(),
+            args.judge.interpreter.python.display().to_string(),
+            &info,
+        ),
         compiler,
         known_files: args.known.known.iter().map(|p| p.display().to_string()).collect(),
         complete: failure.is_none() && !abandoned,

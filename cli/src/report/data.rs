@@ -101,6 +101,17 @@ impl RunInfo {
 }
 
 impl InterpreterRecord {
+    /// The record of what an interpreter (or, with `--compile`, a compiler) reported of itself.
+    pub fn new(name: String, python: String, info: &oracle::runner::InterpreterInfo) -> InterpreterRecord {
+        InterpreterRecord {
+            name,
+            python,
+            implementation: info.implementation.clone(),
+            version: [info.version.0, info.version.1, info.version.2],
+            version_string: oracle::corpus::format::one_line(&info.version_string.replace('\n', " "), 1000),
+        }
+    }
+
     /// What triage needs of it.
     pub fn info(&self) -> oracle::runner::InterpreterInfo {
         oracle::runner::InterpreterInfo {

@@ -489,8 +489,9 @@ fn pattern(
                         None => errors.push(err(
                             r.span().start,
                             format!(
-                                "unknown rule {name:?} (`withstand stats` lists the rules; families: {}; also no-rule, exc-info-leaked)",
-                                family_names()
+                                "unknown rule {name:?} (`withstand stats` lists the rules; families: {}; also no-rule, {})",
+                                family_names(),
+                                super::LEAKED
                             ),
                         )),
                     }

@@ -98,7 +98,7 @@ pub const FAMILIES: &[Family] = &[
 ];
 
 /// The name of [`Culprit::Leaked`].
-const LEAKED: &str = "exc-info-leaked";
+pub(crate) const LEAKED: &str = "exc-info-leaked";
 
 /// What a root cause is attributed to: a family of rules, a rule in no family, or no rule (an
 /// event the interpreter added, or one no rule decided).
