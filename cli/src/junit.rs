@@ -127,7 +127,12 @@ pub fn root_causes(report: &crate::report::data::Report) -> String {
                         run.seed
                     ),
                     text: format!(
-                        "reproducer {}/{} ({} lines):\n\n{}\n\n{}",
+                        "{}reproducer {}/{} ({} lines):\n\n{}\n\n{}",
+                        if r.joined.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}\n\n", crate::report::markdown::joined_text(r, ""))
+                        },
                         run.run_dir,
                         r.reproducer,
                         r.reproducer_lines,

@@ -120,6 +120,14 @@ pub struct Signature {
     /// and the observed message, unmasked, each cut to [`MAX_MESSAGE_BYTES`]. What a
     /// known-differences entry's message pattern is matched against.
     pub messages: Option<(String, String)>,
+    /// An exception of the interpreter's own at the first difference: one the observed item there
+    /// carries (`Type: message`, digits masked) that the model's whole trace has none like, of a
+    /// type the program does not define and with a message that is not one of the program's
+    /// labels. A refusal the interpreter makes up (PyPy's "can't do
+    /// async_generator.athrow().throw()") shows under whatever rule the model was carrying out;
+    /// this is what tells a reader, and the report's joining of root causes, that it is one bug.
+    /// `None` when messages are not compared.
+    pub raised: Option<String>,
 }
 
 /// How much of each message a [`Signature`] keeps.
@@ -1016,8 +1024,10 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
             rule: None,
             detail,
             messages: None,
+            raised: None,
         });
     }
+    let raised = own_exception(&prediction.trace, y, messages);
     let provenance = &prediction.provenance;
     let events = prediction.trace.events.len();
     let (differs, detail, source, messages) = match diff {
@@ -1047,7 +1057,45 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         }
         None => (rule, differs, messages),
     };
-    Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages })
+    Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages, raised })
+}
+
+/// The first exception the observed item `y` carries that is the interpreter's own (see
+/// [`Signature::raised`]), as `Type: message` with digits masked.
+fn own_exception(expected: &Trace, y: Item<'_>, messages: Messages) -> Option<String> {
+    if messages == Messages::Types {
+        return None;
+    }
+    let mut observed: Vec<(String, String)> = Vec::new();
+    let mut note = |e: &mut ExcRef| observed.extend(e.msg.clone().map(|m| (e.ty.clone(), m)));
+    match y {
+        Item::Raise(d) | Item::Chain(d) => d.clone().for_each_exc_ref(&mut note),
+        Item::Event(ev) => ev.clone().for_each_exc_ref(&mut note),
+        _ => return None,
+    }
+    let mut modelled: Vec<(String, String)> = Vec::new();
+    let mut note = |e: &mut ExcRef| modelled.extend(e.msg.clone().map(|m| (e.ty.clone(), m)));
+    let mut trace = expected.clone();
+    trace.events.iter_mut().for_each(|ev| ev.for_each_exc_ref(&mut note));
+    trace.outcome.for_each_exc_ref(&mut note);
+    observed
+        .into_iter()
+        .find(|e| !modelled.contains(e) && interpreters_own(&e.0, &e.1))
+        .map(|(ty, m)| format!("{ty}: {}", mask(&clip(&m, 200))))
+}
+
+/// Whether an exception of type `ty` with message `message` can only have been made by the
+/// interpreter: a type the program does not define, a message neither empty nor one of the
+/// program's labels (`r3`; `'c1'` as a KeyError shows it; `g1 (2 sub-exceptions)`).
+fn interpreters_own(ty: &str, message: &str) -> bool {
+    let programs = |name: &str| crate::ir::ExcClass::from_name(name).is_some_and(|c| c.user_defined());
+    // A group's message is its label and a count: `g1 (2 sub-exceptions)`.
+    let label = |m: &str| {
+        let m = m.split(' ').next().unwrap_or("").trim_matches('\'');
+        let letters = m.trim_end_matches(|c: char| c.is_ascii_digit());
+        !letters.is_empty() && letters.len() < m.len() && letters.chars().all(|c| c.is_ascii_lowercase())
+    };
+    !programs(ty) && !message.is_empty() && !label(message)
 }
 
 /// The rule behind an event the interpreter added, when only one rule of the model produces

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use oracle::triage::join::Part;
 use oracle::triage::{Cause, Class, Culprit, Facts, Triage};
 use oracle::verdict::{Differs, FailureKind, Kind, Messages, Signature};
 use serde::{Deserialize, Serialize};
@@ -195,6 +196,23 @@ pub struct RootCauseRecord {
     pub program: String,
     /// Its diff (or what the interpreter left).
     pub diff: String,
+    /// New root causes joined to this one, as one bug (see `shared`), each with its findings
+    /// (counted in `count`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<JoinedCause>,
+    /// What the joined root causes share: `the interpreter raises RuntimeError: ...`, or
+    /// `descriptor-get: first difference expected ... | observed ...`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared: Vec<String>,
+}
+
+/// A root cause joined to another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JoinedCause {
+    /// Its name.
+    pub name: String,
+    /// Its findings.
+    pub count: u64,
 }
 
 /// A signature and how many findings had it.
@@ -260,6 +278,9 @@ pub struct SignatureRecord {
     pub detail: String,
     /// The expected and observed messages, for a type or message difference.
     pub messages: Option<(String, String)>,
+    /// An exception of the interpreter's own at the first difference (digits masked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raised: Option<String>,
 }
 
 /// How a shrink went.
@@ -300,6 +321,7 @@ impl SignatureRecord {
             rule: s.rule.map(|r| r.name()),
             detail: s.detail.clone(),
             messages: s.messages.clone(),
+            raised: s.raised.clone(),
         }
     }
 
@@ -319,6 +341,7 @@ impl SignatureRecord {
             rule,
             detail: self.detail.clone(),
             messages: self.messages.clone(),
+            raised: self.raised.clone(),
         })
     }
 }
@@ -387,13 +410,16 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
         groups.entry(group).or_default().push(i);
     }
     let mut matched: BTreeMap<String, u64> = BTreeMap::new();
-    let mut root_causes: Vec<RootCauseRecord> = groups
-        .iter()
-        .map(|(group, members)| {
-            if let Group::Known(id) = group {
-                *matched.entry(id.clone()).or_default() += members.len() as u64;
+    let mut root_causes: Vec<RootCauseRecord> = join(groups, &findings)
+        .into_iter()
+        .map(|j| {
+            if let Group::Known(id) = &j.group {
+                *matched.entry(id.clone()).or_default() += j.members.len() as u64;
             }
-            root_cause(group, members.iter().map(|&i| &findings[i]).collect(), triage, run_dir)
+            let mut record = root_cause(&j.group, j.members.iter().map(|&i| &findings[i]).collect(), triage, run_dir);
+            record.joined = j.joined;
+            record.shared = j.shared;
+            record
         })
         .collect();
     root_causes.sort_by(|a, b| {
@@ -421,6 +447,54 @@ enum Group {
     New(Cause),
     /// A known difference, by its entry's id.
     Known(String),
+}
+
+/// A group of findings after [`join`]: the group that names it, all its findings, and the
+/// groups joined to it.
+struct Joined {
+    group: Group,
+    members: Vec<usize>,
+    joined: Vec<JoinedCause>,
+    shared: Vec<String>,
+}
+
+/// The groups, new root causes that are one bug joined ([`oracle::triage::join`]).
+fn join(groups: BTreeMap<Group, Vec<usize>>, findings: &[FindingRecord]) -> Vec<Joined> {
+    let groups: Vec<(Group, Vec<usize>)> = groups.into_iter().collect();
+    let signatures: Vec<Vec<Signature>> = groups
+        .iter()
+        .map(|(_, members)| members.iter().filter_map(|&i| findings[i].signature.as_ref()?.signature().ok()).collect())
+        .collect();
+    let parts: Vec<Part<'_>> = groups
+        .iter()
+        .zip(&signatures)
+        .map(|((group, members), sigs)| Part {
+            culprit: match group {
+                // Every finding must have been read back, or the half is not a half.
+                Group::New(Cause::Divergence { culprit, .. }) if sigs.len() == members.len() => Some(*culprit),
+                _ => None,
+            },
+            signatures: sigs.iter().collect(),
+        })
+        .collect();
+    oracle::triage::join::join(&parts)
+        .into_iter()
+        .map(|joint| {
+            let mut members: Vec<usize> = joint.parts.iter().flat_map(|&i| groups[i].1.iter().copied()).collect();
+            members.sort_unstable();
+            let joined = joint.parts[1..]
+                .iter()
+                .map(|&i| JoinedCause {
+                    name: match &groups[i].0 {
+                        Group::New(cause) => cause.to_string(),
+                        Group::Known(id) => id.clone(),
+                    },
+                    count: groups[i].1.len() as u64,
+                })
+                .collect();
+            Joined { group: groups[joint.parts[0]].0.clone(), members, joined, shared: joint.shared }
+        })
+        .collect()
 }
 
 /// One group's record: counts, signatures, and its reproducer read from disk.
@@ -504,6 +578,8 @@ fn root_cause(group: &Group, members: Vec<&FindingRecord>, triage: &Triage, run_
         shrink: chosen.shrink.clone(),
         program,
         diff,
+        joined: Vec::new(),
+        shared: Vec::new(),
     }
 }
 
@@ -512,5 +588,125 @@ fn program_lines_of(body: &str) -> usize {
     match oracle::parse::parse(body) {
         Ok(p) => program_lines(&p),
         Err(_) => body.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run() -> RunInfo {
+        let interpreter = InterpreterRecord {
+            name: "pypy 3.9.16 (pypy3)".to_string(),
+            python: "pypy3".to_string(),
+            implementation: "pypy".to_string(),
+            version: [3, 9, 16],
+            version_string: "3.9.16".to_string(),
+        };
+        RunInfo {
+            withstand: "test".to_string(),
+            seed: "0x1".to_string(),
+            cases: Some(100),
+            time_secs: None,
+            shard: None,
+            programs: 100,
+            skipped: 0,
+            secs: 1.0,
+            profile: "pypy-3.9".to_string(),
+            target: None,
+            messages: "exact".to_string(),
+            interpreter,
+            compiler: None,
+            known_files: Vec::new(),
+            complete: true,
+            run_dir: "nowhere".to_string(),
+            merged: Vec::new(),
+            reproduce: "withstand run".to_string(),
+        }
+    }
+
+    /// A divergence attributed to `rule` (`differs` there), at `detail`, with `raised`.
+    fn finding(index: u64, rule: &str, differs: &str, detail: &str, raised: Option<&str>) -> FindingRecord {
+        FindingRecord {
+            index,
+            seed: format!("{index:#x}"),
+            dir: format!("divergence-{index}"),
+            failure: "divergence".to_string(),
+            signature: Some(SignatureRecord {
+                position: 3,
+                kind: "handler".to_string(),
+                differs: differs.to_string(),
+                rule: Some(rule.to_string()),
+                detail: detail.to_string(),
+                messages: None,
+                raised: raised.map(str::to_string),
+            }),
+            status: None,
+            text: String::new(),
+            root_cause: String::new(),
+            known: None,
+            shrink: None,
+        }
+    }
+
+    fn names(report: &Report) -> Vec<(String, u64, Vec<String>)> {
+        report
+            .root_causes
+            .iter()
+            .map(|r| (r.name.clone(), r.count, r.joined.iter().map(|j| format!("{} x{}", j.name, j.count)).collect()))
+            .collect()
+    }
+
+    const REFUSAL: &str = "RuntimeError: can't do async_generator.athrow().throw()";
+
+    #[test]
+    fn root_causes_that_mostly_show_one_refusal_or_one_first_difference_are_joined() {
+        let findings = vec![
+            // One refusal under three rules: joined, named by the culprit with most findings.
+            finding(0, "async-gen-awaitable-throw", "presence", "expected except | observed x", Some(REFUSAL)),
+            finding(1, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            finding(2, "async-generator-stop-iteration", "message", "exc message", Some(REFUSAL)),
+            finding(3, "async-generator-stop-iteration", "message", "exc message", Some(REFUSAL)),
+            finding(4, "async-generator-stop-iteration", "message", "exc message", None),
+            finding(5, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            // One lookup out of order, as `order` and as `presence`: one rule, one first difference.
+            finding(6, "descriptor-get", "order", "expected get MN.__enter__ | observed get MN.__exit__", None),
+            finding(7, "descriptor-get", "presence", "expected get MN.__enter__ | observed get MN.__exit__", None),
+            // The same first difference under another rule is another bug.
+            finding(8, "gen-throw-finished", "value", "expected get MN.__enter__ | observed get MN.__exit__", None),
+            // A refusal in fewer than half of a root cause's findings does not join it.
+            finding(9, "raise-none", "message", "exc message of TypeError", Some(REFUSAL)),
+            finding(10, "raise-none", "message", "exc message of TypeError", None),
+            finding(11, "raise-none", "message", "exc message of TypeError", None),
+            finding(12, "async-gen-aclose-throw", "presence", "expected except | observed y", Some(REFUSAL)),
+            finding(13, "descriptor-get", "order", "expected get MN.__enter__ | observed get MN.__exit__", None),
+        ];
+        let dir = std::path::Path::new("/nonexistent");
+        let report = build(run(), findings, &Triage::none(), dir);
+        assert_eq!(
+            names(&report),
+            vec![
+                (
+                    "awaitable-throw: presence".to_string(),
+                    7,
+                    vec!["awaitable-throw: type x2".to_string(), "pep-479: message x3".to_string()]
+                ),
+                ("descriptor-get: order".to_string(), 3, vec!["descriptor-get: presence x1".to_string()]),
+                ("raise-none: message".to_string(), 3, vec![]),
+                ("gen-throw-finished: value".to_string(), 1, vec![]),
+            ]
+        );
+        assert_eq!(report.summary.root_causes, 4);
+        assert_eq!(report.summary.new, 4);
+        assert_eq!(report.root_causes[0].shared, vec![format!("the interpreter raises {REFUSAL}")]);
+        assert_eq!(
+            report.root_causes[1].shared,
+            vec!["descriptor-get: first difference expected get MN.__enter__ | observed get MN.__exit__".to_string()]
+        );
+        // Each finding keeps its own root cause; the report's markdown says what was joined.
+        assert_eq!(report.findings[2].root_cause, "pep-479: message");
+        let md = crate::report::markdown::render(&report);
+        assert!(md.contains("`awaitable-throw: presence` (+2 joined)"), "{md}");
+        assert!(md.contains("Joined to it as one bug (the interpreter raises"), "{md}");
     }
 }

@@ -69,9 +69,13 @@ pub fn render(report: &Report) -> String {
                 (Some(_), Some(case)) => format!("`{case}`"),
                 _ => format!("[{} lines]({})", r.reproducer_lines, r.reproducer),
             };
+            let joined = match r.joined.len() {
+                0 => String::new(),
+                n => format!(" (+{n} joined)"),
+            };
             let _ = writeln!(
                 md,
-                "| {} | `{}` | {status} | {} | {} | {repro} |",
+                "| {} | `{}`{joined} | {status} | {} | {} | {repro} |",
                 i + 1,
                 cell(&r.name),
                 r.count,
@@ -130,6 +134,9 @@ fn new_root_cause(md: &mut String, n: usize, r: &RootCauseRecord) {
         r.reproducer,
         r.reproducer_lines
     );
+    if !r.joined.is_empty() {
+        let _ = writeln!(md, "{}\n", joined_text(r, "`"));
+    }
     let _ = writeln!(md, "```python\n{}\n```\n", fence_safe(r.program.trim_end()));
     let _ = writeln!(md, "```diff\n{}\n```\n", fence_safe(r.diff.trim_end()));
     if r.signatures.len() > 1 || !r.rules.is_empty() {
@@ -145,6 +152,20 @@ fn new_root_cause(md: &mut String, n: usize, r: &RootCauseRecord) {
         }
         let _ = writeln!(md, "\n</details>\n");
     }
+}
+
+/// `Joined to it as one bug (the interpreter raises ...): `x` (4 findings), ...`, names quoted
+/// with `quote`.
+pub fn joined_text(r: &RootCauseRecord, quote: &str) -> String {
+    let names: Vec<String> = r
+        .joined
+        .iter()
+        .map(|j| {
+            format!("{quote}{}{quote} ({} finding{})", cell(&j.name), j.count, if j.count == 1 { "" } else { "s" })
+        })
+        .collect();
+    let shared: Vec<String> = r.shared.iter().map(|s| one_line(s)).collect();
+    format!("Joined to it as one bug ({}): {}.", shared.join("; "), names.join(", "))
 }
 
 /// One line, control characters escaped, cut.

@@ -216,6 +216,9 @@ pub fn print_report(report: &Report, run_dir: &Path, verbose: bool) -> std::io::
                     r.count,
                     r.signatures.len()
                 )?;
+                if !r.joined.is_empty() {
+                    writeln!(out, "    {}", markdown::joined_text(r, ""))?;
+                }
                 let shrink = match &r.shrink {
                     Some(sh) => format!(", shrunk from {} in {:.1}s", sh.lines_before, sh.secs),
                     None => String::new(),

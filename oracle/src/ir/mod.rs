@@ -568,6 +568,11 @@ impl ExcClass {
         matches!(self, ExcClass::ExceptionGroup | ExcClass::BaseExceptionGroup)
     }
 
+    /// A class the program defines (`E1`, `S2`), not a builtin.
+    pub fn user_defined(self) -> bool {
+        matches!(self, ExcClass::E1 | ExcClass::E2 | ExcClass::E3 | ExcClass::B1 | ExcClass::S1 | ExcClass::S2)
+    }
+
     /// Looks a class up by its Python name.
     pub fn from_name(name: &str) -> Option<ExcClass> {
         ExcClass::ALL.iter().copied().find(|c| c.name() == name)

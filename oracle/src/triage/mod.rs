@@ -14,12 +14,16 @@
 //! Interpreter failures are root causes of their own kind: a hang, a crash (by exit status or
 //! signal), a garbage answer.
 //!
+//! A campaign then [`join`]s its new root causes that most findings show as the same first
+//! difference: one bug whose first difference falls in different places.
+//!
 //! Then [`known`]: a failure that a known-differences entry of the implementation describes is
 //! attributed to that entry. A campaign groups findings by [`Class`] (root cause and known entry,
 //! if any), shrinks the first of each class, and fails only for classes no entry describes.
 //!
 //! Pure: the caller reads the known files and hands over the text; nothing here does I/O.
 
+pub mod join;
 pub mod known;
 
 use std::collections::BTreeMap;

@@ -28,6 +28,7 @@ fn divergence(rule: Rule, differs: Differs, kind: Kind, messages: Option<(&str, 
             rule: Some(rule),
             detail: "exc message of AttributeError: \"__enter__\" vs \"…\"".to_string(),
             messages: messages.map(|(a, b)| (a.to_string(), b.to_string())),
+            raised: None,
         }),
         status: None,
         text: String::new(),
@@ -351,4 +352,49 @@ differs = "presence"
     let mut facts = divergence(Rule::LacksExit, Differs::Presence, Kind::Raise, None);
     facts.text = "TypeError: 'NoneType' object is not callable\n".to_string();
     assert_eq!(triage.classify(&facts).known.as_deref(), Some("calls-none"));
+}
+
+#[test]
+fn root_causes_join_on_what_half_their_findings_show_and_known_ones_never() {
+    use super::join::{join, Joint, Part};
+    let sig = |rule: Rule, differs: Differs, raised: Option<&str>| Signature {
+        position: 1,
+        kind: Kind::Handler,
+        differs,
+        rule: Some(rule),
+        detail: format!("detail of {}", rule.name()),
+        messages: None,
+        raised: raised.map(str::to_string),
+    };
+    let refusal = Some("RuntimeError: can't do async_generator.athrow().throw()");
+    let a = [sig(Rule::AsyncGenAwaitableThrow, Differs::Type, refusal)];
+    // Two of four is half: joined.
+    let b = [
+        sig(Rule::GeneratorStopIteration, Differs::Message, refusal),
+        sig(Rule::GeneratorStopIteration, Differs::Message, refusal),
+        sig(Rule::GeneratorStopIteration, Differs::Message, None),
+        sig(Rule::GeneratorStopIteration, Differs::Message, None),
+    ];
+    // One of three is not.
+    let c = [
+        sig(Rule::RaiseNone, Differs::Message, refusal),
+        sig(Rule::RaiseNone, Differs::Message, None),
+        sig(Rule::RaiseNone, Differs::Message, None),
+    ];
+    fn part(sigs: &[Signature], known: bool) -> Part<'_> {
+        Part { culprit: (!known).then(|| Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() }
+    }
+    let parts = [part(&a, false), part(&b, false), part(&c, false), part(&a, true), part(&a, true)];
+    let joints = join(&parts);
+    let shared = vec!["the interpreter raises RuntimeError: can't do async_generator.athrow().throw()".to_string()];
+    assert_eq!(
+        joints,
+        vec![
+            // pep-479 has the most findings: it names the bug.
+            Joint { parts: vec![1, 0], shared },
+            Joint { parts: vec![2], shared: vec![] },
+            Joint { parts: vec![3], shared: vec![] },
+            Joint { parts: vec![4], shared: vec![] },
+        ]
+    );
 }

@@ -586,3 +586,38 @@ fn an_exception_left_in_hand_after_main_is_its_own_root_cause() {
     let d = diverged(&prediction, observed, Messages::Exact);
     assert_ne!(d.signature.kind, Kind::Leaked, "{}", d.signature);
 }
+
+#[test]
+fn an_exception_the_interpreter_made_up_is_named_whatever_was_expected() {
+    // SUPPRESS returns; an interpreter that raises a refusal of its own there shows it, digits
+    // masked, so that the report can tell one refusal seen under several rules.
+    let prediction = predicted(SUPPRESS);
+    let own = |ty: &str, msg: &str, messages: Messages| {
+        let mut observed = prediction.trace.clone();
+        observed.outcome = raises(ty, msg);
+        let observed = if messages == Messages::Types { observed.without_messages() } else { observed };
+        diverged(&prediction, observed, messages).signature.raised
+    };
+    assert_eq!(
+        own("RuntimeError", "can't do async_generator.athrow().throw() 2", Messages::Exact).as_deref(),
+        Some("RuntimeError: can't do async_generator.athrow().throw() N")
+    );
+    // The program's own classes and labels are not the interpreter's making.
+    assert_eq!(own("E1", "can't do that", Messages::Exact), None);
+    assert_eq!(own("ValueError", "r12", Messages::Exact), None);
+    assert_eq!(own("KeyError", "'r12'", Messages::Exact), None);
+    assert_eq!(own("ExceptionGroup", "g1 (2 sub-exceptions)", Messages::Exact), None);
+    assert_eq!(own("GeneratorExit", "", Messages::Exact), None);
+    // Nor is an exception the model's trace has too, nor anything once messages are masked.
+    assert_eq!(own("RuntimeError", "can't do that", Messages::Types), None);
+    let prediction = predicted(LACKS_EXIT);
+    let mut observed = prediction.trace.clone();
+    let handled = observed.events.iter().find_map(|e| match e {
+        Event::Handler { exc, .. } => Some(exc.exc.clone()),
+        _ => None,
+    });
+    let handled = handled.expect("LACKS_EXIT handles the protocol's TypeError");
+    raised(&mut observed)[0].exc = ExcRef { id: 9, ..handled };
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(d.signature.raised, None, "{}", d.signature);
+}
