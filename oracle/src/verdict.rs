@@ -1109,29 +1109,32 @@ fn added_event_rule(differs: Differs, y: Item<'_>) -> Option<Rule> {
 }
 
 /// The rule whose own exception the observed item `y` shows and the expected `x` does not (see
-/// [`crate::model::rule_raising`]), with that exception's message.
+/// [`crate::model::rule_raising`]: by the message's template, so that a wrong variant of the
+/// model's own message there stays a message difference), with that exception's message. Only
+/// the exceptions an item is about, not those it links to as context or cause: PyPy's PEP 479
+/// RuntimeError, handled, then linked as the context of an exception thrown later, is a
+/// difference of that link, not PEP 479 applied where CPython does not apply it.
 fn extra_rule(x: Item<'_>, y: Item<'_>) -> Option<(Rule, String)> {
-    let raised = |item: Item<'_>| -> Vec<(Rule, &'static str, String)> {
+    fn in_item(item: Item<'_>) -> Vec<(Rule, &'static str, String)> {
         let mut res = Vec::new();
-        let mut note = |e: &mut ExcRef| {
-            if let Some(m) = e.msg.take() {
-                if let Some((r, template)) = crate::model::rule_raising(&e.ty, &m) {
-                    res.push((r, template, m));
-                }
-            }
-        };
+        let mut note = |e: &mut ExcRef| res.extend(rule_raising(e));
+        let unlinked = |d: &ExcDetail| ExcDetail { context: None, cause: None, ..d.clone() };
         match item {
-            Item::Raise(d) | Item::Chain(d) => d.clone().for_each_exc_ref(&mut note),
+            Item::Raise(d) | Item::Chain(d) => unlinked(d).for_each_exc_ref(&mut note),
+            Item::Event(Event::Handler { exc, .. }) => unlinked(exc).for_each_exc_ref(&mut note),
             Item::Event(ev) => ev.clone().for_each_exc_ref(&mut note),
             _ => {}
         }
         res
-    };
-    let expected = raised(x);
-    raised(y)
-        .into_iter()
-        .find(|(_, template, _)| !expected.iter().any(|(_, t, _)| t == template))
-        .map(|(r, _, m)| (r, m))
+    }
+    let at_x = in_item(x);
+    in_item(y).into_iter().find(|(_, template, _)| !at_x.iter().any(|(_, t, _)| t == template)).map(|(r, _, m)| (r, m))
+}
+
+/// The rule whose own exception `e` is, the message's template and the message.
+fn rule_raising(e: &ExcRef) -> Option<(Rule, &'static str, String)> {
+    let m = e.msg.as_ref()?;
+    crate::model::rule_raising(&e.ty, m).map(|(r, template)| (r, template, m.clone()))
 }
 
 /// The rule behind a difference at position `i` (of a trace with `events` events): for a type or

@@ -621,3 +621,32 @@ fn an_exception_the_interpreter_made_up_is_named_whatever_was_expected() {
     let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!(d.signature.raised, None, "{}", d.signature);
 }
+
+#[test]
+fn an_exception_the_model_raises_elsewhere_linked_anew_is_a_link_difference() {
+    // PEP 479's RuntimeError is handled; the interpreter then chains it to the next exception.
+    // It is the model's own exception linked where CPython does not link it (a context), not
+    // PEP 479 applied where CPython does not apply it.
+    let program = "
+def g0():
+    yield 'y1'
+    raise StopIteration('r2')
+
+def main():
+    try:
+        drive('d3', g0(), 'all', 0, None)
+    except RuntimeError:
+        handler('h4')
+    raise E1('r5')
+";
+    let prediction = predicted(program);
+    let mut observed = prediction.trace.clone();
+    let handled = observed.events.iter().find_map(|e| match e {
+        Event::Handler { exc, .. } => Some(exc.exc.clone()),
+        _ => None,
+    });
+    raised(&mut observed)[0].context = handled;
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(d.signature.differs, Differs::Context, "{}", d.signature);
+    assert_ne!(d.signature.rule, Some(Rule::GeneratorStopIteration), "{}", d.signature);
+}
