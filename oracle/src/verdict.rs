@@ -765,8 +765,9 @@ enum Source {
     Consequence,
     /// The rule that created exception `#n`.
     Created(u32),
-    /// The rule that set the context of `#n`.
-    Context(u32),
+    /// The rule that gave `#n` the context the model expected there (its number; `None` for no
+    /// context).
+    Context(u32, Option<u32>),
     /// The rule that set the cause of `#n`.
     Cause(u32),
 }
@@ -916,7 +917,7 @@ fn detail_diff(x: &ExcDetail, y: &ExcDetail, messages: Messages) -> Option<Field
                 short(x.context.as_ref()),
                 short(y.context.as_ref())
             ),
-            source: Source::Context(n),
+            source: Source::Context(n, x.context.as_ref().map(|c| c.id)),
             messages: None,
         });
     }
@@ -1147,7 +1148,7 @@ fn rule_for(p: &Provenance, i: usize, events: usize, item: Item<'_>, source: Sou
         Source::Position => None,
         Source::Consequence => return consequence_rule(p, i, events),
         Source::Created(n) => p.exception(n).created,
-        Source::Context(n) => p.exception(n).context,
+        Source::Context(n, context) => p.context_rule(n, context),
         Source::Cause(n) => p.exception(n).cause,
     };
     specific.or_else(|| position_rule(p, i, events, item))

@@ -15,6 +15,11 @@ impl ExcId {
     pub(crate) fn of_ref(id: u32) -> ExcId {
         ExcId(id)
     }
+
+    /// The number an [`ExcRef`] of the run gives it, before `predict` renumbers the trace.
+    pub(crate) fn as_ref_id(self) -> u32 {
+        self.0
+    }
 }
 
 /// A generator frame's own part of the handled-exception stack (its `gi_exc_state`).
@@ -34,6 +39,11 @@ pub(crate) struct ExcObj {
     pub(crate) tb: u32,
     /// The rules behind it, for triage.
     pub(crate) rules: ExcRules,
+    /// Every `__context__` it was given and the rule that gave it, in order: what an event shows
+    /// of it was set by the last rule that gave it that context then, not by the rule that set
+    /// the context last (an exception thrown into a generator, chained there, raised again from
+    /// a handler later).
+    pub(crate) context_history: Vec<(Option<ExcId>, Rule)>,
     /// For an exception group: its message and what it holds.
     pub(crate) group: Option<GroupData>,
     /// Whose traceback it has: its own, or (a copy `split()` made) the original's, until it is
@@ -126,6 +136,7 @@ impl Excs {
             suppress_context: false,
             tb: 0,
             rules,
+            context_history: Vec::new(),
             group: None,
             tb_of: id,
             raised_again: false,
@@ -169,6 +180,7 @@ impl Excs {
         o.tb_of = tb_of;
         o.rules.context = Some(rule);
         o.rules.cause = Some(rule);
+        o.context_history.push((context, rule));
     }
 
     /// The rules behind an exception.
@@ -178,7 +190,14 @@ impl Excs {
 
     /// Records that `rule` set the context of `id`.
     pub(crate) fn stamp_context(&mut self, id: ExcId, rule: Rule) {
-        self.obj_mut(id).rules.context = Some(rule);
+        let o = self.obj_mut(id);
+        o.rules.context = Some(rule);
+        o.context_history.push((o.context, rule));
+    }
+
+    /// Every context `id` was given, with the rule that gave it (see [`ExcObj::context_history`]).
+    pub(crate) fn context_history(&self, id: ExcId) -> &[(Option<ExcId>, Rule)] {
+        &self.get(id).context_history
     }
 
     pub(crate) fn get(&self, id: ExcId) -> &ExcObj {
@@ -250,6 +269,9 @@ impl Excs {
         let o = self.obj_mut(id);
         o.context = context;
         o.rules.context = rule;
+        if let Some(rule) = rule {
+            o.context_history.push((context, rule));
+        }
     }
 
     pub(crate) fn handled(&self) -> Option<ExcId> {

@@ -371,6 +371,8 @@ impl<'p> Machine<'p> {
                     Err(err) => return self.unstarted_refused(gen, finished, err),
                 };
                 self.hit(Rule::GenThrowUnstarted);
+                // Nothing to chain it to: the throw leaves its context as it was.
+                self.excs.stamp_context(x, Rule::GenThrowUnstarted);
                 self.hit(Rule::AsyncGenAcloseThrow);
                 let x = if self.quirks.throw_into_unstarted_skips_frame { x } else { self.pep479(x, code) };
                 let class = self.excs.get(x).class;
@@ -392,6 +394,9 @@ impl<'p> Machine<'p> {
                     Err(err) => return self.unstarted_refused(gen, finished, err),
                 };
                 self.hit(Rule::GenThrowUnstarted);
+                // Nothing to chain it to: the throw leaves its context as it was (an
+                // implementation that chains it to the caller's exception differs here).
+                self.excs.stamp_context(x, Rule::GenThrowUnstarted);
                 if by_hand.is_some() {
                     self.hit(Rule::AsyncGenAwaitableThrow);
                 }
@@ -528,6 +533,7 @@ impl<'p> Machine<'p> {
                 };
                 self.hit(Rule::GenThrowFinished);
                 // Restored as it is: no chaining, and no frame for PEP 479.
+                self.excs.stamp_context(x, Rule::GenThrowFinished);
                 Flow::Raise(x)
             }
             Then::Next => {

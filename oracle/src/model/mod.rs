@@ -127,8 +127,21 @@ pub fn predict(program: &Program, profile: Profile) -> Prediction {
     let mut finish = m.finish.events();
     let numbers = renumber(&mut events.events, &mut outcome, &mut finish.events);
     events.extend(finish);
+    let mut contexts: HashMap<(u32, u32), Rule> = HashMap::new();
+    for (&internal, &number) in &numbers {
+        for &(context, rule) in m.excs.context_history(ExcId::of_ref(internal)) {
+            // 0 stands for no context; a context the trace never shows cannot be expected.
+            let context = match context {
+                None => Some(0),
+                Some(c) => numbers.get(&c.as_ref_id()).copied(),
+            };
+            if let Some(context) = context {
+                contexts.insert((number, context), rule);
+            }
+        }
+    }
     let excs = numbers.into_iter().map(|(internal, number)| (number, m.excs.rules(ExcId::of_ref(internal)))).collect();
-    let provenance = Provenance::new(log, events.spans, outcome_span, excs);
+    let provenance = Provenance::new(log, events.spans, outcome_span, excs).with_contexts(contexts);
     Prediction { trace: Trace { events: events.events, outcome }, coverage, provenance, unpredictable: m.unpredictable }
 }
 

@@ -97,6 +97,9 @@ pub struct Provenance {
     events: Vec<Range<u32>>,
     outcome: Range<u32>,
     excs: HashMap<u32, ExcRules>,
+    /// For an exception and a context it had (by their numbers in the trace, 0 for none): the
+    /// last rule that gave it that context.
+    contexts: HashMap<(u32, u32), Rule>,
 }
 
 impl Provenance {
@@ -106,7 +109,20 @@ impl Provenance {
         outcome: Range<u32>,
         excs: HashMap<u32, ExcRules>,
     ) -> Provenance {
-        Provenance { log, events, outcome, excs }
+        Provenance { log, events, outcome, excs, contexts: HashMap::new() }
+    }
+
+    /// The same, with which rule gave each exception each context it had (see
+    /// [`Provenance::context_rule`]).
+    pub(crate) fn with_contexts(self, contexts: HashMap<(u32, u32), Rule>) -> Provenance {
+        Provenance { contexts, ..self }
+    }
+
+    /// The rule that gave exception `number` the context `context` (a number in the trace;
+    /// `None` for no context) when an event showed it so: the last that gave it that context,
+    /// else the last that set its context at all.
+    pub fn context_rule(&self, number: u32, context: Option<u32>) -> Option<Rule> {
+        self.contexts.get(&(number, context.unwrap_or(0))).copied().or(self.exception(number).context)
     }
 
     /// The rules applied between the event before event `idx` of the trace and event `idx`
@@ -130,7 +146,13 @@ impl Provenance {
     /// an exception the map leaves out is gone from the trace.
     pub(crate) fn renumbered(&self, map: &[(u32, u32)]) -> Provenance {
         let excs = map.iter().filter_map(|(old, new)| self.excs.get(old).map(|r| (*new, *r))).collect();
-        Provenance { excs, ..self.clone() }
+        let new_of = |old: u32| if old == 0 { Some(0) } else { map.iter().find(|(o, _)| *o == old).map(|(_, n)| *n) };
+        let contexts = self
+            .contexts
+            .iter()
+            .filter_map(|(&(exc, context), &rule)| Some(((new_of(exc)?, new_of(context)?), rule)))
+            .collect();
+        Provenance { excs, contexts, ..self.clone() }
     }
 
     /// Every rule applied, in order.

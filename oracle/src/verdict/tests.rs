@@ -650,3 +650,79 @@ def main():
     assert_eq!(d.signature.differs, Differs::Context, "{}", d.signature);
     assert_ne!(d.signature.rule, Some(Rule::GeneratorStopIteration), "{}", d.signature);
 }
+
+#[test]
+fn a_missing_context_names_the_rule_that_gave_it_there_not_the_last_to_set_it() {
+    // E1('r17') is thrown into g0 while g0 handles r13: throw() chains it to r13. Later main
+    // raises it again from a handler, and implicit chaining gives it another context. The
+    // handler h21 saw the first: an interpreter that does not chain the throw differs there,
+    // and the rule is throw()'s, not the later raise's (PyPy, seed 0xbeef24).
+    let program = "
+def g0():
+    try:
+        raise E1('r13')
+    except:
+        handler('h12')
+        yield 'y16'
+
+def main():
+    try:
+        drive('d18', g0(), 'throw', 1, E1('r17'))
+    except E1 as e_h21:
+        handler('h21')
+        try:
+            raise E1('r23')
+        except:
+            handler('h22')
+            raise e_h21
+";
+    let prediction = predicted(program);
+    let mut observed = prediction.trace.clone();
+    for e in &mut observed.events {
+        if let Event::Handler { label, exc } = e {
+            if label == "h21" {
+                exc.context = None;
+            }
+        }
+    }
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::GenThrowChained), Differs::Context),
+        "{}",
+        d.signature
+    );
+}
+
+#[test]
+fn a_context_added_to_what_is_thrown_into_an_unstarted_generator_is_the_throws() {
+    // Thrown into a generator that never started, E1('r3') is raised with no context, whatever
+    // main handles; an interpreter that chains it to main's exception differs under the rule of
+    // that throw, not under the rule that raises it again later (PyPy, seed 0xbeef29).
+    let program = "
+def g0():
+    yield 'y1'
+
+def main():
+    try:
+        raise E1('r2')
+    except E1:
+        handler('h4')
+        drive('d5', g0(), 'throw', 0, E1('r3'))
+";
+    let prediction = predicted(program);
+    let mut observed = prediction.trace.clone();
+    let handled = observed.events.iter().find_map(|e| match e {
+        Event::Handler { exc, .. } => Some(exc.exc.clone()),
+        _ => None,
+    });
+    assert_eq!(raised(&mut observed)[0].context, None, "CPython leaves it unchained");
+    raised(&mut observed)[0].context = handled;
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::GenThrowUnstarted), Differs::Context),
+        "{}",
+        d.signature
+    );
+}
