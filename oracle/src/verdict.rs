@@ -121,7 +121,7 @@ pub struct Signature {
     /// known-differences entry's message pattern is matched against.
     pub messages: Option<(String, String)>,
     /// An exception of the interpreter's own at the first difference: one the observed item there
-    /// carries (`Type: message`, digits masked) that the model's whole trace has none like, of a
+    /// is about (`Type: message`, digits masked; not one it links to as a context or cause) that the model's whole trace has none like, of a
     /// type the program does not define and with a message that is not one of the program's
     /// labels. A refusal the interpreter makes up (PyPy's "can't do
     /// async_generator.athrow().throw()") shows under whatever rule the model was carrying out;
@@ -1061,28 +1061,37 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
     Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages, raised })
 }
 
-/// The first exception the observed item `y` carries that is the interpreter's own (see
+/// The first exception the observed item `y` is about that is the interpreter's own (see
 /// [`Signature::raised`]), as `Type: message` with digits masked.
 fn own_exception(expected: &Trace, y: Item<'_>, messages: Messages) -> Option<String> {
     if messages == Messages::Types {
         return None;
-    }
-    let mut observed: Vec<(String, String)> = Vec::new();
-    let mut note = |e: &mut ExcRef| observed.extend(e.msg.clone().map(|m| (e.ty.clone(), m)));
-    match y {
-        Item::Raise(d) | Item::Chain(d) => d.clone().for_each_exc_ref(&mut note),
-        Item::Event(ev) => ev.clone().for_each_exc_ref(&mut note),
-        _ => return None,
     }
     let mut modelled: Vec<(String, String)> = Vec::new();
     let mut note = |e: &mut ExcRef| modelled.extend(e.msg.clone().map(|m| (e.ty.clone(), m)));
     let mut trace = expected.clone();
     trace.events.iter_mut().for_each(|ev| ev.for_each_exc_ref(&mut note));
     trace.outcome.for_each_exc_ref(&mut note);
-    observed
+    refs_about(y)
         .into_iter()
+        .filter_map(|e| Some((e.ty, e.msg?)))
         .find(|e| !modelled.contains(e) && interpreters_own(&e.0, &e.1))
         .map(|(ty, m)| format!("{ty}: {}", mask(&clip(&m, 200))))
+}
+
+/// The exceptions an item is about (an event's, an outcome's), without those they link to as
+/// context or cause: a link is the difference of the exception that has it.
+fn refs_about(item: Item<'_>) -> Vec<ExcRef> {
+    let mut res = Vec::new();
+    let mut note = |e: &mut ExcRef| res.push(e.clone());
+    let unlinked = |d: &ExcDetail| ExcDetail { context: None, cause: None, ..d.clone() };
+    match item {
+        Item::Raise(d) | Item::Chain(d) => unlinked(d).for_each_exc_ref(&mut note),
+        Item::Event(Event::Handler { exc, .. }) => unlinked(exc).for_each_exc_ref(&mut note),
+        Item::Event(ev) => ev.clone().for_each_exc_ref(&mut note),
+        _ => {}
+    }
+    res
 }
 
 /// Whether an exception of type `ty` with message `message` can only have been made by the
@@ -1116,20 +1125,12 @@ fn added_event_rule(differs: Differs, y: Item<'_>) -> Option<Rule> {
 /// RuntimeError, handled, then linked as the context of an exception thrown later, is a
 /// difference of that link, not PEP 479 applied where CPython does not apply it.
 fn extra_rule(x: Item<'_>, y: Item<'_>) -> Option<(Rule, String)> {
-    fn in_item(item: Item<'_>) -> Vec<(Rule, &'static str, String)> {
-        let mut res = Vec::new();
-        let mut note = |e: &mut ExcRef| res.extend(rule_raising(e));
-        let unlinked = |d: &ExcDetail| ExcDetail { context: None, cause: None, ..d.clone() };
-        match item {
-            Item::Raise(d) | Item::Chain(d) => unlinked(d).for_each_exc_ref(&mut note),
-            Item::Event(Event::Handler { exc, .. }) => unlinked(exc).for_each_exc_ref(&mut note),
-            Item::Event(ev) => ev.clone().for_each_exc_ref(&mut note),
-            _ => {}
-        }
-        res
-    }
-    let at_x = in_item(x);
-    in_item(y).into_iter().find(|(_, template, _)| !at_x.iter().any(|(_, t, _)| t == template)).map(|(r, _, m)| (r, m))
+    let at_x: Vec<_> = refs_about(x).iter().filter_map(rule_raising).collect();
+    refs_about(y)
+        .iter()
+        .filter_map(rule_raising)
+        .find(|(_, template, _)| !at_x.iter().any(|(_, t, _)| t == template))
+        .map(|(r, _, m)| (r, m))
 }
 
 /// The rule whose own exception `e` is, the message's template and the message.
