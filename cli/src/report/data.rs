@@ -520,12 +520,21 @@ fn root_cause(group: &Group, members: Vec<&FindingRecord>, triage: &Triage, run_
     signatures
         .sort_by(|a, b| (std::cmp::Reverse(a.count), &a.signature).cmp(&(std::cmp::Reverse(b.count), &b.signature)));
     let first_index = members.iter().map(|f| f.index).min().unwrap_or(0);
-    // The reproducer: the shrunk finding with the lowest index, else the first finding.
-    let chosen = members
+    // The reproducer: the shrunk finding with the lowest index, else the first finding; of a
+    // joined root cause, one of the root cause that names it, when it has one.
+    let named: Vec<&FindingRecord> = match group {
+        Group::New(cause) => {
+            let name = cause.to_string();
+            members.iter().copied().filter(|f| f.root_cause == name).collect()
+        }
+        Group::Known(_) => Vec::new(),
+    };
+    let pool = if named.is_empty() { &members } else { &named };
+    let chosen = pool
         .iter()
         .filter(|f| f.shrink.is_some())
         .min_by_key(|f| f.index)
-        .or_else(|| members.iter().min_by_key(|f| f.index))
+        .or_else(|| pool.iter().min_by_key(|f| f.index))
         .expect("a class has findings");
     let (stem, diff_file) = match (&chosen.shrink, chosen.failure.as_str()) {
         (Some(_), _) => ("reduced", "reduced.diff"),
@@ -663,8 +672,8 @@ mod tests {
     fn root_causes_that_mostly_show_one_refusal_or_one_first_difference_are_joined() {
         let findings = vec![
             // One refusal under three rules: joined, named by the culprit with most findings.
-            finding(0, "async-gen-awaitable-throw", "presence", "expected except | observed x", Some(REFUSAL)),
-            finding(1, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            finding(0, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            finding(1, "async-gen-awaitable-throw", "presence", "expected except | observed x", Some(REFUSAL)),
             finding(2, "async-generator-stop-iteration", "message", "exc message", Some(REFUSAL)),
             finding(3, "async-generator-stop-iteration", "message", "exc message", Some(REFUSAL)),
             finding(4, "async-generator-stop-iteration", "message", "exc message", None),
@@ -703,8 +712,12 @@ mod tests {
             report.root_causes[1].shared,
             vec!["descriptor-get: first difference expected get MN.__enter__ | observed get MN.__exit__".to_string()]
         );
-        // Each finding keeps its own root cause; the report's markdown says what was joined.
+        // Each finding keeps its own root cause; the reproducer is one of the root cause that names
+        // the joined one (finding 1, not finding 0 of `awaitable-throw: type`);
+        // the report's markdown says what was joined.
         assert_eq!(report.findings[2].root_cause, "pep-479: message");
+        assert_eq!(report.root_causes[0].finding, "divergence-1");
+        assert_eq!(report.root_causes[1].finding, "divergence-6");
         let md = crate::report::markdown::render(&report);
         assert!(md.contains("`awaitable-throw: presence` (+2 joined)"), "{md}");
         assert!(md.contains("Joined to it as one bug (the interpreter raises"), "{md}");
