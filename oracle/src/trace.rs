@@ -230,6 +230,16 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// Every exception reference of the trace, in printed order (events, then the outcome).
+    pub fn exc_refs(&self) -> Vec<ExcRef> {
+        let mut res = Vec::new();
+        let mut note = |e: &mut ExcRef| res.push(e.clone());
+        let mut t = self.clone();
+        t.events.iter_mut().for_each(|ev| ev.for_each_exc_ref(&mut note));
+        t.outcome.for_each_exc_ref(&mut note);
+        res
+    }
+
     /// The same trace with every exception message removed, for `--messages types`.
     pub fn without_messages(&self) -> Trace {
         let mut res = self.clone();

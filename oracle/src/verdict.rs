@@ -1067,11 +1067,8 @@ fn own_exception(expected: &Trace, y: Item<'_>, messages: Messages) -> Option<St
     if messages == Messages::Types {
         return None;
     }
-    let mut modelled: Vec<(String, String)> = Vec::new();
-    let mut note = |e: &mut ExcRef| modelled.extend(e.msg.clone().map(|m| (e.ty.clone(), m)));
-    let mut trace = expected.clone();
-    trace.events.iter_mut().for_each(|ev| ev.for_each_exc_ref(&mut note));
-    trace.outcome.for_each_exc_ref(&mut note);
+    let modelled: Vec<(String, String)> =
+        expected.exc_refs().into_iter().filter_map(|e| Some((e.ty, e.msg?))).collect();
     refs_about(y)
         .into_iter()
         .filter_map(|e| Some((e.ty, e.msg?)))

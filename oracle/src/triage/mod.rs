@@ -31,7 +31,7 @@ use std::fmt;
 
 use crate::model::Rule;
 use crate::runner::InterpreterInfo;
-use crate::trace::{ExcRef, Trace};
+use crate::trace::Trace;
 use crate::verdict::{clip, Differs, Failure, FailureKind, Kind, Messages, Signature};
 
 pub use known::{Entry, KnownError, KnownFile};
@@ -285,7 +285,7 @@ impl Facts {
 fn only_observed(expected: &Trace, observed: &Trace) -> String {
     let lines = |t: &Trace| {
         let mut res: Vec<String> = Vec::new();
-        let mut note = |e: &mut ExcRef| {
+        for e in t.exc_refs() {
             let line = match &e.msg {
                 Some(m) => format!("{}: {}", e.ty, clip(m, 200)),
                 None => e.ty.clone(),
@@ -293,10 +293,7 @@ fn only_observed(expected: &Trace, observed: &Trace) -> String {
             if !res.contains(&line) {
                 res.push(line);
             }
-        };
-        let mut t = t.clone();
-        t.events.iter_mut().for_each(|ev| ev.for_each_exc_ref(&mut note));
-        t.outcome.for_each_exc_ref(&mut note);
+        }
         res
     };
     let expected = lines(expected);
