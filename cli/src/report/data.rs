@@ -382,11 +382,20 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
     let messages = if run.messages == "types" { Messages::Types } else { Messages::Exact };
     let mut groups: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
     let mut totals = Totals { programs: run.programs, findings: findings.len() as u64, ..Totals::default() };
+    // Each finding's signature as read back, for joining.
+    let mut signatures: Vec<Option<Signature>> = Vec::with_capacity(findings.len());
     for (i, f) in findings.iter_mut().enumerate() {
         let class = match f.facts() {
-            Ok(facts) => triage.classify(&facts),
+            Ok(facts) => {
+                let class = triage.classify(&facts);
+                signatures.push(facts.signature);
+                class
+            }
             // A record this withstand cannot read (edited by hand, another version) stays new.
-            Err(_) => Class { cause: oracle::triage::Cause::Garbage, known: None },
+            Err(_) => {
+                signatures.push(None);
+                Class { cause: oracle::triage::Cause::Garbage, known: None }
+            }
         };
         f.root_cause = class.cause.to_string();
         f.known = class.known.clone();
@@ -410,7 +419,7 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
         groups.entry(group).or_default().push(i);
     }
     let mut matched: BTreeMap<String, u64> = BTreeMap::new();
-    let mut root_causes: Vec<RootCauseRecord> = join(groups, &findings)
+    let mut root_causes: Vec<RootCauseRecord> = join(groups, &signatures)
         .into_iter()
         .map(|j| {
             if let Group::Known(id) = &j.group {
@@ -458,23 +467,20 @@ struct Joined {
     shared: Vec<String>,
 }
 
-/// The groups, new root causes that are one bug joined ([`oracle::triage::join`]).
-fn join(groups: BTreeMap<Group, Vec<usize>>, findings: &[FindingRecord]) -> Vec<Joined> {
+/// The groups, new root causes that are one bug joined ([`oracle::triage::join`]); `signatures`
+/// are the findings' own, by index.
+fn join(groups: BTreeMap<Group, Vec<usize>>, signatures: &[Option<Signature>]) -> Vec<Joined> {
     let groups: Vec<(Group, Vec<usize>)> = groups.into_iter().collect();
-    let signatures: Vec<Vec<Signature>> = groups
-        .iter()
-        .map(|(_, members)| members.iter().filter_map(|&i| findings[i].signature.as_ref()?.signature().ok()).collect())
-        .collect();
     let parts: Vec<Part<'_>> = groups
         .iter()
-        .zip(&signatures)
-        .map(|((group, members), sigs)| Part {
-            culprit: match group {
+        .map(|(group, members)| {
+            let sigs: Vec<&Signature> = members.iter().filter_map(|&i| signatures[i].as_ref()).collect();
+            let culprit = match group {
                 // Every finding must have been read back, or the half is not a half.
                 Group::New(Cause::Divergence { culprit, .. }) if sigs.len() == members.len() => Some(*culprit),
                 _ => None,
-            },
-            signatures: sigs.iter().collect(),
+            };
+            Part { culprit, signatures: sigs }
         })
         .collect();
     oracle::triage::join::join(&parts)
