@@ -375,6 +375,15 @@ impl Excs {
         self.frames = frames;
     }
 
+    /// Whether what is handled now comes from below the generator frame running: it handles
+    /// none of its own, and its caller (or a generator delegating to it) does.
+    pub(crate) fn handled_from_caller(&self) -> bool {
+        match self.frames.len().checked_sub(1) {
+            Some(top) => self.handled.len() == self.frames[top] && self.handled().is_some(),
+            None => false,
+        }
+    }
+
     /// The generator frame's own handled exception (its `gi_exc_state`), if any.
     pub(crate) fn own_handled(&self, frame: ExcFrame) -> Option<ExcId> {
         self.handled[self.start(frame)..].last().copied()

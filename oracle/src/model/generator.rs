@@ -612,6 +612,11 @@ impl<'p> Machine<'p> {
             self.hit(Rule::GenThrowChained);
             Flow::Raise(self.raise_chained_by(x, Rule::GenThrowChained))
         } else {
+            if self.quirks.generator_throw_chains_to_handled && self.excs.context(x).0.is_none() {
+                // The throw leaves it without a context: a context there is the throw's doing (one
+                // it had, as close() gives in the caller, stays the doing of what gave it).
+                self.excs.stamp_context(x, Rule::GenThrowChained);
+            }
             Flow::Raise(x)
         }
     }

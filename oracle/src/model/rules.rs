@@ -351,6 +351,10 @@ rules! {
     /// `throw()` arguments refused by the awaitable's iterator a coroutine is suspended in: the
     /// TypeError is raised at the coroutine's `await`, as any exception that iterator raises.
     CoroutineThrowRefused = "11.5",
+    /// A generator (or coroutine) that handles no exception of its own sees what its caller
+    /// handles: an exception it raises is chained to that (its exception state is linked above
+    /// the caller's while it runs), also past its own `except` block.
+    GenSeesCallersHandled = "11.4",
     /// A generator resumed by `throw()` or `close()` through `yield from` runs with the handled
     /// exceptions of the generators delegating to it out of `sys.exc_info()` and implicit chaining.
     YieldFromUnlinked = "11.4",

@@ -293,6 +293,13 @@ impl<'p> Machine<'p> {
     /// recorded as set by `rule`).
     pub(crate) fn raise_chained_by(&mut self, id: ExcId, rule: Rule) -> ExcId {
         self.excs.raised_again(id);
+        // Plain implicit chaining in a generator that handles nothing itself links to its
+        // caller's exception: the rule that names that is the one a difference there is about.
+        let rule = if rule == Rule::ImplicitChaining && self.excs.handled_from_caller() {
+            Rule::GenSeesCallersHandled
+        } else {
+            rule
+        };
         match self.excs.chain_on_raise(id) {
             ChainEffect::None => {}
             ChainEffect::Chained => self.chained(id, rule),
@@ -314,6 +321,9 @@ impl<'p> Machine<'p> {
     /// fact, as implicit chaining decides whether it applies only while it links).
     fn chained(&mut self, id: ExcId, rule: Rule) {
         self.hit(Rule::ImplicitChaining);
+        if rule == Rule::GenSeesCallersHandled {
+            self.hit(rule);
+        }
         self.excs.stamp_context(id, rule);
     }
 

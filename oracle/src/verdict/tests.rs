@@ -726,3 +726,84 @@ def main():
         d.signature
     );
 }
+
+#[test]
+fn a_context_a_generator_takes_from_its_caller_names_that_rule() {
+    // g0 is past its own except block when close() runs it on, while main's with statement
+    // handles the RuntimeError of the bare raise: what g0 raises is chained to that. An
+    // interpreter that leaves it unchained differs under the rule of that fallback, not under
+    // implicit chaining at large (PyPy, seed 0xbeef1a).
+    let program = "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    def __exit__(self, t, v, tb):
+        on_exit('M0', t, v, tb)
+        return True
+
+def g0():
+    try:
+        raise E1('r3')
+    except:
+        handler('h2')
+        with M0():
+            yield 'y7'
+    raise E2('r1')
+
+def main():
+    with closing(g0()) as i16:
+        step('d17', i16, 1)
+        raise
+";
+    let prediction = predicted(program);
+    let mut observed = prediction.trace.clone();
+    let outcome = raised(&mut observed);
+    assert!(outcome[0].context.is_some(), "CPython chains it to main's RuntimeError");
+    outcome[0].context = None;
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::GenSeesCallersHandled), Differs::Context),
+        "{}",
+        d.signature
+    );
+}
+
+#[test]
+fn a_context_added_to_what_is_thrown_into_a_generator_handling_nothing_is_the_throws() {
+    // E1('r9') is thrown through g0's yield from into g1, neither of which handles anything:
+    // it is raised with no context, whatever main handles. An interpreter that chains it to
+    // main's exception differs under throw()'s rule (PyPy, seed 0xbeef0c).
+    let program = "
+def g0():
+    yield from g1()
+
+def g1():
+    yield 'y4'
+
+def main():
+    try:
+        raise E1('r2')
+    except E1:
+        handler('h8')
+        drive('d10', g0(), 'throw', 1, E1('r9'))
+";
+    let prediction = predicted(program);
+    let mut observed = prediction.trace.clone();
+    let handled = observed.events.iter().find_map(|e| match e {
+        Event::Handler { exc, .. } => Some(exc.exc.clone()),
+        _ => None,
+    });
+    assert_eq!(raised(&mut observed)[0].context, None, "CPython leaves it unchained");
+    raised(&mut observed)[0].context = handled;
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::GenThrowChained), Differs::Context),
+        "{}",
+        d.signature
+    );
+}
