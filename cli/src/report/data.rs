@@ -255,6 +255,10 @@ pub struct FindingRecord {
     /// What an interpreter failure left (the end of it).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub text: String,
+    /// A divergence's exceptions the model raised and the interpreter did not (what a known
+    /// entry's `expected-raised` reads).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unraised: String,
     /// Its root cause.
     pub root_cause: String,
     /// The known entry that describes it.
@@ -362,6 +366,7 @@ impl FindingRecord {
             signature: self.signature.as_ref().map(SignatureRecord::signature).transpose()?,
             status: self.status.clone(),
             text: self.text.clone(),
+            unraised: self.unraised.clone(),
         })
     }
 }
@@ -658,6 +663,7 @@ mod tests {
             }),
             status: None,
             text: String::new(),
+            unraised: String::new(),
             root_cause: String::new(),
             known: None,
             shrink: None,

@@ -141,6 +141,7 @@ impl Summary {
             signature: facts.signature.as_ref().map(SignatureRecord::of),
             status: facts.status.clone(),
             text: facts.text.clone(),
+            unraised: facts.unraised.clone(),
             root_cause: finding.class.cause.to_string(),
             known: finding.class.known.clone(),
             shrink: None,

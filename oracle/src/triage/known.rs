@@ -101,6 +101,11 @@ pub struct Pattern {
     /// names the bug wherever the first difference is. A pattern with it may leave out `rule` and
     /// `differs` (any then).
     pub raised: Option<Regex>,
+    /// The other way round: a pattern of an exception the model raises, anywhere in its trace,
+    /// that the interpreter's trace has none like (CPython's `TypeError: first argument must be
+    /// callable` where the implementation accepts what it refuses). The same evidence from afar
+    /// as `raised`, with which `rule` and `differs` may be left out.
+    pub expected_raised: Option<Regex>,
 }
 
 /// A problem in a known-differences file, at a line.
@@ -195,13 +200,13 @@ impl Entry {
     /// from farther away.
     pub fn matches_by(&self, facts: &Facts, by_raised: bool) -> bool {
         facts.failure == self.failure
-            && self.patterns.iter().filter(|p| p.raised.is_some() == by_raised).any(|p| p.matches(facts))
+            && self.patterns.iter().filter(|p| p.from_afar() == by_raised).any(|p| p.matches(facts))
     }
 
     /// Whether it can only match when messages are compared.
     pub fn needs_messages(&self) -> bool {
         self.failure == FailureKind::Divergence
-            && self.patterns.iter().all(|p| p.raised.is_some() || p.differs.iter().all(|d| *d == Differs::Message))
+            && self.patterns.iter().all(|p| p.from_afar() || p.differs.iter().all(|d| *d == Differs::Message))
     }
 
     /// How it recognises a finding, one line per pattern: `missing-protocol: message, message ~ /…/`.
@@ -211,6 +216,12 @@ impl Entry {
 }
 
 impl Pattern {
+    /// Whether it reads what the traces raise anywhere (`raised`, `expected-raised`), not only the
+    /// first difference.
+    fn from_afar(&self) -> bool {
+        self.raised.is_some() || self.expected_raised.is_some()
+    }
+
     fn matches(&self, facts: &Facts) -> bool {
         let Some(sig) = &facts.signature else {
             // An interpreter failure: the pattern, if any, against what it left.
@@ -222,11 +233,12 @@ impl Pattern {
             (Some(r), Some(t)) => r.is_match(t),
             (Some(_), None) => false,
         };
-        // Empty only in a pattern with `raised`: any rule, any difference.
+        // Empty only in a pattern with `raised` or `expected-raised`: any rule, any difference.
         (self.culprits.is_empty() || self.culprits.contains(&culprit))
             && (self.differs.is_empty() || self.differs.contains(&sig.differs))
             && (self.kinds.is_empty() || self.kinds.contains(&sig.kind))
             && self.raised.as_ref().is_none_or(|r| facts.text.lines().any(|l| r.is_match(l)))
+            && self.expected_raised.as_ref().is_none_or(|r| facts.unraised.lines().any(|l| r.is_match(l)))
             && pattern(&self.message, sig.messages.as_ref().map(|m| m.1.as_str()))
             && pattern(&self.expected_message, sig.messages.as_ref().map(|m| m.0.as_str()))
             && pattern(&self.detail, Some(&sig.detail))
@@ -253,6 +265,7 @@ impl Pattern {
             ("expected message", &self.expected_message),
             ("detail", &self.detail),
             ("raised", &self.raised),
+            ("expected raised", &self.expected_raised),
         ] {
             if let Some(r) = r {
                 res.push_str(&format!(", {name} ~ /{}/", r.as_str()));
@@ -311,6 +324,7 @@ struct RawEntry {
     expected_message: Option<Spanned<String>>,
     detail: Option<Spanned<String>>,
     raised: Option<Spanned<String>>,
+    expected_raised: Option<Spanned<String>>,
     #[serde(default)]
     also: Vec<Spanned<RawPattern>>,
 }
@@ -325,6 +339,7 @@ struct RawPattern {
     expected_message: Option<Spanned<String>>,
     detail: Option<Spanned<String>>,
     raised: Option<Spanned<String>>,
+    expected_raised: Option<Spanned<String>>,
 }
 
 /// The largest compiled pattern, so that a known file cannot ask for unbounded memory.
@@ -422,6 +437,7 @@ pub fn parse(text: &str, file: &str) -> Result<KnownFile, Vec<KnownError>> {
             expected_message: e.expected_message,
             detail: e.detail,
             raised: e.raised,
+            expected_raised: e.expected_raised,
         };
         let main = pattern(&first, failure, at, &id, &err, &regex, &mut errors);
         patterns.extend(main);
@@ -477,7 +493,7 @@ fn pattern(
     let mut kinds = Vec::new();
     if failure == FailureKind::Divergence {
         match &raw.rule {
-            None if raw.raised.is_some() => {}
+            None if raw.raised.is_some() || raw.expected_raised.is_some() => {}
             None => {
                 errors.push(err(at, format!("entry {id:?} needs a `rule` (a rule or family name, or \"no-rule\")")))
             }
@@ -502,7 +518,7 @@ fn pattern(
             }
         }
         match &raw.differs {
-            None if raw.raised.is_some() => {}
+            None if raw.raised.is_some() || raw.expected_raised.is_some() => {}
             None => errors.push(err(at, format!("entry {id:?} needs `differs` (what differs: message, context, ...)"))),
             Some(d) => {
                 for name in d.get_ref().list() {
@@ -532,6 +548,7 @@ fn pattern(
             ("expected-message", raw.expected_message.as_ref().map(|s| s.span())),
             ("detail", raw.detail.as_ref().map(|s| s.span())),
             ("raised", raw.raised.as_ref().map(|s| s.span())),
+            ("expected-raised", raw.expected_raised.as_ref().map(|s| s.span())),
         ];
         for (name, span) in divergence_only {
             if let Some(span) = span {
@@ -546,7 +563,17 @@ fn pattern(
     let expected_message = regex(&raw.expected_message, errors);
     let detail = regex(&raw.detail, errors);
     let raised = regex(&raw.raised, errors);
-    (errors.len() == before).then_some(Pattern { culprits, differs, kinds, message, expected_message, detail, raised })
+    let expected_raised = regex(&raw.expected_raised, errors);
+    (errors.len() == before).then_some(Pattern {
+        culprits,
+        differs,
+        kinds,
+        message,
+        expected_message,
+        detail,
+        raised,
+        expected_raised,
+    })
 }
 
 /// Ids used by more than one of `files`: an error at the second definition of each.

@@ -234,6 +234,9 @@ pub struct Facts {
     /// interpreter raised that the model's trace has none like, one `Type: message` a line (at
     /// most [`MAX_FACT_TEXT_BYTES`]): what a known entry's `raised` reads.
     pub text: String,
+    /// For a divergence, the exceptions the model's trace has that the interpreter raised none
+    /// like, as `text` has them (what a known entry's `expected-raised` reads); empty otherwise.
+    pub unraised: String,
 }
 
 impl Facts {
@@ -246,8 +249,12 @@ impl Facts {
             }
             s[start..].to_string()
         };
+        let unraised = match failure {
+            Failure::Divergence(d) => only_in(&d.expected, &d.observed),
+            _ => String::new(),
+        };
         let (signature, status, text) = match failure {
-            Failure::Divergence(d) => (Some(d.signature.clone()), None, only_observed(&d.expected, &d.observed)),
+            Failure::Divergence(d) => (Some(d.signature.clone()), None, only_in(&d.observed, &d.expected)),
             Failure::Hang { stderr_tail } => (None, None, tail(stderr_tail)),
             // The status and the answer come first and are kept whole (cut to 200 bytes): a long
             // stderr (warnings) must not push "signal 11" out of what an entry's pattern reads.
@@ -259,7 +266,7 @@ impl Facts {
             }
             Failure::Compile(b) => (None, Some(clip(&b.key(), 400)), tail(&b.details())),
         };
-        Facts { failure: failure.kind(), signature, status, text }
+        Facts { failure: failure.kind(), signature, status, text, unraised }
     }
 
     /// The root cause.
@@ -280,9 +287,9 @@ impl Facts {
     }
 }
 
-/// The exceptions of `observed` that `expected` has none like (by type and message), one
-/// `Type: message` (`Type` without a message) a line, each once, in the order they show.
-fn only_observed(expected: &Trace, observed: &Trace) -> String {
+/// The exceptions of `ours` that `theirs` has none like (by type and message), one `Type:
+/// message` (`Type` without a message) a line, each once, in the order they show.
+fn only_in(ours: &Trace, theirs: &Trace) -> String {
     let lines = |t: &Trace| {
         let mut res: Vec<String> = Vec::new();
         for e in t.exc_refs() {
@@ -296,9 +303,9 @@ fn only_observed(expected: &Trace, observed: &Trace) -> String {
         }
         res
     };
-    let expected = lines(expected);
+    let theirs = lines(theirs);
     let mut text = String::new();
-    for line in lines(observed).into_iter().filter(|l| !expected.contains(l)) {
+    for line in lines(ours).into_iter().filter(|l| !theirs.contains(l)) {
         if text.len() + line.len() + 1 > MAX_FACT_TEXT_BYTES {
             break;
         }

@@ -32,6 +32,7 @@ fn divergence(rule: Rule, differs: Differs, kind: Kind, messages: Option<(&str, 
         }),
         status: None,
         text: String::new(),
+        unraised: String::new(),
     }
 }
 
@@ -209,7 +210,7 @@ fn every_problem_of_a_known_file_is_reported_at_its_line() {
     "#]]
     .assert_eq(&errors("[[known]]\nid = oops\n"));
     expect![[r#"
-        k.toml:3: unknown field `rules`, expected one of `id`, `summary`, `cpython`, `actual`, `reason`, `link`, `case`, `implementation`, `versions`, `version-string`, `failure`, `rule`, `differs`, `kind`, `message`, `expected-message`, `detail`, `raised`, `also`
+        k.toml:3: unknown field `rules`, expected one of `id`, `summary`, `cpython`, `actual`, `reason`, `link`, `case`, `implementation`, `versions`, `version-string`, `failure`, `rule`, `differs`, `kind`, `message`, `expected-message`, `detail`, `raised`, `expected-raised`, `also`
     "#]]
     .assert_eq(&errors("implementation = \"pypy\"\n[[known]]\nrules = \"x\"\n"));
     let text = r#"implementation = "pypy"
@@ -324,6 +325,73 @@ fn a_divergences_facts_list_what_only_the_interpreter_raised() {
     let d = Divergence { expected, observed, messages: Messages::Exact, signature };
     let facts = Facts::of(&Failure::Divergence(Box::new(d)));
     assert_eq!(facts.text, "RuntimeError: can't do it\n", "E1 is in both traces");
+    assert_eq!(facts.unraised, "", "what the model raised, the interpreter raised too");
+}
+
+#[test]
+fn an_entry_recognises_what_the_model_raises_and_the_interpreter_never_does() {
+    use crate::trace::{ExcDetail, ExcRef, Outcome, Trace};
+    use crate::verdict::{Divergence, Messages};
+    // CPython refuses to bind None at enter_context(); PyPy binds it, and whatever the first
+    // difference, CPython's TypeError is nowhere in its trace (seed 0xbeef41).
+    let text = r#"
+implementation = "pypy"
+versions = "3.9"
+
+[[known]]
+id = "binds-none"
+summary = "types.MethodType binds None"
+reason = "for the test"
+expected-raised = "^TypeError: first argument must be callable$"
+"#;
+    let file = parse(text, "k.toml").expect("a pattern with `expected-raised` needs no rule or difference");
+    let triage = Triage::new(&[file], &pypy(9, 16));
+    let entry = triage.entry("binds-none").expect("applies");
+    assert_eq!(entry.criteria(), vec!["any: any, expected raised ~ /^TypeError: first argument must be callable$/"]);
+    let exc = |ty: &str, msg: &str, id: u32| ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id };
+    let raised = |e: ExcRef| {
+        Outcome::Raised(vec![ExcDetail {
+            exc: e,
+            context: None,
+            cause: None,
+            suppress_context: false,
+            leaves: Vec::new(),
+        }])
+    };
+    let facts = |expected: ExcRef, observed: ExcRef| {
+        let (expected, observed) = (
+            Trace { events: Vec::new(), outcome: raised(expected) },
+            Trace { events: Vec::new(), outcome: raised(observed) },
+        );
+        let signature = divergence(Rule::ExitGetsException, Differs::Order, Kind::Call, None).signature.unwrap();
+        Facts::of(&Failure::Divergence(Box::new(Divergence {
+            expected,
+            observed,
+            messages: Messages::Exact,
+            signature,
+        })))
+    };
+    let binds = facts(
+        exc("TypeError", "first argument must be callable", 1),
+        exc("TypeError", "'NoneType' object is not callable", 1),
+    );
+    assert_eq!(binds.unraised, "TypeError: first argument must be callable\n");
+    assert_eq!(binds.text, "TypeError: 'NoneType' object is not callable\n");
+    assert_eq!(triage.classify(&binds).known.as_deref(), Some("binds-none"));
+    // Not where the interpreter raised it too, nor where the model did not.
+    let both = facts(
+        exc("TypeError", "first argument must be callable", 1),
+        exc("TypeError", "first argument must be callable", 1),
+    );
+    assert_eq!(triage.classify(&both).known, None);
+    let other = facts(exc("E1", "r3", 1), exc("TypeError", "'NoneType' object is not callable", 1));
+    assert_eq!(triage.classify(&other).known, None);
+    // Like `raised`, it reads messages: under `--messages types` it is not reported stale.
+    assert!(entry.needs_messages());
+    // `expected-raised` is for divergences.
+    let crash = text.replace("reason = \"for the test\"", "reason = \"for the test\"\nfailure = \"crash\"");
+    let errors = parse(&crash, "k.toml").expect_err("expected-raised on a crash");
+    assert!(errors.iter().any(|e| e.message.contains("`expected-raised` is for divergences")), "{errors:?}");
 }
 
 #[test]
