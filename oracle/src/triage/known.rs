@@ -195,8 +195,8 @@ impl Entry {
     }
 
     /// Whether it describes a failure with these facts, by a pattern that reads (`by_raised`) or
-    /// does not read what the interpreter raised elsewhere in its trace: triage tries every
-    /// entry's patterns at the first difference before any `raised` one, which is only evidence
+    /// does not read what either trace raised elsewhere: triage tries every entry's patterns at
+    /// the first difference before any `raised` or `expected-raised` one, which is only evidence
     /// from farther away.
     pub fn matches_by(&self, facts: &Facts, by_raised: bool) -> bool {
         facts.failure == self.failure
