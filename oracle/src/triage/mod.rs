@@ -249,12 +249,13 @@ impl Facts {
             }
             s[start..].to_string()
         };
-        let unraised = match failure {
-            Failure::Divergence(d) => only_in(&d.expected, &d.observed),
-            _ => String::new(),
-        };
+        let mut unraised = String::new();
         let (signature, status, text) = match failure {
-            Failure::Divergence(d) => (Some(d.signature.clone()), None, only_in(&d.observed, &d.expected)),
+            Failure::Divergence(d) => {
+                let (expected, observed) = (exception_lines(&d.expected), exception_lines(&d.observed));
+                unraised = only_in(&expected, &observed);
+                (Some(d.signature.clone()), None, only_in(&observed, &expected))
+            }
             Failure::Hang { stderr_tail } => (None, None, tail(stderr_tail)),
             // The status and the answer come first and are kept whole (cut to 200 bytes): a long
             // stderr (warnings) must not push "signal 11" out of what an entry's pattern reads.
@@ -287,29 +288,31 @@ impl Facts {
     }
 }
 
-/// The exceptions of `ours` that `theirs` has none like (by type and message), one `Type:
-/// message` (`Type` without a message) a line, each once, in the order they show.
-fn only_in(ours: &Trace, theirs: &Trace) -> String {
-    let lines = |t: &Trace| {
-        let mut res: Vec<String> = Vec::new();
-        for e in t.exc_refs() {
-            let line = match &e.msg {
-                Some(m) => format!("{}: {}", e.ty, clip(m, 200)),
-                None => e.ty.clone(),
-            };
-            if !res.contains(&line) {
-                res.push(line);
-            }
+/// A trace's exceptions, one `Type: message` (`Type` without a message) a line, each once, in
+/// the order they show.
+fn exception_lines(t: &Trace) -> Vec<String> {
+    let mut res: Vec<String> = Vec::new();
+    for e in t.exc_refs() {
+        let line = match &e.msg {
+            Some(m) => format!("{}: {}", e.ty, clip(m, 200)),
+            None => e.ty.clone(),
+        };
+        if !res.contains(&line) {
+            res.push(line);
         }
-        res
-    };
-    let theirs = lines(theirs);
+    }
+    res
+}
+
+/// The lines of `ours` ([`exception_lines`]) that `theirs` has not, as one text of at most
+/// [`MAX_FACT_TEXT_BYTES`].
+fn only_in(ours: &[String], theirs: &[String]) -> String {
     let mut text = String::new();
-    for line in lines(ours).into_iter().filter(|l| !theirs.contains(l)) {
+    for line in ours.iter().filter(|l| !theirs.contains(l)) {
         if text.len() + line.len() + 1 > MAX_FACT_TEXT_BYTES {
             break;
         }
-        text.push_str(&line);
+        text.push_str(line);
         text.push('\n');
     }
     text
