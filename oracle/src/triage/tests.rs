@@ -329,6 +329,53 @@ fn a_divergences_facts_list_what_only_the_interpreter_raised() {
 }
 
 #[test]
+fn an_exception_both_traces_have_counts_once_per_object() {
+    use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
+    use crate::verdict::{Divergence, Messages};
+    // RustPython closes the coroutine whose throw() it refused: a second GeneratorExit, where the
+    // model's trace has one too, from a close() elsewhere (seed 0xbeefe8).
+    let exc = |ty: &str, msg: &str, id: u32| ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id };
+    let detail = |e: ExcRef, context: Option<ExcRef>| ExcDetail {
+        exc: e,
+        context,
+        cause: None,
+        suppress_context: false,
+        leaves: Vec::new(),
+    };
+    let caught = |label: &str, e: ExcRef, context: Option<ExcRef>| Event::Handler {
+        label: label.to_string(),
+        exc: detail(e, context),
+    };
+    let type_error = || exc("TypeError", "bad", 9);
+    let exit = |id: u32| exc("GeneratorExit", "", id);
+    // One GeneratorExit, shown twice (caught, then as a context): one object.
+    let expected = Trace {
+        events: vec![caught("h1", exit(1), None), caught("h2", type_error(), Some(exit(1)))],
+        outcome: Outcome::Raised(vec![detail(type_error(), Some(exit(1)))]),
+    };
+    let observed = |second: u32| Trace {
+        events: vec![caught("h1", exit(1), None), caught("h3", exit(second), None)],
+        outcome: Outcome::Raised(vec![detail(type_error(), None)]),
+    };
+    let facts = |observed: Trace| {
+        let signature =
+            divergence(Rule::CoroutineThrowRefused, Differs::Presence, Kind::Handler, None).signature.unwrap();
+        Facts::of(&Failure::Divergence(Box::new(Divergence {
+            expected: expected.clone(),
+            observed,
+            messages: Messages::Exact,
+            signature,
+        })))
+    };
+    let two = facts(observed(2));
+    assert_eq!(two.text, "GeneratorExit: \n", "the interpreter raised two where the model raised one");
+    assert_eq!(two.unraised, "");
+    let same = facts(observed(1));
+    assert_eq!(same.text, "", "one object shown twice is one exception");
+    assert_eq!(same.unraised, "");
+}
+
+#[test]
 fn an_entry_recognises_what_the_model_raises_and_the_interpreter_never_does() {
     use crate::trace::{ExcDetail, ExcRef, Outcome, Trace};
     use crate::verdict::{Divergence, Messages};
