@@ -117,7 +117,9 @@ pub struct Signature {
     /// `expected MN.__exit__ | observed => return`, `exc message: "…" vs "…"`.
     pub detail: String,
     /// When an exception's type or message differs (or a compile error's message): the expected
-    /// and the observed message, unmasked, each cut to [`MAX_MESSAGE_BYTES`]. What a
+    /// and the observed message, unmasked, each cut to [`MAX_MESSAGE_BYTES`]; when an item is
+    /// missing or extra, the messages of the exceptions the two items are about, if either is
+    /// about one (empty for the other). What a
     /// known-differences entry's message pattern is matched against.
     pub messages: Option<(String, String)>,
     /// An exception of the interpreter's own at the first difference: one the observed item there
@@ -1045,7 +1047,12 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
             } else {
                 (Differs::Presence, Source::Position)
             };
-            (differs, format!("expected {} | observed {}", x.subject(), y.subject()), source, None)
+            (
+                differs,
+                format!("expected {} | observed {}", x.subject(), y.subject()),
+                source,
+                messages_about(x, y, messages),
+            )
         }
     };
     let rule = rule_for(provenance, i, events, x, source).or_else(|| added_event_rule(differs, y));
@@ -1059,6 +1066,23 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         None => (rule, differs, messages),
     };
     Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages, raised })
+}
+
+/// The messages of the first exceptions that two items in place of each other are about, when
+/// either is about one (an empty message for the other), and messages are compared: what an entry's `expected-message` and
+/// `message` read where an event is missing or extra (RustPython's `__aexit__` returning False
+/// where CPython's raises "generator didn't stop after athrow()").
+fn messages_about(x: Item<'_>, y: Item<'_>, messages: Messages) -> Option<(String, String)> {
+    if messages == Messages::Types {
+        return None;
+    }
+    let about = |it: Item<'_>| refs_about(it).into_iter().next().and_then(|e| e.msg);
+    match (about(x), about(y)) {
+        (None, None) => None,
+        (a, b) => {
+            Some((clip(&a.unwrap_or_default(), MAX_MESSAGE_BYTES), clip(&b.unwrap_or_default(), MAX_MESSAGE_BYTES)))
+        }
+    }
 }
 
 /// The first exception the observed item `y` is about that is the interpreter's own (see

@@ -493,6 +493,31 @@ fn an_exception_only_one_rule_raises_names_that_rule_whatever_was_expected() {
 }
 
 #[test]
+fn an_item_missing_or_extra_carries_the_messages_of_the_exceptions_it_is_about() {
+    // The interpreter logs once more before it raises what the model raises: the event is its
+    // own, and the model's message there is what a known entry's `expected-message` reads.
+    let prediction = predicted(LACKS_EXIT);
+    let extra_log =
+        |trace: &mut Trace, at: usize| trace.events.insert(at, Event::Log { label: "L9".to_string(), info: None });
+    let mut observed = prediction.trace.clone();
+    extra_log(&mut observed, prediction.trace.events.len());
+    let d = diverged(&prediction, observed.clone(), Messages::Exact);
+    assert_eq!((d.signature.differs, d.signature.rule), (Differs::Presence, None), "{}", d.signature);
+    assert_eq!(d.signature.messages, Some(("r3".to_string(), String::new())));
+    // None once messages are masked.
+    let d = diverged(&prediction, observed.without_messages(), Messages::Types);
+    assert_eq!(d.signature.messages, None);
+    // None where neither item is about an exception: a log in place of a log.
+    let prediction = predicted(SUPPRESS);
+    let mut observed = prediction.trace.clone();
+    let at = observed.events.iter().position(|e| matches!(e, Event::Log { .. })).expect("SUPPRESS logs");
+    extra_log(&mut observed, at);
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(d.signature.differs, Differs::Presence);
+    assert_eq!(d.signature.messages, None, "{}", d.signature);
+}
+
+#[test]
 fn a_wrong_variant_of_the_models_own_message_stays_a_message_difference() {
     // Both raise PEP 479's RuntimeError, in another wording: the template is the model's own
     // there, so what differs is the message, not an extra exception.
