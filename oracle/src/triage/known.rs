@@ -495,8 +495,17 @@ fn pattern(
     if failure == FailureKind::Divergence {
         match &raw.rule {
             None if raw.raised.is_some() || raw.expected_raised.is_some() => {}
-            None => {
-                errors.push(err(at, format!("entry {id:?} needs a `rule` (a rule or family name, or \"no-rule\")")))
+            None => errors
+                .push(err(at, format!("entry {id:?} needs a `rule` (a rule or family name, \"no-rule\", or \"any\")"))),
+            // A difference that shows wherever the program puts it (a wording of the interpreter's
+            // own, as of KeyError's str): its message patterns say what it is, not a rule.
+            Some(r) if r.get_ref().list() == ["any"] => {
+                if raw.message.is_none() && raw.expected_message.is_none() && raw.detail.is_none() {
+                    errors.push(err(
+                        r.span().start,
+                        format!("entry {id:?}: `rule = \"any\"` needs a `message`, `expected-message` or `detail`"),
+                    ));
+                }
             }
             Some(r) => {
                 for name in r.get_ref().list() {
@@ -506,7 +515,7 @@ fn pattern(
                         None => errors.push(err(
                             r.span().start,
                             format!(
-                                "unknown rule {name:?} (`withstand stats` lists the rules; families: {}; also no-rule, {})",
+                                "unknown rule {name:?} (`withstand stats` lists the rules; families: {}; also no-rule, {}, or any alone)",
                                 family_names(),
                                 super::LEAKED
                             ),

@@ -243,7 +243,7 @@ differs = "message"
 versions = "3.x"
 "#;
     expect![[r#"
-        k.toml:8: unknown rule "no-such-rule" (`withstand stats` lists the rules; families: missing-protocol, not-awaitable, pep-479, awaitable-reused, awaitable-throw; also no-rule, exc-info-leaked)
+        k.toml:8: unknown rule "no-such-rule" (`withstand stats` lists the rules; families: missing-protocol, not-awaitable, pep-479, awaitable-reused, awaitable-throw; also no-rule, exc-info-leaked, or any alone)
         k.toml:9: unknown difference "mesage"; one of presence, order, type, message, identity, context, cause, suppress_context, value
         k.toml:10: the pattern "(" does not compile: error: unclosed group
         k.toml:12: entry "a" needs a `reason` or a `link`
@@ -256,7 +256,7 @@ versions = "3.x"
     .assert_eq(&errors(text));
     expect![[r#"
         k.toml:1: entry "x" needs an `implementation` (or one at the top of the file)
-        k.toml:1: entry "x" needs a `rule` (a rule or family name, or "no-rule")
+        k.toml:1: entry "x" needs a `rule` (a rule or family name, "no-rule", or "any")
         k.toml:1: entry "x" needs `differs` (what differs: message, context, ...)
     "#]]
     .assert_eq(&errors("[[known]]\nid = \"x\"\nsummary = \"s\"\nlink = \"l\"\n"));
@@ -326,6 +326,43 @@ fn a_divergences_facts_list_what_only_the_interpreter_raised() {
     let facts = Facts::of(&Failure::Divergence(Box::new(d)));
     assert_eq!(facts.text, "RuntimeError: can't do it\n", "E1 is in both traces");
     assert_eq!(facts.unraised, "", "what the model raised, the interpreter raised too");
+}
+
+#[test]
+fn an_entry_for_any_rule_matches_by_its_messages_wherever_the_difference_shows() {
+    // KeyError's str without the quotes: a wording that shows under whatever rule the program
+    // put the KeyError in.
+    let text = r#"
+implementation = "pypy"
+versions = "3.9"
+
+[[known]]
+id = "keyerror-str"
+summary = "str(KeyError('r1')) is 'r1'"
+reason = "for the test"
+rule = "any"
+differs = "message"
+expected-message = "^'[a-z]\\d+'$"
+message = "^[a-z]\\d+$"
+"#;
+    let triage = Triage::new(&[parse(text, "k.toml").expect("parses")], &pypy(9, 16));
+    assert_eq!(
+        triage.entry("keyerror-str").expect("applies").criteria(),
+        vec!["any: message, message ~ /^[a-z]\\d+$/, expected message ~ /^'[a-z]\\d+'$/"]
+    );
+    for rule in [Rule::RaiseFromCaught, Rule::NestedExits, Rule::GenSeesCallersHandled] {
+        let facts = divergence(rule, Differs::Message, Kind::Raise, Some(("'r24'", "r24")));
+        assert_eq!(triage.classify(&facts).known.as_deref(), Some("keyerror-str"), "{rule:?}");
+    }
+    // Only by its messages: another wording, or another difference, is not it.
+    let other = divergence(Rule::RaiseFromCaught, Differs::Message, Kind::Raise, Some(("'r24'", "key r24")));
+    assert_eq!(triage.classify(&other).known, None);
+    let context = divergence(Rule::RaiseFromCaught, Differs::Context, Kind::Raise, Some(("'r24'", "r24")));
+    assert_eq!(triage.classify(&context).known, None);
+    // And never without them.
+    let bare = text.replace("expected-message = \"^'[a-z]\\\\d+'$\"\nmessage = \"^[a-z]\\\\d+$\"\n", "");
+    let errors = parse(&bare, "k.toml").expect_err("any rule and nothing else");
+    assert!(errors.iter().any(|e| e.message.contains("`rule = \"any\"` needs")), "{errors:?}");
 }
 
 #[test]
