@@ -36,6 +36,23 @@ fn divergence(rule: Rule, differs: Differs, kind: Kind, messages: Option<(&str, 
     }
 }
 
+/// An exception `ty(msg)`, the `id`-th the program looked at.
+fn exc(ty: &str, msg: &str, id: u32) -> crate::trace::ExcRef {
+    crate::trace::ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id }
+}
+
+/// `e` as an event or the outcome shows it, with `context` and nothing else linked.
+fn shown(e: crate::trace::ExcRef, context: Option<crate::trace::ExcRef>) -> crate::trace::ExcDetail {
+    crate::trace::ExcDetail { exc: e, context, cause: None, suppress_context: false, leaves: Vec::new() }
+}
+
+/// The facts of a divergence between two traces (the signature is of no matter here).
+fn facts_of(expected: crate::trace::Trace, observed: crate::trace::Trace) -> Facts {
+    use crate::verdict::{Divergence, Messages};
+    let signature = divergence(Rule::ExitGetsException, Differs::Order, Kind::Call, None).signature.unwrap();
+    Facts::of(&Failure::Divergence(Box::new(Divergence { expected, observed, messages: Messages::Exact, signature })))
+}
+
 const PYPY: &str = r#"
 # Known differences of a PyPy, for the tests.
 implementation = "pypy"
@@ -312,18 +329,13 @@ raised = "^RuntimeError: can't do async_generator\\.athrow\\(\\)\\.throw\\(\\)$"
 
 #[test]
 fn a_divergences_facts_list_what_only_the_interpreter_raised() {
-    use crate::trace::{ExcDetail, ExcRef, Outcome, Trace};
-    use crate::verdict::{Divergence, Messages};
-    let exc = |ty: &str, msg: &str, id: u32| ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id };
-    let raised = |e: ExcRef, context: Option<ExcRef>| {
-        Outcome::Raised(vec![ExcDetail { exc: e, context, cause: None, suppress_context: false, leaves: Vec::new() }])
+    use crate::trace::{Outcome, Trace};
+    let expected = Trace { events: Vec::new(), outcome: Outcome::Raised(vec![shown(exc("E1", "r3", 1), None)]) };
+    let observed = Trace {
+        events: Vec::new(),
+        outcome: Outcome::Raised(vec![shown(exc("RuntimeError", "can't do it", 2), Some(exc("E1", "r3", 1)))]),
     };
-    let expected = Trace { events: Vec::new(), outcome: raised(exc("E1", "r3", 1), None) };
-    let observed =
-        Trace { events: Vec::new(), outcome: raised(exc("RuntimeError", "can't do it", 2), Some(exc("E1", "r3", 1))) };
-    let signature = divergence(Rule::GenThrowClass, Differs::Type, Kind::Raise, None).signature.unwrap();
-    let d = Divergence { expected, observed, messages: Messages::Exact, signature };
-    let facts = Facts::of(&Failure::Divergence(Box::new(d)));
+    let facts = facts_of(expected, observed);
     assert_eq!(facts.text, "RuntimeError: can't do it\n", "E1 is in both traces");
     assert_eq!(facts.unraised, "", "what the model raised, the interpreter raised too");
 }
@@ -367,43 +379,25 @@ message = "^[a-z]\\d+$"
 
 #[test]
 fn an_exception_both_traces_have_counts_once_per_object() {
-    use crate::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
-    use crate::verdict::{Divergence, Messages};
+    use crate::trace::{Event, ExcRef, Outcome, Trace};
     // RustPython closes the coroutine whose throw() it refused: a second GeneratorExit, where the
     // model's trace has one too, from a close() elsewhere (seed 0xbeefe8).
-    let exc = |ty: &str, msg: &str, id: u32| ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id };
-    let detail = |e: ExcRef, context: Option<ExcRef>| ExcDetail {
-        exc: e,
-        context,
-        cause: None,
-        suppress_context: false,
-        leaves: Vec::new(),
-    };
     let caught = |label: &str, e: ExcRef, context: Option<ExcRef>| Event::Handler {
         label: label.to_string(),
-        exc: detail(e, context),
+        exc: shown(e, context),
     };
     let type_error = || exc("TypeError", "bad", 9);
     let exit = |id: u32| exc("GeneratorExit", "", id);
     // One GeneratorExit, shown twice (caught, then as a context): one object.
     let expected = Trace {
         events: vec![caught("h1", exit(1), None), caught("h2", type_error(), Some(exit(1)))],
-        outcome: Outcome::Raised(vec![detail(type_error(), Some(exit(1)))]),
+        outcome: Outcome::Raised(vec![shown(type_error(), Some(exit(1)))]),
     };
     let observed = |second: u32| Trace {
         events: vec![caught("h1", exit(1), None), caught("h3", exit(second), None)],
-        outcome: Outcome::Raised(vec![detail(type_error(), None)]),
+        outcome: Outcome::Raised(vec![shown(type_error(), None)]),
     };
-    let facts = |observed: Trace| {
-        let signature =
-            divergence(Rule::CoroutineThrowRefused, Differs::Presence, Kind::Handler, None).signature.unwrap();
-        Facts::of(&Failure::Divergence(Box::new(Divergence {
-            expected: expected.clone(),
-            observed,
-            messages: Messages::Exact,
-            signature,
-        })))
-    };
+    let facts = |observed: Trace| facts_of(expected.clone(), observed);
     let two = facts(observed(2));
     assert_eq!(two.text, "GeneratorExit: \n", "the interpreter raised two where the model raised one");
     assert_eq!(two.unraised, "");
@@ -414,8 +408,7 @@ fn an_exception_both_traces_have_counts_once_per_object() {
 
 #[test]
 fn an_entry_recognises_what_the_model_raises_and_the_interpreter_never_does() {
-    use crate::trace::{ExcDetail, ExcRef, Outcome, Trace};
-    use crate::verdict::{Divergence, Messages};
+    use crate::trace::{ExcRef, Outcome, Trace};
     // CPython refuses to bind None at enter_context(); PyPy binds it, and whatever the first
     // difference, CPython's TypeError is nowhere in its trace (seed 0xbeef41).
     let text = r#"
@@ -432,29 +425,8 @@ expected-raised = "^TypeError: first argument must be callable$"
     let triage = Triage::new(&[file], &pypy(9, 16));
     let entry = triage.entry("binds-none").expect("applies");
     assert_eq!(entry.criteria(), vec!["any: any, expected raised ~ /^TypeError: first argument must be callable$/"]);
-    let exc = |ty: &str, msg: &str, id: u32| ExcRef { ty: ty.to_string(), msg: Some(msg.to_string()), id };
-    let raised = |e: ExcRef| {
-        Outcome::Raised(vec![ExcDetail {
-            exc: e,
-            context: None,
-            cause: None,
-            suppress_context: false,
-            leaves: Vec::new(),
-        }])
-    };
-    let facts = |expected: ExcRef, observed: ExcRef| {
-        let (expected, observed) = (
-            Trace { events: Vec::new(), outcome: raised(expected) },
-            Trace { events: Vec::new(), outcome: raised(observed) },
-        );
-        let signature = divergence(Rule::ExitGetsException, Differs::Order, Kind::Call, None).signature.unwrap();
-        Facts::of(&Failure::Divergence(Box::new(Divergence {
-            expected,
-            observed,
-            messages: Messages::Exact,
-            signature,
-        })))
-    };
+    let raised = |e: ExcRef| Trace { events: Vec::new(), outcome: Outcome::Raised(vec![shown(e, None)]) };
+    let facts = |expected: ExcRef, observed: ExcRef| facts_of(raised(expected), raised(observed));
     let binds = facts(
         exc("TypeError", "first argument must be callable", 1),
         exc("TypeError", "'NoneType' object is not callable", 1),
