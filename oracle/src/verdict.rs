@@ -119,8 +119,8 @@ pub struct Signature {
     /// When an exception's type or message differs (or a compile error's message): the expected
     /// and the observed message, unmasked, each cut to [`MAX_MESSAGE_BYTES`]; when an item is
     /// missing or extra, the messages of the exceptions the two items are about, if either is
-    /// about one (empty for the other). What a
-    /// known-differences entry's message pattern is matched against.
+    /// about one (empty for the other). What a known-differences entry's message pattern is
+    /// matched against.
     pub messages: Option<(String, String)>,
     /// An exception of the interpreter's own at the first difference: one the observed item there
     /// is about (`Type: message`, digits masked; not one it links to as a context or cause) that the model's whole trace has none like, of a
@@ -1069,9 +1069,10 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
 }
 
 /// The messages of the first exceptions that two items in place of each other are about, when
-/// either is about one (an empty message for the other), and messages are compared: what an entry's `expected-message` and
-/// `message` read where an event is missing or extra (RustPython's `__aexit__` returning False
-/// where CPython's raises "generator didn't stop after athrow()").
+/// either is about one (an empty message for the other) and messages are compared: what an
+/// entry's `expected-message` and `message` read where an event is missing or extra
+/// (RustPython's `__aexit__` returning False where CPython's raises "generator didn't stop after
+/// athrow()").
 fn messages_about(x: Item<'_>, y: Item<'_>, messages: Messages) -> Option<(String, String)> {
     if messages == Messages::Types {
         return None;

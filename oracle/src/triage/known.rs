@@ -98,14 +98,13 @@ pub struct Pattern {
     pub detail: Option<Regex>,
     /// A pattern of an exception the interpreter raised, anywhere in its trace, more often than
     /// the model's trace has it (mostly: never; `RuntimeError: can't do ...`): the
-    /// implementation's own error, which
-    /// names the bug wherever the first difference is. A pattern with it may leave out `rule` and
-    /// `differs` (any then).
+    /// implementation's own error, which names the bug wherever the first difference is. A
+    /// pattern with it may leave out `rule` and `differs` (any then).
     pub raised: Option<Regex>,
     /// The other way round: a pattern of an exception the model raises, anywhere in its trace,
-    /// more often than the interpreter's trace has it (CPython's `TypeError: first argument must be
-    /// callable` where the implementation accepts what it refuses). The same evidence from afar
-    /// as `raised`, with which `rule` and `differs` may be left out.
+    /// more often than the interpreter's trace has it (CPython's `TypeError: first argument must
+    /// be callable` where the implementation accepts what it refuses). The same evidence from
+    /// afar as `raised`, with which `rule` and `differs` may be left out.
     pub expected_raised: Option<Regex>,
 }
 
