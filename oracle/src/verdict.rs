@@ -130,6 +130,15 @@ pub struct Signature {
     /// this is what tells a reader, and the report's joining of root causes, that it is one bug.
     /// `None` when messages are not compared.
     pub raised: Option<String>,
+    /// What the model expected at the first difference and the interpreter does not show, where
+    /// an item is missing or an exception has another type: the rule that made the exception the
+    /// expected item is about and its type (`gen-throw-bad-args`, `TypeError`); for an item about
+    /// no exception a rule made, the rule that produced the item and its subject
+    /// (`gen-throw-finished`, `got`). One bug leaves the same thing out under different culprits
+    /// (PyPy's `athrow()` on a finished async generator raises where CPython's gives None, and
+    /// the first difference is that raise or, for a bad argument, the TypeError of the argument
+    /// check that CPython skips there); the report's joining of root causes reads it.
+    pub missing: Option<(Rule, String)>,
 }
 
 /// How much of each message a [`Signature`] keeps.
@@ -1028,6 +1037,7 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
             detail,
             messages: None,
             raised: None,
+            missing: None,
         });
     }
     let raised = own_exception(&prediction.trace, y, messages);
@@ -1056,6 +1066,7 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         }
     };
     let rule = rule_for(provenance, i, events, x, source).or_else(|| added_event_rule(differs, y));
+    let missing = left_out(prediction, i, x, differs, source);
     // An exception only one rule raises, where the model raises none like it: the interpreter
     // applied that rule where CPython does not, whatever the model expected instead.
     let (rule, differs, messages) = match extra_rule(x, y) {
@@ -1065,7 +1076,32 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         }
         None => (rule, differs, messages),
     };
-    Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages, raised })
+    Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages, raised, missing })
+}
+
+/// [`Signature::missing`]: for an expected item `x` at `i` that is not there (`Presence` by its
+/// position) or whose exception `#n` has another type, the rule that made that exception and its
+/// type, else the rule that produced the item and its subject.
+fn left_out(
+    prediction: &Prediction,
+    i: usize,
+    x: Item<'_>,
+    differs: Differs,
+    source: Source,
+) -> Option<(Rule, String)> {
+    let p = &prediction.provenance;
+    let made = |n: u32| {
+        let ty = prediction.trace.exc_refs().into_iter().find(|e| e.id == n)?.ty;
+        Some((p.exception(n).created?, mask(&ty)))
+    };
+    match (differs, source) {
+        (Differs::Type, Source::Created(n)) => made(n),
+        (Differs::Presence, Source::Position) => refs_about(x)
+            .first()
+            .and_then(|e| made(e.id))
+            .or_else(|| Some((position_rule(p, i, prediction.trace.events.len(), x)?, x.subject()))),
+        _ => None,
+    }
 }
 
 /// The messages of the first exceptions that two items in place of each other are about, when

@@ -285,6 +285,10 @@ pub struct SignatureRecord {
     /// An exception of the interpreter's own at the first difference (digits masked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raised: Option<String>,
+    /// What the model expected there and the interpreter does not show: a rule, and a type or
+    /// the subject of an event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<(String, String)>,
 }
 
 /// How a shrink went.
@@ -326,17 +330,20 @@ impl SignatureRecord {
             detail: s.detail.clone(),
             messages: s.messages.clone(),
             raised: s.raised.clone(),
+            missing: s.missing.as_ref().map(|(r, what)| (r.name(), what.clone())),
         }
     }
 
     /// Back to a signature; an error names what this withstand does not know.
     pub fn signature(&self) -> Result<Signature, String> {
-        let rule = match &self.rule {
+        let rule_named = |name: &str| {
+            oracle::corpus::format::rule_from_name(name)
+                .ok_or_else(|| format!("unknown rule {name:?} (a report of another withstand version?)"))
+        };
+        let rule = self.rule.as_deref().map(rule_named).transpose()?;
+        let missing = match &self.missing {
             None => None,
-            Some(name) => Some(
-                oracle::corpus::format::rule_from_name(name)
-                    .ok_or_else(|| format!("unknown rule {name:?} (a report of another withstand version?)"))?,
-            ),
+            Some((name, what)) => Some((rule_named(name)?, what.clone())),
         };
         Ok(Signature {
             position: self.position,
@@ -346,6 +353,7 @@ impl SignatureRecord {
             detail: self.detail.clone(),
             messages: self.messages.clone(),
             raised: self.raised.clone(),
+            missing,
         })
     }
 }
@@ -660,6 +668,7 @@ mod tests {
                 detail: detail.to_string(),
                 messages: None,
                 raised: raised.map(str::to_string),
+                missing: None,
             }),
             status: None,
             text: String::new(),
@@ -733,5 +742,32 @@ mod tests {
         let md = crate::report::markdown::render(&report);
         assert!(md.contains("`awaitable-throw: presence` (+2 joined)"), "{md}");
         assert!(md.contains("Joined to it as one bug (the interpreter raises"), "{md}");
+    }
+
+    #[test]
+    fn what_a_finding_leaves_out_is_read_back_from_report_json_and_joins_its_root_causes() {
+        let left_out = |mut f: FindingRecord| {
+            f.signature.as_mut().expect("a divergence").missing =
+                Some(("gen-throw-finished".to_string(), "got".to_string()));
+            // As merge reads it: through report.json.
+            let json = serde_json::to_string(&f).expect("serialises");
+            serde_json::from_str::<FindingRecord>(&json).expect("reads back")
+        };
+        let findings = vec![
+            left_out(finding(0, "gen-throw-finished", "presence", "expected got | observed except", None)),
+            left_out(finding(1, "gen-throw-finished", "presence", "expected got | observed => raise BN", None)),
+            left_out(finding(2, "gen-throw-bad-args", "presence", "expected got | observed => raise TypeError", None)),
+            finding(3, "gen-throw-bad-args", "message", "exc message of TypeError", None),
+        ];
+        let sig = findings[2].signature.as_ref().expect("a divergence").signature().expect("known names");
+        assert_eq!(sig.missing, Some((oracle::model::Rule::GenThrowFinished, "got".to_string())));
+        let report = build(run(), findings, &Triage::none(), std::path::Path::new("/nonexistent"));
+        assert_eq!(
+            names(&report),
+            vec![
+                ("gen-throw-finished: presence".to_string(), 3, vec!["gen-throw-bad-args: presence x1".to_string()]),
+                ("gen-throw-bad-args: message".to_string(), 1, vec![]),
+            ]
+        );
     }
 }

@@ -8,7 +8,14 @@
 //! - **the same exception of the interpreter's own** there ([`Signature::raised`]): PyPy's refusal
 //!   of `athrow().throw()` shows under whichever rule the model was carrying out when it came;
 //! - **under one culprit, the same differing events** (the same masked detail): a lookup done in
-//!   the wrong order is `order` when the other lookup follows, `presence` when it raises first.
+//!   the wrong order is `order` when the other lookup follows, `presence` when it raises first;
+//! - **the same thing of the model's left out** ([`Signature::missing`]): the exception a rule
+//!   makes, or the event a rule produces, not shown. PyPy's `athrow()` on a finished async
+//!   generator raises where CPython's gives None: the missing `got None` is that rule's whatever
+//!   the interpreter raises instead, even the TypeError of an argument check CPython skips there
+//!   (which names the check's rule); PyPy's `throw()` with a bad argument closes the delegate of
+//!   a `yield from` or `await`, so the TypeError CPython raises in the frames is not there, and
+//!   the first difference is its type in an `__exit__` or a handler that never runs.
 //!
 //! Half, not all: a bug's findings also show other bugs of the same interpreter on the way. Known
 //! differences are not joined: an entry already is one documented difference.
@@ -91,10 +98,18 @@ fn keys(part: &Part<'_>) -> Vec<String> {
     let n = part.signatures.len();
     let raised = dominant(part.signatures.iter().filter_map(|s| s.raised.as_deref()), n);
     let detail = dominant(part.signatures.iter().map(|s| s.detail.as_str()), n);
+    let missing: Vec<String> = part
+        .signatures
+        .iter()
+        .filter_map(|s| s.missing.as_ref())
+        .map(|(rule, what)| format!("the interpreter does not show {what} of {}", Culprit::of(Some(*rule)).name()))
+        .collect();
+    let missing = dominant(missing.iter().map(String::as_str), n);
     raised
         .map(|r| format!("the interpreter raises {r}"))
         .into_iter()
         .chain(detail.map(|d| format!("{}: first difference {d}", culprit.name())))
+        .chain(missing.map(str::to_string))
         .collect()
 }
 

@@ -200,13 +200,13 @@ impl Entry {
     /// from farther away.
     pub fn matches_by(&self, facts: &Facts, by_raised: bool) -> bool {
         facts.failure == self.failure
-            && self.patterns.iter().filter(|p| p.from_afar() == by_raised).any(|p| p.matches(facts))
+            && self.patterns.iter().filter(|p| p.reads_whole_traces() == by_raised).any(|p| p.matches(facts))
     }
 
     /// Whether it can only match when messages are compared.
     pub fn needs_messages(&self) -> bool {
         self.failure == FailureKind::Divergence
-            && self.patterns.iter().all(|p| p.from_afar() || p.differs.iter().all(|d| *d == Differs::Message))
+            && self.patterns.iter().all(|p| p.reads_whole_traces() || p.differs.iter().all(|d| *d == Differs::Message))
     }
 
     /// How it recognises a finding, one line per pattern: `missing-protocol: message, message ~ /…/`.
@@ -218,7 +218,7 @@ impl Entry {
 impl Pattern {
     /// Whether it reads what the traces raise anywhere (`raised`, `expected-raised`), not only the
     /// first difference.
-    fn from_afar(&self) -> bool {
+    fn reads_whole_traces(&self) -> bool {
         self.raised.is_some() || self.expected_raised.is_some()
     }
 

@@ -29,6 +29,7 @@ fn divergence(rule: Rule, differs: Differs, kind: Kind, messages: Option<(&str, 
             detail: "exc message of AttributeError: \"__enter__\" vs \"…\"".to_string(),
             messages: messages.map(|(a, b)| (a.to_string(), b.to_string())),
             raised: None,
+            missing: None,
         }),
         status: None,
         text: String::new(),
@@ -489,6 +490,7 @@ fn root_causes_join_on_what_half_their_findings_show_and_known_ones_never() {
         detail: format!("detail of {}", rule.name()),
         messages: None,
         raised: raised.map(str::to_string),
+        missing: None,
     };
     let refusal = Some("RuntimeError: can't do async_generator.athrow().throw()");
     let a = [sig(Rule::AsyncGenAwaitableThrow, Differs::Type, refusal)];
@@ -519,6 +521,42 @@ fn root_causes_join_on_what_half_their_findings_show_and_known_ones_never() {
             Joint { parts: vec![2], shared: vec![] },
             Joint { parts: vec![3], shared: vec![] },
             Joint { parts: vec![4], shared: vec![] },
+        ]
+    );
+}
+
+#[test]
+fn root_causes_join_on_what_the_model_expected_and_half_their_findings_leave_out() {
+    use super::join::{join, Joint, Part};
+    let sig = |rule: Rule, differs: Differs, missing: Option<(Rule, &str)>| Signature {
+        position: 1,
+        kind: Kind::GenYield,
+        differs,
+        rule: Some(rule),
+        detail: format!("detail of {} {}", rule.name(), differs.name()),
+        messages: None,
+        raised: None,
+        missing: missing.map(|(r, what)| (r, what.to_string())),
+    };
+    let got = Some((Rule::GenThrowFinished, "got"));
+    // A finished athrow() that raises: the missing `got None` is the culprit's own event here...
+    let a = [sig(Rule::GenThrowFinished, Differs::Presence, got), sig(Rule::GenThrowFinished, Differs::Presence, got)];
+    // ...and another rule's exception there, the same event left out.
+    let b = [sig(Rule::GenThrowBadArgs, Differs::Presence, got)];
+    // The same rule, another thing left out: not joined.
+    let c = [sig(Rule::GenThrowUnstarted, Differs::Presence, Some((Rule::GenThrowFinished, "=> return")))];
+    let parts: Vec<Part<'_>> = [&a[..], &b, &c]
+        .iter()
+        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .collect();
+    assert_eq!(
+        join(&parts),
+        vec![
+            Joint {
+                parts: vec![0, 1],
+                shared: vec!["the interpreter does not show got of gen-throw-finished".to_string()]
+            },
+            Joint { parts: vec![2], shared: vec![] },
         ]
     );
 }

@@ -819,3 +819,39 @@ def main():
 ";
     assert_chaining_the_outcome_to_main_s_exception_names(program, Rule::GenThrowChained);
 }
+
+#[test]
+fn what_the_model_expected_and_is_not_there_names_the_rule_that_made_it() {
+    // The handler's TypeError has another type: the rule that made it, and its type.
+    let prediction = predicted(LACKS_EXIT);
+    let handler = |t: &Trace| t.events.iter().position(|e| matches!(e, Event::Handler { .. })).expect("a handler");
+    let mut observed = prediction.trace.clone();
+    let at = handler(&observed);
+    if let Event::Handler { exc, .. } = &mut observed.events[at] {
+        exc.exc.ty = "AttributeError".to_string();
+    }
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(d.signature.differs, Differs::Type);
+    assert_eq!(d.signature.missing, Some((Rule::LacksExit, "TypeError".to_string())));
+    // The handler never runs: the same, though the rule behind the missing event is another.
+    let mut observed = prediction.trace.clone();
+    observed.events.remove(handler(&observed));
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(d.signature.differs, Differs::Presence);
+    assert_eq!(d.signature.missing, Some((Rule::LacksExit, "TypeError".to_string())));
+    // The interpreter does something more first: nothing of the model's is left out yet.
+    let mut observed = prediction.trace.clone();
+    observed.events.insert(0, Event::Log { label: "L9".to_string(), info: None });
+    assert_eq!(diverged(&prediction, observed, Messages::Exact).signature.missing, None);
+    // A missing event about no exception a rule made: the rule that produced it and its subject,
+    // also when the interpreter raises another rule's own exception instead (which names that
+    // rule as the culprit).
+    let prediction = predicted(SUPPRESS);
+    let mut observed = prediction.trace.clone();
+    let at = observed.events.iter().position(|e| matches!(e, Event::Log { .. })).expect("SUPPRESS logs");
+    observed.events.truncate(at);
+    observed.outcome = raises("RuntimeError", "cannot reuse already awaited aclose()/athrow()");
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
+    assert_eq!(d.signature.missing, Some((Rule::ExitSuppresses, "log".to_string())));
+}
