@@ -99,6 +99,20 @@ pub const FAMILIES: &[Family] = &[
               (`async_gen_asend_throw`, `async_gen_athrow_throw`); an implementation without it \
               fails under all three (PyPy's \"can't do async_generator.athrow().throw()\")",
     },
+    Family {
+        name: "group-split",
+        rules: &[
+            Rule::ExceptStarSplits,
+            Rule::ExceptStarUnmatchedCopied,
+            Rule::ExceptStarReraises,
+            Rule::SuppressSplitsGroup,
+        ],
+        why: "the parts of an exception group that `split()` makes, whether `except*` splits it, hands \
+              the rest on, re-raises what its handlers let through, or `suppress` splits it: one \
+              function makes each part (`exceptiongroup_subset`: `derive()`, then the original's \
+              `__context__`, `__cause__` with its `__suppress_context__`, `__traceback__` and notes \
+              copied over); RustPython's parts lack `__suppress_context__` under all four",
+    },
 ];
 
 /// The name of [`Culprit::Leaked`].
