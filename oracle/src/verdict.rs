@@ -1090,15 +1090,13 @@ fn left_out(
     source: Source,
 ) -> Option<(Rule, String)> {
     let p = &prediction.provenance;
-    let made = |n: u32| {
-        let ty = prediction.trace.exc_refs().into_iter().find(|e| e.id == n)?.ty;
-        Some((p.exception(n).created?, mask(&ty)))
-    };
+    let made = |e: &ExcRef| Some((p.exception(e.id).created?, mask(&e.ty)));
     match (differs, source) {
-        (Differs::Type, Source::Created(n)) => made(n),
+        // The exception may be one an item links to as a context: looked up in the whole trace.
+        (Differs::Type, Source::Created(n)) => made(&prediction.trace.exc_refs().into_iter().find(|e| e.id == n)?),
         (Differs::Presence, Source::Position) => refs_about(x)
             .first()
-            .and_then(|e| made(e.id))
+            .and_then(made)
             .or_else(|| Some((position_rule(p, i, prediction.trace.events.len(), x)?, x.subject()))),
         _ => None,
     }
