@@ -1065,8 +1065,9 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
             )
         }
     };
-    let rule = rule_for(provenance, i, events, x, source).or_else(|| added_event_rule(differs, y));
-    let missing = left_out(prediction, i, x, differs, source);
+    let by_provenance = rule_for(provenance, i, events, x, source);
+    let missing = left_out(prediction, x, differs, source, by_provenance);
+    let rule = by_provenance.or_else(|| added_event_rule(differs, y));
     // An exception only one rule raises, where the model raises none like it: the interpreter
     // applied that rule where CPython does not, whatever the model expected instead.
     let (rule, differs, messages) = match extra_rule(x, y) {
@@ -1079,25 +1080,24 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
     Some(Signature { position: i, kind: x.kind(), differs, rule, detail, messages, raised, missing })
 }
 
-/// [`Signature::missing`]: for an expected item `x` at `i` that is not there (`Presence` by its
+/// [`Signature::missing`]: for an expected item `x` that is not there (`Presence` by its
 /// position) or whose exception `#n` has another type, the rule that made that exception and its
-/// type, else the rule that produced the item and its subject.
+/// type, else the rule that produced the item (`at_position`, what [`rule_for`] named) and its
+/// subject.
 fn left_out(
     prediction: &Prediction,
-    i: usize,
     x: Item<'_>,
     differs: Differs,
     source: Source,
+    at_position: Option<Rule>,
 ) -> Option<(Rule, String)> {
-    let p = &prediction.provenance;
-    let made = |e: &ExcRef| Some((p.exception(e.id).created?, mask(&e.ty)));
+    let made = |e: &ExcRef| Some((prediction.provenance.exception(e.id).created?, mask(&e.ty)));
     match (differs, source) {
         // The exception may be one an item links to as a context: looked up in the whole trace.
         (Differs::Type, Source::Created(n)) => made(&prediction.trace.exc_refs().into_iter().find(|e| e.id == n)?),
-        (Differs::Presence, Source::Position) => refs_about(x)
-            .first()
-            .and_then(made)
-            .or_else(|| Some((position_rule(p, i, prediction.trace.events.len(), x)?, x.subject()))),
+        (Differs::Presence, Source::Position) => {
+            refs_about(x).first().and_then(made).or_else(|| Some((at_position?, x.subject())))
+        }
         _ => None,
     }
 }
