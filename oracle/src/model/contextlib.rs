@@ -262,6 +262,7 @@ impl<'p> Machine<'p> {
             // False; but athrow() on a finished async generator returns None, so the generator
             // "didn't stop".
             if let (Some(_), true) = (exc, is_async) {
+                self.hit(Rule::AsyncGenAthrowFinished);
                 self.hit(Rule::AcmDidntStopAfterAthrow);
                 let msg = message::didnt_stop(true, true);
                 let rt = self.raise_builtin(Rule::AcmDidntStopAfterAthrow, ExcClass::RuntimeError, msg);

@@ -522,7 +522,7 @@ impl<'p> Machine<'p> {
                 if f.is_async {
                     // athrow() on a finished async generator: StopIteration, so the await gives
                     // None, whatever it was given (its arguments are not even checked).
-                    self.hit(Rule::GenThrowFinished);
+                    self.hit(Rule::AsyncGenAthrowFinished);
                     self.emit(Event::GenYield { label: f.label, value: "None".to_string() });
                     return Flow::Normal;
                 }

@@ -310,8 +310,11 @@ rules! {
     GenCloseReturnsValue = "10.2",
     /// `close()` / `aclose()` of a finished generator does nothing and returns None.
     GenCloseFinished = "10.2",
-    /// `throw()` into a finished generator raises the exception as it is; `athrow()` returns None.
+    /// `throw()` into a finished generator raises the exception as it is.
     GenThrowFinished = "10.2",
+    /// `athrow()` on a finished async generator: its awaitable finishes at once with None, its
+    /// arguments unchecked (the awaitable's own check of a closed generator, not `throw()`'s).
+    AsyncGenAthrowFinished = "10.2",
     /// `throw(E1)`: the class is instantiated without arguments.
     GenThrowClass = "10.3",
     /// `throw(E1, E1('r1'), None)`: the three-argument form throws the instance.

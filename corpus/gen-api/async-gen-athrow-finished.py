@@ -1,5 +1,5 @@
-# @generated from gen-throw-finished-async.case by `withstand record`; do not edit.
-# Regenerate: withstand record corpus/gen-api/gen-throw-finished-async.case
+# @generated from async-gen-athrow-finished.case by `withstand record`; do not edit.
+# Regenerate: withstand record corpus/gen-api/async-gen-athrow-finished.case
 try:  # the prelude is withstand_prelude.py, one directory up; without os.path, put it on PYTHONPATH
     import os
     import sys
