@@ -1205,7 +1205,14 @@ fn rule_for(p: &Provenance, i: usize, events: usize, item: Item<'_>, source: Sou
         Source::Position => None,
         Source::Consequence => return consequence_rule(p, i, events),
         Source::Created(n) => p.exception(n).created,
-        Source::Context(n, context) => p.context_rule(n, context),
+        Source::Context(n, context) => match (p.context_rule(n, context), context) {
+            // No context where the interpreter has one, and no rule of the model ever gave the
+            // exception one: the link is the interpreter's own, not that of the rule that raised
+            // the exception (PyPy's delegate chained to its delegator's exception showed as
+            // `raise-from-none` or as no rule, as its raise statement had a `from` or not).
+            (None, None) => return None,
+            (rule, _) => rule,
+        },
         Source::Cause(n) => p.exception(n).cause,
     };
     specific.or_else(|| position_rule(p, i, events, item))
@@ -1225,8 +1232,13 @@ fn consequence_rule(p: &Provenance, i: usize, events: usize) -> Option<Rule> {
 /// Rules that only chain ([`CHAINS_ONLY`]) are passed over: they set what an exception carries,
 /// never whether an item is there, so a difference in presence or order is not theirs (PyPy's
 /// finished `athrow()` showed as implicit-chaining because the missing RuntimeError had a context).
+/// A rule that reacts to the one before it ([`REACTIONS`]) hands the item to that one.
 fn position_rule(p: &Provenance, i: usize, events: usize, item: Item<'_>) -> Option<Rule> {
-    let deciding = |rules: &[Rule]| rules.iter().rev().find(|r| !CHAINS_ONLY.contains(r)).copied();
+    let deciding = |rules: &[Rule]| {
+        let mut back = rules.iter().rev().filter(|r| !CHAINS_ONLY.contains(r)).copied();
+        let last = back.next()?;
+        Some(if REACTIONS.contains(&last) { back.next().unwrap_or(last) } else { last })
+    };
     if i < events {
         return deciding(p.event_rules(i));
     }
@@ -1240,6 +1252,13 @@ fn position_rule(p: &Provenance, i: usize, events: usize, item: Item<'_>) -> Opt
 /// Rules that decide only an exception's chain (its `__context__`); a context difference still
 /// names them, through the exception's provenance.
 const CHAINS_ONLY: &[Rule] = &[Rule::ImplicitChaining];
+
+/// Rules that react to what the rule applied just before them in the same step did: contextlib's
+/// "generator didn't stop after athrow()" is raised because the `athrow()` it awaited finished at
+/// once, so where an item of theirs is missing, the rule before them is why (PyPy's `athrow()` on
+/// a finished generator raises, and `@asynccontextmanager` never gets to say it did not stop).
+/// Alone in their step (the generator ran and yielded again), they are the item's rule.
+const REACTIONS: &[Rule] = &[Rule::AcmDidntStopAfterAthrow, Rule::CmDidntStopAfterThrow];
 
 #[cfg(test)]
 mod tests;

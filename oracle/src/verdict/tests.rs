@@ -590,7 +590,9 @@ async def main():
     let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!(d.signature.differs, Differs::Presence);
     assert_ne!(d.signature.rule, Some(Rule::ImplicitChaining));
-    assert!(d.signature.rule.is_some(), "a rule of the second __aexit__ decided it: {}", d.signature);
+    // The second __aexit__ awaits athrow() on the finished generator, which finishes at once:
+    // that, not contextlib's reaction to it, is what an interpreter that raises there differs in.
+    assert_eq!(d.signature.rule, Some(Rule::AsyncGenAthrowFinished), "{}", d.signature);
 }
 
 #[test]
@@ -854,4 +856,58 @@ fn what_the_model_expected_and_is_not_there_names_the_rule_that_made_it() {
     let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!(d.signature.rule, Some(Rule::AsyncGenAwaitableReused));
     assert_eq!(d.signature.missing, Some((Rule::ExitSuppresses, "log".to_string())));
+}
+
+#[test]
+fn a_context_no_rule_gave_is_the_interpreters_link_not_the_raises() {
+    // E1('r2') is raised `from None` while nothing is handled: no rule of the model gives it a
+    // context. An interpreter that links one anyway (PyPy's delegate chained to what its
+    // delegator handles) added that link; the raise statement's rule is not why.
+    let program = "
+def main():
+    log('L1')
+    raise E1('r2') from None
+";
+    let prediction = predicted(program);
+    let mut observed = prediction.trace.clone();
+    raised(&mut observed)[0].context = Some(ExcRef { ty: "E2".to_string(), msg: Some("r9".to_string()), id: 9 });
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!((d.signature.rule, d.signature.differs), (None, Differs::Context), "{}", d.signature);
+    // Where a rule did give the exception its context, dropping it is still that rule's.
+    let prediction = predicted(LACKS_EXIT);
+    let mut observed = prediction.trace.clone();
+    assert!(raised(&mut observed)[0].context.is_some(), "E1('r3') is chained to the TypeError");
+    raised(&mut observed)[0].context = None;
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::ImplicitChaining), Differs::Context), "{}", d.signature);
+}
+
+#[test]
+fn contextlib_s_didnt_stop_after_athrow_is_the_rule_it_reacts_to_when_that_one_decided_it() {
+    // The generator catches what athrow() throws and yields again: contextlib's RuntimeError is
+    // its own rule's, alone in its step.
+    let program = "
+@asynccontextmanager
+async def c0():
+    try:
+        yield 'y1'
+    except E1:
+        handler('h2')
+    yield 'y3'
+
+async def main():
+    m8 = c0()
+    show('d5', await m8.__aenter__())
+    show('d6', await m8.__aexit__(E1, E1('r4'), None))
+";
+    let prediction = predicted(program);
+    assert!(
+        matches!(&prediction.trace.outcome, Outcome::Raised(c) if c[0].exc.ty == "RuntimeError"),
+        "the generator didn't stop: {:?}",
+        prediction.trace.outcome
+    );
+    let mut observed = prediction.trace.clone();
+    observed.outcome = Outcome::Returned("None".to_string());
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::AcmDidntStopAfterAthrow), Differs::Presence));
 }
