@@ -1082,8 +1082,8 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
 
 /// [`Signature::missing`]: for an expected item `x` that is not there (`Presence` by its
 /// position) or whose exception `#n` has another type, the rule that made that exception and its
-/// type, else the rule that produced the item (`at_position`, what [`rule_for`] named) and its
-/// subject.
+/// type, else the rule that produced the item, or decided its value where that differs
+/// (`at_position`, what [`rule_for`] named), and its subject.
 fn left_out(
     prediction: &Prediction,
     x: Item<'_>,
@@ -1098,6 +1098,10 @@ fn left_out(
         (Differs::Presence, Source::Position) => {
             refs_about(x).first().and_then(made).or_else(|| Some((at_position?, x.subject())))
         }
+        // An item shown with another value than the rule that decided it gives: the item the
+        // model expected is not there either (PyPy's finished `athrow()` raises the StopIteration
+        // it is given, which ends the await with a value, where CPython's gives None).
+        (Differs::Value, Source::Consequence) => Some((at_position?, x.subject())),
         _ => None,
     }
 }
