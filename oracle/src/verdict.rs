@@ -1209,14 +1209,11 @@ fn rule_for(p: &Provenance, i: usize, events: usize, item: Item<'_>, source: Sou
         Source::Position => None,
         Source::Consequence => return consequence_rule(p, i, events),
         Source::Created(n) => p.exception(n).created,
-        Source::Context(n, context) => match (p.context_rule(n, context), context) {
-            // No context where the interpreter has one, and no rule of the model ever gave the
-            // exception one: the link is the interpreter's own, not that of the rule that raised
-            // the exception (PyPy's delegate chained to its delegator's exception showed as
-            // `raise-from-none` or as no rule, as its raise statement had a `from` or not).
-            (None, None) => return None,
-            (rule, _) => rule,
-        },
+        // No rule gave the exception a context where the interpreter has one: the item's rule,
+        // not none. A model that fails to chain (a mutation that drops the chaining of a
+        // `__bool__` error) would otherwise show as `no-rule: context`, which known files use for
+        // links an interpreter adds, and pass as a known difference.
+        Source::Context(n, context) => p.context_rule(n, context),
         Source::Cause(n) => p.exception(n).cause,
     };
     specific.or_else(|| position_rule(p, i, events, item))
