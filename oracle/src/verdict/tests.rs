@@ -873,14 +873,24 @@ def main():
     let mut observed = prediction.trace.clone();
     raised(&mut observed)[0].context = Some(ExcRef { ty: "E2".to_string(), msg: Some("r9".to_string()), id: 9 });
     let d = diverged(&prediction, observed, Messages::Exact);
-    assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::RaiseFromNone), Differs::Context), "{}", d.signature);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::RaiseFromNone), Differs::Context),
+        "{}",
+        d.signature
+    );
     // Where a rule did give the exception its context, dropping it is that rule's.
     let prediction = predicted(LACKS_EXIT);
     let mut observed = prediction.trace.clone();
     assert!(raised(&mut observed)[0].context.is_some(), "E1('r3') is chained to the TypeError");
     raised(&mut observed)[0].context = None;
     let d = diverged(&prediction, observed, Messages::Exact);
-    assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::ImplicitChaining), Differs::Context), "{}", d.signature);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::ImplicitChaining), Differs::Context),
+        "{}",
+        d.signature
+    );
 }
 
 #[test]
