@@ -131,10 +131,11 @@ pub struct Signature {
     /// `None` when messages are not compared.
     pub raised: Option<String>,
     /// What the model expected at the first difference and the interpreter does not show, where
-    /// an item is missing or an exception has another type: the rule that made the exception the
-    /// expected item is about and its type (`gen-throw-bad-args`, `TypeError`); for an item about
-    /// no exception a rule made, the rule that produced the item and its subject
-    /// (`gen-throw-finished`, `got`). One bug leaves the same thing out under different culprits
+    /// an item is missing, an exception has another type, or a value another than its rule gives:
+    /// the rule that made the exception the expected item is about and its type
+    /// (`gen-throw-bad-args`, `TypeError`); for an item about no exception a rule made, the rule
+    /// that produced the item (or decided its value) and its subject (`async-gen-athrow-finished`,
+    /// `got`). One bug leaves the same thing out under different culprits
     /// (PyPy's `athrow()` on a finished async generator raises where CPython's gives None, and
     /// the first difference is that raise or, for a bad argument, the TypeError of the argument
     /// check that CPython skips there); the report's joining of root causes reads it.
@@ -1083,25 +1084,25 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
 /// [`Signature::missing`]: for an expected item `x` that is not there (`Presence` by its
 /// position) or whose exception `#n` has another type, the rule that made that exception and its
 /// type, else the rule that produced the item, or decided its value where that differs
-/// (`at_position`, what [`rule_for`] named), and its subject.
+/// (`by_provenance`, what [`rule_for`] named), and its subject.
 fn left_out(
     prediction: &Prediction,
     x: Item<'_>,
     differs: Differs,
     source: Source,
-    at_position: Option<Rule>,
+    by_provenance: Option<Rule>,
 ) -> Option<(Rule, String)> {
     let made = |e: &ExcRef| Some((prediction.provenance.exception(e.id).created?, mask(&e.ty)));
     match (differs, source) {
         // The exception may be one an item links to as a context: looked up in the whole trace.
         (Differs::Type, Source::Created(n)) => made(&prediction.trace.exc_refs().into_iter().find(|e| e.id == n)?),
         (Differs::Presence, Source::Position) => {
-            refs_about(x).first().and_then(made).or_else(|| Some((at_position?, x.subject())))
+            refs_about(x).first().and_then(made).or_else(|| Some((by_provenance?, x.subject())))
         }
         // An item shown with another value than the rule that decided it gives: the item the
         // model expected is not there either (PyPy's finished `athrow()` raises the StopIteration
         // it is given, which ends the await with a value, where CPython's gives None).
-        (Differs::Value, Source::Consequence) => Some((at_position?, x.subject())),
+        (Differs::Value, Source::Consequence) => Some((by_provenance?, x.subject())),
         _ => None,
     }
 }
