@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use oracle::capability::Capabilities;
+use oracle::capability::{Capabilities, Capability};
 use oracle::ir::Program;
 use oracle::judge::{self, Judged};
 use oracle::model::Prediction;
@@ -74,6 +74,9 @@ pub struct Compiled {
     /// Async generators built by this compiler have no `ag_frame`, which the prelude needs to
     /// finish a generator that `aclosing` left suspended: programs that step one are not run.
     pub no_ag_frame: bool,
+    /// The compiler builds a function nested deeper than CPython compiles: it lacks the
+    /// capability `nesting-limit`, whatever the interpreter it builds for has.
+    pub no_nesting_limit: bool,
 }
 
 /// What comes of a batch before it runs: for each program, the worker request that runs it, or
@@ -93,6 +96,10 @@ const SMOKE: &str = "from withstand_prelude import log\n\ndef main():\n    log('
 /// Whether the compiler's async generators have `ag_frame` (mypyc has no async generators: it
 /// does not build this).
 const AG_FRAME_PROBE: &str = "async def g0():\n    yield 1\n\ndef main():\n    return hasattr(g0(), 'ag_frame')\n";
+
+/// Whether the compiler refuses a function nested deeper than CPython compiles (the capability
+/// `nesting-limit`): CPython's own limit, which a compiler need not have.
+const NESTING_PROBE: &str = "def f(x):\n    with x:\n     with x:\n      with x:\n       with x:\n        with x:\n         with x:\n          with x:\n           with x:\n            with x:\n             with x:\n              with x:\n               with x:\n                with x:\n                 with x:\n                  with x:\n                   with x:\n                    with x:\n                     with x:\n                      with x:\n                       with x:\n                        with x:\n                         with x:\n                          pass\n\ndef main():\n    return 7\n";
 
 /// Why a program is left out: it steps an async generator whose end needs `ag_frame`.
 const NO_AG_FRAME: &str = "steps an async generator with astep, and this compiler's async generators have no ag_frame";
@@ -140,7 +147,11 @@ impl Exec {
         };
         let name = toolchain.name();
         let builder = Builder::new(toolchain, root, config, args.keep_builds)?;
-        let units = [Unit { source: SMOKE.to_string() }, Unit { source: AG_FRAME_PROBE.to_string() }];
+        let units = [
+            Unit { source: SMOKE.to_string() },
+            Unit { source: AG_FRAME_PROBE.to_string() },
+            Unit { source: NESTING_PROBE.to_string() },
+        ];
         let batch = builder.build(&units).with_context(|| format!("cannot build with {name}"))?;
         if let UnitBuild::Failed(f) = &batch.units[0] {
             builder.clean();
@@ -164,9 +175,19 @@ impl Exec {
             }
             None => false,
         };
+        let no_nesting_limit = matches!(batch.units[2], UnitBuild::Built { .. });
         drop(batch);
         let batch = args.batch.unwrap_or(compiler.default_batch());
-        Ok(Exec::Compile(Arc::new(Compiled { builder, batch, no_ag_frame })))
+        Ok(Exec::Compile(Arc::new(Compiled { builder, batch, no_ag_frame, no_nesting_limit })))
+    }
+
+    /// What programs run on this target may use: what the interpreter has (`probed`), less what
+    /// the compiler lacks of it.
+    pub fn capabilities(&self, probed: Capabilities) -> Capabilities {
+        match self {
+            Exec::Compile(c) if c.no_nesting_limit => probed.without(Capability::NestingLimit),
+            _ => probed,
+        }
     }
 
     /// The toolchain, when compiling.

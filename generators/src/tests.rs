@@ -287,3 +287,15 @@ fn without_contextlib_or_async_generators_campaigns_still_reach_async_with_and_g
     assert!(programs.iter().any(|p| !p.gens.is_empty()), "generator functions");
     assert!(programs.iter().all(|p| p.cms.is_empty()));
 }
+
+#[test]
+fn without_cpython_s_nesting_limit_no_program_nests_past_it() {
+    use oracle::capability::{Capabilities, Capability};
+    use oracle::ir::compile::{refused, Refused};
+    let too_deep = |p: &oracle::ir::Program| refused(p).iter().any(|(_, r)| *r == Refused::TooDeep);
+    let mut config = GenConfig::full();
+    config.focus = crate::config::Focus::CompileTime;
+    let with = |caps: Capabilities| (0..400).map(|seed| from_seed(seed, &config.within(caps))).filter(too_deep).count();
+    assert!(with(Capabilities::FULL) > 0, "the compile focus reaches the nesting limit");
+    assert_eq!(with(Capabilities::FULL.without(Capability::NestingLimit)), 0);
+}

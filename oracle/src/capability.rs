@@ -16,8 +16,9 @@
 //!   `__await__`: its awaitables are awaited as iterators, as MicroPython awaits);
 //! - **nothing**: probed and reported, but no program depends on it.
 //!
-//! The probe checks presence (`hasattr`), never behaviour: a capability that is present but
-//! misbehaves is used, and what it does wrong is a finding, not a skip.
+//! The probe checks presence (`hasattr`, or whether a construct compiles), never behaviour: a
+//! capability that is present but misbehaves is used, and what it does wrong is a finding, not a
+//! skip.
 //!
 //! This module is pure: the probe's report is parsed by `runner::proto`.
 
@@ -141,6 +142,12 @@ capabilities! {
     /// `__qualname__` of functions and classes.
     Qualname = "__qualname__",
         Effect::Nothing("messages that name a qualified name (call errors from 3.10 on) differ; --messages types compares the rest");
+    /// CPython's limit on statically nested blocks (SEMANTICS-ADDENDUM §8.7): a function nested
+    /// deeper than every version compiles is refused. The limit is CPython's own, not the
+    /// language's (every test of it in CPython's `test_syntax` is `cpython_only`), so where an
+    /// implementation compiles such a function that is no difference; probed by compiling one.
+    NestingLimit = "nesting-limit",
+        Effect::LeftOut("functions nested deeper than CPython compiles (its limit is CPython's own: its tests of it are cpython_only)");
 }
 
 impl fmt::Display for Capability {
@@ -436,6 +443,9 @@ impl Capability {
 /// The capabilities `program` uses: what an implementation must have for it to be generated.
 pub fn required(program: &Program) -> Capabilities {
     let mut res = Capabilities::NONE;
+    if crate::ir::compile::refused(program).iter().any(|(_, r)| *r == crate::ir::compile::Refused::TooDeep) {
+        res = res.with(Capability::NestingLimit);
+    }
     for cm in &program.cms {
         res = res.with(if cm.is_async { Capability::AsyncContextmanager } else { Capability::Contextmanager });
     }

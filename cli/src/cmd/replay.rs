@@ -52,6 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let builds = crate::compile::scratch_dir(&args.compile)?;
     let exec =
         Exec::start(toolchain, &args.compile, &mut judge.worker, builds.path(), 1, std::sync::Arc::new(|| false))?;
+    judge.capabilities = exec.capabilities(judge.capabilities);
     // With --compile, every case is built first, a batch at a time.
     let prebuilt = prebuild(&exec, &files, judge.capabilities)?;
     // With --compile, known entries are those of the compiler (`implementation = "cython"`).

@@ -167,6 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|t| InterpreterRecord::new(t.name(), t.python.display().to_string(), &t.known_info(&info)));
     let exec = Arc::new(Exec::start(toolchain, &args.compile, &mut first.worker, &builds, jobs, stop)?);
+    let capabilities = exec.capabilities(capabilities);
     let shrink_time =
         args.shrink_time.unwrap_or(Duration::from_secs(if args.compile.compile.is_some() { 60 } else { 10 }));
     let (tx, rx) = mpsc::channel::<Report>();

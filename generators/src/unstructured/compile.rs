@@ -105,7 +105,8 @@ impl Gen<'_, '_> {
                     }
                 }
             }
-            _ if !is_async => {
+            // Only where the implementation has CPython's limit (capabilities).
+            _ if !is_async && self.has(Capability::NestingLimit) => {
                 // Nested deeper than every version compiles.
                 let n = REFUSED_BLOCKS + self.u.int_in_range(0..=2)?;
                 (0..n).fold(log, |s, _| with(false, ItemExpr::New(m), vec![s]))

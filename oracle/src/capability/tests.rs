@@ -125,3 +125,18 @@ fn programs_name_the_capabilities_they_use() {
     assert!(Capabilities::FULL.covers(needs));
     assert!(!Capabilities::FULL.without(Capability::Suppress).covers(needs));
 }
+
+#[test]
+fn only_a_function_nested_past_cpython_s_limit_needs_the_limit() {
+    let deep = |n: usize| {
+        let mut src = String::from("class M0:\n    def __init__(self):\n        on_init('M0')\n    def __enter__(self):\n        on_enter('M0')\n        return self\n    def __exit__(self, t, v, tb):\n        on_exit('M0', t, v, tb)\n        return None\n\ndef main():\n");
+        for i in 0..n {
+            src.push_str(&format!("{}with M0():\n", "    ".repeat(i + 1)));
+        }
+        src.push_str(&format!("{}pass\n", "    ".repeat(n + 1)));
+        crate::parse::parse(&src).expect("a program")
+    };
+    assert!(required(&deep(crate::ir::REFUSED_BLOCKS)).has(Capability::NestingLimit));
+    assert!(!required(&deep(crate::ir::MAX_BLOCKS)).has(Capability::NestingLimit));
+    assert!(!Capabilities::FULL.without(Capability::NestingLimit).covers(required(&deep(crate::ir::REFUSED_BLOCKS))));
+}

@@ -814,6 +814,16 @@ def _has_async_generators():
     return hasattr(g, "asend") and hasattr(g, "athrow") and hasattr(g, "aclose")
 
 
+def _has_nesting_limit():
+    # A function 22 blocks deep, which every CPython refuses (SEMANTICS-ADDENDUM §8.7).
+    src = "def f():\n" + "".join("    " * (i + 1) + "with x:\n" for i in range(22)) + "    " * 23 + "pass\n"
+    try:
+        exec(src, {})
+    except SyntaxError:
+        return True
+    return False
+
+
 def _capabilities():
     """What this implementation has of what the programs use, by presence (oracle::capability):
     a name for each capability, and whether it is there."""
@@ -854,4 +864,5 @@ def _capabilities():
     except ImportError:
         res["types.MethodType"] = False
     res["__qualname__"] = hasattr(Bool, "__qualname__") and hasattr(Bool.__bool__, "__qualname__")
+    res["nesting-limit"] = _has_nesting_limit()
     return res
