@@ -87,6 +87,9 @@ fn a_compiled_campaign_builds_in_batches_blames_each_program_shrinks_and_cleans_
     let stdout = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{stdout}{}", text(&o.stderr));
     assert!(stdout.contains("compiled with cython 0.0+fake (batches of 8)"), "{stdout}");
+    // The fake builds the module nested past CPython's limit that the campaign builds first: it
+    // lacks the limit, and no program is nested that deep for it.
+    assert!(stdout.contains("capabilities: all but nesting-limit"), "{stdout}");
     assert!(stdout.contains("compile failures: "), "{stdout}");
     // Cython's utility module was built once, for the whole campaign.
     let generated = fs::read_to_string(fake.parent().expect("a parent").join("generated")).expect("generated");
@@ -204,8 +207,12 @@ fn replay_compiled(compiler: &str, cases: &[&str]) -> Option<(Option<i32>, Strin
 
 #[test]
 fn real_cython_raises_attribute_error_for_a_manager_without_exit_and_crashes_on_with_1() {
-    let cases =
-        ["sync/exit-suppresses.case", "sync/lacks-exit.case", "regressions/cython-with-int-literal-segfault.case"];
+    let cases = [
+        "sync/exit-suppresses.case",
+        "sync/lacks-exit.case",
+        "regressions/cython-with-int-literal-segfault.case",
+        "compile/compile-too-deep.case",
+    ];
     let Some((status, out)) = replay_compiled("cython", &cases) else {
         return;
     };
@@ -213,6 +220,8 @@ fn real_cython_raises_attribute_error_for_a_manager_without_exit_and_crashes_on_
     assert!(out.contains("ok      corpus/sync/exit-suppresses.case"), "{out}");
     assert!(out.contains("FAIL    corpus/sync/lacks-exit.case"), "{out}");
     assert!(out.contains("AttributeError"), "Cython 3.3 raises AttributeError, 3.11 TypeError:\n{out}");
+    // CPython's nesting limit is its own: Cython builds the probe, so the case is not run.
+    assert!(out.contains("compile-too-deep.case: not run: the interpreter lacks nesting-limit"), "{out}");
     // The segfault is a crash of that case; the worker is restarted for the others.
     assert!(
         out.contains(
