@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use oracle::capability::{Capabilities, Capability};
-use oracle::ir::Program;
+use oracle::ir::{Program, REFUSED_BLOCKS};
 use oracle::judge::{self, Judged};
 use oracle::model::Prediction;
 use oracle::profile::Profile;
@@ -98,8 +98,16 @@ const SMOKE: &str = "from withstand_prelude import log\n\ndef main():\n    log('
 const AG_FRAME_PROBE: &str = "async def g0():\n    yield 1\n\ndef main():\n    return hasattr(g0(), 'ag_frame')\n";
 
 /// Whether the compiler refuses a function nested deeper than CPython compiles (the capability
-/// `nesting-limit`): CPython's own limit, which a compiler need not have.
-const NESTING_PROBE: &str = "def f(x):\n    with x:\n     with x:\n      with x:\n       with x:\n        with x:\n         with x:\n          with x:\n           with x:\n            with x:\n             with x:\n              with x:\n               with x:\n                with x:\n                 with x:\n                  with x:\n                   with x:\n                    with x:\n                     with x:\n                      with x:\n                       with x:\n                        with x:\n                         with x:\n                          pass\n\ndef main():\n    return 7\n";
+/// `nesting-limit`): CPython's own limit, which a compiler need not have. A plain function as
+/// deep as every version refuses ([`REFUSED_BLOCKS`]).
+fn nesting_probe() -> String {
+    let mut src = String::from("def f(x):\n");
+    for depth in 1..=REFUSED_BLOCKS {
+        src.push_str(&format!("{}with x:\n", "    ".repeat(depth)));
+    }
+    src.push_str(&format!("{}pass\n\ndef main():\n    return 7\n", "    ".repeat(REFUSED_BLOCKS + 1)));
+    src
+}
 
 /// Why a program is left out: it steps an async generator whose end needs `ag_frame`.
 const NO_AG_FRAME: &str = "steps an async generator with astep, and this compiler's async generators have no ag_frame";
@@ -150,7 +158,7 @@ impl Exec {
         let units = [
             Unit { source: SMOKE.to_string() },
             Unit { source: AG_FRAME_PROBE.to_string() },
-            Unit { source: NESTING_PROBE.to_string() },
+            Unit { source: nesting_probe() },
         ];
         let batch = builder.build(&units).with_context(|| format!("cannot build with {name}"))?;
         if let UnitBuild::Failed(f) = &batch.units[0] {
@@ -442,4 +450,32 @@ pub fn reproducer_files(program: &Program, toolchain: &Toolchain, python: &Path)
     ];
     files.extend(toolchain.support_files().into_iter().map(|(path, text)| (path, text.to_string())));
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::{Command, Output};
+
+    fn compile(src: &str) -> Output {
+        Command::new("python3")
+            .args(["-c", "import sys; compile(sys.argv[1], 'probe', 'exec')"])
+            .arg(src)
+            .output()
+            .expect("python3 runs")
+    }
+
+    /// The probe is what CPython refuses (every version), and no deeper than it needs to be: the
+    /// deepest every version compiles is two levels less.
+    #[test]
+    fn cpython_refuses_the_nesting_probe_and_compiles_it_two_levels_shallower() {
+        let probe = super::nesting_probe();
+        let out = compile(&probe);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("SyntaxError: too many statically nested blocks"), "{stderr}\n{probe}");
+        let outer = ["    with x:", "        with x:"];
+        let shallower: String = probe.lines().filter(|l| !outer.contains(l)).map(|l| format!("{l}\n")).collect();
+        assert_eq!(shallower.matches("with x:").count(), oracle::ir::MAX_BLOCKS);
+        let out = compile(&shallower);
+        assert!(out.status.success(), "{}\n{shallower}", String::from_utf8_lossy(&out.stderr));
+    }
 }
