@@ -131,7 +131,8 @@ pub struct Signature {
     /// `None` when messages are not compared.
     pub raised: Option<String>,
     /// What the model expected at the first difference and the interpreter does not show, where
-    /// an item is missing, an exception has another type, or a value another than its rule gives:
+    /// an item is missing (or the interpreter did something else before it, and it is about an
+    /// exception a rule made), an exception has another type, or a value another than its rule gives:
     /// the rule that made the exception the expected item is about and its type
     /// (`gen-throw-bad-args`, `TypeError`); for an item about no exception a rule made, the rule
     /// that produced the item (or decided its value) and its subject (`async-gen-athrow-finished`,
@@ -775,6 +776,10 @@ enum Source {
     /// event before it (a suppression that leaves the next `__exit__` without an exception, a
     /// result taken as true or false).
     Consequence,
+    /// What `sys.exc_info()` shows inside the expected event: the frames a `throw()` or `close()`
+    /// set aside, when the model applied that rule as it took the value
+    /// ([`Rule::YieldFromUnlinked`]); else as [`Source::Position`].
+    ExcInfo,
     /// The rule that created exception `#n`.
     Created(u32),
     /// The rule that gave `#n` the context the model expected there (its number; `None` for no
@@ -874,7 +879,7 @@ fn opt_exc_diff(field: &str, x: &Option<ExcRef>, y: &Option<ExcRef>, messages: M
 /// (the first one: a suppression, a result taken as true or false).
 fn value_source(field: &str) -> Source {
     if field == "exc_info" {
-        Source::Position
+        Source::ExcInfo
     } else {
         Source::Consequence
     }
@@ -1082,7 +1087,8 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
 }
 
 /// [`Signature::missing`]: for an expected item `x` that is not there (`Presence` by its
-/// position) or whose exception `#n` has another type, the rule that made that exception and its
+/// position, or after something the interpreter did first where `x` is about an exception a rule
+/// made) or whose exception `#n` has another type, the rule that made that exception and its
 /// type, else the rule that produced the item, or decided its value where that differs
 /// (`by_provenance`, what [`rule_for`] named), and its subject.
 fn left_out(
@@ -1094,6 +1100,11 @@ fn left_out(
 ) -> Option<(Rule, String)> {
     let made = |e: &ExcRef| Some((prediction.provenance.exception(e.id).created?, mask(&e.ty)));
     match (differs, source) {
+        // The interpreter did more before the expected item: where that item is about an
+        // exception a rule made, that exception is not there (PyPy's exit stack binds a None
+        // `__exit__` where CPython raises "first argument must be callable", and goes on; PyPy's
+        // throw() raises the TypeError of a bad argument in the caller, not at the await).
+        (Differs::Presence, Source::Nothing) => made(&refs_about(x).into_iter().next()?),
         // The exception may be one an item links to as a context: looked up in the whole trace.
         (Differs::Type, Source::Created(n)) => made(&prediction.trace.exc_refs().into_iter().find(|e| e.id == n)?),
         (Differs::Presence, Source::Position) => {
@@ -1208,6 +1219,10 @@ fn rule_for(p: &Provenance, i: usize, events: usize, item: Item<'_>, source: Sou
     let specific = match source {
         Source::Nothing => return None,
         Source::Position => None,
+        Source::ExcInfo => {
+            let rules = if i < events { p.event_rules(i) } else { p.outcome_rules() };
+            rules.last().copied().filter(|&r| r == Rule::YieldFromUnlinked)
+        }
         Source::Consequence => return consequence_rule(p, i, events),
         Source::Created(n) => p.exception(n).created,
         // No rule gave the exception a context where the interpreter has one: the item's rule,
@@ -1251,9 +1266,10 @@ fn position_rule(p: &Provenance, i: usize, events: usize, item: Item<'_>) -> Opt
     deciding(p.outcome_rules()).or(created)
 }
 
-/// Rules that decide only an exception's chain (its `__context__`); a context difference still
-/// names them, through the exception's provenance.
-const CHAINS_ONLY: &[Rule] = &[Rule::ImplicitChaining];
+/// Rules that decide only an exception's chain (its `__context__`) or what `sys.exc_info()`
+/// shows; a context difference still names them, through the exception's provenance, and an
+/// `exc_info` one through [`Source::ExcInfo`].
+const CHAINS_ONLY: &[Rule] = &[Rule::ImplicitChaining, Rule::YieldFromUnlinked];
 
 /// Rules that react to what the rule applied just before them in the same step did: contextlib's
 /// "generator didn't stop after athrow()" is raised because the `athrow()` it awaited finished at

@@ -127,7 +127,7 @@ impl<'p> Machine<'p> {
     /// `sys.exc_info()`, the exit methods their arguments too.
     fn log_call(&mut self, name: &str, slot: Slot, details: ExcDetails) {
         let is_async = slot.is_async();
-        let info = self.excs.observe(self.excs.handled());
+        let info = self.exc_info();
         if slot.is_exit() {
             let exc_ref = self.excs.observe(details.exc);
             let event = Event::Exit { mgr: name.to_string(), is_async, exc: exc_ref, consistent: details.fresh, info };

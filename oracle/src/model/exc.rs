@@ -281,6 +281,12 @@ impl Excs {
         self.top_linked(self.frames.len(), self.handled.len())
     }
 
+    /// Whether frames set aside hide what `sys.exc_info()` would be with every frame linked: what
+    /// the running generator sees (and chains to) is then [`Rule::YieldFromUnlinked`]'s doing.
+    pub(crate) fn unlinking_hides(&self) -> bool {
+        self.n_unlinked > 0 && self.handled() != self.handled.last().copied()
+    }
+
     /// The top of the stack made of the parts of the linked frames below frame number `below`
     /// (whose part ends at `end`) and the caller's part.
     fn top_linked(&self, below: usize, mut end: usize) -> Option<ExcId> {

@@ -306,7 +306,7 @@ impl<'p> Machine<'p> {
                 Err(self.raise_builtin(Rule::StackPushCallable, ExcClass::TypeError, msg))
             }
             Entry::Callback { label, raises, is_async } => {
-                let info = self.excs.observe(self.excs.handled());
+                let info = self.exc_info();
                 self.emit(Event::Callback { label: label.clone(), is_async, info });
                 let Some(c) = raises else { return Ok(Val::None) };
                 let id = self.excs.new_user_exc(c, message::raised_by_program(c, &label));
@@ -320,7 +320,7 @@ impl<'p> Machine<'p> {
     /// `Xf('x1', r)(t, v, tb)`, or `await AXf('x1', suspend, r)(t, v, tb)`.
     fn call_exit_fn(&mut self, f: &ExitFn, details: ExcDetails) -> Result<Val, ExcId> {
         let exc_ref = self.excs.observe(details.exc);
-        let info = self.excs.observe(self.excs.handled());
+        let info = self.exc_info();
         let consistent = details.fresh;
         self.emit(Event::Call { label: f.label.clone(), is_async: f.is_async, exc: exc_ref, consistent, info });
         if f.suspend {

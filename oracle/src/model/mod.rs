@@ -35,7 +35,7 @@ use crate::ir::compile;
 use crate::ir::visit::{self, Flow as Walk};
 use crate::ir::{Action, ExitFn, Program, Stmt, Value};
 use crate::profile::{Profile, Quirks};
-use crate::trace::{Event, Outcome, Trace};
+use crate::trace::{Event, ExcRef, Outcome, Trace};
 
 pub use message::rule_raising;
 pub use provenance::{ExcRules, Provenance};
@@ -253,6 +253,16 @@ impl<'p> Machine<'p> {
     /// Records that the model applied `rule`.
     fn hit(&mut self, rule: Rule) {
         self.recorder.hit(rule);
+    }
+
+    /// `sys.exc_info()` as an event shows it. Where the frames a throw() or close() set aside
+    /// hide an exception, that rule decided what the event shows: it is applied again here, so
+    /// that a difference in it names the rule (PyPy's delegate sees its delegator's exception).
+    fn exc_info(&mut self) -> Option<ExcRef> {
+        if self.excs.unlinking_hides() {
+            self.hit(Rule::YieldFromUnlinked);
+        }
+        self.excs.observe(self.excs.handled())
     }
 
     /// Records the sync or the async form of a rule.

@@ -23,7 +23,7 @@ impl<'p> Machine<'p> {
     pub(crate) fn stmt(&mut self, s: &'p Stmt) -> Flow {
         match s {
             Stmt::Log(label) => {
-                let info = self.excs.observe(self.excs.handled());
+                let info = self.exc_info();
                 self.emit(Event::Log { label: label.clone(), info });
                 Flow::Normal
             }
@@ -175,7 +175,7 @@ impl<'p> Machine<'p> {
         if let Some(x) = pending {
             self.excs.push_handled(x);
         }
-        let info = self.excs.observe(self.excs.handled());
+        let info = self.exc_info();
         self.emit(Event::Finally { label: label.clone(), info });
         let fin = self.block(body);
         if pending.is_some() {
@@ -295,12 +295,21 @@ impl<'p> Machine<'p> {
         self.excs.raised_again(id);
         // Plain implicit chaining in a generator that handles nothing itself links to its
         // caller's exception: the rule that names that is the one a difference there is about.
-        let rule = if rule == Rule::ImplicitChaining && self.excs.handled_from_caller() {
+        let hidden = rule == Rule::ImplicitChaining && self.excs.unlinking_hides();
+        let rule = if hidden {
+            // What a delegating generator handles is out of reach: the context, or none, is the
+            // doing of the frames set aside.
+            Rule::YieldFromUnlinked
+        } else if rule == Rule::ImplicitChaining && self.excs.handled_from_caller() {
             Rule::GenSeesCallersHandled
         } else {
             rule
         };
         match self.excs.chain_on_raise(id) {
+            ChainEffect::None if hidden => {
+                self.hit(rule);
+                self.excs.stamp_context(id, rule);
+            }
             ChainEffect::None => {}
             ChainEffect::Chained => self.chained(id, rule),
             ChainEffect::CycleCut => {
@@ -321,7 +330,7 @@ impl<'p> Machine<'p> {
     /// fact, as implicit chaining decides whether it applies only while it links).
     fn chained(&mut self, id: ExcId, rule: Rule) {
         self.hit(Rule::ImplicitChaining);
-        if rule == Rule::GenSeesCallersHandled {
+        if matches!(rule, Rule::GenSeesCallersHandled | Rule::YieldFromUnlinked) {
             self.hit(rule);
         }
         self.excs.stamp_context(id, rule);

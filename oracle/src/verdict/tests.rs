@@ -845,6 +845,14 @@ fn what_the_model_expected_and_is_not_there_names_the_rule_that_made_it() {
     let mut observed = prediction.trace.clone();
     observed.events.insert(0, Event::Log { label: "L9".to_string(), info: None });
     assert_eq!(diverged(&prediction, observed, Messages::Exact).signature.missing, None);
+    // It does more first where the model's next item is about the TypeError (it went on where
+    // the model raised): that exception is left out.
+    let mut observed = prediction.trace.clone();
+    let at = handler(&observed);
+    observed.events.insert(at, Event::Log { label: "L9".to_string(), info: None });
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!((d.signature.rule, d.signature.differs), (None, Differs::Presence), "{}", d.signature);
+    assert_eq!(d.signature.missing, Some((Rule::LacksExit, "TypeError".to_string())));
     // A missing event about no exception a rule made: the rule that produced it and its subject,
     // also when the interpreter raises another rule's own exception instead (which names that
     // rule as the culprit).
@@ -950,4 +958,81 @@ async def main():
     let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!((d.signature.rule, d.signature.differs), (Some(Rule::AsyncGenAthrowFinished), Differs::Value));
     assert_eq!(d.signature.missing, Some((Rule::AsyncGenAthrowFinished, "got".to_string())));
+}
+
+#[test]
+fn what_a_delegate_resumed_by_throw_sees_is_named_by_the_rule_that_unlinks_it() {
+    // g1, resumed by throw() through g0's yield from, does not see the KeyError g0 handles
+    // (SEMANTICS-ADDENDUM §11.4): log L5 shows no exception, and E2('r6'), raised and handled
+    // there, gets no context.
+    let program = "
+def g0():
+    try:
+        raise KeyError('r1')
+    except KeyError:
+        handler('h2')
+        yield from g1()
+
+def g1():
+    try:
+        yield 'y3'
+    except E1:
+        handler('h4')
+    log('L5')
+    try:
+        raise E2('r6')
+    except E2:
+        handler('h9')
+
+def main():
+    drive('d7', g0(), 'throw', 1, E1('r8'))
+";
+    let prediction = predicted(program);
+    let key_error =
+        prediction.trace.exc_refs().into_iter().find(|e| e.ty == "KeyError").expect("g0 handles a KeyError");
+    let log_at = prediction
+        .trace
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::Log { label, .. } if label == "L5"))
+        .expect("L5 is logged");
+    // An interpreter whose delegate sees the delegator's exception: sys.exc_info() shows it...
+    let mut observed = prediction.trace.clone();
+    if let Event::Log { info, .. } = &mut observed.events[log_at] {
+        assert_eq!(*info, None, "CPython's delegate sees nothing handled");
+        *info = Some(key_error.clone());
+    }
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::YieldFromUnlinked), Differs::Value),
+        "{}",
+        d.signature
+    );
+    // ...and chains what it raises to it.
+    let mut observed = prediction.trace.clone();
+    let mut chained = false;
+    for ev in &mut observed.events {
+        if let Event::Handler { exc, .. } = ev {
+            if exc.exc.ty == "E2" {
+                assert_eq!(exc.context, None, "CPython leaves E2 unchained in the delegate");
+                exc.context = Some(key_error.clone());
+                chained = true;
+            }
+        }
+    }
+    assert!(chained, "h9 handles E2: {:?}", prediction.trace.lines());
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_eq!(
+        (d.signature.rule, d.signature.differs),
+        (Some(Rule::YieldFromUnlinked), Differs::Context),
+        "{}",
+        d.signature
+    );
+    // A difference in whether the log is there at all is not that rule's: it decides what an
+    // event shows, never whether it is there.
+    let mut observed = prediction.trace.clone();
+    observed.events.remove(log_at);
+    let d = diverged(&prediction, observed, Messages::Exact);
+    assert_ne!(d.signature.rule, Some(Rule::YieldFromUnlinked), "{}", d.signature);
 }
