@@ -16,6 +16,19 @@
 //!   (which names the check's rule); PyPy's `throw()` with a bad argument closes the delegate of
 //!   a `yield from` or `await`, so the TypeError CPython raises in the frames is not there, and
 //!   the first difference is its type in an `__exit__` or a handler that never runs.
+//! - **the same rule's exception shown otherwise**: another type, or another message, of the
+//!   exception under one rule (the rule that made it, or for the program's own exception, the
+//!   rule that raised it there). PyPy's `throw()` normalises its arguments as its `raise` statement does, before it
+//!   delegates: where CPython's TypeError would reach a suspended coroutine's `await`, the
+//!   coroutine is closed instead (a GeneratorExit where the TypeError was expected: `type`), and
+//!   where it is raised, it has the `raise` statement's wording (`message`). One place in PyPy's
+//!   source, one wrong exception of `gen-throw-bad-args`. Also where that exception is left out
+//!   altogether (a presence difference whose [`Signature::missing`] names an exception, not an
+//!   item): PyPy's exit stack binds a None `__exit__` (CPython: "first argument must be
+//!   callable") and goes on, so the first difference is whatever comes next.
+//! - **one decision of CPython's** that several rules stand for in one kind of difference
+//!   (`DECISIONS`): the context of what `throw()` raises, whether the generator was suspended
+//!   in a handler, never started or finished (PyPy chains it to the caller's exception instead).
 //!
 //! Half, not all: a bug's findings also show other bugs of the same interpreter on the way. Known
 //! differences are not joined: an entry already is one documented difference.
@@ -23,7 +36,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Culprit;
-use crate::verdict::Signature;
+use crate::model::Rule;
+use crate::verdict::{Differs, Signature};
 
 /// One root cause as joining reads it.
 #[derive(Debug)]
@@ -92,10 +106,36 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
         .collect()
 }
 
+/// Rules that decide one thing between them, and what differs where that thing does: a part under
+/// one of them, in one of those differences, is joined to the others by the thing. Unlike a
+/// [`super::Family`], which joins its rules in every difference, these rules also decide other
+/// things that are not one.
+const DECISIONS: &[(&str, &[Differs], &[Rule])] = &[
+    (
+        // CPython resumes the generator with the exception set (`gen_send_ex` with `exc`), which
+        // chains it to the generator's own handled exception (`_PyErr_ChainStackItem`): none
+        // before the generator started or once it finished. PyPy chains it to the caller's.
+        "the context of the exception throw() raises",
+        &[Differs::Context],
+        &[Rule::GenThrowChained, Rule::GenThrowUnstarted, Rule::GenThrowFinished],
+    ),
+    (
+        // What the frames set aside hide shows in sys.exc_info() and in implicit chaining alike.
+        "what a generator resumed through yield from sees as handled",
+        &[Differs::Context, Differs::Value],
+        &[Rule::YieldFromUnlinked],
+    ),
+];
+
 /// What a part can be joined by.
 fn keys(part: &Part<'_>) -> Vec<String> {
     let Some(culprit) = part.culprit else { return Vec::new() };
     let n = part.signatures.len();
+    let decision = part.signatures.iter().filter_map(|s| {
+        let rule = s.rule?;
+        DECISIONS.iter().find(|(_, differs, rules)| differs.contains(&s.differs) && rules.contains(&rule)).map(|d| d.0)
+    });
+    let decision = dominant(decision, n);
     let raised = dominant(part.signatures.iter().filter_map(|s| s.raised.as_deref()), n);
     let detail = dominant(part.signatures.iter().map(|s| s.detail.as_str()), n);
     let missing: Vec<String> = part
@@ -105,12 +145,32 @@ fn keys(part: &Part<'_>) -> Vec<String> {
         .map(|(rule, what)| format!("the interpreter does not show {what} of {}", Culprit::of(Some(*rule)).name()))
         .collect();
     let missing = dominant(missing.iter().map(String::as_str), n);
+    let otherwise: Vec<String> = part
+        .signatures
+        .iter()
+        .filter_map(|s| match (s.differs, &s.missing) {
+            (Differs::Type | Differs::Message, _) => s.rule,
+            // Left out altogether: the exception the rule makes, not an item it produces.
+            (Differs::Presence, Some((rule, what))) if names_exception(what) => Some(*rule),
+            _ => None,
+        })
+        .map(|rule| format!("the interpreter shows the exception of {} otherwise", Culprit::of(Some(rule)).name()))
+        .collect();
+    let otherwise = dominant(otherwise.iter().map(String::as_str), n);
     raised
         .map(|r| format!("the interpreter raises {r}"))
         .into_iter()
         .chain(detail.map(|d| format!("{}: first difference {d}", culprit.name())))
         .chain(missing.map(str::to_string))
+        .chain(otherwise.map(str::to_string))
+        .chain(decision.map(str::to_string))
         .collect()
+}
+
+/// Whether what [`Signature::missing`] names is an exception (by its type, an identifier such as
+/// `TypeError` or `EN`) rather than an item (by its subject: `got`, `MN.__exit__`, `=> return`).
+fn names_exception(what: &str) -> bool {
+    what.starts_with(|c: char| c.is_ascii_uppercase()) && what.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn root(parent: &mut [usize], i: usize) -> usize {

@@ -565,3 +565,82 @@ fn root_causes_join_on_what_the_model_expected_and_half_their_findings_leave_out
         ]
     );
 }
+
+#[test]
+fn root_causes_join_where_one_rule_s_exception_has_another_type_or_another_message() {
+    use super::join::{join, Joint, Part};
+    let sig = |rule: Rule, differs: Differs, missing: Option<(Rule, &str)>| Signature {
+        position: 1,
+        kind: Kind::Handler,
+        differs,
+        rule: Some(rule),
+        detail: format!("detail of {} {}", rule.name(), differs.name()),
+        messages: None,
+        raised: None,
+        missing: missing.map(|(r, what)| (r, what.to_string())),
+    };
+    let type_error = Some((Rule::GenThrowBadArgs, "TypeError"));
+    // PyPy's throw() refuses its arguments before it delegates: a GeneratorExit where the
+    // TypeError was expected...
+    let a =
+        [sig(Rule::GenThrowBadArgs, Differs::Type, type_error), sig(Rule::GenThrowBadArgs, Differs::Type, type_error)];
+    // ...and, where the TypeError is raised, another wording of it.
+    let b = [sig(Rule::GenThrowBadArgs, Differs::Message, None)];
+    // ...and where the interpreter did something else before the handler of the TypeError: no
+    // rule made that, but the TypeError is left out.
+    let e = [Signature { rule: None, ..sig(Rule::GenThrowBadArgs, Differs::Presence, type_error) }];
+    // Another rule's message: not joined; nor an event of the same rule's missing.
+    let c = [sig(Rule::RaiseNone, Differs::Message, None)];
+    let d = [sig(Rule::GenThrowBadArgs, Differs::Presence, Some((Rule::GenThrowBadArgs, "MN.__exit__")))];
+    let parts: Vec<Part<'_>> = [&a[..], &b, &c, &d, &e]
+        .iter()
+        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .collect();
+    let joints = join(&parts);
+    assert_eq!(joints[0].parts, vec![0, 1, 4]);
+    assert!(
+        joints[0].shared.contains(&"the interpreter shows the exception of gen-throw-bad-args otherwise".to_string()),
+        "{joints:?}"
+    );
+    assert_eq!(joints[1..], [Joint { parts: vec![2], shared: vec![] }, Joint { parts: vec![3], shared: vec![] }]);
+}
+
+#[test]
+fn root_causes_join_where_rules_stand_for_one_decision_in_that_difference_only() {
+    use super::join::{join, Joint, Part};
+    let sig = |rule: Rule, differs: Differs| Signature {
+        position: 1,
+        kind: Kind::Raise,
+        differs,
+        rule: Some(rule),
+        detail: format!("detail of {} {}", rule.name(), differs.name()),
+        messages: None,
+        raised: None,
+        missing: None,
+    };
+    // The context of what throw() raises: into a generator suspended in a handler, one that never
+    // started, one that finished.
+    let chained = [sig(Rule::GenThrowChained, Differs::Context), sig(Rule::GenThrowChained, Differs::Context)];
+    let unstarted = [sig(Rule::GenThrowUnstarted, Differs::Context)];
+    let finished = [sig(Rule::GenThrowFinished, Differs::Context)];
+    // Where a thrown exception is raised in a generator that never started is not that decision.
+    let raised_where = [sig(Rule::GenThrowUnstarted, Differs::Presence)];
+    // What a delegate resumed by throw() sees: in sys.exc_info() and in chaining alike.
+    let sees = [sig(Rule::YieldFromUnlinked, Differs::Value)];
+    let chains = [sig(Rule::YieldFromUnlinked, Differs::Context)];
+    let parts: Vec<Part<'_>> = [&chained[..], &unstarted, &finished, &raised_where, &sees, &chains]
+        .iter()
+        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .collect();
+    assert_eq!(
+        join(&parts),
+        vec![
+            Joint { parts: vec![0, 1, 2], shared: vec!["the context of the exception throw() raises".to_string()] },
+            Joint { parts: vec![3], shared: vec![] },
+            Joint {
+                parts: vec![4, 5],
+                shared: vec!["what a generator resumed through yield from sees as handled".to_string()]
+            },
+        ]
+    );
+}
