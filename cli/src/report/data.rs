@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use oracle::triage::join::Part;
+use oracle::triage::join::{Joint, Part};
 use oracle::triage::{Cause, Class, Culprit, Facts, Triage};
 use oracle::verdict::{Differs, FailureKind, Kind, Messages, Signature};
 use serde::{Deserialize, Serialize};
@@ -482,36 +482,82 @@ struct Joined {
 
 /// The groups, new root causes that are one bug joined ([`oracle::triage::join`]); `signatures`
 /// are the findings' own, by index.
+///
+/// A `no-rule` root cause is split first, finding by finding: no rule of the model decided what
+/// differs there, so its findings are one root cause only by default (PyPy's refusal of
+/// `athrow().throw()`, its exit stack binding a None `__exit__`, its refused `throw()` arguments
+/// all show as an extra or a missing `except` somewhere). Each joins what it shows itself; those
+/// that join nothing stay together under the name.
 fn join(groups: BTreeMap<Group, Vec<usize>>, signatures: &[Option<Signature>]) -> Vec<Joined> {
     let groups: Vec<(Group, Vec<usize>)> = groups.into_iter().collect();
-    let parts: Vec<Part<'_>> = groups
-        .iter()
-        .map(|(group, members)| {
-            let sigs: Vec<&Signature> = members.iter().filter_map(|&i| signatures[i].as_ref()).collect();
-            let culprit = match group {
-                // Every finding must have been read back, or the half is not a half.
-                Group::New(Cause::Divergence { culprit, .. }) if sigs.len() == members.len() => Some(*culprit),
-                _ => None,
-            };
-            Part { culprit, signatures: sigs }
-        })
-        .collect();
-    oracle::triage::join::join(&parts)
+    // (the group, its findings in this part)
+    let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut parts: Vec<Part<'_>> = Vec::new();
+    for (g, (group, members)) in groups.iter().enumerate() {
+        let sigs: Vec<&Signature> = members.iter().filter_map(|&i| signatures[i].as_ref()).collect();
+        let culprit = match group {
+            // Every finding must have been read back, or the half is not a half.
+            Group::New(Cause::Divergence { culprit, .. }) if sigs.len() == members.len() => Some(*culprit),
+            _ => None,
+        };
+        if culprit == Some(Culprit::NoRule) {
+            for (&i, sig) in members.iter().zip(sigs) {
+                pieces.push((g, vec![i]));
+                parts.push(Part { culprit, signatures: vec![sig] });
+            }
+        } else {
+            pieces.push((g, members.clone()));
+            parts.push(Part { culprit, signatures: sigs });
+        }
+    }
+    let mut joints = oracle::triage::join::join(&parts);
+    // The pieces of one group that joined nothing else are that group again, whole.
+    let alone = |j: &Joint| -> Option<usize> {
+        let g = pieces[j.parts[0]].0;
+        j.parts.iter().all(|&p| pieces[p].0 == g).then_some(g)
+    };
+    let mut merged: Vec<Joint> = Vec::new();
+    let mut first_alone: BTreeMap<usize, usize> = BTreeMap::new();
+    for joint in joints.drain(..) {
+        match alone(&joint) {
+            Some(g) => match first_alone.get(&g) {
+                Some(&at) => {
+                    merged[at].parts.extend(joint.parts);
+                    merged[at].shared.clear();
+                }
+                None => {
+                    first_alone.insert(g, merged.len());
+                    merged.push(Joint { shared: Vec::new(), ..joint });
+                }
+            },
+            None => merged.push(joint),
+        }
+    }
+    merged
         .into_iter()
         .map(|joint| {
-            let mut members: Vec<usize> = joint.parts.iter().flat_map(|&i| groups[i].1.iter().copied()).collect();
+            let mut members: Vec<usize> = joint.parts.iter().flat_map(|&p| pieces[p].1.iter().copied()).collect();
             members.sort_unstable();
-            let joined = joint.parts[1..]
-                .iter()
-                .map(|&i| JoinedCause {
-                    name: match &groups[i].0 {
+            let lead = pieces[joint.parts[0]].0;
+            // Joined groups in the order their first piece came, each counted once.
+            let mut joined: Vec<JoinedCause> = Vec::new();
+            let mut seen: Vec<usize> = vec![lead];
+            for &p in &joint.parts[1..] {
+                let g = pieces[p].0;
+                let here = joint.parts.iter().filter(|&&q| pieces[q].0 == g).map(|&q| pieces[q].1.len() as u64).sum();
+                if g == lead || seen.contains(&g) {
+                    continue;
+                }
+                seen.push(g);
+                joined.push(JoinedCause {
+                    name: match &groups[g].0 {
                         Group::New(cause) => cause.to_string(),
                         Group::Known(id) => id.clone(),
                     },
-                    count: groups[i].1.len() as u64,
-                })
-                .collect();
-            Joined { group: groups[joint.parts[0]].0.clone(), members, joined, shared: joint.shared }
+                    count: here,
+                });
+            }
+            Joined { group: groups[lead].0.clone(), members, joined, shared: joint.shared }
         })
         .collect()
 }
@@ -742,6 +788,36 @@ mod tests {
         let md = crate::report::markdown::render(&report);
         assert!(md.contains("`awaitable-throw: presence` (+2 joined)"), "{md}");
         assert!(md.contains("Joined to it as one bug (the interpreter raises"), "{md}");
+    }
+
+    #[test]
+    fn a_no_rule_root_cause_joins_finding_by_finding_and_what_joins_nothing_stays_together() {
+        let no_rule = |index: u64, raised: Option<&str>| {
+            let mut f = finding(index, "-", "presence", &format!("expected except | observed x{index}"), raised);
+            f.signature.as_mut().expect("a divergence").rule = None;
+            f
+        };
+        let findings = vec![
+            finding(0, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            finding(1, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            // Half of the no-rule findings show the refusal: those two are that bug, the other two
+            // are not, whatever half of a root cause would say.
+            no_rule(2, Some(REFUSAL)),
+            no_rule(3, Some(REFUSAL)),
+            no_rule(4, None),
+            no_rule(5, None),
+        ];
+        let report = build(run(), findings, &Triage::none(), std::path::Path::new("/nonexistent"));
+        assert_eq!(
+            names(&report),
+            vec![
+                ("awaitable-throw: type".to_string(), 4, vec!["no-rule: presence x2".to_string()]),
+                ("no-rule: presence".to_string(), 2, vec![]),
+            ]
+        );
+        assert_eq!(report.summary.root_causes, 2);
+        // The two left are reproduced by one of their own.
+        assert_eq!(report.root_causes[1].finding, "divergence-4");
     }
 
     #[test]
