@@ -35,7 +35,12 @@ def main():
     entry = {f["index"]: f["known"] for f in known["findings"]}
     for rc in plain["root_causes"]:
         names = {rc["name"]} | {j["name"] for j in rc.get("joined") or []}
-        counts = collections.Counter(entry.get(f["index"]) for f in plain["findings"] if f["root_cause"] in names)
+        # Where the report says where each finding is counted (a no-rule root cause is joined
+        # finding by finding), that; else by the names of the joined root causes.
+        def counted(f):
+            return f["counted_in"] == rc["name"] if f.get("counted_in") else f["root_cause"] in names
+
+        counts = collections.Counter(entry.get(f["index"]) for f in plain["findings"] if counted(f))
         shown = ", ".join(f"{e}: {n}" for e, n in counts.most_common())
         print(f"{rc['name']:45} {shown}{'   mixed' if len(counts) > 1 else ''}")
     print(f"{len(plain['root_causes'])} root causes; {len({f['known'] for f in known['findings']})} entries and new met")

@@ -261,6 +261,10 @@ pub struct FindingRecord {
     pub unraised: String,
     /// Its root cause.
     pub root_cause: String,
+    /// The root cause of the report it is counted in: its own, or the one it was joined to
+    /// (empty in a report written before joining was recorded).
+    #[serde(default)]
+    pub counted_in: String,
     /// The known entry that describes it.
     pub known: Option<String>,
     /// Its shrink, if it was shrunk.
@@ -432,6 +436,7 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
         groups.entry(group).or_default().push(i);
     }
     let mut matched: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counted_in: Vec<(usize, String)> = Vec::new();
     let mut root_causes: Vec<RootCauseRecord> = join(groups, &signatures)
         .into_iter()
         .map(|j| {
@@ -439,11 +444,15 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
                 *matched.entry(id.clone()).or_default() += j.members.len() as u64;
             }
             let mut record = root_cause(&j.group, j.members.iter().map(|&i| &findings[i]).collect(), triage, run_dir);
+            counted_in.extend(j.members.iter().map(|&i| (i, record.name.clone())));
             record.joined = j.joined;
             record.shared = j.shared;
             record
         })
         .collect();
+    for (i, name) in counted_in {
+        findings[i].counted_in = name;
+    }
     root_causes.sort_by(|a, b| {
         (a.known.is_some(), std::cmp::Reverse(a.count), &a.name).cmp(&(
             b.known.is_some(),
@@ -720,6 +729,7 @@ mod tests {
             text: String::new(),
             unraised: String::new(),
             root_cause: String::new(),
+            counted_in: String::new(),
             known: None,
             shrink: None,
         }
@@ -816,8 +826,19 @@ mod tests {
             ]
         );
         assert_eq!(report.summary.root_causes, 2);
-        // The two left are reproduced by one of their own.
+        // The two left are reproduced by one of their own; each finding says where it is counted.
         assert_eq!(report.root_causes[1].finding, "divergence-4");
+        let counted: Vec<(&str, &str)> =
+            report.findings.iter().map(|f| (f.root_cause.as_str(), f.counted_in.as_str())).collect();
+        assert_eq!(
+            counted[2..],
+            [
+                ("no-rule: presence", "awaitable-throw: type"),
+                ("no-rule: presence", "awaitable-throw: type"),
+                ("no-rule: presence", "no-rule: presence"),
+                ("no-rule: presence", "no-rule: presence"),
+            ]
+        );
     }
 
     #[test]

@@ -143,6 +143,7 @@ impl Summary {
             text: facts.text.clone(),
             unraised: facts.unraised.clone(),
             root_cause: finding.class.cause.to_string(),
+            counted_in: String::new(),
             known: finding.class.known.clone(),
             shrink: None,
         });
