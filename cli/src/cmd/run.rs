@@ -29,7 +29,7 @@ use oracle::judge::{self, Judge};
 use oracle::model::{predict, Prediction};
 use oracle::profile::Profile;
 use oracle::runner::{Worker, WorkerConfig};
-use oracle::triage::{Class, Facts, Triage};
+use oracle::triage::{Cause, Class, Culprit, Facts, Triage};
 use oracle::verdict::{self, Messages, Verdict};
 
 use crate::args::{parse_duration, parse_jobs, parse_seed, parse_shard, JudgeArgs, KnownArgs, Shard};
@@ -400,8 +400,8 @@ struct Shared {
     /// Stop now: the campaign is ending.
     stop: AtomicBool,
     /// New root causes some thread has claimed to shrink: only the first finding of each is
-    /// shrunk (a known one is not: its entry's case is its reproducer).
-    claimed: Mutex<HashSet<Class>>,
+    /// shrunk (a known one is not: its entry's case is its reproducer); see [`shrink_key`].
+    claimed: Mutex<HashSet<(Class, String)>>,
     /// How many workers are starting, at most [`MAX_CONCURRENT_STARTS`].
     starting: (Mutex<usize>, Condvar),
 }
@@ -435,6 +435,20 @@ struct Case {
     seed: u64,
     program: Program,
     prediction: Prediction,
+}
+
+/// What a finding is the first of, to be shrunk: its class and, for a `no-rule` divergence, what
+/// its signature shows of its own (the interpreter's exception, what the model's trace has that
+/// it lacks). The report joins a `no-rule` root cause finding by finding by those, so each way
+/// of showing one needs a reproducer of its own; those that show nothing are one.
+fn shrink_key(finding: &Finding) -> (Class, String) {
+    let own = match (&finding.class.cause, Facts::of(&finding.failure).signature) {
+        (Cause::Divergence { culprit: Culprit::NoRule, .. }, Some(sig)) => {
+            format!("{:?} {:?}", sig.raised, sig.missing)
+        }
+        _ => String::new(),
+    };
+    (finding.class.clone(), own)
 }
 
 impl Ctx {
@@ -565,7 +579,7 @@ impl Ctx {
     }
 
     /// Triages, saves and reports a finding; returns it (with its directory) when this thread is to
-    /// shrink it, being the first to find its new root cause.
+    /// shrink it, being the first to find its new root cause (or, of `no-rule`, what it shows).
     fn found(&self, case: &Case, failure: verdict::Failure) -> anyhow::Result<Option<(Finding, PathBuf)>> {
         let class = self.triage.classify(&Facts::of(&failure));
         let finding = Finding {
@@ -584,7 +598,7 @@ impl Ctx {
         let dir = findings::save(&self.run_dir, &finding)?;
         let shrinking = self.shrink_time.is_some()
             && finding.class.known.is_none()
-            && self.shared.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(finding.class.clone());
+            && self.shared.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(shrink_key(&finding));
         let copy = Box::new(finding.clone());
         let _ = self.tx.send(Report::Found { finding: copy, dir: dir.clone(), shrinking });
         Ok(shrinking.then_some((finding, dir)))
@@ -632,6 +646,56 @@ fn rate(per_sec: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_no_rule_finding_is_the_first_of_what_it_shows_not_of_its_root_cause() {
+        use oracle::runner::RunResult;
+        use oracle::trace::{Event, ExcDetail, ExcRef, Outcome, Trace};
+        let program = oracle::parse::parse("def main():\n    log('L1')\n    log('L2')\n").expect("parses");
+        let prediction = predict(&program, Profile::CPYTHON_3_11);
+        let finding = |change: &dyn Fn(&mut Trace)| {
+            let mut observed = prediction.trace.clone();
+            change(&mut observed);
+            let Verdict::Fails(failure) = verdict::judge(&prediction, RunResult::Completed(observed), Messages::Exact)
+            else {
+                panic!("the traces differ")
+            };
+            Finding {
+                index: 0,
+                seed: 0,
+                program: program.clone(),
+                prediction: prediction.clone(),
+                class: Triage::none().classify(&Facts::of(&failure)),
+                failure,
+                profile: Profile::CPYTHON_3_11,
+                interpreter: "test".to_string(),
+                python: "python3".into(),
+                toolchain: None,
+                capabilities: Capabilities::FULL,
+            }
+        };
+        let log = |label: &str| Event::Log { label: label.to_string(), info: None };
+        // The interpreter logs something more first, twice otherwise: one root cause, no rule, and
+        // nothing of its own to show: one shrink.
+        let a = finding(&|t| t.events.insert(0, log("L8")));
+        let b = finding(&|t| t.events.insert(0, log("L9")));
+        assert_eq!(a.class.cause.to_string(), "no-rule: presence");
+        assert_eq!(shrink_key(&a), shrink_key(&b));
+        // It raises an exception of its own instead: the same root cause, shown otherwise.
+        let c = finding(&|t| {
+            t.events.clear();
+            let exc = ExcRef { ty: "RuntimeError".to_string(), msg: Some("a refusal of its own".to_string()), id: 1 };
+            t.outcome = Outcome::Raised(vec![ExcDetail {
+                exc,
+                context: None,
+                cause: None,
+                suppress_context: false,
+                leaves: Vec::new(),
+            }]);
+        });
+        assert_eq!(c.class, a.class);
+        assert_ne!(shrink_key(&c), shrink_key(&a));
+    }
 
     #[test]
     fn jobs_are_capped_by_the_maximum_and_the_cases() {
