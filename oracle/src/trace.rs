@@ -240,6 +240,13 @@ impl Trace {
         res
     }
 
+    /// The exception references of the outcome alone, in printed order.
+    pub fn outcome_refs(&self) -> Vec<ExcRef> {
+        let mut res = Vec::new();
+        self.outcome.clone().for_each_exc_ref(&mut |e: &mut ExcRef| res.push(e.clone()));
+        res
+    }
+
     /// The same trace with every exception message removed, for `--messages types`.
     pub fn without_messages(&self) -> Trace {
         let mut res = self.clone();

@@ -1072,7 +1072,7 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
         }
     };
     let by_provenance = rule_for(provenance, i, events, x, source);
-    let missing = left_out(prediction, x, differs, source, by_provenance);
+    let missing = left_out(prediction, observed, x, differs, source, by_provenance);
     let rule = by_provenance.or_else(|| added_event_rule(differs, y));
     // An exception only one rule raises, where the model raises none like it: the interpreter
     // applied that rule where CPython does not, whatever the model expected instead.
@@ -1093,6 +1093,7 @@ pub fn signature(prediction: &Prediction, observed: &Trace, messages: Messages) 
 /// (`by_provenance`, what [`rule_for`] named), and its subject.
 fn left_out(
     prediction: &Prediction,
+    observed: &Trace,
     x: Item<'_>,
     differs: Differs,
     source: Source,
@@ -1101,10 +1102,23 @@ fn left_out(
     let made = |e: &ExcRef| Some((prediction.provenance.exception(e.id).created?, mask(&e.ty)));
     match (differs, source) {
         // The interpreter did more before the expected item: where that item is about an
-        // exception a rule made, that exception is not there (PyPy's exit stack binds a None
-        // `__exit__` where CPython raises "first argument must be callable", and goes on; PyPy's
-        // throw() raises the TypeError of a bad argument in the caller, not at the await).
-        (Differs::Presence, Source::Nothing) => made(&refs_about(x).into_iter().next()?),
+        // exception a rule made, that exception is not there (PyPy's throw() raises the TypeError
+        // of a bad argument in the caller, not at the await). Of an outcome, the exception of its
+        // chain that the interpreter shows nowhere, if one is: PyPy's exit stack binds a None
+        // `__exit__` where CPython raises "first argument must be callable" and goes on, so the
+        // outcome CPython ends with is the TypeError an enclosing `with` raises on top of it.
+        (Differs::Presence, Source::Nothing) => {
+            let mut about = refs_about(x);
+            if matches!(x, Item::Raise(_)) {
+                about = prediction.trace.outcome_refs();
+            }
+            let shown = observed.exc_refs();
+            let nowhere = about
+                .iter()
+                .filter(|e| made(e).is_some())
+                .find(|e| !shown.iter().any(|o| o.ty == e.ty && o.msg == e.msg));
+            made(nowhere.or(about.first())?)
+        }
         // The exception may be one an item links to as a context: looked up in the whole trace.
         (Differs::Type, Source::Created(n)) => made(&prediction.trace.exc_refs().into_iter().find(|e| e.id == n)?),
         (Differs::Presence, Source::Position) => {

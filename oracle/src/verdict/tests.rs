@@ -853,6 +853,40 @@ fn what_the_model_expected_and_is_not_there_names_the_rule_that_made_it() {
     let d = diverged(&prediction, observed, Messages::Exact);
     assert_eq!((d.signature.rule, d.signature.differs), (None, Differs::Presence), "{}", d.signature);
     assert_eq!(d.signature.missing, Some((Rule::LacksExit, "TypeError".to_string())));
+    // Something more before an outcome that chains two TypeErrors: an exit stack refuses a None
+    // `__exit__`, and the enclosing `with` calls its own None `__exit__` on top of that. Where the
+    // interpreter shows the first one nowhere, it is the one left out...
+    let prediction = predicted(
+        "
+class M0:
+    def __init__(self):
+        on_init('M0')
+    def __enter__(self):
+        on_enter('M0')
+        return self
+    __exit__ = None
+
+def main():
+    with M0():
+        with ExitStack() as s1:
+            s1.enter_context(M0())
+",
+    );
+    let more = |reworded: bool| {
+        let mut observed = prediction.trace.clone();
+        observed.events.push(Event::Log { label: "L9".to_string(), info: None });
+        observed.outcome.for_each_exc_ref(&mut |e: &mut ExcRef| {
+            if reworded && e.msg.as_deref() == Some("first argument must be callable") {
+                e.msg = Some("another wording".to_string());
+            }
+        });
+        diverged(&prediction, observed, Messages::Exact).signature
+    };
+    let sig = more(true);
+    assert_eq!((sig.rule, sig.differs), (None, Differs::Presence), "{sig}");
+    assert_eq!(sig.missing, Some((Rule::StackExitIsNone, "TypeError".to_string())), "{sig}");
+    // ...and where it shows both, the outcome's own exception.
+    assert_eq!(more(false).missing, Some((Rule::ExitIsNone, "TypeError".to_string())));
     // A missing event about no exception a rule made: the rule that produced it and its subject,
     // also when the interpreter raises another rule's own exception instead (which names that
     // rule as the culprit).
