@@ -18,17 +18,20 @@
 //!   the first difference is its type in an `__exit__` or a handler that never runs.
 //! - **the same rule's exception shown otherwise**: another type, or another message, of the
 //!   exception under one rule (the rule that made it, or for the program's own exception, the
-//!   rule that raised it there). PyPy's `throw()` normalises its arguments as its `raise` statement does, before it
-//!   delegates: where CPython's TypeError would reach a suspended coroutine's `await`, the
-//!   coroutine is closed instead (a GeneratorExit where the TypeError was expected: `type`), and
-//!   where it is raised, it has the `raise` statement's wording (`message`). One place in PyPy's
-//!   source, one wrong exception of `gen-throw-bad-args`. Also where that exception is left out
-//!   altogether (a presence difference whose [`Signature::missing`] names an exception, not an
-//!   item): PyPy's exit stack binds a None `__exit__` (CPython: "first argument must be
-//!   callable") and goes on, so the first difference is whatever comes next.
+//!   rule that raised it there). PyPy's `throw()` normalises its arguments as its `raise`
+//!   statement does, before it delegates: where CPython's TypeError would reach a suspended
+//!   coroutine's `await`, the coroutine is closed instead (a GeneratorExit where the TypeError
+//!   was expected: `type`), and where it is raised, it has the `raise` statement's wording
+//!   (`message`). One place in PyPy's source, one wrong exception of `gen-throw-bad-args`. Also
+//!   where that exception is left out altogether (a presence difference whose
+//!   [`Signature::missing`] names an exception, not an item): PyPy's exit stack binds a None
+//!   `__exit__` (CPython: "first argument must be callable") and goes on, so the first
+//!   difference is whatever comes next.
 //! - **one decision of CPython's** that several rules stand for in one kind of difference
 //!   (`DECISIONS`): the context of what `throw()` raises, whether the generator was suspended
-//!   in a handler, never started or finished (PyPy chains it to the caller's exception instead).
+//!   in a handler, never started or finished (PyPy chains it to the caller's exception instead);
+//!   what a delegate resumed through `yield from` sees as handled, in `sys.exc_info()` and in
+//!   chaining alike.
 //!
 //! Half, not all: a bug's findings also show other bugs of the same interpreter on the way. Known
 //! differences are not joined: an entry already is one documented difference.
