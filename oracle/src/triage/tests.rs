@@ -533,16 +533,7 @@ fn root_causes_join_on_what_half_their_findings_show_and_known_ones_never() {
 #[test]
 fn root_causes_join_on_what_the_model_expected_and_half_their_findings_leave_out() {
     use super::join::{join, Joint, Part};
-    let sig = |rule: Rule, differs: Differs, missing: Option<(Rule, &str)>| Signature {
-        position: 1,
-        kind: Kind::GenYield,
-        differs,
-        rule: Some(rule),
-        detail: format!("detail of {} {}", rule.name(), differs.name()),
-        messages: None,
-        raised: None,
-        missing: missing.map(|(r, what)| (r, what.to_string())),
-    };
+    let sig = joinable;
     let got = Some((Rule::GenThrowFinished, "got"));
     // A finished athrow() that raises: the missing `got None` is the culprit's own event here...
     let a = [sig(Rule::GenThrowFinished, Differs::Presence, got), sig(Rule::GenThrowFinished, Differs::Presence, got)];
@@ -569,16 +560,7 @@ fn root_causes_join_on_what_the_model_expected_and_half_their_findings_leave_out
 #[test]
 fn root_causes_join_where_one_rule_s_exception_has_another_type_or_another_message() {
     use super::join::{join, Joint, Part};
-    let sig = |rule: Rule, differs: Differs, missing: Option<(Rule, &str)>| Signature {
-        position: 1,
-        kind: Kind::Handler,
-        differs,
-        rule: Some(rule),
-        detail: format!("detail of {} {}", rule.name(), differs.name()),
-        messages: None,
-        raised: None,
-        missing: missing.map(|(r, what)| (r, what.to_string())),
-    };
+    let sig = joinable;
     let type_error = Some((Rule::GenThrowBadArgs, "TypeError"));
     // PyPy's throw() refuses its arguments before it delegates: a GeneratorExit where the
     // TypeError was expected...
@@ -608,16 +590,7 @@ fn root_causes_join_where_one_rule_s_exception_has_another_type_or_another_messa
 #[test]
 fn root_causes_join_where_rules_stand_for_one_decision_in_that_difference_only() {
     use super::join::{join, Joint, Part};
-    let sig = |rule: Rule, differs: Differs| Signature {
-        position: 1,
-        kind: Kind::Raise,
-        differs,
-        rule: Some(rule),
-        detail: format!("detail of {} {}", rule.name(), differs.name()),
-        messages: None,
-        raised: None,
-        missing: None,
-    };
+    let sig = |rule: Rule, differs: Differs| joinable(rule, differs, None);
     // The context of what throw() raises: into a generator suspended in a handler, one that never
     // started, one that finished.
     let chained = [sig(Rule::GenThrowChained, Differs::Context), sig(Rule::GenThrowChained, Differs::Context)];
@@ -643,4 +616,18 @@ fn root_causes_join_where_rules_stand_for_one_decision_in_that_difference_only()
             },
         ]
     );
+}
+
+/// A signature for joining: `rule` behind `differs`, a detail of its own, and what it left out.
+fn joinable(rule: Rule, differs: Differs, missing: Option<(Rule, &str)>) -> Signature {
+    Signature {
+        position: 1,
+        kind: Kind::Handler,
+        differs,
+        rule: Some(rule),
+        detail: format!("detail of {} {}", rule.name(), differs.name()),
+        messages: None,
+        raised: None,
+        missing: missing.map(|(r, what)| (r, what.to_string())),
+    }
 }
