@@ -631,3 +631,37 @@ fn joinable(rule: Rule, differs: Differs, missing: Option<(Rule, &str)>) -> Sign
         missing: missing.map(|(r, what)| (r, what.to_string())),
     }
 }
+
+#[test]
+fn a_root_cause_whose_findings_show_two_things_half_and_half_joins_by_either() {
+    use super::join::{join, Joint, Part};
+    let got = Some((Rule::AsyncGenAthrowFinished, "got"));
+    let didnt_stop = Some((Rule::AcmDidntStopAfterAthrow, "RuntimeError"));
+    // PyPy's finished athrow(): half the findings leave out its `got None`, half contextlib's
+    // "didn't stop" RuntimeError; the value it gives instead leaves out the `got` alone.
+    let a = [
+        joinable(Rule::AsyncGenAthrowFinished, Differs::Presence, got),
+        joinable(Rule::AsyncGenAthrowFinished, Differs::Presence, didnt_stop),
+    ];
+    let b = [joinable(Rule::AsyncGenAthrowFinished, Differs::Value, got)];
+    // One of three is not half.
+    let c = [
+        joinable(Rule::GenThrowFinished, Differs::Presence, got),
+        joinable(Rule::GenThrowFinished, Differs::Presence, None),
+        joinable(Rule::GenThrowFinished, Differs::Presence, None),
+    ];
+    let parts: Vec<Part<'_>> = [&a[..], &b, &c]
+        .iter()
+        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .collect();
+    assert_eq!(
+        join(&parts),
+        vec![
+            Joint {
+                parts: vec![0, 1],
+                shared: vec!["the interpreter does not show got of async-gen-athrow-finished".to_string()]
+            },
+            Joint { parts: vec![2], shared: vec![] },
+        ]
+    );
+}
