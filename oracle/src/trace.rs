@@ -234,9 +234,8 @@ impl Trace {
     pub fn exc_refs(&self) -> Vec<ExcRef> {
         let mut res = Vec::new();
         let mut note = |e: &mut ExcRef| res.push(e.clone());
-        let mut t = self.clone();
-        t.events.iter_mut().for_each(|ev| ev.for_each_exc_ref(&mut note));
-        t.outcome.for_each_exc_ref(&mut note);
+        self.events.iter().for_each(|ev| ev.clone().for_each_exc_ref(&mut note));
+        res.extend(self.outcome_refs());
         res
     }
 

@@ -1108,10 +1108,7 @@ fn left_out(
         // `__exit__` where CPython raises "first argument must be callable" and goes on, so the
         // outcome CPython ends with is the TypeError an enclosing `with` raises on top of it.
         (Differs::Presence, Source::Nothing) => {
-            let mut about = refs_about(x);
-            if matches!(x, Item::Raise(_)) {
-                about = prediction.trace.outcome_refs();
-            }
+            let about = if matches!(x, Item::Raise(_)) { prediction.trace.outcome_refs() } else { refs_about(x) };
             let shown = observed.exc_refs();
             let nowhere = about
                 .iter()

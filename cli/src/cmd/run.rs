@@ -442,9 +442,9 @@ struct Case {
 /// it lacks). The report joins a `no-rule` root cause finding by finding by those, so each way
 /// of showing one needs a reproducer of its own; those that show nothing are one.
 fn shrink_key(finding: &Finding) -> (Class, String) {
-    let own = match (&finding.class.cause, Facts::of(&finding.failure).signature) {
-        (Cause::Divergence { culprit: Culprit::NoRule, .. }, Some(sig)) => {
-            format!("{:?} {:?}", sig.raised, sig.missing)
+    let own = match (&finding.class.cause, &finding.failure) {
+        (Cause::Divergence { culprit: Culprit::NoRule, .. }, verdict::Failure::Divergence(d)) => {
+            format!("{:?} {:?}", d.signature.raised, d.signature.missing)
         }
         _ => String::new(),
     };

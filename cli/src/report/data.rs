@@ -519,7 +519,6 @@ fn join(groups: BTreeMap<Group, Vec<usize>>, signatures: &[Option<Signature>]) -
             parts.push(Part { culprit, signatures: sigs });
         }
     }
-    let mut joints = oracle::triage::join::join(&parts);
     // The pieces of one group that joined nothing else are that group again, whole.
     let alone = |j: &Joint| -> Option<usize> {
         let g = pieces[j.parts[0]].0;
@@ -527,13 +526,10 @@ fn join(groups: BTreeMap<Group, Vec<usize>>, signatures: &[Option<Signature>]) -
     };
     let mut merged: Vec<Joint> = Vec::new();
     let mut first_alone: BTreeMap<usize, usize> = BTreeMap::new();
-    for joint in joints.drain(..) {
+    for joint in oracle::triage::join::join(&parts) {
         match alone(&joint) {
             Some(g) => match first_alone.get(&g) {
-                Some(&at) => {
-                    merged[at].parts.extend(joint.parts);
-                    merged[at].shared.clear();
-                }
+                Some(&at) => merged[at].parts.extend(joint.parts),
                 None => {
                     first_alone.insert(g, merged.len());
                     merged.push(Joint { shared: Vec::new(), ..joint });
@@ -553,11 +549,11 @@ fn join(groups: BTreeMap<Group, Vec<usize>>, signatures: &[Option<Signature>]) -
             let mut seen: Vec<usize> = vec![lead];
             for &p in &joint.parts[1..] {
                 let g = pieces[p].0;
-                let here = joint.parts.iter().filter(|&&q| pieces[q].0 == g).map(|&q| pieces[q].1.len() as u64).sum();
-                if g == lead || seen.contains(&g) {
+                if seen.contains(&g) {
                     continue;
                 }
                 seen.push(g);
+                let here = joint.parts.iter().filter(|&&q| pieces[q].0 == g).map(|&q| pieces[q].1.len() as u64).sum();
                 joined.push(JoinedCause {
                     name: match &groups[g].0 {
                         Group::New(cause) => cause.to_string(),

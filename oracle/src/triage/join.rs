@@ -141,14 +141,12 @@ fn keys(part: &Part<'_>) -> Vec<String> {
     let decision = dominant(decision, n);
     let raised = dominant(part.signatures.iter().filter_map(|s| s.raised.as_deref()), n);
     let detail = dominant(part.signatures.iter().map(|s| s.detail.as_str()), n);
-    let missing: Vec<String> = part
+    let missing = part
         .signatures
         .iter()
         .filter_map(|s| s.missing.as_ref())
-        .map(|(rule, what)| format!("the interpreter does not show {what} of {}", Culprit::of(Some(*rule)).name()))
-        .collect();
-    let missing = dominant(missing.iter().map(String::as_str), n);
-    let otherwise: Vec<String> = part
+        .map(|(rule, what)| format!("the interpreter does not show {what} of {}", Culprit::of(Some(*rule)).name()));
+    let otherwise = part
         .signatures
         .iter()
         .filter_map(|s| match (s.differs, &s.missing) {
@@ -157,15 +155,13 @@ fn keys(part: &Part<'_>) -> Vec<String> {
             (Differs::Presence, Some((rule, what))) if names_exception(what) => Some(*rule),
             _ => None,
         })
-        .map(|rule| format!("the interpreter shows the exception of {} otherwise", Culprit::of(Some(rule)).name()))
-        .collect();
-    let otherwise = dominant(otherwise.iter().map(String::as_str), n);
+        .map(|rule| format!("the interpreter shows the exception of {} otherwise", Culprit::of(Some(rule)).name()));
     raised
         .into_iter()
         .map(|r| format!("the interpreter raises {r}"))
         .chain(detail.into_iter().map(|d| format!("{}: first difference {d}", culprit.name())))
-        .chain(missing.into_iter().map(str::to_string))
-        .chain(otherwise.into_iter().map(str::to_string))
+        .chain(dominant_owned(missing, n))
+        .chain(dominant_owned(otherwise, n))
         .chain(decision.into_iter().map(str::to_string))
         .collect()
 }
@@ -183,6 +179,12 @@ fn root(parent: &mut [usize], i: usize) -> usize {
     }
     parent[i] = r;
     r
+}
+
+/// [`dominant`] of values made for the purpose.
+fn dominant_owned(values: impl Iterator<Item = String>, n: usize) -> Vec<String> {
+    let values: Vec<String> = values.collect();
+    dominant(values.iter().map(String::as_str), n).into_iter().map(str::to_string).collect()
 }
 
 /// The values at least half of `n` findings have: none, one, or two that share the findings
