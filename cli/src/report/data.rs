@@ -437,7 +437,8 @@ pub fn build(run: RunInfo, mut findings: Vec<FindingRecord>, triage: &Triage, ru
     }
     let mut matched: BTreeMap<String, u64> = BTreeMap::new();
     let mut counted_in: Vec<(usize, String)> = Vec::new();
-    let mut root_causes: Vec<RootCauseRecord> = join(groups, &signatures)
+    let shown: Vec<&str> = findings.iter().map(|f| f.text.as_str()).collect();
+    let mut root_causes: Vec<RootCauseRecord> = join(groups, &signatures, &shown)
         .into_iter()
         .map(|j| {
             if let Group::Known(id) = &j.group {
@@ -497,7 +498,11 @@ struct Joined {
 /// `athrow().throw()`, its exit stack binding a None `__exit__`, its refused `throw()` arguments
 /// all show as an extra or a missing `except` somewhere). Each joins what it shows itself; those
 /// that join nothing stay together under the name.
-fn join(groups: BTreeMap<Group, Vec<usize>>, signatures: &[Option<Signature>]) -> Vec<Joined> {
+fn join<'a>(
+    groups: BTreeMap<Group, Vec<usize>>,
+    signatures: &'a [Option<Signature>],
+    shown: &[&'a str],
+) -> Vec<Joined> {
     let groups: Vec<(Group, Vec<usize>)> = groups.into_iter().collect();
     // (the group, its findings in this part)
     let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -512,11 +517,12 @@ fn join(groups: BTreeMap<Group, Vec<usize>>, signatures: &[Option<Signature>]) -
         if culprit == Some(Culprit::NoRule) {
             for (&i, sig) in members.iter().zip(sigs) {
                 pieces.push((g, vec![i]));
-                parts.push(Part { culprit, signatures: vec![sig] });
+                parts.push(Part { culprit, signatures: vec![sig], shown: vec![shown[i]] });
             }
         } else {
             pieces.push((g, members.clone()));
-            parts.push(Part { culprit, signatures: sigs });
+            let shown = members.iter().map(|&i| shown[i]).collect();
+            parts.push(Part { culprit, signatures: sigs, shown });
         }
     }
     // The pieces of one group that joined nothing else are that group again, whole.
@@ -835,6 +841,39 @@ mod tests {
                 ("no-rule: presence", "no-rule: presence"),
             ]
         );
+    }
+
+    #[test]
+    fn a_finding_that_raises_a_root_cause_s_exception_elsewhere_is_counted_there() {
+        let later = |index: u64, observed: &str, text: &str| {
+            let mut f = finding(index, "-", "presence", &format!("expected got | observed {observed}"), None);
+            f.signature.as_mut().expect("a divergence").rule = None;
+            f.text = text.to_string();
+            // As merge reads it: through report.json.
+            let json = serde_json::to_string(&f).expect("serialises");
+            serde_json::from_str::<FindingRecord>(&json).expect("reads back")
+        };
+        let ignored = "RuntimeError: async generator ignored GeneratorExit";
+        let findings = vec![
+            finding(0, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            finding(1, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+            // First differing where a cleanup says it ignored GeneratorExit, the refusal further on.
+            later(2, "cleanup close raised", &format!("{ignored}\n{REFUSAL}\n")),
+            // Not the refusal: stays a root cause of its own.
+            later(3, "except", &format!("{ignored}\n")),
+        ];
+        let report = build(run(), findings, &Triage::none(), std::path::Path::new("/nonexistent"));
+        assert_eq!(
+            names(&report),
+            vec![
+                ("awaitable-throw: type".to_string(), 3, vec!["no-rule: presence x1".to_string()]),
+                ("no-rule: presence".to_string(), 1, vec![]),
+            ]
+        );
+        assert_eq!(report.findings[2].counted_in, "awaitable-throw: type");
+        assert_eq!(report.findings[3].counted_in, "no-rule: presence");
+        let md = crate::report::markdown::render(&report);
+        assert!(md.contains("elsewhere in the program"), "{md}");
     }
 
     #[test]

@@ -33,6 +33,11 @@
 //!   what a delegate resumed through `yield from` sees as handled, in `sys.exc_info()` and in
 //!   chaining alike.
 //!
+//! Then **an after-effect goes to its bug**: a root cause every finding of which raises, anywhere
+//! in the program, the exception of the interpreter's own a larger root cause shows at its first
+//! difference (PyPy's async generator that a cleanup reports "ignored GeneratorExit" after PyPy
+//! refused its `athrow().throw()`).
+//!
 //! Half, not all: a bug's findings also show other bugs of the same interpreter on the way. Known
 //! differences are not joined: an entry already is one documented difference.
 
@@ -49,6 +54,10 @@ pub struct Part<'a> {
     pub culprit: Option<Culprit>,
     /// Its findings' signatures (one per finding).
     pub signatures: Vec<&'a Signature>,
+    /// Its findings' exceptions only the interpreter raised anywhere in the program, one
+    /// `Type: message` a line ([`super::Facts::text`]), one per finding; empty where not read
+    /// (then the part joins by its signatures only).
+    pub shown: Vec<&'a str>,
 }
 
 /// Root causes joined into one: indices into the parts given to [`join`].
@@ -88,9 +97,11 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
     for i in 0..parts.len() {
         components.entry(root(&mut parent, i)).or_default().push(i);
     }
+    let later = after_effects(parts, &components);
     components
-        .into_values()
-        .map(|members| {
+        .iter()
+        .filter(|(r, _)| !later.contains_key(r))
+        .map(|(&r, members)| {
             let size = |i: usize| parts[i].signatures.len();
             let total = |i: usize| -> usize {
                 members.iter().filter(|&&j| parts[j].culprit == parts[i].culprit).map(|&j| size(j)).sum()
@@ -102,11 +113,82 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
             } else {
                 Vec::new()
             };
+            // After-effects come last, whatever their size: they never name the bug.
+            for (from, (to, raised)) in &later {
+                if *to == r {
+                    ranked.extend(&components[from]);
+                    shared.push(format!("the interpreter raises {raised} elsewhere in the program"));
+                }
+            }
             shared.sort();
             shared.dedup();
             Joint { parts: ranked, shared }
         })
         .collect()
+}
+
+/// Root causes (components of parts joined so far) joined to a larger one whose exception of the
+/// interpreter's own (its `raised` key) every one of their findings raises somewhere else in the
+/// program: by component, the component it goes to and that exception.
+///
+/// A difference no rule of the model names, or a rare one, can be an after-effect of a bug met
+/// earlier or later in the same program: PyPy refuses `athrow().throw()` with a RuntimeError of
+/// its own, and a program that meets the refusal can first differ where an async generator's
+/// cleanup then reports it "ignored GeneratorExit". Every finding, and fewer findings than the
+/// root cause it goes to: an after-effect is rarer than its bug. What a part raises elsewhere is never a key of its own:
+/// only a first difference names an exception another part can go to.
+fn after_effects<'a>(
+    parts: &[Part<'a>],
+    components: &BTreeMap<usize, Vec<usize>>,
+) -> BTreeMap<usize, (usize, &'a str)> {
+    let size = |members: &[usize]| -> usize { members.iter().map(|&i| parts[i].signatures.len()).sum() };
+    // Of each component: its findings, and the exceptions of the interpreter's own its parts name.
+    let named: Vec<(usize, usize, Vec<&'a str>)> = components
+        .iter()
+        .map(|(&r, members)| {
+            let raised = members
+                .iter()
+                .filter(|&&i| parts[i].culprit.is_some())
+                .flat_map(|&i| dominant(parts[i].signatures.iter().filter_map(|s| s.raised.as_deref()), size(&[i])))
+                .collect();
+            (r, size(members), raised)
+        })
+        .collect();
+    let mut later = BTreeMap::new();
+    for (&r, members) in components {
+        let read = |i: &usize| {
+            let part = &parts[*i];
+            part.culprit.is_some() && !part.shown.is_empty() && part.shown.len() == part.signatures.len()
+        };
+        if !members.iter().all(read) {
+            continue;
+        }
+        let everywhere =
+            |raised: &str| members.iter().flat_map(|&i| &parts[i].shown).all(|text| text.lines().any(|l| l == raised));
+        let own = size(members);
+        // The largest root cause it can go to; of equals, the first.
+        let mut best: Option<(usize, usize, &'a str)> = None;
+        for &(to, findings, ref raised) in &named {
+            if to == r || findings <= own || best.is_some_and(|b| b.1 >= findings) {
+                continue;
+            }
+            if let Some(&x) = raised.iter().find(|x| everywhere(x)) {
+                best = Some((to, findings, x));
+            }
+        }
+        if let Some((to, _, x)) = best {
+            later.insert(r, (to, x));
+        }
+    }
+    // A root cause that goes elsewhere takes its after-effects along (the findings grow along
+    // the way, so this ends).
+    let goes: BTreeMap<usize, usize> = later.iter().map(|(&r, &(to, _))| (r, to)).collect();
+    for (to, _) in later.values_mut() {
+        while let Some(&next) = goes.get(to) {
+            *to = next;
+        }
+    }
+    later
 }
 
 /// Rules that decide one thing between them, and what differs where that thing does: a part under

@@ -513,7 +513,11 @@ fn root_causes_join_on_what_half_their_findings_show_and_known_ones_never() {
         sig(Rule::RaiseNone, Differs::Message, None),
     ];
     fn part(sigs: &[Signature], known: bool) -> Part<'_> {
-        Part { culprit: (!known).then(|| Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() }
+        Part {
+            culprit: (!known).then(|| Culprit::of(sigs[0].rule)),
+            signatures: sigs.iter().collect(),
+            shown: Vec::new(),
+        }
     }
     let parts = [part(&a, false), part(&b, false), part(&c, false), part(&a, true), part(&a, true)];
     let joints = join(&parts);
@@ -543,7 +547,11 @@ fn root_causes_join_on_what_the_model_expected_and_half_their_findings_leave_out
     let c = [sig(Rule::GenThrowUnstarted, Differs::Presence, Some((Rule::GenThrowFinished, "=> return")))];
     let parts: Vec<Part<'_>> = [&a[..], &b, &c]
         .iter()
-        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .map(|sigs| Part {
+            culprit: Some(Culprit::of(sigs[0].rule)),
+            signatures: sigs.iter().collect(),
+            shown: Vec::new(),
+        })
         .collect();
     assert_eq!(
         join(&parts),
@@ -576,7 +584,11 @@ fn root_causes_join_where_one_rule_s_exception_has_another_type_or_another_messa
     let d = [sig(Rule::GenThrowBadArgs, Differs::Presence, Some((Rule::GenThrowBadArgs, "MN.__exit__")))];
     let parts: Vec<Part<'_>> = [&a[..], &b, &c, &d, &e]
         .iter()
-        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .map(|sigs| Part {
+            culprit: Some(Culprit::of(sigs[0].rule)),
+            signatures: sigs.iter().collect(),
+            shown: Vec::new(),
+        })
         .collect();
     let joints = join(&parts);
     assert_eq!(joints[0].parts, vec![0, 1, 4]);
@@ -603,7 +615,11 @@ fn root_causes_join_where_rules_stand_for_one_decision_in_that_difference_only()
     let chains = [sig(Rule::YieldFromUnlinked, Differs::Context)];
     let parts: Vec<Part<'_>> = [&chained[..], &unstarted, &finished, &raised_where, &sees, &chains]
         .iter()
-        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .map(|sigs| Part {
+            culprit: Some(Culprit::of(sigs[0].rule)),
+            signatures: sigs.iter().collect(),
+            shown: Vec::new(),
+        })
         .collect();
     assert_eq!(
         join(&parts),
@@ -652,7 +668,11 @@ fn a_root_cause_whose_findings_show_two_things_half_and_half_joins_by_either() {
     ];
     let parts: Vec<Part<'_>> = [&a[..], &b, &c]
         .iter()
-        .map(|sigs| Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect() })
+        .map(|sigs| Part {
+            culprit: Some(Culprit::of(sigs[0].rule)),
+            signatures: sigs.iter().collect(),
+            shown: Vec::new(),
+        })
         .collect();
     assert_eq!(
         join(&parts),
@@ -664,4 +684,74 @@ fn a_root_cause_whose_findings_show_two_things_half_and_half_joins_by_either() {
             Joint { parts: vec![2], shared: vec![] },
         ]
     );
+}
+
+#[test]
+fn a_root_cause_every_finding_of_which_raises_another_s_exception_elsewhere_goes_to_it() {
+    use super::join::{join, Joint, Part};
+    const REFUSAL: &str = "RuntimeError: can't do async_generator.athrow().throw()";
+    let raising =
+        |rule: Rule, differs: Differs| Signature { raised: Some(REFUSAL.to_string()), ..joinable(rule, differs, None) };
+    // PyPy's refusal of athrow().throw(), its own exception at the first difference...
+    let refusal = [
+        raising(Rule::AsyncGenAwaitableThrow, Differs::Type),
+        raising(Rule::AsyncGenAwaitableThrow, Differs::Type),
+        raising(Rule::AsyncGenAwaitableThrow, Differs::Type),
+    ];
+    // ...and two findings that first differ where a cleanup then says "ignored GeneratorExit",
+    // both raising the refusal elsewhere in the program.
+    let after = [
+        joinable(Rule::AsyncGenAwaitableThrow, Differs::Presence, None),
+        joinable(Rule::AsyncGenAwaitableThrow, Differs::Presence, None),
+    ];
+    let ignored = "RuntimeError: async generator ignored GeneratorExit";
+    let both = format!("{ignored}\n{REFUSAL}\n");
+    // One that raises it in one finding of two stays; so does one no smaller than the refusal's root
+    // cause (as large), and one whose findings were not read.
+    let once = [joinable(Rule::RaiseNone, Differs::Message, None), joinable(Rule::RaiseNone, Differs::Message, None)];
+    let larger = [
+        joinable(Rule::AwaitNotAwaitable, Differs::Message, None),
+        joinable(Rule::AwaitNotAwaitable, Differs::Message, None),
+        joinable(Rule::AwaitNotAwaitable, Differs::Message, None),
+    ];
+    let unread = [joinable(Rule::CmReentered, Differs::Message, None)];
+    let culprit = |sigs: &[Signature]| Some(Culprit::of(sigs[0].rule));
+    let parts = [
+        Part { culprit: culprit(&after), signatures: after.iter().collect(), shown: vec![&both, &both] },
+        Part { culprit: culprit(&refusal), signatures: refusal.iter().collect(), shown: vec![REFUSAL; 3] },
+        Part { culprit: culprit(&once), signatures: once.iter().collect(), shown: vec![&both, ignored] },
+        Part { culprit: culprit(&larger), signatures: larger.iter().collect(), shown: vec![REFUSAL; 3] },
+        Part { culprit: culprit(&unread), signatures: unread.iter().collect(), shown: Vec::new() },
+    ];
+    assert_eq!(
+        join(&parts),
+        vec![
+            // The refusal names the bug though it comes second: an after-effect never does.
+            Joint {
+                parts: vec![1, 0],
+                shared: vec![format!("the interpreter raises {REFUSAL} elsewhere in the program")]
+            },
+            Joint { parts: vec![2], shared: vec![] },
+            Joint { parts: vec![3], shared: vec![] },
+            Joint { parts: vec![4], shared: vec![] },
+        ]
+    );
+    // A root cause that goes elsewhere takes what goes to it along.
+    let middle = [
+        joinable(Rule::GeneratorStopIteration, Differs::Context, None),
+        joinable(Rule::GeneratorStopIteration, Differs::Context, None),
+    ];
+    let middle = [
+        Signature { raised: Some(ignored.to_string()), ..middle[0].clone() },
+        Signature { raised: Some(ignored.to_string()), ..middle[1].clone() },
+    ];
+    let tail = [joinable(Rule::RaiseNone, Differs::Type, None)];
+    let parts = [
+        Part { culprit: culprit(&refusal), signatures: refusal.iter().collect(), shown: vec![REFUSAL; 3] },
+        Part { culprit: culprit(&middle), signatures: middle.iter().collect(), shown: vec![&both, &both] },
+        Part { culprit: culprit(&tail), signatures: tail.iter().collect(), shown: vec![ignored] },
+    ];
+    let joints = join(&parts);
+    assert_eq!(joints.len(), 1, "{joints:?}");
+    assert_eq!(joints[0].parts, vec![0, 1, 2]);
 }
