@@ -755,3 +755,41 @@ fn a_root_cause_every_finding_of_which_raises_another_s_exception_elsewhere_goes
     assert_eq!(joints.len(), 1, "{joints:?}");
     assert_eq!(joints[0].parts, vec![0, 1, 2]);
 }
+
+#[test]
+fn two_differences_of_one_rule_join_by_what_a_third_of_each_and_half_of_both_show() {
+    use super::join::{join, Joint, Part};
+    let got = Some((Rule::AsyncGenAthrowFinished, "got"));
+    let didnt_stop = Some((Rule::AcmDidntStopAfterAthrow, "RuntimeError"));
+    let times = |n: usize, sig: Signature| vec![sig; n];
+    // PyPy's finished athrow(): four of nine `presence` findings leave out its `got None`, five
+    // contextlib's "didn't stop" RuntimeError; three of three `value` findings give another value.
+    let mut presence = times(4, joinable(Rule::AsyncGenAthrowFinished, Differs::Presence, got));
+    presence.extend(times(5, joinable(Rule::AsyncGenAthrowFinished, Differs::Presence, didnt_stop)));
+    let value = times(3, joinable(Rule::AsyncGenAthrowFinished, Differs::Value, got));
+    // The same rule, a third of one and not of the other (1 of 4): not joined.
+    let mut order = times(3, joinable(Rule::AsyncGenAthrowFinished, Differs::Order, None));
+    order.push(joinable(Rule::AsyncGenAthrowFinished, Differs::Order, got));
+    // Another rule, as many leaving out the `got`: a third is too little across rules.
+    let mut other = times(2, joinable(Rule::GenThrowBadArgs, Differs::Type, None));
+    other.push(joinable(Rule::GenThrowBadArgs, Differs::Type, got));
+    let parts: Vec<Part<'_>> = [&presence, &value, &order, &other]
+        .iter()
+        .map(|sigs| Part {
+            culprit: Some(Culprit::of(sigs[0].rule)),
+            signatures: sigs.iter().collect(),
+            shown: Vec::new(),
+        })
+        .collect();
+    assert_eq!(
+        join(&parts),
+        vec![
+            Joint {
+                parts: vec![0, 1],
+                shared: vec!["the interpreter does not show got of async-gen-athrow-finished".to_string()]
+            },
+            Joint { parts: vec![2], shared: vec![] },
+            Joint { parts: vec![3], shared: vec![] },
+        ]
+    );
+}
