@@ -111,9 +111,14 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
             if parts[i].culprit.is_none() || parts[i].culprit != parts[j].culprit {
                 continue;
             }
+            // Cheap tests first: a campaign can have thousands of single `no-rule` parts.
+            let common: Vec<&String> = thirds[i].iter().filter(|k| thirds[j].contains(k)).collect();
+            if common.is_empty() || root(&mut parent, i) == root(&mut parent, j) {
+                continue;
+            }
             let signatures = parts[i].signatures.iter().chain(&parts[j].signatures).copied().collect();
             let together = keys(&Part { culprit: parts[i].culprit, signatures, shown: Vec::new() }, HALF);
-            if let Some(k) = thirds[i].iter().find(|k| thirds[j].contains(k) && together.contains(k)) {
+            if let Some(k) = common.into_iter().find(|k| together.contains(k)) {
                 link(&mut parent, i, j, k);
             }
         }
@@ -156,8 +161,8 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
 /// earlier or later in the same program: PyPy refuses `athrow().throw()` with a RuntimeError of
 /// its own, and a program that meets the refusal can first differ where an async generator's
 /// cleanup then reports it "ignored GeneratorExit". Every finding, and fewer findings than the
-/// root cause it goes to: an after-effect is rarer than its bug. What a part raises elsewhere is never a key of its own:
-/// only a first difference names an exception another part can go to.
+/// root cause it goes to: an after-effect is rarer than its bug. What a part raises elsewhere is
+/// never a key of its own: only a first difference names an exception another part can go to.
 fn after_effects<'a>(
     parts: &[Part<'a>],
     components: &BTreeMap<usize, Vec<usize>>,
