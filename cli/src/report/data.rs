@@ -854,24 +854,25 @@ mod tests {
             serde_json::from_str::<FindingRecord>(&json).expect("reads back")
         };
         let ignored = "RuntimeError: async generator ignored GeneratorExit";
-        let findings = vec![
-            finding(0, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
-            finding(1, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)),
+        let mut findings: Vec<FindingRecord> = (0..4)
+            .map(|i| finding(i, "async-gen-awaitable-throw", "type", "exc type: EN vs RuntimeError", Some(REFUSAL)))
+            .collect();
+        findings.extend([
             // First differing where a cleanup says it ignored GeneratorExit, the refusal further on.
-            later(2, "cleanup close raised", &format!("{ignored}\n{REFUSAL}\n")),
+            later(4, "cleanup close raised", &format!("{ignored}\n{REFUSAL}\n")),
             // Not the refusal: stays a root cause of its own.
-            later(3, "except", &format!("{ignored}\n")),
-        ];
+            later(5, "except", &format!("{ignored}\n")),
+        ]);
         let report = build(run(), findings, &Triage::none(), std::path::Path::new("/nonexistent"));
         assert_eq!(
             names(&report),
             vec![
-                ("awaitable-throw: type".to_string(), 3, vec!["no-rule: presence x1".to_string()]),
+                ("awaitable-throw: type".to_string(), 5, vec!["no-rule: presence x1".to_string()]),
                 ("no-rule: presence".to_string(), 1, vec![]),
             ]
         );
-        assert_eq!(report.findings[2].counted_in, "awaitable-throw: type");
-        assert_eq!(report.findings[3].counted_in, "no-rule: presence");
+        assert_eq!(report.findings[4].counted_in, "awaitable-throw: type");
+        assert_eq!(report.findings[5].counted_in, "no-rule: presence");
         let md = crate::report::markdown::render(&report);
         assert!(md.contains("elsewhere in the program"), "{md}");
     }

@@ -33,12 +33,12 @@
 //!   what a delegate resumed through `yield from` sees as handled, in `sys.exc_info()` and in
 //!   chaining alike.
 //!
-//! Two differences of **one culprit** join by a third of each one's findings, half of both
-//! together (a bug with two shapes of findings under one rule is less than half of each shape).
+//! Two differences of **one culprit** join by a third of each one's findings (a bug with two
+//! shapes of findings under one rule can be less than half of each shape).
 //!
 //! Then **an after-effect goes to its bug**: a root cause every finding of which raises, anywhere
-//! in the program, the exception of the interpreter's own a larger root cause shows at its first
-//! difference (PyPy's async generator that a cleanup reports "ignored GeneratorExit" after PyPy
+//! in the program, the exception of the interpreter's own a much larger root cause shows at its
+//! first difference (PyPy's async generator that a cleanup reports "ignored GeneratorExit" after PyPy
 //! refused its `athrow().throw()`).
 //!
 //! Half, not all: a bug's findings also show other bugs of the same interpreter on the way. Known
@@ -100,25 +100,22 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
         }
     }
     // Under one culprit, two differences of it are one bug where a third of each part's findings
-    // and half of them together show the same thing: PyPy's finished athrow() leaves out its
-    // `got None` in four of nine findings of `presence` (contextlib's "didn't stop" RuntimeError
-    // in the other five) and gives another value in three of three of `value`. Across culprits a
-    // third is too little: PyPy's refused athrow().throw() and its refused throw() arguments
-    // share a third of their findings there, and are two bugs.
+    // show the same thing: PyPy's finished athrow() leaves out its `got None` in three of eight
+    // findings of `presence` (contextlib's "didn't stop" RuntimeError in the other five) and gives
+    // another value in the one finding of `value`. Across culprits a third is too little: PyPy's
+    // refused athrow().throw() and its refused throw() arguments share a third of their findings
+    // there, and are two bugs.
     let thirds: Vec<Vec<String>> = parts.iter().map(|p| keys(p, THIRD)).collect();
     for i in 0..parts.len() {
         for j in i + 1..parts.len() {
-            if parts[i].culprit.is_none() || parts[i].culprit != parts[j].culprit {
+            // Already one: a campaign can have thousands of single `no-rule` parts joined so.
+            if parts[i].culprit.is_none()
+                || parts[i].culprit != parts[j].culprit
+                || root(&mut parent, i) == root(&mut parent, j)
+            {
                 continue;
             }
-            // Cheap tests first: a campaign can have thousands of single `no-rule` parts.
-            let common: Vec<&String> = thirds[i].iter().filter(|k| thirds[j].contains(k)).collect();
-            if common.is_empty() || root(&mut parent, i) == root(&mut parent, j) {
-                continue;
-            }
-            let signatures = parts[i].signatures.iter().chain(&parts[j].signatures).copied().collect();
-            let together = keys(&Part { culprit: parts[i].culprit, signatures, shown: Vec::new() }, HALF);
-            if let Some(k) = common.into_iter().find(|k| together.contains(k)) {
+            if let Some(k) = thirds[i].iter().find(|k| thirds[j].contains(k)) {
                 link(&mut parent, i, j, k);
             }
         }
@@ -160,9 +157,12 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
 /// A difference no rule of the model names, or a rare one, can be an after-effect of a bug met
 /// earlier or later in the same program: PyPy refuses `athrow().throw()` with a RuntimeError of
 /// its own, and a program that meets the refusal can first differ where an async generator's
-/// cleanup then reports it "ignored GeneratorExit". Every finding, and fewer findings than the
-/// root cause it goes to: an after-effect is rarer than its bug. What a part raises elsewhere is
-/// never a key of its own: only a first difference names an exception another part can go to.
+/// cleanup then reports it "ignored GeneratorExit". Every finding; a root cause with [`RARER`]
+/// times its findings or more (an after-effect is much rarer than its bug: MicroPython's bugs
+/// meet each other in the same programs all the time, and a 3-finding bug of its own would
+/// otherwise go to a 4-finding one); and none of its rules with a root cause of its own
+/// elsewhere. What a part raises elsewhere is never a key of its own: only a first difference
+/// names an exception another part can go to.
 fn after_effects<'a>(
     parts: &[Part<'a>],
     components: &BTreeMap<usize, Vec<usize>>,
@@ -197,14 +197,22 @@ fn after_effects<'a>(
         // The largest root cause it can go to; of equals, the first.
         let mut best: Option<(usize, usize, &'a str)> = None;
         for &(to, findings, ref raised) in &named {
-            if to == r || findings <= own || best.is_some_and(|b| b.1 >= findings) {
+            if to == r || findings < RARER * own || best.is_some_and(|b| b.1 >= findings) {
                 continue;
             }
             if let Some(&x) = raised.iter().find(|x| everywhere(x)) {
                 best = Some((to, findings, x));
             }
         }
-        if let Some((to, _, x)) = best {
+        // A rule with a root cause of its own elsewhere is a bug of its own: a program that shows
+        // it first and another bug later is that rule's (PyPy's finished athrow() giving another
+        // value, in a program whose throw('abc') PyPy refuses with its raise statement's words).
+        let rules_elsewhere = |to: usize| {
+            members.iter().filter_map(|&i| parts[i].culprit).filter(|&c| c != Culprit::NoRule).any(|c| {
+                components.iter().any(|(&o, ms)| o != r && o != to && ms.iter().any(|&j| parts[j].culprit == Some(c)))
+            })
+        };
+        if let Some((to, _, x)) = best.filter(|b| !rules_elsewhere(b.0)) {
             later.insert(r, (to, x));
         }
     }
@@ -243,6 +251,9 @@ const DECISIONS: &[(&str, &[Differs], &[Rule])] = &[
 /// A value is a key of a part when at least `1/share` of its findings show it.
 const HALF: usize = 2;
 const THIRD: usize = 3;
+
+/// How many times the findings of an after-effect the root cause it goes to has, at least.
+const RARER: usize = 4;
 
 /// What a part can be joined by: what at least `1/share` of its findings show.
 fn keys(part: &Part<'_>, share: usize) -> Vec<String> {
