@@ -78,7 +78,9 @@ pub struct Joint {
 
 /// Every part once, joined where they are one bug, in the order of their first parts.
 pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
-    let halves: Vec<Vec<String>> = parts.iter().map(|p| keys(p, HALF)).collect();
+    let counts: Vec<BTreeMap<(Key, String), usize>> = parts.iter().map(keys).collect();
+    let shown = |i: usize, share: usize| shown_by(&counts[i], parts[i].signatures.len(), share);
+    let halves: Vec<Vec<String>> = (0..parts.len()).map(|i| shown(i, HALF)).collect();
     let mut parent: Vec<usize> = (0..parts.len()).collect();
     let mut first_with: BTreeMap<&str, usize> = BTreeMap::new();
     // By part, the keys it was joined by.
@@ -105,7 +107,7 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
     // another value in the one finding of `value`. Across culprits a third is too little: PyPy's
     // refused athrow().throw() and its refused throw() arguments share a third of their findings
     // there, and are two bugs.
-    let thirds: Vec<Vec<String>> = parts.iter().map(|p| keys(p, THIRD)).collect();
+    let thirds: Vec<Vec<String>> = (0..parts.len()).map(|i| shown(i, THIRD)).collect();
     for i in 0..parts.len() {
         for j in i + 1..parts.len() {
             // Already one: a campaign can have thousands of single `no-rule` parts joined so.
@@ -124,7 +126,7 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
     for i in 0..parts.len() {
         components.entry(root(&mut parent, i)).or_default().push(i);
     }
-    let later = after_effects(parts, &components);
+    let later = after_effects(parts, &counts, &components);
     components
         .iter()
         .filter(|(r, _)| !later.contains_key(r))
@@ -163,21 +165,24 @@ pub fn join(parts: &[Part<'_>]) -> Vec<Joint> {
 /// otherwise go to a 4-finding one); and none of its rules with a root cause of its own
 /// elsewhere. What a part raises elsewhere is never a key of its own: only a first difference
 /// names an exception another part can go to.
-fn after_effects<'a>(
-    parts: &[Part<'a>],
+fn after_effects<'c>(
+    parts: &[Part<'_>],
+    counts: &'c [BTreeMap<(Key, String), usize>],
     components: &BTreeMap<usize, Vec<usize>>,
-) -> BTreeMap<usize, (usize, &'a str)> {
+) -> BTreeMap<usize, (usize, &'c str)> {
     let size = |members: &[usize]| -> usize { members.iter().map(|&i| parts[i].signatures.len()).sum() };
-    // Of each component: its findings, and the exceptions of the interpreter's own its parts name.
-    let named: Vec<(usize, usize, Vec<&'a str>)> = components
+    // Of each component: its findings, and the exceptions of the interpreter's own its parts name
+    // (their `raised` keys).
+    let named: Vec<(usize, usize, Vec<&'c str>)> = components
         .iter()
         .map(|(&r, members)| {
             let raised = members
                 .iter()
-                .filter(|&&i| parts[i].culprit.is_some())
                 .flat_map(|&i| {
-                    dominant(parts[i].signatures.iter().filter_map(|s| s.raised.as_deref()), size(&[i]), HALF)
+                    let n = parts[i].signatures.len();
+                    counts[i].iter().filter(move |&(&(kind, _), &c)| kind == Key::Raised && HALF * c >= n)
                 })
+                .map(|((_, x), _)| x.as_str())
                 .collect();
             (r, size(members), raised)
         })
@@ -195,7 +200,7 @@ fn after_effects<'a>(
             |raised: &str| members.iter().flat_map(|&i| &parts[i].shown).all(|text| text.lines().any(|l| l == raised));
         let own = size(members);
         // The largest root cause it can go to; of equals, the first.
-        let mut best: Option<(usize, usize, &'a str)> = None;
+        let mut best: Option<(usize, usize, &'c str)> = None;
         for &(to, findings, ref raised) in &named {
             if to == r || findings < RARER * own || best.is_some_and(|b| b.1 >= findings) {
                 continue;
@@ -255,39 +260,70 @@ const THIRD: usize = 3;
 /// How many times the findings of an after-effect the root cause it goes to has, at least.
 const RARER: usize = 4;
 
-/// What a part can be joined by: what at least `1/share` of its findings show.
-fn keys(part: &Part<'_>, share: usize) -> Vec<String> {
-    let Some(culprit) = part.culprit else { return Vec::new() };
-    let n = part.signatures.len();
-    let decision = part.signatures.iter().filter_map(|s| {
-        let rule = s.rule?;
-        DECISIONS.iter().find(|(_, differs, rules)| differs.contains(&s.differs) && rules.contains(&rule)).map(|d| d.0)
-    });
-    let decision = dominant(decision, n, share);
-    let raised = dominant(part.signatures.iter().filter_map(|s| s.raised.as_deref()), n, share);
-    let detail = dominant(part.signatures.iter().map(|s| s.detail.as_str()), n, share);
-    let missing = part
-        .signatures
-        .iter()
-        .filter_map(|s| s.missing.as_ref())
-        .map(|(rule, what)| format!("the interpreter does not show {what} of {}", Culprit::of(Some(*rule)).name()));
-    let otherwise = part
-        .signatures
-        .iter()
-        .filter_map(|s| match (s.differs, &s.missing) {
+/// What a finding can be joined by, by kind, in the order joining reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    /// The interpreter's own exception at the first difference ([`Signature::raised`]).
+    Raised,
+    /// The first difference, under the culprit.
+    Detail,
+    /// What the model expected there and the interpreter does not show ([`Signature::missing`]).
+    Missing,
+    /// A rule's exception with another type or message, or left out.
+    Otherwise,
+    /// One decision of CPython's ([`DECISIONS`]).
+    Decision,
+}
+
+/// What a part can be joined by, and how many of its findings show each: counted once, read at
+/// half and at a third ([`shown_by`]).
+fn keys(part: &Part<'_>) -> BTreeMap<(Key, String), usize> {
+    let mut counts = BTreeMap::new();
+    let Some(culprit) = part.culprit else { return counts };
+    for s in &part.signatures {
+        let decision = s.rule.and_then(|rule| {
+            DECISIONS.iter().find(|(_, differs, rules)| differs.contains(&s.differs) && rules.contains(&rule))
+        });
+        let missing = s
+            .missing
+            .as_ref()
+            .map(|(rule, what)| format!("the interpreter does not show {what} of {}", Culprit::of(Some(*rule)).name()));
+        let otherwise = match (s.differs, &s.missing) {
             (Differs::Type | Differs::Message, _) => s.rule,
             // Left out altogether: the exception the rule makes, not an item it produces.
             (Differs::Presence, Some((rule, what))) if names_exception(what) => Some(*rule),
             _ => None,
+        };
+        let otherwise = otherwise
+            .map(|rule| format!("the interpreter shows the exception of {} otherwise", Culprit::of(Some(rule)).name()));
+        let found = [
+            (Key::Raised, s.raised.clone()),
+            (Key::Detail, Some(format!("{}: first difference {}", culprit.name(), s.detail))),
+            (Key::Missing, missing),
+            (Key::Otherwise, otherwise),
+            (Key::Decision, decision.map(|d| d.0.to_string())),
+        ];
+        for (kind, value) in found {
+            if let Some(value) = value {
+                *counts.entry((kind, value)).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// The keys at least `1/share` of a part's `n` findings show, as joining names them: at half,
+/// none, one, or two that share the findings equally (PyPy's finished `athrow()` leaves out the
+/// `got None` in half of a root cause's findings and contextlib's "didn't stop" RuntimeError in
+/// the other half: both are what it is).
+fn shown_by(counts: &BTreeMap<(Key, String), usize>, n: usize, share: usize) -> Vec<String> {
+    counts
+        .iter()
+        .filter(|&(_, &c)| share * c >= n)
+        .map(|((kind, value), _)| match kind {
+            Key::Raised => format!("the interpreter raises {value}"),
+            _ => value.clone(),
         })
-        .map(|rule| format!("the interpreter shows the exception of {} otherwise", Culprit::of(Some(rule)).name()));
-    raised
-        .into_iter()
-        .map(|r| format!("the interpreter raises {r}"))
-        .chain(detail.into_iter().map(|d| format!("{}: first difference {d}", culprit.name())))
-        .chain(dominant_owned(missing, n, share))
-        .chain(dominant_owned(otherwise, n, share))
-        .chain(decision.into_iter().map(str::to_string))
         .collect()
 }
 
@@ -304,22 +340,4 @@ fn root(parent: &mut [usize], i: usize) -> usize {
     }
     parent[i] = r;
     r
-}
-
-/// [`dominant`] of values made for the purpose.
-fn dominant_owned(values: impl Iterator<Item = String>, n: usize, share: usize) -> Vec<String> {
-    let values: Vec<String> = values.collect();
-    dominant(values.iter().map(String::as_str), n, share).into_iter().map(str::to_string).collect()
-}
-
-/// The values at least `1/share` of `n` findings have: of half, none, one, or two that share the
-/// findings equally (PyPy's finished `athrow()` leaves out the `got None` in half of a root
-/// cause's findings and contextlib's "didn't stop" RuntimeError in the other half: both are what
-/// it is).
-fn dominant<'a>(values: impl Iterator<Item = &'a str>, n: usize, share: usize) -> Vec<&'a str> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for v in values {
-        *counts.entry(v).or_default() += 1;
-    }
-    counts.into_iter().filter(|&(_, c)| share * c >= n).map(|(v, _)| v).collect()
 }
