@@ -545,14 +545,7 @@ fn root_causes_join_on_what_the_model_expected_and_half_their_findings_leave_out
     let b = [sig(Rule::GenThrowBadArgs, Differs::Presence, got)];
     // The same rule, another thing left out: not joined.
     let c = [sig(Rule::GenThrowUnstarted, Differs::Presence, Some((Rule::GenThrowFinished, "=> return")))];
-    let parts: Vec<Part<'_>> = [&a[..], &b, &c]
-        .iter()
-        .map(|sigs| Part {
-            culprit: Some(Culprit::of(sigs[0].rule)),
-            signatures: sigs.iter().collect(),
-            shown: Vec::new(),
-        })
-        .collect();
+    let parts: Vec<Part<'_>> = [&a[..], &b, &c].iter().map(|sigs| part(sigs, Vec::new())).collect();
     assert_eq!(
         join(&parts),
         vec![
@@ -582,14 +575,7 @@ fn root_causes_join_where_one_rule_s_exception_has_another_type_or_another_messa
     // Another rule's message: not joined; nor an event of the same rule's missing.
     let c = [sig(Rule::RaiseNone, Differs::Message, None)];
     let d = [sig(Rule::GenThrowBadArgs, Differs::Presence, Some((Rule::GenThrowBadArgs, "MN.__exit__")))];
-    let parts: Vec<Part<'_>> = [&a[..], &b, &c, &d, &e]
-        .iter()
-        .map(|sigs| Part {
-            culprit: Some(Culprit::of(sigs[0].rule)),
-            signatures: sigs.iter().collect(),
-            shown: Vec::new(),
-        })
-        .collect();
+    let parts: Vec<Part<'_>> = [&a[..], &b, &c, &d, &e].iter().map(|sigs| part(sigs, Vec::new())).collect();
     let joints = join(&parts);
     assert_eq!(joints[0].parts, vec![0, 1, 4]);
     assert!(
@@ -615,11 +601,7 @@ fn root_causes_join_where_rules_stand_for_one_decision_in_that_difference_only()
     let chains = [sig(Rule::YieldFromUnlinked, Differs::Context)];
     let parts: Vec<Part<'_>> = [&chained[..], &unstarted, &finished, &raised_where, &sees, &chains]
         .iter()
-        .map(|sigs| Part {
-            culprit: Some(Culprit::of(sigs[0].rule)),
-            signatures: sigs.iter().collect(),
-            shown: Vec::new(),
-        })
+        .map(|sigs| part(sigs, Vec::new()))
         .collect();
     assert_eq!(
         join(&parts),
@@ -648,6 +630,12 @@ fn joinable(rule: Rule, differs: Differs, missing: Option<(Rule, &str)>) -> Sign
     }
 }
 
+/// A part for joining: its culprit the first finding's rule, with what its findings raise
+/// elsewhere (`shown`, empty where not read).
+fn part<'a>(sigs: &'a [Signature], shown: Vec<&'a str>) -> super::join::Part<'a> {
+    super::join::Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect(), shown }
+}
+
 #[test]
 fn a_root_cause_whose_findings_show_two_things_half_and_half_joins_by_either() {
     use super::join::{join, Joint, Part};
@@ -666,14 +654,7 @@ fn a_root_cause_whose_findings_show_two_things_half_and_half_joins_by_either() {
         joinable(Rule::GenThrowFinished, Differs::Presence, None),
         joinable(Rule::GenThrowFinished, Differs::Presence, None),
     ];
-    let parts: Vec<Part<'_>> = [&a[..], &b, &c]
-        .iter()
-        .map(|sigs| Part {
-            culprit: Some(Culprit::of(sigs[0].rule)),
-            signatures: sigs.iter().collect(),
-            shown: Vec::new(),
-        })
-        .collect();
+    let parts: Vec<Part<'_>> = [&a[..], &b, &c].iter().map(|sigs| part(sigs, Vec::new())).collect();
     assert_eq!(
         join(&parts),
         vec![
@@ -688,7 +669,7 @@ fn a_root_cause_whose_findings_show_two_things_half_and_half_joins_by_either() {
 
 #[test]
 fn a_root_cause_every_finding_of_which_raises_another_s_exception_elsewhere_goes_to_it() {
-    use super::join::{join, Joint, Part};
+    use super::join::{join, Joint};
     const REFUSAL: &str = "RuntimeError: can't do async_generator.athrow().throw()";
     let times = |n: usize, sig: Signature| vec![sig; n];
     let raising = |rule: Rule, differs: Differs, raised: &str| Signature {
@@ -709,9 +690,6 @@ fn a_root_cause_every_finding_of_which_raises_another_s_exception_elsewhere_goes
     let common = times(3, joinable(Rule::AwaitNotAwaitable, Differs::Message, None));
     let unread = times(1, joinable(Rule::CmReentered, Differs::Message, None));
     let own_rule = times(1, joinable(Rule::RaiseNone, Differs::Context, None));
-    fn part<'a>(sigs: &'a [Signature], shown: Vec<&'a str>) -> Part<'a> {
-        Part { culprit: Some(Culprit::of(sigs[0].rule)), signatures: sigs.iter().collect(), shown }
-    }
     let parts = [
         part(&after, vec![&both, &both]),
         part(&refusal, vec![REFUSAL; 8]),
@@ -764,14 +742,7 @@ fn two_differences_of_one_rule_join_by_what_a_third_of_each_shows() {
     // Another rule, as many leaving out the `got`: a third is too little across rules.
     let mut other = times(2, joinable(Rule::GenThrowBadArgs, Differs::Type, None));
     other.push(joinable(Rule::GenThrowBadArgs, Differs::Type, got));
-    let parts: Vec<Part<'_>> = [&presence, &value, &order, &other]
-        .iter()
-        .map(|sigs| Part {
-            culprit: Some(Culprit::of(sigs[0].rule)),
-            signatures: sigs.iter().collect(),
-            shown: Vec::new(),
-        })
-        .collect();
+    let parts: Vec<Part<'_>> = [&presence, &value, &order, &other].iter().map(|sigs| part(sigs, Vec::new())).collect();
     assert_eq!(
         join(&parts),
         vec![
