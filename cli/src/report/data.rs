@@ -843,15 +843,19 @@ mod tests {
         );
     }
 
+    /// A finding as merge reads it: through report.json.
+    fn through_json(f: &FindingRecord) -> FindingRecord {
+        let json = serde_json::to_string(f).expect("serialises");
+        serde_json::from_str(&json).expect("reads back")
+    }
+
     #[test]
     fn a_finding_that_raises_a_root_cause_s_exception_elsewhere_is_counted_there() {
         let later = |index: u64, observed: &str, text: &str| {
             let mut f = finding(index, "-", "presence", &format!("expected got | observed {observed}"), None);
             f.signature.as_mut().expect("a divergence").rule = None;
             f.text = text.to_string();
-            // As merge reads it: through report.json.
-            let json = serde_json::to_string(&f).expect("serialises");
-            serde_json::from_str::<FindingRecord>(&json).expect("reads back")
+            through_json(&f)
         };
         let ignored = "RuntimeError: async generator ignored GeneratorExit";
         let mut findings: Vec<FindingRecord> = (0..4)
@@ -882,9 +886,7 @@ mod tests {
         let left_out = |mut f: FindingRecord| {
             f.signature.as_mut().expect("a divergence").missing =
                 Some(("gen-throw-finished".to_string(), "got".to_string()));
-            // As merge reads it: through report.json.
-            let json = serde_json::to_string(&f).expect("serialises");
-            serde_json::from_str::<FindingRecord>(&json).expect("reads back")
+            through_json(&f)
         };
         let findings = vec![
             left_out(finding(0, "gen-throw-finished", "presence", "expected got | observed except", None)),
